@@ -1,0 +1,47 @@
+// Direct borg access for assertions: list archives and extract them, passphrase by file descriptor.
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { execa } from 'execa';
+import { makeTempDir } from './tmp.js';
+
+let baseDir: string | undefined;
+
+function borgBase(): string {
+  baseDir ??= makeTempDir('pullback-borgbase-');
+  return baseDir;
+}
+
+/** Runs borg with the passphrase file on fd 3 (BORG_PASSPHRASE_FD) and an isolated BORG_BASE_DIR; throws on exit >= 2. */
+export async function runBorg(args: string[], passphraseFile: string | undefined, cwd?: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const fd = passphraseFile ? openSync(passphraseFile, 'r') : undefined;
+  try {
+    const env: Record<string, string> = {
+      BORG_BASE_DIR: borgBase(),
+      BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
+      BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes',
+    };
+    if (fd !== undefined) env.BORG_PASSPHRASE_FD = '3';
+    const r = await execa('borg', args, {
+      reject: false,
+      cwd,
+      env,
+      // execa passes a raw fd through at runtime; its types only admit fds for the first three.
+      stdio: (fd !== undefined ? ['ignore', 'pipe', 'pipe', fd] : ['ignore', 'pipe', 'pipe']) as ['ignore', 'pipe', 'pipe'],
+    });
+    if ((r.exitCode ?? 2) >= 2) throw new Error(`borg ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? 0 };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The archive names in a repository, oldest first. */
+export async function borgList(repo: string, passphraseFile?: string): Promise<string[]> {
+  const r = await runBorg(['list', '--short', repo], passphraseFile);
+  return r.stdout.split('\n').filter((l) => l.length > 0);
+}
+
+/** Extracts an archive (optionally only `paths`) into `dest`, which is created if needed. */
+export async function borgExtract(repo: string, archive: string, dest: string, passphraseFile?: string, paths: string[] = []): Promise<void> {
+  mkdirSync(dest, { recursive: true });
+  await runBorg(['extract', '--numeric-ids', `${repo}::${archive}`, ...paths], passphraseFile, dest);
+}

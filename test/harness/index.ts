@@ -1,0 +1,11 @@
+// The shared test harness: real sshd, temp dirs, hostile trees, configs, the CLI, borg and databases.
+export * from './borg.js';
+export * from './cleanup.js';
+export * from './cli.js';
+export * from './config.js';
+export * from './db.js';
+export * from './ssh-client.js';
+export * from './ssh-keys.js';
+export * from './sshd.js';
+export * from './tmp.js';
+export * from './tree.js';
