@@ -1,0 +1,111 @@
+// Step 4: rules across fields and files that a schema cannot say well. They read the parsed data
+// defensively, so they are reported together with schema problems of the same file.
+import { isAbsolute } from 'node:path';
+import type { ConfigProblem } from '../errors.js';
+import { formatKey, lineOf, type KeyPath, type YamlFile } from './load-yaml.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const SOURCE_KINDS = ['database', 'blobs', 'data'];
+
+function problem(y: YamlFile, path: KeyPath, message: string, atKey = false): ConfigProblem {
+  return { file: y.file, line: lineOf(y, path, atKey), key: formatKey(path), message };
+}
+
+/** Rules of the global file: a passphrase unless unencrypted, a retention that keeps something. */
+export function globalRules(y: YamlFile): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const data = isObj(y.data) ? y.data : {};
+  const repo = data.repository;
+  if (isObj(repo)) {
+    const encryption = repo.encryption ?? 'repokey-blake2';
+    if (encryption !== 'none' && repo.passphrase_file === undefined) {
+      out.push(problem(y, ['repository'], `passphrase_file is required when encryption is ${String(encryption)} (or set encryption: none)`));
+    }
+  }
+  const ret = data.retention;
+  if (isObj(ret) && ['daily', 'weekly', 'monthly'].every((k) => ret[k] === 0)) {
+    out.push(problem(y, ['retention'], 'at least one of daily, weekly, monthly must be above 0, or every archive would be pruned'));
+  }
+  return out;
+}
+
+/** Rules within one host file: unique source names, dump settings that fit the source, valid checks. */
+export function hostRules(y: YamlFile): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const data = isObj(y.data) ? y.data : {};
+  const firstLine = new Map<string, number | undefined>();
+  const kinds = new Map<string, unknown>();
+  items(data.sources).forEach((s, i) => {
+    if (!isObj(s)) return;
+    if (typeof s.name === 'string') {
+      const line = lineOf(y, ['sources', i, 'name']);
+      if (firstLine.has(s.name)) {
+        const other = firstLine.get(s.name);
+        out.push(problem(y, ['sources', i, 'name'], `duplicate source name '${s.name}'${other ? ` (also at line ${other})` : ''}`));
+      } else {
+        firstLine.set(s.name, line);
+        kinds.set(s.name, s.kind);
+      }
+    }
+    const kind = s.kind;
+    if (typeof kind === 'string' && SOURCE_KINDS.includes(kind) && kind !== 'database') {
+      for (const key of ['dump', 'max_age']) {
+        if (s[key] !== undefined) out.push(problem(y, ['sources', i, key], `only database sources can have '${key}' (this source is kind ${kind})`, true));
+      }
+    }
+    if (isObj(s.dump)) out.push(...sqliteRules(y, s.dump, ['sources', i, 'dump']));
+  });
+  const restore = isObj(data.restore) ? data.restore : {};
+  items(restore.checks).forEach((c, i) => {
+    if (!isObj(c)) return;
+    const at: KeyPath = ['restore', 'checks', i];
+    const present = ['sql', 'http', 'command'].filter((k) => c[k] !== undefined);
+    if (present.length !== 1) {
+      const has = present.length === 0 ? 'it has none' : `it has ${present.join(' and ')}`;
+      out.push(problem(y, at, `a check needs exactly one of sql, http or command (${has})`));
+    }
+    const sql = c.sql;
+    if (isObj(sql) && typeof sql.source === 'string') {
+      if (!kinds.has(sql.source)) {
+        out.push(problem(y, [...at, 'sql', 'source'], `no source named '${sql.source}' in this host`));
+      } else if (kinds.get(sql.source) !== 'database') {
+        out.push(problem(y, [...at, 'sql', 'source'], `source '${sql.source}' is not a database source (kind ${String(kinds.get(sql.source))})`));
+      }
+    }
+  });
+  return out;
+}
+
+function sqliteRules(y: YamlFile, dump: Obj, at: KeyPath): ConfigProblem[] {
+  if (dump.engine !== 'sqlite') return [];
+  if (dump.databases === 'all') {
+    return [problem(y, [...at, 'databases'], 'sqlite needs the database files listed as absolute paths; "all" is not possible')];
+  }
+  const out: ConfigProblem[] = [];
+  items(dump.databases).forEach((db, j) => {
+    if (typeof db === 'string' && !isAbsolute(db)) {
+      out.push(problem(y, [...at, 'databases', j], `a sqlite database must be an absolute file path on the main server (got '${db}')`));
+    }
+  });
+  return out;
+}
+
+/** Host names must be unique across all host files. */
+export function uniqueHostNames(files: YamlFile[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const seen = new Map<string, { file: string; line?: number }>();
+  for (const y of files) {
+    const name = isObj(y.data) ? y.data.name : undefined;
+    if (typeof name !== 'string') continue;
+    const first = seen.get(name);
+    if (first) {
+      const where = first.line ? `${first.file} line ${first.line}` : first.file;
+      out.push(problem(y, ['name'], `duplicate host name '${name}' (also in ${where})`));
+    } else {
+      seen.set(name, { file: y.file, line: lineOf(y, ['name']) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+// Default values of optional keys: written once here, used by the schema (docs) and by normalization.
+
+export const DEFAULTS = {
+  stateDir: '/var/lib/pullback',
+  hostsDir: 'hosts',
+  encryption: 'repokey-blake2',
+  compression: 'auto,zstd,10',
+  retention: { daily: 7, weekly: 4, monthly: 6 },
+  connectTimeout: '10s',
+  rsyncTimeout: '5m',
+  rsyncAttempts: 3,
+  rsyncBackoff: '5s',
+  checks: { repository: 'always', archives: 'always', data: 'monthly', drill: 'monthly' },
+  drillSample: 100,
+  dumpTimeout: '1h',
+  port: 22,
+  exclude: [] as string[],
+  maxAge: '26h',
+  dumpKeep: 3,
+  spaceMargin: 0.1,
+  minFree: 0,
+  httpTimeout: '10s',
+} as const;
+
+/** Default connection of each database engine (as seen from the server that runs it). */
+export const ENGINE_CONNECTION = {
+  postgres: { host: '127.0.0.1', port: 5432, user: 'postgres' },
+  mariadb: { host: '127.0.0.1', port: 3306, user: 'root' },
+  mysql: { host: '127.0.0.1', port: 3306, user: 'root' },
+  sqlite: { host: '127.0.0.1', port: 0, user: '' },
+} as const;
+
+/** Host and source names: used in archive names and borg globs. */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+
+/** borg's compression spec: none | lz4 | zstd[,1-22] | zlib[,0-9] | lzma[,0-9], optionally after "auto,". */
+export const COMPRESSION_PATTERN = '^(auto,)?(none|lz4|zstd(,([1-9]|1[0-9]|2[0-2]))?|zlib(,[0-9])?|lzma(,[0-9])?)$';

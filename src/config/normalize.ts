@@ -1,0 +1,99 @@
+// Step 3: turn schema-valid YAML data into the typed configuration: defaults applied, durations in
+// seconds, sizes in bytes, local paths absolute (relative ones resolved against the file's directory).
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { DEFAULTS, ENGINE_CONNECTION } from './defaults.js';
+import type { RawConnection, RawGlobal, RawHost, RawSource } from './raw-types.js';
+import type { DbConnection, DumpConfig, Frequency, GlobalConfig, HostConfig, RepositoryConfig, SourceConfig, SourceKind, DumpEngine } from './types.js';
+import { parseDuration, parseSize } from './units.js';
+
+function connection(raw: RawConnection | undefined, dflt: { host: string; port: number; user: string }, dir?: string): DbConnection {
+  const c: DbConnection = { host: raw?.host ?? dflt.host, port: raw?.port ?? dflt.port, user: raw?.user ?? dflt.user };
+  if (raw?.password_file) c.passwordFile = dir ? resolve(dir, raw.password_file) : raw.password_file;
+  return c;
+}
+
+/** The typed global configuration of a schema-valid global file (`file` absolute). */
+export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
+  const dir = dirname(file);
+  const at = (p: string): string => resolve(dir, p);
+  const encryption = (raw.repository.encryption ?? DEFAULTS.encryption) as RepositoryConfig['encryption'];
+  const repository: RepositoryConfig = {
+    pathTemplate: at(raw.repository.path),
+    encryption,
+    compression: raw.repository.compression ?? DEFAULTS.compression,
+  };
+  if (encryption !== 'none' && raw.repository.passphrase_file) repository.passphraseFile = at(raw.repository.passphrase_file);
+  const checks = { ...DEFAULTS.checks, ...raw.checks } as Record<keyof typeof DEFAULTS.checks, Frequency>;
+  const rsync: GlobalConfig['rsync'] = {
+    ioTimeoutSeconds: parseDuration(raw.rsync?.timeout ?? DEFAULTS.rsyncTimeout),
+    attempts: raw.rsync?.attempts ?? DEFAULTS.rsyncAttempts,
+    backoffSeconds: parseDuration(raw.rsync?.backoff ?? DEFAULTS.rsyncBackoff),
+  };
+  if (raw.rsync?.rsync_path) rsync.remotePath = raw.rsync.rsync_path;
+  return {
+    file,
+    stateDir: at(raw.state_dir ?? DEFAULTS.stateDir),
+    hostsDir: at(raw.hosts_dir ?? DEFAULTS.hostsDir),
+    repository,
+    retention: { ...DEFAULTS.retention, ...raw.retention },
+    concurrency: raw.concurrency ?? Math.max(1, cpus().length),
+    ssh: {
+      identityFile: at(raw.ssh.identity_file),
+      knownHosts: at(raw.ssh.known_hosts),
+      connectTimeoutSeconds: parseDuration(raw.ssh.connect_timeout ?? DEFAULTS.connectTimeout),
+    },
+    rsync,
+    checks,
+    drill: {
+      sample: raw.drill?.sample ?? DEFAULTS.drillSample,
+      database: {
+        postgres: connection(raw.drill?.database?.postgres, ENGINE_CONNECTION.postgres, dir),
+        mariadb: connection(raw.drill?.database?.mariadb, ENGINE_CONNECTION.mariadb, dir),
+      },
+    },
+    dumpTimeoutSeconds: parseDuration(raw.dump_timeout ?? DEFAULTS.dumpTimeout),
+  };
+}
+
+function source(raw: RawSource): SourceConfig {
+  const s: SourceConfig = { name: raw.name, kind: raw.kind as SourceKind, path: raw.path, exclude: [...(raw.exclude ?? DEFAULTS.exclude)] };
+  if (raw.kind === 'database') s.maxAgeSeconds = parseDuration(raw.max_age ?? DEFAULTS.maxAge);
+  if (raw.dump) {
+    const engine = raw.dump.engine as DumpEngine;
+    const dump: DumpConfig = {
+      engine,
+      databases: raw.dump.databases === 'all' ? 'all' : [...raw.dump.databases],
+      connection: connection(raw.dump.connection, ENGINE_CONNECTION[engine]),
+      keep: raw.dump.keep ?? DEFAULTS.dumpKeep,
+    };
+    s.dump = dump;
+  }
+  return s;
+}
+
+/** The typed host configuration of a schema-valid host file (`file` absolute). */
+export function normalizeHost(raw: RawHost, file: string): HostConfig {
+  const r = raw.restore ?? {};
+  return {
+    file,
+    name: raw.name,
+    address: raw.address,
+    port: raw.port ?? DEFAULTS.port,
+    user: raw.user,
+    sources: raw.sources.map(source),
+    restore: {
+      stopWrites: r.stop_writes ?? [],
+      startWrites: r.start_writes ?? [],
+      spaceMargin: r.space_margin ?? DEFAULTS.spaceMargin,
+      minFreeBytes: parseSize(r.min_free ?? DEFAULTS.minFree),
+      checks: (r.checks ?? []).map((c) => {
+        const out: HostConfig['restore']['checks'][number] = { name: c.name };
+        if (c.sql) out.sql = { ...c.sql };
+        if (c.http) out.http = { url: c.http.url, timeoutSeconds: parseDuration(c.http.timeout ?? DEFAULTS.httpTimeout) };
+        if (c.command) out.command = [...c.command];
+        return out;
+      }),
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The shape of the YAML files once they passed the schema (snake_case, defaults not yet applied).
+
+export type RawDuration = number | string;
+
+export interface RawConnection {
+  host?: string;
+  port?: number;
+  user?: string;
+  password_file?: string;
+}
+
+export interface RawGlobal {
+  state_dir?: string;
+  hosts_dir?: string;
+  repository: { path: string; encryption?: string; passphrase_file?: string; compression?: string };
+  retention?: { daily?: number; weekly?: number; monthly?: number };
+  concurrency?: number;
+  ssh: { identity_file: string; known_hosts: string; connect_timeout?: RawDuration };
+  rsync?: { timeout?: RawDuration; attempts?: number; backoff?: RawDuration; rsync_path?: string };
+  checks?: Record<string, string>;
+  drill?: { sample?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };
+  dump_timeout?: RawDuration;
+}
+
+export interface RawSource {
+  name: string;
+  kind: string;
+  path: string;
+  exclude?: string[];
+  max_age?: RawDuration;
+  dump?: { engine: string; databases: string[] | 'all'; connection?: RawConnection; keep?: number };
+}
+
+export interface RawCheck {
+  name: string;
+  sql?: { source: string; database: string; query: string; expect: string };
+  http?: { url: string; timeout?: RawDuration };
+  command?: string[];
+}
+
+export interface RawHost {
+  name: string;
+  address: string;
+  port?: number;
+  user: string;
+  sources: RawSource[];
+  restore?: {
+    stop_writes?: string[][];
+    start_writes?: string[][];
+    space_margin?: number;
+    min_free?: number | string;
+    checks?: RawCheck[];
+  };
+}

@@ -1,0 +1,141 @@
+// Schema of the global file (pullback.yaml): the one source of truth for its keys, defaults, examples and docs.
+import { COMPRESSION_PATTERN, DEFAULTS } from './defaults.js';
+import { duration, int, localPath, obj, oneOf, str, type SchemaNode } from './schema-node.js';
+import { DURATION_PATTERN } from './units.js';
+
+const FREQUENCIES = ['always', 'daily', 'weekly', 'monthly', 'never'];
+
+function frequency(what: string, dflt: string): SchemaNode {
+  return oneOf(FREQUENCIES, {
+    description: `How often to run ${what}: always (every run), daily, weekly, monthly or never.`,
+    default: dflt,
+    example: dflt,
+  });
+}
+
+function drillServer(engine: string, port: number, user: string): SchemaNode {
+  return obj(
+    {
+      host: str({ description: `Address of the ${engine} server drills restore into.`, default: '127.0.0.1', example: '127.0.0.1' }),
+      port: int({ description: `Port of the ${engine} server.`, default: port, example: port, minimum: 1, maximum: 65535 }),
+      user: str({ description: `User that creates and drops the scratch databases.`, default: user, example: user }),
+      password_file: localPath({
+        description: 'File holding the password (never passed on the command line); none: no password.',
+        example: `/etc/pullback/${engine}-password`,
+      }),
+    },
+    { description: `The ${engine} server scratch databases are created on during drills.` },
+  );
+}
+
+export const globalSchema: SchemaNode = obj(
+  {
+    state_dir: localPath({
+      description: 'Directory of pullback\'s own state: mirror/ (the pulled copies), catalog.db, logs/ and locks/.',
+      default: DEFAULTS.stateDir,
+      example: DEFAULTS.stateDir,
+    }),
+    hosts_dir: localPath({
+      description: 'Directory of the host files: every *.yaml and *.yml file in it describes one main server.',
+      default: DEFAULTS.hostsDir,
+      example: DEFAULTS.hostsDir,
+    }),
+    repository: obj(
+      {
+        path: str({
+          description: 'Path of the borg repository of each host; {host} is replaced by the host name. Relative paths are resolved against the directory of this file.',
+          example: '/srv/borg/{host}',
+        }),
+        encryption: oneOf(['none', 'repokey', 'repokey-blake2', 'authenticated', 'authenticated-blake2'], {
+          description: 'borg encryption mode, used when a repository is initialised on first use.',
+          default: DEFAULTS.encryption,
+          example: DEFAULTS.encryption,
+        }),
+        passphrase_file: localPath({
+          description: 'File holding the repository passphrase (given to borg by file descriptor, never on the command line). Required unless encryption is none.',
+          example: '/etc/pullback/borg-passphrase',
+        }),
+        compression: str({
+          description: 'borg compression: none, lz4, zstd[,1-22], zlib[,0-9] or lzma[,0-9], optionally prefixed by "auto," (borg then skips data that does not compress).',
+          default: DEFAULTS.compression,
+          example: 'zstd,22',
+          pattern: COMPRESSION_PATTERN,
+          patternDescription: 'a borg compression such as lz4, zstd,3, zlib,6, lzma,9 or auto,zstd,10 (zstd levels 1-22, zlib and lzma 0-9)',
+        }),
+      },
+      { description: 'The borg repositories archives are written to: one per host.', required: ['path'] },
+    ),
+    retention: obj(
+      {
+        daily: int({ description: 'Daily archives kept per host.', default: DEFAULTS.retention.daily, example: 7, minimum: 0 }),
+        weekly: int({ description: 'Weekly archives kept per host.', default: DEFAULTS.retention.weekly, example: 4, minimum: 0 }),
+        monthly: int({ description: 'Monthly archives kept per host.', default: DEFAULTS.retention.monthly, example: 6, minimum: 0 }),
+      },
+      { description: 'How many archives borg prune keeps; at least one of them must be above 0.' },
+    ),
+    concurrency: int({
+      description: 'Hosts worked on at once.',
+      defaultText: 'the number of CPUs',
+      example: 2,
+      minimum: 1,
+    }),
+    ssh: obj(
+      {
+        identity_file: localPath({ description: 'Private key pullback logs in to the main servers with.', example: '/etc/pullback/id_ed25519' }),
+        known_hosts: localPath({
+          description: 'OpenSSH known_hosts file with the main servers\' host keys; host keys are always verified.',
+          example: '/etc/pullback/known_hosts',
+        }),
+        connect_timeout: duration(
+          { description: 'Time allowed to open an SSH connection.', default: DEFAULTS.connectTimeout, example: DEFAULTS.connectTimeout },
+          DURATION_PATTERN,
+        ),
+      },
+      { description: 'How pullback reaches the main servers.', required: ['identity_file', 'known_hosts'] },
+    ),
+    rsync: obj(
+      {
+        timeout: duration(
+          { description: 'rsync --timeout: time without any data before a transfer is given up.', default: DEFAULTS.rsyncTimeout, example: DEFAULTS.rsyncTimeout },
+          DURATION_PATTERN,
+        ),
+        attempts: int({
+          description: 'Attempts per source when the transfer fails for a transport reason (connection lost, timeout); 1 means no retry.',
+          default: DEFAULTS.rsyncAttempts,
+          example: DEFAULTS.rsyncAttempts,
+          minimum: 1,
+        }),
+        backoff: duration(
+          { description: 'Wait before the first retry; doubled for each further attempt.', default: DEFAULTS.rsyncBackoff, example: DEFAULTS.rsyncBackoff },
+          DURATION_PATTERN,
+        ),
+        rsync_path: str({ description: 'Path of rsync on the main servers, if it is not found as "rsync".', example: '/usr/bin/rsync' }),
+      },
+      { description: 'How sources are pulled.' },
+    ),
+    checks: obj(
+      {
+        repository: frequency('borg check --repository-only', DEFAULTS.checks.repository),
+        archives: frequency('borg check --archives-only', DEFAULTS.checks.archives),
+        data: frequency('borg check --verify-data (reads every chunk: slow)', DEFAULTS.checks.data),
+        drill: frequency('a restore drill of each host', DEFAULTS.checks.drill),
+      },
+      { description: 'Which checks pullback run performs, and how often.' },
+    ),
+    drill: obj(
+      {
+        sample: int({ description: 'Files restored and compared per drill.', default: DEFAULTS.drillSample, example: DEFAULTS.drillSample, minimum: 1 }),
+        database: obj(
+          { postgres: drillServer('postgres', 5432, 'postgres'), mariadb: drillServer('mariadb', 3306, 'root') },
+          { description: 'Database servers drills restore dumps into (MySQL dumps go to the mariadb server).' },
+        ),
+      },
+      { description: 'Restore drills: a sample of files and every database dump restored and compared.' },
+    ),
+    dump_timeout: duration(
+      { description: 'Time a database dump on a main server may take before it is killed.', default: DEFAULTS.dumpTimeout, example: DEFAULTS.dumpTimeout },
+      DURATION_PATTERN,
+    ),
+  },
+  { description: 'Where pullback keeps its state and repositories, how it reaches the main servers, what it keeps and checks.', required: ['repository', 'ssh'] },
+);

@@ -1,0 +1,129 @@
+// Schema of a host file (hosts/<name>.yaml): one main server, its sources and how to restore it.
+import { DEFAULTS, NAME_PATTERN } from './defaults.js';
+import { argv, duration, int, list, obj, oneOf, remotePath, size, str, type SchemaNode } from './schema-node.js';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+
+const NAME_RULE = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
+
+const connection = obj(
+  {
+    host: str({ description: 'Database server address, as seen from the main server.', default: '127.0.0.1', example: '127.0.0.1' }),
+    port: int({ description: 'Database server port.', defaultText: '5432 for postgres, 3306 for mariadb and mysql', example: 5432, minimum: 1, maximum: 65535 }),
+    user: str({ description: 'User the dump runs as.', defaultText: 'postgres for postgres, root for mariadb and mysql', example: 'postgres' }),
+    password_file: remotePath({
+      description: 'File on the main server holding the password (never passed on the command line); none: .pgpass / option files or no password.',
+      example: '/etc/pullback/db-password',
+    }),
+  },
+  { description: 'How the dump reaches the database server; ignored for sqlite.' },
+);
+
+const dump = obj(
+  {
+    engine: oneOf(['postgres', 'mariadb', 'mysql', 'sqlite'], { description: 'Database engine.', example: 'postgres' }),
+    databases: {
+      type: ['array', 'string'],
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      pattern: '^all$',
+      patternDescription: 'a list of database names, or "all"',
+      description: 'Databases to dump: a list of names, or "all" (postgres, mariadb, mysql). For sqlite: absolute paths of the database files.',
+      examples: [['appdb']],
+    },
+    connection,
+    keep: int({ description: 'Dumps kept on the main server (older ones are deleted).', default: DEFAULTS.dumpKeep, example: DEFAULTS.dumpKeep, minimum: 1 }),
+  },
+  { description: 'pullback takes the dump itself, over SSH, just before the pull (database sources only).', required: ['engine', 'databases'] },
+);
+
+const source = obj(
+  {
+    name: str({ description: `Source name, unique within the host: the folder of the source in archives (${NAME_RULE}).`, example: 'db', pattern: NAME_PATTERN, patternDescription: NAME_RULE }),
+    kind: oneOf(['database', 'blobs', 'data'], { description: 'What the source holds; fixes the restore order (database, then blobs, then data).', example: 'database' }),
+    path: remotePath({ description: 'Directory on the main server that is pulled.', example: '/datajoint-db/dumps' }),
+    exclude: list({ type: 'string', minLength: 1 }, { description: 'rsync exclude patterns.', default: DEFAULTS.exclude, example: ['*.tmp'] }),
+    max_age: duration(
+      { description: 'Database sources only: the newest dump in the directory must be younger than this.', defaultText: `${DEFAULTS.maxAge} for database sources`, example: DEFAULTS.maxAge },
+      DURATION_PATTERN,
+    ),
+    dump,
+  },
+  { description: 'One directory pulled from the main server.', required: ['name', 'kind', 'path'] },
+);
+
+const check = obj(
+  {
+    name: str({ description: 'Name of the check, shown in restore and drill reports.', example: 'users present' }),
+    sql: obj(
+      {
+        source: str({ description: 'Name of the database source of this host the query runs against.', example: 'db' }),
+        database: str({ description: 'Database (name, or file path for sqlite) the query runs in.', example: 'appdb' }),
+        query: str({ description: 'SQL query returning a single value.', example: 'select count(*) > 0 from users' }),
+        expect: str({ description: 'The value the query must return, as text.', example: 't' }),
+      },
+      { description: 'A SQL query against a restored database, with its expected value.', required: ['source', 'database', 'query', 'expect'] },
+    ),
+    http: obj(
+      {
+        url: str({ description: 'HTTP(S) URL that must answer with a 2xx status.', example: 'http://10.0.0.5/health', pattern: '^https?://', patternDescription: 'an http:// or https:// URL' }),
+        timeout: duration({ description: 'Time allowed for the answer.', default: DEFAULTS.httpTimeout, example: DEFAULTS.httpTimeout }, DURATION_PATTERN),
+      },
+      { description: 'A readiness probe over HTTP.', required: ['url'] },
+    ),
+    command: argv('A command (argv list) run on the target over SSH that must exit 0.'),
+  },
+  { description: 'A post-restore check: a name and exactly one of sql, http or command.', required: ['name'] },
+);
+
+export const hostSchema: SchemaNode = obj(
+  {
+    name: str({ description: `Host name, used in archive and repository names (${NAME_RULE}).`, example: 'main-server', pattern: NAME_PATTERN, patternDescription: NAME_RULE }),
+    address: str({ description: 'Address (IP or DNS name) pullback connects to over SSH.', example: '10.0.0.5' }),
+    port: int({ description: 'SSH port.', default: DEFAULTS.port, example: 22, minimum: 1, maximum: 65535 }),
+    user: str({ description: 'User pullback logs in as.', example: 'backup' }),
+    sources: {
+      ...list(source, {
+        description: 'Directories pulled from this host.',
+        example: [
+          { name: 'db', kind: 'database', path: '/datajoint-db/dumps', dump: { engine: 'postgres', databases: ['appdb'] } },
+          { name: 'blobs', kind: 'blobs', path: '/datajoint-db/blobs' },
+          { name: 'data', kind: 'data', path: '/datajoint-data', exclude: ['*.tmp'] },
+        ],
+        minItems: 1,
+      }),
+    },
+    restore: obj(
+      {
+        stop_writes: list(argv('A command and its arguments.'), {
+          description: 'Commands (argv lists) run on the target over SSH before a restore changes anything.',
+          default: [],
+          example: [['systemctl', 'stop', 'app']],
+        }),
+        start_writes: list(argv('A command and its arguments.'), {
+          description: 'Commands (argv lists) run on the target at the end of a restore, also after a failure.',
+          default: [],
+          example: [['systemctl', 'start', 'app']],
+        }),
+        space_margin: {
+          type: 'number',
+          minimum: 0,
+          description: 'Extra free space demanded on the target, as a fraction of the restored size (0.1 = 10%).',
+          default: DEFAULTS.spaceMargin,
+          examples: [DEFAULTS.spaceMargin],
+        },
+        min_free: size({ description: 'Free space (bytes, or e.g. 512M, 2G) demanded on the target beyond the restored size.', default: DEFAULTS.minFree, example: '1G' }, SIZE_PATTERN),
+        checks: list(check, {
+          description: 'Checks run after a restore (and in drills, for sql checks).',
+          default: [],
+          example: [
+            { name: 'users present', sql: { source: 'db', database: 'appdb', query: 'select count(*) > 0 from users', expect: 't' } },
+            { name: 'app answers', http: { url: 'http://10.0.0.5/health', timeout: '10s' } },
+            { name: 'service active', command: ['systemctl', 'is-active', 'app'] },
+          ],
+        }),
+      },
+      { description: 'How to restore this host.' },
+    ),
+  },
+  { description: 'One main server: how to reach it, what to pull from it, how to restore it.', required: ['name', 'address', 'user', 'sources'] },
+);

@@ -1,0 +1,138 @@
+// The normalized, typed configuration every layer below the config loader works with.
+// The YAML schema (schema.ts) is the documentation; these types are what it normalizes into.
+
+export type SourceKind = 'database' | 'blobs' | 'data';
+export type DumpEngine = 'postgres' | 'mariadb' | 'mysql' | 'sqlite';
+export type Frequency = 'always' | 'daily' | 'weekly' | 'monthly' | 'never';
+
+export interface Retention {
+  daily: number;
+  weekly: number;
+  monthly: number;
+}
+
+export interface RepositoryConfig {
+  /** Path template; `{host}` is replaced by the host name. */
+  pathTemplate: string;
+  encryption: 'none' | 'repokey' | 'repokey-blake2' | 'authenticated' | 'authenticated-blake2';
+  /** Absolute path of the passphrase file, or undefined with encryption none. */
+  passphraseFile?: string;
+  compression: string;
+}
+
+export interface SshConfig {
+  identityFile: string;
+  knownHosts: string;
+  connectTimeoutSeconds: number;
+}
+
+export interface RsyncConfig {
+  /** rsync --timeout: seconds of no I/O before rsync gives up. */
+  ioTimeoutSeconds: number;
+  /** Attempts for transport failures (255/12/30/35, timeouts); 1 means no retry. */
+  attempts: number;
+  /** First backoff delay in seconds; doubled each further attempt. */
+  backoffSeconds: number;
+  /** Path of rsync on the main servers (`--rsync-path`), if not `rsync`. */
+  remotePath?: string;
+}
+
+export interface ChecksConfig {
+  repository: Frequency;
+  archives: Frequency;
+  data: Frequency;
+  drill: Frequency;
+}
+
+export interface DrillConfig {
+  sample: number;
+  /** Where drill dumps are restored into scratch databases. */
+  database: {
+    postgres: DbConnection;
+    mariadb: DbConnection;
+  };
+}
+
+export interface DbConnection {
+  host: string;
+  port: number;
+  user: string;
+  /** File holding the password; never passed on argv. */
+  passwordFile?: string;
+}
+
+export interface GlobalConfig {
+  /** Absolute path of the global config file. */
+  file: string;
+  stateDir: string;
+  hostsDir: string;
+  repository: RepositoryConfig;
+  retention: Retention;
+  concurrency: number;
+  ssh: SshConfig;
+  rsync: RsyncConfig;
+  checks: ChecksConfig;
+  drill: DrillConfig;
+  /** Seconds a remote dump may take before it is killed. */
+  dumpTimeoutSeconds: number;
+}
+
+export interface DumpConfig {
+  engine: DumpEngine;
+  /** Database names, or file paths for sqlite; 'all' means every database (postgres, mariadb). */
+  databases: string[] | 'all';
+  connection: DbConnection;
+  keep: number;
+}
+
+export interface SourceConfig {
+  name: string;
+  kind: SourceKind;
+  /** Absolute path on the main server. */
+  path: string;
+  exclude: string[];
+  dump?: DumpConfig;
+  /** Max age in seconds of the newest dump in a pulled dump directory (database sources without dump). */
+  maxAgeSeconds?: number;
+}
+
+export interface RestoreCheck {
+  name: string;
+  /** SQL query against a restored database, with its expected single value. */
+  sql?: { source: string; database: string; query: string; expect: string };
+  /** An HTTP(S) URL that must answer 2xx. */
+  http?: { url: string; timeoutSeconds: number };
+  /** A command (argv) run on the target over SSH that must exit 0. */
+  command?: string[];
+}
+
+export interface RestoreConfig {
+  stopWrites: string[][];
+  startWrites: string[][];
+  checks: RestoreCheck[];
+  /** Extra free space demanded on the target, as a fraction of the restored size (0.1 = 10%). */
+  spaceMargin: number;
+  /** Minimum free bytes demanded on the target beyond the restored size. */
+  minFreeBytes: number;
+}
+
+export interface HostConfig {
+  /** Absolute path of the host file. */
+  file: string;
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  sources: SourceConfig[];
+  restore: RestoreConfig;
+}
+
+export interface Config {
+  global: GlobalConfig;
+  hosts: HostConfig[];
+}
+
+/** The borg repository path of a host. */
+export function repositoryPath(global: GlobalConfig, host: string): string {
+  return global.repository.pathTemplate.split('{host}').join(host);
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { GLOBAL, HOST, problemsOf, short } from './fixture.js';
+
+const host = (sources: string, rest = ''): Record<string, string> => ({
+  'web.yaml': `name: web\naddress: 10.0.0.5\nuser: backup\nsources:\n${sources}${rest}`,
+});
+
+describe('cross-field rules', () => {
+  it('duplicate host names across files name both files and lines', () => {
+    const problems = short(problemsOf(GLOBAL, { 'a.yaml': HOST, 'b.yaml': `# second\n${HOST}` }));
+    expect(problems).toEqual([{ file: 'hosts/b.yaml', line: 2, key: 'name', message: expect.stringMatching(/^duplicate host name 'web' \(also in \/.*\/hosts\/a\.yaml line 1\)$/) }]);
+  });
+
+  it('duplicate source names in a host', () => {
+    const problems = short(problemsOf(GLOBAL, host('  - {name: db, kind: data, path: /a}\n  - {name: x, kind: data, path: /b}\n  - {name: db, kind: blobs, path: /c}\n')));
+    expect(problems).toEqual([{ file: 'hosts/web.yaml', line: 7, key: 'sources[2].name', message: "duplicate source name 'db' (also at line 5)" }]);
+  });
+
+  it('dump and max_age only on database sources', () => {
+    const problems = short(problemsOf(GLOBAL, host('  - name: b\n    kind: blobs\n    path: /b\n    max_age: 1h\n    dump: {engine: postgres, databases: all}\n')));
+    expect(problems).toEqual([
+      { file: 'hosts/web.yaml', line: 8, key: 'sources[0].max_age', message: "only database sources can have 'max_age' (this source is kind blobs)" },
+      { file: 'hosts/web.yaml', line: 9, key: 'sources[0].dump', message: "only database sources can have 'dump' (this source is kind blobs)" },
+    ]);
+  });
+
+  it('sqlite databases are absolute paths, never "all"', () => {
+    const problems = short(
+      problemsOf(
+        GLOBAL,
+        host('  - {name: a, kind: database, path: /a, dump: {engine: sqlite, databases: all}}\n  - {name: b, kind: database, path: /b, dump: {engine: sqlite, databases: [/ok.db, app.db]}}\n'),
+      ),
+    );
+    expect(problems).toEqual([
+      { file: 'hosts/web.yaml', line: 5, key: 'sources[0].dump.databases', message: 'sqlite needs the database files listed as absolute paths; "all" is not possible' },
+      { file: 'hosts/web.yaml', line: 6, key: 'sources[1].dump.databases[1]', message: "a sqlite database must be an absolute file path on the main server (got 'app.db')" },
+    ]);
+  });
+
+  it('databases is a list or "all"', () => {
+    const problems = short(problemsOf(GLOBAL, host('  - {name: a, kind: database, path: /a, dump: {engine: postgres, databases: appdb}}\n')));
+    expect(problems).toEqual([{ file: 'hosts/web.yaml', line: 5, key: 'sources[0].dump.databases', message: 'must be a list of database names, or "all" (got \'appdb\')' }]);
+  });
+
+  it('passphrase_file is required unless encryption is none; retention keeps something', () => {
+    const problems = short(problemsOf(GLOBAL.replace('  passphrase_file: /etc/pullback/borg-passphrase\n', '') + 'retention: {daily: 0, weekly: 0, monthly: 0}\n'));
+    expect(problems).toEqual([
+      { file: 'pullback.yaml', line: 2, key: 'repository', message: 'passphrase_file is required when encryption is repokey-blake2 (or set encryption: none)' },
+      { file: 'pullback.yaml', line: 6, key: 'retention', message: 'at least one of daily, weekly, monthly must be above 0, or every archive would be pruned' },
+    ]);
+  });
+
+  it('sql checks name a database source of the host; each check has exactly one of sql, http, command', () => {
+    const restore = `restore:
+  checks:
+    - {name: none}
+    - {name: two, http: {url: "http://x/"}, command: [ls]}
+    - {name: missing, sql: {source: nope, database: d, query: q, expect: e}}
+    - {name: files, sql: {source: files, database: d, query: q, expect: e}}
+    - {name: good, sql: {source: db, database: d, query: q, expect: e}}
+`;
+    const problems = short(problemsOf(GLOBAL, host('  - {name: db, kind: database, path: /a}\n  - {name: files, kind: data, path: /b}\n', restore)));
+    expect(problems).toEqual([
+      { file: 'hosts/web.yaml', line: 9, key: 'restore.checks[0]', message: 'a check needs exactly one of sql, http or command (it has none)' },
+      { file: 'hosts/web.yaml', line: 10, key: 'restore.checks[1]', message: 'a check needs exactly one of sql, http or command (it has http and command)' },
+      { file: 'hosts/web.yaml', line: 11, key: 'restore.checks[2].sql.source', message: "no source named 'nope' in this host" },
+      { file: 'hosts/web.yaml', line: 12, key: 'restore.checks[3].sql.source', message: "source 'files' is not a database source (kind data)" },
+    ]);
+  });
+
+  it('cross-field problems are reported together with schema problems of the same file', () => {
+    const problems = short(problemsOf(GLOBAL, host('  - {name: db, kind: data, path: /a, extra: 1}\n  - {name: db, kind: data, path: relative}\n')));
+    expect(problems.map((p) => [p.line, p.key, p.message])).toEqual([
+      [5, 'sources[0].extra', "unknown key 'extra'"],
+      [6, 'sources[1].path', "must be an absolute path (starting with /) (got 'relative')"],
+      [6, 'sources[1].name', "duplicate source name 'db' (also at line 5)"],
+    ]);
+  });
+});
