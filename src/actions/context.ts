@@ -1,0 +1,67 @@
+// What every per-host action receives: the config, the catalog, a logger with host context.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Catalog, Status, StepRecord } from '../catalog/catalog.js';
+import { repositoryPath, type GlobalConfig, type HostConfig } from '../config/types.js';
+import { describeError } from '../errors.js';
+import type { BorgContext } from '../tools/borg/run.js';
+
+export interface HostContext {
+  global: GlobalConfig;
+  host: HostConfig;
+  catalog: Catalog;
+  runId: number;
+  logger: Logger;
+  signal?: AbortSignal;
+  dryRun?: boolean;
+}
+
+/** `<state_dir>/mirror/<host>`: the persistent local copy pulled night after night. */
+export function hostMirrorDir(global: GlobalConfig, host: string): string {
+  return join(global.stateDir, 'mirror', host);
+}
+
+export function sourceMirrorDir(global: GlobalConfig, host: string, source: string): string {
+  return join(hostMirrorDir(global, host), source);
+}
+
+export function borgContext(ctx: Pick<HostContext, 'global' | 'logger' | 'signal'>): BorgContext {
+  return { repository: ctx.global.repository, stateDir: ctx.global.stateDir, logger: ctx.logger, signal: ctx.signal };
+}
+
+export function hostRepo(ctx: Pick<HostContext, 'global' | 'host'>): string {
+  return repositoryPath(ctx.global, ctx.host.name);
+}
+
+/** The outcome every step reports. */
+export interface StepOutcome<T = undefined> extends StepRecord {
+  status: Status;
+  value?: T;
+}
+
+/**
+ * Runs one step, recording its start and end in the catalog. A thrown error becomes a failed step
+ * (the error's message is recorded), so one step's failure is data, not an exception.
+ */
+export async function recordStep<T>(
+  ctx: HostContext,
+  step: string,
+  source: string | undefined,
+  fn: () => Promise<StepOutcome<T>>,
+): Promise<StepOutcome<T>> {
+  const id = ctx.catalog.startStep(ctx.runId, ctx.host.name, step, source);
+  const log = ctx.logger.child({ step, ...(source ? { source } : {}) });
+  const started = Date.now();
+  let out: StepOutcome<T>;
+  try {
+    out = await fn();
+  } catch (e) {
+    out = { status: 'failed', error: describeError(e) };
+  }
+  ctx.catalog.finishStep(id, out);
+  const fields = { status: out.status, durationMs: Date.now() - started, bytes: out.bytes, files: out.files, error: out.error };
+  if (out.status === 'failed') log.error(fields, `${step} failed`);
+  else if (out.status === 'warning') log.warn(fields, `${step} finished with a warning`);
+  else log.info(fields, `${step} done`);
+  return out;
+}

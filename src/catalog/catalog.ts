@@ -1,0 +1,165 @@
+// The run catalog: what ran, when, on which host, with what outcome. Later commands (report,
+// restore, drill) read it; every write here is small and synchronous (better-sqlite3).
+import { join } from 'node:path';
+import { openCatalogDb, type Db } from './db.js';
+
+export type Status = 'running' | 'ok' | 'warning' | 'failed' | 'skipped' | 'interrupted';
+
+export interface StepRecord {
+  status: Status;
+  bytes?: number;
+  files?: number;
+  exitCode?: number;
+  error?: string;
+  details?: unknown;
+}
+
+export interface ArchiveRecord {
+  repository: string;
+  host: string;
+  name: string;
+  runId?: number;
+  createdAt: string;
+  originalSize?: number;
+  compressedSize?: number;
+  deduplicatedSize?: number;
+  nfiles?: number;
+  manifest?: unknown;
+}
+
+const now = () => new Date().toISOString();
+
+/** The catalog of one state directory. */
+export class Catalog {
+  readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** Opens `<stateDir>/catalog.db`, migrating it if needed. */
+  static open(stateDir: string): Catalog {
+    return new Catalog(openCatalogDb(join(stateDir, 'catalog.db')));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  startRun(kind: string, args: unknown): number {
+    const r = this.db
+      .prepare('INSERT INTO runs (kind, started_at, status, pid, args) VALUES (?, ?, ?, ?, ?)')
+      .run(kind, now(), 'running', process.pid, JSON.stringify(args));
+    return Number(r.lastInsertRowid);
+  }
+
+  finishRun(id: number, status: Status, error?: string): void {
+    this.db.prepare('UPDATE runs SET ended_at = ?, status = ?, error = ? WHERE id = ?').run(now(), status, error ?? null, id);
+  }
+
+  startHost(runId: number, host: string): number {
+    const r = this.db
+      .prepare('INSERT INTO host_results (run_id, host, started_at, status) VALUES (?, ?, ?, ?)')
+      .run(runId, host, now(), 'running');
+    return Number(r.lastInsertRowid);
+  }
+
+  finishHost(id: number, status: Status, archive?: string, error?: string): void {
+    this.db
+      .prepare('UPDATE host_results SET ended_at = ?, status = ?, archive = ?, error = ? WHERE id = ?')
+      .run(now(), status, archive ?? null, error ?? null, id);
+  }
+
+  startStep(runId: number, host: string, step: string, source?: string): number {
+    const r = this.db
+      .prepare('INSERT INTO steps (run_id, host, step, source, started_at, status) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, host, step, source ?? null, now(), 'running');
+    return Number(r.lastInsertRowid);
+  }
+
+  finishStep(id: number, rec: StepRecord): void {
+    this.db
+      .prepare(
+        'UPDATE steps SET ended_at = ?, status = ?, bytes = ?, files = ?, exit_code = ?, error = ?, details = ? WHERE id = ?',
+      )
+      .run(
+        now(),
+        rec.status,
+        rec.bytes ?? null,
+        rec.files ?? null,
+        rec.exitCode ?? null,
+        rec.error ?? null,
+        rec.details === undefined ? null : JSON.stringify(rec.details),
+        id,
+      );
+  }
+
+  /** Marks every step and host still 'running' in a run as interrupted (after a signal). */
+  interruptRun(runId: number): void {
+    const t = now();
+    this.db.prepare("UPDATE steps SET status = 'interrupted', ended_at = ? WHERE run_id = ? AND status = 'running'").run(t, runId);
+    this.db
+      .prepare("UPDATE host_results SET status = 'interrupted', ended_at = ? WHERE run_id = ? AND status = 'running'")
+      .run(t, runId);
+    this.finishRun(runId, 'interrupted', 'interrupted by a signal');
+  }
+
+  recordArchive(a: ArchiveRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO archives (repository, host, name, run_id, created_at, original_size, compressed_size, deduplicated_size, nfiles, manifest)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(repository, name) DO UPDATE SET original_size = excluded.original_size, manifest = excluded.manifest`,
+      )
+      .run(
+        a.repository,
+        a.host,
+        a.name,
+        a.runId ?? null,
+        a.createdAt,
+        a.originalSize ?? null,
+        a.compressedSize ?? null,
+        a.deduplicatedSize ?? null,
+        a.nfiles ?? null,
+        a.manifest === undefined ? null : JSON.stringify(a.manifest),
+      );
+  }
+
+  markPruned(repository: string, names: string[]): void {
+    const stmt = this.db.prepare('UPDATE archives SET pruned_at = ? WHERE repository = ? AND name = ?');
+    const t = now();
+    this.db.transaction(() => names.forEach((n) => stmt.run(t, repository, n)))();
+  }
+
+  /** When a check of `kind` last succeeded on `repository`, or undefined. */
+  lastCheck(repository: string, kind: string): Date | undefined {
+    const row = this.db
+      .prepare("SELECT last_run_at FROM check_history WHERE repository = ? AND kind = ? AND status = 'ok'")
+      .get(repository, kind) as { last_run_at: string } | undefined;
+    return row ? new Date(row.last_run_at) : undefined;
+  }
+
+  recordCheck(repository: string, kind: string, status: Status, at = new Date()): void {
+    this.db
+      .prepare(
+        `INSERT INTO check_history (repository, kind, last_run_at, status) VALUES (?, ?, ?, ?)
+         ON CONFLICT(repository, kind) DO UPDATE SET last_run_at = excluded.last_run_at, status = excluded.status`,
+      )
+      .run(repository, kind, at.toISOString(), status);
+  }
+
+  /** The latest successful host result (for readiness and staleness). */
+  lastSuccess(host: string): { endedAt: string; archive: string } | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT ended_at, archive FROM host_results WHERE host = ? AND status IN ('ok', 'warning') AND archive IS NOT NULL ORDER BY ended_at DESC LIMIT 1",
+      )
+      .get(host) as { ended_at: string; archive: string } | undefined;
+    return row ? { endedAt: row.ended_at, archive: row.archive } : undefined;
+  }
+
+  /** Steps of a run in the order they started. */
+  stepsOf(runId: number): Array<{ host: string; step: string; source: string | null; status: string; error: string | null }> {
+    return this.db.prepare('SELECT host, step, source, status, error FROM steps WHERE run_id = ? ORDER BY id').all(runId) as never;
+  }
+}

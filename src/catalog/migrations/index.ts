@@ -1,0 +1,11 @@
+// Versioned catalog migrations, applied in order; PRAGMA user_version records the last applied.
+// Add a new file per migration and list it here; never edit one that has shipped.
+import { core } from './001-core.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [core];

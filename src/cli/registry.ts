@@ -1,0 +1,66 @@
+// The command registry: each verb's options (node:util parseArgs spec), usage and handler.
+import type { ParseArgsConfig } from 'node:util';
+import type { GlobalOptions } from '../commands/common.js';
+import { listCommand } from '../commands/list.js';
+import { checkCommand, pruneCommand } from '../commands/maintain.js';
+import { runCommand } from '../commands/run.js';
+import { validateCommand } from '../commands/validate.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  options: OptionSpec;
+  /** Whether the command takes positional arguments after its name. */
+  positionals?: boolean;
+  handler: (g: GlobalOptions, values: Values, positionals: string[]) => Promise<number>;
+}
+
+const host = { host: { type: 'string', multiple: true, short: 'H' } } as const;
+const hosts = (v: Values) => v.host as string[] | undefined;
+
+export const commands: CommandSpec[] = [
+  {
+    name: 'run',
+    summary: 'pull every host, archive, prune, compact and check (the nightly job)',
+    usage: 'pullback run [--host NAME]...',
+    options: { ...host },
+    handler: (g, v) => runCommand(g, { hosts: hosts(v) }),
+  },
+  {
+    name: 'list',
+    summary: "list each host's archives",
+    usage: 'pullback list [--host NAME]... [--json]',
+    options: { ...host, json: { type: 'boolean' } },
+    handler: (g, v) => listCommand(g, { hosts: hosts(v), json: !!v.json }),
+  },
+  {
+    name: 'check',
+    summary: 'borg check of repositories and archives (--verify-data reads every chunk)',
+    usage: 'pullback check [--host NAME]... [--verify-data]',
+    options: { ...host, 'verify-data': { type: 'boolean' } },
+    handler: (g, v) => checkCommand(g, { hosts: hosts(v), verifyData: !!v['verify-data'] }),
+  },
+  {
+    name: 'prune',
+    summary: 'apply the retention policy, then compact',
+    usage: 'pullback prune [--host NAME]...',
+    options: { ...host },
+    handler: (g, v) => pruneCommand(g, { hosts: hosts(v) }),
+  },
+  {
+    name: 'validate',
+    summary: 'check the configuration and every host file; all problems at once',
+    usage: 'pullback validate',
+    options: {},
+    handler: (g) => validateCommand(g),
+  },
+];
+
+/** Adds a command (used by feature modules: restore, drill, report). */
+export function registerCommand(spec: CommandSpec): void {
+  commands.push(spec);
+}

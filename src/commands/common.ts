@@ -1,0 +1,59 @@
+// What every command needs: the loaded config, a logger, the catalog, and the hosts it was asked about.
+import type { Logger } from 'pino';
+import { Catalog } from '../catalog/catalog.js';
+import { loadConfig } from '../config/index.js';
+import type { Config, HostConfig } from '../config/types.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../logging/logger.js';
+
+export interface GlobalOptions {
+  configPath: string;
+  logLevel?: string;
+  /** Where people-facing output goes (stdout). */
+  out: (text: string) => void;
+}
+
+export interface CommandEnv {
+  config: Config;
+  logger: Logger;
+  catalog: Catalog;
+  out: (text: string) => void;
+  close(): void;
+}
+
+/** Loads the config (ConfigError on problems) and opens logger and catalog in its state dir. */
+export function openEnv(opts: GlobalOptions): CommandEnv {
+  const config = loadConfig(opts.configPath);
+  const logger = createLogger({ stateDir: config.global.stateDir, level: opts.logLevel ?? 'info' });
+  const catalog = Catalog.open(config.global.stateDir);
+  return { config, logger, catalog, out: opts.out, close: () => catalog.close() };
+}
+
+/** The hosts named by --host (all when none); an unknown name is a UsageError. */
+export function selectHosts(config: Config, names: readonly string[] | undefined): HostConfig[] {
+  if (!names || names.length === 0) return config.hosts;
+  const known = new Map(config.hosts.map((h) => [h.name, h]));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown host ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${[...known.keys()].join(', ') || 'none'})`);
+  }
+  return [...new Set(names)].map((n) => known.get(n)!);
+}
+
+/** An AbortSignal that fires on SIGINT/SIGTERM; `dispose` removes the handlers. */
+export function interruptSignal(logger: Logger): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    logger.warn({ signal: sig }, 'interrupted: stopping running commands');
+    ac.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

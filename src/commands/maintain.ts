@@ -1,0 +1,56 @@
+// `pullback check` and `pullback prune`: the maintenance steps alone, per host, recorded in the catalog.
+import type { StepOutcome, HostContext } from '../actions/context.js';
+import { recordStep } from '../actions/context.js';
+import { checkHost, compactHost, pruneHost } from '../actions/maintain.js';
+import { renderTable } from '../util/table.js';
+import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+
+export interface MaintainOptions {
+  hosts?: string[];
+  verifyData?: boolean;
+}
+
+type Work = (ctx: HostContext) => Promise<Array<StepOutcome<unknown>>>;
+
+async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, work: Work): Promise<number> {
+  const env = openEnv(g);
+  const interrupt = interruptSignal(env.logger);
+  try {
+    const hosts = selectHosts(env.config, opts.hosts);
+    const runId = env.catalog.startRun(kind, { hosts: hosts.map((h) => h.name), verifyData: opts.verifyData });
+    const rows: string[][] = [];
+    let failed = false;
+    for (const host of hosts) {
+      const hostId = env.catalog.startHost(runId, host.name);
+      const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal };
+      const outcomes = await work(ctx);
+      const bad = outcomes.find((o) => o.status === 'failed');
+      const status = bad ? 'failed' : outcomes.some((o) => o.status === 'warning') ? 'warning' : 'ok';
+      failed ||= status === 'failed';
+      env.catalog.finishHost(hostId, status, undefined, bad?.error);
+      rows.push([host.name, status.toUpperCase(), bad?.error ?? '']);
+    }
+    env.catalog.finishRun(runId, failed ? 'failed' : 'ok');
+    env.out(renderTable(['HOST', kind.toUpperCase(), 'DETAIL'], rows));
+    return failed ? 1 : 0;
+  } finally {
+    interrupt.dispose();
+    env.close();
+  }
+}
+
+/** `pullback check [--verify-data]`: repository and archive checks (and a full data read when asked). */
+export function checkCommand(g: GlobalOptions, opts: MaintainOptions): Promise<number> {
+  return perHost(g, 'check', opts, async (ctx) => [
+    await recordStep(ctx, 'check', undefined, () => checkHost(ctx, { repository: true, archives: true, verifyData: !!opts.verifyData })),
+  ]);
+}
+
+/** `pullback prune`: retention then compact. */
+export function pruneCommand(g: GlobalOptions, opts: MaintainOptions): Promise<number> {
+  return perHost(g, 'prune', opts, async (ctx) => {
+    const p = await recordStep(ctx, 'prune', undefined, () => pruneHost(ctx));
+    if (p.status === 'failed') return [p];
+    return [p, await recordStep(ctx, 'compact', undefined, () => compactHost(ctx))];
+  });
+}

@@ -1,0 +1,77 @@
+// `pullback run`: the nightly job for every (or the chosen) host, a summary table, exit 0 or 1.
+import { join } from 'node:path';
+import type { Status } from '../catalog/catalog.js';
+import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
+import { acquireLock } from '../lock/run-lock.js';
+import { mapPool } from '../util/pool.js';
+import { humanBytes, humanDuration, renderTable } from '../util/table.js';
+import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+
+export interface RunOptions {
+  hosts?: string[];
+}
+
+/** Extension point: later features (drills) register hooks into the nightly job here. */
+export const runHooks: BackupHooks = {};
+
+/** Runs the nightly job; returns the exit code (0 all hosts ok or warning, 1 otherwise). */
+export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<number> {
+  const env = openEnv(g);
+  try {
+    const hosts = selectHosts(env.config, opts.hosts);
+    const { lock, tookOverFromPid } = acquireLock(join(env.config.global.stateDir, 'locks', 'run.lock'), 'pullback run');
+    if (tookOverFromPid !== undefined) env.logger.warn({ stalePid: tookOverFromPid }, 'took over a stale run lock left by a dead process');
+    const interrupt = interruptSignal(env.logger);
+    const runId = env.catalog.startRun('run', { hosts: hosts.map((h) => h.name) });
+    const log = env.logger.child({ runId });
+    log.info({ hosts: hosts.map((h) => h.name), concurrency: env.config.global.concurrency }, 'run started');
+    try {
+      const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
+        const hostId = env.catalog.startHost(runId, host.name);
+        const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal };
+        let r: HostRunResult;
+        try {
+          r = await backupHost(ctx, runHooks);
+        } catch (e) {
+          // A bug in one host's job must not stop the others: record it as that host's failure.
+          ctx.logger.error({ err: e }, 'unexpected error');
+          r = { host: host.name, status: 'failed', bytes: 0, files: 0, durationMs: 0, problems: [`internal error: ${(e as Error).message}`], checks: [] };
+        }
+        env.catalog.finishHost(hostId, r.status, r.archive, r.problems.join('; ') || undefined);
+        return r;
+      });
+      const status = overall(results.map((r) => r.status));
+      if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
+      else env.catalog.finishRun(runId, status);
+      env.out(summary(results));
+      log.info({ status }, 'run finished');
+      return status === 'ok' || status === 'warning' ? 0 : 1;
+    } finally {
+      interrupt.dispose();
+      lock.release();
+    }
+  } finally {
+    env.close();
+  }
+}
+
+function overall(statuses: Status[]): Status {
+  if (statuses.some((s) => s === 'failed' || s === 'interrupted')) return 'failed';
+  if (statuses.some((s) => s === 'warning')) return 'warning';
+  return 'ok';
+}
+
+function summary(results: HostRunResult[]): string {
+  const rows = results.map((r) => [
+    r.host,
+    r.status.toUpperCase(),
+    r.archive ?? '-',
+    humanBytes(r.bytes),
+    String(r.files),
+    humanDuration(r.durationMs),
+    r.checks.join(',') || '-',
+  ]);
+  const table = renderTable(['HOST', 'STATUS', 'ARCHIVE', 'PULLED', 'FILES', 'TIME', 'CHECKS'], rows);
+  const problems = results.flatMap((r) => r.problems.map((p) => `  ${r.host}: ${p}`));
+  return problems.length > 0 ? `${table}\n\nProblems:\n${problems.join('\n')}` : table;
+}

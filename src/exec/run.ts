@@ -1,0 +1,161 @@
+// The only place in pullback that spawns processes: argument arrays, no shell, an environment
+// allow-list, explicit cwd, timeout and AbortSignal that kill the whole process group, and output
+// streamed line by line (rsync and borg can print millions of lines; nothing is buffered whole).
+import { execa } from 'execa';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { ToolError } from '../errors.js';
+import { displayCommand } from './display.js';
+import { killGroup, trackGroup, untrackGroup } from './groups.js';
+
+/** Variables a child may inherit from our environment; everything else must be passed explicitly. */
+const ENV_ALLOW = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'];
+const STDERR_TAIL_LINES = 20;
+const KILL_GRACE_MS = 5_000;
+
+export interface RunOptions {
+  cwd?: string;
+  /** Added to the allow-listed environment. */
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  /** Written to stdin, then closed. Without it stdin is /dev/null. */
+  input?: string | Buffer;
+  /** Open file descriptors handed to the child as fd 3, 4, ... (e.g. BORG_PASSPHRASE_FD). */
+  passFds?: number[];
+  /** Values never to show in logs or errors (replaced by ***). */
+  secrets?: string[];
+  logger?: Logger;
+  /** Log the command at debug instead of info (chatty helpers). */
+  quiet?: boolean;
+}
+
+export interface RunResult {
+  command: string;
+  exitCode: number | undefined;
+  signal: string | undefined;
+  timedOut: boolean;
+  aborted: boolean;
+  durationMs: number;
+  stderrTail: string[];
+}
+
+/** Runs `file args`; resolves with the outcome whatever the exit code; throws ToolError only when it cannot start. */
+export async function runCommand(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const command = displayCommand(file, args, opts.secrets ?? []);
+  const env: Record<string, string> = {};
+  for (const k of ENV_ALLOW) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
+
+  const started = Date.now();
+  const stderrTail: string[] = [];
+  let timedOut = false;
+  let aborted = false;
+
+  const child = execa(file, [...args], {
+    cwd: opts.cwd,
+    env,
+    extendEnv: false,
+    shell: false,
+    detached: true, // own process group, so a timeout kills ssh/rsync children too
+    cleanup: false,
+    buffer: false,
+    stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(opts.passFds ?? [])],
+    reject: false,
+    encoding: 'utf8',
+  } as never) as unknown as import('execa').ResultPromise;
+
+  if (opts.input !== undefined && child.stdin) {
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
+  }
+  const pid = child.pid;
+  if (pid !== undefined) trackGroup(pid);
+
+  const stop = (why: 'timeout' | 'abort') => {
+    if (why === 'timeout') timedOut = true;
+    else aborted = true;
+    if (pid !== undefined) killGroup(pid, KILL_GRACE_MS);
+  };
+  const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+  const onAbort = () => stop('abort');
+  if (opts.signal) {
+    if (opts.signal.aborted) onAbort();
+    else opts.signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  const streams: Promise<void>[] = [];
+  if (child.stdout) streams.push(eachLine(child.stdout as Readable, opts.onStdoutLine));
+  if (child.stderr) {
+    streams.push(
+      eachLine(child.stderr as Readable, (line) => {
+        stderrTail.push(line);
+        if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+        opts.onStderrLine?.(line);
+      }),
+    );
+  }
+
+  let result: { exitCode?: number; signal?: string; failed?: boolean; code?: string; originalMessage?: string };
+  try {
+    result = (await child) as never;
+    await Promise.all(streams);
+  } finally {
+    if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (pid !== undefined) untrackGroup(pid);
+  }
+  const durationMs = Date.now() - started;
+
+  if (result.exitCode === undefined && result.signal === undefined) {
+    // execa could not start the program at all (ENOENT, EACCES).
+    throw new ToolError(`cannot run ${file}: ${result.code ?? result.originalMessage ?? 'spawn failed'}`, {
+      command,
+      timedOut: false,
+      durationMs,
+      stderrTail,
+    });
+  }
+  const out: RunResult = {
+    command,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut,
+    aborted,
+    durationMs,
+    stderrTail,
+  };
+  const logFields = { cmd: command, exitCode: out.exitCode, signal: out.signal, timedOut, durationMs };
+  if (opts.quiet) opts.logger?.debug(logFields, 'command finished');
+  else opts.logger?.info(logFields, 'command finished');
+  return out;
+}
+
+/** Builds a ToolError for a finished command, with a short people-facing reason. */
+export function toolErrorFrom(result: RunResult, reason: string): ToolError {
+  const last = result.stderrTail.filter((l) => l.trim() !== '').slice(-1)[0];
+  const how = result.timedOut
+    ? 'timed out'
+    : result.aborted
+      ? 'was interrupted'
+      : result.signal
+        ? `was killed by ${result.signal}`
+        : `exited ${result.exitCode}`;
+  const message = `${reason}: ${how}${last ? `: ${last}` : ''}`;
+  return new ToolError(message, {
+    command: result.command,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    durationMs: result.durationMs,
+    stderrTail: result.stderrTail,
+  });
+}
+
+async function eachLine(stream: Readable, onLine?: (line: string) => void): Promise<void> {
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  for await (const line of rl) onLine?.(line);
+}

@@ -1,0 +1,72 @@
+// The run lock: one `pullback run` (or restore) at a time per state directory. The lock file holds
+// the owner's PID; a lock whose PID is dead is stale and taken over with a warning.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { JobError } from '../errors.js';
+
+export interface HeldLock {
+  file: string;
+  release(): void;
+}
+
+export interface LockOutcome {
+  lock: HeldLock;
+  /** Set when a stale lock of a dead process was taken over. */
+  tookOverFromPid?: number;
+}
+
+/** Takes the lock at `file` or throws a JobError naming the PID that holds it. */
+export function acquireLock(file: string, what: string): LockOutcome {
+  mkdirSync(dirname(file), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o644);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return { lock: held(file) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = readPid(file);
+    if (pid !== undefined && isAlive(pid)) {
+      throw new JobError(`another ${what} is running (PID ${pid}, lock ${file})`);
+    }
+    // Stale: replace it atomically enough for our purposes (single backup host, cron-driven).
+    rmSync(file, { force: true });
+    if (attempt === 0) {
+      const out = acquireLock(file, what);
+      return { ...out, tookOverFromPid: pid ?? -1 };
+    }
+  }
+  throw new JobError(`cannot take the lock ${file}`);
+}
+
+function held(file: string): HeldLock {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (readPid(file) === process.pid) rmSync(file, { force: true });
+  };
+  process.once('exit', release);
+  return { file, release };
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const n = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

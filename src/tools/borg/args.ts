@@ -1,0 +1,106 @@
+// Pure argument builders for the borg subcommands pullback uses (borg 1.2). Unit-tested argv.
+import type { Retention } from '../../config/types.js';
+
+const LOCK_WAIT = ['--lock-wait', '120'];
+
+/** Glob matching exactly the nightly archives of `host` (`<host>-YYYYMMDDTHHMMSSZ`), not pre-restore snapshots. */
+export function nightlyGlob(host: string): string {
+  const d = '[0-9]';
+  return `${host}-${d.repeat(8)}T${d.repeat(6)}Z`;
+}
+
+export function buildInitArgs(repo: string, encryption: string): string[] {
+  return ['init', '--encryption', encryption, '--make-parent-dirs', repo];
+}
+
+export interface CreateOptions {
+  repo: string;
+  archive: string;
+  compression: string;
+  /** Paths relative to the command's cwd. */
+  paths: string[];
+  /** ISO timestamp for a backdated archive (tests, imports). */
+  timestamp?: string;
+  excludes?: string[];
+}
+
+export function buildCreateArgs(o: CreateOptions): string[] {
+  const args = [
+    'create',
+    ...LOCK_WAIT,
+    '--json',
+    '--compression', o.compression,
+    // The mirror is written by rsync, which keeps mtimes and replaces files (new inodes): mtime+size is
+    // exactly rsync's own quick check, so unchanged files are not re-read.
+    '--files-cache', 'mtime,size',
+    '--numeric-ids',
+  ];
+  if (o.timestamp) args.push('--timestamp', o.timestamp);
+  for (const e of o.excludes ?? []) args.push('--exclude', e);
+  args.push(`${o.repo}::${o.archive}`, '--', ...o.paths);
+  return args;
+}
+
+export function buildPruneArgs(repo: string, host: string, retention: Retention, dryRun = false): string[] {
+  const args = ['prune', ...LOCK_WAIT, '--list', '--glob-archives', nightlyGlob(host)];
+  if (retention.daily > 0) args.push('--keep-daily', String(retention.daily));
+  if (retention.weekly > 0) args.push('--keep-weekly', String(retention.weekly));
+  if (retention.monthly > 0) args.push('--keep-monthly', String(retention.monthly));
+  if (dryRun) args.push('--dry-run');
+  args.push(repo);
+  return args;
+}
+
+export function buildCompactArgs(repo: string): string[] {
+  return ['compact', ...LOCK_WAIT, repo];
+}
+
+export interface CheckOptions {
+  repo: string;
+  repository: boolean;
+  archives: boolean;
+  verifyData: boolean;
+  /** Limit archive checks to these archives (glob). */
+  glob?: string;
+  /** Check only this archive. */
+  archive?: string;
+}
+
+export function buildCheckArgs(o: CheckOptions): string[] {
+  const args = ['check', ...LOCK_WAIT];
+  const archives = o.archives || o.verifyData;
+  if (o.repository && !archives) args.push('--repository-only');
+  if (!o.repository && archives) args.push('--archives-only');
+  if (o.verifyData) args.push('--verify-data');
+  if (archives && o.glob && !o.archive) args.push('--glob-archives', o.glob);
+  args.push(o.archive ? `${o.repo}::${o.archive}` : o.repo);
+  return args;
+}
+
+export function buildListArchivesArgs(repo: string, glob?: string): string[] {
+  const args = ['list', ...LOCK_WAIT, '--json'];
+  if (glob) args.push('--glob-archives', glob);
+  args.push(repo);
+  return args;
+}
+
+/** Lists an archive's items as JSON lines, with the keys pullback needs (sha256 only when asked: it reads chunks). */
+export function buildListItemsArgs(repo: string, archive: string, withHash = false, paths: string[] = []): string[] {
+  const args = ['list', ...LOCK_WAIT, '--json-lines'];
+  if (withHash) args.push('--format', '{type} {mode} {size} {mtime} {sha256} {path}{NL}');
+  args.push(`${repo}::${archive}`);
+  if (paths.length > 0) args.push('--', ...paths);
+  return args;
+}
+
+export function buildInfoArgs(repo: string, archive: string): string[] {
+  return ['info', ...LOCK_WAIT, '--json', `${repo}::${archive}`];
+}
+
+export function buildExtractArgs(repo: string, archive: string, paths: string[] = [], opts: { dryRun?: boolean } = {}): string[] {
+  const args = ['extract', ...LOCK_WAIT, '--numeric-ids'];
+  if (opts.dryRun) args.push('--dry-run');
+  args.push(`${repo}::${archive}`);
+  if (paths.length > 0) args.push('--', ...paths);
+  return args;
+}

@@ -1,0 +1,116 @@
+// borg operations pullback performs on a repository, each a builder + runner pair.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Retention } from '../../config/types.js';
+import { JobError } from '../../errors.js';
+import { toolErrorFrom } from '../../exec/run.js';
+import {
+  buildCheckArgs,
+  buildCompactArgs,
+  buildCreateArgs,
+  buildInitArgs,
+  buildListArchivesArgs,
+  buildPruneArgs,
+  type CheckOptions,
+  type CreateOptions,
+} from './args.js';
+import type { BorgVerdict } from './exit-codes.js';
+import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
+
+/** True when `repo` is a local path (not ssh://... or user@host:path). */
+export function isLocalRepo(repo: string): boolean {
+  return repo.startsWith('/') && !repo.includes('://');
+}
+
+/** Initialises the repository on first use; resolves true when it was created now. */
+export async function ensureRepo(ctx: BorgContext, repo: string): Promise<boolean> {
+  if (isLocalRepo(repo) && existsSync(join(repo, 'config'))) return false;
+  const stderr: string[] = [];
+  const out = await runBorg(ctx, buildInitArgs(repo, ctx.repository.encryption), { onStderrLine: (l) => stderr.push(l) });
+  if (out.verdict.kind !== 'failed') return true;
+  if (stderr.some((l) => /already exists/i.test(l))) return false;
+  throw toolErrorFrom(out.result, `borg init of ${repo}`);
+}
+
+export interface CreateStats {
+  originalSize: number;
+  compressedSize: number;
+  deduplicatedSize: number;
+  nfiles: number;
+  warning?: string;
+}
+
+/** `borg create`; throws ToolError on failure, returns the archive's statistics. */
+export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: string): Promise<CreateStats> {
+  const lines: string[] = [];
+  const out = await runBorg(ctx, buildCreateArgs(o), { cwd, onStdoutLine: (l) => lines.push(l) });
+  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg create ${o.archive}`);
+  const json = safeJson(lines.join('\n')) as { archive?: { stats?: Record<string, number> } } | undefined;
+  const s = json?.archive?.stats ?? {};
+  return {
+    originalSize: s.original_size ?? 0,
+    compressedSize: s.compressed_size ?? 0,
+    deduplicatedSize: s.deduplicated_size ?? 0,
+    nfiles: s.nfiles ?? 0,
+    warning: out.verdict.kind === 'warning' ? out.verdict.reason : undefined,
+  };
+}
+
+/** `borg prune` of the host's nightly archives; returns the names pruned. */
+export async function pruneArchives(ctx: BorgContext, repo: string, host: string, retention: Retention): Promise<string[]> {
+  const pruned: string[] = [];
+  const out = await runBorg(ctx, buildPruneArgs(repo, host, retention), {
+    onStderrLine: (l) => {
+      const m = /^Pruning archive(?: \(\d+\/\d+\))?:\s+(\S+)/.exec(l);
+      if (m) pruned.push(m[1]!);
+    },
+  });
+  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg prune of ${repo}`);
+  return pruned;
+}
+
+/** `borg compact`: frees the space of pruned archives. */
+export async function compactRepo(ctx: BorgContext, repo: string): Promise<void> {
+  await runBorgOrThrow(ctx, buildCompactArgs(repo), `borg compact of ${repo}`);
+}
+
+export interface CheckOutcome {
+  verdict: BorgVerdict;
+  /** borg's complaints (damaged segments, missing chunks), for people and the catalog. */
+  problems: string[];
+}
+
+/** `borg check`; never throws on a failed check: the caller records and reports it. */
+export async function checkRepo(ctx: BorgContext, o: CheckOptions): Promise<CheckOutcome> {
+  const problems: string[] = [];
+  const out = await runBorg(ctx, buildCheckArgs(o), {
+    onStderrLine: (l) => {
+      if (problems.length < 200 && l.trim() !== '') problems.push(l);
+    },
+  });
+  return { verdict: out.verdict, problems };
+}
+
+export interface ArchiveSummary {
+  name: string;
+  /** ISO time borg records as the archive's start. */
+  start: string;
+  id: string;
+}
+
+/** Archives in the repository (optionally matching a glob), oldest first. */
+export async function listArchives(ctx: BorgContext, repo: string, glob?: string): Promise<ArchiveSummary[]> {
+  if (isLocalRepo(repo) && !existsSync(join(repo, 'config'))) return [];
+  const lines = await runBorgOrThrow(ctx, buildListArchivesArgs(repo, glob), `borg list of ${repo}`, { quiet: true });
+  const json = safeJson(lines.join('\n')) as { archives?: Array<{ name: string; start: string; id: string }> } | undefined;
+  if (!json) throw new JobError(`borg list of ${repo} printed no JSON`);
+  return (json.archives ?? []).map((a) => ({ name: a.name, start: a.start, id: a.id }));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

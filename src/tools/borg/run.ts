@@ -1,0 +1,88 @@
+// Running borg: its environment (state under <state_dir>/borg, passphrase by file descriptor,
+// never argv or env value), output streamed, verdict from the exit-code table.
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RepositoryConfig } from '../../config/types.js';
+import { runCommand, toolErrorFrom, type RunResult } from '../../exec/run.js';
+import { classifyBorgExit, type BorgVerdict } from './exit-codes.js';
+
+export interface BorgContext {
+  repository: RepositoryConfig;
+  stateDir: string;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface BorgRunOptions {
+  cwd?: string;
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  timeoutMs?: number;
+  /** Log at debug level (listing helpers). */
+  quiet?: boolean;
+}
+
+export interface BorgOutcome {
+  verdict: BorgVerdict;
+  result: RunResult;
+}
+
+/** Environment for borg: its own config/cache/security dirs under the state dir, no prompts. */
+export function borgEnv(ctx: Pick<BorgContext, 'repository' | 'stateDir'>): Record<string, string> {
+  const base = join(ctx.stateDir, 'borg');
+  const env: Record<string, string> = {
+    BORG_BASE_DIR: base,
+    BORG_CONFIG_DIR: join(base, 'config'),
+    BORG_CACHE_DIR: join(base, 'cache'),
+    BORG_SECURITY_DIR: join(base, 'security'),
+    BORG_KEYS_DIR: join(base, 'keys'),
+    BORG_DISPLAY_PASSPHRASE: 'no',
+    // borg >= 1.4 would otherwise use its new exit codes; our table is the classic 0/1/2.
+    BORG_EXIT_CODES: 'legacy',
+    LC_ALL: 'C.UTF-8',
+    LANG: 'C.UTF-8',
+  };
+  if (ctx.repository.encryption === 'none') env.BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK = 'yes';
+  else env.BORG_PASSPHRASE_FD = '3';
+  return env;
+}
+
+/** Runs `borg args`; resolves with the verdict whatever the exit code. */
+export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOptions = {}): Promise<BorgOutcome> {
+  const needsPass = ctx.repository.encryption !== 'none' && ctx.repository.passphraseFile;
+  // A fresh descriptor per call: borg reads it to the end and closes it.
+  const fd = needsPass ? openSync(ctx.repository.passphraseFile!, 'r') : undefined;
+  try {
+    const result = await runCommand('borg', args, {
+      cwd: opts.cwd,
+      env: borgEnv(ctx),
+      passFds: fd !== undefined ? [fd] : [],
+      logger: ctx.logger,
+      quiet: opts.quiet,
+      signal: ctx.signal,
+      timeoutMs: opts.timeoutMs,
+      onStdoutLine: opts.onStdoutLine,
+      onStderrLine: (l) => {
+        opts.onStderrLine?.(l);
+      },
+    });
+    return { verdict: classifyBorgExit(result.exitCode, result.timedOut), result };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Runs borg and throws a ToolError unless it succeeded (warnings allowed); returns stdout lines (small outputs only). */
+export async function runBorgOrThrow(ctx: BorgContext, args: string[], what: string, opts: BorgRunOptions = {}): Promise<string[]> {
+  const lines: string[] = [];
+  const out = await runBorg(ctx, args, {
+    ...opts,
+    onStdoutLine: (l) => {
+      lines.push(l);
+      opts.onStdoutLine?.(l);
+    },
+  });
+  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, what);
+  return lines;
+}

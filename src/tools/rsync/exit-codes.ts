@@ -1,0 +1,62 @@
+// rsync's exit codes, interpreted in one table.
+
+export type RsyncVerdict =
+  | { kind: 'ok' }
+  | { kind: 'warning'; reason: string }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'failed'; reason: string };
+
+const TRANSPORT: Record<number, string> = {
+  255: 'ssh connection failed',
+  12: 'error in the rsync protocol data stream (connection lost)',
+  30: 'timeout in data send/receive',
+  35: 'timeout waiting for daemon connection',
+};
+
+const MEANING: Record<number, string> = {
+  1: 'syntax or usage error',
+  2: 'protocol incompatibility',
+  3: 'errors selecting input/output files or directories',
+  5: 'error starting client-server protocol',
+  10: 'error in socket I/O',
+  11: 'error in file I/O',
+  13: 'errors with program diagnostics',
+  14: 'error in IPC code',
+  20: 'received SIGUSR1 or SIGINT',
+  22: 'error allocating core memory buffers',
+  23: 'partial transfer due to error',
+  24: 'some source files vanished before they could be transferred',
+  25: 'the --max-delete limit stopped deletions',
+};
+
+/** Lines of rsync's stderr that report a file that disappeared while rsync was copying it. */
+export function isVanishedLine(line: string): boolean {
+  return (
+    /^file has vanished: /.test(line) ||
+    /^rsync: \[sender\] send_files failed to open .*: No such file or directory \(2\)$/.test(line) ||
+    /^rsync: \[sender\] readlink_stat\(.*\) failed: No such file or directory \(2\)$/.test(line)
+  );
+}
+
+/** Lines that are rsync's own closing summary, not an error about a file. */
+function isSummaryLine(line: string): boolean {
+  return /^rsync error: /.test(line) || /^rsync warning: /.test(line) || line.trim() === '';
+}
+
+/** The verdict for an rsync exit, given its stderr error lines (for 23) and whether we killed it on a timeout. */
+export function classifyRsyncExit(exitCode: number | undefined, stderr: readonly string[], timedOut = false): RsyncVerdict {
+  if (timedOut) return { kind: 'retry', reason: 'rsync timed out' };
+  if (exitCode === undefined) return { kind: 'failed', reason: 'rsync was killed' };
+  if (exitCode === 0) return { kind: 'ok' };
+  if (exitCode === 24) return { kind: 'warning', reason: MEANING[24]! };
+  if (TRANSPORT[exitCode]) return { kind: 'retry', reason: `${TRANSPORT[exitCode]} (rsync exit ${exitCode})` };
+  if (exitCode === 23) {
+    const errors = stderr.filter((l) => !isSummaryLine(l));
+    if (errors.length > 0 && errors.every(isVanishedLine)) {
+      return { kind: 'warning', reason: 'files vanished during the transfer (rsync exit 23)' };
+    }
+    const first = errors.find((l) => !isVanishedLine(l));
+    return { kind: 'failed', reason: `${MEANING[23]}${first ? `: ${first}` : ''} (rsync exit 23)` };
+  }
+  return { kind: 'failed', reason: `${MEANING[exitCode] ?? 'rsync failed'} (rsync exit ${exitCode})` };
+}

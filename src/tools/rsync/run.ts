@@ -1,0 +1,105 @@
+// Running rsync pulls and probes: retries transport failures with backoff, streams output.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { GlobalConfig, HostConfig, SourceConfig } from '../../config/types.js';
+import { runCommand, type RunResult } from '../../exec/run.js';
+import { buildProbeArgs, buildPullArgs } from './args.js';
+import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
+import { RsyncStatsCollector, type RsyncStats } from './stats.js';
+
+export interface RsyncOutcome {
+  verdict: RsyncVerdict;
+  stats: RsyncStats;
+  attempts: number;
+  last: RunResult;
+}
+
+export interface RsyncRunOptions {
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** Hard limit per attempt, on top of rsync's own --timeout. */
+  timeoutMs?: number;
+}
+
+/** Pulls `source` into `dest`, retrying transport failures; resolves with the final verdict (never throws on exit codes). */
+export async function rsyncPull(
+  global: GlobalConfig,
+  host: HostConfig,
+  source: SourceConfig,
+  dest: string,
+  opts: RsyncRunOptions = {},
+): Promise<RsyncOutcome> {
+  const args = buildPullArgs(global, host, source, dest);
+  return withRetries(global, opts, async () => {
+    const collector = new RsyncStatsCollector();
+    const stderr: string[] = [];
+    const last = await runCommand('rsync', args, {
+      logger: opts.logger,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+      env: { LC_ALL: 'C.UTF-8' },
+      onStdoutLine: (l) => collector.push(l),
+      onStderrLine: (l) => {
+        // Keep error lines for the exit-23 verdict, bounded so a flood cannot exhaust memory.
+        if (stderr.length < 1000) stderr.push(l);
+        opts.logger?.warn({ rsync: l }, 'rsync says');
+      },
+    });
+    return { last, stats: collector.stats, verdict: classifyRsyncExit(last.exitCode, stderr, last.timedOut) };
+  });
+}
+
+export interface ProbeOutcome {
+  verdict: RsyncVerdict;
+  /** Top-level entries of the source (excluding `.`); undefined when the probe failed. */
+  entries?: number;
+  missing: boolean;
+  last: RunResult;
+}
+
+/** Lists the top level of a source to tell "missing" and "empty" apart from a normal source. */
+export async function rsyncProbe(global: GlobalConfig, host: HostConfig, source: SourceConfig, opts: RsyncRunOptions = {}): Promise<ProbeOutcome> {
+  const args = buildProbeArgs(global, host, source);
+  const out = await withRetries(global, opts, async () => {
+    let entries = 0;
+    const stderr: string[] = [];
+    const last = await runCommand('rsync', args, {
+      logger: opts.logger,
+      quiet: true,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+      env: { LC_ALL: 'C.UTF-8' },
+      onStdoutLine: (l) => {
+        const name = /^\S+\s+\d+\s+\S+\s+\S+\s(.*)$/.exec(l)?.[1];
+        if (name !== undefined && name !== '.') entries++;
+      },
+      onStderrLine: (l) => {
+        if (stderr.length < 100) stderr.push(l);
+      },
+    });
+    const verdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
+    const missing = stderr.some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
+    return { last, verdict, entries, missing, stats: undefined as never };
+  });
+  return { verdict: out.verdict, entries: out.verdict.kind === 'failed' ? undefined : out.entries, missing: out.missing, last: out.last };
+}
+
+async function withRetries<T extends { verdict: RsyncVerdict; last: RunResult }>(
+  global: GlobalConfig,
+  opts: RsyncRunOptions,
+  attempt: () => Promise<T>,
+): Promise<T & { attempts: number }> {
+  const max = Math.max(1, global.rsync.attempts);
+  let delay = global.rsync.backoffSeconds * 1000;
+  for (let n = 1; ; n++) {
+    const out = await attempt();
+    if (out.verdict.kind !== 'retry' || n >= max || opts.signal?.aborted) {
+      const verdict: RsyncVerdict =
+        out.verdict.kind === 'retry' ? { kind: 'failed', reason: `${out.verdict.reason}; gave up after ${n} attempt(s)` } : out.verdict;
+      return { ...out, verdict, attempts: n };
+    }
+    opts.logger?.warn({ attempt: n, of: max, delaySeconds: delay / 1000, reason: out.verdict.reason }, 'rsync transport failure, retrying');
+    await sleep(delay, undefined, { signal: opts.signal }).catch(() => undefined);
+    delay *= 2;
+  }
+}

@@ -1,0 +1,33 @@
+// Parsing rsync's --stats block (printed with --no-human-readable: plain digits).
+
+export interface RsyncStats {
+  files: number;
+  filesTransferred: number;
+  totalSize: number;
+  transferredSize: number;
+  bytesReceived: number;
+  bytesSent: number;
+  deleted: number;
+}
+
+const FIELDS: Array<[RegExp, keyof RsyncStats]> = [
+  [/^Number of files: ([\d,.]+)/, 'files'],
+  [/^Number of regular files transferred: ([\d,.]+)/, 'filesTransferred'],
+  [/^Number of deleted files: ([\d,.]+)/, 'deleted'],
+  [/^Total file size: ([\d,.]+) bytes/, 'totalSize'],
+  [/^Total transferred file size: ([\d,.]+) bytes/, 'transferredSize'],
+  [/^Total bytes sent: ([\d,.]+)/, 'bytesSent'],
+  [/^Total bytes received: ([\d,.]+)/, 'bytesReceived'],
+];
+
+/** Accumulates stats from rsync's stdout, one line at a time (so output is never buffered whole). */
+export class RsyncStatsCollector {
+  readonly stats: RsyncStats = { files: 0, filesTransferred: 0, totalSize: 0, transferredSize: 0, bytesReceived: 0, bytesSent: 0, deleted: 0 };
+
+  push(line: string): void {
+    for (const [re, key] of FIELDS) {
+      const m = re.exec(line);
+      if (m) this.stats[key] = Number(m[1]!.replace(/[,.]/g, ''));
+    }
+  }
+}
