@@ -1,0 +1,57 @@
+// Reading archives: streaming their item list (JSON lines, never buffered whole) and extracting.
+import { mkdirSync } from 'node:fs';
+import { toolErrorFrom } from '../../exec/run.js';
+import { buildExtractArgs, buildInfoArgs, buildListItemsArgs } from './args.js';
+import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
+
+export interface ArchiveItem {
+  type: string; // '-' file, 'd' dir, 'l' symlink, 'h' hard link, ...
+  mode: string;
+  path: string;
+  size: number;
+  /** ISO local time as borg prints it. */
+  mtime: string;
+  /** Present when listed with `withHash`. */
+  sha256?: string;
+  linktarget?: string;
+}
+
+/** Streams every item of `archive` (optionally only under `paths`) to `onItem`; throws ToolError when borg fails. */
+export async function listItems(
+  ctx: BorgContext,
+  repo: string,
+  archive: string,
+  onItem: (item: ArchiveItem) => void,
+  opts: { withHash?: boolean; paths?: string[] } = {},
+): Promise<void> {
+  const out = await runBorg(ctx, buildListItemsArgs(repo, archive, opts.withHash, opts.paths ?? []), {
+    quiet: true,
+    onStdoutLine: (l) => {
+      if (l.trim() === '') return;
+      const j = JSON.parse(l) as ArchiveItem & { healthy?: boolean };
+      onItem(j);
+    },
+  });
+  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
+}
+
+/** Extracts `paths` (all when empty) of `archive` into `dest`; throws ToolError when borg fails. */
+export async function extractArchive(ctx: BorgContext, repo: string, archive: string, dest: string, paths: string[] = []): Promise<void> {
+  mkdirSync(dest, { recursive: true });
+  await runBorgOrThrow(ctx, buildExtractArgs(repo, archive, paths), `borg extract ${archive}`, { cwd: dest });
+}
+
+export interface ArchiveInfo {
+  name: string;
+  start: string;
+  originalSize: number;
+  nfiles: number;
+}
+
+/** `borg info` of one archive. */
+export async function archiveInfo(ctx: BorgContext, repo: string, archive: string): Promise<ArchiveInfo> {
+  const lines = await runBorgOrThrow(ctx, buildInfoArgs(repo, archive), `borg info ${archive}`, { quiet: true });
+  const j = JSON.parse(lines.join('\n')) as { archives: Array<{ name: string; start: string; stats: { original_size: number; nfiles: number } }> };
+  const a = j.archives[0]!;
+  return { name: a.name, start: a.start, originalSize: a.stats.original_size, nfiles: a.stats.nfiles };
+}
