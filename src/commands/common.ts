@@ -24,7 +24,8 @@ export interface CommandEnv {
 /** Loads the config (ConfigError on problems) and opens logger and catalog in its state dir. */
 export function openEnv(opts: GlobalOptions): CommandEnv {
   const config = loadConfig(opts.configPath);
-  const logger = createLogger({ stateDir: config.global.stateDir, level: opts.logLevel ?? 'info' });
+  // The log file keeps every command (debug); the terminal shows info unless --log-level says otherwise.
+  const logger = createLogger({ stateDir: config.global.stateDir, level: 'debug', stderrLevel: opts.logLevel ?? 'info' });
   const catalog = Catalog.open(config.global.stateDir);
   return { config, logger, catalog, out: opts.out, close: () => catalog.close() };
 }
