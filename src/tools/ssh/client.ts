@@ -1,0 +1,142 @@
+// SSH sessions with ssh2: host keys checked against our known_hosts (unknown or changed keys are
+// refused, never learned), key authentication from the configured identity file, keepalives, and
+// `exec` of argv (quoted by shellCommand) with timeout, abort, streamed output and stdin input.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { Client, type ConnectConfig } from 'ssh2';
+import type { SshConfig } from '../../config/types.js';
+import { describeError, ToolError } from '../../errors.js';
+import { execOnClient, type SshExecOptions, type SshExecResult } from './exec-channel.js';
+import { knownKeyTypes, loadKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+
+export type { SshExecOptions, SshExecResult } from './exec-channel.js';
+
+const KEEPALIVE_MS = 15_000;
+const KEEPALIVE_COUNT = 4;
+
+export interface SshTarget {
+  address: string;
+  port: number;
+  user: string;
+}
+
+export interface SshSession {
+  readonly target: SshTarget;
+  /** Runs argv remotely; resolves whatever the exit code; throws ToolError if the channel cannot be opened. */
+  exec(argv: readonly string[], opts?: SshExecOptions): Promise<SshExecResult>;
+  close(): void;
+}
+
+/** Opens an authenticated session; throws ToolError on unknown/changed host keys, auth or network failure. */
+export async function connectSsh(
+  target: SshTarget,
+  ssh: SshConfig,
+  opts: { signal?: AbortSignal; logger?: Logger } = {},
+): Promise<SshSession> {
+  const where = `${target.user}@${target.address}:${target.port}`;
+  const started = Date.now();
+  const fail = (message: string) =>
+    new ToolError(message, {
+      command: `ssh ${where}`,
+      timedOut: false,
+      durationMs: Date.now() - started,
+      stderrTail: [],
+    });
+
+  let privateKey: Buffer;
+  try {
+    privateKey = readFileSync(ssh.identityFile);
+  } catch (e) {
+    throw fail(`cannot read SSH identity file ${ssh.identityFile}: ${describeError(e)}`);
+  }
+  let known;
+  try {
+    known = loadKnownHosts(ssh.knownHosts);
+  } catch (e) {
+    throw fail(`cannot read known_hosts ${ssh.knownHosts}: ${describeError(e)}`);
+  }
+
+  let verdict: HostKeyVerdict | undefined;
+  const config: ConnectConfig = {
+    host: target.address,
+    port: target.port,
+    username: target.user,
+    privateKey,
+    readyTimeout: ssh.connectTimeoutSeconds * 1000,
+    keepaliveInterval: KEEPALIVE_MS,
+    keepaliveCountMax: KEEPALIVE_COUNT,
+    hostVerifier: (key: Buffer) => {
+      verdict = verifyHostKey(known, target.address, target.port, key);
+      return verdict.ok;
+    },
+  };
+  // Like OpenSSH, ask first for the key types we already know for this host, so a server with
+  // several host keys presents one we can check rather than one we have never seen (a server
+  // with none of them left presents another, which is then refused as a changed key).
+  config.algorithms = { serverHostKey: hostKeyAlgorithms(knownKeyTypes(known, target.address, target.port)) as never };
+
+  const client = new Client();
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      client.end();
+      reject(fail(`ssh to ${where} was interrupted`));
+    };
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    client.once('ready', () => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    client.once('error', (err: Error & { level?: string }) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (verdict && !verdict.ok) reject(fail(hostKeyMessage(verdict.reason, target, ssh.knownHosts)));
+      else reject(fail(`ssh to ${where} failed: ${describeConnectError(err)}`));
+    });
+    try {
+      client.connect(config);
+    } catch (e) {
+      reject(fail(`ssh to ${where} failed: ${describeError(e)}`)); // e.g. an unparsable private key
+    }
+  });
+  // Errors after the handshake (connection lost) surface as closed channels in exec; never crash.
+  client.on('error', (err: Error) => opts.logger?.warn({ host: where, err: err.message }, 'ssh connection error'));
+  opts.logger?.debug({ host: where, durationMs: Date.now() - started }, 'ssh connected');
+
+  return {
+    target,
+    exec: (argv, execOpts = {}) => execOnClient(client, where, argv, execOpts, opts.logger),
+    close: () => client.end(),
+  };
+}
+
+function hostKeyMessage(reason: 'unknown-host' | 'mismatch' | 'revoked', t: SshTarget, file: string): string {
+  const hp = `${t.address}:${t.port}`;
+  if (reason === 'unknown-host') return `ssh to ${hp} refused: host not in known_hosts (${file})`;
+  if (reason === 'revoked') return `ssh to ${hp} refused: host key is revoked in known_hosts (${file})`;
+  return `ssh to ${hp} refused: host key changed (does not match known_hosts ${file})`;
+}
+
+function describeConnectError(err: Error & { level?: string }): string {
+  if (err.level === 'client-authentication') return 'authentication failed (key not accepted)';
+  if (err.level === 'client-timeout') return 'timed out during connection handshake';
+  return err.message;
+}
+
+/** ssh2's default host key algorithms, in its order (Node 20 supports ed25519). */
+const DEFAULT_HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+/** Host key algorithms with those of the known key types first (an ssh-rsa key may sign with sha2). */
+function hostKeyAlgorithms(knownTypes: string[]): string[] {
+  const preferred = knownTypes
+    .flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
+    .filter((a) => DEFAULT_HOST_KEY_ALGORITHMS.includes(a));
+  return [...new Set([...preferred, ...DEFAULT_HOST_KEY_ALGORITHMS])];
+}

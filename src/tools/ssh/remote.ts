@@ -1,0 +1,105 @@
+// Small typed questions asked of a remote host over an SSH session (free space, permissions,
+// file metadata, checksums), each one argv run through SshSession.exec and parsed strictly.
+import { toolErrorFrom } from '../../exec/run.js';
+import { ToolError } from '../../errors.js';
+import type { SshExecOptions, SshExecResult, SshSession } from './client.js';
+
+const QUIET = { quiet: true, timeoutMs: 60_000 } as const;
+
+export type RemoteFileType = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface RemoteStat {
+  size: number;
+  mtimeSeconds: number;
+  type: RemoteFileType;
+  /** Permission bits (e.g. 0o644). */
+  mode: number;
+}
+
+/** Runs argv remotely and returns the result; throws ToolError (with `reason`) unless it exits 0. */
+export async function remoteRun(
+  session: SshSession,
+  argv: readonly string[],
+  reason: string,
+  opts: SshExecOptions = {},
+): Promise<SshExecResult> {
+  const r = await session.exec(argv, opts);
+  if (r.exitCode !== 0) throw toolErrorFrom(r, reason);
+  return r;
+}
+
+/** Bytes available to the login user on the filesystem holding `path` (which must exist); throws ToolError. */
+export async function remoteFreeBytes(session: SshSession, path: string): Promise<number> {
+  const r = await remoteRun(session, ['df', '-Pk', '--', path], `cannot read free space of ${path}`, QUIET);
+  const free = parseDfAvailableKib(r.stdout ?? '');
+  if (free === undefined) throw unparsable(r, `unexpected df output for ${path}`);
+  return free * 1024;
+}
+
+/** The "Available" column (KiB) of `df -Pk` output for one path, or undefined if it cannot be read. */
+export function parseDfAvailableKib(out: string): number | undefined {
+  const lines = out.split('\n').filter((l) => l.trim() !== '');
+  // Filesystem names and mount points may contain spaces; the four numbers and the % do not.
+  const m = /\s(\d+)\s+(\d+)\s+(\d+)\s+(\d+|-)%\s+\S.*$/.exec(lines[lines.length - 1] ?? '');
+  return m ? Number(m[3]) : undefined;
+}
+
+/** Whether the login user may write `path` (`test -w`); false if it does not exist. */
+export async function remoteIsWritable(session: SshSession, path: string): Promise<boolean> {
+  return testFlag(session, '-w', path);
+}
+
+/** Whether `path` exists (`test -e`, so a dangling symlink counts as missing). */
+export async function remotePathExists(session: SshSession, path: string): Promise<boolean> {
+  return testFlag(session, '-e', path);
+}
+
+/** Size, mtime, type and mode of `path` (symlinks not followed); null if it does not exist; throws ToolError. */
+export async function remoteStat(session: SshSession, path: string): Promise<RemoteStat | null> {
+  const r = await session.exec(['stat', '-c', '%s %Y %f', '--', path], QUIET);
+  if (r.exitCode !== 0) {
+    // stat's message is localised; ask again in a way whose answer is an exit code.
+    if (r.exitCode === 1 && !(await testFlag(session, '-e', path)) && !(await testFlag(session, '-L', path))) return null;
+    throw toolErrorFrom(r, `cannot stat ${path}`);
+  }
+  const st = parseStatLine(r.stdout ?? '');
+  if (!st) throw unparsable(r, `unexpected stat output for ${path}`);
+  return st;
+}
+
+/** Parses `stat -c '%s %Y %f'` output (size, mtime, raw mode in hex). */
+export function parseStatLine(out: string): RemoteStat | undefined {
+  const m = /^(\d+) (-?\d+) ([0-9a-f]+)\n?$/.exec(out);
+  if (!m) return undefined;
+  const raw = parseInt(m[3]!, 16);
+  const fmt = raw & 0o170000;
+  const type: RemoteFileType =
+    fmt === 0o100000 ? 'file' : fmt === 0o040000 ? 'directory' : fmt === 0o120000 ? 'symlink' : 'other';
+  return { size: Number(m[1]), mtimeSeconds: Number(m[2]), type, mode: raw & 0o7777 };
+}
+
+/** Lower-case hex SHA-256 of a remote file (`sha256sum`); throws ToolError if it cannot be read. */
+export async function remoteSha256(session: SshSession, path: string, timeoutMs = 3_600_000): Promise<string> {
+  const r = await remoteRun(session, ['sha256sum', '--', path], `cannot checksum ${path}`, { quiet: true, timeoutMs });
+  // GNU sha256sum prefixes the line with a backslash when the file name needed escaping.
+  const m = /^\\?([0-9a-f]{64}) /.exec(r.stdout ?? '');
+  if (!m) throw unparsable(r, `unexpected sha256sum output for ${path}`);
+  return m[1]!;
+}
+
+async function testFlag(session: SshSession, flag: string, path: string): Promise<boolean> {
+  const r = await session.exec(['test', flag, path], QUIET);
+  if (r.exitCode === 0) return true;
+  if (r.exitCode === 1) return false;
+  throw toolErrorFrom(r, `cannot test ${flag} ${path}`);
+}
+
+function unparsable(r: SshExecResult, message: string): ToolError {
+  return new ToolError(message, {
+    command: r.command,
+    exitCode: r.exitCode,
+    timedOut: false,
+    durationMs: r.durationMs,
+    stderrTail: [...r.stderrTail, ...(r.stdout ?? '').split('\n').slice(0, 3)],
+  });
+}

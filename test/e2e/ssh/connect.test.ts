@@ -1,0 +1,99 @@
+// Host key verification and connection failures of connectSsh against a real sshd.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SshConfig } from '../../../src/config/types.js';
+import { ToolError } from '../../../src/errors.js';
+import { connectSsh } from '../../../src/tools/ssh/client.js';
+import {
+  clientKey, freePort, generateKey, makeTempDir, regenerateHostKey, startSshd, writeKnownHosts,
+} from '../../harness/index.js';
+
+async function config(knownHosts: string): Promise<SshConfig> {
+  return { identityFile: (await clientKey()).privateKeyPath, knownHosts, connectTimeoutSeconds: 10 };
+}
+
+async function refusal(p: Promise<unknown>): Promise<ToolError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ToolError);
+  return e as ToolError;
+}
+
+describe('connectSsh', () => {
+  it('refuses a host whose key changed', async () => {
+    const server = await startSshd();
+    const kh = join(makeTempDir('kh'), 'known_hosts');
+    writeKnownHosts(kh, [server]);
+    const ok = await connectSsh(server, await config(kh));
+    ok.close();
+    await regenerateHostKey(server);
+    const e = await refusal(connectSsh(server, await config(kh)));
+    expect(e.message).toContain(`${server.address}:${server.port}`);
+    expect(e.message).toContain('host key changed');
+  });
+
+  it('refuses a host that is not in known_hosts, and with no known_hosts file', async () => {
+    const server = await startSshd();
+    const other = await startSshd();
+    const dir = makeTempDir('kh');
+    const kh = join(dir, 'known_hosts');
+    writeKnownHosts(kh, [other]);
+    const e = await refusal(connectSsh(server, await config(kh)));
+    expect(e.message).toContain(`${server.address}:${server.port}`);
+    expect(e.message).toContain('host not in known_hosts');
+    const missing = await refusal(connectSsh(server, await config(join(dir, 'absent'))));
+    expect(missing.message).toContain('host not in known_hosts');
+  });
+
+  it('finds the host under a plain name only on port 22, so a port-less line does not vouch for another port', async () => {
+    const server = await startSshd();
+    const kh = join(makeTempDir('kh'), 'known_hosts');
+    const [, type, key] = server.knownHostsLine.split(' ');
+    writeFileSync(kh, `${server.address} ${type} ${key}\n`);
+    const e = await refusal(connectSsh(server, await config(kh)));
+    expect(e.message).toContain('host not in known_hosts');
+  });
+
+  it('accepts hashed known_hosts entries', async () => {
+    const server = await startSshd();
+    const kh = join(makeTempDir('kh'), 'known_hosts');
+    writeKnownHosts(kh, [server]);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', kh], { stdio: 'ignore' });
+    const s = await connectSsh(server, await config(kh));
+    expect((await s.exec(['true'])).exitCode).toBe(0);
+    s.close();
+  });
+
+  it('asks a server with several host keys for the type recorded in known_hosts', async () => {
+    const dir = makeTempDir('kh');
+    const ecdsa = join(dir, 'ssh_host_ecdsa_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', ecdsa], { stdio: 'ignore' });
+    const server = await startSshd({ extraConfig: [`HostKey ${ecdsa}`] });
+    const [type, key] = readFileSync(`${ecdsa}.pub`, 'utf8').split(' ');
+    const kh = join(dir, 'known_hosts');
+    writeFileSync(kh, `[${server.address}]:${server.port} ${type} ${key}\n`);
+    const s = await connectSsh(server, await config(kh));
+    expect((await s.exec(['true'])).exitCode).toBe(0);
+    s.close();
+  });
+
+  it('fails clearly when the key is not accepted or nothing listens', async () => {
+    const server = await startSshd();
+    const dir = makeTempDir('kh');
+    const kh = join(dir, 'known_hosts');
+    writeKnownHosts(kh, [server]);
+    const stranger = join(dir, 'id_stranger');
+    await generateKey(stranger, 'stranger');
+    const auth = await refusal(connectSsh(server, { ...(await config(kh)), identityFile: stranger }));
+    expect(auth.message).toMatch(/authentication failed/);
+    const port = await freePort(server.address);
+    const closed = await refusal(connectSsh({ ...server, port }, await config(kh)));
+    expect(closed.message).toMatch(/ECONNREFUSED/);
+    const noKey = await refusal(connectSsh(server, { ...(await config(kh)), identityFile: join(dir, 'nope') }));
+    expect(noKey.message).toMatch(/cannot read SSH identity file/);
+  });
+});
