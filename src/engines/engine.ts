@@ -1,29 +1,106 @@
 // Database engines behind one interface, in an explicit registry (registry.ts). Each engine knows
 // the argv of its own client programs; pullback runs them on the main server over SSH (dumps,
-// restores) or locally (verification, drills). Passwords come from files, never argv.
+// restores) or locally (verification, drills) through an EngineRunner (runner.ts). Every argv is
+// complete on its own: no redirects, no pipes, output files through the tools' own options.
+// Passwords come from files named in the connection, never argv: postgres through
+// `env PGPASSFILE=<file>` in front of the program, mariadb/mysql through `--defaults-extra-file`.
 import type { DbConnection, DumpEngine } from '../config/types.js';
+
+export type DumpFormatName = 'custom' | 'sql' | 'sqlite' | 'globals';
 
 export interface DumpFormat {
   /** File name suffix of a dump of this engine, e.g. `.pgdump`. */
   extension: string;
-  format: 'custom' | 'sql' | 'sqlite' | 'globals';
+  format: DumpFormatName;
+}
+
+export interface RunSpec {
+  /** Short people-facing reason, used in the error when the command fails. */
+  reason: string;
+  /** Text sent on stdin (SQL), then EOF. */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs an engine's argv somewhere (the main server over SSH, or this machine). */
+export interface EngineRunner {
+  /** Runs argv; returns its stdout; throws ToolError (message starts with `spec.reason`) unless it exits 0. */
+  run(argv: readonly string[], spec: RunSpec): Promise<string>;
+}
+
+export interface RestoreOptions {
+  /** Do not restore ownership and grants (restores into scratch databases where the roles may not exist). */
+  noOwner?: boolean;
 }
 
 export interface DatabaseEngine {
   readonly name: DumpEngine;
+  /** Format of the per-database dump. */
   readonly dumpFormat: DumpFormat;
-  /** argv (run on the server) printing the server's version on stdout; parse with parseVersion. */
+  /** Format of the cluster-wide dump taken for `databases: all` (postgres roles and tablespaces), if any. */
+  readonly globalsFormat?: DumpFormat;
+  /** True when row counts are read from the finished dump (sqlite: the dump is a database) rather than the live database. */
+  readonly countsFromDump: boolean;
+
+  /** argv printing the server's version on stdout; parse with parseVersion. */
   versionArgv(conn: DbConnection): string[];
+  /** The version from versionArgv's stdout (e.g. `15.20`, `10.11.19-MariaDB-0+deb12u1`, `3.40.1`); throws Error if unreadable. */
   parseVersion(stdout: string): string;
-  /** argv listing every user database (for `databases: all`), one per line. */
+  /** argv listing every user database (for `databases: all`); parse with parseDatabaseList. */
   listDatabasesArgv(conn: DbConnection): string[];
-  /** argv writing a consistent dump of `database` to stdout (sqlite: a database file path, to `outFile`). */
+  parseDatabaseList(stdout: string): string[];
+  /** argv writing a consistent dump of `database` (sqlite: a database file path) to `outFile`. */
   dumpArgv(conn: DbConnection, database: string, outFile: string): string[];
-  /** argv printing `table<TAB>rows` per table of `database` (row counts for later comparison). */
-  rowCountsArgv(conn: DbConnection, database: string): string[];
-  parseRowCounts(stdout: string): Record<string, number>;
-  /** argv restoring a dump read from stdin into `database` (which must exist, except sqlite). */
-  restoreArgv(conn: DbConnection, database: string, dumpFile?: string): string[];
+  /** argv writing the cluster-wide globals (roles) to `outFile`; only engines with globalsFormat. */
+  globalsDumpArgv?(conn: DbConnection, outFile: string): string[];
+  /** Exact row count per table (`schema.table` for postgres, the table name otherwise). */
+  rowCounts(run: EngineRunner, conn: DbConnection, database: string): Promise<Record<string, number>>;
+  /**
+   * Checks that the dump file `file` (on the machine `run` runs on; its bytes are also read locally
+   * for text trailers, so use a local runner) is complete and readable. Returns the problem, or
+   * undefined when it is fine. `format` defaults to dumpFormat.format.
+   */
+  checkDump(run: EngineRunner, file: string, format?: DumpFormatName): Promise<string | undefined>;
+
+  /**
+   * argv restoring a dump into `database` (which must exist, except for sqlite, where `database`
+   * is the target file path). Without `dumpFile` the dump is read from stdin (not for sqlite).
+   */
+  restoreArgv(conn: DbConnection, database: string, dumpFile?: string, opts?: RestoreOptions): string[];
+  /** argv restoring a globals dump (roles); errors for roles that already exist are not fatal. */
+  restoreGlobalsArgv?(conn: DbConnection, dumpFile?: string): string[];
   createDatabaseArgv(conn: DbConnection, database: string): string[];
+  /** argv dropping `database` if it exists (sqlite: removes the file and its -wal/-shm). */
   dropDatabaseArgv(conn: DbConnection, database: string): string[];
+}
+
+/** Parses `hex(name)<TAB>count` lines (names hex-encoded so tabs and newlines in names survive). */
+export function parseHexCounts(stdout: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = /^([0-9A-Fa-f]*)\t(\d+)\r?$/.exec(line);
+    if (!m) throw new Error(`unexpected row count line: ${JSON.stringify(line.slice(0, 200))}`);
+    out[Buffer.from(m[1]!, 'hex').toString('utf8')] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Parses one name per line, hex-encoded. */
+export function parseHexLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => {
+      if (!/^[0-9A-Fa-f]*$/.test(l)) throw new Error(`unexpected name line: ${JSON.stringify(l.slice(0, 200))}`);
+      return Buffer.from(l, 'hex').toString('utf8');
+    });
+}
+
+/** The first whitespace-separated token of a version output; throws Error when there is none. */
+export function firstToken(stdout: string, what: string): string {
+  const t = stdout.trim().split(/\s+/)[0];
+  if (!t) throw new Error(`cannot read the ${what} version from ${JSON.stringify(stdout.slice(0, 200))}`);
+  return t;
 }

@@ -1,0 +1,96 @@
+// MariaDB and MySQL: mariadb-dump/mysqldump (--single-transaction for a consistent InnoDB
+// snapshot), the mariadb/mysql client for queries and restores. The password comes from an option
+// file passed as the first option (`--defaults-extra-file`), never from argv.
+import type { DbConnection, DumpEngine } from '../config/types.js';
+import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine } from './engine.js';
+import { checkTrailer } from './file-peek.js';
+
+export interface MariadbPrograms {
+  /** The SQL client, e.g. `mariadb` or `mysql`. */
+  client: string;
+  /** The dump program, e.g. `mariadb-dump` or `mysqldump`. */
+  dump: string;
+}
+
+/** The trailer mariadb-dump and mysqldump write as their last line when a dump completed. */
+export const MARIADB_TRAILER = '-- Dump completed';
+
+/** A backquoted SQL identifier. */
+export function myIdent(name: string): string {
+  return `\`${name.split('`').join('``')}\``;
+}
+
+function connArgs(conn: DbConnection): string[] {
+  // --defaults-extra-file is only honoured as the very first option.
+  const pre = conn.passwordFile ? [`--defaults-extra-file=${conn.passwordFile}`] : [];
+  return [...pre, '-h', conn.host, '-P', String(conn.port), '-u', conn.user];
+}
+
+const ROW_COUNTS_SQL = [
+  'SET SESSION group_concat_max_len = 4294967295',
+  "SELECT GROUP_CONCAT(CONCAT('SELECT ', QUOTE(HEX(table_name)), ', COUNT(*) FROM `', REPLACE(table_name, '`', '``'), '`') SEPARATOR ' UNION ALL ') INTO @pullback_q FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'",
+  "SET @pullback_q = COALESCE(@pullback_q, 'SELECT 1, 1 FROM DUAL WHERE FALSE')",
+  'PREPARE pullback_s FROM @pullback_q',
+  'EXECUTE pullback_s',
+  'DEALLOCATE PREPARE pullback_s',
+].join(';\n');
+
+const LIST_DATABASES_SQL =
+  "SELECT HEX(schema_name) FROM information_schema.schemata WHERE schema_name NOT IN ('information_schema', 'performance_schema', 'sys', 'mysql') ORDER BY schema_name";
+
+/** An engine for the MariaDB/MySQL family using the given program names. */
+export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): DatabaseEngine {
+  const query = (conn: DbConnection, database: string | undefined, sql: string): string[] => [
+    programs.client,
+    ...connArgs(conn),
+    '--batch',
+    '--skip-column-names',
+    ...(database !== undefined ? [`--database=${database}`] : []),
+    '-e',
+    sql,
+  ];
+  return {
+    name,
+    dumpFormat: { extension: '.sql', format: 'sql' },
+    countsFromDump: false,
+
+    versionArgv: (conn) => query(conn, undefined, 'SELECT VERSION()'),
+    parseVersion: (stdout) => firstToken(stdout, `${name} server`),
+    listDatabasesArgv: (conn) => query(conn, undefined, LIST_DATABASES_SQL),
+    parseDatabaseList: parseHexLines,
+
+    dumpArgv: (conn, database, outFile) => [
+      programs.dump,
+      ...connArgs(conn),
+      '--single-transaction',
+      '--routines',
+      '--events',
+      '--triggers',
+      '--hex-blob',
+      `--result-file=${outFile}`,
+      '--',
+      database,
+    ],
+
+    async rowCounts(run, conn, database) {
+      return parseHexCounts(await run.run(query(conn, database, ROW_COUNTS_SQL), { reason: `cannot count rows in ${database}` }));
+    },
+
+    async checkDump(_run, file) {
+      return checkTrailer(file, MARIADB_TRAILER, 'SQL dump');
+    },
+
+    restoreArgv(conn, database, dumpFile) {
+      const argv = [programs.client, ...connArgs(conn), '--batch', `--database=${database}`];
+      if (dumpFile === undefined) return argv; // reads stdin and stops at the first error
+      // `source` takes the rest of the line as the file name: no quoting, so no line breaks.
+      if (/[\n\r]/.test(dumpFile)) throw new Error(`cannot restore from a file whose name contains a line break: ${JSON.stringify(dumpFile)}`);
+      return [...argv, '--abort-source-on-error', '-e', `source ${dumpFile}`];
+    },
+    createDatabaseArgv: (conn, database) => query(conn, undefined, `CREATE DATABASE ${myIdent(database)}`),
+    dropDatabaseArgv: (conn, database) => query(conn, undefined, `DROP DATABASE IF EXISTS ${myIdent(database)}`),
+  };
+}
+
+export const mariadbEngine = makeMariadbEngine('mariadb', { client: 'mariadb', dump: 'mariadb-dump' });
+export const mysqlEngine = makeMariadbEngine('mysql', { client: 'mysql', dump: 'mysqldump' });

@@ -1,0 +1,84 @@
+// SQLite: the online backup API through the sqlite3 shell (`.backup`), never a plain copy of a
+// live file. A "database" is a file path; the connection is ignored. The source is opened
+// read-only, so a wrong path fails instead of creating an empty database.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type EngineRunner } from './engine.js';
+
+/** How long sqlite3 waits for a lock held by the application before giving up (ms). */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/** An argument of a sqlite3 dot-command: double-quoted, with `\` escapes the shell resolves. */
+export function sqliteDotArg(value: string): string {
+  const escaped = value.replace(/[\\"\n\r\t]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\${c}`));
+  return `"${escaped}"`;
+}
+
+/** A double-quoted SQL identifier. */
+export function sqliteIdent(name: string): string {
+  return `"${name.split('"').join('""')}"`;
+}
+
+function shell(file: string, ...commands: string[]): string[] {
+  return ['sqlite3', '-bail', '-batch', '-noheader', '-separator', '\t', '-cmd', `.timeout ${BUSY_TIMEOUT_MS}`, file, ...commands];
+}
+
+function readonly(file: string, ...commands: string[]): string[] {
+  const argv = shell(file, ...commands);
+  argv.splice(1, 0, '-readonly');
+  return argv;
+}
+
+const LIST_TABLES_SQL = "SELECT hex(name) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+
+/** Integrity check of a database file; the check runs on a copy so the file itself is never opened for writing. */
+async function integrityCheck(run: EngineRunner, file: string): Promise<string | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), 'pullback-sqlite-check-'));
+  try {
+    const copy = join(dir, 'copy.db');
+    copyFileSync(file, copy);
+    let out: string;
+    try {
+      out = await run.run(shell(copy, 'PRAGMA integrity_check'), { reason: 'sqlite3 cannot read the dump' });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const verdict = out.trim();
+    return verdict === 'ok' ? undefined : `PRAGMA integrity_check failed: ${verdict.split('\n').slice(0, 3).join('; ')}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const sqliteEngine: DatabaseEngine = {
+  name: 'sqlite',
+  dumpFormat: { extension: '.sqlite', format: 'sqlite' },
+  countsFromDump: true,
+
+  versionArgv: () => ['sqlite3', '--version'],
+  parseVersion: (stdout) => firstToken(stdout, 'sqlite3'),
+  listDatabasesArgv: () => {
+    throw new Error('sqlite has no server to list databases of: list the database files');
+  },
+  parseDatabaseList: () => [],
+
+  dumpArgv: (_conn, database, outFile) => readonly(database, `.backup ${sqliteDotArg(outFile)}`),
+
+  async rowCounts(run, _conn, database) {
+    const tables = parseHexLines(await run.run(readonly(database, LIST_TABLES_SQL), { reason: `cannot list the tables of ${database}` }));
+    if (tables.length === 0) return {};
+    // The query goes on stdin: thousands of tables would not fit in one argument.
+    const sql = tables.map((t) => `SELECT '${Buffer.from(t, 'utf8').toString('hex')}', count(*) FROM ${sqliteIdent(t)}`).join('\nUNION ALL\n');
+    return parseHexCounts(await run.run(readonly(database), { reason: `cannot count rows in ${database}`, input: `${sql};\n` }));
+  },
+
+  checkDump: (run, file) => integrityCheck(run, file),
+
+  restoreArgv(_conn, database, dumpFile) {
+    if (dumpFile === undefined) throw new Error('a sqlite restore reads a dump file, not stdin');
+    return shell(database, `.restore ${sqliteDotArg(dumpFile)}`);
+  },
+  createDatabaseArgv: (_conn, database) => ['touch', '--', database],
+  dropDatabaseArgv: (_conn, database) => ['rm', '-f', '--', database, `${database}-wal`, `${database}-shm`, `${database}-journal`],
+};
