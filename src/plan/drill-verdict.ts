@@ -1,0 +1,84 @@
+// The verdict on one restored file, and on a whole drill, from what was observed: pure functions.
+
+export type FileVerdict = 'match' | 'mismatch' | 'changed';
+
+/** What the origin (the main server) said about the file's current state. */
+export type OriginObservation =
+  | { kind: 'unchecked'; reason: string }
+  | { kind: 'missing' }
+  | { kind: 'present'; type: string; size: number; mtimeSeconds: number; sha256?: string };
+
+export interface FileObservation {
+  path: string;
+  /** SHA-256 of the restored file; undefined when borg could not restore it. */
+  restoredSha256?: string;
+  /** Why the file could not be restored (e.g. borg's integrity error). */
+  restoreError?: string;
+  /** borg's own record of the file's content. */
+  borgSha256?: string;
+  /** SHA-256 recorded at dump time (dumps only). */
+  recordedSha256?: string;
+  archivedSize: number;
+  archivedMtimeSeconds: number;
+  origin: OriginObservation;
+}
+
+export interface FileResult {
+  path: string;
+  verdict: FileVerdict;
+  /** Why it is a mismatch or changed; undefined for a match. */
+  reason?: string;
+  /** Whether the origin's content took part in the comparison. */
+  originCompared: boolean;
+}
+
+/** Whether the origin file should be hashed: it still has the archived type, size and mtime. */
+export function originUnchanged(o: OriginObservation, archivedSize: number, archivedMtimeSeconds: number): boolean {
+  return o.kind === 'present' && o.type === 'file' && o.size === archivedSize && o.mtimeSeconds === archivedMtimeSeconds;
+}
+
+/**
+ * Classifies one file. A restored copy differing from borg's record (or the dump's recorded hash),
+ * or from an origin file that still has the archived size and mtime, is a mismatch; an origin file
+ * that is gone or was modified since the backup is "changed", not a failure.
+ */
+export function classifyFile(f: FileObservation): FileResult {
+  const r = (verdict: FileVerdict, reason?: string, originCompared = false): FileResult => ({ path: f.path, verdict, reason, originCompared });
+  if (f.restoredSha256 === undefined) return r('mismatch', `not restored: ${f.restoreError ?? 'borg extract did not produce it'}`);
+  if (f.borgSha256 === undefined) return r('mismatch', 'borg has no record of its content');
+  if (f.restoredSha256 !== f.borgSha256) return r('mismatch', "restored content differs from borg's record");
+  if (f.recordedSha256 !== undefined && f.recordedSha256 !== f.restoredSha256) return r('mismatch', 'restored dump differs from the SHA-256 recorded at dump time');
+  const o = f.origin;
+  if (o.kind === 'unchecked') return r('match');
+  if (o.kind === 'missing') return r('changed', 'no longer on the origin');
+  if (!originUnchanged(o, f.archivedSize, f.archivedMtimeSeconds)) {
+    const what = o.type !== 'file' ? `now a ${o.type}` : o.size !== f.archivedSize ? 'size changed' : 'modified since the backup';
+    return r('changed', what);
+  }
+  if (o.sha256 === undefined) return r('match');
+  if (o.sha256 !== f.restoredSha256) return r('mismatch', 'differs from the origin, which still has the archived size and mtime', true);
+  return r('match', undefined, true);
+}
+
+export interface DrillCounts {
+  sampled: number;
+  matches: number;
+  mismatches: number;
+  changed: number;
+}
+
+/** Counts of each verdict. */
+export function countVerdicts(results: readonly FileResult[]): DrillCounts {
+  return {
+    sampled: results.length,
+    matches: results.filter((x) => x.verdict === 'match').length,
+    mismatches: results.filter((x) => x.verdict === 'mismatch').length,
+    changed: results.filter((x) => x.verdict === 'changed').length,
+  };
+}
+
+/** A drill's status: failed on any mismatch, failed database check or error; warning when something went unchecked. */
+export function drillStatus(o: { mismatches: number; databaseFailures: number; error?: string; warnings: number }): 'ok' | 'warning' | 'failed' {
+  if (o.error !== undefined || o.mismatches > 0 || o.databaseFailures > 0) return 'failed';
+  return o.warnings > 0 ? 'warning' : 'ok';
+}

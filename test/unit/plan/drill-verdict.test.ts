@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { classifyFile, countVerdicts, drillStatus, type FileObservation } from '../../../src/plan/drill-verdict.js';
+
+const H = 'a'.repeat(64);
+const base: FileObservation = {
+  path: 'data/x',
+  restoredSha256: H,
+  borgSha256: H,
+  archivedSize: 10,
+  archivedMtimeSeconds: 1000,
+  origin: { kind: 'present', type: 'file', size: 10, mtimeSeconds: 1000, sha256: H },
+};
+
+describe('drill verdicts', () => {
+  it('matches when restored, borg and origin agree', () => {
+    expect(classifyFile(base)).toEqual({ path: 'data/x', verdict: 'match', reason: undefined, originCompared: true });
+  });
+
+  it('is a mismatch when the restored copy differs from borg, the dump record or an unchanged origin', () => {
+    expect(classifyFile({ ...base, borgSha256: 'b'.repeat(64) }).verdict).toBe('mismatch');
+    expect(classifyFile({ ...base, recordedSha256: 'c'.repeat(64) }).reason).toMatch(/dump time/);
+    expect(classifyFile({ ...base, origin: { ...base.origin, sha256: 'd'.repeat(64) } as never }).reason).toMatch(/origin/);
+    expect(classifyFile({ ...base, restoredSha256: undefined, restoreError: 'segment 6' }).reason).toMatch(/segment 6/);
+  });
+
+  it('counts origin files modified or gone since the backup as changed', () => {
+    expect(classifyFile({ ...base, origin: { kind: 'missing' } }).verdict).toBe('changed');
+    expect(classifyFile({ ...base, origin: { kind: 'present', type: 'file', size: 11, mtimeSeconds: 1000 } }).reason).toBe('size changed');
+    expect(classifyFile({ ...base, origin: { kind: 'present', type: 'file', size: 10, mtimeSeconds: 1001 } }).verdict).toBe('changed');
+    expect(classifyFile({ ...base, origin: { kind: 'present', type: 'directory', size: 10, mtimeSeconds: 1000 } }).verdict).toBe('changed');
+  });
+
+  it('still matches against borg alone when the origin was unchecked', () => {
+    const r = classifyFile({ ...base, origin: { kind: 'unchecked', reason: 'down' } });
+    expect(r.verdict).toBe('match');
+    expect(r.originCompared).toBe(false);
+  });
+
+  it('derives counts and status', () => {
+    const rs = [classifyFile(base), classifyFile({ ...base, origin: { kind: 'missing' } }), classifyFile({ ...base, borgSha256: undefined })];
+    expect(countVerdicts(rs)).toEqual({ sampled: 3, matches: 1, mismatches: 1, changed: 1 });
+    expect(drillStatus({ mismatches: 1, databaseFailures: 0, warnings: 0 })).toBe('failed');
+    expect(drillStatus({ mismatches: 0, databaseFailures: 1, warnings: 0 })).toBe('failed');
+    expect(drillStatus({ mismatches: 0, databaseFailures: 0, error: 'x', warnings: 0 })).toBe('failed');
+    expect(drillStatus({ mismatches: 0, databaseFailures: 0, warnings: 2 })).toBe('warning');
+    expect(drillStatus({ mismatches: 0, databaseFailures: 0, warnings: 0 })).toBe('ok');
+  });
+});
