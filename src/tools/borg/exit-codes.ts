@@ -2,10 +2,10 @@
 
 export type BorgVerdict = { kind: 'ok' } | { kind: 'warning'; reason: string } | { kind: 'failed'; reason: string };
 
-/** The verdict for a borg exit code. */
-export function classifyBorgExit(exitCode: number | undefined, timedOut = false): BorgVerdict {
+/** The verdict for a borg exit code (or the signal that killed it). */
+export function classifyBorgExit(exitCode: number | undefined, timedOut = false, signal?: string): BorgVerdict {
   if (timedOut) return { kind: 'failed', reason: 'borg timed out' };
-  if (exitCode === undefined) return { kind: 'failed', reason: 'borg was killed' };
+  if (exitCode === undefined) return { kind: 'failed', reason: signal ? `borg was killed by ${signal}` : 'borg was killed' };
   if (exitCode === 0) return { kind: 'ok' };
   if (exitCode === 1) return { kind: 'warning', reason: 'borg finished with warnings (exit 1)' };
   if (exitCode >= 128) return { kind: 'failed', reason: `borg was killed by signal ${exitCode - 128}` };

@@ -67,7 +67,7 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
         opts.onStderrLine?.(l);
       },
     });
-    return { verdict: classifyBorgExit(result.exitCode, result.timedOut), result };
+    return { verdict: classifyBorgExit(result.exitCode, result.timedOut, result.signal), result };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

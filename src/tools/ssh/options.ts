@@ -5,7 +5,9 @@ import type { HostConfig, SshConfig } from '../../config/types.js';
 export function buildSshArgv(ssh: SshConfig, host: Pick<HostConfig, 'port' | 'user'>): string[] {
   return [
     'ssh',
-    '-i', ssh.identityFile,
+    // Not `-i`: ssh percent-expands identity paths after reading them, and only an ssh_config
+    // value can carry the escaped form (%% for a literal %).
+    '-o', `IdentityFile=${sshConfigValue(ssh.identityFile)}`,
     '-p', String(host.port),
     '-l', host.user,
     '-o', 'BatchMode=yes',
@@ -22,12 +24,14 @@ export function buildSshArgv(ssh: SshConfig, host: Pick<HostConfig, 'port' | 'us
 }
 
 /**
- * Quotes an ssh_config value: UserKnownHostsFile takes a whitespace-separated list, so a path
- * with spaces must be in double quotes (OpenSSH's argv_split honours "..." and backslash escapes).
+ * Quotes a path-valued ssh_config option. ssh splits the value like a shell word list (so spaces
+ * and quotes need double quotes, with backslash escapes for `\\` and `"`), then percent-expands
+ * it (%h is the host name), so a literal % is written %%.
  */
 export function sshConfigValue(value: string): string {
-  if (!/[\s"'\\]/.test(value)) return value;
-  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  const v = value.replace(/%/g, '%%');
+  if (!/[\s"'\\]/.test(v)) return v;
+  return `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 /**

@@ -1,0 +1,100 @@
+// Exact borg argv for every subcommand pullback runs.
+import { describe, expect, it } from 'vitest';
+import {
+  buildCheckArgs,
+  buildCompactArgs,
+  buildCreateArgs,
+  buildExtractArgs,
+  buildInitArgs,
+  buildListArchivesArgs,
+  buildListItemsArgs,
+  buildPruneArgs,
+  nightlyGlob,
+} from '../../../src/tools/borg/args.js';
+
+const LW = ['--lock-wait', '120'];
+const D8 = '[0-9]'.repeat(8);
+const D6 = '[0-9]'.repeat(6);
+
+describe('nightlyGlob', () => {
+  it('matches <host>-YYYYMMDDTHHMMSSZ only', () => {
+    expect(nightlyGlob('main')).toBe(`main-${D8}T${D6}Z`);
+    expect(nightlyGlob('db-1.example')).toBe(`db-1.example-${D8}T${D6}Z`);
+  });
+});
+
+describe('buildCreateArgs', () => {
+  it('creates with JSON stats, the compression, the mtime,size files cache and paths after --', () => {
+    expect(buildCreateArgs({ repo: '/srv/borg/main', archive: 'main-20240101T000000Z', compression: 'zstd,22', paths: ['db', '-data', '.pullback/manifest.json'] })).toEqual([
+      'create', ...LW, '--json', '--compression', 'zstd,22', '--files-cache', 'mtime,size', '--numeric-ids',
+      '/srv/borg/main::main-20240101T000000Z', '--', 'db', '-data', '.pullback/manifest.json',
+    ]);
+  });
+
+  it('adds a backdating timestamp and excludes before the archive', () => {
+    expect(
+      buildCreateArgs({ repo: '/r', archive: 'a', compression: 'lz4', paths: ['x'], timestamp: '2024-01-01T00:00:00', excludes: ['*.tmp'] }),
+    ).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--timestamp', '2024-01-01T00:00:00', '--exclude', '*.tmp', '/r::a', '--', 'x']);
+  });
+});
+
+describe('buildPruneArgs', () => {
+  it('prunes only the host nightly archives, with each non-zero keep', () => {
+    expect(buildPruneArgs('/srv/borg/main', 'main', { daily: 7, weekly: 4, monthly: 6 })).toEqual([
+      'prune', ...LW, '--list', '--glob-archives', nightlyGlob('main'), '--keep-daily', '7', '--keep-weekly', '4', '--keep-monthly', '6', '/srv/borg/main',
+    ]);
+  });
+
+  it('leaves out zero keeps and supports --dry-run', () => {
+    expect(buildPruneArgs('/r', 'h', { daily: 2, weekly: 0, monthly: 0 }, true)).toEqual([
+      'prune', ...LW, '--list', '--glob-archives', nightlyGlob('h'), '--keep-daily', '2', '--dry-run', '/r',
+    ]);
+  });
+});
+
+describe('buildCheckArgs', () => {
+  it('checks repository and the host archives by default', () => {
+    expect(buildCheckArgs({ repo: '/r', repository: true, archives: true, verifyData: false, glob: nightlyGlob('h') })).toEqual([
+      'check', ...LW, '--glob-archives', nightlyGlob('h'), '/r',
+    ]);
+  });
+
+  it('repository only, archives only, and --verify-data (which implies archives)', () => {
+    expect(buildCheckArgs({ repo: '/r', repository: true, archives: false, verifyData: false, glob: 'g' })).toEqual(['check', ...LW, '--repository-only', '/r']);
+    expect(buildCheckArgs({ repo: '/r', repository: false, archives: true, verifyData: false })).toEqual(['check', ...LW, '--archives-only', '/r']);
+    expect(buildCheckArgs({ repo: '/r', repository: true, archives: false, verifyData: true, glob: 'g' })).toEqual([
+      'check', ...LW, '--verify-data', '--glob-archives', 'g', '/r',
+    ]);
+    expect(buildCheckArgs({ repo: '/r', repository: false, archives: false, verifyData: true })).toEqual(['check', ...LW, '--archives-only', '--verify-data', '/r']);
+  });
+
+  it('checks a single archive without a glob', () => {
+    expect(buildCheckArgs({ repo: '/r', repository: false, archives: true, verifyData: false, glob: 'g', archive: 'h-20240101T000000Z' })).toEqual([
+      'check', ...LW, '--archives-only', '/r::h-20240101T000000Z',
+    ]);
+  });
+});
+
+describe('listing and extracting', () => {
+  it('buildListArchivesArgs', () => {
+    expect(buildListArchivesArgs('/r')).toEqual(['list', ...LW, '--json', '/r']);
+    expect(buildListArchivesArgs('/r', 'h-*')).toEqual(['list', ...LW, '--json', '--glob-archives', 'h-*', '/r']);
+  });
+
+  it('buildListItemsArgs streams JSON lines, with hashes and paths when asked', () => {
+    expect(buildListItemsArgs('/r', 'a')).toEqual(['list', ...LW, '--json-lines', '/r::a']);
+    expect(buildListItemsArgs('/r', 'a', true, ['db', '-x'])).toEqual([
+      'list', ...LW, '--json-lines', '--format', '{type} {mode} {size} {mtime} {sha256} {path}{NL}', '/r::a', '--', 'db', '-x',
+    ]);
+  });
+
+  it('buildExtractArgs keeps numeric ids and puts paths after --', () => {
+    expect(buildExtractArgs('/r', 'a')).toEqual(['extract', ...LW, '--numeric-ids', '/r::a']);
+    expect(buildExtractArgs('/r', 'a', ['-data/x'], { dryRun: true })).toEqual(['extract', ...LW, '--numeric-ids', '--dry-run', '/r::a', '--', '-data/x']);
+  });
+
+  it('init and compact', () => {
+    expect(buildInitArgs('/r', 'repokey-blake2')).toEqual(['init', '--encryption', 'repokey-blake2', '--make-parent-dirs', '/r']);
+    expect(buildCompactArgs('/r')).toEqual(['compact', ...LW, '/r']);
+  });
+});

@@ -1,0 +1,72 @@
+// The exit-code tables of rsync and borg: one verdict per code.
+import { describe, expect, it } from 'vitest';
+import { classifyBorgExit } from '../../../src/tools/borg/exit-codes.js';
+import { classifyRsyncExit, isVanishedLine } from '../../../src/tools/rsync/exit-codes.js';
+
+const SUMMARY_23 = 'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1338) [generator=3.2.7]';
+const VANISHED = [
+  'file has vanished: "/srv/data/tmp/upload-1.part"',
+  'rsync: [sender] send_files failed to open "/srv/data/b.log": No such file or directory (2)',
+  'rsync: [sender] readlink_stat("/srv/data/c") failed: No such file or directory (2)',
+];
+const DENIED = 'rsync: [sender] send_files failed to open "/srv/data/secret": Permission denied (13)';
+
+describe('classifyRsyncExit', () => {
+  it('0 is ok, 24 (vanished before transfer) a warning', () => {
+    expect(classifyRsyncExit(0, [])).toEqual({ kind: 'ok' });
+    expect(classifyRsyncExit(24, ['file has vanished: "/x"'])).toMatchObject({ kind: 'warning' });
+  });
+
+  it('23 is a warning only when every error line is about a vanished file', () => {
+    expect(classifyRsyncExit(23, [...VANISHED, '', SUMMARY_23])).toMatchObject({ kind: 'warning', reason: expect.stringContaining('vanished') });
+  });
+
+  it('23 with any other error fails, naming the first real error', () => {
+    const v = classifyRsyncExit(23, [VANISHED[0]!, DENIED, SUMMARY_23]);
+    expect(v.kind).toBe('failed');
+    expect(v).toMatchObject({ reason: expect.stringContaining('Permission denied') });
+    expect(v).toMatchObject({ reason: expect.stringContaining('exit 23') });
+  });
+
+  it('23 without any error line (only the summary) fails', () => {
+    expect(classifyRsyncExit(23, [SUMMARY_23]).kind).toBe('failed');
+  });
+
+  it.each([255, 12, 30, 35])('%i is a transport failure worth a retry', (code) => {
+    expect(classifyRsyncExit(code, [])).toMatchObject({ kind: 'retry', reason: expect.stringContaining(`rsync exit ${code}`) });
+  });
+
+  it('a timeout is retried whatever the code; a kill without a code fails', () => {
+    expect(classifyRsyncExit(undefined, [], true)).toMatchObject({ kind: 'retry', reason: 'rsync timed out' });
+    expect(classifyRsyncExit(20, [], true).kind).toBe('retry');
+    expect(classifyRsyncExit(undefined, []).kind).toBe('failed');
+  });
+
+  it.each([1, 2, 3, 5, 10, 11, 20, 25, 99])('%i fails', (code) => {
+    expect(classifyRsyncExit(code, [])).toMatchObject({ kind: 'failed', reason: expect.stringContaining(`rsync exit ${code}`) });
+  });
+});
+
+describe('isVanishedLine', () => {
+  it('recognises the vanished forms and nothing else', () => {
+    for (const l of VANISHED) expect(isVanishedLine(l), l).toBe(true);
+    expect(isVanishedLine(DENIED)).toBe(false);
+    expect(isVanishedLine('rsync: [sender] change_dir "/srv/gone" failed: No such file or directory (2)')).toBe(false);
+    expect(isVanishedLine(SUMMARY_23)).toBe(false);
+  });
+});
+
+describe('classifyBorgExit', () => {
+  it('0 ok, 1 warning, 2 failed', () => {
+    expect(classifyBorgExit(0)).toEqual({ kind: 'ok' });
+    expect(classifyBorgExit(1)).toMatchObject({ kind: 'warning' });
+    expect(classifyBorgExit(2)).toMatchObject({ kind: 'failed', reason: 'borg failed (exit 2)' });
+  });
+
+  it('a signal or a timeout fails, naming what happened', () => {
+    expect(classifyBorgExit(143)).toMatchObject({ kind: 'failed', reason: 'borg was killed by signal 15' });
+    expect(classifyBorgExit(undefined, false, 'SIGKILL')).toMatchObject({ kind: 'failed', reason: 'borg was killed by SIGKILL' });
+    expect(classifyBorgExit(undefined)).toMatchObject({ kind: 'failed', reason: 'borg was killed' });
+    expect(classifyBorgExit(0, true)).toMatchObject({ kind: 'failed', reason: 'borg timed out' });
+  });
+});

@@ -1,0 +1,71 @@
+// Exact rsync argv for pulls, probes and pushes.
+import { describe, expect, it } from 'vitest';
+import { buildProbeArgs, buildPullArgs, buildPushArgs, remoteSpec } from '../../../src/tools/rsync/args.js';
+import { DEFAULT_E, globalConfig, hostConfig, source } from './fixture.js';
+
+const COPY = ['--archive', '--hard-links', '--numeric-ids', '--delete', '--delete-delay', '--stats', '--no-human-readable'];
+
+describe('buildPullArgs', () => {
+  it('copies exactly, over the configured ssh, with the timeout, into dest/', () => {
+    expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/var/lib/pullback/mirror/main/data')).toEqual([
+      ...COPY,
+      '-e', DEFAULT_E,
+      '-s',
+      '--timeout=300',
+      '--',
+      '10.0.0.5:/srv/data/',
+      '/var/lib/pullback/mirror/main/data/',
+    ]);
+  });
+
+  it('adds excludes after the options, --rsync-path when configured, and keeps paths after --', () => {
+    const g = globalConfig({ rsync: { ioTimeoutSeconds: 30, attempts: 1, backoffSeconds: 1, remotePath: 'sudo rsync' } });
+    const s = source({ path: '/srv/-data with space/', exclude: ['*.tmp', '--delete-all'] });
+    expect(buildPullArgs(g, hostConfig({ port: 2222, user: 'u' }), s, '/m/data/')).toEqual([
+      ...COPY,
+      '-e', DEFAULT_E.replace('-p 22 -l backup', '-p 2222 -l u'),
+      '-s',
+      '--timeout=30',
+      '--rsync-path=sudo rsync',
+      '--exclude=*.tmp',
+      '--exclude=--delete-all',
+      '--',
+      '10.0.0.5:/srv/-data with space/',
+      '/m/data/',
+    ]);
+  });
+});
+
+describe('buildProbeArgs', () => {
+  it('lists only the top level of the source', () => {
+    expect(buildProbeArgs(globalConfig(), hostConfig(), source({ path: '/srv/db' }))).toEqual([
+      '--list-only', '--dirs', '--no-human-readable',
+      '-e', DEFAULT_E,
+      '-s',
+      '--timeout=300',
+      '--',
+      '10.0.0.5:/srv/db/',
+    ]);
+  });
+});
+
+describe('buildPushArgs', () => {
+  it('pushes the contents of a local dir to the remote path', () => {
+    expect(buildPushArgs(globalConfig(), hostConfig(), '/tmp/restore/data', '/srv/data')).toEqual([
+      ...COPY,
+      '-e', DEFAULT_E,
+      '-s',
+      '--timeout=300',
+      '--',
+      '/tmp/restore/data/',
+      '10.0.0.5:/srv/data/',
+    ]);
+  });
+});
+
+describe('remoteSpec', () => {
+  it('brackets IPv6 addresses and ends the path with a slash', () => {
+    expect(remoteSpec('::1', '/srv')).toBe('[::1]:/srv/');
+    expect(remoteSpec('backup.example', '/srv/')).toBe('backup.example:/srv/');
+  });
+});
