@@ -31,6 +31,8 @@ export interface EngineRunner {
 export interface RestoreOptions {
   /** Do not restore ownership and grants (restores into scratch databases where the roles may not exist). */
   noOwner?: boolean;
+  /** Drop the dump's objects before recreating them (postgres: `--clean --if-exists`), for restores over existing data. */
+  clean?: boolean;
 }
 
 export interface DatabaseEngine {
@@ -69,6 +71,8 @@ export interface DatabaseEngine {
   restoreArgv(conn: DbConnection, database: string, dumpFile?: string, opts?: RestoreOptions): string[];
   /** argv restoring a globals dump (roles); errors for roles that already exist are not fatal. */
   restoreGlobalsArgv?(conn: DbConnection, dumpFile?: string): string[];
+  /** argv running `sql` in `database` and printing result rows tab-separated, without headers (restore and drill checks). */
+  queryArgv(conn: DbConnection, database: string, sql: string): string[];
   createDatabaseArgv(conn: DbConnection, database: string): string[];
   /** argv dropping `database` if it exists (sqlite: removes the file and its -wal/-shm). */
   dropDatabaseArgv(conn: DbConnection, database: string): string[];

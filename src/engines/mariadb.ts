@@ -87,6 +87,7 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
       if (/[\n\r]/.test(dumpFile)) throw new Error(`cannot restore from a file whose name contains a line break: ${JSON.stringify(dumpFile)}`);
       return [...argv, '--abort-source-on-error', '-e', `source ${dumpFile}`];
     },
+    queryArgv: (conn, database, sql) => query(conn, database, sql),
     createDatabaseArgv: (conn, database) => query(conn, undefined, `CREATE DATABASE ${myIdent(database)}`),
     dropDatabaseArgv: (conn, database) => query(conn, undefined, `DROP DATABASE IF EXISTS ${myIdent(database)}`),
   };

@@ -95,6 +95,7 @@ export const postgresEngine: DatabaseEngine = {
       ...connArgs(conn),
       '--exit-on-error',
       '--single-transaction',
+      ...(opts.clean ? ['--clean', '--if-exists'] : []),
       ...(opts.noOwner ? ['--no-owner', '--no-privileges'] : []),
       `--dbname=${pgDbname(database)}`,
       ...(dumpFile ? [dumpFile] : []),
@@ -110,6 +111,7 @@ export const postgresEngine: DatabaseEngine = {
     '--dbname=postgres',
     ...(dumpFile ? ['-f', dumpFile] : []),
   ],
+  queryArgv: (conn, database, sql) => psql(conn, database, sql),
   createDatabaseArgv: (conn, database) => psql(conn, 'postgres', `CREATE DATABASE ${pgIdent(database)}`),
   dropDatabaseArgv: (conn, database) => psql(conn, 'postgres', `DROP DATABASE IF EXISTS ${pgIdent(database)}`),
 };

@@ -79,6 +79,7 @@ export const sqliteEngine: DatabaseEngine = {
     if (dumpFile === undefined) throw new Error('a sqlite restore reads a dump file, not stdin');
     return shell(database, `.restore ${sqliteDotArg(dumpFile)}`);
   },
+  queryArgv: (_conn, database, sql) => readonly(database, sql),
   createDatabaseArgv: (_conn, database) => ['touch', '--', database],
   dropDatabaseArgv: (_conn, database) => ['rm', '-f', '--', database, `${database}-wal`, `${database}-shm`, `${database}-journal`],
 };
