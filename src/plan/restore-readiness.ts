@@ -1,0 +1,122 @@
+// The readiness checklist of a restore: a pure verdict over facts gathered beforehand (catalog,
+// borg check, df/test over SSH, database versions). Each item passes or fails with the figure
+// behind it; any failure stops the restore before anything changes. Only the age item may be
+// overridden (--force): an old backup is still the best one there is.
+import { humanBytes, humanDuration } from '../util/table.js';
+
+export interface SpaceFact {
+  /** What is measured, e.g. `main:/srv (filesystem of /srv/blobs, /srv/data)`. */
+  where: string;
+  freeBytes?: number;
+  neededBytes: number;
+  error?: string;
+}
+
+export interface WritableFact {
+  path: string;
+  /** The path tested: the target path itself or its nearest existing parent. */
+  checked: string;
+  writable?: boolean;
+  error?: string;
+}
+
+export interface DatabaseFact {
+  /** e.g. `postgres appdb on 127.0.0.1:5432`. */
+  label: string;
+  reachable: boolean;
+  version?: string;
+  /** The server version recorded with the dump. */
+  dumpVersion?: string;
+  error?: string;
+}
+
+export interface BackupAgeFact {
+  host: string;
+  maxAgeSeconds: number;
+  force: boolean;
+  lastSuccess?: { endedAt: string; archive: string };
+}
+
+export interface ReadinessFacts {
+  now: Date;
+  /** The latest successful backup of the archived host (absent for rollbacks: the snapshot is what counts). */
+  backup?: BackupAgeFact;
+  /** The SSH login to the target; when it fails the remote facts are empty. Absent for local (--into) restores. */
+  login?: { target: string; ok: boolean; detail?: string };
+  archiveCheck: { archive: string; ok: boolean; detail?: string };
+  space: SpaceFact[];
+  writable: WritableFact[];
+  databases: DatabaseFact[];
+}
+
+export type ItemStatus = 'pass' | 'fail' | 'overridden';
+
+export interface ChecklistItem {
+  name: string;
+  status: ItemStatus;
+  figure: string;
+}
+
+export interface ReadinessVerdict {
+  items: ChecklistItem[];
+  /** True when no item failed (overridden items do not count as failures). */
+  ok: boolean;
+}
+
+/** The checklist and whether the restore may go ahead. */
+export function readinessVerdict(f: ReadinessFacts): ReadinessVerdict {
+  const items: ChecklistItem[] = [];
+  if (f.backup) items.push(ageItem(f.backup, f.now));
+  items.push(checkItem(f));
+  if (f.login) items.push({ name: `SSH login to ${f.login.target}`, status: f.login.ok ? 'pass' : 'fail', figure: f.login.detail ?? (f.login.ok ? 'ok' : 'failed') });
+  for (const s of f.space) items.push(spaceItem(s));
+  for (const w of f.writable) items.push(writableItem(w));
+  for (const d of f.databases) items.push(databaseItem(d));
+  return { items, ok: items.every((i) => i.status !== 'fail') };
+}
+
+function ageItem(f: BackupAgeFact, now: Date): ChecklistItem {
+  const name = `latest successful backup of ${f.host}`;
+  const limit = humanDuration(f.maxAgeSeconds * 1000);
+  if (!f.lastSuccess) return { name, status: f.force ? 'overridden' : 'fail', figure: `none recorded in the catalog (limit ${limit})${f.force ? ', overridden by --force' : ''}` };
+  const ageMs = now.getTime() - new Date(f.lastSuccess.endedAt).getTime();
+  const figure = `${f.lastSuccess.archive}, ${humanDuration(Math.max(0, ageMs))} ago (limit ${limit})`;
+  if (ageMs <= f.maxAgeSeconds * 1000) return { name, status: 'pass', figure };
+  return { name, status: f.force ? 'overridden' : 'fail', figure: `${figure}${f.force ? ', overridden by --force' : ''}` };
+}
+
+function checkItem(f: ReadinessFacts): ChecklistItem {
+  const c = f.archiveCheck;
+  return { name: `borg check of ${c.archive}`, status: c.ok ? 'pass' : 'fail', figure: c.detail ?? (c.ok ? 'no problems' : 'failed') };
+}
+
+function spaceItem(s: SpaceFact): ChecklistItem {
+  const name = `free space on ${s.where}`;
+  if (s.freeBytes === undefined) return { name, status: 'fail', figure: `cannot read: ${s.error ?? 'unknown error'}` };
+  const figure = `${humanBytes(s.freeBytes)} free, ${humanBytes(s.neededBytes)} needed`;
+  return { name, status: s.freeBytes >= s.neededBytes ? 'pass' : 'fail', figure };
+}
+
+function writableItem(w: WritableFact): ChecklistItem {
+  const name = `${w.path} writable by the login user`;
+  if (w.writable === undefined) return { name, status: 'fail', figure: `cannot test: ${w.error ?? 'unknown error'}` };
+  const via = w.checked === w.path ? '' : ` (does not exist yet; tested its parent ${w.checked})`;
+  return { name, status: w.writable ? 'pass' : 'fail', figure: `${w.writable ? 'writable' : 'NOT writable'}${via}` };
+}
+
+function databaseItem(d: DatabaseFact): ChecklistItem {
+  const name = `database server for ${d.label}`;
+  if (!d.reachable) return { name, status: 'fail', figure: `unreachable: ${d.error ?? 'no answer'}` };
+  const target = majorOf(d.version);
+  if (target === undefined) return { name, status: 'fail', figure: `reachable, but its version ${JSON.stringify(d.version ?? '')} cannot be read` };
+  const dumped = majorOf(d.dumpVersion);
+  if (dumped === undefined) return { name, status: 'pass', figure: `reachable, version ${d.version} (the dump's server version was not recorded)` };
+  const figure = `reachable, version ${d.version}; dump taken from ${d.dumpVersion}`;
+  return { name, status: target >= dumped ? 'pass' : 'fail', figure: target >= dumped ? figure : `${figure}: the target is older` };
+}
+
+/** The major version of a version string ("15.4 (Debian ...)" -> 15, "10.11.6-MariaDB" -> 10), or undefined. */
+export function majorOf(version: string | undefined): number | undefined {
+  const m = /(\d+)/.exec(version ?? '');
+  return m ? Number(m[1]) : undefined;
+}

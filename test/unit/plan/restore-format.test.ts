@@ -1,0 +1,62 @@
+// The words a restore prints: plan, checklist lines, the closing state and rollback command.
+import { describe, expect, it } from 'vitest';
+import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../../../src/plan/restore-format.js';
+import { buildRestorePlan } from '../../../src/plan/restore-plan.js';
+import { dump, host, manifest, src } from './restore-fixture.js';
+
+const main = host('main', [src('db', 'database', '/dumps'), src('files', 'data', '/srv/files')]);
+const plan = buildRestorePlan({
+  manifest: manifest([
+    { name: 'files', kind: 'data', path: '/srv/files', status: 'ok' },
+    { name: 'db', kind: 'database', path: '/dumps', status: 'ok', dumps: [dump('app')] },
+  ]),
+  repository: '/borg/main',
+  archive: 'main-20240101T000000Z',
+  origin: main,
+  target: main,
+  figures: { files: { files: 3, bytes: 2048 } },
+});
+
+describe('restore output', () => {
+  it('prints the plan in order with sizes and what is overwritten', () => {
+    expect(formatPlan(plan).split('\n')).toEqual([
+      'Restore plan: archive main-20240101T000000Z of host main (/borg/main) onto host main (backup@10.0.0.5:22)',
+      '  1. database db        1000 B  1 dump(s)',
+      '       overwrites: postgres database app on 127.0.0.1:5432 of main (its objects are dropped and replaced)',
+      '  2. data     files    2.0 KiB  3 files',
+      '       overwrites: main:/srv/files (replaced by the archived tree; files not in the archive are deleted)',
+    ]);
+    expect(formatPlan(plan, { into: '/tmp/x' })).toContain('-> /tmp/x/files');
+  });
+
+  it('prints checklists and steps as pass/fail lines', () => {
+    expect(formatChecklist('Readiness checklist:', [{ name: 'a', status: 'pass', figure: '1' }, { name: 'b', status: 'fail', figure: '2' }])).toBe(
+      'Readiness checklist:\n  PASS  a: 1\n  FAIL  b: 2',
+    );
+    expect(formatStep({ kind: 'stop_writes', status: 'ok' })).toBe('  OK      stop writes');
+    expect(formatStep({ kind: 'blobs', source: 'b', status: 'failed', detail: 'push failed' })).toBe('  FAILED  blobs b: push failed');
+  });
+
+  it('says what state a failed restore left and how to roll back', () => {
+    const text = formatOutcome({
+      status: 'failed',
+      restoreId: 7,
+      kind: 'restore',
+      target: 'main',
+      restored: ['db'],
+      stoppedAt: { kind: 'blobs', source: 'blobs', error: 'rsync exit 23' },
+      untouched: ['data'],
+      snapshot: 'main-pre-restore-20240101T000000Z',
+      rollbackCommand: 'pullback --config /etc/p.yaml restore --rollback 7 --yes',
+    });
+    expect(text.split('\n')).toEqual([
+      'Restore 7 of main FAILED at blobs blobs: rsync exit 23',
+      'State of the target:',
+      '  restored: db',
+      '  possibly partly restored: blobs',
+      '  untouched: data',
+      "To return the target to its state before the restore: pullback --config /etc/p.yaml restore --rollback 7 --yes",
+    ]);
+    expect(formatOutcome({ status: 'ok', restoreId: 1, kind: 'restore', target: 'main', restored: ['db'], untouched: [], snapshot: 's', rollbackCommand: 'cmd' })).toContain('to undo: cmd');
+  });
+});

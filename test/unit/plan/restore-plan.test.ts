@@ -1,0 +1,114 @@
+// The restore planner: order, target mapping (--to), --only, sizes, dumps, refusals.
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import { buildRestorePlan, newestDumps, requiredFreeBytes } from '../../../src/plan/restore-plan.js';
+import { dump, host, manifest, src } from './restore-fixture.js';
+
+const main = host('main', [src('data', 'data', '/srv/data'), src('blobs', 'blobs', '/srv/blobs'), src('db', 'database', '/var/backups/db', { dump: { engine: 'postgres', databases: ['app'], connection: { host: '127.0.0.1', port: 5432, user: 'postgres' }, keep: 3 } })]);
+const m = manifest([
+  { name: 'data', kind: 'data', path: '/srv/data', status: 'ok' },
+  { name: 'blobs', kind: 'blobs', path: '/srv/blobs', status: 'ok' },
+  { name: 'db', kind: 'database', path: '/var/backups/db', status: 'ok', dumps: [dump('app')] },
+]);
+const figures = { data: { files: 10, bytes: 100 }, blobs: { files: 2, bytes: 20 }, db: { files: 1, bytes: 1000 } };
+const plan = (over: Partial<Parameters<typeof buildRestorePlan>[0]> = {}) =>
+  buildRestorePlan({ manifest: m, repository: '/srv/borg/main', archive: m.archive, origin: main, target: main, figures, ...over });
+
+function problems(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('buildRestorePlan', () => {
+  it('orders database, then blobs, then data, with sizes and targets', () => {
+    const p = plan();
+    expect(p.steps.map((s) => [s.order, s.kind, s.source, s.mode, s.targetPath, s.bytes, s.files])).toEqual([
+      [1, 'database', 'db', 'databases', '/var/backups/db', 1000, 1],
+      [2, 'blobs', 'blobs', 'files', '/srv/blobs', 20, 2],
+      [3, 'data', 'data', 'files', '/srv/data', 100, 10],
+    ]);
+    expect(p.steps[0]!.databases[0]).toMatchObject({ engine: 'postgres', database: 'app', connection: { host: '127.0.0.1', port: 5432 } });
+    expect(p.steps[0]!.overwrites).toContain('postgres database app on 127.0.0.1:5432 of main');
+    expect(p.steps[2]!.overwrites).toBe('main:/srv/data (replaced by the archived tree; files not in the archive are deleted)');
+    expect(p.target).toEqual({ name: 'main', address: '10.0.0.5', port: 22, user: 'backup' });
+  });
+
+  it('maps sources by name onto the --to host, with its paths and connection', () => {
+    const spare = host('spare', [src('blobs', 'blobs', '/data/blobs'), src('data', 'data', '/data/files'), src('db', 'database', '/dumps', { dump: { engine: 'postgres', databases: ['app'], connection: { host: '10.9.9.9', port: 6543, user: 'pg' }, keep: 1 } })], { address: '10.0.0.9' });
+    const p = plan({ target: spare });
+    expect(p.steps.map((s) => s.targetPath)).toEqual(['/dumps', '/data/blobs', '/data/files']);
+    expect(p.steps[0]!.databases[0]!.connection).toEqual({ host: '10.9.9.9', port: 6543, user: 'pg' });
+    expect(p.target.name).toBe('spare');
+  });
+
+  it('selects with --only by source name or kind (db = database)', () => {
+    expect(plan({ only: ['blobs'] }).steps.map((s) => s.source)).toEqual(['blobs']);
+    expect(plan({ only: ['data', 'db'] }).steps.map((s) => [s.order, s.source])).toEqual([[1, 'db'], [2, 'data']]);
+    expect(problems(() => plan({ only: ['nope'] }))).toContain("--only: no source or kind named 'nope'");
+  });
+
+  it('refuses unmatched sources, kind changes and unsafe target paths, all at once', () => {
+    const bad = host('bad', [src('blobs', 'data', '/x'), src('data', 'data', '/srv/../etc'), src('db', 'database', 'relative')]);
+    const msg = problems(() => plan({ target: bad }));
+    expect(msg).toContain("source 'blobs' is blobs in main-20240101T000000Z but data on host bad");
+    expect(msg).toContain('contains "." or ".." segments');
+    expect(msg).toContain('is not absolute');
+    expect(problems(() => plan({ target: host('x', [src('data', 'data', '/d')]), only: ['db'] }))).toContain("host x has no source named 'db'");
+  });
+
+  it('refuses a dump file that would escape its folder', () => {
+    const evil = manifest([{ name: 'db', kind: 'database', path: '/d', status: 'ok', dumps: [dump('app', { file: '../../etc/passwd' })] }]);
+    expect(problems(() => plan({ manifest: evil }))).toContain('escapes its folder');
+  });
+
+  it('restores a database source without recorded dumps as files', () => {
+    const noDumps = manifest([{ name: 'db', kind: 'database', path: '/var/backups/db', status: 'ok', dumps: [] }]);
+    const s = plan({ manifest: noDumps }).steps[0]!;
+    expect([s.mode, s.bytes, s.files]).toEqual(['files', 1000, 1]);
+    expect(s.notes[0]).toContain('restored as files');
+  });
+
+  it('keeps the newest dump per database and applies globals only onto another host', () => {
+    const dumps = [dump('app', { file: 'old.pgdump', endedAt: '2023-01-01T00:00:00Z' }), dump('app'), dump('', { file: 'globals.sql', format: 'globals', size: 5 })];
+    const withGlobals = manifest([{ name: 'db', kind: 'database', path: '/d', status: 'ok', dumps }]);
+    const same = plan({ manifest: withGlobals }).steps[0]!;
+    expect(same.databases.map((d) => d.dump.file)).toEqual(['app.pgdump']);
+    expect(same.globals).toBeUndefined();
+    expect(same.notes.join('\n')).toMatch(/1 older dump/);
+    const spare = host('spare', main.sources);
+    const other = plan({ manifest: withGlobals, target: spare }).steps[0]!;
+    expect(other.globals?.dump.file).toBe('globals.sql');
+    expect(other.bytes).toBe(1005);
+  });
+
+  it('plans drops for databases a safety snapshot recorded as absent', () => {
+    const snap = manifest([{ name: 'db', kind: 'database', path: '/d', status: 'ok', dumps: [], preRestore: { existed: true, absentDatabases: [{ engine: 'postgres', database: 'app' }] } }]);
+    const s = plan({ manifest: snap }).steps[0]!;
+    expect(s.mode).toBe('databases');
+    expect(s.databases).toEqual([]);
+    expect(s.drops).toEqual([{ engine: 'postgres', database: 'app', connection: { host: '127.0.0.1', port: 5432, user: 'postgres' } }]);
+    expect(s.overwrites).toContain('dropped: it did not exist before the restore');
+  });
+
+  it('maps sqlite files by position onto the --to host', () => {
+    const sq = (path: string) => src('db', 'database', '/dumps', { dump: { engine: 'sqlite', databases: [path], connection: { host: '', port: 0, user: '' }, keep: 1 } });
+    const mm = manifest([{ name: 'db', kind: 'database', path: '/dumps', status: 'ok', dumps: [dump('/srv/app.db', { engine: 'sqlite', format: 'sqlite', file: 'app.sqlite' })] }]);
+    const p = buildRestorePlan({ manifest: mm, repository: 'r', archive: 'a', origin: host('main', [sq('/srv/app.db')]), target: host('spare', [sq('/opt/app/app.db')]), figures: {} });
+    expect(p.steps[0]!.databases[0]!.database).toBe('/opt/app/app.db');
+  });
+});
+
+describe('helpers', () => {
+  it('requiredFreeBytes adds the margin and the minimum', () => {
+    expect(requiredFreeBytes(1000, 0.1, 0)).toBe(1100);
+    expect(requiredFreeBytes(1000, 0, 512)).toBe(1512);
+  });
+  it('newestDumps keeps one dump per database', () => {
+    expect(newestDumps([dump('a', { endedAt: '1' }), dump('a', { endedAt: '2', file: 'x' }), dump('b')]).map((d) => d.file)).toEqual(['x', 'b.pgdump']);
+  });
+});
