@@ -1,2 +1,2 @@
 // Feature modules that register their commands (restore, drill, report) are imported here.
-export {};
+import '../commands/restore.js';

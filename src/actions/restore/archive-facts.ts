@@ -1,0 +1,69 @@
+// What a restore reads from the repository before it plans: which archive, its manifest
+// (.pullback/manifest.json extracted into a temp dir) and its per-source file counts and bytes.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { JobError, UsageError } from '../../errors.js';
+import type { PlanManifest, SourceFigures } from '../../plan/restore-plan.js';
+import { nightlyGlob } from '../../tools/borg/args.js';
+import { extractArchive, listItems } from '../../tools/borg/items.js';
+import { listArchives } from '../../tools/borg/repo.js';
+import type { BorgContext } from '../../tools/borg/run.js';
+import { MANIFEST_DIR, MANIFEST_FILE } from '../archive.js';
+
+/** The archive to restore: `latest` (or undefined) is the newest nightly archive of `host`; a name must exist. Throws UsageError. */
+export async function resolveArchive(borg: BorgContext, repo: string, host: string, wanted: string | undefined): Promise<string> {
+  if (wanted === undefined || wanted === 'latest') {
+    const nightly = await listArchives(borg, repo, nightlyGlob(host));
+    const last = nightly.at(-1);
+    if (!last) throw new UsageError(`host ${host} has no archives in ${repo}`);
+    return last.name;
+  }
+  const all = await listArchives(borg, repo);
+  if (!all.some((a) => a.name === wanted)) {
+    const names = all.map((a) => a.name).slice(-5);
+    throw new UsageError(`no archive named ${wanted} in ${repo}${names.length ? ` (latest: ${names.join(', ')})` : ''}`);
+  }
+  return wanted;
+}
+
+/** The manifest of `archive`; throws JobError when the archive has none or it cannot be read. */
+export async function readManifest(borg: BorgContext, repo: string, archive: string, scratchParent: string): Promise<PlanManifest> {
+  const dir = mkdtempSync(join(scratchParent, 'manifest-'));
+  const rel = `${MANIFEST_DIR}/${MANIFEST_FILE}`;
+  try {
+    await extractArchive(borg, repo, archive, dir, [rel]);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(join(dir, rel), 'utf8'));
+    } catch (e) {
+      throw new JobError(`archive ${archive} has no readable ${rel}: ${(e as Error).message}`);
+    }
+    const m = parsed as Partial<PlanManifest>;
+    if (!m || !Array.isArray(m.sources) || typeof m.host !== 'string') throw new JobError(`archive ${archive}: ${rel} is not a pullback manifest`);
+    return { host: m.host, archive: m.archive ?? archive, createdAt: m.createdAt ?? '', sources: m.sources };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Regular files and bytes under each top-level folder of `archive`, counted the way `find -type f`
+ * counts them on the target: every hard-linked path once, with the size of its file.
+ */
+export async function archiveFigures(borg: BorgContext, repo: string, archive: string): Promise<Record<string, SourceFigures>> {
+  const out: Record<string, SourceFigures> = {};
+  const sizes = new Map<string, number>();
+  await listItems(borg, repo, archive, (item) => {
+    if (item.type !== '-') return;
+    const top = item.path.split('/')[0]!;
+    if (top === MANIFEST_DIR) return;
+    // borg 1.2 lists the second and later paths of a hard link with mode "h..." and size 0.
+    const hardlink = item.mode.startsWith('h') && item.linktarget;
+    const size = hardlink ? (sizes.get(item.linktarget!) ?? 0) : item.size;
+    if (!hardlink) sizes.set(item.path, item.size);
+    const f = (out[top] ??= { files: 0, bytes: 0 });
+    f.files++;
+    f.bytes += size;
+  });
+  return out;
+}

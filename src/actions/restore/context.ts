@@ -1,0 +1,28 @@
+// What every restore action receives: the config, the target host and an SSH session to it, the
+// archive restored from, a logger, the interrupt signal and a private working directory.
+import type { Logger } from 'pino';
+import type { GlobalConfig, HostConfig } from '../../config/types.js';
+import type { BorgContext } from '../../tools/borg/run.js';
+import type { SshSession } from '../../tools/ssh/client.js';
+
+export interface RestoreContext {
+  global: GlobalConfig;
+  /** The host restored onto (its file gives paths, database connections, hooks and checks). */
+  target: HostConfig;
+  session: SshSession;
+  borg: BorgContext;
+  repository: string;
+  archive: string;
+  /** `<state_dir>/restore/<id>`: staging for extracted sources and the safety snapshot. */
+  workDir: string;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/** The outcome of one restore step. */
+export interface RestoreStepResult<T = unknown> {
+  status: 'ok' | 'warning' | 'failed';
+  error?: string;
+  details?: unknown;
+  value?: T;
+}

@@ -1,0 +1,36 @@
+// Before anything is shown: read the chosen archive's manifest and figures and build the plan.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GlobalConfig, HostConfig } from '../../config/types.js';
+import { buildRestorePlan, type RestorePlan, type SourceFigures } from '../../plan/restore-plan.js';
+import type { BorgContext } from '../../tools/borg/run.js';
+import { archiveFigures, readManifest } from './archive-facts.js';
+
+export interface Prepared {
+  plan: RestorePlan;
+  figures: Record<string, SourceFigures>;
+}
+
+/** `<state_dir>/restore`: working folders of restores (one per restore id, plus scratch). */
+export function restoreStateDir(global: GlobalConfig): string {
+  return join(global.stateDir, 'restore');
+}
+
+/** Reads `archive` of `repository` and plans its restore onto `target`; throws UsageError / JobError / ToolError. */
+export async function prepareRestore(
+  global: GlobalConfig,
+  borg: BorgContext,
+  p: { repository: string; archive: string; origin?: HostConfig; target: HostConfig; only?: string[] },
+): Promise<Prepared> {
+  const parent = restoreStateDir(global);
+  mkdirSync(parent, { recursive: true });
+  const scratch = mkdtempSync(join(parent, 'scratch-'));
+  try {
+    const manifest = await readManifest(borg, p.repository, p.archive, scratch);
+    const figures = await archiveFigures(borg, p.repository, p.archive);
+    const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only });
+    return { plan, figures };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,53 @@
+// Gathering the readiness facts (read-only): borg check of the chosen archive, then over SSH the
+// free space, writability and database servers of the target. The verdict is plan/restore-readiness.
+import type { BorgContext } from '../../tools/borg/run.js';
+import { checkRepo } from '../../tools/borg/repo.js';
+import type { RestorePlan } from '../../plan/restore-plan.js';
+import type { BackupAgeFact, ReadinessFacts } from '../../plan/restore-readiness.js';
+import { describeError } from '../../errors.js';
+import type { RestoreContext } from './context.js';
+import { databaseFacts } from './db-facts.js';
+import { spaceFacts, writableFacts } from './remote-facts.js';
+
+/** `borg check` of one archive (metadata and chunk presence); never throws. */
+export async function checkArchive(borg: BorgContext, repo: string, archive: string): Promise<ReadinessFacts['archiveCheck']> {
+  try {
+    const out = await checkRepo(borg, { repo, repository: false, archives: true, verifyData: false, archive });
+    if (out.verdict.kind === 'failed') {
+      const detail = out.problems.filter((l) => !/^(Starting|Checking|Archive consistency check complete|finished)/i.test(l)).slice(0, 3);
+      return { archive, ok: false, detail: `found problems: ${detail.join(' | ') || out.verdict.reason}` };
+    }
+    return { archive, ok: true, detail: out.verdict.kind === 'warning' ? `ok with a warning: ${out.verdict.reason}` : 'no problems' };
+  } catch (e) {
+    return { archive, ok: false, detail: describeError(e) };
+  }
+}
+
+export interface GatherInput {
+  borg: BorgContext;
+  repository: string;
+  archive: string;
+  plan: RestorePlan;
+  backup?: BackupAgeFact;
+  /** The session's context, or the reason the SSH login failed. */
+  target: RestoreContext | { loginError: string };
+  now?: Date;
+}
+
+/** Every fact the checklist needs; the SSH part is skipped (and fails) when the login failed. */
+export async function gatherReadiness(input: GatherInput): Promise<ReadinessFacts> {
+  const archiveCheck = await checkArchive(input.borg, input.repository, input.archive);
+  const t = input.plan.target;
+  const where = `${t.user}@${t.address}:${t.port} (${t.name})`;
+  const facts: ReadinessFacts = { now: input.now ?? new Date(), backup: input.backup, archiveCheck, space: [], writable: [], databases: [] };
+  if ('loginError' in input.target) {
+    facts.login = { target: where, ok: false, detail: input.target.loginError };
+    return facts;
+  }
+  const ctx = input.target;
+  facts.login = { target: where, ok: true, detail: 'host key verified, key accepted' };
+  facts.space = await spaceFacts(ctx.session, input.plan, ctx.target.restore.spaceMargin, ctx.target.restore.minFreeBytes);
+  facts.writable = await writableFacts(ctx.session, input.plan);
+  facts.databases = await databaseFacts(ctx, input.plan);
+  return facts;
+}

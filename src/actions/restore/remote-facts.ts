@@ -1,0 +1,89 @@
+// Facts about the target gathered over SSH for the readiness checklist: free space per filesystem
+// (the restored bytes of every path on it summed) and whether each target path is writable.
+import { posix } from 'node:path';
+import { describeError } from '../../errors.js';
+import { selfAndParents } from '../../plan/restore-paths.js';
+import { requiredFreeBytes, type RestorePlan } from '../../plan/restore-plan.js';
+import type { SpaceFact, WritableFact } from '../../plan/restore-readiness.js';
+import type { SshSession } from '../../tools/ssh/client.js';
+import { remoteFreeBytes, remoteIsWritable, remotePathExists, remoteRun } from '../../tools/ssh/remote.js';
+
+/** Where dumps are copied on the target before they are restored (disk-backed, unlike a tmpfs /tmp). */
+export const REMOTE_TEMP_PARENT = '/var/tmp';
+
+/** `path` if it exists on the target, else its nearest existing parent. */
+export async function nearestExisting(session: SshSession, path: string): Promise<string> {
+  for (const p of selfAndParents(path)) if (await remotePathExists(session, p)) return p;
+  return '/';
+}
+
+async function deviceOf(session: SshSession, path: string): Promise<string> {
+  const r = await remoteRun(session, ['stat', '-c', '%d', '--', path], `cannot stat ${path}`, { quiet: true, timeoutMs: 60_000 });
+  return (r.stdout ?? '').trim();
+}
+
+/** The paths a plan writes on the target with the bytes each receives. */
+export function plannedWrites(plan: RestorePlan): Array<{ path: string; bytes: number }> {
+  const out: Array<{ path: string; bytes: number }> = [];
+  for (const s of plan.steps) {
+    if (s.mode === 'files') out.push({ path: s.targetPath, bytes: s.bytes });
+    if (s.globals) out.push({ path: REMOTE_TEMP_PARENT, bytes: s.globals.dump.size });
+    for (const db of s.databases) {
+      out.push({ path: REMOTE_TEMP_PARENT, bytes: db.dump.size });
+      if (db.engine === 'sqlite') out.push({ path: posix.dirname(db.database), bytes: db.dump.size });
+    }
+  }
+  return out;
+}
+
+/** Free space per target filesystem against the bytes restored onto it plus margin and minimum. */
+export async function spaceFacts(session: SshSession, plan: RestorePlan, margin: number, minFree: number): Promise<SpaceFact[]> {
+  const groups = new Map<string, { at: string; paths: string[]; bytes: number; error?: string }>();
+  for (const w of plannedWrites(plan)) {
+    let key: string;
+    let at: string;
+    try {
+      at = await nearestExisting(session, w.path);
+      key = await deviceOf(session, at);
+    } catch (e) {
+      at = w.path;
+      key = `error:${w.path}`;
+      groups.set(key, { at, paths: [w.path], bytes: w.bytes, error: describeError(e) });
+      continue;
+    }
+    const g = groups.get(key) ?? { at, paths: [], bytes: 0 };
+    if (!g.paths.includes(w.path)) g.paths.push(w.path);
+    g.bytes += w.bytes;
+    groups.set(key, g);
+  }
+  const facts: SpaceFact[] = [];
+  for (const g of groups.values()) {
+    const where = `${plan.target.name}:${g.at} (filesystem of ${g.paths.join(', ')})`;
+    const neededBytes = requiredFreeBytes(g.bytes, margin, minFree);
+    if (g.error) {
+      facts.push({ where, neededBytes, error: g.error });
+      continue;
+    }
+    try {
+      facts.push({ where, neededBytes, freeBytes: await remoteFreeBytes(session, g.at) });
+    } catch (e) {
+      facts.push({ where, neededBytes, error: describeError(e) });
+    }
+  }
+  return facts;
+}
+
+/** Whether each written path (or its nearest existing parent) is writable by the login user. */
+export async function writableFacts(session: SshSession, plan: RestorePlan): Promise<WritableFact[]> {
+  const paths = [...new Set(plannedWrites(plan).map((w) => w.path))];
+  const facts: WritableFact[] = [];
+  for (const path of paths) {
+    try {
+      const checked = await nearestExisting(session, path);
+      facts.push({ path, checked, writable: await remoteIsWritable(session, checked) });
+    } catch (e) {
+      facts.push({ path, checked: path, error: describeError(e) });
+    }
+  }
+  return facts;
+}

@@ -1,0 +1,218 @@
+// `pullback restore`: plan, readiness checklist, confirmation, then the restore (stop writes, safety
+// snapshot, sources in dependency order, start writes, post-restore checks), or its rollback, or
+// a local extraction (--into). Exit 0 only when everything passed; 1 when a check or step failed
+// (or readiness refused); 2 for usage errors, including no terminal to confirm on without --yes.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { borgContext } from '../actions/context.js';
+import { resolveArchive } from '../actions/restore/archive-facts.js';
+import type { RestoreContext } from '../actions/restore/context.js';
+import { executeRestore } from '../actions/restore/execute.js';
+import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../actions/restore/into.js';
+import { prepareRestore, restoreStateDir } from '../actions/restore/prepare.js';
+import { checkArchive, gatherReadiness } from '../actions/restore/readiness.js';
+import { getRestore, RestoreRecorder, type RestoreKind } from '../actions/restore/record.js';
+import { registerCommand, type Values } from '../cli/registry.js';
+import { repositoryPath } from '../config/types.js';
+import { parseDuration } from '../config/units.js';
+import { describeError, UsageError } from '../errors.js';
+import { acquireLock } from '../lock/run-lock.js';
+import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../plan/restore-format.js';
+import type { RestorePlan } from '../plan/restore-plan.js';
+import { readinessVerdict, type BackupAgeFact } from '../plan/restore-readiness.js';
+import { connectSsh, type SshSession } from '../tools/ssh/client.js';
+import { shellQuote } from '../tools/ssh/quote.js';
+import { interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
+
+export interface RestoreOptions {
+  host?: string;
+  archive?: string;
+  to?: string;
+  only?: string[];
+  into?: string;
+  dryRun: boolean;
+  yes: boolean;
+  force: boolean;
+  maxAgeSeconds: number;
+  rollback?: number;
+}
+
+const DEFAULT_MAX_AGE = '48h';
+
+/** Options from the command line; throws UsageError for contradictions. */
+export function restoreOptions(v: Values): RestoreOptions {
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  let maxAgeSeconds: number;
+  try {
+    maxAgeSeconds = parseDuration(str('max-age') ?? DEFAULT_MAX_AGE);
+  } catch {
+    throw new UsageError(`--max-age: not a duration: ${str('max-age')} (e.g. 48h, 3d)`);
+  }
+  const o: RestoreOptions = {
+    host: str('host'),
+    archive: str('archive'),
+    to: str('to'),
+    only: str('only')?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    into: str('into'),
+    dryRun: !!v['dry-run'],
+    yes: !!v.yes,
+    force: !!v.force,
+    maxAgeSeconds,
+  };
+  const rb = str('rollback');
+  if (rb !== undefined) {
+    if (!/^[1-9]\d*$/.test(rb)) throw new UsageError(`--rollback takes a restore id (a number), not ${JSON.stringify(rb)}`);
+    if (o.host || o.archive || o.to || o.only || o.into || o.force) throw new UsageError('--rollback takes no --host, --archive, --to, --only, --into or --force');
+    o.rollback = Number(rb);
+  } else if (!o.host) throw new UsageError('restore needs --host NAME (or --rollback RESTORE_ID)');
+  if (o.into && o.to) throw new UsageError('--into extracts locally: it cannot be combined with --to');
+  return o;
+}
+
+/** Runs `pullback restore`; returns the exit code. */
+export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promise<number> {
+  const env = openEnv(g);
+  const interrupt = interruptSignal(env.logger);
+  try {
+    const global = env.config.global;
+    const borg = borgContext({ global, logger: env.logger, signal: interrupt.signal });
+    if (o.rollback !== undefined) {
+      const row = getRestore(env.catalog.db, o.rollback);
+      if (!row) throw new UsageError(`no restore with id ${o.rollback} in the catalog`);
+      if (!row.snapshotArchive || !row.snapshotRepository) throw new UsageError(`restore ${row.id} has no safety snapshot (it stopped before taking one, or it is a rollback): nothing to roll back`);
+      const [target] = selectHosts(env.config, [row.target]);
+      const { plan } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
+      return await carryOut(g, env, o, interrupt.signal, { plan, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
+    }
+    const [origin] = selectHosts(env.config, [o.host!]);
+    const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
+    const repository = repositoryPath(global, origin!.name);
+    const archive = await resolveArchive(borg, repository, origin!.name, o.archive);
+    const into = o.into ? prepareIntoDir(o.into) : undefined;
+    const { plan, figures } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only });
+    const backup: BackupAgeFact = { host: origin!.name, maxAgeSeconds: o.maxAgeSeconds, force: o.force, lastSuccess: env.catalog.lastSuccess(origin!.name) };
+    if (into) {
+      env.out(formatPlan(plan, { into }));
+      const bytes = Object.values(figures).reduce((n, f) => n + f.bytes, 0);
+      const facts = { now: new Date(), backup, archiveCheck: await checkArchive(borg, repository, archive), writable: [], databases: [] };
+      const verdict = readinessVerdict({ ...facts, space: [localSpaceFact(into, bytes, origin!.restore.spaceMargin, origin!.restore.minFreeBytes)] });
+      env.out(formatChecklist('Readiness checklist:', verdict.items));
+      if (o.dryRun || !verdict.ok) return done(env, o.dryRun, verdict.ok);
+      await extractInto(borg, plan, into);
+      const checks = checkInto(plan, into, figures);
+      env.out(formatChecklist('Post-restore checks:', checks));
+      return checks.every((c) => c.status === 'pass') ? 0 : 1;
+    }
+    return await carryOut(g, env, o, interrupt.signal, { plan, kind: 'restore', backup });
+  } finally {
+    interrupt.dispose();
+    env.close();
+  }
+}
+
+function done(env: CommandEnv, dryRun: boolean, ok: boolean): number {
+  if (dryRun) env.out(ok ? 'Dry run: every check passed; nothing was changed.' : 'Dry run: the restore would stop at the failed checks above; nothing was changed.');
+  else env.out('Readiness failed: the restore stops here; nothing was changed.');
+  return ok ? 0 : 1;
+}
+
+interface Job {
+  plan: RestorePlan;
+  kind: RestoreKind;
+  backup?: BackupAgeFact;
+  rollbackOf?: number;
+  title?: string;
+}
+
+/** Checklist, confirmation, lock, execution and the closing report, shared by restores and rollbacks. */
+async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, signal: AbortSignal, job: Job): Promise<number> {
+  const { plan } = job;
+  const global = env.config.global;
+  const target = env.config.hosts.find((h) => h.name === plan.target.name)!;
+  env.out(formatPlan(plan, { title: job.title }));
+  if (!o.dryRun && !o.yes && !process.stdin.isTTY) {
+    throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
+  }
+  const lock = o.dryRun ? undefined : acquireLock(join(global.stateDir, 'locks', `restore-${target.name}.lock`), `restore onto ${target.name}`).lock;
+  let session: SshSession | undefined;
+  try {
+    const borg = borgContext({ global, logger: env.logger, signal });
+    const base = { global, target, borg, repository: plan.repository, archive: plan.archive, workDir: '', logger: env.logger.child({ restore: target.name }), signal };
+    let ctx: RestoreContext | { loginError: string };
+    try {
+      session = await connectSsh(target, global.ssh, { signal, logger: env.logger });
+      ctx = { ...base, session };
+    } catch (e) {
+      ctx = { loginError: describeError(e) };
+    }
+    const verdict = readinessVerdict(await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx }));
+    env.out(formatChecklist('Readiness checklist:', verdict.items));
+    if (o.dryRun || !verdict.ok || !('session' in ctx)) {
+      if (!o.dryRun) RestoreRecorder.start(env.catalog.db, { ...record(plan, job, o), plan }).finish('refused', 'readiness checklist failed');
+      return done(env, o.dryRun, verdict.ok);
+    }
+    if (!o.yes && !(await confirm(`${job.kind === 'rollback' ? 'Roll back' : 'Restore'} onto ${target.name}, overwriting what is listed above?`))) {
+      env.out('Cancelled: nothing was changed.');
+      return 1;
+    }
+    const rec = RestoreRecorder.start(env.catalog.db, { ...record(plan, job, o), plan });
+    const workDir = join(restoreStateDir(global), String(rec.id));
+    mkdirSync(workDir, { recursive: true });
+    try {
+      const readiness = rec.plan('readiness');
+      rec.begin(readiness);
+      rec.end(readiness, 'ok', undefined, verdict.items);
+      env.out(`${job.kind === 'rollback' ? 'Rollback' : 'Restore'} ${rec.id}:`);
+      const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)) });
+      if (result.checks.length > 0) env.out(formatChecklist('Post-restore checks:', result.checks));
+      rec.finish(result.status, result.stoppedAt?.error);
+      const rollbackCommand = result.snapshot ? ['pullback', '--config', g.configPath, 'restore', '--rollback', String(rec.id), '--yes'].map(shellQuote).join(' ') : undefined;
+      env.out('');
+      env.out(formatOutcome({ ...result, restoreId: rec.id, kind: job.kind, target: target.name, snapshot: result.snapshot?.archive, rollbackCommand }));
+      return result.status === 'ok' ? 0 : 1;
+    } catch (e) {
+      rec.finish(signal.aborted ? 'interrupted' : 'failed', describeError(e));
+      throw e;
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  } finally {
+    session?.close();
+    lock?.release();
+  }
+}
+
+function record(plan: RestorePlan, job: Job, o: RestoreOptions) {
+  return { kind: job.kind, host: plan.host, target: plan.target.name, repository: plan.repository, archive: plan.archive, only: o.only, rollbackOf: job.rollbackOf };
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(`${question} Type "yes" to continue: `)).trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+registerCommand({
+  name: 'restore',
+  summary: 'restore a host from an archive (checklist, safety snapshot, ordered restore, checks), or roll one back',
+  usage:
+    'pullback restore --host NAME [--archive NAME|latest] [--to HOST] [--only SOURCE,...] [--into DIR] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
+    '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
+  options: {
+    host: { type: 'string', short: 'H' },
+    archive: { type: 'string' },
+    to: { type: 'string' },
+    only: { type: 'string' },
+    into: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+    force: { type: 'boolean' },
+    'max-age': { type: 'string' },
+    rollback: { type: 'string' },
+  },
+  handler: (g, v) => restoreCommand(g, restoreOptions(v)),
+});

@@ -1,0 +1,47 @@
+// Running rsync pushes (restores): a local tree made the exact content of a path on a host,
+// transport failures retried with backoff like pulls (a push is idempotent).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GlobalConfig, HostConfig } from '../../config/types.js';
+import { runCommand } from '../../exec/run.js';
+import { buildPushArgs } from './args.js';
+import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
+import type { RsyncOutcome, RsyncRunOptions } from './run.js';
+import { RsyncStatsCollector } from './stats.js';
+
+/** Pushes `from/` to `remotePath` on `host` (deletions included); resolves with the final verdict (never throws on exit codes). */
+export async function rsyncPush(
+  global: GlobalConfig,
+  host: HostConfig,
+  from: string,
+  remotePath: string,
+  opts: RsyncRunOptions = {},
+): Promise<RsyncOutcome> {
+  const args = buildPushArgs(global, host, from, remotePath);
+  const max = Math.max(1, global.rsync.attempts);
+  let delay = global.rsync.backoffSeconds * 1000;
+  for (let n = 1; ; n++) {
+    const collector = new RsyncStatsCollector();
+    const stderr: string[] = [];
+    const last = await runCommand('rsync', args, {
+      logger: opts.logger,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+      env: { LC_ALL: 'C.UTF-8' },
+      onStdoutLine: (l) => collector.push(l),
+      onStderrLine: (l) => {
+        if (stderr.length < 1000) stderr.push(l);
+        opts.logger?.warn({ rsync: l }, 'rsync says');
+      },
+    });
+    // On a push, a "vanished" file is one of our own staging files: never expected, so not a warning.
+    let verdict: RsyncVerdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
+    if (verdict.kind === 'warning') verdict = { kind: 'failed', reason: verdict.reason };
+    if (verdict.kind !== 'retry' || n >= max || opts.signal?.aborted) {
+      if (verdict.kind === 'retry') verdict = { kind: 'failed', reason: `${verdict.reason}; gave up after ${n} attempt(s)` };
+      return { verdict, stats: collector.stats, attempts: n, last };
+    }
+    opts.logger?.warn({ attempt: n, of: max, delaySeconds: delay / 1000, reason: verdict.reason }, 'rsync transport failure, retrying');
+    await sleep(delay, undefined, { signal: opts.signal }).catch(() => undefined);
+    delay *= 2;
+  }
+}
