@@ -1,13 +1,12 @@
-// Database sources: taking dumps on the main server before the pull and verifying the pulled
-// dumps after it. (Issue 3 fills these in; until then a configured `dump:` is refused.)
-import type { SourceConfig } from '../config/types.js';
-import type { HostContext, StepOutcome } from './context.js';
+// Database sources: taking dumps on the main server before the pull (dump/take.ts) and verifying
+// the pulled dumps after it (dump/verify.ts). The DumpRecord is what the manifest lists.
 
 /** What pullback knows of one dump: written beside it on the server, verified after the pull, archived in the manifest. */
 export interface DumpRecord {
   /** Path of the dump file relative to the source directory. */
   file: string;
   engine: string;
+  /** Database name; for sqlite the database file's path on the main server; `(globals)` for postgres roles. */
   database: string;
   format: 'custom' | 'sql' | 'sqlite' | 'globals';
   serverVersion?: string;
@@ -15,16 +14,15 @@ export interface DumpRecord {
   endedAt?: string;
   size: number;
   sha256: string;
-  /** Per-table row counts at dump time (for post-restore and drill comparisons). */
+  /**
+   * Per-table row counts at dump time (for post-restore and drill comparisons): `schema.table` for
+   * postgres, the table name otherwise. Counted right after the dump in its own transaction (sqlite:
+   * in the dump itself), so on a database written during the dump they may differ slightly.
+   */
   rowCounts?: Record<string, number>;
+  /** Checks the pulled file passed before it was archived: `sha256`, `pg_restore`, `trailer`, `integrity_check`. */
+  verified?: string[];
 }
 
-/** Takes the dumps configured for `source` on the main server. */
-export async function takeDumps(_ctx: HostContext, source: SourceConfig): Promise<StepOutcome<DumpRecord[]>> {
-  return { status: 'failed', error: `source ${source.name}: taking dumps is not implemented yet` };
-}
-
-/** Verifies the pulled dumps of a database source (checksums, readability, age). */
-export async function verifyDumps(_ctx: HostContext, _source: SourceConfig, _taken?: DumpRecord[]): Promise<StepOutcome<DumpRecord[]>> {
-  return { status: 'ok', value: [] };
-}
+export { takeDumps } from './dump/take.js';
+export { verifyDumps } from './dump/verify.js';

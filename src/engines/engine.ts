@@ -108,3 +108,9 @@ export function firstToken(stdout: string, what: string): string {
   if (!t) throw new Error(`cannot read the ${what} version from ${JSON.stringify(stdout.slice(0, 200))}`);
   return t;
 }
+
+/** The program an argv runs, looking past a leading `env NAME=value ...`. */
+export function programOf(argv: readonly string[]): string {
+  if (argv[0] !== 'env') return argv[0] ?? '';
+  return argv.slice(1).find((a) => !a.includes('=')) ?? 'env';
+}

@@ -63,7 +63,10 @@ export const sqliteEngine: DatabaseEngine = {
   },
   parseDatabaseList: () => [],
 
-  dumpArgv: (_conn, database, outFile) => readonly(database, `.backup ${sqliteDotArg(outFile)}`),
+  // The copy is switched from WAL to a rollback journal so it is one self-contained file that
+  // opens read-only without leaving -wal/-shm files beside it.
+  dumpArgv: (_conn, database, outFile) =>
+    readonly(database, `.backup ${sqliteDotArg(outFile)}`, `.open ${sqliteDotArg(outFile)}`, 'PRAGMA journal_mode = DELETE'),
 
   async rowCounts(run, _conn, database) {
     const tables = parseHexLines(await run.run(readonly(database, LIST_TABLES_SQL), { reason: `cannot list the tables of ${database}` }));

@@ -1,6 +1,7 @@
 // Versioned catalog migrations, applied in order; PRAGMA user_version records the last applied.
 // Add a new file per migration and list it here; never edit one that has shipped.
 import { core } from './001-core.js';
+import { dumps } from './002-dumps.js';
 import { restores } from './003-restores.js';
 import { drills } from './004-drills.js';
 
@@ -10,4 +11,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, restores, drills];
+export const migrations: Migration[] = [core, dumps, restores, drills];

@@ -1,0 +1,148 @@
+// Taking the configured dumps on the main server over SSH, just before the pull: each written
+// under a hidden temporary name with the tool's own output option, checksummed on the server,
+// renamed when complete, described by a metadata file beside it, then rotated to `keep`.
+import { posix } from 'node:path';
+import type { DumpConfig, SourceConfig } from '../../config/types.js';
+import { programOf, type DatabaseEngine, type EngineRunner } from '../../engines/engine.js';
+import { getEngine } from '../../engines/registry.js';
+import { sshRunner } from '../../engines/runner.js';
+import { describeError, JobError } from '../../errors.js';
+import { connectSsh, type SshSession } from '../../tools/ssh/client.js';
+import { remoteRun, remoteSha256, remoteStat } from '../../tools/ssh/remote.js';
+import type { HostContext, StepOutcome } from '../context.js';
+import type { DumpRecord } from '../database.js';
+import { encodeMeta } from './meta.js';
+import { databaseStem, dumpFileName, duplicateStems, GLOBALS_STEM, metaName, partialName, rotationVictims } from './naming.js';
+
+interface Job {
+  /** Database name (file path for sqlite); undefined for the globals dump. */
+  database?: string;
+  stem: string;
+  extension: string;
+  format: DumpRecord['format'];
+}
+
+/** Takes the dumps configured for `source` on the main server; a failed outcome names the dump and why. */
+export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise<StepOutcome<DumpRecord[]>> {
+  const dump = source.dump;
+  if (!dump) return { status: 'ok', value: [] };
+  const engine = getEngine(dump.engine);
+  if (ctx.dryRun) {
+    ctx.logger.info({ source: source.name, engine: engine.name, databases: dump.databases }, 'dry run: would take dumps');
+    return { status: 'skipped', value: [] };
+  }
+  const timeoutMs = ctx.global.dumpTimeoutSeconds * 1000;
+  const session = await connectSsh({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user }, ctx.global.ssh, {
+    signal: ctx.signal,
+    logger: ctx.logger,
+  });
+  try {
+    const run = sshRunner(session, { timeoutMs, signal: ctx.signal });
+    await remoteRun(session, ['mkdir', '-p', '--', source.path], `cannot create the dump directory ${source.path}`, { timeoutMs: 60_000 });
+    const serverVersion = engine.parseVersion(await run.run(engine.versionArgv(dump.connection), { reason: `cannot read the ${engine.name} server version` }));
+    const jobs = await planJobs(engine, dump, run);
+    const records: DumpRecord[] = [];
+    for (const job of jobs) {
+      if (ctx.signal?.aborted) throw new JobError('interrupted');
+      records.push(await takeOne(ctx, session, run, engine, dump, source, job, serverVersion));
+    }
+    const deleted = await rotate(session, source.path, jobs, dump.keep);
+    if (deleted.length > 0) ctx.logger.info({ source: source.name, deleted }, 'rotated old dumps');
+    const bytes = records.reduce((n, r) => n + r.size, 0);
+    return { status: 'ok', value: records, bytes, files: records.length, details: { dumps: records.map((r) => r.file), rotated: deleted } };
+  } finally {
+    session.close();
+  }
+}
+
+async function planJobs(engine: DatabaseEngine, dump: DumpConfig, run: EngineRunner): Promise<Job[]> {
+  const names =
+    dump.databases === 'all'
+      ? engine.parseDatabaseList(await run.run(engine.listDatabasesArgv(dump.connection), { reason: `cannot list the ${engine.name} databases` }))
+      : dump.databases;
+  const jobs: Job[] = names.map((database) => ({
+    database,
+    stem: databaseStem(engine.name, database),
+    extension: engine.dumpFormat.extension,
+    format: engine.dumpFormat.format,
+  }));
+  if (dump.databases === 'all' && engine.globalsFormat && engine.globalsDumpArgv) {
+    jobs.unshift({ stem: GLOBALS_STEM, extension: engine.globalsFormat.extension, format: engine.globalsFormat.format });
+  }
+  const dup = duplicateStems(jobs.map((j) => j.stem));
+  if (dup.length > 0) {
+    const which = jobs.filter((j) => dup.includes(j.stem)).map((j) => j.database);
+    throw new JobError(`databases ${which.join(', ')} would share the dump name ${dup[0]}-*; give the files different base names`);
+  }
+  return jobs;
+}
+
+async function takeOne(
+  ctx: HostContext,
+  session: SshSession,
+  run: EngineRunner,
+  engine: DatabaseEngine,
+  dump: DumpConfig,
+  source: SourceConfig,
+  job: Job,
+  serverVersion: string,
+): Promise<DumpRecord> {
+  const started = new Date();
+  const file = dumpFileName(job.stem, started, job.extension);
+  const final = posix.join(source.path, file);
+  const partial = posix.join(source.path, partialName(file));
+  const what = job.database === undefined ? 'the globals' : job.database;
+  const argv = job.database === undefined ? engine.globalsDumpArgv!(dump.connection, partial) : engine.dumpArgv(dump.connection, job.database, partial);
+  ctx.logger.info({ database: what, file: final }, 'taking dump');
+  try {
+    await run.run(argv, { reason: programOf(argv) });
+    const st0 = await remoteStat(session, partial);
+    if (!st0 || st0.type !== 'file') throw new JobError(`no file was written to ${partial}`);
+    let rowCounts: Record<string, number> | undefined;
+    if (job.database !== undefined) {
+      rowCounts = await engine.rowCounts(run, dump.connection, engine.countsFromDump ? partial : job.database);
+    }
+    // Size and checksum last: nothing touches the file after this.
+    const st = (await remoteStat(session, partial))!;
+    const sha256 = await remoteSha256(session, partial, ctx.global.dumpTimeoutSeconds * 1000);
+    const record: DumpRecord = {
+      file,
+      engine: engine.name,
+      database: job.database ?? '(globals)',
+      format: job.format,
+      serverVersion,
+      startedAt: started.toISOString(),
+      endedAt: new Date().toISOString(),
+      size: st.size,
+      sha256,
+      ...(rowCounts ? { rowCounts } : {}),
+    };
+    await remoteRun(session, ['mv', '-f', '--', partial, final], `cannot rename ${partial} to ${file}`, { timeoutMs: 60_000 });
+    await writeRemoteFile(session, posix.join(source.path, metaName(file)), encodeMeta(record));
+    return record;
+  } catch (e) {
+    await session.exec(['rm', '-f', '--', partial], { timeoutMs: 60_000, quiet: true }).catch(() => undefined);
+    throw new JobError(`${engine.name} dump of ${what} into ${final} failed: ${describeError(e)}`);
+  }
+}
+
+/** Writes `text` to `path` on the server through a temporary name (tee's output file, no redirect). */
+async function writeRemoteFile(session: SshSession, path: string, text: string): Promise<void> {
+  const tmp = posix.join(posix.dirname(path), partialName(posix.basename(path)));
+  await remoteRun(session, ['tee', '--', tmp], `cannot write ${tmp}`, { input: text, timeoutMs: 60_000, quiet: true });
+  await remoteRun(session, ['mv', '-f', '--', tmp, path], `cannot rename ${tmp} to ${path}`, { timeoutMs: 60_000, quiet: true });
+}
+
+/** Deletes all but the `keep` newest dumps of each job (and their metadata); returns the deleted names. */
+async function rotate(session: SshSession, dir: string, jobs: Job[], keep: number): Promise<string[]> {
+  const r = await remoteRun(session, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-type', 'f', '-printf', '%f\\0'], `cannot list ${dir}`, {
+    timeoutMs: 60_000,
+    quiet: true,
+  });
+  const names = (r.stdout ?? '').split('\0').filter((n) => n !== '');
+  const victims = jobs.flatMap((j) => rotationVictims(names, j.stem, j.extension, keep));
+  if (victims.length > 0) {
+    await remoteRun(session, ['rm', '-f', '--', ...victims.map((v) => posix.join(dir, v))], `cannot delete old dumps in ${dir}`, { timeoutMs: 60_000 });
+  }
+  return victims;
+}
