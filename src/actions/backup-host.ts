@@ -41,8 +41,17 @@ export async function backupHost(ctx: HostContext, hooks: BackupHooks = {}): Pro
   let files = 0;
 
   const manifests: SourceManifest[] = [];
+  // Once ssh could not reach the host, its other sources would only repeat the wait (and the retries).
+  let unreachable = false;
+  const skipped: string[] = [];
   for (const source of ctx.host.sources) {
     if (ctx.signal?.aborted) break;
+    if (unreachable) {
+      await recordStep(ctx, 'pull', source.name, async () => ({ status: 'skipped', error: `skipped: ${ctx.host.name} could not be reached` }));
+      manifests.push({ name: source.name, kind: source.kind, path: source.path, status: 'skipped' });
+      skipped.push(source.name);
+      continue;
+    }
     let taken: DumpRecord[] | undefined;
     if (source.dump) {
       const d = await recordStep(ctx, 'dump', source.name, () => takeDumps(ctx, source));
@@ -55,6 +64,7 @@ export async function backupHost(ctx: HostContext, hooks: BackupHooks = {}): Pro
     }
     const p = await recordStep(ctx, 'pull', source.name, () => pullSource(ctx, source));
     note(p.status, p.error);
+    if (p.status === 'failed' && p.value?.unreachable) unreachable = true;
     bytes += p.bytes ?? 0;
     files += p.files ?? 0;
     let dumps: DumpRecord[] | undefined;
@@ -79,6 +89,7 @@ export async function backupHost(ctx: HostContext, hooks: BackupHooks = {}): Pro
     checks,
   });
 
+  if (skipped.length > 0) problems.push(`not pulled (host unreachable): ${skipped.join(', ')}`);
   if (worst === 'failed' || ctx.signal?.aborted) {
     problems.push('archive skipped: a source failed (no archive, no prune)');
     return result();

@@ -13,6 +13,8 @@ export interface PullResult {
   attempts: number;
   stats?: RsyncStats;
   warning?: string;
+  /** Set when the host itself could not be reached (ssh failed or refused): its other sources will fail too. */
+  unreachable?: boolean;
 }
 
 /** Pulls `source` into `<mirror>/<host>/<source>/`; a failed outcome never deletes mirror data. */
@@ -24,16 +26,26 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   const opts = { logger: ctx.logger, signal: ctx.signal };
 
   const probe = await rsyncProbe(ctx.global, ctx.host, source, opts);
-  const failed = (error: string, exitCode?: number): StepOutcome<PullResult> => ({
+  const failed = (error: string, exitCode?: number, unreachable?: boolean): StepOutcome<PullResult> => ({
     status: 'failed',
     error,
     exitCode,
-    value: { source: source.name, window: { start, end: new Date().toISOString() }, exitCode, attempts: 1 },
+    value: { source: source.name, window: { start, end: new Date().toISOString() }, exitCode, attempts: probe.attempts, unreachable },
   });
   if (probe.missing) {
     return failed(`source ${source.path} does not exist on ${ctx.host.name}; the mirror was left untouched`, probe.last.exitCode);
   }
-  if (probe.verdict.kind === 'failed') return failed(`cannot list ${source.path}: ${probe.verdict.reason}`, probe.last.exitCode);
+  if (probe.verdict.kind === 'failed') {
+    const v = probe.verdict;
+    const hint =
+      v.refused === 'host-key'
+        ? `; the key must match the line for ${ctx.host.address}:${ctx.host.port} in ${ctx.global.ssh.knownHosts} (if the server's key was changed on purpose, replace that line)`
+        : v.refused === 'login'
+          ? `; is the public key of ${ctx.global.ssh.identityFile} in ${ctx.host.user}'s authorized_keys on ${ctx.host.name}?`
+          : '';
+    const unreachable = v.refused !== undefined || probe.last.exitCode === 255 || probe.last.timedOut;
+    return failed(`cannot list ${source.path}: ${v.reason}${hint}`, probe.last.exitCode, unreachable);
+  }
   if (probe.entries === 0 && mirrorEntries > 0) {
     return failed(
       `source ${source.path} is empty but the mirror holds ${mirrorEntries} entries; refusing to delete them ` +

@@ -1,10 +1,13 @@
 // rsync's exit codes, interpreted in one table.
 
+/** Why ssh would not connect, when no retry can help: the host key, or the login. */
+export type SshRefusal = 'host-key' | 'login';
+
 export type RsyncVerdict =
   | { kind: 'ok' }
   | { kind: 'warning'; reason: string }
   | { kind: 'retry'; reason: string }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'failed'; reason: string; refused?: SshRefusal };
 
 const TRANSPORT: Record<number, string> = {
   255: 'ssh connection failed',
@@ -43,13 +46,44 @@ function isSummaryLine(line: string): boolean {
   return /^rsync error: /.test(line) || /^rsync warning: /.test(line) || line.trim() === '';
 }
 
+// What OpenSSH prints when it will not connect however often we try.
+const REFUSALS: Array<[RegExp, SshRefusal]> = [
+  [/^Host key for \S+ has changed/, 'host-key'],
+  [/^No \S+ host key is known for /, 'host-key'],
+  [/^Host key verification failed\./, 'host-key'],
+  [/: Permission denied \((publickey|password|keyboard-interactive|hostbased|gssapi)/, 'login'],
+];
+
+/** The ssh refusal in rsync's stderr (exit 255), if any, with the line that says it. */
+export function sshRefusal(stderr: readonly string[]): { kind: SshRefusal; line: string } | undefined {
+  for (const [re, kind] of REFUSALS) {
+    const line = stderr.find((l) => re.test(l));
+    if (line) return { kind, line: line.trim() };
+  }
+  return undefined;
+}
+
+/** The line that best explains a transport failure (ssh's own complaint), if there is one. */
+function transportLine(stderr: readonly string[]): string | undefined {
+  const useful = stderr.filter((l) => !isSummaryLine(l) && !/^rsync: connection unexpectedly closed/.test(l) && !/^@+$/.test(l.trim()));
+  return (useful.find((l) => /^ssh: /.test(l)) ?? useful[0])?.trim();
+}
+
 /** The verdict for an rsync exit, given its stderr error lines (for 23) and whether we killed it on a timeout. */
 export function classifyRsyncExit(exitCode: number | undefined, stderr: readonly string[], timedOut = false): RsyncVerdict {
   if (timedOut) return { kind: 'retry', reason: 'rsync timed out' };
   if (exitCode === undefined) return { kind: 'failed', reason: 'rsync was killed' };
   if (exitCode === 0) return { kind: 'ok' };
   if (exitCode === 24) return { kind: 'warning', reason: MEANING[24]! };
-  if (TRANSPORT[exitCode]) return { kind: 'retry', reason: `${TRANSPORT[exitCode]} (rsync exit ${exitCode})` };
+  if (TRANSPORT[exitCode]) {
+    const refusal = exitCode === 255 ? sshRefusal(stderr) : undefined;
+    if (refusal?.kind === 'host-key') {
+      return { kind: 'failed', refused: 'host-key', reason: `ssh refused the server's host key: ${refusal.line} (rsync exit 255)` };
+    }
+    if (refusal) return { kind: 'failed', refused: 'login', reason: `ssh login refused: ${refusal.line} (rsync exit 255)` };
+    const said = transportLine(stderr);
+    return { kind: 'retry', reason: `${TRANSPORT[exitCode]}${said ? `: ${said}` : ''} (rsync exit ${exitCode})` };
+  }
   if (exitCode === 23) {
     const errors = stderr.filter((l) => !isSummaryLine(l));
     if (errors.length > 0 && errors.every(isVanishedLine)) {

@@ -54,6 +54,7 @@ export interface ProbeOutcome {
   /** Top-level entries of the source (excluding `.`); undefined when the probe failed. */
   entries?: number;
   missing: boolean;
+  attempts: number;
   last: RunResult;
 }
 
@@ -81,7 +82,13 @@ export async function rsyncProbe(global: GlobalConfig, host: HostConfig, source:
     const missing = stderr.some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
     return { last, verdict, entries, missing, stats: undefined as never };
   });
-  return { verdict: out.verdict, entries: out.verdict.kind === 'failed' ? undefined : out.entries, missing: out.missing, last: out.last };
+  return {
+    verdict: out.verdict,
+    entries: out.verdict.kind === 'failed' ? undefined : out.entries,
+    missing: out.missing,
+    attempts: out.attempts,
+    last: out.last,
+  };
 }
 
 async function withRetries<T extends { verdict: RsyncVerdict; last: RunResult }>(

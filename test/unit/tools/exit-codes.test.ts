@@ -33,7 +33,42 @@ describe('classifyRsyncExit', () => {
   });
 
   it.each([255, 12, 30, 35])('%i is a transport failure worth a retry', (code) => {
-    expect(classifyRsyncExit(code, [])).toMatchObject({ kind: 'retry', reason: expect.stringContaining(`rsync exit ${code}`) });
+    expect(classifyRsyncExit(code, [SUMMARY_23])).toMatchObject({ kind: 'retry', reason: expect.stringMatching(new RegExp(`^[^:]+ \\(rsync exit ${code}\\)$`)) });
+  });
+
+  it('255 names what ssh said', () => {
+    const stderr = ['ssh: connect to host 10.0.0.5 port 22: Connection refused', 'rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]', 'rsync error: unexplained error (code 255) at io.c(232) [Receiver=3.2.7]'];
+    expect(classifyRsyncExit(255, stderr)).toEqual({
+      kind: 'retry',
+      reason: 'ssh connection failed: ssh: connect to host 10.0.0.5 port 22: Connection refused (rsync exit 255)',
+    });
+  });
+
+  it('255 from a refused host key or login fails at once (no retry can help)', () => {
+    // As OpenSSH 9.2 prints them (LogLevel=ERROR still shows the banner).
+    const changed = [
+      '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+      '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
+      'Offending ED25519 key in /etc/pullback/known_hosts:1',
+      'Host key for [10.0.0.5]:2222 has changed and you have requested strict checking.',
+      'Host key verification failed.',
+      'rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]',
+    ];
+    expect(classifyRsyncExit(255, changed)).toEqual({
+      kind: 'failed',
+      refused: 'host-key',
+      reason: "ssh refused the server's host key: Host key for [10.0.0.5]:2222 has changed and you have requested strict checking. (rsync exit 255)",
+    });
+    const unknown = ['No ED25519 host key is known for [10.0.0.5]:2222 and you have requested strict checking.', 'Host key verification failed.'];
+    expect(classifyRsyncExit(255, unknown)).toMatchObject({ kind: 'failed', refused: 'host-key', reason: expect.stringContaining('No ED25519 host key is known') });
+    const login = ['backup@10.0.0.5: Permission denied (publickey,password).', 'rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]'];
+    expect(classifyRsyncExit(255, login)).toEqual({
+      kind: 'failed',
+      refused: 'login',
+      reason: 'ssh login refused: backup@10.0.0.5: Permission denied (publickey,password). (rsync exit 255)',
+    });
+    // A file's "Permission denied (13)" is not a login refusal.
+    expect(classifyRsyncExit(255, [DENIED]).kind).toBe('retry');
   });
 
   it('a timeout is retried whatever the code; a kill without a code fails', () => {

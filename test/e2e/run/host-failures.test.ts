@@ -1,0 +1,54 @@
+// One host's failure stays its own: a host whose sshd is down fails while another succeeds, and a
+// changed host key is refused with a message that says so.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { borgList, freePort, makeTempDir, regenerateHostKey, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+
+describe('host failures', () => {
+  it('a down host fails alone; a changed host key is refused', async () => {
+    const server = await startSshd();
+    const source = makeTempDir('main-server-');
+    mkdirSync(join(source, 'sub'));
+    writeFileSync(join(source, 'sub', 'file.txt'), 'data\n');
+    const down = { address: server.address, port: await freePort(server.address), user: server.user };
+    const cfg = await writeTestConfig({
+      global: { rsync: { attempts: 2, backoff: '1s' } },
+      hosts: [
+        { name: 'up', server, sources: [{ name: 'data', kind: 'data', path: source }] },
+        {
+          name: 'down',
+          server: down,
+          sources: [
+            { name: 'data', kind: 'data', path: source },
+            { name: 'more', kind: 'blobs', path: source },
+          ],
+        },
+      ],
+    });
+
+    const run = await runCli(['--config', cfg.configPath, 'run']);
+    expect(run.exitCode, run.stderr + run.stdout).toBe(1);
+    const rows = run.stdout.split('\n');
+    expect(rows.find((l) => l.startsWith('up '))).toMatch(/^up\s+OK\s+up-\d{8}T\d{6}Z/);
+    expect(rows.find((l) => l.startsWith('down '))).toMatch(/^down\s+FAILED\s+-/);
+    expect(run.stdout).toMatch(/down: .*(connection refused|ssh connection failed)/i);
+    expect(run.stdout).toMatch(/down: .*2 attempt/);
+    // Its second source is not tried again once the host proved unreachable.
+    expect(run.stdout).toMatch(/down: not pulled \(host unreachable\): more/);
+    expect(await borgList(cfg.repoPath('up'), cfg.passphraseFile)).toHaveLength(1);
+    expect(await borgList(cfg.repoPath('down'), cfg.passphraseFile).catch(() => [])).toEqual([]);
+    expect(run.stderr).not.toMatch(/internal error|\n\s+at /);
+
+    await regenerateHostKey(server);
+    const refused = await runCli(['--config', cfg.configPath, 'run', '--host', 'up']);
+    expect(refused.exitCode, refused.stderr + refused.stdout).toBe(1);
+    expect(refused.stdout).toMatch(/^up\s+FAILED\s+-/m);
+    expect(refused.stdout).toMatch(/up: .*host key/i);
+    expect(refused.stdout).toContain(cfg.knownHostsPath);
+    // Not a transient failure: refused at once, not retried.
+    expect(refused.stdout).not.toMatch(/up: .*attempt/);
+    expect(await borgList(cfg.repoPath('up'), cfg.passphraseFile)).toHaveLength(1);
+    await server.stop();
+  });
+});
