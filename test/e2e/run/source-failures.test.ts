@@ -1,0 +1,72 @@
+// A source that disappears or comes back empty fails (never wiping the mirror), and the host gets
+// no archive and no prune that night.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { borgList, makeTempDir, runBorg, runCli, snapshotTree, startSshd, writeTestConfig } from '../../harness/index.js';
+
+describe('a source that goes missing or empty', () => {
+  it('fails the source, keeps the mirror, and skips archive and prune', async () => {
+    const server = await startSshd();
+    const root = makeTempDir('main-server-');
+    const src = { keep: join(root, 'keep'), gone: join(root, 'gone'), emptied: join(root, 'emptied') };
+    for (const [name, p] of Object.entries(src)) {
+      mkdirSync(join(p, 'sub'), { recursive: true });
+      writeFileSync(join(p, 'a.txt'), `${name}\n`);
+      writeFileSync(join(p, 'sub', 'b.txt'), `${name} b\n`);
+    }
+    const cfg = await writeTestConfig({
+      // daily 1: any older nightly archive is pruned the moment prune runs.
+      global: { retention: { daily: 1, weekly: 0, monthly: 0 } },
+      hosts: [
+        {
+          name: 'main',
+          server,
+          sources: [
+            { name: 'keep', kind: 'data', path: src.keep },
+            { name: 'gone', kind: 'data', path: src.gone },
+            { name: 'emptied', kind: 'blobs', path: src.emptied },
+          ],
+        },
+      ],
+    });
+    const first = await runCli(['--config', cfg.configPath, 'run']);
+    expect(first.exitCode, first.stderr + first.stdout).toBe(0);
+    const repo = cfg.repoPath('main');
+    const old = 'main-20200101T000000Z';
+    const content = makeTempDir('content-');
+    writeFileSync(join(content, 'x'), 'x');
+    await runBorg(['create', '--timestamp', '2020-01-01T00:00:00', `${repo}::${old}`, 'x'], cfg.passphraseFile, content);
+    const archivesBefore = await borgList(repo, cfg.passphraseFile);
+    expect(archivesBefore).toHaveLength(2);
+    const mirrors = { gone: snapshotTree(cfg.mirrorPath('main', 'gone')), emptied: snapshotTree(cfg.mirrorPath('main', 'emptied')) };
+    expect(Object.keys(mirrors.gone)).toEqual(['a.txt', 'sub', 'sub/b.txt']);
+
+    rmSync(src.gone, { recursive: true });
+    rmSync(join(src.emptied, 'a.txt'));
+    rmSync(join(src.emptied, 'sub'), { recursive: true });
+    writeFileSync(join(src.keep, 'new.txt'), 'new\n');
+    const second = await runCli(['--config', cfg.configPath, 'run']);
+    expect(second.exitCode, second.stderr + second.stdout).toBe(1);
+    expect(second.stdout).toMatch(/^main\s+FAILED\s+-/m);
+    expect(second.stdout).toMatch(new RegExp(`main: source ${src.gone} does not exist on main; the mirror was left untouched`));
+    expect(second.stdout).toMatch(new RegExp(`main: source ${src.emptied} is empty but the mirror holds 2 entries; refusing to delete them`));
+    expect(second.stdout).toContain('archive skipped');
+
+    expect(snapshotTree(cfg.mirrorPath('main', 'gone'))).toEqual(mirrors.gone);
+    expect(snapshotTree(cfg.mirrorPath('main', 'emptied'))).toEqual(mirrors.emptied);
+    // The old archive survived: prune did not run; and no new archive was made.
+    expect(await borgList(repo, cfg.passphraseFile)).toEqual(archivesBefore);
+
+    const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
+    const steps = db.prepare('SELECT step, source, status FROM steps WHERE run_id = 2 ORDER BY id').all();
+    db.close();
+    expect(steps).toEqual([
+      { step: 'pull', source: 'keep', status: 'ok' },
+      { step: 'pull', source: 'gone', status: 'failed' },
+      { step: 'pull', source: 'emptied', status: 'failed' },
+    ]);
+    await server.stop();
+  });
+});
