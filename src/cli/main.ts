@@ -14,6 +14,8 @@ const GLOBAL: OptionSpec = {
   version: { type: 'boolean' },
 };
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
@@ -47,16 +49,21 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: { ...GLOBAL, ...(spec?.options ?? {}) }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\nusage: ${spec?.usage ?? usage()}`);
+    throw new UsageError(`${(e as Error).message}\n\n${spec ? `usage: ${spec.usage}` : usage()}`);
   }
   const v = parsed.values as Record<string, unknown>;
   if (v.version) {
     process.stdout.write('pullback 0.1.0\n');
     return 0;
   }
-  if (v.help || !spec) {
+  if (v.help) {
     process.stdout.write(`${spec ? `usage: ${spec.usage}\n\n${spec.summary}` : usage()}\n`);
-    return spec || v.help ? 0 : 2;
+    return 0;
+  }
+  if (!spec) throw new UsageError(`no command given\n\n${usage()}`);
+  const level = v['log-level'] as string | undefined;
+  if (level !== undefined && !LOG_LEVELS.includes(level)) {
+    throw new UsageError(`unknown log level '${level}' (one of ${LOG_LEVELS.join(', ')})`);
   }
   const extra = parsed.positionals.slice(1);
   if (extra.length > 0 && !spec.positionals) throw new UsageError(`unexpected argument '${extra[0]}'\n\nusage: ${spec.usage}`);
