@@ -11,3 +11,9 @@ export function classifyBorgExit(exitCode: number | undefined, timedOut = false,
   if (exitCode >= 128) return { kind: 'failed', reason: `borg was killed by signal ${exitCode - 128}` };
   return { kind: 'failed', reason: `borg failed (exit ${exitCode})` };
 }
+
+/** `borg check` (1.2) reports the damage it found with exit 1, so for a check 1 is a failure, not a warning. */
+export function classifyBorgCheckExit(exitCode: number | undefined, timedOut = false, signal?: string): BorgVerdict {
+  if (!timedOut && exitCode === 1) return { kind: 'failed', reason: 'borg check found problems (exit 1)' };
+  return classifyBorgExit(exitCode, timedOut, signal);
+}

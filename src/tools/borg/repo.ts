@@ -14,7 +14,7 @@ import {
   type CheckOptions,
   type CreateOptions,
 } from './args.js';
-import type { BorgVerdict } from './exit-codes.js';
+import { classifyBorgCheckExit, type BorgVerdict } from './exit-codes.js';
 import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
 
 /** True when `repo` is a local path (not ssh://... or user@host:path). */
@@ -80,7 +80,7 @@ export interface CheckOutcome {
   problems: string[];
 }
 
-/** `borg check`; never throws on a failed check: the caller records and reports it. */
+/** `borg check`; never throws on a failed check (exit 1 included): the caller records and reports it. */
 export async function checkRepo(ctx: BorgContext, o: CheckOptions): Promise<CheckOutcome> {
   const problems: string[] = [];
   const out = await runBorg(ctx, buildCheckArgs(o), {
@@ -88,7 +88,9 @@ export async function checkRepo(ctx: BorgContext, o: CheckOptions): Promise<Chec
       if (problems.length < 200 && l.trim() !== '') problems.push(l);
     },
   });
-  return { verdict: out.verdict, problems };
+  // borg check reports the problems it found with exit 1, its "warning": for a check that is a failure.
+  if (out.verdict.kind === 'warning') return { verdict: { kind: 'failed', reason: 'borg check found problems (exit 1)' }, problems };
+  return { verdict: classifyBorgCheckExit(out.result.exitCode, out.result.timedOut, out.result.signal), problems };
 }
 
 export interface ArchiveSummary {

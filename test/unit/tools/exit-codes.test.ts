@@ -1,6 +1,6 @@
 // The exit-code tables of rsync and borg: one verdict per code.
 import { describe, expect, it } from 'vitest';
-import { classifyBorgExit } from '../../../src/tools/borg/exit-codes.js';
+import { classifyBorgCheckExit, classifyBorgExit } from '../../../src/tools/borg/exit-codes.js';
 import { classifyRsyncExit, isVanishedLine } from '../../../src/tools/rsync/exit-codes.js';
 
 const SUMMARY_23 = 'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1338) [generator=3.2.7]';
@@ -103,5 +103,14 @@ describe('classifyBorgExit', () => {
     expect(classifyBorgExit(undefined, false, 'SIGKILL')).toMatchObject({ kind: 'failed', reason: 'borg was killed by SIGKILL' });
     expect(classifyBorgExit(undefined)).toMatchObject({ kind: 'failed', reason: 'borg was killed' });
     expect(classifyBorgExit(0, true)).toMatchObject({ kind: 'failed', reason: 'borg timed out' });
+  });
+});
+
+describe('classifyBorgCheckExit', () => {
+  it('borg check says "found damage" with exit 1: a failure, not a warning', () => {
+    expect(classifyBorgCheckExit(0)).toEqual({ kind: 'ok' });
+    expect(classifyBorgCheckExit(1)).toEqual({ kind: 'failed', reason: 'borg check found problems (exit 1)' });
+    expect(classifyBorgCheckExit(2)).toMatchObject({ kind: 'failed', reason: 'borg failed (exit 2)' });
+    expect(classifyBorgCheckExit(1, true)).toMatchObject({ kind: 'failed', reason: 'borg timed out' });
   });
 });

@@ -1,0 +1,59 @@
+// `pullback check`: passes on a healthy repository; `--verify-data` fails (exit 1) once a segment is damaged.
+import { mkdirSync, openSync, readSync, readdirSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { freePort, makeTempDir, runBorg, runCli, writeTestConfig } from '../../harness/index.js';
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** Inverts 16 bytes in the middle of the largest segment file of the repository. */
+function corruptLargestSegment(repo: string): string {
+  const largest = filesUnder(join(repo, 'data')).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  const fd = openSync(largest, 'r+');
+  try {
+    const at = Math.floor(statSync(largest).size / 2);
+    const buf = Buffer.alloc(16);
+    readSync(fd, buf, 0, buf.length, at);
+    for (let i = 0; i < buf.length; i++) buf[i] = buf[i]! ^ 0xff;
+    writeSync(fd, buf, 0, buf.length, at);
+  } finally {
+    closeSync(fd);
+  }
+  return largest;
+}
+
+describe('pullback check', () => {
+  it('passes on a healthy repository, and --verify-data exits 1 after a segment is damaged', async () => {
+    const offline = { address: '127.0.0.1', port: await freePort('127.0.0.1'), user: 'nobody' };
+    const cfg = await writeTestConfig({ hosts: [{ name: 'main', server: offline, sources: [{ name: 'data', kind: 'data', path: '/srv' }] }] });
+    const repo = cfg.repoPath('main');
+    const content = makeTempDir('content-');
+    mkdirSync(join(content, 'data'));
+    writeFileSync(join(content, 'data', 'random.bin'), randomBytes(2 * 1024 * 1024));
+    await runBorg(['init', '--encryption', 'repokey-blake2', '--make-parent-dirs', repo], cfg.passphraseFile);
+    await runBorg(['create', '--compression', 'none', `${repo}::main-20240101T000000Z`, 'data'], cfg.passphraseFile, content);
+
+    const healthy = await runCli(['--config', cfg.configPath, 'check', '--verify-data']);
+    expect(healthy.exitCode, healthy.stderr + healthy.stdout).toBe(0);
+    expect(healthy.stdout).toMatch(/^main\s+OK/m);
+
+    corruptLargestSegment(repo);
+    const damaged = await runCli(['--config', cfg.configPath, 'check', '--verify-data']);
+    expect(damaged.exitCode, damaged.stderr + damaged.stdout).toBe(1);
+    expect(damaged.stdout).toMatch(/^main\s+FAILED\s+borg check --verify-data of .* found problems/m);
+
+    const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
+    const history = db.prepare('SELECT kind, status FROM check_history ORDER BY kind').all();
+    db.close();
+    expect(history).toEqual([
+      { kind: 'archives', status: 'failed' },
+      { kind: 'data', status: 'failed' },
+      { kind: 'repository', status: 'failed' },
+    ]);
+  });
+});
