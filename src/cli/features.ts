@@ -1,2 +1,3 @@
 // Feature modules that register their commands (restore, drill, report) are imported here.
+import '../commands/drill.js';
 import '../commands/restore.js';

@@ -35,9 +35,13 @@ export function sampleSize(total: number, req: SampleRequest, defaultSample: num
   return Math.min(total, req.sample ?? defaultSample);
 }
 
-/** Whether an archive item may be sampled: a regular file outside pullback's own folder and not a dump. */
-export function isSampleCandidate(item: { type: string; path: string }, dumps: ReadonlySet<string>): boolean {
-  return item.type === '-' && !isInternalPath(item.path) && !dumps.has(item.path);
+/**
+ * Whether an archive item may be sampled: a regular file outside pullback's own folder and not a
+ * dump. borg 1.2 lists the further names of a hard-linked file as type '-' with mode 'h...' and no
+ * content of their own; only the name holding the content is a candidate.
+ */
+export function isSampleCandidate(item: { type: string; path: string; mode?: string }, dumps: ReadonlySet<string>): boolean {
+  return item.type === '-' && !item.mode?.startsWith('h') && !isInternalPath(item.path) && !dumps.has(item.path);
 }
 
 export function isInternalPath(path: string): boolean {

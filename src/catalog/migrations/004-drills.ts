@@ -14,6 +14,7 @@ CREATE TABLE drills (
   ended_at TEXT,
   status TEXT NOT NULL,              -- running | ok | warning | failed | interrupted
   files_sampled INTEGER NOT NULL DEFAULT 0,
+  sampled TEXT,                      -- JSON: the sampled paths (first 1000), to see what a drill proved
   bytes_restored INTEGER NOT NULL DEFAULT 0,
   matches INTEGER NOT NULL DEFAULT 0,
   mismatches TEXT,                   -- JSON: [{path, reason}]

@@ -55,6 +55,8 @@ describe('drill sample', () => {
     expect(isSampleCandidate({ type: '-', path: 'data/a' }, dumps)).toBe(true);
     expect(isSampleCandidate({ type: 'd', path: 'data' }, dumps)).toBe(false);
     expect(isSampleCandidate({ type: 'l', path: 'data/link' }, dumps)).toBe(false);
+    expect(isSampleCandidate({ type: '-', mode: '-rw-r--r--', path: 'data/master' }, dumps)).toBe(true);
+    expect(isSampleCandidate({ type: '-', mode: 'hrw-r--r--', path: 'data/second-name' }, dumps)).toBe(false);
     expect(isSampleCandidate({ type: '-', path: '.pullback/manifest.json' }, dumps)).toBe(false);
     expect(isSampleCandidate({ type: '-', path: 'db/app.pgdump' }, dumps)).toBe(false);
     expect(splitArchivePath('data/a/b c')).toEqual({ source: 'data', rest: 'a/b c' });

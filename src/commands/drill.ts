@@ -1,0 +1,150 @@
+// `pullback drill`: a restore drill of every (or the chosen) host, a short table, exit 1 on any
+// mismatch or failed database check. Also plugs the drill into the nightly job's cadence.
+import { randomBytes } from 'node:crypto';
+import { recordStep, type HostContext, type StepOutcome } from '../actions/context.js';
+import { drillHost, type DrillOptions, type DrillResult } from '../actions/drill/drill-host.js';
+import { registerCommand } from '../cli/registry.js';
+import { UsageError } from '../errors.js';
+import { parseArchiveChoice } from '../plan/drill-archive.js';
+import { parseSampleRequest } from '../plan/drill-sample.js';
+import { humanBytes, humanDuration, renderTable } from '../util/table.js';
+import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { runHooks } from './run.js';
+
+export interface DrillCommandOptions {
+  hosts?: string[];
+  sample?: string;
+  percent?: string;
+  archive?: string;
+  seed?: string;
+  json?: boolean;
+}
+
+/** A fresh seed, printed and recorded so the drill can be repeated. */
+export function newSeed(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** Runs one host's drill as a recorded step (steps table) whose value is the drill's result. */
+export function drillStep(ctx: HostContext, opts: DrillOptions): Promise<StepOutcome<DrillResult>> {
+  return recordStep(ctx, 'drill', undefined, async () => {
+    const r = await drillHost(ctx, opts);
+    const problems = describeProblems(r);
+    return {
+      status: r.status,
+      files: r.counts.sampled,
+      bytes: r.bytesRestored,
+      error: problems.length > 0 ? problems.slice(0, 5).join('; ') : undefined,
+      details: { drillId: r.drillId, archive: r.archive, seed: r.seed, counts: r.counts, extracted: r.extracted },
+      value: r,
+    };
+  });
+}
+
+/** Runs the drills; returns the exit code (0 when no host failed). */
+export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions): Promise<number> {
+  const archive = parseArchiveChoice(opts.archive);
+  const sample = parseSampleRequest(opts.sample, opts.percent);
+  if (opts.seed !== undefined && opts.seed.trim() === '') throw new UsageError('--seed needs a value');
+  const seed = opts.seed ?? newSeed();
+  const env = openEnv(g);
+  const interrupt = interruptSignal(env.logger);
+  try {
+    const hosts = selectHosts(env.config, opts.hosts);
+    if (archive.kind === 'named' && hosts.length !== 1) throw new UsageError('--archive NAME needs exactly one --host (an archive belongs to one host)');
+    const runId = env.catalog.startRun('drill', { hosts: hosts.map((h) => h.name), archive: opts.archive, sample, seed });
+    const results: DrillResult[] = [];
+    for (const host of hosts) {
+      if (interrupt.signal.aborted) break;
+      const hostId = env.catalog.startHost(runId, host.name);
+      const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal };
+      const out = await drillStep(ctx, { archive, sample, seed });
+      env.catalog.finishHost(hostId, out.status, out.value?.archive, out.error);
+      if (out.value) results.push(out.value);
+    }
+    const failed = results.some((r) => r.status === 'failed') || interrupt.signal.aborted;
+    if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
+    else env.catalog.finishRun(runId, failed ? 'failed' : results.some((r) => r.status === 'warning') ? 'warning' : 'ok');
+    env.out(opts.json ? JSON.stringify({ seed, drills: results }, null, 2) : summary(results, seed));
+    return failed ? 1 : 0;
+  } finally {
+    interrupt.dispose();
+    env.close();
+  }
+}
+
+/** People-facing lines for everything that is not a plain match. */
+export function describeProblems(r: DrillResult): string[] {
+  const out: string[] = [];
+  if (r.error) out.push(`drill failed: ${r.error}`);
+  for (const m of r.mismatches) out.push(`MISMATCH ${show(m.path)}: ${m.reason}`);
+  for (const d of r.databases) {
+    if (d.status === 'failed') out.push(`DATABASE ${show(d.path)} (${d.engine} ${d.database}): ${d.error ?? 'failed'}`);
+  }
+  for (const w of r.warnings) out.push(`warning: ${w}`);
+  return out;
+}
+
+function summary(results: DrillResult[], seed: string): string {
+  const rows = results.map((r) => [
+    r.host,
+    r.status.toUpperCase(),
+    r.archive ?? '-',
+    String(r.counts.sampled),
+    String(r.extracted),
+    humanBytes(r.bytesRestored),
+    String(r.counts.matches),
+    String(r.counts.mismatches),
+    String(r.counts.changed),
+    databases(r),
+    humanDuration(r.durationMs),
+  ]);
+  const table = renderTable(['HOST', 'STATUS', 'ARCHIVE', 'SAMPLED', 'RESTORED', 'BYTES', 'MATCH', 'MISMATCH', 'CHANGED', 'DATABASES', 'TIME'], rows);
+  const lines = [table, '', `seed: ${seed} (repeat this drill with --seed ${seed})`];
+  const problems = results.flatMap((r) => describeProblems(r).map((p) => `  ${r.host}: ${p}`));
+  if (problems.length > 0) lines.push('', 'Problems:', ...problems);
+  const changed = results.flatMap((r) => r.changed.slice(0, 10).map((c) => `  ${r.host}: ${show(c.path)}: ${c.reason}`));
+  if (changed.length > 0) lines.push('', 'Changed on the origin since the backup (not failures):', ...changed);
+  const dbs = results.flatMap((r) => r.databases.filter((d) => d.status === 'ok').map((d) => `  ${r.host}: ${show(d.path)}: ${d.engine} ${d.database}: ${d.tables.length} table(s) with equal row counts, ${d.checks.length} check(s) passed`));
+  if (dbs.length > 0) lines.push('', 'Databases restored:', ...dbs);
+  return lines.join('\n');
+}
+
+function databases(r: DrillResult): string {
+  if (r.databases.length === 0) return '-';
+  const ok = r.databases.filter((d) => d.status === 'ok').length;
+  const failed = r.databases.filter((d) => d.status === 'failed').length;
+  const skipped = r.databases.length - ok - failed;
+  return [`${ok}/${r.databases.length} ok`, failed > 0 ? `${failed} failed` : '', skipped > 0 ? `${skipped} skipped` : ''].filter(Boolean).join(', ');
+}
+
+/** A path as printed: JSON-quoted when it holds control characters (a newline in a name). */
+function show(path: string): string {
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
+}
+
+registerCommand({
+  name: 'drill',
+  summary: 'restore a random sample (and every database dump) and compare with borg and the origin',
+  usage: 'pullback drill [--host NAME]... [--sample N | --percent P] [--archive latest|random|NAME] [--seed S] [--json]',
+  options: {
+    host: { type: 'string', multiple: true, short: 'H' },
+    sample: { type: 'string' },
+    percent: { type: 'string' },
+    archive: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  handler: (g, v) =>
+    drillCommand(g, {
+      hosts: v.host as string[] | undefined,
+      sample: v.sample as string | undefined,
+      percent: v.percent as string | undefined,
+      archive: v.archive as string | undefined,
+      seed: v.seed as string | undefined,
+      json: !!v.json,
+    }),
+});
+
+// The nightly job runs a drill (random archive, configured sample, fresh seed) when one is due.
+runHooks.drill = async (ctx) => (await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() })).status;

@@ -1,0 +1,68 @@
+// Shared steps of the drill end-to-end tests: run the CLI's drill with --json, read the catalog.
+import Database from 'better-sqlite3';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../../harness/index.js';
+
+export interface DrillJson {
+  seed: string;
+  drills: Array<{
+    host: string;
+    archive?: string;
+    status: string;
+    counts: { sampled: number; matches: number; mismatches: number; changed: number };
+    sampled: string[];
+    extracted: number;
+    bytesRestored: number;
+    mismatches: Array<{ path: string; reason: string }>;
+    changed: Array<{ path: string; reason: string }>;
+    databases: Array<{ path: string; status: string; error?: string; tables: Array<{ table: string; expected?: number; actual?: number }>; checks: Array<{ name: string; ok: boolean }> }>;
+    warnings: string[];
+    error?: string;
+  }>;
+}
+
+/** `pullback drill ... --json`; returns the exit code and the parsed report. */
+export async function drillJson(configPath: string, args: string[]): Promise<{ exitCode: number; report: DrillJson; stderr: string }> {
+  const r = await runCli(['--config', configPath, 'drill', ...args, '--json']);
+  let report: DrillJson;
+  try {
+    report = JSON.parse(r.stdout) as DrillJson;
+  } catch {
+    throw new Error(`drill printed no JSON (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return { exitCode: r.exitCode, report, stderr: r.stderr };
+}
+
+/** Rows of the drills table, oldest first. */
+export function drillRows(stateDir: string): Array<Record<string, unknown>> {
+  const db = new Database(join(stateDir, 'catalog.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT * FROM drills ORDER BY id').all() as Array<Record<string, unknown>>;
+  } finally {
+    db.close();
+  }
+}
+
+/** The check history row of kind `kind` for `repository`. */
+export function checkRow(stateDir: string, repository: string, kind: string): { status: string } | undefined {
+  const db = new Database(join(stateDir, 'catalog.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT status FROM check_history WHERE repository = ? AND kind = ?').get(repository, kind) as { status: string } | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** The largest segment file of a borg repository (`<repo>/data/<n>/<segment>`). */
+export function largestSegment(repo: string): string {
+  let best = { path: '', size: -1 };
+  for (const d of readdirSync(join(repo, 'data'))) {
+    for (const f of readdirSync(join(repo, 'data', d))) {
+      const p = join(repo, 'data', d, f);
+      const size = statSync(p).size;
+      if (size > best.size) best = { path: p, size };
+    }
+  }
+  return best.path;
+}
