@@ -1,4 +1,5 @@
 // `pullback check` and `pullback prune`: the maintenance steps alone, per host, recorded in the catalog.
+import type { Status } from '../catalog/catalog.js';
 import type { StepOutcome, HostContext } from '../actions/context.js';
 import { recordStep } from '../actions/context.js';
 import { checkHost, compactHost, pruneHost } from '../actions/maintain.js';
@@ -24,11 +25,12 @@ async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, wo
       const hostId = env.catalog.startHost(runId, host.name);
       const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal };
       const outcomes = await work(ctx);
-      const bad = outcomes.find((o) => o.status === 'failed');
-      const status = bad ? 'failed' : outcomes.some((o) => o.status === 'warning') ? 'warning' : 'ok';
+      const status = worstOf(outcomes);
+      // The outcome that explains the status (the failure, else a warning or why it was skipped).
+      const why = outcomes.find((o) => o.status === status)?.error;
       failed ||= status === 'failed';
-      env.catalog.finishHost(hostId, status, undefined, bad?.error);
-      rows.push([host.name, status.toUpperCase(), bad?.error ?? '']);
+      env.catalog.finishHost(hostId, status, undefined, why);
+      rows.push([host.name, status.toUpperCase(), why ?? '']);
     }
     env.catalog.finishRun(runId, failed ? 'failed' : 'ok');
     env.out(renderTable(['HOST', kind.toUpperCase(), 'DETAIL'], rows));
@@ -37,6 +39,11 @@ async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, wo
     interrupt.dispose();
     env.close();
   }
+}
+
+function worstOf(outcomes: Array<StepOutcome<unknown>>): Status {
+  for (const s of ['failed', 'interrupted', 'warning'] as const) if (outcomes.some((o) => o.status === s)) return s;
+  return outcomes.length > 0 && outcomes.every((o) => o.status === 'skipped') ? 'skipped' : 'ok';
 }
 
 /** `pullback check [--verify-data]`: repository and archive checks (and a full data read when asked). */
@@ -50,7 +57,7 @@ export function checkCommand(g: GlobalOptions, opts: MaintainOptions): Promise<n
 export function pruneCommand(g: GlobalOptions, opts: MaintainOptions): Promise<number> {
   return perHost(g, 'prune', opts, async (ctx) => {
     const p = await recordStep(ctx, 'prune', undefined, () => pruneHost(ctx));
-    if (p.status === 'failed') return [p];
+    if (p.status === 'failed' || p.status === 'skipped') return [p];
     return [p, await recordStep(ctx, 'compact', undefined, () => compactHost(ctx))];
   });
 }

@@ -22,6 +22,11 @@ export function isLocalRepo(repo: string): boolean {
   return repo.startsWith('/') && !repo.includes('://');
 }
 
+/** False when `repo` is a local path without a borg repository; undefined when it cannot tell (remote). */
+export function localRepoExists(repo: string): boolean | undefined {
+  return isLocalRepo(repo) ? existsSync(join(repo, 'config')) : undefined;
+}
+
 /** Initialises the repository on first use; resolves true when it was created now. */
 export async function ensureRepo(ctx: BorgContext, repo: string): Promise<boolean> {
   if (isLocalRepo(repo) && existsSync(join(repo, 'config'))) return false;
@@ -88,8 +93,6 @@ export async function checkRepo(ctx: BorgContext, o: CheckOptions): Promise<Chec
       if (problems.length < 200 && l.trim() !== '') problems.push(l);
     },
   });
-  // borg check reports the problems it found with exit 1, its "warning": for a check that is a failure.
-  if (out.verdict.kind === 'warning') return { verdict: { kind: 'failed', reason: 'borg check found problems (exit 1)' }, problems };
   return { verdict: classifyBorgCheckExit(out.result.exitCode, out.result.timedOut, out.result.signal), problems };
 }
 
