@@ -20,7 +20,7 @@ function drillServer(engine: string, port: number, user: string): SchemaNode {
       port: int({ description: `Port of the ${engine} server.`, default: port, example: port, minimum: 1, maximum: 65535 }),
       user: str({ description: `User that creates and drops the scratch databases.`, default: user, example: user }),
       password_file: localPath({
-        description: 'File holding the password (never passed on the command line); none: no password.',
+        description: `File holding the credentials, never passed on the command line: ${engine === 'postgres' ? 'a .pgpass-format file (host:port:database:user:password; given as PGPASSFILE)' : 'an option file with a [client] section and password=... (given as --defaults-extra-file)'}. None: no password.`,
         example: `/etc/pullback/${engine}-password`,
       }),
     },

@@ -11,7 +11,8 @@ const connection = obj(
     port: int({ description: 'Database server port.', defaultText: '5432 for postgres, 3306 for mariadb and mysql', example: 5432, minimum: 1, maximum: 65535 }),
     user: str({ description: 'User the dump runs as.', defaultText: 'postgres for postgres, root for mariadb and mysql', example: 'postgres' }),
     password_file: remotePath({
-      description: 'File on the main server holding the password (never passed on the command line); none: .pgpass / option files or no password.',
+      description:
+        "File on the main server holding the credentials in the engine's own format, never passed on the command line: for postgres a .pgpass-format file (host:port:database:user:password, mode 0600; given as PGPASSFILE), for mariadb and mysql an option file with a [client] section and password=... (given as --defaults-extra-file). None: the SSH user's own ~/.pgpass or ~/.my.cnf, or no password.",
       example: '/etc/pullback/db-password',
     }),
   },
@@ -33,7 +34,14 @@ const dump = obj(
     connection,
     keep: int({ description: 'Dumps kept on the main server (older ones are deleted).', default: DEFAULTS.dumpKeep, example: DEFAULTS.dumpKeep, minimum: 1 }),
   },
-  { description: 'pullback takes the dump itself, over SSH, just before the pull (database sources only).', required: ['engine', 'databases'] },
+  {
+    description:
+      'pullback takes the dump itself, over SSH, just before the pull (database sources only). Each dump is named `<database>-<UTC time><ext>` ' +
+      '(.pgdump: pg_dump custom format; .sql: mariadb-dump/mysqldump; .sqlite: the SQLite online backup; with postgres "all" also `@globals-<time>.sql`, the roles), ' +
+      'written under a hidden temporary name and renamed when complete, with `<file>.meta.json` beside it (engine, server version, times, size, SHA-256, row counts). ' +
+      'After the pull each dump is checked (SHA-256, then pg_restore, the completion trailer or PRAGMA integrity_check); a bad dump fails the host.',
+    required: ['engine', 'databases'],
+  },
 );
 
 const source = obj(
@@ -43,7 +51,13 @@ const source = obj(
     path: remotePath({ description: 'Directory on the main server that is pulled.', example: '/datajoint-db/dumps' }),
     exclude: list({ type: 'string', minLength: 1 }, { description: 'rsync exclude patterns.', default: DEFAULTS.exclude, example: ['*.tmp'] }),
     max_age: duration(
-      { description: 'Database sources only: the newest dump in the directory must be younger than this.', defaultText: `${DEFAULTS.maxAge} for database sources`, example: DEFAULTS.maxAge },
+      {
+        description:
+          'Database sources only: for a directory filled by the server itself (no dump), the newest dump (by the end time in its .meta.json, else its modification time) must be younger than this. ' +
+          'Dumps written within max_age are checked against their .meta.json SHA-256, if any, and for readability when their format is recognised (pg_dump custom or SQL, mariadb-dump/mysqldump SQL, SQLite).',
+        defaultText: `${DEFAULTS.maxAge} for database sources`,
+        example: DEFAULTS.maxAge,
+      },
       DURATION_PATTERN,
     ),
     dump,

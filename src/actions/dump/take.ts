@@ -6,11 +6,12 @@ import type { DumpConfig, SourceConfig } from '../../config/types.js';
 import { programOf, type DatabaseEngine, type EngineRunner } from '../../engines/engine.js';
 import { getEngine } from '../../engines/registry.js';
 import { sshRunner } from '../../engines/runner.js';
-import { describeError, JobError } from '../../errors.js';
+import { describeError, JobError, ToolError } from '../../errors.js';
 import { connectSsh, type SshSession } from '../../tools/ssh/client.js';
 import { remoteRun, remoteSha256, remoteStat } from '../../tools/ssh/remote.js';
 import type { HostContext, StepOutcome } from '../context.js';
 import type { DumpRecord } from '../database.js';
+import { ageText } from './age-text.js';
 import { encodeMeta } from './meta.js';
 import { databaseStem, dumpFileName, duplicateStems, GLOBALS_STEM, metaName, partialName, rotationVictims } from './naming.js';
 
@@ -122,7 +123,8 @@ async function takeOne(
     return record;
   } catch (e) {
     await session.exec(['rm', '-f', '--', partial], { timeoutMs: 60_000, quiet: true }).catch(() => undefined);
-    throw new JobError(`${engine.name} dump of ${what} into ${final} failed: ${describeError(e)}`);
+    const limit = e instanceof ToolError && e.details.timedOut ? ` (dump_timeout is ${ageText(ctx.global.dumpTimeoutSeconds * 1000)})` : '';
+    throw new JobError(`${engine.name} dump of ${what} into ${final} failed: ${describeError(e)}${limit}`);
   }
 }
 

@@ -9,9 +9,9 @@ import type { DumpEngine } from '../../config/types.js';
 import type { EngineRunner } from '../../engines/engine.js';
 import { getEngine } from '../../engines/registry.js';
 import { localRunner } from '../../engines/runner.js';
-import { humanDuration } from '../../util/table.js';
 import { sourceMirrorDir, type HostContext, type StepOutcome } from '../context.js';
 import type { DumpRecord } from '../database.js';
+import { ageText } from './age-text.js';
 import { recordDumps, type VerifiedDump } from './catalog.js';
 import { scanDumpDir, type FoundDump } from './scan.js';
 
@@ -36,8 +36,8 @@ export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?
       problems.push(`no dump files in ${source.path}`);
     } else if (maxAge > 0 && Date.now() - newest.time.getTime() > maxAge) {
       problems.push(
-        `dump ${where(newest.rel)} is stale: the newest dump is ${humanDuration(Date.now() - newest.time.getTime())} old ` +
-          `(${newest.meta?.endedAt ? 'ended' : 'modified'} ${newest.time.toISOString()}), older than max_age ${humanDuration(maxAge)}`,
+        `dump ${where(newest.rel)} is stale: the newest dump is ${ageText(Date.now() - newest.time.getTime())} old ` +
+          `(${newest.meta?.endedAt ? 'ended' : 'modified'} ${newest.time.toISOString()}), older than max_age ${ageText(maxAge)}`,
       );
     }
     // The current set: everything written within max_age (at least the newest). Older dumps were verified on earlier nights.
@@ -86,7 +86,7 @@ async function verifyOne(run: EngineRunner, c: FoundDump): Promise<{ record?: Du
   if (c.metaProblem) return { record, problem: c.metaProblem };
   if (c.meta) {
     if (c.meta.sha256 !== sha256) {
-      return { record, problem: `SHA-256 of the pulled file (${sha256}) does not match its metadata (${c.meta.sha256}); the file changed after the dump was written` };
+      return { record, problem: `SHA-256 of the pulled file (${sha256}) does not match its metadata (${c.meta.sha256}): changed or damaged after the dump was written` };
     }
     if (c.meta.size !== size) return { record, problem: `size of the pulled file (${size}) does not match its metadata (${c.meta.size})` };
     done('sha256');
