@@ -1,13 +1,15 @@
 // One host's failure stays its own: a host whose sshd is down fails while another succeeds, and a
 // changed host key is refused with a message that says so.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { borgList, freePort, makeTempDir, regenerateHostKey, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('host failures', () => {
+  let server: Awaited<ReturnType<typeof startSshd>>;
+
   it('a down host fails alone; a changed host key is refused', async () => {
-    const server = await startSshd();
+    server = await startSshd();
     const source = makeTempDir('main-server-');
     mkdirSync(join(source, 'sub'));
     writeFileSync(join(source, 'sub', 'file.txt'), 'data\n');
@@ -49,6 +51,23 @@ describe('host failures', () => {
     // Not a transient failure: refused at once, not retried.
     expect(refused.stdout).not.toMatch(/up: .*attempt/);
     expect(await borgList(cfg.repoPath('up'), cfg.passphraseFile)).toHaveLength(1);
+  });
+
+  it('a server that stops answering is given up on by rsync --timeout, and retried', async () => {
+    // The "remote rsync" never speaks: only rsync's own I/O timeout can end the wait.
+    const dir = makeTempDir('hang-');
+    const hang = join(dir, 'hang.sh');
+    writeFileSync(hang, '#!/bin/sh\nexec sleep 10\n');
+    chmodSync(hang, 0o755);
+    const cfg = await writeTestConfig({
+      global: { rsync: { timeout: '2s', attempts: 2, backoff: '1s', rsync_path: hang } },
+      hosts: [{ name: 'hung', server, sources: [{ name: 'data', kind: 'data', path: dir }] }],
+    });
+    const started = Date.now();
+    const r = await runCli(['--config', cfg.configPath, 'run'], { timeoutMs: 60_000 });
+    expect(r.exitCode, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/hung: cannot list .*timeout.*\(rsync exit 30\); gave up after 2 attempt\(s\)/);
+    expect(Date.now() - started).toBeLessThan(45_000);
     await server.stop();
   });
 });
