@@ -2,14 +2,16 @@
 // changed host key is refused with a message that says so.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { borgList, freePort, makeTempDir, regenerateHostKey, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('host failures', () => {
   let server: Awaited<ReturnType<typeof startSshd>>;
+  beforeAll(async () => {
+    server = await startSshd(); // stopped by the harness after the file
+  });
 
   it('a down host fails alone; a changed host key is refused', async () => {
-    server = await startSshd();
     const source = makeTempDir('main-server-');
     mkdirSync(join(source, 'sub'));
     writeFileSync(join(source, 'sub', 'file.txt'), 'data\n');
@@ -68,6 +70,5 @@ describe('host failures', () => {
     expect(r.exitCode, r.stderr + r.stdout).toBe(1);
     expect(r.stdout).toMatch(/hung: cannot list .*timeout.*\(rsync exit 30\); gave up after 2 attempt\(s\)/);
     expect(Date.now() - started).toBeLessThan(45_000);
-    await server.stop();
   });
 });
