@@ -62,6 +62,7 @@ export async function recordStep<T>(
   const fields = { status: out.status, durationMs: Date.now() - started, bytes: out.bytes, files: out.files, error: out.error };
   if (out.status === 'failed') log.error(fields, `${step} failed`);
   else if (out.status === 'warning') log.warn(fields, `${step} finished with a warning`);
+  else if (out.status === 'skipped') log.info(fields, `${step} skipped`);
   else log.info(fields, `${step} done`);
   return out;
 }
