@@ -166,9 +166,9 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
   const failedDumps = dumpTargets.filter((t) => !restoredDumps.some((d) => d.path === t.path));
   r.databases = [
     ...failedDumps.map((t): DatabaseDrillResult => ({ path: t.path, engine: t.dump!.record.engine, database: t.dump!.record.database, status: 'failed', error: 'the dump file itself did not restore intact', tables: [], checks: [] })),
-    ...(await drillDatabases(ctx, restoredDumps, opts.seed)),
+    ...(await drillDatabases(ctx, restoredDumps, r.drillId)),
   ];
-  for (const d of r.databases) if (d.status === 'skipped' && d.error) r.warnings.push(`${d.path}: ${d.error}`);
+  for (const d of r.databases) if (d.status === 'skipped') r.warnings.push(`database dump ${d.path} not restored: ${d.error ?? 'skipped'}`);
 }
 
 function isFile(p: string): boolean {
