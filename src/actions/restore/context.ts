@@ -23,6 +23,8 @@ export interface RestoreContext {
 export interface RestoreStepResult<T = unknown> {
   status: 'ok' | 'warning' | 'failed';
   error?: string;
+  /** A short figure shown beside a successful step (e.g. the snapshot's name). */
+  summary?: string;
   details?: unknown;
   value?: T;
 }

@@ -44,7 +44,7 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
       await targetRunner(ctx).run(getEngine(d.engine).dropDatabaseArgv(d.connection, d.database), { reason: `cannot drop ${d.database}` });
       done.push(`dropped ${databaseLabel(d.engine, d.database, d.connection)}`);
     }
-    return { status: 'ok', details: { restored: done } };
+    return { status: 'ok', summary: done.join(', '), details: { restored: done } };
   } catch (e) {
     const ok = done.length ? ` (restored before the failure: ${done.join(', ')})` : '';
     return { status: 'failed', error: `${describeError(e)}${ok}`, details: { restored: done } };

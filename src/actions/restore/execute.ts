@@ -16,6 +16,8 @@ import { runWriteHooks } from './write-hooks.js';
 export interface ExecuteOptions {
   /** Take a safety snapshot first (false for rollbacks). */
   snapshot: boolean;
+  /** Run the host's restore.checks (false for rollbacks: the state before a restore need not pass them). */
+  configuredChecks: boolean;
   catalog: Catalog;
   recorder: RestoreRecorder;
   /** Called with each finished step, for people watching. */
@@ -66,7 +68,7 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
     }
     const status = out.status !== 'ok' && interrupted() ? 'interrupted' : out.status;
     rec.end(id, status, out.error, out.details);
-    opts.onStep?.({ kind, source, status, detail: out.error });
+    opts.onStep?.({ kind, source, status, detail: out.error ?? out.summary });
     if (status === 'ok' || status === 'warning') return true;
     result.status = status === 'interrupted' ? 'interrupted' : 'failed';
     result.stoppedAt = { kind, source, error: out.error ?? status };
@@ -74,7 +76,7 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
   };
 
   let ok = await run(ids.stop, 'stop_writes', undefined, async () =>
-    hooks.stopWrites.length ? runWriteHooks(ctx, hooks.stopWrites, { signal: ctx.signal }) : { status: 'ok', details: { ran: [] } },
+    hooks.stopWrites.length ? runWriteHooks(ctx, hooks.stopWrites, { signal: ctx.signal }) : { status: 'ok', summary: 'no restore.stop_writes configured' },
   );
   if (ok && ids.snapshot !== undefined) {
     ok = await run(ids.snapshot, 'snapshot', undefined, async () => {
@@ -99,9 +101,9 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
 
   // Always, also after a failure or a signal: the application must come back either way.
   rec.begin(ids.start);
-  const started = hooks.startWrites.length ? await runWriteHooks(ctx, hooks.startWrites, { keepGoing: true }) : { status: 'ok' as const, details: { ran: [] } };
+  const started = hooks.startWrites.length ? await runWriteHooks(ctx, hooks.startWrites, { keepGoing: true }) : { status: 'ok' as const, summary: 'no restore.start_writes configured' };
   rec.end(ids.start, started.status, started.error, started.details);
-  result.startWrites = { kind: 'start_writes', status: started.status, detail: started.error };
+  result.startWrites = { kind: 'start_writes', status: started.status, detail: started.error ?? started.summary };
   opts.onStep?.(result.startWrites);
 
   if (result.status !== 'ok') {
@@ -109,7 +111,7 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
     return result;
   }
   rec.begin(ids.checks);
-  result.checks = await postRestoreChecks(ctx, plan, true);
+  result.checks = await postRestoreChecks(ctx, plan, opts.configuredChecks);
   const failed = result.checks.filter((c) => c.status === 'fail');
   rec.end(ids.checks, failed.length ? 'failed' : 'ok', failed.length ? `${failed.length} check(s) failed` : undefined, result.checks);
   if (failed.length || started.status === 'failed') {

@@ -29,7 +29,7 @@ export async function pushTree(ctx: RestoreContext, from: string, targetPath: st
   const out = await rsyncPush(ctx.global, ctx.target, from, targetPath, { logger: ctx.logger, signal: ctx.signal });
   const details = { targetPath, exitCode: out.last.exitCode, attempts: out.attempts, stats: out.stats };
   if (out.verdict.kind !== 'ok') return { status: 'failed', error: `push to ${ctx.target.name}:${targetPath}: ${'reason' in out.verdict ? out.verdict.reason : ''}`, details };
-  return { status: 'ok', details };
+  return { status: 'ok', summary: `${out.stats.filesTransferred} files sent, ${out.stats.deleted} deleted`, details };
 }
 
 /** Restores one folder source from the archive onto `targetPath`; never throws. */

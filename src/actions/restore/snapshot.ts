@@ -71,7 +71,7 @@ export async function takeSafetySnapshot(ctx: RestoreContext, plan: RestorePlan,
       nfiles: stats.nfiles,
       manifest,
     });
-    return { status: 'ok', details: { repository, archive, nfiles: stats.nfiles, bytes: stats.originalSize }, value: { repository, archive } };
+    return { status: 'ok', summary: `${archive} (${stats.nfiles} files)`, details: { repository, archive, nfiles: stats.nfiles, bytes: stats.originalSize }, value: { repository, archive } };
   } catch (e) {
     return { status: 'failed', error: `safety snapshot: ${describeError(e)}` };
   } finally {

@@ -27,5 +27,5 @@ export async function runWriteHooks(ctx: RestoreContext, commands: string[][], o
     }
   }
   if (errors.length > 0) return { status: 'failed', error: errors.join('; '), details: { ran } };
-  return { status: 'ok', details: { ran } };
+  return { status: 'ok', summary: `${ran.length} command(s) exited 0`, details: { ran } };
 }
