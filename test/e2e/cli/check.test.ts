@@ -40,6 +40,9 @@ describe('pullback check', () => {
     await runBorg(['init', '--encryption', 'repokey-blake2', '--make-parent-dirs', repo], cfg.passphraseFile);
     await runBorg(['create', '--compression', 'none', `${repo}::main-20240101T000000Z`, 'data'], cfg.passphraseFile, content);
 
+    const plain = await runCli(['--config', cfg.configPath, 'check', '--host', 'main']);
+    expect(plain.exitCode, plain.stderr + plain.stdout).toBe(0);
+    expect(plain.stdout).toMatch(/^main\s+OK/m);
     const healthy = await runCli(['--config', cfg.configPath, 'check', '--host', 'main', '--verify-data']);
     expect(healthy.exitCode, healthy.stderr + healthy.stdout).toBe(0);
     expect(healthy.stdout).toMatch(/^main\s+OK/m);
