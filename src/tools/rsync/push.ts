@@ -22,20 +22,26 @@ export async function rsyncPush(
   for (let n = 1; ; n++) {
     const collector = new RsyncStatsCollector();
     const stderr: string[] = [];
+    const watchdog = stallWatchdog(global, opts.signal);
     const last = await runCommand('rsync', args, {
       logger: opts.logger,
-      signal: opts.signal,
+      signal: watchdog.signal,
       timeoutMs: opts.timeoutMs,
       env: { LC_ALL: 'C.UTF-8' },
       onStdoutLine: (l) => collector.push(l),
       onStderrLine: (l) => {
         if (stderr.length < 1000) stderr.push(l);
+        watchdog.onStderr(l);
         opts.logger?.warn({ rsync: l }, 'rsync says');
       },
-    });
+    }).finally(() => watchdog.dispose());
     // On a push, a "vanished" file is one of our own staging files: never expected, so not a warning.
     let verdict: RsyncVerdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
     if (verdict.kind === 'warning') verdict = { kind: 'failed', reason: verdict.reason };
+    if (watchdog.fired) {
+      const first = stderr.find((l) => RECEIVER_ERROR.test(l));
+      return { verdict: { kind: 'failed', reason: `rsync stalled after a receiver error and was stopped: ${first}` }, stats: collector.stats, attempts: n, last };
+    }
     if (verdict.kind !== 'retry' || n >= max || opts.signal?.aborted) {
       if (verdict.kind === 'retry') verdict = { kind: 'failed', reason: `${verdict.reason}; gave up after ${n} attempt(s)` };
       return { verdict, stats: collector.stats, attempts: n, last };
@@ -44,4 +50,37 @@ export async function rsyncPush(
     await sleep(delay, undefined, { signal: opts.signal }).catch(() => undefined);
     delay *= 2;
   }
+}
+
+/** A receiver-side error about one file: the push can no longer succeed (exit 23 at best). */
+const RECEIVER_ERROR = /^rsync: \[(receiver|generator)\] /;
+
+/**
+ * rsync 3.x with --hard-links can hang forever when a file of a hard-link group cannot be replaced
+ * on the receiver (e.g. an immutable file); --timeout does not fire because the processes keep the
+ * connection alive. Once such an error is reported the push has failed anyway, so rsync is given
+ * the I/O timeout to finish on its own and is then stopped.
+ */
+function stallWatchdog(global: GlobalConfig, outer: AbortSignal | undefined) {
+  const ac = new AbortController();
+  const onOuter = () => ac.abort(outer?.reason);
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const w = {
+    fired: false,
+    signal: ac.signal,
+    onStderr(line: string) {
+      if (timer || !RECEIVER_ERROR.test(line)) return;
+      timer = setTimeout(() => {
+        w.fired = true;
+        ac.abort(new Error('rsync stalled'));
+      }, global.rsync.ioTimeoutSeconds * 1000);
+    },
+    dispose() {
+      if (timer) clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+  return w;
 }
