@@ -28,7 +28,7 @@ async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, wo
       const status = worstOf(outcomes);
       // The outcome that explains the status (the failure, else a warning or why it was skipped).
       const why = outcomes.find((o) => o.status === status)?.error;
-      failed ||= status === 'failed';
+      failed ||= status === 'failed' || status === 'interrupted';
       env.catalog.finishHost(hostId, status, undefined, why);
       rows.push([host.name, status.toUpperCase(), why ?? '']);
     }
