@@ -28,6 +28,12 @@ export function damageDescription(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** A borg failure for people: with the damage borg reported (its last stderr line is often traceback noise). */
+export function describeBorgFailure(e: unknown): string {
+  if (!isDamage(e)) return e instanceof Error ? e.message : String(e);
+  return `the repository is damaged: ${damageDescription(e)} (${(e as Error).message.replace(/: exited .*$/, ': failed')})`;
+}
+
 function isDamage(e: unknown): boolean {
   return e instanceof ToolError && e.details.stderrTail.some((l) => INTEGRITY.test(l));
 }

@@ -3,7 +3,7 @@
 // scratch databases, and record it all. Never throws for the drill's own failures.
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeError, JobError } from '../../errors.js';
+import { JobError } from '../../errors.js';
 import { pickArchive, type ArchiveChoice } from '../../plan/drill-archive.js';
 import { seededRandom } from '../../plan/drill-random.js';
 import { dumpArchivePath, isSampleCandidate, pickSample, sampleSize, splitArchivePath, type SampleRequest } from '../../plan/drill-sample.js';
@@ -13,7 +13,7 @@ import { listArchives } from '../../tools/borg/repo.js';
 import { MANIFEST_DIR, MANIFEST_FILE, type Manifest } from '../archive.js';
 import { borgContext, hostRepo, type HostContext } from '../context.js';
 import type { DumpRecord } from '../database.js';
-import { borgHashes, extractPaths, listArchiveItems, readArchiveManifest, sha256File } from './archive-files.js';
+import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest, sha256File } from './archive-files.js';
 import { drillDatabases, type DatabaseDrillResult, type RestoredDump } from './databases.js';
 import { archivedMtimeSeconds, observeOrigins, originPath } from './origin.js';
 import { finishDrill, startDrill, type DrillProblem } from './record.js';
@@ -67,7 +67,7 @@ export async function drillHost(ctx: HostContext, opts: DrillOptions): Promise<D
   try {
     await drillInto(ctx, opts, scratch, r);
   } catch (e) {
-    r.error = describeError(e);
+    r.error = describeBorgFailure(e);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
