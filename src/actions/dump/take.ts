@@ -97,14 +97,14 @@ async function takeOne(
   ctx.logger.info({ database: what, file: final }, 'taking dump');
   try {
     await run.run(argv, { reason: programOf(argv) });
-    const st0 = await remoteStat(session, partial);
-    if (!st0 || st0.type !== 'file') throw new JobError(`no file was written to ${partial}`);
+    const ended = new Date();
     let rowCounts: Record<string, number> | undefined;
     if (job.database !== undefined) {
       rowCounts = await engine.rowCounts(run, dump.connection, engine.countsFromDump ? partial : job.database);
     }
     // Size and checksum last: nothing touches the file after this.
-    const st = (await remoteStat(session, partial))!;
+    const st = await remoteStat(session, partial);
+    if (!st || st.type !== 'file') throw new JobError(`no file was written to ${partial}`);
     const sha256 = await remoteSha256(session, partial, ctx.global.dumpTimeoutSeconds * 1000);
     const record: DumpRecord = {
       file,
@@ -113,7 +113,7 @@ async function takeOne(
       format: job.format,
       serverVersion,
       startedAt: started.toISOString(),
-      endedAt: new Date().toISOString(),
+      endedAt: ended.toISOString(),
       size: st.size,
       sha256,
       ...(rowCounts ? { rowCounts } : {}),

@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { borgList, makeTempDir, PG, psql, runCli, startSshd, writeTestConfig, type CliResult, type TestConfig } from '../../harness/index.js';
+import type { Manifest } from '../../../src/actions/archive.js';
+import { borgExtract, borgList, makeTempDir, PG, psql, runCli, startSshd, writeTestConfig, type CliResult, type TestConfig } from '../../harness/index.js';
 import { makeMariaSource, makePgSource, makeSqliteSource } from './fixtures.js';
 
 let cfg: TestConfig;
@@ -18,7 +19,7 @@ let lockedDb: string;
 beforeAll(async () => {
   const server = await startSshd();
   const root = makeTempDir('dump-faults');
-  for (const h of ['good', 'truncated', 'notrailer', 'checksum', 'stale', 'hang']) mkdirSync((dir[h] = join(root, h)));
+  for (const h of ['good', 'cron', 'truncated', 'notrailer', 'checksum', 'stale', 'hang']) mkdirSync((dir[h] = join(root, h)));
   const [pgDb, mariaDb] = await Promise.all([makePgSource(2000), makeMariaSource(50)]);
   lockedDb = await makePgSource(10);
   makeSqliteSource(join(root, 'good.db'));
@@ -39,6 +40,12 @@ beforeAll(async () => {
   const flipped = Buffer.from(sql);
   flipped[100] = flipped[100]! ^ 0x20;
   writeFileSync(good, flipped);
+  // A directory the server's cron fills: a custom dump with metadata and a SQL dump without.
+  const cronDump = join(dir.cron!, 'app-20240101T000000Z.pgdump');
+  writeFileSync(cronDump, bytes);
+  writeFileSync(`${cronDump}.meta.json`, JSON.stringify({ ...meta, file: 'app-20240101T000000Z.pgdump', engine: 'postgres', database: pgDb, format: 'custom', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }));
+  writeFileSync(join(dir.cron!, 'shop.sql'), sql);
+  writeFileSync(join(dir.cron!, 'README'), 'not a dump\n');
   // A valid dump, three days old.
   writeFileSync(join(dir.stale!, 'app.sql'), sql);
   const old = new Date(Date.now() - 3 * 86_400_000);
@@ -50,6 +57,7 @@ beforeAll(async () => {
     global: { dump_timeout: '4s', checks: { repository: 'never', archives: 'never' }, concurrency: 3 },
     hosts: [
       host('good', { dump: { engine: 'sqlite', databases: [join(root, 'good.db')] } }),
+      host('cron', {}),
       host('truncated', {}),
       host('notrailer', {}),
       host('checksum', {}),
@@ -88,6 +96,19 @@ describe('pullback run with bad dumps', () => {
     expect(result.exitCode, result.stdout + result.stderr).toBe(1);
     expect(await borgList(cfg.repoPath('good'), cfg.passphraseFile)).toHaveLength(1);
     expect(problemsOf('good')).toBe('');
+  });
+
+  it('verifies and lists the dumps of a directory the server fills itself', async () => {
+    expect(problemsOf('cron')).toBe('');
+    const [archive] = await borgList(cfg.repoPath('cron'), cfg.passphraseFile);
+    const x = makeTempDir('cron-extract');
+    await borgExtract(cfg.repoPath('cron'), archive!, x, cfg.passphraseFile, ['.pullback/manifest.json']);
+    const manifest = JSON.parse(readFileSync(join(x, '.pullback', 'manifest.json'), 'utf8')) as Manifest;
+    const dumps = manifest.sources[0]!.dumps!.map((d) => [d.file, d.engine, d.format, d.verified]);
+    expect(dumps.sort()).toEqual([
+      ['app-20240101T000000Z.pgdump', 'postgres', 'custom', ['sha256', 'pg_restore']],
+      ['shop.sql', 'mariadb', 'sql', ['trailer']],
+    ]);
   });
 
   it('names the truncated custom-format dump', () => {

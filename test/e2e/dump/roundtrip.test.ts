@@ -27,6 +27,7 @@ beforeAll(async () => {
   [pgDb, mariaDb] = await Promise.all([makePgSource(), makeMariaSource()]);
   makeSqliteSource(liteFile);
   cfg = await writeTestConfig({
+    global: { checks: { repository: 'never', archives: 'never' } },
     hosts: [
       {
         name: 'main',
