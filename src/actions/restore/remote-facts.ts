@@ -11,10 +11,22 @@ import { remoteFreeBytes, remoteIsWritable, remotePathExists, remoteRun } from '
 /** Where dumps are copied on the target before they are restored (disk-backed, unlike a tmpfs /tmp). */
 export const REMOTE_TEMP_PARENT = '/var/tmp';
 
-/** `path` if it exists on the target, else its nearest existing parent. */
-export async function nearestExisting(session: SshSession, path: string): Promise<string> {
-  for (const p of selfAndParents(path)) if (await remotePathExists(session, p)) return p;
-  return '/';
+/** Answers per session: readiness asks about the same paths for space and for writability. */
+const seen = new WeakMap<SshSession, Map<string, Promise<string>>>();
+
+/** `path` if it exists on the target, else its nearest existing parent (memoized per session: use before changes only). */
+export function nearestExisting(session: SshSession, path: string): Promise<string> {
+  let memo = seen.get(session);
+  if (!memo) seen.set(session, (memo = new Map()));
+  let answer = memo.get(path);
+  if (!answer) {
+    answer = (async () => {
+      for (const p of selfAndParents(path)) if (await remotePathExists(session, p)) return p;
+      return '/';
+    })();
+    memo.set(path, answer);
+  }
+  return answer;
 }
 
 async function deviceOf(session: SshSession, path: string): Promise<string> {

@@ -1,9 +1,10 @@
 // Restore of blobs and data end to end (real sshd, rsync, borg): dry run changes nothing, a
 // restore brings back identical trees, a readiness failure stops before any change, --to works.
-import { rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { borgList, diffTrees, snapshotTree, startSshd, type TreeSnapshot } from '../../harness/index.js';
+import { borgList, CLI_PATH, diffTrees, makeTempDir, snapshotTree, startSshd, type TreeSnapshot } from '../../harness/index.js';
 import { backedUp, catalogRestores, makeTrees, sources, type HostTrees, type World } from './setup.js';
 
 let w: World;
@@ -20,6 +21,7 @@ beforeAll(async () => {
       { name: 'main', server, sources: sources(main) },
       { name: 'spare', server, sources: sources(spare) },
       { name: 'full', server, sources: sources(spare), override: { restore: { min_free: '1000T' } } },
+      { name: 'slow', server, sources: sources(makeTrees('restore-slow-', false)), override: { restore: { stop_writes: [['sleep', '30']] } } },
     ],
     server,
   );
@@ -70,7 +72,6 @@ describe('pullback restore (files)', () => {
 
   it('restores identical trees, deleting what the archive does not hold, with checklist and checks', async () => {
     const r = await w.cli('restore', '--host', 'main', '--yes');
-    if (process.env.SHOW) console.log(r.stdout, r.stderr);
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(diffTrees(before.blobs, w.main.blobs)).toEqual([]);
     expect(diffTrees(before.data, w.main.data)).toEqual([]);
@@ -101,5 +102,56 @@ describe('pullback restore (files)', () => {
     expect(diffTrees(before.blobs, spare.blobs)).toEqual([]);
     expect(diffTrees(before.data, spare.data)).toEqual([]);
     expect((await borgList(w.cfg.repoPath('spare'), w.cfg.passphraseFile)).some((a) => /^spare-pre-restore-/.test(a))).toBe(true);
+  });
+
+  it('--into extracts the chosen sources into a new local folder and nothing else', async () => {
+    const dir = join(makeTempDir('restore-into-'), 'out');
+    const r = await w.cli('restore', '--host', 'main', '--into', dir, '--only', 'blobs');
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain(`-> ${dir}/blobs`);
+    expect(r.stdout).toMatch(/PASS {2}blobs: files at/);
+    expect(diffTrees(before.blobs, join(dir, 'blobs'))).toEqual([]);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+    const again = await w.cli('restore', '--host', 'main', '--into', dir);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain('the folder is not empty');
+  });
+
+  it('refuses a second restore onto a target while one runs', async () => {
+    const lock = join(w.cfg.stateDir, 'locks', 'restore-main.lock');
+    mkdirSync(join(w.cfg.stateDir, 'locks'), { recursive: true });
+    writeFileSync(lock, `${process.pid}\n`);
+    try {
+      const r = await w.cli('restore', '--host', 'main', '--yes');
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`another restore onto main is running (PID ${process.pid}`);
+    } finally {
+      rmSync(lock);
+    }
+  });
+
+  it('records which steps completed when interrupted by SIGTERM', async () => {
+    const child = execa(process.execPath, [CLI_PATH, '--config', w.cfg.configPath, 'restore', '--host', 'main', '--to', 'slow', '--yes'], { reject: false, stdin: 'ignore' });
+    const deadline = Date.now() + 60_000;
+    while (!catalogRestores(w.cfg).steps.some((s) => s.kind === 'stop_writes' && s.status === 'running')) {
+      if (Date.now() > deadline) throw new Error('the restore never reached stop_writes');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode, String(r.stdout)).toBe(1);
+    expect(r.stdout).toMatch(/was INTERRUPTED at stop_writes/);
+    const { restores, steps } = catalogRestores(w.cfg);
+    const last = restores.at(-1)!;
+    expect(last).toMatchObject({ target: 'slow', status: 'interrupted', snapshot_archive: null });
+    expect(steps.filter((s) => s.restore_id === last.id).map((s) => [s.kind, s.status])).toEqual([
+      ['readiness', 'ok'],
+      ['stop_writes', 'interrupted'],
+      ['snapshot', 'pending'],
+      ['blobs', 'pending'],
+      ['data', 'pending'],
+      ['start_writes', 'ok'],
+      ['checks', 'skipped'],
+    ]);
   });
 });
