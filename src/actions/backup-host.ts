@@ -23,8 +23,8 @@ export interface HostRunResult {
 
 /** Hooks that later steps (drills) plug into the nightly job. */
 export interface BackupHooks {
-  /** Runs a drill when one is due; returns the step outcome status. */
-  drill?: (ctx: HostContext) => Promise<Status>;
+  /** Runs a drill when one is due; returns the step's status and, when it did not pass, why. */
+  drill?: (ctx: HostContext) => Promise<{ status: Status; error?: string }>;
 }
 
 /** Runs the whole nightly job for `ctx.host`. */
@@ -119,7 +119,8 @@ export async function backupHost(ctx: HostContext, hooks: BackupHooks = {}): Pro
     checks.push(...(ck.details as { kinds?: string[] } | undefined)?.kinds ?? []);
   }
   if (due.drill && hooks.drill) {
-    note(await hooks.drill(ctx));
+    const d = await hooks.drill(ctx);
+    note(d.status, d.error && `drill: ${d.error}`);
     checks.push('drill');
   }
   return result(a.value.archive, checks);

@@ -147,4 +147,7 @@ registerCommand({
 });
 
 // The nightly job runs a drill (random archive, configured sample, fresh seed) when one is due.
-runHooks.drill = async (ctx) => (await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() })).status;
+runHooks.drill = async (ctx) => {
+  const out = await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() });
+  return { status: out.status, error: out.error };
+};
