@@ -15,7 +15,7 @@ import { ageText } from './age-text.js';
 import { encodeMeta } from './meta.js';
 import { databaseStem, dumpFileName, duplicateStems, GLOBALS_STEM, metaName, partialName, rotationVictims } from './naming.js';
 
-interface Job {
+export interface DumpJob {
   /** Database name (file path for sqlite); undefined for the globals dump. */
   database?: string;
   stem: string;
@@ -41,7 +41,7 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
     const run = sshRunner(session, { timeoutMs, signal: ctx.signal });
     await remoteRun(session, ['mkdir', '-p', '--', source.path], `cannot create the dump directory ${source.path}`, { timeoutMs: 60_000 });
     const serverVersion = engine.parseVersion(await run.run(engine.versionArgv(dump.connection), { reason: `cannot read the ${engine.name} server version` }));
-    const jobs = await planJobs(engine, dump, run);
+    const jobs = await planDumpJobs(engine, dump, run);
     const records: DumpRecord[] = [];
     for (const job of jobs) {
       if (ctx.signal?.aborted) throw new JobError('interrupted');
@@ -56,12 +56,13 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
   }
 }
 
-async function planJobs(engine: DatabaseEngine, dump: DumpConfig, run: EngineRunner): Promise<Job[]> {
+/** The dumps to take: one per database (every user database for `all`, plus the globals where the engine has them); throws JobError on clashing names. */
+export async function planDumpJobs(engine: DatabaseEngine, dump: DumpConfig, run: EngineRunner): Promise<DumpJob[]> {
   const names =
     dump.databases === 'all'
       ? engine.parseDatabaseList(await run.run(engine.listDatabasesArgv(dump.connection), { reason: `cannot list the ${engine.name} databases` }))
       : dump.databases;
-  const jobs: Job[] = names.map((database) => ({
+  const jobs: DumpJob[] = names.map((database) => ({
     database,
     stem: databaseStem(engine.name, database),
     extension: engine.dumpFormat.extension,
@@ -85,7 +86,7 @@ async function takeOne(
   engine: DatabaseEngine,
   dump: DumpConfig,
   source: SourceConfig,
-  job: Job,
+  job: DumpJob,
   serverVersion: string,
 ): Promise<DumpRecord> {
   const started = new Date();
@@ -136,7 +137,7 @@ async function writeRemoteFile(session: SshSession, path: string, text: string):
 }
 
 /** Deletes all but the `keep` newest dumps of each job (and their metadata); returns the deleted names. */
-async function rotate(session: SshSession, dir: string, jobs: Job[], keep: number): Promise<string[]> {
+async function rotate(session: SshSession, dir: string, jobs: DumpJob[], keep: number): Promise<string[]> {
   const r = await remoteRun(session, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-type', 'f', '-printf', '%f\\0'], `cannot list ${dir}`, {
     timeoutMs: 60_000,
     quiet: true,

@@ -1,12 +1,14 @@
 // pullback takes PostgreSQL, MariaDB and SQLite dumps on the "main server" (loopback sshd), pulls,
 // verifies and archives them; restored from the archive they hold exactly the source's rows.
-import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../src/actions/archive.js';
-import { borgExtract, borgList, makeTempDir, runCli, startSshd, tableFingerprints, writeTestConfig, type TestConfig } from '../../harness/index.js';
+import { dumpsOfHost } from '../../../src/actions/dump/catalog.js';
+import { Catalog } from '../../../src/catalog/catalog.js';
+import { borgExtract, borgList, makeTempDir, mariadb, registerCleanup, runCli, startSshd, tableFingerprints, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { makeMariaSource, makePgSource, makeSqliteSource, restoreMaria, restorePg, restoreSqlite, sqliteDump } from './fixtures.js';
 
 let cfg: TestConfig;
@@ -14,7 +16,8 @@ let root: string;
 let pgDb: string;
 let mariaDb: string;
 let liteFile: string;
-const dirs = { pg: '', maria: '', lite: '' };
+const dirs = { pg: '', maria: '', lite: '', all: '' };
+let allDbs: string[];
 
 beforeAll(async () => {
   const server = await startSshd();
@@ -26,6 +29,15 @@ beforeAll(async () => {
   liteFile = join(root, 'app data', 'app.db');
   [pgDb, mariaDb] = await Promise.all([makePgSource(), makeMariaSource()]);
   makeSqliteSource(liteFile);
+  // `all` for MariaDB as a user who sees only two databases, its password in an option file on the server.
+  allDbs = [mariaDb, await makeMariaSource(10)];
+  const user = `pb_all_${process.pid}`;
+  const password = randomBytes(12).toString('hex');
+  await mariadb(undefined, `CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'; ${allDbs.map((d) => `GRANT ALL ON \`${d}\`.* TO '${user}'@'127.0.0.1';`).join(' ')}`);
+  registerCleanup(() => mariadb(undefined, `DROP USER IF EXISTS '${user}'@'127.0.0.1'`).then(() => undefined));
+  const optionFile = join(root, 'my client.cnf');
+  writeFileSync(optionFile, `[client]\npassword=${password}\n`, { mode: 0o600 });
+  dirs.all = join(root, 'all');
   cfg = await writeTestConfig({
     global: { checks: { repository: 'never', archives: 'never' } },
     hosts: [
@@ -38,13 +50,19 @@ beforeAll(async () => {
           { name: 'lite', kind: 'database', path: dirs.lite, dump: { engine: 'sqlite', databases: [liteFile] } },
         ],
       },
+      {
+        name: 'everything',
+        server,
+        sources: [{ name: 'db', kind: 'database', path: dirs.all, dump: { engine: 'mariadb', databases: 'all', connection: { user, password_file: optionFile } } }],
+      },
     ],
   });
 });
 
-async function runAndExtract(): Promise<{ dir: string; manifest: Manifest }> {
-  const r = await runCli(['--config', cfg.configPath, 'run']);
+async function runAndExtract(hosts: string[] = []): Promise<{ dir: string; manifest: Manifest }> {
+  const r = await runCli(['--config', cfg.configPath, 'run', ...hosts.flatMap((h) => ['--host', h])]);
   expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+  if (hosts.length === 0) expect(r.stdout).toMatch(/everything\s+OK/);
   const archives = await borgList(cfg.repoPath('main'), cfg.passphraseFile);
   const dir = makeTempDir('dump-extract');
   await borgExtract(cfg.repoPath('main'), archives.at(-1)!, dir, cfg.passphraseFile);
@@ -89,21 +107,29 @@ describe('pullback run with dump:', () => {
 
     // No temporary files left on the server; the catalog links each dump to the run's archive.
     for (const d of Object.values(dirs)) expect(readdirSync(d).filter((f) => f.startsWith('.'))).toEqual([]);
-    const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
-    const rows = db
-      .prepare('SELECT d.source, d.file, d.status, d.taken, a.name AS archive FROM dumps d LEFT JOIN archives a ON a.run_id = d.run_id AND a.host = d.host ORDER BY d.source')
-      .all() as Array<{ source: string; file: string; status: string; taken: number; archive: string }>;
-    db.close();
-    expect(rows.map((r) => [r.source, r.status, r.taken, r.archive])).toEqual([
-      ['lite', 'ok', 1, manifest.archive],
-      ['maria', 'ok', 1, manifest.archive],
-      ['pg', 'ok', 1, manifest.archive],
+    const catalog = Catalog.open(cfg.stateDir);
+    const rows = dumpsOfHost(catalog, 'main');
+    catalog.close();
+    expect(rows.map((r) => [r.source, r.status, r.taken, r.archive, r.record.file]).sort()).toEqual([
+      ['lite', 'ok', true, manifest.archive, lDump!.file],
+      ['maria', 'ok', true, manifest.archive, mDump!.file],
+      ['pg', 'ok', true, manifest.archive, pgDump!.file],
     ]);
+  });
+
+  it('dumps every database the user can see for all, with the password from an option file', async () => {
+    const [archive] = await borgList(cfg.repoPath('everything'), cfg.passphraseFile);
+    const x = makeTempDir('dump-all-extract');
+    await borgExtract(cfg.repoPath('everything'), archive!, x, cfg.passphraseFile);
+    const manifest = JSON.parse(readFileSync(join(x, '.pullback', 'manifest.json'), 'utf8')) as Manifest;
+    const dumps = manifest.sources[0]!.dumps!;
+    expect(dumps.map((d) => d.database).sort()).toEqual([...allDbs].sort());
+    for (const d of dumps) expect(readFileSync(join(x, 'db', d.file), 'utf8')).toContain(`-- Host: 127.0.0.1    Database: ${d.database}`);
   });
 
   it('rotates old dumps on the server to keep', async () => {
     await new Promise((r) => setTimeout(r, 1100)); // dump names have one-second resolution
-    const { manifest } = await runAndExtract();
+    const { manifest } = await runAndExtract(['main']);
     const newest = manifest.sources.find((s) => s.name === 'pg')!.dumps![0]!.file;
     expect(readdirSync(dirs.pg).sort()).toEqual([newest, `${newest}.meta.json`]); // keep: 1
     expect(readdirSync(dirs.maria).filter((f) => f.endsWith('.sql'))).toHaveLength(2); // keep: 3 (default)

@@ -1,0 +1,52 @@
+// Which dumps a source asks for: listed databases, every database for `all` (plus postgres globals), clashing names refused.
+import { describe, expect, it } from 'vitest';
+import { planDumpJobs } from '../../../../src/actions/dump/take.js';
+import type { DumpConfig } from '../../../../src/config/types.js';
+import type { EngineRunner } from '../../../../src/engines/engine.js';
+import { getEngine } from '../../../../src/engines/registry.js';
+
+/** A runner that answers the database list query with `names` (hex, as the engines ask for). */
+function listing(names: string[]): EngineRunner & { asked: string[][] } {
+  const asked: string[][] = [];
+  return {
+    asked,
+    async run(argv) {
+      asked.push([...argv]);
+      return names.map((n) => Buffer.from(n).toString('hex')).join('\n');
+    },
+  };
+}
+
+const conn = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+const cfg = (engine: DumpConfig['engine'], databases: DumpConfig['databases']): DumpConfig => ({ engine, databases, connection: conn, keep: 3 });
+
+describe('planDumpJobs', () => {
+  it('takes the listed databases without asking the server', async () => {
+    const run = listing([]);
+    const jobs = await planDumpJobs(getEngine('postgres'), cfg('postgres', ['app', 'a/b']), run);
+    expect(jobs).toEqual([
+      { database: 'app', stem: 'app', extension: '.pgdump', format: 'custom' },
+      { database: 'a/b', stem: 'a%2Fb', extension: '.pgdump', format: 'custom' },
+    ]);
+    expect(run.asked).toEqual([]);
+  });
+
+  it('dumps every database and the postgres globals for all', async () => {
+    const run = listing(['postgres', 'app']);
+    const jobs = await planDumpJobs(getEngine('postgres'), cfg('postgres', 'all'), run);
+    expect(jobs.map((j) => [j.database, j.stem, j.format])).toEqual([
+      [undefined, '@globals', 'globals'],
+      ['postgres', 'postgres', 'custom'],
+      ['app', 'app', 'custom'],
+    ]);
+    expect(run.asked).toHaveLength(1);
+    const maria = await planDumpJobs(getEngine('mariadb'), cfg('mariadb', 'all'), listing(['shop']));
+    expect(maria.map((j) => j.database)).toEqual(['shop']); // no globals for mariadb
+  });
+
+  it('refuses two sqlite files that would share a dump name', async () => {
+    await expect(planDumpJobs(getEngine('sqlite'), cfg('sqlite', ['/a/app.db', '/b/app.sqlite']), listing([]))).rejects.toThrow(
+      /\/a\/app\.db, \/b\/app\.sqlite would share the dump name app-\*/,
+    );
+  });
+});
