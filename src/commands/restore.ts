@@ -149,7 +149,14 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     const verdict = readinessVerdict(await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx }));
     env.out(formatChecklist('Readiness checklist:', verdict.items));
     if (o.dryRun || !verdict.ok || !('session' in ctx)) {
-      if (!o.dryRun) RestoreRecorder.start(env.catalog.db, { ...record(plan, job, o), plan }).finish('refused', 'readiness checklist failed');
+      if (!o.dryRun) {
+        const refused = RestoreRecorder.start(env.catalog.db, { ...record(plan, job, o), plan });
+        const step = refused.plan('readiness');
+        refused.begin(step);
+        const failed = verdict.items.filter((i) => i.status === 'fail').map((i) => `${i.name}: ${i.figure}`);
+        refused.end(step, 'failed', failed.join('; '), verdict.items);
+        refused.finish('refused', 'readiness checklist failed');
+      }
       return done(env, o.dryRun, verdict.ok);
     }
     if (!o.yes && !(await confirm(`${job.kind === 'rollback' ? 'Roll back' : 'Restore'} onto ${target.name}, overwriting what is listed above?`))) {

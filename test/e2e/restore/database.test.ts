@@ -59,7 +59,7 @@ describe('pullback restore (database, blobs, data)', () => {
     expect(r.exitCode, r.stderr + r.stdout).toBe(1);
     expect(r.stdout).toMatch(/FAIL {2}database server for postgres .* on 127\.0\.0\.1:1: unreachable/);
     expect(r.stdout).toContain('nothing was changed');
-    expect(catalogRestores(w.cfg).steps).toEqual([]);
+    expect(catalogRestores(w.cfg).steps.map((s) => [s.kind, s.status])).toEqual([['readiness', 'failed']]);
   });
 
   it('brings back identical rows and files after the database is dropped and the data wiped', async () => {

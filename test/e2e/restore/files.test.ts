@@ -66,8 +66,8 @@ describe('pullback restore (files)', () => {
     expect(r.stdout).toContain('nothing was changed');
     expect(existsSync(spare.blobs)).toBe(false);
     const { restores, steps } = catalogRestores(w.cfg);
-    expect(restores.at(-1)).toMatchObject({ target: 'full', status: 'refused' });
-    expect(steps).toEqual([]);
+    expect(restores.at(-1)).toMatchObject({ target: 'full', status: 'refused', snapshot_archive: null });
+    expect(steps.map((s) => [s.kind, s.status])).toEqual([['readiness', 'failed']]);
   });
 
   it('restores identical trees, deleting what the archive does not hold, with checklist and checks', async () => {
