@@ -59,6 +59,15 @@ export function rotationVictims(files: readonly string[], stem: string, extensio
   return dumps.slice(Math.max(1, keep)).flatMap((f) => (present.has(metaName(f)) ? [f, metaName(f)] : [f]));
 }
 
+/**
+ * Temporary files of `stem` left by an earlier run that died mid-dump (runs never overlap: the
+ * run lock), to delete with the rotation.
+ */
+export function leftoverPartials(files: readonly string[], stem: string, extension: string): string[] {
+  const re = new RegExp(`^\\.${escapeRe(stem)}-${STAMP_RE}${escapeRe(extension)}(${escapeRe(META_SUFFIX)})?${escapeRe(PARTIAL_SUFFIX)}$`);
+  return files.filter((f) => re.test(f));
+}
+
 /** Stems that more than one database maps to (two sqlite files with the same base name). */
 export function duplicateStems(stems: readonly string[]): string[] {
   const seen = new Set<string>();

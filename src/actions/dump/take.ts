@@ -13,7 +13,7 @@ import type { HostContext, StepOutcome } from '../context.js';
 import type { DumpRecord } from '../database.js';
 import { ageText } from './age-text.js';
 import { encodeMeta } from './meta.js';
-import { databaseStem, dumpFileName, duplicateStems, GLOBALS_STEM, metaName, partialName, rotationVictims } from './naming.js';
+import { databaseStem, dumpFileName, duplicateStems, GLOBALS_STEM, leftoverPartials, metaName, partialName, rotationVictims } from './naming.js';
 
 export interface DumpJob {
   /** Database name (file path for sqlite); undefined for the globals dump. */
@@ -47,10 +47,16 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
       if (ctx.signal?.aborted) throw new JobError('interrupted');
       records.push(await takeOne(ctx, session, run, engine, dump, source, job, serverVersion));
     }
-    const deleted = await rotate(session, source.path, jobs, dump.keep);
-    if (deleted.length > 0) ctx.logger.info({ source: source.name, deleted }, 'rotated old dumps');
     const bytes = records.reduce((n, r) => n + r.size, 0);
-    return { status: 'ok', value: records, bytes, files: records.length, details: { dumps: records.map((r) => r.file), rotated: deleted } };
+    const done = { value: records, bytes, files: records.length };
+    // The dumps are good whatever happens here: a failed rotation is a warning, not a failed backup.
+    try {
+      const deleted = await rotate(session, source.path, jobs, dump.keep);
+      if (deleted.length > 0) ctx.logger.info({ source: source.name, deleted }, 'rotated old dumps');
+      return { ...done, status: 'ok', details: { dumps: records.map((r) => r.file), rotated: deleted } };
+    } catch (e) {
+      return { ...done, status: 'warning', error: `old dumps in ${source.path} were not rotated: ${describeError(e)}`, details: { dumps: records.map((r) => r.file) } };
+    }
   } finally {
     session.close();
   }
@@ -71,6 +77,7 @@ export async function planDumpJobs(engine: DatabaseEngine, dump: DumpConfig, run
   if (dump.databases === 'all' && engine.globalsFormat && engine.globalsDumpArgv) {
     jobs.unshift({ stem: GLOBALS_STEM, extension: engine.globalsFormat.extension, format: engine.globalsFormat.format });
   }
+  if (jobs.length === 0) throw new JobError(`no databases to dump: the ${engine.name} user ${dump.connection.user} sees none`);
   const dup = duplicateStems(jobs.map((j) => j.stem));
   if (dup.length > 0) {
     const which = jobs.filter((j) => dup.includes(j.stem)).map((j) => j.database);
@@ -136,14 +143,14 @@ async function writeRemoteFile(session: SshSession, path: string, text: string):
   await remoteRun(session, ['mv', '-f', '--', tmp, path], `cannot rename ${tmp} to ${path}`, { timeoutMs: 60_000, quiet: true });
 }
 
-/** Deletes all but the `keep` newest dumps of each job (and their metadata); returns the deleted names. */
+/** Deletes all but the `keep` newest dumps of each job (and their metadata) and leftover partials; returns the deleted names. */
 async function rotate(session: SshSession, dir: string, jobs: DumpJob[], keep: number): Promise<string[]> {
   const r = await remoteRun(session, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-type', 'f', '-printf', '%f\\0'], `cannot list ${dir}`, {
     timeoutMs: 60_000,
     quiet: true,
   });
   const names = (r.stdout ?? '').split('\0').filter((n) => n !== '');
-  const victims = jobs.flatMap((j) => rotationVictims(names, j.stem, j.extension, keep));
+  const victims = jobs.flatMap((j) => [...rotationVictims(names, j.stem, j.extension, keep), ...leftoverPartials(names, j.stem, j.extension)]);
   if (victims.length > 0) {
     await remoteRun(session, ['rm', '-f', '--', ...victims.map((v) => posix.join(dir, v))], `cannot delete old dumps in ${dir}`, { timeoutMs: 60_000 });
   }

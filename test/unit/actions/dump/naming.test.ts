@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { databaseStem, dumpFileName, duplicateStems, encodeStem, partialName, rotationVictims } from '../../../../src/actions/dump/naming.js';
+import { databaseStem, dumpFileName, duplicateStems, encodeStem, leftoverPartials, partialName, rotationVictims } from '../../../../src/actions/dump/naming.js';
 
 describe('dump names', () => {
   it('sort by time and hide while partial', () => {
@@ -36,5 +36,12 @@ describe('rotationVictims', () => {
     ]);
     expect(rotationVictims(files, 'app', '.pgdump', 0)).toHaveLength(4); // never the newest
     expect(rotationVictims(files, 'app-2', '.pgdump', 1)).toEqual([]);
+  });
+});
+
+describe('leftoverPartials', () => {
+  it('finds the temporary files of a stem, dumps and metadata, and nothing else', () => {
+    const files = ['.app-20240101T000000Z.pgdump.partial', '.app-20240101T000000Z.pgdump.meta.json.partial', '.app-x.pgdump.partial', '.other-20240101T000000Z.pgdump.partial', 'app-20240101T000000Z.pgdump'];
+    expect(leftoverPartials(files, 'app', '.pgdump')).toEqual(['.app-20240101T000000Z.pgdump.partial', '.app-20240101T000000Z.pgdump.meta.json.partial']);
   });
 });

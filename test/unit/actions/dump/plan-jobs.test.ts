@@ -50,3 +50,9 @@ describe('planDumpJobs', () => {
     );
   });
 });
+
+describe('planDumpJobs with nothing to dump', () => {
+  it('fails rather than archive an empty dump directory', async () => {
+    await expect(planDumpJobs(getEngine('mariadb'), cfg('mariadb', 'all'), listing([]))).rejects.toThrow(/no databases to dump: the mariadb user postgres sees none/);
+  });
+});
