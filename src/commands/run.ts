@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
 import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
-import { acquireLock } from '../lock/run-lock.js';
+import { acquireLock, lockHolder } from '../lock/run-lock.js';
 import { mapPool } from '../util/pool.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
@@ -30,8 +30,13 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
         const hostId = env.catalog.startHost(runId, host.name);
         const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal };
         let r: HostRunResult;
+        // Never back up a host while a restore is rewriting it: the archive would hold a half-restored
+        // state and its prune could push out a good archive of the same day.
+        const restoring = lockHolder(join(env.config.global.stateDir, 'locks', `restore-${host.name}.lock`));
         try {
-          r = await backupHost(ctx, runHooks);
+          r = restoring
+            ? { host: host.name, status: 'failed', bytes: 0, files: 0, durationMs: 0, problems: [`skipped: ${restoring} is running on this host`], checks: [] }
+            : await backupHost(ctx, runHooks);
         } catch (e) {
           // A bug in one host's job must not stop the others: record it as that host's failure.
           ctx.logger.error({ err: e }, 'unexpected error');

@@ -21,7 +21,7 @@ export function acquireLock(file: string, what: string): LockOutcome {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o644);
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, `${process.pid}\n${what}\n`);
       closeSync(fd);
       return { lock: held(file) };
     } catch (e) {
@@ -29,7 +29,8 @@ export function acquireLock(file: string, what: string): LockOutcome {
     }
     const pid = readPid(file);
     if (pid !== undefined && isAlive(pid)) {
-      throw new JobError(`another ${what} is running (PID ${pid}, lock ${file})`);
+      const holder = readHolder(file) ?? `another ${what}`;
+      throw new JobError(`${holder} is running (PID ${pid}, lock ${file}); refusing to start ${what}`);
     }
     // Stale: replace it atomically enough for our purposes (single backup host, cron-driven).
     rmSync(file, { force: true });
@@ -39,6 +40,13 @@ export function acquireLock(file: string, what: string): LockOutcome {
     }
   }
   throw new JobError(`cannot take the lock ${file}`);
+}
+
+/** The live holder of the lock at `file` ("restore onto x (PID n)"), or undefined when it is free or stale. */
+export function lockHolder(file: string): string | undefined {
+  const pid = readPid(file);
+  if (pid === undefined || !isAlive(pid) || pid === process.pid) return undefined;
+  return `${readHolder(file) ?? 'another pullback'} (PID ${pid})`;
 }
 
 function held(file: string): HeldLock {
@@ -56,6 +64,15 @@ function readPid(file: string): number | undefined {
   try {
     const n = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
     return Number.isFinite(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the holder said it was doing (second line of the lock file). */
+function readHolder(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').split('\n')[1]?.trim() || undefined;
   } catch {
     return undefined;
   }

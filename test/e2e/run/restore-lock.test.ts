@@ -1,0 +1,33 @@
+// A nightly run never backs up a host while a restore is rewriting it; other hosts go on.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+
+describe('pullback run during a restore', () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterAll(async () => stop?.());
+
+  it('fails only the host being restored, naming the restore and its PID', async () => {
+    const server = await startSshd();
+    stop = () => server.stop();
+    const root = makeTempDir('main-');
+    for (const d of ['a', 'b']) {
+      mkdirSync(join(root, d));
+      writeFileSync(join(root, d, 'f.txt'), d);
+    }
+    const cfg = await writeTestConfig({
+      hosts: [
+        { name: 'busy', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'a') }] },
+        { name: 'calm', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'b') }] },
+      ],
+    });
+    mkdirSync(join(cfg.stateDir, 'locks'), { recursive: true });
+    // The test process itself stands in for a live restore.
+    writeFileSync(join(cfg.stateDir, 'locks', 'restore-busy.lock'), `${process.pid}\nrestore onto busy\n`);
+    const r = await runCli(['--config', cfg.configPath, 'run']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`busy: skipped: restore onto busy \\(PID ${process.pid}\\) is running`));
+    expect(r.stdout).toMatch(/calm\s+OK/);
+  });
+});
