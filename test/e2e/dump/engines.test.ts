@@ -21,6 +21,7 @@ describe('postgres engine (local server)', () => {
     expect(pg.parseVersion(await run.run(pg.versionArgv(PG_CONN), { reason: 'version' }))).toMatch(/^\d+\.\d+$/);
     expect(pg.parseDatabaseList(await run.run(pg.listDatabasesArgv(PG_CONN), { reason: 'list' }))).toContain(db);
     expect(await pg.rowCounts(run, PG_CONN, db)).toEqual({ 'billing.invoices': 120, 'public.Weird Name tab': 40, 'public.empty_one': 0, 'public.users': 25 });
+    expect(await run.run(pg.queryArgv(PG_CONN, db, 'SELECT count(*), max(id) FROM users'), { reason: 'query' })).toBe('25\t25');
   });
 
   it('dumps, checks (refusing a truncated copy), creates, restores and drops', async () => {
@@ -58,6 +59,7 @@ describe('mariadb and mysql engines (local server)', () => {
       expect(e.parseVersion(await run.run(e.versionArgv(MARIA_CONN), { reason: 'version' }))).toMatch(/^\d+\.\d+\.\d+/);
       expect(e.parseDatabaseList(await run.run(e.listDatabasesArgv(MARIA_CONN), { reason: 'list' }))).toContain(db);
       expect(await e.rowCounts(run, MARIA_CONN, db)).toEqual({ audit: 30, 'odd name': 40, users: 30 });
+      expect(await run.run(e.queryArgv(MARIA_CONN, db, 'SELECT COUNT(*), MAX(id) FROM users'), { reason: 'query' })).toBe('30\t30');
       const file = join(makeTempDir(`${name}-engine`), 'a b.sql');
       await run.run(e.dumpArgv(MARIA_CONN, db, file), { reason: 'dump' });
       expect(await e.checkDump(run, file)).toBeUndefined();
@@ -112,6 +114,7 @@ describe('sqlite engine (local files)', () => {
     await run.run(e.dumpArgv(none, src, out), { reason: 'backup' });
     expect(existsSync(`${out}-wal`) || existsSync(`${out}-shm`)).toBe(false);
     expect(await e.rowCounts(run, none, out)).toEqual({ items: 50, 'tags "x"': 7 });
+    expect(await run.run(e.queryArgv(none, out, 'SELECT count(*), max(id) FROM items'), { reason: 'query' })).toBe('50\t50');
     expect(await e.checkDump(run, out)).toBeUndefined();
     const restored = join(dir, 'restored.db');
     await run.run(e.restoreArgv(none, restored, out), { reason: 'restore' });

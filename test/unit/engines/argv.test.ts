@@ -33,6 +33,7 @@ describe('postgres argv', () => {
       '--exit-on-error', '--single-transaction', '--no-owner', '--no-privileges', '--dbname=scratch', '/tmp/a.pgdump',
     ]);
     expect(postgresEngine.restoreArgv(pg, 'scratch').at(-1)).toBe('--dbname=scratch'); // stdin
+    expect(postgresEngine.restoreArgv(pg, 'live', '/a', { clean: true })).toContain('--if-exists');
   });
 
   it('quotes identifiers in create and drop', () => {

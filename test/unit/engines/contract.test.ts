@@ -25,6 +25,7 @@ describe.each(allEngines().map((e) => [e.name, e] as const))('engine %s', (name,
       engine.restoreArgv(conn, name === 'sqlite' ? '/t.db' : 'scratch', '/tmp/x'),
       engine.createDatabaseArgv(conn, db),
       engine.dropDatabaseArgv(conn, db),
+      engine.queryArgv(conn, db, "SELECT 'x y'"),
     ];
     for (const argv of argvs) {
       expect(argv.length).toBeGreaterThan(0);
