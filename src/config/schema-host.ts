@@ -92,7 +92,13 @@ const check = obj(
 export const hostSchema: SchemaNode = obj(
   {
     name: str({ description: `Host name, used in archive and repository names (${NAME_RULE}).`, example: 'main-server', pattern: NAME_PATTERN, patternDescription: NAME_RULE }),
-    address: str({ description: 'Address (IP or DNS name) pullback connects to over SSH.', example: '10.0.0.5' }),
+    address: str({
+      description: 'Address (IP or DNS name) pullback connects to over SSH.',
+      example: '10.0.0.5',
+      // ssh and rsync would read a leading dash as an option; spaces, @ and / are never part of an address.
+      pattern: '^[A-Za-z0-9_:.\\[\\]%][A-Za-z0-9_:.\\[\\]%-]*$',
+      patternDescription: 'an IP address or DNS name (letters, digits, ".", ":", "-", not starting with "-")',
+    }),
     port: int({ description: 'SSH port.', default: DEFAULTS.port, example: 22, minimum: 1, maximum: 65535 }),
     user: str({ description: 'User pullback logs in as.', example: 'backup' }),
     sources: {
