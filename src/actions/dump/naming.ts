@@ -44,6 +44,7 @@ export function partialName(file: string): string {
   return `.${file}${PARTIAL_SUFFIX}`;
 }
 
+/** `<file>.meta.json`: the metadata file beside a dump. */
 export function metaName(file: string): string {
   return `${file}${META_SUFFIX}`;
 }
