@@ -19,17 +19,19 @@ export function openCatalogDb(file: string): Db {
 }
 
 function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   const newest = sorted.at(-1)?.version ?? 0;
-  if (current > newest) {
-    throw new InternalError(`catalog schema version ${current} is newer than this pullback knows (${newest})`);
-  }
-  for (const m of sorted) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+  // IMMEDIATE takes the write lock before reading the version: two pullback processes opening a new
+  // catalog at once would otherwise both see version 0 and both create the tables.
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > newest) {
+      throw new InternalError(`catalog schema version ${current} is newer than this pullback knows (${newest})`);
+    }
+    for (const m of sorted) {
+      if (m.version <= current) continue;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
-  }
+    }
+  }).immediate();
 }
