@@ -2,7 +2,9 @@
 // .pullback/manifest.json describing the pull (and dumps) that produced it.
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Catalog } from '../catalog/catalog.js';
 import { createArchive, ensureRepo, type CreateStats } from '../tools/borg/repo.js';
+import type { BorgContext } from '../tools/borg/run.js';
 import { borgContext, hostMirrorDir, hostRepo, type HostContext, type StepOutcome } from './context.js';
 import type { DumpRecord } from './database.js';
 import type { PullResult } from './pull.js';
@@ -40,42 +42,67 @@ export interface ArchiveResult {
   manifest: Manifest;
 }
 
-/** Writes the manifest into the mirror and creates the archive; throws ToolError when borg fails. */
-export async function archiveHost(ctx: HostContext, sources: SourceManifest[], at = new Date()): Promise<StepOutcome<ArchiveResult>> {
-  const repo = hostRepo(ctx);
-  const borg = borgContext(ctx);
-  const mirror = hostMirrorDir(ctx.global, ctx.host.name);
-  const archive = archiveName(ctx.host.name, at);
-  const manifest: Manifest = { format: 1, host: ctx.host.name, archive, createdAt: at.toISOString(), sources };
+export interface ArchiveTreeOptions {
+  repository: string;
+  host: string;
+  archive: string;
+  at: Date;
+  /** The directory archived: one folder per source, named after it. */
+  dir: string;
+  sourceNames: string[];
+  manifest: unknown;
+  compression: string;
+  runId?: number;
+}
 
-  const dir = join(mirror, MANIFEST_DIR);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${MANIFEST_FILE}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(tmp, join(dir, MANIFEST_FILE));
+/**
+ * Writes `manifest` to `<dir>/.pullback/manifest.json` (atomically), initialises the repository on
+ * first use, creates the archive of the sources plus the manifest, and records it in the catalog.
+ * Shared by nightly archives and pre-restore snapshots, so both have the same layout. Throws ToolError.
+ */
+export async function archiveTree(borg: BorgContext, catalog: Catalog, o: ArchiveTreeOptions): Promise<CreateStats> {
+  const mdir = join(o.dir, MANIFEST_DIR);
+  mkdirSync(mdir, { recursive: true });
+  const tmp = join(mdir, `.${MANIFEST_FILE}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(o.manifest, null, 2)}\n`);
+  renameSync(tmp, join(mdir, MANIFEST_FILE));
 
-  if (await ensureRepo(borg, repo)) ctx.logger.info({ repository: repo, encryption: ctx.global.repository.encryption }, 'initialised borg repository');
+  if (await ensureRepo(borg, o.repository)) borg.logger?.info({ repository: o.repository }, 'initialised borg repository');
   const stats = await createArchive(
     borg,
-    {
-      repo,
-      archive,
-      compression: ctx.global.repository.compression,
-      paths: [...ctx.host.sources.map((s) => s.name), join(MANIFEST_DIR, MANIFEST_FILE)],
-    },
-    mirror,
+    { repo: o.repository, archive: o.archive, compression: o.compression, paths: [...o.sourceNames, join(MANIFEST_DIR, MANIFEST_FILE)] },
+    o.dir,
   );
-  ctx.catalog.recordArchive({
-    repository: repo,
-    host: ctx.host.name,
-    name: archive,
-    runId: ctx.runId,
-    createdAt: at.toISOString(),
+  catalog.recordArchive({
+    repository: o.repository,
+    host: o.host,
+    name: o.archive,
+    runId: o.runId,
+    createdAt: o.at.toISOString(),
     originalSize: stats.originalSize,
     compressedSize: stats.compressedSize,
     deduplicatedSize: stats.deduplicatedSize,
     nfiles: stats.nfiles,
+    manifest: o.manifest,
+  });
+  return stats;
+}
+
+/** Writes the manifest into the mirror and creates the archive; throws ToolError when borg fails. */
+export async function archiveHost(ctx: HostContext, sources: SourceManifest[], at = new Date()): Promise<StepOutcome<ArchiveResult>> {
+  const repo = hostRepo(ctx);
+  const archive = archiveName(ctx.host.name, at);
+  const manifest: Manifest = { format: 1, host: ctx.host.name, archive, createdAt: at.toISOString(), sources };
+  const stats = await archiveTree(borgContext(ctx), ctx.catalog, {
+    repository: repo,
+    host: ctx.host.name,
+    archive,
+    at,
+    dir: hostMirrorDir(ctx.global, ctx.host.name),
+    sourceNames: ctx.host.sources.map((s) => s.name),
     manifest,
+    compression: ctx.global.repository.compression,
+    runId: ctx.runId,
   });
   const value = { archive, repository: repo, stats, manifest };
   return {

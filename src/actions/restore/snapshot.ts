@@ -2,16 +2,15 @@
 // every target database dumped into <workDir>/pre, then archived into the TARGET host's repository
 // as `<target>-pre-restore-<stamp>`, with the same layout and manifest as a nightly archive, so
 // `restore --rollback` can put it back the same way.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import { repositoryPath } from '../../config/types.js';
 import { describeError } from '../../errors.js';
 import type { PlanManifest, RestorePlan } from '../../plan/restore-plan.js';
-import { createArchive, ensureRepo } from '../../tools/borg/repo.js';
 import { rsyncPull } from '../../tools/rsync/run.js';
 import { remotePathExists } from '../../tools/ssh/remote.js';
-import { archiveName, MANIFEST_DIR, MANIFEST_FILE } from '../archive.js';
+import { archiveName, archiveTree } from '../archive.js';
 import type { RestoreContext, RestoreStepResult } from './context.js';
 import { snapshotDatabases } from './db-snapshot.js';
 
@@ -52,24 +51,15 @@ export async function takeSafetySnapshot(ctx: RestoreContext, plan: RestorePlan,
       sources.push({ name: step.source, kind: step.kind, path: step.targetPath, status: 'ok', preRestore: { existed } });
     }
     const manifest = { format: 1, host: ctx.target.name, archive, createdAt: at.toISOString(), preRestoreOf: { host: plan.host, archive: plan.archive }, sources };
-    const dir = join(pre, MANIFEST_DIR);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `.${MANIFEST_FILE}.tmp`), `${JSON.stringify(manifest, null, 2)}\n`);
-    renameSync(join(dir, `.${MANIFEST_FILE}.tmp`), join(dir, MANIFEST_FILE));
-
-    await ensureRepo(ctx.borg, repository);
-    const paths = [...sources.map((s) => s.name), join(MANIFEST_DIR, MANIFEST_FILE)];
-    const stats = await createArchive(ctx.borg, { repo: repository, archive, compression: ctx.global.repository.compression, paths }, pre);
-    catalog.recordArchive({
+    const stats = await archiveTree(ctx.borg, catalog, {
       repository,
       host: ctx.target.name,
-      name: archive,
-      createdAt: at.toISOString(),
-      originalSize: stats.originalSize,
-      compressedSize: stats.compressedSize,
-      deduplicatedSize: stats.deduplicatedSize,
-      nfiles: stats.nfiles,
+      archive,
+      at,
+      dir: pre,
+      sourceNames: sources.map((s) => s.name),
       manifest,
+      compression: ctx.global.repository.compression,
     });
     return { status: 'ok', summary: `${archive} (${stats.nfiles} files)`, details: { repository, archive, nfiles: stats.nfiles, bytes: stats.originalSize }, value: { repository, archive } };
   } catch (e) {

@@ -8,6 +8,12 @@ export function remoteSpec(address: string, path: string): string {
   return `${addr}:${path.endsWith('/') ? path : `${path}/`}`;
 }
 
+/**
+ * An exact copy: hard links, symlinks, permissions, times, numeric ids; deletions delayed to the end
+ * so a transfer that dies midway deletes nothing; statistics in plain digits for the collector.
+ */
+const EXACT_COPY = ['--archive', '--hard-links', '--numeric-ids', '--delete', '--delete-delay', '--stats', '--no-human-readable'];
+
 function common(global: GlobalConfig, host: HostConfig): string[] {
   const args = [
     '-e', rsyncRemoteShell(buildSshArgv(global.ssh, host)),
@@ -26,13 +32,7 @@ function common(global: GlobalConfig, host: HostConfig): string[] {
  */
 export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string): string[] {
   const args = [
-    '--archive',
-    '--hard-links',
-    '--numeric-ids',
-    '--delete',
-    '--delete-delay',
-    '--stats',
-    '--no-human-readable',
+    ...EXACT_COPY,
     ...common(global, host),
   ];
   for (const pattern of source.exclude) args.push(`--exclude=${pattern}`);
@@ -48,13 +48,7 @@ export function buildProbeArgs(global: GlobalConfig, host: HostConfig, source: S
 /** rsync argv pushing a local tree to a path on `host` (restores): exact copy, deletions included. */
 export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: string, remotePath: string): string[] {
   return [
-    '--archive',
-    '--hard-links',
-    '--numeric-ids',
-    '--delete',
-    '--delete-delay',
-    '--stats',
-    '--no-human-readable',
+    ...EXACT_COPY,
     ...common(global, host),
     '--',
     from.endsWith('/') ? from : `${from}/`,
