@@ -1,9 +1,9 @@
 // Temporary configuration trees for the config tests.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../../../src/errors.js';
 import { loadConfig } from '../../../src/config/index.js';
+import { makeTempDir } from '../../harness/tmp.js';
 
 export const GLOBAL = `repository:
   path: /srv/borg/{host}
@@ -23,7 +23,8 @@ sources:
 
 /** Writes pullback.yaml and hosts/<name> files into a new temp dir; returns the global file's path. */
 export function writeConfig(global: string, hosts: Record<string, string> = { 'web.yaml': HOST }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pullback-config-'));
+  // The harness removes it after the test file, like every other temp dir.
+  const dir = makeTempDir('pullback-config-');
   mkdirSync(join(dir, 'hosts'));
   for (const [name, text] of Object.entries(hosts)) writeFileSync(join(dir, 'hosts', name), text);
   const file = join(dir, 'pullback.yaml');
