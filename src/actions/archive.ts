@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
+import { utcStamp } from '../util/stamp.js';
 import { createArchive, ensureRepo, type CreateStats } from '../tools/borg/repo.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { borgContext, hostMirrorDir, hostRepo, type HostContext, type StepOutcome } from './context.js';
@@ -31,8 +32,7 @@ export interface Manifest {
 
 /** `<host>-YYYYMMDDTHHMMSSZ` for the given time (UTC). */
 export function archiveName(host: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-  return `${host}-${stamp}`;
+  return `${host}-${utcStamp(at)}`;
 }
 
 export interface ArchiveResult {

@@ -34,8 +34,10 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  /** The command as shown to people, secrets masked. */
   command: string;
   exitCode: number | undefined;
+  /** The signal that ended it (remote commands: CONNECTION_LOST when the channel closed without a status). */
   signal: string | undefined;
   timedOut: boolean;
   aborted: boolean;

@@ -2,8 +2,7 @@
 // content hash of just the sampled paths, and their extraction. A damaged chunk makes borg stop the
 // whole command, so a batch that fails with an integrity error is split in halves until the
 // damaged files are named; any other borg failure is thrown as is.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolError } from '../../errors.js';
 import { extractArchive, listItems, type ArchiveItem } from '../../tools/borg/items.js';
@@ -113,9 +112,3 @@ export async function readArchiveManifest(borg: BorgContext, repo: string, archi
   return JSON.parse(readFileSync(file, 'utf8')) as unknown;
 }
 
-/** Lower-case hex SHA-256 of a local file, streamed. */
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}

@@ -1,6 +1,7 @@
 // Names of dump files on the main server: `<database>-<UTC stamp><ext>` so they sort by time, a
 // hidden `.<name>.partial` while being written, `<name>.meta.json` beside, and which to rotate.
 import { basename } from 'node:path';
+import { utcStamp } from '../../util/stamp.js';
 
 export const META_SUFFIX = '.meta.json';
 export const PARTIAL_SUFFIX = '.partial';
@@ -9,10 +10,6 @@ export const GLOBALS_STEM = '@globals';
 
 const STAMP_RE = '\\d{8}T\\d{6}Z';
 
-/** `YYYYMMDDTHHMMSSZ` (UTC) for `at`. */
-export function dumpStamp(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-}
 
 /**
  * A database name as a file name stem: letters, digits, `_`, `-` and inner `.` kept, every other
@@ -36,7 +33,7 @@ export function databaseStem(engine: string, database: string): string {
 
 /** `<stem>-<stamp><extension>`. */
 export function dumpFileName(stem: string, at: Date, extension: string): string {
-  return `${stem}-${dumpStamp(at)}${extension}`;
+  return `${stem}-${utcStamp(at)}${extension}`;
 }
 
 /** The temporary name a dump is written under: `.<file>.partial`. */

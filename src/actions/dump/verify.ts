@@ -1,8 +1,8 @@
 // Verifying the pulled dumps of a database source before they are archived: the SHA-256 of the
 // pulled file against its metadata, readability with the engine's own tool, and (for directories
 // the server's cron fills) that the newest dump is younger than max_age.
-import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { sha256File } from '../../util/files.js';
 import { join, posix } from 'node:path';
 import type { SourceConfig } from '../../config/types.js';
 import type { DumpEngine } from '../../config/types.js';
@@ -68,7 +68,7 @@ async function verifyOne(run: EngineRunner, c: FoundDump): Promise<{ record?: Du
     return { problem: 'is missing from the pulled copy' };
   }
   const known = c.kind && ENGINES.has(c.kind.engine) ? c.kind : undefined;
-  const sha256 = await fileSha256(c.abs);
+  const sha256 = await sha256File(c.abs);
   const record: DumpRecord | undefined = known
     ? {
         ...(c.meta ?? {}),
@@ -98,16 +98,6 @@ async function verifyOne(run: EngineRunner, c: FoundDump): Promise<{ record?: Du
   return { record };
 }
 
-/** Lower-case hex SHA-256 of a local file, streamed. */
-export function fileSha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (b) => h.update(b))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
 
 /** A database name from a dump file name: the base name without a time stamp and extension. */
 function guessDatabase(rel: string): string {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Client, ClientChannel } from 'ssh2';
 import { describeError, ToolError } from '../../errors.js';
 import { displayCommand } from '../../exec/display.js';
+import type { RunResult } from '../../exec/run.js';
 import { PID_REPORT_PATTERN, shellCommand, shellCommandReportingPid } from './quote.js';
 
 const STDERR_TAIL_LINES = 20;
@@ -29,16 +30,8 @@ export interface SshExecOptions {
   quiet?: boolean;
 }
 
-export interface SshExecResult {
-  /** The command as shown to people, secrets masked (`user@host:port: argv...`). */
-  command: string;
-  exitCode: number | undefined;
-  /** The signal that ended the remote command (e.g. SIGKILL), or CONNECTION_LOST when the channel closed without a status. */
-  signal: string | undefined;
-  timedOut: boolean;
-  aborted: boolean;
-  durationMs: number;
-  stderrTail: string[];
+/** A remote command's outcome: the same shape as a local one (so toolErrorFrom serves both), plus captured stdout. */
+export interface SshExecResult extends RunResult {
   /** Captured stdout (first 1 MiB), only when neither onStdoutLine nor stdoutTo is given. */
   stdout?: string;
   stdoutTruncated?: boolean;
