@@ -7,11 +7,11 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ToolError } from '../errors.js';
 import { displayCommand } from './display.js';
+import { reasonLines, StderrCapture } from './stderr.js';
 import { killGroup, trackGroup, untrackGroup } from './groups.js';
 
 /** Variables a child may inherit from our environment; everything else must be passed explicitly. */
 const ENV_ALLOW = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'];
-const STDERR_TAIL_LINES = 20;
 const KILL_GRACE_MS = 5_000;
 
 export interface RunOptions {
@@ -43,6 +43,8 @@ export interface RunResult {
   aborted: boolean;
   durationMs: number;
   stderrTail: string[];
+  /** The first lines of stderr that report errors (bounded), for the failure message. */
+  stderrErrors?: string[];
 }
 
 /** Runs `file args`; resolves with the outcome whatever the exit code; throws ToolError only when it cannot start. */
@@ -53,7 +55,8 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
 
   const started = Date.now();
-  const stderrTail: string[] = [];
+  const stderr = new StderrCapture();
+  const stderrTail = stderr.tail;
   let timedOut = false;
   let aborted = false;
 
@@ -94,8 +97,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   if (child.stderr) {
     streams.push(
       eachLine(child.stderr as Readable, (line) => {
-        stderrTail.push(line);
-        if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+        stderr.push(line);
         opts.onStderrLine?.(line);
       }),
     );
@@ -129,6 +131,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
     aborted,
     durationMs,
     stderrTail,
+    stderrErrors: stderr.errors,
   };
   const logFields = { cmd: command, exitCode: out.exitCode, signal: out.signal, timedOut, durationMs };
   if (opts.quiet) opts.logger?.debug(logFields, 'command finished');
@@ -138,7 +141,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
 
 /** Builds a ToolError for a finished command, with a short people-facing reason. */
 export function toolErrorFrom(result: RunResult, reason: string): ToolError {
-  const last = result.stderrTail.filter((l) => l.trim() !== '').slice(-1)[0];
+  const lines = reasonLines(result.stderrErrors ?? [], result.stderrTail);
   const how = result.timedOut
     ? 'timed out'
     : result.aborted
@@ -146,7 +149,7 @@ export function toolErrorFrom(result: RunResult, reason: string): ToolError {
       : result.signal
         ? `was killed by ${result.signal}`
         : `exited ${result.exitCode}`;
-  const message = `${reason}: ${how}${last ? `: ${last}` : ''}`;
+  const message = `${reason}: ${how}${lines.length ? `: ${lines.join(' | ')}` : ''}`;
   return new ToolError(message, {
     command: result.command,
     exitCode: result.exitCode,

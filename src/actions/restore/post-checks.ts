@@ -5,6 +5,7 @@ import { ENGINE_CONNECTION } from '../../config/defaults.js';
 import type { DumpEngine, RestoreCheck } from '../../config/types.js';
 import { getEngine } from '../../engines/registry.js';
 import { describeError } from '../../errors.js';
+import { reasonOf } from '../../exec/stderr.js';
 import { humanBytes } from '../../util/table.js';
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
 import type { ChecklistItem } from '../../plan/restore-readiness.js';
@@ -27,7 +28,7 @@ export async function remoteTreeFigures(ctx: RestoreContext, path: string): Prom
       bytes += Number(l);
     },
   });
-  if (r.exitCode !== 0) throw new Error(`find ${path} on ${ctx.target.name} exited ${r.exitCode ?? r.signal}: ${r.stderrTail.at(-1) ?? ''}`);
+  if (r.exitCode !== 0) throw new Error(`find ${path} on ${ctx.target.name} exited ${r.exitCode ?? r.signal}: ${reasonOf(r)}`);
   return { files, bytes };
 }
 
@@ -94,7 +95,7 @@ export async function runConfiguredCheck(ctx: RestoreContext, plan: RestorePlan,
     }
     if (check.command) {
       const r = await ctx.session.exec(check.command, { timeoutMs: 300_000, signal: ctx.signal });
-      const last = r.stderrTail.filter((l) => l.trim() !== '').at(-1);
+      const last = reasonOf(r);
       return item(name, r.exitCode === 0, `${check.command.join(' ')} exited ${r.exitCode ?? r.signal}${r.exitCode !== 0 && last ? `: ${last}` : ''}`);
     }
     return item(name, false, 'has none of sql, http or command');

@@ -1,5 +1,6 @@
 // restore.stop_writes / restore.start_writes: argv lists run on the target over SSH, in order.
 import { describeError } from '../../errors.js';
+import { reasonOf } from '../../exec/stderr.js';
 import type { RestoreContext, RestoreStepResult } from './context.js';
 
 const HOOK_TIMEOUT_MS = 10 * 60_000;
@@ -17,7 +18,7 @@ export async function runWriteHooks(ctx: RestoreContext, commands: string[][], o
       ran.push({ argv, exitCode: r.exitCode });
       if (r.exitCode !== 0) {
         const how = r.timedOut ? 'timed out' : r.exitCode === undefined ? `ended by ${r.signal}` : `exited ${r.exitCode}`;
-        const last = r.stderrTail.filter((l) => l.trim() !== '').at(-1);
+        const last = reasonOf(r);
         errors.push(`${argv.join(' ')} ${how}${last ? `: ${last}` : ''}`);
         if (!opts.keepGoing) break;
       }

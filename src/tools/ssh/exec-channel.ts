@@ -8,9 +8,9 @@ import type { Client, ClientChannel } from 'ssh2';
 import { describeError, ToolError } from '../../errors.js';
 import { displayCommand } from '../../exec/display.js';
 import type { RunResult } from '../../exec/run.js';
+import { StderrCapture } from '../../exec/stderr.js';
 import { PID_REPORT_PATTERN, shellCommand, shellCommandReportingPid } from './quote.js';
 
-const STDERR_TAIL_LINES = 20;
 const STDOUT_CAP_BYTES = 1024 * 1024;
 /** After a kill, how long to wait for the channel to close before closing it ourselves, then giving up. */
 const KILL_GRACE_MS = 5_000;
@@ -126,7 +126,8 @@ export async function execOnClient(
     channel.once('end', () => (stdoutText = Buffer.concat(chunks).toString('utf8')));
   }
 
-  const stderrTail: string[] = [];
+  const stderr = new StderrCapture();
+  const stderrTail = stderr.tail;
   const errSplit = lineSplitter((line) => {
     // Login noise (shell rc files, sshd debug) may come first; the command's own stderr only after.
     if (remotePid === undefined) {
@@ -137,8 +138,7 @@ export async function execOnClient(
         return;
       }
     }
-    stderrTail.push(line);
-    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+    stderr.push(line);
     opts.onStderrLine?.(line);
   });
   channel.stderr.on('data', (b: Buffer) => errSplit.push(b));
@@ -174,7 +174,7 @@ export async function execOnClient(
       stderrTail,
     });
   }
-  const result: SshExecResult = { command, exitCode, signal: exitSignal, timedOut, aborted, durationMs, stderrTail };
+  const result: SshExecResult = { command, exitCode, signal: exitSignal, timedOut, aborted, durationMs, stderrTail, stderrErrors: stderr.errors };
   if (exitCode === undefined && exitSignal === undefined) result.signal = timedOut || aborted ? 'SIGKILL' : 'CONNECTION_LOST';
   if (!opts.stdoutTo && !opts.onStdoutLine) {
     result.stdout = stdoutText ?? '';
