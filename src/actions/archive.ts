@@ -18,6 +18,8 @@ export interface SourceManifest {
   kind: string;
   path: string;
   status: string;
+  /** The rsync exclude patterns the pull applied: what the archive deliberately does not hold (a restore never deletes it). */
+  exclude?: string[];
   pull?: PullResult;
   dumps?: DumpRecord[];
 }

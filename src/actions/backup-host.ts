@@ -48,7 +48,7 @@ export async function backupHost(ctx: HostContext, hooks: BackupHooks = {}): Pro
     if (ctx.signal?.aborted) break;
     if (unreachable) {
       await recordStep(ctx, 'pull', source.name, async () => ({ status: 'skipped', error: `skipped: ${ctx.host.name} could not be reached` }));
-      manifests.push({ name: source.name, kind: source.kind, path: source.path, status: 'skipped' });
+      manifests.push({ name: source.name, kind: source.kind, path: source.path, exclude: source.exclude, status: 'skipped' });
       skipped.push(source.name);
       continue;
     }
@@ -57,7 +57,7 @@ export async function backupHost(ctx: HostContext, hooks: BackupHooks = {}): Pro
       const d = await recordStep(ctx, 'dump', source.name, () => takeDumps(ctx, source));
       note(d.status, d.error);
       if (d.status === 'failed') {
-        manifests.push({ name: source.name, kind: source.kind, path: source.path, status: 'failed' });
+        manifests.push({ name: source.name, kind: source.kind, path: source.path, exclude: source.exclude, status: 'failed' });
         continue;
       }
       taken = d.value;
@@ -75,7 +75,7 @@ export async function backupHost(ctx: HostContext, hooks: BackupHooks = {}): Pro
       dumps = v.value;
       if (v.status === 'failed') status = 'failed';
     }
-    manifests.push({ name: source.name, kind: source.kind, path: source.path, status, pull: p.value, dumps });
+    manifests.push({ name: source.name, kind: source.kind, path: source.path, exclude: source.exclude, status, pull: p.value, dumps });
   }
 
   const result = (archive?: string, checks: string[] = []): HostRunResult => ({

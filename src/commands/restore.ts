@@ -18,6 +18,7 @@ import { repositoryPath } from '../config/types.js';
 import { parseDuration } from '../config/units.js';
 import { describeError, UsageError } from '../errors.js';
 import { acquireLock } from '../lock/run-lock.js';
+import { formatDeletions } from '../plan/restore-deletions.js';
 import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../plan/restore-format.js';
 import type { RestorePlan } from '../plan/restore-plan.js';
 import { readinessVerdict, type BackupAgeFact } from '../plan/restore-readiness.js';
@@ -146,7 +147,9 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     } catch (e) {
       ctx = { loginError: describeError(e) };
     }
-    const verdict = readinessVerdict(await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx }));
+    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx });
+    const verdict = readinessVerdict(facts);
+    if (facts.deletions.length > 0) env.out(formatDeletions(facts.deletions, { names: o.dryRun }));
     env.out(formatChecklist('Readiness checklist:', verdict.items));
     if (o.dryRun || !verdict.ok || !('session' in ctx)) {
       if (!o.dryRun) {

@@ -33,7 +33,16 @@ export interface PlanManifest {
   host: string;
   archive: string;
   createdAt: string;
-  sources: Array<{ name: string; kind: string; path: string; status: string; dumps?: PlanDump[]; preRestore?: PreRestoreState }>;
+  sources: Array<{
+    name: string;
+    kind: string;
+    path: string;
+    status: string;
+    /** rsync excludes of the pull (absent in manifests written before they were recorded). */
+    exclude?: string[];
+    dumps?: PlanDump[];
+    preRestore?: PreRestoreState;
+  }>;
 }
 
 /** Regular files under a source folder of the archive (hard links counted per path) and their bytes. */
@@ -60,6 +69,11 @@ export interface PlannedStep {
   mode: 'databases' | 'files';
   /** Path on the target (files mode: replaced by the archived tree). */
   targetPath: string;
+  /**
+   * rsync excludes protecting target files the backup never held (files mode): the archive's own
+   * (or, for older manifests, its host's configured ones), plus the target source's.
+   */
+  exclude: string[];
   bytes: number;
   files: number;
   databases: PlannedDatabase[];
@@ -155,7 +169,8 @@ function planStep(
 ): PlannedStep {
   const { name, kind } = src;
   const dumps = src.dumps ?? [];
-  const base = { order, source: name, kind, targetPath: target.path, notes: [] as string[], drops: [] as PlannedStep['drops'] };
+  const exclude = [...new Set([...(src.exclude ?? origin?.exclude ?? []), ...target.exclude])];
+  const base = { order, source: name, kind, targetPath: target.path, exclude, notes: [] as string[], drops: [] as PlannedStep['drops'] };
   const newest = newestDumps(dumps);
   const restorable = newest.filter((d) => d.format !== 'globals');
   const absent = src.preRestore?.absentDatabases ?? [];
@@ -168,7 +183,7 @@ function planStep(
       bytes: figures.bytes,
       files: figures.files,
       databases: [],
-      overwrites: `${targetHost}:${target.path} (replaced by the archived tree; files not in the archive are deleted)`,
+      overwrites: `${targetHost}:${target.path} (replaced by the archived tree; files not in the archive are deleted${exclude.length ? `, except those matching ${exclude.join(' ')}` : ''})`,
     };
   }
   const globals = newest.find((d) => d.format === 'globals' && d.engine === 'postgres');

@@ -122,5 +122,5 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
 }
 
 function restoreStep(ctx: RestoreContext, step: PlannedStep): Promise<RestoreStepResult> {
-  return step.mode === 'databases' ? restoreDatabaseStep(ctx, step) : restoreFolder(ctx, step.source, step.targetPath);
+  return step.mode === 'databases' ? restoreDatabaseStep(ctx, step) : restoreFolder(ctx, step.source, step.targetPath, step.exclude);
 }

@@ -1,6 +1,7 @@
 // Restoring a folder source (blobs, data, or a dump folder without recorded dumps): the source is
 // extracted from the archive into staging, then pushed with rsync so the target path becomes an
-// exact copy of the archived tree (deletions included).
+// exact copy of the archived tree (deletions included), except what the source excludes: the backup
+// never held those files, so the push neither sends nor deletes them.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from '../../errors.js';
@@ -19,21 +20,21 @@ export async function stageSource(ctx: RestoreContext, source: string): Promise<
   return dir;
 }
 
-/** Pushes a local folder to `targetPath` on the target (created first); never throws. */
-export async function pushTree(ctx: RestoreContext, from: string, targetPath: string): Promise<RestoreStepResult> {
+/** Pushes a local folder to `targetPath` on the target (created first), leaving files matching `exclude` alone; never throws. */
+export async function pushTree(ctx: RestoreContext, from: string, targetPath: string, exclude: readonly string[] = []): Promise<RestoreStepResult> {
   try {
     await remoteRun(ctx.session, ['mkdir', '-p', '--', targetPath], `cannot create ${targetPath} on ${ctx.target.name}`, { signal: ctx.signal });
   } catch (e) {
     return { status: 'failed', error: describeError(e) };
   }
-  const out = await rsyncPush(ctx.global, ctx.target, from, targetPath, { logger: ctx.logger, signal: ctx.signal });
+  const out = await rsyncPush(ctx.global, ctx.target, from, targetPath, { exclude, logger: ctx.logger, signal: ctx.signal });
   const details = { targetPath, exitCode: out.last.exitCode, attempts: out.attempts, stats: out.stats };
   if (out.verdict.kind !== 'ok') return { status: 'failed', error: `push to ${ctx.target.name}:${targetPath}: ${'reason' in out.verdict ? out.verdict.reason : ''}`, details };
   return { status: 'ok', summary: `${out.stats.filesTransferred} files sent, ${out.stats.deleted} deleted`, details };
 }
 
-/** Restores one folder source from the archive onto `targetPath`; never throws. */
-export async function restoreFolder(ctx: RestoreContext, source: string, targetPath: string): Promise<RestoreStepResult> {
+/** Restores one folder source from the archive onto `targetPath` (files matching `exclude` kept); never throws. */
+export async function restoreFolder(ctx: RestoreContext, source: string, targetPath: string, exclude: readonly string[] = []): Promise<RestoreStepResult> {
   let dir: string;
   try {
     dir = await stageSource(ctx, source);
@@ -41,7 +42,7 @@ export async function restoreFolder(ctx: RestoreContext, source: string, targetP
     return { status: 'failed', error: `extracting ${source} from ${ctx.archive}: ${describeError(e)}` };
   }
   try {
-    return await pushTree(ctx, dir, targetPath);
+    return await pushTree(ctx, dir, targetPath, exclude);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

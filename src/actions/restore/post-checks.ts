@@ -6,6 +6,7 @@ import type { DumpEngine, RestoreCheck } from '../../config/types.js';
 import { getEngine } from '../../engines/registry.js';
 import { describeError } from '../../errors.js';
 import { reasonOf } from '../../exec/stderr.js';
+import { rsyncListTree } from '../../tools/rsync/list.js';
 import { humanBytes } from '../../util/table.js';
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
 import type { ChecklistItem } from '../../plan/restore-readiness.js';
@@ -14,21 +15,20 @@ import { databaseExists, databaseLabel, targetRowCounts, targetRunner } from './
 
 const item = (name: string, pass: boolean, figure: string): ChecklistItem => ({ name, status: pass ? 'pass' : 'fail', figure });
 
-/** Regular files under `path` on the target and their bytes (`find -type f`, hard links per path); throws ToolError. */
-export async function remoteTreeFigures(ctx: RestoreContext, path: string): Promise<{ files: number; bytes: number }> {
+/**
+ * Regular files under `path` on the target and their bytes (hard links per path), as rsync lists
+ * them with the step's excludes: files the restore leaves alone are not counted. Throws.
+ */
+export async function remoteTreeFigures(ctx: RestoreContext, path: string, exclude: readonly string[] = []): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
-  const r = await ctx.session.exec(['find', path, '-type', 'f', '-printf', '%s\\n'], {
-    quiet: true,
-    timeoutMs: 3_600_000,
-    signal: ctx.signal,
-    onStdoutLine: (l) => {
-      if (l === '') return;
-      files++;
-      bytes += Number(l);
-    },
-  });
-  if (r.exitCode !== 0) throw new Error(`find ${path} on ${ctx.target.name} exited ${r.exitCode ?? r.signal}: ${reasonOf(r)}`);
+  const listed = await rsyncListTree(ctx.global, ctx.target, path, exclude, (e) => {
+    if (e.type !== '-') return;
+    files++;
+    bytes += e.size;
+  }, { logger: ctx.logger, signal: ctx.signal, timeoutMs: 3_600_000 });
+  if (listed.missing) return { files: 0, bytes: 0 };
+  if (listed.verdict.kind !== 'ok') throw new Error(`listing ${path} on ${ctx.target.name}: ${'reason' in listed.verdict ? listed.verdict.reason : 'failed'}`);
   return { files, bytes };
 }
 
@@ -37,7 +37,7 @@ export async function checkStep(ctx: RestoreContext, step: PlannedStep): Promise
   if (step.mode === 'files') {
     const name = `${step.source}: files at ${step.targetPath}`;
     try {
-      const got = await remoteTreeFigures(ctx, step.targetPath);
+      const got = await remoteTreeFigures(ctx, step.targetPath, step.exclude);
       const pass = got.files === step.files && got.bytes === step.bytes;
       return [item(name, pass, `${got.files} files, ${humanBytes(got.bytes)} (${got.bytes} B); archive: ${step.files} files, ${step.bytes} B`)];
     } catch (e) {

@@ -2,11 +2,13 @@
 // free space, writability and database servers of the target. The verdict is plan/restore-readiness.
 import type { BorgContext } from '../../tools/borg/run.js';
 import { checkRepo } from '../../tools/borg/repo.js';
+import type { DeletionFact } from '../../plan/restore-deletions.js';
 import type { RestorePlan } from '../../plan/restore-plan.js';
 import type { BackupAgeFact, ReadinessFacts } from '../../plan/restore-readiness.js';
 import { describeError } from '../../errors.js';
 import type { RestoreContext } from './context.js';
 import { databaseFacts } from './db-facts.js';
+import { deletionFacts } from './deletion-facts.js';
 import { spaceFacts, writableFacts } from './remote-facts.js';
 
 /** `borg check` of one archive (metadata and chunk presence); never throws. */
@@ -34,12 +36,12 @@ export interface GatherInput {
   now?: Date;
 }
 
-/** Every fact the checklist needs; the SSH part is skipped (and fails) when the login failed. */
-export async function gatherReadiness(input: GatherInput): Promise<ReadinessFacts> {
+/** Every fact the checklist needs, plus the deletion preview; the SSH part is skipped (and fails) when the login failed. */
+export async function gatherReadiness(input: GatherInput): Promise<ReadinessFacts & { deletions: DeletionFact[] }> {
   const archiveCheck = await checkArchive(input.borg, input.repository, input.archive);
   const t = input.plan.target;
   const where = `${t.user}@${t.address}:${t.port} (${t.name})`;
-  const facts: ReadinessFacts = { now: input.now ?? new Date(), backup: input.backup, archiveCheck, space: [], writable: [], databases: [] };
+  const facts: ReadinessFacts & { deletions: DeletionFact[] } = { now: input.now ?? new Date(), backup: input.backup, archiveCheck, space: [], writable: [], databases: [], deletions: [] };
   if ('loginError' in input.target) {
     facts.login = { target: where, ok: false, detail: input.target.loginError };
     return facts;
@@ -49,5 +51,6 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
   facts.space = await spaceFacts(ctx.session, input.plan, ctx.target.restore.spaceMargin, ctx.target.restore.minFreeBytes);
   facts.writable = await writableFacts(ctx.session, input.plan);
   facts.databases = await databaseFacts(ctx, input.plan);
+  facts.deletions = await deletionFacts(ctx, input.plan);
   return facts;
 }

@@ -42,13 +42,15 @@ export async function takeSafetySnapshot(ctx: RestoreContext, plan: RestorePlan,
       }
       const existed = await remotePathExists(ctx.session, step.targetPath);
       if (existed) {
-        const src = { name: step.source, kind: step.kind, path: step.targetPath, exclude: [] };
+        // The restore's excludes: what it will not touch need not be saved, and a rollback (pushing
+        // with the excludes recorded below) leaves those files alone too.
+        const src = { name: step.source, kind: step.kind, path: step.targetPath, exclude: step.exclude };
         const out = await rsyncPull(ctx.global, ctx.target, src, dest, { logger: ctx.logger, signal: ctx.signal });
         if (out.verdict.kind === 'failed' || out.verdict.kind === 'retry') throw new Error(`pulling ${ctx.target.name}:${step.targetPath}: ${out.verdict.reason}`);
       } else {
         mkdirSync(dest, { recursive: true });
       }
-      sources.push({ name: step.source, kind: step.kind, path: step.targetPath, status: 'ok', preRestore: { existed } });
+      sources.push({ name: step.source, kind: step.kind, path: step.targetPath, exclude: step.exclude, status: 'ok', preRestore: { existed } });
     }
     const manifest = { format: 1, host: ctx.target.name, archive, createdAt: at.toISOString(), preRestoreOf: { host: plan.host, archive: plan.archive }, sources };
     const stats = await archiveTree(ctx.borg, catalog, {

@@ -97,8 +97,9 @@ export function buildInfoArgs(repo: string, archive: string): string[] {
   return ['info', ...LOCK_WAIT, '--json', `${repo}::${archive}`];
 }
 
+/** `borg extract` (ACLs and xattrs are restored by default); holes of sparse files stay holes (`--sparse`). */
 export function buildExtractArgs(repo: string, archive: string, paths: string[] = [], opts: { dryRun?: boolean } = {}): string[] {
-  const args = ['extract', ...LOCK_WAIT, '--numeric-ids'];
+  const args = ['extract', ...LOCK_WAIT, '--numeric-ids', '--sparse'];
   if (opts.dryRun) args.push('--dry-run');
   args.push(`${repo}::${archive}`);
   if (paths.length > 0) args.push('--', ...paths);

@@ -9,10 +9,21 @@ export function remoteSpec(address: string, path: string): string {
 }
 
 /**
- * An exact copy: hard links, symlinks, permissions, times, numeric ids; deletions delayed to the end
- * so a transfer that dies midway deletes nothing; statistics in plain digits for the collector.
+ * An exact copy: hard links, symlinks, permissions, times, numeric ids, POSIX ACLs and extended
+ * attributes (as root: security.capability too), holes of sparse files kept as holes; deletions
+ * delayed to the end so a transfer that dies midway deletes nothing; statistics in plain digits for
+ * the collector. Shared by pulls and pushes, so a restore puts back everything a pull took.
+ * (--sparse conflicts only with --inplace/--preallocate on old rsyncs; neither is used.)
  */
-const EXACT_COPY = ['--archive', '--hard-links', '--numeric-ids', '--delete', '--delete-delay', '--stats', '--no-human-readable'];
+const EXACT_COPY = [
+  '--archive', '--hard-links', '--numeric-ids', '--acls', '--xattrs', '--sparse',
+  '--delete', '--delete-delay', '--stats', '--no-human-readable',
+];
+
+/** `--exclude=PATTERN` per pattern: on a pull they are not copied, on a push (with --delete) the receiver's are left alone. */
+function excludes(patterns: readonly string[]): string[] {
+  return patterns.map((p) => `--exclude=${p}`);
+}
 
 function common(global: GlobalConfig, host: HostConfig): string[] {
   const args = [
@@ -31,13 +42,12 @@ function common(global: GlobalConfig, host: HostConfig): string[] {
  * dies midway deletes nothing.
  */
 export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string): string[] {
-  const args = [
+  return [
     ...EXACT_COPY,
     ...common(global, host),
+    ...excludes(source.exclude),
+    '--', remoteSpec(host.address, source.path), dest.endsWith('/') ? dest : `${dest}/`,
   ];
-  for (const pattern of source.exclude) args.push(`--exclude=${pattern}`);
-  args.push('--', remoteSpec(host.address, source.path), dest.endsWith('/') ? dest : `${dest}/`);
-  return args;
 }
 
 /** rsync argv listing the top level of a source (not recursive): used to refuse an empty or missing source. */
@@ -45,11 +55,24 @@ export function buildProbeArgs(global: GlobalConfig, host: HostConfig, source: S
   return ['--list-only', '--dirs', '--no-human-readable', ...common(global, host), '--', remoteSpec(host.address, source.path)];
 }
 
-/** rsync argv pushing a local tree to a path on `host` (restores): exact copy, deletions included. */
-export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: string, remotePath: string): string[] {
+/**
+ * rsync argv listing a remote tree recursively (read-only), with the source's excludes applied the
+ * way a pull or push applies them: what it lists is exactly what a push with --delete may delete.
+ * No --links: symlinks are listed by name only (no ` -> target` to split).
+ */
+export function buildListTreeArgs(global: GlobalConfig, host: HostConfig, remotePath: string, exclude: readonly string[]): string[] {
+  return ['--list-only', '--recursive', '--no-human-readable', ...common(global, host), ...excludes(exclude), '--', remoteSpec(host.address, remotePath)];
+}
+
+/**
+ * rsync argv pushing a local tree to a path on `host` (restores): exact copy, deletions included,
+ * except of receiver files matching `exclude` (what the backup never held is never deleted).
+ */
+export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: string, remotePath: string, exclude: readonly string[] = []): string[] {
   return [
     ...EXACT_COPY,
     ...common(global, host),
+    ...excludes(exclude),
     '--',
     from.endsWith('/') ? from : `${from}/`,
     remoteSpec(host.address, remotePath),

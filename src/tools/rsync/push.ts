@@ -8,15 +8,20 @@ import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
 import type { RsyncOutcome, RsyncRunOptions } from './run.js';
 import { RsyncStatsCollector } from './stats.js';
 
-/** Pushes `from/` to `remotePath` on `host` (deletions included); resolves with the final verdict (never throws on exit codes). */
+export interface PushOptions extends RsyncRunOptions {
+  /** The source's exclude patterns: receiver files matching them are neither sent nor deleted. */
+  exclude?: readonly string[];
+}
+
+/** Pushes `from/` to `remotePath` on `host` (deletions included, excluded files kept); resolves with the final verdict (never throws on exit codes). */
 export async function rsyncPush(
   global: GlobalConfig,
   host: HostConfig,
   from: string,
   remotePath: string,
-  opts: RsyncRunOptions = {},
+  opts: PushOptions = {},
 ): Promise<RsyncOutcome> {
-  const args = buildPushArgs(global, host, from, remotePath);
+  const args = buildPushArgs(global, host, from, remotePath, opts.exclude ?? []);
   const max = Math.max(1, global.rsync.attempts);
   let delay = global.rsync.backoffSeconds * 1000;
   for (let n = 1; ; n++) {

@@ -88,9 +88,9 @@ describe('listing and extracting', () => {
     ]);
   });
 
-  it('buildExtractArgs keeps numeric ids and puts paths after --', () => {
-    expect(buildExtractArgs('/r', 'a')).toEqual(['extract', ...LW, '--numeric-ids', '/r::a']);
-    expect(buildExtractArgs('/r', 'a', ['-data/x'], { dryRun: true })).toEqual(['extract', ...LW, '--numeric-ids', '--dry-run', '/r::a', '--', '-data/x']);
+  it('buildExtractArgs keeps numeric ids and holes of sparse files, and puts paths after --', () => {
+    expect(buildExtractArgs('/r', 'a')).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '/r::a']);
+    expect(buildExtractArgs('/r', 'a', ['-data/x'], { dryRun: true })).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '--dry-run', '/r::a', '--', '-data/x']);
   });
 
   it('init and compact', () => {

@@ -1,9 +1,9 @@
 // Exact rsync argv for pulls, probes and pushes.
 import { describe, expect, it } from 'vitest';
-import { buildProbeArgs, buildPullArgs, buildPushArgs, remoteSpec } from '../../../src/tools/rsync/args.js';
+import { buildListTreeArgs, buildProbeArgs, buildPullArgs, buildPushArgs, remoteSpec } from '../../../src/tools/rsync/args.js';
 import { DEFAULT_E, globalConfig, hostConfig, source } from './fixture.js';
 
-const COPY = ['--archive', '--hard-links', '--numeric-ids', '--delete', '--delete-delay', '--stats', '--no-human-readable'];
+const COPY = ['--archive', '--hard-links', '--numeric-ids', '--acls', '--xattrs', '--sparse', '--delete', '--delete-delay', '--stats', '--no-human-readable'];
 
 describe('buildPullArgs', () => {
   it('copies exactly, over the configured ssh, with the timeout, into dest/', () => {
@@ -58,6 +58,35 @@ describe('buildPushArgs', () => {
       '--timeout=300',
       '--',
       '/tmp/restore/data/',
+      '10.0.0.5:/srv/data/',
+    ]);
+  });
+
+  it('protects receiver files matching the source excludes (same patterns as the pull, before --)', () => {
+    expect(buildPushArgs(globalConfig(), hostConfig(), '/tmp/restore/data', '/srv/data', ['*.tmp', 'videos/', '--delete-all'])).toEqual([
+      ...COPY,
+      '-e', DEFAULT_E,
+      '-s',
+      '--timeout=300',
+      '--exclude=*.tmp',
+      '--exclude=videos/',
+      '--exclude=--delete-all',
+      '--',
+      '/tmp/restore/data/',
+      '10.0.0.5:/srv/data/',
+    ]);
+  });
+});
+
+describe('buildListTreeArgs', () => {
+  it('lists recursively and read-only, with the excludes, without --links (no "-> target" in names)', () => {
+    expect(buildListTreeArgs(globalConfig(), hostConfig(), '/srv/data', ['*.tmp'])).toEqual([
+      '--list-only', '--recursive', '--no-human-readable',
+      '-e', DEFAULT_E,
+      '-s',
+      '--timeout=300',
+      '--exclude=*.tmp',
+      '--',
       '10.0.0.5:/srv/data/',
     ]);
   });
