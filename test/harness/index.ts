@@ -9,3 +9,4 @@ export * from './ssh-keys.js';
 export * from './sshd.js';
 export * from './tmp.js';
 export * from './tree.js';
+export * from './metadata-tree.js';
