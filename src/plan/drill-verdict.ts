@@ -6,7 +6,19 @@ export type FileVerdict = 'match' | 'mismatch' | 'changed';
 export type OriginObservation =
   | { kind: 'unchecked'; reason: string }
   | { kind: 'missing' }
-  | { kind: 'present'; type: string; size: number; mtimeSeconds: number; sha256?: string };
+  | {
+      kind: 'present';
+      type: string;
+      size: number;
+      mtimeSeconds: number;
+      sha256?: string;
+      /** Its extended attributes (ACLs included), hex values; undefined when not read. */
+      xattrs?: Record<string, string>;
+      /** Time of its last status change (attributes, ACLs, modes), seconds; undefined when not read. */
+      ctimeSeconds?: number;
+      /** Why its attributes could not be read. */
+      xattrsError?: string;
+    };
 
 export interface FileObservation {
   path: string;
@@ -20,7 +32,26 @@ export interface FileObservation {
   recordedSha256?: string;
   archivedSize: number;
   archivedMtimeSeconds: number;
+  /** Extended attributes (ACLs included) of the restored file; undefined when not read. */
+  restoredXattrs?: Record<string, string>;
+  /** When the pull that fed the archive started (seconds): an origin ctime before it means its attributes are the archived ones. */
+  backupStartedSeconds?: number;
   origin: OriginObservation;
+}
+
+/** Attributes a restore cannot be expected to carry over (the target's security policy sets them). */
+const HOST_SPECIFIC_XATTRS = new Set(['security.selinux', 'security.apparmor', 'security.SMACK64']);
+
+/** How the restored attributes differ from the origin's, for people (empty when they are the same). */
+export function xattrDifferences(restored: Readonly<Record<string, string>>, origin: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  const names = [...new Set([...Object.keys(restored), ...Object.keys(origin)])].filter((n) => !HOST_SPECIFIC_XATTRS.has(n)).sort();
+  for (const n of names) {
+    if (!(n in restored)) out.push(`lost ${n}`);
+    else if (!(n in origin)) out.push(`extra ${n}`);
+    else if (restored[n] !== origin[n]) out.push(`${n} differs`);
+  }
+  return out;
 }
 
 export interface FileResult {
@@ -55,9 +86,18 @@ export function classifyFile(f: FileObservation): FileResult {
     const what = o.type !== 'file' ? `now a ${o.type}` : o.size !== f.archivedSize ? 'size changed' : 'modified since the backup';
     return r('changed', what);
   }
-  if (o.sha256 === undefined) return r('match');
-  if (o.sha256 !== f.restoredSha256) return r('mismatch', 'differs from the origin, which still has the archived size and mtime', true);
-  return r('match', undefined, true);
+  if (o.sha256 !== undefined && o.sha256 !== f.restoredSha256) return r('mismatch', 'differs from the origin, which still has the archived size and mtime', true);
+  const compared = o.sha256 !== undefined;
+  if (f.restoredXattrs !== undefined && o.xattrs !== undefined) {
+    const diff = xattrDifferences(f.restoredXattrs, o.xattrs);
+    if (diff.length > 0) {
+      // Attributes changed after the pull began are newer than the archive: not the backup's fault.
+      const untouched = o.ctimeSeconds !== undefined && f.backupStartedSeconds !== undefined && o.ctimeSeconds < f.backupStartedSeconds;
+      if (!untouched) return r('changed', `attributes (ACLs/xattrs) changed since the backup: ${diff.join(', ')}`, compared);
+      return r('mismatch', `restored ACLs/xattrs differ from the origin, unchanged since before the backup: ${diff.join(', ')}`, compared);
+    }
+  }
+  return r('match', undefined, compared);
 }
 
 export interface DrillCounts {

@@ -15,6 +15,7 @@ import { borgContext, hostRepo, type HostContext } from '../context.js';
 import type { DumpRecord } from '../database.js';
 import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest } from './archive-files.js';
 import { sha256File } from '../../util/files.js';
+import { localXattrs } from '../../tools/attr/xattrs.js';
 import { drillDatabases, type DatabaseDrillResult, type RestoredDump } from './databases.js';
 import { archivedMtimeSeconds, observeOrigins, originPath } from './origin.js';
 import { finishDrill, startDrill, type DrillProblem } from './record.js';
@@ -141,6 +142,9 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
     return { originPath: dir === undefined ? undefined : originPath(dir, rest), archivedSize: t.size, archivedMtimeSeconds: archivedMtimeSeconds(t.mtime) };
   });
   const origins = await observeOrigins(ctx.host, ctx.global.ssh, queries, { signal: ctx.signal, logger: ctx.logger });
+  const local = await localXattrs([...restored.keys()].map((p) => join(scratch, p)));
+  const restoredXattrs = (p: string) => local.xattrs.get(join(scratch, p));
+  const startedSeconds = backupStarts(manifest);
 
   const results: FileResult[] = targets.map((t, i) =>
     classifyFile({
@@ -151,9 +155,19 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
       recordedSha256: t.dump?.record.sha256,
       archivedSize: t.size,
       archivedMtimeSeconds: queries[i]!.archivedMtimeSeconds,
+      restoredXattrs: restoredXattrs(t.path),
+      backupStartedSeconds: startedSeconds(splitArchivePath(t.path).source),
       origin: origins[i]!,
     }),
   );
+  const attrReasons = new Map<string, number>();
+  targets.forEach((t, i) => {
+    const o = origins[i]!;
+    if (o.kind !== 'present' || o.sha256 === undefined || !restored.has(t.path)) return;
+    const why = o.xattrsError ?? (restoredXattrs(t.path) === undefined ? `not read from the restored copy${local.error ? `: ${local.error}` : ''}` : undefined);
+    if (why) attrReasons.set(why, (attrReasons.get(why) ?? 0) + 1);
+  });
+  for (const [why, n] of attrReasons) r.warnings.push(`${n} file(s): ACLs/xattrs not compared with the origin: ${why}`);
   for (const p of missingDumps) results.push({ path: p, verdict: 'mismatch', reason: 'dump listed in the manifest is not in the archive', originCompared: false });
   r.counts = countVerdicts(results);
   r.mismatches = results.filter((x) => x.verdict === 'mismatch').map((x) => ({ path: x.path, reason: x.reason ?? '' }));
@@ -170,6 +184,15 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
     ...(await drillDatabases(ctx, restoredDumps, r.drillId)),
   ];
   for (const d of r.databases) if (d.status === 'skipped') r.warnings.push(`database dump ${d.path} not restored: ${d.error ?? 'skipped'}`);
+}
+
+/** Seconds at which the pull of each source began (the archive's time for manifests without it). */
+function backupStarts(manifest: Manifest | undefined): (source: string) => number | undefined {
+  const at = (iso: string | undefined) => (iso && !Number.isNaN(Date.parse(iso)) ? Math.floor(Date.parse(iso) / 1000) : undefined);
+  return (source) => {
+    const s = manifest?.sources.find((x) => x.name === source);
+    return at(s?.pull?.window.start) ?? at(manifest?.createdAt);
+  };
 }
 
 function isFile(p: string): boolean {

@@ -10,6 +10,7 @@ import { originUnchanged, type OriginObservation } from '../../plan/drill-verdic
 import { connectSsh, type SshSession } from '../../tools/ssh/client.js';
 import { remoteSha256, remoteStat, type RemoteStat } from '../../tools/ssh/remote.js';
 import { remoteSha256Many, remoteStatMany } from '../../tools/ssh/remote-batch.js';
+import { remoteXattrs } from '../../tools/attr/xattrs.js';
 
 export interface OriginQuery {
   /** Absolute path on the main server; undefined when the source is unknown. */
@@ -61,6 +62,8 @@ async function observe(session: SshSession, queries: readonly OriginQuery[]): Pr
   const before = await statAll(session, paths);
   const toHash = queries.filter((q) => q.originPath !== undefined && isUnchanged(before.get(q.originPath), q)).map((q) => q.originPath!);
   const hashes = await hashAll(session, toHash);
+  // ACLs and xattrs (with the ctime telling whether they changed since the backup) of the same files.
+  const attrs = await remoteXattrs(session, toHash);
   // A file written to while we read it: its hash says nothing about the backup, so look again.
   const after = await statAll(session, toHash);
 
@@ -76,7 +79,14 @@ async function observe(session: SshSession, queries: readonly OriginQuery[]): Pr
     if (st2 && (st2.size !== st.size || st2.mtimeSeconds !== st.mtimeSeconds)) return { kind: 'present', type: st2.type, size: st2.size, mtimeSeconds: st2.mtimeSeconds };
     const sha = hashes.get(q.originPath);
     if (sha instanceof Error) return { kind: 'unchecked', reason: `origin check failed: ${sha.message}` };
-    return { ...present, sha256: sha };
+    const xattrs = attrs.xattrs.get(q.originPath);
+    return {
+      ...present,
+      sha256: sha,
+      xattrs,
+      ctimeSeconds: attrs.ctimeSeconds.get(q.originPath),
+      ...(xattrs === undefined ? { xattrsError: attrs.error ?? 'getfattr gave no answer for it' } : {}),
+    };
   });
 }
 
