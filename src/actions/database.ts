@@ -12,6 +12,8 @@ export interface DumpRecord {
   serverVersion?: string;
   startedAt?: string;
   endedAt?: string;
+  /** For a dump the server's cron wrote (no metadata): its modification time as pulled. */
+  modifiedAt?: string;
   size: number;
   sha256: string;
   /**

@@ -17,7 +17,8 @@ import { registerCommand, type Values } from '../cli/registry.js';
 import { repositoryPath } from '../config/types.js';
 import { parseDuration } from '../config/units.js';
 import { describeError, UsageError } from '../errors.js';
-import { acquireLock } from '../lock/run-lock.js';
+import { hostLockHolder, takeHostLock } from '../lock/host-lock.js';
+import type { HeldLock } from '../lock/run-lock.js';
 import { formatDeletions } from '../plan/restore-deletions.js';
 import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../plan/restore-format.js';
 import type { RestorePlan } from '../plan/restore-plan.js';
@@ -31,6 +32,8 @@ export interface RestoreOptions {
   archive?: string;
   to?: string;
   only?: string[];
+  /** `--map-db old=new`: the target database for a database of the archive. */
+  mapDb?: Record<string, string>;
   into?: string;
   dryRun: boolean;
   yes: boolean;
@@ -61,38 +64,68 @@ export function restoreOptions(v: Values): RestoreOptions {
     force: !!v.force,
     maxAgeSeconds,
   };
+  const maps = Array.isArray(v['map-db']) ? (v['map-db'] as string[]) : typeof v['map-db'] === 'string' ? [v['map-db'] as string] : [];
+  if (maps.length > 0) o.mapDb = parseMapDb(maps);
   const rb = str('rollback');
   if (rb !== undefined) {
     if (!/^[1-9]\d*$/.test(rb)) throw new UsageError(`--rollback takes a restore id (a number), not ${JSON.stringify(rb)}`);
-    if (o.host || o.archive || o.to || o.only || o.into || o.force) throw new UsageError('--rollback takes no --host, --archive, --to, --only, --into or --force');
+    if (o.host || o.archive || o.to || o.only || o.into || o.force || o.mapDb) throw new UsageError('--rollback takes no --host, --archive, --to, --only, --into, --map-db or --force');
     o.rollback = Number(rb);
   } else if (!o.host) throw new UsageError('restore needs --host NAME (or --rollback RESTORE_ID)');
   if (o.into && o.to) throw new UsageError('--into extracts locally: it cannot be combined with --to');
   return o;
 }
 
+/** `--map-db old=new` values as a map; throws UsageError for a malformed or repeated one. */
+export function parseMapDb(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf('=');
+    if (i <= 0 || i === v.length - 1) throw new UsageError(`--map-db takes OLD=NEW (a database of the archive, then its name on the target), not ${JSON.stringify(v)}`);
+    const from = v.slice(0, i);
+    if (from in out) throw new UsageError(`--map-db: ${JSON.stringify(from)} is mapped twice`);
+    out[from] = v.slice(i + 1);
+  }
+  return out;
+}
+
 /** Runs `pullback restore`; returns the exit code. */
 export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promise<number> {
   const env = openEnv(g);
   const interrupt = interruptSignal(env.logger);
+  let lock: HeldLock | undefined;
   try {
     const global = env.config.global;
+    // The host's job lock, held from before anything is read until the end: a nightly run on the
+    // target makes this refuse (naming it); a run started meanwhile waits for us. Dry runs and
+    // local extractions (--into) change nothing on the host and take none.
+    const holdTarget = (name: string) => {
+      if (!o.dryRun && !o.into) lock = takeHostLock(global.stateDir, name, `${o.rollback ? 'rollback' : 'restore'} onto ${name}`).lock;
+    };
     const borg = borgContext({ global, logger: env.logger, signal: interrupt.signal });
     if (o.rollback !== undefined) {
       const row = getRestore(env.catalog.db, o.rollback);
       if (!row) throw new UsageError(`no restore with id ${o.rollback} in the catalog`);
       if (!row.snapshotArchive || !row.snapshotRepository) throw new UsageError(`restore ${row.id} has no safety snapshot (it stopped before taking one, or it is a rollback): nothing to roll back`);
       const [target] = selectHosts(env.config, [row.target]);
+      holdTarget(target!.name);
       const { plan } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
       return await carryOut(g, env, o, interrupt.signal, { plan, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
     }
     const [origin] = selectHosts(env.config, [o.host!]);
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
+    holdTarget(target!.name);
     const repository = repositoryPath(global, origin!.name);
-    const archive = await resolveArchive(borg, repository, origin!.name, o.archive);
+    const { name: archive, start } = await resolveArchive(borg, repository, origin!.name, o.archive);
     const into = o.into ? prepareIntoDir(o.into) : undefined;
-    const { plan, figures } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only });
-    const backup: BackupAgeFact = { host: origin!.name, maxAgeSeconds: o.maxAgeSeconds, force: o.force, lastSuccess: env.catalog.lastSuccess(origin!.name) };
+    const { plan, figures } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only, mapDb: o.mapDb });
+    const backup: BackupAgeFact = {
+      host: origin!.name,
+      maxAgeSeconds: o.maxAgeSeconds,
+      force: o.force,
+      archive: { name: archive, createdAt: plan.createdAt || start },
+      lastNightly: env.catalog.lastNightly(origin!.name),
+    };
     if (into) {
       env.out(formatPlan(plan, { into }));
       const bytes = Object.values(figures).reduce((n, f) => n + f.bytes, 0);
@@ -107,6 +140,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     }
     return await carryOut(g, env, o, interrupt.signal, { plan, kind: 'restore', backup });
   } finally {
+    lock?.release();
     interrupt.dispose();
     env.close();
   }
@@ -126,7 +160,7 @@ interface Job {
   title?: string;
 }
 
-/** Checklist, confirmation, lock, execution and the closing report, shared by restores and rollbacks. */
+/** Checklist, confirmation, execution and the closing report, shared by restores and rollbacks (the caller holds the lock). */
 async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, signal: AbortSignal, job: Job): Promise<number> {
   const { plan } = job;
   const global = env.config.global;
@@ -135,7 +169,6 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
   if (!o.dryRun && !o.yes && !process.stdin.isTTY) {
     throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
   }
-  const lock = o.dryRun ? undefined : acquireLock(join(global.stateDir, 'locks', `restore-${target.name}.lock`), `restore onto ${target.name}`).lock;
   let session: SshSession | undefined;
   try {
     const borg = borgContext({ global, logger: env.logger, signal });
@@ -148,7 +181,8 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       ctx = { loginError: describeError(e) };
     }
     const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx });
-    const verdict = readinessVerdict(facts);
+    const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
+    const verdict = readinessVerdict({ ...facts, hostLock });
     if (facts.deletions.length > 0) env.out(formatDeletions(facts.deletions, { names: o.dryRun }));
     env.out(formatChecklist('Readiness checklist:', verdict.items));
     if (o.dryRun || !verdict.ok || !('session' in ctx)) {
@@ -189,7 +223,6 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     }
   } finally {
     session?.close();
-    lock?.release();
   }
 }
 
@@ -210,13 +243,14 @@ registerCommand({
   name: 'restore',
   summary: 'restore a host from an archive (checklist, safety snapshot, ordered restore, checks), or roll one back',
   usage:
-    'pullback restore --host NAME [--archive NAME|latest] [--to HOST] [--only SOURCE,...] [--into DIR] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
+    'pullback restore --host NAME [--archive NAME|latest] [--to HOST [--map-db OLD=NEW]...] [--only SOURCE,...] [--into DIR] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
     '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
   options: {
     host: { type: 'string', short: 'H' },
     archive: { type: 'string' },
     to: { type: 'string' },
     only: { type: 'string' },
+    'map-db': { type: 'string', multiple: true },
     into: { type: 'string' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },

@@ -53,12 +53,14 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
       },
     },
     dumpTimeoutSeconds: parseDuration(raw.dump_timeout ?? DEFAULTS.dumpTimeout),
+    restoreWaitSeconds: parseDuration(raw.restore_wait ?? DEFAULTS.restoreWait),
   };
 }
 
 function source(raw: RawSource): SourceConfig {
   const s: SourceConfig = { name: raw.name, kind: raw.kind as SourceKind, path: raw.path, exclude: [...(raw.exclude ?? DEFAULTS.exclude)] };
   if (raw.kind === 'database') s.maxAgeSeconds = parseDuration(raw.max_age ?? DEFAULTS.maxAge);
+  if (raw.database !== undefined) s.database = raw.database;
   if (raw.dump) {
     const engine = raw.dump.engine as DumpEngine;
     const dump: DumpConfig = {

@@ -20,6 +20,7 @@ export interface RawGlobal {
   checks?: Record<string, string>;
   drill?: { sample?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };
   dump_timeout?: RawDuration;
+  restore_wait?: RawDuration;
 }
 
 export interface RawSource {
@@ -28,6 +29,7 @@ export interface RawSource {
   path: string;
   exclude?: string[];
   max_age?: RawDuration;
+  database?: string;
   dump?: { engine: string; databases: string[] | 'all'; connection?: RawConnection; keep?: number };
 }
 

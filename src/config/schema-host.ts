@@ -60,6 +60,14 @@ const source = obj(
       },
       DURATION_PATTERN,
     ),
+    database: str({
+      description:
+        'Database sources filled by the server itself (no dump) only: the database their dumps restore into (for sqlite: the database file path). ' +
+        'Without it, the name written inside the dump is used (pg_dump custom format and mariadb-dump/mysqldump carry one), never the file name.',
+      example: 'appdb',
+      pattern: '.',
+      patternDescription: 'a database name (not empty)',
+    }),
     dump,
   },
   { description: 'One directory pulled from the main server.', required: ['name', 'kind', 'path'] },

@@ -75,6 +75,8 @@ export interface GlobalConfig {
   drill: DrillConfig;
   /** Seconds a remote dump may take before it is killed. */
   dumpTimeoutSeconds: number;
+  /** Seconds the nightly run waits for a restore holding a host before it fails that host. */
+  restoreWaitSeconds: number;
 }
 
 export interface DumpConfig {
@@ -94,6 +96,8 @@ export interface SourceConfig {
   dump?: DumpConfig;
   /** Max age in seconds of the newest dump in a pulled dump directory (database sources without dump). */
   maxAgeSeconds?: number;
+  /** The database the dumps of a cron-filled dump directory restore into (database sources without dump). */
+  database?: string;
 }
 
 export interface RestoreCheck {

@@ -31,8 +31,30 @@ export interface EngineRunner {
 export interface RestoreOptions {
   /** Do not restore ownership and grants (restores into scratch databases where the roles may not exist). */
   noOwner?: boolean;
-  /** Drop the dump's objects before recreating them (postgres: `--clean --if-exists`), for restores over existing data. */
-  clean?: boolean;
+}
+
+export interface ReplaceOptions {
+  /** Runs the clean-up after a failure: without the interrupt signal, since it must run after one. */
+  cleanup: EngineRunner;
+  /** Timeout of the restore itself. */
+  timeoutMs: number;
+}
+
+export interface ReplaceOutcome {
+  /** How the database was replaced, for people (e.g. "restored into a fresh database, then swapped in"). */
+  how: string;
+  /** What did not go as it should but leaves the database as the dump has it (e.g. a leftover kept). */
+  warnings: string[];
+}
+
+/** A replace that failed; `changed` tells whether the target database was touched. */
+export class ReplaceError extends Error {
+  readonly changed: boolean;
+  constructor(message: string, changed: boolean) {
+    super(message);
+    this.name = 'ReplaceError';
+    this.changed = changed;
+  }
 }
 
 export interface DatabaseEngine {
@@ -63,18 +85,27 @@ export interface DatabaseEngine {
    * undefined when it is fine. `format` defaults to dumpFormat.format.
    */
   checkDump(run: EngineRunner, file: string, format?: DumpFormatName): Promise<string | undefined>;
+  /** The database name written inside a dump file (pg_dump custom format: its header), if the format has one. */
+  dumpedDatabase?(run: EngineRunner, file: string): Promise<string | undefined>;
 
   /**
    * argv restoring a dump into `database` (which must exist, except for sqlite, where `database`
    * is the target file path). Without `dumpFile` the dump is read from stdin (not for sqlite).
    */
   restoreArgv(conn: DbConnection, database: string, dumpFile?: string, opts?: RestoreOptions): string[];
+  /**
+   * Makes `database` on the server `run` runs on (sqlite: the file) exactly what the dump `dumpFile`
+   * (a file there) describes: objects created since the dump are gone, the database's own properties
+   * are the dump's. Creates it when it does not exist. Throws ReplaceError saying whether the
+   * database was changed.
+   */
+  replaceDatabase(run: EngineRunner, conn: DbConnection, database: string, dumpFile: string, opts: ReplaceOptions): Promise<ReplaceOutcome>;
   /** argv restoring a globals dump (roles); errors for roles that already exist are not fatal. */
   restoreGlobalsArgv?(conn: DbConnection, dumpFile?: string): string[];
   /** argv running `sql` in `database` and printing result rows tab-separated, without headers (restore and drill checks). */
   queryArgv(conn: DbConnection, database: string, sql: string): string[];
   createDatabaseArgv(conn: DbConnection, database: string): string[];
-  /** argv dropping `database` if it exists (sqlite: removes the file and its -wal/-shm). */
+  /** argv dropping `database` if it exists, whoever is connected (sqlite: removes the file and its -wal/-shm). */
   dropDatabaseArgv(conn: DbConnection, database: string): string[];
 }
 

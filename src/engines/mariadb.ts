@@ -2,7 +2,8 @@
 // snapshot), the mariadb/mysql client for queries and restores. The password comes from an option
 // file passed as the first option (`--defaults-extra-file`), never from argv.
 import type { DbConnection, DumpEngine } from '../config/types.js';
-import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine } from './engine.js';
+import { describeError } from '../errors.js';
+import { firstToken, parseHexCounts, parseHexLines, ReplaceError, type DatabaseEngine } from './engine.js';
 import { checkTrailer } from './file-peek.js';
 
 export interface MariadbPrograms {
@@ -10,6 +11,11 @@ export interface MariadbPrograms {
   client: string;
   /** The dump program, e.g. `mariadb-dump` or `mysqldump`. */
   dump: string;
+  /**
+   * Whether the client has `--abort-source-on-error` (MariaDB's only): MariaDB's client goes on
+   * after an error inside `source` without it; Oracle's mysql stops in batch mode and refuses it.
+   */
+  abortSourceOption: boolean;
 }
 
 /** The trailer mariadb-dump and mysqldump write as their last line when a dump completed. */
@@ -49,6 +55,13 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
     '-e',
     sql,
   ];
+  const restoreArgv = (conn: DbConnection, database: string, dumpFile?: string): string[] => {
+    const argv = [programs.client, ...connArgs(conn), '--batch', `--database=${database}`];
+    if (dumpFile === undefined) return argv; // reads stdin and stops at the first error
+    // `source` takes the rest of the line as the file name: no quoting, so no line breaks.
+    if (/[\n\r]/.test(dumpFile)) throw new Error(`cannot restore from a file whose name contains a line break: ${JSON.stringify(dumpFile)}`);
+    return [...argv, ...(programs.abortSourceOption ? ['--abort-source-on-error'] : []), '-e', `source ${dumpFile}`];
+  };
   return {
     name,
     dumpFormat: { extension: '.sql', format: 'sql' },
@@ -80,12 +93,33 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
       return checkTrailer(file, MARIADB_TRAILER, 'SQL dump');
     },
 
-    restoreArgv(conn, database, dumpFile) {
-      const argv = [programs.client, ...connArgs(conn), '--batch', `--database=${database}`];
-      if (dumpFile === undefined) return argv; // reads stdin and stops at the first error
-      // `source` takes the rest of the line as the file name: no quoting, so no line breaks.
-      if (/[\n\r]/.test(dumpFile)) throw new Error(`cannot restore from a file whose name contains a line break: ${JSON.stringify(dumpFile)}`);
-      return [...argv, '--abort-source-on-error', '-e', `source ${dumpFile}`];
+    restoreArgv,
+    // No RENAME DATABASE here, and tables with triggers cannot move between databases: the
+    // database is dropped and re-created (empty, with its own character set and collation), then
+    // the dump is applied. What the dump lacks cannot survive; a failure after the drop is "changed".
+    async replaceDatabase(run, conn, database, dumpFile, opts) {
+      const label = `${database} on ${conn.host}:${conn.port}`;
+      const out = await run
+        .run(query(conn, undefined, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE HEX(SCHEMA_NAME) = '${Buffer.from(database, 'utf8').toString('hex').toUpperCase()}'`), {
+          reason: `cannot read the properties of ${label}`,
+        })
+        .catch((e: unknown) => {
+          throw new ReplaceError(describeError(e), false);
+        });
+      const [charset, collation] = out.trim().split('\t');
+      const props = charset && collation && /^\w+$/.test(charset) && /^\w+$/.test(collation) ? ` CHARACTER SET ${charset} COLLATE ${collation}` : '';
+      try {
+        await run.run(query(conn, undefined, `DROP DATABASE IF EXISTS ${myIdent(database)}`), { reason: `cannot drop ${label}` });
+      } catch (e) {
+        throw new ReplaceError(describeError(e), false);
+      }
+      try {
+        await run.run(query(conn, undefined, `CREATE DATABASE ${myIdent(database)}${props}`), { reason: `cannot re-create ${label}` });
+        await run.run(restoreArgv(conn, database, dumpFile), { reason: `${programs.client} restore failed`, timeoutMs: opts.timeoutMs });
+      } catch (e) {
+        throw new ReplaceError(`${describeError(e)} (${database} was dropped and re-created: it holds only part of the dump)`, true);
+      }
+      return { how: `dropped, re-created${props ? ` (${charset}, ${collation})` : ''} and restored from the dump`, warnings: [] };
     },
     queryArgv: (conn, database, sql) => query(conn, database, sql),
     createDatabaseArgv: (conn, database) => query(conn, undefined, `CREATE DATABASE ${myIdent(database)}`),
@@ -93,5 +127,5 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
   };
 }
 
-export const mariadbEngine = makeMariadbEngine('mariadb', { client: 'mariadb', dump: 'mariadb-dump' });
-export const mysqlEngine = makeMariadbEngine('mysql', { client: 'mysql', dump: 'mysqldump' });
+export const mariadbEngine = makeMariadbEngine('mariadb', { client: 'mariadb', dump: 'mariadb-dump', abortSourceOption: true });
+export const mysqlEngine = makeMariadbEngine('mysql', { client: 'mysql', dump: 'mysqldump', abortSourceOption: false });

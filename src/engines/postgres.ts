@@ -4,33 +4,10 @@
 import type { DbConnection } from '../config/types.js';
 import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type EngineRunner, type RestoreOptions } from './engine.js';
 import { checkTrailer } from './file-peek.js';
+import { connArgs, envPrefix, pgDbname, pgIdent, psql } from './postgres-argv.js';
+import { maintenanceDb, replacePostgresDatabase } from './postgres-replace.js';
 
-/** `env PGPASSFILE=<file>` when the connection has a password file, else nothing. */
-function envPrefix(conn: DbConnection): string[] {
-  return conn.passwordFile ? ['env', `PGPASSFILE=${conn.passwordFile}`] : [];
-}
-
-function connArgs(conn: DbConnection): string[] {
-  return ['-h', conn.host, '-p', String(conn.port), '-U', conn.user, '-w'];
-}
-
-/**
- * The --dbname value for a database name. libpq treats a dbname with `=` or a URI prefix as a
- * connection string, so such names are passed as a quoted `dbname='...'` connection string.
- */
-export function pgDbname(database: string): string {
-  if (!database.includes('=') && !/^postgres(ql)?:\/\//.test(database)) return database;
-  return `dbname='${database.replace(/[\\']/g, (c) => `\\${c}`)}'`;
-}
-
-/** A double-quoted SQL identifier. */
-export function pgIdent(name: string): string {
-  return `"${name.split('"').join('""')}"`;
-}
-
-function psql(conn: DbConnection, database: string, sql: string): string[] {
-  return [...envPrefix(conn), 'psql', ...connArgs(conn), '-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', `--dbname=${pgDbname(database)}`, '-c', sql];
-}
+export { pgDbname, pgIdent } from './postgres-argv.js';
 
 const ROW_COUNTS_SQL = `SELECT encode(convert_to(n.nspname || '.' || c.relname, 'UTF8'), 'hex'),
   (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
@@ -88,6 +65,11 @@ export const postgresEngine: DatabaseEngine = {
     return undefined;
   },
 
+  async dumpedDatabase(run, file) {
+    const list = await run.run(['pg_restore', '--list', file], { reason: 'pg_restore --list failed' });
+    return /^;\s+dbname: (.*)$/m.exec(list)?.[1];
+  },
+
   restoreArgv(conn, database, dumpFile, opts: RestoreOptions = {}) {
     return [
       ...envPrefix(conn),
@@ -95,7 +77,6 @@ export const postgresEngine: DatabaseEngine = {
       ...connArgs(conn),
       '--exit-on-error',
       '--single-transaction',
-      ...(opts.clean ? ['--clean', '--if-exists'] : []),
       ...(opts.noOwner ? ['--no-owner', '--no-privileges'] : []),
       `--dbname=${pgDbname(database)}`,
       ...(dumpFile ? [dumpFile] : []),
@@ -113,5 +94,7 @@ export const postgresEngine: DatabaseEngine = {
   ],
   queryArgv: (conn, database, sql) => psql(conn, database, sql),
   createDatabaseArgv: (conn, database) => psql(conn, 'postgres', `CREATE DATABASE ${pgIdent(database)}`),
-  dropDatabaseArgv: (conn, database) => psql(conn, 'postgres', `DROP DATABASE IF EXISTS ${pgIdent(database)}`),
+  // WITH (FORCE) (PostgreSQL 13+) ends the sessions still connected instead of failing.
+  dropDatabaseArgv: (conn, database) => psql(conn, maintenanceDb(database), `DROP DATABASE IF EXISTS ${pgIdent(database)} WITH (FORCE)`),
+  replaceDatabase: (run, conn, database, dumpFile, opts) => replacePostgresDatabase(run, conn, database, dumpFile, opts),
 };

@@ -4,7 +4,9 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type EngineRunner } from './engine.js';
+import { posix } from 'node:path';
+import { describeError } from '../errors.js';
+import { firstToken, parseHexCounts, parseHexLines, ReplaceError, type DatabaseEngine, type EngineRunner, type ReplaceOutcome } from './engine.js';
 
 /** How long sqlite3 waits for a lock held by the application before giving up (ms). */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -51,6 +53,38 @@ async function integrityCheck(run: EngineRunner, file: string): Promise<string |
   }
 }
 
+/**
+ * Replaces a database file atomically: the dump copied beside it under a temporary name (same
+ * filesystem), given the old file's mode and owner, the old file's journals removed (a stale -wal
+ * must never be replayed onto the new file), then renamed over it. The dump is a whole database,
+ * so the result is exactly the dump.
+ */
+async function replaceFile(run: EngineRunner, target: string, dumpFile: string, timeoutMs: number): Promise<ReplaceOutcome> {
+  const dir = posix.dirname(target);
+  const tmp = posix.join(dir, `.${posix.basename(target)}.pullback-restore`);
+  const step = (argv: string[], reason: string) => run.run(argv, { reason, timeoutMs });
+  try {
+    await step(['mkdir', '-p', '--', dir], `cannot create ${dir}`);
+    await step(['cp', '--sparse=always', '--', dumpFile, tmp], `cannot copy the dump beside ${target}`);
+    const existed = await step(['test', '-e', target], '').then(() => true, () => false);
+    if (existed) {
+      await step(['chmod', '--reference', target, '--', tmp], `cannot set the mode of ${tmp}`);
+      // Changing the owner needs privileges the login user may not have; the mode is what matters most.
+      await step(['chown', '--reference', target, '--', tmp], '').catch(() => undefined);
+    }
+  } catch (e) {
+    await run.run(['rm', '-f', '--', tmp], { reason: `cannot remove ${tmp}`, timeoutMs: 60_000 }).catch(() => undefined);
+    throw new ReplaceError(describeError(e), false);
+  }
+  try {
+    await step(['rm', '-f', '--', `${target}-wal`, `${target}-shm`, `${target}-journal`], `cannot remove the journals of ${target}`);
+    await step(['mv', '-f', '-T', '--', tmp, target], `cannot rename ${tmp} to ${target}`);
+  } catch (e) {
+    throw new ReplaceError(`${describeError(e)} (its journals may be gone)`, true);
+  }
+  return { how: 'replaced by the dumped file (atomic rename)', warnings: [] };
+}
+
 export const sqliteEngine: DatabaseEngine = {
   name: 'sqlite',
   dumpFormat: { extension: '.sqlite', format: 'sqlite' },
@@ -82,6 +116,7 @@ export const sqliteEngine: DatabaseEngine = {
     if (dumpFile === undefined) throw new Error('a sqlite restore reads a dump file, not stdin');
     return shell(database, `.restore ${sqliteDotArg(dumpFile)}`);
   },
+  replaceDatabase: (run, _conn, database, dumpFile, opts) => replaceFile(run, database, dumpFile, opts.timeoutMs),
   queryArgv: (_conn, database, sql) => readonly(database, sql),
   createDatabaseArgv: (_conn, database) => ['touch', '--', database],
   dropDatabaseArgv: (_conn, database) => ['rm', '-f', '--', database, `${database}-wal`, `${database}-shm`, `${database}-journal`],

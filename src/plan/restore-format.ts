@@ -4,7 +4,7 @@ import { humanBytes } from '../util/table.js';
 import type { RestorePlan } from './restore-plan.js';
 import type { ChecklistItem } from './restore-readiness.js';
 
-const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', overridden: 'WARN', ok: 'OK', warning: 'WARN', failed: 'FAILED', skipped: 'SKIP', interrupted: 'STOPPED' };
+const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', overridden: 'WARN', warn: 'WARN', ok: 'OK', warning: 'WARN', failed: 'FAILED', skipped: 'SKIP', interrupted: 'STOPPED' };
 
 /** The plan as printed first (and as the whole of --dry-run with the checklist). */
 export function formatPlan(plan: RestorePlan, opts: { title?: string; into?: string } = {}): string {
@@ -41,7 +41,7 @@ export interface OutcomeFacts {
   kind: 'restore' | 'rollback';
   target: string;
   restored: string[];
-  stoppedAt?: { kind: string; source?: string; error: string };
+  stoppedAt?: { kind: string; source?: string; error: string; changed?: boolean };
   untouched: string[];
   snapshot?: string;
   /** The exact command that undoes this restore (only when a snapshot exists). */
@@ -62,7 +62,9 @@ export function formatOutcome(o: OutcomeFacts): string {
   const restoring = o.stoppedAt?.source;
   lines.push('State of the target:');
   lines.push(`  restored: ${o.restored.length ? o.restored.join(', ') : 'nothing'}`);
-  if (restoring && !o.restored.includes(restoring)) lines.push(`  possibly partly restored: ${restoring}`);
+  if (restoring && !o.restored.includes(restoring) && !o.untouched.includes(restoring)) {
+    lines.push(`  ${o.stoppedAt?.changed ? 'partly restored' : 'possibly partly restored'}: ${restoring}`);
+  }
   lines.push(`  untouched: ${o.untouched.length ? o.untouched.join(', ') : 'nothing'}`);
   if (o.rollbackCommand) lines.push(`To return the target to its state before the ${o.kind}: ${o.rollbackCommand}`);
   else if (o.kind === 'restore') lines.push('No safety snapshot was taken, so nothing on the target was changed by the restore steps.');

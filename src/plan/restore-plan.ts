@@ -1,6 +1,7 @@
 // The restore plan, computed from the archive's manifest, the archive's per-source figures and the
 // host files: which sources, in which order, onto which target paths and databases, overwriting
 // what. Pure: the command prints it (it is the whole of --dry-run) and the executor follows it.
+import { posix } from 'node:path';
 import { ENGINE_CONNECTION } from '../config/defaults.js';
 import type { DbConnection, DumpEngine, HostConfig, SourceConfig, SourceKind } from '../config/types.js';
 import { UsageError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface PlanDump {
   serverVersion?: string;
   startedAt?: string;
   endedAt?: string;
+  /** The file's mtime as pulled, for dumps the server's cron wrote (no metadata). */
+  modifiedAt?: string;
   size: number;
   sha256?: string;
   rowCounts?: Record<string, number>;
@@ -57,6 +60,8 @@ export interface PlannedDatabase {
   database: string;
   /** The name it had on the archived host. */
   sourceDatabase: string;
+  /** How the target name was chosen when it differs or could (another host): for the plan. */
+  mapping?: string;
   connection: DbConnection;
   dump: PlanDump;
 }
@@ -104,6 +109,8 @@ export interface PlanInput {
   target: HostConfig;
   figures: Record<string, SourceFigures>;
   only?: string[];
+  /** `--map-db old=new`: the target database for a database of the archive. */
+  mapDb?: Record<string, string>;
 }
 
 const ENGINES: readonly string[] = ['postgres', 'mariadb', 'mysql', 'sqlite'];
@@ -139,7 +146,7 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     const origin = input.origin?.sources.find((s) => s.name === src.name);
     const figures = input.figures[src.name] ?? { files: 0, bytes: 0 };
     const other = input.origin !== undefined && input.origin.name !== input.target.name;
-    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, other, problems);
+    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb: input.mapDb ?? {} }, problems);
     steps.push(step);
   }
   if (steps.length === 0 && problems.length === 0) problems.push(`nothing to restore from ${input.archive}`);
@@ -164,9 +171,10 @@ function planStep(
   origin: SourceConfig | undefined,
   figures: SourceFigures,
   targetHost: string,
-  otherHost: boolean,
+  naming: Naming,
   problems: string[],
 ): PlannedStep {
+  const { otherHost } = naming;
   const { name, kind } = src;
   const dumps = src.dumps ?? [];
   const exclude = [...new Set([...(src.exclude ?? origin?.exclude ?? []), ...target.exclude])];
@@ -194,6 +202,9 @@ function planStep(
   } else if (globals) {
     base.notes.push('the globals dump (roles) is not applied onto the same host (its roles exist); apply it with psql by hand if needed');
   }
+  for (const tie of unorderedDumps(dumps)) {
+    problems.push(`source '${name}': cannot tell which dump of ${tie[0]!.database} is newest: ${tie.map((d) => d.file).join(', ')} carry no time (restore an archive made by a newer pullback)`);
+  }
   const older = dumps.length - newest.length;
   if (older > 0) base.notes.push(`${older} older dump(s) in the folder are not restored (newest per database only)`);
   for (const a of absent) {
@@ -210,18 +221,28 @@ function planStep(
       continue;
     }
     const engine = d.engine as DumpEngine;
-    const database = mapDatabase(engine, d.database, origin, target);
+    if (d.database === '') {
+      problems.push(`source '${name}': dump ${d.file} names no database (no metadata, none inside the file): set 'database:' on source '${name}' of host ${targetHost}`);
+      continue;
+    }
+    const mapped = mapDatabase(engine, d.database, origin, target, naming);
+    if ('problem' in mapped) {
+      problems.push(`source '${name}': ${mapped.problem}`);
+      continue;
+    }
+    const database = mapped.name;
+    if (mapped.how) base.notes.push(`database ${JSON.stringify(d.database)} -> ${JSON.stringify(database)} on ${targetHost} (${mapped.how})`);
     if (engine === 'sqlite') {
       const why = unsafeTargetPath(database);
       if (why) problems.push(`source '${name}': sqlite target ${JSON.stringify(database)} ${why}`);
     }
     const connection = target.dump?.connection ?? { ...ENGINE_CONNECTION[engine] };
-    databases.push({ engine, database, sourceDatabase: d.database, connection, dump: d });
+    databases.push({ engine, database, sourceDatabase: d.database, connection, dump: d, ...(mapped.how ? { mapping: mapped.how } : {}) });
   }
   const where = (db: { engine: DumpEngine; database: string; connection: DbConnection }) =>
     db.engine === 'sqlite' ? `sqlite file ${targetHost}:${db.database}` : `${db.engine} database ${db.database} on ${db.connection.host}:${db.connection.port} of ${targetHost}`;
   const overwrites = [
-    ...databases.map((db) => `${where(db)} (its objects are dropped and replaced)`),
+    ...databases.map((db) => `${where(db)} (${REPLACED[db.engine]})`),
     ...base.drops.map((db) => `${where(db)} (dropped: it did not exist before the restore)`),
   ];
   return {
@@ -235,31 +256,78 @@ function planStep(
   };
 }
 
+/** What becomes of a database the plan restores, for people (see each engine's replaceDatabase). */
+const REPLACED: Record<DumpEngine, string> = {
+  postgres: 'replaced by the dump: restored into a fresh database, then swapped in; objects created since the dump are gone',
+  mariadb: 'dropped, re-created and restored from the dump; objects created since the dump are gone',
+  mysql: 'dropped, re-created and restored from the dump; objects created since the dump are gone',
+  sqlite: 'the file is replaced by the dumped file',
+};
+
+interface Naming {
+  /** The archive comes from another host than the target. */
+  otherHost: boolean;
+  mapDb: Record<string, string>;
+}
+
 /** Only the newest dump of each (engine, database): a dump folder keeps several generations. */
 export function newestDumps(dumps: readonly PlanDump[]): PlanDump[] {
   const newest = new Map<string, PlanDump>();
   for (const d of dumps) {
-    const key = `${d.engine}\0${d.format === 'globals' ? '\0globals' : d.database}`;
-    const cur = newest.get(key);
-    if (!cur || stamp(d) > stamp(cur)) newest.set(key, d);
+    const cur = newest.get(dumpKey(d));
+    if (!cur || stamp(d) > stamp(cur)) newest.set(dumpKey(d), d);
   }
-  return dumps.filter((d) => newest.get(`${d.engine}\0${d.format === 'globals' ? '\0globals' : d.database}`) === d);
+  return dumps.filter((d) => newest.get(dumpKey(d)) === d);
 }
 
+/** Groups of dumps of one database whose newest cannot be told: more than one and none with a time. */
+export function unorderedDumps(dumps: readonly PlanDump[]): PlanDump[][] {
+  const groups = new Map<string, PlanDump[]>();
+  for (const d of dumps) groups.set(dumpKey(d), [...(groups.get(dumpKey(d)) ?? []), d]);
+  return [...groups.values()].filter((g) => g.length > 1 && g.every((d) => stamp(d) === ''));
+}
+
+function dumpKey(d: PlanDump): string {
+  return `${d.engine}\0${d.format === 'globals' ? '\0globals' : d.database}`;
+}
+
+/** When a dump was taken (ISO time, so they compare as strings); '' when unknown. Never the file name. */
 function stamp(d: PlanDump): string {
-  return d.endedAt ?? d.startedAt ?? d.file;
+  return d.endedAt ?? d.startedAt ?? d.modifiedAt ?? '';
 }
 
-/** The target's name for a database: the same name, except sqlite files listed at the same position on both hosts. */
-function mapDatabase(engine: DumpEngine, database: string, origin: SourceConfig | undefined, target: SourceConfig): string {
-  if (engine !== 'sqlite') return database;
-  const from = origin?.dump?.databases;
-  const to = target.dump?.databases;
-  if (Array.isArray(from) && Array.isArray(to) && from.length === to.length) {
-    const i = from.indexOf(database);
-    if (i >= 0) return to[i]!;
+/** The databases a source names: its dump list, or the one database a cron-filled dump folder restores into. */
+function namedDatabases(source: SourceConfig | undefined): readonly string[] | 'all' | undefined {
+  return source?.dump?.databases ?? (source?.database !== undefined ? [source.database] : undefined);
+}
+
+/**
+ * The target's name for a database of the archive: `--map-db` first; the same name onto the same
+ * host; onto another host the same name when the target lists it, else the name at the same
+ * position of equally long lists (sqlite files: the target file with the same base name), else the
+ * same name when the target dumps `all`; anything else is ambiguous and refused.
+ */
+function mapDatabase(engine: DumpEngine, database: string, origin: SourceConfig | undefined, target: SourceConfig, naming: Naming): { name: string; how?: string } | { problem: string } {
+  const explicit = naming.mapDb[database];
+  if (explicit !== undefined) return { name: explicit, how: '--map-db' };
+  if (!naming.otherHost) return { name: database };
+  const to = namedDatabases(target);
+  const hint = `give --map-db ${JSON.stringify(`${database}=NAME`).slice(1, -1)}`;
+  if (engine === 'sqlite') {
+    const list = Array.isArray(to) ? to : [];
+    const same = list.filter((p) => p === database || posix.basename(p) === posix.basename(database));
+    if (same.length === 1) return { name: same[0]!, how: same[0] === database ? 'same path' : 'same file name' };
+    return { problem: `sqlite file ${database}: ${same.length > 1 ? `several files of the target have its name (${same.join(', ')})` : 'the target lists no file of that name'}; ${hint}` };
   }
-  return database;
+  if (to === 'all') return { name: database, how: 'same name: the target dumps all databases' };
+  if (to?.includes(database)) return { name: database, how: 'same name' };
+  const from = namedDatabases(origin);
+  if (Array.isArray(from) && Array.isArray(to) && from.length === to.length && from.includes(database)) {
+    const i = from.indexOf(database);
+    return { name: to[i]!, how: `position ${i + 1} in databases:` };
+  }
+  const why = !to ? 'the target source names no databases' : !Array.isArray(from) ? 'the origin source does not list its databases' : from.length !== to.length ? `the lists differ in length (${from.length} and ${to.length})` : `${database} is not in the origin's list`;
+  return { problem: `cannot tell which database of the target receives ${database}: ${why}; ${hint}` };
 }
 
 /** Bytes demanded free for `bytes` restored: the size plus the margin fraction plus the fixed minimum. */

@@ -46,7 +46,7 @@ export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?
 
   for (const c of candidates) {
     if (ctx.signal?.aborted) break;
-    const v = await verifyOne(run, c);
+    const v = await verifyOne(run, c, taken ? undefined : source.database);
     if (v.problem) problems.push(`dump ${where(c.rel)}: ${v.problem}`);
     if (v.record) results.push({ record: v.record, taken: Boolean(taken), problem: v.problem });
   }
@@ -58,7 +58,7 @@ export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?
 }
 
 /** Checks one dump; returns its record (when the engine is known) and the first problem found. */
-async function verifyOne(run: EngineRunner, c: FoundDump): Promise<{ record?: DumpRecord; problem?: string }> {
+async function verifyOne(run: EngineRunner, c: FoundDump, configured: string | undefined): Promise<{ record?: DumpRecord; problem?: string }> {
   let size: number;
   try {
     const st = lstatSync(c.abs);
@@ -74,8 +74,10 @@ async function verifyOne(run: EngineRunner, c: FoundDump): Promise<{ record?: Du
         ...(c.meta ?? {}),
         file: c.rel,
         engine: known.engine,
-        database: c.meta?.database ?? known.database ?? guessDatabase(c.rel),
+        database: c.meta?.database ?? configured ?? known.database ?? (await nameInside(run, known, c.abs)) ?? '',
         format: known.format,
+        // Without metadata, the time of a dump is its mtime as pulled (rsync keeps it), never its name.
+        ...(c.meta ? {} : { modifiedAt: c.time.toISOString() }),
         size,
         sha256,
         verified: [],
@@ -99,8 +101,9 @@ async function verifyOne(run: EngineRunner, c: FoundDump): Promise<{ record?: Du
 }
 
 
-/** A database name from a dump file name: the base name without a time stamp and extension. */
-function guessDatabase(rel: string): string {
-  const base = posix.basename(rel).replace(/\.[A-Za-z0-9]+$/, '');
-  return base.replace(/[-_.]?\d{8}(T?\d{4,6}Z?)?$/, '') || base;
+/** The database name inside the dump, for formats that carry one; undefined when unreadable (the check says why). */
+async function nameInside(run: EngineRunner, kind: NonNullable<FoundDump['kind']>, file: string): Promise<string | undefined> {
+  if (kind.format === 'globals') return '(globals)';
+  const engine = getEngine(kind.engine as DumpEngine);
+  return engine.dumpedDatabase?.(run, file).catch(() => undefined);
 }

@@ -27,4 +27,6 @@ export interface RestoreStepResult<T = unknown> {
   summary?: string;
   details?: unknown;
   value?: T;
+  /** For a failed step: whether it changed the target (false: left exactly as it was; absent: unknown). */
+  changed?: boolean;
 }

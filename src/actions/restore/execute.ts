@@ -36,8 +36,8 @@ export interface ExecuteResult {
   snapshot?: SnapshotResult;
   /** Sources restored completely, in order. */
   restored: string[];
-  /** The step that failed or was interrupted. */
-  stoppedAt?: { kind: string; source?: string; error: string };
+  /** The step that failed or was interrupted; `changed` as its result says (false: it left the target as it was). */
+  stoppedAt?: { kind: string; source?: string; error: string; changed?: boolean };
   /** Sources not touched at all. */
   untouched: string[];
   checks: ChecklistItem[];
@@ -71,7 +71,8 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
     opts.onStep?.({ kind, source, status, detail: out.error ?? out.summary });
     if (status === 'ok' || status === 'warning') return true;
     result.status = status === 'interrupted' ? 'interrupted' : 'failed';
-    result.stoppedAt = { kind, source, error: out.error ?? status };
+    result.stoppedAt = { kind, source, error: out.error ?? status, changed: out.changed };
+    if (source !== undefined && out.changed === false) result.untouched.unshift(source);
     return false;
   };
 

@@ -55,6 +55,8 @@ export async function checkStep(ctx: RestoreContext, step: PlannedStep): Promise
     try {
       const got = await targetRowCounts(ctx, db.engine, db.connection, db.database);
       const diff = Object.keys(want).filter((t) => got[t] !== want[t]).map((t) => `${t}: ${got[t] ?? 'missing'} != ${want[t]}`);
+      // Exactly the dump's tables: one the dump does not have (created since) must be gone.
+      diff.push(...Object.keys(got).filter((t) => !(t in want)).map((t) => `${t}: not in the dump`));
       const total = Object.values(want).reduce((a, b) => a + b, 0);
       const figure = diff.length === 0 ? `${Object.keys(want).length} tables, ${total} rows, as at dump time` : `differs: ${diff.slice(0, 5).join('; ')}`;
       out.push(item(name, diff.length === 0, figure));

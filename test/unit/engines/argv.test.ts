@@ -33,12 +33,14 @@ describe('postgres argv', () => {
       '--exit-on-error', '--single-transaction', '--no-owner', '--no-privileges', '--dbname=scratch', '/tmp/a.pgdump',
     ]);
     expect(postgresEngine.restoreArgv(pg, 'scratch').at(-1)).toBe('--dbname=scratch'); // stdin
-    expect(postgresEngine.restoreArgv(pg, 'live', '/a', { clean: true })).toContain('--if-exists');
+    // A restore never drops objects inside a live database: it restores into a fresh one (postgres-replace).
+    expect(postgresEngine.restoreArgv(pg, 'live', '/a').join(' ')).not.toMatch(/--clean|--if-exists|--create/);
   });
 
   it('quotes identifiers in create and drop', () => {
     expect(postgresEngine.createDatabaseArgv(pg, 'we"ird').at(-1)).toBe('CREATE DATABASE "we""ird"');
-    expect(postgresEngine.dropDatabaseArgv(pg, 'x').at(-1)).toBe('DROP DATABASE IF EXISTS "x"');
+    expect(postgresEngine.dropDatabaseArgv(pg, 'x').at(-1)).toBe('DROP DATABASE IF EXISTS "x" WITH (FORCE)');
+    expect(postgresEngine.dropDatabaseArgv(pg, 'postgres')).toContain('--dbname=template1');
   });
 
   it('parses the server version', () => {
@@ -61,6 +63,15 @@ describe('mariadb and mysql argv', () => {
     expect(mariadbEngine.restoreArgv(my, 'scratch')).toEqual(['mariadb', '--defaults-extra-file=/etc/pullback/my.cnf', '-h', '127.0.0.1', '-P', '3306', '-u', 'root', '--batch', '--database=scratch']);
     expect(mariadbEngine.restoreArgv(my, 'scratch', '/tmp/a b.sql').slice(-3)).toEqual(['--abort-source-on-error', '-e', 'source /tmp/a b.sql']);
     expect(() => mariadbEngine.restoreArgv(my, 'scratch', '/tmp/a\nb.sql')).toThrow(/line break/);
+  });
+
+  it("gives Oracle's mysql client no MariaDB-only option", () => {
+    expect(mysqlEngine.restoreArgv(my, 'scratch', '/tmp/a b.sql')).toEqual([
+      'mysql', '--defaults-extra-file=/etc/pullback/my.cnf', '-h', '127.0.0.1', '-P', '3306', '-u', 'root', '--batch', '--database=scratch', '-e', 'source /tmp/a b.sql',
+    ]);
+    for (const argv of [mysqlEngine.restoreArgv(my, 's', '/f'), mysqlEngine.dumpArgv(my, 's', '/f'), mysqlEngine.queryArgv(my, 's', 'SELECT 1'), mysqlEngine.versionArgv(my)]) {
+      expect(argv.filter((a) => a.startsWith('--')).filter((a) => ['--abort-source-on-error'].includes(a))).toEqual([]);
+    }
   });
 
   it('quotes identifiers with backquotes', () => {

@@ -22,7 +22,7 @@ describe('restore output', () => {
     expect(formatPlan(plan).split('\n')).toEqual([
       'Restore plan: archive main-20240101T000000Z of host main (/borg/main) onto host main (backup@10.0.0.5:22)',
       '  1. database db        1000 B  1 dump(s)',
-      '       overwrites: postgres database app on 127.0.0.1:5432 of main (its objects are dropped and replaced)',
+      '       overwrites: postgres database app on 127.0.0.1:5432 of main (replaced by the dump: restored into a fresh database, then swapped in; objects created since the dump are gone)',
       '  2. data     files    2.0 KiB  3 files',
       '       overwrites: main:/srv/files (replaced by the archived tree; files not in the archive are deleted)',
     ]);

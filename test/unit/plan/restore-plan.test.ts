@@ -95,11 +95,61 @@ describe('buildRestorePlan', () => {
     expect(s.overwrites).toContain('dropped: it did not exist before the restore');
   });
 
-  it('maps sqlite files by position onto the --to host', () => {
-    const sq = (path: string) => src('db', 'database', '/dumps', { dump: { engine: 'sqlite', databases: [path], connection: { host: '', port: 0, user: '' }, keep: 1 } });
+  it('maps sqlite files by name onto the --to host, not by position', () => {
+    const sq = (...paths: string[]) => src('db', 'database', '/dumps', { dump: { engine: 'sqlite', databases: paths, connection: { host: '', port: 0, user: '' }, keep: 1 } });
     const mm = manifest([{ name: 'db', kind: 'database', path: '/dumps', status: 'ok', dumps: [dump('/srv/app.db', { engine: 'sqlite', format: 'sqlite', file: 'app.sqlite' })] }]);
-    const p = buildRestorePlan({ manifest: mm, repository: 'r', archive: 'a', origin: host('main', [sq('/srv/app.db')]), target: host('spare', [sq('/opt/app/app.db')]), figures: {} });
+    const p = buildRestorePlan({ manifest: mm, repository: 'r', archive: 'a', origin: host('main', [sq('/srv/app.db', '/srv/x.db')]), target: host('spare', [sq('/opt/x.db', '/opt/app/app.db')]), figures: {} });
     expect(p.steps[0]!.databases[0]!.database).toBe('/opt/app/app.db');
+    expect(p.steps[0]!.notes.join('\n')).toContain('"/srv/app.db" -> "/opt/app/app.db" on spare (same file name)');
+    const none = () => buildRestorePlan({ manifest: mm, repository: 'r', archive: 'a', origin: host('main', [sq('/srv/app.db')]), target: host('spare', [sq('/opt/other.db')]), figures: {} });
+    expect(problems(none)).toContain('sqlite file /srv/app.db: the target lists no file of that name; give --map-db /srv/app.db=NAME');
+  });
+});
+
+describe('database names onto another host (--to)', () => {
+  const pgSrc = (databases: string[] | 'all') => src('db', 'database', '/dumps', { dump: { engine: 'postgres', databases, connection: { host: '127.0.0.1', port: 5432, user: 'postgres' }, keep: 1 } });
+  const two = manifest([{ name: 'db', kind: 'database', path: '/d', status: 'ok', dumps: [dump('app'), dump('reports', { file: 'reports.pgdump' })] }]);
+  const onto = (from: string[] | 'all', to: string[] | 'all', mapDb?: Record<string, string>) =>
+    buildRestorePlan({ manifest: two, repository: 'r', archive: 'a', origin: host('main', [pgSrc(from)]), target: host('spare', [pgSrc(to)]), figures: {}, mapDb });
+
+  it("maps by position in the target's databases, and shows it in the plan", () => {
+    const p = onto(['app', 'reports'], ['app_spare', 'reports_spare']);
+    expect(p.steps[0]!.databases.map((d) => [d.sourceDatabase, d.database])).toEqual([['app', 'app_spare'], ['reports', 'reports_spare']]);
+    expect(p.steps[0]!.notes).toContain('database "app" -> "app_spare" on spare (position 1 in databases:)');
+    expect(p.steps[0]!.overwrites).toContain('postgres database app_spare on');
+  });
+
+  it('keeps a name the target lists, takes --map-db first, and dumps-all targets keep names', () => {
+    expect(onto(['app', 'reports'], ['reports', 'app']).steps[0]!.databases.map((d) => d.database)).toEqual(['app', 'reports']);
+    expect(onto(['app', 'reports'], ['x', 'y'], { app: 'chosen' }).steps[0]!.databases.map((d) => d.database)).toEqual(['chosen', 'y']);
+    expect(onto(['app', 'reports'], 'all').steps[0]!.databases.map((d) => d.database)).toEqual(['app', 'reports']);
+  });
+
+  it('refuses when it cannot tell, naming --map-db', () => {
+    const msg = problems(() => onto(['app', 'reports'], ['only_one']));
+    expect(msg).toContain('cannot tell which database of the target receives app: the lists differ in length (2 and 1); give --map-db app=NAME');
+    expect(msg).toContain('receives reports');
+    expect(problems(() => onto('all', ['a', 'b']))).toContain('the origin source does not list its databases');
+  });
+
+  it('onto the same host the names stay, unless --map-db says otherwise', () => {
+    const same = buildRestorePlan({ manifest: two, repository: 'r', archive: 'a', origin: main, target: main, figures: {}, mapDb: { reports: 'reports_copy' } });
+    expect(same.steps[0]!.databases.map((d) => d.database)).toEqual(['app', 'reports_copy']);
+  });
+});
+
+describe('dumps the server cron wrote', () => {
+  it('takes the newest by its recorded time, never by the file name', () => {
+    const cron = [dump('app', { file: 'app-Thu.sql', endedAt: undefined, modifiedAt: '2024-01-04T02:00:00Z' }), dump('app', { file: 'app-Fri.sql', endedAt: undefined, modifiedAt: '2024-01-05T02:00:00Z' })];
+    expect(newestDumps(cron).map((d) => d.file)).toEqual(['app-Fri.sql']);
+    const p = plan({ manifest: manifest([{ name: 'db', kind: 'database', path: '/d', status: 'ok', dumps: cron }]) });
+    expect(p.steps[0]!.databases.map((d) => [d.dump.file, d.database])).toEqual([['app-Fri.sql', 'app']]);
+  });
+
+  it('refuses dumps without a time or without a database name', () => {
+    const untimed = [dump('app', { file: 'a.sql', endedAt: undefined }), dump('app', { file: 'b.sql', endedAt: undefined })];
+    expect(problems(() => plan({ manifest: manifest([{ name: 'db', kind: 'database', path: '/d', status: 'ok', dumps: untimed }]) }))).toContain('cannot tell which dump of app is newest: a.sql, b.sql');
+    expect(problems(() => plan({ manifest: manifest([{ name: 'db', kind: 'database', path: '/d', status: 'ok', dumps: [dump('', { file: 'x.sql' })] }]) }))).toContain("dump x.sql names no database (no metadata, none inside the file): set 'database:'");
   });
 });
 

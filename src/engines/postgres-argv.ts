@@ -1,0 +1,40 @@
+// The argv pieces every PostgreSQL client call shares: the password file through PGPASSFILE, the
+// connection options with -w (never prompt), database names that libpq would misread, identifiers.
+import type { DbConnection } from '../config/types.js';
+
+/** `env PGPASSFILE=<file>` when the connection has a password file, else nothing. */
+export function envPrefix(conn: DbConnection): string[] {
+  return conn.passwordFile ? ['env', `PGPASSFILE=${conn.passwordFile}`] : [];
+}
+
+export function connArgs(conn: DbConnection): string[] {
+  return ['-h', conn.host, '-p', String(conn.port), '-U', conn.user, '-w'];
+}
+
+/**
+ * The --dbname value for a database name. libpq treats a dbname with `=` or a URI prefix as a
+ * connection string, so such names are passed as a quoted `dbname='...'` connection string.
+ */
+export function pgDbname(database: string): string {
+  if (!database.includes('=') && !/^postgres(ql)?:\/\//.test(database)) return database;
+  return `dbname='${database.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
+/** A double-quoted SQL identifier. */
+export function pgIdent(name: string): string {
+  return `"${name.split('"').join('""')}"`;
+}
+
+export function psql(conn: DbConnection, database: string, sql: string): string[] {
+  return [...envPrefix(conn), 'psql', ...connArgs(conn), '-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', `--dbname=${pgDbname(database)}`, '-c', sql];
+}
+
+/** psql running the SQL script given on stdin, stopping at the first error. */
+export function psqlScript(conn: DbConnection, database: string): string[] {
+  return [...envPrefix(conn), 'psql', ...connArgs(conn), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', `--dbname=${pgDbname(database)}`, '-f', '-'];
+}
+
+/** A SQL string literal (standard_conforming_strings, the default since 9.1). */
+export function pgLiteral(value: string): string {
+  return `'${value.split("'").join("''")}'`;
+}

@@ -1,0 +1,130 @@
+// Replacing a PostgreSQL database by its dump, exact by construction: the dump is restored into a
+// fresh database created with the dump's own properties (encoding, locale, owner, grants,
+// settings, comment), and only when that succeeded is the fresh database swapped in by two renames
+// in one transaction. Objects created since the dump cannot survive (the fresh database never had
+// them), no dependency order is chased (nothing is dropped inside a live database), and a failure
+// before the swap leaves the live database exactly as it was.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DbConnection } from '../config/types.js';
+import { describeError } from '../errors.js';
+import { parseHexLines, ReplaceError, type EngineRunner, type ReplaceOptions, type ReplaceOutcome } from './engine.js';
+import { connArgs, envPrefix, pgIdent, pgLiteral, psql, psqlScript } from './postgres-argv.js';
+
+/** A table name no dump has: selecting it makes pg_restore print only the database-level entries. */
+const NO_TABLE = 'pullback-no-such-table-3f1c0a';
+const SWAP_ATTEMPTS = 4;
+
+/** The database to connect to for CREATE/ALTER/DROP DATABASE of `database` (never itself). */
+export function maintenanceDb(database: string): string {
+  return database === 'postgres' ? 'template1' : 'postgres';
+}
+
+/** argv printing the database-level part of a custom dump as SQL (CREATE DATABASE, owner, ACL, settings, comment). */
+export function databasePropertiesArgv(conn: DbConnection, dumpFile: string): string[] {
+  return [...envPrefix(conn), 'pg_restore', '--create', '--schema-only', `--table=${NO_TABLE}`, '--file=-', dumpFile];
+}
+
+/** Statements of the database-level part that name the database, in the forms pg_dump writes them. */
+const DATABASE_STATEMENT = /^(CREATE DATABASE|ALTER DATABASE|COMMENT ON DATABASE|SECURITY LABEL .* ON DATABASE|GRANT .* ON DATABASE|REVOKE .* ON DATABASE|ALTER ROLE .* IN DATABASE) /s;
+/** Lines outside statements that only set up the session or are psql meta-commands. */
+const SESSION_LINE = /^(--|\\|SET |SELECT pg_catalog\.set_config\()/;
+
+/**
+ * The database-level SQL of a dump (databasePropertiesArgv's output) rewritten to apply to the
+ * database `name` instead of the dumped one: the CREATE DATABASE first, then owner, grants,
+ * settings and comment. Throws Error on a statement it does not know (never guesses).
+ */
+export function databaseLevelSql(sql: string, name: string): string {
+  const statements: string[] = [];
+  let current: string[] = [];
+  for (const line of sql.split('\n')) {
+    if (current.length === 0 && (line.trim() === '' || SESSION_LINE.test(line))) continue;
+    current.push(line);
+    const text = current.join('\n');
+    // A statement ends with `;` at the end of a line outside a string literal ('' doubles a quote).
+    if (/;\s*$/.test(line) && (text.split("'").length - 1) % 2 === 0) {
+      statements.push(text.trim());
+      current = [];
+    }
+  }
+  if (current.length > 0) throw new Error(`unterminated statement in the dump's database properties: ${current.join(' ').slice(0, 200)}`);
+  const create = /^CREATE DATABASE ("(?:[^"]|"")+"|[^\s"]+) WITH /.exec(statements[0] ?? '');
+  if (!create) throw new Error(`the dump's database properties do not start with CREATE DATABASE: ${(statements[0] ?? '(empty)').slice(0, 200)}`);
+  const dumped = create[1]!;
+  const target = pgIdent(name);
+  return statements
+    .map((st) => {
+      if (!DATABASE_STATEMENT.test(st)) throw new Error(`unexpected statement in the dump's database properties: ${st.slice(0, 200)}`);
+      const renamed = st.split(`DATABASE ${dumped} `).join(`DATABASE ${target} `).split(`DATABASE ${dumped};`).join(`DATABASE ${target};`);
+      if (renamed === st) throw new Error(`a statement of the dump's database properties does not name the database ${dumped}: ${st.slice(0, 200)}`);
+      return `${renamed}\n`;
+    })
+    .join('');
+}
+
+/** SQL renaming `live` away to `old` (when it exists) and `fresh` to `live`, in one transaction. */
+export function swapSql(live: string, fresh: string, old: string | undefined): string {
+  const lines = ['BEGIN;'];
+  if (old !== undefined) {
+    lines.push(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = ${pgLiteral(live)} AND pid <> pg_backend_pid();`);
+    lines.push(`ALTER DATABASE ${pgIdent(live)} RENAME TO ${pgIdent(old)};`);
+  }
+  lines.push(`ALTER DATABASE ${pgIdent(fresh)} RENAME TO ${pgIdent(live)};`, 'COMMIT;');
+  return `${lines.join('\n')}\n`;
+}
+
+function dropArgv(conn: DbConnection, database: string): string[] {
+  return psql(conn, 'postgres', `DROP DATABASE IF EXISTS ${pgIdent(database)} WITH (FORCE)`);
+}
+
+const LIST_SQL = "SELECT encode(convert_to(datname, 'UTF8'), 'hex') FROM pg_database";
+
+/** See the file comment; throws ReplaceError (changed: false unless the swap itself is in doubt). */
+export async function replacePostgresDatabase(run: EngineRunner, conn: DbConnection, database: string, dumpFile: string, opts: ReplaceOptions): Promise<ReplaceOutcome> {
+  const suffix = randomBytes(4).toString('hex');
+  const fresh = `pullback_new_${suffix}`;
+  const old = `pullback_old_${suffix}`;
+  const admin = maintenanceDb(database);
+  let exists: boolean;
+  try {
+    exists = parseHexLines(await run.run(psql(conn, admin, LIST_SQL), { reason: `cannot list the databases on ${conn.host}:${conn.port}` })).includes(database);
+    const props = await run.run(databasePropertiesArgv(conn, dumpFile), { reason: 'cannot read the database properties from the dump' });
+    await run.run(psqlScript(conn, admin), { input: databaseLevelSql(props, fresh), reason: `cannot create the fresh database ${fresh} with the dump's properties` });
+  } catch (e) {
+    await opts.cleanup.run(dropArgv(conn, fresh), { reason: `cannot drop ${fresh}` }).catch(() => undefined);
+    throw new ReplaceError(describeError(e), false);
+  }
+  try {
+    await run.run([...envPrefix(conn), 'pg_restore', ...connArgs(conn), '--exit-on-error', '--single-transaction', `--dbname=${fresh}`, dumpFile], {
+      reason: 'pg_restore into a fresh database failed',
+      timeoutMs: opts.timeoutMs,
+    });
+    await swap(run, conn, admin, database, fresh, exists ? old : undefined);
+  } catch (e) {
+    await opts.cleanup.run(dropArgv(conn, fresh), { reason: `cannot drop ${fresh}` }).catch(() => undefined);
+    throw new ReplaceError(describeError(e), false);
+  }
+  const warnings: string[] = [];
+  if (exists) {
+    try {
+      await opts.cleanup.run(dropArgv(conn, old), { reason: `cannot drop the replaced database, kept as ${old}` });
+    } catch (e) {
+      warnings.push(describeError(e));
+    }
+  }
+  return { how: exists ? 'restored into a fresh database, then swapped in' : 'created from the dump', warnings };
+}
+
+/** The swap, retried when a session reconnected between the terminate and the rename. */
+async function swap(run: EngineRunner, conn: DbConnection, admin: string, live: string, fresh: string, old: string | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run.run(psqlScript(conn, admin), { input: swapSql(live, fresh, old), reason: `cannot swap the restored database in for ${live}` });
+      return;
+    } catch (e) {
+      if (attempt >= SWAP_ATTEMPTS || !/being accessed by other users/.test(describeError(e))) throw e;
+      await sleep(500 * attempt);
+    }
+  }
+}
