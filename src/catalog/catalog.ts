@@ -148,11 +148,16 @@ export class Catalog {
       .run(repository, kind, at.toISOString(), status);
   }
 
-  /** The latest successful host result (for readiness and staleness). */
-  lastSuccess(host: string): { endedAt: string; archive: string } | undefined {
+  /**
+   * The host's latest successful nightly backup (a `pullback run` that made an archive). Drills,
+   * restores and checks also record host results; they never count as a backup.
+   */
+  lastNightly(host: string): { endedAt: string; archive: string } | undefined {
     const row = this.db
       .prepare(
-        "SELECT ended_at, archive FROM host_results WHERE host = ? AND status IN ('ok', 'warning') AND archive IS NOT NULL ORDER BY ended_at DESC LIMIT 1",
+        `SELECT h.ended_at, h.archive FROM host_results h JOIN runs r ON r.id = h.run_id
+         WHERE h.host = ? AND r.kind = 'run' AND h.status IN ('ok', 'warning') AND h.archive IS NOT NULL
+         ORDER BY h.ended_at DESC LIMIT 1`,
       )
       .get(host) as { ended_at: string; archive: string } | undefined;
     return row ? { endedAt: row.ended_at, archive: row.archive } : undefined;

@@ -1,7 +1,8 @@
 // The readiness checklist of a restore: a pure verdict over facts gathered beforehand (catalog,
 // borg check, df/test over SSH, database versions). Each item passes or fails with the figure
-// behind it; any failure stops the restore before anything changes. Only the age item may be
-// overridden (--force): an old backup is still the best one there is.
+// behind it; any failure stops the restore before anything changes. Only the age of the archive
+// may be overridden (--force): an old backup is still the best one there is. A warning (the
+// host's nightly job is behind, another job holds the host) informs without stopping.
 import { humanBytes, humanDuration } from '../util/table.js';
 
 export interface SpaceFact {
@@ -34,13 +35,24 @@ export interface BackupAgeFact {
   host: string;
   maxAgeSeconds: number;
   force: boolean;
-  lastSuccess?: { endedAt: string; archive: string };
+  /** The archive the plan restores, and when it was made (its manifest's createdAt, else borg's start time). */
+  archive: { name: string; createdAt?: string };
+  /** The host's latest successful nightly run; drills and restores never count. */
+  lastNightly?: { endedAt: string; archive: string };
+}
+
+/** Who holds the per-host job lock (a nightly run, another restore), seen by a dry run that takes no lock. */
+export interface HostLockFact {
+  host: string;
+  holder?: string;
 }
 
 export interface ReadinessFacts {
   now: Date;
-  /** The latest successful backup of the archived host (absent for rollbacks: the snapshot is what counts). */
+  /** The age of the archive restored and of the host's last nightly run (absent for rollbacks: the snapshot is what counts). */
   backup?: BackupAgeFact;
+  /** Set by dry runs, which take no lock but say when a job holds the host. */
+  hostLock?: HostLockFact;
   /** The SSH login to the target; when it fails the remote facts are empty. Absent for local (--into) restores. */
   login?: { target: string; ok: boolean; detail?: string };
   archiveCheck: { archive: string; ok: boolean; detail?: string };
@@ -49,7 +61,7 @@ export interface ReadinessFacts {
   databases: DatabaseFact[];
 }
 
-export type ItemStatus = 'pass' | 'fail' | 'overridden';
+export type ItemStatus = 'pass' | 'fail' | 'overridden' | 'warn';
 
 export interface ChecklistItem {
   name: string;
@@ -59,14 +71,15 @@ export interface ChecklistItem {
 
 export interface ReadinessVerdict {
   items: ChecklistItem[];
-  /** True when no item failed (overridden items do not count as failures). */
+  /** True when no item failed (overridden and warning items do not count as failures). */
   ok: boolean;
 }
 
 /** The checklist and whether the restore may go ahead. */
 export function readinessVerdict(f: ReadinessFacts): ReadinessVerdict {
   const items: ChecklistItem[] = [];
-  if (f.backup) items.push(ageItem(f.backup, f.now));
+  if (f.backup) items.push(archiveAgeItem(f.backup, f.now), nightlyItem(f.backup, f.now));
+  if (f.hostLock) items.push(hostLockItem(f.hostLock));
   items.push(checkItem(f));
   if (f.login) items.push({ name: `SSH login to ${f.login.target}`, status: f.login.ok ? 'pass' : 'fail', figure: f.login.detail ?? (f.login.ok ? 'ok' : 'failed') });
   for (const s of f.space) items.push(spaceItem(s));
@@ -75,14 +88,33 @@ export function readinessVerdict(f: ReadinessFacts): ReadinessVerdict {
   return { items, ok: items.every((i) => i.status !== 'fail') };
 }
 
-function ageItem(f: BackupAgeFact, now: Date): ChecklistItem {
-  const name = `latest successful backup of ${f.host}`;
+function archiveAgeItem(f: BackupAgeFact, now: Date): ChecklistItem {
+  const name = `age of ${f.archive.name} (the archive restored)`;
   const limit = humanDuration(f.maxAgeSeconds * 1000);
-  if (!f.lastSuccess) return { name, status: f.force ? 'overridden' : 'fail', figure: `none recorded in the catalog (limit ${limit})${f.force ? ', overridden by --force' : ''}` };
-  const ageMs = now.getTime() - new Date(f.lastSuccess.endedAt).getTime();
-  const figure = `${f.lastSuccess.archive}, ${humanDuration(Math.max(0, ageMs))} ago (limit ${limit})`;
+  const forced = f.force ? ', overridden by --force' : '';
+  const made = f.archive.createdAt ? new Date(f.archive.createdAt).getTime() : NaN;
+  if (Number.isNaN(made)) return { name, status: f.force ? 'overridden' : 'fail', figure: `its creation time cannot be read (limit ${limit})${forced}` };
+  const ageMs = now.getTime() - made;
+  const figure = `made ${humanDuration(Math.max(0, ageMs))} ago (limit ${limit})`;
   if (ageMs <= f.maxAgeSeconds * 1000) return { name, status: 'pass', figure };
-  return { name, status: f.force ? 'overridden' : 'fail', figure: `${figure}${f.force ? ', overridden by --force' : ''}` };
+  return { name, status: f.force ? 'overridden' : 'fail', figure: `${figure}${forced}` };
+}
+
+// Not a refusal: the archive's own age decides. A nightly job that stopped succeeding is worth
+// saying, though, because the archive restored may then be older than the operator believes.
+function nightlyItem(f: BackupAgeFact, now: Date): ChecklistItem {
+  const name = `latest successful nightly run of ${f.host}`;
+  const limit = humanDuration(f.maxAgeSeconds * 1000);
+  if (!f.lastNightly) return { name, status: 'warn', figure: `none recorded in the catalog (limit ${limit})` };
+  const ageMs = now.getTime() - new Date(f.lastNightly.endedAt).getTime();
+  const figure = `${f.lastNightly.archive}, ${humanDuration(Math.max(0, ageMs))} ago (limit ${limit})`;
+  return ageMs <= f.maxAgeSeconds * 1000 ? { name, status: 'pass', figure } : { name, status: 'warn', figure: `${figure}: the nightly job is behind` };
+}
+
+function hostLockItem(l: HostLockFact): ChecklistItem {
+  const name = `no other job on ${l.host}`;
+  if (!l.holder) return { name, status: 'pass', figure: 'no run or restore holds the host' };
+  return { name, status: 'warn', figure: `${l.holder} holds the host: a restore now would be refused` };
 }
 
 function checkItem(f: ReadinessFacts): ChecklistItem {

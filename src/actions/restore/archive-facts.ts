@@ -6,24 +6,34 @@ import { JobError, UsageError } from '../../errors.js';
 import type { PlanManifest, SourceFigures } from '../../plan/restore-plan.js';
 import { nightlyGlob } from '../../tools/borg/args.js';
 import { extractArchive, listItems } from '../../tools/borg/items.js';
-import { listArchives } from '../../tools/borg/repo.js';
+import { listArchives, type ArchiveSummary } from '../../tools/borg/repo.js';
 import type { BorgContext } from '../../tools/borg/run.js';
 import { MANIFEST_DIR, MANIFEST_FILE } from '../archive.js';
 
-/** The archive to restore: `latest` (or undefined) is the newest nightly archive of `host`; a name must exist. Throws UsageError. */
-export async function resolveArchive(borg: BorgContext, repo: string, host: string, wanted: string | undefined): Promise<string> {
+/**
+ * The archive to restore with borg's start time: `latest` (or undefined) is the newest nightly
+ * archive of `host`; a name must exist. Throws UsageError, naming the newest nightly archives.
+ */
+export async function resolveArchive(borg: BorgContext, repo: string, host: string, wanted: string | undefined): Promise<ArchiveSummary> {
+  const nightly = await listArchives(borg, repo, nightlyGlob(host));
   if (wanted === undefined || wanted === 'latest') {
-    const nightly = await listArchives(borg, repo, nightlyGlob(host));
     const last = nightly.at(-1);
     if (!last) throw new UsageError(`host ${host} has no archives in ${repo}`);
-    return last.name;
+    return last;
   }
-  const all = await listArchives(borg, repo);
-  if (!all.some((a) => a.name === wanted)) {
-    const names = all.map((a) => a.name).slice(-5);
-    throw new UsageError(`no archive named ${wanted} in ${repo}${names.length ? ` (latest: ${names.join(', ')})` : ''}`);
-  }
-  return wanted;
+  const found = nightly.find((a) => a.name === wanted) ?? (await listArchives(borg, repo)).find((a) => a.name === wanted);
+  if (!found) throw new UsageError(missingArchiveMessage(wanted, repo, host, nightly.map((a) => a.name)));
+  return found;
+}
+
+const LISTED = 5;
+
+/** The error for an unknown --archive: the newest nightly archives first (snapshots would crowd them out). */
+export function missingArchiveMessage(wanted: string, repo: string, host: string, nightlyOldestFirst: readonly string[]): string {
+  if (nightlyOldestFirst.length === 0) return `no archive named ${wanted} in ${repo}, and host ${host} has no nightly archives there`;
+  const newest = [...nightlyOldestFirst].reverse();
+  const more = newest.length > LISTED ? `, and ${newest.length - LISTED} older (pullback list --host ${host})` : '';
+  return `no archive named ${wanted} in ${repo}; the newest nightly archives of ${host}: ${newest.slice(0, LISTED).join(', ')}${more}`;
 }
 
 /** The manifest of `archive`; throws JobError when the archive has none or it cannot be read. */
