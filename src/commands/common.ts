@@ -41,20 +41,26 @@ export function selectHosts(config: Config, names: readonly string[] | undefined
   return [...new Set(names)].map((n) => known.get(n)!);
 }
 
-/** An AbortSignal that fires on SIGINT/SIGTERM; `dispose` removes the handlers. */
+// SIGHUP is a dropped SSH session or a closed terminal, most often during a manual restore: it
+// stops the work like SIGTERM, so children are terminated, start_writes still runs and the restore
+// is recorded as interrupted.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** An AbortSignal that fires on SIGINT, SIGTERM or SIGHUP; `dispose` removes the handlers. */
 export function interruptSignal(logger: Logger): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
+    // After a hangup the terminal is gone: writing to it fails (EIO, EPIPE), and that must not
+    // kill the clean-up that follows. The log file still gets every line.
+    if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
     logger.warn({ signal: sig }, 'interrupted: stopping running commands');
     ac.abort(new Error(`interrupted by ${sig}`));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   return {
     signal: ac.signal,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
     },
   };
 }

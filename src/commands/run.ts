@@ -2,7 +2,10 @@
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
 import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
-import { acquireLock, lockHolder } from '../lock/run-lock.js';
+import { JobError } from '../errors.js';
+import type { HostContext } from '../actions/context.js';
+import { waitForHostLock } from '../lock/host-lock.js';
+import { acquireLock } from '../lock/run-lock.js';
 import { mapPool } from '../util/pool.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
@@ -30,17 +33,12 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
         const hostId = env.catalog.startHost(runId, host.name);
         const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal };
         let r: HostRunResult;
-        // Never back up a host while a restore is rewriting it: the archive would hold a half-restored
-        // state and its prune could push out a good archive of the same day.
-        const restoring = lockHolder(join(env.config.global.stateDir, 'locks', `restore-${host.name}.lock`));
         try {
-          r = restoring
-            ? { host: host.name, status: 'failed', bytes: 0, files: 0, durationMs: 0, problems: [`skipped: ${restoring} is running on this host`], checks: [] }
-            : await backupHost(ctx, runHooks);
+          r = await backUpHoldingLock(ctx, runId);
         } catch (e) {
           // A bug in one host's job must not stop the others: record it as that host's failure.
           ctx.logger.error({ err: e }, 'unexpected error');
-          r = { host: host.name, status: 'failed', bytes: 0, files: 0, durationMs: 0, problems: [`internal error: ${(e as Error).message}`], checks: [] };
+          r = failedHost(host.name, `internal error: ${(e as Error).message}`);
         }
         env.catalog.finishHost(hostId, r.status, r.archive, r.problems.join('; ') || undefined);
         return r;
@@ -58,6 +56,37 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
   } finally {
     env.close();
   }
+}
+
+/**
+ * The host's nightly job, holding the host's lock from before the first pull to after the last
+ * check: a restore onto the host is refused meanwhile, and a restore already running is waited
+ * for (up to restore_wait), so no archive ever holds a half-restored host.
+ */
+async function backUpHoldingLock(ctx: HostContext, runId: number): Promise<HostRunResult> {
+  const { global, host: { name: host } } = ctx;
+  let lock;
+  try {
+    lock = await waitForHostLock(global.stateDir, host, `nightly run ${runId} of ${host}`, {
+      maxWaitMs: global.restoreWaitSeconds * 1000,
+      signal: ctx.signal,
+      onWait: (holder) => ctx.logger.warn({ holder, maxWaitSeconds: global.restoreWaitSeconds }, `waiting for ${holder} to finish with ${host} before backing it up`),
+    });
+  } catch (e) {
+    if (!(e instanceof JobError)) throw e;
+    return { ...failedHost(host, e.message), status: ctx.signal?.aborted ? 'interrupted' : 'failed' };
+  }
+  if (lock.tookOverFromPid !== undefined) ctx.logger.warn({ stalePid: lock.tookOverFromPid }, 'took over a stale host lock left by a dead process');
+  if (lock.waited) ctx.logger.info(`${host} is free again: backing it up`);
+  try {
+    return await backupHost(ctx, runHooks);
+  } finally {
+    lock.lock.release();
+  }
+}
+
+function failedHost(host: string, problem: string): HostRunResult {
+  return { host, status: 'failed', bytes: 0, files: 0, durationMs: 0, problems: [problem], checks: [] };
 }
 
 function overall(statuses: Status[]): Status {

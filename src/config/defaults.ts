@@ -13,6 +13,7 @@ export const DEFAULTS = {
   checks: { repository: 'always', archives: 'always', data: 'monthly', drill: 'monthly' },
   drillSample: 100,
   dumpTimeout: '1h',
+  restoreWait: '2h',
   port: 22,
   exclude: [] as string[],
   maxAge: '26h',

@@ -136,6 +136,14 @@ export const globalSchema: SchemaNode = obj(
       { description: 'Time a database dump on a main server may take before it is killed.', default: DEFAULTS.dumpTimeout, example: DEFAULTS.dumpTimeout },
       DURATION_PATTERN,
     ),
+    restore_wait: duration(
+      {
+        description: 'How long pullback run waits for a restore or rollback that holds a host to finish before it fails that host (the other hosts go on). A restore started while the run is on a host is refused.',
+        default: DEFAULTS.restoreWait,
+        example: DEFAULTS.restoreWait,
+      },
+      DURATION_PATTERN,
+    ),
   },
   { description: 'Where pullback keeps its state and repositories, how it reaches the main servers, what it keeps and checks.', required: ['repository', 'ssh'] },
 );

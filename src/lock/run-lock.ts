@@ -1,5 +1,6 @@
-// The run lock: one `pullback run` (or restore) at a time per state directory. The lock file holds
-// the owner's PID; a lock whose PID is dead is stale and taken over with a warning.
+// Lock files: the run lock (one `pullback run` at a time per state directory) and the per-host job
+// locks (host-lock.ts). A lock file holds the owner's PID and what it is doing; a lock whose PID is
+// dead is stale and taken over with a warning.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { JobError } from '../errors.js';
@@ -15,8 +16,21 @@ export interface LockOutcome {
   tookOverFromPid?: number;
 }
 
+/** A live process holding a lock: what it said it was doing, and its PID. */
+export interface LockHeld {
+  holder: string;
+  pid: number;
+}
+
 /** Takes the lock at `file` or throws a JobError naming the PID that holds it. */
 export function acquireLock(file: string, what: string): LockOutcome {
+  const out = tryLock(file, what);
+  if ('lock' in out) return out;
+  throw new JobError(`${out.holder} is running (PID ${out.pid}, lock ${file}); refusing to start ${what}`);
+}
+
+/** Takes the lock at `file` when it is free or stale; otherwise says who holds it. Never waits. */
+export function tryLock(file: string, what: string): LockOutcome | LockHeld {
   mkdirSync(dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -28,15 +42,12 @@ export function acquireLock(file: string, what: string): LockOutcome {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const pid = readPid(file);
-    if (pid !== undefined && isAlive(pid)) {
-      const holder = readHolder(file) ?? `another ${what}`;
-      throw new JobError(`${holder} is running (PID ${pid}, lock ${file}); refusing to start ${what}`);
-    }
+    if (pid !== undefined && isAlive(pid)) return { holder: readHolder(file) ?? `another ${what}`, pid };
     // Stale: replace it atomically enough for our purposes (single backup host, cron-driven).
     rmSync(file, { force: true });
     if (attempt === 0) {
-      const out = acquireLock(file, what);
-      return { ...out, tookOverFromPid: pid ?? -1 };
+      const out = tryLock(file, what);
+      return 'lock' in out ? { ...out, tookOverFromPid: pid ?? -1 } : out;
     }
   }
   throw new JobError(`cannot take the lock ${file}`);
@@ -54,6 +65,7 @@ function held(file: string): HeldLock {
   const release = () => {
     if (released) return;
     released = true;
+    process.off('exit', release);
     if (readPid(file) === process.pid) rmSync(file, { force: true });
   };
   process.once('exit', release);

@@ -118,7 +118,7 @@ describe('pullback restore (files)', () => {
   });
 
   it('refuses a second restore onto a target while one runs', async () => {
-    const lock = join(w.cfg.stateDir, 'locks', 'restore-main.lock');
+    const lock = join(w.cfg.stateDir, 'locks', 'host-main.lock');
     mkdirSync(join(w.cfg.stateDir, 'locks'), { recursive: true });
     writeFileSync(lock, `${process.pid}\n`);
     try {

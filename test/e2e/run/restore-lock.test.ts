@@ -1,4 +1,5 @@
-// A nightly run never backs up a host while a restore is rewriting it; other hosts go on.
+// A nightly run never backs up a host while a restore is rewriting it: it waits up to restore_wait,
+// then fails that host naming the restore; other hosts go on.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ describe('pullback run during a restore', () => {
   let stop: (() => Promise<void>) | undefined;
   afterAll(async () => stop?.());
 
-  it('fails only the host being restored, naming the restore and its PID', async () => {
+  it('waits up to restore_wait, then fails only the host being restored, naming the restore and its PID', async () => {
     const server = await startSshd();
     stop = () => server.stop();
     const root = makeTempDir('main-');
@@ -21,13 +22,15 @@ describe('pullback run during a restore', () => {
         { name: 'busy', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'a') }] },
         { name: 'calm', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'b') }] },
       ],
+      global: { restore_wait: '2s' },
     });
     mkdirSync(join(cfg.stateDir, 'locks'), { recursive: true });
     // The test process itself stands in for a live restore.
-    writeFileSync(join(cfg.stateDir, 'locks', 'restore-busy.lock'), `${process.pid}\nrestore onto busy\n`);
+    writeFileSync(join(cfg.stateDir, 'locks', 'host-busy.lock'), `${process.pid}\nrestore onto busy\n`);
     const r = await runCli(['--config', cfg.configPath, 'run']);
     expect(r.exitCode, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`busy: skipped: restore onto busy \\(PID ${process.pid}\\) is running`));
+    expect(r.stdout).toContain(`busy: not backed up: restore onto busy (PID ${process.pid}) still held busy after waiting 2s (restore_wait)`);
+    expect(r.stderr).toContain(`waiting for restore onto busy (PID ${process.pid}) to finish with busy before backing it up`);
     expect(r.stdout).toMatch(/calm\s+OK/);
   });
 });
