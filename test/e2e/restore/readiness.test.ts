@@ -1,0 +1,74 @@
+// The readiness checklist tells the truth about age: it is the age of the archive restored (and,
+// as its own item, of the host's last nightly run), never of the latest drill; a wrong --archive
+// names the newest nightly archives, not the pre-restore snapshots that crowd the repository's end.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
+
+let cfg: TestConfig;
+let first: { archive: string; endedAt: number };
+const cli = (...args: string[]) => runCli(['--config', cfg.configPath, ...args]);
+const MAX_AGE_S = 12;
+
+function lastNightly(): { archive: string; endedAt: number } {
+  const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
+  try {
+    const row = db.prepare("SELECT h.archive, h.ended_at FROM host_results h JOIN runs r ON r.id = h.run_id WHERE r.kind = 'run' ORDER BY h.id DESC LIMIT 1").get() as { archive: string; ended_at: string };
+    return { archive: row.archive, endedAt: Date.parse(row.ended_at) };
+  } finally {
+    db.close();
+  }
+}
+
+async function nightly(): Promise<{ archive: string; endedAt: number }> {
+  const r = await cli('run');
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  return lastNightly();
+}
+
+beforeAll(async () => {
+  const server = await startSshd();
+  const data = join(makeTempDir('readiness-'), 'data');
+  mkdirSync(data);
+  writeFileSync(join(data, 'a.txt'), 'hello\n');
+  cfg = await writeTestConfig({
+    hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: data }] }],
+    global: { checks: { repository: 'never', archives: 'never' } },
+  });
+  first = await nightly();
+});
+
+describe('restore readiness', () => {
+  it('takes the age from the archive restored, whatever drills ran in between', async () => {
+    // Let the first archive grow older than the limit, then make a fresh one.
+    await new Promise((r) => setTimeout(r, Math.max(0, first.endedAt + (MAX_AGE_S + 1) * 1000 - Date.now())));
+    const second = await nightly();
+    const fresh = await cli('restore', '--host', 'main', '--dry-run', '--max-age', `${MAX_AGE_S}s`);
+    expect(fresh.exitCode, fresh.stdout + fresh.stderr).toBe(0);
+
+    const drill = await cli('drill', '--host', 'main', '--archive', first.archive);
+    expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
+    const old = await cli('restore', '--host', 'main', '--archive', first.archive, '--dry-run', '--max-age', `${MAX_AGE_S}s`);
+    expect(old.exitCode, old.stdout + old.stderr).toBe(1);
+    expect(fresh.stdout).toMatch(new RegExp(`PASS {2}age of ${second.archive} \\(the archive restored\\): made \\d+s ago \\(limit ${MAX_AGE_S}s\\)`));
+    expect(old.stdout).toMatch(new RegExp(`FAIL {2}age of ${first.archive} \\(the archive restored\\): made \\d+s ago \\(limit ${MAX_AGE_S}s\\)`));
+    expect(old.stdout).toMatch(new RegExp(`(PASS|WARN) {2}latest successful nightly run of main: ${second.archive}, `));
+    expect(old.stdout).toContain('Dry run: the restore would stop at the failed checks above; nothing was changed.');
+
+    const forced = await cli('restore', '--host', 'main', '--archive', first.archive, '--dry-run', '--max-age', `${MAX_AGE_S}s`, '--force');
+    expect(forced.exitCode, forced.stdout + forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(new RegExp(`WARN {2}age of ${first.archive} \\(the archive restored\\): .*overridden by --force`));
+  });
+
+  it('a wrong --archive lists the newest nightly archives first, not the pre-restore snapshots', async () => {
+    const restored = await cli('restore', '--host', 'main', '--yes');
+    expect(restored.exitCode, restored.stdout + restored.stderr).toBe(0);
+    const newest = lastNightly().archive;
+    const r = await cli('restore', '--host', 'main', '--archive', 'main-nope', '--dry-run');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toContain(`no archive named main-nope in ${cfg.repoPath('main')}; the newest nightly archives of main: ${newest}, ${first.archive}`);
+    expect(r.stderr).not.toContain('pre-restore');
+  });
+});
