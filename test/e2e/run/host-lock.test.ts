@@ -135,6 +135,23 @@ describe('the per-host lock of runs and restores', () => {
     rmSync(fifo('hold'));
   });
 
+  it('refuses a rollback while pullback run is on the host, like a restore', async () => {
+    const [restore] = query<{ id: number }>("SELECT id FROM restores WHERE status = 'ok' AND snapshot_archive IS NOT NULL ORDER BY id DESC LIMIT 1");
+    await mkfifo('gate');
+    const run = background('run');
+    try {
+      await until('the run is pulling main', running('pull'));
+      const r = await cli('restore', '--rollback', String(restore!.id), '--yes');
+      expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`nightly run \\d+ of main is running \\(PID ${run.child.pid}, .*refusing to start rollback onto main`));
+      expect(query('SELECT 1 FROM restores WHERE rollback_of = ?', restore!.id)).toEqual([]);
+    } finally {
+      await release('gate.held');
+    }
+    const done = await run.child;
+    expect(done.exitCode, String(done.stdout) + run.stderr()).toBe(0);
+  });
+
   it('handles SIGHUP during a restore like SIGTERM, even with the terminal gone', async () => {
     rmSync(join(dir, 'started'), { force: true });
     await mkfifo('hold');
