@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { resolveConfigPath } from '../config/index.js';
 import { ConfigError, InternalError, JobError, ToolError, UsageError } from '../errors.js';
+import { watchTerminal } from '../logging/terminal.js';
 import { commands, type CommandSpec, type OptionSpec } from './registry.js';
 import './features.js';
 
@@ -95,6 +96,8 @@ export function handleError(e: unknown): number {
   return 70;
 }
 
+// A terminal that goes away mid-command must not kill it (a restore still runs start_writes).
+watchTerminal();
 main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code;

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/index.js';
 import type { Config, HostConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../logging/logger.js';
+import { detachTerminal } from '../logging/terminal.js';
 
 export interface GlobalOptions {
   configPath: string;
@@ -50,9 +51,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export function interruptSignal(logger: Logger): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    // After a hangup the terminal is gone: writing to it fails (EIO, EPIPE), and that must not
-    // kill the clean-up that follows. The log file still gets every line.
-    if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+    if (sig === 'SIGHUP') detachTerminal();
     logger.warn({ signal: sig }, 'interrupted: stopping running commands');
     ac.abort(new Error(`interrupted by ${sig}`));
   };

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { detachTerminal, terminalGone } from './terminal.js';
 
 export type { Logger } from 'pino';
 
@@ -44,7 +45,17 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const stderr = process.stderr.isTTY
     ? pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
     : pino.destination({ dest: 2, sync: true });
-  streams.push({ level: stderrLevel, stream: stderr });
+  // Through a check: once the terminal is gone nothing more is written there (terminal.ts).
+  stderr.on('error', detachTerminal);
+  const toTerminal = (line: string) => {
+    if (terminalGone()) return;
+    try {
+      stderr.write(line);
+    } catch {
+      detachTerminal();
+    }
+  };
+  streams.push({ level: stderrLevel, stream: { write: toTerminal } });
   return pino(
     { level: minLevel(level, stderrLevel), redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
     pino.multistream(streams),

@@ -10,7 +10,7 @@ import { execa, type ResultPromise } from 'execa';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, makeTempDir, runCli, startSshd, writeTestConfig, type SshdServer, type TestConfig } from '../../harness/index.js';
+import { CLI_PATH, makeTempDir, REPO_ROOT, runCli, startSshd, writeTestConfig, type SshdServer, type TestConfig } from '../../harness/index.js';
 
 let server: SshdServer;
 let cfg: TestConfig;
@@ -150,6 +150,23 @@ describe('the per-host lock of runs and restores', () => {
     }
     const done = await run.child;
     expect(done.exitCode, String(done.stdout) + run.stderr()).toBe(0);
+  });
+
+  it('stops a restore like SIGTERM when its terminal hangs up (a dropped SSH session)', async () => {
+    rmSync(join(dir, 'started'), { force: true });
+    await mkfifo('hold');
+    const pty = execa('python3', [join(REPO_ROOT, 'test/harness/pty-hangup.py'), process.execPath, CLI_PATH, '--config', cfg.configPath, 'restore', '--host', 'main', '--yes'], { reject: false, timeout: 90_000 });
+    await until('the restore is in stop_writes', restoreStepRunning('stop_writes'));
+    pty.stdin!.end('hang up\n');
+    const r = await pty;
+    expect(existsSync(join(dir, 'started')), `${r.stdout}${r.stderr}`).toBe(true);
+    const [last] = query<{ id: number; status: string }>('SELECT id, status FROM restores ORDER BY id DESC LIMIT 1');
+    expect(last!.status).toBe('interrupted');
+    expect(query('SELECT status FROM restore_steps WHERE restore_id = ? AND kind = ?', last!.id, 'start_writes')).toEqual([{ status: 'ok' }]);
+    // Nobody is left to read the exit status. Node 20 itself aborts at exit when it cannot reset a
+    // hung-up terminal (node::ResetStdio): that is after the work, which is what this test checks.
+    expect(['1', '-6']).toContain(String(r.stdout).trim().split('\n').at(-1));
+    await release('hold');
   });
 
   it('handles SIGHUP during a restore like SIGTERM, even with the terminal gone', async () => {
