@@ -16,6 +16,7 @@ import type { DumpRecord } from '../database.js';
 import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest } from './archive-files.js';
 import { sha256File } from '../../util/files.js';
 import { localXattrs } from '../../tools/attr/xattrs.js';
+import { missingArchiveMessage } from '../restore/archive-facts.js';
 import { drillDatabases, type DatabaseDrillResult, type RestoredDump } from './databases.js';
 import { archivedMtimeSeconds, observeOrigins, originPath } from './origin.js';
 import { finishDrill, startDrill, type DrillProblem } from './record.js';
@@ -91,9 +92,9 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
   const names = (await listArchives(borg, r.repository, glob)).map((a) => a.name);
   const archive = pickArchive(names, opts.archive, rand);
   if (archive === undefined) {
-    throw new JobError(opts.archive.kind === 'named'
-      ? `archive ${opts.archive.name} is not in ${r.repository}`
-      : `no archive of ${ctx.host.name} in ${r.repository} to drill`);
+    if (opts.archive.kind !== 'named') throw new JobError(`no archive of ${ctx.host.name} in ${r.repository} to drill`);
+    const nightly = (await listArchives(borg, r.repository, nightlyGlob(ctx.host.name))).map((a) => a.name);
+    throw new JobError(missingArchiveMessage(opts.archive.name, r.repository, ctx.host.name, nightly));
   }
   r.archive = archive;
   mkdirSync(scratch, { recursive: true });
