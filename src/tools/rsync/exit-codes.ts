@@ -1,4 +1,7 @@
 // rsync's exit codes, interpreted in one table.
+import { isSummaryLine, RsyncStderrTally } from './stderr-tally.js';
+
+export { isVanishedLine, RsyncStderrTally } from './stderr-tally.js';
 
 /** Why ssh would not connect, when no retry can help: the host key, or the login. */
 export type SshRefusal = 'host-key' | 'login';
@@ -32,20 +35,6 @@ const MEANING: Record<number, string> = {
   25: 'the --max-delete limit stopped deletions',
 };
 
-/** Lines of rsync's stderr that report a file that disappeared while rsync was copying it. */
-export function isVanishedLine(line: string): boolean {
-  return (
-    /^file has vanished: /.test(line) ||
-    /^rsync: \[sender\] send_files failed to open .*: No such file or directory \(2\)$/.test(line) ||
-    /^rsync: \[sender\] readlink_stat\(.*\) failed: No such file or directory \(2\)$/.test(line)
-  );
-}
-
-/** Lines that are rsync's own closing summary, not an error about a file. */
-function isSummaryLine(line: string): boolean {
-  return /^rsync error: /.test(line) || /^rsync warning: /.test(line) || line.trim() === '';
-}
-
 // What OpenSSH prints when it will not connect however often we try.
 const REFUSALS: Array<[RegExp, SshRefusal]> = [
   [/^Host key for \S+ has changed/, 'host-key'],
@@ -69,8 +58,14 @@ function transportLine(stderr: readonly string[]): string | undefined {
   return (useful.find((l) => /^ssh: /.test(l)) ?? useful[0])?.trim();
 }
 
-/** The verdict for an rsync exit, given its stderr error lines (for 23) and whether we killed it on a timeout. */
-export function classifyRsyncExit(exitCode: number | undefined, stderr: readonly string[], timedOut = false): RsyncVerdict {
+/**
+ * The verdict for an rsync exit, given what it said on stderr (a tally of every line, or the lines
+ * themselves) and whether we killed it on a timeout. Exit 23 is a warning only when not one line
+ * of everything rsync said was an error other than a vanished file.
+ */
+export function classifyRsyncExit(exitCode: number | undefined, said: RsyncStderrTally | readonly string[], timedOut = false): RsyncVerdict {
+  const tally = said instanceof RsyncStderrTally ? said : new RsyncStderrTally(said);
+  const stderr = tally.lines();
   if (timedOut) return { kind: 'retry', reason: 'rsync timed out' };
   if (exitCode === undefined) return { kind: 'failed', reason: 'rsync was killed' };
   if (exitCode === 0) return { kind: 'ok' };
@@ -85,12 +80,13 @@ export function classifyRsyncExit(exitCode: number | undefined, stderr: readonly
     return { kind: 'retry', reason: `${TRANSPORT[exitCode]}${said ? `: ${said}` : ''} (rsync exit ${exitCode})` };
   }
   if (exitCode === 23) {
-    const errors = stderr.filter((l) => !isSummaryLine(l));
-    if (errors.length > 0 && errors.every(isVanishedLine)) {
-      return { kind: 'warning', reason: 'files vanished during the transfer (rsync exit 23)' };
+    const { vanished, error } = tally.counts;
+    if (error === 0 && vanished > 0) {
+      return { kind: 'warning', reason: `${vanished} file(s) vanished during the transfer (rsync exit 23)` };
     }
-    const first = errors.find((l) => !isVanishedLine(l));
-    return { kind: 'failed', reason: `${MEANING[23]}${first ? `: ${first}` : ''} (rsync exit 23)` };
+    const first = tally.samples.error[0];
+    const more = error > 1 ? `; ${error} error line(s) in all${vanished > 0 ? `, besides ${vanished} vanished file(s)` : ''}` : vanished > 0 ? `; besides ${vanished} vanished file(s)` : '';
+    return { kind: 'failed', reason: `${MEANING[23]}${first ? `: ${first}` : ''}${more} (rsync exit 23)` };
   }
   return { kind: 'failed', reason: `${MEANING[exitCode] ?? 'rsync failed'} (rsync exit ${exitCode})` };
 }

@@ -5,6 +5,7 @@ import type { GlobalConfig, HostConfig } from '../../config/types.js';
 import { runCommand } from '../../exec/run.js';
 import { buildPushArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
+import { RsyncStderrTally } from './stderr-tally.js';
 import type { RsyncOutcome, RsyncRunOptions } from './run.js';
 import { RsyncStatsCollector } from './stats.js';
 
@@ -26,7 +27,8 @@ export async function rsyncPush(
   let delay = global.rsync.backoffSeconds * 1000;
   for (let n = 1; ; n++) {
     const collector = new RsyncStatsCollector();
-    const stderr: string[] = [];
+    const stderr = new RsyncStderrTally();
+    let receiverError: string | undefined;
     const watchdog = stallWatchdog(global, opts.signal);
     const last = await runCommand('rsync', args, {
       logger: opts.logger,
@@ -35,7 +37,8 @@ export async function rsyncPush(
       env: { LC_ALL: 'C.UTF-8' },
       onStdoutLine: (l) => collector.push(l),
       onStderrLine: (l) => {
-        if (stderr.length < 1000) stderr.push(l);
+        stderr.push(l);
+        if (receiverError === undefined && RECEIVER_ERROR.test(l)) receiverError = l;
         watchdog.onStderr(l);
         opts.logger?.warn({ rsync: l }, 'rsync says');
       },
@@ -44,8 +47,7 @@ export async function rsyncPush(
     let verdict: RsyncVerdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
     if (verdict.kind === 'warning') verdict = { kind: 'failed', reason: verdict.reason };
     if (watchdog.fired) {
-      const first = stderr.find((l) => RECEIVER_ERROR.test(l));
-      return { verdict: { kind: 'failed', reason: `rsync stalled after a receiver error and was stopped: ${first}` }, stats: collector.stats, attempts: n, last };
+      return { verdict: { kind: 'failed', reason: `rsync stalled after a receiver error and was stopped: ${receiverError}` }, stats: collector.stats, attempts: n, last };
     }
     if (verdict.kind !== 'retry' || n >= max || opts.signal?.aborted) {
       if (verdict.kind === 'retry') verdict = { kind: 'failed', reason: `${verdict.reason}; gave up after ${n} attempt(s)` };

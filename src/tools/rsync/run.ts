@@ -5,6 +5,7 @@ import type { GlobalConfig, HostConfig, SourceConfig } from '../../config/types.
 import { runCommand, type RunResult } from '../../exec/run.js';
 import { buildProbeArgs, buildPullArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
+import { RsyncStderrTally } from './stderr-tally.js';
 import { RsyncStatsCollector, type RsyncStats } from './stats.js';
 
 export interface RsyncOutcome {
@@ -32,7 +33,7 @@ export async function rsyncPull(
   const args = buildPullArgs(global, host, source, dest);
   return withRetries(global, opts, async () => {
     const collector = new RsyncStatsCollector();
-    const stderr: string[] = [];
+    const stderr = new RsyncStderrTally();
     const last = await runCommand('rsync', args, {
       logger: opts.logger,
       signal: opts.signal,
@@ -40,8 +41,8 @@ export async function rsyncPull(
       env: { LC_ALL: 'C.UTF-8' },
       onStdoutLine: (l) => collector.push(l),
       onStderrLine: (l) => {
-        // Keep error lines for the exit-23 verdict, bounded so a flood cannot exhaust memory.
-        if (stderr.length < 1000) stderr.push(l);
+        // Every line is counted for the exit-23 verdict; only a bounded sample is kept.
+        stderr.push(l);
         opts.logger?.warn({ rsync: l }, 'rsync says');
       },
     });
@@ -63,7 +64,7 @@ export async function rsyncProbe(global: GlobalConfig, host: HostConfig, source:
   const args = buildProbeArgs(global, host, source);
   const out = await withRetries(global, opts, async () => {
     let entries = 0;
-    const stderr: string[] = [];
+    const stderr = new RsyncStderrTally();
     const last = await runCommand('rsync', args, {
       logger: opts.logger,
       quiet: true,
@@ -74,12 +75,10 @@ export async function rsyncProbe(global: GlobalConfig, host: HostConfig, source:
         const name = /^\S+\s+\d+\s+\S+\s+\S+\s(.*)$/.exec(l)?.[1];
         if (name !== undefined && name !== '.') entries++;
       },
-      onStderrLine: (l) => {
-        if (stderr.length < 100) stderr.push(l);
-      },
+      onStderrLine: (l) => stderr.push(l),
     });
     const verdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
-    const missing = stderr.some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
+    const missing = stderr.lines().some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
     return { last, verdict, entries, missing, stats: undefined as never };
   });
   return {
