@@ -5,6 +5,9 @@ import type { HostConfig, SshConfig } from '../../config/types.js';
 export function buildSshArgv(ssh: SshConfig, host: Pick<HostConfig, 'port' | 'user'>): string[] {
   return [
     'ssh',
+    // No ssh_config at all: the user's ~/.ssh/config (a Host alias, HostName, ProxyJump, another
+    // IdentityFile) must never change where or how the backup host connects.
+    '-F', '/dev/null',
     // Not `-i`: ssh percent-expands identity paths after reading them, and only an ssh_config
     // value can carry the escaped form (%% for a literal %).
     '-o', `IdentityFile=${sshConfigValue(ssh.identityFile)}`,

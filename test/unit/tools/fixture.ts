@@ -43,6 +43,6 @@ export function source(patch: Partial<SourceConfig> = {}): SourceConfig {
 
 /** The `-e` value buildSshArgv + rsyncRemoteShell give for the default config and host. */
 export const DEFAULT_E =
-  'ssh -o IdentityFile=/etc/pullback/id_ed25519 -p 22 -l backup -o BatchMode=yes -o StrictHostKeyChecking=yes ' +
+  'ssh -F /dev/null -o IdentityFile=/etc/pullback/id_ed25519 -p 22 -l backup -o BatchMode=yes -o StrictHostKeyChecking=yes ' +
   '-o UserKnownHostsFile=/etc/pullback/known_hosts -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes ' +
   '-o UpdateHostKeys=no -o ConnectTimeout=10 -o ServerAliveInterval=15 -o ServerAliveCountMax=4 -o LogLevel=ERROR';

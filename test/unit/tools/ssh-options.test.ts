@@ -58,10 +58,11 @@ describe('sshConfigValue', () => {
 });
 
 describe('buildSshArgv', () => {
-  it('verifies host keys, never prompts, and uses only the configured identity', () => {
+  it('reads no ssh_config (-F /dev/null), verifies host keys, never prompts, and uses only the configured identity', () => {
     const g = globalConfig({ ssh: { identityFile: '/k/id key', knownHosts: '/k/known hosts', connectTimeoutSeconds: 7 } });
     expect(buildSshArgv(g.ssh, hostConfig({ port: 2200, user: 'backup' }))).toEqual([
       'ssh',
+      '-F', '/dev/null',
       '-o', 'IdentityFile="/k/id key"',
       '-p', '2200',
       '-l', 'backup',
