@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 // pullback's command line: parse arguments, dispatch to a command, and turn every error into a
 // message and an exit code (0 success, 1 a job failed, 2 bad input or usage).
-import { parseArgs } from 'node:util';
 import { resolveConfigPath } from '../config/index.js';
 import { ConfigError, InternalError, JobError, ToolError, UsageError } from '../errors.js';
 import { watchTerminal } from '../logging/terminal.js';
+import { formatOptions, parseCommandLine, type Parsed } from './parse.js';
 import { commands, type CommandSpec, type OptionSpec } from './registry.js';
 import './features.js';
 
 const GLOBAL: OptionSpec = {
-  config: { type: 'string', short: 'c' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
+  config: { type: 'string', short: 'c', value: 'FILE', description: 'the config file (else $PULLBACK_CONFIG, else /etc/pullback/pullback.yaml)' },
+  'log-level': { type: 'string', value: 'LEVEL', description: 'terminal log level: trace, debug, info, warn, error, fatal or silent' },
+  help: { type: 'boolean', short: 'h', description: 'print this help and exit' },
+  version: { type: 'boolean', description: "print pullback's version and exit" },
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -25,9 +25,18 @@ function usage(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
+    ...formatOptions('Global options:', GLOBAL),
+    '',
+    "Run 'pullback COMMAND --help' for a command's options.",
     'The config is --config FILE, else $PULLBACK_CONFIG, else /etc/pullback/pullback.yaml.',
     'Exit codes: 0 success, 1 a job failed, 2 bad input or usage.',
   ].join('\n');
+}
+
+/** `pullback CMD --help`: the usage, what the command does, and every option with its description. */
+function commandHelp(spec: CommandSpec): string {
+  const own = formatOptions('Options:', spec.options);
+  return [`usage: ${spec.usage}`, '', spec.summary, '', ...(own.length ? [...own, ''] : []), ...formatOptions('Global options:', GLOBAL)].join('\n');
 }
 
 /** The first argument that is neither an option nor a global option's value. */
@@ -46,11 +55,14 @@ export async function main(argv: string[]): Promise<number> {
   const name = findCommand(argv);
   const spec: CommandSpec | undefined = commands.find((c) => c.name === name);
   if (name !== undefined && !spec) throw new UsageError(`unknown command '${name}'\n\n${usage()}`);
-  let parsed;
+  let parsed: Parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...GLOBAL, ...(spec?.options ?? {}) }, allowPositionals: true, strict: true });
+    // The command's name is the first positional; only commands that take arguments get more.
+    parsed = parseCommandLine(argv, { ...GLOBAL, ...(spec?.options ?? {}) }, spec?.positionals ? Infinity : 1);
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${spec ? `usage: ${spec.usage}` : usage()}`);
+    if (!(e instanceof UsageError)) throw e;
+    const more = spec ? `usage: ${spec.usage}\n\nRun 'pullback ${spec.name} --help' for its options.` : usage();
+    throw new UsageError(`${e.message}${spec ? ` for pullback ${spec.name}` : ''}\n\n${more}`);
   }
   const v = parsed.values as Record<string, unknown>;
   if (v.version) {
@@ -58,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (v.help) {
-    process.stdout.write(`${spec ? `usage: ${spec.usage}\n\n${spec.summary}` : usage()}\n`);
+    process.stdout.write(`${spec ? commandHelp(spec) : usage()}\n`);
     return 0;
   }
   if (!spec) throw new UsageError(`no command given\n\n${usage()}`);
@@ -67,7 +79,6 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown log level '${level}' (one of ${LOG_LEVELS.join(', ')})`);
   }
   const extra = parsed.positionals.slice(1);
-  if (extra.length > 0 && !spec.positionals) throw new UsageError(`unexpected argument '${extra[0]}'\n\nusage: ${spec.usage}`);
   const configPath = resolveConfigPath(v.config as string | undefined, process.env);
   const g = { configPath, logLevel: v['log-level'] as string | undefined, out: (t: string) => process.stdout.write(`${t}\n`) };
   return spec.handler(g, parsed.values as never, extra);

@@ -1,13 +1,12 @@
-// The command registry: each verb's options (node:util parseArgs spec), usage and handler.
-import type { ParseArgsConfig } from 'node:util';
+// The command registry: each verb's options (with a description each, for --help), usage and handler.
 import type { GlobalOptions } from '../commands/common.js';
 import { listCommand } from '../commands/list.js';
 import { checkCommand, pruneCommand } from '../commands/maintain.js';
 import { runCommand } from '../commands/run.js';
 import { validateCommand } from '../commands/validate.js';
+import type { OptionSpec, Values } from './parse.js';
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+export type { OptionDef, OptionSpec, Values } from './parse.js';
 
 export interface CommandSpec {
   name: string;
@@ -19,7 +18,9 @@ export interface CommandSpec {
   handler: (g: GlobalOptions, values: Values, positionals: string[]) => Promise<number>;
 }
 
-const host = { host: { type: 'string', multiple: true, short: 'H' } } as const;
+const host: OptionSpec = {
+  host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
+};
 const hosts = (v: Values) => v.host as string[] | undefined;
 
 export const commands: CommandSpec[] = [
@@ -34,14 +35,14 @@ export const commands: CommandSpec[] = [
     name: 'list',
     summary: "list each host's archives",
     usage: 'pullback list [--host NAME]... [--json]',
-    options: { ...host, json: { type: 'boolean' } },
+    options: { ...host, json: { type: 'boolean', description: 'print JSON (archive name, time, kind, size, file count) instead of a table' } },
     handler: (g, v) => listCommand(g, { hosts: hosts(v), json: !!v.json }),
   },
   {
     name: 'check',
     summary: 'borg check of repositories and archives (--verify-data reads every chunk)',
     usage: 'pullback check [--host NAME]... [--verify-data]',
-    options: { ...host, 'verify-data': { type: 'boolean' } },
+    options: { ...host, 'verify-data': { type: 'boolean', description: 'also read and verify every data chunk (slow: reads the whole repository)' } },
     handler: (g, v) => checkCommand(g, { hosts: hosts(v), verifyData: !!v['verify-data'] }),
   },
   {

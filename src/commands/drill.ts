@@ -103,7 +103,12 @@ function summary(results: DrillResult[], seed: string): string {
   const lines = [table, '', `seed: ${seed} (repeat this drill with --seed ${seed})`];
   const problems = results.flatMap((r) => describeProblems(r).map((p) => `  ${r.host}: ${p}`));
   if (problems.length > 0) lines.push('', 'Problems:', ...problems);
-  const changed = results.flatMap((r) => r.changed.slice(0, 10).map((c) => `  ${r.host}: ${show(c.path)}: ${c.reason}`));
+  const changed = results.flatMap((r) => [
+    ...(r.changed.length > 10 ? [`  ${r.host}: ${r.changed.length} of ${r.counts.sampled} sampled file(s) changed, first 10:`] : []),
+    ...r.changed.slice(0, 10).map((c) => `  ${r.host}: ${show(c.path)}: ${c.reason}`),
+    // Past drill.max_missing it is a warning under Problems; below, the count is still said.
+    ...(r.missingOnOrigin && !r.missingOnOrigin.warning ? [`  ${r.host}: ${r.missingOnOrigin.text}`] : []),
+  ]);
   if (changed.length > 0) lines.push('', 'Changed on the origin since the backup (not failures):', ...changed);
   const dbs = results.flatMap((r) => r.databases.filter((d) => d.status === 'ok').map((d) => `  ${r.host}: ${show(d.path)}: ${d.engine} ${d.database}: ${d.tables.length} table(s) with equal row counts, ${d.checks.length} check(s) passed`));
   if (dbs.length > 0) lines.push('', 'Databases restored:', ...dbs);
@@ -128,12 +133,12 @@ registerCommand({
   summary: 'restore a random sample (and every database dump) and compare with borg and the origin',
   usage: 'pullback drill [--host NAME]... [--sample N | --percent P] [--archive latest|random|NAME] [--seed S] [--json]',
   options: {
-    host: { type: 'string', multiple: true, short: 'H' },
-    sample: { type: 'string' },
-    percent: { type: 'string' },
-    archive: { type: 'string' },
-    seed: { type: 'string' },
-    json: { type: 'boolean' },
+    host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
+    sample: { type: 'string', value: 'N', description: 'restore N randomly chosen files (default: the configured sample)' },
+    percent: { type: 'string', value: 'P', description: 'restore P percent of the files instead of a fixed number' },
+    archive: { type: 'string', value: 'ARCHIVE', description: 'the archive to drill: random (the default, newer ones likelier), latest, or an archive name' },
+    seed: { type: 'string', value: 'S', description: 'the random seed, to repeat an earlier drill exactly' },
+    json: { type: 'boolean', description: 'print the results as JSON' },
   },
   handler: (g, v) =>
     drillCommand(g, {

@@ -7,10 +7,15 @@ describe('usage', () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /usage: pullback \[--config FILE\]/],
       [['bogus'], /unknown command 'bogus'/],
-      [['run', '--bogus'], /Unknown option '--bogus'[\s\S]*usage: pullback run/],
-      [['list', '--host'], /argument missing[\s\S]*usage: pullback list/],
-      [['validate', 'extra'], /unexpected argument 'extra'/],
-      [['--config'], /argument missing/],
+      [['run', '--bogus'], /^pullback: unknown option '--bogus' for pullback run\n\nusage: pullback run \[--host NAME\]/],
+      [['restore', '-x', '--host', 'a'], /^pullback: unknown option '-x' for pullback restore\n\nusage: pullback restore --host NAME/],
+      [['list', '--host'], /^pullback: option --host needs a value: --host NAME for pullback list\n\nusage: pullback list/],
+      [['list', '--host', '--json'], /^pullback: option --host needs a value: --host NAME for pullback list/],
+      [['list', '--json=yes'], /^pullback: option --json takes no value \(got 'yes'\) for pullback list/],
+      [['validate', 'extra'], /^pullback: unexpected argument 'extra' for pullback validate\n\nusage: pullback validate/],
+      [['prune', '--host', 'a', 'now'], /^pullback: unexpected argument 'now' for pullback prune/],
+      [['--config'], /^pullback: option --config needs a value: --config FILE\n\nusage: pullback \[--config FILE\]/],
+      [['--bogus'], /^pullback: unknown option '--bogus'\n\nusage: pullback/],
       [['--log-level', 'loud', 'validate'], /log level 'loud'/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args)));
@@ -20,6 +25,38 @@ describe('usage', () => {
       expect(r.stderr, `pullback ${args.join(' ')}`).toMatch(re);
       expect(r.stderr).not.toMatch(/usage: usage:/);
       expect(r.stdout, `pullback ${args.join(' ')}: usage goes to stderr`).toBe('');
+      // pullback's own words, never Node's parseArgs text.
+      expect(r.stderr).not.toMatch(/argument missing|Unknown option|ERR_PARSE_ARGS|To specify an option argument/);
+    });
+  });
+
+  it("every command's --help prints its usage and describes each of its options (exit 0)", async () => {
+    const top = await runCli(['--help']);
+    expect(top.exitCode).toBe(0);
+    const names = [...top.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.matchAll(/^ {2}(\S+) {2,}\S/gm)].map((m) => m[1]!);
+    expect(names).toEqual(expect.arrayContaining(['run', 'list', 'check', 'prune', 'validate', 'restore', 'drill']));
+    expect(top.stdout).toMatch(/Global options:\n {2}-c, --config FILE +the config file/);
+    const expected: Record<string, string[]> = {
+      run: ['--host NAME'],
+      list: ['--host NAME', '--json'],
+      check: ['--host NAME', '--verify-data'],
+      prune: ['--host NAME'],
+      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--rollback RESTORE_ID'],
+      drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--json'],
+      validate: [],
+    };
+    const helps = await Promise.all(names.map((n) => runCli([n, '--help'])));
+    helps.forEach((h, i) => {
+      const name = names[i]!;
+      expect(h.exitCode, `${name} --help`).toBe(0);
+      expect(h.stderr).toBe('');
+      expect(h.stdout).toMatch(new RegExp(`^usage: pullback ${name}`));
+      const own = h.stdout.includes('Options:\n') ? h.stdout.split('Options:\n')[1]!.split('\n\n')[0]!.split('\n') : [];
+      // Each option line: the option, then at least two spaces and a description.
+      for (const line of own) expect(line, `${name}: ${line}`).toMatch(/^ {2}(-\w, | {4})--[\w-]+( \S+)? {2,}\w.{9,}$/);
+      const listed = own.map((l) => l.trim().replace(/^-\w, /, '').split(/ {2,}/)[0]);
+      expect(listed, name).toEqual(expected[name] ?? listed);
+      expect(h.stdout).toContain('Global options:');
     });
   });
 
