@@ -21,6 +21,7 @@ export function formatPlan(plan: RestorePlan, opts: { title?: string; into?: str
     else lines.push(`       overwrites: ${s.overwrites}`);
     for (const n of s.notes) lines.push(`       note: ${n}`);
   }
+  if (plan.notSelected?.length) lines.push(`  not selected (left as they are): ${plan.notSelected.join(', ')}`);
   return lines.join('\n');
 }
 
@@ -43,6 +44,8 @@ export interface OutcomeFacts {
   restored: string[];
   stoppedAt?: { kind: string; source?: string; error: string; changed?: boolean };
   untouched: string[];
+  /** Archived sources `--only` left out. */
+  notSelected?: string[];
   snapshot?: string;
   /** The exact command that undoes this restore (only when a snapshot exists). */
   rollbackCommand?: string;
@@ -54,6 +57,7 @@ export function formatOutcome(o: OutcomeFacts): string {
   const what = o.kind === 'rollback' ? 'Rollback' : 'Restore';
   if (o.status === 'ok') {
     lines.push(`${what} ${o.restoreId} of ${o.target}: done, every check passed.`);
+    if (o.notSelected?.length) lines.push(`Not selected (left as they were): ${o.notSelected.join(', ')}`);
     if (o.snapshot) lines.push(`The state before it is kept as ${o.snapshot}; to undo: ${o.rollbackCommand}`);
     return lines.join('\n');
   }
@@ -65,7 +69,9 @@ export function formatOutcome(o: OutcomeFacts): string {
   if (restoring && !o.restored.includes(restoring) && !o.untouched.includes(restoring)) {
     lines.push(`  ${o.stoppedAt?.changed ? 'partly restored' : 'possibly partly restored'}: ${restoring}`);
   }
-  lines.push(`  untouched: ${o.untouched.length ? o.untouched.join(', ') : 'nothing'}`);
+  // "untouched: nothing" would be false when --only left sources out: they are named apart.
+  if (o.untouched.length || !o.notSelected?.length) lines.push(`  untouched: ${o.untouched.length ? o.untouched.join(', ') : 'nothing'}`);
+  if (o.notSelected?.length) lines.push(`  not selected: ${o.notSelected.join(', ')}`);
   if (o.rollbackCommand) lines.push(`To return the target to its state before the ${o.kind}: ${o.rollbackCommand}`);
   else if (o.kind === 'restore') lines.push('No safety snapshot was taken, so nothing on the target was changed by the restore steps.');
   return lines.join('\n');

@@ -98,6 +98,8 @@ export interface RestorePlan {
   archive: string;
   createdAt: string;
   steps: PlannedStep[];
+  /** Sources in the archive that `--only` left out, in restore order: the restore leaves them alone. */
+  notSelected?: string[];
 }
 
 export interface PlanInput {
@@ -159,6 +161,7 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     archive: input.archive,
     createdAt: input.manifest.createdAt,
     steps,
+    notSelected: restoreOrder(archived.filter((s) => !selected.some((x) => x.name === s.name)).map((s) => ({ ...s, kind: s.kind as SourceKind }))).map((s) => s.name),
   };
 }
 

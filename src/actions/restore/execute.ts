@@ -40,6 +40,8 @@ export interface ExecuteResult {
   stoppedAt?: { kind: string; source?: string; error: string; changed?: boolean };
   /** Sources not touched at all. */
   untouched: string[];
+  /** Sources of the archive that `--only` left out (untouched too, by choice). */
+  notSelected: string[];
   checks: ChecklistItem[];
   startWrites?: StepLine;
 }
@@ -55,7 +57,7 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
     start: rec.plan('start_writes'),
     checks: rec.plan('checks'),
   };
-  const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), checks: [] };
+  const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], checks: [] };
   const interrupted = () => ctx.signal?.aborted === true;
 
   const run = async (id: number, kind: string, source: string | undefined, fn: () => Promise<RestoreStepResult>): Promise<boolean> => {

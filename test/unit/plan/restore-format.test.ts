@@ -59,4 +59,34 @@ describe('restore output', () => {
     ]);
     expect(formatOutcome({ status: 'ok', restoreId: 1, kind: 'restore', target: 'main', restored: ['db'], untouched: [], snapshot: 's', rollbackCommand: 'cmd' })).toContain('to undo: cmd');
   });
+
+  it('restore --only db names the sources it left out, never "untouched: nothing"', () => {
+    const three = host('main', [src('db', 'database', '/dumps'), src('blobs', 'blobs', '/srv/blobs'), src('data', 'data', '/srv/data')]);
+    const only = buildRestorePlan({
+      manifest: manifest([
+        { name: 'data', kind: 'data', path: '/srv/data', status: 'ok' },
+        { name: 'db', kind: 'database', path: '/dumps', status: 'ok', dumps: [dump('app')] },
+        { name: 'blobs', kind: 'blobs', path: '/srv/blobs', status: 'ok' },
+      ]),
+      repository: '/borg/main',
+      archive: 'main-20240101T000000Z',
+      origin: three,
+      target: three,
+      figures: {},
+      only: ['db'],
+    });
+    expect(only.steps.map((s) => s.source)).toEqual(['db']);
+    expect(only.notSelected).toEqual(['blobs', 'data']);
+    expect(formatPlan(only).split('\n').at(-1)).toBe('  not selected (left as they are): blobs, data');
+    const base = { restoreId: 3, kind: 'restore' as const, target: 'main', notSelected: only.notSelected, snapshot: 's', rollbackCommand: 'cmd' };
+    const failed = formatOutcome({ ...base, status: 'failed', restored: [], stoppedAt: { kind: 'database', source: 'db', error: 'pg_restore exit 1', changed: true }, untouched: [] });
+    expect(failed).toContain('  not selected: blobs, data');
+    expect(failed).not.toContain('untouched: nothing');
+    expect(formatOutcome({ ...base, status: 'ok', restored: ['db'], untouched: [] }).split('\n')).toEqual([
+      'Restore 3 of main: done, every check passed.',
+      'Not selected (left as they were): blobs, data',
+      'The state before it is kept as s; to undo: cmd',
+    ]);
+    expect(plan.notSelected).toEqual([]);
+  });
 });
