@@ -4,11 +4,12 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { utcStamp } from '../util/stamp.js';
-import { createArchive, ensureRepo, type CreateStats } from '../tools/borg/repo.js';
+import { createArchive, type CreateStats } from '../tools/borg/repo.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { borgContext, hostMirrorDir, hostRepo, type HostContext, type StepOutcome } from './context.js';
 import type { DumpRecord } from './database.js';
 import type { PullResult } from './pull.js';
+import { openRepo } from './repo-identity.js';
 
 export const MANIFEST_DIR = '.pullback';
 export const MANIFEST_FILE = 'manifest.json';
@@ -58,8 +59,8 @@ export interface ArchiveTreeOptions {
 }
 
 /**
- * Writes `manifest` to `<dir>/.pullback/manifest.json` (atomically), initialises the repository on
- * first use, creates the archive of the sources plus the manifest, and records it in the catalog.
+ * Writes `manifest` to `<dir>/.pullback/manifest.json` (atomically), opens the repository (created
+ * only on a first use; JobError when it is missing or not the recorded one), creates the archive of the sources plus the manifest, and records it in the catalog.
  * Shared by nightly archives and pre-restore snapshots, so both have the same layout. Throws ToolError.
  */
 export async function archiveTree(borg: BorgContext, catalog: Catalog, o: ArchiveTreeOptions): Promise<CreateStats> {
@@ -69,7 +70,8 @@ export async function archiveTree(borg: BorgContext, catalog: Catalog, o: Archiv
   writeFileSync(tmp, `${JSON.stringify(o.manifest, null, 2)}\n`);
   renameSync(tmp, join(mdir, MANIFEST_FILE));
 
-  if (await ensureRepo(borg, o.repository)) borg.logger?.info({ repository: o.repository }, 'initialised borg repository');
+  // Created only on the first archive the catalog has ever seen of it; a missing or different one throws.
+  await openRepo(borg, catalog, o.repository, o.host, 'archive');
   const stats = await createArchive(
     borg,
     { repo: o.repository, archive: o.archive, compression: o.compression, paths: [...o.sourceNames, join(MANIFEST_DIR, MANIFEST_FILE)] },

@@ -1,13 +1,17 @@
 // Repository maintenance after an archive: prune by retention (only this host's nightly archives),
 // compact, and the borg checks that are due.
 import { nightlyGlob } from '../tools/borg/args.js';
-import { checkRepo, compactRepo, localRepoExists, pruneArchives } from '../tools/borg/repo.js';
+import { checkRepo, compactRepo, pruneArchives } from '../tools/borg/repo.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from './context.js';
+import { openRepo } from './repo-identity.js';
 
 /** Prunes the host's nightly archives by the retention policy; returns the pruned names. */
 export async function pruneHost(ctx: HostContext): Promise<StepOutcome<string[]>> {
   const repo = hostRepo(ctx);
-  if (localRepoExists(repo) === false) return { status: 'skipped', error: `no repository at ${repo} yet: nothing to prune`, value: [] };
+  // A missing or swapped repository throws (a failed step); one that never existed has nothing to prune.
+  if ((await openRepo(borgContext(ctx), ctx.catalog, repo, ctx.host.name, 'read')) === 'absent') {
+    return { status: 'skipped', error: `no repository at ${repo} yet: nothing to prune`, value: [] };
+  }
   const pruned = await pruneArchives(borgContext(ctx), repo, ctx.host.name, ctx.global.retention);
   ctx.catalog.markPruned(repo, pruned);
   return { status: 'ok', files: pruned.length, details: { pruned }, value: pruned };
@@ -27,7 +31,7 @@ export interface CheckRequest {
 /** Runs `borg check` as requested and records each part in the check history. */
 export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<StepOutcome<string[]>> {
   const repo = hostRepo(ctx);
-  if (localRepoExists(repo) === false) {
+  if ((await openRepo(borgContext(ctx), ctx.catalog, repo, ctx.host.name, 'read')) === 'absent') {
     return { status: 'failed', error: `no repository at ${repo}: ${ctx.host.name} has never been archived`, value: [] };
   }
   const out = await checkRepo(borgContext(ctx), {

@@ -1,3 +1,4 @@
 // Feature modules that register their commands (restore, drill, report) are imported here.
 import '../commands/drill.js';
 import '../commands/restore.js';
+import '../commands/init.js';

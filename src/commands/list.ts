@@ -1,5 +1,6 @@
 // `pullback list`: the archives in each host's repository (borg is the source of truth).
 import { borgContext, hostRepo } from '../actions/context.js';
+import { openRepo } from '../actions/repo-identity.js';
 import { listArchives } from '../tools/borg/repo.js';
 import { renderTable } from '../util/table.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
@@ -19,7 +20,9 @@ export async function listCommand(g: GlobalOptions, opts: ListOptions): Promise<
       const ctx = { global: env.config.global, host, logger: env.logger };
       const repository = hostRepo(ctx);
       // A repository may be shared by several hosts: show each host only its own archives.
-      const archives = (await listArchives(borgContext(ctx), repository, `${host.name}-*`)).filter((a) => belongsTo(a.name, host.name));
+      // A missing or swapped repository is an error (JobError), never an empty list.
+      const there = await openRepo(borgContext(ctx), env.catalog, repository, host.name, 'read');
+      const archives = there === 'absent' ? [] : (await listArchives(borgContext(ctx), repository, `${host.name}-*`)).filter((a) => belongsTo(a.name, host.name));
       out.push({ host: host.name, repository, archives: archives.map((a) => ({ name: a.name, start: a.start })) });
     }
     if (opts.json) {

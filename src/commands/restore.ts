@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { borgContext } from '../actions/context.js';
 import { resolveArchive } from '../actions/restore/archive-facts.js';
+import { openRepo } from '../actions/repo-identity.js';
 import type { RestoreContext } from '../actions/restore/context.js';
 import { executeRestore } from '../actions/restore/execute.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../actions/restore/into.js';
@@ -116,6 +117,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
     holdTarget(target!.name);
     const repository = repositoryPath(global, origin!.name);
+    await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const { name: archive, start } = await resolveArchive(borg, repository, origin!.name, o.archive);
     const into = o.into ? prepareIntoDir(o.into) : undefined;
     const { plan, figures } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only, mapDb: o.mapDb });

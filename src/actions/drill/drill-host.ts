@@ -7,11 +7,12 @@ import { JobError } from '../../errors.js';
 import { pickArchive, type ArchiveChoice } from '../../plan/drill-archive.js';
 import { seededRandom } from '../../plan/drill-random.js';
 import { dumpArchivePath, isSampleCandidate, pickSample, sampleSize, splitArchivePath, type SampleRequest } from '../../plan/drill-sample.js';
-import { classifyFile, countVerdicts, drillStatus, type DrillCounts, type FileResult } from '../../plan/drill-verdict.js';
+import { classifyFile, countVerdicts, drillStatus, missingOnOrigin, type DrillCounts, type FileResult, type MissingOnOrigin } from '../../plan/drill-verdict.js';
 import { nightlyGlob } from '../../tools/borg/args.js';
 import { listArchives } from '../../tools/borg/repo.js';
 import { MANIFEST_DIR, MANIFEST_FILE, type Manifest } from '../archive.js';
 import { borgContext, hostRepo, type HostContext } from '../context.js';
+import { openRepo } from '../repo-identity.js';
 import type { DumpRecord } from '../database.js';
 import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest } from './archive-files.js';
 import { sha256File } from '../../util/files.js';
@@ -42,6 +43,8 @@ export interface DrillResult {
   bytesRestored: number;
   mismatches: DrillProblem[];
   changed: DrillProblem[];
+  /** Sampled files gone from the origin: counted and listed; a warning past drill.max_missing of the sample. */
+  missingOnOrigin?: MissingOnOrigin;
   databases: DatabaseDrillResult[];
   /** Things that went unchecked (origin unreachable, ...): a warning, not a failure. */
   warnings: string[];
@@ -88,6 +91,7 @@ export async function drillHost(ctx: HostContext, opts: DrillOptions): Promise<D
 async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, r: DrillResult): Promise<void> {
   const borg = borgContext(ctx);
   const rand = seededRandom(opts.seed, ctx.host.name);
+  await openRepo(borg, ctx.catalog, r.repository, ctx.host.name, 'read'); // missing or swapped: JobError, nothing created
   const glob = opts.archive.kind === 'named' ? undefined : nightlyGlob(ctx.host.name);
   const names = (await listArchives(borg, r.repository, glob)).map((a) => a.name);
   const archive = pickArchive(names, opts.archive, rand);
@@ -173,6 +177,8 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
   r.counts = countVerdicts(results);
   r.mismatches = results.filter((x) => x.verdict === 'mismatch').map((x) => ({ path: x.path, reason: x.reason ?? '' }));
   r.changed = results.filter((x) => x.verdict === 'changed').map((x) => ({ path: x.path, reason: x.reason ?? '' }));
+  r.missingOnOrigin = missingOnOrigin(results, ctx.global.drill.maxMissing);
+  if (r.missingOnOrigin?.warning) r.warnings.push(r.missingOnOrigin.warning);
   const unchecked = new Set(origins.flatMap((o) => (o.kind === 'unchecked' ? [o.reason] : [])));
   for (const reason of unchecked) r.warnings.push(`${origins.filter((o) => o.kind === 'unchecked' && o.reason === reason).length} file(s) not compared with the origin: ${reason}`);
 

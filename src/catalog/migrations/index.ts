@@ -4,6 +4,7 @@ import { core } from './001-core.js';
 import { dumps } from './002-dumps.js';
 import { restores } from './003-restores.js';
 import { drills } from './004-drills.js';
+import { guards } from './006-guards.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills];
+export const migrations: Migration[] = [core, dumps, restores, drills, guards];

@@ -105,3 +105,8 @@ export function buildExtractArgs(repo: string, archive: string, paths: string[] 
   if (paths.length > 0) args.push('--', ...paths);
   return args;
 }
+
+/** `borg list --json --last 1 REPO`: the cheapest call that prints the repository's id (reads the manifest only). */
+export function buildRepoIdArgs(repo: string): string[] {
+  return ['list', ...LOCK_WAIT, '--json', '--last', '1', repo];
+}

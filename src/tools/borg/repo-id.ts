@@ -1,0 +1,58 @@
+// A repository's identity: borg's repository id, read from `<repo>/config` for a local repository
+// (no process, no passphrase) and from `borg list --json` for a remote one.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JobError } from '../../errors.js';
+import { toolErrorFrom } from '../../exec/run.js';
+import { buildRepoIdArgs } from './args.js';
+import { isLocalRepo } from './repo.js';
+import { runBorg, type BorgContext } from './run.js';
+
+/** What is at a repository's location: no repository, or one with this id. */
+export type RepoObservation = { kind: 'missing' } | { kind: 'present'; id: string };
+
+/** The `id = <hex>` of the [repository] section of a borg repository config file; undefined when absent. */
+export function parseRepoConfigId(text: string): string | undefined {
+  let section = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const s = /^\[(.+)\]$/.exec(line);
+    if (s) section = s[1]!.trim();
+    else if (section === 'repository') {
+      const m = /^id\s*=\s*([0-9a-f]{64})$/i.exec(line);
+      if (m) return m[1]!.toLowerCase();
+    }
+  }
+  return undefined;
+}
+
+/** borg's words for "there is no repository here" (a missing directory, or one without a config). */
+export function isMissingRepoLine(line: string): boolean {
+  return /^Repository .* does not exist\.$/.test(line) || / is not a valid repository\. Check repo config\.$/.test(line);
+}
+
+/** What is at `repo` now; never creates anything. Throws JobError/ToolError when it cannot tell. */
+export async function observeRepo(ctx: BorgContext, repo: string): Promise<RepoObservation> {
+  if (isLocalRepo(repo)) {
+    const config = join(repo, 'config');
+    if (!existsSync(config)) return { kind: 'missing' };
+    const id = parseRepoConfigId(readFileSync(config, 'utf8'));
+    if (!id) throw new JobError(`${config} names no repository id: is ${repo} a borg repository?`);
+    return { kind: 'present', id };
+  }
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const out = await runBorg(ctx, buildRepoIdArgs(repo), { quiet: true, onStdoutLine: (l) => stdout.push(l), onStderrLine: (l) => stderr.push(l) });
+  if (out.verdict.kind === 'failed') {
+    if (stderr.some(isMissingRepoLine)) return { kind: 'missing' };
+    throw toolErrorFrom(out.result, `borg list of ${repo}`);
+  }
+  let id: unknown;
+  try {
+    id = (JSON.parse(stdout.join('\n')) as { repository?: { id?: unknown } }).repository?.id;
+  } catch {
+    id = undefined;
+  }
+  if (typeof id !== 'string' || id === '') throw new JobError(`borg list of ${repo} printed no repository id`);
+  return { kind: 'present', id: id.toLowerCase() };
+}
