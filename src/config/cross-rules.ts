@@ -51,11 +51,14 @@ export function hostRules(y: YamlFile): ConfigProblem[] {
     }
     const kind = s.kind;
     if (typeof kind === 'string' && SOURCE_KINDS.includes(kind) && kind !== 'database') {
-      for (const key of ['dump', 'max_age', 'database']) {
+      for (const key of ['dump', 'max_age', 'database', 'pattern']) {
         if (s[key] !== undefined) out.push(problem(y, ['sources', i, key], `only database sources can have '${key}' (this source is kind ${kind})`, true));
       }
     }
     if (isObj(s.dump)) out.push(...sqliteRules(y, s.dump, ['sources', i, 'dump']));
+    if (s.dump !== undefined && s.pattern !== undefined) {
+      out.push(problem(y, ['sources', i, 'pattern'], "'pattern' says which files of a directory the server fills itself are dumps; with 'dump' pullback knows its own dumps"));
+    }
     if (s.dump !== undefined && s.database !== undefined) {
       out.push(problem(y, ['sources', i, 'database'], "'database' names the database of dumps the server writes itself; with 'dump' the databases are dump.databases"));
     }

@@ -12,6 +12,7 @@ export const DEFAULTS = {
   rsyncBackoff: '5s',
   checks: { repository: 'always', archives: 'always', data: 'monthly', drill: 'monthly' },
   drillSample: 100,
+  drillMaxMissing: 0.1,
   dumpTimeout: '1h',
   restoreWait: '2h',
   port: 22,

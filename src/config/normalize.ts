@@ -47,6 +47,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     checks,
     drill: {
       sample: raw.drill?.sample ?? DEFAULTS.drillSample,
+      maxMissing: raw.drill?.max_missing ?? DEFAULTS.drillMaxMissing,
       database: {
         postgres: connection(raw.drill?.database?.postgres, ENGINE_CONNECTION.postgres, dir),
         mariadb: connection(raw.drill?.database?.mariadb, ENGINE_CONNECTION.mariadb, dir),
@@ -61,6 +62,7 @@ function source(raw: RawSource): SourceConfig {
   const s: SourceConfig = { name: raw.name, kind: raw.kind as SourceKind, path: raw.path, exclude: [...(raw.exclude ?? DEFAULTS.exclude)] };
   if (raw.kind === 'database') s.maxAgeSeconds = parseDuration(raw.max_age ?? DEFAULTS.maxAge);
   if (raw.database !== undefined) s.database = raw.database;
+  if (raw.pattern !== undefined) s.pattern = raw.pattern;
   if (raw.dump) {
     const engine = raw.dump.engine as DumpEngine;
     const dump: DumpConfig = {

@@ -18,7 +18,7 @@ export interface RawGlobal {
   ssh: { identity_file: string; known_hosts: string; connect_timeout?: RawDuration };
   rsync?: { timeout?: RawDuration; attempts?: number; backoff?: RawDuration; rsync_path?: string };
   checks?: Record<string, string>;
-  drill?: { sample?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };
+  drill?: { sample?: number; max_missing?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };
   dump_timeout?: RawDuration;
   restore_wait?: RawDuration;
 }
@@ -30,6 +30,7 @@ export interface RawSource {
   exclude?: string[];
   max_age?: RawDuration;
   database?: string;
+  pattern?: string;
   dump?: { engine: string; databases: string[] | 'all'; connection?: RawConnection; keep?: number };
 }
 

@@ -125,6 +125,16 @@ export const globalSchema: SchemaNode = obj(
     drill: obj(
       {
         sample: int({ description: 'Files restored and compared per drill.', default: DEFAULTS.drillSample, example: DEFAULTS.drillSample, minimum: 1 }),
+        max_missing: {
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          description:
+            'Share of the sampled files that may be gone from the origin (deleted on the main server since the backup) before the drill is a warning, as a fraction (0.1 = 10%). ' +
+            'Missing files are always counted and listed; past this share the drill warns with that reason.',
+          default: DEFAULTS.drillMaxMissing,
+          examples: [DEFAULTS.drillMaxMissing],
+        },
         database: obj(
           { postgres: drillServer('postgres', 5432, 'postgres'), mariadb: drillServer('mariadb', 3306, 'root') },
           { description: 'Database servers drills restore dumps into (MySQL dumps go to the mariadb server).' },

@@ -53,8 +53,9 @@ const source = obj(
     max_age: duration(
       {
         description:
-          'Database sources only: for a directory filled by the server itself (no dump), the newest dump (by the end time in its .meta.json, else its modification time) must be younger than this. ' +
-          'Dumps written within max_age are checked against their .meta.json SHA-256, if any, and for readability when their format is recognised (pg_dump custom or SQL, mariadb-dump/mysqldump SQL, SQLite).',
+          'Database sources only: for a directory filled by the server itself (no dump), the newest dump (by the end time in its .meta.json, else its modification time) must be younger than this; a directory with no dump fails. ' +
+          'Only files recognised as dumps count (by their format: pg_dump custom or SQL, pg_dumpall, mariadb-dump/mysqldump SQL, SQLite, also gzip/zstd/xz/bzip2-compressed; or by `pattern`): other files (logs, READMEs) are a warning naming each, never a fresh dump. ' +
+          'Dumps written within max_age are checked against their .meta.json SHA-256, if any, and for readability: the engine\'s own check when their format is recognised, the compressor reading them whole (and the SQL trailer) when compressed.',
         defaultText: `${DEFAULTS.maxAge} for database sources`,
         example: DEFAULTS.maxAge,
       },
@@ -67,6 +68,14 @@ const source = obj(
       example: 'appdb',
       pattern: '.',
       patternDescription: 'a database name (not empty)',
+    }),
+    pattern: str({
+      description:
+        'Database sources filled by the server itself (no dump) only: a glob (`*` and `?` within a name, `**` across directories; without `/` it matches file names) saying which files are dumps. ' +
+        'Files matching it count as dumps (checked for age and readability even when their format is not recognised); every other file is a warning. Without it, files count as dumps by their format.',
+      example: '*.sql.gz',
+      pattern: '.',
+      patternDescription: 'a glob (not empty)',
     }),
     dump,
   },

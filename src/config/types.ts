@@ -46,6 +46,8 @@ export interface ChecksConfig {
 
 export interface DrillConfig {
   sample: number;
+  /** Share (0..1) of the sample that may be gone from the origin before the drill is a warning. */
+  maxMissing: number;
   /** Where drill dumps are restored into scratch databases. */
   database: {
     postgres: DbConnection;
@@ -98,6 +100,8 @@ export interface SourceConfig {
   maxAgeSeconds?: number;
   /** The database the dumps of a cron-filled dump directory restore into (database sources without dump). */
   database?: string;
+  /** Glob deciding which files of a cron-filled dump directory are dumps (database sources without dump). */
+  pattern?: string;
 }
 
 export interface RestoreCheck {

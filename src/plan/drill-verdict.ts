@@ -81,7 +81,7 @@ export function classifyFile(f: FileObservation): FileResult {
   if (f.recordedSha256 !== undefined && f.recordedSha256 !== f.restoredSha256) return r('mismatch', 'restored dump differs from the SHA-256 recorded at dump time');
   const o = f.origin;
   if (o.kind === 'unchecked') return r('match');
-  if (o.kind === 'missing') return r('changed', 'no longer on the origin');
+  if (o.kind === 'missing') return r('changed', MISSING_ON_ORIGIN);
   if (!originUnchanged(o, f.archivedSize, f.archivedMtimeSeconds)) {
     const what = o.type !== 'file' ? `now a ${o.type}` : o.size !== f.archivedSize ? 'size changed' : 'modified since the backup';
     return r('changed', what);
@@ -98,6 +98,42 @@ export function classifyFile(f: FileObservation): FileResult {
     }
   }
   return r('match', undefined, compared);
+}
+
+/** The reason of a sampled file that is gone from the origin. */
+export const MISSING_ON_ORIGIN = 'no longer on the origin';
+
+export interface MissingOnOrigin {
+  count: number;
+  sampled: number;
+  /** "54 of 301 sampled file(s) are no longer on the origin, first 10: ...; and 44 more". */
+  text: string;
+  /** Set when the share is past the threshold: the drill is a warning for this reason. */
+  warning?: string;
+}
+
+/**
+ * How many sampled files are gone from the origin, said with the total and the first `shown`
+ * paths; a warning past `maxShare` of the sample (a mirror of a server that lost files, or a drill
+ * comparing with the wrong place, is not a healthy OK). Undefined when none is missing.
+ */
+export function missingOnOrigin(results: readonly FileResult[], maxShare: number, shown = 10): MissingOnOrigin | undefined {
+  const paths = results.filter((x) => x.verdict === 'changed' && x.reason === MISSING_ON_ORIGIN).map((x) => x.path);
+  if (paths.length === 0) return undefined;
+  const sampled = results.length;
+  const more = paths.length > shown ? `; and ${paths.length - shown} more` : '';
+  const text = `${paths.length} of ${sampled} sampled file(s) are no longer on the origin, first ${Math.min(shown, paths.length)}: ${paths.slice(0, shown).map(quoted).join(', ')}${more}`;
+  const out: MissingOnOrigin = { count: paths.length, sampled, text };
+  if (paths.length > maxShare * sampled) out.warning = `${text} (more than ${percent(maxShare)} of the sample, drill.max_missing)`;
+  return out;
+}
+
+function percent(share: number): string {
+  return `${Number((share * 100).toFixed(2))}%`;
+}
+
+function quoted(path: string): string {
+  return /[\u0000-\u001f\u007f,]/.test(path) ? JSON.stringify(path) : path;
 }
 
 export interface DrillCounts {

@@ -21,6 +21,7 @@ describe('normalization', () => {
       checks: { repository: 'always', archives: 'always', data: 'monthly', drill: 'monthly' },
       drill: {
         sample: 100,
+        maxMissing: 0.1,
         database: { postgres: { host: '127.0.0.1', port: 5432, user: 'postgres' }, mariadb: { host: '127.0.0.1', port: 3306, user: 'root' } },
       },
       dumpTimeoutSeconds: 3600,

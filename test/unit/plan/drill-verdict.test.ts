@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFile, countVerdicts, drillStatus, type FileObservation } from '../../../src/plan/drill-verdict.js';
+import { DEFAULTS } from '../../../src/config/defaults.js';
+import { classifyFile, countVerdicts, drillStatus, MISSING_ON_ORIGIN, missingOnOrigin, type FileObservation, type FileResult } from '../../../src/plan/drill-verdict.js';
 
 const H = 'a'.repeat(64);
 const base: FileObservation = {
@@ -44,5 +45,33 @@ describe('drill verdicts', () => {
     expect(drillStatus({ mismatches: 0, databaseFailures: 0, error: 'x', warnings: 0 })).toBe('failed');
     expect(drillStatus({ mismatches: 0, databaseFailures: 0, warnings: 2 })).toBe('warning');
     expect(drillStatus({ mismatches: 0, databaseFailures: 0, warnings: 0 })).toBe('ok');
+  });
+});
+
+describe('missingOnOrigin', () => {
+  const results = (missing: number, total: number): FileResult[] =>
+    Array.from({ length: total }, (_, i) =>
+      i < missing ? { path: `data/f${i}`, verdict: 'changed', reason: MISSING_ON_ORIGIN, originCompared: false } : { path: `data/g${i}`, verdict: 'match', originCompared: true },
+    );
+
+  it('counts the missing files with the total and the first ten, and warns past the share', () => {
+    const m = missingOnOrigin(results(54, 301), DEFAULTS.drillMaxMissing)!;
+    expect(m.count).toBe(54);
+    expect(m.text).toBe(`54 of 301 sampled file(s) are no longer on the origin, first 10: ${Array.from({ length: 10 }, (_, i) => `data/f${i}`).join(', ')}; and 44 more`);
+    expect(m.warning).toBe(`${m.text} (more than 10% of the sample, drill.max_missing)`);
+  });
+
+  it('says the count without a warning up to the share', () => {
+    const m = missingOnOrigin(results(30, 301), DEFAULTS.drillMaxMissing)!;
+    expect(m.text).toContain('30 of 301');
+    expect(m.warning).toBeUndefined();
+    expect(missingOnOrigin(results(10, 100), 0.1)!.warning).toBeUndefined();
+    expect(missingOnOrigin(results(11, 100), 0.1)!.warning).toBeDefined();
+    expect(missingOnOrigin(results(1, 100), 0)!.warning).toBeDefined();
+  });
+
+  it('is undefined when nothing is missing; other changes do not count', () => {
+    expect(missingOnOrigin(results(0, 5), 0.1)).toBeUndefined();
+    expect(missingOnOrigin([{ path: 'x', verdict: 'changed', reason: 'size changed', originCompared: false }], 0)).toBeUndefined();
   });
 });
