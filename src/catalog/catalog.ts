@@ -125,6 +125,17 @@ export class Catalog {
       );
   }
 
+  /** The statistics and manifest recorded for each archive of `repository`, by name (for `pullback list`). */
+  archiveRecords(repository: string): Map<string, { originalSize: number | null; nfiles: number | null; manifest: unknown }> {
+    const rows = this.db.prepare('SELECT name, original_size, nfiles, manifest FROM archives WHERE repository = ?').all(repository) as Array<{
+      name: string;
+      original_size: number | null;
+      nfiles: number | null;
+      manifest: string | null;
+    }>;
+    return new Map(rows.map((r) => [r.name, { originalSize: r.original_size, nfiles: r.nfiles, manifest: r.manifest === null ? undefined : JSON.parse(r.manifest) }]));
+  }
+
   markPruned(repository: string, names: string[]): void {
     const stmt = this.db.prepare('UPDATE archives SET pruned_at = ? WHERE repository = ? AND name = ?');
     const t = now();

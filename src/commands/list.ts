@@ -1,7 +1,9 @@
-// `pullback list`: the archives in each host's repository (borg is the source of truth).
+// `pullback list`: the archives in each host's repository (borg is the source of truth for which
+// exist; sizes and file counts come from the catalog, else from `borg info`), with their kind.
 import { borgContext, hostRepo } from '../actions/context.js';
 import { openRepo } from '../actions/repo-identity.js';
-import { listArchives } from '../tools/borg/repo.js';
+import { archiveStats, listArchiveHeaders, type ArchiveHeader } from '../tools/borg/archive-info.js';
+import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedArchive } from '../plan/archive-list.js';
 import { renderTable } from '../util/table.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
 
@@ -10,31 +12,42 @@ export interface ListOptions {
   json?: boolean;
 }
 
-/** Prints archives per host, as a table or JSON; 0 on success. Throws ToolError when borg fails. */
+/** Prints archives per host (name, time, kind, size, files), as a table or JSON; 0 on success. Throws ToolError when borg fails. */
 export async function listCommand(g: GlobalOptions, opts: ListOptions): Promise<number> {
   const env = openEnv(g);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
-    const out: Array<{ host: string; repository: string; archives: Array<{ name: string; start: string }> }> = [];
+    const out: Array<{ host: string; repository: string; archives: ListedArchive[] }> = [];
     for (const host of hosts) {
       const ctx = { global: env.config.global, host, logger: env.logger };
       const repository = hostRepo(ctx);
-      // A repository may be shared by several hosts: show each host only its own archives.
+      const borg = borgContext(ctx);
       // A missing or swapped repository is an error (JobError), never an empty list.
-      const there = await openRepo(borgContext(ctx), env.catalog, repository, host.name, 'read');
-      const archives = there === 'absent' ? [] : (await listArchives(borgContext(ctx), repository, `${host.name}-*`)).filter((a) => belongsTo(a.name, host.name));
-      out.push({ host: host.name, repository, archives: archives.map((a) => ({ name: a.name, start: a.start })) });
+      const there = await openRepo(borg, env.catalog, repository, host.name, 'read');
+      // A repository may be shared by several hosts: show each host only its own archives.
+      const headers = there === 'absent' ? [] : (await listArchiveHeaders(borg, repository, `${host.name}-*`)).filter((a) => belongsTo(a.name, host.name));
+      const recorded = env.catalog.archiveRecords(repository);
+      const missing = headers.filter((a) => recorded.get(a.name)?.nfiles == null).map((a) => a.name);
+      const fromBorg = await archiveStats(borg, repository, missing, `${host.name}-*`);
+      const facts = headers.map((a): ArchiveFacts => withStats(a, recorded.get(a.name), fromBorg.get(a.name)));
+      out.push({ host: host.name, repository, archives: listArchivesOf(host.name, facts) });
     }
-    if (opts.json) {
-      env.out(JSON.stringify({ hosts: out }, null, 2));
-    } else {
-      const rows = out.flatMap((h) => (h.archives.length ? h.archives.map((a) => [h.host, a.name, a.start]) : [[h.host, '(no archives)', '']]));
-      env.out(renderTable(['HOST', 'ARCHIVE', 'CREATED'], rows));
-    }
+    if (opts.json) env.out(JSON.stringify({ hosts: out }, null, 2));
+    else env.out(renderTable(LIST_HEADER, listRows(out)));
     return 0;
   } finally {
     env.close();
   }
+}
+
+function withStats(
+  a: ArchiveHeader,
+  rec: { originalSize: number | null; nfiles: number | null; manifest: unknown } | undefined,
+  borg: { originalSize: number; nfiles: number } | undefined,
+): ArchiveFacts {
+  const size = rec?.originalSize ?? borg?.originalSize;
+  const files = rec?.nfiles ?? borg?.nfiles;
+  return { name: a.name, start: a.start, comment: a.comment, manifest: rec?.manifest, size: size ?? undefined, files: files ?? undefined };
 }
 
 /** True for `<host>-<stamp>` and `<host>-pre-restore-<stamp>`, not for another host whose name starts with ours. */

@@ -12,14 +12,17 @@ export interface MaintainOptions {
 }
 
 type Work = (ctx: HostContext) => Promise<Array<StepOutcome<unknown>>>;
+/** Lines printed after the table for one host's outcomes (prune: the archives it deleted). */
+type Report = (host: string, outcomes: Array<StepOutcome<unknown>>) => string[];
 
-async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, work: Work): Promise<number> {
+async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, work: Work, report?: Report): Promise<number> {
   const env = openEnv(g);
   const interrupt = interruptSignal(env.logger);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
     const runId = env.catalog.startRun(kind, { hosts: hosts.map((h) => h.name), verifyData: opts.verifyData });
     const rows: string[][] = [];
+    const after: string[] = [];
     let failed = false;
     for (const host of hosts) {
       const hostId = env.catalog.startHost(runId, host.name);
@@ -30,10 +33,12 @@ async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, wo
       const why = outcomes.find((o) => o.status === status)?.error;
       failed ||= status === 'failed' || status === 'interrupted';
       env.catalog.finishHost(hostId, status, undefined, why);
-      rows.push([host.name, status.toUpperCase(), why ?? '']);
+      rows.push([host.name, status.toUpperCase(), why ?? report?.(host.name, outcomes)[0] ?? '']);
+      after.push(...(report?.(host.name, outcomes).slice(1) ?? []));
     }
     env.catalog.finishRun(runId, failed ? 'failed' : 'ok');
     env.out(renderTable(['HOST', kind.toUpperCase(), 'DETAIL'], rows));
+    if (after.length > 0) env.out(['', ...after].join('\n'));
     return failed ? 1 : 0;
   } finally {
     interrupt.dispose();
@@ -59,5 +64,14 @@ export function pruneCommand(g: GlobalOptions, opts: MaintainOptions): Promise<n
     const p = await recordStep(ctx, 'prune', undefined, () => pruneHost(ctx));
     if (p.status === 'failed' || p.status === 'skipped') return [p];
     return [p, await recordStep(ctx, 'compact', undefined, () => compactHost(ctx))];
+  }, (host, outcomes) => {
+    const pruned = outcomes[0]?.status === 'ok' ? (outcomes[0].value as string[] | undefined) : undefined;
+    return pruned ? formatPruned(host, pruned) : [];
   });
+}
+
+/** The prune's report for one host: the table's detail first, then one line per deleted archive. */
+export function formatPruned(host: string, pruned: readonly string[]): string[] {
+  if (pruned.length === 0) return ['pruned nothing (the retention policy keeps every archive)'];
+  return [`pruned ${pruned.length} archive(s)`, `Pruned archives of ${host}:`, ...pruned.map((n) => `  ${n}`)];
 }
