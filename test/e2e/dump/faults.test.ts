@@ -98,8 +98,8 @@ describe('pullback run with bad dumps', () => {
     expect(problemsOf('good')).toBe('');
   });
 
-  it('verifies and lists the dumps of a directory the server fills itself', async () => {
-    expect(problemsOf('cron')).toBe('');
+  it('verifies and lists the dumps of a directory the server fills itself; its README is a warning, not a dump', async () => {
+    expect(problemsOf('cron')).toBe(`  cron: ${dir.cron}/README not a dump: its format is not recognised (pg_dump, pg_dumpall, mariadb-dump/mysqldump, SQLite, or one of these compressed): not counted as a dump`);
     const [archive] = await borgList(cfg.repoPath('cron'), cfg.passphraseFile);
     const x = makeTempDir('cron-extract');
     await borgExtract(cfg.repoPath('cron'), archive!, x, cfg.passphraseFile, ['.pullback/manifest.json']);
