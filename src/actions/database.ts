@@ -17,9 +17,9 @@ export interface DumpRecord {
   size: number;
   sha256: string;
   /**
-   * Per-table row counts at dump time (for post-restore and drill comparisons): `schema.table` for
-   * postgres, the table name otherwise. Counted right after the dump in its own transaction (sqlite:
-   * in the dump itself), so on a database written during the dump they may differ slightly.
+   * Per-table row counts of the dump (for post-restore and drill comparisons): `schema.table` for
+   * postgres, the table name otherwise. Read from the dump file itself when it is verified, so they
+   * are exactly what the dump holds however busy the database was while it ran.
    */
   rowCounts?: Record<string, number>;
   /** Checks the pulled file passed before it was archived: `sha256`, `pg_restore`, `trailer`, `integrity_check`. */

@@ -20,6 +20,15 @@ export interface RunSpec {
   /** Text sent on stdin (SQL), then EOF. */
   input?: string;
   timeoutMs?: number;
+  /** Each line of stdout as it comes (never buffered); run() then resolves with ''. */
+  onStdoutLine?: (line: string) => void;
+}
+
+/** What reading a whole dump file found: the problem that makes it unusable, else its rows per table. */
+export interface DumpReading {
+  problem?: string;
+  /** Rows per table as the dump holds them (keys as rowCounts names tables); absent for formats without tables (globals). */
+  rowCounts?: Record<string, number>;
 }
 
 /** Runs an engine's argv somewhere (the main server over SSH, or this machine). */
@@ -63,7 +72,7 @@ export interface DatabaseEngine {
   readonly dumpFormat: DumpFormat;
   /** Format of the cluster-wide dump taken for `databases: all` (postgres roles and tablespaces), if any. */
   readonly globalsFormat?: DumpFormat;
-  /** True when row counts are read from the finished dump (sqlite: the dump is a database) rather than the live database. */
+  /** True when the dump is itself a database whose rows rowCounts can count on the server (sqlite). */
   readonly countsFromDump: boolean;
 
   /** argv printing the server's version on stdout; parse with parseVersion. */
@@ -85,6 +94,12 @@ export interface DatabaseEngine {
    * undefined when it is fine. `format` defaults to dumpFormat.format.
    */
   checkDump(run: EngineRunner, file: string, format?: DumpFormatName): Promise<string | undefined>;
+  /**
+   * Reads the whole dump file `file` on this machine (`run` is a local runner): checks it like
+   * checkDump and counts the rows per table it holds, in one pass. The counts describe exactly the
+   * dump (its own snapshot), never the live database. Never throws for a bad dump: says why.
+   */
+  readDump(run: EngineRunner, file: string, format?: DumpFormatName): Promise<DumpReading>;
   /** The database name written inside a dump file (pg_dump custom format: its header), if the format has one. */
   dumpedDatabase?(run: EngineRunner, file: string): Promise<string | undefined>;
 

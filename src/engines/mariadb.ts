@@ -4,7 +4,9 @@
 import type { DbConnection, DumpEngine } from '../config/types.js';
 import { describeError } from '../errors.js';
 import { firstToken, parseHexCounts, parseHexLines, ReplaceError, type DatabaseEngine } from './engine.js';
+import { createReadStream } from 'node:fs';
 import { checkTrailer } from './file-peek.js';
+import { InsertRowCounter } from './sql-insert-counter.js';
 
 export interface MariadbPrograms {
   /** The SQL client, e.g. `mariadb` or `mysql`. */
@@ -34,7 +36,7 @@ function connArgs(conn: DbConnection): string[] {
 
 const ROW_COUNTS_SQL = [
   'SET SESSION group_concat_max_len = 4294967295',
-  "SELECT GROUP_CONCAT(CONCAT('SELECT ', QUOTE(HEX(table_name)), ', COUNT(*) FROM `', REPLACE(table_name, '`', '``'), '`') SEPARATOR ' UNION ALL ') INTO @pullback_q FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'",
+  "SELECT GROUP_CONCAT(CONCAT('SELECT ', QUOTE(HEX(table_name)), ', COUNT(*) FROM `', REPLACE(table_name, '`', '``'), '`') SEPARATOR ' UNION ALL ') INTO @pullback_q FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type IN ('BASE TABLE', 'SYSTEM VERSIONED')",
   "SET @pullback_q = COALESCE(@pullback_q, 'SELECT 1, 1 FROM DUAL WHERE FALSE')",
   'PREPARE pullback_s FROM @pullback_q',
   'EXECUTE pullback_s',
@@ -43,6 +45,13 @@ const ROW_COUNTS_SQL = [
 
 const LIST_DATABASES_SQL =
   "SELECT HEX(schema_name) FROM information_schema.schemata WHERE schema_name NOT IN ('information_schema', 'performance_schema', 'sys', 'mysql') ORDER BY schema_name";
+
+/** Rows per table in a mysqldump/mariadb-dump SQL file, read from the file itself; throws on I/O errors or a cut-short dump. */
+export async function countSqlDumpRows(file: string): Promise<Record<string, number>> {
+  const counter = new InsertRowCounter();
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) counter.push(chunk as Buffer);
+  return counter.finish();
+}
 
 /** An engine for the MariaDB/MySQL family using the given program names. */
 export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): DatabaseEngine {
@@ -91,6 +100,16 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
 
     async checkDump(_run, file) {
       return checkTrailer(file, MARIADB_TRAILER, 'SQL dump');
+    },
+
+    async readDump(_run, file) {
+      const problem = checkTrailer(file, MARIADB_TRAILER, 'SQL dump');
+      if (problem) return { problem };
+      try {
+        return { rowCounts: await countSqlDumpRows(file) };
+      } catch (e) {
+        return { problem: `cannot count the rows in the dump: ${describeError(e)}` };
+      }
     },
 
     restoreArgv,

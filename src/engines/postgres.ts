@@ -2,22 +2,49 @@
 // queries, pg_restore for checks and restores. The password comes from a .pgpass-format file
 // (PGPASSFILE, set with `env` in front of the program) and -w keeps every tool from prompting.
 import type { DbConnection } from '../config/types.js';
-import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type EngineRunner, type RestoreOptions } from './engine.js';
+import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type DumpFormatName, type DumpReading, type EngineRunner, type RestoreOptions } from './engine.js';
+import { CopyRowCounter } from './pg-copy-counter.js';
 import { checkTrailer } from './file-peek.js';
 import { connArgs, envPrefix, pgDbname, pgIdent, psql } from './postgres-argv.js';
 import { maintenanceDb, replacePostgresDatabase } from './postgres-replace.js';
 
 export { pgDbname, pgIdent } from './postgres-argv.js';
 
+// Each table's own rows (ONLY: not its inheritance children), ordinary tables only (a partitioned
+// table holds no rows itself), none that belongs to an extension (its data is not dumped):
+// exactly the tables pg_dump writes one COPY block for.
 const ROW_COUNTS_SQL = `SELECT encode(convert_to(n.nspname || '.' || c.relname, 'UTF8'), 'hex'),
-  (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
+  (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1`;
 
 const LIST_DATABASES_SQL =
   "SELECT encode(convert_to(datname, 'UTF8'), 'hex') FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname";
+
+/**
+ * Reads a pg_dump file whole. Custom format: --list reads only the table of contents at the start;
+ * the data read to the end is what notices a dump cut short, and its COPY blocks are counted as
+ * they stream by (one line per row), so the counts are those of the dump's own snapshot.
+ */
+async function readPostgresDump(run: EngineRunner, file: string, format: DumpFormatName): Promise<DumpReading> {
+  if (format === 'globals') return { problem: checkTrailer(file, '-- PostgreSQL database cluster dump complete', 'globals dump') };
+  if (format === 'sql') return { problem: checkTrailer(file, '-- PostgreSQL database dump complete', 'SQL dump') };
+  try {
+    await run.run(['pg_restore', '--list', file], { reason: 'pg_restore --list failed' });
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+  const counter = new CopyRowCounter();
+  try {
+    await run.run(['pg_restore', '--data-only', '--file=-', file], { reason: 'pg_restore (full read) failed', onStdoutLine: (l) => counter.line(l) });
+    return { rowCounts: counter.finish() };
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+}
 
 export const postgresEngine: DatabaseEngine = {
   name: 'postgres',
@@ -51,19 +78,10 @@ export const postgresEngine: DatabaseEngine = {
   },
 
   async checkDump(run, file, format = 'custom') {
-    if (format === 'globals') return checkTrailer(file, '-- PostgreSQL database cluster dump complete', 'globals dump');
-    if (format === 'sql') return checkTrailer(file, '-- PostgreSQL database dump complete', 'SQL dump');
-    // --list reads only the table of contents at the start; reading every entry to /dev/null
-    // is what notices a dump cut short.
-    for (const argv of [['pg_restore', '--list', file], ['pg_restore', '--file=/dev/null', file]]) {
-      try {
-        await run.run(argv, { reason: `${argv[1] === '--list' ? 'pg_restore --list' : 'pg_restore (full read)'} failed` });
-      } catch (e) {
-        return (e as Error).message;
-      }
-    }
-    return undefined;
+    return (await readPostgresDump(run, file, format)).problem;
   },
+
+  readDump: (run, file, format = 'custom') => readPostgresDump(run, file, format),
 
   async dumpedDatabase(run, file) {
     const list = await run.run(['pg_restore', '--list', file], { reason: 'pg_restore --list failed' });

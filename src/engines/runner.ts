@@ -23,8 +23,10 @@ export function sshRunner(session: SshSession, defaults: RunnerDefaults = {}): E
         timeoutMs: spec.timeoutMs ?? defaults.timeoutMs,
         signal: defaults.signal,
         input: spec.input,
+        ...(spec.onStdoutLine ? { onStdoutLine: spec.onStdoutLine } : {}),
       });
       if (r.exitCode !== 0) throw toolErrorFrom(r, spec.reason);
+      if (spec.onStdoutLine) return '';
       if (r.stdoutTruncated) {
         throw new ToolError(`${spec.reason}: output larger than 1 MiB`, { ...r, stderrTail: r.stderrTail, timedOut: false });
       }
@@ -44,7 +46,7 @@ export function localRunner(defaults: RunnerDefaults = {}): EngineRunner {
         logger: defaults.logger,
         env: defaults.env,
         input: spec.input,
-        onStdoutLine: (l) => lines.push(l),
+        onStdoutLine: spec.onStdoutLine ?? ((l) => lines.push(l)),
       });
       if (r.exitCode !== 0) throw toolErrorFrom(r, spec.reason);
       return lines.join('\n');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { posix } from 'node:path';
 import { describeError } from '../errors.js';
-import { firstToken, parseHexCounts, parseHexLines, ReplaceError, type DatabaseEngine, type EngineRunner, type ReplaceOutcome } from './engine.js';
+import { firstToken, parseHexCounts, parseHexLines, ReplaceError, type DatabaseEngine, type DumpReading, type EngineRunner, type ReplaceOutcome } from './engine.js';
 
 /** How long sqlite3 waits for a lock held by the application before giving up (ms). */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -34,8 +34,11 @@ function readonly(file: string, ...commands: string[]): string[] {
 
 const LIST_TABLES_SQL = "SELECT hex(name) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 
-/** Integrity check of a database file; the check runs on a copy so the file itself is never opened for writing. */
-async function integrityCheck(run: EngineRunner, file: string): Promise<string | undefined> {
+/**
+ * Integrity check of a database file, then (when `count`) its rows per table; both run on a copy
+ * so the file itself is never opened for writing.
+ */
+async function readDatabaseFile(run: EngineRunner, file: string, count: boolean): Promise<DumpReading> {
   const dir = mkdtempSync(join(tmpdir(), 'pullback-sqlite-check-'));
   try {
     const copy = join(dir, 'copy.db');
@@ -44,13 +47,27 @@ async function integrityCheck(run: EngineRunner, file: string): Promise<string |
     try {
       out = await run.run(shell(copy, 'PRAGMA integrity_check'), { reason: 'sqlite3 cannot read the dump' });
     } catch (e) {
-      return (e as Error).message;
+      return { problem: (e as Error).message };
     }
     const verdict = out.trim();
-    return verdict === 'ok' ? undefined : `PRAGMA integrity_check failed: ${verdict.split('\n').slice(0, 3).join('; ')}`;
+    if (verdict !== 'ok') return { problem: `PRAGMA integrity_check failed: ${verdict.split('\n').slice(0, 3).join('; ')}` };
+    if (!count) return {};
+    try {
+      return { rowCounts: await countRows(run, copy) };
+    } catch (e) {
+      return { problem: (e as Error).message };
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function countRows(run: EngineRunner, database: string): Promise<Record<string, number>> {
+  const tables = parseHexLines(await run.run(readonly(database, LIST_TABLES_SQL), { reason: `cannot list the tables of ${database}` }));
+  if (tables.length === 0) return {};
+  // The query goes on stdin: thousands of tables would not fit in one argument.
+  const sql = tables.map((t) => `SELECT '${Buffer.from(t, 'utf8').toString('hex')}', count(*) FROM ${sqliteIdent(t)}`).join('\nUNION ALL\n');
+  return parseHexCounts(await run.run(readonly(database), { reason: `cannot count rows in ${database}`, input: `${sql};\n` }));
 }
 
 /**
@@ -102,15 +119,10 @@ export const sqliteEngine: DatabaseEngine = {
   dumpArgv: (_conn, database, outFile) =>
     readonly(database, `.backup ${sqliteDotArg(outFile)}`, `.open ${sqliteDotArg(outFile)}`, 'PRAGMA journal_mode = DELETE'),
 
-  async rowCounts(run, _conn, database) {
-    const tables = parseHexLines(await run.run(readonly(database, LIST_TABLES_SQL), { reason: `cannot list the tables of ${database}` }));
-    if (tables.length === 0) return {};
-    // The query goes on stdin: thousands of tables would not fit in one argument.
-    const sql = tables.map((t) => `SELECT '${Buffer.from(t, 'utf8').toString('hex')}', count(*) FROM ${sqliteIdent(t)}`).join('\nUNION ALL\n');
-    return parseHexCounts(await run.run(readonly(database), { reason: `cannot count rows in ${database}`, input: `${sql};\n` }));
-  },
+  rowCounts: (run, _conn, database) => countRows(run, database),
 
-  checkDump: (run, file) => integrityCheck(run, file),
+  checkDump: async (run, file) => (await readDatabaseFile(run, file, false)).problem,
+  readDump: (run, file) => readDatabaseFile(run, file, true),
 
   restoreArgv(_conn, database, dumpFile) {
     if (dumpFile === undefined) throw new Error('a sqlite restore reads a dump file, not stdin');

@@ -1,5 +1,5 @@
 // The database part of a drill, as pure decisions: which scratch name, which checks apply to a
-// dump, how restored row counts compare with those recorded at dump time, whether a check passed.
+// dump, how restored row counts compare with those read from the dump, whether a check passed.
 import type { RestoreCheck } from '../config/types.js';
 
 export interface TableComparison {
@@ -22,8 +22,8 @@ export function rowCountProblems(rows: readonly TableComparison[]): string[] {
       r.expected === undefined
         ? `table ${r.table} is in the restored database but not in the recorded counts`
         : r.actual === undefined
-          ? `table ${r.table} (${r.expected} rows recorded) is missing after the restore`
-          : `table ${r.table}: ${r.actual} rows restored, ${r.expected} recorded at dump time`,
+          ? `table ${r.table} (${r.expected} rows in the dump) is missing after the restore`
+          : `table ${r.table}: ${r.actual} rows restored, ${r.expected} in the dump`,
     );
 }
 

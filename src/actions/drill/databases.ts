@@ -1,7 +1,7 @@
 // The database part of a drill: each restored dump goes into a scratch database on the configured
 // drill server (created and dropped by the drill; sqlite: the restored file itself), per-table row
-// counts are compared with those recorded at dump time, and the host's SQL restore checks run
-// against it. Engines' client programs run on this machine.
+// counts are compared with those read from the dump itself when it was verified, and the host's
+// SQL restore checks run against it. Engines' client programs run on this machine.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';

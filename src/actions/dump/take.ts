@@ -106,10 +106,11 @@ async function takeOne(
   try {
     await run.run(argv, { reason: programOf(argv) });
     const ended = new Date();
+    // Never the live database: rows written after the dump's snapshot would be counted too. The
+    // pulled dump itself is counted when it is verified (readDump); only a dump that is itself a
+    // database (sqlite) is counted here, in the file.
     let rowCounts: Record<string, number> | undefined;
-    if (job.database !== undefined) {
-      rowCounts = await engine.rowCounts(run, dump.connection, engine.countsFromDump ? partial : job.database);
-    }
+    if (job.database !== undefined && engine.countsFromDump) rowCounts = await engine.rowCounts(run, dump.connection, partial);
     // Size and checksum last: nothing touches the file after this.
     const st = await remoteStat(session, partial);
     if (!st || st.type !== 'file') throw new JobError(`no file was written to ${partial}`);

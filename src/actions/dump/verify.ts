@@ -162,8 +162,11 @@ async function verifyOne(run: EngineRunner, c: FoundDump, configured: string | u
     done('sha256');
   }
   if (!known) return { warning: 'matches the pattern, but its format is not recognised: only its age and readability were checked' };
-  const problem = await getEngine(known.engine as DumpEngine).checkDump(run, c.abs, known.format);
-  if (problem) return { record, problem };
+  // One read of the whole dump checks it and counts its rows: what a drill or a restore expects is
+  // exactly what the dump holds (its own snapshot), never the live database counted beside it.
+  const reading = await getEngine(known.engine as DumpEngine).readDump(run, c.abs, known.format);
+  if (reading.problem) return { record, problem: reading.problem };
+  if (record && reading.rowCounts) record.rowCounts = reading.rowCounts;
   done(known.format === 'custom' ? 'pg_restore' : known.format === 'sqlite' ? 'integrity_check' : 'trailer');
   return { record };
 }

@@ -11,8 +11,8 @@ describe('drill database decisions', () => {
       { table: 'public.new', expected: undefined, actual: 0 },
     ]);
     expect(rowCountProblems(rows)).toEqual([
-      'table public.b: 4 rows restored, 5 recorded at dump time',
-      'table public.gone (1 rows recorded) is missing after the restore',
+      'table public.b: 4 rows restored, 5 in the dump',
+      'table public.gone (1 rows in the dump) is missing after the restore',
       'table public.new is in the restored database but not in the recorded counts',
     ]);
     expect(rowCountProblems(compareRowCounts({ t: 1 }, { t: 1 }))).toEqual([]);
