@@ -14,7 +14,7 @@ export async function pruneHost(ctx: HostContext): Promise<StepOutcome<string[]>
   }
   const pruned = await pruneArchives(borgContext(ctx), repo, ctx.host.name, ctx.global.retention);
   ctx.catalog.markPruned(repo, pruned);
-  ctx.logger.info({ repository: repo, pruned }, pruned.length ? `pruned ${pruned.length} archive(s): ${pruned.join(', ')}` : 'pruned 0 archives: the retention policy keeps every one');
+  ctx.logger.info({ step: 'prune', repository: repo, pruned }, pruned.length ? `pruned ${pruned.length} archive(s): ${pruned.join(', ')}` : 'pruned 0 archives: the retention policy keeps every one');
   return { status: 'ok', files: pruned.length, details: { pruned }, value: pruned };
 }
 

@@ -1,7 +1,7 @@
 // `pullback list` shows each archive's kind, size and file count after a real run (catalog
 // statistics, borg info for archives the catalog never saw, partial by borg comment, pre-restore
 // snapshots by name), in the table and in --json; `pullback prune` names the archives it deleted.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
@@ -11,6 +11,16 @@ interface Listed {
   kind: string;
   size: number | null;
   files: number | null;
+}
+
+/** The messages logged (JSON lines under <state_dir>/logs) by the prune step. */
+function pruneMessages(stateDir: string): string[] {
+  const dir = join(stateDir, 'logs');
+  return readdirSync(dir)
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
+    .map((l) => JSON.parse(l) as { msg?: string; step?: string })
+    .filter((e) => e.step === 'prune' && /^pruned /.test(e.msg ?? ''))
+    .map((e) => e.msg!);
 }
 
 describe('list and prune output', () => {
@@ -25,6 +35,8 @@ describe('list and prune output', () => {
     const env = { TZ: 'UTC' };
     const run = await runCli(['--config', cfg.configPath, 'run'], { env });
     expect(run.exitCode, run.stderr + run.stdout).toBe(0);
+    // The nightly prune step says in the log how many archives it pruned.
+    expect(pruneMessages(cfg.stateDir)).toEqual(['pruned 0 archives: the retention policy keeps every one']);
 
     // Archives the catalog never recorded: borg is asked for their size and file count.
     const repo = cfg.repoPath('main');
@@ -67,6 +79,7 @@ describe('list and prune output', () => {
     expect(prune.stdout).toContain('Pruned archives of main:\n');
     for (const n of [old, partial]) expect(prune.stdout).toMatch(new RegExp(`^ {2}${n}$`, 'm'));
     expect(prune.stdout).not.toContain(snapshot);
+    expect(pruneMessages(cfg.stateDir)[1]).toMatch(/^pruned 2 archive\(s\): main-2024010[12]T000000Z, main-2024010[12]T000000Z$/);
     const again = await runCli(['--config', cfg.configPath, 'prune'], { env });
     expect(again.stdout).toMatch(/^main\s+OK\s+pruned nothing \(the retention policy keeps every archive\)$/m);
     await server.stop();
