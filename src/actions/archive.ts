@@ -23,6 +23,8 @@ export interface SourceManifest {
   exclude?: string[];
   pull?: PullResult;
   dumps?: DumpRecord[];
+  /** A source that failed tonight (status `kept`: archived with its last good state; `failed`: not in the archive). */
+  failed?: { step: string; error: string; keptFrom?: string };
 }
 
 export interface Manifest {
@@ -31,6 +33,8 @@ export interface Manifest {
   archive: string;
   createdAt: string;
   sources: SourceManifest[];
+  /** Set on a partial archive: a source failed tonight (see each source's `failed`). */
+  partial?: { comment: string };
 }
 
 /** `<host>-YYYYMMDDTHHMMSSZ` for the given time (UTC). */
@@ -56,6 +60,8 @@ export interface ArchiveTreeOptions {
   manifest: unknown;
   compression: string;
   runId?: number;
+  /** Archive comment (partial archives say so). */
+  comment?: string;
 }
 
 /**
@@ -74,7 +80,7 @@ export async function archiveTree(borg: BorgContext, catalog: Catalog, o: Archiv
   await openRepo(borg, catalog, o.repository, o.host, 'archive');
   const stats = await createArchive(
     borg,
-    { repo: o.repository, archive: o.archive, compression: o.compression, paths: [...o.sourceNames, join(MANIFEST_DIR, MANIFEST_FILE)] },
+    { repo: o.repository, archive: o.archive, compression: o.compression, comment: o.comment, paths: [...o.sourceNames, join(MANIFEST_DIR, MANIFEST_FILE)] },
     o.dir,
   );
   catalog.recordArchive({
@@ -92,29 +98,38 @@ export async function archiveTree(borg: BorgContext, catalog: Catalog, o: Archiv
   return stats;
 }
 
-/** Writes the manifest into the mirror and creates the archive; throws ToolError when borg fails. */
-export async function archiveHost(ctx: HostContext, sources: SourceManifest[], at = new Date()): Promise<StepOutcome<ArchiveResult>> {
+/**
+ * Writes the manifest into the mirror and creates the archive of the sources whose folders it
+ * holds (`included`; default every source), partial when `partial` says why; throws ToolError.
+ */
+export async function archiveHost(
+  ctx: HostContext,
+  sources: SourceManifest[],
+  at = new Date(),
+  opts: { included?: string[]; partial?: string } = {},
+): Promise<StepOutcome<ArchiveResult>> {
   const repo = hostRepo(ctx);
   const archive = archiveName(ctx.host.name, at);
-  const manifest: Manifest = { format: 1, host: ctx.host.name, archive, createdAt: at.toISOString(), sources };
+  const manifest: Manifest = { format: 1, host: ctx.host.name, archive, createdAt: at.toISOString(), sources, ...(opts.partial ? { partial: { comment: opts.partial } } : {}) };
   const stats = await archiveTree(borgContext(ctx), ctx.catalog, {
     repository: repo,
     host: ctx.host.name,
     archive,
     at,
     dir: hostMirrorDir(ctx.global, ctx.host.name),
-    sourceNames: ctx.host.sources.map((s) => s.name),
+    sourceNames: opts.included ?? ctx.host.sources.map((s) => s.name),
     manifest,
     compression: ctx.global.repository.compression,
     runId: ctx.runId,
+    comment: opts.partial,
   });
   const value = { archive, repository: repo, stats, manifest };
   return {
-    status: stats.warning ? 'warning' : 'ok',
-    error: stats.warning,
+    status: stats.warning || opts.partial ? 'warning' : 'ok',
+    error: [opts.partial && `partial archive ${archive}: ${opts.partial.replace(/^partial: /, '')}`, stats.warning].filter(Boolean).join('; ') || undefined,
     bytes: stats.originalSize,
     files: stats.nfiles,
-    details: { archive, repository: repo, stats },
+    details: { archive, repository: repo, stats, ...(opts.partial ? { partial: opts.partial } : {}) },
     value,
   };
 }

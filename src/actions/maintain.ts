@@ -46,7 +46,7 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
   const kinds = [req.repository && 'repository', (req.archives || req.verifyData) && 'archives', req.verifyData && 'data'].filter(
     (k): k is string => typeof k === 'string',
   );
-  for (const k of kinds) ctx.catalog.recordCheck(repo, k, status);
+  for (const k of kinds) ctx.catalog.recordCheck(repo, k, ctx.host.name, status);
   const what = req.verifyData ? 'borg check --verify-data' : 'borg check';
   if (out.verdict.kind === 'failed') {
     const detail = out.problems.filter((l) => !/^Starting|^Checking|^Archive consistency check complete|^finished/i.test(l)).slice(0, 5);

@@ -29,6 +29,11 @@ export interface ArchiveRecord {
 
 const now = () => new Date().toISOString();
 
+/** The host part of a check's key: '' for the repository check (once per repository), else the host. */
+export function checkHost(kind: string, host: string): string {
+  return kind === 'repository' ? '' : host;
+}
+
 /** The catalog of one state directory. */
 export class Catalog {
   readonly db: Db;
@@ -142,21 +147,25 @@ export class Catalog {
     this.db.transaction(() => names.forEach((n) => stmt.run(t, repository, n)))();
   }
 
-  /** When a check of `kind` last succeeded on `repository`, or undefined. */
-  lastCheck(repository: string, kind: string): Date | undefined {
+  /**
+   * When a check of `kind` last succeeded: the repository check per repository, every other kind
+   * (archives, data, drill) per host, since hosts may share a repository. Undefined when never.
+   */
+  lastCheck(repository: string, kind: string, host: string): Date | undefined {
     const row = this.db
-      .prepare("SELECT last_run_at FROM check_history WHERE repository = ? AND kind = ? AND status = 'ok'")
-      .get(repository, kind) as { last_run_at: string } | undefined;
+      .prepare("SELECT last_run_at FROM check_history WHERE repository = ? AND host = ? AND kind = ? AND status = 'ok'")
+      .get(repository, checkHost(kind, host), kind) as { last_run_at: string } | undefined;
     return row ? new Date(row.last_run_at) : undefined;
   }
 
-  recordCheck(repository: string, kind: string, status: Status, at = new Date()): void {
+  /** Records a check's outcome under the key lastCheck reads. */
+  recordCheck(repository: string, kind: string, host: string, status: Status, at = new Date()): void {
     this.db
       .prepare(
-        `INSERT INTO check_history (repository, kind, last_run_at, status) VALUES (?, ?, ?, ?)
-         ON CONFLICT(repository, kind) DO UPDATE SET last_run_at = excluded.last_run_at, status = excluded.status`,
+        `INSERT INTO check_history (repository, host, kind, last_run_at, status) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(repository, host, kind) DO UPDATE SET last_run_at = excluded.last_run_at, status = excluded.status`,
       )
-      .run(repository, kind, at.toISOString(), status);
+      .run(repository, checkHost(kind, host), kind, at.toISOString(), status);
   }
 
   /**

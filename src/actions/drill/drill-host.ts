@@ -84,7 +84,7 @@ export async function drillHost(ctx: HostContext, opts: DrillOptions): Promise<D
     archive: r.archive, status: ctx.signal?.aborted ? 'interrupted' : r.status, filesSampled: r.counts.sampled, sampled: r.sampled, bytesRestored: r.bytesRestored,
     matches: r.counts.matches, mismatches: r.mismatches, changed: r.changed, databases: r.databases, durationMs: r.durationMs, error: r.error,
   });
-  ctx.catalog.recordCheck(repository, 'drill', r.status);
+  ctx.catalog.recordCheck(repository, 'drill', ctx.host.name, r.status);
   return r;
 }
 

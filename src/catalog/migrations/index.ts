@@ -4,6 +4,7 @@ import { core } from './001-core.js';
 import { dumps } from './002-dumps.js';
 import { restores } from './003-restores.js';
 import { drills } from './004-drills.js';
+import { hostChecks } from './005-host-checks.js';
 import { guards } from './006-guards.js';
 
 export interface Migration {
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, guards];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards];

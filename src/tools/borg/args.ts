@@ -22,6 +22,8 @@ export interface CreateOptions {
   /** ISO timestamp for a backdated archive (tests, imports). */
   timestamp?: string;
   excludes?: string[];
+  /** Archive comment (`--comment`), e.g. why an archive is partial. */
+  comment?: string;
 }
 
 export function buildCreateArgs(o: CreateOptions): string[] {
@@ -36,6 +38,7 @@ export function buildCreateArgs(o: CreateOptions): string[] {
     '--numeric-ids',
   ];
   if (o.timestamp) args.push('--timestamp', o.timestamp);
+  if (o.comment) args.push('--comment', o.comment);
   for (const e of o.excludes ?? []) args.push('--exclude', e);
   args.push(`${o.repo}::${o.archive}`, '--', ...o.paths);
   return args;

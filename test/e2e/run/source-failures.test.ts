@@ -1,5 +1,5 @@
-// A source that disappears or comes back empty fails (never wiping the mirror), and the host gets
-// no archive and no prune that night.
+// A source that disappears or comes back empty fails (never wiping the mirror); the host still gets
+// a partial archive of what succeeded, with the failed sources' last good state, and no prune.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { borgList, makeTempDir, runBorg, runCli, snapshotTree, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('a source that goes missing or empty', () => {
-  it('fails the source, keeps the mirror, and skips archive and prune', async () => {
+  it('fails the source, keeps the mirror, archives the rest as partial, and skips prune', async () => {
     const server = await startSshd();
     const root = makeTempDir('main-server-');
     const src = { keep: join(root, 'keep'), gone: join(root, 'gone'), emptied: join(root, 'emptied') };
@@ -49,15 +49,17 @@ describe('a source that goes missing or empty', () => {
     writeFileSync(join(src.keep, 'new.txt'), 'new\n');
     const second = await runCli(['--config', cfg.configPath, 'run']);
     expect(second.exitCode, second.stderr + second.stdout).toBe(1);
-    expect(second.stdout).toMatch(/^main\s+FAILED\s+-/m);
+    expect(second.stdout).toMatch(/^main\s+FAILED\s+main-\d{8}T\d{6}Z \(partial\)/m);
     expect(second.stdout).toMatch(new RegExp(`main: source ${src.gone} does not exist on main; the mirror was left untouched`));
     expect(second.stdout).toMatch(new RegExp(`main: source ${src.emptied} is empty but the mirror holds 2 entries; refusing to delete them`));
-    expect(second.stdout).toContain('archive skipped');
+    expect(second.stdout).toContain('prune skipped: gone, emptied failed tonight');
 
     expect(snapshotTree(cfg.mirrorPath('main', 'gone'))).toEqual(mirrors.gone);
     expect(snapshotTree(cfg.mirrorPath('main', 'emptied'))).toEqual(mirrors.emptied);
-    // The old archive survived: prune did not run; and no new archive was made.
-    expect(await borgList(repo, cfg.passphraseFile)).toEqual(archivesBefore);
+    // The old archive survived: prune did not run; a partial archive was added.
+    const after = await borgList(repo, cfg.passphraseFile);
+    expect(after.slice(0, 2)).toEqual(archivesBefore);
+    expect(after).toHaveLength(3);
 
     const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
     const steps = db.prepare('SELECT step, source, status FROM steps WHERE run_id = 2 ORDER BY id').all();
@@ -65,7 +67,12 @@ describe('a source that goes missing or empty', () => {
     expect(steps).toEqual([
       { step: 'pull', source: 'keep', status: 'ok' },
       { step: 'pull', source: 'gone', status: 'failed' },
+      { step: 'keep_last_good', source: 'gone', status: 'ok' },
       { step: 'pull', source: 'emptied', status: 'failed' },
+      { step: 'keep_last_good', source: 'emptied', status: 'ok' },
+      { step: 'archive', source: null, status: 'warning' },
+      { step: 'prune', source: null, status: 'skipped' },
+      { step: 'check', source: null, status: 'ok' },
     ]);
     await server.stop();
   });

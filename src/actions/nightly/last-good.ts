@@ -1,0 +1,48 @@
+// A source that failed tonight is archived with its last good state, never a half-updated one:
+// its entry of the host's newest archive describes that state (dumps, pull), and when tonight's
+// failed rsync may have changed its mirror, the folder is extracted from that archive and swapped
+// in for the mirror's. Without any earlier archive there is no good state: it is left out.
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readManifest } from '../restore/archive-facts.js';
+import { nightlyGlob } from '../../tools/borg/args.js';
+import { extractArchive } from '../../tools/borg/items.js';
+import { listArchives } from '../../tools/borg/repo.js';
+import { borgContext, hostMirrorDir, hostRepo, type HostContext, type StepOutcome } from '../context.js';
+import type { SourceState } from './state.js';
+
+/** Finds (and when needed puts back) the last good state of a failed source; updates `s`; never throws for a missing archive. */
+export async function keepLastGood(ctx: HostContext, s: SourceState): Promise<StepOutcome> {
+  const name = s.source.name;
+  const borg = borgContext(ctx);
+  const repo = hostRepo(ctx);
+  const newest = (await listArchives(borg, repo, nightlyGlob(ctx.host.name))).at(-1);
+  const mirror = hostMirrorDir(ctx.global, ctx.host.name);
+  const scratch = join(mirror, `.last-good-${name}`);
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  try {
+    const manifest = newest ? await readManifest(borg, repo, newest.name, scratch) : undefined;
+    const entry = manifest?.sources.find((e) => e.name === name && e.status !== 'failed');
+    if (!newest || !entry) {
+      if (!s.mirrorTouched) return { status: 'ok', details: { kept: 'mirror' }, error: undefined };
+      s.leftOut = true;
+      return { status: 'warning', error: `${name}: no earlier archive holds it, so it is left out of tonight's archive (its mirror may be half-updated)` };
+    }
+    s.keptFrom = { archive: newest.name, manifest: entry as never };
+    if (!s.mirrorTouched) return { status: 'ok', details: { keptFrom: newest.name, extracted: false } };
+    // The failed pull may have replaced some files: put the archived folder back whole.
+    await extractArchive(borg, repo, newest.name, scratch, [name]);
+    const extracted = join(scratch, name);
+    if (!existsSync(extracted)) mkdirSync(extracted, { recursive: true });
+    const current = join(mirror, name);
+    const aside = join(mirror, `.half-updated-${name}`);
+    rmSync(aside, { recursive: true, force: true });
+    if (existsSync(current)) renameSync(current, aside);
+    renameSync(extracted, current);
+    rmSync(aside, { recursive: true, force: true });
+    return { status: 'ok', details: { keptFrom: newest.name, extracted: true } };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

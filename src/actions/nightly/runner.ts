@@ -1,0 +1,95 @@
+// Walks the nightly step table for one host: every source through the source steps in order, then
+// the host steps; each step gated, queued on its lock, recorded in the catalog and logged the
+// same way, its status folded into the host's. Never throws for the host's own failures.
+import type { Status } from '../../catalog/catalog.js';
+import { withRepository } from '../../lock/repo-queue.js';
+import { hostRepo, recordStep, type HostContext, type StepOutcome } from '../context.js';
+import { failedSources, newNight, type NightState } from './state.js';
+import { dueTonight, NIGHTLY_STEPS, type Gate, type NightlyHooks, type NightlyStep } from './steps.js';
+
+export interface HostRunResult {
+  host: string;
+  status: Status;
+  archive?: string;
+  /** Set when the archive is partial (a source failed and was archived with its last good state). */
+  partial?: string;
+  bytes: number;
+  files: number;
+  durationMs: number;
+  /** People-facing problems (failures and warnings), in order. */
+  problems: string[];
+  /** Checks that ran, e.g. ['repository', 'archives']. */
+  checks: string[];
+}
+
+/** Runs the whole nightly job for `ctx.host` by the table `steps` (NIGHTLY_STEPS). */
+export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, steps: readonly NightlyStep[] = NIGHTLY_STEPS): Promise<HostRunResult> {
+  const started = Date.now();
+  const night = newNight(ctx.host.sources, () => ctx.signal?.aborted === true);
+  night.due = dueTonight(ctx);
+  const problems: string[] = [];
+  let worst: Status = 'ok';
+  let bytes = 0;
+  let files = 0;
+  const notPulled = new Map<string, string[]>();
+
+  const fold = (out: StepOutcome<unknown>, step: string) => {
+    if (out.status === 'failed') worst = 'failed';
+    else if (out.status === 'warning' && worst === 'ok') worst = 'warning';
+    if (out.error && (out.status === 'failed' || out.status === 'warning')) problems.push(out.error);
+    if (step === 'pull') {
+      bytes += out.bytes ?? 0;
+      files += out.files ?? 0;
+    }
+  };
+  const execute = async (step: NightlyStep, gate: Gate, source: string | undefined, fn: () => Promise<StepOutcome<unknown>>) => {
+    if (!gate.run) {
+      if (gate.silent) return undefined;
+      const out = await recordStep(ctx, step.name, source, async () => ({ status: 'skipped' as const, error: source ? `skipped: ${gate.reason}` : gate.reason }));
+      // Sources skipped for one reason are named together after the sources (one line, not one each).
+      if (source) notPulled.set(gate.reason, [...(notPulled.get(gate.reason) ?? []), source]);
+      else problems.push(gate.reason);
+      return out;
+    }
+    const run = step.lock === 'repository' ? () => withRepository(hostRepo(ctx), fn) : fn;
+    const out = await recordStep(ctx, step.name, source, run);
+    fold(out, step.name);
+    return out;
+  };
+
+  for (const s of night.sources) {
+    for (const step of steps) {
+      if (step.scope !== 'source' || !step.applies(s.source)) continue;
+      const gate = step.gate(night, s);
+      const out = await execute(step, gate, s.source.name, () => step.run(ctx, night, s));
+      // A source skipped for a reason (host unreachable) was not backed up tonight: it failed.
+      if (!gate.run && !gate.silent && s.status !== 'failed') {
+        s.status = 'failed';
+        s.failedAt = { step: step.name, error: gate.reason };
+        worst = 'failed';
+      } else if (out?.status === 'failed' && s.status !== 'failed' && step.name !== 'keep_last_good') {
+        s.status = 'failed';
+        s.failedAt = { step: step.name, error: out.error ?? 'failed' };
+      } else if (out?.status === 'warning' && s.status === 'ok') s.status = 'warning';
+    }
+  }
+  for (const [reason, names] of notPulled) problems.push(`not pulled (${reason}): ${[...new Set(names)].join(', ')}`);
+  for (const step of steps) {
+    if (step.scope !== 'host') continue;
+    await execute(step, step.gate(night, hooks), undefined, () => step.run(ctx, night, hooks));
+  }
+
+  return {
+    host: ctx.host.name,
+    status: night.aborted() ? 'interrupted' : worst,
+    archive: night.archive?.archive,
+    partial: night.archive && failedSources(night).length > 0 ? night.archive.manifest.partial?.comment : undefined,
+    bytes,
+    files,
+    durationMs: Date.now() - started,
+    problems,
+    checks: night.checks,
+  };
+}
+
+export type { NightState };

@@ -1,0 +1,78 @@
+// What the nightly pipeline knows as it goes: per source, how far it got and what it produced; per
+// host, the archive and what ran after it. The step table's gates read this and nothing else.
+import type { SourceConfig } from '../../config/types.js';
+import type { ArchiveResult, SourceManifest } from '../archive.js';
+import type { DumpRecord } from '../database.js';
+import type { PullResult } from '../pull.js';
+
+export interface SourceState {
+  source: SourceConfig;
+  /** ok/warning while every step so far passed; failed at the first failed step. */
+  status: 'ok' | 'warning' | 'failed';
+  /** The step it failed at and why (for the partial archive's comment and the summary). */
+  failedAt?: { step: string; error: string };
+  taken?: DumpRecord[];
+  pull?: PullResult;
+  dumps?: DumpRecord[];
+  /** A failed step may have changed its mirror (rsync ran): the last good state must be put back. */
+  mirrorTouched: boolean;
+  /** The archive whose copy of this source replaced a failed night's mirror (the last good state). */
+  keptFrom?: { archive: string; manifest?: SourceManifest };
+  /** The mirror holds no good state of this source (first night, nothing to put back): left out of the archive. */
+  leftOut?: boolean;
+}
+
+export interface NightState {
+  sources: SourceState[];
+  /** ssh could not reach the host: its other sources would only repeat the wait. */
+  unreachable: boolean;
+  archive?: ArchiveResult;
+  pruned: boolean;
+  /** Checks and drill due tonight (per host; the repository check per repository). */
+  due: { repository: boolean; archives: boolean; data: boolean; drill: boolean };
+  checks: string[];
+  aborted: () => boolean;
+}
+
+/** A new state for `sources`. */
+export function newNight(sources: readonly SourceConfig[], aborted: () => boolean): NightState {
+  return {
+    sources: sources.map((source) => ({ source, status: 'ok', mirrorTouched: false })),
+    unreachable: false,
+    pruned: false,
+    due: { repository: false, archives: false, data: false, drill: false },
+    checks: [],
+    aborted,
+  };
+}
+
+export const failedSources = (n: NightState) => n.sources.filter((s) => s.status === 'failed');
+/** Sources whose mirror holds tonight's data or their last good state: what the archive holds. */
+export const archivedSources = (n: NightState) => n.sources.filter((s) => !s.leftOut);
+
+/** The manifest entry of a source as archived tonight. */
+export function manifestEntry(s: SourceState): SourceManifest {
+  const { name, kind, path, exclude } = s.source;
+  if (s.status !== 'failed') return { name, kind, path, exclude, status: s.status, pull: s.pull, dumps: s.dumps };
+  // A failed source is archived with its last good state: the dumps that state holds, not tonight's.
+  const kept = s.keptFrom?.manifest;
+  return {
+    name,
+    kind,
+    path,
+    exclude: kept?.exclude ?? exclude,
+    status: s.leftOut ? 'failed' : 'kept',
+    ...(kept?.pull ? { pull: kept.pull } : {}),
+    ...(kept?.dumps ? { dumps: kept.dumps } : {}),
+    failed: { step: s.failedAt?.step ?? '?', error: s.failedAt?.error ?? '', ...(s.keptFrom ? { keptFrom: s.keptFrom.archive } : {}) },
+  };
+}
+
+/** The borg comment of a partial archive: which sources failed and where their data comes from. */
+export function partialComment(n: NightState): string | undefined {
+  const failed = failedSources(n);
+  if (failed.length === 0) return undefined;
+  const where = (s: SourceState) => (s.leftOut ? 'not in this archive' : s.keptFrom ? `last good state from ${s.keptFrom.archive}` : 'its mirror as last pulled');
+  const parts = failed.map((s) => `${s.source.name} (${s.failedAt?.step ?? 'failed'}; ${where(s)})`);
+  return `partial: failed ${parts.join(', ')}`;
+}

@@ -1,0 +1,212 @@
+// The nightly job of one host, as one table: every step in order, when it runs (its gate), the
+// lock it holds, what it records and under which key, and what its failure stops. runner.ts walks
+// it; the gates are unit-tested by reading this table. A new step is one row.
+//
+// The rules the rows encode:
+// - a source's steps stop at its first failure; the other sources go on (one bad source never
+//   costs the others their night);
+// - a failed source is archived with its last good state (never a half-updated mirror), and the
+//   archive is then partial: a warning in the summary, a comment in borg, `partial` in the manifest;
+// - prune (and so compact) runs only after a night without any failure;
+// - the repository check is keyed by repository, every other check and the drill by host.
+import type { SourceConfig } from '../../config/types.js';
+import { dueChecks } from '../../plan/checks-due.js';
+import { archiveHost } from '../archive.js';
+import { hostRepo, type HostContext, type StepOutcome } from '../context.js';
+import { takeDumps, verifyDumps } from '../database.js';
+import { checkHost, compactHost, pruneHost } from '../maintain.js';
+import { pullSource } from '../pull.js';
+import { keepLastGood } from './last-good.js';
+import { archivedSources, failedSources, manifestEntry, partialComment, type NightState, type SourceState } from './state.js';
+
+/** A gate's verdict: run, or skip (recorded as a skipped step with the reason, unless `silent`). */
+export type Gate = { run: true } | { run: false; reason: string; silent?: boolean };
+
+export interface NightlyHooks {
+  /** Runs a drill when one is due; returns the step's status and, when it did not pass, why. */
+  drill?: (ctx: HostContext) => Promise<{ status: StepOutcome['status']; error?: string }>;
+}
+
+interface Common {
+  /** The step name recorded in the catalog (`steps.step`). */
+  name: string;
+  /** `repository`: queued so one writer at a time touches a repository (hosts may share one). */
+  lock: 'none' | 'repository';
+  /** What the step records and under which key, for people reading the table. */
+  records: string;
+  /** What its failure stops, for people reading the table (the runner applies it). */
+  onFailure: string;
+}
+
+export interface SourceStep extends Common {
+  scope: 'source';
+  /** Whether the row exists for this source at all (not recorded when false). */
+  applies: (s: SourceConfig) => boolean;
+  gate: (night: NightState, s: SourceState) => Gate;
+  run: (ctx: HostContext, night: NightState, s: SourceState) => Promise<StepOutcome<unknown>>;
+}
+
+export interface HostStep extends Common {
+  scope: 'host';
+  gate: (night: NightState, hooks: NightlyHooks) => Gate;
+  run: (ctx: HostContext, night: NightState, hooks: NightlyHooks) => Promise<StepOutcome<unknown>>;
+}
+
+export type NightlyStep = SourceStep | HostStep;
+
+const RUN: Gate = { run: true };
+const skip = (reason: string, silent = false): Gate => ({ run: false, reason, silent });
+const always = () => true;
+
+/** Sources stop at their first failure; once the host is unreachable its other sources are skipped. */
+function sourceGate(night: NightState, s: SourceState): Gate {
+  if (night.aborted()) return skip('interrupted', true);
+  if (s.status === 'failed') return skip(`${s.source.name} already failed`, true);
+  if (night.unreachable) return skip('host unreachable');
+  return RUN;
+}
+
+export const NIGHTLY_STEPS: readonly NightlyStep[] = [
+  {
+    scope: 'source',
+    name: 'dump',
+    applies: (s) => s.dump !== undefined,
+    gate: sourceGate,
+    lock: 'none',
+    records: 'step (host, source); each dump under (host, source) in the dumps table',
+    onFailure: "the source: its pull and verify are skipped; it is archived with its last good state",
+    run: async (ctx, _n, s) => {
+      const out = await takeDumps(ctx, s.source);
+      s.taken = out.value;
+      return out;
+    },
+  },
+  {
+    scope: 'source',
+    name: 'pull',
+    applies: always,
+    gate: sourceGate,
+    lock: 'none',
+    records: 'step (host, source) with rsync figures',
+    onFailure: 'the source (its mirror is put back to its last good state); an unreachable host skips its other sources',
+    run: async (ctx, night, s) => {
+      const out = await pullSource(ctx, s.source);
+      s.pull = out.value;
+      // rsync ran (it reported statistics or an exit code of the transfer): the mirror may have changed.
+      if (out.status === 'failed') s.mirrorTouched = out.value?.stats !== undefined;
+      if (out.status === 'failed' && out.value?.unreachable) night.unreachable = true;
+      return out;
+    },
+  },
+  {
+    scope: 'source',
+    name: 'verify',
+    applies: (s) => s.kind === 'database',
+    gate: sourceGate,
+    lock: 'none',
+    records: 'step (host, source); verification of each dump in the dumps table',
+    onFailure: 'the source: the pulled dumps are bad, so its last good state is archived instead',
+    run: async (ctx, _n, s) => {
+      const out = await verifyDumps(ctx, s.source, s.taken);
+      s.dumps = out.value;
+      // Tonight's bad dump is already in the mirror.
+      if (out.status === 'failed') s.mirrorTouched = true;
+      return out;
+    },
+  },
+  {
+    scope: 'source',
+    name: 'keep_last_good',
+    applies: always,
+    gate: (night, s) => (s.status === 'failed' && !night.aborted() ? RUN : skip('the source did not fail', true)),
+    lock: 'repository',
+    records: "step (host, source): the archive whose copy of the source is archived tonight",
+    onFailure: 'the source is left out of the archive',
+    run: (ctx, _n, s) => keepLastGood(ctx, s),
+  },
+  {
+    scope: 'host',
+    name: 'archive',
+    gate: (night) => {
+      if (night.aborted()) return skip('interrupted', true);
+      const fresh = night.sources.filter((s) => s.status !== 'failed');
+      if (fresh.length === 0) return skip('archive skipped: every source failed (no archive, no prune)');
+      return RUN;
+    },
+    lock: 'repository',
+    records: 'step (host); the archive under (repository, name) with its manifest; partial when a source failed',
+    onFailure: 'prune, compact, checks and the drill',
+    run: async (ctx, night) => {
+      const out = await archiveHost(ctx, night.sources.map(manifestEntry), new Date(), {
+        included: archivedSources(night).map((s) => s.source.name),
+        partial: partialComment(night),
+      });
+      night.archive = out.value;
+      return out;
+    },
+  },
+  {
+    scope: 'host',
+    name: 'prune',
+    gate: (night) => {
+      if (!night.archive) return skip('prune skipped: this run created no archive');
+      const failed = failedSources(night);
+      if (failed.length > 0) return skip(`prune skipped: ${failed.map((s) => s.source.name).join(', ')} failed tonight (prune runs only after a night without failures)`);
+      return RUN;
+    },
+    lock: 'repository',
+    records: "step (host) with the pruned names; archives marked pruned under (repository, name)",
+    onFailure: 'compact',
+    run: async (ctx, night) => {
+      const out = await pruneHost(ctx);
+      night.pruned = out.status === 'ok';
+      return out;
+    },
+  },
+  {
+    scope: 'host',
+    name: 'compact',
+    gate: (night) => (night.pruned ? RUN : skip('no prune ran', true)),
+    lock: 'repository',
+    records: 'step (host)',
+    onFailure: 'nothing',
+    run: (ctx) => compactHost(ctx),
+  },
+  {
+    scope: 'host',
+    name: 'check',
+    gate: (night) => {
+      if (!night.archive) return skip('no archive tonight', true);
+      const d = night.due;
+      return d.repository || d.archives || d.data ? RUN : skip('no check due', true);
+    },
+    lock: 'repository',
+    records: 'step (host); check history: the repository check under (repository), archives and data checks under (repository, host)',
+    onFailure: 'nothing (the host fails)',
+    run: async (ctx, night) => {
+      const d = night.due;
+      const out = await checkHost(ctx, { repository: d.repository, archives: d.archives, verifyData: d.data });
+      night.checks.push(...((out.details as { kinds?: string[] } | undefined)?.kinds ?? []));
+      return out;
+    },
+  },
+  {
+    scope: 'host',
+    name: 'drill',
+    gate: (night, hooks) => (night.archive && night.due.drill && hooks.drill ? RUN : skip('no drill due', true)),
+    lock: 'none',
+    records: 'the drill row (host) and the drill check history under (repository, host)',
+    onFailure: 'nothing (the host fails or warns)',
+    run: async (ctx, night, hooks) => {
+      const out = await hooks.drill!(ctx);
+      night.checks.push('drill');
+      return { status: out.status, error: out.error && `drill: ${out.error}` };
+    },
+  },
+];
+
+/** Which checks are due tonight for the host (its own history; the repository check per repository). */
+export function dueTonight(ctx: HostContext, now = new Date()): NightState['due'] {
+  const repo = hostRepo(ctx);
+  return dueChecks(ctx.global.checks, (k) => ctx.catalog.lastCheck(repo, k, ctx.host.name), now);
+}

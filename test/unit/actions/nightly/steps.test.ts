@@ -1,0 +1,88 @@
+// The nightly gates, read from the step table: what runs after what, and what a failure stops.
+import { describe, expect, it } from 'vitest';
+import type { SourceConfig } from '../../../../src/config/types.js';
+import { manifestEntry, newNight, partialComment, type NightState } from '../../../../src/actions/nightly/state.js';
+import { NIGHTLY_STEPS, type HostStep, type SourceStep } from '../../../../src/actions/nightly/steps.js';
+
+const src = (name: string, over: Partial<SourceConfig> = {}): SourceConfig => ({ name, kind: 'data', path: `/srv/${name}`, exclude: [], ...over });
+const db = src('db', { kind: 'database', dump: { engine: 'postgres', databases: ['app'], connection: { host: 'h', port: 5432, user: 'u' }, keep: 2 } });
+const sourceStep = (name: string) => NIGHTLY_STEPS.find((s) => s.name === name) as SourceStep;
+const hostStep = (name: string) => NIGHTLY_STEPS.find((s) => s.name === name) as HostStep;
+const night = (aborted = false): NightState => newNight([db, src('blobs'), src('data')], () => aborted);
+const archived = (n: NightState) => {
+  n.archive = { archive: 'main-1', repository: '/r', stats: { originalSize: 0, compressedSize: 0, deduplicatedSize: 0, nfiles: 0 }, manifest: { format: 1, host: 'main', archive: 'main-1', createdAt: '', sources: [] } };
+  return n;
+};
+
+describe('the nightly step table', () => {
+  it('is in order: per source dump, pull, verify, keep_last_good; then archive, prune, compact, check, drill', () => {
+    expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
+      'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:prune', 'host:compact', 'host:check', 'host:drill',
+    ]);
+    for (const s of NIGHTLY_STEPS) expect(s.records.length * s.onFailure.length).toBeGreaterThan(0);
+    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['keep_last_good', 'archive', 'prune', 'compact', 'check']);
+  });
+
+  it('dump only for sources with dump:, verify only for database sources', () => {
+    expect(sourceStep('dump').applies(db)).toBe(true);
+    expect(sourceStep('dump').applies(src('data'))).toBe(false);
+    expect(sourceStep('verify').applies(src('db2', { kind: 'database' }))).toBe(true);
+    expect(sourceStep('verify').applies(src('blobs', { kind: 'blobs' }))).toBe(false);
+  });
+
+  it("stops a source at its first failure, leaves the others going, and skips every source of an unreachable host (recorded)", () => {
+    const n = night();
+    const [d, b] = n.sources as [NonNullable<NightState['sources'][0]>, NonNullable<NightState['sources'][0]>];
+    d.status = 'failed';
+    expect(sourceStep('pull').gate(n, d)).toMatchObject({ run: false, silent: true });
+    expect(sourceStep('pull').gate(n, b)).toEqual({ run: true });
+    expect(sourceStep('keep_last_good').gate(n, d)).toEqual({ run: true });
+    expect(sourceStep('keep_last_good').gate(n, b)).toMatchObject({ run: false, silent: true });
+    n.unreachable = true;
+    expect(sourceStep('pull').gate(n, b)).toEqual({ run: false, reason: 'host unreachable', silent: false });
+  });
+
+  it('archives unless every source failed; prunes only after a night without failures', () => {
+    const n = night();
+    expect(hostStep('archive').gate(n, {})).toEqual({ run: true });
+    expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: this run created no archive' });
+    archived(n);
+    expect(hostStep('prune').gate(n, {})).toEqual({ run: true });
+    n.sources[2]!.status = 'failed';
+    expect(hostStep('archive').gate(n, {})).toEqual({ run: true });
+    expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: data failed tonight (prune runs only after a night without failures)' });
+    for (const s of n.sources) s.status = 'failed';
+    expect(hostStep('archive').gate(n, {})).toMatchObject({ run: false, reason: 'archive skipped: every source failed (no archive, no prune)' });
+    expect(hostStep('archive').gate(night(true), {})).toMatchObject({ run: false, silent: true });
+  });
+
+  it('compacts only after a prune; checks and the drill only when due and after an archive', () => {
+    const n = archived(night());
+    expect(hostStep('compact').gate(n, {}).run).toBe(false);
+    n.pruned = true;
+    expect(hostStep('compact').gate(n, {})).toEqual({ run: true });
+    expect(hostStep('check').gate(n, {}).run).toBe(false);
+    n.due.archives = true;
+    expect(hostStep('check').gate(n, {})).toEqual({ run: true });
+    n.due.drill = true;
+    expect(hostStep('drill').gate(n, {}).run).toBe(false);
+    expect(hostStep('drill').gate(n, { drill: async () => ({ status: 'ok' }) })).toEqual({ run: true });
+    const none = night();
+    none.due = { repository: true, archives: true, data: true, drill: true };
+    expect(hostStep('check').gate(none, {}).run).toBe(false);
+  });
+
+  it("a failed source is archived as its last good state, and the archive says it is partial", () => {
+    const n = night();
+    const data = n.sources[2]!;
+    data.status = 'failed';
+    data.failedAt = { step: 'pull', error: 'rsync exited 23' };
+    data.keptFrom = { archive: 'main-0', manifest: { name: 'data', kind: 'data', path: '/srv/data', status: 'ok', pull: { source: 'data', window: { start: 'a', end: 'b' }, attempts: 1 } } };
+    expect(manifestEntry(data)).toMatchObject({ name: 'data', status: 'kept', pull: { window: { start: 'a' } }, failed: { step: 'pull', error: 'rsync exited 23', keptFrom: 'main-0' } });
+    expect(partialComment(n)).toBe('partial: failed data (pull; last good state from main-0)');
+    data.leftOut = true;
+    expect(manifestEntry(data).status).toBe('failed');
+    expect(partialComment(n)).toBe('partial: failed data (pull; not in this archive)');
+    expect(partialComment(night())).toBeUndefined();
+  });
+});
