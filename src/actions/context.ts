@@ -1,4 +1,5 @@
 // What every per-host action receives: the config, the catalog, a logger with host context.
+import { ensurePrivateDir } from '../util/private.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Catalog, Status, StepRecord } from '../catalog/catalog.js';
@@ -19,6 +20,16 @@ export interface HostContext {
 /** `<state_dir>/mirror/<host>`: the persistent local copy pulled night after night. */
 export function hostMirrorDir(global: GlobalConfig, host: string): string {
   return join(global.stateDir, 'mirror', host);
+}
+
+/**
+ * Creates `<state_dir>/mirror/<host>` with both directories 0700: the mirror keeps the source
+ * files' own modes (restores need them), so its top is what keeps other users out.
+ */
+export function ensureMirrorTop(global: GlobalConfig, host: string): void {
+  ensurePrivateDir(global.stateDir);
+  ensurePrivateDir(join(global.stateDir, 'mirror'));
+  ensurePrivateDir(hostMirrorDir(global, host));
 }
 
 export function sourceMirrorDir(global: GlobalConfig, host: string, source: string): string {

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import type { SourceConfig } from '../config/types.js';
 import { rsyncProbe, rsyncPull } from '../tools/rsync/run.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
-import { sourceMirrorDir, type HostContext, type StepOutcome } from './context.js';
+import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from './context.js';
 
 export interface PullResult {
   source: string;
@@ -21,6 +21,7 @@ export interface PullResult {
 export async function pullSource(ctx: HostContext, source: SourceConfig): Promise<StepOutcome<PullResult>> {
   const start = new Date().toISOString();
   const dest = sourceMirrorDir(ctx.global, ctx.host.name, source.name);
+  ensureMirrorTop(ctx.global, ctx.host.name);
   mkdirSync(dest, { recursive: true });
   const mirrorEntries = readdirSync(dest).length;
   const opts = { logger: ctx.logger, signal: ctx.signal };

@@ -1,6 +1,6 @@
 // Opening the catalog: better-sqlite3 in WAL mode, migrations applied inside one transaction each.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile } from '../util/private.js';
 import { dirname } from 'node:path';
 import { InternalError } from '../errors.js';
 import { migrations } from './migrations/index.js';
@@ -9,7 +9,9 @@ export type Db = Database.Database;
 
 /** Opens (creating if needed) the catalog at `file` and brings its schema up to date. */
 export function openCatalogDb(file: string): Db {
-  mkdirSync(dirname(file), { recursive: true });
+  // The catalog and its -wal/-shm (SQLite gives them the database file's mode) are private.
+  ensurePrivateDir(dirname(file));
+  ensurePrivateFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000');

@@ -1,6 +1,6 @@
 // pino logging: JSON lines to <state_dir>/logs/pullback-YYYY-MM-DD.log and to stderr (pretty on a
 // terminal). Redaction is on for every key that could carry a secret.
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile } from '../util/private.js';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -37,9 +37,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const streams: pino.StreamEntry[] = [];
   if (opts.stateDir) {
     const dir = join(opts.stateDir, 'logs');
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(opts.stateDir);
+    ensurePrivateDir(dir);
     const day = new Date().toISOString().slice(0, 10);
-    streams.push({ level: level as pino.Level, stream: pino.destination({ dest: join(dir, `pullback-${day}.log`), sync: true }) });
+    const file = join(dir, `pullback-${day}.log`);
+    ensurePrivateFile(file);
+    streams.push({ level: level as pino.Level, stream: pino.destination({ dest: file, sync: true }) });
   }
   const stderrLevel = (opts.stderrLevel ?? level) as pino.Level;
   const stderr = process.stderr.isTTY

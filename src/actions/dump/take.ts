@@ -104,7 +104,11 @@ async function takeOne(
   const argv = job.database === undefined ? engine.globalsDumpArgv!(dump.connection, partial) : engine.dumpArgv(dump.connection, job.database, partial);
   ctx.logger.info({ database: what, file: final }, 'taking dump');
   try {
+    // Dumps hold data and role password hashes: the file exists 0600 before the tool writes into it
+    // (tools truncate an existing file, keeping its mode), and is made 0600 again after.
+    await privateRemoteFile(session, partial);
     await run.run(argv, { reason: programOf(argv) });
+    await remoteRun(session, ['chmod', '600', '--', partial], `cannot make ${partial} private`, { timeoutMs: 60_000, quiet: true });
     const ended = new Date();
     // Never the live database: rows written after the dump's snapshot would be counted too. The
     // pulled dump itself is counted when it is verified (readDump); only a dump that is itself a
@@ -137,9 +141,15 @@ async function takeOne(
   }
 }
 
+/** Creates `path` on the server as an empty file of mode 0600 (replacing any file there). */
+async function privateRemoteFile(session: SshSession, path: string): Promise<void> {
+  await remoteRun(session, ['install', '-m', '600', '/dev/null', path], `cannot create ${path}`, { timeoutMs: 60_000, quiet: true });
+}
+
 /** Writes `text` to `path` on the server through a temporary name (tee's output file, no redirect). */
 async function writeRemoteFile(session: SshSession, path: string, text: string): Promise<void> {
   const tmp = posix.join(posix.dirname(path), partialName(posix.basename(path)));
+  await privateRemoteFile(session, tmp);
   await remoteRun(session, ['tee', '--', tmp], `cannot write ${tmp}`, { input: text, timeoutMs: 60_000, quiet: true });
   await remoteRun(session, ['mv', '-f', '--', tmp, path], `cannot rename ${tmp} to ${path}`, { timeoutMs: 60_000, quiet: true });
 }
