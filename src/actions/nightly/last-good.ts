@@ -40,7 +40,12 @@ export async function keepLastGood(ctx: HostContext, s: SourceState): Promise<St
     rmSync(aside, { recursive: true, force: true });
     if (existsSync(current)) renameSync(current, aside);
     renameSync(extracted, current);
-    rmSync(aside, { recursive: true, force: true });
+    try {
+      rmSync(aside, { recursive: true, force: true });
+    } catch (e) {
+      // The good state is in place; only the half-updated copy could not be removed.
+      return { status: 'warning', error: `${name}: the half-updated mirror kept at ${aside} could not be removed: ${(e as Error).message}`, details: { keptFrom: newest.name, extracted: true } };
+    }
     return { status: 'ok', details: { keptFrom: newest.name, extracted: true } };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

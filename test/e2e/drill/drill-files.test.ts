@@ -89,7 +89,7 @@ describe('pullback drill (files)', () => {
     }
     const missing = await drillJson(cfg.configPath, ['--archive', 'main-20000101T000000Z']);
     expect(missing.exitCode).toBe(1);
-    expect(missing.report.drills[0]!.error).toMatch(/not in/);
+    expect(missing.report.drills[0]!.error).toMatch(/no archive named .* the newest nightly archives of /);
   });
 
   // Last: it damages the repository.
