@@ -15,6 +15,8 @@ export interface HostContext {
   logger: Logger;
   signal?: AbortSignal;
   dryRun?: boolean;
+  /** Sources whose mass deletion the operator accepted for this run (`run --accept-shrink`). */
+  acceptShrink?: readonly string[];
 }
 
 /** `<state_dir>/mirror/<host>`: the persistent local copy pulled night after night. */

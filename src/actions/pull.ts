@@ -1,8 +1,10 @@
-// Pull one source from a main server into the mirror with rsync, refusing to let a missing or
-// suddenly empty source wipe a mirror that had data.
+// Pull one source from a main server into the mirror with rsync, refusing to let a missing,
+// suddenly empty or mass-deleted source wipe a mirror that had data.
 import { mkdirSync, readdirSync } from 'node:fs';
+import { lastGoodPull, recordGoodPull } from '../catalog/guards.js';
 import type { SourceConfig } from '../config/types.js';
-import { rsyncProbe, rsyncPull } from '../tools/rsync/run.js';
+import { effectiveMaxShrink, judgeShrink, shouldGuard } from '../plan/shrink.js';
+import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
 import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from './context.js';
 
@@ -15,6 +17,8 @@ export interface PullResult {
   warning?: string;
   /** Set when the host itself could not be reached (ssh failed or refused): its other sources will fail too. */
   unreachable?: boolean;
+  /** The mass-deletion guard: what was measured against the last good pull, or that the operator accepted it. */
+  shrink?: { maxShrink: number; baselineFiles?: number; baselineBytes?: number; pendingDeletions?: number; accepted?: boolean };
 }
 
 /** Pulls `source` into `<mirror>/<host>/<source>/`; a failed outcome never deletes mirror data. */
@@ -54,7 +58,23 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     );
   }
 
-  const out = await rsyncPull(ctx.global, ctx.host, source, dest, opts);
+  // The mass-deletion guard: a first pass copies what is new or changed but deletes nothing and counts
+  // the deletions held back; only when they (and the size) are within max_shrink does a second pass delete.
+  const maxShrink = effectiveMaxShrink(ctx.global, source);
+  const accepted = ctx.acceptShrink?.includes(source.name) ?? false;
+  const baseline = lastGoodPull(ctx.catalog, ctx.host.name, source.name);
+  const guarded = shouldGuard(baseline, maxShrink, accepted);
+  const shrink: PullResult['shrink'] = { maxShrink, baselineFiles: baseline?.files, baselineBytes: baseline?.bytes, ...(accepted ? { accepted } : {}) };
+  let out = await rsyncPull(ctx.global, ctx.host, source, dest, { ...opts, maxDelete: guarded ? 0 : undefined });
+  let refused: string | undefined;
+  if (guarded && out.verdict.kind !== 'failed') {
+    shrink.pendingDeletions = out.skippedDeletions ?? 0;
+    const how = `pullback run --host ${ctx.host.name} --accept-shrink ${source.name}`;
+    const v = judgeShrink(source.name, baseline, { pendingDeletions: shrink.pendingDeletions, bytesNow: out.stats.totalSize }, maxShrink, how);
+    if (!v.ok) refused = v.reason;
+    else if (shrink.pendingDeletions > 0) out = await deletingPass(ctx, source, dest, out, Math.floor(baseline.files * maxShrink), opts);
+  }
+  if (accepted) ctx.logger.warn({ source: source.name, baseline }, `${source.name}: --accept-shrink: deletions are mirrored without the max_shrink guard`);
   const end = new Date().toISOString();
   const value: PullResult = {
     source: source.name,
@@ -63,9 +83,40 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     attempts: out.attempts,
     stats: out.stats,
     warning: out.verdict.kind === 'warning' ? out.verdict.reason : undefined,
+    shrink,
   };
   const base = { bytes: out.stats.bytesReceived, files: out.stats.filesTransferred, exitCode: out.last.exitCode, value };
+  if (refused) return { ...base, status: 'failed', error: refused, details: value };
   if (out.verdict.kind === 'failed') return { ...base, status: 'failed', error: `pull of ${source.path}: ${out.verdict.reason}`, details: value };
+  // The mirror now equals the source: the baseline the next pull's shrink is measured against.
+  recordGoodPull(ctx.catalog, ctx.host.name, source.name, out.stats.files, out.stats.totalSize, ctx.runId);
   if (out.verdict.kind === 'warning') return { ...base, status: 'warning', error: out.verdict.reason, details: value };
   return { ...base, status: 'ok', details: value };
+}
+
+/**
+ * The guarded pull's second pass, which deletes (at most `limit`: deletions that appeared since the
+ * first pass past it fail the pull). Its outcome, with the transfers of both passes counted.
+ */
+async function deletingPass(
+  ctx: HostContext,
+  source: SourceConfig,
+  dest: string,
+  first: RsyncOutcome,
+  limit: number,
+  opts: { logger: HostContext['logger']; signal?: AbortSignal },
+): Promise<RsyncOutcome> {
+  const second = await rsyncPull(ctx.global, ctx.host, source, dest, { ...opts, maxDelete: limit });
+  const stats = {
+    ...second.stats,
+    filesTransferred: first.stats.filesTransferred + second.stats.filesTransferred,
+    bytesReceived: first.stats.bytesReceived + second.stats.bytesReceived,
+    bytesSent: first.stats.bytesSent + second.stats.bytesSent,
+  };
+  const merged = { ...second, stats, attempts: first.attempts + second.attempts };
+  if (second.verdict.kind !== 'failed' && (second.skippedDeletions ?? 0) > 0) {
+    const reason = `${second.skippedDeletions} more deletions than max_shrink allows appeared during the pull (rsync --max-delete=${limit} held them back)`;
+    return { ...merged, verdict: { kind: 'failed', reason } };
+  }
+  return merged;
 }

@@ -27,9 +27,12 @@ export const commands: CommandSpec[] = [
   {
     name: 'run',
     summary: 'pull every host, archive, prune, compact and check (the nightly job)',
-    usage: 'pullback run [--host NAME]...',
-    options: { ...host },
-    handler: (g, v) => runCommand(g, { hosts: hosts(v) }),
+    usage: 'pullback run [--host NAME]... [--accept-shrink SOURCE]...',
+    options: {
+      ...host,
+      'accept-shrink': { type: 'string', multiple: true, value: 'SOURCE', description: 'mirror and archive a mass deletion of SOURCE that max_shrink refused (needs --host; repeat for several)' },
+    },
+    handler: (g, v) => runCommand(g, { hosts: hosts(v), acceptShrink: v['accept-shrink'] as string[] | undefined }),
   },
   {
     name: 'list',

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
 import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
-import { JobError } from '../errors.js';
+import type { HostConfig } from '../config/types.js';
+import { JobError, UsageError } from '../errors.js';
 import type { HostContext } from '../actions/context.js';
 import { waitForHostLock } from '../lock/host-lock.js';
 import { acquireLock } from '../lock/run-lock.js';
@@ -12,6 +13,8 @@ import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './com
 
 export interface RunOptions {
   hosts?: string[];
+  /** Sources whose mass deletion the operator confirms for this run (max_shrink not applied). */
+  acceptShrink?: string[];
 }
 
 /** Extension point: later features (drills) register hooks into the nightly job here. */
@@ -22,6 +25,7 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
   const env = openEnv(g);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
+    checkAcceptShrink(opts, hosts);
     const { lock, tookOverFromPid } = acquireLock(join(env.config.global.stateDir, 'locks', 'run.lock'), 'pullback run');
     if (tookOverFromPid !== undefined) env.logger.warn({ stalePid: tookOverFromPid }, 'took over a stale run lock left by a dead process');
     const interrupt = interruptSignal(env.logger);
@@ -31,7 +35,7 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
     try {
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
         const hostId = env.catalog.startHost(runId, host.name);
-        const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal };
+        const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal, acceptShrink: opts.acceptShrink };
         let r: HostRunResult;
         try {
           r = await backUpHoldingLock(ctx, runId);
@@ -83,6 +87,16 @@ async function backUpHoldingLock(ctx: HostContext, runId: number): Promise<HostR
   } finally {
     lock.lock.release();
   }
+}
+
+/** --accept-shrink is deliberate: it needs --host, and each source must be one of those hosts'. Throws UsageError. */
+function checkAcceptShrink(opts: RunOptions, hosts: HostConfig[]): void {
+  const accept = opts.acceptShrink ?? [];
+  if (accept.length === 0) return;
+  if (!opts.hosts?.length) throw new UsageError('--accept-shrink needs --host: name the host whose source really lost its data');
+  const known = new Set(hosts.flatMap((h) => h.sources.map((s) => s.name)));
+  const unknown = accept.filter((s) => !known.has(s));
+  if (unknown.length > 0) throw new UsageError(`--accept-shrink: no source ${unknown.map((s) => `'${s}'`).join(', ')} on ${hosts.map((h) => h.name).join(', ')} (sources: ${[...known].join(', ')})`);
 }
 
 function failedHost(host: string, problem: string): HostRunResult {

@@ -15,6 +15,7 @@ export const DEFAULTS = {
   drillMaxMissing: 0.1,
   dumpTimeout: '1h',
   restoreWait: '2h',
+  maxShrink: '50%',
   port: 22,
   exclude: [] as string[],
   maxAge: '26h',

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { DEFAULTS, ENGINE_CONNECTION } from './defaults.js';
 import type { RawConnection, RawGlobal, RawHost, RawSource } from './raw-types.js';
 import type { DbConnection, DumpConfig, Frequency, GlobalConfig, HostConfig, RepositoryConfig, SourceConfig, SourceKind, DumpEngine } from './types.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseDuration, parsePercent, parseSize } from './units.js';
 
 function connection(raw: RawConnection | undefined, dflt: { host: string; port: number; user: string }, dir?: string): DbConnection {
   const c: DbConnection = { host: raw?.host ?? dflt.host, port: raw?.port ?? dflt.port, user: raw?.user ?? dflt.user };
@@ -55,6 +55,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     },
     dumpTimeoutSeconds: parseDuration(raw.dump_timeout ?? DEFAULTS.dumpTimeout),
     restoreWaitSeconds: parseDuration(raw.restore_wait ?? DEFAULTS.restoreWait),
+    maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),
   };
 }
 
@@ -63,6 +64,7 @@ function source(raw: RawSource): SourceConfig {
   if (raw.kind === 'database') s.maxAgeSeconds = parseDuration(raw.max_age ?? DEFAULTS.maxAge);
   if (raw.database !== undefined) s.database = raw.database;
   if (raw.pattern !== undefined) s.pattern = raw.pattern;
+  if (raw.max_shrink !== undefined) s.maxShrink = parsePercent(raw.max_shrink);
   if (raw.dump) {
     const engine = raw.dump.engine as DumpEngine;
     const dump: DumpConfig = {

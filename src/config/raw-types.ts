@@ -21,6 +21,7 @@ export interface RawGlobal {
   drill?: { sample?: number; max_missing?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };
   dump_timeout?: RawDuration;
   restore_wait?: RawDuration;
+  max_shrink?: string;
 }
 
 export interface RawSource {
@@ -31,6 +32,7 @@ export interface RawSource {
   max_age?: RawDuration;
   database?: string;
   pattern?: string;
+  max_shrink?: string;
   dump?: { engine: string; databases: string[] | 'all'; connection?: RawConnection; keep?: number };
 }
 

@@ -1,7 +1,7 @@
 // Schema of the global file (pullback.yaml): the one source of truth for its keys, defaults, examples and docs.
 import { COMPRESSION_PATTERN, DEFAULTS } from './defaults.js';
 import { duration, int, localPath, obj, oneOf, str, type SchemaNode } from './schema-node.js';
-import { DURATION_PATTERN } from './units.js';
+import { DURATION_PATTERN, PERCENT_PATTERN } from './units.js';
 
 const FREQUENCIES = ['always', 'daily', 'weekly', 'monthly', 'never'];
 
@@ -154,6 +154,17 @@ export const globalSchema: SchemaNode = obj(
       },
       DURATION_PATTERN,
     ),
+    max_shrink: str({
+      description:
+        'Share of a source\'s files or bytes a pull may lose since its last good pull before the source fails (the mass-deletion guard), as a percentage. ' +
+          'The pull first copies what is new or changed but deletes nothing (rsync --max-delete=0); when more than this share of the last good pull\'s files would be deleted, or its total size fell by more, the source fails naming the counts, nothing is deleted from the mirror, and no prune runs that night. ' +
+          '`pullback run --host H --accept-shrink SOURCE` lets a deliberate deletion through. 100% turns the guard off.' +
+        ' This is the default of blobs and data sources; database sources (whose dumps rotate) are guarded only by their own max_shrink.',
+      default: DEFAULTS.maxShrink,
+      example: DEFAULTS.maxShrink,
+      pattern: PERCENT_PATTERN,
+      patternDescription: 'a percentage from 0% to 100%, such as 50%',
+    }),
   },
   { description: 'Where pullback keeps its state and repositories, how it reaches the main servers, what it keeps and checks.', required: ['repository', 'ssh'] },
 );

@@ -1,7 +1,7 @@
 // Schema of a host file (hosts/<name>.yaml): one main server, its sources and how to restore it.
 import { DEFAULTS, NAME_PATTERN } from './defaults.js';
 import { argv, duration, int, list, obj, oneOf, remotePath, size, str, type SchemaNode } from './schema-node.js';
-import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+import { DURATION_PATTERN, PERCENT_PATTERN, SIZE_PATTERN } from './units.js';
 
 const NAME_RULE = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
 
@@ -76,6 +76,16 @@ const source = obj(
       example: '*.sql.gz',
       pattern: '.',
       patternDescription: 'a glob (not empty)',
+    }),
+    max_shrink: str({
+      description:
+        'Share of a source\'s files or bytes a pull may lose since its last good pull before the source fails (the mass-deletion guard), as a percentage. ' +
+          'The pull first copies what is new or changed but deletes nothing (rsync --max-delete=0); when more than this share of the last good pull\'s files would be deleted, or its total size fell by more, the source fails naming the counts, nothing is deleted from the mirror, and no prune runs that night. ' +
+          '`pullback run --host H --accept-shrink SOURCE` lets a deliberate deletion through. 100% turns the guard off.',
+      defaultText: 'the global max_shrink (50%) for blobs and data sources; none (100%) for database sources, whose dumps rotate',
+      example: '20%',
+      pattern: PERCENT_PATTERN,
+      patternDescription: 'a percentage from 0% to 100%, such as 50%',
     }),
     dump,
   },

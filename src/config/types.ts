@@ -79,6 +79,8 @@ export interface GlobalConfig {
   dumpTimeoutSeconds: number;
   /** Seconds the nightly run waits for a restore holding a host before it fails that host. */
   restoreWaitSeconds: number;
+  /** Share (0..1) of a blobs or data source's files or bytes a pull may lose since the last good pull. */
+  maxShrink: number;
 }
 
 export interface DumpConfig {
@@ -102,6 +104,8 @@ export interface SourceConfig {
   database?: string;
   /** Glob deciding which files of a cron-filled dump directory are dumps (database sources without dump). */
   pattern?: string;
+  /** This source's own max_shrink (0..1); else the global one (blobs, data) or none (database). */
+  maxShrink?: number;
 }
 
 export interface RestoreCheck {

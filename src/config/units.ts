@@ -6,6 +6,16 @@ export const DURATION_PATTERN = '^[0-9]+ ?(s|m|h|d)$';
 /** Pattern (for the schema) of a size string: a whole number and K, M, G or T (powers of 1024), optional "iB"/"B". */
 export const SIZE_PATTERN = '^[0-9]+ ?([KMGT](i?B)?|B)?$';
 
+/** Pattern (for the schema) of a percentage from 0% to 100%: "50%", "12.5%". */
+export const PERCENT_PATTERN = '^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)%$';
+
+/** The fraction (0..1) of a percentage string ("50%" is 0.5); throws on anything else. */
+export function parsePercent(value: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)%$/.exec(value);
+  if (!m || Number(m[1]) > 100) throw new Error(`not a percentage: ${value}`);
+  return Number(m[1]) / 100;
+}
+
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 

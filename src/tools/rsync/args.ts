@@ -39,11 +39,13 @@ function common(global: GlobalConfig, host: HostConfig): string[] {
 /**
  * rsync argv (program excluded) that makes `dest` an exact copy of the source: hard links,
  * symlinks, permissions, times, numeric ids; deletions delayed to the end so a transfer that
- * dies midway deletes nothing.
+ * dies midway deletes nothing; with `maxDelete`, no more deletions than that.
  */
-export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string): string[] {
+export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string, o: { maxDelete?: number } = {}): string[] {
   return [
     ...EXACT_COPY,
+    // The shrink guard: at most this many deletions (0: none, only counted), exit 25 past it.
+    ...(o.maxDelete !== undefined ? [`--max-delete=${o.maxDelete}`] : []),
     ...common(global, host),
     ...excludes(source.exclude),
     '--', remoteSpec(host.address, source.path), dest.endsWith('/') ? dest : `${dest}/`,

@@ -5,6 +5,7 @@ import type { GlobalConfig, HostConfig, SourceConfig } from '../../config/types.
 import { runCommand, type RunResult } from '../../exec/run.js';
 import { buildProbeArgs, buildPullArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
+import { exitWithoutDeleteLimit, parseSkippedDeletions } from './max-delete.js';
 import { RsyncStderrTally } from './stderr-tally.js';
 import { RsyncStatsCollector, type RsyncStats } from './stats.js';
 
@@ -13,6 +14,8 @@ export interface RsyncOutcome {
   stats: RsyncStats;
   attempts: number;
   last: RunResult;
+  /** Deletions rsync held back because of --max-delete (0 when none, or when no limit was given). */
+  skippedDeletions?: number;
 }
 
 export interface RsyncRunOptions {
@@ -22,18 +25,24 @@ export interface RsyncRunOptions {
   timeoutMs?: number;
 }
 
+export interface RsyncPullOptions extends RsyncRunOptions {
+  /** rsync --max-delete: 0 copies everything but deletes nothing (the shrink guard's first pass). */
+  maxDelete?: number;
+}
+
 /** Pulls `source` into `dest`, retrying transport failures; resolves with the final verdict (never throws on exit codes). */
 export async function rsyncPull(
   global: GlobalConfig,
   host: HostConfig,
   source: SourceConfig,
   dest: string,
-  opts: RsyncRunOptions = {},
+  opts: RsyncPullOptions = {},
 ): Promise<RsyncOutcome> {
-  const args = buildPullArgs(global, host, source, dest);
+  const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete });
   return withRetries(global, opts, async () => {
     const collector = new RsyncStatsCollector();
     const stderr = new RsyncStderrTally();
+    let skippedDeletions = 0;
     const last = await runCommand('rsync', args, {
       logger: opts.logger,
       signal: opts.signal,
@@ -43,10 +52,12 @@ export async function rsyncPull(
       onStderrLine: (l) => {
         // Every line is counted for the exit-23 verdict; only a bounded sample is kept.
         stderr.push(l);
+        skippedDeletions = parseSkippedDeletions(l) ?? skippedDeletions;
         opts.logger?.warn({ rsync: l }, 'rsync says');
       },
     });
-    return { last, stats: collector.stats, verdict: classifyRsyncExit(last.exitCode, stderr, last.timedOut) };
+    const verdict = classifyRsyncExit(exitWithoutDeleteLimit(last.exitCode, opts.maxDelete), stderr, last.timedOut);
+    return { last, stats: collector.stats, verdict, skippedDeletions };
   });
 }
 

@@ -34,6 +34,21 @@ describe('buildPullArgs', () => {
       '/m/data/',
     ]);
   });
+
+  it('limits deletions with --max-delete when the shrink guard asks (0: copy everything, delete nothing)', () => {
+    for (const n of [0, 25]) {
+      expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { maxDelete: n })).toEqual([
+        ...COPY,
+        `--max-delete=${n}`,
+        '-e', DEFAULT_E,
+        '-s',
+        '--timeout=300',
+        '--',
+        '10.0.0.5:/srv/data/',
+        '/m/data/',
+      ]);
+    }
+  });
 });
 
 describe('buildProbeArgs', () => {

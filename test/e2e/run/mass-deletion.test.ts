@@ -1,0 +1,84 @@
+// Issue 9: a mass deletion on a main server (`find blobs -type f -delete`) is not mirrored, archived
+// and reported OK: the source fails naming the counts, the mirror and the newest archive keep the
+// files, no prune runs; `--accept-shrink` lets a deliberate deletion through.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { borgList, makeTempDir, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+
+describe('a mass deletion on the main server', () => {
+  it('fails the source and keeps mirror and archive until the operator accepts it', async () => {
+    const server = await startSshd();
+    const root = makeTempDir('main-server-');
+    const blobs = join(root, 'blobs');
+    mkdirSync(blobs);
+    for (let i = 0; i < 54; i++) writeFileSync(join(blobs, `blob-${String(i).padStart(2, '0')}`), `blob ${i}\n`.repeat(20));
+    mkdirSync(join(root, 'data'));
+    writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
+    const cfg = await writeTestConfig({
+      // daily 1: an older nightly archive is pruned the moment prune runs. No checks: quick.
+      global: { retention: { daily: 1, weekly: 0, monthly: 0 }, checks: { repository: 'never', archives: 'never' } },
+      hosts: [{ name: 'main', server, sources: [{ name: 'blobs', kind: 'blobs', path: blobs }, { name: 'data', kind: 'data', path: join(root, 'data') }] }],
+    });
+    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
+    const repo = cfg.repoPath('main');
+    const mirror = cfg.mirrorPath('main', 'blobs');
+    const blobsIn = async (archive: string) =>
+      (await runBorg(['list', '--short', `${repo}::${archive}`, 'blobs'], cfg.passphraseFile)).stdout.split('\n').filter((l) => l.startsWith('blobs/')).length;
+
+    const first = await run('run');
+    expect(first.exitCode, first.stderr + first.stdout).toBe(0);
+
+    // An ordinary night: 4 of 55 entries deleted (7%) are mirrored and archived.
+    for (let i = 0; i < 4; i++) rmSync(join(blobs, `blob-${String(i).padStart(2, '0')}`));
+    const small = await run('run');
+    expect(small.exitCode, small.stderr + small.stdout).toBe(0);
+    expect(readdirSync(mirror)).toHaveLength(50);
+    const good = (await borgList(repo, cfg.passphraseFile)).at(-1)!;
+    expect(await blobsIn(good)).toBe(50);
+    // An older nightly archive that prune (daily 1) would delete if it ran.
+    const old = 'main-20200101T000000Z';
+    const content = makeTempDir('content-');
+    writeFileSync(join(content, 'x'), 'x');
+    await runBorg(['create', '--timestamp', '2020-01-01T00:00:00', `${repo}::${old}`, 'x'], cfg.passphraseFile, content);
+    const before = await borgList(repo, cfg.passphraseFile);
+
+    // 40 of the 50 blobs deleted on the server (plus one new file: the rest of the pull goes on).
+    for (let i = 4; i < 44; i++) rmSync(join(blobs, `blob-${String(i).padStart(2, '0')}`));
+    writeFileSync(join(blobs, 'new'), 'new\n');
+    const mass = await run('run');
+    expect(mass.exitCode, mass.stderr + mass.stdout).toBe(1);
+    expect(mass.stdout).toMatch(/^main\s+FAILED\s/m);
+    expect(mass.stdout).toContain('main: blobs: 40 of 51 files (78%) would be deleted');
+    expect(mass.stdout).toContain('more than max_shrink 50% of the last good pull');
+    expect(mass.stdout).toContain('pullback run --host main --accept-shrink blobs');
+    // The mirror kept every blob; no prune ran (the old archive is there); the newest archive holds the 50 blobs.
+    const kept = Array.from({ length: 50 }, (_, k) => `blob-${String(k + 4).padStart(2, '0')}`);
+    expect(readdirSync(mirror).filter((n) => n.startsWith('blob-')).sort()).toEqual(kept);
+    const after = await borgList(repo, cfg.passphraseFile);
+    expect(after).toEqual(expect.arrayContaining(before));
+    expect(await blobsIn(after.filter((a) => a !== old).sort().at(-1)!)).toBe(50);
+
+    // The next night, still refused: the guard measures against the last good pull, not the refused one.
+    const again = await run('run');
+    expect(again.exitCode, again.stderr + again.stdout).toBe(1);
+    expect(again.stdout).toContain('main: blobs: 40 of 51 files (78%) would be deleted');
+
+    // Accepting needs --host and a source that exists.
+    const noHost = await run('run', '--accept-shrink', 'blobs');
+    expect(noHost.exitCode).toBe(2);
+    expect(noHost.stderr).toContain('--accept-shrink needs --host');
+    const typo = await run('run', '--host', 'main', '--accept-shrink', 'blob');
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("no source 'blob' on main");
+
+    // The operator really deleted them: accepted, mirrored and archived; the next night is ordinary again.
+    const accepted = await run('run', '--host', 'main', '--accept-shrink', 'blobs');
+    expect(accepted.exitCode, accepted.stderr + accepted.stdout).toBe(0);
+    expect(readdirSync(mirror)).toHaveLength(11);
+    expect(await blobsIn((await borgList(repo, cfg.passphraseFile)).at(-1)!)).toBe(11);
+    const next = await run('run');
+    expect(next.exitCode, next.stderr + next.stdout).toBe(0);
+    await server.stop();
+  });
+});
