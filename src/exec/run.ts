@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ToolError } from '../errors.js';
 import { displayCommand } from './display.js';
+import { LineGuard } from './line-guard.js';
 import { reasonLines, StderrCapture } from './stderr.js';
 import { killGroup, trackGroup, untrackGroup } from './groups.js';
 
@@ -92,14 +93,22 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
     else opts.signal.addEventListener('abort', onAbort, { once: true });
   }
 
+  const guard = new LineGuard();
+  const onStdoutLine = guard.wrap(opts.onStdoutLine);
+  const onStderrLine = guard.wrap(opts.onStderrLine);
+  // Every stream promise has its handler from the start: none can be an unhandled rejection.
+  let streamError: unknown;
+  const keep = (p: Promise<void>) => p.catch((e: unknown) => void (streamError ??= e));
   const streams: Promise<void>[] = [];
-  if (child.stdout) streams.push(eachLine(child.stdout as Readable, opts.onStdoutLine));
+  if (child.stdout) streams.push(keep(eachLine(child.stdout as Readable, onStdoutLine)));
   if (child.stderr) {
     streams.push(
-      eachLine(child.stderr as Readable, (line) => {
-        stderr.push(line);
-        opts.onStderrLine?.(line);
-      }),
+      keep(
+        eachLine(child.stderr as Readable, (line) => {
+          stderr.push(line);
+          onStderrLine?.(line);
+        }),
+      ),
     );
   }
 
@@ -136,6 +145,10 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   const logFields = { cmd: command, exitCode: out.exitCode, signal: out.signal, timedOut, durationMs };
   if (opts.quiet) opts.logger?.debug(logFields, 'command finished');
   else opts.logger?.info(logFields, 'command finished');
+  guard.check(command, durationMs, stderrTail);
+  if (streamError !== undefined) {
+    throw new ToolError(`reading the output of ${file} failed: ${streamError instanceof Error ? streamError.message : String(streamError)}`, { command, timedOut, durationMs, stderrTail });
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { describeError, ToolError } from '../../errors.js';
 import { displayCommand } from '../../exec/display.js';
 import type { RunResult } from '../../exec/run.js';
+import { LineGuard } from '../../exec/line-guard.js';
 import { StderrCapture } from '../../exec/stderr.js';
 import { PID_REPORT_PATTERN, shellCommand, shellCommandReportingPid } from './quote.js';
 
@@ -100,6 +101,9 @@ export async function execOnClient(
     timers.push(setTimeout(giveUp, 2 * KILL_GRACE_MS));
   }
 
+  // A callback that throws fails this command after it ends, never the process (line-guard.ts).
+  const guard = new LineGuard();
+  const onStderrLine = guard.wrap(opts.onStderrLine);
   // stdout: to a writable, line by line, or captured (capped).
   let stdoutText: string | undefined;
   let stdoutTruncated = false;
@@ -111,7 +115,7 @@ export async function execOnClient(
       stop('abort');
     });
   } else if (opts.onStdoutLine) {
-    const split = lineSplitter(opts.onStdoutLine);
+    const split = lineSplitter(guard.wrap(opts.onStdoutLine)!);
     channel.on('data', (b: Buffer) => split.push(b));
     channel.once('end', () => split.end());
   } else {
@@ -139,7 +143,7 @@ export async function execOnClient(
       }
     }
     stderr.push(line);
-    opts.onStderrLine?.(line);
+    onStderrLine?.(line);
   });
   channel.stderr.on('data', (b: Buffer) => errSplit.push(b));
 
@@ -183,6 +187,7 @@ export async function execOnClient(
   const fields = { cmd: command, exitCode, signal: result.signal, timedOut, aborted, durationMs };
   if (opts.quiet) logger?.debug(fields, 'remote command finished');
   else logger?.info(fields, 'remote command finished');
+  guard.check(command, durationMs, stderrTail);
   return result;
 }
 

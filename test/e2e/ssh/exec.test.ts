@@ -47,6 +47,20 @@ beforeAll(async () => {
 afterAll(() => session?.close());
 
 describe('SshSession.exec', () => {
+  it('fails the command, not the process, when a line callback throws', async () => {
+    const seen: string[] = [];
+    const run = session.exec(['printf', 'ok\\nBAD\\nlater\\n'], {
+      onStdoutLine: (l) => {
+        if (l === 'BAD') throw new Error('unexpected line');
+        seen.push(l);
+      },
+    });
+    await expect(run).rejects.toThrow(/cannot read the output of .*: unexpected line \(at the line "BAD"\)/);
+    expect(seen).toEqual(['ok']);
+    // The session still works.
+    expect((await session.exec(['true'])).exitCode).toBe(0);
+  });
+
   it('passes hostile arguments through the remote shell byte for byte', async () => {
     const r = await session.exec(['printf', '%s\\0', ...NASTY]);
     expect(r.exitCode).toBe(0);
