@@ -98,9 +98,11 @@ describe('restore: each database exactly as its dump', () => {
     await new Promise((r) => setTimeout(r, 500));
     const plan = await w.cli('restore', '--host', 'main', '--only', 'db', '--dry-run');
     expect(plan.stdout).toContain('replaced by the dump: restored into a fresh database, then swapped in; objects created since the dump are gone');
+    expect(plan.stdout).toContain('not selected (left as they are): shop');
     const r = await w.cli('restore', '--host', 'main', '--only', 'db', '--yes');
     app.kill();
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('Not selected (left as they were): shop');
     expect(await tableFingerprints('postgres', pg)).toEqual(backup.pg);
     expect(await pgDatabaseProperties(pg)).toBe(backup.pgProps);
     expect(await leftovers()).toBe('');
@@ -128,6 +130,7 @@ describe('restore: each database exactly as its dump', () => {
     expect(r.stdout).toContain(`role "${role}" does not exist`);
     expect(r.stdout).not.toContain('Command was');
     expect(r.stdout).toMatch(/untouched: db/);
+    expect(r.stdout).toContain('  not selected: shop');
     expect(r.stdout).not.toMatch(/partly restored/);
     expect(await tableFingerprints('postgres', pg)).toEqual(before);
     expect(await leftovers()).toBe('');
