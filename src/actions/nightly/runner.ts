@@ -51,8 +51,9 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
       else problems.push(gate.reason);
       return out;
     }
-    const run = step.lock === 'repository' ? () => withRepository(hostRepo(ctx), fn) : fn;
-    const out = await recordStep(ctx, step.name, source, run);
+    // The step is recorded as started once it holds its lock: its times are the work's, not the wait's.
+    const record = () => recordStep(ctx, step.name, source, fn);
+    const out = step.lock === 'repository' ? await withRepository(hostRepo(ctx), record) : await record();
     fold(out, step.name);
     return out;
   };
