@@ -10,7 +10,7 @@ describe('pullback run', () => {
     const root = makeTempDir('main-server-');
     const src = { db: join(root, 'db dumps'), blobs: join(root, 'blobs'), data: join(root, '-data é') };
     for (const p of Object.values(src)) mkdirSync(p, { recursive: true });
-    writeFileSync(join(src.db, 'app.sql'), 'create table t(x int);\n-- dump complete\n');
+    writeFileSync(join(src.db, 'app.sql'), '--\n-- PostgreSQL database dump\n--\n\ncreate table t(x int);\n\n--\n-- PostgreSQL database dump complete\n--\n');
     writeNastyTree(src.blobs);
     writeNastyTree(src.data);
     writeFileSync(join(src.data, 'skip.tmp'), 'excluded');
