@@ -113,7 +113,7 @@ function summary(results: HostRunResult[]): string {
   const rows = results.map((r) => [
     r.host,
     r.status.toUpperCase(),
-    r.archive ?? '-',
+    r.archive ? `${r.archive}${r.partial ? ' (partial)' : ''}` : '-',
     humanBytes(r.bytes),
     String(r.files),
     humanDuration(r.durationMs),
