@@ -5,7 +5,7 @@ import type { Status } from '../../catalog/catalog.js';
 import { withRepository } from '../../lock/repo-queue.js';
 import { hostRepo, recordStep, type HostContext, type StepOutcome } from '../context.js';
 import { failedSources, newNight, type NightState } from './state.js';
-import { dueTonight, NIGHTLY_STEPS, type Gate, type NightlyHooks, type NightlyStep } from './steps.js';
+import { dueTonight, NIGHTLY_STEPS, type Gate, type NightlyHooks, type NightlyStep, type SourceStep } from './steps.js';
 
 export interface HostRunResult {
   host: string;
@@ -42,6 +42,22 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
       files += out.files ?? 0;
     }
   };
+  const runSource = async (block: readonly SourceStep[], s: NightState['sources'][number]) => {
+    for (const step of block) {
+      if (!step.applies(s.source)) continue;
+      const gate = step.gate(night, s);
+      const out = await execute(step, gate, s.source.name, () => step.run(ctx, night, s));
+      // A source skipped for a reason (host unreachable) was not backed up tonight: it failed.
+      if (!gate.run && !gate.silent && s.status !== 'failed') {
+        s.status = 'failed';
+        s.failedAt = { step: step.name, error: gate.reason };
+        worst = 'failed';
+      } else if (out?.status === 'failed' && s.status !== 'failed' && step.name !== 'keep_last_good') {
+        s.status = 'failed';
+        s.failedAt = { step: step.name, error: out.error ?? 'failed' };
+      } else if (out?.status === 'warning' && s.status === 'ok') s.status = 'warning';
+    }
+  };
   const execute = async (step: NightlyStep, gate: Gate, source: string | undefined, fn: () => Promise<StepOutcome<unknown>>) => {
     if (!gate.run) {
       if (gate.silent) return undefined;
@@ -58,26 +74,23 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
     return out;
   };
 
-  for (const s of night.sources) {
-    for (const step of steps) {
-      if (step.scope !== 'source' || !step.applies(s.source)) continue;
-      const gate = step.gate(night, s);
-      const out = await execute(step, gate, s.source.name, () => step.run(ctx, night, s));
-      // A source skipped for a reason (host unreachable) was not backed up tonight: it failed.
-      if (!gate.run && !gate.silent && s.status !== 'failed') {
-        s.status = 'failed';
-        s.failedAt = { step: step.name, error: gate.reason };
-        worst = 'failed';
-      } else if (out?.status === 'failed' && s.status !== 'failed' && step.name !== 'keep_last_good') {
-        s.status = 'failed';
-        s.failedAt = { step: step.name, error: out.error ?? 'failed' };
-      } else if (out?.status === 'warning' && s.status === 'ok') s.status = 'warning';
+  // The table in order: host rows where they stand, each run of source rows for every source.
+  let stopped = false;
+  for (let i = 0; i < steps.length && !stopped; ) {
+    const row = steps[i]!;
+    if (row.scope === 'host') {
+      const out = await execute(row, row.gate(night, hooks), undefined, () => row.run(ctx, night, hooks));
+      if (row.stopsHost && out?.status === 'failed') stopped = true;
+      i++;
+      continue;
     }
-  }
-  for (const [reason, names] of notPulled) problems.push(`not pulled (${reason}): ${[...new Set(names)].join(', ')}`);
-  for (const step of steps) {
-    if (step.scope !== 'host') continue;
-    await execute(step, step.gate(night, hooks), undefined, () => step.run(ctx, night, hooks));
+    let end = i;
+    while (end < steps.length && steps[end]!.scope === 'source') end++;
+    const block = steps.slice(i, end) as SourceStep[];
+    for (const s of night.sources) await runSource(block, s);
+    for (const [reason, names] of notPulled) problems.push(`not pulled (${reason}): ${[...new Set(names)].join(', ')}`);
+    notPulled.clear();
+    i = end;
   }
 
   return {

@@ -3,6 +3,7 @@
 // it; the gates are unit-tested by reading this table. A new step is one row.
 //
 // The rules the rows encode:
+// - the repository is checked first: a missing or swapped one stops the host before any pull;
 // - a source's steps stop at its first failure; the other sources go on (one bad source never
 //   costs the others their night);
 // - a failed source is archived with its last good state (never a half-updated mirror), and the
@@ -12,7 +13,8 @@
 import type { SourceConfig } from '../../config/types.js';
 import { dueChecks } from '../../plan/checks-due.js';
 import { archiveHost } from '../archive.js';
-import { hostRepo, type HostContext, type StepOutcome } from '../context.js';
+import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../context.js';
+import { openRepo } from '../repo-identity.js';
 import { takeDumps, verifyDumps } from '../database.js';
 import { checkHost, compactHost, pruneHost } from '../maintain.js';
 import { pullSource } from '../pull.js';
@@ -30,6 +32,8 @@ export interface NightlyHooks {
 interface Common {
   /** The step name recorded in the catalog (`steps.step`). */
   name: string;
+  /** A failure of this step stops the host's night: every later step is skipped. */
+  stopsHost?: boolean;
   /** `repository`: queued so one writer at a time touches a repository (hosts may share one). */
   lock: 'none' | 'repository';
   /** What the step records and under which key, for people reading the table. */
@@ -67,6 +71,19 @@ function sourceGate(night: NightState, s: SourceState): Gate {
 }
 
 export const NIGHTLY_STEPS: readonly NightlyStep[] = [
+  {
+    scope: 'host',
+    name: 'repository',
+    gate: (night) => (night.aborted() ? skip('interrupted', true) : RUN),
+    lock: 'none',
+    stopsHost: true,
+    records: "step (host): the repository is the one recorded for it (repository id in the catalog), found before anything is pulled",
+    onFailure: 'the whole night of the host: a missing (unmounted) or swapped repository is never created again or written to',
+    run: async (ctx) => {
+      const there = await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'read');
+      return { status: 'ok', details: { repository: hostRepo(ctx), present: there === 'present' } };
+    },
+  },
   {
     scope: 'source',
     name: 'dump',

@@ -15,11 +15,12 @@ const archived = (n: NightState) => {
 };
 
 describe('the nightly step table', () => {
-  it('is in order: per source dump, pull, verify, keep_last_good; then archive, prune, compact, check, drill', () => {
+  it('is in order: the repository first; per source dump, pull, verify, keep_last_good; then archive, prune, compact, check, drill', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
-      'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:prune', 'host:compact', 'host:check', 'host:drill',
+      'host:repository', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:prune', 'host:compact', 'host:check', 'host:drill',
     ]);
     for (const s of NIGHTLY_STEPS) expect(s.records.length * s.onFailure.length).toBeGreaterThan(0);
+    expect(NIGHTLY_STEPS.filter((s) => s.stopsHost).map((s) => s.name)).toEqual(['repository']);
     expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['keep_last_good', 'archive', 'prune', 'compact', 'check']);
   });
 
