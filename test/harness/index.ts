@@ -10,3 +10,4 @@ export * from './sshd.js';
 export * from './tmp.js';
 export * from './tree.js';
 export * from './metadata-tree.js';
+export * from './lock.js';

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { borgList, CLI_PATH, diffTrees, makeTempDir, snapshotTree, startSshd, type TreeSnapshot } from '../../harness/index.js';
+import { borgList, CLI_PATH, diffTrees, holdLockInChild, makeTempDir, snapshotTree, startSshd, type TreeSnapshot } from '../../harness/index.js';
 import { backedUp, catalogRestores, makeTrees, sources, type HostTrees, type World } from './setup.js';
 
 let w: World;
@@ -118,15 +118,13 @@ describe('pullback restore (files)', () => {
   });
 
   it('refuses a second restore onto a target while one runs', async () => {
-    const lock = join(w.cfg.stateDir, 'locks', 'host-main.lock');
-    mkdirSync(join(w.cfg.stateDir, 'locks'), { recursive: true });
-    writeFileSync(lock, `${process.pid}\n`);
+    const holder = await holdLockInChild(join(w.cfg.stateDir, 'locks', 'host-main.lock'), 'restore onto main');
     try {
       const r = await w.cli('restore', '--host', 'main', '--yes');
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toContain(`another restore onto main is running (PID ${process.pid}`);
+      expect(r.stderr).toContain(`restore onto main is running (PID ${holder.pid}`);
     } finally {
-      rmSync(lock);
+      await holder.kill();
     }
   });
 

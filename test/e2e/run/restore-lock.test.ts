@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { holdLockInChild, makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('pullback run during a restore', () => {
   let stop: (() => Promise<void>) | undefined;
@@ -24,13 +24,13 @@ describe('pullback run during a restore', () => {
       ],
       global: { restore_wait: '2s' },
     });
-    mkdirSync(join(cfg.stateDir, 'locks'), { recursive: true });
-    // The test process itself stands in for a live restore.
-    writeFileSync(join(cfg.stateDir, 'locks', 'host-busy.lock'), `${process.pid}\nrestore onto busy\n`);
+    // A process holding the host's lock stands in for a live restore.
+    const restore = await holdLockInChild(join(cfg.stateDir, 'locks', 'host-busy.lock'), 'restore onto busy');
     const r = await runCli(['--config', cfg.configPath, 'run']);
     expect(r.exitCode, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toContain(`busy: not backed up: restore onto busy (PID ${process.pid}) still held busy after waiting 2s (restore_wait)`);
-    expect(r.stderr).toContain(`waiting for restore onto busy (PID ${process.pid}) to finish with busy before backing it up`);
+    expect(r.stdout).toContain(`busy: not backed up: restore onto busy (PID ${restore.pid}) still held busy after waiting 2s (restore_wait)`);
+    expect(r.stderr).toContain(`waiting for restore onto busy (PID ${restore.pid}) to finish with busy before backing it up`);
+    await restore.kill();
     expect(r.stdout).toMatch(/calm\s+OK/);
   });
 });
