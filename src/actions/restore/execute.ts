@@ -1,6 +1,7 @@
-// Carrying out a restore plan once the readiness checklist passed: stop writes, safety snapshot,
-// each source in the plan's order (stopping at the first failure), start writes (always), then
-// the post-restore checks. Every step is recorded in the catalog before, while and after it runs.
+// Carrying out a restore plan once the readiness checklist passed, as one table of steps
+// (RESTORE_STEPS): stop writes, safety snapshot, each source in the plan's order (stopping at the
+// first failure), start writes (always), then the post-restore checks. Every step is recorded in
+// the catalog before, while and after it runs.
 import type { Catalog } from '../../catalog/catalog.js';
 import { describeError } from '../../errors.js';
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
@@ -46,21 +47,53 @@ export interface ExecuteResult {
   startWrites?: StepLine;
 }
 
-/** Runs the plan; never throws for the restore's own failures (they are in the result and the catalog). */
+/** What the restore's rows read and write while it runs. */
+interface RestoreRun {
+  ctx: RestoreContext;
+  plan: RestorePlan;
+  opts: ExecuteOptions;
+  result: ExecuteResult;
+  /** A step failed or was interrupted: the rows after it run only if they always run. */
+  stopped: boolean;
+  /** Outcome of start_writes (its failure fails an otherwise good restore). */
+  started?: RestoreStepResult;
+}
+
+/** One row of the restore: when it runs, what it records, what its failure stops. */
+interface RestoreRow {
+  kind: 'stop_writes' | 'snapshot' | 'sources' | 'start_writes' | 'checks';
+  /** Runs whatever happened before (start_writes: the application must come back either way). */
+  always?: boolean;
+  /** Whether the row is part of this restore at all (no snapshot for a rollback). */
+  applies: (r: RestoreRun) => boolean;
+  records: string;
+  onFailure: string;
+}
+
+/** The restore, in order. executeRestore walks it; a new step is one row (and its case below). */
+export const RESTORE_STEPS: readonly RestoreRow[] = [
+  { kind: 'stop_writes', applies: () => true, records: 'restore step stop_writes', onFailure: 'everything but start_writes: nothing is changed' },
+  { kind: 'snapshot', applies: (r) => r.opts.snapshot, records: "restore step snapshot; the snapshot archive on the restore's row (its rollback)", onFailure: 'every source: nothing is overwritten without a way back' },
+  { kind: 'sources', applies: () => true, records: 'one restore step per source, in dependency order (database, blobs, data)', onFailure: 'the sources after it (they stay untouched)' },
+  { kind: 'start_writes', always: true, applies: () => true, records: 'restore step start_writes (every command tried)', onFailure: 'nothing; the restore fails' },
+  { kind: 'checks', applies: () => true, records: 'restore step checks with each item', onFailure: 'nothing; the restore fails' },
+];
+
+/** Runs the plan by RESTORE_STEPS; never throws for the restore's own failures (they are in the result and the catalog). */
 export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const rec = opts.recorder;
-  const hooks = ctx.target.restore;
-  const ids = {
-    stop: rec.plan('stop_writes'),
-    snapshot: opts.snapshot ? rec.plan('snapshot') : undefined,
-    sources: plan.steps.map((s) => rec.plan(s.kind, s.source)),
-    start: rec.plan('start_writes'),
-    checks: rec.plan('checks'),
-  };
   const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], checks: [] };
+  const r: RestoreRun = { ctx, plan, opts, result, stopped: false };
+  const rows = RESTORE_STEPS.filter((row) => row.applies(r));
+  // Every step is in the catalog as pending before the first one runs, so an interruption shows what was left.
+  const ids = new Map<string, number>();
+  for (const row of rows) {
+    if (row.kind === 'sources') plan.steps.forEach((s) => ids.set(`sources:${s.source}`, rec.plan(s.kind, s.source)));
+    else ids.set(row.kind, rec.plan(row.kind));
+  }
   const interrupted = () => ctx.signal?.aborted === true;
 
-  const run = async (id: number, kind: string, source: string | undefined, fn: () => Promise<RestoreStepResult>): Promise<boolean> => {
+  const record = async (id: number, kind: string, source: string | undefined, fn: () => Promise<RestoreStepResult>): Promise<boolean> => {
     rec.begin(id);
     let out: RestoreStepResult;
     try {
@@ -78,48 +111,65 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
     return false;
   };
 
-  let ok = await run(ids.stop, 'stop_writes', undefined, async () =>
-    hooks.stopWrites.length ? runWriteHooks(ctx, hooks.stopWrites, { signal: ctx.signal }) : { status: 'ok', summary: 'no restore.stop_writes configured' },
-  );
-  if (ok && ids.snapshot !== undefined) {
-    ok = await run(ids.snapshot, 'snapshot', undefined, async () => {
-      const s = await takeSafetySnapshot(ctx, plan, opts.catalog);
-      if (s.value) {
-        result.snapshot = s.value;
-        rec.setSnapshot(s.value.repository, s.value.archive);
+  for (const row of rows) {
+    const id = ids.get(row.kind);
+    if (r.stopped && !row.always) {
+      if (row.kind === 'checks') rec.end(id!, 'skipped', 'the restore did not complete');
+      continue;
+    }
+    switch (row.kind) {
+      case 'stop_writes':
+        r.stopped = !(await record(id!, row.kind, undefined, async () =>
+          ctx.target.restore.stopWrites.length ? runWriteHooks(ctx, ctx.target.restore.stopWrites, { signal: ctx.signal }) : { status: 'ok', summary: 'no restore.stop_writes configured' },
+        ));
+        break;
+      case 'snapshot':
+        r.stopped = !(await record(id!, row.kind, undefined, async () => {
+          const snap = await takeSafetySnapshot(ctx, plan, opts.catalog);
+          if (snap.value) {
+            result.snapshot = snap.value;
+            rec.setSnapshot(snap.value.repository, snap.value.archive);
+          }
+          return snap;
+        }));
+        break;
+      case 'sources':
+        for (const step of plan.steps) {
+          if (r.stopped || interrupted()) break;
+          result.untouched = result.untouched.filter((n) => n !== step.source);
+          const ok = await record(ids.get(`sources:${step.source}`)!, step.kind, step.source, () => restoreStep(ctx, step));
+          if (ok) result.restored.push(step.source);
+          else r.stopped = true;
+        }
+        if (!r.stopped && interrupted()) {
+          result.status = 'interrupted';
+          result.stoppedAt = { kind: 'restore', error: 'interrupted by a signal' };
+          r.stopped = true;
+        }
+        break;
+      case 'start_writes': {
+        // Also after a failure or a signal (no signal passed: every command is tried).
+        rec.begin(id!);
+        const hooks = ctx.target.restore.startWrites;
+        const started = hooks.length ? await runWriteHooks(ctx, hooks, { keepGoing: true }) : { status: 'ok' as const, summary: 'no restore.start_writes configured' };
+        rec.end(id!, started.status, started.error, started.details);
+        result.startWrites = { kind: 'start_writes', status: started.status, detail: started.error ?? started.summary };
+        opts.onStep?.(result.startWrites);
+        r.started = started;
+        break;
       }
-      return s;
-    });
-  }
-  for (const [i, step] of plan.steps.entries()) {
-    if (!ok || interrupted()) break;
-    result.untouched = result.untouched.filter((n) => n !== step.source);
-    ok = await run(ids.sources[i]!, step.kind, step.source, () => restoreStep(ctx, step));
-    if (ok) result.restored.push(step.source);
-  }
-  if (ok && interrupted()) {
-    result.status = 'interrupted';
-    result.stoppedAt = { kind: 'restore', error: 'interrupted by a signal' };
-  }
-
-  // Always, also after a failure or a signal: the application must come back either way.
-  rec.begin(ids.start);
-  const started = hooks.startWrites.length ? await runWriteHooks(ctx, hooks.startWrites, { keepGoing: true }) : { status: 'ok' as const, summary: 'no restore.start_writes configured' };
-  rec.end(ids.start, started.status, started.error, started.details);
-  result.startWrites = { kind: 'start_writes', status: started.status, detail: started.error ?? started.summary };
-  opts.onStep?.(result.startWrites);
-
-  if (result.status !== 'ok') {
-    rec.end(ids.checks, 'skipped', 'the restore did not complete');
-    return result;
-  }
-  rec.begin(ids.checks);
-  result.checks = await postRestoreChecks(ctx, plan, opts.configuredChecks);
-  const failed = result.checks.filter((c) => c.status === 'fail');
-  rec.end(ids.checks, failed.length ? 'failed' : 'ok', failed.length ? `${failed.length} check(s) failed` : undefined, result.checks);
-  if (failed.length || started.status === 'failed') {
-    result.status = 'failed';
-    result.stoppedAt ??= { kind: failed.length ? 'checks' : 'start_writes', error: failed.length ? `${failed.length} post-restore check(s) failed` : started.error ?? '' };
+      case 'checks': {
+        rec.begin(id!);
+        result.checks = await postRestoreChecks(ctx, plan, opts.configuredChecks);
+        const failed = result.checks.filter((c) => c.status === 'fail');
+        rec.end(id!, failed.length ? 'failed' : 'ok', failed.length ? `${failed.length} check(s) failed` : undefined, result.checks);
+        if (failed.length || r.started?.status === 'failed') {
+          result.status = 'failed';
+          result.stoppedAt ??= { kind: failed.length ? 'checks' : 'start_writes', error: failed.length ? `${failed.length} post-restore check(s) failed` : r.started?.error ?? '' };
+        }
+        break;
+      }
+    }
   }
   return result;
 }
