@@ -1,6 +1,7 @@
-// One host's restore drill: pick an archive, sample files (plus every dump), really extract them
-// into a scratch directory, compare with borg's record and the origin, restore the dumps into
-// scratch databases, and record it all. Never throws for the drill's own failures.
+// One host's restore drill, as one table of steps (DRILL_STEPS): pick an archive, sample files
+// (plus every dump), really extract them into a scratch directory, compare with borg's record and
+// the origin, restore the dumps into scratch databases, and record it all. Never throws for the
+// drill's own failures.
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError } from '../../errors.js';
@@ -88,56 +89,115 @@ export async function drillHost(ctx: HostContext, opts: DrillOptions): Promise<D
   return r;
 }
 
+/** What the drill's rows share as it goes. */
+interface DrillRun {
+  ctx: HostContext;
+  opts: DrillOptions;
+  scratch: string;
+  r: DrillResult;
+  borg: ReturnType<typeof borgContext>;
+  rand: () => number;
+  archive?: string;
+  manifest?: Manifest;
+  dumps: Map<string, { source: string; record: DumpRecord }>;
+  targets: Target[];
+  dumpTargets: Target[];
+  missingDumps: string[];
+  damaged: Map<string, string>;
+  borgSha256: Map<string, string>;
+  restored: Map<string, string>;
+  results: FileResult[];
+}
+
+/** One row of the drill: what it does, what it records, what its failure stops. */
+interface DrillRow {
+  name: string;
+  records: string;
+  onFailure: string;
+  run: (d: DrillRun) => Promise<void>;
+}
+
+/**
+ * The drill, in order; drillInto walks it. A row that throws ends the drill (recorded as failed
+ * with the error); rows never decide the verdict, which is computed from the result at the end.
+ */
+export const DRILL_STEPS: readonly DrillRow[] = [
+  { name: 'repository', records: 'nothing (a missing or swapped repository is refused, nothing created)', onFailure: 'the drill', run: openRepository },
+  { name: 'archive', records: "the drill's archive", onFailure: 'the drill', run: chooseArchive },
+  { name: 'sample', records: 'the sampled paths (random files from archive metadata, then every dump)', onFailure: 'the drill', run: chooseSample },
+  { name: 'extract', records: 'files and bytes restored; damaged chunks as mismatches', onFailure: 'the drill', run: extractSample },
+  { name: 'compare', records: 'matches, mismatches, changed and missing-on-origin files (content, size, ACLs and xattrs)', onFailure: 'the drill', run: compareWithOrigin },
+  { name: 'databases', records: 'each dump restored into a scratch database, its row counts against the dump', onFailure: 'the drill', run: restoreDumps },
+];
+
 async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, r: DrillResult): Promise<void> {
-  const borg = borgContext(ctx);
-  const rand = seededRandom(opts.seed, ctx.host.name);
-  await openRepo(borg, ctx.catalog, r.repository, ctx.host.name, 'read'); // missing or swapped: JobError, nothing created
+  const d: DrillRun = {
+    ctx, opts, scratch, r, borg: borgContext(ctx), rand: seededRandom(opts.seed, ctx.host.name),
+    dumps: new Map(), targets: [], dumpTargets: [], missingDumps: [], damaged: new Map(), borgSha256: new Map(), restored: new Map(), results: [],
+  };
+  for (const row of DRILL_STEPS) {
+    if (ctx.signal?.aborted) break;
+    await row.run(d);
+  }
+}
+
+async function openRepository(d: DrillRun): Promise<void> {
+  await openRepo(d.borg, d.ctx.catalog, d.r.repository, d.ctx.host.name, 'read'); // missing or swapped: JobError, nothing created
+}
+
+async function chooseArchive(d: DrillRun): Promise<void> {
+  const { ctx, opts, r, borg } = d;
   const glob = opts.archive.kind === 'named' ? undefined : nightlyGlob(ctx.host.name);
   const names = (await listArchives(borg, r.repository, glob)).map((a) => a.name);
-  const archive = pickArchive(names, opts.archive, rand);
+  const archive = pickArchive(names, opts.archive, d.rand);
   if (archive === undefined) {
     if (opts.archive.kind !== 'named') throw new JobError(`no archive of ${ctx.host.name} in ${r.repository} to drill`);
     const nightly = (await listArchives(borg, r.repository, nightlyGlob(ctx.host.name))).map((a) => a.name);
     throw new JobError(missingArchiveMessage(opts.archive.name, r.repository, ctx.host.name, nightly));
   }
-  r.archive = archive;
-  mkdirSync(scratch, { recursive: true });
-  const manifestPath = `${MANIFEST_DIR}/${MANIFEST_FILE}`;
-  const manifest = (await readArchiveManifest(borg, r.repository, archive, scratch, manifestPath)) as Manifest | undefined;
-  const dumps = new Map<string, { source: string; record: DumpRecord }>();
-  for (const s of manifest?.sources ?? []) {
-    for (const d of s.dumps ?? []) dumps.set(dumpArchivePath(s.name, d.file), { source: s.name, record: d });
+  d.archive = r.archive = archive;
+  mkdirSync(d.scratch, { recursive: true });
+  d.manifest = (await readArchiveManifest(borg, r.repository, archive, d.scratch, `${MANIFEST_DIR}/${MANIFEST_FILE}`)) as Manifest | undefined;
+  for (const s of d.manifest?.sources ?? []) {
+    for (const dump of s.dumps ?? []) d.dumps.set(dumpArchivePath(s.name, dump.file), { source: s.name, record: dump });
   }
+}
 
+async function chooseSample(d: DrillRun): Promise<void> {
+  const { ctx, opts, r, borg } = d;
   // Candidates come from the archive itself (metadata only: no chunk is read here).
   const candidates: Target[] = [];
-  const dumpTargets: Target[] = [];
-  const dumpSet = new Set(dumps.keys());
-  await listArchiveItems(borg, r.repository, archive, (i) => {
+  const dumpSet = new Set(d.dumps.keys());
+  await listArchiveItems(borg, r.repository, d.archive!, (i) => {
     if (isSampleCandidate(i, dumpSet)) candidates.push({ path: i.path, size: i.size, mtime: i.mtime });
-    else if (i.type === '-' && dumps.has(i.path)) dumpTargets.push({ path: i.path, size: i.size, mtime: i.mtime, dump: dumps.get(i.path) });
+    else if (i.type === '-' && d.dumps.has(i.path)) d.dumpTargets.push({ path: i.path, size: i.size, mtime: i.mtime, dump: d.dumps.get(i.path) });
   });
   const k = sampleSize(candidates.length, opts.sample, ctx.global.drill.sample);
-  const targets = [...pickSample(candidates, k, rand), ...dumpTargets];
-  const missingDumps = [...dumps.keys()].filter((p) => !dumpTargets.some((t) => t.path === p));
-  ctx.logger.info({ archive, candidates: candidates.length, sample: k, dumps: dumpTargets.length, seed: opts.seed }, 'drill sample chosen');
+  d.targets = [...pickSample(candidates, k, d.rand), ...d.dumpTargets];
+  d.missingDumps = [...d.dumps.keys()].filter((p) => !d.dumpTargets.some((t) => t.path === p));
+  ctx.logger.info({ archive: d.archive, candidates: candidates.length, sample: k, dumps: d.dumpTargets.length, seed: opts.seed }, 'drill sample chosen');
+  r.sampled = [...d.targets.map((t) => t.path), ...d.missingDumps];
+}
 
-  const paths = targets.map((t) => t.path);
-  r.sampled = [...paths, ...missingDumps];
-  const hashes = await borgHashes(borg, r.repository, archive, paths);
-  const damaged = new Map(hashes.damaged);
-  const extractDamage = await extractPaths(borg, r.repository, archive, scratch, paths.filter((p) => !damaged.has(p)));
-  for (const [p, why] of extractDamage) damaged.set(p, why);
+async function extractSample(d: DrillRun): Promise<void> {
+  const { r, borg, scratch } = d;
+  const paths = d.targets.map((t) => t.path);
+  const hashes = await borgHashes(borg, r.repository, d.archive!, paths);
+  d.borgSha256 = hashes.sha256;
+  d.damaged = new Map(hashes.damaged);
+  const extractDamage = await extractPaths(borg, r.repository, d.archive!, scratch, paths.filter((p) => !d.damaged.has(p)));
+  for (const [p, why] of extractDamage) d.damaged.set(p, why);
   r.extracted = countFiles(scratch, new Set([MANIFEST_DIR]));
-
-  const restored = new Map<string, string>();
-  for (const t of targets) {
+  for (const t of d.targets) {
     const file = join(scratch, t.path);
-    if (damaged.has(t.path) || !isFile(file)) continue;
-    restored.set(t.path, await sha256File(file));
+    if (d.damaged.has(t.path) || !isFile(file)) continue;
+    d.restored.set(t.path, await sha256File(file));
     r.bytesRestored += lstatSync(file).size;
   }
+}
 
+async function compareWithOrigin(d: DrillRun): Promise<void> {
+  const { ctx, r, scratch, manifest, targets, restored } = d;
   const sourceDirs = new Map<string, string>();
   for (const s of manifest?.sources ?? []) sourceDirs.set(s.name, s.path);
   for (const s of ctx.host.sources) if (!sourceDirs.has(s.name)) sourceDirs.set(s.name, s.path);
@@ -155,8 +215,8 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
     classifyFile({
       path: t.path,
       restoredSha256: restored.get(t.path),
-      restoreError: damaged.get(t.path),
-      borgSha256: hashes.sha256.get(t.path),
+      restoreError: d.damaged.get(t.path),
+      borgSha256: d.borgSha256.get(t.path),
       recordedSha256: t.dump?.record.sha256,
       archivedSize: t.size,
       archivedMtimeSeconds: queries[i]!.archivedMtimeSeconds,
@@ -173,7 +233,7 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
     if (why) attrReasons.set(why, (attrReasons.get(why) ?? 0) + 1);
   });
   for (const [why, n] of attrReasons) r.warnings.push(`${n} file(s): ACLs/xattrs not compared with the origin: ${why}`);
-  for (const p of missingDumps) results.push({ path: p, verdict: 'mismatch', reason: 'dump listed in the manifest is not in the archive', originCompared: false });
+  for (const p of d.missingDumps) results.push({ path: p, verdict: 'mismatch', reason: 'dump listed in the manifest is not in the archive', originCompared: false });
   r.counts = countVerdicts(results);
   r.mismatches = results.filter((x) => x.verdict === 'mismatch').map((x) => ({ path: x.path, reason: x.reason ?? '' }));
   r.changed = results.filter((x) => x.verdict === 'changed').map((x) => ({ path: x.path, reason: x.reason ?? '' }));
@@ -181,16 +241,20 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
   if (r.missingOnOrigin?.warning) r.warnings.push(r.missingOnOrigin.warning);
   const unchecked = new Set(origins.flatMap((o) => (o.kind === 'unchecked' ? [o.reason] : [])));
   for (const reason of unchecked) r.warnings.push(`${origins.filter((o) => o.kind === 'unchecked' && o.reason === reason).length} file(s) not compared with the origin: ${reason}`);
+  d.results = results;
+}
 
-  const restoredDumps: RestoredDump[] = dumpTargets
+async function restoreDumps(d: DrillRun): Promise<void> {
+  const { ctx, r, scratch, results } = d;
+  const restoredDumps: RestoredDump[] = d.dumpTargets
     .filter((t) => results.find((x) => x.path === t.path)?.verdict !== 'mismatch')
     .map((t) => ({ path: t.path, file: join(scratch, t.path), source: t.dump!.source, record: t.dump!.record }));
-  const failedDumps = dumpTargets.filter((t) => !restoredDumps.some((d) => d.path === t.path));
+  const failedDumps = d.dumpTargets.filter((t) => !restoredDumps.some((x) => x.path === t.path));
   r.databases = [
     ...failedDumps.map((t): DatabaseDrillResult => ({ path: t.path, engine: t.dump!.record.engine, database: t.dump!.record.database, status: 'failed', error: 'the dump file itself did not restore intact', tables: [], checks: [] })),
     ...(await drillDatabases(ctx, restoredDumps, r.drillId)),
   ];
-  for (const d of r.databases) if (d.status === 'skipped') r.warnings.push(`database dump ${d.path} not restored: ${d.error ?? 'skipped'}`);
+  for (const x of r.databases) if (x.status === 'skipped') r.warnings.push(`database dump ${x.path} not restored: ${x.error ?? 'skipped'}`);
 }
 
 /** Seconds at which the pull of each source began (the archive's time for manifests without it). */
