@@ -48,6 +48,9 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
   );
   for (const k of kinds) ctx.catalog.recordCheck(repo, k, ctx.host.name, status);
   const what = req.verifyData ? 'borg check --verify-data' : 'borg check';
+  if (out.verdict.kind === 'failed' && out.verdict.cause) {
+    return { status: 'failed', error: `${what} of ${repo} could not run: ${out.verdict.reason}`, details: { kinds, problems: out.problems }, value: out.problems };
+  }
   if (out.verdict.kind === 'failed') {
     const detail = out.problems.filter((l) => !/^Starting|^Checking|^Archive consistency check complete|^finished/i.test(l)).slice(0, 5);
     return {

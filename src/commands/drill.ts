@@ -9,6 +9,7 @@ import { parseArchiveChoice } from '../plan/drill-archive.js';
 import { parseSampleRequest } from '../plan/drill-sample.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { assertPreflight } from '../actions/preflight.js';
 import { runHooks } from './run.js';
 
 export interface DrillCommandOptions {
@@ -51,6 +52,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
   const interrupt = interruptSignal(env.logger);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
+    assertPreflight(env.config.global, { borg: true, ssh: true });
     if (archive.kind === 'named' && hosts.length !== 1) throw new UsageError('--archive NAME needs exactly one --host (an archive belongs to one host)');
     const runId = env.catalog.startRun('drill', { hosts: hosts.map((h) => h.name), archive: opts.archive, sample, seed });
     const results: DrillResult[] = [];

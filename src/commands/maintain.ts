@@ -5,6 +5,7 @@ import { recordStep } from '../actions/context.js';
 import { checkHost, compactHost, pruneHost } from '../actions/maintain.js';
 import { renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { assertPreflight } from '../actions/preflight.js';
 
 export interface MaintainOptions {
   hosts?: string[];
@@ -20,6 +21,7 @@ async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, wo
   const interrupt = interruptSignal(env.logger);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
+    assertPreflight(env.config.global, { borg: true, ssh: false });
     const runId = env.catalog.startRun(kind, { hosts: hosts.map((h) => h.name), verifyData: opts.verifyData });
     const rows: string[][] = [];
     const after: string[] = [];

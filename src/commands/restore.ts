@@ -25,6 +25,7 @@ import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../plan/
 import type { RestorePlan } from '../plan/restore-plan.js';
 import { readinessVerdict, type BackupAgeFact } from '../plan/restore-readiness.js';
 import { connectSsh, type SshSession } from '../tools/ssh/client.js';
+import { assertPreflight } from '../actions/preflight.js';
 import { shellQuote } from '../tools/ssh/quote.js';
 import { interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
 
@@ -97,6 +98,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
   let lock: HeldLock | undefined;
   try {
     const global = env.config.global;
+    // Before anything is read: the passphrase file (and, unless extracting here, the SSH files).
+    assertPreflight(global, { borg: true, ssh: !o.into });
     // The host's job lock, held from before anything is read until the end: a nightly run on the
     // target makes this refuse (naming it); a run started meanwhile waits for us. Dry runs and
     // local extractions (--into) change nothing on the host and take none.

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
 import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
+import { preflightHost } from '../actions/preflight.js';
 import type { HostConfig } from '../config/types.js';
 import { JobError, UsageError } from '../errors.js';
 import type { HostContext } from '../actions/context.js';
@@ -83,6 +84,9 @@ async function backUpHoldingLock(ctx: HostContext, runId: number): Promise<HostR
   if (lock.tookOverFromPid !== undefined) ctx.logger.warn({ stalePid: lock.tookOverFromPid }, 'took over a stale host lock left by a dead process');
   if (lock.waited) ctx.logger.info(`${host} is free again: backing it up`);
   try {
+    // Before anything is pulled: unusable passphrase/identity/known_hosts files, a refused host key or login.
+    const problems = await preflightHost(global, ctx.host, { borg: true, ssh: true }, { signal: ctx.signal, logger: ctx.logger });
+    if (problems.length > 0) return failedHost(host, `preflight: ${problems.join('; ')}`);
     return await backupHost(ctx, runHooks);
   } finally {
     lock.lock.release();

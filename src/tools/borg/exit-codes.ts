@@ -1,6 +1,23 @@
 // borg's exit codes (1.2): 0 success, 1 warning, 2 error, 128+N killed by signal N.
 
-export type BorgVerdict = { kind: 'ok' } | { kind: 'warning'; reason: string } | { kind: 'failed'; reason: string };
+export type BorgVerdict =
+  | { kind: 'ok' }
+  | { kind: 'warning'; reason: string }
+  /** `cause` is set when borg could not do the work at all for a known reason (nothing was checked). */
+  | { kind: 'failed'; reason: string; cause?: 'wrong-passphrase' };
+
+/** borg's line when the passphrase does not open the repository key (PassphraseWrong: exit 2 legacy, 52 modern). */
+const WRONG_PASSPHRASE = /^passphrase supplied in .* is incorrect/i;
+
+/** Whether a stderr line of borg says the passphrase is wrong. */
+export function saysWrongPassphrase(line: string): boolean {
+  return WRONG_PASSPHRASE.test(line.trim());
+}
+
+/** The verdict of a borg run that could not open the repository key with the passphrase in `file`. */
+export function wrongPassphrase(file: string | undefined): BorgVerdict {
+  return { kind: 'failed', reason: `wrong passphrase: the borg passphrase file ${file ?? '(none)'} does not open the repository key`, cause: 'wrong-passphrase' };
+}
 
 /** The verdict for a borg exit code (or the signal that killed it). */
 export function classifyBorgExit(exitCode: number | undefined, timedOut = false, signal?: string): BorgVerdict {

@@ -93,6 +93,8 @@ export async function checkRepo(ctx: BorgContext, o: CheckOptions): Promise<Chec
       if (problems.length < 200 && l.trim() !== '') problems.push(l);
     },
   });
+  // A wrong passphrase checked nothing: it is not damage borg found.
+  if (out.verdict.kind === 'failed' && out.verdict.cause) return { verdict: out.verdict, problems };
   return { verdict: classifyBorgCheckExit(out.result.exitCode, out.result.timedOut, out.result.signal), problems };
 }
 

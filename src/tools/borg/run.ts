@@ -4,8 +4,9 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RepositoryConfig } from '../../config/types.js';
+import { ToolError } from '../../errors.js';
 import { runCommand, toolErrorFrom, type RunResult } from '../../exec/run.js';
-import { classifyBorgExit, type BorgVerdict } from './exit-codes.js';
+import { classifyBorgExit, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
 
 export interface BorgContext {
   repository: RepositoryConfig;
@@ -53,6 +54,7 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
   const needsPass = ctx.repository.encryption !== 'none' && ctx.repository.passphraseFile;
   // A fresh descriptor per call: borg reads it to the end and closes it.
   const fd = needsPass ? openSync(ctx.repository.passphraseFile!, 'r') : undefined;
+  let wrongPass = false;
   try {
     const result = await runCommand('borg', args, {
       cwd: opts.cwd,
@@ -64,9 +66,11 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
       timeoutMs: opts.timeoutMs,
       onStdoutLine: opts.onStdoutLine,
       onStderrLine: (l) => {
+        if (saysWrongPassphrase(l)) wrongPass = true;
         opts.onStderrLine?.(l);
       },
     });
+    if (wrongPass && result.exitCode !== 0) return { verdict: wrongPassphrase(ctx.repository.passphraseFile), result };
     return { verdict: classifyBorgExit(result.exitCode, result.timedOut, result.signal), result };
   } finally {
     if (fd !== undefined) closeSync(fd);
@@ -83,6 +87,10 @@ export async function runBorgOrThrow(ctx: BorgContext, args: string[], what: str
       opts.onStdoutLine?.(l);
     },
   });
-  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, what);
+  if (out.verdict.kind === 'failed') {
+    if (!out.verdict.cause) throw toolErrorFrom(out.result, what);
+    const e = toolErrorFrom(out.result, what);
+    throw new ToolError(`${what}: ${out.verdict.reason}`, e.details);
+  }
   return lines;
 }

@@ -20,6 +20,18 @@ export interface SshTarget {
   user: string;
 }
 
+/** Why a server or pullback refused the connection: no retry can help, unlike a network failure. */
+export type SshRefusal = 'host-key' | 'login' | 'identity';
+
+/** A connection that could not be opened; `refused` is set when retrying cannot help. */
+export class SshConnectError extends ToolError {
+  readonly refused?: SshRefusal;
+  constructor(message: string, details: ToolError['details'], refused?: SshRefusal) {
+    super(message, details);
+    this.refused = refused;
+  }
+}
+
 export interface SshSession {
   readonly target: SshTarget;
   /** Runs argv remotely; resolves whatever the exit code; throws ToolError if the channel cannot be opened. */
@@ -35,19 +47,25 @@ export async function connectSsh(
 ): Promise<SshSession> {
   const where = `${target.user}@${target.address}:${target.port}`;
   const started = Date.now();
-  const fail = (message: string) =>
-    new ToolError(message, {
-      command: `ssh ${where}`,
-      timedOut: false,
-      durationMs: Date.now() - started,
-      stderrTail: [],
-    });
+  const fail = (message: string, refused?: SshRefusal) =>
+    new SshConnectError(
+      message,
+      {
+        command: `ssh ${where}`,
+        timedOut: false,
+        durationMs: Date.now() - started,
+        stderrTail: [],
+      },
+      refused,
+    );
 
   let privateKey: Buffer;
   try {
     privateKey = readFileSync(ssh.identityFile);
   } catch (e) {
-    throw fail(`cannot read SSH identity file ${ssh.identityFile}: ${describeError(e)}`);
+    // Nothing was sent to the server: no hint about authorized_keys, the file itself is the problem.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw fail(code === 'ENOENT' ? `SSH identity file ${ssh.identityFile} does not exist` : `cannot read SSH identity file ${ssh.identityFile}: ${describeError(e)}`, 'identity');
   }
   let known;
   try {
@@ -89,8 +107,8 @@ export async function connectSsh(
     });
     client.once('error', (err: Error & { level?: string }) => {
       opts.signal?.removeEventListener('abort', onAbort);
-      if (verdict && !verdict.ok) reject(fail(hostKeyMessage(verdict.reason, target, ssh.knownHosts)));
-      else reject(fail(`ssh to ${where} failed: ${describeConnectError(err)}`));
+      if (verdict && !verdict.ok) reject(fail(hostKeyMessage(verdict.reason, target, ssh.knownHosts), 'host-key'));
+      else reject(fail(`ssh to ${where} failed: ${describeConnectError(err)}`, err.level === 'client-authentication' ? 'login' : undefined));
     });
     try {
       client.connect(config);

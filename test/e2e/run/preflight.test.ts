@@ -1,0 +1,90 @@
+// The preflight of each job: unusable files (borg passphrase, SSH identity, known_hosts) and a
+// refused host key are found before anything is pulled, restored or checked, in one message naming
+// what the file is for; a wrong passphrase says so, not "borg check found problems".
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, runCli, startSshd, writeTestConfig, type SshdServer, type TestConfig } from '../../harness/index.js';
+
+let server: SshdServer;
+let root: string;
+
+beforeAll(async () => {
+  server = await startSshd();
+  root = makeTempDir('preflight-');
+  mkdirSync(join(root, 'data'));
+  writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
+});
+
+async function config(global: Record<string, unknown> = {}): Promise<TestConfig> {
+  return writeTestConfig({ hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'data') }] }], global });
+}
+
+/** Nothing was pulled: the host's mirror was never created. */
+function nothingPulled(cfg: TestConfig): boolean {
+  return !existsSync(cfg.mirrorPath('main', 'data'));
+}
+
+describe('preflight of pullback run', () => {
+  it('fails the host before any pull when the borg passphrase file is missing, naming it', async () => {
+    const cfg = await config();
+    rmSync(cfg.passphraseFile);
+    const r = await runCli(['--config', cfg.configPath, 'run']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`borg passphrase file ${cfg.passphraseFile} does not exist`);
+    expect(nothingPulled(cfg)).toBe(true);
+  });
+
+  it('names a missing SSH identity file without suggesting authorized_keys, and a known_hosts that is no file', async () => {
+    const cfg = await config({ ssh: { identity_file: join(root, 'no such key') } });
+    const r = await runCli(['--config', cfg.configPath, 'run']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`SSH identity file ${join(root, 'no such key')} does not exist`);
+    expect(r.stdout + r.stderr).not.toContain('authorized_keys');
+    expect(nothingPulled(cfg)).toBe(true);
+
+    const cfg2 = await config();
+    rmSync(cfg2.knownHostsPath);
+    mkdirSync(cfg2.knownHostsPath);
+    const r2 = await runCli(['--config', cfg2.configPath, 'run']);
+    expect(r2.exitCode).toBe(1);
+    expect(r2.stdout).toContain(`known_hosts file ${cfg2.knownHostsPath} is not a file`);
+    expect(nothingPulled(cfg2)).toBe(true);
+  });
+
+  it('reports a changed host key once, as a host key problem, not as an unreachable host', async () => {
+    const cfg = await config();
+    const other = await startSshd();
+    // known_hosts says main's key is another server's.
+    writeFileSync(cfg.knownHostsPath, `${other.knownHostsLine.replace(/^\S+/, `[${server.address}]:${server.port}`)}\n`);
+    const r = await runCli(['--config', cfg.configPath, 'run']);
+    expect(r.exitCode).toBe(1);
+    const out = r.stdout;
+    expect(out).toContain('preflight: ssh to');
+    expect(out).toContain('refused: host key changed (does not match known_hosts');
+    expect(out.match(/host key/g), out).toHaveLength(1);
+    expect(out + r.stderr).not.toContain('unreachable');
+    expect(nothingPulled(cfg)).toBe(true);
+  });
+});
+
+describe('preflight and passphrase of check, drill and restore', () => {
+  it('refuses with the missing passphrase file named, and says "wrong passphrase" for a wrong one', async () => {
+    const cfg = await config();
+    const first = await runCli(['--config', cfg.configPath, 'run']);
+    expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+
+    renameSync(cfg.passphraseFile, `${cfg.passphraseFile}.away`);
+    for (const cmd of [['check'], ['drill', '--host', 'main'], ['restore', '--host', 'main', '--dry-run']]) {
+      const r = await runCli(['--config', cfg.configPath, ...cmd]);
+      expect(r.exitCode, `${cmd[0]}: ${r.stdout}${r.stderr}`).not.toBe(0);
+      expect(r.stdout + r.stderr, cmd[0]).toContain(`borg passphrase file ${cfg.passphraseFile} does not exist`);
+    }
+
+    writeFileSync(cfg.passphraseFile, 'not the passphrase\n', { mode: 0o600 });
+    const check = await runCli(['--config', cfg.configPath, 'check']);
+    expect(check.exitCode).toBe(1);
+    expect(check.stdout).toContain('wrong passphrase');
+    expect(check.stdout).not.toContain('found problems');
+  });
+});
