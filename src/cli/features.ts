@@ -2,3 +2,4 @@
 import '../commands/drill.js';
 import '../commands/restore.js';
 import '../commands/init.js';
+import '../commands/status.js';

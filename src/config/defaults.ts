@@ -19,6 +19,7 @@ export const DEFAULTS = {
   port: 22,
   exclude: [] as string[],
   maxAge: '26h',
+  staleAfter: '26h',
   dumpKeep: 3,
   spaceMargin: 0.1,
   minFree: 0,

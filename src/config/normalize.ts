@@ -56,11 +56,13 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     dumpTimeoutSeconds: parseDuration(raw.dump_timeout ?? DEFAULTS.dumpTimeout),
     restoreWaitSeconds: parseDuration(raw.restore_wait ?? DEFAULTS.restoreWait),
     maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),
+    ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),
   };
 }
 
-function source(raw: RawSource): SourceConfig {
-  const s: SourceConfig = { name: raw.name, kind: raw.kind as SourceKind, path: raw.path, exclude: [...(raw.exclude ?? DEFAULTS.exclude)] };
+function source(raw: RawSource, hostStaleAfter: number): SourceConfig {
+  const staleAfterSeconds = raw.max_age !== undefined ? parseDuration(raw.max_age) : hostStaleAfter;
+  const s: SourceConfig = { name: raw.name, kind: raw.kind as SourceKind, path: raw.path, exclude: [...(raw.exclude ?? DEFAULTS.exclude)], staleAfterSeconds };
   if (raw.kind === 'database') s.maxAgeSeconds = parseDuration(raw.max_age ?? DEFAULTS.maxAge);
   if (raw.database !== undefined) s.database = raw.database;
   if (raw.pattern !== undefined) s.pattern = raw.pattern;
@@ -81,13 +83,15 @@ function source(raw: RawSource): SourceConfig {
 /** The typed host configuration of a schema-valid host file (`file` absolute). */
 export function normalizeHost(raw: RawHost, file: string): HostConfig {
   const r = raw.restore ?? {};
+  const staleAfterSeconds = parseDuration(raw.max_age ?? DEFAULTS.staleAfter);
   return {
     file,
     name: raw.name,
     address: raw.address,
     port: raw.port ?? DEFAULTS.port,
     user: raw.user,
-    sources: raw.sources.map(source),
+    staleAfterSeconds,
+    sources: raw.sources.map((s) => source(s, staleAfterSeconds)),
     restore: {
       stopWrites: r.stop_writes ?? [],
       startWrites: r.start_writes ?? [],

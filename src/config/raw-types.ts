@@ -22,6 +22,7 @@ export interface RawGlobal {
   dump_timeout?: RawDuration;
   restore_wait?: RawDuration;
   max_shrink?: string;
+  metrics?: { file?: string };
 }
 
 export interface RawSource {
@@ -48,6 +49,7 @@ export interface RawHost {
   address: string;
   port?: number;
   user: string;
+  max_age?: RawDuration;
   sources: RawSource[];
   restore?: {
     stop_writes?: string[][];

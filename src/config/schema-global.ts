@@ -154,6 +154,16 @@ export const globalSchema: SchemaNode = obj(
       },
       DURATION_PATTERN,
     ),
+    metrics: obj(
+      {
+        file: localPath({
+          description:
+            'Prometheus text file (for node_exporter\'s textfile collector) rewritten atomically after each pullback run, check and drill: per host and source the last success, last status, duration, bytes and files, archive count, repository sizes, last check and drill. None: no metrics are written.',
+          example: '/var/lib/node_exporter/pullback.prom',
+        }),
+      },
+      { description: 'Metrics for Prometheus.' },
+    ),
     max_shrink: str({
       description:
         'Share of a source\'s files or bytes a pull may lose since its last good pull before the source fails (the mass-deletion guard), as a percentage. ' +

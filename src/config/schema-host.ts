@@ -55,8 +55,9 @@ const source = obj(
         description:
           'Database sources only: for a directory filled by the server itself (no dump), the newest dump (by the end time in its .meta.json, else its modification time) must be younger than this; a directory with no dump fails. ' +
           'Only files recognised as dumps count (by their format: pg_dump custom or SQL, pg_dumpall, mariadb-dump/mysqldump SQL, SQLite, also gzip/zstd/xz/bzip2-compressed; or by `pattern`): other files (logs, READMEs) are a warning naming each, never a fresh dump. ' +
-          'Dumps written within max_age are checked against their .meta.json SHA-256, if any, and for readability: the engine\'s own check when their format is recognised, the compressor reading them whole (and the SQL trailer) when compressed.',
-        defaultText: `${DEFAULTS.maxAge} for database sources`,
+          'Dumps written within max_age are checked against their .meta.json SHA-256, if any, and for readability: the engine\'s own check when their format is recognised, the compressor reading them whole (and the SQL trailer) when compressed. ' +
+          'Every source: `pullback status` and the report show the source red (stale) when its last successful backup (pulled, verified and archived) is older than this.',
+        defaultText: `the host's max_age (${DEFAULTS.staleAfter}); for the dump age of database sources ${DEFAULTS.maxAge}`,
         example: DEFAULTS.maxAge,
       },
       DURATION_PATTERN,
@@ -127,6 +128,15 @@ export const hostSchema: SchemaNode = obj(
       patternDescription: 'an IP address or DNS name (letters, digits, ".", ":", "-", not starting with "-")',
     }),
     port: int({ description: 'SSH port.', default: DEFAULTS.port, example: 22, minimum: 1, maximum: 65535 }),
+    max_age: duration(
+      {
+        description:
+          'How old the host\'s last successful backup may be before `pullback status` shows it red (stale) and exits 1, and stale events are sent; also the default max_age of its sources. Staleness needs no run to be noticed.',
+        default: DEFAULTS.staleAfter,
+        example: DEFAULTS.staleAfter,
+      },
+      DURATION_PATTERN,
+    ),
     user: str({ description: 'User pullback logs in as.', example: 'backup' }),
     sources: {
       ...list(source, {

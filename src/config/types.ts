@@ -81,6 +81,8 @@ export interface GlobalConfig {
   restoreWaitSeconds: number;
   /** Share (0..1) of a blobs or data source's files or bytes a pull may lose since the last good pull. */
   maxShrink: number;
+  /** Absolute path of the Prometheus text file written after each job, or undefined for none. */
+  metricsFile?: string;
 }
 
 export interface DumpConfig {
@@ -106,6 +108,8 @@ export interface SourceConfig {
   pattern?: string;
   /** This source's own max_shrink (0..1); else the global one (blobs, data) or none (database). */
   maxShrink?: number;
+  /** Seconds since its last successful backup before the source is stale (its max_age, else the host's). */
+  staleAfterSeconds?: number;
 }
 
 export interface RestoreCheck {
@@ -135,6 +139,8 @@ export interface HostConfig {
   address: string;
   port: number;
   user: string;
+  /** Seconds since its last successful backup before the host is stale (`max_age`, default 26h). */
+  staleAfterSeconds?: number;
   sources: SourceConfig[];
   restore: RestoreConfig;
 }

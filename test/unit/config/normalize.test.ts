@@ -35,9 +35,10 @@ describe('normalization', () => {
         address: '10.0.0.5',
         port: 22,
         user: 'backup',
+        staleAfterSeconds: 26 * 3600,
         sources: [
-          { name: 'db', kind: 'database', path: '/srv/dumps', exclude: [], maxAgeSeconds: 26 * 3600 },
-          { name: 'files', kind: 'data', path: '/srv/files', exclude: [] },
+          { name: 'db', kind: 'database', path: '/srv/dumps', exclude: [], maxAgeSeconds: 26 * 3600, staleAfterSeconds: 26 * 3600 },
+          { name: 'files', kind: 'data', path: '/srv/files', exclude: [], staleAfterSeconds: 26 * 3600 },
         ],
         restore: { stopWrites: [], startWrites: [], checks: [], spaceMargin: 0.1, minFreeBytes: 0 },
       },
@@ -97,6 +98,7 @@ restore:
       path: '/srv/dumps',
       exclude: [],
       maxAgeSeconds: 172800,
+      staleAfterSeconds: 172800,
       dump: { engine: 'mariadb', databases: 'all', connection: { host: '127.0.0.1', port: 3306, user: 'dumper', passwordFile: '/etc/pw' }, keep: 5 },
     });
     expect(h.sources[1]!.dump?.databases).toEqual(['/srv/app.db']);

@@ -1,0 +1,151 @@
+// The freshness verdict behind `pullback status` and stale events: a pure function of what the
+// catalog says (last successes, last job, checks) and now. Staleness needs no run to be noticed:
+// an old last success is red however long ago the last run was.
+import type { Frequency } from '../config/types.js';
+
+export type Light = 'green' | 'amber' | 'red';
+
+export interface CheckFacts {
+  kind: 'repository' | 'archives' | 'data' | 'drill';
+  frequency: Frequency;
+  /** Latest outcome, whatever it was; undefined when it never ran. */
+  last?: { at: Date; status: string };
+}
+
+export interface SourceFacts {
+  name: string;
+  maxAgeMs: number;
+  lastSuccess?: Date;
+  /** The source's latest attempt in a nightly run. */
+  lastAttempt?: { at: Date; status: 'ok' | 'warning' | 'failed'; error?: string };
+}
+
+export interface HostFacts {
+  host: string;
+  maxAgeMs: number;
+  lastSuccess?: Date;
+  lastJob?: { kind: string; status: string; at: Date; error?: string };
+  sources: SourceFacts[];
+  checks: CheckFacts[];
+}
+
+export interface Verdict {
+  light: Light;
+  /** When it last happened (success for backups, any outcome for checks); undefined: never. */
+  at?: Date;
+  ageMs?: number;
+  limitMs?: number;
+  reason: string;
+}
+
+export interface HostFreshness {
+  host: string;
+  light: Light;
+  backup: Verdict;
+  lastJob?: HostFacts['lastJob'];
+  sources: Array<{ name: string } & Verdict>;
+  checks: Array<{ kind: CheckFacts['kind']; frequency: Frequency; status?: string } & Verdict>;
+}
+
+const HOUR = 3600_000;
+// A check is expected once per period; a couple of hours' slack for a nightly job that runs late.
+const PERIOD_MS: Record<'daily' | 'weekly' | 'monthly', number> = { daily: 26 * HOUR, weekly: 7 * 24 * HOUR + 2 * HOUR, monthly: 31 * 24 * HOUR + 2 * HOUR };
+const RANK: Record<Light, number> = { green: 0, amber: 1, red: 2 };
+
+/** The worse of the lights (red over amber over green). */
+export function worst(lights: Light[]): Light {
+  return lights.reduce<Light>((a, b) => (RANK[b] > RANK[a] ? b : a), 'green');
+}
+
+/** Human age: 45s, 12m, 3h, 2d 4h. */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${s % 3600 >= 60 ? ` ${Math.floor((s % 3600) / 60)}m` : ''}`;
+  return `${Math.floor(s / 86400)}d${s % 86400 >= 3600 ? ` ${Math.floor((s % 86400) / 3600)}h` : ''}`;
+}
+
+function backupVerdict(what: string, last: Date | undefined, maxAgeMs: number, now: Date): Verdict {
+  if (!last) return { light: 'red', limitMs: maxAgeMs, reason: `${what}: never backed up successfully` };
+  const ageMs = now.getTime() - last.getTime();
+  if (ageMs > maxAgeMs) return { light: 'red', at: last, ageMs, limitMs: maxAgeMs, reason: `${what}: stale: last success ${age(ageMs)} ago (max_age ${age(maxAgeMs)})` };
+  return { light: 'green', at: last, ageMs, limitMs: maxAgeMs, reason: `${what}: last success ${age(ageMs)} ago` };
+}
+
+/** The limit of a check of frequency `f` (undefined for never); `always` means every nightly run, so the host's max_age. */
+export function checkLimitMs(f: Frequency, hostMaxAgeMs: number): number | undefined {
+  if (f === 'never') return undefined;
+  if (f === 'always') return hostMaxAgeMs;
+  return PERIOD_MS[f];
+}
+
+function checkVerdict(c: CheckFacts, hostMaxAgeMs: number, now: Date): Verdict {
+  const limitMs = checkLimitMs(c.frequency, hostMaxAgeMs);
+  if (limitMs === undefined) return { light: 'green', reason: `${c.kind}: not configured (never)` };
+  if (!c.last) return { light: 'red', limitMs, reason: `${c.kind}: never ran (expected ${c.frequency})` };
+  const ageMs = now.getTime() - c.last.at.getTime();
+  const base = { at: c.last.at, ageMs, limitMs };
+  if (c.last.status === 'failed' || c.last.status === 'interrupted') return { ...base, light: 'red', reason: `${c.kind}: last result ${c.last.status} (${age(ageMs)} ago)` };
+  if (ageMs > 2 * limitMs) return { ...base, light: 'red', reason: `${c.kind}: overdue: last ${age(ageMs)} ago (expected ${c.frequency})` };
+  if (ageMs > limitMs) return { ...base, light: 'amber', reason: `${c.kind}: due: last ${age(ageMs)} ago (expected ${c.frequency})` };
+  if (c.last.status !== 'ok') return { ...base, light: 'amber', reason: `${c.kind}: last result ${c.last.status} (${age(ageMs)} ago)` };
+  return { ...base, light: 'green', reason: `${c.kind}: ok ${age(ageMs)} ago` };
+}
+
+/**
+ * The host's freshness: its backup red when its last success is older than max_age (or never) or
+ * its last job failed, amber when that job warned; each source red when stale or its last attempt
+ * failed; each configured check red when it failed, never ran or is more than twice overdue.
+ */
+export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
+  let backup = backupVerdict(f.host, f.lastSuccess, f.maxAgeMs, now);
+  const job = f.lastJob;
+  if (job && backup.light !== 'red') {
+    if (job.status === 'failed' || job.status === 'interrupted') backup = { ...backup, light: 'red', reason: `${f.host}: last ${job.kind} ${job.status}${job.error ? `: ${job.error}` : ''}` };
+    else if (job.status === 'warning') backup = { ...backup, light: 'amber', reason: `${f.host}: last ${job.kind} warned${job.error ? `: ${job.error}` : ''}` };
+  }
+  const sources = f.sources.map((s) => {
+    let v = backupVerdict(`${f.host}/${s.name}`, s.lastSuccess, s.maxAgeMs, now);
+    const a = s.lastAttempt;
+    if (a && v.light !== 'red') {
+      if (a.status === 'failed') v = { ...v, light: 'red', reason: `${f.host}/${s.name}: last attempt failed${a.error ? `: ${a.error}` : ''}` };
+      else if (a.status === 'warning') v = { ...v, light: 'amber', reason: `${f.host}/${s.name}: last attempt warned${a.error ? `: ${a.error}` : ''}` };
+    }
+    return { name: s.name, ...v };
+  });
+  const checks = f.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, status: c.last?.status, ...checkVerdict(c, f.maxAgeMs, now) }));
+  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light)]);
+  return { host: f.host, light, backup, lastJob: job, sources, checks };
+}
+
+/** `pullback status`'s exit code: 0 when no host is red, else 1. */
+export function statusExitCode(hosts: HostFreshness[]): 0 | 1 {
+  return hosts.some((h) => h.light === 'red') ? 1 : 0;
+}
+
+export interface StaleFinding {
+  host: string;
+  /** Undefined for the host itself. */
+  source?: string;
+  /** Undefined when it never succeeded. */
+  lastSuccess?: Date;
+  ageMs?: number;
+  maxAgeMs: number;
+  message: string;
+}
+
+/** Hosts and sources whose last success is older than their max_age (or who never had one): stale events. */
+export function staleFindings(f: HostFacts, now: Date): StaleFinding[] {
+  const out: StaleFinding[] = [];
+  const check = (source: string | undefined, last: Date | undefined, maxAgeMs: number) => {
+    const ageMs = last ? now.getTime() - last.getTime() : undefined;
+    if (ageMs !== undefined && ageMs <= maxAgeMs) return;
+    const what = source ? `${f.host}/${source}` : f.host;
+    const message = ageMs === undefined ? `${what}: no successful backup yet` : `${what}: last successful backup ${age(ageMs)} ago (max_age ${age(maxAgeMs)})`;
+    out.push({ host: f.host, ...(source ? { source } : {}), ...(last ? { lastSuccess: last, ageMs } : {}), maxAgeMs, message });
+  };
+  check(undefined, f.lastSuccess, f.maxAgeMs);
+  for (const s of f.sources) check(s.name, s.lastSuccess, s.maxAgeMs);
+  return out;
+}

@@ -1,0 +1,50 @@
+// How `pullback status` prints the freshness verdicts: a table (one line per host, one per source)
+// and the JSON monitoring systems read. Pure.
+import { renderTable } from '../util/table.js';
+import { age, type HostFreshness, type Verdict } from './freshness.js';
+
+const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'never');
+const ago = (v: Verdict) => (v.ageMs === undefined ? '-' : age(v.ageMs));
+const limit = (v: Verdict) => (v.limitMs === undefined ? '-' : age(v.limitMs));
+
+function checkCell(h: HostFreshness, kinds: string[]): string {
+  const shown = h.checks.filter((c) => kinds.includes(c.kind) && c.frequency !== 'never');
+  if (shown.length === 0) return '-';
+  return shown.map((c) => `${c.light.toUpperCase()} ${c.kind === 'drill' ? '' : `${c.kind} `}${c.at ? `${age(c.ageMs!)} ago` : 'never'}`.replace('  ', ' ')).join(', ');
+}
+
+/** The status table and, under it, the reason of every line that is not green. */
+export function statusText(hosts: HostFreshness[]): string {
+  const rows: string[][] = [];
+  for (const h of hosts) {
+    rows.push([h.host, '-', h.backup.light.toUpperCase(), iso(h.backup.at), ago(h.backup), limit(h.backup), h.lastJob ? `${h.lastJob.kind} ${h.lastJob.status}` : '-', checkCell(h, ['repository', 'archives', 'data']), checkCell(h, ['drill'])]);
+    for (const s of h.sources) rows.push([h.host, s.name, s.light.toUpperCase(), iso(s.at), ago(s), limit(s), '', '', '']);
+  }
+  const table = renderTable(['HOST', 'SOURCE', 'BACKUP', 'LAST SUCCESS', 'AGE', 'MAX AGE', 'LAST JOB', 'CHECK', 'DRILL'], rows);
+  const problems = hosts.flatMap((h) => [h.backup, ...h.sources, ...h.checks].filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
+  return problems.length > 0 ? `${table}\n\nAttention:\n${problems.join('\n')}` : table;
+}
+
+const verdictJson = (v: Verdict) => ({
+  status: v.light,
+  at: v.at?.toISOString() ?? null,
+  age_seconds: v.ageMs === undefined ? null : Math.round(v.ageMs / 1000),
+  limit_seconds: v.limitMs === undefined ? null : Math.round(v.limitMs / 1000),
+  reason: v.reason,
+});
+
+/** The JSON of `pullback status --json`: overall status, then each host with its sources and checks. */
+export function statusJson(hosts: HostFreshness[], now: Date): unknown {
+  return {
+    generated_at: now.toISOString(),
+    status: hosts.some((h) => h.light === 'red') ? 'red' : hosts.some((h) => h.light === 'amber') ? 'amber' : 'green',
+    hosts: hosts.map((h) => ({
+      host: h.host,
+      status: h.light,
+      backup: verdictJson(h.backup),
+      last_job: h.lastJob ? { kind: h.lastJob.kind, status: h.lastJob.status, at: h.lastJob.at.toISOString(), error: h.lastJob.error ?? null } : null,
+      sources: h.sources.map((s) => ({ source: s.name, ...verdictJson(s) })),
+      checks: h.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, result: c.status ?? null, ...verdictJson(c) })),
+    })),
+  };
+}
