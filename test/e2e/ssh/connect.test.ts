@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SshConfig } from '../../../src/config/types.js';
 import { ToolError } from '../../../src/errors.js';
-import { connectSsh } from '../../../src/tools/ssh/client.js';
+import { connectSsh, SshConnectError } from '../../../src/tools/ssh/client.js';
 import {
   clientKey, freePort, generateKey, makeTempDir, regenerateHostKey, startSshd, writeKnownHosts,
 } from '../../harness/index.js';
@@ -94,6 +94,9 @@ describe('connectSsh', () => {
     const closed = await refusal(connectSsh({ ...server, port }, await config(kh)));
     expect(closed.message).toMatch(/ECONNREFUSED/);
     const noKey = await refusal(connectSsh(server, { ...(await config(kh)), identityFile: join(dir, 'nope') }));
-    expect(noKey.message).toMatch(/cannot read SSH identity file/);
+    // Nothing reached the server: the file is named, authorized_keys is not suggested.
+    expect(noKey.message).toBe(`SSH identity file ${join(dir, 'nope')} does not exist`);
+    expect((noKey as SshConnectError).refused).toBe('identity');
+    expect((auth as SshConnectError).refused).toBe('login');
   });
 });
