@@ -3,3 +3,5 @@ import '../commands/drill.js';
 import '../commands/restore.js';
 import '../commands/init.js';
 import '../commands/status.js';
+import '../commands/daemon.js';
+import '../commands/schedule.js';

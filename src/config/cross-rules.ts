@@ -3,6 +3,7 @@
 import { isAbsolute } from 'node:path';
 import type { ConfigProblem } from '../errors.js';
 import { formatKey, lineOf, type KeyPath, type YamlFile } from './load-yaml.js';
+import { scheduleRules } from './schema-schedule.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -28,6 +29,7 @@ export function globalRules(y: YamlFile): ConfigProblem[] {
   if (isObj(ret) && ['daily', 'weekly', 'monthly'].every((k) => ret[k] === 0)) {
     out.push(problem(y, ['retention'], 'at least one of daily, weekly, monthly must be above 0, or every archive would be pruned'));
   }
+  out.push(...scheduleRules(data.schedule, (path, message) => problem(y, ['schedule', ...path], message)));
   return out;
 }
 

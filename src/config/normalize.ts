@@ -6,6 +6,7 @@ import { DEFAULTS, ENGINE_CONNECTION } from './defaults.js';
 import type { RawConnection, RawGlobal, RawHost, RawSource } from './raw-types.js';
 import type { DbConnection, DumpConfig, Frequency, GlobalConfig, HostConfig, RepositoryConfig, SourceConfig, SourceKind, DumpEngine } from './types.js';
 import { parseDuration, parsePercent, parseSize } from './units.js';
+import { normalizeSchedule } from './schema-schedule.js';
 
 function connection(raw: RawConnection | undefined, dflt: { host: string; port: number; user: string }, dir?: string): DbConnection {
   const c: DbConnection = { host: raw?.host ?? dflt.host, port: raw?.port ?? dflt.port, user: raw?.user ?? dflt.user };
@@ -55,6 +56,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     },
     dumpTimeoutSeconds: parseDuration(raw.dump_timeout ?? DEFAULTS.dumpTimeout),
     restoreWaitSeconds: parseDuration(raw.restore_wait ?? DEFAULTS.restoreWait),
+    schedule: normalizeSchedule(raw.schedule),
     maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),
     ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),
   };

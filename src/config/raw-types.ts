@@ -21,6 +21,7 @@ export interface RawGlobal {
   drill?: { sample?: number; max_missing?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };
   dump_timeout?: RawDuration;
   restore_wait?: RawDuration;
+  schedule?: { timezone?: string; backup?: string; check?: string; drill?: string; report?: string };
   max_shrink?: string;
   metrics?: { file?: string };
 }

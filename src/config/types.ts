@@ -79,10 +79,22 @@ export interface GlobalConfig {
   dumpTimeoutSeconds: number;
   /** Seconds the nightly run waits for a restore holding a host before it fails that host. */
   restoreWaitSeconds: number;
+  /** What pullback daemon fires, and when (also printed for cron and systemd by pullback schedule). */
+  schedule: ScheduleConfig;
   /** Share (0..1) of a blobs or data source's files or bytes a pull may lose since the last good pull. */
   maxShrink: number;
   /** Absolute path of the Prometheus text file written after each job, or undefined for none. */
   metricsFile?: string;
+}
+
+/** A job pullback daemon fires (and `pullback schedule` prints for cron or systemd). */
+export type ScheduledJob = 'backup' | 'check' | 'drill' | 'report';
+
+export interface ScheduleConfig {
+  /** IANA time zone the expressions are read in; undefined means the system's. */
+  timezone?: string;
+  /** Cron expression (5 fields, or 6 with seconds first) of each scheduled job; absent jobs are not scheduled. */
+  jobs: Partial<Record<ScheduledJob, string>>;
 }
 
 export interface DumpConfig {

@@ -32,6 +32,8 @@ export interface RunOptions {
   logger?: Logger;
   /** Log the command at debug instead of info (chatty helpers). */
   quiet?: boolean;
+  /** Time between SIGTERM and SIGKILL on timeout or abort (default 5 s; a pullback job needs longer to record its end). */
+  killGraceMs?: number;
 }
 
 export interface RunResult {
@@ -84,7 +86,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   const stop = (why: 'timeout' | 'abort') => {
     if (why === 'timeout') timedOut = true;
     else aborted = true;
-    if (pid !== undefined) killGroup(pid, KILL_GRACE_MS);
+    if (pid !== undefined) killGroup(pid, opts.killGraceMs ?? KILL_GRACE_MS);
   };
   const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
   const onAbort = () => stop('abort');

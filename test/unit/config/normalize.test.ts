@@ -26,6 +26,7 @@ describe('normalization', () => {
       },
       dumpTimeoutSeconds: 3600,
       restoreWaitSeconds: 7200,
+      schedule: { jobs: {} },
       maxShrink: 0.5,
     });
     expect(hosts).toEqual([

@@ -1,0 +1,87 @@
+// `pullback daemon`: runs the configured schedule (node-cron, in schedule.timezone) until SIGTERM or
+// SIGINT. Each job is the CLI command itself in a child process; on a stop signal the running job
+// gets SIGTERM (it stops its children and records its run as interrupted) and the daemon exits 0.
+import { join } from 'node:path';
+import { createTask, type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import { JobQueue } from '../actions/scheduled-jobs.js';
+import { commands, registerCommand } from '../cli/registry.js';
+import { UsageError } from '../errors.js';
+import { planSchedule, type PlannedJob } from '../plan/schedule.js';
+import { CLI_SCRIPT, runPullbackJob } from '../tools/pullback/job.js';
+import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
+
+/** Runs the schedule until interrupted; resolves 0 after a clean stop. UsageError when nothing is scheduled. */
+export async function daemonCommand(g: GlobalOptions): Promise<number> {
+  const env = openEnv(g);
+  try {
+    const { schedule, stateDir } = env.config.global;
+    const log = env.logger.child({ daemon: process.pid });
+    const plan = planSchedule(schedule, (name) => commands.some((c) => c.name === name));
+    for (const s of plan.skipped) log.warn({ job: s.job }, `${s.job} is not scheduled: ${s.reason}`);
+    if (plan.jobs.length === 0) {
+      throw new UsageError(`nothing to schedule: ${env.config.global.file} has no schedule with backup, check, drill or report (see docs/configuration.md)`);
+    }
+    const interrupt = interruptSignal(log);
+    const launcher = { node: process.execPath, script: CLI_SCRIPT, configPath: env.config.global.file };
+    const queue = new JobQueue({
+      catalog: env.catalog,
+      logger: log,
+      signal: interrupt.signal,
+      runLockFile: join(stateDir, 'locks', 'run.lock'),
+      run: (job, signal) =>
+        runPullbackJob(launcher, job, {
+          signal,
+          logger: log.child({ job: job.job }),
+          logLevel: g.logLevel,
+          onStdoutLine: (line) => log.info({ job: job.job }, line),
+          // The job's own log lines, as it wrote them (its log file has them all).
+          onStderrLine: (line) => process.stderr.write(`${line}\n`),
+        }),
+    });
+    const tasks: Array<{ job: PlannedJob; task: ScheduledTask }> = [];
+    try {
+      for (const job of plan.jobs) {
+        const task = createTask(job.cron, () => queue.fire(job), { name: job.job, logger: cronLogger(log), ...(plan.timezone ? { timezone: plan.timezone } : {}) });
+        tasks.push({ job, task });
+      }
+      for (const { task } of tasks) await task.start();
+      log.info({ timezone: plan.timezone ?? 'system', jobs: plan.jobs.map((j) => `${j.job} ${j.cron}`) }, 'daemon started');
+      for (const { job, task } of tasks) {
+        const next = task.getNextRuns(3).map((d) => d.toISOString());
+        log.info({ job: job.job, cron: job.cron, next }, `${job.job} next at ${next[0] ?? 'never'}`);
+      }
+      await new Promise<void>((resolve) => {
+        if (interrupt.signal.aborted) resolve();
+        else interrupt.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      log.info('daemon stopping: no new jobs; the running job is being stopped');
+    } finally {
+      for (const { task } of tasks) await task.destroy();
+      await queue.idle();
+      interrupt.dispose();
+    }
+    log.info('daemon stopped');
+    return 0;
+  } finally {
+    env.close();
+  }
+}
+
+/** node-cron's own messages (missed executions) into our log. */
+function cronLogger(log: Logger) {
+  return {
+    info: (m: string) => log.info({ source: 'node-cron' }, m),
+    warn: (m: string) => log.warn({ source: 'node-cron' }, m),
+    error: (m: string | Error, err?: Error) => log.error({ source: 'node-cron', err: err ?? m }, String(m)),
+    debug: (m: string | Error) => log.debug({ source: 'node-cron' }, String(m)),
+  };
+}
+
+registerCommand({
+  name: 'daemon',
+  summary: 'run the configured schedule (backup, check, drill, report) until SIGTERM or SIGINT',
+  usage: 'pullback daemon',
+  options: {},
+  handler: (g) => daemonCommand(g),
+});
