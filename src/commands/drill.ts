@@ -11,6 +11,8 @@ import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { assertPreflight } from '../actions/preflight.js';
 import { runHooks } from './run.js';
+import { createNotifications } from '../notify/dispatch.js';
+import { drillEvent } from '../notify/event.js';
 
 export interface DrillCommandOptions {
   hosts?: string[];
@@ -56,6 +58,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     if (archive.kind === 'named' && hosts.length !== 1) throw new UsageError('--archive NAME needs exactly one --host (an archive belongs to one host)');
     const runId = env.catalog.startRun('drill', { hosts: hosts.map((h) => h.name), archive: opts.archive, sample, seed });
     const results: DrillResult[] = [];
+    const notes = createNotifications(env.config.global.notify, { logger: env.logger.child({ runId }), catalog: env.catalog });
     for (const host of hosts) {
       if (interrupt.signal.aborted) break;
       const hostId = env.catalog.startHost(runId, host.name);
@@ -63,6 +66,8 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
       const out = await drillStep(ctx, { archive, sample, seed });
       env.catalog.finishHost(hostId, out.status, out.value?.archive, out.error);
       if (out.value) results.push(out.value);
+      if (out.value) await notes.emit(drillEvent(runId, out.value, describeProblems(out.value)));
+      else await notes.emit(drillEvent(runId, { host: host.name, status: 'failed', seed }, [out.error ?? 'drill failed']));
     }
     const failed = results.some((r) => r.status === 'failed') || interrupt.signal.aborted;
     if (interrupt.signal.aborted) env.catalog.interruptRun(runId);

@@ -27,6 +27,8 @@ import { readinessVerdict, type BackupAgeFact } from '../plan/restore-readiness.
 import { connectSsh, type SshSession } from '../tools/ssh/client.js';
 import { assertPreflight } from '../actions/preflight.js';
 import { shellQuote } from '../tools/ssh/quote.js';
+import { createNotifications } from '../notify/dispatch.js';
+import { restoreEvent } from '../notify/event.js';
 import { interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
 
 export interface RestoreOptions {
@@ -206,6 +208,9 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       return 1;
     }
     const rec = RestoreRecorder.start(env.catalog.db, { ...record(plan, job, o), plan });
+    const notes = createNotifications(global.notify, { logger: env.logger, catalog: env.catalog });
+    const told = { restoreId: rec.id, kind: job.kind, host: plan.host, target: target.name, archive: plan.archive };
+    await notes.emit(restoreEvent('start', { ...told, status: 'running' }));
     const workDir = join(restoreStateDir(global), String(rec.id));
     mkdirSync(workDir, { recursive: true });
     try {
@@ -216,12 +221,14 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)) });
       if (result.checks.length > 0) env.out(formatChecklist('Post-restore checks:', result.checks));
       rec.finish(result.status, result.stoppedAt?.error);
+      await notes.emit(restoreEvent('end', { ...told, status: result.status, error: result.stoppedAt?.error }));
       const rollbackCommand = result.snapshot ? ['pullback', '--config', g.configPath, 'restore', '--rollback', String(rec.id), '--yes'].map(shellQuote).join(' ') : undefined;
       env.out('');
       env.out(formatOutcome({ ...result, restoreId: rec.id, kind: job.kind, target: target.name, snapshot: result.snapshot?.archive, rollbackCommand }));
       return result.status === 'ok' ? 0 : 1;
     } catch (e) {
       rec.finish(signal.aborted ? 'interrupted' : 'failed', describeError(e));
+      await notes.emit(restoreEvent('end', { ...told, status: signal.aborted ? 'interrupted' : 'failed', error: describeError(e) }));
       throw e;
     } finally {
       rmSync(workDir, { recursive: true, force: true });

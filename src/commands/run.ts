@@ -8,6 +8,8 @@ import { JobError, UsageError } from '../errors.js';
 import type { HostContext } from '../actions/context.js';
 import { waitForHostLock } from '../lock/host-lock.js';
 import { acquireLock } from '../lock/run-lock.js';
+import { createNotifications } from '../notify/dispatch.js';
+import { finishEvent, hostEvent, startEvent } from '../notify/event.js';
 import { mapPool } from '../util/pool.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
@@ -33,6 +35,9 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
     const runId = env.catalog.startRun('run', { hosts: hosts.map((h) => h.name) });
     const log = env.logger.child({ runId });
     log.info({ hosts: hosts.map((h) => h.name), concurrency: env.config.global.concurrency }, 'run started');
+    // Not awaited: a slow notifier must not delay the backup; flushed before the command returns.
+    const notes = createNotifications(env.config.global.notify, { logger: log, catalog: env.catalog });
+    void notes.emit(startEvent('run', runId, hosts.map((h) => h.name)));
     try {
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
         const hostId = env.catalog.startHost(runId, host.name);
@@ -51,8 +56,13 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
       const status = overall(results.map((r) => r.status));
       if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
       else env.catalog.finishRun(runId, status);
-      env.out(summary(results));
+      const text = summary(results);
+      env.out(text);
       log.info({ status }, 'run finished');
+      const steps = env.catalog.stepsOf(runId);
+      await Promise.all(results.map((r) => notes.emit(hostEvent(runId, r, steps))));
+      await notes.emit(finishEvent('run', runId, interrupt.signal.aborted ? 'interrupted' : status, text));
+      await notes.flush();
       return status === 'ok' || status === 'warning' ? 0 : 1;
     } finally {
       interrupt.dispose();

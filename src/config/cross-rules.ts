@@ -4,6 +4,7 @@ import { isAbsolute } from 'node:path';
 import type { ConfigProblem } from '../errors.js';
 import { formatKey, lineOf, type KeyPath, type YamlFile } from './load-yaml.js';
 import { scheduleRules } from './schema-schedule.js';
+import { notifyProblems } from './normalize-notify.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,6 +31,7 @@ export function globalRules(y: YamlFile): ConfigProblem[] {
     out.push(problem(y, ['retention'], 'at least one of daily, weekly, monthly must be above 0, or every archive would be pruned'));
   }
   out.push(...scheduleRules(data.schedule, (path, message) => problem(y, ['schedule', ...path], message)));
+  for (const p of notifyProblems(data.notify)) out.push(problem(y, p.path, p.message));
   return out;
 }
 

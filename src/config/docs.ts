@@ -34,6 +34,7 @@ Rules that involve more than one key:
 - \`dump\` and \`max_age\` are only allowed on \`database\` sources.
 - For \`engine: sqlite\`, \`databases\` lists absolute paths of database files (\`all\` is not possible).
 - Each \`restore.checks\` entry has exactly one of \`sql\`, \`http\`, \`command\`; \`sql.source\` names a database source of the same host.
+- Each \`notify\` entry has exactly one of \`webhook\`, \`command\`, \`healthchecks\`, \`email\`; \`headers\` only on a webhook, each with exactly one of \`value\`, \`value_file\`; \`email\` has exactly one of \`sendmail\`, \`smtp\`.
 `;
 
 /** The example value of a node: its own example, else built from its keys' examples. */

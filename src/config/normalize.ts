@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { DEFAULTS, ENGINE_CONNECTION } from './defaults.js';
+import { normalizeNotify } from './normalize-notify.js';
 import type { RawConnection, RawGlobal, RawHost, RawSource } from './raw-types.js';
 import type { DbConnection, DumpConfig, Frequency, GlobalConfig, HostConfig, RepositoryConfig, SourceConfig, SourceKind, DumpEngine } from './types.js';
 import { parseDuration, parsePercent, parseSize } from './units.js';
@@ -58,6 +59,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     restoreWaitSeconds: parseDuration(raw.restore_wait ?? DEFAULTS.restoreWait),
     schedule: normalizeSchedule(raw.schedule),
     maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),
+    notify: normalizeNotify(raw.notify, dir),
     ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),
   };
 }

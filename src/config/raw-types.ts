@@ -1,4 +1,5 @@
 // The shape of the YAML files once they passed the schema (snake_case, defaults not yet applied).
+import type { RawNotifier } from './normalize-notify.js';
 
 export type RawDuration = number | string;
 
@@ -22,6 +23,7 @@ export interface RawGlobal {
   dump_timeout?: RawDuration;
   restore_wait?: RawDuration;
   schedule?: { timezone?: string; backup?: string; check?: string; drill?: string; report?: string };
+  notify?: RawNotifier[];
   max_shrink?: string;
   metrics?: { file?: string };
 }

@@ -3,6 +3,7 @@ import { COMPRESSION_PATTERN, DEFAULTS } from './defaults.js';
 import { duration, int, localPath, obj, oneOf, str, type SchemaNode } from './schema-node.js';
 import { DURATION_PATTERN, PERCENT_PATTERN } from './units.js';
 import { scheduleSchema } from './schema-schedule.js';
+import { notifySchema } from './schema-notify.js';
 
 const FREQUENCIES = ['always', 'daily', 'weekly', 'monthly', 'never'];
 
@@ -177,6 +178,7 @@ export const globalSchema: SchemaNode = obj(
       patternDescription: 'a percentage from 0% to 100%, such as 50%',
     }),
     schedule: scheduleSchema,
+    notify: notifySchema,
   },
   { description: 'Where pullback keeps its state and repositories, how it reaches the main servers, what it keeps and checks.', required: ['repository', 'ssh'] },
 );

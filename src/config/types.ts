@@ -1,5 +1,8 @@
 // The normalized, typed configuration every layer below the config loader works with.
 // The YAML schema (schema.ts) is the documentation; these types are what it normalizes into.
+import type { NotifierConfig } from './types-notify.js';
+
+export type * from './types-notify.js';
 
 export type SourceKind = 'database' | 'blobs' | 'data';
 export type DumpEngine = 'postgres' | 'mariadb' | 'mysql' | 'sqlite';
@@ -83,6 +86,8 @@ export interface GlobalConfig {
   schedule: ScheduleConfig;
   /** Share (0..1) of a blobs or data source's files or bytes a pull may lose since the last good pull. */
   maxShrink: number;
+  /** Who is told what happened (empty: nobody). */
+  notify: NotifierConfig[];
   /** Absolute path of the Prometheus text file written after each job, or undefined for none. */
   metricsFile?: string;
 }

@@ -11,3 +11,4 @@ export * from './tmp.js';
 export * from './tree.js';
 export * from './metadata-tree.js';
 export * from './lock.js';
+export * from './notify.js';

@@ -6,6 +6,7 @@ import { restores } from './003-restores.js';
 import { drills } from './004-drills.js';
 import { hostChecks } from './005-host-checks.js';
 import { guards } from './006-guards.js';
+import { notifications } from './007-notifications.js';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications];

@@ -28,6 +28,7 @@ describe('normalization', () => {
       restoreWaitSeconds: 7200,
       schedule: { jobs: {} },
       maxShrink: 0.5,
+      notify: [],
     });
     expect(hosts).toEqual([
       {
