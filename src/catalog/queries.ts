@@ -117,3 +117,174 @@ export function isPartial(manifest: string | null): boolean {
     return false;
   }
 }
+
+export interface RunFigures {
+  runId: number;
+  kind: string;
+  status: string;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  archive?: string;
+  error?: string;
+  /** Pulled bytes and files of the run's pull steps (the host total). */
+  bytes: number;
+  files: number;
+  sources: Array<{ source: string; status: string; bytes: number; files: number; error?: string }>;
+}
+
+type HostRow = { id: number; run_id: number; kind: string; status: string; started_at: string; ended_at: string | null; archive: string | null; error: string | null };
+
+function figures(catalog: Catalog, h: HostRow, host: string): RunFigures {
+  const steps = catalog.db
+    .prepare(`SELECT source, step, status, bytes, files, error FROM steps WHERE run_id = ? AND host = ? AND source IS NOT NULL AND step IN ${SOURCE_STEPS} ORDER BY id`)
+    .all(h.run_id, host) as Array<{ source: string; step: string; status: string; bytes: number | null; files: number | null; error: string | null }>;
+  const bySource = new Map<string, RunFigures['sources'][number]>();
+  const rank: Record<string, number> = { ok: 0, skipped: 1, warning: 2, interrupted: 3, failed: 4 };
+  for (const s of steps) {
+    const cur = bySource.get(s.source) ?? { source: s.source, status: 'ok', bytes: 0, files: 0 };
+    if (s.step === 'pull') {
+      cur.bytes += s.bytes ?? 0;
+      cur.files += s.files ?? 0;
+    }
+    if ((rank[s.status] ?? 0) > (rank[cur.status] ?? 0)) {
+      cur.status = s.status;
+      if (s.error) cur.error = s.error;
+    }
+    bySource.set(s.source, cur);
+  }
+  const sources = [...bySource.values()];
+  const out: RunFigures = {
+    runId: h.run_id,
+    kind: h.kind,
+    status: h.status,
+    startedAt: h.started_at,
+    bytes: sources.reduce((a, s) => a + s.bytes, 0),
+    files: sources.reduce((a, s) => a + s.files, 0),
+    sources,
+  };
+  if (h.ended_at) {
+    out.endedAt = h.ended_at;
+    out.durationMs = new Date(h.ended_at).getTime() - new Date(h.started_at).getTime();
+  }
+  if (h.archive) out.archive = h.archive;
+  if (h.error) out.error = h.error;
+  return out;
+}
+
+const HOST_ROW = `SELECT h.id, h.run_id, r.kind, h.status, h.started_at, h.ended_at, h.archive, h.error FROM host_results h JOIN runs r ON r.id = h.run_id`;
+
+/** The host's latest finished nightly run with its pulled figures, or undefined before the first. */
+export function lastRunFigures(catalog: Catalog, host: string): RunFigures | undefined {
+  const h = catalog.db.prepare(`${HOST_ROW} WHERE h.host = ? AND r.kind = 'run' AND h.status <> 'running' ORDER BY h.started_at DESC, h.id DESC LIMIT 1`).get(host) as HostRow | undefined;
+  return h ? figures(catalog, h, host) : undefined;
+}
+
+/** The host's finished jobs (nightly runs, checks, prunes, drills) started at or after `since`, oldest first. */
+export function runsSince(catalog: Catalog, host: string, since: Date): RunFigures[] {
+  const rows = catalog.db
+    .prepare(`${HOST_ROW} WHERE h.host = ? AND r.kind IN ('run', 'check', 'prune', 'drill') AND h.status <> 'running' AND h.started_at >= ? ORDER BY h.started_at, h.id`)
+    .all(host, since.toISOString()) as HostRow[];
+  return rows.map((h) => figures(catalog, h, host));
+}
+
+export interface StepNote {
+  runId: number;
+  step: string;
+  source?: string;
+  status: string;
+  error?: string;
+  /** Transport retries: attempts beyond the first (pull steps). */
+  retries: number;
+  at: string;
+}
+
+/** Steps of the host that warned or failed, or were retried, since `since` (the report's warnings and failures). */
+export function stepNotesSince(catalog: Catalog, host: string, since: Date): StepNote[] {
+  const rows = catalog.db
+    .prepare(
+      `SELECT s.run_id, s.step, s.source, s.status, s.error, s.details, s.started_at FROM steps s
+       WHERE s.host = ? AND s.started_at >= ? AND s.status IN ('ok', 'warning', 'failed', 'interrupted') ORDER BY s.id`,
+    )
+    .all(host, since.toISOString()) as Array<{ run_id: number; step: string; source: string | null; status: string; error: string | null; details: string | null; started_at: string }>;
+  const out: StepNote[] = [];
+  for (const r of rows) {
+    let retries = 0;
+    try {
+      const d = r.details ? (JSON.parse(r.details) as { attempts?: unknown }) : undefined;
+      if (typeof d?.attempts === 'number' && d.attempts > 1) retries = d.attempts - 1;
+    } catch {
+      // details that are not JSON carry no retry count
+    }
+    if (r.status === 'ok' && retries === 0) continue;
+    out.push({ runId: r.run_id, step: r.step, ...(r.source ? { source: r.source } : {}), status: r.status, ...(r.error ? { error: r.error } : {}), retries, at: r.started_at });
+  }
+  return out;
+}
+
+export interface ArchiveRow {
+  name: string;
+  createdAt: string;
+  originalSize: number;
+  deduplicatedSize: number;
+  nfiles: number;
+  partial: boolean;
+  prunedAt?: string;
+}
+
+/** Every nightly archive of the host in `repository` the catalog recorded (pruned ones too), oldest first. */
+export function archivesOf(catalog: Catalog, repository: string, host: string): ArchiveRow[] {
+  const rows = catalog.db
+    .prepare(
+      `SELECT name, created_at, original_size, deduplicated_size, nfiles, manifest, pruned_at FROM archives
+       WHERE repository = ? AND host = ? AND name NOT LIKE '%-pre-restore-%' ORDER BY created_at`,
+    )
+    .all(repository, host) as Array<{ name: string; created_at: string; original_size: number | null; deduplicated_size: number | null; nfiles: number | null; manifest: string | null; pruned_at: string | null }>;
+  return rows.map((r) => ({
+    name: r.name,
+    createdAt: r.created_at,
+    originalSize: r.original_size ?? 0,
+    deduplicatedSize: r.deduplicated_size ?? 0,
+    nfiles: r.nfiles ?? 0,
+    partial: isPartial(r.manifest),
+    ...(r.pruned_at ? { prunedAt: r.pruned_at } : {}),
+  }));
+}
+
+export interface DrillRow {
+  at: string;
+  status: string;
+  archive?: string;
+  filesSampled: number;
+  matches: number;
+  error?: string;
+}
+
+/** The host's latest finished drill, or undefined when none ran. */
+export function lastDrill(catalog: Catalog, host: string): DrillRow | undefined {
+  const r = catalog.db
+    .prepare("SELECT started_at, ended_at, status, archive, files_sampled, matches, error FROM drills WHERE host = ? AND status <> 'running' ORDER BY started_at DESC LIMIT 1")
+    .get(host) as { started_at: string; ended_at: string | null; status: string; archive: string | null; files_sampled: number; matches: number; error: string | null } | undefined;
+  if (!r) return undefined;
+  return { at: r.ended_at ?? r.started_at, status: r.status, ...(r.archive ? { archive: r.archive } : {}), filesSampled: r.files_sampled, matches: r.matches, ...(r.error ? { error: r.error } : {}) };
+}
+
+export interface RestoreRow {
+  id: number;
+  kind: string;
+  host: string;
+  target: string;
+  archive: string;
+  status: string;
+  startedAt: string;
+  endedAt?: string;
+  error?: string;
+}
+
+/** Restores and rollbacks of or onto the host started at or after `since`. */
+export function restoresSince(catalog: Catalog, host: string, since: Date): RestoreRow[] {
+  const rows = catalog.db
+    .prepare('SELECT id, kind, host, target, archive, status, started_at, ended_at, error FROM restores WHERE (host = ? OR target = ?) AND started_at >= ? ORDER BY started_at')
+    .all(host, host, since.toISOString()) as Array<{ id: number; kind: string; host: string; target: string; archive: string; status: string; started_at: string; ended_at: string | null; error: string | null }>;
+  return rows.map((r) => ({ id: r.id, kind: r.kind, host: r.host, target: r.target, archive: r.archive, status: r.status, startedAt: r.started_at, ...(r.ended_at ? { endedAt: r.ended_at } : {}), ...(r.error ? { error: r.error } : {}) }));
+}

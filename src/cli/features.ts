@@ -5,3 +5,4 @@ import '../commands/init.js';
 import '../commands/status.js';
 import '../commands/daemon.js';
 import '../commands/schedule.js';
+import '../commands/report.js';

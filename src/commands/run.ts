@@ -8,6 +8,7 @@ import { JobError, UsageError } from '../errors.js';
 import type { HostContext } from '../actions/context.js';
 import { waitForHostLock } from '../lock/host-lock.js';
 import { acquireLock } from '../lock/run-lock.js';
+import { writeMetricsAfterJob } from '../metrics/write.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { finishEvent, hostEvent, startEvent } from '../notify/event.js';
 import { mapPool } from '../util/pool.js';
@@ -59,6 +60,7 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
       const text = summary(results);
       env.out(text);
       log.info({ status }, 'run finished');
+      await writeMetricsAfterJob({ ...env, logger: log });
       const steps = env.catalog.stepsOf(runId);
       await Promise.all(results.map((r) => notes.emit(hostEvent(runId, r, steps))));
       await notes.emit(finishEvent('run', runId, interrupt.signal.aborted ? 'interrupted' : status, text));

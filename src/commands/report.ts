@@ -1,0 +1,53 @@
+// `pullback report`: the morning report from the catalog, as text (default) or JSON, to stdout or a file.
+import { gatherReport } from '../actions/report-data.js';
+import { registerCommand } from '../cli/registry.js';
+import { parseDuration } from '../config/units.js';
+import { UsageError } from '../errors.js';
+import { writeAtomically } from '../metrics/write.js';
+import { reportText } from '../plan/report-text.js';
+import { openEnv, selectHosts, type GlobalOptions } from './common.js';
+
+export interface ReportOptions {
+  hosts?: string[];
+  since: string;
+  format: string;
+  output?: string;
+}
+
+const FORMATS = ['text', 'json'];
+
+/** Prints (or writes to --output) the report; 0 always (status says whether things are fresh). Throws UsageError on bad options. */
+export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Promise<number> {
+  if (!FORMATS.includes(opts.format)) throw new UsageError(`--format: unknown format '${opts.format}' (one of ${FORMATS.join(', ')})`);
+  let sinceMs: number;
+  try {
+    sinceMs = parseDuration(opts.since) * 1000;
+  } catch {
+    throw new UsageError(`--since: not a duration: ${opts.since} (e.g. 24h, 7d)`);
+  }
+  const env = openEnv(g);
+  try {
+    const hosts = selectHosts(env.config, opts.hosts);
+    const now = new Date();
+    const data = gatherReport({ ...env.config, hosts }, env.catalog, new Date(now.getTime() - sinceMs), now);
+    const text = opts.format === 'json' ? JSON.stringify(data, null, 2) : reportText(data);
+    if (opts.output) writeAtomically(opts.output, `${text}\n`);
+    else env.out(text);
+    return 0;
+  } finally {
+    env.close();
+  }
+}
+
+registerCommand({
+  name: 'report',
+  summary: 'the morning report: per host and source last success, transfers, warnings, failures, archives, checks, drills, restores and 30-day trends',
+  usage: 'pullback report [--host NAME]... [--since 24h] [--format text|json] [--output FILE]',
+  options: {
+    host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
+    since: { type: 'string', value: 'DURATION', description: 'the period reported on, back from now (default 24h)' },
+    format: { type: 'string', value: 'FORMAT', description: 'text (default) or json' },
+    output: { type: 'string', value: 'FILE', description: 'write the report to FILE (atomically) instead of stdout' },
+  },
+  handler: (g, v) => reportCommand(g, { hosts: v.host as string[] | undefined, since: (v.since as string | undefined) ?? '24h', format: (v.format as string | undefined) ?? 'text', output: v.output as string | undefined }),
+});

@@ -1,0 +1,123 @@
+// Freshness, the morning report and the metrics file, read back after real runs: one host reachable
+// (a harness sshd), one not (a closed port); then the catalog backdated to make the good host stale.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freePort, makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+
+type Json = Record<string, any>;
+
+/** The samples of a Prometheus text file: `name{labels}` -> value; HELP and TYPE lines checked present. */
+function parseProm(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
+    out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+describe('status, report and metrics', () => {
+  let server: Awaited<ReturnType<typeof startSshd>>;
+  beforeAll(async () => {
+    server = await startSshd();
+  });
+
+  it('after a run with one host down: status exits 1, the report lists both, metrics parse back; a backdated catalog is stale', async () => {
+    const source = makeTempDir('main-server-');
+    mkdirSync(join(source, 'sub'));
+    writeFileSync(join(source, 'sub', 'file.txt'), 'data\n');
+    writeFileSync(join(source, 'big.bin'), Buffer.alloc(64 * 1024, 7));
+    const down = { address: server.address, port: await freePort(server.address), user: server.user };
+    const dir = makeTempDir('pullback-metrics-');
+    const metricsFile = join(dir, 'textfile', 'pullback.prom');
+    const cfg = await writeTestConfig({
+      global: { rsync: { attempts: 1, backoff: '1s' }, metrics: { file: metricsFile } },
+      hosts: [
+        { name: 'up', server, sources: [{ name: 'data', kind: 'data', path: source }] },
+        { name: 'down', server: down, sources: [{ name: 'data', kind: 'data', path: source }] },
+      ],
+    });
+    const c = ['--config', cfg.configPath];
+
+    const run = await runCli([...c, 'run']);
+    expect(run.exitCode, run.stderr + run.stdout).toBe(1);
+
+    const status = await runCli([...c, 'status']);
+    expect(status.exitCode, status.stderr + status.stdout).toBe(1);
+    expect(status.stdout).toMatch(/^up\s+-\s+GREEN\s+\d{4}-\d\d-\d\dT/m);
+    expect(status.stdout).toMatch(/^up\s+data\s+GREEN/m);
+    expect(status.stdout).toMatch(/^down\s+-\s+RED\s+never/m);
+    expect(status.stdout).toMatch(/RED down: never backed up successfully/);
+
+    const sj = JSON.parse((await runCli([...c, 'status', '--json'])).stdout) as Json;
+    expect(sj.status).toBe('red');
+    const byHost = Object.fromEntries(sj.hosts.map((h: Json) => [h.host, h]));
+    expect(byHost.up.status).toBe('green');
+    expect(byHost.up.backup.limit_seconds).toBe(26 * 3600);
+    expect(byHost.up.checks.find((k: Json) => k.kind === 'archives')).toMatchObject({ result: 'ok', status: 'green' });
+    expect(byHost.down).toMatchObject({ status: 'red', last_job: { kind: 'run', status: 'failed' } });
+
+    const fresh = await runCli([...c, 'status', '--host', 'up']);
+    expect(fresh.exitCode, fresh.stdout).toBe(0);
+
+    const report = await runCli([...c, 'report', '--format', 'json', '--since', '24h']);
+    expect(report.exitCode, report.stderr).toBe(0);
+    const rj = JSON.parse(report.stdout) as Json;
+    const rh = Object.fromEntries(rj.hosts.map((h: Json) => [h.host, h]));
+    expect(Object.keys(rh).sort()).toEqual(['down', 'up']);
+    expect(rh.up).toMatchObject({ status: 'green', last_run: { status: 'ok', kind: 'run' }, archives: { count: 1 }, failures: [] });
+    expect(rh.up.last_run.bytes).toBeGreaterThan(64 * 1024);
+    expect(rh.up.archives.deduplicated_bytes).toBeGreaterThan(0);
+    expect(rh.up.trend).toHaveLength(1);
+    expect(rh.down).toMatchObject({ status: 'red', last_run: { status: 'failed' }, archives: { count: 0 } });
+    expect(rh.down.failures[0]).toMatchObject({ step: 'pull', source: 'data' });
+    expect(rh.down.failures[0].message).toMatch(/connection refused|ssh connection failed|cannot list/i);
+
+    const text = await runCli([...c, 'report']);
+    expect(text.stdout).toMatch(/^up: GREEN$/m);
+    expect(text.stdout).toMatch(/^down: RED$/m);
+    expect(text.stdout).toMatch(/^ {4}pull\/data: /m);
+    const out = join(dir, 'report.json');
+    expect((await runCli([...c, 'report', '--format', 'json', '--output', out])).exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).hosts).toHaveLength(2);
+    expect((await runCli([...c, 'report', '--format', 'html'])).exitCode).toBe(2);
+
+    const prom = readFileSync(metricsFile, 'utf8');
+    expect(prom).toMatch(/^# TYPE pullback_last_success_timestamp_seconds gauge$/m);
+    const m = parseProm(prom);
+    const success = m.get('pullback_last_success_timestamp_seconds{host="up"}')!;
+    expect(Math.abs(success - Date.now() / 1000)).toBeLessThan(300);
+    expect(m.has('pullback_last_success_timestamp_seconds{host="down"}')).toBe(false);
+    expect(m.get('pullback_last_run_status{host="up",status="ok"}')).toBe(1);
+    expect(m.get('pullback_last_run_status{host="down",status="failed"}')).toBe(1);
+    expect(m.get('pullback_last_run_status{host="down",status="ok"}')).toBe(0);
+    expect(m.get('pullback_archives{host="up"}')).toBe(1);
+    expect(m.get('pullback_last_run_transferred_bytes{host="up"}')).toBeGreaterThan(64 * 1024);
+    expect(m.get('pullback_source_last_run_success{host="down",source="data"}')).toBe(0);
+    expect(m.get('pullback_repository_deduplicated_bytes{host="up"}')).toBeGreaterThan(0);
+    expect(m.get('pullback_last_check_success{host="up",kind="archives"}')).toBe(1);
+    expect(m.get('pullback_freshness{host="down"}')).toBe(2);
+
+    // Three days without a run: the good host is stale though nothing ran (and nothing failed) since.
+    const db = new Database(join(cfg.stateDir, 'catalog.db'));
+    const back = (table: string, cols: string[]) =>
+      db.prepare(`UPDATE ${table} SET ${cols.map((col) => `${col} = strftime('%Y-%m-%dT%H:%M:%fZ', ${col}, '-3 days')`).join(', ')}`).run();
+    back('runs', ['started_at', 'ended_at']);
+    back('host_results', ['started_at', 'ended_at']);
+    back('steps', ['started_at', 'ended_at']);
+    back('archives', ['created_at']);
+    back('check_history', ['last_run_at']);
+    db.close();
+    const stale = await runCli([...c, 'status', '--host', 'up']);
+    expect(stale.exitCode, stale.stdout).toBe(1);
+    expect(stale.stdout).toMatch(/^up\s+-\s+RED\s+\S+\s+3d/m);
+    expect(stale.stdout).toMatch(/RED up: stale: last success 3d ago \(max_age 1d 2h\)/);
+    expect(stale.stdout).toMatch(/RED up\/data: stale/);
+    const staleReport = JSON.parse((await runCli([...c, 'report', '--format', 'json', '--host', 'up'])).stdout) as Json;
+    expect(staleReport.hosts[0]).toMatchObject({ status: 'red', runs: [], archives: { count: 1, growth_bytes: 0 } });
+  });
+});
