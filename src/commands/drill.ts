@@ -1,5 +1,6 @@
 // `pullback drill`: a restore drill of every (or the chosen) host, a short table, exit 1 on any
 // mismatch or failed database check. Also plugs the drill into the nightly job's cadence.
+import { writeMetricsAfterJob } from '../metrics/write.js';
 import { randomBytes } from 'node:crypto';
 import { recordStep, type HostContext, type StepOutcome } from '../actions/context.js';
 import { drillHost, type DrillOptions, type DrillResult } from '../actions/drill/drill-host.js';
@@ -73,6 +74,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
     else env.catalog.finishRun(runId, failed ? 'failed' : results.some((r) => r.status === 'warning') ? 'warning' : 'ok');
     env.out(opts.json ? JSON.stringify({ seed, drills: results }, null, 2) : summary(results, seed));
+    await writeMetricsAfterJob(env);
     return failed ? 1 : 0;
   } finally {
     interrupt.dispose();

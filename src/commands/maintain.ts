@@ -1,4 +1,5 @@
 // `pullback check` and `pullback prune`: the maintenance steps alone, per host, recorded in the catalog.
+import { writeMetricsAfterJob } from '../metrics/write.js';
 import type { Status } from '../catalog/catalog.js';
 import type { StepOutcome, HostContext } from '../actions/context.js';
 import { recordStep } from '../actions/context.js';
@@ -40,6 +41,7 @@ async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, wo
     }
     env.catalog.finishRun(runId, failed ? 'failed' : 'ok');
     env.out(renderTable(['HOST', kind.toUpperCase(), 'DETAIL'], rows));
+    await writeMetricsAfterJob(env);
     if (after.length > 0) env.out(['', ...after].join('\n'));
     return failed ? 1 : 0;
   } finally {

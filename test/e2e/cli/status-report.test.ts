@@ -1,6 +1,6 @@
 // Freshness, the morning report and the metrics file, read back after real runs: one host reachable
 // (a harness sshd), one not (a closed port); then the catalog backdated to make the good host stale.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,12 @@ describe('status, report and metrics', () => {
     expect(m.get('pullback_repository_deduplicated_bytes{host="up"}')).toBeGreaterThan(0);
     expect(m.get('pullback_last_check_success{host="up",kind="archives"}')).toBe(1);
     expect(m.get('pullback_freshness{host="down"}')).toBe(2);
+
+    // pullback check rewrites the file too.
+    rmSync(metricsFile);
+    const check = await runCli([...c, 'check', '--host', 'up']);
+    expect(check.exitCode, check.stderr + check.stdout).toBe(0);
+    expect(parseProm(readFileSync(metricsFile, 'utf8')).get('pullback_last_check_success{host="up",kind="archives"}')).toBe(1);
 
     // Three days without a run: the good host is stale though nothing ran (and nothing failed) since.
     const db = new Database(join(cfg.stateDir, 'catalog.db'));
