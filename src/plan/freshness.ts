@@ -114,7 +114,10 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
     }
     return { name: s.name, ...v };
   });
-  const checks = f.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, status: c.last?.status, ...checkVerdict(c, f.maxAgeMs, now) }));
+  const checks = f.checks.map((c) => {
+    const v = checkVerdict(c, f.maxAgeMs, now);
+    return { kind: c.kind, frequency: c.frequency, status: c.last?.status, ...v, reason: `${f.host}: ${v.reason}` };
+  });
   const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light)]);
   return { host: f.host, light, backup, lastJob: job, sources, checks };
 }

@@ -69,6 +69,7 @@ describe('judgeFreshness', () => {
     expect(check({ at: ago(1), status: 'failed' })).toBe('red');
     expect(check({ at: ago(1), status: 'warning' })).toBe('amber');
     expect(check(undefined, 'monthly')).toBe('red');
+    expect(judgeFreshness(facts({ checks: [{ kind: 'archives', frequency: 'always' }] }), now).checks[0]!.reason).toBe('web: archives: never ran (expected always)');
   });
 });
 
