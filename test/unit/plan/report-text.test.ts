@@ -37,6 +37,7 @@ describe('reportText', () => {
     expect(text).toContain('checks: archives ok 2026-03-10T02:10:00Z (GREEN)');
     expect(text).toContain('trend (30 days, 2 nightly run(s), 2 successful):');
     expect(text).not.toContain('failures:');
+    expect(reportText({ ...r, hosts: [host({ checks: [{ kind: 'archives', frequency: 'always', status: 'red', at: null, result: null, reason: '' }] })] })).toContain('  checks: archives never (RED)');
   });
 
   it('lists failures with their error lines, warnings with retries and partial archives', () => {
