@@ -28,10 +28,14 @@ function cronDump(dir: string, name: string, database: string, edit: (sql: strin
   writeFileSync(`${file}.meta.json`, encodeMeta(record));
 }
 
+/** Scratch databases of this file's drills (names from its catalog) that still exist; other test files drill at the same time. */
 async function scratchDatabases(): Promise<string[]> {
+  const mine = new Set(
+    drillRows(cfg.stateDir).flatMap((r) => (JSON.parse(String(r.databases ?? '[]')) as Array<{ scratch?: string }>).flatMap((d) => (d.scratch ? [d.scratch] : []))),
+  );
   const pg = (await psql('postgres', "SELECT datname FROM pg_database WHERE datname LIKE 'pullback\\_drill\\_%'")).split('\n').filter(Boolean);
   const my = (await mariadb(undefined, "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'pullback\\_drill\\_%'")).split('\n').filter(Boolean);
-  return [...pg, ...my];
+  return [...pg, ...my].filter((n) => mine.has(n));
 }
 
 beforeAll(async () => {
