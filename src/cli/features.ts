@@ -6,3 +6,4 @@ import '../commands/status.js';
 import '../commands/daemon.js';
 import '../commands/schedule.js';
 import '../commands/report.js';
+import '../commands/logs.js';

@@ -11,6 +11,7 @@ import './features.js';
 const GLOBAL: OptionSpec = {
   config: { type: 'string', short: 'c', value: 'FILE', description: 'the config file (else $PULLBACK_CONFIG, else /etc/pullback/pullback.yaml)' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'terminal log level: trace, debug, info, warn, error, fatal or silent' },
+  'log-format': { type: 'string', value: 'FORMAT', description: 'log lines on stderr: pretty (readable, the default, also in cron) or json (pino JSON, as in the log file)' },
   help: { type: 'boolean', short: 'h', description: 'print this help and exit' },
   version: { type: 'boolean', description: "print pullback's version and exit" },
 };
@@ -20,7 +21,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    'usage: pullback [--config FILE] [--log-level LEVEL] COMMAND [OPTIONS]',
+    'usage: pullback [--config FILE] [--log-level LEVEL] [--log-format pretty|json] COMMAND [OPTIONS]',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -43,7 +44,7 @@ function commandHelp(spec: CommandSpec): string {
 function findCommand(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--config' || a === '-c' || a === '--log-level') i++;
+    if (a === '--config' || a === '-c' || a === '--log-level' || a === '--log-format') i++;
     else if (a === '--') return argv[i + 1];
     else if (!a.startsWith('-')) return a;
   }
@@ -78,9 +79,11 @@ export async function main(argv: string[]): Promise<number> {
   if (level !== undefined && !LOG_LEVELS.includes(level)) {
     throw new UsageError(`unknown log level '${level}' (one of ${LOG_LEVELS.join(', ')})`);
   }
+  const format = v['log-format'] as string | undefined;
+  if (format !== undefined && format !== 'pretty' && format !== 'json') throw new UsageError(`unknown log format '${format}' (pretty or json)`);
   const extra = parsed.positionals.slice(1);
   const configPath = resolveConfigPath(v.config as string | undefined, process.env);
-  const g = { configPath, logLevel: v['log-level'] as string | undefined, out: (t: string) => process.stdout.write(`${t}\n`) };
+  const g = { configPath, logLevel: v['log-level'] as string | undefined, logFormat: format as 'pretty' | 'json' | undefined, out: (t: string) => process.stdout.write(`${t}\n`) };
   return spec.handler(g, parsed.values as never, extra);
 }
 

@@ -10,6 +10,8 @@ import { detachTerminal } from '../logging/terminal.js';
 export interface GlobalOptions {
   configPath: string;
   logLevel?: string;
+  /** stderr as readable lines (default) or JSON lines (--log-format json). */
+  logFormat?: 'pretty' | 'json';
   /** Where people-facing output goes (stdout). */
   out: (text: string) => void;
 }
@@ -26,7 +28,13 @@ export interface CommandEnv {
 export function openEnv(opts: GlobalOptions): CommandEnv {
   const config = loadConfig(opts.configPath);
   // The log file keeps every command (debug); the terminal shows info unless --log-level says otherwise.
-  const logger = createLogger({ stateDir: config.global.stateDir, level: 'debug', stderrLevel: opts.logLevel ?? 'info' });
+  const logger = createLogger({
+    stateDir: config.global.stateDir,
+    level: 'debug',
+    stderrLevel: opts.logLevel ?? 'info',
+    stderrFormat: opts.logFormat,
+    keepDays: config.global.logKeepDays,
+  });
   const catalog = Catalog.open(config.global.stateDir);
   return { config, logger, catalog, out: opts.out, close: () => catalog.close() };
 }

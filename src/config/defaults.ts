@@ -24,6 +24,7 @@ export const DEFAULTS = {
   spaceMargin: 0.1,
   minFree: 0,
   httpTimeout: '10s',
+  logKeepDays: 30,
 } as const;
 
 /** Default connection of each database engine (as seen from the server that runs it). */

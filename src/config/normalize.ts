@@ -61,6 +61,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),
     notify: normalizeNotify(raw.notify, dir),
     ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),
+    logKeepDays: raw.logs?.keep_days ?? DEFAULTS.logKeepDays,
   };
 }
 

@@ -26,6 +26,7 @@ export interface RawGlobal {
   notify?: RawNotifier[];
   max_shrink?: string;
   metrics?: { file?: string };
+  logs?: { keep_days?: number };
 }
 
 export interface RawSource {

@@ -166,6 +166,17 @@ export const globalSchema: SchemaNode = obj(
       },
       { description: 'Metrics for Prometheus.' },
     ),
+    logs: obj(
+      {
+        keep_days: int({
+          description: 'Days of log files kept in <state_dir>/logs (one JSON file per day, pullback-YYYY-MM-DD.log, today included); older ones are deleted when pullback starts.',
+          default: DEFAULTS.logKeepDays,
+          example: DEFAULTS.logKeepDays,
+          minimum: 1,
+        }),
+      },
+      { description: "pullback's own log files (read them with pullback logs)." },
+    ),
     max_shrink: str({
       description:
         'Share of a source\'s files or bytes a pull may lose since its last good pull before the source fails (the mass-deletion guard), as a percentage. ' +

@@ -90,6 +90,8 @@ export interface GlobalConfig {
   notify: NotifierConfig[];
   /** Absolute path of the Prometheus text file written after each job, or undefined for none. */
   metricsFile?: string;
+  /** Days of daily log files kept (today included). */
+  logKeepDays: number;
 }
 
 /** A job pullback daemon fires (and `pullback schedule` prints for cron or systemd). */

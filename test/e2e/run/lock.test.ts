@@ -29,7 +29,7 @@ describe('run lock', () => {
 
     await holder.kill('SIGKILL');
     const started = Date.now();
-    const takeover = await runCli(['--config', cfg.configPath, 'run']);
+    const takeover = await runCli(['--config', cfg.configPath, '--log-format', 'json', 'run']);
     expect(takeover.exitCode, takeover.stderr).toBe(1); // the host is offline, but the run did run
     expect(takeover.stdout).toMatch(/^main\s+FAILED/m);
     expect(Date.now() - started).toBeLessThan(30_000);

@@ -29,6 +29,7 @@ describe('normalization', () => {
       schedule: { jobs: {} },
       maxShrink: 0.5,
       notify: [],
+      logKeepDays: 30,
     });
     expect(hosts).toEqual([
       {
