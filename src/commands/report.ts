@@ -1,9 +1,12 @@
-// `pullback report`: the morning report from the catalog, as text (default) or JSON, to stdout or a file.
-import { gatherReport } from '../actions/report-data.js';
+// `pullback report`: the morning report from the catalog, as text (default), JSON or an HTML page, to stdout or a file.
+import { gatherReport, type ReportData } from '../actions/report-data.js';
+import { renderCharts } from '../charts/svg.js';
 import { registerCommand } from '../cli/registry.js';
 import { parseDuration } from '../config/units.js';
 import { UsageError } from '../errors.js';
 import { writeAtomically } from '../metrics/write.js';
+import { trendCharts } from '../plan/report-charts.js';
+import { reportHtml } from '../plan/report-html.js';
 import { reportText } from '../plan/report-text.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
 
@@ -14,7 +17,10 @@ export interface ReportOptions {
   output?: string;
 }
 
-const FORMATS = ['text', 'json'];
+const FORMATS = ['text', 'json', 'html'];
+
+const render = async (format: string, data: ReportData): Promise<string> =>
+  format === 'json' ? JSON.stringify(data, null, 2) : format === 'html' ? reportHtml(data, await renderCharts(trendCharts(data))) : reportText(data);
 
 /** Prints (or writes to --output) the report; 0 always (status says whether things are fresh). Throws UsageError on bad options. */
 export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Promise<number> {
@@ -30,7 +36,7 @@ export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Prom
     const hosts = selectHosts(env.config, opts.hosts);
     const now = new Date();
     const data = gatherReport({ ...env.config, hosts }, env.catalog, new Date(now.getTime() - sinceMs), now);
-    const text = opts.format === 'json' ? JSON.stringify(data, null, 2) : reportText(data);
+    const text = await render(opts.format, data);
     if (opts.output) writeAtomically(opts.output, `${text}\n`);
     else env.out(text);
     return 0;
@@ -42,11 +48,11 @@ export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Prom
 registerCommand({
   name: 'report',
   summary: 'the morning report: per host and source last success, transfers, warnings, failures, archives, checks, drills, restores and 30-day trends',
-  usage: 'pullback report [--host NAME]... [--since 24h] [--format text|json] [--output FILE]',
+  usage: 'pullback report [--host NAME]... [--since 24h] [--format text|json|html] [--output FILE]',
   options: {
     host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
     since: { type: 'string', value: 'DURATION', description: 'the period reported on, back from now (default 24h)' },
-    format: { type: 'string', value: 'FORMAT', description: 'text (default) or json' },
+    format: { type: 'string', value: 'FORMAT', description: 'text (default), json, or html (one self-contained page with trend charts)' },
     output: { type: 'string', value: 'FILE', description: 'write the report to FILE (atomically) instead of stdout' },
   },
   handler: (g, v) => reportCommand(g, { hosts: v.host as string[] | undefined, since: (v.since as string | undefined) ?? '24h', format: (v.format as string | undefined) ?? 'text', output: v.output as string | undefined }),

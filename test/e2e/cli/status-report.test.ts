@@ -2,8 +2,10 @@
 // (a harness sshd), one not (a closed port); then the catalog backdated to make the good host stale.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openInChromium } from '../../harness/chromium.js';
 import { freePort, makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 type Json = Record<string, any>;
@@ -20,13 +22,53 @@ function parseProm(text: string): Map<string, number> {
   return out;
 }
 
+/** `pullback report --format html` looked at in headless Chromium: summary, coloured host rows, drawn charts, no errors, no requests. */
+async function checkHtmlReport(c: string[], dir: string): Promise<void> {
+  const stdout = await runCli([...c, 'report', '--format', 'html']);
+  expect(stdout.exitCode, stdout.stderr).toBe(0);
+  expect(stdout.stdout).toMatch(/^<!DOCTYPE html>/);
+  const file = join(dir, 'report.html');
+  const written = await runCli([...c, 'report', '--format', 'html', '--output', file]);
+  expect(written.exitCode, written.stderr).toBe(0);
+  const b = await openInChromium(pathToFileURL(file).href);
+  try {
+    const { page } = b;
+    expect(await page.locator('.summary').innerText()).toBe('2 hosts: 1 red, 1 green');
+    const row = (host: string) => page.locator(`tr.host-row[data-host="${host}"]`);
+    for (const [host, bg, badge] of [['up', 'rgb(218, 251, 225)', 'rgb(26, 127, 55)'], ['down', 'rgb(255, 235, 233)', 'rgb(207, 34, 46)']] as const) {
+      await expect.poll(() => row(host).isVisible()).toBe(true);
+      expect(await row(host).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(bg);
+      expect(await row(host).locator('.light').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(badge);
+    }
+    expect(await row('down').locator('.light').innerText()).toBe('RED');
+    const failure = page.locator('section.host[data-host="down"] .failures pre').first();
+    expect(await failure.isVisible()).toBe(true);
+    expect(await failure.innerText()).toMatch(/connection refused|ssh connection failed|cannot list/i);
+    for (const id of ['duration', 'bytes', 'repository']) {
+      const svg = page.locator(`figure[data-chart="${id}"] svg`);
+      const box = await svg.boundingBox();
+      expect(box, id).not.toBeNull();
+      expect(box!.width, id).toBeGreaterThan(100);
+      expect(box!.height, id).toBeGreaterThan(50);
+      // Drawn, not just sized: the line/points of both hosts are there.
+      expect(await svg.locator('path, .mark-symbol path').count(), id).toBeGreaterThan(2);
+      expect(await svg.locator('text', { hasText: 'down' }).count(), id).toBeGreaterThan(0);
+    }
+    await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
+    expect(b.errors).toEqual([]);
+    expect(b.requests).toEqual([]);
+  } finally {
+    await b.close();
+  }
+}
+
 describe('status, report and metrics', () => {
   let server: Awaited<ReturnType<typeof startSshd>>;
   beforeAll(async () => {
     server = await startSshd();
   });
 
-  it('after a run with one host down: status exits 1, the report lists both, metrics parse back; a backdated catalog is stale', async () => {
+  it('after a run with one host down: status exits 1, the report lists both (HTML looked at in Chromium), metrics parse back; a backdated catalog is stale', async () => {
     const source = makeTempDir('main-server-');
     mkdirSync(join(source, 'sub'));
     writeFileSync(join(source, 'sub', 'file.txt'), 'data\n');
@@ -84,7 +126,7 @@ describe('status, report and metrics', () => {
     const out = join(dir, 'report.json');
     expect((await runCli([...c, 'report', '--format', 'json', '--output', out])).exitCode).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).hosts).toHaveLength(2);
-    expect((await runCli([...c, 'report', '--format', 'html'])).exitCode).toBe(2);
+    await checkHtmlReport(c, dir);
 
     const prom = readFileSync(metricsFile, 'utf8');
     expect(prom).toMatch(/^# TYPE pullback_last_success_timestamp_seconds gauge$/m);
