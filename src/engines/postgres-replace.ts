@@ -4,12 +4,26 @@
 // in one transaction. Objects created since the dump cannot survive (the fresh database never had
 // them), no dependency order is chased (nothing is dropped inside a live database), and a failure
 // before the swap leaves the live database exactly as it was.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DbConnection } from '../config/types.js';
 import { describeError } from '../errors.js';
 import { parseHexLines, ReplaceError, type EngineRunner, type ReplaceOptions, type ReplaceOutcome } from './engine.js';
 import { connArgs, envPrefix, pgIdent, pgLiteral, psql, psqlScript } from './postgres-argv.js';
+
+/**
+ * The fresh and the replaced database's names while `database` is swapped: a tag of the database's
+ * name (so a leftover says whose it was: `pullbackTag`) and a random part, within 63 bytes.
+ */
+export function workNames(database: string, random: string): { fresh: string; old: string } {
+  const tag = pullbackTag(database);
+  return { fresh: `pullback_new_${tag}_${random}`, old: `pullback_old_${tag}_${random}` };
+}
+
+/** 8 hex digits naming `database` in the work names. */
+export function pullbackTag(database: string): string {
+  return createHash('sha256').update(database, 'utf8').digest('hex').slice(0, 8);
+}
 
 /** A table name no dump has: selecting it makes pg_restore print only the database-level entries. */
 const NO_TABLE = 'pullback-no-such-table-3f1c0a';
@@ -82,9 +96,7 @@ const LIST_SQL = "SELECT encode(convert_to(datname, 'UTF8'), 'hex') FROM pg_data
 
 /** See the file comment; throws ReplaceError (changed: false unless the swap itself is in doubt). */
 export async function replacePostgresDatabase(run: EngineRunner, conn: DbConnection, database: string, dumpFile: string, opts: ReplaceOptions): Promise<ReplaceOutcome> {
-  const suffix = randomBytes(4).toString('hex');
-  const fresh = `pullback_new_${suffix}`;
-  const old = `pullback_old_${suffix}`;
+  const { fresh, old } = workNames(database, randomBytes(4).toString('hex'));
   const admin = maintenanceDb(database);
   let exists: boolean;
   try {

@@ -9,6 +9,7 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMariaDatabase, createPgDatabase, mariadb, psql, startSshd, tableFingerprints, type SshdServer, type TableFingerprint } from '../../harness/index.js';
+import { pullbackTag } from '../../../src/engines/postgres-replace.js';
 import { backedUp, makeTrees, type World } from './setup.js';
 
 const PGC = { host: '127.0.0.1', port: 5432, user: 'postgres' };
@@ -35,7 +36,11 @@ async function pgDatabaseProperties(db: string): Promise<string> {
   );
 }
 
-const leftovers = async () => psql('postgres', "SELECT datname FROM pg_database WHERE datname LIKE 'pullback\\_%' ORDER BY 1");
+/** Work databases of a swap of `db` left behind (other test files restore at the same time: only this database's tag). */
+const leftovers = async (db = pg) => {
+  const tag = pullbackTag(db);
+  return psql('postgres', `SELECT datname FROM pg_database WHERE datname LIKE 'pullback\\_new\\_${tag}\\_%' OR datname LIKE 'pullback\\_old\\_${tag}\\_%' ORDER BY 1`);
+};
 
 let server: SshdServer;
 let w: World;

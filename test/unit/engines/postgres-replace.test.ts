@@ -1,6 +1,6 @@
 // The database-level SQL of a dump, rewritten onto the fresh database's name; the swap script.
 import { describe, expect, it } from 'vitest';
-import { databaseLevelSql, databasePropertiesArgv, maintenanceDb, swapSql } from '../../../src/engines/postgres-replace.js';
+import { databaseLevelSql, databasePropertiesArgv, maintenanceDb, pullbackTag, swapSql, workNames } from '../../../src/engines/postgres-replace.js';
 
 // What pg_restore --create --schema-only --table=<none> prints for a dump of "exp Db" (PostgreSQL 15).
 const PROPS = `--
@@ -74,6 +74,10 @@ describe('postgres database-level SQL', () => {
     );
     expect(swapSql('app', 'n', undefined)).toBe('BEGIN;\nALTER DATABASE "n" RENAME TO "app";\nCOMMIT;\n');
     expect(maintenanceDb('postgres')).toBe('template1');
+    const long = 'x'.repeat(63);
+    expect(workNames(long, 'abcd1234')).toEqual({ fresh: `pullback_new_${pullbackTag(long)}_abcd1234`, old: `pullback_old_${pullbackTag(long)}_abcd1234` });
+    expect(workNames(long, 'abcd1234').fresh.length).toBeLessThanOrEqual(63);
+    expect(pullbackTag('app')).not.toBe(pullbackTag('app2'));
     expect(databasePropertiesArgv({ host: 'h', port: 1, user: 'u', passwordFile: '/p' }, '/d.pgdump')).toEqual([
       'env', 'PGPASSFILE=/p', 'pg_restore', '--create', '--schema-only', '--table=pullback-no-such-table-3f1c0a', '--file=-', '/d.pgdump',
     ]);
