@@ -1,6 +1,8 @@
 // `pullback status`: is every host's and source's backup fresh, and did each host's last job
 // succeed? One line per host and per source; exit 0 when nothing is red, 1 otherwise.
-import { freshnessOf } from '../actions/freshness.js';
+import { findStale, freshnessOf } from '../actions/freshness.js';
+import { createNotifications } from '../notify/dispatch.js';
+import { staleEvent } from '../notify/event.js';
 import { registerCommand } from '../cli/registry.js';
 import { statusExitCode } from '../plan/freshness.js';
 import { statusJson, statusText } from '../plan/status-format.js';
@@ -9,6 +11,8 @@ import { openEnv, selectHosts, type GlobalOptions } from './common.js';
 export interface StatusOptions {
   hosts?: string[];
   json?: boolean;
+  /** Send a stale event to the configured notifiers for each stale host and source. */
+  notify?: boolean;
 }
 
 /** Prints the freshness of each host and source; returns 1 when any is red (stale, failed, check overdue). */
@@ -19,6 +23,14 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
     const now = new Date();
     const verdicts = freshnessOf({ ...env.config, hosts }, env.catalog, now);
     env.out(opts.json ? JSON.stringify(statusJson(verdicts, now), null, 2) : statusText(verdicts));
+    if (opts.notify) {
+      // Staleness never needs a run to be noticed: cron (or the daemon's report job) runs `status --notify`.
+      const notes = createNotifications(env.config.global.notify, { logger: env.logger, catalog: env.catalog });
+      for (const f of findStale({ ...env.config, hosts }, env.catalog, now)) {
+        await notes.emit(staleEvent({ host: f.host, source: f.source, lastSuccess: f.lastSuccess?.toISOString(), ageSeconds: f.ageMs === undefined ? undefined : Math.round(f.ageMs / 1000), maxAgeSeconds: Math.round(f.maxAgeMs / 1000) }));
+      }
+      await notes.flush();
+    }
     return statusExitCode(verdicts);
   } finally {
     env.close();
@@ -28,10 +40,11 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
 registerCommand({
   name: 'status',
   summary: "each host's and source's last successful backup, check and drill against their limits (exit 1 when any is red)",
-  usage: 'pullback status [--host NAME]... [--json]',
+  usage: 'pullback status [--host NAME]... [--json] [--notify]',
   options: {
     host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
     json: { type: 'boolean', description: 'print JSON for monitoring systems (status green/amber/red, ages and limits in seconds)' },
+    notify: { type: 'boolean', description: 'also send a stale event to the notifiers (notify:) for each host or source past its max_age' },
   },
-  handler: (g, v) => statusCommand(g, { hosts: v.host as string[] | undefined, json: !!v.json }),
+  handler: (g, v) => statusCommand(g, { hosts: v.host as string[] | undefined, json: !!v.json, notify: !!v.notify }),
 });

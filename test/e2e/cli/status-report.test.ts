@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openInChromium } from '../../harness/chromium.js';
-import { freePort, makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { freePort, makeTempDir, runCli, startListener, startSshd, writeTestConfig } from '../../harness/index.js';
 
 type Json = Record<string, any>;
 
@@ -76,8 +76,9 @@ describe('status, report and metrics', () => {
     const down = { address: server.address, port: await freePort(server.address), user: server.user };
     const dir = makeTempDir('pullback-metrics-');
     const metricsFile = join(dir, 'textfile', 'pullback.prom');
+    const hook = await startListener();
     const cfg = await writeTestConfig({
-      global: { rsync: { attempts: 1, backoff: '1s' }, metrics: { file: metricsFile } },
+      global: { rsync: { attempts: 1, backoff: '1s' }, metrics: { file: metricsFile }, notify: [{ webhook: hook.url, on: ['stale'], timeout: '5s' }] },
       hosts: [
         { name: 'up', server, sources: [{ name: 'data', kind: 'data', path: source }] },
         { name: 'down', server: down, sources: [{ name: 'data', kind: 'data', path: source }] },
@@ -165,6 +166,14 @@ describe('status, report and metrics', () => {
     expect(stale.stdout).toMatch(/^up\s+-\s+RED\s+\S+\s+3d/m);
     expect(stale.stdout).toMatch(/RED up: stale: last success 3d ago \(max_age 1d 2h\)/);
     expect(stale.stdout).toMatch(/RED up\/data: stale/);
+    // Staleness needs no run to be told: status --notify sends a stale event for the host and its source.
+    expect(hook.received).toEqual([]);
+    const told = await runCli([...c, 'status', '--host', 'up', '--notify']);
+    expect(told.exitCode, told.stdout + told.stderr).toBe(1);
+    const events = hook.received.map((r) => JSON.parse(r.body) as { kind: string; title: string });
+    expect(events.map((e) => e.kind)).toEqual(['stale', 'stale']);
+    expect(events.map((e) => e.title).join('\n')).toMatch(/up is stale[\s\S]*up\/data is stale|up\/data is stale[\s\S]*up is stale/);
+    await hook.close();
     const staleReport = JSON.parse((await runCli([...c, 'report', '--format', 'json', '--host', 'up'])).stdout) as Json;
     expect(staleReport.hosts[0]).toMatchObject({ status: 'red', runs: [], archives: { count: 1, growth_bytes: 0 } });
   });
