@@ -10,6 +10,8 @@ import { borgContext, hostMirrorDir, hostRepo, type HostContext, type StepOutcom
 import type { DumpRecord } from './database.js';
 import type { PullResult } from './pull.js';
 import { openRepo } from './repo-identity.js';
+import type { BorgCreateProgress } from '../tools/borg/progress.js';
+import { humanBytes } from '../util/table.js';
 
 export const MANIFEST_DIR = '.pullback';
 export const MANIFEST_FILE = 'manifest.json';
@@ -62,6 +64,8 @@ export interface ArchiveTreeOptions {
   runId?: number;
   /** Archive comment (partial archives say so). */
   comment?: string;
+  /** borg create's progress (asks borg for it). */
+  onProgress?: (p: BorgCreateProgress) => void;
 }
 
 /**
@@ -82,6 +86,7 @@ export async function archiveTree(borg: BorgContext, catalog: Catalog, o: Archiv
     borg,
     { repo: o.repository, archive: o.archive, compression: o.compression, comment: o.comment, paths: [...o.sourceNames, join(MANIFEST_DIR, MANIFEST_FILE)] },
     o.dir,
+    o.onProgress,
   );
   catalog.recordArchive({
     repository: o.repository,
@@ -111,6 +116,10 @@ export async function archiveHost(
   const repo = hostRepo(ctx);
   const archive = archiveName(ctx.host.name, at);
   const manifest: Manifest = { format: 1, host: ctx.host.name, archive, createdAt: at.toISOString(), sources, ...(opts.partial ? { partial: { comment: opts.partial } } : {}) };
+  const bar = ctx.progress?.enabled ? ctx.progress.task(`archive ${ctx.host.name}`) : undefined;
+  // borg cannot know the total in advance: the mirror's size from this night's pulls stands in.
+  const total = sources.reduce((n, s) => n + (s.pull?.stats?.totalSize ?? 0), 0);
+  const onProgress = bar && ((p: BorgCreateProgress) => bar.update(p.originalSize, total, `${p.nfiles} files, ${humanBytes(p.originalSize)} read, ${humanBytes(p.deduplicatedSize)} new`));
   const stats = await archiveTree(borgContext(ctx), ctx.catalog, {
     repository: repo,
     host: ctx.host.name,
@@ -122,7 +131,8 @@ export async function archiveHost(
     compression: ctx.global.repository.compression,
     runId: ctx.runId,
     comment: opts.partial,
-  });
+    onProgress,
+  }).finally(() => bar?.done());
   const value = { archive, repository: repo, stats, manifest };
   return {
     status: stats.warning || opts.partial ? 'warning' : 'ok',

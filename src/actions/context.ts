@@ -6,6 +6,7 @@ import type { Catalog, Status, StepRecord } from '../catalog/catalog.js';
 import { repositoryPath, type GlobalConfig, type HostConfig } from '../config/types.js';
 import { describeError } from '../errors.js';
 import type { BorgContext } from '../tools/borg/run.js';
+import type { Progress } from '../progress/progress.js';
 
 export interface HostContext {
   global: GlobalConfig;
@@ -17,6 +18,8 @@ export interface HostContext {
   dryRun?: boolean;
   /** Sources whose mass deletion the operator accepted for this run (`run --accept-shrink`). */
   acceptShrink?: readonly string[];
+  /** Progress bars for a person at the terminal (absent or disabled: tools are not asked for progress output). */
+  progress?: Progress;
 }
 
 /** `<state_dir>/mirror/<host>`: the persistent local copy pulled night after night. */

@@ -5,7 +5,10 @@ import { lastGoodPull, recordGoodPull } from '../catalog/guards.js';
 import type { SourceConfig } from '../config/types.js';
 import { effectiveMaxShrink, judgeShrink, shouldGuard } from '../plan/shrink.js';
 import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js';
+import type { RsyncProgress } from '../tools/rsync/progress.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
+import type { ProgressTask } from '../progress/progress.js';
+import { humanBytes } from '../util/table.js';
 import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from './context.js';
 
 export interface PullResult {
@@ -65,14 +68,21 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   const baseline = lastGoodPull(ctx.catalog, ctx.host.name, source.name);
   const guarded = shouldGuard(baseline, maxShrink, accepted);
   const shrink: PullResult['shrink'] = { maxShrink, baselineFiles: baseline?.files, baselineBytes: baseline?.bytes, ...(accepted ? { accepted } : {}) };
-  let out = await rsyncPull(ctx.global, ctx.host, source, dest, { ...opts, maxDelete: guarded ? 0 : undefined });
   let refused: string | undefined;
-  if (guarded && out.verdict.kind !== 'failed') {
-    shrink.pendingDeletions = out.skippedDeletions ?? 0;
-    const how = `pullback run --host ${ctx.host.name} --accept-shrink ${source.name}`;
-    const v = judgeShrink(source.name, baseline, { pendingDeletions: shrink.pendingDeletions, bytesNow: out.stats.totalSize }, maxShrink, how);
-    if (!v.ok) refused = v.reason;
-    else if (shrink.pendingDeletions > 0) out = await deletingPass(ctx, source, dest, out, Math.floor(baseline.files * maxShrink), opts);
+  const bar = ctx.progress?.enabled ? ctx.progress.task(`pull ${ctx.host.name}/${source.name}`) : undefined;
+  const pullOpts = { ...opts, onProgress: bar && progressOf(bar) };
+  let out: RsyncOutcome;
+  try {
+    out = await rsyncPull(ctx.global, ctx.host, source, dest, { ...pullOpts, maxDelete: guarded ? 0 : undefined });
+    if (guarded && out.verdict.kind !== 'failed') {
+      shrink.pendingDeletions = out.skippedDeletions ?? 0;
+      const how = `pullback run --host ${ctx.host.name} --accept-shrink ${source.name}`;
+      const v = judgeShrink(source.name, baseline, { pendingDeletions: shrink.pendingDeletions, bytesNow: out.stats.totalSize }, maxShrink, how);
+      if (!v.ok) refused = v.reason;
+      else if (shrink.pendingDeletions > 0) out = await deletingPass(ctx, source, dest, out, Math.floor(baseline.files * maxShrink), pullOpts);
+    }
+  } finally {
+    bar?.done();
   }
   if (accepted) ctx.logger.warn({ source: source.name, baseline }, `${source.name}: --accept-shrink: deletions are mirrored without the max_shrink guard`);
   const end = new Date().toISOString();
@@ -104,7 +114,7 @@ async function deletingPass(
   dest: string,
   first: RsyncOutcome,
   limit: number,
-  opts: { logger: HostContext['logger']; signal?: AbortSignal },
+  opts: { logger: HostContext['logger']; signal?: AbortSignal; onProgress?: (p: RsyncProgress) => void },
 ): Promise<RsyncOutcome> {
   const second = await rsyncPull(ctx.global, ctx.host, source, dest, { ...opts, maxDelete: limit });
   const stats = {
@@ -119,4 +129,9 @@ async function deletingPass(
     return { ...merged, verdict: { kind: 'failed', reason } };
   }
   return merged;
+}
+
+/** rsync's whole-transfer progress on a bar: its percentage, files and bytes so far. */
+function progressOf(bar: ProgressTask): (p: RsyncProgress) => void {
+  return (p) => bar.update(p.percent, 100, `${p.files ?? 0} files, ${humanBytes(p.bytes)}${p.total !== undefined ? ` (${p.total - (p.toCheck ?? 0)} of ${p.total} checked)` : ''}`);
 }

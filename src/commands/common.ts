@@ -6,6 +6,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../logging/logger.js';
 import { detachTerminal } from '../logging/terminal.js';
+import { createProgress, type Progress } from '../progress/progress.js';
 
 export interface GlobalOptions {
   configPath: string;
@@ -20,7 +21,10 @@ export interface CommandEnv {
   config: Config;
   logger: Logger;
   catalog: Catalog;
+  /** People-facing output (stdout), written above any progress bars. */
   out: (text: string) => void;
+  /** Progress bars on a terminal (drawn only when stdout is one and --log-level is info or lower). */
+  progress: Progress;
   close(): void;
 }
 
@@ -36,7 +40,18 @@ export function openEnv(opts: GlobalOptions): CommandEnv {
     keepDays: config.global.logKeepDays,
   });
   const catalog = Catalog.open(config.global.stateDir);
-  return { config, logger, catalog, out: opts.out, close: () => catalog.close() };
+  const progress = createProgress({ level: opts.logLevel ?? 'info', out: opts.out });
+  return {
+    config,
+    logger,
+    catalog,
+    out: (t) => progress.print(t),
+    progress,
+    close: () => {
+      progress.stop();
+      catalog.close();
+    },
+  };
 }
 
 /** The hosts named by --host (all when none); an unknown name is a UsageError. */

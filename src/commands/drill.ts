@@ -63,7 +63,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     for (const host of hosts) {
       if (interrupt.signal.aborted) break;
       const hostId = env.catalog.startHost(runId, host.name);
-      const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal };
+      const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal, progress: env.progress };
       const out = await drillStep(ctx, { archive, sample, seed });
       env.catalog.finishHost(hostId, out.status, out.value?.archive, out.error);
       if (out.value) results.push(out.value);

@@ -218,7 +218,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       rec.begin(readiness);
       rec.end(readiness, 'ok', undefined, verdict.items);
       env.out(`${job.kind === 'rollback' ? 'Rollback' : 'Restore'} ${rec.id}:`);
-      const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)) });
+      const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)), progress: env.progress });
       if (result.checks.length > 0) env.out(formatChecklist('Post-restore checks:', result.checks));
       rec.finish(result.status, result.stoppedAt?.error);
       await notes.emit(restoreEvent('end', { ...told, status: result.status, error: result.stoppedAt?.error }));

@@ -42,7 +42,7 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
     try {
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
         const hostId = env.catalog.startHost(runId, host.name);
-        const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal, acceptShrink: opts.acceptShrink };
+        const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal, acceptShrink: opts.acceptShrink, progress: env.progress };
         let r: HostRunResult;
         try {
           r = await backUpHoldingLock(ctx, runId);

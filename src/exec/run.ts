@@ -23,6 +23,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
+  /** Rewrites each stderr line before it is kept or handed on; undefined drops it (e.g. progress lines). */
+  mapStderrLine?: (line: string) => string | undefined;
   /** Written to stdin, then closed. Without it stdin is /dev/null. */
   input?: string | Buffer;
   /** Open file descriptors handed to the child as fd 3, 4, ... (e.g. BORG_PASSPHRASE_FD). */
@@ -106,7 +108,9 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   if (child.stderr) {
     streams.push(
       keep(
-        eachLine(child.stderr as Readable, (line) => {
+        eachLine(child.stderr as Readable, (raw) => {
+          const line = opts.mapStderrLine ? opts.mapStderrLine(raw) : raw;
+          if (line === undefined) return;
           stderr.push(line);
           onStderrLine?.(line);
         }),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { lineFormatter } from './format.js';
 import { expiredLogFiles, logDay, logFileName } from './rotation.js';
-import { detachTerminal, terminalGone } from './terminal.js';
+import { detachTerminal, routedTerminalLine, terminalGone } from './terminal.js';
 
 export type { Logger } from 'pino';
 
@@ -60,7 +60,10 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const toTerminal = (line: string) => {
     if (terminalGone()) return;
     try {
-      stderr.write(format(line));
+      const text = format(line);
+      // Progress bars on the same terminal: the line is written above them (progress/progress.ts).
+      if (routedTerminalLine(text)) return;
+      stderr.write(text);
     } catch {
       detachTerminal();
     }

@@ -21,3 +21,18 @@ export function detachTerminal(): void {
 export function watchTerminal(): void {
   for (const s of [process.stdout, process.stderr]) s.on('error', detachTerminal);
 }
+
+let lineRoute: ((text: string) => boolean) | undefined;
+
+/**
+ * While progress bars are drawn, log lines for the terminal go to `route` (which writes them above
+ * the bars and returns true); undefined: straight to stderr again.
+ */
+export function routeTerminalLines(route: ((text: string) => boolean) | undefined): void {
+  lineRoute = route;
+}
+
+/** Hands `text` to the progress bars when they are drawn; false: the caller writes it itself. */
+export function routedTerminalLine(text: string): boolean {
+  return lineRoute?.(text) ?? false;
+}

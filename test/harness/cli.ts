@@ -38,3 +38,27 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
   if (r.timedOut) throw new Error(`pullback ${args.join(' ')} timed out\n${r.stderr}`);
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+export interface PtyResult {
+  exitCode: number;
+  /** Everything written to the terminal (stdout and stderr together), escape codes included. */
+  output: string;
+}
+
+/** Runs `node dist/cli/main.js ...args` on a real pseudo-terminal (test/harness/pty-record.py), recording what it shows. */
+export async function runCliOnPty(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<PtyResult> {
+  const merged: Record<string, string | undefined> = { ...process.env, PULLBACK_CONFIG: undefined, NO_COLOR: '1', ...opts.env };
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
+  const r = await execa('python3', [join(REPO_ROOT, 'test/harness/pty-record.py'), process.execPath, CLI_PATH, ...args], {
+    reject: false,
+    env,
+    extendEnv: false,
+    cwd: REPO_ROOT,
+    stdin: 'ignore',
+    timeout: opts.timeoutMs ?? 110_000,
+  });
+  if (r.timedOut) throw new Error(`pullback ${args.join(' ')} on a pty timed out\n${r.stdout}`);
+  const m = /\nexit (-?\d+)\n?$/.exec(r.stdout);
+  return { exitCode: m ? Number(m[1]) : -1, output: m ? r.stdout.slice(0, m.index) : `${r.stdout}${r.stderr}` };
+}

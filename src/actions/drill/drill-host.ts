@@ -92,6 +92,8 @@ export async function drillHost(ctx: HostContext, opts: DrillOptions): Promise<D
 /** What the drill's rows share as it goes. */
 interface DrillRun {
   ctx: HostContext;
+  /** Progress for people: `n` of the `of` sampled files hashed, then compared. */
+  onVerified?: (n: number, of: number, what: string) => void;
   opts: DrillOptions;
   scratch: string;
   r: DrillResult;
@@ -135,9 +137,15 @@ async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, 
     ctx, opts, scratch, r, borg: borgContext(ctx), rand: seededRandom(opts.seed, ctx.host.name),
     dumps: new Map(), targets: [], dumpTargets: [], missingDumps: [], damaged: new Map(), borgSha256: new Map(), restored: new Map(), results: [],
   };
-  for (const row of DRILL_STEPS) {
-    if (ctx.signal?.aborted) break;
-    await row.run(d);
+  const bar = ctx.progress?.enabled ? ctx.progress.task(`drill ${ctx.host.name}`) : undefined;
+  d.onVerified = bar && ((n, of, what) => bar.update(n, of, `${n} of ${of} sampled files ${what}`));
+  try {
+    for (const row of DRILL_STEPS) {
+      if (ctx.signal?.aborted) break;
+      await row.run(d);
+    }
+  } finally {
+    bar?.done();
   }
 }
 
@@ -188,11 +196,14 @@ async function extractSample(d: DrillRun): Promise<void> {
   const extractDamage = await extractPaths(borg, r.repository, d.archive!, scratch, paths.filter((p) => !d.damaged.has(p)));
   for (const [p, why] of extractDamage) d.damaged.set(p, why);
   r.extracted = countFiles(scratch, new Set([MANIFEST_DIR]));
-  for (const t of d.targets) {
+  d.onVerified?.(0, d.targets.length, 'hashed');
+  for (const [i, t] of d.targets.entries()) {
     const file = join(scratch, t.path);
-    if (d.damaged.has(t.path) || !isFile(file)) continue;
-    d.restored.set(t.path, await sha256File(file));
-    r.bytesRestored += lstatSync(file).size;
+    if (!d.damaged.has(t.path) && isFile(file)) {
+      d.restored.set(t.path, await sha256File(file));
+      r.bytesRestored += lstatSync(file).size;
+    }
+    d.onVerified?.(i + 1, d.targets.length, 'hashed');
   }
 }
 
@@ -234,6 +245,7 @@ async function compareWithOrigin(d: DrillRun): Promise<void> {
   });
   for (const [why, n] of attrReasons) r.warnings.push(`${n} file(s): ACLs/xattrs not compared with the origin: ${why}`);
   for (const p of d.missingDumps) results.push({ path: p, verdict: 'mismatch', reason: 'dump listed in the manifest is not in the archive', originCompared: false });
+  d.onVerified?.(targets.length, targets.length, 'compared with the origin');
   r.counts = countVerdicts(results);
   r.mismatches = results.filter((x) => x.verdict === 'mismatch').map((x) => ({ path: x.path, reason: x.reason ?? '' }));
   r.changed = results.filter((x) => x.verdict === 'changed').map((x) => ({ path: x.path, reason: x.reason ?? '' }));

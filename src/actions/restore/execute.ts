@@ -13,6 +13,7 @@ import { postRestoreChecks } from './post-checks.js';
 import type { RestoreRecorder } from './record.js';
 import { takeSafetySnapshot, type SnapshotResult } from './snapshot.js';
 import { runWriteHooks } from './write-hooks.js';
+import type { Progress, ProgressTask } from '../../progress/progress.js';
 
 export interface ExecuteOptions {
   /** Take a safety snapshot first (false for rollbacks). */
@@ -23,6 +24,8 @@ export interface ExecuteOptions {
   recorder: RestoreRecorder;
   /** Called with each finished step, for people watching. */
   onStep?: (line: StepLine) => void;
+  /** A bar showing step n of m while the restore runs. */
+  progress?: Progress;
 }
 
 export interface StepLine {
@@ -81,6 +84,15 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
 
 /** Runs the plan by RESTORE_STEPS; never throws for the restore's own failures (they are in the result and the catalog). */
 export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const bar = opts.progress?.enabled ? opts.progress.task(`restore ${ctx.target.name}`) : undefined;
+  try {
+    return await runRestoreSteps(ctx, plan, opts, bar);
+  } finally {
+    bar?.done();
+  }
+}
+
+async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions, bar: ProgressTask | undefined): Promise<ExecuteResult> {
   const rec = opts.recorder;
   const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], checks: [] };
   const r: RestoreRun = { ctx, plan, opts, result, stopped: false };
@@ -92,9 +104,15 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
     else ids.set(row.kind, rec.plan(row.kind));
   }
   const interrupted = () => ctx.signal?.aborted === true;
+  let stepNo = 0;
+  const progressed = (kind: string, source?: string) => {
+    stepNo++;
+    bar?.update(stepNo, ids.size, `step ${stepNo} of ${ids.size}: ${kind}${source ? ` ${source}` : ''}`);
+  };
 
   const record = async (id: number, kind: string, source: string | undefined, fn: () => Promise<RestoreStepResult>): Promise<boolean> => {
     rec.begin(id);
+    progressed(kind, source);
     let out: RestoreStepResult;
     try {
       out = await fn();
@@ -150,6 +168,7 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
       case 'start_writes': {
         // Also after a failure or a signal (no signal passed: every command is tried).
         rec.begin(id!);
+        progressed(row.kind);
         const hooks = ctx.target.restore.startWrites;
         const started = hooks.length ? await runWriteHooks(ctx, hooks, { keepGoing: true }) : { status: 'ok' as const, summary: 'no restore.start_writes configured' };
         rec.end(id!, started.status, started.error, started.details);

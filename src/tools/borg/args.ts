@@ -24,6 +24,8 @@ export interface CreateOptions {
   excludes?: string[];
   /** Archive comment (`--comment`), e.g. why an archive is partial. */
   comment?: string;
+  /** JSON progress lines on stderr (`--progress --log-json`), for a person at a terminal only. */
+  progress?: boolean;
 }
 
 export function buildCreateArgs(o: CreateOptions): string[] {
@@ -37,6 +39,7 @@ export function buildCreateArgs(o: CreateOptions): string[] {
     '--files-cache', 'mtime,size',
     '--numeric-ids',
   ];
+  if (o.progress) args.push('--progress', '--log-json');
   if (o.timestamp) args.push('--timestamp', o.timestamp);
   if (o.comment) args.push('--comment', o.comment);
   for (const e of o.excludes ?? []) args.push('--exclude', e);

@@ -15,6 +15,7 @@ import {
   type CreateOptions,
 } from './args.js';
 import { classifyBorgCheckExit, type BorgVerdict } from './exit-codes.js';
+import type { BorgCreateProgress } from './progress.js';
 import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
 
 /** True when `repo` is a local path (not ssh://... or user@host:path). */
@@ -45,10 +46,11 @@ export interface CreateStats {
   warning?: string;
 }
 
-/** `borg create`; throws ToolError on failure, returns the archive's statistics. */
-export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: string): Promise<CreateStats> {
+/** `borg create` (with `onProgress`: its --progress --log-json lines); throws ToolError on failure, returns the archive's statistics. */
+export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: string, onProgress?: (p: BorgCreateProgress) => void): Promise<CreateStats> {
   const lines: string[] = [];
-  const out = await runBorg(ctx, buildCreateArgs(o), { cwd, onStdoutLine: (l) => lines.push(l) });
+  const args = buildCreateArgs({ ...o, progress: onProgress !== undefined });
+  const out = await runBorg(ctx, args, { cwd, onStdoutLine: (l) => lines.push(l), onProgress });
   if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg create ${o.archive}`);
   const json = safeJson(lines.join('\n')) as { archive?: { stats?: Record<string, number> } } | undefined;
   const s = json?.archive?.stats ?? {};

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { RepositoryConfig } from '../../config/types.js';
 import { ToolError } from '../../errors.js';
 import { runCommand, toolErrorFrom, type RunResult } from '../../exec/run.js';
+import { parseBorgLogLine, type BorgCreateProgress } from './progress.js';
 import { classifyBorgExit, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
 
 export interface BorgContext {
@@ -22,6 +23,8 @@ export interface BorgRunOptions {
   timeoutMs?: number;
   /** Log at debug level (listing helpers). */
   quiet?: boolean;
+  /** With --log-json in args: called with each archive_progress line (log messages are unwrapped to their text). */
+  onProgress?: (p: BorgCreateProgress) => void;
 }
 
 export interface BorgOutcome {
@@ -65,6 +68,7 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
       signal: ctx.signal,
       timeoutMs: opts.timeoutMs,
       onStdoutLine: opts.onStdoutLine,
+      mapStderrLine: opts.onProgress ? (l) => logJsonLine(l, opts.onProgress!) : undefined,
       onStderrLine: (l) => {
         if (saysWrongPassphrase(l)) wrongPass = true;
         opts.onStderrLine?.(l);
@@ -93,4 +97,15 @@ export async function runBorgOrThrow(ctx: BorgContext, args: string[], what: str
     throw new ToolError(`${what}: ${out.verdict.reason}`, e.details);
   }
   return lines;
+}
+
+/** A --log-json stderr line as plain text: progress goes to `onProgress` and is dropped, messages are unwrapped. */
+function logJsonLine(line: string, onProgress: (p: BorgCreateProgress) => void): string | undefined {
+  const parsed = parseBorgLogLine(line);
+  if (!parsed) return line;
+  if (parsed.kind === 'progress') {
+    onProgress(parsed.progress);
+    return undefined;
+  }
+  return parsed.kind === 'message' ? parsed.text : undefined;
 }

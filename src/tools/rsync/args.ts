@@ -39,11 +39,14 @@ function common(global: GlobalConfig, host: HostConfig): string[] {
 /**
  * rsync argv (program excluded) that makes `dest` an exact copy of the source: hard links,
  * symlinks, permissions, times, numeric ids; deletions delayed to the end so a transfer that
- * dies midway deletes nothing; with `maxDelete`, no more deletions than that.
+ * dies midway deletes nothing; with `maxDelete`, no more deletions than that; with `progress`,
+ * --info=progress2 lines on stdout (tools/rsync/progress.ts).
  */
-export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string, o: { maxDelete?: number } = {}): string[] {
+export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string, o: { maxDelete?: number; progress?: boolean } = {}): string[] {
   return [
     ...EXACT_COPY,
+    // Whole-transfer progress for a person at a terminal only: cron's argv stays as it was.
+    ...(o.progress ? ['--info=progress2'] : []),
     // The shrink guard: at most this many deletions (0: none, only counted), exit 25 past it.
     ...(o.maxDelete !== undefined ? [`--max-delete=${o.maxDelete}`] : []),
     ...common(global, host),

@@ -7,6 +7,7 @@ import { buildProbeArgs, buildPullArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
 import { exitWithoutDeleteLimit, parseSkippedDeletions } from './max-delete.js';
 import { RsyncStderrTally } from './stderr-tally.js';
+import { parseRsyncProgress, type RsyncProgress } from './progress.js';
 import { RsyncStatsCollector, type RsyncStats } from './stats.js';
 
 export interface RsyncOutcome {
@@ -28,6 +29,8 @@ export interface RsyncRunOptions {
 export interface RsyncPullOptions extends RsyncRunOptions {
   /** rsync --max-delete: 0 copies everything but deletes nothing (the shrink guard's first pass). */
   maxDelete?: number;
+  /** Called with each --info=progress2 line's progress; given, rsync is asked for those lines. */
+  onProgress?: (p: RsyncProgress) => void;
 }
 
 /** Pulls `source` into `dest`, retrying transport failures; resolves with the final verdict (never throws on exit codes). */
@@ -38,7 +41,7 @@ export async function rsyncPull(
   dest: string,
   opts: RsyncPullOptions = {},
 ): Promise<RsyncOutcome> {
-  const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete });
+  const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete, progress: opts.onProgress !== undefined });
   return withRetries(global, opts, async () => {
     const collector = new RsyncStatsCollector();
     const stderr = new RsyncStderrTally();
@@ -48,7 +51,11 @@ export async function rsyncPull(
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
       env: { LC_ALL: 'C.UTF-8' },
-      onStdoutLine: (l) => collector.push(l),
+      onStdoutLine: (l) => {
+        const p = opts.onProgress && parseRsyncProgress(l);
+        if (p) opts.onProgress!(p);
+        else collector.push(l);
+      },
       onStderrLine: (l) => {
         // Every line is counted for the exit-23 verdict; only a bounded sample is kept.
         stderr.push(l);

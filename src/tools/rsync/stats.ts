@@ -1,4 +1,6 @@
-// Parsing rsync's --stats block (printed with --no-human-readable: plain digits).
+// Parsing rsync's --stats block (printed with --no-human-readable: plain digits). Pulls with
+// --info=progress2 interleave progress lines before it; they are never taken for statistics.
+import { parseRsyncProgress } from './progress.js';
 
 export interface RsyncStats {
   files: number;
@@ -25,6 +27,7 @@ export class RsyncStatsCollector {
   readonly stats: RsyncStats = { files: 0, filesTransferred: 0, totalSize: 0, transferredSize: 0, bytesReceived: 0, bytesSent: 0, deleted: 0 };
 
   push(line: string): void {
+    if (parseRsyncProgress(line)) return;
     for (const [re, key] of FIELDS) {
       const m = re.exec(line);
       if (m) this.stats[key] = Number(m[1]!.replace(/[,.]/g, ''));

@@ -31,6 +31,12 @@ describe('buildCreateArgs', () => {
     ]);
   });
 
+  it('asks for --progress --log-json only when progress is wanted', () => {
+    const o = { repo: '/r', archive: 'a', compression: 'lz4', paths: ['x'] };
+    expect(buildCreateArgs({ ...o, progress: false })).toEqual(buildCreateArgs(o));
+    expect(buildCreateArgs({ ...o, progress: true })).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--progress', '--log-json', '/r::a', '--', 'x']);
+  });
+
   it('adds a backdating timestamp and excludes before the archive', () => {
     expect(
       buildCreateArgs({ repo: '/r', archive: 'a', compression: 'lz4', paths: ['x'], timestamp: '2024-01-01T00:00:00', excludes: ['*.tmp'] }),

@@ -35,6 +35,17 @@ describe('buildPullArgs', () => {
     ]);
   });
 
+  it('asks for --info=progress2 only when progress is wanted (cron argv unchanged)', () => {
+    const plain = buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data');
+    expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { progress: false })).toEqual(plain);
+    expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { progress: true, maxDelete: 0 })).toEqual([
+      ...COPY,
+      '--info=progress2',
+      '--max-delete=0',
+      ...plain.slice(COPY.length),
+    ]);
+  });
+
   it('limits deletions with --max-delete when the shrink guard asks (0: copy everything, delete nothing)', () => {
     for (const n of [0, 25]) {
       expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { maxDelete: n })).toEqual([
