@@ -24,6 +24,9 @@ export interface PullResult {
   shrink?: { maxShrink: number; baselineFiles?: number; baselineBytes?: number; pendingDeletions?: number; accepted?: boolean };
 }
 
+/** ssh's own words when it never reached the host. */
+const SSH_UNREACHABLE = /ssh: connect to host .*: (Connection refused|Connection timed out|No route to host|Network is unreachable)|ssh: Could not resolve hostname/;
+
 /** Pulls `source` into `<mirror>/<host>/<source>/`; a failed outcome never deletes mirror data. */
 export async function pullSource(ctx: HostContext, source: SourceConfig): Promise<StepOutcome<PullResult>> {
   const start = new Date().toISOString();
@@ -51,7 +54,8 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
         : v.refused === 'login'
           ? `; is the public key of ${ctx.global.ssh.identityFile} in ${ctx.host.user}'s authorized_keys on ${ctx.host.name}?`
           : '';
-    const unreachable = v.refused !== undefined || probe.last.exitCode === 255 || probe.last.timedOut;
+    // rsync reports a failed ssh as 255, or as 12 (protocol stream) when ssh died first: ssh's own line decides.
+    const unreachable = v.refused !== undefined || probe.last.exitCode === 255 || probe.last.timedOut || SSH_UNREACHABLE.test(v.reason);
     return failed(`cannot list ${source.path}: ${v.reason}${hint}`, probe.last.exitCode, unreachable);
   }
   if (probe.entries === 0 && mirrorEntries > 0) {
