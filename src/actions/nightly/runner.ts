@@ -68,7 +68,7 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
       return out;
     }
     // The step is recorded as started once it holds its lock: its times are the work's, not the wait's.
-    const record = () => recordStep(ctx, step.name, source, fn);
+    const record = () => (step.recordsItself ? fn() : recordStep(ctx, step.name, source, fn));
     const out = step.lock === 'repository' ? await withRepository(hostRepo(ctx), record) : await record();
     fold(out, step.name);
     return out;

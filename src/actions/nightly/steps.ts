@@ -34,6 +34,8 @@ interface Common {
   name: string;
   /** A failure of this step stops the host's night: every later step is skipped. */
   stopsHost?: boolean;
+  /** The step records its own catalog step (the drill hook does): the runner only folds its status. */
+  recordsItself?: boolean;
   /** `repository`: queued so one writer at a time touches a repository (hosts may share one). */
   lock: 'none' | 'repository';
   /** What the step records and under which key, for people reading the table. */
@@ -212,6 +214,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     name: 'drill',
     gate: (night, hooks) => (night.archive && night.due.drill && hooks.drill ? RUN : skip('no drill due', true)),
     lock: 'none',
+    recordsItself: true,
     records: 'the drill row (host) and the drill check history under (repository, host)',
     onFailure: 'nothing (the host fails or warns)',
     run: async (ctx, night, hooks) => {

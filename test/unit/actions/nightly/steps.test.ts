@@ -21,6 +21,8 @@ describe('the nightly step table', () => {
     ]);
     for (const s of NIGHTLY_STEPS) expect(s.records.length * s.onFailure.length).toBeGreaterThan(0);
     expect(NIGHTLY_STEPS.filter((s) => s.stopsHost).map((s) => s.name)).toEqual(['repository']);
+    // The drill hook records its own 'drill' step: recorded once, not twice.
+    expect(NIGHTLY_STEPS.filter((s) => s.recordsItself).map((s) => s.name)).toEqual(['drill']);
     expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['keep_last_good', 'archive', 'prune', 'compact', 'check']);
   });
 
