@@ -33,7 +33,7 @@ export function formatOptions(title: string, options: OptionSpec): string[] {
   if (entries.length === 0) return [];
   const labels = entries.map(([n, d]) => optionLabel(n, d));
   const width = Math.max(...labels.map((l) => l.length));
-  return [title, ...entries.map(([n, d], i) => `  ${labels[i]!.padEnd(width)}  ${d.description}`)];
+  return [title, ...entries.map(([, d], i) => `  ${labels[i]!.padEnd(width)}  ${d.description}`)];
 }
 
 /**

@@ -1,7 +1,6 @@
 // PostgreSQL: pg_dump --format=custom per database, pg_dumpall --globals-only for roles, psql for
 // queries, pg_restore for checks and restores. The password comes from a .pgpass-format file
 // (PGPASSFILE, set with `env` in front of the program) and -w keeps every tool from prompting.
-import type { DbConnection } from '../config/types.js';
 import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type DumpFormatName, type DumpReading, type EngineRunner, type RestoreOptions } from './engine.js';
 import { CopyRowCounter } from './pg-copy-counter.js';
 import { checkTrailer } from './file-peek.js';

@@ -18,7 +18,6 @@ const enum Mode {
 
 type Token = { kind: 'word' | 'ident'; text: string } | { kind: 'punct'; text: string };
 
-const SEMI = 0x3b;
 const NL = 0x0a;
 const BACKSLASH = 0x5c;
 
