@@ -2,29 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { HostReport, ReportData } from '../../../src/actions/report-data.js';
 import { trendCharts } from '../../../src/plan/report-charts.js';
 import { escapeHtml, reportHtml, summaryLine } from '../../../src/plan/report-html.js';
+import { reportHost } from './report-fixture.js';
 
 const HOSTILE = `<script>alert("x")</script>&'`;
 
-const host = (over: Partial<HostReport>): HostReport => ({
-  host: 'web',
-  status: 'green',
-  backup: { last_success: '2026-03-10T02:10:00.000Z', age_seconds: 5 * 3600, max_age_seconds: 26 * 3600, reason: '' },
-  last_run: { run_id: 3, kind: 'run', status: 'ok', started_at: '2026-03-10T02:00:00.000Z', ended_at: '2026-03-10T02:10:00.000Z', duration_seconds: 600, bytes: 2048, files: 3, archive: 'web-20260310T020000Z', error: null },
-  runs: [],
-  sources: [{ source: 'data', status: 'green', last_success: '2026-03-10T02:09:00.000Z', age_seconds: 5 * 3600, reason: '', last_run: { status: 'ok', bytes: 2048, files: 3, error: null } }],
-  warnings: [],
-  failures: [],
-  partial_archives: [],
-  archives: { count: 2, repository_bytes: 10 * 1024 * 1024, deduplicated_bytes: 1024 * 1024, growth_bytes: 4096, last: 'web-20260310T020000Z' },
-  checks: [{ kind: 'archives', frequency: 'always', status: 'green', at: '2026-03-10T02:10:00.000Z', result: 'ok', reason: '' }],
-  drill: null,
-  restores: [],
-  trend: [
-    { at: '2026-03-09T02:00:00.000Z', status: 'ok', duration_seconds: 300, bytes: 1000, files: 1, repository_deduplicated_bytes: 1000 * 1024 },
-    { at: '2026-03-10T02:00:00.000Z', status: 'ok', duration_seconds: 600, bytes: 3000, files: 3, repository_deduplicated_bytes: 1024 * 1024 },
-  ],
-  ...over,
-});
+// The shared host, with the reason and the single check this file's page was written against.
+const host = (over: Partial<HostReport>): HostReport =>
+  reportHost({
+    backup: { last_success: '2026-03-10T02:10:00.000Z', age_seconds: 5 * 3600, max_age_seconds: 26 * 3600, reason: '' },
+    checks: [{ kind: 'archives', frequency: 'always', status: 'green', at: '2026-03-10T02:10:00.000Z', result: 'ok', reason: '' }],
+    ...over,
+  });
 
 const report = (hosts: HostReport[]): ReportData => ({ generated_at: '2026-03-10T07:00:00.000Z', since: '2026-03-09T07:00:00.000Z', status: hosts.some((h) => h.status === 'red') ? 'red' : 'green', hosts });
 
