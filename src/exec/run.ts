@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { ToolError } from '../errors.js';
 import { displayCommand } from './display.js';
 import { LineGuard } from './line-guard.js';
-import { reasonLines, StderrCapture } from './stderr.js';
+import { reasonOf, StderrCapture } from './stderr.js';
 import { killGroup, trackGroup, untrackGroup } from './groups.js';
 
 /** Variables a child may inherit from our environment; everything else must be passed explicitly. */
@@ -160,7 +160,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
 
 /** Builds a ToolError for a finished command, with a short people-facing reason. */
 export function toolErrorFrom(result: RunResult, reason: string): ToolError {
-  const lines = reasonLines(result.stderrErrors ?? [], result.stderrTail);
+  const said = reasonOf(result);
   const how = result.timedOut
     ? 'timed out'
     : result.aborted
@@ -168,7 +168,7 @@ export function toolErrorFrom(result: RunResult, reason: string): ToolError {
       : result.signal
         ? `was killed by ${result.signal}`
         : `exited ${result.exitCode}`;
-  const message = `${reason}: ${how}${lines.length ? `: ${lines.join(' | ')}` : ''}`;
+  const message = `${reason}: ${how}${said ? `: ${said}` : ''}`;
   return new ToolError(message, {
     command: result.command,
     exitCode: result.exitCode,
