@@ -7,3 +7,4 @@ import '../commands/daemon.js';
 import '../commands/schedule.js';
 import '../commands/report.js';
 import '../commands/logs.js';
+import '../commands/hosts.js';
