@@ -1,5 +1,6 @@
 // What every command needs: the loaded config, a logger, the catalog, and the hosts it was asked about.
 import type { Logger } from 'pino';
+import { assertPassphraseFilePrivate } from '../actions/passphrase-file.js';
 import { Catalog } from '../catalog/catalog.js';
 import { loadConfig } from '../config/index.js';
 import type { Config, HostConfig } from '../config/types.js';
@@ -28,9 +29,13 @@ export interface CommandEnv {
   close(): void;
 }
 
-/** Loads the config (ConfigError on problems) and opens logger and catalog in its state dir. */
-export function openEnv(opts: GlobalOptions): CommandEnv {
+/**
+ * Loads the config (ConfigError on problems) and opens logger and catalog in its state dir. A command
+ * that opens `repositories` refuses (ConfigError) when the passphrase file is not private to this user.
+ */
+export function openEnv(opts: GlobalOptions, uses: { repositories?: boolean } = {}): CommandEnv {
   const config = loadConfig(opts.configPath);
+  if (uses.repositories) assertPassphraseFilePrivate(config.global);
   // The log file keeps every command (debug); the terminal shows info unless --log-level says otherwise.
   const logger = createLogger({
     stateDir: config.global.stateDir,

@@ -13,7 +13,7 @@ import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
 
 /** Runs the schedule until interrupted; resolves 0 after a clean stop. UsageError when nothing is scheduled. */
 export async function daemonCommand(g: GlobalOptions): Promise<number> {
-  const env = openEnv(g);
+  const env = openEnv(g, { repositories: true });
   try {
     const { schedule, stateDir } = env.config.global;
     const log = env.logger.child({ daemon: process.pid });

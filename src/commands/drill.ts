@@ -51,7 +51,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
   const sample = parseSampleRequest(opts.sample, opts.percent);
   if (opts.seed !== undefined && opts.seed.trim() === '') throw new UsageError('--seed needs a value');
   const seed = opts.seed ?? newSeed();
-  const env = openEnv(g);
+  const env = openEnv(g, { repositories: true });
   const interrupt = interruptSignal(env.logger);
   try {
     const hosts = selectHosts(env.config, opts.hosts);

@@ -22,7 +22,7 @@ const SAID: Record<InitOutcome['action'], (o: InitOutcome) => string> = {
 
 /** Creates (or records) each selected host's repository once per path; 1 when any failed. */
 export async function initCommand(g: GlobalOptions, opts: InitOptions): Promise<number> {
-  const env = openEnv(g);
+  const env = openEnv(g, { repositories: true });
   try {
     const hosts = selectHosts(env.config, opts.hosts);
     const runId = env.catalog.startRun('init', { hosts: hosts.map((h) => h.name) });

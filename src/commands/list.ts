@@ -14,7 +14,7 @@ export interface ListOptions {
 
 /** Prints archives per host (name, time, kind, size, files), as a table or JSON; 0 on success. Throws ToolError when borg fails. */
 export async function listCommand(g: GlobalOptions, opts: ListOptions): Promise<number> {
-  const env = openEnv(g);
+  const env = openEnv(g, { repositories: true });
   try {
     const hosts = selectHosts(env.config, opts.hosts);
     const out: Array<{ host: string; repository: string; archives: ListedArchive[] }> = [];

@@ -18,7 +18,7 @@ type Work = (ctx: HostContext) => Promise<Array<StepOutcome<unknown>>>;
 type Report = (host: string, outcomes: Array<StepOutcome<unknown>>) => string[];
 
 async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, work: Work, report?: Report): Promise<number> {
-  const env = openEnv(g);
+  const env = openEnv(g, { repositories: true });
   const interrupt = interruptSignal(env.logger);
   try {
     const hosts = selectHosts(env.config, opts.hosts);

@@ -95,7 +95,7 @@ export function parseMapDb(values: readonly string[]): Record<string, string> {
 
 /** Runs `pullback restore`; returns the exit code. */
 export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promise<number> {
-  const env = openEnv(g);
+  const env = openEnv(g, { repositories: true });
   const interrupt = interruptSignal(env.logger);
   let lock: HeldLock | undefined;
   try {

@@ -26,7 +26,7 @@ export const runHooks: BackupHooks = {};
 
 /** Runs the nightly job; returns the exit code (0 all hosts ok or warning, 1 otherwise). */
 export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<number> {
-  const env = openEnv(g);
+  const env = openEnv(g, { repositories: true });
   try {
     const hosts = selectHosts(env.config, opts.hosts);
     checkAcceptShrink(opts, hosts);

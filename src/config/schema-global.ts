@@ -54,7 +54,7 @@ export const globalSchema: SchemaNode = obj(
           example: DEFAULTS.encryption,
         }),
         passphrase_file: localPath({
-          description: 'File holding the repository passphrase (given to borg by file descriptor, never on the command line). Required unless encryption is none.',
+          description: 'File holding the repository passphrase (given to borg by file descriptor, never on the command line). Required unless encryption is none. It must be mode 600 and owned by the user pullback runs as: otherwise every command that opens a repository refuses to start. Keep a copy off the backup host (docs/security.md).',
           example: '/etc/pullback/borg-passphrase',
         }),
         compression: str({

@@ -1,7 +1,8 @@
 // The preflight of each job: unusable files (borg passphrase, SSH identity, known_hosts) and a
 // refused host key are found before anything is pulled, restored or checked, in one message naming
-// what the file is for; a wrong passphrase says so, not "borg check found problems".
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// what the file is for; a wrong passphrase says so, not "borg check found problems"; a passphrase
+// file that is not mode 600 and owned by this user stops every repository command with exit 2.
+import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, runCli, startSshd, writeTestConfig, type SshdServer, type TestConfig } from '../../harness/index.js';
@@ -86,5 +87,35 @@ describe('preflight and passphrase of check, drill and restore', () => {
     expect(check.exitCode).toBe(1);
     expect(check.stdout).toContain('wrong passphrase');
     expect(check.stdout).not.toContain('found problems');
+  });
+});
+
+describe('a passphrase file others may read or own', () => {
+  it('stops every repository command with exit 2 before anything is done, naming file, mode, owner and fix', async () => {
+    const cfg = await config();
+    chmodSync(cfg.passphraseFile, 0o644);
+    for (const cmd of [['run'], ['check'], ['drill', '--host', 'main'], ['restore', '--host', 'main', '--dry-run']]) {
+      const r = await runCli(['--config', cfg.configPath, ...cmd]);
+      expect(r.exitCode, `${cmd[0]}: ${r.stdout}${r.stderr}`).toBe(2);
+      expect(r.stderr, cmd[0]).toContain(`repository.passphrase_file: borg passphrase file ${cfg.passphraseFile} is mode 0644, owned by root (uid 0)`);
+      expect(r.stderr, cmd[0]).toContain(`fix: chmod 600 ${cfg.passphraseFile}`);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    }
+    expect(nothingPulled(cfg)).toBe(true);
+    expect(existsSync(cfg.repoPath('main'))).toBe(false);
+    // Reports and status do not open a repository: they still work.
+    expect((await runCli(['--config', cfg.configPath, 'status'])).exitCode).not.toBe(2);
+
+    chmodSync(cfg.passphraseFile, 0o600);
+    chownSync(cfg.passphraseFile, 65534, 65534); // nobody
+    const owned = await runCli(['--config', cfg.configPath, 'run']);
+    expect(owned.exitCode).toBe(2);
+    expect(owned.stderr).toContain(`is mode 0600, owned by nobody (uid 65534): it must be readable by its owner only (mode 600) and owned by root (uid 0)`);
+    expect(owned.stderr).toContain(`fix: chown root ${cfg.passphraseFile}`);
+    expect(nothingPulled(cfg)).toBe(true);
+
+    chownSync(cfg.passphraseFile, 0, 0);
+    const ok = await runCli(['--config', cfg.configPath, 'run']);
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
   });
 });
