@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
 import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
+import { diskPreflight, recordDiskSpace } from '../actions/disk-preflight.js';
 import { preflightHost } from '../actions/preflight.js';
 import type { HostConfig } from '../config/types.js';
 import { JobError, UsageError } from '../errors.js';
@@ -40,12 +41,15 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
     const notes = createNotifications(env.config.global.notify, { logger: log, catalog: env.catalog });
     void notes.emit(startEvent('run', runId, hosts.map((h) => h.name)));
     try {
+      // Every filesystem of the run's mirrors and repositories, judged once before any host starts.
+      const space = diskPreflight(env.config.global, hosts, env.catalog, log);
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
         const hostId = env.catalog.startHost(runId, host.name);
         const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal, acceptShrink: opts.acceptShrink, progress: env.progress };
         let r: HostRunResult;
         try {
-          r = await backUpHoldingLock(ctx, runId);
+          const refusal = await recordDiskSpace(ctx, space);
+          r = refusal ? failedHost(host.name, refusal) : await backUpHoldingLock(ctx, runId);
         } catch (e) {
           // A bug in one host's job must not stop the others: record it as that host's failure.
           ctx.logger.error({ err: e }, 'unexpected error');

@@ -16,6 +16,7 @@ export const DEFAULTS = {
   dumpTimeout: '1h',
   restoreWait: '2h',
   maxShrink: '50%',
+  maxDiskUsage: '95%',
   port: 22,
   exclude: [] as string[],
   maxAge: '26h',

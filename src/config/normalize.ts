@@ -62,6 +62,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     notify: normalizeNotify(raw.notify, dir),
     ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),
     logKeepDays: raw.logs?.keep_days ?? DEFAULTS.logKeepDays,
+    maxDiskUsage: parsePercent(raw.max_disk_usage ?? DEFAULTS.maxDiskUsage),
   };
 }
 

@@ -25,6 +25,7 @@ export interface RawGlobal {
   schedule?: { timezone?: string; backup?: string; check?: string; drill?: string; report?: string };
   notify?: RawNotifier[];
   max_shrink?: string;
+  max_disk_usage?: string;
   metrics?: { file?: string };
   logs?: { keep_days?: number };
 }

@@ -188,6 +188,18 @@ export const globalSchema: SchemaNode = obj(
       pattern: PERCENT_PATTERN,
       patternDescription: 'a percentage from 0% to 100%, such as 50%',
     }),
+    max_disk_usage: str({
+      description:
+        'How full (as df counts Use%) a filesystem holding a mirror or a repository may get, as a percentage from 1% to 100%. ' +
+        'Before each pullback run, every such filesystem is measured once (a mirror and a repository on the same one are counted together) and its usage after tonight\'s expected growth is compared with this: ' +
+        'the growth is the largest pull and the largest archive of the last 7 runs of each host on it (with no history: the whole mirror for a first archive; a source never pulled counts as 0, and the run says so), plus room for borg to compact and commit (a segment rewrite, 4 × the index, the repository\'s additional_free_space). ' +
+        'Hosts with anything on a filesystem that would pass it are refused (failed, exit 1) before anything is pulled, archived, pruned or deleted, with a message naming the filesystem, its size, used, free, the expected growth and the limit; hosts on other filesystems run. ' +
+        'At 100% only growth beyond the free space is refused.',
+      default: DEFAULTS.maxDiskUsage,
+      example: '90%',
+      pattern: '^(100(\\.0+)?|[1-9][0-9]?(\\.[0-9]+)?)%$',
+      patternDescription: 'a percentage from 1% to 100%, such as 95%',
+    }),
     schedule: scheduleSchema,
     notify: notifySchema,
   },

@@ -92,6 +92,8 @@ export interface GlobalConfig {
   metricsFile?: string;
   /** Days of daily log files kept (today included). */
   logKeepDays: number;
+  /** Share (0..1] of a filesystem's usable space a run may fill: the free-space preflight refuses hosts past it. */
+  maxDiskUsage: number;
 }
 
 /** A job pullback daemon fires (and `pullback schedule` prints for cron or systemd). */

@@ -30,6 +30,7 @@ describe('normalization', () => {
       maxShrink: 0.5,
       notify: [],
       logKeepDays: 30,
+      maxDiskUsage: 0.95,
     });
     expect(hosts).toEqual([
       {
