@@ -73,7 +73,7 @@ export async function preflightHost(global: GlobalConfig, host: HostConfig, need
   const problems = preflightFiles(global, needs);
   if (problems.length > 0 || !needs.ssh) return problems;
   try {
-    const session = await connectSsh({ address: host.address, port: host.port, user: host.user }, global.ssh, opts);
+    const session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, global.ssh, opts);
     session.close();
   } catch (e) {
     if (e instanceof SshConnectError && e.refused) {

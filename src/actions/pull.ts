@@ -5,6 +5,8 @@ import { lastGoodPull, recordGoodPull } from '../catalog/guards.js';
 import type { SourceConfig } from '../config/types.js';
 import { effectiveMaxShrink, judgeShrink, shouldGuard } from '../plan/shrink.js';
 import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js';
+import { changedKeyAdvice, presentedInSshOutput, unknownHostAdvice } from '../tools/ssh/host-key-text.js';
+import { loadKnownHosts, recordedKeys, type KnownHostEntry } from '../tools/ssh/known-hosts.js';
 import type { RsyncProgress } from '../tools/rsync/progress.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
 import type { ProgressTask } from '../progress/progress.js';
@@ -50,7 +52,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     const v = probe.verdict;
     const hint =
       v.refused === 'host-key'
-        ? `; the key must match the line for ${ctx.host.address}:${ctx.host.port} in ${ctx.global.ssh.knownHosts} (if the server's key was changed on purpose, replace that line)`
+        ? `; the key must match the line for ${ctx.host.address}:${ctx.host.port} in ${ctx.global.ssh.knownHosts}: ${hostKeyHint(ctx, probe.last.stderrTail)}`
         : v.refused === 'login'
           ? `; is the public key of ${ctx.global.ssh.identityFile} in ${ctx.host.user}'s authorized_keys on ${ctx.host.name}?`
           : '';
@@ -138,4 +140,16 @@ async function deletingPass(
 /** rsync's whole-transfer progress on a bar: its percentage, files and bytes so far. */
 function progressOf(bar: ProgressTask): (p: RsyncProgress) => void {
   return (p) => bar.update(p.percent, 100, `${p.files ?? 0} files, ${humanBytes(p.bytes)}${p.total !== undefined ? ` (${p.total - (p.toCheck ?? 0)} of ${p.total} checked)` : ''}`);
+}
+
+/** Advice after ssh refused the host key: record it (unknown host), or both fingerprints and the deliberate way to accept a change. */
+function hostKeyHint(ctx: HostContext, sshSaid: readonly string[]): string {
+  let recorded: KnownHostEntry[];
+  try {
+    recorded = recordedKeys(loadKnownHosts(ctx.global.ssh.knownHosts), ctx.host.address, ctx.host.port);
+  } catch {
+    recorded = [];
+  }
+  if (recorded.length === 0) return unknownHostAdvice(ctx.host.name);
+  return changedKeyAdvice({ name: ctx.host.name, recorded, presented: presentedInSshOutput(sshSaid) });
 }

@@ -1,4 +1,5 @@
 // What every command needs: the loaded config, a logger, the catalog, and the hosts it was asked about.
+import { createInterface } from 'node:readline/promises';
 import type { Logger } from 'pino';
 import { assertPassphraseFilePrivate } from '../actions/passphrase-file.js';
 import { Catalog } from '../catalog/catalog.js';
@@ -90,4 +91,14 @@ export function interruptSignal(logger: Logger): { signal: AbortSignal; dispose(
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
     },
   };
+}
+
+/** Asks on the terminal; true only when the answer is "yes". */
+export async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(`${question} Type "yes" to continue: `)).trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
 }

@@ -4,7 +4,6 @@
 // (or readiness refused); 2 for usage errors, including no terminal to confirm on without --yes.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { borgContext } from '../actions/context.js';
 import { resolveArchive } from '../actions/restore/archive-facts.js';
 import { openRepo } from '../actions/repo-identity.js';
@@ -29,7 +28,7 @@ import { assertPreflight } from '../actions/preflight.js';
 import { shellQuote } from '../tools/ssh/quote.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { restoreEvent } from '../notify/event.js';
-import { interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
+import { confirm, interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
 
 export interface RestoreOptions {
   host?: string;
@@ -240,15 +239,6 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
 
 function record(plan: RestorePlan, job: Job, o: RestoreOptions) {
   return { kind: job.kind, host: plan.host, target: plan.target.name, repository: plan.repository, archive: plan.archive, only: o.only, rollbackOf: job.rollbackOf };
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return (await rl.question(`${question} Type "yes" to continue: `)).trim().toLowerCase() === 'yes';
-  } finally {
-    rl.close();
-  }
 }
 
 registerCommand({

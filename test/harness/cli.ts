@@ -45,9 +45,9 @@ export interface PtyResult {
   output: string;
 }
 
-/** Runs `node dist/cli/main.js ...args` on a real pseudo-terminal (test/harness/pty-record.py), recording what it shows. */
-export async function runCliOnPty(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<PtyResult> {
-  const merged: Record<string, string | undefined> = { ...process.env, PULLBACK_CONFIG: undefined, NO_COLOR: '1', ...opts.env };
+/** Runs `node dist/cli/main.js ...args` on a real pseudo-terminal (test/harness/pty-record.py), recording what it shows; `typed` is typed on it. */
+export async function runCliOnPty(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number; typed?: string } = {}): Promise<PtyResult> {
+  const merged: Record<string, string | undefined> = { ...process.env, PULLBACK_CONFIG: undefined, NO_COLOR: '1', ...opts.env, PTY_INPUT: opts.typed };
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
   const r = await execa('python3', [join(REPO_ROOT, 'test/harness/pty-record.py'), process.execPath, CLI_PATH, ...args], {

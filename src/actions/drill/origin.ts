@@ -34,7 +34,7 @@ export function archivedMtimeSeconds(mtime: string): number {
  * 'unchecked' (with the reason); a failure on one file makes only that one unchecked.
  */
 export async function observeOrigins(
-  host: Pick<HostConfig, 'address' | 'port' | 'user'>,
+  host: Pick<HostConfig, 'address' | 'port' | 'user' | 'name'>,
   ssh: SshConfig,
   queries: readonly OriginQuery[],
   opts: { signal?: AbortSignal; logger?: Logger } = {},
@@ -42,7 +42,7 @@ export async function observeOrigins(
   if (queries.length === 0) return [];
   let session: SshSession;
   try {
-    session = await connectSsh({ address: host.address, port: host.port, user: host.user }, ssh, opts);
+    session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, ssh, opts);
   } catch (e) {
     const reason = `origin not reachable: ${describeError(e)}`;
     return queries.map(() => ({ kind: 'unchecked', reason }));

@@ -33,7 +33,7 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
     return { status: 'skipped', value: [] };
   }
   const timeoutMs = ctx.global.dumpTimeoutSeconds * 1000;
-  const session = await connectSsh({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user }, ctx.global.ssh, {
+  const session = await connectSsh({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user, name: ctx.host.name }, ctx.global.ssh, {
     signal: ctx.signal,
     logger: ctx.logger,
   });

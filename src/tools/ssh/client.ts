@@ -7,7 +7,8 @@ import { Client, type ConnectConfig } from 'ssh2';
 import type { SshConfig } from '../../config/types.js';
 import { describeError, ToolError } from '../../errors.js';
 import { execOnClient, type SshExecOptions, type SshExecResult } from './exec-channel.js';
-import { knownKeyTypes, loadKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+import { changedKeyAdvice, unknownHostAdvice } from './host-key-text.js';
+import { describeKey, knownKeyTypes, loadKnownHosts, recordedKeys, verifyHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';
 
 export type { SshExecOptions, SshExecResult } from './exec-channel.js';
 
@@ -18,6 +19,8 @@ export interface SshTarget {
   address: string;
   port: number;
   user: string;
+  /** The host's name in the config, for advice that names a command (`pullback hosts trust NAME`). */
+  name?: string;
 }
 
 /** Why a server or pullback refused the connection: no retry can help, unlike a network failure. */
@@ -75,6 +78,7 @@ export async function connectSsh(
   }
 
   let verdict: HostKeyVerdict | undefined;
+  let presented: Buffer | undefined;
   const config: ConnectConfig = {
     host: target.address,
     port: target.port,
@@ -84,6 +88,7 @@ export async function connectSsh(
     keepaliveInterval: KEEPALIVE_MS,
     keepaliveCountMax: KEEPALIVE_COUNT,
     hostVerifier: (key: Buffer) => {
+      presented = key;
       verdict = verifyHostKey(known, target.address, target.port, key);
       return verdict.ok;
     },
@@ -107,7 +112,7 @@ export async function connectSsh(
     });
     client.once('error', (err: Error & { level?: string }) => {
       opts.signal?.removeEventListener('abort', onAbort);
-      if (verdict && !verdict.ok) reject(fail(hostKeyMessage(verdict.reason, target, ssh.knownHosts), 'host-key'));
+      if (verdict && !verdict.ok) reject(fail(hostKeyMessage(verdict.reason, target, ssh.knownHosts, known, presented), 'host-key'));
       else reject(fail(`ssh to ${where} failed: ${describeConnectError(err)}`, err.level === 'client-authentication' ? 'login' : undefined));
     });
     try {
@@ -127,11 +132,12 @@ export async function connectSsh(
   };
 }
 
-function hostKeyMessage(reason: 'unknown-host' | 'mismatch' | 'revoked', t: SshTarget, file: string): string {
+function hostKeyMessage(reason: 'unknown-host' | 'mismatch' | 'revoked', t: SshTarget, file: string, known: readonly KnownHostEntry[], key: Buffer | undefined): string {
   const hp = `${t.address}:${t.port}`;
-  if (reason === 'unknown-host') return `ssh to ${hp} refused: host not in known_hosts (${file})`;
-  if (reason === 'revoked') return `ssh to ${hp} refused: host key is revoked in known_hosts (${file})`;
-  return `ssh to ${hp} refused: host key changed (does not match known_hosts ${file})`;
+  if (reason === 'unknown-host') return `ssh to ${hp} refused: host not in known_hosts (${file}); ${unknownHostAdvice(t.name)}`;
+  if (reason === 'revoked') return `ssh to ${hp} refused: host key${key ? ` ${describeKey(key)}` : ''} is revoked in known_hosts (${file})`;
+  const advice = changedKeyAdvice({ name: t.name, recorded: recordedKeys(known, t.address, t.port), presented: key && describeKey(key) });
+  return `ssh to ${hp} refused: host key changed (does not match known_hosts ${file}): ${advice}`;
 }
 
 function describeConnectError(err: Error & { level?: string }): string {
@@ -152,7 +158,7 @@ const DEFAULT_HOST_KEY_ALGORITHMS = [
 ];
 
 /** Host key algorithms with those of the known key types first (an ssh-rsa key may sign with sha2). */
-function hostKeyAlgorithms(knownTypes: string[]): string[] {
+export function hostKeyAlgorithms(knownTypes: string[]): string[] {
   const preferred = knownTypes
     .flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
     .filter((a) => DEFAULT_HOST_KEY_ALGORITHMS.includes(a));

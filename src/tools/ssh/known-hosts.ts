@@ -1,6 +1,6 @@
 // OpenSSH known_hosts: parsing and host key verification, so ssh2 connections check host keys
 // exactly like the OpenSSH client (and rsync over ssh) would with StrictHostKeyChecking=yes.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export interface KnownHostEntry {
@@ -80,6 +80,27 @@ export function hostFieldMatches(patterns: readonly string[], name: string): boo
   return matched;
 }
 
+/** The OpenSSH SHA256 fingerprint of a public key blob (`SHA256:` and unpadded base64, as `ssh-keygen -l` prints it). */
+export function fingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** `type SHA256:...` of a key blob, for people. */
+export function describeKey(blob: Buffer): string {
+  return `${blobKeyType(blob) ?? 'unknown'} ${fingerprint(blob)}`;
+}
+
+/** The known_hosts line recording `blob` as the key of host:port. */
+export function knownHostsLine(host: string, port: number, blob: Buffer): string {
+  return `${knownHostsName(host, port)} ${blobKeyType(blob)} ${blob.toString('base64')}`;
+}
+
+/** The recorded (not revoked, not CA) entries naming host:port. */
+export function recordedKeys(entries: readonly KnownHostEntry[], host: string, port: number): KnownHostEntry[] {
+  const name = knownHostsName(host, port);
+  return entries.filter((e) => e.marker === undefined && hostFieldMatches(e.patterns, name));
+}
+
 /** Checks a presented host key against known_hosts (path or parsed entries); compares key type and blob. */
 export function verifyHostKey(
   file: string | readonly KnownHostEntry[],
@@ -101,11 +122,7 @@ export function verifyHostKey(
 
 /** The key types recorded for a host (not revoked), to prefer them when negotiating the host key. */
 export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
-  const name = knownHostsName(host, port);
-  const types = entries
-    .filter((e) => e.marker === undefined && hostFieldMatches(e.patterns, name))
-    .map((e) => e.keyType);
-  return [...new Set(types)];
+  return [...new Set(recordedKeys(entries, host, port).map((e) => e.keyType))];
 }
 
 function hashedMatches(field: string, name: string): boolean {
