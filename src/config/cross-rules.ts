@@ -5,6 +5,7 @@ import type { ConfigProblem } from '../errors.js';
 import { formatKey, lineOf, type KeyPath, type YamlFile } from './load-yaml.js';
 import { scheduleRules } from './schema-schedule.js';
 import { notifyProblems } from './normalize-notify.js';
+import { offsiteProblems } from './normalize-offsite.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -32,6 +33,7 @@ export function globalRules(y: YamlFile): ConfigProblem[] {
   }
   out.push(...scheduleRules(data.schedule, (path, message) => problem(y, ['schedule', ...path], message)));
   for (const p of notifyProblems(data.notify)) out.push(problem(y, p.path, p.message));
+  for (const p of offsiteProblems(data.offsite)) out.push(problem(y, p.path, p.message));
   return out;
 }
 

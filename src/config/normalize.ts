@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { DEFAULTS, ENGINE_CONNECTION } from './defaults.js';
 import { normalizeNotify } from './normalize-notify.js';
+import { normalizeOffsite } from './normalize-offsite.js';
 import type { RawConnection, RawGlobal, RawHost, RawSource } from './raw-types.js';
 import type { DbConnection, DumpConfig, Frequency, GlobalConfig, HostConfig, RepositoryConfig, SourceConfig, SourceKind, DumpEngine } from './types.js';
 import { parseDuration, parsePercent, parseSize } from './units.js';
@@ -33,7 +34,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     backoffSeconds: parseDuration(raw.rsync?.backoff ?? DEFAULTS.rsyncBackoff),
   };
   if (raw.rsync?.rsync_path) rsync.remotePath = raw.rsync.rsync_path;
-  return {
+  const g: GlobalConfig = {
     file,
     stateDir: at(raw.state_dir ?? DEFAULTS.stateDir),
     hostsDir: at(raw.hosts_dir ?? DEFAULTS.hostsDir),
@@ -60,10 +61,13 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     schedule: normalizeSchedule(raw.schedule),
     maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),
     notify: normalizeNotify(raw.notify, dir),
+    offsite: [],
     ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),
     logKeepDays: raw.logs?.keep_days ?? DEFAULTS.logKeepDays,
     maxDiskUsage: parsePercent(raw.max_disk_usage ?? DEFAULTS.maxDiskUsage),
   };
+  g.offsite = normalizeOffsite(raw.offsite, dir, { ssh: g.ssh, passphraseFile: repository.passphraseFile, checks: g.checks });
+  return g;
 }
 
 function source(raw: RawSource, hostStaleAfter: number): SourceConfig {

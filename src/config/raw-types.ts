@@ -1,5 +1,6 @@
 // The shape of the YAML files once they passed the schema (snake_case, defaults not yet applied).
 import type { RawNotifier } from './normalize-notify.js';
+import type { RawOffsite } from './normalize-offsite.js';
 
 export type RawDuration = number | string;
 
@@ -24,6 +25,7 @@ export interface RawGlobal {
   restore_wait?: RawDuration;
   schedule?: { timezone?: string; backup?: string; check?: string; drill?: string; report?: string };
   notify?: RawNotifier[];
+  offsite?: RawOffsite[];
   max_shrink?: string;
   max_disk_usage?: string;
   metrics?: { file?: string };

@@ -4,6 +4,7 @@ import { duration, int, localPath, obj, oneOf, str, type SchemaNode } from './sc
 import { DURATION_PATTERN, PERCENT_PATTERN } from './units.js';
 import { scheduleSchema } from './schema-schedule.js';
 import { notifySchema } from './schema-notify.js';
+import { offsiteSchema } from './schema-offsite.js';
 
 const FREQUENCIES = ['always', 'daily', 'weekly', 'monthly', 'never'];
 
@@ -202,6 +203,7 @@ export const globalSchema: SchemaNode = obj(
     }),
     schedule: scheduleSchema,
     notify: notifySchema,
+    offsite: offsiteSchema,
   },
   { description: 'Where pullback keeps its state and repositories, how it reaches the main servers, what it keeps and checks.', required: ['repository', 'ssh'] },
 );

@@ -1,8 +1,10 @@
 // The normalized, typed configuration every layer below the config loader works with.
 // The YAML schema (schema.ts) is the documentation; these types are what it normalizes into.
 import type { NotifierConfig } from './types-notify.js';
+import type { OffsiteTarget } from './types-offsite.js';
 
 export type * from './types-notify.js';
+export type * from './types-offsite.js';
 
 export type SourceKind = 'database' | 'blobs' | 'data';
 export type DumpEngine = 'postgres' | 'mariadb' | 'mysql' | 'sqlite';
@@ -21,6 +23,10 @@ export interface RepositoryConfig {
   /** Absolute path of the passphrase file, or undefined with encryption none. */
   passphraseFile?: string;
   compression: string;
+  /** borg's own state (cache, security, keys) for this repository, if not <state_dir>/borg (off-site copies keep theirs apart). */
+  borgBaseDir?: string;
+  /** BORG_RSH for a repository reached over SSH (an off-site borg target). */
+  rsh?: string;
 }
 
 export interface SshConfig {
@@ -88,6 +94,8 @@ export interface GlobalConfig {
   maxShrink: number;
   /** Who is told what happened (empty: nobody). */
   notify: NotifierConfig[];
+  /** Off-site targets every host's repository is copied to (empty: none). */
+  offsite: OffsiteTarget[];
   /** Absolute path of the Prometheus text file written after each job, or undefined for none. */
   metricsFile?: string;
   /** Days of daily log files kept (today included). */

@@ -31,6 +31,8 @@ export interface NightState {
   /** Checks and drill due tonight (per host; the repository check per repository). */
   due: { repository: boolean; archives: boolean; data: boolean; drill: boolean };
   checks: string[];
+  /** This night's check step's status, when one ran (the offsite step's gate). */
+  checked?: 'ok' | 'warning' | 'failed' | 'skipped' | 'running' | 'interrupted';
   aborted: () => boolean;
 }
 

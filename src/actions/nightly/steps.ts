@@ -17,6 +17,7 @@ import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../co
 import { openRepo } from '../repo-identity.js';
 import { takeDumps, verifyDumps } from '../database.js';
 import { checkHost, compactHost, pruneHost } from '../maintain.js';
+import { offsiteHost } from '../offsite/night.js';
 import { pullSource } from '../pull.js';
 import { keepLastGood } from './last-good.js';
 import { archivedSources, failedSources, manifestEntry, partialComment, type NightState, type SourceState } from './state.js';
@@ -206,8 +207,18 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
       const d = night.due;
       const out = await checkHost(ctx, { repository: d.repository, archives: d.archives, verifyData: d.data });
       night.checks.push(...((out.details as { kinds?: string[] } | undefined)?.kinds ?? []));
+      night.checked = out.status;
       return out;
     },
+  },
+  {
+    scope: 'host',
+    name: 'offsite',
+    gate: (night) => (night.archive && !night.aborted() ? RUN : skip('no archive tonight', true)),
+    lock: 'repository',
+    records: 'step (host) with each target\'s outcome; each copy, refusal or skip under (host, target) in offsite_copies',
+    onFailure: 'nothing (the host fails): a target is copied only after a passed check, inside its window, and never over a much larger copy',
+    run: (ctx, night) => offsiteHost(ctx, { archive: night.archive!, included: archivedSources(night).map((s) => s.source.name), comment: partialComment(night) }, night.checked),
   },
   {
     scope: 'host',

@@ -7,6 +7,7 @@ import { drills } from './004-drills.js';
 import { hostChecks } from './005-host-checks.js';
 import { guards } from './006-guards.js';
 import { notifications } from './007-notifications.js';
+import { offsite } from './008-offsite.js';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite];

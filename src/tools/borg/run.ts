@@ -34,7 +34,7 @@ export interface BorgOutcome {
 
 /** Environment for borg: its own config/cache/security dirs under the state dir, no prompts. */
 export function borgEnv(ctx: Pick<BorgContext, 'repository' | 'stateDir'>): Record<string, string> {
-  const base = join(ctx.stateDir, 'borg');
+  const base = ctx.repository.borgBaseDir ?? join(ctx.stateDir, 'borg');
   const env: Record<string, string> = {
     BORG_BASE_DIR: base,
     BORG_CONFIG_DIR: join(base, 'config'),
@@ -47,6 +47,7 @@ export function borgEnv(ctx: Pick<BorgContext, 'repository' | 'stateDir'>): Reco
     LC_ALL: 'C.UTF-8',
     LANG: 'C.UTF-8',
   };
+  if (ctx.repository.rsh) env.BORG_RSH = ctx.repository.rsh;
   if (ctx.repository.encryption === 'none') env.BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK = 'yes';
   else env.BORG_PASSPHRASE_FD = '3';
   return env;

@@ -3,6 +3,12 @@ import type { HostConfig, SshConfig } from '../../config/types.js';
 
 /** The ssh argv (program first) that logs in to `host` with verified host keys and no prompts. */
 export function buildSshArgv(ssh: SshConfig, host: Pick<HostConfig, 'port' | 'user'>): string[] {
+  const [program, ...options] = buildSshBaseArgv(ssh);
+  return [program!, ...options.slice(0, 4), '-p', String(host.port), '-l', host.user, ...options.slice(4)];
+}
+
+/** The ssh argv without port and user (borg's BORG_RSH: the repository URL carries them). */
+export function buildSshBaseArgv(ssh: SshConfig): string[] {
   return [
     'ssh',
     // No ssh_config at all: the user's ~/.ssh/config (a Host alias, HostName, ProxyJump, another
@@ -11,8 +17,6 @@ export function buildSshArgv(ssh: SshConfig, host: Pick<HostConfig, 'port' | 'us
     // Not `-i`: ssh percent-expands identity paths after reading them, and only an ssh_config
     // value can carry the escaped form (%% for a literal %).
     '-o', `IdentityFile=${sshConfigValue(ssh.identityFile)}`,
-    '-p', String(host.port),
-    '-l', host.user,
     '-o', 'BatchMode=yes',
     '-o', 'StrictHostKeyChecking=yes',
     '-o', `UserKnownHostsFile=${sshConfigValue(ssh.knownHosts)}`,

@@ -29,6 +29,7 @@ describe('normalization', () => {
       schedule: { jobs: {} },
       maxShrink: 0.5,
       notify: [],
+      offsite: [],
       logKeepDays: 30,
       maxDiskUsage: 0.95,
     });

@@ -15,15 +15,15 @@ const archived = (n: NightState) => {
 };
 
 describe('the nightly step table', () => {
-  it('is in order: the repository first; per source dump, pull, verify, keep_last_good; then archive, prune, compact, check, drill', () => {
+  it('is in order: the repository first; per source dump, pull, verify, keep_last_good; then archive, prune, compact, check, offsite, drill', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
-      'host:repository', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:prune', 'host:compact', 'host:check', 'host:drill',
+      'host:repository', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:prune', 'host:compact', 'host:check', 'host:offsite', 'host:drill',
     ]);
     for (const s of NIGHTLY_STEPS) expect(s.records.length * s.onFailure.length).toBeGreaterThan(0);
     expect(NIGHTLY_STEPS.filter((s) => s.stopsHost).map((s) => s.name)).toEqual(['repository']);
     // The drill hook records its own 'drill' step: recorded once, not twice.
     expect(NIGHTLY_STEPS.filter((s) => s.recordsItself).map((s) => s.name)).toEqual(['drill']);
-    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['keep_last_good', 'archive', 'prune', 'compact', 'check']);
+    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['keep_last_good', 'archive', 'prune', 'compact', 'check', 'offsite']);
   });
 
   it('dump only for sources with dump:, verify only for database sources', () => {
@@ -87,5 +87,15 @@ describe('the nightly step table', () => {
     expect(manifestEntry(data).status).toBe('failed');
     expect(partialComment(n)).toBe('partial: failed data (pull; not in this archive)');
     expect(partialComment(night())).toBeUndefined();
+  });
+});
+
+describe('the offsite row', () => {
+  it('runs after the check, under the repository queue, only when the night made an archive', () => {
+    const order = NIGHTLY_STEPS.map((s) => s.name);
+    expect(order.indexOf('offsite')).toBe(order.indexOf('check') + 1);
+    expect(hostStep('offsite').gate(night(), {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('offsite').gate(archived(night()), {})).toEqual({ run: true });
+    expect(hostStep('offsite').gate(archived(night(true)), {})).toMatchObject({ run: false });
   });
 });
