@@ -8,3 +8,4 @@ import '../commands/schedule.js';
 import '../commands/report.js';
 import '../commands/logs.js';
 import '../commands/hosts.js';
+import '../commands/key.js';

@@ -13,6 +13,11 @@ export function buildInitArgs(repo: string, encryption: string): string[] {
   return ['init', '--encryption', encryption, '--make-parent-dirs', repo];
 }
 
+/** `borg key export REPO` without PATH: the key goes to stdout, and pullback writes the file itself (mode 600, never over another). */
+export function buildKeyExportArgs(repo: string): string[] {
+  return ['key', 'export', repo];
+}
+
 export interface CreateOptions {
   repo: string;
   archive: string;

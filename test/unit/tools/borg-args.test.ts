@@ -6,6 +6,7 @@ import {
   buildCreateArgs,
   buildExtractArgs,
   buildInitArgs,
+  buildKeyExportArgs,
   buildListArchivesArgs,
   buildListItemsArgs,
   buildPruneArgs,
@@ -102,5 +103,11 @@ describe('listing and extracting', () => {
   it('init and compact', () => {
     expect(buildInitArgs('/r', 'repokey-blake2')).toEqual(['init', '--encryption', 'repokey-blake2', '--make-parent-dirs', '/r']);
     expect(buildCompactArgs('/r')).toEqual(['compact', ...LW, '/r']);
+  });
+});
+
+describe('buildKeyExportArgs', () => {
+  it('prints the key to stdout (no PATH argument)', () => {
+    expect(buildKeyExportArgs('/srv/borg/web 1')).toEqual(['key', 'export', '/srv/borg/web 1']);
   });
 });
