@@ -65,6 +65,7 @@ describe('a source that goes missing or empty', () => {
     const steps = db.prepare('SELECT step, source, status FROM steps WHERE run_id = 2 ORDER BY id').all();
     db.close();
     expect(steps).toEqual([
+      { step: 'disk_space', source: null, status: 'ok' },
       { step: 'repository', source: null, status: 'ok' },
       { step: 'pull', source: 'keep', status: 'ok' },
       { step: 'pull', source: 'gone', status: 'failed' },
