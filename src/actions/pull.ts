@@ -10,6 +10,7 @@ import { loadKnownHosts, recordedKeys, type KnownHostEntry } from '../tools/ssh/
 import type { RsyncProgress } from '../tools/rsync/progress.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
 import type { ProgressTask } from '../progress/progress.js';
+import { describeFilesystemOf } from '../util/filesystem.js';
 import { humanBytes } from '../util/table.js';
 import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from './context.js';
 
@@ -103,6 +104,13 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   };
   const base = { bytes: out.stats.bytesReceived, files: out.stats.filesTransferred, exitCode: out.last.exitCode, value };
   if (refused) return { ...base, status: 'failed', error: refused, details: value };
+  if (out.verdict.kind === 'failed' && out.verdict.noSpace) {
+    // Measured after rsync removed its unfinished file, so the free space shown is what is left without it.
+    const error =
+      `pull of ${source.path}: ${out.verdict.reason}; the mirror's ${describeFilesystemOf(dest)} is too small for tonight's pull. ` +
+      'rsync deleted nothing, and the source is archived with its last good state if any; free space there and run again';
+    return { ...base, status: 'failed', error, details: value };
+  }
   if (out.verdict.kind === 'failed') return { ...base, status: 'failed', error: `pull of ${source.path}: ${out.verdict.reason}`, details: value };
   // The mirror now equals the source: the baseline the next pull's shrink is measured against.
   recordGoodPull(ctx.catalog, ctx.host.name, source.name, out.stats.files, out.stats.totalSize, ctx.runId);

@@ -12,3 +12,4 @@ export * from './tree.js';
 export * from './metadata-tree.js';
 export * from './lock.js';
 export * from './notify.js';
+export * from './tmpfs.js';

@@ -16,12 +16,12 @@ export async function keepLastGood(ctx: HostContext, s: SourceState): Promise<St
   const name = s.source.name;
   const borg = borgContext(ctx);
   const repo = hostRepo(ctx);
-  const newest = (await listArchives(borg, repo, nightlyGlob(ctx.host.name))).at(-1);
   const mirror = hostMirrorDir(ctx.global, ctx.host.name);
   const scratch = join(mirror, `.last-good-${name}`);
-  rmSync(scratch, { recursive: true, force: true });
-  mkdirSync(scratch, { recursive: true });
   try {
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    const newest = (await listArchives(borg, repo, nightlyGlob(ctx.host.name))).at(-1);
     const manifest = newest ? await readManifest(borg, repo, newest.name, scratch) : undefined;
     const entry = manifest?.sources.find((e) => e.name === name && e.status !== 'failed');
     if (!newest || !entry) {
@@ -29,10 +29,13 @@ export async function keepLastGood(ctx: HostContext, s: SourceState): Promise<St
       s.leftOut = true;
       return { status: 'warning', error: `${name}: no earlier archive holds it, so it is left out of tonight's archive (its mirror may be half-updated)` };
     }
-    s.keptFrom = { archive: newest.name, manifest: entry as never };
-    if (!s.mirrorTouched) return { status: 'ok', details: { keptFrom: newest.name, extracted: false } };
+    if (!s.mirrorTouched) {
+      s.keptFrom = { archive: newest.name, manifest: entry as never };
+      return { status: 'ok', details: { keptFrom: newest.name, extracted: false } };
+    }
     // The failed pull may have replaced some files: put the archived folder back whole.
     await extractArchive(borg, repo, newest.name, scratch, [name]);
+    s.keptFrom = { archive: newest.name, manifest: entry as never };
     const extracted = join(scratch, name);
     if (!existsSync(extracted)) mkdirSync(extracted, { recursive: true });
     const current = join(mirror, name);
@@ -47,6 +50,13 @@ export async function keepLastGood(ctx: HostContext, s: SourceState): Promise<St
       return { status: 'warning', error: `${name}: the half-updated mirror kept at ${aside} could not be removed: ${(e as Error).message}`, details: { keptFrom: newest.name, extracted: true } };
     }
     return { status: 'ok', details: { keptFrom: newest.name, extracted: true } };
+  } catch (e) {
+    // Whatever failed (borg, a full disk), a mirror tonight's pull touched is not a good state:
+    // it is left out rather than archived as if it were.
+    if (!s.mirrorTouched) throw e;
+    s.leftOut = true;
+    s.keptFrom = undefined;
+    return { status: 'failed', error: `${name}: its last good state could not be put back (${(e as Error).message}), so it is left out of tonight's archive` };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Retention } from '../../config/types.js';
-import { JobError } from '../../errors.js';
+import { JobError, ToolError } from '../../errors.js';
+import { describeFilesystemOf } from '../../util/filesystem.js';
 import { toolErrorFrom } from '../../exec/run.js';
 import {
   buildCheckArgs,
@@ -51,6 +52,14 @@ export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: str
   const lines: string[] = [];
   const args = buildCreateArgs({ ...o, progress: onProgress !== undefined });
   const out = await runBorg(ctx, args, { cwd, onStdoutLine: (l) => lines.push(l), onProgress });
+  if (out.verdict.kind === 'failed' && out.verdict.cause === 'no-space') {
+    // Checked by the fault suite: borg rolled back, `borg check` passes, the next run after space is freed succeeds.
+    const why =
+      `borg create ${o.archive}: ${out.verdict.reason} in the repository's ${describeFilesystemOf(o.repo)}. ` +
+      'borg rolled back the unfinished archive: nothing of it was committed and the repository needs no repair. ' +
+      'Free space there (or delete old archives and run borg compact on the repository) and run again';
+    throw new ToolError(why, toolErrorFrom(out.result, `borg create ${o.archive}`).details);
+  }
   if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg create ${o.archive}`);
   const json = safeJson(lines.join('\n')) as { archive?: { stats?: Record<string, number> } } | undefined;
   const s = json?.archive?.stats ?? {};

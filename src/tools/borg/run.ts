@@ -7,7 +7,7 @@ import type { RepositoryConfig } from '../../config/types.js';
 import { ToolError } from '../../errors.js';
 import { runCommand, toolErrorFrom, type RunResult } from '../../exec/run.js';
 import { parseBorgLogLine, type BorgCreateProgress } from './progress.js';
-import { classifyBorgExit, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
+import { classifyBorgExit, noSpace, saysNoSpace, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
 
 export interface BorgContext {
   repository: RepositoryConfig;
@@ -59,6 +59,7 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
   // A fresh descriptor per call: borg reads it to the end and closes it.
   const fd = needsPass ? openSync(ctx.repository.passphraseFile!, 'r') : undefined;
   let wrongPass = false;
+  let full: string | undefined;
   try {
     const result = await runCommand('borg', args, {
       cwd: opts.cwd,
@@ -72,10 +73,13 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
       mapStderrLine: opts.onProgress ? (l) => logJsonLine(l, opts.onProgress!) : undefined,
       onStderrLine: (l) => {
         if (saysWrongPassphrase(l)) wrongPass = true;
+        // The clearest line wins: borg's own free-space check, else the first ENOSPC it reported.
+        if (saysNoSpace(l) && (full === undefined || /Insufficient free space/.test(l))) full = l;
         opts.onStderrLine?.(l);
       },
     });
     if (wrongPass && result.exitCode !== 0) return { verdict: wrongPassphrase(ctx.repository.passphraseFile), result };
+    if (full !== undefined && result.exitCode !== 0) return { verdict: noSpace(full, result.exitCode), result };
     return { verdict: classifyBorgExit(result.exitCode, result.timedOut, result.signal), result };
   } finally {
     if (fd !== undefined) closeSync(fd);

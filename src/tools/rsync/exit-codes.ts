@@ -10,7 +10,8 @@ export type RsyncVerdict =
   | { kind: 'ok' }
   | { kind: 'warning'; reason: string }
   | { kind: 'retry'; reason: string }
-  | { kind: 'failed'; reason: string; refused?: SshRefusal };
+  /** `noSpace`: the receiving filesystem was full (ENOSPC, or the quota): no retry helps until space is freed. */
+  | { kind: 'failed'; reason: string; refused?: SshRefusal; noSpace?: true };
 
 const TRANSPORT: Record<number, string> = {
   255: 'ssh connection failed',
@@ -52,6 +53,9 @@ export function sshRefusal(stderr: readonly string[]): { kind: SshRefusal; line:
   return undefined;
 }
 
+/** rsync's words when a write failed because the filesystem (or the user's quota) is full. */
+const NO_SPACE = /No space left on device \(28\)|Disk quota exceeded \(122\)/;
+
 /** The line that best explains a transport failure (ssh's own complaint), if there is one. */
 function transportLine(stderr: readonly string[]): string | undefined {
   const useful = stderr.filter((l) => !isSummaryLine(l) && !/^rsync: connection unexpectedly closed/.test(l) && !/^@+$/.test(l.trim()));
@@ -69,6 +73,9 @@ export function classifyRsyncExit(exitCode: number | undefined, said: RsyncStder
   if (timedOut) return { kind: 'retry', reason: 'rsync timed out' };
   if (exitCode === undefined) return { kind: 'failed', reason: 'rsync was killed' };
   if (exitCode === 0) return { kind: 'ok' };
+  // A full disk ends the transfer with exit 11 (or 23 when only some files failed): say so, not "file I/O".
+  const full = [...tally.samples.error, ...stderr].find((l) => NO_SPACE.test(l));
+  if (full) return { kind: 'failed', noSpace: true, reason: `no space left on device: ${full.trim()} (rsync exit ${exitCode})` };
   if (exitCode === 24) return { kind: 'warning', reason: MEANING[24]! };
   if (TRANSPORT[exitCode]) {
     const refusal = exitCode === 255 ? sshRefusal(stderr) : undefined;

@@ -1,6 +1,6 @@
 // The exit-code tables of rsync and borg: one verdict per code.
 import { describe, expect, it } from 'vitest';
-import { classifyBorgCheckExit, classifyBorgExit } from '../../../src/tools/borg/exit-codes.js';
+import { classifyBorgCheckExit, classifyBorgExit, noSpace, saysNoSpace } from '../../../src/tools/borg/exit-codes.js';
 import { classifyRsyncExit, isVanishedLine } from '../../../src/tools/rsync/exit-codes.js';
 
 const SUMMARY_23 = 'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1338) [generator=3.2.7]';
@@ -26,6 +26,15 @@ describe('classifyRsyncExit', () => {
     expect(v.kind).toBe('failed');
     expect(v).toMatchObject({ reason: expect.stringContaining('Permission denied') });
     expect(v).toMatchObject({ reason: expect.stringContaining('exit 23') });
+  });
+
+  it('a full disk (11, or 23/12 around it) fails as no space left, never retried, naming rsync\'s line', () => {
+    const full = 'rsync: [receiver] write failed on "/var/lib/pullback/mirror/web/data/big": No space left on device (28)';
+    for (const code of [11, 12, 23]) {
+      const v = classifyRsyncExit(code, [full, 'rsync error: error in file IO (code 11) at receiver.c(381) [receiver=3.2.7]']);
+      expect(v).toEqual({ kind: 'failed', noSpace: true, reason: `no space left on device: ${full} (rsync exit ${code})` });
+    }
+    expect(classifyRsyncExit(11, ['rsync: write failed on "/m/x": Disk quota exceeded (122)'])).toMatchObject({ noSpace: true });
   });
 
   it('23 without any error line (only the summary) fails', () => {
@@ -112,5 +121,22 @@ describe('classifyBorgCheckExit', () => {
     expect(classifyBorgCheckExit(1)).toEqual({ kind: 'failed', reason: 'borg check found problems (exit 1)' });
     expect(classifyBorgCheckExit(2)).toMatchObject({ kind: 'failed', reason: 'borg failed (exit 2)' });
     expect(classifyBorgCheckExit(1, true)).toMatchObject({ kind: 'failed', reason: 'borg timed out' });
+  });
+});
+
+describe('borg on a full disk', () => {
+  // Lines borg 1.2.4 printed on a full tmpfs (see test/faults/disk-full.test.ts for the real thing).
+  it.each([
+    'src/b: read: [Errno 28] No space left on device',
+    'No space left on device, cleaning up partial transaction to free space.',
+    'OSError: [Errno 28] No space left on device',
+    'Insufficient free space to complete transaction (required: 169.42 kB, available: 61.44 kB).',
+  ])('recognises %s', (line) => {
+    expect(saysNoSpace(line)).toBe(true);
+    expect(noSpace(line, 2)).toEqual({ kind: 'failed', cause: 'no-space', reason: `no space left on device (borg: ${line}; exit 2)` });
+  });
+
+  it('does not take other failures for a full disk', () => {
+    expect(saysNoSpace('Failed to create/acquire the lock /r/lock.exclusive (timeout).')).toBe(false);
   });
 });

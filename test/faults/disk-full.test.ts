@@ -1,0 +1,194 @@
+// The backup host's disk fills up, for real: small tmpfs mounts under the mirror and under the
+// repositories (real sshd, rsync, borg). A full mirror fails the pull and a full repository fails
+// borg create, each with a message naming the filesystem; nothing of an earlier good night is lost,
+// nothing half-done is archived or counted, nothing is pruned, `borg check` passes, and the next run
+// after space is freed succeeds. The free-space preflight refuses a host whose filesystem is (or
+// would be, after tonight's expected growth) past max_disk_usage, before anything changes, while
+// hosts on other filesystems run.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { borgList, makeTempDir, mountTmpfs, runBorg, runCli, startSshd, writeTestConfig, type SshdServer, type TestConfig } from '../harness/index.js';
+
+const KiB = 1024;
+/** Kept lean: unencrypted repositories and no checks inside the runs (the tests run borg check themselves where it matters). */
+const LEAN = { repository: { encryption: 'none' }, checks: { repository: 'never', archives: 'never' } };
+let server: SshdServer;
+
+beforeAll(async () => {
+  server = await startSshd();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+/** A source directory on the main server with incompressible files of the given sizes. */
+function sourceDir(prefix: string, files: Record<string, number>): string {
+  const dir = makeTempDir(prefix);
+  for (const [name, size] of Object.entries(files)) writeFileSync(join(dir, name), randomBytes(size));
+  return dir;
+}
+
+function catalog(cfg: TestConfig) {
+  return new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
+}
+
+/** The steps of the latest run of `host`: step, source, status, error. */
+function lastRunSteps(cfg: TestConfig, host: string): Array<{ step: string; source: string | null; status: string; error: string | null }> {
+  const db = catalog(cfg);
+  try {
+    return db
+      .prepare('SELECT step, source, status, error FROM steps WHERE host = ? AND run_id = (SELECT MAX(run_id) FROM steps WHERE host = ?) ORDER BY id')
+      .all(host, host) as never;
+  } finally {
+    db.close();
+  }
+}
+
+function catalogArchives(cfg: TestConfig, host: string): string[] {
+  const db = catalog(cfg);
+  try {
+    return (db.prepare('SELECT name FROM archives WHERE host = ? ORDER BY name').all(host) as Array<{ name: string }>).map((r) => r.name);
+  } finally {
+    db.close();
+  }
+}
+
+describe('the disk of the backup host fills up', () => {
+  it('a full mirror fails the pull clearly, keeps the last good state, archives nothing half-pulled, prunes nothing; the next run after space is freed succeeds', async () => {
+    const data = sourceDir('full-mirror-data-', { 'small.bin': 256 * KiB });
+    const etc = sourceDir('full-mirror-etc-', { 'app.conf': 1 * KiB });
+    const cfg = await writeTestConfig({
+      // daily 1: had prune run tonight, it would have removed the first night's archive.
+      global: { ...LEAN, retention: { daily: 1, weekly: 0, monthly: 0 } },
+      hosts: [{ name: 'm', server, sources: [{ name: 'data', kind: 'data', path: data }, { name: 'etc', kind: 'data', path: etc }] }],
+    });
+    const mirror = mountTmpfs(join(cfg.stateDir, 'mirror'), '4m');
+    const run = () => runCli(['--config', cfg.configPath, 'run']);
+    const first = await run();
+    expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+    const good = await borgList(cfg.repoPath('m'), cfg.passphraseFile);
+    const smallBefore = readFileSync(join(cfg.mirrorPath('m', 'data'), 'small.bin'));
+
+    // Tonight the source grew far beyond anything pulled before (6 MiB into a 4 MiB filesystem):
+    // the preflight's estimate (the largest earlier pull, 257 KiB) cannot foresee that, so it lets
+    // the run start at the default max_disk_usage, and the disk fills during the pull.
+    writeFileSync(join(data, 'big.bin'), randomBytes(6 * 1024 * KiB));
+    writeFileSync(join(etc, 'app.conf'), randomBytes(1 * KiB));
+    const full = await run();
+    expect(full.exitCode, full.stdout + full.stderr).toBe(1);
+    expect(full.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(full.stdout).toMatch(/m: pull of .*: no space left on device: rsync: .*write failed on .*: No space left on device \(28\) \(rsync exit 11\)/);
+    expect(full.stdout).toContain(`the mirror's filesystem ${mirror.dir} (tmpfs): size 4.0 MiB`);
+    expect(full.stdout).toContain('free space there and run again');
+
+    // The earlier good night's data is intact; the partial archive holds data's last good state
+    // (no big.bin from the half-pulled mirror) beside tonight's etc; nothing was pruned.
+    expect(readFileSync(join(cfg.mirrorPath('m', 'data'), 'small.bin')).equals(smallBefore)).toBe(true);
+    const after = await borgList(cfg.repoPath('m'), cfg.passphraseFile);
+    expect(after.slice(0, good.length)).toEqual(good);
+    expect(after).toHaveLength(good.length + 1);
+    const listed = await runBorg(['list', '--short', `${cfg.repoPath('m')}::${after.at(-1)}`], cfg.passphraseFile);
+    expect(listed.stdout.split('\n')).toEqual(expect.arrayContaining(['data/small.bin', 'etc/app.conf']));
+    expect(listed.stdout).not.toContain('big.bin');
+    const steps = lastRunSteps(cfg, 'm');
+    expect(steps.find((s) => s.step === 'pull' && s.source === 'data')).toMatchObject({ status: 'failed', error: expect.stringContaining('no space left on device') });
+    expect(steps.find((s) => s.step === 'keep_last_good' && s.source === 'data')?.status).toBe('ok');
+    expect(steps.find((s) => s.step === 'prune')).toMatchObject({ status: 'skipped', error: expect.stringContaining('data failed tonight') });
+
+    // Space freed: the next run succeeds, pulls big.bin, and only now prunes.
+    mirror.resize('16m');
+    const next = await run();
+    expect(next.exitCode, next.stdout + next.stderr).toBe(0);
+    expect(readdirSync(cfg.mirrorPath('m', 'data')).sort()).toEqual(['big.bin', 'small.bin']);
+    const final = await borgList(cfg.repoPath('m'), cfg.passphraseFile);
+    expect(final).toHaveLength(1);
+    expect((await runBorg(['list', '--short', `${cfg.repoPath('m')}::${final[0]}`], cfg.passphraseFile)).stdout).toContain('data/big.bin');
+  });
+
+  it('a full repository fails borg create clearly; borg check passes, no partial archive counts, the next run after space is freed succeeds', async () => {
+    const data = sourceDir('full-repo-data-', { 'small.bin': 256 * KiB });
+    const cfg = await writeTestConfig({ global: LEAN, hosts: [{ name: 'r', server, sources: [{ name: 'data', kind: 'data', path: data }] }] });
+    const repoFs = mountTmpfs(join(cfg.dir, 'borg'), '3m');
+    const repo = cfg.repoPath('r');
+    const run = () => runCli(['--config', cfg.configPath, 'run']);
+    expect((await run()).exitCode).toBe(0);
+    const good = await borgList(repo, cfg.passphraseFile);
+
+    // 4 MiB of new incompressible data into a 3 MiB filesystem: the preflight expects what the last
+    // archive added (~257 KiB) plus room for borg, so it lets the run start; borg create fills it.
+    writeFileSync(join(data, 'big.bin'), randomBytes(4 * 1024 * KiB));
+    const full = await run();
+    expect(full.exitCode, full.stdout + full.stderr).toBe(1);
+    expect(full.stderr).not.toMatch(/\n\s+at /);
+    expect(full.stdout).toMatch(/r: borg create r-\d{8}T\d{6}Z: no space left on device \(borg: .*(No space left on device|Insufficient free space).*; exit 2\)/);
+    expect(full.stdout).toContain(`in the repository's filesystem ${repoFs.dir} (tmpfs): size 3.0 MiB`);
+    expect(full.stdout).toContain('the repository needs no repair');
+    const steps = lastRunSteps(cfg, 'r');
+    expect(steps.find((s) => s.step === 'archive')).toMatchObject({ status: 'failed', error: expect.stringContaining('no space left on device') });
+    expect(steps.some((s) => s.step === 'prune' && s.status !== 'skipped')).toBe(false);
+
+    // Consistent, and nothing of tonight counts: no archive or checkpoint in borg, none in the catalog.
+    expect((await runBorg(['check', repo], cfg.passphraseFile)).exitCode).toBe(0);
+    expect(await borgList(repo, cfg.passphraseFile)).toEqual(good);
+    expect((await runBorg(['list', '--short', '--consider-checkpoints', repo], cfg.passphraseFile)).stdout.trim().split('\n')).toEqual(good);
+    expect(catalogArchives(cfg, 'r')).toEqual(good);
+
+    repoFs.resize('16m');
+    const next = await run();
+    expect(next.exitCode, next.stdout + next.stderr).toBe(0);
+    const final = await borgList(repo, cfg.passphraseFile);
+    expect(final).toHaveLength(2);
+    expect(catalogArchives(cfg, 'r')).toEqual(final);
+    expect((await runBorg(['check', repo], cfg.passphraseFile)).exitCode).toBe(0);
+  });
+
+  it('the preflight refuses a host whose filesystem is, or after the expected growth would be, past max_disk_usage; nothing changes; other hosts run', async () => {
+    const fullData = sourceDir('preflight-full-', { 'a.bin': 600 * KiB });
+    const okData = sourceDir('preflight-ok-', { 'b.bin': 16 * KiB });
+    const cfg = await writeTestConfig({
+      global: LEAN,
+      hosts: [
+        { name: 'full', server, sources: [{ name: 'data', kind: 'data', path: fullData }] },
+        { name: 'ok', server, sources: [{ name: 'data', kind: 'data', path: okData }] },
+      ],
+    });
+    // Only host full's mirror is on the small filesystem; ok's mirror and both repositories are elsewhere.
+    const small = mountTmpfs(join(cfg.stateDir, 'mirror', 'full'), '2m');
+    const filler = join(small.dir, 'filler');
+    const run = () => runCli(['--config', cfg.configPath, 'run']);
+
+    // Already past the limit (97% > 95%).
+    writeFileSync(filler, Buffer.alloc(Math.round(0.97 * 2048) * KiB));
+    const refused = await run();
+    expect(refused.exitCode, refused.stdout + refused.stderr).toBe(1);
+    expect(refused.stdout).toMatch(/^full\s+FAILED\s+-/m);
+    expect(refused.stdout).toMatch(/^ok\s+OK\s+ok-\d{8}T\d{6}Z/m);
+    expect(refused.stdout).toMatch(new RegExp(`full: not enough disk space: filesystem ${small.dir} \\(tmpfs\\): size 2\\.0 MiB, used 1\\.9 MiB \\(97(\\.\\d)?%\\), free \\d+\\.\\d KiB`));
+    expect(refused.stdout).toMatch(/expected growth tonight .* = mirror of full 0 B \(no earlier pull\).*past max_disk_usage 95%/);
+    expect(refused.stdout).toContain('Nothing was pulled, archived, pruned or deleted');
+    // Nothing of full was touched: no pull, no repository, its mirror holds only the filler.
+    expect(lastRunSteps(cfg, 'full')).toEqual([{ step: 'disk_space', source: null, status: 'failed', error: expect.stringContaining('not enough disk space') }]);
+    expect(readdirSync(small.dir)).toEqual(['filler']);
+    expect(readdirSync(join(cfg.dir, 'borg'))).toEqual(['ok']);
+
+    // With space, it runs.
+    rmSync(filler);
+    const roomy = await run();
+    expect(roomy.exitCode, roomy.stdout + roomy.stderr).toBe(0);
+    expect(lastRunSteps(cfg, 'full')[0]).toMatchObject({ step: 'disk_space', status: 'ok' });
+
+    // About 70% used now, but tonight's expected growth (the last pull, 600 KiB) would bring it past 95%:
+    // refused before the changed source reaches the mirror.
+    writeFileSync(filler, Buffer.alloc(800 * KiB));
+    writeFileSync(join(fullData, 'a.bin'), 'changed\n');
+    const archives = await borgList(cfg.repoPath('full'), cfg.passphraseFile);
+    const grown = await run();
+    expect(grown.exitCode, grown.stdout + grown.stderr).toBe(1);
+    expect(grown.stdout).toMatch(/full: not enough disk space: filesystem .* used 1\.4 MiB \(6\d(\.\d)?%\).*mirror of full 600\.0 KiB \(largest pull of the last 7\).*that would bring it to 9\d(\.\d)?%, past max_disk_usage 95%/);
+    expect(readFileSync(join(cfg.mirrorPath('full', 'data'), 'a.bin')).length).toBe(600 * KiB);
+    expect(await borgList(cfg.repoPath('full'), cfg.passphraseFile)).toEqual(archives);
+  });
+});
