@@ -4,9 +4,10 @@
 // a problem found here costs seconds, not a whole pull followed by a confusing failure.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { GlobalConfig, HostConfig } from '../config/types.js';
+import type { GlobalConfig, HostConfig, SshRole } from '../config/types.js';
 import { describeError, JobError } from '../errors.js';
 import { connectSsh, SshConnectError } from '../tools/ssh/client.js';
+import { sshForRole } from '../tools/ssh/options.js';
 
 export interface PreflightNeeds {
   /** The job opens the borg repository (the passphrase file). */
@@ -71,16 +72,27 @@ export function assertPreflight(global: GlobalConfig, needs: PreflightNeeds): vo
  */
 export async function preflightHost(global: GlobalConfig, host: HostConfig, needs: PreflightNeeds, opts: { signal?: AbortSignal; logger?: Logger } = {}): Promise<string[]> {
   const problems = preflightFiles(global, needs);
+  if (needs.ssh) problems.push(...hostKeyProblems(host));
   if (problems.length > 0 || !needs.ssh) return problems;
   try {
-    const session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, global.ssh, opts);
+    const session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, sshForRole(global.ssh, host, 'pull'), opts);
     session.close();
   } catch (e) {
     if (e instanceof SshConnectError && e.refused) {
-      if (e.refused === 'login') return [`${e.message}; is the public key of ${global.ssh.identityFile} in ${host.user}'s authorized_keys on ${host.name}?`];
+      if (e.refused === 'login') return [`${e.message}; is the public key of ${sshForRole(global.ssh, host, 'pull').identityFile} in ${host.user}'s authorized_keys on ${host.name}?`];
       return [e.message];
     }
     opts.logger?.warn({ err: describeError(e) }, 'preflight could not connect; the job goes on and retries');
   }
   return [];
+}
+
+/** Problems with the per-role keys a host file names for a nightly job (pull, and dump when it takes dumps). */
+function hostKeyProblems(host: HostConfig): string[] {
+  const roles: SshRole[] = host.sources.some((s) => s.dump) ? ['pull', 'dump'] : ['pull'];
+  return roles.flatMap((role) => {
+    const key = host.keys?.[role];
+    const p = key === undefined ? undefined : fileProblem(key, `SSH ${role} key`, { nonEmpty: true });
+    return p === undefined ? [] : [p];
+  });
 }

@@ -7,6 +7,7 @@ import { effectiveMaxShrink, judgeShrink, shouldGuard } from '../plan/shrink.js'
 import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js';
 import { changedKeyAdvice, presentedInSshOutput, unknownHostAdvice } from '../tools/ssh/host-key-text.js';
 import { loadKnownHosts, recordedKeys, type KnownHostEntry } from '../tools/ssh/known-hosts.js';
+import { sshForRole } from '../tools/ssh/options.js';
 import type { RsyncProgress } from '../tools/rsync/progress.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
 import type { ProgressTask } from '../progress/progress.js';
@@ -55,7 +56,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
       v.refused === 'host-key'
         ? `; the key must match the line for ${ctx.host.address}:${ctx.host.port} in ${ctx.global.ssh.knownHosts}: ${hostKeyHint(ctx, probe.last.stderrTail)}`
         : v.refused === 'login'
-          ? `; is the public key of ${ctx.global.ssh.identityFile} in ${ctx.host.user}'s authorized_keys on ${ctx.host.name}?`
+          ? `; is the public key of ${sshForRole(ctx.global.ssh, ctx.host, 'pull').identityFile} in ${ctx.host.user}'s authorized_keys on ${ctx.host.name}?`
           : '';
     // rsync reports a failed ssh as 255, or as 12 (protocol stream) when ssh died first: ssh's own line decides.
     const unreachable = v.refused !== undefined || probe.last.exitCode === 255 || probe.last.timedOut || SSH_UNREACHABLE.test(v.reason);

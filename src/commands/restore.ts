@@ -24,6 +24,7 @@ import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../plan/
 import type { RestorePlan } from '../plan/restore-plan.js';
 import { readinessVerdict, type BackupAgeFact } from '../plan/restore-readiness.js';
 import { connectSsh, type SshSession } from '../tools/ssh/client.js';
+import { sshForRole } from '../tools/ssh/options.js';
 import { assertPreflight } from '../actions/preflight.js';
 import { shellQuote } from '../tools/ssh/quote.js';
 import { createNotifications } from '../notify/dispatch.js';
@@ -181,7 +182,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     const base = { global, target, borg, repository: plan.repository, archive: plan.archive, workDir: '', logger: env.logger.child({ restore: target.name }), signal };
     let ctx: RestoreContext | { loginError: string };
     try {
-      session = await connectSsh(target, global.ssh, { signal, logger: env.logger });
+      session = await connectSsh(target, sshForRole(global.ssh, target, 'restore'), { signal, logger: env.logger });
       ctx = { ...base, session };
     } catch (e) {
       ctx = { loginError: describeError(e) };

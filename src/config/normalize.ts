@@ -100,6 +100,7 @@ export function normalizeHost(raw: RawHost, file: string): HostConfig {
     address: raw.address,
     port: raw.port ?? DEFAULTS.port,
     user: raw.user,
+    ...(raw.keys ? { keys: Object.fromEntries(Object.entries(raw.keys).map(([role, path]) => [role, resolve(dirname(file), path)])) } : {}),
     staleAfterSeconds,
     sources: raw.sources.map((s) => source(s, staleAfterSeconds)),
     restore: {

@@ -56,6 +56,7 @@ export interface RawHost {
   address: string;
   port?: number;
   user: string;
+  keys?: { pull?: string; dump?: string; restore?: string };
   max_age?: RawDuration;
   sources: RawSource[];
   restore?: {

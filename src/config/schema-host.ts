@@ -1,6 +1,6 @@
 // Schema of a host file (hosts/<name>.yaml): one main server, its sources and how to restore it.
 import { DEFAULTS, NAME_PATTERN } from './defaults.js';
-import { argv, duration, int, list, obj, oneOf, remotePath, size, str, type SchemaNode } from './schema-node.js';
+import { argv, duration, int, list, localPath, obj, oneOf, remotePath, size, str, type SchemaNode } from './schema-node.js';
 import { DURATION_PATTERN, PERCENT_PATTERN, SIZE_PATTERN } from './units.js';
 
 const NAME_RULE = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
@@ -138,6 +138,26 @@ export const hostSchema: SchemaNode = obj(
       DURATION_PATTERN,
     ),
     user: str({ description: 'User pullback logs in as.', example: 'backup' }),
+    keys: obj(
+      {
+        pull: localPath({
+          description: 'Private key for pulls (rsync of the source paths, the login check before a run, drill comparisons with the origin). Its line from `pullback hosts authorize` allows only reading the source paths.',
+          defaultText: 'the global ssh identity_file',
+          example: '/etc/pullback/keys/main-server-pull',
+        }),
+        dump: localPath({
+          description: 'Private key for taking dumps (the configured dump commands and their rotation). Its line from `pullback hosts authorize` allows only those.',
+          defaultText: 'the global ssh identity_file',
+          example: '/etc/pullback/keys/main-server-dump',
+        }),
+        restore: localPath({
+          description: 'Private key for restores onto this host (writes below the source paths, probes, stop/start_writes, checks). Its line from `pullback hosts authorize` is meant to be installed only during an incident.',
+          defaultText: 'the global ssh identity_file',
+          example: '/etc/pullback/keys/main-server-restore',
+        }),
+      },
+      { description: 'Which private key each role logs in with (relative paths are resolved against this file), so each can be restricted on the server to what it needs: see docs/security.md, "Least privilege on the main servers".' },
+    ),
     sources: {
       ...list(source, {
         description: 'Directories pulled from this host.',

@@ -161,6 +161,9 @@ export interface RestoreConfig {
   minFreeBytes: number;
 }
 
+/** What pullback logs in to a main server for; each may use its own (restricted) key. */
+export type SshRole = 'pull' | 'dump' | 'restore';
+
 export interface HostConfig {
   /** Absolute path of the host file. */
   file: string;
@@ -168,6 +171,8 @@ export interface HostConfig {
   address: string;
   port: number;
   user: string;
+  /** Private key per role (absolute); a role without one uses the global ssh identity_file. */
+  keys?: Partial<Record<SshRole, string>>;
   /** Seconds since its last successful backup before the host is stale (`max_age`, default 26h). */
   staleAfterSeconds?: number;
   sources: SourceConfig[];

@@ -21,6 +21,7 @@ import { localXattrs } from '../../tools/attr/xattrs.js';
 import { missingArchiveMessage } from '../restore/archive-facts.js';
 import { drillDatabases, type DatabaseDrillResult, type RestoredDump } from './databases.js';
 import { archivedMtimeSeconds, observeOrigins, originPath } from './origin.js';
+import { sshForRole } from '../../tools/ssh/options.js';
 import { finishDrill, startDrill, type DrillProblem } from './record.js';
 
 export interface DrillOptions {
@@ -217,7 +218,7 @@ async function compareWithOrigin(d: DrillRun): Promise<void> {
     const dir = sourceDirs.get(source);
     return { originPath: dir === undefined ? undefined : originPath(dir, rest), archivedSize: t.size, archivedMtimeSeconds: archivedMtimeSeconds(t.mtime) };
   });
-  const origins = await observeOrigins(ctx.host, ctx.global.ssh, queries, { signal: ctx.signal, logger: ctx.logger });
+  const origins = await observeOrigins(ctx.host, sshForRole(ctx.global.ssh, ctx.host, 'pull'), queries, { signal: ctx.signal, logger: ctx.logger });
   const local = await localXattrs([...restored.keys()].map((p) => join(scratch, p)));
   const restoredXattrs = (p: string) => local.xattrs.get(join(scratch, p));
   const startedSeconds = backupStarts(manifest);

@@ -8,6 +8,7 @@ import { getEngine } from '../../engines/registry.js';
 import { sshRunner } from '../../engines/runner.js';
 import { describeError, JobError, ToolError } from '../../errors.js';
 import { connectSsh, type SshSession } from '../../tools/ssh/client.js';
+import { sshForRole } from '../../tools/ssh/options.js';
 import { remoteRun, remoteSha256, remoteStat } from '../../tools/ssh/remote.js';
 import type { HostContext, StepOutcome } from '../context.js';
 import type { DumpRecord } from '../database.js';
@@ -33,7 +34,7 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
     return { status: 'skipped', value: [] };
   }
   const timeoutMs = ctx.global.dumpTimeoutSeconds * 1000;
-  const session = await connectSsh({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user, name: ctx.host.name }, ctx.global.ssh, {
+  const session = await connectSsh({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user, name: ctx.host.name }, sshForRole(ctx.global.ssh, ctx.host, 'dump'), {
     signal: ctx.signal,
     logger: ctx.logger,
   });

@@ -64,6 +64,7 @@ export async function snapshotDatabases(ctx: RestoreContext, step: PlannedStep, 
     const pulled = await rsyncPull(ctx.global, ctx.target, { name: step.source, kind: step.kind, path: tmp, exclude: [] }, dest, {
       logger: ctx.logger,
       signal: ctx.signal,
+      role: 'restore',
     });
     if (pulled.verdict.kind !== 'ok') throw new Error(`pulling the safety dumps: ${'reason' in pulled.verdict ? pulled.verdict.reason : ''}`);
   });

@@ -45,7 +45,7 @@ export async function takeSafetySnapshot(ctx: RestoreContext, plan: RestorePlan,
         // The restore's excludes: what it will not touch need not be saved, and a rollback (pushing
         // with the excludes recorded below) leaves those files alone too.
         const src = { name: step.source, kind: step.kind, path: step.targetPath, exclude: step.exclude };
-        const out = await rsyncPull(ctx.global, ctx.target, src, dest, { logger: ctx.logger, signal: ctx.signal });
+        const out = await rsyncPull(ctx.global, ctx.target, src, dest, { logger: ctx.logger, signal: ctx.signal, role: 'restore' });
         if (out.verdict.kind === 'failed' || out.verdict.kind === 'retry') throw new Error(`pulling ${ctx.target.name}:${step.targetPath}: ${out.verdict.reason}`);
       } else {
         mkdirSync(dest, { recursive: true });

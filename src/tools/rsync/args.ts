@@ -1,6 +1,6 @@
 // Pure argument builders for rsync pulls from a main server over OpenSSH.
-import type { GlobalConfig, HostConfig, SourceConfig } from '../../config/types.js';
-import { buildSshArgv, rsyncRemoteShell } from '../ssh/options.js';
+import type { GlobalConfig, HostConfig, SourceConfig, SshRole } from '../../config/types.js';
+import { buildSshArgv, rsyncRemoteShell, sshForRole } from '../ssh/options.js';
 
 /** `host:path/` as rsync wants it (IPv6 addresses in brackets). */
 export function remoteSpec(address: string, path: string): string {
@@ -25,9 +25,9 @@ function excludes(patterns: readonly string[]): string[] {
   return patterns.map((p) => `--exclude=${p}`);
 }
 
-function common(global: GlobalConfig, host: HostConfig): string[] {
+function common(global: GlobalConfig, host: HostConfig, role: SshRole): string[] {
   const args = [
-    '-e', rsyncRemoteShell(buildSshArgv(global.ssh, host)),
+    '-e', rsyncRemoteShell(buildSshArgv(sshForRole(global.ssh, host, role), host)),
     // Remote paths travel inside the protocol, never through the remote shell.
     '-s', // --secluded-args (formerly --protect-args): the short form works on every rsync >= 3.0
     `--timeout=${global.rsync.ioTimeoutSeconds}`,
@@ -42,14 +42,14 @@ function common(global: GlobalConfig, host: HostConfig): string[] {
  * dies midway deletes nothing; with `maxDelete`, no more deletions than that; with `progress`,
  * --info=progress2 lines on stdout (tools/rsync/progress.ts).
  */
-export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string, o: { maxDelete?: number; progress?: boolean } = {}): string[] {
+export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string, o: { maxDelete?: number; progress?: boolean; role?: SshRole } = {}): string[] {
   return [
     ...EXACT_COPY,
     // Whole-transfer progress for a person at a terminal only: cron's argv stays as it was.
     ...(o.progress ? ['--info=progress2'] : []),
     // The shrink guard: at most this many deletions (0: none, only counted), exit 25 past it.
     ...(o.maxDelete !== undefined ? [`--max-delete=${o.maxDelete}`] : []),
-    ...common(global, host),
+    ...common(global, host, o.role ?? 'pull'),
     ...excludes(source.exclude),
     '--', remoteSpec(host.address, source.path), dest.endsWith('/') ? dest : `${dest}/`,
   ];
@@ -57,7 +57,7 @@ export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: So
 
 /** rsync argv listing the top level of a source (not recursive): used to refuse an empty or missing source. */
 export function buildProbeArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig): string[] {
-  return ['--list-only', '--dirs', '--no-human-readable', ...common(global, host), '--', remoteSpec(host.address, source.path)];
+  return ['--list-only', '--dirs', '--no-human-readable', ...common(global, host, 'pull'), '--', remoteSpec(host.address, source.path)];
 }
 
 /**
@@ -66,7 +66,8 @@ export function buildProbeArgs(global: GlobalConfig, host: HostConfig, source: S
  * No --links: symlinks are listed by name only (no ` -> target` to split).
  */
 export function buildListTreeArgs(global: GlobalConfig, host: HostConfig, remotePath: string, exclude: readonly string[]): string[] {
-  return ['--list-only', '--recursive', '--no-human-readable', ...common(global, host), ...excludes(exclude), '--', remoteSpec(host.address, remotePath)];
+  // Only restores list a target's tree (what a push may delete, what it wrote): the restore key.
+  return ['--list-only', '--recursive', '--no-human-readable', ...common(global, host, 'restore'), ...excludes(exclude), '--', remoteSpec(host.address, remotePath)];
 }
 
 /**
@@ -76,7 +77,7 @@ export function buildListTreeArgs(global: GlobalConfig, host: HostConfig, remote
 export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: string, remotePath: string, exclude: readonly string[] = []): string[] {
   return [
     ...EXACT_COPY,
-    ...common(global, host),
+    ...common(global, host, 'restore'),
     ...excludes(exclude),
     '--',
     from.endsWith('/') ? from : `${from}/`,

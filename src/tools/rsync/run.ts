@@ -1,7 +1,7 @@
 // Running rsync pulls and probes: retries transport failures with backoff, streams output.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { GlobalConfig, HostConfig, SourceConfig } from '../../config/types.js';
+import type { GlobalConfig, HostConfig, SourceConfig, SshRole } from '../../config/types.js';
 import { runCommand, type RunResult } from '../../exec/run.js';
 import { buildProbeArgs, buildPullArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
@@ -29,6 +29,8 @@ export interface RsyncRunOptions {
 export interface RsyncPullOptions extends RsyncRunOptions {
   /** rsync --max-delete: 0 copies everything but deletes nothing (the shrink guard's first pass). */
   maxDelete?: number;
+  /** Whose key logs in: 'pull' (the default, nightly pulls) or 'restore' (a restore's safety snapshot of the target). */
+  role?: SshRole;
   /** Called with each --info=progress2 line's progress; given, rsync is asked for those lines. */
   onProgress?: (p: RsyncProgress) => void;
 }
@@ -41,7 +43,7 @@ export async function rsyncPull(
   dest: string,
   opts: RsyncPullOptions = {},
 ): Promise<RsyncOutcome> {
-  const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete, progress: opts.onProgress !== undefined });
+  const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete, progress: opts.onProgress !== undefined, role: opts.role });
   return withRetries(global, opts, async () => {
     const collector = new RsyncStatsCollector();
     const stderr = new RsyncStderrTally();

@@ -1,5 +1,11 @@
 // OpenSSH client options built from the config, for rsync's `-e` remote shell.
-import type { HostConfig, SshConfig } from '../../config/types.js';
+import type { HostConfig, SshConfig, SshRole } from '../../config/types.js';
+
+/** The ssh settings for logging in to `host` as `role`: its own key if the host names one, else the global identity. */
+export function sshForRole(ssh: SshConfig, host: Pick<HostConfig, 'keys'>, role: SshRole): SshConfig {
+  const key = host.keys?.[role];
+  return key === undefined ? ssh : { ...ssh, identityFile: key };
+}
 
 /** The ssh argv (program first) that logs in to `host` with verified host keys and no prompts. */
 export function buildSshArgv(ssh: SshConfig, host: Pick<HostConfig, 'port' | 'user'>): string[] {

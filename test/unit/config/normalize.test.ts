@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseDuration, parseSize, repositoryPath, resolveConfigPath } from '../../../src/config/index.js';
+import { sshForRole } from '../../../src/tools/ssh/options.js';
 import { GLOBAL, HOST, problemsOf, short, writeConfig } from './fixture.js';
 
 describe('normalization', () => {
@@ -124,6 +125,16 @@ restore:
     const { global, hosts } = loadConfig(writeConfig(GLOBAL.replace('  passphrase_file: /etc/pullback/borg-passphrase', '  encryption: none'), { 'web.yaml': host }));
     expect(global.repository.passphraseFile).toBeUndefined();
     expect(hosts[0]!.sources[0]!.dump).toEqual({ engine: 'postgres', databases: ['app'], connection: { host: '127.0.0.1', port: 5432, user: 'postgres' }, keep: 3 });
+  });
+
+  it('resolves per-role keys against the host file; roles without one use the global identity', () => {
+    const file = writeConfig(GLOBAL, { 'web.yaml': `${HOST}keys: {pull: keys/pull, restore: /abs/restore}\n` });
+    const [host] = loadConfig(file).hosts;
+    expect(host!.keys).toEqual({ pull: join(dirname(file), 'hosts/keys/pull'), restore: '/abs/restore' });
+    const ssh = loadConfig(file).global.ssh;
+    expect(sshForRole(ssh, host!, 'pull').identityFile).toBe(join(dirname(file), 'hosts/keys/pull'));
+    expect(sshForRole(ssh, host!, 'dump').identityFile).toBe('/etc/pullback/id_ed25519');
+    expect(problemsOf(GLOBAL, { 'web.yaml': `${HOST}keys: {pul: x}\n` }).map((p) => p.key)).toEqual(['keys.pul']);
   });
 
   it('parses durations and sizes', () => {
