@@ -1,10 +1,12 @@
 // pino logging: JSON lines to <state_dir>/logs/pullback-YYYY-MM-DD.log (one file per day, the
 // oldest past logs.keep_days deleted at start) and to stderr as readable lines (JSON with
-// --log-format json). Redaction is on for every key that could carry a secret.
+// --log-format json). Redaction is on for every key that could carry a secret, and the credentials
+// of any URL in a line (http://user:password@host) are masked before it is written anywhere.
 import { readdirSync, rmSync } from 'node:fs';
 import { ensurePrivateDir, ensurePrivateFile } from '../util/private.js';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { redactUrls } from '../util/url.js';
 import { lineFormatter } from './format.js';
 import { expiredLogFiles, logDay, logFileName } from './rotation.js';
 import { detachTerminal, routedTerminalLine, terminalGone } from './terminal.js';
@@ -15,12 +17,14 @@ export const REDACT_PATHS = [
   'passphrase',
   'password',
   'secret',
+  'authorization',
   'env.BORG_PASSPHRASE',
   'env.PGPASSWORD',
   'env.MYSQL_PWD',
   '*.passphrase',
   '*.password',
   '*.secret',
+  '*.authorization',
   '*.env.BORG_PASSPHRASE',
   '*.env.PGPASSWORD',
   '*.env.MYSQL_PWD',
@@ -48,7 +52,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     ensurePrivateDir(opts.stateDir);
     ensurePrivateDir(dir);
     removeExpiredLogs(dir, opts.keepDays ?? 30);
-    streams.push({ level: level as pino.Level, stream: dailyFile(dir) });
+    const file = dailyFile(dir);
+    streams.push({ level: level as pino.Level, stream: { write: (line: string) => file.write(redactUrls(line)) } });
   }
   const stderrLevel = (opts.stderrLevel ?? level) as pino.Level;
   const stderr = pino.destination({ dest: 2, sync: true });
@@ -60,7 +65,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const toTerminal = (line: string) => {
     if (terminalGone()) return;
     try {
-      const text = format(line);
+      const text = format(redactUrls(line));
       // Progress bars on the same terminal: the line is written above them (progress/progress.ts).
       if (routedTerminalLine(text)) return;
       stderr.write(text);

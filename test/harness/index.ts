@@ -13,3 +13,4 @@ export * from './metadata-tree.js';
 export * from './lock.js';
 export * from './notify.js';
 export * from './tmpfs.js';
+export * from './processes.js';

@@ -8,6 +8,7 @@ import { describeError } from '../../errors.js';
 import { reasonOf } from '../../exec/stderr.js';
 import { rsyncListTree } from '../../tools/rsync/list.js';
 import { humanBytes } from '../../util/table.js';
+import { credentialsToHeader, redactUrls } from '../../util/url.js';
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
 import type { ChecklistItem } from '../../plan/restore-readiness.js';
 import type { RestoreContext } from './context.js';
@@ -91,9 +92,10 @@ export async function runConfiguredCheck(ctx: RestoreContext, plan: RestorePlan,
       return item(name, got === check.sql.expect, `returned ${JSON.stringify(got)}, expected ${JSON.stringify(check.sql.expect)}`);
     }
     if (check.http) {
-      const res = await fetch(check.http.url, { signal: AbortSignal.timeout(check.http.timeoutSeconds * 1000), redirect: 'follow' });
+      const req = credentialsToHeader(check.http.url);
+      const res = await fetch(req.url, { headers: req.headers, signal: AbortSignal.timeout(check.http.timeoutSeconds * 1000), redirect: 'follow' });
       await res.body?.cancel();
-      return item(name, res.status >= 200 && res.status < 300, `${check.http.url} answered ${res.status}`);
+      return item(name, res.status >= 200 && res.status < 300, `${redactUrls(check.http.url)} answered ${res.status}`);
     }
     if (check.command) {
       const r = await ctx.session.exec(check.command, { timeoutMs: 300_000, signal: ctx.signal });
@@ -102,7 +104,7 @@ export async function runConfiguredCheck(ctx: RestoreContext, plan: RestorePlan,
     }
     return item(name, false, 'has none of sql, http or command');
   } catch (e) {
-    return item(name, false, describeError(e));
+    return item(name, false, redactUrls(describeError(e)));
   }
 }
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { borgList, clientKey, makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { borgList, clientKey, makeTempDir, runCli, startSshd, watchProcesses, writeTestConfig } from '../../harness/index.js';
 
 interface StepRow {
   source: string;
@@ -21,35 +21,6 @@ function pullSteps(stateDir: string, runId: number): Record<string, StepRow> {
     return Object.fromEntries(rows.map((r) => [r.source, r]));
   } finally {
     db.close();
-  }
-}
-
-/** Samples every process's argv and environment while `work` runs (we are root: /proc/<pid>/environ is readable). */
-async function watchProcesses<T>(work: Promise<T>): Promise<{ result: T; seen: Map<string, string> }> {
-  const seen = new Map<string, string>(); // cmdline -> environ
-  let done = false;
-  const sample = () => {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (cmd && !seen.has(cmd)) seen.set(cmd, readFileSync(`/proc/${pid}/environ`, 'utf8'));
-      } catch {
-        // gone already
-      }
-    }
-  };
-  const loop = (async () => {
-    while (!done) {
-      sample();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
-  try {
-    return { result: await work, seen };
-  } finally {
-    done = true;
-    await loop;
   }
 }
 
