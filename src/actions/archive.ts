@@ -133,6 +133,10 @@ export async function archiveHost(
     comment: opts.partial,
     onProgress,
   }).finally(() => bar?.done());
+  if (stats.read) {
+    const { added, modified } = stats.read;
+    ctx.logger.info({ step: 'archive', archive, read: stats.read, nfiles: stats.nfiles }, `borg read ${added} new and ${modified} changed files of ${stats.nfiles}; the other ${Math.max(0, stats.nfiles - added - modified)} were unchanged (files cache) and not read`);
+  }
   const value = { archive, repository: repo, stats, manifest };
   return {
     status: stats.warning || opts.partial ? 'warning' : 'ok',

@@ -1,6 +1,6 @@
 // Repository maintenance after an archive: prune by retention (only this host's nightly archives),
 // compact, and the borg checks that are due.
-import { nightlyGlob } from '../tools/borg/args.js';
+import { nightlyGlob, type CheckOptions } from '../tools/borg/args.js';
 import { checkRepo, compactRepo, pruneArchives } from '../tools/borg/repo.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from './context.js';
 import { openRepo } from './repo-identity.js';
@@ -27,38 +27,68 @@ export interface CheckRequest {
   repository: boolean;
   archives: boolean;
   verifyData: boolean;
+  /** A partial repository check of at most this long (checks.repository_max_duration; 0: full). */
+  maxDurationSeconds?: number;
 }
 
-/** Runs `borg check` as requested and records each part in the check history. */
+/** How far a partial repository check got, from borg's --info lines. */
+export function partialProgress(lines: readonly string[]): string | undefined {
+  for (const l of lines) {
+    const stopped = /finished partial segment check, last segment checked is (\d+)/.exec(l);
+    if (stopped) return `partial: checked up to segment ${stopped[1]}, the next check resumes there`;
+    const end = /finished segment check at segment (\d+)/.exec(l);
+    if (end) return `partial: reached the last segment (${end[1]}); the next check starts a new pass`;
+  }
+  return undefined;
+}
+
+/** Lines borg prints about its progress at --info: never the reason a check failed. */
+const CHECK_CHATTER = /^(Starting|Checking|Archive consistency check complete|finished|skipping to segments|Finished (partial|full) repository check)/i;
+
+/**
+ * Runs `borg check` as requested and records each part in the check history. A repository check
+ * with a time limit runs on its own (borg allows --max-duration only with --repository-only).
+ */
 export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<StepOutcome<string[]>> {
   const repo = hostRepo(ctx);
   if ((await openRepo(borgContext(ctx), ctx.catalog, repo, ctx.host.name, 'read')) === 'absent') {
     return { status: 'failed', error: `no repository at ${repo}: ${ctx.host.name} has never been archived`, value: [] };
   }
-  const out = await checkRepo(borgContext(ctx), {
-    repo,
-    repository: req.repository,
-    archives: req.archives || req.verifyData,
-    verifyData: req.verifyData,
-    glob: nightlyGlob(ctx.host.name),
-  });
-  const status = out.verdict.kind === 'failed' ? 'failed' : 'ok';
-  const kinds = [req.repository && 'repository', (req.archives || req.verifyData) && 'archives', req.verifyData && 'data'].filter(
-    (k): k is string => typeof k === 'string',
-  );
-  for (const k of kinds) ctx.catalog.recordCheck(repo, k, ctx.host.name, status);
-  const what = req.verifyData ? 'borg check --verify-data' : 'borg check';
-  if (out.verdict.kind === 'failed' && out.verdict.cause) {
-    return { status: 'failed', error: `${what} of ${repo} could not run: ${out.verdict.reason}`, details: { kinds, problems: out.problems }, value: out.problems };
+  const archives = req.archives || req.verifyData;
+  const glob = nightlyGlob(ctx.host.name);
+  const partial = req.repository && (req.maxDurationSeconds ?? 0) > 0;
+  const parts: CheckOptions[] = partial
+    ? [
+        { repo, repository: true, archives: false, verifyData: false, maxDurationSeconds: req.maxDurationSeconds },
+        ...(archives ? [{ repo, repository: false, archives: true, verifyData: req.verifyData, glob }] : []),
+      ]
+    : [{ repo, repository: req.repository, archives, verifyData: req.verifyData, glob }];
+  const details: { kinds: string[]; problems?: string[]; repository?: string } = { kinds: [] };
+  let warning = false;
+  for (const part of parts) {
+    const out = await checkRepo(borgContext(ctx), part);
+    const status = out.verdict.kind === 'failed' ? 'failed' : 'ok';
+    const kinds = [part.repository && 'repository', part.archives && 'archives', part.verifyData && 'data'].filter((k): k is string => typeof k === 'string');
+    for (const k of kinds) ctx.catalog.recordCheck(repo, k, ctx.host.name, status);
+    details.kinds.push(...kinds);
+    if (part.maxDurationSeconds) {
+      details.repository = partialProgress(out.problems) ?? `partial (at most ${part.maxDurationSeconds} s)`;
+      ctx.logger.info({ step: 'check', repository: repo }, `repository check ${details.repository}`);
+    }
+    const what = part.verifyData ? 'borg check --verify-data' : part.maxDurationSeconds ? 'borg check --repository-only --max-duration' : 'borg check';
+    if (out.verdict.kind === 'failed' && out.verdict.cause) {
+      return { status: 'failed', error: `${what} of ${repo} could not run: ${out.verdict.reason}`, details: { ...details, problems: out.problems }, value: out.problems };
+    }
+    if (out.verdict.kind === 'failed') {
+      const detail = out.problems.filter((l) => !CHECK_CHATTER.test(l)).slice(0, 5);
+      return {
+        status: 'failed',
+        error: `${what} of ${repo} found problems: ${detail.join(' | ') || out.verdict.reason}`,
+        details: { ...details, problems: out.problems },
+        value: out.problems,
+      };
+    }
+    if (out.verdict.kind === 'warning') warning = true;
   }
-  if (out.verdict.kind === 'failed') {
-    const detail = out.problems.filter((l) => !/^Starting|^Checking|^Archive consistency check complete|^finished/i.test(l)).slice(0, 5);
-    return {
-      status: 'failed',
-      error: `${what} of ${repo} found problems: ${detail.join(' | ') || out.verdict.reason}`,
-      details: { kinds, problems: out.problems },
-      value: out.problems,
-    };
-  }
-  return { status: out.verdict.kind === 'warning' ? 'warning' : 'ok', details: { kinds }, value: [] };
+  return { status: warning ? 'warning' : 'ok', details, value: [] };
 }

@@ -10,7 +10,10 @@ export const DEFAULTS = {
   rsyncTimeout: '5m',
   rsyncAttempts: 3,
   rsyncBackoff: '5s',
-  checks: { repository: 'always', archives: 'always', data: 'monthly', drill: 'monthly' },
+  // The repository check is daily but bounded (borg resumes a partial check the next night); the
+  // archives check reads every archive's metadata, so it is weekly, not nightly (docs/performance.md).
+  checks: { repository: 'daily', archives: 'weekly', data: 'monthly', drill: 'monthly' },
+  repositoryCheckMaxDuration: '20m',
   drillSample: 100,
   drillMaxMissing: 0.1,
   dumpTimeout: '1h',

@@ -27,7 +27,12 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     compression: raw.repository.compression ?? DEFAULTS.compression,
   };
   if (encryption !== 'none' && raw.repository.passphrase_file) repository.passphraseFile = at(raw.repository.passphrase_file);
-  const checks = { ...DEFAULTS.checks, ...raw.checks } as Record<keyof typeof DEFAULTS.checks, Frequency>;
+  const { repository_max_duration: maxCheck, ...frequencies } = raw.checks ?? {};
+  const checks = {
+    ...DEFAULTS.checks,
+    ...(frequencies as Record<string, Frequency>),
+    repositoryMaxDurationSeconds: parseDuration(maxCheck ?? DEFAULTS.repositoryCheckMaxDuration),
+  } as GlobalConfig['checks'];
   const rsync: GlobalConfig['rsync'] = {
     ioTimeoutSeconds: parseDuration(raw.rsync?.timeout ?? DEFAULTS.rsyncTimeout),
     attempts: raw.rsync?.attempts ?? DEFAULTS.rsyncAttempts,

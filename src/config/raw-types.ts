@@ -19,7 +19,7 @@ export interface RawGlobal {
   concurrency?: number;
   ssh: { identity_file: string; known_hosts: string; connect_timeout?: RawDuration };
   rsync?: { timeout?: RawDuration; attempts?: number; backoff?: RawDuration; rsync_path?: string };
-  checks?: Record<string, string>;
+  checks?: Record<string, string | number>;
   drill?: { sample?: number; max_missing?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };
   dump_timeout?: RawDuration;
   restore_wait?: RawDuration;

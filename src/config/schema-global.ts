@@ -122,6 +122,16 @@ export const globalSchema: SchemaNode = obj(
         archives: frequency('borg check --archives-only', DEFAULTS.checks.archives),
         data: frequency('borg check --verify-data (reads every chunk: slow)', DEFAULTS.checks.data),
         drill: frequency('a restore drill of each host', DEFAULTS.checks.drill),
+        repository_max_duration: duration(
+          {
+            description:
+              'Time limit of one repository check (borg check --repository-only --max-duration): a large repository is checked a part per night, ' +
+              'each night resuming where the last stopped, instead of read whole every night. 0: always a full check (which also checks the index).',
+            default: DEFAULTS.repositoryCheckMaxDuration,
+            example: DEFAULTS.repositoryCheckMaxDuration,
+          },
+          DURATION_PATTERN,
+        ),
       },
       { description: 'Which checks pullback run performs, and how often.' },
     ),

@@ -51,6 +51,8 @@ export interface ChecksConfig {
   archives: Frequency;
   data: Frequency;
   drill: Frequency;
+  /** borg check --repository-only --max-duration (0: a full check every time it is due). */
+  repositoryMaxDurationSeconds: number;
 }
 
 export interface DrillConfig {

@@ -49,17 +49,92 @@ export function isInternalPath(path: string): boolean {
 }
 
 /**
- * `k` distinct items of `items`, chosen with `rand` (partial Fisher–Yates over the items sorted by
- * path, so the choice depends only on the set of paths and the seed), returned sorted by path.
+ * A streaming uniform sample of at most `k` items (a reservoir: bottom-k of a keyed hash of each
+ * path). Memory is O(k) whatever the number of items offered; the choice depends only on the set of
+ * paths offered and on `rand` (one draw salts the keys), not on their order, so a seed repeats a
+ * drill exactly. Unlike Algorithm R it needs no count known in advance and no sort of everything.
  */
-export function pickSample<T extends { path: string }>(items: readonly T[], k: number, rand: Random): T[] {
-  const pool = [...items].sort((a, b) => compare(a.path, b.path));
-  const n = Math.min(k, pool.length);
-  for (let i = 0; i < n; i++) {
-    const j = i + randomIndex(rand, pool.length - i);
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+export class ReservoirSample<T extends { path: string }> {
+  /** Max-heap on (key, path): the root is the item the next better one replaces. */
+  private readonly heap: Array<{ key: number; item: T }> = [];
+  private readonly salt: number;
+  offered = 0;
+
+  constructor(
+    readonly k: number,
+    rand: Random,
+  ) {
+    this.salt = randomIndex(rand, 0x1_0000_0000);
   }
-  return pool.slice(0, n).sort((a, b) => compare(a.path, b.path));
+
+  offer(item: T): void {
+    this.offered++;
+    if (this.k <= 0) return;
+    const e = { key: pathKey(item.path, this.salt), item };
+    const h = this.heap;
+    if (h.length < this.k) {
+      h.push(e);
+      this.up(h.length - 1);
+    } else if (before(e, h[0]!)) {
+      h[0] = e;
+      this.down(0);
+    }
+  }
+
+  /** The sample, sorted by path. */
+  take(): T[] {
+    return this.heap.map((e) => e.item).sort((a, b) => compare(a.path, b.path));
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[p]!, h[i]!)) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && before(h[m]!, h[l]!)) m = l;
+      if (r < h.length && before(h[m]!, h[r]!)) m = r;
+      if (m === i) return;
+      [h[m], h[i]] = [h[i]!, h[m]!];
+      i = m;
+    }
+  }
+}
+
+/** `k` distinct items of `items` chosen with `rand` (a ReservoirSample over them), sorted by path. */
+export function pickSample<T extends { path: string }>(items: Iterable<T>, k: number, rand: Random): T[] {
+  const r = new ReservoirSample<T>(k, rand);
+  for (const i of items) r.offer(i);
+  return r.take();
+}
+
+/** Whether `a` ranks before `b` in the sample (smaller key; equal keys by path). */
+function before(a: { key: number; item: { path: string } }, b: { key: number; item: { path: string } }): boolean {
+  return a.key < b.key || (a.key === b.key && compare(a.item.path, b.item.path) < 0);
+}
+
+/** A 53-bit hash of `path` salted by `salt` (cyrb53): uniform enough to rank paths at random. */
+function pathKey(path: string, salt: number): number {
+  let h1 = 0xdeadbeef ^ salt;
+  let h2 = 0x41c6ce57 ^ salt;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 export interface ManifestDumps {

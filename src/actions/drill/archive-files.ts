@@ -94,19 +94,19 @@ export async function borgHashes(borg: BorgContext, repo: string, archive: strin
   const damaged = await bisecting(paths, (batch) =>
     listItems(borg, repo, archive, (i) => {
       if (i.type === '-' && i.sha256) sha256.set(i.path, i.sha256);
-    }, { withHash: true, paths: batch }),
+    }, { withHash: true, paths: { exact: batch } }),
   );
   return { sha256, damaged };
 }
 
 /** Extracts exactly `paths` into `dest`; returns path -> damage for those borg could not restore. */
 export async function extractPaths(borg: BorgContext, repo: string, archive: string, dest: string, paths: readonly string[]): Promise<Map<string, string>> {
-  return bisecting(paths, (batch) => extractArchive(borg, repo, archive, dest, batch));
+  return bisecting(paths, (batch) => extractArchive(borg, repo, archive, dest, { exact: batch }));
 }
 
 /** Reads `.pullback/manifest.json` of the archive (extracted into `dest`), or undefined when it has none. */
 export async function readArchiveManifest(borg: BorgContext, repo: string, archive: string, dest: string, manifestPath: string): Promise<unknown> {
-  await extractArchive(borg, repo, archive, dest, [manifestPath]);
+  await extractArchive(borg, repo, archive, dest, { exact: [manifestPath] });
   const file = join(dest, manifestPath);
   if (!existsSync(file)) return undefined;
   return JSON.parse(readFileSync(file, 'utf8')) as unknown;

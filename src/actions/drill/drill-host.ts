@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { JobError } from '../../errors.js';
 import { pickArchive, type ArchiveChoice } from '../../plan/drill-archive.js';
 import { seededRandom } from '../../plan/drill-random.js';
-import { dumpArchivePath, isSampleCandidate, pickSample, sampleSize, splitArchivePath, type SampleRequest } from '../../plan/drill-sample.js';
+import { dumpArchivePath, isSampleCandidate, ReservoirSample, sampleSize, splitArchivePath, type SampleRequest } from '../../plan/drill-sample.js';
 import { classifyFile, countVerdicts, drillStatus, missingOnOrigin, type DrillCounts, type FileResult, type MissingOnOrigin } from '../../plan/drill-verdict.js';
 import { nightlyGlob } from '../../tools/borg/args.js';
 import { listArchives } from '../../tools/borg/repo.js';
@@ -174,17 +174,24 @@ async function chooseArchive(d: DrillRun): Promise<void> {
 
 async function chooseSample(d: DrillRun): Promise<void> {
   const { ctx, opts, r, borg } = d;
-  // Candidates come from the archive itself (metadata only: no chunk is read here).
-  const candidates: Target[] = [];
+  // Candidates come from the archive itself (metadata only: no chunk is read here), streamed line by
+  // line into a reservoir of the sample's size: the archive's file list is never held in memory.
   const dumpSet = new Set(d.dumps.keys());
-  await listArchiveItems(borg, r.repository, d.archive!, (i) => {
-    if (isSampleCandidate(i, dumpSet)) candidates.push({ path: i.path, size: i.size, mtime: i.mtime });
-    else if (i.type === '-' && d.dumps.has(i.path)) d.dumpTargets.push({ path: i.path, size: i.size, mtime: i.mtime, dump: d.dumps.get(i.path) });
-  });
-  const k = sampleSize(candidates.length, opts.sample, ctx.global.drill.sample);
-  d.targets = [...pickSample(candidates, k, d.rand), ...d.dumpTargets];
+  const each = (onCandidate: (t: Target) => void, onDump?: (t: Target) => void) =>
+    listArchiveItems(borg, r.repository, d.archive!, (i) => {
+      if (isSampleCandidate(i, dumpSet)) onCandidate({ path: i.path, size: i.size, mtime: i.mtime });
+      else if (i.type === '-' && d.dumps.has(i.path)) onDump?.({ path: i.path, size: i.size, mtime: i.mtime, dump: d.dumps.get(i.path) });
+    });
+  // A percentage needs the number of candidates first: one more metadata listing, counting only.
+  let total = 0;
+  if (opts.sample.percent !== undefined) await each(() => void total++);
+  const k = opts.sample.percent !== undefined ? sampleSize(total, opts.sample, ctx.global.drill.sample) : (opts.sample.sample ?? ctx.global.drill.sample);
+  const pick = new ReservoirSample<Target>(k, d.rand);
+  await each((t) => pick.offer(t), (t) => d.dumpTargets.push(t));
+  const sample = pick.take();
+  d.targets = [...sample, ...d.dumpTargets];
   d.missingDumps = [...d.dumps.keys()].filter((p) => !d.dumpTargets.some((t) => t.path === p));
-  ctx.logger.info({ archive: d.archive, candidates: candidates.length, sample: k, dumps: d.dumpTargets.length, seed: opts.seed }, 'drill sample chosen');
+  ctx.logger.info({ archive: d.archive, candidates: pick.offered, sample: sample.length, dumps: d.dumpTargets.length, seed: opts.seed }, 'drill sample chosen');
   r.sampled = [...d.targets.map((t) => t.path), ...d.missingDumps];
 }
 

@@ -34,7 +34,7 @@ export async function keepLastGood(ctx: HostContext, s: SourceState): Promise<St
       return { status: 'ok', details: { keptFrom: newest.name, extracted: false } };
     }
     // The failed pull may have replaced some files: put the archived folder back whole.
-    await extractArchive(borg, repo, newest.name, scratch, [name]);
+    await extractArchive(borg, repo, newest.name, scratch, { prefix: [name] });
     s.keptFrom = { archive: newest.name, manifest: entry as never };
     const extracted = join(scratch, name);
     if (!existsSync(extracted)) mkdirSync(extracted, { recursive: true });

@@ -179,14 +179,15 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     onFailure: 'compact',
     run: async (ctx, night) => {
       const out = await pruneHost(ctx);
-      night.pruned = out.status === 'ok';
+      // Compact frees what prune deleted: after a prune that deleted nothing there is nothing to free.
+      night.pruned = out.status === 'ok' && (out.value?.length ?? 0) > 0;
       return out;
     },
   },
   {
     scope: 'host',
     name: 'compact',
-    gate: (night) => (night.pruned ? RUN : skip('no prune ran', true)),
+    gate: (night) => (night.pruned ? RUN : skip('no archive was pruned', true)),
     lock: 'repository',
     records: 'step (host)',
     onFailure: 'nothing',
@@ -205,7 +206,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     onFailure: 'nothing (the host fails)',
     run: async (ctx, night) => {
       const d = night.due;
-      const out = await checkHost(ctx, { repository: d.repository, archives: d.archives, verifyData: d.data });
+      const out = await checkHost(ctx, { repository: d.repository, archives: d.archives, verifyData: d.data, maxDurationSeconds: ctx.global.checks.repositoryMaxDurationSeconds });
       night.checks.push(...((out.details as { kinds?: string[] } | undefined)?.kinds ?? []));
       night.checked = out.status;
       return out;

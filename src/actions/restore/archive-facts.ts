@@ -41,7 +41,7 @@ export async function readManifest(borg: BorgContext, repo: string, archive: str
   const dir = mkdtempSync(join(scratchParent, 'manifest-'));
   const rel = `${MANIFEST_DIR}/${MANIFEST_FILE}`;
   try {
-    await extractArchive(borg, repo, archive, dir, [rel]);
+    await extractArchive(borg, repo, archive, dir, { exact: [rel] });
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(join(dir, rel), 'utf8'));

@@ -26,7 +26,7 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
   mkdirSync(stage, { recursive: true });
   try {
     const files = [...(step.globals ? [step.globals.dump.file] : []), ...step.databases.map((d) => d.dump.file)];
-    if (files.length > 0) await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, files.map((f) => `${step.source}/${f}`));
+    if (files.length > 0) await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, { exact: files.map((f) => `${step.source}/${f}`) });
     await withRemoteTemp(ctx, async (tmp) => {
       if (files.length > 0) {
         const pushed = await pushTree(ctx, join(stage, step.source), tmp);

@@ -28,7 +28,7 @@ async function stepDeletions(ctx: RestoreContext, plan: RestorePlan, step: Plann
   const archived = new Set<string>();
   await listItems(ctx.borg, plan.repository, plan.archive, (i) => {
     if (i.path.startsWith(prefix)) archived.add(i.path.slice(prefix.length));
-  }, { paths: [step.source] });
+  }, { paths: { prefix: [step.source] } });
   const target: Array<{ path: string; dir: boolean }> = [];
   const listed = await rsyncListTree(ctx.global, ctx.target, step.targetPath, step.exclude, (e) => {
     const path = borgListedPath(e.name);

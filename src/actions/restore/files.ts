@@ -15,7 +15,7 @@ export async function stageSource(ctx: RestoreContext, source: string): Promise<
   const stage = join(ctx.workDir, 'stage');
   const dir = join(stage, source);
   rmSync(dir, { recursive: true, force: true });
-  await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, [source]);
+  await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, { prefix: [source] });
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   return dir;
 }

@@ -36,7 +36,7 @@ export function localSpaceFact(dir: string, bytes: number, margin: number, minFr
 /** Extracts each source of the plan into `<dir>/<source>`. Throws ToolError when borg fails. */
 export async function extractInto(borg: BorgContext, plan: RestorePlan, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  await extractArchive(borg, plan.repository, plan.archive, dir, plan.steps.map((s) => s.source));
+  await extractArchive(borg, plan.repository, plan.archive, dir, { prefix: plan.steps.map((s) => s.source) });
 }
 
 /** Regular files and bytes under a local folder (hard links counted per path, like `find -type f`). */

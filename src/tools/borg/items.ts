@@ -1,7 +1,7 @@
 // Reading archives: streaming their item list (JSON lines, never buffered whole) and extracting.
 import { mkdirSync } from 'node:fs';
 import { toolErrorFrom } from '../../exec/run.js';
-import { buildExtractArgs, buildInfoArgs, buildListItemsArgs } from './args.js';
+import { buildExtractArgs, buildInfoArgs, buildListItemsArgs, type ArchivePaths } from './args.js';
 import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
 
 export interface ArchiveItem {
@@ -16,15 +16,15 @@ export interface ArchiveItem {
   linktarget?: string;
 }
 
-/** Streams every item of `archive` (optionally only under `paths`) to `onItem`; throws ToolError when borg fails. */
+/** Streams every item of `archive` (optionally only `paths`) to `onItem`, one line at a time; throws ToolError when borg fails. */
 export async function listItems(
   ctx: BorgContext,
   repo: string,
   archive: string,
   onItem: (item: ArchiveItem) => void,
-  opts: { withHash?: boolean; paths?: string[] } = {},
+  opts: { withHash?: boolean; paths?: ArchivePaths } = {},
 ): Promise<void> {
-  const out = await runBorg(ctx, buildListItemsArgs(repo, archive, opts.withHash, opts.paths ?? []), {
+  const out = await runBorg(ctx, buildListItemsArgs(repo, archive, opts.withHash, opts.paths), {
     quiet: true,
     onStdoutLine: (l) => {
       if (l.trim() === '') return;
@@ -35,8 +35,8 @@ export async function listItems(
   if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
 }
 
-/** Extracts `paths` (all when empty) of `archive` into `dest`; throws ToolError when borg fails. */
-export async function extractArchive(ctx: BorgContext, repo: string, archive: string, dest: string, paths: string[] = []): Promise<void> {
+/** Extracts `paths` (everything when not given) of `archive` into `dest`; throws ToolError when borg fails. */
+export async function extractArchive(ctx: BorgContext, repo: string, archive: string, dest: string, paths?: ArchivePaths): Promise<void> {
   mkdirSync(dest, { recursive: true });
   await runBorgOrThrow(ctx, buildExtractArgs(repo, archive, paths), `borg extract ${archive}`, { cwd: dest });
 }

@@ -44,14 +44,30 @@ export interface CreateStats {
   compressedSize: number;
   deduplicatedSize: number;
   nfiles: number;
+  /** Files borg read (from its --list --filter=AME lines): added, modified (the others came from the files cache unread), errors. */
+  read?: { added: number; modified: number; errors: number };
   warning?: string;
+}
+
+/** Counts borg create's --list status lines into `read`; drops A and M lines (file names, not messages). */
+export function listLineCounter(read: NonNullable<CreateStats['read']>): (line: string) => string | undefined {
+  return (line) => {
+    if (line.startsWith('A ')) read.added++;
+    else if (line.startsWith('M ')) read.modified++;
+    else {
+      if (line.startsWith('E ')) read.errors++;
+      return line;
+    }
+    return undefined;
+  };
 }
 
 /** `borg create` (with `onProgress`: its --progress --log-json lines); throws ToolError on failure, returns the archive's statistics. */
 export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: string, onProgress?: (p: BorgCreateProgress) => void): Promise<CreateStats> {
   const lines: string[] = [];
   const args = buildCreateArgs({ ...o, progress: onProgress !== undefined });
-  const out = await runBorg(ctx, args, { cwd, onStdoutLine: (l) => lines.push(l), onProgress });
+  const read = { added: 0, modified: 0, errors: 0 };
+  const out = await runBorg(ctx, args, { cwd, onStdoutLine: (l) => lines.push(l), onProgress, mapStderrLine: listLineCounter(read) });
   if (out.verdict.kind === 'failed' && out.verdict.cause === 'no-space') {
     // Checked by the fault suite: borg rolled back, `borg check` passes, the next run after space is freed succeeds.
     const why =
@@ -68,6 +84,7 @@ export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: str
     compressedSize: s.compressed_size ?? 0,
     deduplicatedSize: s.deduplicated_size ?? 0,
     nfiles: s.nfiles ?? 0,
+    read,
     warning: out.verdict.kind === 'warning' ? out.verdict.reason : undefined,
   };
 }

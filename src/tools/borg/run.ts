@@ -25,6 +25,8 @@ export interface BorgRunOptions {
   quiet?: boolean;
   /** With --log-json in args: called with each archive_progress line (log messages are unwrapped to their text). */
   onProgress?: (p: BorgCreateProgress) => void;
+  /** Rewrites each stderr line (after --log-json unwrapping) before it is kept; undefined drops it. */
+  mapStderrLine?: (line: string) => string | undefined;
 }
 
 export interface BorgOutcome {
@@ -70,7 +72,13 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
       signal: ctx.signal,
       timeoutMs: opts.timeoutMs,
       onStdoutLine: opts.onStdoutLine,
-      mapStderrLine: opts.onProgress ? (l) => logJsonLine(l, opts.onProgress!) : undefined,
+      mapStderrLine:
+        opts.onProgress || opts.mapStderrLine
+          ? (l) => {
+              const text = opts.onProgress ? logJsonLine(l, opts.onProgress) : l;
+              return text === undefined || !opts.mapStderrLine ? text : opts.mapStderrLine(text);
+            }
+          : undefined,
       onStderrLine: (l) => {
         if (saysWrongPassphrase(l)) wrongPass = true;
         // The clearest line wins: borg's own free-space check, else the first ENOSPC it reported.

@@ -19,7 +19,7 @@ describe('normalization', () => {
       concurrency: cpus().length,
       ssh: { identityFile: '/etc/pullback/id_ed25519', knownHosts: '/etc/pullback/known_hosts', connectTimeoutSeconds: 10 },
       rsync: { ioTimeoutSeconds: 300, attempts: 3, backoffSeconds: 5 },
-      checks: { repository: 'always', archives: 'always', data: 'monthly', drill: 'monthly' },
+      checks: { repository: 'daily', archives: 'weekly', data: 'monthly', drill: 'monthly', repositoryMaxDurationSeconds: 1200 },
       drill: {
         sample: 100,
         maxMissing: 0.1,
@@ -61,7 +61,7 @@ rsync: {timeout: 90m, attempts: 1, backoff: 2d, rsync_path: /opt/bin/rsync}
 drill: {database: {postgres: {password_file: pg.pw, port: 5433}}}
 dump_timeout: 26h
 retention: {daily: 0, weekly: 0, monthly: 12}
-checks: {data: never}
+checks: {data: never, repository_max_duration: 1h}
 concurrency: 4
 `;
     const host = `name: web
@@ -94,7 +94,7 @@ restore:
     expect(g.drill.database.postgres).toEqual({ host: '127.0.0.1', port: 5433, user: 'postgres', passwordFile: join(dir, 'pg.pw') });
     expect(g.dumpTimeoutSeconds).toBe(93600);
     expect(g.retention).toEqual({ daily: 0, weekly: 0, monthly: 12 });
-    expect(g.checks).toEqual({ repository: 'always', archives: 'always', data: 'never', drill: 'monthly' });
+    expect(g.checks).toEqual({ repository: 'daily', archives: 'weekly', data: 'never', drill: 'monthly', repositoryMaxDurationSeconds: 3600 });
     expect(g.concurrency).toBe(4);
     const h = hosts[0]!;
     expect(h.port).toBe(2222);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/plan/drill-random.js';
-import { dumpPaths, isSampleCandidate, parseSampleRequest, pickSample, sampleSize, splitArchivePath } from '../../../src/plan/drill-sample.js';
+import { dumpPaths, isSampleCandidate, parseSampleRequest, pickSample, ReservoirSample, sampleSize, splitArchivePath } from '../../../src/plan/drill-sample.js';
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `data/f${String(i).padStart(4, '0')}` }));
 
@@ -27,6 +27,30 @@ describe('drill sample', () => {
     const rand = seededRandom('uniform');
     for (let i = 0; i < 5000; i++) for (const x of pickSample(items(10), 1, rand)) hits[Number(x.path.slice(-4))]!++;
     for (const h of hits) expect(h).toBeGreaterThan(400);
+  });
+
+  it('streams: a reservoir of k whatever the number offered, the same sample as from the whole list', () => {
+    const r = new ReservoirSample<{ path: string }>(50, seededRandom('stream', 'main'));
+    function* lazily() {
+      for (let i = 299_999; i >= 0; i--) yield { path: `data/d${i % 300}/f${i}` };
+    }
+    for (const item of lazily()) r.offer(item);
+    const streamed = r.take();
+    expect(r.offered).toBe(300_000);
+    expect(streamed).toHaveLength(50);
+    expect(new Set(streamed.map((x) => x.path)).size).toBe(50);
+    expect(streamed.map((x) => x.path)).toEqual([...streamed.map((x) => x.path)].sort());
+    const all = Array.from({ length: 300_000 }, (_, i) => ({ path: `data/d${i % 300}/f${i}` }));
+    expect(pickSample(all, 50, seededRandom('stream', 'main'))).toEqual(streamed);
+  });
+
+  it('gives every item the same chance in a sample of several', () => {
+    const hits = new Array<number>(10).fill(0);
+    const rand = seededRandom('uniform-k');
+    for (let i = 0; i < 3000; i++) for (const x of pickSample(items(10), 3, rand)) hits[Number(x.path.slice(-4))]!++;
+    // 900 expected each (3000 draws x 3/10).
+    for (const h of hits) expect(h).toBeGreaterThan(780);
+    for (const h of hits) expect(h).toBeLessThan(1020);
   });
 
   it('sizes the sample from --sample, --percent or the default', () => {

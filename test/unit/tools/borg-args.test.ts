@@ -12,6 +12,7 @@ import {
   buildPruneArgs,
   nightlyGlob,
 } from '../../../src/tools/borg/args.js';
+import { listLineCounter } from '../../../src/tools/borg/repo.js';
 
 const LW = ['--lock-wait', '120'];
 const D8 = '[0-9]'.repeat(8);
@@ -27,7 +28,7 @@ describe('nightlyGlob', () => {
 describe('buildCreateArgs', () => {
   it('creates with JSON stats, the compression, the mtime,size files cache and paths after --', () => {
     expect(buildCreateArgs({ repo: '/srv/borg/main', archive: 'main-20240101T000000Z', compression: 'zstd,22', paths: ['db', '-data', '.pullback/manifest.json'] })).toEqual([
-      'create', ...LW, '--json', '--compression', 'zstd,22', '--files-cache', 'mtime,size', '--numeric-ids',
+      'create', ...LW, '--json', '--compression', 'zstd,22', '--files-cache', 'mtime,size', '--numeric-ids', '--list', '--filter=AME',
       '/srv/borg/main::main-20240101T000000Z', '--', 'db', '-data', '.pullback/manifest.json',
     ]);
   });
@@ -35,13 +36,13 @@ describe('buildCreateArgs', () => {
   it('asks for --progress --log-json only when progress is wanted', () => {
     const o = { repo: '/r', archive: 'a', compression: 'lz4', paths: ['x'] };
     expect(buildCreateArgs({ ...o, progress: false })).toEqual(buildCreateArgs(o));
-    expect(buildCreateArgs({ ...o, progress: true })).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--progress', '--log-json', '/r::a', '--', 'x']);
+    expect(buildCreateArgs({ ...o, progress: true })).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--list', '--filter=AME', '--progress', '--log-json', '/r::a', '--', 'x']);
   });
 
   it('adds a backdating timestamp and excludes before the archive', () => {
     expect(
       buildCreateArgs({ repo: '/r', archive: 'a', compression: 'lz4', paths: ['x'], timestamp: '2024-01-01T00:00:00', excludes: ['*.tmp'] }),
-    ).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--timestamp', '2024-01-01T00:00:00', '--exclude', '*.tmp', '/r::a', '--', 'x']);
+    ).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--list', '--filter=AME', '--timestamp', '2024-01-01T00:00:00', '--exclude', '*.tmp', '/r::a', '--', 'x']);
   });
 });
 
@@ -75,6 +76,14 @@ describe('buildCheckArgs', () => {
     expect(buildCheckArgs({ repo: '/r', repository: false, archives: false, verifyData: true })).toEqual(['check', ...LW, '--archives-only', '--verify-data', '/r']);
   });
 
+  it('a time-limited repository check is partial (resumed next time) and says how far it got', () => {
+    expect(buildCheckArgs({ repo: '/r', repository: true, archives: false, verifyData: false, maxDurationSeconds: 1200 })).toEqual([
+      'check', ...LW, '--repository-only', '--info', '--max-duration', '1200', '/r',
+    ]);
+    // borg allows --max-duration only with --repository-only: never added to a combined check.
+    expect(buildCheckArgs({ repo: '/r', repository: true, archives: true, verifyData: false, maxDurationSeconds: 1200 })).toEqual(['check', ...LW, '/r']);
+  });
+
   it('checks a single archive without a glob', () => {
     expect(buildCheckArgs({ repo: '/r', repository: false, archives: true, verifyData: false, glob: 'g', archive: 'h-20240101T000000Z' })).toEqual([
       'check', ...LW, '--archives-only', '/r::h-20240101T000000Z',
@@ -90,14 +99,25 @@ describe('listing and extracting', () => {
 
   it('buildListItemsArgs streams JSON lines, with hashes and paths when asked', () => {
     expect(buildListItemsArgs('/r', 'a')).toEqual(['list', ...LW, '--json-lines', '/r::a']);
-    expect(buildListItemsArgs('/r', 'a', true, ['db', '-x'])).toEqual([
+    expect(buildListItemsArgs('/r', 'a', true, { prefix: ['db', '-x'] })).toEqual([
       'list', ...LW, '--json-lines', '--format', '{type} {mode} {size} {mtime} {sha256} {path}{NL}', '/r::a', '--', 'db', '-x',
     ]);
   });
 
+  it('exact paths are pf: patterns, one argv word each, everything else excluded', () => {
+    expect(buildListItemsArgs('/r', 'a', true, { exact: ['data/-x', 'data/new\nline', 'data/ sp'] })).toEqual([
+      'list', ...LW, '--json-lines', '--format', '{type} {mode} {size} {mtime} {sha256} {path}{NL}',
+      '--pattern=+pf:data/-x', '--pattern=+pf:data/new\nline', '--pattern=+pf:data/ sp', '--pattern=-fm:*', '/r::a',
+    ]);
+    expect(buildExtractArgs('/r', 'a', { exact: ['.pullback/manifest.json'] })).toEqual([
+      'extract', ...LW, '--numeric-ids', '--sparse', '--pattern=+pf:.pullback/manifest.json', '--pattern=-fm:*', '/r::a',
+    ]);
+    expect(buildExtractArgs('/r', 'a', { exact: [] })).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '/r::a']);
+  });
+
   it('buildExtractArgs keeps numeric ids and holes of sparse files, and puts paths after --', () => {
     expect(buildExtractArgs('/r', 'a')).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '/r::a']);
-    expect(buildExtractArgs('/r', 'a', ['-data/x'], { dryRun: true })).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '--dry-run', '/r::a', '--', '-data/x']);
+    expect(buildExtractArgs('/r', 'a', { prefix: ['-data/x'] }, { dryRun: true })).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '--dry-run', '/r::a', '--', '-data/x']);
   });
 
   it('init and compact', () => {
@@ -109,5 +129,16 @@ describe('listing and extracting', () => {
 describe('buildKeyExportArgs', () => {
   it('prints the key to stdout (no PATH argument)', () => {
     expect(buildKeyExportArgs('/srv/borg/web 1')).toEqual(['key', 'export', '/srv/borg/web 1']);
+  });
+});
+
+describe('listLineCounter', () => {
+  it('counts the files borg read and drops their names; error lines and messages are kept', () => {
+    const read = { added: 0, modified: 0, errors: 0 };
+    const map = listLineCounter(read);
+    expect(['A data/new error.txt', 'M data/changed', 'M .pullback/manifest.json', 'E data/unreadable', 'data/unreadable: [Errno 13] Permission denied'].map(map)).toEqual([
+      undefined, undefined, undefined, 'E data/unreadable', 'data/unreadable: [Errno 13] Permission denied',
+    ]);
+    expect(read).toEqual({ added: 1, modified: 2, errors: 1 });
   });
 });

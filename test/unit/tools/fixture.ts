@@ -12,7 +12,7 @@ export function globalConfig(patch: Partial<GlobalConfig> = {}): GlobalConfig {
     concurrency: 2,
     ssh: { identityFile: '/etc/pullback/id_ed25519', knownHosts: '/etc/pullback/known_hosts', connectTimeoutSeconds: 10 },
     rsync: { ioTimeoutSeconds: 300, attempts: 3, backoffSeconds: 5 },
-    checks: { repository: 'always', archives: 'always', data: 'monthly', drill: 'monthly' },
+    checks: { repository: 'always', archives: 'always', data: 'monthly', drill: 'monthly', repositoryMaxDurationSeconds: 0 },
     drill: {
       sample: 100,
       database: { postgres: { host: '127.0.0.1', port: 5432, user: 'postgres' }, mariadb: { host: '127.0.0.1', port: 3306, user: 'root' } },
