@@ -1,0 +1,294 @@
+// scripts/bench: every figure of issue 12 in one invocation, both sides alternated and repeated,
+// medians compared. BENCH_SCALE=small|full, BENCH_JSON=FILE, BENCH_OUT=FILE (the printed table),
+// BENCH_FIGURES=1,2,... (a subset, for a closer look). Absolute times move with the machine's load;
+// the ratios are what to compare between commits.
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'vitest';
+import { makeTempDir, startSshd, writeKnownHosts, writeTestConfig, clientKey, type SshdServer, type TestConfig } from '../test/harness/index.js';
+import { DEFAULTS } from '../src/config/defaults.js';
+import { SIZES, changeOnePercent, emptyDir, writeBlobs, writeDump, writeTextFiles, type Scale } from './data.js';
+import { Baseline, median, nextNight, pullback, type BenchHost, type Usage } from './sides.js';
+
+const scale = (process.env.BENCH_SCALE ?? 'small') as Scale;
+const sizes = SIZES[scale];
+const only = process.env.BENCH_FIGURES ? process.env.BENCH_FIGURES.split(',').map(Number) : undefined;
+const wanted = (n: number) => !only || only.includes(n);
+const out: string[] = [];
+const json: { scale: Scale; started: string; cpus: number; load: number[][]; figures: unknown[] } = { scale, started: new Date().toISOString(), cpus: cpus().length, load: [], figures: [] };
+
+function say(line: string): void {
+  out.push(line);
+  process.stderr.write(`${line}\n`);
+  if (process.env.BENCH_OUT) appendFileSync(process.env.BENCH_OUT, `${line}\n`);
+}
+const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const f = (s: number) => s.toFixed(2);
+
+function figure(name: string, p: number[], b: number[], extra: Record<string, unknown> = {}): number {
+  const mp = median(p);
+  const mb = median(b);
+  const ratio = mp / mb;
+  say(`${name}: pullback ${f(mp)} s, baseline ${f(mb)} s, ratio ${ratio.toFixed(2)}${extra.target ? ` (target <= ${String(extra.target)})` : ''}`);
+  json.figures.push({ name, pullback: p, baseline: b, pullbackMedian: mp, baselineMedian: mb, ratio, ...extra });
+  json.load.push(loadavg());
+  return ratio;
+}
+
+/** Runs `sides` `reps` times, the order rotated each time, after `before(rep)`. */
+async function alternate(reps: number, sides: Array<() => Promise<void>>, before?: (rep: number) => void | Promise<void>): Promise<void> {
+  for (let rep = 0; rep < reps; rep++) {
+    await before?.(rep);
+    for (let i = 0; i < sides.length; i++) await sides[(i + rep) % sides.length]!();
+  }
+}
+
+interface Main {
+  host: BenchHost;
+  server: SshdServer;
+  root: string;
+  night: number;
+}
+
+const SOURCES_OF = { dumps: 'data', blobs: 'blobs', data: 'data', files: 'data' } as const;
+
+async function mainServer(name: string, fill: (root: string) => string[]): Promise<Main> {
+  const server = await startSshd();
+  const root = makeTempDir(`pullback-bench-${name}-`);
+  const sources = fill(root).map((s) => ({ name: s, path: join(root, s) }));
+  return { host: { name, server, sources }, server, root, night: 0 };
+}
+
+/** A main server of figures 1, 2, 4 and 6: text files, blobs, a dump. */
+function appServer(name: string): Promise<Main> {
+  return mainServer(name, (root) => {
+    writeTextFiles(join(root, 'data'), sizes.textFiles);
+    writeBlobs(join(root, 'blobs'), name, sizes.blobMiB);
+    writeDump(join(root, 'dumps'), name, sizes.dumpMiB, 0);
+    return ['dumps', 'blobs', 'data'];
+  });
+}
+
+/** A main server with one source of `n` small files. */
+function filesServer(name: string, n: number): Promise<Main> {
+  return mainServer(name, (root) => {
+    writeTextFiles(join(root, 'files'), n, 8);
+    return ['files'];
+  });
+}
+
+const NIGHTLY_CHECKS = { repository: 'daily', archives: 'weekly', data: 'never', drill: 'never' };
+
+async function config(mains: Main[], global: Record<string, unknown> = {}): Promise<TestConfig> {
+  return writeTestConfig({
+    hosts: mains.map((m) => ({ name: m.host.name, server: m.server, sources: m.host.sources.map((s) => ({ name: s.name, kind: SOURCES_OF[s.name as keyof typeof SOURCES_OF], path: s.path })) })),
+    global: { concurrency: undefined, rsync: { timeout: '10m', attempts: 1 }, checks: NIGHTLY_CHECKS, ...global },
+  });
+}
+
+test(`pullback bench (${scale})`, async () => {
+  const started = Date.now();
+  if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, '');
+  say(`# scripts/bench --scale ${scale}, ${new Date().toISOString()}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const keys = { identityFile: (await clientKey()).privateKeyPath, knownHostsPath: join(makeTempDir('pullback-bench-keys-'), 'known_hosts'), passphraseFile: '' };
+  keys.passphraseFile = join(keys.knownHostsPath, '..', 'pass');
+  writeFileSync(keys.passphraseFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  const servers: SshdServer[] = [];
+  const trust = () => writeKnownHosts(keys.knownHostsPath, servers);
+
+  note('generating the main servers');
+  const apps = await Promise.all(['a', 'b', 'c', 'd'].slice(0, Math.max(2, ...sizes.hostCounts)).map(appServer));
+  servers.push(...apps.map((m) => m.server));
+  trust();
+  const two = apps.slice(0, 2);
+  const change = (m: Main) => {
+    m.night++;
+    changeOnePercent(join(m.root, 'data'), sizes.textFiles, m.night);
+    writeDump(join(m.root, 'dumps'), m.host.name, sizes.dumpMiB, m.night);
+  };
+
+  // 1. First full backup of 2 hosts.
+  let base22: Baseline | undefined;
+  let pb22: TestConfig | undefined;
+  if (wanted(1) || wanted(2) || wanted(4)) {
+    const b: number[] = [];
+    const p22: number[] = [];
+    const pDef: number[] = [];
+    const usage: Usage[] = [];
+    note('figure 1: first full backup of 2 hosts');
+    await alternate(wanted(1) ? sizes.reps : 1, [
+      async () => {
+        if (base22) rmSync(base22.dir, { recursive: true, force: true });
+        base22 = new Baseline(keys, 'zstd,22');
+        await base22.init();
+        b.push(await base22.nightly(two.map((m) => m.host)));
+      },
+      async () => {
+        if (pb22) rmSync(pb22.dir, { recursive: true, force: true });
+        pb22 = await config(two, { repository: { compression: 'zstd,22' } });
+        const u = await pullback(pb22, ['run']);
+        p22.push(u.seconds);
+        usage.push(u);
+      },
+      async () => {
+        if (!wanted(1)) return;
+        const cfg = await config(two, { repository: { compression: undefined } });
+        pDef.push((await pullback(cfg, ['run'])).seconds);
+        rmSync(cfg.dir, { recursive: true, force: true });
+      },
+    ]);
+    if (wanted(1)) {
+      figure('1a first full backup, 2 hosts, zstd,22 both', p22, b, { target: 0.6 });
+      figure('1b first full backup, 2 hosts, pullback default compression vs pipeline zstd,22', pDef, b);
+    }
+  }
+
+  // 2. Nightly incremental after 1% of files changed and one new dump.
+  if (wanted(2) || wanted(4)) {
+    const b: number[] = [];
+    const p: number[] = [];
+    note('figure 2: nightly incremental');
+    await alternate(
+      wanted(2) ? sizes.reps : 1,
+      [async () => void b.push(await base22!.nightly(two.map((m) => m.host))), async () => void p.push((await pullback(pb22!, ['run'])).seconds)],
+      () => {
+        two.forEach(change);
+        nextNight(pb22!);
+      },
+    );
+    if (wanted(2)) figure('2 nightly incremental, 1% changed + a new dump, zstd,22 both', p, b, { target: 0.8 });
+  }
+
+  // 4. Restore of one host after its data was lost.
+  if (wanted(4)) {
+    const b: number[] = [];
+    const p: number[] = [];
+    const a = two[0]!;
+    note('figure 4: restore of one host');
+    const lose = () => a.host.sources.forEach((s) => emptyDir(s.path));
+    await alternate(sizes.reps, [
+      async () => {
+        lose();
+        b.push(await base22!.restore(a.host));
+      },
+      async () => {
+        lose();
+        p.push((await pullback(pb22!, ['restore', '--host', a.host.name, '--yes'])).seconds);
+      },
+    ]);
+    figure('4 restore of one host (dumps, blobs, data) after losing its data', p, b, { target: 1.1 });
+  }
+  for (const x of [base22, pb22]) if (x) rmSync(x.dir, { recursive: true, force: true });
+
+  // 3. Nothing changed on a large source; 5. drill of 50 files, large archive against a small one.
+  if (wanted(3) || wanted(5)) {
+    note(`figures 3 and 5: generating ${sizes.manyFiles} and ${sizes.textFiles} files`);
+    const many = await filesServer('many', sizes.manyFiles);
+    const few = await filesServer('few', sizes.textFiles);
+    servers.push(many.server, few.server);
+    trust();
+    const cfg = await config([many, few]);
+    const base = new Baseline(keys, DEFAULTS.compression);
+    await base.init();
+    note('figures 3 and 5: first backups');
+    const first = await pullback(cfg, ['run']);
+    await base.bare([many.host]);
+    if (wanted(3)) {
+      const b: number[] = [];
+      const p: number[] = [];
+      await alternate(
+        sizes.reps,
+        [async () => void b.push(await base.bare([many.host])), async () => void p.push((await pullback(cfg, ['run', '--host', 'many'])).seconds)],
+        () => nextNight(cfg),
+      );
+      figure(`3 nothing changed, ${sizes.manyFiles} files, vs bare rsync + borg create`, p, b, { target: 1.2, firstRun: first.seconds });
+    }
+    if (wanted(5)) {
+      const pm: number[] = [];
+      const pf: number[] = [];
+      let usage: Usage | undefined;
+      await alternate(sizes.reps, [
+        async () => {
+          const u = await pullback(cfg, ['drill', '--host', 'many', '--sample', '50', '--archive', 'latest']);
+          pm.push(u.seconds);
+          usage = u;
+        },
+        async () => void pf.push((await pullback(cfg, ['drill', '--host', 'few', '--sample', '50', '--archive', 'latest'])).seconds),
+      ]);
+      figure(`5 drill of 50 files: ${sizes.manyFiles}-file archive (pullback) vs ${sizes.textFiles}-file archive (baseline)`, pm, pf, { target: 3, nodePeakRssMiB: usage?.peakRssMiB });
+    }
+    rmSync(cfg.dir, { recursive: true, force: true });
+    rmSync(base.dir, { recursive: true, force: true });
+    for (const m of [many, few]) rmSync(m.root, { recursive: true, force: true });
+  }
+
+  // 6. Scaling: full backup of 1, 2, 4 hosts; nightly and the node process at 10k, 100k, 1M files.
+  if (wanted(6)) {
+    for (const n of sizes.hostCounts) {
+      const hosts = apps.slice(0, n);
+      const b: number[] = [];
+      const p: number[] = [];
+      note(`figure 6: full backup of ${n} host(s)`);
+      await alternate(sizes.reps, [
+        async () => {
+          const base = new Baseline(keys, DEFAULTS.compression);
+          await base.init();
+          b.push(await base.nightly(hosts.map((m) => m.host)));
+          rmSync(base.dir, { recursive: true, force: true });
+        },
+        async () => {
+          const cfg = await config(hosts);
+          p.push((await pullback(cfg, ['run'])).seconds);
+          rmSync(cfg.dir, { recursive: true, force: true });
+        },
+      ]);
+      figure(`6a full backup, ${n} host(s), default compression both`, p, b);
+    }
+    for (const n of sizes.scaling) {
+      note(`figure 6: ${n} files in one source`);
+      const m = await filesServer(`n${n}`, n);
+      servers.push(m.server);
+      trust();
+      const cfg = await config([m], { checks: { ...NIGHTLY_CHECKS, drill: 'daily' } });
+      const base = new Baseline(keys, DEFAULTS.compression);
+      await base.init();
+      const firstP = await pullback(cfg, ['run']);
+      const firstB = await base.bare([m.host]);
+      const b: number[] = [];
+      const p: number[] = [];
+      const usage: Usage[] = [firstP];
+      await alternate(
+        scale === 'full' && n >= 1_000_000 ? 1 : sizes.reps,
+        [
+          async () => void b.push(await base.bare([m.host])),
+          async () => {
+            const u = await pullback(cfg, ['run']);
+            p.push(u.seconds);
+            usage.push(u);
+          },
+        ],
+        (rep) => {
+          changeOnePercent(join(m.root, 'files'), n, rep + 1);
+          nextNight(cfg);
+        },
+      );
+      const self = Math.max(...usage.map((u) => u.selfCpuS ?? 0));
+      const share = Math.max(...usage.map((u) => (u.selfCpuS ?? 0) / ((u.selfCpuS ?? 0) + (u.childrenCpuS ?? 0))));
+      const rss = Math.max(...usage.map((u) => u.peakRssMiB ?? 0));
+      figure(`6b nightly (1% changed, drill of 50 due), ${n} files, vs bare rsync + borg create`, p, b, { firstRun: { pullback: firstP.seconds, baseline: firstB } });
+      say(`6c node process at ${n} files: peak RSS ${rss.toFixed(1)} MiB (target <= 150), own CPU ${self.toFixed(2)} s, ${(share * 100).toFixed(1)}% of the run's CPU (target <= 5%); first full backup: pullback ${f(firstP.seconds)} s, baseline ${f(firstB)} s`);
+      json.figures.push({ name: `6c node ${n}`, files: n, peakRssMiB: rss, selfCpuS: self, cpuShare: share, usage });
+      rmSync(cfg.dir, { recursive: true, force: true });
+      rmSync(base.dir, { recursive: true, force: true });
+      rmSync(m.root, { recursive: true, force: true });
+    }
+  }
+
+  say(`# finished in ${((Date.now() - started) / 60000).toFixed(1)} min, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (process.env.BENCH_JSON) {
+    mkdirSync(join(process.env.BENCH_JSON, '..'), { recursive: true });
+    writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ ...json, finished: new Date().toISOString(), lines: out }, null, 2)}\n`);
+  }
+});

@@ -1,0 +1,15 @@
+// The benchmark runs under vitest only to reuse test/harness (real sshd per main server, configs,
+// cleanup); it is not part of the test suite (vitest.config.ts at the root includes test/ only).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: new URL('..', import.meta.url).pathname,
+    include: ['bench/bench.run.ts'],
+    testTimeout: 24 * 3600_000,
+    hookTimeout: 600_000,
+    pool: 'forks',
+    maxWorkers: 1,
+    globalSetup: ['test/harness/global-setup.ts'],
+  },
+});
