@@ -1,5 +1,6 @@
 // What the catalog knows about how fast a host's data grows, for the free-space preflight: the
-// sizes its recent good pulls transferred per source, and what its recent archives added.
+// sizes its recent good pulls transferred per source, what its recent archives added, and what was
+// pulled after its newest archive.
 import type { Catalog } from './catalog.js';
 import { lastGoodPull } from './guards.js';
 import type { HostHistory } from '../plan/disk-space.js';
@@ -14,6 +15,13 @@ export function hostGrowthHistory(catalog: Catalog, repository: string, host: st
   const archives = catalog.db
     .prepare('SELECT deduplicated_size AS d FROM archives WHERE repository = ? AND host = ? AND deduplicated_size IS NOT NULL ORDER BY created_at DESC LIMIT ?')
     .all(repository, host, limit) as Array<{ d: number }>;
+  const newest = catalog.db.prepare('SELECT MAX(run_id) AS r FROM archives WHERE repository = ? AND host = ?').get(repository, host) as { r: number | null };
+  const unarchived = catalog.db
+    .prepare(
+      `SELECT COALESCE(SUM(json_extract(s.details, '$.stats.transferredSize')), 0) AS b FROM steps s JOIN runs r ON r.id = s.run_id
+       WHERE r.kind = 'run' AND s.host = ? AND s.step = 'pull' AND s.status IN ('ok', 'warning') AND s.run_id > ?`,
+    )
+    .get(host, newest.r ?? 0) as { b: number };
   return {
     host,
     sources: sources.map((name) => {
@@ -22,5 +30,6 @@ export function hostGrowthHistory(catalog: Catalog, repository: string, host: st
       return { name, transferred, ...(size !== undefined ? { size } : {}) };
     }),
     archiveGrowth: archives.map((r) => r.d),
+    unarchived: archives.length > 0 ? unarchived.b : 0,
   };
 }

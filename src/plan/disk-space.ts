@@ -25,6 +25,8 @@ export interface HostHistory {
   sources: SourceHistory[];
   /** Deduplicated sizes (what each added to the repository) of the host's recent archives, newest first. */
   archiveGrowth: number[];
+  /** Bytes good pulls transferred after the host's newest archive (a night whose archive failed): tonight's archive takes them too. */
+  unarchived: number;
 }
 
 /** What borg needs beyond the new data, from the repository's own files. */
@@ -60,19 +62,23 @@ export function mirrorGrowth(h: HostHistory): Estimate {
   const unknownNames = h.sources.filter((s) => s.transferred.length === 0).map((s) => s.name);
   const bytes = known.reduce((n, s) => n + largest(s.transferred), 0);
   const basis = known.length > 0 ? `largest pull of the last ${GROWTH_WINDOW}` : 'no earlier pull';
-  const unknown = unknownNames.length > 0 ? `${h.host}: no earlier pull of ${unknownNames.join(', ')}, so its size is unknown and counted as 0 (a first pull can be as large as the source)` : undefined;
+  const unknown = unknownNames.length > 0 ? `no earlier pull of ${unknownNames.join(', ')}, so its size is unknown and counted as 0 (a first pull can be as large as the source)` : undefined;
   return { bytes, basis, unknown };
 }
 
 /**
- * The repository's expected growth: the largest deduplicated size of the host's last archives.
- * Without one (a first archive), conservatively the whole mirror as if nothing deduplicated or
- * compressed: the sources' last pulled sizes plus tonight's expected pull.
+ * The repository's expected growth: the largest deduplicated size of the host's last archives,
+ * plus (uncompressed) what was pulled since the newest one and never archived (its archive failed,
+ * e.g. on a full repository). Without any archive, conservatively the whole mirror as if nothing
+ * deduplicated or compressed: the sources' last pulled sizes plus tonight's expected pull.
  */
 export function repositoryGrowth(h: HostHistory, mirror: Estimate): Estimate {
-  if (h.archiveGrowth.length > 0) return { bytes: largest(h.archiveGrowth), basis: `largest archive growth of the last ${GROWTH_WINDOW}` };
+  if (h.archiveGrowth.length > 0) {
+    const pending = h.unarchived > 0 ? ` + ${humanBytes(h.unarchived)} pulled since the last archive` : '';
+    return { bytes: largest(h.archiveGrowth) + h.unarchived, basis: `largest archive growth of the last ${GROWTH_WINDOW}${pending}` };
+  }
   const size = h.sources.reduce((n, s) => n + (s.size ?? 0), 0) + mirror.bytes;
-  return { bytes: size, basis: 'no earlier archive: the whole mirror, uncompressed', unknown: mirror.unknown && `${h.host}: no earlier archive, and the mirror's size is not fully known` };
+  return { bytes: size, basis: 'no earlier archive: the whole mirror, uncompressed' };
 }
 
 /**

@@ -136,6 +136,13 @@ describe('the disk of the backup host fills up', () => {
     expect((await runBorg(['list', '--short', '--consider-checkpoints', repo], cfg.passphraseFile)).stdout.trim().split('\n')).toEqual(good);
     expect(catalogArchives(cfg, 'r')).toEqual(good);
 
+    // The next night, space not yet freed: the preflight now knows the 4 MiB pulled but never
+    // archived, and refuses before borg is even started.
+    const again = await run();
+    expect(again.exitCode).toBe(1);
+    expect(again.stdout).toMatch(new RegExp(`r: not enough disk space: filesystem ${repoFs.dir} \\(tmpfs\\).*archive of r .*\\(largest archive growth of the last 7 \\+ 4\\.0 MiB pulled since the last archive\\)`));
+    expect(lastRunSteps(cfg, 'r').map((s) => s.step)).toEqual(['disk_space']);
+
     repoFs.resize('16m');
     const next = await run();
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
@@ -158,7 +165,7 @@ describe('the disk of the backup host fills up', () => {
     // Only host full's mirror is on the small filesystem; ok's mirror and both repositories are elsewhere.
     const small = mountTmpfs(join(cfg.stateDir, 'mirror', 'full'), '2m');
     const filler = join(small.dir, 'filler');
-    const run = () => runCli(['--config', cfg.configPath, 'run']);
+    const run = (...hosts: string[]) => runCli(['--config', cfg.configPath, 'run', ...hosts.flatMap((h) => ['--host', h])]);
 
     // Already past the limit (97% > 95%).
     writeFileSync(filler, Buffer.alloc(Math.round(0.97 * 2048) * KiB));
@@ -175,8 +182,9 @@ describe('the disk of the backup host fills up', () => {
     expect(readdirSync(join(cfg.dir, 'borg'))).toEqual(['ok']);
 
     // With space, it runs.
+    // Host ok has made its point (it ran beside the refused host): the rest is about full alone.
     rmSync(filler);
-    const roomy = await run();
+    const roomy = await run('full');
     expect(roomy.exitCode, roomy.stdout + roomy.stderr).toBe(0);
     expect(lastRunSteps(cfg, 'full')[0]).toMatchObject({ step: 'disk_space', status: 'ok' });
 
@@ -185,7 +193,7 @@ describe('the disk of the backup host fills up', () => {
     writeFileSync(filler, Buffer.alloc(800 * KiB));
     writeFileSync(join(fullData, 'a.bin'), 'changed\n');
     const archives = await borgList(cfg.repoPath('full'), cfg.passphraseFile);
-    const grown = await run();
+    const grown = await run('full');
     expect(grown.exitCode, grown.stdout + grown.stderr).toBe(1);
     expect(grown.stdout).toMatch(/full: not enough disk space: filesystem .* used 1\.4 MiB \(6\d(\.\d)?%\).*mirror of full 600\.0 KiB \(largest pull of the last 7\).*that would bring it to 9\d(\.\d)?%, past max_disk_usage 95%/);
     expect(readFileSync(join(cfg.mirrorPath('full', 'data'), 'a.bin')).length).toBe(600 * KiB);
