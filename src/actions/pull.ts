@@ -109,7 +109,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     // Measured after rsync removed its unfinished file, so the free space shown is what is left without it.
     const error =
       `pull of ${source.path}: ${out.verdict.reason}; the mirror's ${describeFilesystemOf(dest)} is too small for tonight's pull. ` +
-      'rsync deleted nothing, and the source is archived with its last good state if any; free space there and run again';
+      "rsync deleted nothing and the source's last good state is kept; free space there and run again";
     return { ...base, status: 'failed', error, details: value };
   }
   if (out.verdict.kind === 'failed') return { ...base, status: 'failed', error: `pull of ${source.path}: ${out.verdict.reason}`, details: value };

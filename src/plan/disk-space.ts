@@ -90,7 +90,7 @@ export function compactRoom(r: RepoFacts): Estimate {
   const segment = Math.min(r.maxSegmentSize + BORG_MAX_OBJECT, r.dataBytes);
   const bytes = segment + 4 * r.indexBytes + r.additionalFreeSpace;
   const extra = r.additionalFreeSpace > 0 ? ` + additional_free_space ${humanBytes(r.additionalFreeSpace)}` : '';
-  return { bytes, basis: `a segment rewrite ${humanBytes(segment)} + 4 × index ${humanBytes(r.indexBytes)}${extra}` };
+  return { bytes, basis: `a segment rewrite ${humanBytes(segment)} + a commit reserve ${humanBytes(4 * r.indexBytes)} (4 × the ${humanBytes(r.indexBytes)} index)${extra}` };
 }
 
 /** One thing expected to grow on a filesystem. */
