@@ -1,10 +1,13 @@
 // `pullback validate`: load and check the whole configuration; ConfigError (exit 2) lists every problem.
+// A passphrase file others may read is a problem too: every repository command would refuse to start.
+import { assertPassphraseFilePrivate } from '../actions/passphrase-file.js';
 import { loadConfig } from '../config/index.js';
 import type { GlobalOptions } from './common.js';
 
 /** Prints a one-line summary of a valid config; throws ConfigError otherwise. */
 export async function validateCommand(g: GlobalOptions): Promise<number> {
   const config = loadConfig(g.configPath);
+  assertPassphraseFilePrivate(config.global);
   const sources = config.hosts.reduce((n, h) => n + h.sources.length, 0);
   g.out(`${g.configPath}: OK (${config.hosts.length} host(s), ${sources} source(s): ${config.hosts.map((h) => h.name).join(', ') || 'none'})`);
   return 0;

@@ -94,7 +94,7 @@ describe('a passphrase file others may read or own', () => {
   it('stops every repository command with exit 2 before anything is done, naming file, mode, owner and fix', async () => {
     const cfg = await config();
     chmodSync(cfg.passphraseFile, 0o644);
-    for (const cmd of [['run'], ['check'], ['drill', '--host', 'main'], ['restore', '--host', 'main', '--dry-run']]) {
+    for (const cmd of [['validate'], ['run'], ['check'], ['restore', '--host', 'main', '--dry-run']]) {
       const r = await runCli(['--config', cfg.configPath, ...cmd]);
       expect(r.exitCode, `${cmd[0]}: ${r.stdout}${r.stderr}`).toBe(2);
       expect(r.stderr, cmd[0]).toContain(`repository.passphrase_file: borg passphrase file ${cfg.passphraseFile} is mode 0644, owned by root (uid 0)`);
