@@ -5,6 +5,7 @@ import { assertPassphraseFilePrivate } from '../actions/passphrase-file.js';
 import { Catalog } from '../catalog/catalog.js';
 import { loadConfig } from '../config/index.js';
 import type { Config, HostConfig } from '../config/types.js';
+import { checkNameArg } from '../config/names.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../logging/logger.js';
 import { detachTerminal } from '../logging/terminal.js';
@@ -63,6 +64,7 @@ export function openEnv(opts: GlobalOptions, uses: { repositories?: boolean } = 
 /** The hosts named by --host (all when none); an unknown name is a UsageError. */
 export function selectHosts(config: Config, names: readonly string[] | undefined): HostConfig[] {
   if (!names || names.length === 0) return config.hosts;
+  for (const n of names) checkNameArg('--host', n);
   const known = new Map(config.hosts.map((h) => [h.name, h]));
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) {

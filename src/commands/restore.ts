@@ -15,6 +15,7 @@ import { checkArchive, gatherReadiness } from '../actions/restore/readiness.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../actions/restore/record.js';
 import { registerCommand, type Values } from '../cli/registry.js';
 import { repositoryPath } from '../config/types.js';
+import { checkArchiveArg, checkLocalPathArg, checkNameArg } from '../config/names.js';
 import { parseDuration } from '../config/units.js';
 import { describeError, UsageError } from '../errors.js';
 import { hostLockHolder, takeHostLock } from '../lock/host-lock.js';
@@ -57,12 +58,17 @@ export function restoreOptions(v: Values): RestoreOptions {
   } catch {
     throw new UsageError(`--max-age: not a duration: ${str('max-age')} (e.g. 48h, 3d)`);
   }
+  const checked = (flag: string, check: (flag: string, value: string) => string) => {
+    const value = str(flag);
+    return value === undefined ? undefined : check(`--${flag}`, value);
+  };
+  const archive = str('archive');
   const o: RestoreOptions = {
-    host: str('host'),
-    archive: str('archive'),
-    to: str('to'),
-    only: str('only')?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
-    into: str('into'),
+    host: checked('host', checkNameArg),
+    archive: archive === 'latest' ? archive : checked('archive', checkArchiveArg),
+    to: checked('to', checkNameArg),
+    only: str('only')?.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => checkNameArg('--only', s)),
+    into: checked('into', checkLocalPathArg),
     dryRun: !!v['dry-run'],
     yes: !!v.yes,
     force: !!v.force,

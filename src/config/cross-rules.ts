@@ -6,6 +6,7 @@ import { formatKey, lineOf, type KeyPath, type YamlFile } from './load-yaml.js';
 import { scheduleRules } from './schema-schedule.js';
 import { notifyProblems } from './normalize-notify.js';
 import { offsiteProblems } from './normalize-offsite.js';
+import { show } from './validate.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,8 +24,9 @@ export function globalRules(y: YamlFile): ConfigProblem[] {
   const repo = data.repository;
   if (isObj(repo)) {
     const encryption = repo.encryption ?? 'repokey-blake2';
-    if (encryption !== 'none' && repo.passphrase_file === undefined) {
-      out.push(problem(y, ['repository'], `passphrase_file is required when encryption is ${String(encryption)} (or set encryption: none)`));
+    // A non-text encryption is the schema's problem; this rule speaks only about real modes.
+    if (typeof encryption === 'string' && encryption !== 'none' && repo.passphrase_file === undefined) {
+      out.push(problem(y, ['repository'], `passphrase_file is required when encryption is ${encryption} (or set encryption: none)`));
     }
   }
   const ret = data.retention;
@@ -83,11 +85,16 @@ export function hostRules(y: YamlFile): ConfigProblem[] {
       if (!kinds.has(sql.source)) {
         out.push(problem(y, [...at, 'sql', 'source'], `no source named '${sql.source}' in this host`));
       } else if (kinds.get(sql.source) !== 'database') {
-        out.push(problem(y, [...at, 'sql', 'source'], `source '${sql.source}' is not a database source (kind ${String(kinds.get(sql.source))})`));
+        out.push(problem(y, [...at, 'sql', 'source'], `source '${sql.source}' is not a database source (kind ${kindText(kinds.get(sql.source))})`));
       }
     }
   });
   return out;
+}
+
+/** A source's kind as written, or how it looks when it is not text (the schema reports that too). */
+function kindText(kind: unknown): string {
+  return typeof kind === 'string' ? kind : show(kind);
 }
 
 function sqliteRules(y: YamlFile, dump: Obj, at: KeyPath): ConfigProblem[] {

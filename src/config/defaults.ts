@@ -39,8 +39,13 @@ export const ENGINE_CONNECTION = {
   sqlite: { host: '127.0.0.1', port: 0, user: '' },
 } as const;
 
-/** Host and source names: used in archive names and borg globs. */
-export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+/**
+ * Host and source names: each becomes a directory name (the mirror), an archive name prefix and a
+ * borg glob, so no `/`, no leading `.` or `-` (no `..`, no option), no spaces, quotes or control
+ * characters, and short enough for a file name with a time stamp appended.
+ */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+export const NAME_RULE = '1 to 64 letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 /** borg's compression spec: none | lz4 | zstd[,1-22] | zlib[,0-9] | lzma[,0-9], optionally after "auto,". */
 export const COMPRESSION_PATTERN = '^(auto,)?(none|lz4|zstd(,([1-9]|1[0-9]|2[0-2]))?|zlib(,[0-9])?|lzma(,[0-9])?)$';

@@ -14,6 +14,9 @@ export interface YamlFile {
   data: unknown;
 }
 
+/** Aliases one file may expand: a configuration needs a few, an alias bomb (billion laughs) needs thousands. */
+const MAX_ALIAS_COUNT = 100;
+
 /** Reads and parses one file; problems (unreadable file, YAML syntax) are appended to `problems`. */
 export function loadYaml(file: string, problems: ConfigProblem[]): YamlFile | undefined {
   let text: string;
@@ -35,7 +38,13 @@ export function loadYaml(file: string, problems: ConfigProblem[]): YamlFile | un
     problems.push({ file, line: pos?.line, column: pos?.col, message: `YAML syntax error: ${what}` });
     return undefined;
   }
-  return { file, doc, lines, data: doc.toJS() };
+  try {
+    return { file, doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (e) {
+    // yaml refuses alias bombs and bad merge keys only when it builds the data.
+    problems.push({ file, message: `YAML cannot be read: ${(e as Error).message}` });
+    return undefined;
+  }
 }
 
 /** Dotted form of a key path: `sources[2].kind`. */

@@ -1,9 +1,7 @@
 // Schema of a host file (hosts/<name>.yaml): one main server, its sources and how to restore it.
-import { DEFAULTS, NAME_PATTERN } from './defaults.js';
+import { DEFAULTS, NAME_PATTERN, NAME_RULE } from './defaults.js';
 import { argv, duration, int, list, localPath, obj, oneOf, remotePath, size, str, type SchemaNode } from './schema-node.js';
 import { DURATION_PATTERN, PERCENT_PATTERN, SIZE_PATTERN } from './units.js';
-
-const NAME_RULE = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 const connection = obj(
   {
@@ -137,7 +135,13 @@ export const hostSchema: SchemaNode = obj(
       },
       DURATION_PATTERN,
     ),
-    user: str({ description: 'User pullback logs in as.', example: 'backup' }),
+    user: str({
+      description: 'User pullback logs in as.',
+      example: 'backup',
+      // A login name, never an option or a user@host: ssh and rsync get it as one argument.
+      pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}[$]?$',
+      patternDescription: 'a login name (letters, digits, ".", "_" and "-", not starting with "." or "-")',
+    }),
     keys: obj(
       {
         pull: localPath({

@@ -47,9 +47,24 @@ export function localPath(m: Meta): SchemaNode {
   return { type: 'string', minLength: 1, valueKind: 'local-path', ...meta(m) };
 }
 
+/**
+ * An absolute, normalized path on a main server: starts with /, no empty, "." or ".." segment, no
+ * control characters (a newline would split rsync's and the remote shell's view of the path).
+ * Spaces, quotes, `$()`, backticks and non-ASCII are kept exactly: paths travel as rsync protocol
+ * arguments (-s) and single-quoted remote arguments, never through a shell unquoted.
+ */
+export const REMOTE_PATH_PATTERN = '^/$|^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f]+)+/?$';
+
 /** An absolute path on a main server. */
 export function remotePath(m: Meta): SchemaNode {
-  return { ...str({ ...m, pattern: '^/', patternDescription: 'an absolute path (starting with /)' }), valueKind: 'remote-path' };
+  return {
+    ...str({
+      ...m,
+      pattern: REMOTE_PATH_PATTERN,
+      patternDescription: 'an absolute, normalized path (starting with /, no "//", "." or ".." segments, no control characters such as a newline)',
+    }),
+    valueKind: 'remote-path',
+  };
 }
 
 /** An integer option with optional bounds. */

@@ -3,6 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
 import { formatKey, lineOf, type KeyPath, type YamlFile } from './load-yaml.js';
 import type { SchemaNode } from './schema-node.js';
+import { printable } from '../util/printable.js';
 
 /** Validates `y` with `validate`, appending one problem per distinct error; true when it is valid. */
 export function validateFile(y: YamlFile, validate: ValidateFunction, problems: ConfigProblem[]): boolean {
@@ -92,7 +93,8 @@ function typeName(type: unknown): string {
 /** A value as an operator would recognise it in a message. */
 export function show(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
-  if (typeof value === 'string') return `'${value}'`;
+  // Shown whole up to a line's worth, control characters escaped: a message stays one readable line.
+  if (typeof value === 'string') return `'${printable(value.length > 80 ? `${value.slice(0, 60)}… (${value.length} characters)` : value)}'`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);

@@ -1,5 +1,6 @@
 // Which archive a drill restores from: the newest, a named one, or a random one weighted toward
 // recent archives (recent backups are the ones a restore would use, so they are drilled most).
+import { checkArchiveArg } from '../config/names.js';
 import { UsageError } from '../errors.js';
 import type { Random } from './drill-random.js';
 
@@ -10,7 +11,7 @@ export function parseArchiveChoice(value: string | undefined): ArchiveChoice {
   if (value === undefined || value === 'random') return { kind: 'random' };
   if (value === 'latest') return { kind: 'latest' };
   if (value.trim() === '') throw new UsageError('--archive needs latest, random or an archive name');
-  return { kind: 'named', name: value };
+  return { kind: 'named', name: checkArchiveArg('--archive', value) };
 }
 
 /** Weight of the archive of recency `rank` (0 = newest): 1/(rank+1). */

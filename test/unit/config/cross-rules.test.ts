@@ -72,7 +72,7 @@ describe('cross-field rules', () => {
     const problems = short(problemsOf(GLOBAL, host('  - {name: db, kind: data, path: /a, extra: 1}\n  - {name: db, kind: data, path: relative}\n')));
     expect(problems.map((p) => [p.line, p.key, p.message])).toEqual([
       [5, 'sources[0].extra', "unknown key 'extra'"],
-      [6, 'sources[1].path', "must be an absolute path (starting with /) (got 'relative')"],
+      [6, 'sources[1].path', 'must be an absolute, normalized path (starting with /, no "//", "." or ".." segments, no control characters such as a newline) (got \'relative\')'],
       [6, 'sources[1].name', "duplicate source name 'db' (also at line 5)"],
     ]);
   });

@@ -71,7 +71,7 @@ restore: {min_free: lots, stop_writes: ["systemctl stop app"]}
       { file: 'pullback.yaml', line: 8, key: 'ssh_timeout', message: "unknown key 'ssh_timeout'" },
       { file: 'pullback.yaml', line: 9, key: 'dump_timeout', message: "must be a duration such as 30s, 10m, 26h or 2d, or a whole number of seconds (got '1w')" },
       { file: 'hosts/web.yaml', line: 1, key: 'user', message: "required key 'user' is missing" },
-      { file: 'hosts/web.yaml', line: 1, key: 'name', message: 'must be letters, digits, ".", "_" and "-", starting with a letter or digit (got \'-bad\')' },
+      { file: 'hosts/web.yaml', line: 1, key: 'name', message: 'must be 1 to 64 letters, digits, ".", "_" and "-", starting with a letter or digit (got \'-bad\')' },
       { file: 'hosts/web.yaml', line: 2, key: 'address', message: 'must be an IP address or DNS name (letters, digits, ".", ":", "-", not starting with "-") (got a list)' },
       { file: 'hosts/web.yaml', line: 3, key: 'sources', message: 'must not be an empty list' },
       { file: 'hosts/web.yaml', line: 4, key: 'restore.stop_writes[0]', message: "must be a list (got 'systemctl stop app')" },
