@@ -94,13 +94,14 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   }
   if (accepted) ctx.logger.warn({ source: source.name, baseline }, `${source.name}: --accept-shrink: deletions are mirrored without the max_shrink guard`);
   const end = new Date().toISOString();
+  const warning = [out.verdict.kind === 'warning' ? out.verdict.reason : undefined, deviceNote(source, out.stats)].filter(Boolean).join('; ') || undefined;
   const value: PullResult = {
     source: source.name,
     window: { start, end },
     exitCode: out.last.exitCode,
     attempts: out.attempts,
     stats: out.stats,
-    warning: out.verdict.kind === 'warning' ? out.verdict.reason : undefined,
+    warning,
     shrink,
   };
   const base = { bytes: out.stats.bytesReceived, files: out.stats.filesTransferred, exitCode: out.last.exitCode, value };
@@ -115,8 +116,14 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   if (out.verdict.kind === 'failed') return { ...base, status: 'failed', error: `pull of ${source.path}: ${out.verdict.reason}`, details: value };
   // The mirror now equals the source: the baseline the next pull's shrink is measured against.
   recordGoodPull(ctx.catalog, ctx.host.name, source.name, out.stats.files, out.stats.totalSize, ctx.runId);
-  if (out.verdict.kind === 'warning') return { ...base, status: 'warning', error: out.verdict.reason, details: value };
+  if (warning) return { ...base, status: 'warning', error: warning, details: value };
   return { ...base, status: 'ok', details: value };
+}
+
+/** The warning for device files the server holds in a source: never copied (rsync --no-devices). */
+function deviceNote(source: SourceConfig, stats: RsyncStats): string | undefined {
+  if (stats.devices === 0) return undefined;
+  return `${stats.devices} device file(s) in ${source.path} were not copied: device nodes from a main server are never recreated on the backup host`;
 }
 
 /**

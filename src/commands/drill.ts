@@ -14,6 +14,7 @@ import { assertPreflight } from '../actions/preflight.js';
 import { runHooks } from './run.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { drillEvent } from '../notify/event.js';
+import { printable } from '../util/printable.js';
 
 export interface DrillCommandOptions {
   hosts?: string[];
@@ -86,9 +87,9 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
 export function describeProblems(r: DrillResult): string[] {
   const out: string[] = [];
   if (r.error) out.push(`drill failed: ${r.error}`);
-  for (const m of r.mismatches) out.push(`MISMATCH ${show(m.path)}: ${m.reason}`);
+  for (const m of r.mismatches) out.push(`MISMATCH ${printable(m.path)}: ${m.reason}`);
   for (const d of r.databases) {
-    if (d.status === 'failed') out.push(`DATABASE ${show(d.path)} (${d.engine} ${d.database}): ${d.error ?? 'failed'}`);
+    if (d.status === 'failed') out.push(`DATABASE ${printable(d.path)} (${d.engine} ${d.database}): ${d.error ?? 'failed'}`);
   }
   for (const w of r.warnings) out.push(`warning: ${w}`);
   return out;
@@ -114,12 +115,12 @@ function summary(results: DrillResult[], seed: string): string {
   if (problems.length > 0) lines.push('', 'Problems:', ...problems);
   const changed = results.flatMap((r) => [
     ...(r.changed.length > 10 ? [`  ${r.host}: ${r.changed.length} of ${r.counts.sampled} sampled file(s) changed, first 10:`] : []),
-    ...r.changed.slice(0, 10).map((c) => `  ${r.host}: ${show(c.path)}: ${c.reason}`),
+    ...r.changed.slice(0, 10).map((c) => `  ${r.host}: ${printable(c.path)}: ${c.reason}`),
     // Past drill.max_missing it is a warning under Problems; below, the count is still said.
     ...(r.missingOnOrigin && !r.missingOnOrigin.warning ? [`  ${r.host}: ${r.missingOnOrigin.text}`] : []),
   ]);
   if (changed.length > 0) lines.push('', 'Changed on the origin since the backup (not failures):', ...changed);
-  const dbs = results.flatMap((r) => r.databases.filter((d) => d.status === 'ok').map((d) => `  ${r.host}: ${show(d.path)}: ${d.engine} ${d.database}: ${d.tables.length} table(s) with equal row counts, ${d.checks.length} check(s) passed`));
+  const dbs = results.flatMap((r) => r.databases.filter((d) => d.status === 'ok').map((d) => `  ${r.host}: ${printable(d.path)}: ${d.engine} ${d.database}: ${d.tables.length} table(s) with equal row counts, ${d.checks.length} check(s) passed`));
   if (dbs.length > 0) lines.push('', 'Databases restored:', ...dbs);
   return lines.join('\n');
 }
@@ -130,11 +131,6 @@ function databases(r: DrillResult): string {
   const failed = r.databases.filter((d) => d.status === 'failed').length;
   const skipped = r.databases.length - ok - failed;
   return [`${ok}/${r.databases.length} ok`, failed > 0 ? `${failed} failed` : '', skipped > 0 ? `${skipped} skipped` : ''].filter(Boolean).join(', ');
-}
-
-/** A path as printed: JSON-quoted when it holds control characters (a newline in a name). */
-function show(path: string): string {
-  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
 }
 
 registerCommand({

@@ -260,7 +260,7 @@ registerCommand({
     to: { type: 'string', value: 'HOST', description: 'restore onto this other configured host (sources matched by name)' },
     only: { type: 'string', value: 'SOURCE,...', description: 'restore only these sources or kinds (database or db, blobs, data), comma-separated' },
     'map-db': { type: 'string', multiple: true, value: 'OLD=NEW', description: 'restore database OLD of the archive into database NEW on the target; repeat for several' },
-    into: { type: 'string', value: 'DIR', description: 'extract into this local folder instead of the host (no remote changes)' },
+    into: { type: 'string', value: 'DIR', description: 'extract into this local folder instead of the host (no remote changes); it must be new or empty and is made 0700, as the files keep the server\'s owners and modes' },
     'dry-run': { type: 'boolean', description: 'print the plan and the checklist, change nothing' },
     yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
     force: { type: 'boolean', description: 'restore an archive older than --max-age (the age check becomes a warning)' },

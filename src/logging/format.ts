@@ -1,6 +1,7 @@
 // Readable log lines from pino's JSON entries, for the terminal, cron mail and `pullback logs`:
 // time, level, where (host, step, source), the message, then the other fields on the same line.
 import pretty from 'pino-pretty';
+import { printable } from '../util/printable.js';
 
 export interface LineFormatOptions {
   /** ANSI colours (a terminal without NO_COLOR). */
@@ -21,8 +22,9 @@ export function lineFormatter(opts: LineFormatOptions = {}): (entry: string | ob
     singleLine: true,
     messageFormat: (log, messageKey) => {
       const where = CONTEXT_KEYS.map((k) => log[k]).filter((v) => v !== undefined && v !== '').join(' ');
-      const msg = String(log[messageKey] ?? '');
-      return where ? `${where}: ${msg}` : msg;
+      // Messages carry names a main server chose (file names in warnings): one line, no raw escapes.
+      const msg = printable(String(log[messageKey] ?? ''));
+      return where ? `${printable(where)}: ${msg}` : msg;
     },
   });
 }

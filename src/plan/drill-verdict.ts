@@ -1,4 +1,5 @@
 // The verdict on one restored file, and on a whole drill, from what was observed: pure functions.
+import { printable } from '../util/printable.js';
 
 export type FileVerdict = 'match' | 'mismatch' | 'changed';
 
@@ -132,8 +133,10 @@ function percent(share: number): string {
   return `${Number((share * 100).toFixed(2))}%`;
 }
 
+/** A path in a comma-separated list: control characters escaped, quoted when it holds a comma or was escaped. */
 function quoted(path: string): string {
-  return /[\u0000-\u001f\u007f,]/.test(path) ? JSON.stringify(path) : path;
+  const shown = printable(path);
+  return shown !== path || path.includes(',') ? `"${shown}"` : path;
 }
 
 export interface DrillCounts {

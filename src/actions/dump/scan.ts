@@ -9,6 +9,7 @@ import type { DumpRecord } from '../database.js';
 import { readHead } from '../../engines/file-peek.js';
 import { compressionOf, type Compression } from '../../tools/compress/decompress.js';
 import { globMatch } from '../../util/glob.js';
+import { printable } from '../../util/printable.js';
 import { parseMeta } from './meta.js';
 import { META_SUFFIX, metaName } from './naming.js';
 
@@ -30,6 +31,9 @@ export interface FoundDump {
   /** It matched the source's `pattern`. */
   matched?: boolean;
 }
+
+/** How far a main server's clock may run ahead of the backup host's before its dump times are refused. */
+const CLOCK_SKEW_MS = 10 * 60_000;
 
 /** A file of the dump directory that is not counted as a dump, and why. */
 export interface UnrecognisedFile {
@@ -75,11 +79,15 @@ function walk(dir: string, prefix: string, out: FoundDump[]): void {
     const metaFile = metaName(abs);
     if (existsSync(metaFile)) {
       try {
-        found.meta = parseMeta(readFileSync(metaFile, 'utf8'));
+        const meta = parseMeta(readFileSync(metaFile, 'utf8'));
+        // The metadata is the server's word: a dump that "ends" in the future would look fresh
+        // forever, so such metadata is not used at all (the file's own time is judged instead).
+        if (meta.endedAt && Date.parse(meta.endedAt) > Date.now() + CLOCK_SKEW_MS) throw new Error(`"endedAt" ${meta.endedAt} is in the future`);
+        found.meta = meta;
         if (found.meta.endedAt) found.time = new Date(found.meta.endedAt);
         found.kind = { engine: found.meta.engine, format: found.meta.format, database: found.meta.database };
       } catch (e) {
-        found.metaProblem = `its metadata file ${metaName(name)} is unusable: ${(e as Error).message}`;
+        found.metaProblem = `its metadata file ${printable(metaName(name))} is unusable: ${printable((e as Error).message)}`;
       }
     }
     if (!found.kind) {

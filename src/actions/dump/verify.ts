@@ -18,6 +18,7 @@ import { recordDumps, type VerifiedDump } from './catalog.js';
 import { scanDumpDir, sniffHead, type FoundDump } from './scan.js';
 import { readCompressed, type DecompressedRead } from '../../tools/compress/decompress.js';
 import { MARIADB_TRAILER } from '../../engines/mariadb.js';
+import { printable } from '../../util/printable.js';
 
 const ENGINES = new Set<string>(['postgres', 'mariadb', 'mysql', 'sqlite']);
 
@@ -25,7 +26,8 @@ const ENGINES = new Set<string>(['postgres', 'mariadb', 'mysql', 'sqlite']);
 export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?: DumpRecord[]): Promise<StepOutcome<DumpRecord[]>> {
   const dir = sourceMirrorDir(ctx.global, ctx.host.name, source.name);
   const run = localRunner({ logger: ctx.logger, signal: ctx.signal, timeoutMs: ctx.global.dumpTimeoutSeconds * 1000 });
-  const where = (rel: string) => posix.join(source.path, rel);
+  // Names the server chose: shown in warnings, the report and notifications, so control characters escaped.
+  const where = (rel: string) => printable(posix.join(source.path, rel));
   const problems: string[] = [];
   const results: VerifiedDump[] = [];
   /** Dumps checked but not listed in the manifest (compressed, or of an unknown format matching `pattern`). */
@@ -142,7 +144,8 @@ async function verifyOne(run: EngineRunner, c: FoundDump, configured: string | u
         ...(c.meta ?? {}),
         file: c.rel,
         engine: known.engine,
-        database: c.meta?.database ?? configured ?? known.database ?? (await nameInside(run, known, c.abs)) ?? '',
+        // The configured database wins over the server's own metadata, which a compromised server writes.
+        database: configured ?? c.meta?.database ?? known.database ?? (await nameInside(run, known, c.abs)) ?? '',
         format: known.format,
         // Without metadata, the time of a dump is its mtime as pulled (rsync keeps it), never its name.
         ...(c.meta ? {} : { modifiedAt: c.time.toISOString() }),

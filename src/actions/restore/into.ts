@@ -1,6 +1,6 @@
 // `restore --into DIR`: the chosen sources extracted into a local folder, nothing changed remotely.
 // The folder must be new or empty, so an extraction never mixes with (or overwrites) other files.
-import { existsSync, lstatSync, mkdirSync, readdirSync, statfsSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeError, UsageError } from '../../errors.js';
 import type { RestorePlan, SourceFigures } from '../../plan/restore-plan.js';
@@ -8,6 +8,7 @@ import { requiredFreeBytes } from '../../plan/restore-plan.js';
 import type { ChecklistItem, SpaceFact } from '../../plan/restore-readiness.js';
 import { extractArchive } from '../../tools/borg/items.js';
 import type { BorgContext } from '../../tools/borg/run.js';
+import { ensurePrivateDir } from '../../util/private.js';
 import { humanBytes } from '../../util/table.js';
 
 /** The absolute folder to extract into; throws UsageError when it exists and is not an empty folder. */
@@ -33,9 +34,13 @@ export function localSpaceFact(dir: string, bytes: number, margin: number, minFr
   }
 }
 
-/** Extracts each source of the plan into `<dir>/<source>`. Throws ToolError when borg fails. */
+/**
+ * Extracts each source of the plan into `<dir>/<source>`, `dir` made 0700 first: the files keep
+ * the server's owners and modes, setuid bits included, so no other local user may reach them.
+ * Throws ToolError when borg fails.
+ */
 export async function extractInto(borg: BorgContext, plan: RestorePlan, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   await extractArchive(borg, plan.repository, plan.archive, dir, { prefix: plan.steps.map((s) => s.source) });
 }
 

@@ -45,6 +45,11 @@ function common(global: GlobalConfig, host: HostConfig, role: SshRole): string[]
 export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string, o: { maxDelete?: number; progress?: boolean; role?: SshRole } = {}): string[] {
   return [
     ...EXACT_COPY,
+    // A main server is not trusted, and rsync runs as root here: a device node it sends (a 0666
+    // copy of a disk, say) is never recreated in the mirror, nor later by a restore --into or a
+    // drill. rsync says "skipping non-regular file" and counts it (stats `devices`: a warning).
+    // FIFOs and sockets are kept: inert nodes nothing here opens.
+    '--no-devices',
     // Whole-transfer progress for a person at a terminal only: cron's argv stays as it was.
     ...(o.progress ? ['--info=progress2'] : []),
     // The shrink guard: at most this many deletions (0: none, only counted), exit 25 past it.

@@ -10,10 +10,13 @@ export interface RsyncStats {
   bytesReceived: number;
   bytesSent: number;
   deleted: number;
+  /** Device files on the sender (`dev:` in "Number of files"), which a pull never copies. */
+  devices: number;
 }
 
 const FIELDS: Array<[RegExp, keyof RsyncStats]> = [
   [/^Number of files: ([\d,.]+)/, 'files'],
+  [/^Number of files: .*\bdev: ([\d,.]+)/, 'devices'],
   [/^Number of regular files transferred: ([\d,.]+)/, 'filesTransferred'],
   [/^Number of deleted files: ([\d,.]+)/, 'deleted'],
   [/^Total file size: ([\d,.]+) bytes/, 'totalSize'],
@@ -24,7 +27,7 @@ const FIELDS: Array<[RegExp, keyof RsyncStats]> = [
 
 /** Accumulates stats from rsync's stdout, one line at a time (so output is never buffered whole). */
 export class RsyncStatsCollector {
-  readonly stats: RsyncStats = { files: 0, filesTransferred: 0, totalSize: 0, transferredSize: 0, bytesReceived: 0, bytesSent: 0, deleted: 0 };
+  readonly stats: RsyncStats = { files: 0, filesTransferred: 0, totalSize: 0, transferredSize: 0, bytesReceived: 0, bytesSent: 0, deleted: 0, devices: 0 };
 
   push(line: string): void {
     if (parseRsyncProgress(line)) return;

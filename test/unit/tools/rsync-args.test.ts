@@ -4,11 +4,13 @@ import { buildListTreeArgs, buildProbeArgs, buildPullArgs, buildPushArgs, remote
 import { DEFAULT_E, globalConfig, hostConfig, source } from './fixture.js';
 
 const COPY = ['--archive', '--hard-links', '--numeric-ids', '--acls', '--xattrs', '--sparse', '--delete', '--delete-delay', '--stats', '--no-human-readable'];
+/** Pulls never recreate a main server's device nodes on the backup host. */
+const PULL = [...COPY, '--no-devices'];
 
 describe('buildPullArgs', () => {
   it('copies exactly, over the configured ssh, with the timeout, into dest/', () => {
     expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/var/lib/pullback/mirror/main/data')).toEqual([
-      ...COPY,
+      ...PULL,
       '-e', DEFAULT_E,
       '-s',
       '--timeout=300',
@@ -22,7 +24,7 @@ describe('buildPullArgs', () => {
     const g = globalConfig({ rsync: { ioTimeoutSeconds: 30, attempts: 1, backoffSeconds: 1, remotePath: 'sudo rsync' } });
     const s = source({ path: '/srv/-data with space/', exclude: ['*.tmp', '--delete-all'] });
     expect(buildPullArgs(g, hostConfig({ port: 2222, user: 'u' }), s, '/m/data/')).toEqual([
-      ...COPY,
+      ...PULL,
       '-e', DEFAULT_E.replace('-p 22 -l backup', '-p 2222 -l u'),
       '-s',
       '--timeout=30',
@@ -39,17 +41,17 @@ describe('buildPullArgs', () => {
     const plain = buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data');
     expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { progress: false })).toEqual(plain);
     expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { progress: true, maxDelete: 0 })).toEqual([
-      ...COPY,
+      ...PULL,
       '--info=progress2',
       '--max-delete=0',
-      ...plain.slice(COPY.length),
+      ...plain.slice(PULL.length),
     ]);
   });
 
   it('limits deletions with --max-delete when the shrink guard asks (0: copy everything, delete nothing)', () => {
     for (const n of [0, 25]) {
       expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { maxDelete: n })).toEqual([
-        ...COPY,
+        ...PULL,
         `--max-delete=${n}`,
         '-e', DEFAULT_E,
         '-s',

@@ -7,7 +7,7 @@ import { RsyncStatsCollector } from '../../../src/tools/rsync/stats.js';
 import { makeTempDir } from '../../harness/index.js';
 
 const BLOCK = `
-Number of files: 1,234 (reg: 1,000, dir: 234)
+Number of files: 2,234 (reg: 1,000, dir: 232, dev: 1,001, special: 1)
 Number of created files: 4 (reg: 3, dir: 1)
 Number of deleted files: 2 (reg: 2)
 Number of regular files transferred: 3
@@ -26,13 +26,14 @@ describe('RsyncStatsCollector', () => {
     const c = new RsyncStatsCollector();
     for (const l of BLOCK.split('\n')) c.push(l);
     expect(c.stats).toEqual({
-      files: 1234,
+      files: 2234,
       filesTransferred: 3,
       totalSize: 98765432,
       transferredSize: 5005,
       bytesReceived: 5255,
       bytesSent: 68,
       deleted: 2,
+      devices: 1001,
     });
   });
 

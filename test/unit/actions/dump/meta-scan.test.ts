@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DumpRecord } from '../../../../src/actions/database.js';
 import { encodeMeta, parseMeta } from '../../../../src/actions/dump/meta.js';
-import { sniffDump } from '../../../../src/actions/dump/scan.js';
+import { scanDumpDir, sniffDump } from '../../../../src/actions/dump/scan.js';
 import { makeTempDir } from '../../../harness/index.js';
 
 const record: DumpRecord = {
@@ -44,5 +44,18 @@ describe('sniffDump', () => {
     expect(sniffDump(file('f', '-- MySQL dump 10.13\n'))).toEqual({ engine: 'mysql', format: 'sql' });
     expect(sniffDump(file('g', 'create table t(x int);\n'))).toBeUndefined();
     expect(sniffDump(file('h', ''))).toBeUndefined();
+  });
+});
+
+describe('scanDumpDir and lying metadata', () => {
+  it('does not believe an end time in the future: the metadata is unused, the file time judged', () => {
+    const dir = makeTempDir('scan-future');
+    const sql = '--\n-- PostgreSQL database dump\n--\n';
+    writeFileSync(join(dir, 'app.sql'), sql);
+    writeFileSync(join(dir, 'app.sql.meta.json'), encodeMeta({ ...record, file: 'app.sql', format: 'sql', endedAt: '2099-01-01T00:00:00Z' }));
+    const [found] = scanDumpDir(dir).candidates;
+    expect(found!.meta).toBeUndefined();
+    expect(found!.metaProblem).toMatch(/"endedAt" 2099-01-01T00:00:00Z is in the future/);
+    expect(found!.time.getFullYear()).toBeLessThan(2099);
   });
 });
