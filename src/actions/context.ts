@@ -74,9 +74,12 @@ export async function recordStep<T>(
   } catch (e) {
     out = { status: 'failed', error: describeError(e) };
   }
-  ctx.catalog.finishStep(id, out);
-  const fields = { status: out.status, durationMs: Date.now() - started, bytes: out.bytes, files: out.files, error: out.error };
-  if (out.status === 'failed') log.error(fields, `${step} failed`);
+  // A step that failed because a signal stopped its command was interrupted, not broken.
+  const interrupted = out.status === 'failed' && ctx.signal?.aborted === true;
+  ctx.catalog.finishStep(id, interrupted ? { ...out, status: 'interrupted' } : out);
+  const fields = { status: interrupted ? 'interrupted' : out.status, durationMs: Date.now() - started, bytes: out.bytes, files: out.files, error: out.error };
+  if (interrupted) log.warn(fields, `${step} interrupted`);
+  else if (out.status === 'failed') log.error(fields, `${step} failed`);
   else if (out.status === 'warning') log.warn(fields, `${step} finished with a warning`);
   else if (out.status === 'skipped') log.info(fields, `${step} skipped`);
   else log.info(fields, `${step} done`);

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { lockHolder } from '../lock/run-lock.js';
 import { overlapDecision, type PlannedJob } from '../plan/schedule.js';
+import { isGone } from '../util/process-identity.js';
 import type { JobOutcome } from '../tools/pullback/job.js';
 
 export interface JobQueueOptions {
@@ -80,10 +81,10 @@ export class JobQueue {
   private closeAbandoned(job: PlannedJob, since: Date, log: Logger): void {
     try {
       const rows = this.o.catalog.db
-        .prepare("SELECT id, pid FROM runs WHERE kind = ? AND status = 'running' AND started_at >= ?")
-        .all(job.command, since.toISOString()) as Array<{ id: number; pid: number | null }>;
+        .prepare("SELECT id, pid, pid_start, boot_id FROM runs WHERE kind = ? AND status = 'running' AND started_at >= ?")
+        .all(job.command, since.toISOString()) as Array<{ id: number; pid: number | null; pid_start: string | null; boot_id: string | null }>;
       for (const r of rows) {
-        if (r.pid !== null && isAlive(r.pid)) continue;
+        if (r.pid !== null && !isGone({ pid: r.pid, start: r.pid_start ?? undefined, bootId: r.boot_id ?? undefined })) continue;
         log.warn({ runId: r.id, pid: r.pid }, `${job.job}: run ${r.id} was left running by its process; recorded as interrupted`);
         this.o.catalog.interruptRun(r.id);
       }
@@ -96,14 +97,5 @@ export class JobQueue {
     if (this.o.signal.aborted) return;
     const i = this.waiting.findIndex((w) => overlapDecision(w, [...this.running.keys()], []).action === 'start');
     if (i >= 0) this.start(this.waiting.splice(i, 1)[0]!);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

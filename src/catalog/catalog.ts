@@ -1,6 +1,7 @@
 // The run catalog: what ran, when, on which host, with what outcome. Later commands (report,
 // restore, drill) read it; every write here is small and synchronous (better-sqlite3).
 import { join } from 'node:path';
+import { isGone, selfIdentity } from '../util/process-identity.js';
 import { openCatalogDb, type Db } from './db.js';
 
 export type Status = 'running' | 'ok' | 'warning' | 'failed' | 'skipped' | 'interrupted';
@@ -52,9 +53,10 @@ export class Catalog {
   }
 
   startRun(kind: string, args: unknown): number {
+    const me = selfIdentity();
     const r = this.db
-      .prepare('INSERT INTO runs (kind, started_at, status, pid, args) VALUES (?, ?, ?, ?, ?)')
-      .run(kind, now(), 'running', process.pid, JSON.stringify(args));
+      .prepare('INSERT INTO runs (kind, started_at, status, pid, pid_start, boot_id, args) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(kind, now(), 'running', me.pid, me.start ?? null, me.bootId ?? null, JSON.stringify(args));
     return Number(r.lastInsertRowid);
   }
 
@@ -99,14 +101,28 @@ export class Catalog {
       );
   }
 
-  /** Marks every step and host still 'running' in a run as interrupted (after a signal). */
-  interruptRun(runId: number): void {
+  /** Marks every step and host still 'running' in a run as interrupted (after a signal, or its process died). */
+  interruptRun(runId: number, error = 'interrupted by a signal'): void {
     const t = now();
     this.db.prepare("UPDATE steps SET status = 'interrupted', ended_at = ? WHERE run_id = ? AND status = 'running'").run(t, runId);
     this.db
       .prepare("UPDATE host_results SET status = 'interrupted', ended_at = ? WHERE run_id = ? AND status = 'running'")
       .run(t, runId);
-    this.finishRun(runId, 'interrupted', 'interrupted by a signal');
+    this.finishRun(runId, 'interrupted', error);
+  }
+
+  /**
+   * Runs left 'running' by a process that is gone (SIGKILL, a crash, a power cut): each is marked
+   * interrupted with its running steps and hosts. Tells a dead process from a live one by PID,
+   * start time and boot id, never by PID alone. Returns what it marked.
+   */
+  interruptAbandonedRuns(): Array<{ id: number; kind: string; pid: number | null; startedAt: string }> {
+    const rows = this.db
+      .prepare("SELECT id, kind, pid, pid_start, boot_id, started_at FROM runs WHERE status = 'running' ORDER BY id")
+      .all() as Array<{ id: number; kind: string; pid: number | null; pid_start: string | null; boot_id: string | null; started_at: string }>;
+    const dead = rows.filter((r) => r.pid === null || isGone({ pid: r.pid, start: r.pid_start ?? undefined, bootId: r.boot_id ?? undefined }));
+    for (const r of dead) this.interruptRun(r.id, `its process${r.pid === null ? '' : ` (PID ${r.pid})`} ended without recording an end (killed or crashed)`);
+    return dead.map((r) => ({ id: r.id, kind: r.kind, pid: r.pid, startedAt: r.started_at }));
   }
 
   recordArchive(a: ArchiveRecord): void {

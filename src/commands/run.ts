@@ -33,6 +33,9 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
     checkAcceptShrink(opts, hosts);
     const { lock, tookOverFromPid } = acquireLock(join(env.config.global.stateDir, 'locks', 'run.lock'), 'pullback run');
     if (tookOverFromPid !== undefined) env.logger.warn({ stalePid: tookOverFromPid }, 'took over a stale run lock left by a dead process');
+    for (const dead of env.catalog.interruptAbandonedRuns()) {
+      env.logger.warn({ deadRunId: dead.id, kind: dead.kind, pid: dead.pid, startedAt: dead.startedAt }, `run ${dead.id} (pullback ${dead.kind}, started ${dead.startedAt}) was left running by a process that is gone (PID ${dead.pid ?? '?'}, killed or crashed): recorded as interrupted`);
+    }
     const interrupt = interruptSignal(env.logger);
     const runId = env.catalog.startRun('run', { hosts: hosts.map((h) => h.name) });
     const log = env.logger.child({ runId });

@@ -10,6 +10,7 @@ import { displayCommand } from './display.js';
 import { LineGuard } from './line-guard.js';
 import { reasonOf, StderrCapture } from './stderr.js';
 import { killGroup, trackGroup, untrackGroup } from './groups.js';
+import { withDeathSignal } from './death-signal.js';
 
 /** Variables a child may inherit from our environment; everything else must be passed explicitly. */
 const ENV_ALLOW = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'];
@@ -65,7 +66,11 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   let timedOut = false;
   let aborted = false;
 
-  const child = execa(file, [...args], {
+  // Through setpriv --pdeathsig: the child is told to stop even if we are SIGKILLed (same PID, exec'd).
+  const spawnAs = withDeathSignal(file, args, env.PATH, opts.cwd);
+  if (!spawnAs) throw new ToolError(`cannot run ${file}: ENOENT`, { command, timedOut: false, durationMs: 0, stderrTail: [] });
+  const [program, argv] = spawnAs;
+  const child = execa(program, argv, {
     cwd: opts.cwd,
     env,
     extendEnv: false,

@@ -1,6 +1,7 @@
 // Direct borg access for assertions: list archives and extract them, passphrase by file descriptor.
 import { mkdirSync, openSync, closeSync } from 'node:fs';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
+import { registerPid } from './cleanup.js';
 import { makeTempDir } from './tmp.js';
 
 let baseDir: string | undefined;
@@ -10,15 +11,22 @@ function borgBase(): string {
   return baseDir;
 }
 
+function borgEnv(): Record<string, string> {
+  return { BORG_BASE_DIR: borgBase(), BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes', BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes' };
+}
+
+/** Starts borg without waiting (e.g. `with-lock REPO sleep 60` to hold a repository's lock); killed at exit if still running. */
+export function startBorg(args: string[]): ResultPromise {
+  const child = execa('borg', args, { reject: false, env: borgEnv(), stdin: 'ignore' });
+  if (child.pid !== undefined) registerPid(child.pid);
+  return child;
+}
+
 /** Runs borg with the passphrase file on fd 3 (BORG_PASSPHRASE_FD) and an isolated BORG_BASE_DIR; throws on exit >= 2. */
 export async function runBorg(args: string[], passphraseFile: string | undefined, cwd?: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const fd = passphraseFile ? openSync(passphraseFile, 'r') : undefined;
   try {
-    const env: Record<string, string> = {
-      BORG_BASE_DIR: borgBase(),
-      BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
-      BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes',
-    };
+    const env = borgEnv();
     if (fd !== undefined) env.BORG_PASSPHRASE_FD = '3';
     const r = await execa('borg', args, {
       reject: false,

@@ -8,6 +8,7 @@ import { hostChecks } from './005-host-checks.js';
 import { guards } from './006-guards.js';
 import { notifications } from './007-notifications.js';
 import { offsite } from './008-offsite.js';
+import { runProcess } from './009-run-process.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess];

@@ -55,6 +55,9 @@ export function borgEnv(ctx: Pick<BorgContext, 'repository' | 'stateDir'>): Reco
   return env;
 }
 
+/** What borg says when it removes a lock (or roster entry) of a process that is gone. */
+const STALE_LOCK = /^(Killed stale lock |Removed stale \S+ roster lock )/;
+
 /** Runs `borg args`; resolves with the verdict whatever the exit code. */
 export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOptions = {}): Promise<BorgOutcome> {
   const needsPass = ctx.repository.encryption !== 'none' && ctx.repository.passphraseFile;
@@ -83,6 +86,8 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
         if (saysWrongPassphrase(l)) wrongPass = true;
         // The clearest line wins: borg's own free-space check, else the first ENOSPC it reported.
         if (saysNoSpace(l) && (full === undefined || /Insufficient free space/.test(l))) full = l;
+        // borg 1.2 removes a lock whose holder is a dead process on this host (by PID); say so.
+        if (STALE_LOCK.test(l)) ctx.logger?.warn({ borg: l }, 'borg broke a stale repository lock left by a dead process');
         opts.onStderrLine?.(l);
       },
     });

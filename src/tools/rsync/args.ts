@@ -1,5 +1,6 @@
 // Pure argument builders for rsync pulls from a main server over OpenSSH.
 import type { GlobalConfig, HostConfig, SourceConfig, SshRole } from '../../config/types.js';
+import { DEATH_SIGNAL_PREFIX } from '../../exec/death-signal.js';
 import { buildSshArgv, rsyncRemoteShell, sshForRole } from '../ssh/options.js';
 
 /** `host:path/` as rsync wants it (IPv6 addresses in brackets). */
@@ -27,7 +28,8 @@ function excludes(patterns: readonly string[]): string[] {
 
 function common(global: GlobalConfig, host: HostConfig, role: SshRole): string[] {
   const args = [
-    '-e', rsyncRemoteShell(buildSshArgv(sshForRole(global.ssh, host, role), host)),
+    // ssh's parent is rsync: the prefix stops it when rsync dies, however rsync dies.
+    '-e', rsyncRemoteShell([...DEATH_SIGNAL_PREFIX, ...buildSshArgv(sshForRole(global.ssh, host, role), host)]),
     // Remote paths travel inside the protocol, never through the remote shell.
     '-s', // --secluded-args (formerly --protect-args): the short form works on every rsync >= 3.0
     `--timeout=${global.rsync.ioTimeoutSeconds}`,

@@ -1,5 +1,6 @@
 // A normalized configuration for argument-builder tests (no files are read).
 import type { GlobalConfig, HostConfig, SourceConfig } from '../../../src/config/types.js';
+import { DEATH_SIGNAL_PREFIX } from '../../../src/exec/death-signal.js';
 
 /** A complete GlobalConfig; `patch` replaces top-level fields. */
 export function globalConfig(patch: Partial<GlobalConfig> = {}): GlobalConfig {
@@ -43,6 +44,7 @@ export function source(patch: Partial<SourceConfig> = {}): SourceConfig {
 
 /** The `-e` value buildSshArgv + rsyncRemoteShell give for the default config and host. */
 export const DEFAULT_E =
+  (DEATH_SIGNAL_PREFIX.length > 0 ? 'setpriv --pdeathsig TERM -- ' : '') +
   'ssh -F /dev/null -o IdentityFile=/etc/pullback/id_ed25519 -p 22 -l backup -o BatchMode=yes -o StrictHostKeyChecking=yes ' +
   '-o UserKnownHostsFile=/etc/pullback/known_hosts -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes ' +
   '-o UpdateHostKeys=no -o ConnectTimeout=10 -o ServerAliveInterval=15 -o ServerAliveCountMax=4 -o LogLevel=ERROR';
