@@ -7,10 +7,11 @@ import { effectiveMaxShrink, judgeShrink, shouldGuard } from '../plan/shrink.js'
 import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js';
 import { changedKeyAdvice, presentedInSshOutput, unknownHostAdvice } from '../tools/ssh/host-key-text.js';
 import { loadKnownHosts, recordedKeys, type KnownHostEntry } from '../tools/ssh/known-hosts.js';
-import { sshForRole } from '../tools/ssh/options.js';
+import { aliveTimeoutOf, sshForRole } from '../tools/ssh/options.js';
 import type { RsyncProgress } from '../tools/rsync/progress.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
 import type { ProgressTask } from '../progress/progress.js';
+import type { RunResult } from '../exec/run.js';
 import { describeFilesystemOf } from '../util/filesystem.js';
 import { humanBytes } from '../util/table.js';
 import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from './context.js';
@@ -28,8 +29,21 @@ export interface PullResult {
   shrink?: { maxShrink: number; baselineFiles?: number; baselineBytes?: number; pendingDeletions?: number; accepted?: boolean };
 }
 
+/** ssh's words for a server that accepted the TCP connection and then did not answer. */
+const SSH_STALLED = /Connection timed out during banner exchange|Connection to \S+ port \d+ timed out/;
+
 /** ssh's own words when it never reached the host. */
 const SSH_UNREACHABLE = /ssh: connect to host .*: (Connection refused|Connection timed out|No route to host|Network is unreachable)|ssh: Could not resolve hostname/;
+
+/**
+ * Whether ssh gave up on a server that took the connection and then did not answer: ssh says so
+ * for a missing greeting; a stalled key exchange ends silently (LogLevel=ERROR) with exit 255
+ * after at least the connect timeout.
+ */
+function stalled(ctx: HostContext, reason: string, last: RunResult): boolean {
+  if (SSH_STALLED.test(reason)) return true;
+  return last.exitCode === 255 && /^ssh connection failed \(rsync exit 255\)/.test(reason) && last.durationMs >= ctx.global.ssh.connectTimeoutSeconds * 1000;
+}
 
 /** Pulls `source` into `<mirror>/<host>/<source>/`; a failed outcome never deletes mirror data. */
 export async function pullSource(ctx: HostContext, source: SourceConfig): Promise<StepOutcome<PullResult>> {
@@ -57,7 +71,9 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
         ? `; the key must match the line for ${ctx.host.address}:${ctx.host.port} in ${ctx.global.ssh.knownHosts}: ${hostKeyHint(ctx, probe.last.stderrTail)}`
         : v.refused === 'login'
           ? `; is the public key of ${sshForRole(ctx.global.ssh, ctx.host, 'pull').identityFile} in ${ctx.host.user}'s authorized_keys on ${ctx.host.name}?`
-          : '';
+          : stalled(ctx, v.reason, probe.last)
+            ? `; the server accepted the connection but never completed the SSH handshake (each attempt is given up after ssh.connect_timeout ${ctx.global.ssh.connectTimeoutSeconds}s without a greeting, or ssh.alive_timeout ${aliveTimeoutOf(ctx.global.ssh)}s without an answer)`
+            : '';
     // rsync reports a failed ssh as 255, or as 12 (protocol stream) when ssh died first: ssh's own line decides.
     const unreachable = v.refused !== undefined || probe.last.exitCode === 255 || probe.last.timedOut || SSH_UNREACHABLE.test(v.reason);
     return failed(`cannot list ${source.path}: ${v.reason}${hint}`, probe.last.exitCode, unreachable);

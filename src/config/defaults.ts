@@ -7,6 +7,7 @@ export const DEFAULTS = {
   compression: 'auto,zstd,10',
   retention: { daily: 7, weekly: 4, monthly: 6 },
   connectTimeout: '10s',
+  aliveTimeout: '60s',
   rsyncTimeout: '5m',
   rsyncAttempts: 3,
   rsyncBackoff: '5s',

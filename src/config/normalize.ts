@@ -45,11 +45,13 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     hostsDir: at(raw.hosts_dir ?? DEFAULTS.hostsDir),
     repository,
     retention: { ...DEFAULTS.retention, ...raw.retention },
-    concurrency: raw.concurrency ?? Math.max(1, cpus().length),
+    // At least 2: one host stalled on a silent server (up to its timeouts) must not hold up every other.
+    concurrency: raw.concurrency ?? Math.max(2, cpus().length),
     ssh: {
       identityFile: at(raw.ssh.identity_file),
       knownHosts: at(raw.ssh.known_hosts),
       connectTimeoutSeconds: parseDuration(raw.ssh.connect_timeout ?? DEFAULTS.connectTimeout),
+      aliveTimeoutSeconds: parseDuration(raw.ssh.alive_timeout ?? DEFAULTS.aliveTimeout),
     },
     rsync,
     checks,

@@ -17,7 +17,7 @@ export interface RawGlobal {
   repository: { path: string; encryption?: string; passphrase_file?: string; compression?: string };
   retention?: { daily?: number; weekly?: number; monthly?: number };
   concurrency?: number;
-  ssh: { identity_file: string; known_hosts: string; connect_timeout?: RawDuration };
+  ssh: { identity_file: string; known_hosts: string; connect_timeout?: RawDuration; alive_timeout?: RawDuration };
   rsync?: { timeout?: RawDuration; attempts?: number; backoff?: RawDuration; rsync_path?: string };
   checks?: Record<string, string | number>;
   drill?: { sample?: number; max_missing?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };

@@ -78,7 +78,7 @@ export const globalSchema: SchemaNode = obj(
     ),
     concurrency: int({
       description: 'Hosts worked on at once.',
-      defaultText: 'the number of CPUs',
+      defaultText: 'the number of CPUs, at least 2',
       example: 2,
       minimum: 1,
     }),
@@ -90,7 +90,16 @@ export const globalSchema: SchemaNode = obj(
           example: '/etc/pullback/known_hosts',
         }),
         connect_timeout: duration(
-          { description: 'Time allowed to open an SSH connection.', default: DEFAULTS.connectTimeout, example: DEFAULTS.connectTimeout },
+          { description: 'Time allowed to open an SSH connection (TCP connect and the server\'s greeting).', default: DEFAULTS.connectTimeout, example: DEFAULTS.connectTimeout },
+          DURATION_PATTERN,
+        ),
+        alive_timeout: duration(
+          {
+            description:
+              'Time without any answer from a connected server before ssh gives up (ServerAliveInterval x ServerAliveCountMax): bounds a server that greets and then stalls in the key exchange, and a connection that dies mid-transfer.',
+            default: DEFAULTS.aliveTimeout,
+            example: DEFAULTS.aliveTimeout,
+          },
           DURATION_PATTERN,
         ),
       },

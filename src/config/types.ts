@@ -33,6 +33,8 @@ export interface SshConfig {
   identityFile: string;
   knownHosts: string;
   connectTimeoutSeconds: number;
+  /** Seconds without an answer from the server before ssh gives up (ServerAlive*), the key exchange included; 60 when not given. */
+  aliveTimeoutSeconds?: number;
 }
 
 export interface RsyncConfig {

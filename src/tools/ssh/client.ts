@@ -106,15 +106,21 @@ export async function connectSsh(
     };
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    client.once('ready', () => {
+    // Not `once`: after a handshake timeout ssh2 emits a second error when the stalled server's
+    // socket finally closes ('Connection lost before handshake'), and an error without a listener
+    // would crash the whole run. The first one decides; the client is ended so the socket closes.
+    const onError = (err: Error & { level?: string }) => {
       opts.signal?.removeEventListener('abort', onAbort);
-      resolve();
-    });
-    client.once('error', (err: Error & { level?: string }) => {
-      opts.signal?.removeEventListener('abort', onAbort);
+      client.end();
       if (verdict && !verdict.ok) reject(fail(hostKeyMessage(verdict.reason, target, ssh.knownHosts, known, presented), 'host-key'));
       else reject(fail(`ssh to ${where} failed: ${describeConnectError(err)}`, err.level === 'client-authentication' ? 'login' : undefined));
+    };
+    client.once('ready', () => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      client.off('error', onError);
+      resolve();
     });
+    client.on('error', onError);
     try {
       client.connect(config);
     } catch (e) {

@@ -1,5 +1,7 @@
 // OpenSSH client options built from the config, for rsync's `-e` remote shell.
+import { DEFAULTS } from '../../config/defaults.js';
 import type { HostConfig, SshConfig, SshRole } from '../../config/types.js';
+import { parseDuration } from '../../config/units.js';
 
 /** The ssh settings for logging in to `host` as `role`: its own key if the host names one, else the global identity. */
 export function sshForRole(ssh: SshConfig, host: Pick<HostConfig, 'keys'>, role: SshRole): SshConfig {
@@ -30,10 +32,23 @@ export function buildSshBaseArgv(ssh: SshConfig): string[] {
     '-o', 'IdentitiesOnly=yes',
     '-o', 'UpdateHostKeys=no',
     '-o', `ConnectTimeout=${ssh.connectTimeoutSeconds}`,
-    '-o', 'ServerAliveInterval=15',
-    '-o', 'ServerAliveCountMax=4',
+    // OpenSSH's ConnectTimeout covers the TCP connect and the banner only: a server that greets and
+    // then stalls in the key exchange is given up by the keepalives alone.
+    ...serverAlive(aliveTimeoutOf(ssh)),
     '-o', 'LogLevel=ERROR',
   ];
+}
+
+/** Seconds without an answer before ssh gives up (ssh.alive_timeout; its default where a caller built the settings itself). */
+export function aliveTimeoutOf(ssh: SshConfig): number {
+  return ssh.aliveTimeoutSeconds ?? parseDuration(DEFAULTS.aliveTimeout);
+}
+
+/** ServerAliveInterval/CountMax whose product is about `seconds` (60 s: 15 x 4). */
+function serverAlive(seconds: number): string[] {
+  const interval = Math.max(1, Math.round(seconds / 4));
+  const count = Math.max(1, Math.round(seconds / interval));
+  return ['-o', `ServerAliveInterval=${interval}`, '-o', `ServerAliveCountMax=${count}`];
 }
 
 /**

@@ -16,8 +16,8 @@ describe('normalization', () => {
       hostsDir: join(dir, 'hosts'),
       repository: { pathTemplate: '/srv/borg/{host}', encryption: 'repokey-blake2', passphraseFile: '/etc/pullback/borg-passphrase', compression: 'auto,zstd,10' },
       retention: { daily: 7, weekly: 4, monthly: 6 },
-      concurrency: cpus().length,
-      ssh: { identityFile: '/etc/pullback/id_ed25519', knownHosts: '/etc/pullback/known_hosts', connectTimeoutSeconds: 10 },
+      concurrency: Math.max(2, cpus().length),
+      ssh: { identityFile: '/etc/pullback/id_ed25519', knownHosts: '/etc/pullback/known_hosts', connectTimeoutSeconds: 10, aliveTimeoutSeconds: 60 },
       rsync: { ioTimeoutSeconds: 300, attempts: 3, backoffSeconds: 5 },
       checks: { repository: 'daily', archives: 'weekly', data: 'monthly', drill: 'monthly', repositoryMaxDurationSeconds: 1200 },
       drill: {
@@ -89,7 +89,7 @@ restore:
     expect(g.stateDir).toBe(join(dir, 'state'));
     expect(g.hostsDir).toBe(join(dir, 'hosts'));
     expect(g.repository).toEqual({ pathTemplate: join(dir, 'repos/{host}'), encryption: 'authenticated', passphraseFile: join(dir, 'secret'), compression: 'zstd,22' });
-    expect(g.ssh).toEqual({ identityFile: join(dir, 'keys/id'), knownHosts: '/abs/known_hosts', connectTimeoutSeconds: 30 });
+    expect(g.ssh).toEqual({ identityFile: join(dir, 'keys/id'), knownHosts: '/abs/known_hosts', connectTimeoutSeconds: 30, aliveTimeoutSeconds: 60 });
     expect(g.rsync).toEqual({ ioTimeoutSeconds: 5400, attempts: 1, backoffSeconds: 172800, remotePath: '/opt/bin/rsync' });
     expect(g.drill.database.postgres).toEqual({ host: '127.0.0.1', port: 5433, user: 'postgres', passwordFile: join(dir, 'pg.pw') });
     expect(g.dumpTimeoutSeconds).toBe(93600);
