@@ -6,6 +6,7 @@ import { lastCheckRecord, lastJob, lastSourceAttempt, lastSourceSuccess } from '
 import { DEFAULTS } from '../config/defaults.js';
 import { parseDuration } from '../config/units.js';
 import { repositoryPath, type Config, type HostConfig } from '../config/types.js';
+import { lastOffsiteAttempt, newestVerified } from '../catalog/offsite.js';
 import { judgeFreshness, staleFindings, type CheckFacts, type HostFacts, type HostFreshness, type StaleFinding } from '../plan/freshness.js';
 
 const CHECK_KINDS: CheckFacts['kind'][] = ['repository', 'archives', 'data', 'drill'];
@@ -35,6 +36,11 @@ export function hostFacts(config: Config, catalog: Catalog, host: HostConfig): H
     checks: CHECK_KINDS.map((kind) => {
       const rec = lastCheckRecord(catalog, repository, kind, host.name);
       return { kind, frequency: config.global.checks[kind], ...(rec ? { last: { at: new Date(rec.at), status: rec.status } } : {}) };
+    }),
+    offsite: config.global.offsite.map((t) => {
+      const v = newestVerified(catalog, host.name, t.name);
+      const a = lastOffsiteAttempt(catalog, host.name, t.name);
+      return { target: t.name, maxAgeMs: t.maxAgeSeconds * 1000, ...(v ? { newestVerified: new Date(v.at) } : {}), ...(a ? { lastAttempt: { ...a, at: new Date(a.at) } } : {}) };
     }),
   };
 }

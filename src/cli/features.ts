@@ -9,3 +9,4 @@ import '../commands/report.js';
 import '../commands/logs.js';
 import '../commands/hosts.js';
 import '../commands/key.js';
+import '../commands/offsite.js';

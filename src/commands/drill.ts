@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { recordStep, type HostContext, type StepOutcome } from '../actions/context.js';
 import { drillHost, type DrillOptions, type DrillResult } from '../actions/drill/drill-host.js';
 import { registerCommand } from '../cli/registry.js';
-import { UsageError } from '../errors.js';
+import { describeError, UsageError } from '../errors.js';
+import { fromOffsite } from '../actions/offsite/fetch.js';
+import { findTarget } from '../actions/offsite/targets.js';
 import { parseArchiveChoice } from '../plan/drill-archive.js';
 import { parseSampleRequest } from '../plan/drill-sample.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
@@ -23,6 +25,8 @@ export interface DrillCommandOptions {
   archive?: string;
   seed?: string;
   json?: boolean;
+  /** Drill the copy on this off-site target instead of the local repository. */
+  fromOffsite?: string;
 }
 
 /** A fresh seed, printed and recorded so the drill can be repeated. */
@@ -59,19 +63,36 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     assertPreflight(env.config.global, { borg: true, ssh: true });
     if (archive.kind === 'named' && hosts.length !== 1) throw new UsageError('--archive NAME needs exactly one --host (an archive belongs to one host)');
     const runId = env.catalog.startRun('drill', { hosts: hosts.map((h) => h.name), archive: opts.archive, sample, seed });
+    const target = opts.fromOffsite ? findTarget(env.config.global, opts.fromOffsite) : undefined;
     const results: DrillResult[] = [];
+    let unreadable = false;
     const notes = createNotifications(env.config.global.notify, { logger: env.logger.child({ runId }), catalog: env.catalog });
     for (const host of hosts) {
       if (interrupt.signal.aborted) break;
       const hostId = env.catalog.startHost(runId, host.name);
-      const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal, progress: env.progress };
+      let global = env.config.global;
+      if (target) {
+        try {
+          const off = await fromOffsite(global, env.catalog, target, host.name, env.logger, interrupt.signal);
+          env.out(`${host.name}: off-site: ${off.note}.`);
+          global = off.global;
+        } catch (e) {
+          const error = `off-site ${target.name}: ${describeError(e)}`;
+          env.catalog.finishHost(hostId, 'failed', undefined, error);
+          env.out(`${host.name}: FAILED: ${error}`);
+          await notes.emit(drillEvent(runId, { host: host.name, status: 'failed', seed }, [error]));
+          unreadable = true;
+          continue;
+        }
+      }
+      const ctx = { global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal, progress: env.progress };
       const out = await drillStep(ctx, { archive, sample, seed });
       env.catalog.finishHost(hostId, out.status, out.value?.archive, out.error);
       if (out.value) results.push(out.value);
       if (out.value) await notes.emit(drillEvent(runId, out.value, describeProblems(out.value)));
       else await notes.emit(drillEvent(runId, { host: host.name, status: 'failed', seed }, [out.error ?? 'drill failed']));
     }
-    const failed = results.some((r) => r.status === 'failed') || interrupt.signal.aborted;
+    const failed = unreadable || results.some((r) => r.status === 'failed') || interrupt.signal.aborted;
     if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
     else env.catalog.finishRun(runId, failed ? 'failed' : results.some((r) => r.status === 'warning') ? 'warning' : 'ok');
     env.out(opts.json ? JSON.stringify({ seed, drills: results }, null, 2) : summary(results, seed));
@@ -136,7 +157,7 @@ function databases(r: DrillResult): string {
 registerCommand({
   name: 'drill',
   summary: 'restore a random sample (and every database dump) and compare with borg and the origin',
-  usage: 'pullback drill [--host NAME]... [--sample N | --percent P] [--archive latest|random|NAME] [--seed S] [--json]',
+  usage: 'pullback drill [--host NAME]... [--sample N | --percent P] [--archive latest|random|NAME] [--seed S] [--from-offsite TARGET] [--json]',
   options: {
     host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
     sample: { type: 'string', value: 'N', description: 'restore N randomly chosen files (default: the configured sample)' },
@@ -144,6 +165,7 @@ registerCommand({
     archive: { type: 'string', value: 'ARCHIVE', description: 'the archive to drill: random (the default, newer ones likelier), latest, or an archive name' },
     seed: { type: 'string', value: 'S', description: 'the random seed, to repeat an earlier drill exactly' },
     json: { type: 'boolean', description: 'print the results as JSON' },
+    'from-offsite': { type: 'string', value: 'TARGET', description: 'drill the copy on this off-site target (rclone: fetched and borg-checked first)' },
   },
   handler: (g, v) =>
     drillCommand(g, {
@@ -153,6 +175,7 @@ registerCommand({
       archive: v.archive as string | undefined,
       seed: v.seed as string | undefined,
       json: !!v.json,
+      fromOffsite: v['from-offsite'] as string | undefined,
     }),
 });
 

@@ -9,6 +9,8 @@ import { resolveArchive } from '../actions/restore/archive-facts.js';
 import { openRepo } from '../actions/repo-identity.js';
 import type { RestoreContext } from '../actions/restore/context.js';
 import { executeRestore } from '../actions/restore/execute.js';
+import { fromOffsite } from '../actions/offsite/fetch.js';
+import { findTarget } from '../actions/offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../actions/restore/into.js';
 import { prepareRestore, restoreStateDir } from '../actions/restore/prepare.js';
 import { checkArchive, gatherReadiness } from '../actions/restore/readiness.js';
@@ -45,6 +47,8 @@ export interface RestoreOptions {
   force: boolean;
   maxAgeSeconds: number;
   rollback?: number;
+  /** Read the archive from this off-site target (the local repository may be gone). */
+  fromOffsite?: string;
 }
 
 const DEFAULT_MAX_AGE = '48h';
@@ -69,6 +73,7 @@ export function restoreOptions(v: Values): RestoreOptions {
     to: checked('to', checkNameArg),
     only: str('only')?.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => checkNameArg('--only', s)),
     into: checked('into', checkLocalPathArg),
+    fromOffsite: checked('from-offsite', checkNameArg),
     dryRun: !!v['dry-run'],
     yes: !!v.yes,
     force: !!v.force,
@@ -79,7 +84,7 @@ export function restoreOptions(v: Values): RestoreOptions {
   const rb = str('rollback');
   if (rb !== undefined) {
     if (!/^[1-9]\d*$/.test(rb)) throw new UsageError(`--rollback takes a restore id (a number), not ${JSON.stringify(rb)}`);
-    if (o.host || o.archive || o.to || o.only || o.into || o.force || o.mapDb) throw new UsageError('--rollback takes no --host, --archive, --to, --only, --into, --map-db or --force');
+    if (o.host || o.archive || o.to || o.only || o.into || o.force || o.mapDb || o.fromOffsite) throw new UsageError('--rollback takes no --host, --archive, --to, --only, --into, --map-db, --from-offsite or --force');
     o.rollback = Number(rb);
   } else if (!o.host) throw new UsageError('restore needs --host NAME (or --rollback RESTORE_ID)');
   if (o.into && o.to) throw new UsageError('--into extracts locally: it cannot be combined with --to');
@@ -105,9 +110,16 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
   const interrupt = interruptSignal(env.logger);
   let lock: HeldLock | undefined;
   try {
-    const global = env.config.global;
     // Before anything is read: the passphrase file (and, unless extracting here, the SSH files).
-    assertPreflight(global, { borg: true, ssh: !o.into });
+    assertPreflight(env.config.global, { borg: true, ssh: !o.into });
+    // From an off-site copy: every later read (and a safety snapshot) uses that repository instead.
+    if (o.fromOffsite) {
+      const [h] = selectHosts(env.config, [o.host!]);
+      const off = await fromOffsite(env.config.global, env.catalog, findTarget(env.config.global, o.fromOffsite), h!.name, env.logger, interrupt.signal);
+      env.out(`Off-site: ${off.note}.`);
+      env.config = { ...env.config, global: off.global };
+    }
+    const global = env.config.global;
     // The host's job lock, held from before anything is read until the end: a nightly run on the
     // target makes this refuse (naming it); a run started meanwhile waits for us. Dry runs and
     // local extractions (--into) change nothing on the host and take none.
@@ -252,7 +264,7 @@ registerCommand({
   name: 'restore',
   summary: 'restore a host from an archive (checklist, safety snapshot, ordered restore, checks), or roll one back',
   usage:
-    'pullback restore --host NAME [--archive NAME|latest] [--to HOST [--map-db OLD=NEW]...] [--only SOURCE,...] [--into DIR] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
+    'pullback restore --host NAME [--archive NAME|latest] [--to HOST [--map-db OLD=NEW]...] [--only SOURCE,...] [--into DIR] [--from-offsite TARGET] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
     '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
   options: {
     host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archive is restored (required unless --rollback)' },
@@ -265,6 +277,7 @@ registerCommand({
     yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
     force: { type: 'boolean', description: 'restore an archive older than --max-age (the age check becomes a warning)' },
     'max-age': { type: 'string', value: 'DURATION', description: 'refuse an archive older than this (e.g. 48h, 3d; default 48h)' },
+    'from-offsite': { type: 'string', value: 'TARGET', description: "read the archive from this off-site target (rclone: fetched into <state_dir>/offsite and borg-checked first); works without the local repository" },
     rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },
   },
   handler: (g, v) => restoreCommand(g, restoreOptions(v)),

@@ -27,7 +27,7 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
       // Staleness never needs a run to be noticed: cron (or the daemon's report job) runs `status --notify`.
       const notes = createNotifications(env.config.global.notify, { logger: env.logger, catalog: env.catalog });
       for (const f of findStale({ ...env.config, hosts }, env.catalog, now)) {
-        await notes.emit(staleEvent({ host: f.host, source: f.source, lastSuccess: f.lastSuccess?.toISOString(), ageSeconds: f.ageMs === undefined ? undefined : Math.round(f.ageMs / 1000), maxAgeSeconds: Math.round(f.maxAgeMs / 1000) }));
+        await notes.emit(staleEvent({ host: f.host, source: f.source, offsite: f.offsite, lastSuccess: f.lastSuccess?.toISOString(), ageSeconds: f.ageMs === undefined ? undefined : Math.round(f.ageMs / 1000), maxAgeSeconds: Math.round(f.maxAgeMs / 1000) }));
       }
       await notes.flush();
     }

@@ -80,7 +80,7 @@ export function offsiteProblems(raw: unknown): Array<{ path: Array<string | numb
       seen.add(t.name);
     }
     const only = (keys: string[], kind: string) => {
-      for (const k of keys) if (t[k] !== undefined && t[kind] === undefined) out.push({ path: [...at, k], message: `'${k}' belongs to a ${kind} target` });
+      for (const k of keys) if (t[k] !== undefined && t[kind] === undefined) out.push({ path: [...at, k], message: `'${k}' belongs to ${kind === 'rclone' ? 'an' : 'a'} ${kind} target` });
     };
     only(['rclone_config'], 'rclone');
     only(['identity_file', 'known_hosts', 'passphrase_file'], 'borg');

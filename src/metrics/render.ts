@@ -16,6 +16,8 @@ export interface HostMetrics {
   repositoryBytes: number;
   deduplicatedBytes: number;
   checks: Array<{ kind: string; at?: Date; status?: string }>;
+  /** Per off-site target: when its newest verified copy was made or verified. */
+  offsite?: Array<{ target: string; verifiedAt?: Date }>;
 }
 
 export const RUN_STATUSES = ['ok', 'warning', 'failed', 'interrupted'] as const;
@@ -42,6 +44,7 @@ export async function renderMetrics(hosts: HostMetrics[]): Promise<string> {
   const checkOk = gauge('last_check_success', '1 when the check\'s last run passed, else 0.', ['host', 'kind']);
   const drillAt = gauge('last_drill_timestamp_seconds', 'When the host\'s last restore drill ran, Unix time.', ['host']);
   const drillOk = gauge('last_drill_success', '1 when the host\'s last restore drill passed (ok or warning), else 0.', ['host']);
+  const offsiteAt = gauge('offsite_last_verified_timestamp_seconds', 'When the host\'s newest off-site copy on the target whose remote check passed was made or verified, Unix time.', ['host', 'target']);
   const fresh = gauge('freshness', 'pullback status of the host: 0 green, 1 amber, 2 red.', ['host']);
 
   for (const h of hosts) {
@@ -64,6 +67,7 @@ export async function renderMetrics(hosts: HostMetrics[]): Promise<string> {
     archives.set({ host }, h.archives);
     repoSize.set({ host }, h.repositoryBytes);
     repoDedup.set({ host }, h.deduplicatedBytes);
+    for (const o of h.offsite ?? []) if (o.verifiedAt) offsiteAt.set({ host, target: o.target }, seconds(o.verifiedAt));
     for (const c of h.checks) {
       if (!c.at) continue;
       const passed = c.status === 'ok' || c.status === 'warning' ? 1 : 0;

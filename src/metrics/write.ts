@@ -27,6 +27,7 @@ export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()
       repositoryBytes: stats.originalSize,
       deduplicatedBytes: stats.deduplicatedSize,
       checks: facts.checks.map((c) => ({ kind: c.kind, ...(c.last ? { at: c.last.at, status: c.last.status } : {}) })),
+      offsite: (facts.offsite ?? []).map((o) => ({ target: o.target, ...(o.newestVerified ? { verifiedAt: o.newestVerified } : {}) })),
     };
   });
 }

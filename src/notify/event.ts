@@ -125,8 +125,8 @@ export function restoreEvent(phase: 'start' | 'end', r: { restoreId: number; kin
 }
 
 /** The event of a host (or one of its sources) whose last success is older than its max_age; for `pullback status`. */
-export function staleEvent(s: { host: string; source?: string; lastSuccess?: string; ageSeconds?: number; maxAgeSeconds: number }): NotifyEvent {
-  const who = s.source ? `${s.host}/${s.source}` : s.host;
+export function staleEvent(s: { host: string; source?: string; offsite?: string; lastSuccess?: string; ageSeconds?: number; maxAgeSeconds: number }): NotifyEvent {
+  const who = s.offsite ? `${s.host}'s off-site copy on ${s.offsite}` : s.source ? `${s.host}/${s.source}` : s.host;
   const last = s.lastSuccess ? `last success ${s.lastSuccess}` : 'never succeeded';
   const e: NotifyEvent = {
     kind: 'stale',
@@ -136,7 +136,7 @@ export function staleEvent(s: { host: string; source?: string; lastSuccess?: str
     host: s.host,
     title: `pullback: ${who} is stale (${last})`,
     summary: `${who}: ${last}; max age ${Math.round(s.maxAgeSeconds / 3600)}h`,
-    details: { lastSuccess: s.lastSuccess ?? null, ageSeconds: s.ageSeconds ?? null, maxAgeSeconds: s.maxAgeSeconds },
+    details: { lastSuccess: s.lastSuccess ?? null, ageSeconds: s.ageSeconds ?? null, maxAgeSeconds: s.maxAgeSeconds, ...(s.offsite ? { offsite: s.offsite } : {}) },
   };
   if (s.source) e.source = s.source;
   return e;

@@ -27,6 +27,8 @@ export interface HostFacts {
   lastJob?: { kind: string; status: string; at: Date; error?: string };
   sources: SourceFacts[];
   checks: CheckFacts[];
+  /** One per configured off-site target. */
+  offsite?: OffsiteFacts[];
 }
 
 export interface Verdict {
@@ -45,6 +47,7 @@ export interface HostFreshness {
   lastJob?: HostFacts['lastJob'];
   sources: Array<{ name: string } & Verdict>;
   checks: Array<{ kind: CheckFacts['kind']; frequency: Frequency; status?: string } & Verdict>;
+  offsite: Array<{ target: string } & Verdict>;
 }
 
 const HOUR = 3600_000;
@@ -118,8 +121,9 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
     const v = checkVerdict(c, f.maxAgeMs, now);
     return { kind: c.kind, frequency: c.frequency, status: c.last?.status, ...v, reason: `${f.host}: ${v.reason}` };
   });
-  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light)]);
-  return { host: f.host, light, backup, lastJob: job, sources, checks };
+  const offsite = (f.offsite ?? []).map((o) => offsiteVerdict(f.host, o, now));
+  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light), ...offsite.map((o) => o.light)]);
+  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite };
 }
 
 /** `pullback status`'s exit code: 0 when no host is red, else 1. */
@@ -131,6 +135,8 @@ export interface StaleFinding {
   host: string;
   /** Undefined for the host itself. */
   source?: string;
+  /** Set for a host's off-site copy on this target. */
+  offsite?: string;
   /** Undefined when it never succeeded. */
   lastSuccess?: Date;
   ageMs?: number;
@@ -150,5 +156,39 @@ export function staleFindings(f: HostFacts, now: Date): StaleFinding[] {
   };
   check(undefined, f.lastSuccess, f.maxAgeMs);
   for (const s of f.sources) check(s.name, s.lastSuccess, s.maxAgeMs);
+  for (const o of f.offsite ?? []) {
+    const ageMs = o.newestVerified ? now.getTime() - o.newestVerified.getTime() : undefined;
+    if (ageMs !== undefined && ageMs <= o.maxAgeMs) continue;
+    const message = ageMs === undefined ? `${f.host}: no verified off-site copy on ${o.target} yet` : `${f.host}: newest verified off-site copy on ${o.target} is ${age(ageMs)} old (max_age ${age(o.maxAgeMs)})`;
+    out.push({ host: f.host, offsite: o.target, ...(o.newestVerified ? { lastSuccess: o.newestVerified, ageMs } : {}), maxAgeMs: o.maxAgeMs, message });
+  }
   return out;
+}
+
+export interface OffsiteFacts {
+  target: string;
+  maxAgeMs: number;
+  /** When the newest copy whose remote check passed was made or verified. */
+  newestVerified?: Date;
+  lastAttempt?: { at: Date; kind: string; status: string; error?: string };
+}
+
+/** The freshness of a host's off-site copy on one target: red when stale, never verified, or its last attempt failed or was refused. */
+export function offsiteVerdict(host: string, f: OffsiteFacts, now: Date): { target: string } & Verdict {
+  const what = `${host}: off-site ${f.target}`;
+  const base = { target: f.target, limitMs: f.maxAgeMs };
+  if (!f.newestVerified) return { ...base, light: 'red', reason: `${what}: no verified copy yet${f.lastAttempt?.error ? ` (last ${f.lastAttempt.kind} ${f.lastAttempt.status}: ${f.lastAttempt.error})` : ''}` };
+  const ageMs = now.getTime() - f.newestVerified.getTime();
+  const at = { ...base, at: f.newestVerified, ageMs };
+  const a = f.lastAttempt;
+  let light: Light = 'green';
+  let reason = `${what}: newest verified copy ${age(ageMs)} old`;
+  if (ageMs > f.maxAgeMs) {
+    light = 'red';
+    reason = `${what}: stale: newest verified copy ${age(ageMs)} old (max_age ${age(f.maxAgeMs)})`;
+  } else if (a && (a.status === 'failed' || a.status === 'refused') && a.at.getTime() > f.newestVerified.getTime()) {
+    light = 'red';
+    reason = `${what}: last ${a.kind} ${a.status}${a.error ? `: ${a.error}` : ''} (newest verified copy ${age(ageMs)} old)`;
+  }
+  return { ...at, light, reason };
 }

@@ -1,7 +1,6 @@
 // Pure decisions of off-site copies: whether a target copies tonight (check, window), whether the
 // local repository may be synced over the remote (the shrink guard), and how fresh a copy is.
 import type { OffsiteTarget } from '../config/types.js';
-import { age, type Light, type Verdict } from './freshness.js';
 
 export type OffsiteGate = { run: true } | { run: false; reason: string };
 
@@ -67,32 +66,4 @@ export function shrinkVerdict(local: LocalRepoFacts, last: { bytes: number; file
 export function maxDeleteFor(lastFiles: number | undefined, maxShrink: number): number {
   // A borg transaction replaces its index, hints and integrity files; compact rewrites segments.
   return Math.max(64, Math.ceil((lastFiles ?? 0) * maxShrink));
-}
-
-export interface OffsiteFacts {
-  target: string;
-  maxAgeMs: number;
-  /** When the newest copy whose remote check passed was made or verified. */
-  newestVerified?: Date;
-  lastAttempt?: { at: Date; kind: string; status: string; error?: string };
-}
-
-/** The freshness of a host's off-site copy on one target: red when stale, never verified, or its last attempt failed or was refused. */
-export function offsiteVerdict(host: string, f: OffsiteFacts, now: Date): { target: string } & Verdict {
-  const what = `${host}: off-site ${f.target}`;
-  const base = { target: f.target, limitMs: f.maxAgeMs };
-  if (!f.newestVerified) return { ...base, light: 'red', reason: `${what}: no verified copy yet${f.lastAttempt?.error ? ` (last ${f.lastAttempt.kind} ${f.lastAttempt.status}: ${f.lastAttempt.error})` : ''}` };
-  const ageMs = now.getTime() - f.newestVerified.getTime();
-  const at = { ...base, at: f.newestVerified, ageMs };
-  const a = f.lastAttempt;
-  let light: Light = 'green';
-  let reason = `${what}: newest verified copy ${age(ageMs)} old`;
-  if (ageMs > f.maxAgeMs) {
-    light = 'red';
-    reason = `${what}: stale: newest verified copy ${age(ageMs)} old (max_age ${age(f.maxAgeMs)})`;
-  } else if (a && (a.status === 'failed' || a.status === 'refused') && a.at.getTime() > f.newestVerified.getTime()) {
-    light = 'red';
-    reason = `${what}: last ${a.kind} ${a.status}${a.error ? `: ${a.error}` : ''} (newest verified copy ${age(ageMs)} old)`;
-  }
-  return { ...at, light, reason };
 }

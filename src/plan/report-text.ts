@@ -45,6 +45,7 @@ function hostBlock(h: HostReport): string[] {
   out.push(`  archives: ${a.count}, repository ${humanBytes(a.repository_bytes)} original, ${humanBytes(a.deduplicated_bytes)} deduplicated, growth in the period ${humanBytes(a.growth_bytes)}`);
   const checks = h.checks.filter((c) => c.kind !== 'drill' && c.frequency !== 'never');
   out.push(`  checks: ${checks.length === 0 ? 'none configured' : checks.map((c) => `${c.kind} ${c.result ?? 'never'}${c.at ? ` ${t(c.at)}` : ''} (${c.status.toUpperCase()})`).join('; ')}`);
+  for (const o of h.offsite ?? []) out.push(`  off-site ${o.target}: ${o.verified_at ? `newest verified copy ${t(o.verified_at)}` : 'no verified copy'} (${o.status.toUpperCase()}): ${o.reason}`);
   out.push(`  drill: ${h.drill ? `${h.drill.result} at ${t(h.drill.at)}, ${h.drill.matches}/${h.drill.files_sampled} sampled files matched${h.drill.error ? `: ${h.drill.error}` : ''}` : 'none'}`);
   if (h.restores.length) out.push('  restores:', ...h.restores.map((r) => `    #${r.id} ${r.kind} of ${r.archive} onto ${r.target}: ${r.status}${r.error ? `: ${r.error}` : ''}`));
   out.push(...trendLine(h));

@@ -19,9 +19,11 @@ export function statusText(hosts: HostFreshness[]): string {
   for (const h of hosts) {
     rows.push([h.host, '-', h.backup.light.toUpperCase(), iso(h.backup.at), ago(h.backup), limit(h.backup), h.lastJob ? `${h.lastJob.kind} ${h.lastJob.status}` : '-', checkCell(h, ['repository', 'archives', 'data']), checkCell(h, ['drill'])]);
     for (const s of h.sources) rows.push([h.host, s.name, s.light.toUpperCase(), iso(s.at), ago(s), limit(s), '', '', '']);
+    // The newest verified off-site copy per target: its "last success".
+    for (const o of h.offsite) rows.push([h.host, `off-site ${o.target}`, o.light.toUpperCase(), iso(o.at), ago(o), limit(o), '', '', '']);
   }
   const table = renderTable(['HOST', 'SOURCE', 'BACKUP', 'LAST SUCCESS', 'AGE', 'MAX AGE', 'LAST JOB', 'CHECK', 'DRILL'], rows);
-  const problems = hosts.flatMap((h) => [h.backup, ...h.sources, ...h.checks].filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
+  const problems = hosts.flatMap((h) => [h.backup, ...h.sources, ...h.checks, ...h.offsite].filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
   return problems.length > 0 ? `${table}\n\nAttention:\n${problems.join('\n')}` : table;
 }
 
@@ -45,6 +47,7 @@ export function statusJson(hosts: HostFreshness[], now: Date): unknown {
       last_job: h.lastJob ? { kind: h.lastJob.kind, status: h.lastJob.status, at: h.lastJob.at.toISOString(), error: h.lastJob.error ?? null } : null,
       sources: h.sources.map((s) => ({ source: s.name, ...verdictJson(s) })),
       checks: h.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, result: c.status ?? null, ...verdictJson(c) })),
+      offsite: h.offsite.map((o) => ({ target: o.target, ...verdictJson(o) })),
     })),
   };
 }

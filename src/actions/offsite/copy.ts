@@ -75,7 +75,7 @@ async function rcloneCopy(ctx: HostContext, target: RcloneTarget, src: CopySourc
 }
 
 /** The remote's size from `rclone size --json` (nothing when it cannot tell). */
-export async function remoteSize(remote: string, opts: { config?: string }, ctx: Pick<HostContext, 'logger' | 'signal'>): Promise<{ remoteBytes?: number; remoteFiles?: number }> {
+export async function remoteSize(remote: string, opts: { config?: string }, ctx: { logger?: HostContext['logger']; signal?: AbortSignal }): Promise<{ remoteBytes?: number; remoteFiles?: number }> {
   const out = await runRclone({ logger: ctx.logger, signal: ctx.signal }, buildSizeArgs(remote, opts));
   try {
     const j = JSON.parse(out.stdout.join('\n')) as { count?: number; bytes?: number };

@@ -77,3 +77,28 @@ describe('cross-field rules', () => {
     ]);
   });
 });
+
+describe('offsite rules', () => {
+  it('exactly one of rclone or borg, {host} in the location, unique names, keys of the other kind, an empty window', () => {
+    const offsite = `offsite:
+  - {name: a, rclone: "b2:bucket/pullback"}
+  - {name: a, rclone: "r:{host}", borg: "ssh://x/{host}"}
+  - {name: c}
+  - {name: d, borg: "ssh://x/{host}", rclone_config: /etc/r.conf}
+  - {name: e, rclone: "r:{host}", identity_file: /k, window: "02:00-02:00"}
+  - {name: f, rclone: "r:{host}", window: "25:00-02:00", max_shrink: 150%}
+`;
+    const problems = short(problemsOf(GLOBAL + offsite, { 'web.yaml': HOST }));
+    expect(problems.map((p) => `${p.line} ${p.key}: ${p.message}`)).toEqual(expect.arrayContaining([
+      "8 offsite[0].rclone: must contain {host}: every host needs its own copy, or the hosts' syncs would overwrite each other",
+      '9 offsite[1]: an off-site target needs exactly one of rclone or borg (it has both)',
+      "9 offsite[1].name: duplicate off-site target name 'a'",
+      '10 offsite[2]: an off-site target needs exactly one of rclone or borg (it has none)',
+      "11 offsite[3].rclone_config: 'rclone_config' belongs to an rclone target",
+      "12 offsite[4].identity_file: 'identity_file' belongs to a borg target",
+      '12 offsite[4].window: the window starts and ends at the same time (leave window out for any time)',
+    ]));
+    expect(problems.some((p) => p.key === 'offsite[5].window')).toBe(true);
+    expect(problems.some((p) => p.key === 'offsite[5].max_shrink')).toBe(true);
+  });
+});

@@ -1,7 +1,8 @@
 // Off-site decisions: the copy gate (check, window), the shrink guard, --max-delete and freshness.
 import { describe, expect, it } from 'vitest';
 import type { RcloneTarget } from '../../../src/config/types.js';
-import { inWindow, maxDeleteFor, minuteOfDay, offsiteGate, offsiteVerdict, shrinkVerdict } from '../../../src/plan/offsite.js';
+import { inWindow, maxDeleteFor, minuteOfDay, offsiteGate, shrinkVerdict } from '../../../src/plan/offsite.js';
+import { offsiteVerdict } from '../../../src/plan/freshness.js';
 
 const target = (over: Partial<RcloneTarget> = {}): RcloneTarget => ({ kind: 'rclone', name: 'cold', remoteTemplate: 'r:{host}', after: 'check', maxShrink: 0.5, maxAgeSeconds: 172800, ...over });
 const at = (hhmm: string) => new Date(`2026-03-01T${hhmm}:00Z`);
