@@ -215,7 +215,11 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
   {
     scope: 'host',
     name: 'offsite',
-    gate: (night) => (night.archive && !night.aborted() ? RUN : skip('no archive tonight', true)),
+    gate: (night) => {
+      if (!night.archive || night.aborted()) return skip('no archive tonight', true);
+      if (night.checked === 'failed' || night.checked === 'interrupted') return skip(`not copied off-site: tonight's check of the repository ${night.checked} (a damaged repository is never copied)`);
+      return RUN;
+    },
     lock: 'repository',
     records: 'step (host) with each target\'s outcome; each copy, refusal or skip under (host, target) in offsite_copies',
     onFailure: 'nothing (the host fails): a target is copied only after a passed check, inside its window, and never over a much larger copy',

@@ -140,7 +140,7 @@ describe('off-site copies', () => {
     closeSync(fd);
     const n4 = await leanRun();
     expect(n4.exitCode, n4.stdout + n4.stderr).toBe(1);
-    expect(n4.stdout).toContain('not copied: tonight\'s check of the repository failed (a damaged repository is never copied)');
+    expect(n4.stdout).toContain("not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)");
     expect(listing(join(sftpDir, 'main'))).toEqual(sftpBefore);
     expect(listing(join(localDir, 'main'))).toEqual(localBefore);
 

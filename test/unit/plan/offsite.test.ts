@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RcloneTarget } from '../../../src/config/types.js';
 import { inWindow, maxDeleteFor, minuteOfDay, offsiteGate, shrinkVerdict } from '../../../src/plan/offsite.js';
-import { offsiteVerdict } from '../../../src/plan/freshness.js';
+import { judgeFreshness, offsiteVerdict, staleFindings } from '../../../src/plan/freshness.js';
+import { statusText } from '../../../src/plan/status-format.js';
 
 const target = (over: Partial<RcloneTarget> = {}): RcloneTarget => ({ kind: 'rclone', name: 'cold', remoteTemplate: 'r:{host}', after: 'check', maxShrink: 0.5, maxAgeSeconds: 172800, ...over });
 const at = (hhmm: string) => new Date(`2026-03-01T${hhmm}:00Z`);
@@ -58,5 +59,21 @@ describe('offsiteVerdict', () => {
     expect(offsiteVerdict('main', { target: 'cold', maxAgeMs: 86400_000, newestVerified: fresh }, now)).toMatchObject({ light: 'green', ageMs: 4 * 3600_000 });
     const refused = { at: new Date('2026-03-02T23:00:00Z'), kind: 'copy', status: 'refused', error: 'the local repository is missing' };
     expect(offsiteVerdict('main', { target: 'cold', maxAgeMs: 86400_000, newestVerified: fresh, lastAttempt: refused }, now)).toMatchObject({ light: 'red', reason: expect.stringContaining('last copy refused') });
+  });
+});
+
+describe('off-site copies in the host verdict', () => {
+  it('make the host red, show a status line and a stale finding when the newest verified copy is too old', () => {
+    const now = new Date('2026-03-03T00:00:00Z');
+    const facts = {
+      host: 'main', maxAgeMs: 86400_000, lastSuccess: new Date('2026-03-02T23:00:00Z'), sources: [], checks: [],
+      offsite: [{ target: 'cold', maxAgeMs: 2 * 86400_000, newestVerified: new Date('2026-02-27T00:00:00Z') }, { target: 'dr', maxAgeMs: 2 * 86400_000, newestVerified: new Date('2026-03-02T23:30:00Z') }],
+    };
+    const v = judgeFreshness(facts, now);
+    expect(v.light).toBe('red');
+    expect(v.offsite.map((o) => o.light)).toEqual(['red', 'green']);
+    expect(statusText([v])).toMatch(/^main\s+off-site cold\s+RED\s+2026-02-27T00:00:00Z\s+4d\s+2d/m);
+    expect(statusText([v])).toContain('RED main: off-site cold: stale: newest verified copy 4d old (max_age 2d)');
+    expect(staleFindings(facts, now)).toEqual([expect.objectContaining({ host: 'main', offsite: 'cold', message: 'main: newest verified off-site copy on cold is 4d old (max_age 2d)' })]);
   });
 });

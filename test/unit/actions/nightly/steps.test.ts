@@ -97,5 +97,8 @@ describe('the offsite row', () => {
     expect(hostStep('offsite').gate(night(), {})).toMatchObject({ run: false, silent: true });
     expect(hostStep('offsite').gate(archived(night()), {})).toEqual({ run: true });
     expect(hostStep('offsite').gate(archived(night(true)), {})).toMatchObject({ run: false });
+    const damaged = archived(night());
+    damaged.checked = 'failed';
+    expect(hostStep('offsite').gate(damaged, {})).toEqual({ run: false, silent: false, reason: "not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)" });
   });
 });
