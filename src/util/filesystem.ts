@@ -59,7 +59,7 @@ export function filesystemOf(path: string): FilesystemFacts {
 }
 
 /** The share of the space usable by writers that is in use, as df computes Use% (used / (used + free)). */
-export function usageOf(used: number, free: number): number {
+function usageOf(used: number, free: number): number {
   return used + free === 0 ? 1 : used / (used + free);
 }
 
