@@ -1,6 +1,7 @@
 // What a folder restore deletes on the target: every path the target has (excluded ones not
 // listed: the push leaves them alone) that the archive does not hold. Pure: the listings are
 // gathered with the readiness facts; this compares them and words the result.
+import { printable } from '../util/printable.js';
 
 /** How many names a dry run shows per folder before "and N more". */
 export const DELETION_NAMES_SHOWN = 20;
@@ -75,7 +76,7 @@ export function formatDeletions(facts: readonly DeletionFact[], opts: { names: b
     }
     lines.push(`  ${f.source}: ${f.paths.length === 0 ? 'nothing' : `${f.paths.length} path(s)`} deleted in ${f.where}`);
     if (!opts.names) continue;
-    for (const p of f.paths.slice(0, DELETION_NAMES_SHOWN)) lines.push(`       - ${JSON.stringify(p)}`);
+    for (const p of f.paths.slice(0, DELETION_NAMES_SHOWN)) lines.push(`       - "${printable(p)}"`);
     if (f.paths.length > DELETION_NAMES_SHOWN) lines.push(`       and ${f.paths.length - DELETION_NAMES_SHOWN} more`);
   }
   return lines.join('\n');

@@ -52,4 +52,11 @@ describe('formatDeletions', () => {
       'Deletions on the target (files not in the archive; excluded files are left alone):\n  data: 23 path(s) deleted in main:/srv/data',
     );
   });
+
+  it('shows names a server chose with their control characters escaped, one line each', () => {
+    const text = formatDeletions([{ source: 'data', where: 'main:/srv/data', paths: ['new\u001b[31mRED\nOK fake', 'csi\u009bx'] }], { names: true });
+    expect(text).toContain('       - "new\\e[31mRED\\nOK fake"');
+    expect(text).toContain('       - "csi\\x9bx"');
+    expect(text).not.toMatch(/[\u001b\u009b]|^OK fake/m);
+  });
 });
