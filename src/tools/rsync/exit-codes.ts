@@ -87,12 +87,14 @@ export function classifyRsyncExit(exitCode: number | undefined, said: RsyncStder
     return { kind: 'retry', reason: `${TRANSPORT[exitCode]}${said ? `: ${said}` : ''} (rsync exit ${exitCode})` };
   }
   if (exitCode === 23) {
-    const { vanished, error } = tally.counts;
-    if (error === 0 && vanished > 0) {
+    const { vanished, changed, error } = tally.counts;
+    const moving = [vanished > 0 ? `${vanished} vanished file(s)` : '', changed > 0 ? `${changed} file(s) that shrank while being read (sent again from their new state)` : ''].filter(Boolean).join(' and ');
+    if (error === 0 && vanished > 0 && changed === 0) {
       return { kind: 'warning', reason: `${vanished} file(s) vanished during the transfer (rsync exit 23)` };
     }
+    if (error === 0 && changed > 0) return { kind: 'warning', reason: `files changed during the transfer: ${moving} (rsync exit 23)` };
     const first = tally.samples.error[0];
-    const more = error > 1 ? `; ${error} error line(s) in all${vanished > 0 ? `, besides ${vanished} vanished file(s)` : ''}` : vanished > 0 ? `; besides ${vanished} vanished file(s)` : '';
+    const more = error > 1 ? `; ${error} error line(s) in all${moving ? `, besides ${moving}` : ''}` : moving ? `; besides ${moving}` : '';
     return { kind: 'failed', reason: `${MEANING[23]}${first ? `: ${first}` : ''}${more} (rsync exit 23)` };
   }
   return { kind: 'failed', reason: `${MEANING[exitCode] ?? 'rsync failed'} (rsync exit ${exitCode})` };

@@ -10,7 +10,7 @@ const vanished = (n: number) => Array.from({ length: n }, (_, i) => `file has va
 describe('RsyncStderrTally', () => {
   it('counts every line by kind and keeps a bounded sample of each', () => {
     const t = new RsyncStderrTally([...vanished(5000), DENIED, '', SUMMARY_23]);
-    expect(t.counts).toEqual({ vanished: 5000, error: 1, summary: 2 });
+    expect(t.counts).toEqual({ vanished: 5000, changed: 0, error: 1, summary: 2 });
     expect(t.samples.vanished).toHaveLength(SAMPLE_LINES);
     expect(t.samples.error).toEqual([DENIED]);
     expect(t.lines().length).toBeLessThanOrEqual(2 * SAMPLE_LINES);
@@ -47,5 +47,17 @@ describe('classifyRsyncExit on a flood of stderr', () => {
   it('counts the error lines beyond the first', () => {
     const v = classifyRsyncExit(23, new RsyncStderrTally([DENIED, DENIED.replace('secret', 'other'), SUMMARY_23]));
     expect(v).toMatchObject({ kind: 'failed', reason: expect.stringContaining('2 error line(s) in all') });
+  });
+
+  it('is a warning when files shrank while being read (ENODATA, set by rsync on a short read), an error for a real read error', () => {
+    const shrank = 'rsync: [sender] read errors mapping "/srv/data/app.log": No data available (61)';
+    expect(classifyRsyncExit(23, [...vanished(2), shrank, SUMMARY_23])).toEqual({
+      kind: 'warning',
+      reason: 'files changed during the transfer: 2 vanished file(s) and 1 file(s) that shrank while being read (sent again from their new state) (rsync exit 23)',
+    });
+    const eio = 'rsync: [sender] read errors mapping "/srv/data/app.log": Input/output error (5)';
+    expect(classifyRsyncExit(23, [shrank, eio, SUMMARY_23])).toMatchObject({ kind: 'failed', reason: expect.stringContaining('Input/output error (5)') });
+    const discarded = 'ERROR: app.log failed verification -- update discarded.';
+    expect(classifyRsyncExit(23, [shrank, discarded, SUMMARY_23]).kind).toBe('failed');
   });
 });
