@@ -49,8 +49,8 @@ export async function trustCommand(g: GlobalOptions, o: TrustOptions): Promise<n
       }
     }
     saveKnownHosts(file, plan.text);
-    for (const e of plan.replaced) env.logger.warn({ host: host!.name, old: fingerprint(e.key), new: fingerprint(key) }, `replaced the recorded host key of ${host!.name} (line ${e.line})`);
-    env.logger.info({ host: host!.name, key: fingerprint(key), knownHosts: file }, `host key of ${host!.name} recorded`);
+    for (const e of plan.replaced) env.logger.warn({ host: host!.name, old: fingerprint(e.key), new: fingerprint(key) }, `replaced the recorded host key (line ${e.line})`);
+    env.logger.info({ host: host!.name, key: fingerprint(key), knownHosts: file }, 'host key recorded');
     env.out(`Recorded in ${file}: ${plan.line.split(' ').slice(0, 2).join(' ')} ${fingerprint(key)}${plan.replaced.length ? ` (the old key of ${host!.name} was removed)` : ''}.`);
     return 0;
   } finally {
