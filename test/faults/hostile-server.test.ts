@@ -114,7 +114,7 @@ beforeAll(async () => {
   // A file the verifier names in a warning: its name reaches the summary and the log lines.
   writeFileSync(join(liars, 'wrong-engine', `README${ESC_NAME}`), 'not a dump\n');
   run = await runCli(['--config', cfg.configPath, 'run']);
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await server?.stop();
