@@ -46,6 +46,15 @@ describe('samples and docs', () => {
     expect(h.restore.checks.map((c) => c.name)).toEqual(['users present', 'app answers', 'service active']);
   });
 
+  it('the commented offsite example in pullback.example.yaml validates once uncommented', () => {
+    const text = readFileSync(join(ROOT, 'pullback.example.yaml'), 'utf8');
+    const lines = text.split('\n');
+    const block = lines.slice(lines.indexOf('# offsite:')).filter((l) => l.startsWith('#')).map((l) => l.slice(2));
+    const config = loadConfig(writeConfig([text, ...block].join('\n'), { 'sample.yaml': 'name: sample\naddress: 10.0.0.5\nuser: backup\nsources:\n  - {name: d, kind: data, path: /d}\n' }));
+    expect(config.global.offsite.map((t) => `${t.name} ${t.kind}`)).toEqual(['cold rclone', 'dr-site borg']);
+    expect(config.global.offsite[0]).toMatchObject({ bwlimitBytes: 20 * 1024 * 1024, window: { start: 60, end: 360 }, after: 'check', maxShrink: 0.5 });
+  });
+
   it('every option has a description and an example; optional ones say their default', () => {
     for (const schema of [configSchema.global, configSchema.host]) {
       for (const [key, node] of options(schema)) {
