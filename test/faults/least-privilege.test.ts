@@ -64,7 +64,7 @@ beforeAll(async () => {
     await generateKey(keys[role], `pullback-${role}`);
   }
   cfg = await writeTestConfig({
-    global: { checks: { repository: 'never', archives: 'never' } },
+    global: { checks: { repository: 'never', archives: 'never', data: 'never', drill: 'never' } },
     hosts: [
       {
         name: 'main',
@@ -129,24 +129,27 @@ describe('restricted keys from pullback hosts authorize', () => {
       expect(r.exitCode, r.stderr).not.toBe(0);
       expect(r.stderr).toContain('pullback-gate: refused');
     };
-    await refused(ssh(keys.pull, 'id'));
-    await refused(ssh(keys.pull));
-    await refused(ssh(keys.pull, `rm -rf -- ${src.blobs}`));
-    await refused(ssh(keys.pull, `cat /etc/passwd`));
-    await refused(ssh(keys.pull, `sha256sum -- '${join(src.data, 'link', 'key.txt')}'`));
-    await refused(ssh(keys.pull, `rsync --server --sender -re.iLsfxCIvu --remove-source-files . ${src.blobs}/`));
-    // Writes: a push, and a push with --delete into an empty source.
-    await refused(rsync(keys.pull, ['-a', `${local}/`, `${dest()}${src.blobs}/`]));
-    await refused(rsync(keys.pull, ['-a', '--delete', `${makeTempDir('lp-empty')}/`, `${dest()}${src.blobs}/`]));
+    const out = makeTempDir('lp-stolen');
+    // Independent connections, so in parallel.
+    await Promise.all([
+      refused(ssh(keys.pull, 'id')),
+      refused(ssh(keys.pull)),
+      refused(ssh(keys.pull, `rm -rf -- ${src.blobs}`)),
+      refused(ssh(keys.pull, `cat /etc/passwd`)),
+      refused(ssh(keys.pull, `sha256sum -- '${join(src.data, 'link', 'key.txt')}'`)),
+      refused(ssh(keys.pull, `rsync --server --sender -re.iLsfxCIvu --remove-source-files . ${src.blobs}/`)),
+      // Writes: a push, and a push with --delete from an empty folder.
+      refused(rsync(keys.pull, ['-a', `${local}/`, `${dest()}${src.blobs}/`])),
+      refused(rsync(keys.pull, ['-a', '--delete', `${makeTempDir('lp-empty')}/`, `${dest()}${src.blobs}/`])),
+      // Reads outside: a sibling, /etc/passwd, `..`, a symlink in the path (arguments secluded or not), links followed.
+      ...[`${secret}/`, '/etc/passwd', `${src.blobs}/../secret/`, `${src.data}/link/`].flatMap((path) => [
+        refused(rsync(keys.pull, ['-a', '-s', `${dest()}${path}`, `${out}/`])),
+        refused(rsync(keys.pull, ['-a', '--old-args', `${dest()}${path}`, `${out}/`])),
+      ]),
+      refused(rsync(keys.pull, ['-a', '-L', `${dest()}${src.data}/`, `${out}/`])),
+    ]);
     expect(readFileSync(join(src.blobs, 'a.bin'), 'utf8')).toBe('blob a\n');
     expect(existsSync(join(src.blobs, 'planted'))).toBe(false);
-    // Reads outside: a sibling, /etc/passwd, `..`, a symlink in the path, links followed.
-    const out = makeTempDir('lp-stolen');
-    for (const path of [`${secret}/`, '/etc/passwd', `${src.blobs}/../secret/`, `${src.data}/link/`]) {
-      await refused(rsync(keys.pull, ['-a', '-s', `${dest()}${path}`, `${out}/`]));
-      await refused(rsync(keys.pull, ['-a', '--old-args', `${dest()}${path}`, `${out}/`]));
-    }
-    await refused(rsync(keys.pull, ['-a', '-L', `${dest()}${src.data}/`, `${out}/`]));
     expect(existsSync(join(out, 'key.txt'))).toBe(false);
     expect(existsSync(join(out, 'passwd'))).toBe(false);
     // And what it is for still works by hand.
@@ -156,15 +159,14 @@ describe('restricted keys from pullback hosts authorize', () => {
   });
 
   it('the dump key runs only the dump protocol, and the restore key only restore work', async () => {
-    for (const command of ['id', `rm -f -- ${src.blobs}/a.bin`, `mv -f -- ${src.dumps}/x /tmp/x`, `tee -- ${src.blobs}/x`, 'psql -c "select 1"', `find / -maxdepth 1`, `sha256sum -- /etc/shadow`]) {
-      const r = await ssh(keys.dump, command);
-      expect(r.exitCode, `${command}: ${r.stderr}`).toBe(126);
+    const dump = ['id', `rm -f -- ${src.blobs}/a.bin`, `mv -f -- ${src.dumps}/x /tmp/x`, `tee -- ${src.blobs}/x`, 'psql -c "select 1"', `find / -maxdepth 1`, `sha256sum -- /etc/shadow`];
+    const restore = ['id', `mkdir -p -- ${secret}/x`, `rm -rf -- ${src.blobs}`, `rsync --server -logDtpre.iLsfxCIvu . ${secret}/`];
+    const tried = [...dump.map((c) => [keys.dump, c] as const), ...restore.map((c) => [keys.restore, c] as const)];
+    const results = await Promise.all(tried.map(([key, command]) => ssh(key, command)));
+    results.forEach((r, i) => {
+      expect(r.exitCode, `${tried[i]![1]}: ${r.stderr}`).toBe(126);
       expect(r.stderr).toContain('pullback-gate: refused');
-    }
-    for (const command of ['id', `mkdir -p -- ${secret}/x`, `rm -rf -- ${src.blobs}`, `rsync --server -logDtpre.iLsfxCIvu . ${secret}/`]) {
-      const r = await ssh(keys.restore, command);
-      expect(r.exitCode, `${command}: ${r.stderr}`).toBe(126);
-    }
+    });
     expect(existsSync(join(src.blobs, 'a.bin'))).toBe(true);
     expect(existsSync(join(secret, 'x'))).toBe(false);
   });

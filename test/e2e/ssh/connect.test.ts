@@ -1,6 +1,7 @@
 // Host key verification and connection failures of connectSsh against a real sshd.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SshConfig } from '../../../src/config/types.js';
@@ -98,5 +99,21 @@ describe('connectSsh', () => {
     expect(noKey.message).toBe(`SSH identity file ${join(dir, 'nope')} does not exist`);
     expect((noKey as SshConnectError).refused).toBe('identity');
     expect((auth as SshConnectError).refused).toBe('login');
+  });
+
+  it('fails clearly, without crashing, when the server resets the connection before the handshake', async () => {
+    // What an sshd that cannot re-exec itself does: accept, then reset. ssh2 then emits two errors.
+    const reset = createServer((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    await new Promise<void>((resolve) => reset.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (reset.address() as AddressInfo).port;
+      const kh = join(makeTempDir('kh'), 'known_hosts');
+      writeFileSync(kh, '');
+      const e = await refusal(connectSsh({ address: '127.0.0.1', port, user: 'root' }, await config(kh)));
+      expect(e.message).toMatch(/ECONNRESET|Connection lost/);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a late second error would surface here
+    } finally {
+      reset.close();
+    }
   });
 });
