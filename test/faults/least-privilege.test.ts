@@ -108,7 +108,7 @@ describe('restricted keys from pullback hosts authorize', () => {
     expect(readFileSync(join(cfg.mirrorPath('main', 'blobs'), 'a.bin'), 'utf8')).toBe('blob a\n');
     expect(readFileSync(join(cfg.mirrorPath('main', 'data'), "it's a file.txt"), 'utf8')).toBe('data\n');
     expect(lstatSync(join(cfg.mirrorPath('main', 'data'), 'link')).isSymbolicLink()).toBe(true);
-  });
+  }, 300_000);
 
   it('a restore onto the server works with the restore key', async () => {
     writeFileSync(join(src.blobs, 'a.bin'), 'damaged\n');
@@ -119,7 +119,7 @@ describe('restricted keys from pullback hosts authorize', () => {
     expect(readFileSync(join(src.blobs, 'a.bin'), 'utf8')).toBe('blob a\n');
     expect(existsSync(join(src.blobs, 'junk'))).toBe(false);
     expect((await psql(db, 'SELECT count(*) FROM t')).trim()).toBe('50');
-  });
+  }, 300_000); // ~15 s on an idle machine, over a minute at load 16
 
   it('the pull key cannot write, delete, run commands or read outside the source paths', async () => {
     const local = makeTempDir('lp-attacker');
