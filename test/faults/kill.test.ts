@@ -63,20 +63,19 @@ const stepsOf = (runId: number) => catalog<{ step: string; status: string }>('SE
 async function midPull(): Promise<void> {
   const mirror = cfg.mirrorPath('main', 'data');
   await waitFor('rsync and its ssh mid-transfer', () => {
+    if (!existsSync(mirror) || !readdirSync(mirror).some((n) => n.startsWith('.big.bin.'))) return false;
     const ps = processes();
-    const rsync = ps.find((p) => programOf(p) === 'rsync' && !p.argv.includes('--list-only') && p.argv.some((a) => a.startsWith(mirror)));
-    const ssh = rsync && ps.find((p) => p.ppid === rsync.pid && programOf(p) === 'ssh');
-    return ssh !== undefined && readdirSync(mirror).some((n) => n.startsWith('.big.bin.'));
+    // rsync forks its receiver with the same argv (PIDs wrap, so it may be listed first): any of them with an ssh child.
+    const pulls = ps.filter((p) => programOf(p) === 'rsync' && !p.argv.includes('--list-only') && p.argv.some((a) => a.startsWith(mirror)));
+    return pulls.some((r) => ps.some((p) => p.ppid === r.pid && programOf(p) === 'ssh'));
   });
 }
 
 /** Waits until borg create runs and holds the repository's lock. */
 async function midCreate(): Promise<void> {
   const repo = cfg.repoPath('main');
-  await waitFor('borg create holding the repository lock', () => {
-    const borg = processes().find((p) => programOf(p) === 'borg' && p.argv.includes('create') && p.argv.some((a) => a.startsWith(repo)));
-    return borg !== undefined && existsSync(join(repo, 'lock.exclusive'));
-  });
+  // The lock first: it is cheap to look at, /proc on a busy machine is not.
+  await waitFor('borg create holding the repository lock', () => existsSync(join(repo, 'lock.exclusive')) && processes().some((p) => programOf(p) === 'borg' && p.argv.includes('create') && p.argv.some((a) => a.startsWith(repo))));
 }
 
 /** The `borg with-lock REPO sleep` process holding `repo`'s lock, and its sleep child. */
