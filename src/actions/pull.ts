@@ -38,11 +38,13 @@ const SSH_UNREACHABLE = /ssh: connect to host .*: (Connection refused|Connection
 /**
  * Whether ssh gave up on a server that took the connection and then did not answer: ssh says so
  * for a missing greeting; a stalled key exchange ends silently (LogLevel=ERROR) with exit 255
- * after at least the connect timeout.
+ * (or 12) after at least the connect timeout.
  */
 function stalled(ctx: HostContext, reason: string, last: RunResult): boolean {
   if (SSH_STALLED.test(reason)) return true;
-  return last.exitCode === 255 && /^ssh connection failed \(rsync exit 255\)/.test(reason) && last.durationMs >= ctx.global.ssh.connectTimeoutSeconds * 1000;
+  // rsync says 255, or 12 when ssh died first; no ssh line at all, after at least connect_timeout.
+  const silent = /^(ssh connection failed|error in the rsync protocol data stream \(connection lost\)) \(rsync exit (255|12)\)/.test(reason);
+  return silent && last.durationMs >= ctx.global.ssh.connectTimeoutSeconds * 1000;
 }
 
 /** Pulls `source` into `<mirror>/<host>/<source>/`; a failed outcome never deletes mirror data. */
@@ -75,7 +77,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
             ? `; the server accepted the connection but never completed the SSH handshake (each attempt is given up after ssh.connect_timeout ${ctx.global.ssh.connectTimeoutSeconds}s without a greeting, or ssh.alive_timeout ${aliveTimeoutOf(ctx.global.ssh)}s without an answer)`
             : '';
     // rsync reports a failed ssh as 255, or as 12 (protocol stream) when ssh died first: ssh's own line decides.
-    const unreachable = v.refused !== undefined || probe.last.exitCode === 255 || probe.last.timedOut || SSH_UNREACHABLE.test(v.reason);
+    const unreachable = v.refused !== undefined || probe.last.exitCode === 255 || probe.last.timedOut || SSH_UNREACHABLE.test(v.reason) || stalled(ctx, v.reason, probe.last);
     return failed(`cannot list ${source.path}: ${v.reason}${hint}`, probe.last.exitCode, unreachable);
   }
   if (probe.entries === 0 && mirrorEntries > 0) {

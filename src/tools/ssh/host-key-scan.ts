@@ -20,7 +20,8 @@ export function scanHostKey(target: SshTarget, ssh: SshConfig, known: readonly K
       const details = { command: `ssh ${where}`, timedOut: false, durationMs: Date.now() - started, stderrTail: [] };
       reject(new SshConnectError(`cannot read the host key of ${where}: ${err ? describeError(err) : 'the server closed the connection'}`, details));
     };
-    client.once('error', finish);
+    // Not once: after a handshake timeout ssh2 errs again when the socket closes; unheard, that crashes.
+    client.on('error', finish);
     client.once('close', () => finish());
     try {
       client.connect({
