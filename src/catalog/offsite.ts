@@ -22,6 +22,8 @@ export interface OffsiteRecord {
   checkStatus?: 'ok' | 'failed';
   checkDetail?: string;
   error?: string;
+  /** Why an OK copy is only a warning (not a column: check_detail says it too). */
+  warning?: string;
 }
 
 /** Records one copy or verification. */

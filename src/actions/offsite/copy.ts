@@ -4,10 +4,13 @@
 import { lastGoodCopy, recordOffsite, type OffsiteRecord } from '../../catalog/offsite.js';
 import type { BorgTarget, OffsiteTarget, RcloneTarget } from '../../config/types.js';
 import { offsiteLocation } from '../../config/types-offsite.js';
-import { describeError } from '../../errors.js';
+import { describeError, JobError } from '../../errors.js';
 import { maxDeleteFor, shrinkVerdict } from '../../plan/offsite.js';
 import { checkRepo, createArchive, ensureRepo } from '../../tools/borg/repo.js';
-import { buildCheckArgs, buildSizeArgs, buildSyncArgs } from '../../tools/rclone/args.js';
+import { buildCatArgs, buildCheckArgs, buildSizeArgs, buildSyncArgs } from '../../tools/rclone/args.js';
+import { parseRepoConfigId } from '../../tools/borg/repo-id.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runRclone, type RcloneOutcome } from '../../tools/rclone/run.js';
 import { MANIFEST_DIR, MANIFEST_FILE, type ArchiveResult } from '../archive.js';
 import { hostMirrorDir, hostRepo, type HostContext } from '../context.js';
@@ -59,6 +62,16 @@ async function rcloneCopy(ctx: HostContext, target: RcloneTarget, src: CopySourc
   const guard = shrinkVerdict(local, last, target.maxShrink);
   if (!guard.ok) return { ...facts, status: 'refused', error: `refused to sync ${repo} to ${remote}: ${guard.reason}` };
   const opts = { config: target.rcloneConfig, bwlimitBytes: target.bwlimitBytes };
+  // A different repository (re-initialised, or swapped by someone) would replace the copy's whole history.
+  const theirs = await remoteRepoId(remote, opts, ctx);
+  const ours = parseRepoConfigId(readFileSync(join(repo, 'config'), 'utf8'));
+  if (theirs && ours && theirs !== ours) {
+    return {
+      ...facts,
+      status: 'refused',
+      error: `refused to sync ${repo} to ${remote}: the off-site copy is borg repository ${theirs.slice(0, 12)}, the local one is ${ours.slice(0, 12)} (re-initialised or swapped); syncing would replace the copy's history. Move or delete the copy deliberately to start a new one`,
+    };
+  }
   // The step holds the repository's queue (no prune, compact or archive meanwhile in this process;
   // other pullback jobs are kept out by the host and run locks): the repository cannot change under the copy.
   const run = { logger: ctx.logger, signal: ctx.signal };
@@ -71,7 +84,21 @@ async function rcloneCopy(ctx: HostContext, target: RcloneTarget, src: CopySourc
   if (check.verdict.kind === 'failed') {
     return { ...facts, ...size, bytes, status: 'failed', checkStatus: 'failed', checkDetail, error: `rclone check of ${remote} after the sync: ${why(check)}` };
   }
+  // rclone check exits 0 when it could compare sizes only: the copy is there, but not proven byte for byte.
+  if (check.unhashed) {
+    const note = `${check.unhashed} file(s) compared by size only: the remote has no hash in common with the local files`;
+    return { ...facts, ...size, bytes, status: 'ok', checkStatus: 'ok', checkDetail: `${checkDetail} (${note})`, warning: `rclone check of ${remote}: ${note}` };
+  }
   return { ...facts, ...size, bytes, status: 'ok', checkStatus: 'ok', checkDetail };
+}
+
+/** The borg repository id of the copy at `remote` (from its config file), or undefined when there is none yet; throws when rclone fails otherwise. */
+async function remoteRepoId(remote: string, opts: { config?: string }, ctx: Pick<HostContext, 'logger' | 'signal'>): Promise<string | undefined> {
+  const out = await runRclone({ logger: ctx.logger, signal: ctx.signal }, buildCatArgs(`${remote.replace(/\/+$/, '')}/config`, opts));
+  if (out.verdict.kind === 'ok') return parseRepoConfigId(out.stdout.join('\n'));
+  // rclone cat of a missing file or directory: exit 3 (directory not found) or 4 (file not found), or "not found" said.
+  if (out.result.exitCode === 3 || out.result.exitCode === 4 || out.result.stderrTail.some((l) => /not found|no such file|doesn't exist/i.test(l))) return undefined;
+  throw new JobError(`rclone cat ${remote}/config: ${out.verdict.reason}`);
 }
 
 /** The remote's size from `rclone size --json` (nothing when it cannot tell). */

@@ -13,6 +13,7 @@ export interface TargetOutcome {
   bytes?: number;
   checkDetail?: string;
   reason?: string;
+  warning?: string;
 }
 
 /** Copies the host's repository to every off-site target whose gate opens; `checkTonight` is this night's check status, if one ran. */
@@ -32,12 +33,16 @@ export async function offsiteHost(ctx: HostContext, src: CopySource, checkTonigh
       continue;
     }
     const rec = await copyToTarget(ctx, target, src);
-    results.push({ target: target.name, status: rec.status, bytes: rec.bytes, checkDetail: rec.checkDetail, reason: rec.error });
+    results.push({ target: target.name, status: rec.status, bytes: rec.bytes, checkDetail: rec.checkDetail, reason: rec.error, warning: rec.warning });
     ctx.logger.info({ step: 'offsite', target: target.name, status: rec.status, bytes: rec.bytes, check: rec.checkDetail }, `off-site ${target.name}: ${rec.status}${rec.error ? `: ${rec.error}` : ''}`);
   }
   const bad = results.filter((r) => r.status === 'failed' || r.status === 'refused');
-  const status: Status = bad.length > 0 ? 'failed' : results.every((r) => r.status === 'skipped') ? 'skipped' : 'ok';
-  const said = (status === 'failed' ? bad : results.filter((r) => r.status === 'skipped')).map((r) => `off-site ${r.target}: ${r.reason}`);
+  const warned = results.filter((r) => r.warning);
+  const status: Status = bad.length > 0 ? 'failed' : warned.length > 0 ? 'warning' : results.every((r) => r.status === 'skipped') ? 'skipped' : 'ok';
+  const said = [
+    ...(status === 'failed' ? bad : results.filter((r) => r.status === 'skipped')).map((r) => `off-site ${r.target}: ${r.reason}`),
+    ...warned.map((r) => `off-site ${r.target}: ${r.warning}`),
+  ];
   return {
     status,
     error: said.length ? said.join('; ') : undefined,

@@ -40,3 +40,8 @@ export function buildSizeArgs(remote: string, o: RcloneCommon): string[] {
 export function buildFetchArgs(remote: string, dir: string, o: RcloneCommon): string[] {
   return ['sync', ...common(o), '--stats', '1h', '--stats-log-level', 'NOTICE', '--', remote, dir];
 }
+
+/** `rclone cat FILE`: one small remote file on stdout (the copy's borg config). */
+export function buildCatArgs(file: string, o: RcloneCommon): string[] {
+  return ['cat', ...common(o), '--', file];
+}

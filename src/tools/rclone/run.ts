@@ -18,6 +18,8 @@ export interface RcloneOutcome {
   /** rclone check's counts ("N differences found", "N matching files"). */
   differences?: number;
   matching?: number;
+  /** Files rclone check compared by size only (no hash in common with the remote, e.g. a crypt remote). */
+  unhashed?: number;
   /** stdout lines (small outputs only: size --json). */
   stdout: string[];
   /** rclone's error-level messages, for people. */
@@ -69,6 +71,8 @@ export async function runRclone(ctx: RcloneRunContext, args: string[]): Promise<
       if (diff) out.differences = Number(diff[1]);
       const match = /^(\d+) matching files/.exec(p.msg);
       if (match) out.matching = Number(match[1]);
+      const unhashed = /^(\d+) hashes could not be checked/.exec(p.msg);
+      if (unhashed) out.unhashed = Number(unhashed[1]);
       if ((p.level === 'error' || p.level === 'critical') && out.errors.length < 20) out.errors.push(p.text);
       return `${p.level.toUpperCase()}: ${p.text}`;
     },

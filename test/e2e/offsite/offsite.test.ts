@@ -2,7 +2,7 @@
 // remote) and a second borg repository over SSH behind the append-only forced command. One sshd
 // and one host for the whole story, which goes night by night: copies made and verified; borg
 // delete/prune/compact from the backup host's key leave the off-site history recoverable; a wiped
-// repository does not wipe the remote; a damaged one is not copied; with the local repository gone,
+// repository does not wipe the remote, nor does a re-initialised one; a damaged one is not copied; with the local repository gone,
 // restore from the off-site copies gives the source's files (drill --from-offsite shares its fetch).
 import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -139,6 +139,15 @@ describe('off-site copies', () => {
     const n4 = await leanRun();
     expect(n4.exitCode, n4.stdout + n4.stderr).toBe(1);
     expect(n4.stdout).toContain("not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)");
+    expect(listing(join(localDir, 'main'))).toEqual(localBefore);
+
+    // Night 5: the damaged repository is replaced by a new, empty one (pullback init, deliberately or
+    // not): a different borg repository never replaces the copy's history.
+    rmSync(repo, { recursive: true, force: true });
+    expect((await runCli(['--config', lean, 'init', '--host', 'main'])).exitCode).toBe(0);
+    const n5 = await leanRun();
+    expect(n5.exitCode, n5.stdout + n5.stderr).toBe(1);
+    expect(n5.stdout).toMatch(/off-site near: refused to sync .*: the off-site copy is borg repository \w+, the local one is \w+ \(re-initialised or swapped\)/);
     expect(listing(join(localDir, 'main'))).toEqual(localBefore);
 
     // The backup disk is lost. Restore from each off-site copy into a local folder: the source's files.

@@ -23,6 +23,7 @@ describe('rclone argv', () => {
     expect(parseRcloneLogLine('{"level":"warning","msg":"0 differences found","object":"Local file system at /b"}')).toMatchObject({ level: 'warning', msg: '0 differences found', text: 'Local file system at /b: 0 differences found' });
     expect(parseRcloneLogLine('{"level":"warning","msg":"\\nTransferred: x","stats":{"bytes":100003,"deletes":1,"transfers":2,"errors":0}}')?.stats).toEqual({ bytes: 100003, transfers: 2, deletes: 1, errors: 0 });
     expect(parseRcloneLogLine('2026/12/02 Failed to sync')).toBeUndefined();
+    expect(parseRcloneLogLine('{"level":"warning","msg":"1 hashes could not be checked","object":"Encrypted drive \'cr:\'"}')?.msg).toBe('1 hashes could not be checked');
   });
   it('classifies exit codes; rclone check exits 1 for differences', () => {
     expect(classifyRcloneExit(0)).toEqual({ kind: 'ok' });
