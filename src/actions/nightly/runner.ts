@@ -25,7 +25,7 @@ export interface HostRunResult {
 /** Runs the whole nightly job for `ctx.host` by the table `steps` (NIGHTLY_STEPS). */
 export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, steps: readonly NightlyStep[] = NIGHTLY_STEPS): Promise<HostRunResult> {
   const started = Date.now();
-  const night = newNight(ctx.host.sources, () => ctx.signal?.aborted === true);
+  const night = newNight(ctx.host.sources, () => ctx.signal?.aborted === true, ctx.global.offsite.length > 0);
   night.due = dueTonight(ctx);
   const problems: string[] = [];
   let worst: Status = 'ok';

@@ -31,14 +31,17 @@ export interface NightState {
   /** Checks and drill due tonight (per host; the repository check per repository). */
   due: { repository: boolean; archives: boolean; data: boolean; drill: boolean };
   checks: string[];
+  /** Off-site targets are configured (the offsite row exists at all). */
+  offsite: boolean;
   /** This night's check step's status, when one ran (the offsite step's gate). */
   checked?: 'ok' | 'warning' | 'failed' | 'skipped' | 'running' | 'interrupted';
   aborted: () => boolean;
 }
 
 /** A new state for `sources`. */
-export function newNight(sources: readonly SourceConfig[], aborted: () => boolean): NightState {
+export function newNight(sources: readonly SourceConfig[], aborted: () => boolean, offsite = false): NightState {
   return {
+    offsite,
     sources: sources.map((source) => ({ source, status: 'ok', mirrorTouched: false })),
     unreachable: false,
     pruned: false,

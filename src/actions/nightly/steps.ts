@@ -216,7 +216,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     scope: 'host',
     name: 'offsite',
     gate: (night) => {
-      if (!night.archive || night.aborted()) return skip('no archive tonight', true);
+      if (!night.offsite || !night.archive || night.aborted()) return skip('no off-site targets, or no archive tonight', true);
       if (night.checked === 'failed' || night.checked === 'interrupted') return skip(`not copied off-site: tonight's check of the repository ${night.checked} (a damaged repository is never copied)`);
       return RUN;
     },

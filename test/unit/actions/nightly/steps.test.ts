@@ -94,10 +94,12 @@ describe('the offsite row', () => {
   it('runs after the check, under the repository queue, only when the night made an archive', () => {
     const order = NIGHTLY_STEPS.map((s) => s.name);
     expect(order.indexOf('offsite')).toBe(order.indexOf('check') + 1);
-    expect(hostStep('offsite').gate(night(), {})).toMatchObject({ run: false, silent: true });
-    expect(hostStep('offsite').gate(archived(night()), {})).toEqual({ run: true });
-    expect(hostStep('offsite').gate(archived(night(true)), {})).toMatchObject({ run: false });
-    const damaged = archived(night());
+    const withTargets = (n: NightState) => Object.assign(n, { offsite: true });
+    expect(hostStep('offsite').gate(withTargets(night()), {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('offsite').gate(withTargets(archived(night())), {})).toEqual({ run: true });
+    expect(hostStep('offsite').gate(archived(night()), {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('offsite').gate(withTargets(archived(night(true))), {})).toMatchObject({ run: false });
+    const damaged = withTargets(archived(night()));
     damaged.checked = 'failed';
     expect(hostStep('offsite').gate(damaged, {})).toEqual({ run: false, silent: false, reason: "not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)" });
   });
