@@ -59,12 +59,10 @@ async function rcloneCopy(ctx: HostContext, target: RcloneTarget, src: CopySourc
   const local = localRepoFacts(repo);
   const last = lastGoodCopy(ctx.catalog, ctx.host.name, target.name);
   const facts = { localBytes: local.bytes, localFiles: local.files, archive: src.archive.archive };
-  const guard = shrinkVerdict(local, last, target.maxShrink);
-  if (!guard.ok) return { ...facts, status: 'refused', error: `refused to sync ${repo} to ${remote}: ${guard.reason}` };
   const opts = { config: target.rcloneConfig, bwlimitBytes: target.bwlimitBytes };
   // A different repository (re-initialised, or swapped by someone) would replace the copy's whole history.
-  const theirs = await remoteRepoId(remote, opts, ctx);
-  const ours = parseRepoConfigId(readFileSync(join(repo, 'config'), 'utf8'));
+  const ours = local.present ? parseRepoConfigId(readFileSync(join(repo, 'config'), 'utf8')) : undefined;
+  const theirs = ours ? await remoteRepoId(remote, opts, ctx) : undefined;
   if (theirs && ours && theirs !== ours) {
     return {
       ...facts,
@@ -72,6 +70,8 @@ async function rcloneCopy(ctx: HostContext, target: RcloneTarget, src: CopySourc
       error: `refused to sync ${repo} to ${remote}: the off-site copy is borg repository ${theirs.slice(0, 12)}, the local one is ${ours.slice(0, 12)} (re-initialised or swapped); syncing would replace the copy's history. Move or delete the copy deliberately to start a new one`,
     };
   }
+  const guard = shrinkVerdict(local, last, target.maxShrink);
+  if (!guard.ok) return { ...facts, status: 'refused', error: `refused to sync ${repo} to ${remote}: ${guard.reason}` };
   // The step holds the repository's queue (no prune, compact or archive meanwhile in this process;
   // other pullback jobs are kept out by the host and run locks): the repository cannot change under the copy.
   const run = { logger: ctx.logger, signal: ctx.signal };
