@@ -25,7 +25,7 @@ export interface OffsiteSource {
 /**
  * The configuration that reads `host`'s repository from `target`. rclone: `rclone sync` of the
  * remote into <state_dir>/offsite/<target>/fetch/<host>, then `borg check` of it (JobError when it
- * fails, or when the copy is not the repository the catalog recorded for the host). borg: the remote repository.
+ * fails; a copy that is not the repository now recorded for the host is said in the note). borg: the remote repository.
  */
 export async function fromOffsite(global: GlobalConfig, catalog: Catalog, target: OffsiteTarget, host: string, logger?: Logger, signal?: AbortSignal): Promise<OffsiteSource> {
   const location = offsiteLocation(target, host);
@@ -42,15 +42,14 @@ export async function fromOffsite(global: GlobalConfig, catalog: Catalog, target
   const borg = { repository, stateDir: global.stateDir, logger, signal };
   const seen = await observeRepo(borg, dir);
   if (seen.kind === 'missing') throw new JobError(`the off-site copy ${location} holds no borg repository (nothing to restore from)`);
+  // A different id is said, not refused: after a re-initialised local repository the off-site copy is the older history, which is what is wanted here.
   const recorded = recordedRepo(catalog, repositoryPath(global, host));
-  if (recorded && recorded.id !== seen.id) {
-    throw new JobError(`the off-site copy ${location} is repository ${seen.id.slice(0, 12)}, not ${host}'s repository ${recorded.id.slice(0, 12)} recorded in the catalog`);
-  }
+  const other = recorded && recorded.id !== seen.id ? `; note: it is borg repository ${seen.id.slice(0, 12)}, not ${recorded.id.slice(0, 12)} now recorded for ${host}'s local repository (re-initialised since?)` : '';
   const check = await checkRepo(borg, { repo: dir, repository: true, archives: true, verifyData: false });
   if (check.verdict.kind === 'failed') throw new JobError(`borg check of the fetched off-site copy ${dir} failed: ${check.problems.slice(-5).join(' | ') || check.verdict.reason}`);
   const took = Math.round((Date.now() - started) / 1000);
   return {
     global: { ...global, repository },
-    note: `fetched the off-site copy ${location} into ${dir} (${fetched.stats?.bytes ?? 0} bytes transferred, ${took}s) and borg check passed`,
+    note: `fetched the off-site copy ${location} into ${dir} (${fetched.stats?.bytes ?? 0} bytes transferred, ${took}s) and borg check passed${other}`,
   };
 }
