@@ -123,7 +123,8 @@ describe('the per-host lock of runs and restores', () => {
     const run = background('run');
     await until('the run says it waits for the restore', () => run.stderr().includes(`waiting for restore onto main (PID ${restore.child.pid}) to finish with main`));
     const runId = query<{ id: number }>("SELECT id FROM runs WHERE kind = 'run' ORDER BY id DESC LIMIT 1")[0]!.id;
-    expect(query('SELECT step FROM steps WHERE run_id = ?', runId)).toEqual([]);
+    // Only the free-space preflight, which measures every filesystem before any host starts, has run.
+    expect(query('SELECT step FROM steps WHERE run_id = ?', runId)).toEqual([{ step: 'disk_space' }]);
     await release('hold');
     const restored = await restore.child;
     expect(restored.exitCode, String(restored.stdout) + restore.stderr()).toBe(0);
