@@ -41,8 +41,8 @@ describe('usage', () => {
       list: ['--host NAME', '--json'],
       check: ['--host NAME', '--verify-data'],
       prune: ['--host NAME'],
-      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--rollback RESTORE_ID'],
-      drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--json'],
+      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--from-offsite TARGET', '--rollback RESTORE_ID'],
+      drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--json', '--from-offsite TARGET'],
       validate: [],
     };
     const helps = await Promise.all(names.map((n) => runCli([n, '--help'])));
