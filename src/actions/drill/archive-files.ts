@@ -104,6 +104,19 @@ export async function extractPaths(borg: BorgContext, repo: string, archive: str
   return bisecting(paths, (batch) => extractArchive(borg, repo, archive, dest, { exact: batch }));
 }
 
+/** Extracts exactly `paths` into `dest` without bisecting: false at the first batch that meets damage (any other failure is thrown). */
+export async function tryExtractPaths(borg: BorgContext, repo: string, archive: string, dest: string, paths: readonly string[]): Promise<boolean> {
+  for (const b of batches(paths)) {
+    try {
+      await extractArchive(borg, repo, archive, dest, { exact: b });
+    } catch (e) {
+      if (isDamage(e)) return false;
+      throw e;
+    }
+  }
+  return true;
+}
+
 /** Reads `.pullback/manifest.json` of the archive (extracted into `dest`), or undefined when it has none. */
 export async function readArchiveManifest(borg: BorgContext, repo: string, archive: string, dest: string, manifestPath: string): Promise<unknown> {
   await extractArchive(borg, repo, archive, dest, { exact: [manifestPath] });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { JobError } from '../../errors.js';
 import { pickArchive, type ArchiveChoice } from '../../plan/drill-archive.js';
 import { seededRandom } from '../../plan/drill-random.js';
-import { dumpArchivePath, isSampleCandidate, ReservoirSample, sampleSize, splitArchivePath, type SampleRequest } from '../../plan/drill-sample.js';
+import { dumpArchivePath, dumpPaths, isSampleCandidate, ReservoirSample, sampleSize, splitArchivePath, type ManifestDumps, type SampleRequest } from '../../plan/drill-sample.js';
 import { classifyFile, countVerdicts, drillStatus, missingOnOrigin, type DrillCounts, type FileResult, type MissingOnOrigin } from '../../plan/drill-verdict.js';
 import { nightlyGlob } from '../../tools/borg/args.js';
 import { listArchives } from '../../tools/borg/repo.js';
@@ -15,7 +15,7 @@ import { MANIFEST_DIR, MANIFEST_FILE, type Manifest } from '../archive.js';
 import { borgContext, hostRepo, type HostContext } from '../context.js';
 import { openRepo } from '../repo-identity.js';
 import type { DumpRecord } from '../database.js';
-import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest } from './archive-files.js';
+import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest, tryExtractPaths } from './archive-files.js';
 import { sha256File } from '../../util/files.js';
 import { localXattrs } from '../../tools/attr/xattrs.js';
 import { missingArchiveMessage } from '../restore/archive-facts.js';
@@ -127,7 +127,7 @@ interface DrillRow {
 export const DRILL_STEPS: readonly DrillRow[] = [
   { name: 'repository', records: 'nothing (a missing or swapped repository is refused, nothing created)', onFailure: 'the drill', run: openRepository },
   { name: 'archive', records: "the drill's archive", onFailure: 'the drill', run: chooseArchive },
-  { name: 'sample', records: 'the sampled paths (random files from archive metadata, then every dump)', onFailure: 'the drill', run: chooseSample },
+  { name: 'sample', records: "the archive's manifest; the sampled paths (random files from archive metadata, then every dump)", onFailure: 'the drill', run: chooseSample },
   { name: 'extract', records: 'files and bytes restored; damaged chunks as mismatches', onFailure: 'the drill', run: extractSample },
   { name: 'compare', records: 'matches, mismatches, changed and missing-on-origin files (content, size, ACLs and xattrs)', onFailure: 'the drill', run: compareWithOrigin },
   { name: 'databases', records: 'each dump restored into a scratch database, its row counts against the dump', onFailure: 'the drill', run: restoreDumps },
@@ -166,43 +166,81 @@ async function chooseArchive(d: DrillRun): Promise<void> {
   }
   d.archive = r.archive = archive;
   mkdirSync(d.scratch, { recursive: true });
-  d.manifest = (await readArchiveManifest(borg, r.repository, archive, d.scratch, `${MANIFEST_DIR}/${MANIFEST_FILE}`)) as Manifest | undefined;
-  for (const s of d.manifest?.sources ?? []) {
-    for (const dump of s.dumps ?? []) d.dumps.set(dumpArchivePath(s.name, dump.file), { source: s.name, record: dump });
-  }
 }
 
+/**
+ * The sample: candidates come from the archive itself (metadata only: no chunk is read), streamed
+ * line by line into a reservoir of the sample's size, so the archive's file list is never held in
+ * memory. Each borg command walks the whole item list, so the archive's manifest (which names the
+ * dumps, never sampled as files) is read alongside the listing, which starts from the dumps the
+ * catalog recorded for the archive; only when the archive's manifest says otherwise is it listed again.
+ */
 async function chooseSample(d: DrillRun): Promise<void> {
   const { ctx, opts, r, borg } = d;
-  // Candidates come from the archive itself (metadata only: no chunk is read here), streamed line by
-  // line into a reservoir of the sample's size: the archive's file list is never held in memory.
-  const dumpSet = new Set(d.dumps.keys());
-  const each = (onCandidate: (t: Target) => void, onDump?: (t: Target) => void) =>
+  const recorded = new Set(dumpPaths(ctx.catalog.archiveRecords(r.repository).get(d.archive!)?.manifest as ManifestDumps | undefined));
+  const salt = d.rand();
+  const list = (dumps: ReadonlySet<string>, onCandidate: (t: Target) => void, onDump: (t: Target) => void = () => undefined) =>
     listArchiveItems(borg, r.repository, d.archive!, (i) => {
-      if (isSampleCandidate(i, dumpSet)) onCandidate({ path: i.path, size: i.size, mtime: i.mtime });
-      else if (i.type === '-' && d.dumps.has(i.path)) onDump?.({ path: i.path, size: i.size, mtime: i.mtime, dump: d.dumps.get(i.path) });
+      if (isSampleCandidate(i, dumps)) onCandidate({ path: i.path, size: i.size, mtime: i.mtime });
+      else if (i.type === '-' && dumps.has(i.path)) onDump({ path: i.path, size: i.size, mtime: i.mtime });
     });
+  const count = async (dumps: ReadonlySet<string>) => {
+    let n = 0;
+    await list(dumps, () => void n++);
+    return n;
+  };
+  const sampleOf = async (dumps: ReadonlySet<string>, k: number) => {
+    const pick = new ReservoirSample<Target>(k, () => salt);
+    const found: Target[] = [];
+    await list(dumps, (t) => pick.offer(t), (t) => found.push(t));
+    return { pick, found };
+  };
   // A percentage needs the number of candidates first: one more metadata listing, counting only.
-  let total = 0;
-  if (opts.sample.percent !== undefined) await each(() => void total++);
-  const k = opts.sample.percent !== undefined ? sampleSize(total, opts.sample, ctx.global.drill.sample) : (opts.sample.sample ?? ctx.global.drill.sample);
-  const pick = new ReservoirSample<Target>(k, d.rand);
-  await each((t) => pick.offer(t), (t) => d.dumpTargets.push(t));
-  const sample = pick.take();
+  const fixed = opts.sample.percent === undefined ? (opts.sample.sample ?? ctx.global.drill.sample) : undefined;
+  const [manifest, first] = await both<Manifest | undefined, number | Awaited<ReturnType<typeof sampleOf>>>(
+    readArchiveManifest(borg, r.repository, d.archive!, d.scratch, `${MANIFEST_DIR}/${MANIFEST_FILE}`) as Promise<Manifest | undefined>,
+    fixed !== undefined ? sampleOf(recorded, fixed) : count(recorded),
+  );
+  d.manifest = manifest;
+  for (const s of manifest?.sources ?? []) {
+    for (const dump of s.dumps ?? []) d.dumps.set(dumpArchivePath(s.name, dump.file), { source: s.name, record: dump });
+  }
+  const dumps = new Set(d.dumps.keys());
+  const same = dumps.size === recorded.size && [...dumps].every((p) => recorded.has(p));
+  let out: Awaited<ReturnType<typeof sampleOf>>;
+  if (typeof first !== 'number') out = same ? first : await sampleOf(dumps, fixed!);
+  else out = await sampleOf(dumps, sampleSize(same ? first : await count(dumps), opts.sample, ctx.global.drill.sample));
+  const sample = out.pick.take();
+  d.dumpTargets = out.found.map((t) => ({ ...t, dump: d.dumps.get(t.path) }));
   d.targets = [...sample, ...d.dumpTargets];
   d.missingDumps = [...d.dumps.keys()].filter((p) => !d.dumpTargets.some((t) => t.path === p));
-  ctx.logger.info({ archive: d.archive, candidates: pick.offered, sample: sample.length, dumps: d.dumpTargets.length, seed: opts.seed }, 'drill sample chosen');
+  ctx.logger.info({ archive: d.archive, candidates: out.pick.offered, sample: sample.length, dumps: d.dumpTargets.length, seed: opts.seed }, 'drill sample chosen');
   r.sampled = [...d.targets.map((t) => t.path), ...d.missingDumps];
+}
+
+/** Both results, once both settled (neither borg command is left running behind a failure); throws the first failure. */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 async function extractSample(d: DrillRun): Promise<void> {
   const { r, borg, scratch } = d;
   const paths = d.targets.map((t) => t.path);
-  const hashes = await borgHashes(borg, r.repository, d.archive!, paths);
+  // Two readers at once (borg's shared lock): each walks the archive's whole item list to find the
+  // sampled paths, so on two cores they cost one walk of wall time, not two. Only when the
+  // extraction meets damage is it done again, without the files the hashing found damaged, bisecting.
+  const [hashes, clean] = await both(borgHashes(borg, r.repository, d.archive!, paths), tryExtractPaths(borg, r.repository, d.archive!, scratch, paths));
   d.borgSha256 = hashes.sha256;
   d.damaged = new Map(hashes.damaged);
-  const extractDamage = await extractPaths(borg, r.repository, d.archive!, scratch, paths.filter((p) => !d.damaged.has(p)));
-  for (const [p, why] of extractDamage) d.damaged.set(p, why);
+  if (!clean) {
+    // What the failed extraction left (a damaged file may be half written) is not a restored copy.
+    for (const p of paths) rmSync(join(scratch, p), { force: true });
+    const extractDamage = await extractPaths(borg, r.repository, d.archive!, scratch, paths.filter((p) => !d.damaged.has(p)));
+    for (const [p, why] of extractDamage) d.damaged.set(p, why);
+  }
   r.extracted = countFiles(scratch, new Set([MANIFEST_DIR]));
   d.onVerified?.(0, d.targets.length, 'hashed');
   for (const [i, t] of d.targets.entries()) {
