@@ -2,6 +2,7 @@
 // medians compared. BENCH_SCALE=small|full, BENCH_JSON=FILE, BENCH_OUT=FILE (the printed table),
 // BENCH_FIGURES=1,2,... (a subset, for a closer look). Absolute times move with the machine's load;
 // the ratios are what to compare between commits.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,8 +15,11 @@ import { Baseline, median, nextNight, pullback, type BenchHost, type Usage } fro
 
 const scale = (process.env.BENCH_SCALE ?? 'small') as Scale;
 const sizes = SIZES[scale];
-const only = process.env.BENCH_FIGURES ? process.env.BENCH_FIGURES.split(',').map(Number) : undefined;
-const wanted = (n: number) => !only || only.includes(n);
+const only = process.env.BENCH_FIGURES ? process.env.BENCH_FIGURES.split(',') : undefined;
+/** Figure `n` (a number, or '6a'/'6b': '6' is both) is wanted by --figures. */
+const wanted = (n: number | string) => !only || only.includes(String(n)) || (typeof n === 'string' && only.includes(n.replace(/[a-z]$/, '')));
+/** BENCH_FILES=1000000 runs figure 6b at these sizes only (e.g. the 1M-file figure on its own). */
+const scaling = process.env.BENCH_FILES ? process.env.BENCH_FILES.split(',').map(Number) : sizes.scaling;
 const out: string[] = [];
 const json: { scale: Scale; started: string; cpus: number; load: number[][]; figures: unknown[] } = { scale, started: new Date().toISOString(), cpus: cpus().length, load: [], figures: [] };
 
@@ -25,6 +29,12 @@ function say(line: string): void {
   if (process.env.BENCH_OUT) appendFileSync(process.env.BENCH_OUT, `${line}\n`);
 }
 const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+
+/** Bytes on disk under `dir` (du: what the repository really takes). */
+function duBytes(dir: string): number {
+  return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+}
 const f = (s: number) => s.toFixed(2);
 
 function figure(name: string, p: number[], b: number[], extra: Record<string, unknown> = {}): number {
@@ -99,7 +109,8 @@ test(`pullback bench (${scale})`, async () => {
   const trust = () => writeKnownHosts(keys.knownHostsPath, servers);
 
   note('generating the main servers');
-  const apps = await Promise.all(['a', 'b', 'c', 'd'].slice(0, Math.max(2, ...sizes.hostCounts)).map(appServer));
+  const appsWanted = wanted(1) || wanted(2) || wanted(4) ? 2 : 0;
+  const apps = await Promise.all(['a', 'b', 'c', 'd'].slice(0, Math.max(appsWanted, ...(wanted('6a') ? sizes.hostCounts : [0]))).map(appServer));
   servers.push(...apps.map((m) => m.server));
   trust();
   const two = apps.slice(0, 2);
@@ -115,8 +126,18 @@ test(`pullback bench (${scale})`, async () => {
   if (wanted(1) || wanted(2) || wanted(4)) {
     const b: number[] = [];
     const p22: number[] = [];
-    const pDef: number[] = [];
     const usage: Usage[] = [];
+    // The compressions the default is chosen from: time of the same first backup, and repository size.
+    const sweep = ['auto,zstd,3', 'auto,zstd,10', 'lz4'];
+    const swept = new Map(sweep.map((c) => [c, { seconds: [] as number[], bytes: [] as number[] }]));
+    const sweepSides = sweep.map((c) => async () => {
+      if (!wanted(1)) return;
+      const cfg = await config(two, { repository: { compression: c } });
+      swept.get(c)!.seconds.push((await pullback(cfg, ['run'])).seconds);
+      swept.get(c)!.bytes.push(two.reduce((n, m) => n + duBytes(cfg.repoPath(m.host.name)), 0));
+      rmSync(cfg.dir, { recursive: true, force: true });
+    });
+    let bytes22 = 0;
     note('figure 1: first full backup of 2 hosts');
     await alternate(wanted(1) ? sizes.reps : 1, [
       async () => {
@@ -131,17 +152,16 @@ test(`pullback bench (${scale})`, async () => {
         const u = await pullback(pb22, ['run']);
         p22.push(u.seconds);
         usage.push(u);
+        bytes22 = two.reduce((n, m) => n + duBytes(pb22!.repoPath(m.host.name)), 0);
       },
-      async () => {
-        if (!wanted(1)) return;
-        const cfg = await config(two, { repository: { compression: undefined } });
-        pDef.push((await pullback(cfg, ['run'])).seconds);
-        rmSync(cfg.dir, { recursive: true, force: true });
-      },
+      ...sweepSides,
     ]);
     if (wanted(1)) {
       figure('1a first full backup, 2 hosts, zstd,22 both', p22, b, { target: 0.6 });
-      figure('1b first full backup, 2 hosts, pullback default compression vs pipeline zstd,22', pDef, b);
+      const def = swept.get(DEFAULTS.compression);
+      if (def) figure(`1b first full backup, 2 hosts, pullback default (${DEFAULTS.compression}) vs pipeline zstd,22`, def.seconds, b);
+      say(`1c compression, first full backup of 2 hosts (pullback): zstd,22 ${f(median(p22))} s ${mib(bytes22)} MiB; ${sweep.map((c) => `${c} ${f(median(swept.get(c)!.seconds))} s ${mib(median(swept.get(c)!.bytes))} MiB`).join('; ')}`);
+      json.figures.push({ name: '1c compression', zstd22: { seconds: p22, bytes: bytes22 }, ...Object.fromEntries(swept) });
     }
   }
 
@@ -184,9 +204,9 @@ test(`pullback bench (${scale})`, async () => {
 
   // 3. Nothing changed on a large source; 5. drill of 50 files, large archive against a small one.
   if (wanted(3) || wanted(5)) {
-    note(`figures 3 and 5: generating ${sizes.manyFiles} and ${sizes.textFiles} files`);
+    note(`figures 3 and 5: generating ${sizes.manyFiles} and ${sizes.fewFiles} files`);
     const many = await filesServer('many', sizes.manyFiles);
-    const few = await filesServer('few', sizes.textFiles);
+    const few = await filesServer('few', sizes.fewFiles);
     servers.push(many.server, few.server);
     trust();
     const cfg = await config([many, few]);
@@ -217,7 +237,7 @@ test(`pullback bench (${scale})`, async () => {
         },
         async () => void pf.push((await pullback(cfg, ['drill', '--host', 'few', '--sample', '50', '--archive', 'latest'])).seconds),
       ]);
-      figure(`5 drill of 50 files: ${sizes.manyFiles}-file archive (pullback) vs ${sizes.textFiles}-file archive (baseline)`, pm, pf, { target: 3, nodePeakRssMiB: usage?.peakRssMiB });
+      figure(`5 drill of 50 files: ${sizes.manyFiles}-file archive (pullback) vs ${sizes.fewFiles}-file archive (baseline)`, pm, pf, { target: 3, nodePeakRssMiB: usage?.peakRssMiB });
     }
     rmSync(cfg.dir, { recursive: true, force: true });
     rmSync(base.dir, { recursive: true, force: true });
@@ -225,7 +245,7 @@ test(`pullback bench (${scale})`, async () => {
   }
 
   // 6. Scaling: full backup of 1, 2, 4 hosts; nightly and the node process at 10k, 100k, 1M files.
-  if (wanted(6)) {
+  if (wanted('6a')) {
     for (const n of sizes.hostCounts) {
       const hosts = apps.slice(0, n);
       const b: number[] = [];
@@ -246,7 +266,9 @@ test(`pullback bench (${scale})`, async () => {
       ]);
       figure(`6a full backup, ${n} host(s), default compression both`, p, b);
     }
-    for (const n of sizes.scaling) {
+  }
+  if (wanted('6b')) {
+    for (const n of scaling) {
       note(`figure 6: ${n} files in one source`);
       const m = await filesServer(`n${n}`, n);
       servers.push(m.server);
