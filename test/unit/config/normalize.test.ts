@@ -14,7 +14,7 @@ describe('normalization', () => {
       file,
       stateDir: '/var/lib/pullback',
       hostsDir: join(dir, 'hosts'),
-      repository: { pathTemplate: '/srv/borg/{host}', encryption: 'repokey-blake2', passphraseFile: '/etc/pullback/borg-passphrase', compression: 'auto,zstd,10' },
+      repository: { pathTemplate: '/srv/borg/{host}', encryption: 'repokey-blake2', passphraseFile: '/etc/pullback/borg-passphrase', compression: 'auto,zstd,3' },
       retention: { daily: 7, weekly: 4, monthly: 6 },
       concurrency: Math.max(2, cpus().length),
       ssh: { identityFile: '/etc/pullback/id_ed25519', knownHosts: '/etc/pullback/known_hosts', connectTimeoutSeconds: 10, aliveTimeoutSeconds: 60 },

@@ -24,7 +24,7 @@ describe('samples and docs', () => {
   it('pullback.example.yaml with hosts/ validates', () => {
     const config = loadConfig(join(ROOT, 'pullback.example.yaml'));
     expect(config.global.hostsDir).toBe(join(ROOT, 'hosts'));
-    expect(config.global.repository.compression).toBe('auto,zstd,10');
+    expect(config.global.repository.compression).toBe('auto,zstd,3');
     const host = config.hosts.find((h) => h.name === 'main-server');
     expect(host?.sources.map((s) => [s.name, s.kind, s.path])).toEqual([
       ['db', 'database', '/datajoint-db/dumps'],
