@@ -75,7 +75,6 @@ describe('a source that goes missing or empty', () => {
       { step: 'archive', source: null, status: 'warning' },
       { step: 'prune', source: null, status: 'skipped' },
       { step: 'check', source: null, status: 'ok' },
-      { step: 'offsite', source: null, status: 'skipped' },
     ]);
     await server.stop();
   });
