@@ -4,23 +4,19 @@ import { describe, expect, it } from 'vitest';
 import type { HostConfig } from '../../../src/config/types.js';
 import { getEngine } from '../../../src/engines/registry.js';
 import { authorizedKeysEscape, planAuthorizedKeys, rolesOf } from '../../../src/plan/authorized-keys.js';
+import { hostConfig } from '../tools/fixture.js';
 
 const conn = { host: '127.0.0.1', port: 5432, user: 'postgres', passwordFile: '/etc/pullback/pg pass' };
 
 function host(over: Partial<HostConfig> = {}): HostConfig {
-  return {
-    file: '/etc/pullback/hosts/main.yaml',
-    name: 'main',
-    address: '10.0.0.5',
-    port: 22,
-    user: 'backup',
+  return hostConfig({
     sources: [
       { name: 'db', kind: 'database', path: '/srv/dumps', exclude: [], dump: { engine: 'postgres', databases: ['app'], connection: conn, keep: 2 } },
       { name: 'data', kind: 'data', path: "/srv/it's data", exclude: [] },
     ],
     restore: { stopWrites: [['systemctl', 'stop', 'app']], startWrites: [['systemctl', 'start', 'app']], checks: [{ name: 'up', command: ['curl', '-f', 'http://x/"health"'] }], spaceMargin: 0.1, minFreeBytes: 0 },
     ...over,
-  };
+  });
 }
 
 const KEYS = { pull: 'ssh-ed25519 AAAAPULL pull@b', dump: 'ssh-ed25519 AAAADUMP dump@b', restore: 'ssh-ed25519 AAAARESTORE restore@b\n' };

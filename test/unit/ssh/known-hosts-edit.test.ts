@@ -8,15 +8,8 @@ import { changedKeyAdvice, presentedInSshOutput } from '../../../src/tools/ssh/h
 import { planKnownHostsUpdate, saveKnownHosts } from '../../../src/tools/ssh/known-hosts-edit.js';
 import { describeKey, fingerprint, knownHostsLine, parseKnownHosts, verifyHostKey } from '../../../src/tools/ssh/known-hosts.js';
 import { generateKey, makeTempDir } from '../../harness/index.js';
+import { blob } from './key-blob.js';
 
-function blob(type: string, fill: number): Buffer {
-  const name = Buffer.from(type, 'latin1');
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(name.length);
-  const body = Buffer.alloc(36, fill);
-  body.writeUInt32BE(32, 0);
-  return Buffer.concat([len, name, body]);
-}
 const A = blob('ssh-ed25519', 1);
 const B = blob('ssh-ed25519', 2);
 const C = blob('ssh-ed25519', 3);

@@ -9,15 +9,8 @@ import {
   parseKnownHosts,
   verifyHostKey,
 } from '../../../src/tools/ssh/known-hosts.js';
+import { blob } from './key-blob.js';
 
-function blob(type: string, fill: number): Buffer {
-  const name = Buffer.from(type, 'latin1');
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(name.length);
-  const body = Buffer.alloc(36, fill);
-  body.writeUInt32BE(32, 0);
-  return Buffer.concat([len, name, body]);
-}
 const A = blob('ssh-ed25519', 1);
 const B = blob('ssh-ed25519', 2);
 const R = blob('ecdsa-sha2-nistp256', 3);
