@@ -46,7 +46,9 @@ export async function rsyncPush(
     // On a push, a "vanished" file is one of our own staging files: never expected, so not a warning.
     let verdict: RsyncVerdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
     if (verdict.kind === 'warning') verdict = { kind: 'failed', reason: verdict.reason };
-    if (watchdog.fired) {
+    // rsync's own --timeout (exit 30) and the watchdog race to stop the same stall: either way the
+    // receiver error is the cause, and retrying would stall again.
+    if (watchdog.fired || (receiverError !== undefined && last.exitCode === 30)) {
       return { verdict: { kind: 'failed', reason: `rsync stalled after a receiver error and was stopped: ${receiverError}` }, stats: collector.stats, attempts: n, last };
     }
     if (verdict.kind !== 'retry' || n >= max || opts.signal?.aborted) {
