@@ -7,6 +7,7 @@ import { repositoryPath, type GlobalConfig, type HostConfig } from '../config/ty
 import { describeError } from '../errors.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import type { Progress } from '../progress/progress.js';
+import type { SshMux } from '../tools/ssh/mux.js';
 
 export interface HostContext {
   global: GlobalConfig;
@@ -20,6 +21,8 @@ export interface HostContext {
   acceptShrink?: readonly string[];
   /** Progress bars for a person at the terminal (absent or disabled: tools are not asked for progress output). */
   progress?: Progress;
+  /** The night's shared SSH connection to the host for pulls (absent: each rsync logs in itself). */
+  sshMux?: SshMux;
 }
 
 /** `<state_dir>/mirror/<host>`: the persistent local copy pulled night after night. */

@@ -8,6 +8,7 @@ import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js'
 import { changedKeyAdvice, presentedInSshOutput, unknownHostAdvice } from '../tools/ssh/host-key-text.js';
 import { loadKnownHosts, recordedKeys, type KnownHostEntry } from '../tools/ssh/known-hosts.js';
 import { aliveTimeoutOf, sshForRole } from '../tools/ssh/options.js';
+import { openSshMux, type SshMux } from '../tools/ssh/mux.js';
 import type { RsyncProgress } from '../tools/rsync/progress.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
 import type { ProgressTask } from '../progress/progress.js';
@@ -47,6 +48,11 @@ function stalled(ctx: HostContext, reason: string, last: RunResult): boolean {
   return silent && last.durationMs >= ctx.global.ssh.connectTimeoutSeconds * 1000;
 }
 
+/** The night's shared SSH connection for the host's pulls (undefined: each rsync logs in itself); never throws. */
+export function openPullConnection(ctx: HostContext): Promise<SshMux | undefined> {
+  return openSshMux(sshForRole(ctx.global.ssh, ctx.host, 'pull'), ctx.host, { logger: ctx.logger, signal: ctx.signal, readyTimeoutMs: ctx.global.ssh.connectTimeoutSeconds * 1000 });
+}
+
 /** Pulls `source` into `<mirror>/<host>/<source>/`; a failed outcome never deletes mirror data. */
 export async function pullSource(ctx: HostContext, source: SourceConfig): Promise<StepOutcome<PullResult>> {
   const start = new Date().toISOString();
@@ -54,7 +60,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   ensureMirrorTop(ctx.global, ctx.host.name);
   mkdirSync(dest, { recursive: true });
   const mirrorEntries = readdirSync(dest).length;
-  const opts = { logger: ctx.logger, signal: ctx.signal };
+  const opts = { logger: ctx.logger, signal: ctx.signal, controlPath: ctx.sshMux && (() => ctx.sshMux!.controlPath()) };
 
   const probe = await rsyncProbe(ctx.global, ctx.host, source, opts);
   const failed = (error: string, exitCode?: number, unreachable?: boolean): StepOutcome<PullResult> => ({

@@ -4,6 +4,7 @@ import type { Status } from '../catalog/catalog.js';
 import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
 import { diskPreflight, recordDiskSpace } from '../actions/disk-preflight.js';
 import { preflightHost } from '../actions/preflight.js';
+import { openPullConnection } from '../actions/pull.js';
 import type { HostConfig } from '../config/types.js';
 import { JobError, UsageError } from '../errors.js';
 import type { HostContext } from '../actions/context.js';
@@ -104,9 +105,17 @@ async function backUpHoldingLock(ctx: HostContext, runId: number): Promise<HostR
   if (lock.waited) ctx.logger.info(`${host} is free again: backing it up`);
   try {
     // Before anything is pulled: unusable passphrase/identity/known_hosts files, a refused host key or login.
-    const problems = await preflightHost(global, ctx.host, { borg: true, ssh: true }, { signal: ctx.signal, logger: ctx.logger });
-    if (problems.length > 0) return failedHost(host, `preflight: ${problems.join('; ')}`);
-    return await backupHost(ctx, runHooks);
+    // The night's shared connection for the pulls logs in while the preflight does: one login's time for both.
+    const [problems, mux] = await Promise.all([
+      preflightHost(global, ctx.host, { borg: true, ssh: true }, { signal: ctx.signal, logger: ctx.logger }),
+      openPullConnection(ctx),
+    ]);
+    try {
+      if (problems.length > 0) return failedHost(host, `preflight: ${problems.join('; ')}`);
+      return await backupHost({ ...ctx, sshMux: mux }, runHooks);
+    } finally {
+      await mux?.close();
+    }
   } finally {
     lock.lock.release();
   }

@@ -1,6 +1,7 @@
 // Pure argument builders for rsync pulls from a main server over OpenSSH.
 import type { GlobalConfig, HostConfig, SourceConfig, SshRole } from '../../config/types.js';
 import { DEATH_SIGNAL_PREFIX } from '../../exec/death-signal.js';
+import { muxClientOptions } from '../ssh/mux.js';
 import { buildSshArgv, rsyncRemoteShell, sshForRole } from '../ssh/options.js';
 
 /** `host:path/` as rsync wants it (IPv6 addresses in brackets). */
@@ -26,10 +27,11 @@ function excludes(patterns: readonly string[]): string[] {
   return patterns.map((p) => `--exclude=${p}`);
 }
 
-function common(global: GlobalConfig, host: HostConfig, role: SshRole): string[] {
+function common(global: GlobalConfig, host: HostConfig, role: SshRole, controlPath?: string): string[] {
+  const ssh = [...buildSshArgv(sshForRole(global.ssh, host, role), host), ...(controlPath ? muxClientOptions(controlPath) : [])];
   const args = [
     // ssh's parent is rsync: the prefix stops it when rsync dies, however rsync dies.
-    '-e', rsyncRemoteShell([...DEATH_SIGNAL_PREFIX, ...buildSshArgv(sshForRole(global.ssh, host, role), host)]),
+    '-e', rsyncRemoteShell([...DEATH_SIGNAL_PREFIX, ...ssh]),
     // Remote paths travel inside the protocol, never through the remote shell.
     '-s', // --secluded-args (formerly --protect-args): the short form works on every rsync >= 3.0
     `--timeout=${global.rsync.ioTimeoutSeconds}`,
@@ -44,7 +46,7 @@ function common(global: GlobalConfig, host: HostConfig, role: SshRole): string[]
  * dies midway deletes nothing; with `maxDelete`, no more deletions than that; with `progress`,
  * --info=progress2 lines on stdout (tools/rsync/progress.ts).
  */
-export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string, o: { maxDelete?: number; progress?: boolean; role?: SshRole } = {}): string[] {
+export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, dest: string, o: { maxDelete?: number; progress?: boolean; role?: SshRole; controlPath?: string } = {}): string[] {
   return [
     ...EXACT_COPY,
     // A main server is not trusted, and rsync runs as root here: a device node it sends (a 0666
@@ -56,15 +58,15 @@ export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: So
     ...(o.progress ? ['--info=progress2'] : []),
     // The shrink guard: at most this many deletions (0: none, only counted), exit 25 past it.
     ...(o.maxDelete !== undefined ? [`--max-delete=${o.maxDelete}`] : []),
-    ...common(global, host, o.role ?? 'pull'),
+    ...common(global, host, o.role ?? 'pull', o.controlPath),
     ...excludes(source.exclude),
     '--', remoteSpec(host.address, source.path), dest.endsWith('/') ? dest : `${dest}/`,
   ];
 }
 
 /** rsync argv listing the top level of a source (not recursive): used to refuse an empty or missing source. */
-export function buildProbeArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig): string[] {
-  return ['--list-only', '--dirs', '--no-human-readable', ...common(global, host, 'pull'), '--', remoteSpec(host.address, source.path)];
+export function buildProbeArgs(global: GlobalConfig, host: HostConfig, source: SourceConfig, o: { controlPath?: string } = {}): string[] {
+  return ['--list-only', '--dirs', '--no-human-readable', ...common(global, host, 'pull', o.controlPath), '--', remoteSpec(host.address, source.path)];
 }
 
 /**

@@ -24,6 +24,8 @@ export interface RsyncRunOptions {
   signal?: AbortSignal;
   /** Hard limit per attempt, on top of rsync's own --timeout. */
   timeoutMs?: number;
+  /** The host's shared SSH connection (tools/ssh/mux.ts), asked before each attempt: a dead master means a login of its own. */
+  controlPath?: () => string | undefined;
 }
 
 export interface RsyncPullOptions extends RsyncRunOptions {
@@ -43,8 +45,8 @@ export async function rsyncPull(
   dest: string,
   opts: RsyncPullOptions = {},
 ): Promise<RsyncOutcome> {
-  const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete, progress: opts.onProgress !== undefined, role: opts.role });
   return withRetries(global, opts, async () => {
+    const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete, progress: opts.onProgress !== undefined, role: opts.role, controlPath: opts.controlPath?.() });
     const collector = new RsyncStatsCollector();
     const stderr = new RsyncStderrTally();
     let skippedDeletions = 0;
@@ -81,8 +83,8 @@ export interface ProbeOutcome {
 
 /** Lists the top level of a source to tell "missing" and "empty" apart from a normal source. */
 export async function rsyncProbe(global: GlobalConfig, host: HostConfig, source: SourceConfig, opts: RsyncRunOptions = {}): Promise<ProbeOutcome> {
-  const args = buildProbeArgs(global, host, source);
   const out = await withRetries(global, opts, async () => {
+    const args = buildProbeArgs(global, host, source, { controlPath: opts.controlPath?.() });
     let entries = 0;
     const stderr = new RsyncStderrTally();
     const last = await runCommand('rsync', args, {

@@ -1,6 +1,7 @@
 // share/remote/pullback-gate, the forced command of the restricted keys, run as sshd runs it
 // (SSH_ORIGINAL_COMMAND in the environment, the policy in its arguments) against real files: what
 // each role accepts it executes without a shell; everything else exits 126 naming why.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,9 +94,18 @@ describe('pullback-gate pull', () => {
   });
 
   it('kills only process groups that lead a session of this user', async () => {
-    expect(await refused(pull(), ['kill', '-s', 'KILL', '--', '-1'])).toContain('does not lead a session');
+    // -1 is every process the user may signal, not process group 1: never run, whoever PID 1 is.
+    expect(await refused(pull(), ['kill', '-s', 'KILL', '--', '-1'])).toContain('every process');
     await refused(pull(), ['kill', '-s', 'KILL', '--', String(process.pid)]);
     expect(await refused(pull(), ['kill', '-s', 'KILL', '--', `-${process.pid}`])).toContain('does not lead a session');
+    // A session leader of this user that sshd did not start (a daemon) is not the gate's to kill.
+    const daemon = spawn('setsid', ['sleep', '60'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await refused(pull(), ['kill', '-s', 'KILL', '--', `-${daemon.pid}`])).toContain('does not lead an SSH session');
+    } finally {
+      daemon.kill('SIGKILL');
+    }
   });
 });
 

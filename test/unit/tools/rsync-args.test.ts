@@ -1,6 +1,7 @@
 // Exact rsync argv for pulls, probes and pushes.
 import { describe, expect, it } from 'vitest';
 import { buildListTreeArgs, buildProbeArgs, buildPullArgs, buildPushArgs, remoteSpec } from '../../../src/tools/rsync/args.js';
+import { buildMuxMasterArgv } from '../../../src/tools/ssh/mux.js';
 import { DEFAULT_E, globalConfig, hostConfig, source } from './fixture.js';
 
 const COPY = ['--archive', '--hard-links', '--numeric-ids', '--acls', '--xattrs', '--sparse', '--delete', '--delete-delay', '--stats', '--no-human-readable'];
@@ -124,5 +125,23 @@ describe('remoteSpec', () => {
   it('brackets IPv6 addresses and ends the path with a slash', () => {
     expect(remoteSpec('::1', '/srv')).toBe('[::1]:/srv/');
     expect(remoteSpec('backup.example', '/srv/')).toBe('backup.example:/srv/');
+  });
+});
+
+describe('the shared SSH connection (tools/ssh/mux.ts)', () => {
+  it('pulls and probes attach to the master by its control socket, never becoming one; quoted for ssh_config', () => {
+    const path = '/tmp/pb-mux-a b/m';
+    const mux = ` -o ControlMaster=no -o 'ControlPath="/tmp/pb-mux-a b/m"'`;
+    const pull = buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { controlPath: path });
+    expect(pull[pull.indexOf('-e') + 1]).toBe(`${DEFAULT_E}${mux}`);
+    const probe = buildProbeArgs(globalConfig(), hostConfig(), source(), { controlPath: path });
+    expect(probe[probe.indexOf('-e') + 1]).toBe(`${DEFAULT_E}${mux}`);
+    expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { controlPath: undefined })).toEqual(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data'));
+  });
+
+  it('the master authenticates once, runs nothing, stays in the foreground, and takes the host after --', () => {
+    const argv = buildMuxMasterArgv(globalConfig().ssh, hostConfig({ address: '-oProxyCommand=x' }), '/tmp/pb-mux-1/m');
+    expect(argv.slice(-8)).toEqual(['-M', '-N', '-o', 'ControlPath=/tmp/pb-mux-1/m', '-o', 'ControlPersist=no', '--', '-oProxyCommand=x']);
+    expect(argv).toContain('BatchMode=yes');
   });
 });
