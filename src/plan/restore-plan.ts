@@ -224,23 +224,27 @@ function planStep(
       continue;
     }
     const engine = d.engine as DumpEngine;
-    if (d.database === '') {
+    // A dump that names no database (a plain SQL file the server's cron writes, archived before the
+    // source had a `database:`): the target source's `database:` now, as the message below advises.
+    const named = d.database || target.database || '';
+    if (named === '') {
       problems.push(`source '${name}': dump ${d.file} names no database (no metadata, none inside the file): set 'database:' on source '${name}' of host ${targetHost}`);
       continue;
     }
-    const mapped = mapDatabase(engine, d.database, origin, target, naming);
+    if (named !== d.database) base.notes.push(`dump ${d.file} names no database: restored into ${JSON.stringify(named)} (database: of source '${name}' on ${targetHost})`);
+    const mapped = mapDatabase(engine, named, origin, target, naming);
     if ('problem' in mapped) {
       problems.push(`source '${name}': ${mapped.problem}`);
       continue;
     }
     const database = mapped.name;
-    if (mapped.how) base.notes.push(`database ${JSON.stringify(d.database)} -> ${JSON.stringify(database)} on ${targetHost} (${mapped.how})`);
+    if (mapped.how) base.notes.push(`database ${JSON.stringify(named)} -> ${JSON.stringify(database)} on ${targetHost} (${mapped.how})`);
     if (engine === 'sqlite') {
       const why = unsafeTargetPath(database);
       if (why) problems.push(`source '${name}': sqlite target ${JSON.stringify(database)} ${why}`);
     }
     const connection = target.dump?.connection ?? { ...ENGINE_CONNECTION[engine] };
-    databases.push({ engine, database, sourceDatabase: d.database, connection, dump: d, ...(mapped.how ? { mapping: mapped.how } : {}) });
+    databases.push({ engine, database, sourceDatabase: named, connection, dump: d, ...(mapped.how ? { mapping: mapped.how } : {}) });
   }
   const where = (db: { engine: DumpEngine; database: string; connection: DbConnection }) =>
     db.engine === 'sqlite' ? `sqlite file ${targetHost}:${db.database}` : `${db.engine} database ${db.database} on ${db.connection.host}:${db.connection.port} of ${targetHost}`;

@@ -98,7 +98,7 @@ async function remoteRepoId(remote: string, opts: { config?: string }, ctx: Pick
   if (out.verdict.kind === 'ok') return parseRepoConfigId(out.stdout.join('\n'));
   // rclone cat of a missing file or directory: exit 3 (directory not found) or 4 (file not found), or "not found" said.
   if (out.result.exitCode === 3 || out.result.exitCode === 4 || out.result.stderrTail.some((l) => /not found|no such file|doesn't exist/i.test(l))) return undefined;
-  throw new JobError(`rclone cat ${remote}/config: ${out.verdict.reason}`);
+  throw new JobError(`rclone cat ${remote}/config: ${why(out)}`);
 }
 
 /** The remote's size from `rclone size --json` (nothing when it cannot tell). */

@@ -62,7 +62,13 @@ export async function runRclone(ctx: RcloneRunContext, args: string[]): Promise<
     },
     mapStderrLine: (raw) => {
       const p = parseRcloneLogLine(raw);
-      if (!p) return raw;
+      if (!p) {
+        // Not JSON: rclone's fatal errors before its logging starts ("Failed to create file system
+        // for ...: couldn't connect SSH: ..."). Often the only line that says what went wrong.
+        const text = raw.replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '').trim();
+        if (text && out.errors.length < 20) out.errors.push(text);
+        return raw;
+      }
       if (p.stats) {
         out.stats = p.stats;
         return undefined;

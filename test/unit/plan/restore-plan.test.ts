@@ -153,6 +153,15 @@ describe('dumps the server cron wrote', () => {
   });
 });
 
+describe('a dump archived before its source named a database', () => {
+  it("is restored into the target source's database: now, and the plan says so", () => {
+    const cronHost = host('main', [src('db', 'database', '/var/backups/db', { database: 'shop' })]);
+    const p = plan({ origin: cronHost, target: cronHost, manifest: manifest([{ name: 'db', kind: 'database', path: '/var/backups/db', status: 'ok', dumps: [dump('', { file: 'x.sql' })] }]) });
+    expect(p.steps[0]!.databases.map((d) => [d.dump.file, d.database, d.sourceDatabase])).toEqual([['x.sql', 'shop', 'shop']]);
+    expect(p.steps[0]!.notes.join('\n')).toContain('dump x.sql names no database: restored into "shop"');
+  });
+});
+
 describe('helpers', () => {
   it('requiredFreeBytes adds the margin and the minimum', () => {
     expect(requiredFreeBytes(1000, 0.1, 0)).toBe(1100);
