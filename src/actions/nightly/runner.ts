@@ -74,11 +74,19 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
     return out;
   };
 
-  // The table in order: host rows where they stand, each run of source rows for every source.
+  // The table in order: host rows where they stand, each run of source rows for every source;
+  // a background host row alongside the source rows after it, joined before the next host row.
   let stopped = false;
+  const background: Promise<unknown>[] = [];
   for (let i = 0; i < steps.length && !stopped; ) {
     const row = steps[i]!;
+    if (row.scope === 'host' && row.background) {
+      background.push(execute(row, row.gate(night, hooks), undefined, () => row.run(ctx, night, hooks)));
+      i++;
+      continue;
+    }
     if (row.scope === 'host') {
+      await Promise.all(background.splice(0));
       const out = await execute(row, row.gate(night, hooks), undefined, () => row.run(ctx, night, hooks));
       if (row.stopsHost && out?.status === 'failed') stopped = true;
       i++;
@@ -92,6 +100,7 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
     notPulled.clear();
     i = end;
   }
+  await Promise.all(background);
 
   return {
     host: ctx.host.name,

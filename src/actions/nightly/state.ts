@@ -33,7 +33,9 @@ export interface NightState {
   checks: string[];
   /** Off-site targets are configured (the offsite row exists at all). */
   offsite: boolean;
-  /** This night's check step's status, when one ran (the offsite step's gate). */
+  /** The repository row found the host's repository (false on a first night: the archive creates it). */
+  repoPresent?: boolean;
+  /** The worst status of this night's checks, when one ran (the offsite step's gate). */
   checked?: 'ok' | 'warning' | 'failed' | 'skipped' | 'running' | 'interrupted';
   aborted: () => boolean;
 }

@@ -9,7 +9,9 @@
 // - a failed source is archived with its last good state (never a half-updated mirror), and the
 //   archive is then partial: a warning in the summary, a comment in borg, `partial` in the manifest;
 // - prune (and so compact) runs only after a night without any failure;
-// - the repository check is keyed by repository, every other check and the drill by host.
+// - the repository check is keyed by repository, every other check and the drill by host;
+// - the repository check needs no new archive: it runs while the sources are pulled (its time is
+//   hidden behind theirs), and before the archive, which waits for the repository anyway.
 import type { SourceConfig } from '../../config/types.js';
 import { dueChecks } from '../../plan/checks-due.js';
 import { archiveHost } from '../archive.js';
@@ -37,6 +39,11 @@ interface Common {
   stopsHost?: boolean;
   /** The step records its own catalog step (the drill hook does): the runner only folds its status. */
   recordsItself?: boolean;
+  /**
+   * A host row that runs alongside the source rows after it (it needs nothing they produce); the
+   * runner joins it before the next host row, so every later gate sees its outcome.
+   */
+  background?: boolean;
   /** `repository`: queued so one writer at a time touches a repository (hosts may share one). */
   lock: 'none' | 'repository';
   /** What the step records and under which key, for people reading the table. */
@@ -82,9 +89,29 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     stopsHost: true,
     records: "step (host): the repository is the one recorded for it (repository id in the catalog), found before anything is pulled",
     onFailure: 'the whole night of the host: a missing (unmounted) or swapped repository is never created again or written to',
-    run: async (ctx) => {
+    run: async (ctx, night) => {
       const there = await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'read');
-      return { status: 'ok', details: { repository: hostRepo(ctx), present: there === 'present' } };
+      night.repoPresent = there === 'present';
+      return { status: 'ok', details: { repository: hostRepo(ctx), present: night.repoPresent } };
+    },
+  },
+  {
+    scope: 'host',
+    name: 'check_repository',
+    background: true,
+    gate: (night) => {
+      if (night.aborted()) return skip('interrupted', true);
+      if (!night.due.repository) return skip('no repository check due', true);
+      // A first night's repository is created by the archive: the check row after it checks it then.
+      return night.repoPresent ? RUN : skip('no repository yet', true);
+    },
+    lock: 'repository',
+    records: 'step (host); the repository check history under (repository); runs while the sources are pulled',
+    onFailure: 'nothing (the host fails); the offsite step copies nothing',
+    run: async (ctx, night) => {
+      const out = await checkHost(ctx, { repository: true, archives: false, verifyData: false, maxDurationSeconds: ctx.global.checks.repositoryMaxDurationSeconds });
+      noteCheck(night, out);
+      return out;
     },
   },
   {
@@ -199,16 +226,15 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     gate: (night) => {
       if (!night.archive) return skip('no archive tonight', true);
       const d = night.due;
-      return d.repository || d.archives || d.data ? RUN : skip('no check due', true);
+      return repositoryLeft(night) || d.archives || d.data ? RUN : skip('no check due', true);
     },
     lock: 'repository',
-    records: 'step (host); check history: the repository check under (repository), archives and data checks under (repository, host)',
+    records: 'step (host); check history: archives and data checks under (repository, host), the repository check (when check_repository could not run it) under (repository)',
     onFailure: 'nothing (the host fails)',
     run: async (ctx, night) => {
       const d = night.due;
-      const out = await checkHost(ctx, { repository: d.repository, archives: d.archives, verifyData: d.data, maxDurationSeconds: ctx.global.checks.repositoryMaxDurationSeconds });
-      night.checks.push(...((out.details as { kinds?: string[] } | undefined)?.kinds ?? []));
-      night.checked = out.status;
+      const out = await checkHost(ctx, { repository: repositoryLeft(night), archives: d.archives, verifyData: d.data, maxDurationSeconds: ctx.global.checks.repositoryMaxDurationSeconds });
+      noteCheck(night, out);
       return out;
     },
   },
@@ -240,6 +266,17 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
 ];
+
+/** The repository check is due and check_repository did not run it (a first night's new repository). */
+const repositoryLeft = (night: NightState) => night.due.repository && !night.checks.includes('repository');
+
+const CHECK_RANK = { ok: 0, skipped: 0, warning: 1, running: 2, interrupted: 3, failed: 4 } as const;
+
+/** Folds a check's outcome into the night: the kinds that ran, and the worst status (the offsite gate). */
+function noteCheck(night: NightState, out: StepOutcome<unknown>): void {
+  night.checks.push(...((out.details as { kinds?: string[] } | undefined)?.kinds ?? []));
+  if (night.checked === undefined || CHECK_RANK[out.status] > CHECK_RANK[night.checked]) night.checked = out.status;
+}
 
 /** Which checks are due tonight for the host (its own history; the repository check per repository). */
 export function dueTonight(ctx: HostContext, now = new Date()): NightState['due'] {
