@@ -143,7 +143,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const { name: archive, start } = await resolveArchive(borg, repository, origin!.name, o.archive);
     const into = o.into ? prepareIntoDir(o.into) : undefined;
-    const { plan, figures } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only, mapDb: o.mapDb });
+    const { plan, figures } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
     const backup: BackupAgeFact = {
       host: origin!.name,
       maxAgeSeconds: o.maxAgeSeconds,

@@ -113,6 +113,8 @@ export interface PlanInput {
   only?: string[];
   /** `--map-db old=new`: the target database for a database of the archive. */
   mapDb?: Record<string, string>;
+  /** `--into`: the dumps are extracted as files, never restored, so no database name is needed. */
+  extractOnly?: boolean;
 }
 
 const ENGINES: readonly string[] = ['postgres', 'mariadb', 'mysql', 'sqlite'];
@@ -148,7 +150,7 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     const origin = input.origin?.sources.find((s) => s.name === src.name);
     const figures = input.figures[src.name] ?? { files: 0, bytes: 0 };
     const other = input.origin !== undefined && input.origin.name !== input.target.name;
-    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb: input.mapDb ?? {} }, problems);
+    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb: input.mapDb ?? {}, extractOnly: input.extractOnly ?? false }, problems);
     steps.push(step);
   }
   if (steps.length === 0 && problems.length === 0) problems.push(`nothing to restore from ${input.archive}`);
@@ -227,6 +229,10 @@ function planStep(
     // A dump that names no database (a plain SQL file the server's cron writes, archived before the
     // source had a `database:`): the target source's `database:` now, as the message below advises.
     const named = d.database || target.database || '';
+    if (named === '' && naming.extractOnly) {
+      base.notes.push(`dump ${d.file} names no database: extracted as a file only`);
+      continue;
+    }
     if (named === '') {
       problems.push(`source '${name}': dump ${d.file} names no database (no metadata, none inside the file): set 'database:' on source '${name}' of host ${targetHost}`);
       continue;
@@ -234,7 +240,8 @@ function planStep(
     if (named !== d.database) base.notes.push(`dump ${d.file} names no database: restored into ${JSON.stringify(named)} (database: of source '${name}' on ${targetHost})`);
     const mapped = mapDatabase(engine, named, origin, target, naming);
     if ('problem' in mapped) {
-      problems.push(`source '${name}': ${mapped.problem}`);
+      if (naming.extractOnly) base.notes.push(`${mapped.problem} (extracted as a file only)`);
+      else problems.push(`source '${name}': ${mapped.problem}`);
       continue;
     }
     const database = mapped.name;
@@ -275,6 +282,7 @@ interface Naming {
   /** The archive comes from another host than the target. */
   otherHost: boolean;
   mapDb: Record<string, string>;
+  extractOnly: boolean;
 }
 
 /** Only the newest dump of each (engine, database): a dump folder keeps several generations. */

@@ -20,7 +20,7 @@ export function restoreStateDir(global: GlobalConfig): string {
 export async function prepareRestore(
   global: GlobalConfig,
   borg: BorgContext,
-  p: { repository: string; archive: string; origin?: HostConfig; target: HostConfig; only?: string[]; mapDb?: Record<string, string> },
+  p: { repository: string; archive: string; origin?: HostConfig; target: HostConfig; only?: string[]; mapDb?: Record<string, string>; extractOnly?: boolean },
 ): Promise<Prepared> {
   const parent = restoreStateDir(global);
   mkdirSync(parent, { recursive: true });
@@ -28,7 +28,7 @@ export async function prepareRestore(
   try {
     const manifest = await readManifest(borg, p.repository, p.archive, scratch);
     const figures = await archiveFigures(borg, p.repository, p.archive);
-    const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb });
+    const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly });
     return { plan, figures };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

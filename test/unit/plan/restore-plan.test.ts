@@ -160,6 +160,13 @@ describe('a dump archived before its source named a database', () => {
     expect(p.steps[0]!.databases.map((d) => [d.dump.file, d.database, d.sourceDatabase])).toEqual([['x.sql', 'shop', 'shop']]);
     expect(p.steps[0]!.notes.join('\n')).toContain('dump x.sql names no database: restored into "shop"');
   });
+
+  it('is extracted (--into) without any database name', () => {
+    const unnamed = manifest([{ name: 'db', kind: 'database', path: '/var/backups/db', status: 'ok', dumps: [dump('', { file: 'x.sql' })] }]);
+    const p = plan({ manifest: unnamed, extractOnly: true });
+    expect(p.steps.map((s) => s.source)).toEqual(['db']);
+    expect(p.steps[0]!.notes).toContain('dump x.sql names no database: extracted as a file only');
+  });
 });
 
 describe('helpers', () => {
