@@ -98,7 +98,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
         last: archives.at(-1)?.name ?? null,
       },
       checks: verdict.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, status: c.light, at: c.at?.toISOString() ?? null, result: c.status ?? null, reason: c.reason })),
-      offsite: verdict.offsite.map((o) => ({ target: o.target, status: o.light, verified_at: o.at?.toISOString() ?? null, age_seconds: secs(o.ageMs), reason: o.reason })),
+      offsite: verdict.offsite.map((o) => ({ target: o.target, status: o.light, verified_at: o.at?.toISOString() ?? null, age_seconds: secs(o.ageMs), reason: withoutPrefix(o.reason, `${h.name}: off-site ${o.target}: `) })),
       drill: drill ? { at: drill.at, result: drill.status, archive: drill.archive ?? null, files_sampled: drill.filesSampled, matches: drill.matches, error: drill.error ?? null } : null,
       restores: restoresSince(catalog, h.name, since).map((r) => ({ id: r.id, kind: r.kind, host: r.host, target: r.target, archive: r.archive, status: r.status, started_at: r.startedAt, ended_at: r.endedAt ?? null, error: r.error ?? null })),
       trend: nightly.map((r) => {
@@ -109,4 +109,9 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
     };
   });
   return { generated_at: now.toISOString(), since: since.toISOString(), status: worst(hosts.map((h) => h.status)), hosts };
+}
+
+/** The report names the host and target already: the status line's own prefix would repeat them. */
+function withoutPrefix(text: string, prefix: string): string {
+  return text.startsWith(prefix) ? text.slice(prefix.length) : text;
 }
