@@ -39,7 +39,9 @@ async function rcloneVerify(global: GlobalConfig, catalog: Catalog, target: Extr
   const opts = { config: target.rcloneConfig, bwlimitBytes: target.bwlimitBytes };
   const check = await runRclone({ logger, signal }, buildCheckArgs(repo, location, opts));
   const size = await remoteSize(location, opts, { logger, signal });
-  const checkDetail = `${check.differences ?? '?'} differences, ${check.matching ?? '?'} matching files`;
+  // Counts only when rclone got as far as comparing; else what stopped it.
+  const counted = check.differences !== undefined || check.matching !== undefined;
+  const checkDetail = counted ? `${check.differences ?? 0} differences, ${check.matching ?? 0} matching files` : `no comparison: ${check.errors[0] ?? (check.verdict.kind === 'failed' ? check.verdict.reason : 'rclone printed no counts')}`;
   const archive = lastGoodCopy(catalog, host, target.name)?.archive;
   if (check.verdict.kind === 'ok') return { ...size, archive, status: 'ok', checkStatus: 'ok', checkDetail };
   // A night archived after the last copy (outside the window, say) makes differences that are no damage: say so.
