@@ -1,7 +1,6 @@
 // The Prometheus text (node_exporter textfile format) of the catalog's facts per host and source,
 // rendered by prom-client from its own Registry (never the global default one, which would mix in
 // whatever else registered there).
-import { Gauge, Registry } from 'prom-client';
 import type { RunFigures } from '../catalog/queries.js';
 import type { Light } from '../plan/freshness.js';
 
@@ -26,6 +25,8 @@ const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 /** Renders the metrics of every host; resolves with the text file's content. */
 export async function renderMetrics(hosts: HostMetrics[]): Promise<string> {
+  // Loaded when metrics are written (after a job), not with every command.
+  const { Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
   const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name: `pullback_${name}`, help, labelNames, registers: [registry] });
   const lastSuccess = gauge('last_success_timestamp_seconds', 'End of the host\'s last successful (ok or warning) nightly run, Unix time.', ['host']);

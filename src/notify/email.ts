@@ -1,9 +1,8 @@
 // Email: the message is composed by nodemailer (MIME, encodings, headers) and sent either through
 // nodemailer's SMTP transport or piped to a sendmail-compatible program through exec/run.ts, so
 // the program runs like every other child (argv, env allow-list, process-group kill on timeout).
+// nodemailer is loaded when a mail is sent, not with every command.
 import { readFileSync } from 'node:fs';
-import { createTransport } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type { EmailNotifierConfig } from '../config/types-notify.js';
 import { runCommand } from '../exec/run.js';
 import type { NotifyEvent } from './event.js';
@@ -14,6 +13,7 @@ function message(c: EmailNotifierConfig, e: NotifyEvent) {
 }
 
 async function viaSendmail(c: EmailNotifierConfig, e: NotifyEvent, ctx: DeliveryContext): Promise<void> {
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   const raw = await new MailComposer(message(c, e)).compile().build();
   const r = await runCommand(c.sendmail!, ['-i', '-f', c.from, '--', ...c.to], { input: raw, timeoutMs: ctx.timeoutMs, signal: ctx.signal, logger: ctx.logger, quiet: true });
   if (r.timedOut || r.aborted) throw new Error(`${c.sendmail} did not finish in time`);
@@ -30,6 +30,7 @@ async function viaSmtp(c: EmailNotifierConfig, e: NotifyEvent, ctx: DeliveryCont
       throw new Error(`cannot read smtp.password_file ${s.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: s.host,
     port: s.port,

@@ -1,0 +1,28 @@
+// Every pullback command loads the whole CLI; libraries that only one path needs (charts for the
+// HTML report, mail, Prometheus text) are imported where they are used, so a nightly run or a
+// drill does not pay half a second and tens of MB to load them.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../harness/index.js';
+
+const LAZY = ['vega', 'vega-lite', 'nodemailer', 'prom-client'];
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('heavy libraries', () => {
+  it('are never imported statically by src/ (only `import type` or a dynamic import())', () => {
+    const offenders = sources(join(REPO_ROOT, 'src')).flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => /^import (?!type )/.test(l) && LAZY.some((m) => l.includes(`'${m}'`) || l.includes(`'${m}/`)))
+        .map((l) => `${f}: ${l}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
