@@ -197,6 +197,9 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     name: 'prune',
     gate: (night) => {
       if (!night.archive) return skip('prune skipped: this run created no archive');
+      // The repository was not there when the night began: tonight's archive created it and is its
+      // only one, which no retention policy deletes.
+      if (night.repoPresent === false) return skip('nothing to prune: the repository was created tonight', true);
       const failed = failedSources(night);
       if (failed.length > 0) return skip(`prune skipped: ${failed.map((s) => s.source.name).join(', ')} failed tonight (prune runs only after a night without failures)`);
       return RUN;

@@ -52,6 +52,7 @@ describe('the nightly step table', () => {
     expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: this run created no archive' });
     archived(n);
     expect(hostStep('prune').gate(n, {})).toEqual({ run: true });
+    expect(hostStep('prune').gate(Object.assign(archived(night()), { repoPresent: false }), {})).toMatchObject({ run: false, silent: true });
     n.sources[2]!.status = 'failed';
     expect(hostStep('archive').gate(n, {})).toEqual({ run: true });
     expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: data failed tonight (prune runs only after a night without failures)' });
