@@ -15,7 +15,7 @@ export function formatPlan(plan: RestorePlan, opts: { title?: string; into?: str
   ];
   const width = Math.max(...plan.steps.map((s) => s.source.length));
   for (const s of plan.steps) {
-    const count = s.mode === 'databases' ? `${s.databases.length} dump(s)` : `${s.files} files`;
+    const count = s.mode === 'databases' && !opts.into ? `${s.databases.length} dump(s)` : `${s.files} files`;
     lines.push(`  ${s.order}. ${s.kind.padEnd(8)} ${s.source.padEnd(width)}  ${humanBytes(s.bytes).padStart(9)}  ${count}`);
     if (opts.into) lines.push(`       -> ${opts.into}/${s.source}`);
     else lines.push(`       overwrites: ${s.overwrites}`);

@@ -262,8 +262,9 @@ function planStep(
   return {
     ...base,
     mode: 'databases',
-    bytes: databases.reduce((n, d) => n + d.dump.size, 0) + (planGlobals?.dump.size ?? 0),
-    files: databases.length + (planGlobals ? 1 : 0),
+    // --into extracts the source's whole folder (every dump, metadata files too): the archive's figures.
+    bytes: naming.extractOnly ? figures.bytes : databases.reduce((n, d) => n + d.dump.size, 0) + (planGlobals?.dump.size ?? 0),
+    files: naming.extractOnly ? figures.files : databases.length + (planGlobals ? 1 : 0),
     databases,
     ...(planGlobals ? { globals: planGlobals } : {}),
     overwrites: overwrites.join('; '),

@@ -166,6 +166,8 @@ describe('a dump archived before its source named a database', () => {
     const p = plan({ manifest: unnamed, extractOnly: true });
     expect(p.steps.map((s) => s.source)).toEqual(['db']);
     expect(p.steps[0]!.notes).toContain('dump x.sql names no database: extracted as a file only');
+    // The whole folder is extracted: the archive's figures, not the restorable dumps'.
+    expect([p.steps[0]!.files, p.steps[0]!.bytes]).toEqual([figures.db.files, figures.db.bytes]);
   });
 });
 
