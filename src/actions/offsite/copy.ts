@@ -51,7 +51,12 @@ export async function copyToTarget(ctx: HostContext, target: OffsiteTarget, src:
   return rec;
 }
 
-const why = (o: RcloneOutcome) => (o.verdict.kind === 'failed' ? o.verdict.reason : '') + (o.errors.length ? `: ${o.errors.slice(0, 3).join(' | ')}` : '');
+/** Why rclone failed, for people: its verdict and its first error lines. */
+export const rcloneWhy = (o: RcloneOutcome) => (o.verdict.kind === 'failed' ? o.verdict.reason : '') + (o.errors.length ? `: ${o.errors.slice(0, 3).join(' | ')}` : '');
+
+/** An rclone check's counts, or why it never got as far as comparing. */
+export const rcloneCheckDetail = (check: RcloneOutcome) =>
+  check.differences !== undefined || check.matching !== undefined ? `${check.differences ?? 0} differences, ${check.matching ?? 0} matching files` : rcloneWhy(check);
 
 async function rcloneCopy(ctx: HostContext, target: RcloneTarget, src: CopySource): Promise<Result> {
   const repo = hostRepo(ctx);
@@ -77,12 +82,12 @@ async function rcloneCopy(ctx: HostContext, target: RcloneTarget, src: CopySourc
   const run = { logger: ctx.logger, signal: ctx.signal };
   const sync = await runRclone(run, buildSyncArgs(repo, remote, { ...opts, maxDelete: maxDeleteFor(last?.files, target.maxShrink) }));
   const bytes = sync.stats?.bytes;
-  if (sync.verdict.kind === 'failed') return { ...facts, bytes, status: 'failed', error: `rclone sync to ${remote}: ${why(sync)}` };
+  if (sync.verdict.kind === 'failed') return { ...facts, bytes, status: 'failed', error: `rclone sync to ${remote}: ${rcloneWhy(sync)}` };
   const check = await runRclone(run, buildCheckArgs(repo, remote, opts));
   const size = await remoteSize(remote, opts, ctx);
-  const checkDetail = check.differences !== undefined || check.matching !== undefined ? `${check.differences ?? 0} differences, ${check.matching ?? 0} matching files` : why(check);
+  const checkDetail = rcloneCheckDetail(check);
   if (check.verdict.kind === 'failed') {
-    return { ...facts, ...size, bytes, status: 'failed', checkStatus: 'failed', checkDetail, error: `rclone check of ${remote} after the sync: ${why(check)}` };
+    return { ...facts, ...size, bytes, status: 'failed', checkStatus: 'failed', checkDetail, error: `rclone check of ${remote} after the sync: ${rcloneWhy(check)}` };
   }
   // rclone check exits 0 when it could compare sizes only: the copy is there, but not proven byte for byte.
   if (check.unhashed) {
@@ -98,7 +103,7 @@ async function remoteRepoId(remote: string, opts: { config?: string }, ctx: Pick
   if (out.verdict.kind === 'ok') return parseRepoConfigId(out.stdout.join('\n'));
   // rclone cat of a missing file or directory: exit 3 (directory not found) or 4 (file not found), or "not found" said.
   if (out.result.exitCode === 3 || out.result.exitCode === 4 || out.result.stderrTail.some((l) => /not found|no such file|doesn't exist/i.test(l))) return undefined;
-  throw new JobError(`rclone cat ${remote}/config: ${why(out)}`);
+  throw new JobError(`rclone cat ${remote}/config: ${rcloneWhy(out)}`);
 }
 
 /** The remote's size from `rclone size --json` (nothing when it cannot tell). */

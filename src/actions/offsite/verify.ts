@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { listArchives, checkRepo } from '../../tools/borg/repo.js';
 import { buildCheckArgs } from '../../tools/rclone/args.js';
 import { runRclone } from '../../tools/rclone/run.js';
-import { remoteSize } from './copy.js';
+import { rcloneCheckDetail, rcloneWhy, remoteSize } from './copy.js';
 import { borgTargetContext, localRepoFacts } from './targets.js';
 
 type Outcome = Pick<OffsiteRecord, 'status' | 'checkStatus' | 'checkDetail' | 'error' | 'remoteBytes' | 'remoteFiles' | 'archive'>;
@@ -39,15 +39,13 @@ async function rcloneVerify(global: GlobalConfig, catalog: Catalog, target: Extr
   const opts = { config: target.rcloneConfig, bwlimitBytes: target.bwlimitBytes };
   const check = await runRclone({ logger, signal }, buildCheckArgs(repo, location, opts));
   const size = await remoteSize(location, opts, { logger, signal });
-  // Counts only when rclone got as far as comparing; else what stopped it.
-  const counted = check.differences !== undefined || check.matching !== undefined;
-  const checkDetail = counted ? `${check.differences ?? 0} differences, ${check.matching ?? 0} matching files` : `no comparison: ${check.errors[0] ?? (check.verdict.kind === 'failed' ? check.verdict.reason : 'rclone printed no counts')}`;
+  const checkDetail = rcloneCheckDetail(check);
   const archive = lastGoodCopy(catalog, host, target.name)?.archive;
   if (check.verdict.kind === 'ok') return { ...size, archive, status: 'ok', checkStatus: 'ok', checkDetail };
   // A night archived after the last copy (outside the window, say) makes differences that are no damage: say so.
   const newest = (await listArchives({ repository: global.repository, stateDir: global.stateDir, logger, signal }, repo).catch(() => [])).at(-1)?.name;
   const moved = archive && newest && newest !== archive ? ` (the local repository has moved on since the last copy, ${archive}; newest is ${newest})` : '';
-  return { ...size, archive, status: 'failed', checkStatus: 'failed', checkDetail, error: `rclone check of ${location}: ${check.verdict.kind === 'failed' ? check.verdict.reason : ''}${check.errors.length ? `: ${check.errors.slice(0, 3).join(' | ')}` : ''}${moved}` };
+  return { ...size, archive, status: 'failed', checkStatus: 'failed', checkDetail, error: `rclone check of ${location}: ${rcloneWhy(check)}${moved}` };
 }
 
 async function borgVerify(global: GlobalConfig, target: Extract<OffsiteTarget, { kind: 'borg' }>, host: string, location: string, logger?: Logger, signal?: AbortSignal): Promise<Outcome> {

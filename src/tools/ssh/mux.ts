@@ -47,7 +47,7 @@ export interface SshMux {
  */
 export async function openSshMux(
   ssh: SshConfig,
-  host: Pick<HostConfig, 'port' | 'user' | 'address' | 'name'>,
+  host: Pick<HostConfig, 'port' | 'user' | 'address'>,
   opts: { logger?: Logger; signal?: AbortSignal; readyTimeoutMs: number },
 ): Promise<SshMux | undefined> {
   let dir: string;
