@@ -23,6 +23,11 @@ export interface RunOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onStdoutLine?: (line: string) => void;
+  /**
+   * What ends a stdout record: '\n' (lines, the default) or '\0' (NUL-terminated records, for
+   * output that may hold any byte but NUL, such as paths with newlines: `borg list --format ...{NUL}`).
+   */
+  stdoutSeparator?: '\n' | '\0';
   onStderrLine?: (line: string) => void;
   /** Rewrites each stderr line before it is kept or handed on; undefined drops it (e.g. progress lines). */
   mapStderrLine?: (line: string) => string | undefined;
@@ -109,7 +114,10 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   let streamError: unknown;
   const keep = (p: Promise<void>) => p.catch((e: unknown) => void (streamError ??= e));
   const streams: Promise<void>[] = [];
-  if (child.stdout) streams.push(keep(eachLine(child.stdout as Readable, onStdoutLine)));
+  if (child.stdout) {
+    const out = child.stdout as Readable;
+    streams.push(keep(opts.stdoutSeparator === '\0' ? eachRecord(out, '\0', onStdoutLine) : eachLine(out, onStdoutLine)));
+  }
   if (child.stderr) {
     streams.push(
       keep(
@@ -187,4 +195,23 @@ export function toolErrorFrom(result: RunResult, reason: string): ToolError {
 async function eachLine(stream: Readable, onLine?: (line: string) => void): Promise<void> {
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   for await (const line of rl) onLine?.(line);
+}
+
+/**
+ * Each `sep`-terminated record of `stream` (a last one without it too), decoded as UTF-8 (the
+ * stream is set to utf8, so a character split between chunks arrives whole); one record at a time.
+ */
+export async function eachRecord(stream: Readable, sep: string, onRecord?: (record: string) => void): Promise<void> {
+  stream.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of stream) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    for (let end = text.indexOf(sep); end !== -1; end = text.indexOf(sep, start)) {
+      onRecord?.(text.slice(start, end));
+      start = end + sep.length;
+    }
+    rest = text.slice(start);
+  }
+  if (rest !== '') onRecord?.(rest);
 }

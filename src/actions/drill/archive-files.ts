@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolError } from '../../errors.js';
-import { extractArchive, listItems, type ArchiveItem } from '../../tools/borg/items.js';
+import { extractArchive, listItemPaths, listItems, type ItemPath } from '../../tools/borg/items.js';
 import type { BorgContext } from '../../tools/borg/run.js';
 
 /** argv budget per borg call (paths are passed as arguments). */
@@ -76,14 +76,16 @@ async function bisecting(paths: readonly string[], fn: (batch: string[]) => Prom
   return damaged;
 }
 
-/** Every item of the archive (no content hashes: reads only the archive's metadata). */
-export async function listArchiveItems(borg: BorgContext, repo: string, archive: string, onItem: (i: ArchiveItem) => void): Promise<void> {
-  await listItems(borg, repo, archive, onItem);
+/** Every item of the archive, type, mode, size and path only (reads only the archive's metadata). */
+export async function listArchiveItems(borg: BorgContext, repo: string, archive: string, onItem: (i: ItemPath) => void): Promise<void> {
+  await listItemPaths(borg, repo, archive, onItem);
 }
 
 export interface HashListing {
   /** path -> borg's SHA-256 of the file's content. */
   sha256: Map<string, string>;
+  /** path -> the file's mtime as borg recorded it (ISO local time), for the files hashed. */
+  mtime: Map<string, string>;
   /** path -> why borg could not read the file's chunks. */
   damaged: Map<string, string>;
 }
@@ -91,12 +93,16 @@ export interface HashListing {
 /** borg's content hash of each of `paths` (borg reads their chunks, checking them on the way). */
 export async function borgHashes(borg: BorgContext, repo: string, archive: string, paths: readonly string[]): Promise<HashListing> {
   const sha256 = new Map<string, string>();
+  const mtime = new Map<string, string>();
   const damaged = await bisecting(paths, (batch) =>
     listItems(borg, repo, archive, (i) => {
-      if (i.type === '-' && i.sha256) sha256.set(i.path, i.sha256);
+      if (i.type === '-' && i.sha256) {
+        sha256.set(i.path, i.sha256);
+        mtime.set(i.path, i.mtime);
+      }
     }, { withHash: true, paths: { exact: batch } }),
   );
-  return { sha256, damaged };
+  return { sha256, mtime, damaged };
 }
 
 /** Extracts exactly `paths` into `dest`; returns path -> damage for those borg could not restore. */

@@ -57,7 +57,8 @@ export interface DrillResult {
 interface Target {
   path: string;
   size: number;
-  mtime: string;
+  /** borg's record of the mtime, from the hash listing (the candidate listing leaves times out: they cost borg a third of its walk). */
+  mtime?: string;
   dump?: { source: string; record: DumpRecord };
 }
 
@@ -181,8 +182,8 @@ async function chooseSample(d: DrillRun): Promise<void> {
   const salt = d.rand();
   const list = (dumps: ReadonlySet<string>, onCandidate: (t: Target) => void, onDump: (t: Target) => void = () => undefined) =>
     listArchiveItems(borg, r.repository, d.archive!, (i) => {
-      if (isSampleCandidate(i, dumps)) onCandidate({ path: i.path, size: i.size, mtime: i.mtime });
-      else if (i.type === '-' && dumps.has(i.path)) onDump({ path: i.path, size: i.size, mtime: i.mtime });
+      if (isSampleCandidate(i, dumps)) onCandidate({ path: i.path, size: i.size });
+      else if (i.type === '-' && dumps.has(i.path)) onDump({ path: i.path, size: i.size });
     });
   const count = async (dumps: ReadonlySet<string>) => {
     let n = 0;
@@ -234,6 +235,7 @@ async function extractSample(d: DrillRun): Promise<void> {
   // extraction meets damage is it done again, without the files the hashing found damaged, bisecting.
   const [hashes, clean] = await both(borgHashes(borg, r.repository, d.archive!, paths), tryExtractPaths(borg, r.repository, d.archive!, scratch, paths));
   d.borgSha256 = hashes.sha256;
+  for (const t of d.targets) t.mtime = hashes.mtime.get(t.path);
   d.damaged = new Map(hashes.damaged);
   if (!clean) {
     // What the failed extraction left (a damaged file may be half written) is not a restored copy.
@@ -261,7 +263,8 @@ async function compareWithOrigin(d: DrillRun): Promise<void> {
   const queries = targets.map((t) => {
     const { source, rest } = splitArchivePath(t.path);
     const dir = sourceDirs.get(source);
-    return { originPath: dir === undefined ? undefined : originPath(dir, rest), archivedSize: t.size, archivedMtimeSeconds: archivedMtimeSeconds(t.mtime) };
+    // No mtime: borg has no record of the file (damaged), a mismatch whatever the origin holds.
+    return { originPath: dir === undefined ? undefined : originPath(dir, rest), archivedSize: t.size, archivedMtimeSeconds: t.mtime === undefined ? NaN : archivedMtimeSeconds(t.mtime) };
   });
   const origins = await observeOrigins(ctx.host, sshForRole(ctx.global.ssh, ctx.host, 'pull'), queries, { signal: ctx.signal, logger: ctx.logger });
   const local = await localXattrs([...restored.keys()].map((p) => join(scratch, p)));

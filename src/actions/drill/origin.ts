@@ -61,9 +61,9 @@ async function observe(session: SshSession, queries: readonly OriginQuery[]): Pr
   const paths = [...new Set(queries.flatMap((q) => (q.originPath === undefined ? [] : [q.originPath])))];
   const before = await statAll(session, paths);
   const toHash = queries.filter((q) => q.originPath !== undefined && isUnchanged(before.get(q.originPath), q)).map((q) => q.originPath!);
-  const hashes = await hashAll(session, toHash);
-  // ACLs and xattrs (with the ctime telling whether they changed since the backup) of the same files.
-  const attrs = await remoteXattrs(session, toHash);
+  // The hashes, and the ACLs and xattrs (with the ctime telling whether they changed since the
+  // backup) of the same files: two channels of the one connection at once.
+  const [hashes, attrs] = await Promise.all([hashAll(session, toHash), remoteXattrs(session, toHash)]);
   // A file written to while we read it: its hash says nothing about the backup, so look again.
   const after = await statAll(session, toHash);
 

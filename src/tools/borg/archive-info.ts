@@ -4,10 +4,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError } from '../../errors.js';
+import { LOCK_WAIT } from './args.js';
 import { isLocalRepo } from './repo.js';
 import { runBorgOrThrow, type BorgContext } from './run.js';
-
-const LOCK_WAIT = ['--lock-wait', '120'];
 
 /** `borg list --json` of the archives matching `glob`, with each archive's comment. */
 export function buildListWithCommentsArgs(repo: string, glob: string): string[] {

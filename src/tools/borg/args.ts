@@ -1,7 +1,13 @@
 // Pure argument builders for the borg subcommands pullback uses (borg 1.2). Unit-tested argv.
 import type { Retention } from '../../config/types.js';
 
-const LOCK_WAIT = ['--lock-wait', '120'];
+/**
+ * borg's own wait for a lock, per attempt. borg polls a held lock every tenth of its --lock-wait
+ * (120 s would be a 12 s sleep: two of pullback's readers starting together and meeting on the
+ * lock's roster cost one of them 12 s); runBorg starts an attempt again after a lock timeout until
+ * BORG_LOCK_WAIT_SECONDS have passed, so a held lock is still waited for that long in all.
+ */
+export const LOCK_WAIT = ['--lock-wait', '2'];
 
 /** Glob matching exactly the nightly archives of `host` (`<host>-YYYYMMDDTHHMMSSZ`), not pre-restore snapshots. */
 export function nightlyGlob(host: string): string {
@@ -123,6 +129,15 @@ export function buildListItemsArgs(repo: string, archive: string, withHash = fal
   const args = ['list', ...LOCK_WAIT, '--json-lines'];
   if (withHash) args.push('--format', '{type} {mode} {size} {mtime} {sha256} {path}{NL}');
   return [...args, ...p.options, `${repo}::${archive}`, ...p.paths];
+}
+
+/**
+ * Lists an archive's items as `MODE SIZE PATH` records, each ended by NUL (a path may hold a
+ * newline): the least borg formats per item (no JSON, no user names, no times), for walks over
+ * every item such as a drill's candidates. MODE's first letter is the type; 'h' marks a hard link.
+ */
+export function buildListPathsArgs(repo: string, archive: string): string[] {
+  return ['list', ...LOCK_WAIT, '--format', '{mode} {size} {path}{NUL}', `${repo}::${archive}`];
 }
 
 export function buildInfoArgs(repo: string, archive: string): string[] {

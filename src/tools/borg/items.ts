@@ -1,7 +1,7 @@
 // Reading archives: streaming their item list (JSON lines, never buffered whole) and extracting.
 import { mkdirSync } from 'node:fs';
 import { toolErrorFrom } from '../../exec/run.js';
-import { buildExtractArgs, buildInfoArgs, buildListItemsArgs, type ArchivePaths } from './args.js';
+import { buildExtractArgs, buildInfoArgs, buildListItemsArgs, buildListPathsArgs, type ArchivePaths } from './args.js';
 import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
 
 export interface ArchiveItem {
@@ -31,6 +31,29 @@ export async function listItems(
       const j = JSON.parse(l) as ArchiveItem & { healthy?: boolean };
       onItem(j);
     },
+  });
+  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
+}
+
+/** An item as `listItemPaths` gives it: no times, no owners, no hashes. */
+export type ItemPath = Pick<ArchiveItem, 'type' | 'mode' | 'path' | 'size'>;
+
+/** One `MODE SIZE PATH` record of buildListPathsArgs; throws on anything else. */
+export function parseItemPath(record: string): ItemPath {
+  const m = /^(\S+) (\d+) ([\s\S]*)$/.exec(record);
+  if (!m) throw new Error('not a "mode size path" record');
+  return { type: m[1]!.startsWith('h') ? '-' : m[1]![0]!, mode: m[1]!, size: Number(m[2]), path: m[3]! };
+}
+
+/**
+ * Streams every item of `archive` with only its type, mode, size and path (NUL-separated records:
+ * about half the time of `--json-lines` for borg, and a tenth of its bytes to read here).
+ */
+export async function listItemPaths(ctx: BorgContext, repo: string, archive: string, onItem: (item: ItemPath) => void): Promise<void> {
+  const out = await runBorg(ctx, buildListPathsArgs(repo, archive), {
+    quiet: true,
+    stdoutSeparator: '\0',
+    onStdoutLine: (r) => onItem(parseItemPath(r)),
   });
   if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
 }

@@ -2,6 +2,7 @@
 // never argv or env value), output streamed, verdict from the exit-code table.
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { RepositoryConfig } from '../../config/types.js';
 import { ToolError } from '../../errors.js';
@@ -19,6 +20,8 @@ export interface BorgContext {
 export interface BorgRunOptions {
   cwd?: string;
   onStdoutLine?: (line: string) => void;
+  /** '\0' for NUL-terminated stdout records (see RunOptions.stdoutSeparator). */
+  stdoutSeparator?: '\n' | '\0';
   onStderrLine?: (line: string) => void;
   timeoutMs?: number;
   /** Log at debug level (listing helpers). */
@@ -58,8 +61,35 @@ export function borgEnv(ctx: Pick<BorgContext, 'repository' | 'stateDir'>): Reco
 /** What borg says when it removes a lock (or roster entry) of a process that is gone. */
 const STALE_LOCK = /^(Killed stale lock |Removed stale \S+ roster lock )/;
 
-/** Runs `borg args`; resolves with the verdict whatever the exit code. */
+/** How long a borg command waits for a repository or cache lock another live process holds, in all. */
+export const BORG_LOCK_WAIT_SECONDS = 120;
+
+/** borg's words when its --lock-wait ran out (LockTimeout); nothing was done before it. */
+const LOCK_TIMEOUT = /Failed to create\/acquire the lock .*\(timeout\)/;
+
+/**
+ * Runs `borg args`; resolves with the verdict whatever the exit code. A lock held by another
+ * process is waited for up to BORG_LOCK_WAIT_SECONDS: borg waits LOCK_WAIT per attempt, polling
+ * every tenth of it, and an attempt that timed out on the lock (having done nothing) is started again.
+ */
 export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOptions = {}): Promise<BorgOutcome> {
+  const until = Date.now() + BORG_LOCK_WAIT_SECONDS * 1000;
+  for (let attempt = 1; ; attempt++) {
+    let lockTimeout = false;
+    const out = await runBorgOnce(ctx, args, {
+      ...opts,
+      onStderrLine: (l) => {
+        if (LOCK_TIMEOUT.test(l)) lockTimeout = true;
+        opts.onStderrLine?.(l);
+      },
+    });
+    if (!lockTimeout || out.result.exitCode === 0 || Date.now() >= until || ctx.signal?.aborted) return out;
+    if (attempt === 1) ctx.logger?.info({ cmd: out.result.command }, `borg is waiting for a lock another process holds (up to ${BORG_LOCK_WAIT_SECONDS} s)`);
+    await sleep(100, undefined, { signal: ctx.signal }).catch(() => undefined);
+  }
+}
+
+async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOptions): Promise<BorgOutcome> {
   const needsPass = ctx.repository.encryption !== 'none' && ctx.repository.passphraseFile;
   // A fresh descriptor per call: borg reads it to the end and closes it.
   const fd = needsPass ? openSync(ctx.repository.passphraseFile!, 'r') : undefined;
@@ -75,6 +105,7 @@ export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOpt
       signal: ctx.signal,
       timeoutMs: opts.timeoutMs,
       onStdoutLine: opts.onStdoutLine,
+      stdoutSeparator: opts.stdoutSeparator,
       mapStderrLine:
         opts.onProgress || opts.mapStderrLine
           ? (l) => {

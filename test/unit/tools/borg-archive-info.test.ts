@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildArchiveInfoArgs, buildListWithCommentsArgs } from '../../../src/tools/borg/archive-info.js';
 
-const LW = ['--lock-wait', '120'];
+const LW = ['--lock-wait', '2'];
 
 describe('borg archive info args', () => {
   it('lists with comments and asks info per archive or per glob', () => {

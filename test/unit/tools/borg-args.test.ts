@@ -14,7 +14,7 @@ import {
 } from '../../../src/tools/borg/args.js';
 import { listLineCounter } from '../../../src/tools/borg/repo.js';
 
-const LW = ['--lock-wait', '120'];
+const LW = ['--lock-wait', '2'];
 const D8 = '[0-9]'.repeat(8);
 const D6 = '[0-9]'.repeat(6);
 

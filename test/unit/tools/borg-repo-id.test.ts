@@ -26,6 +26,6 @@ describe('isMissingRepoLine', () => {
 
 describe('buildRepoIdArgs', () => {
   it('lists at most one archive as JSON (the repository id comes with it)', () => {
-    expect(buildRepoIdArgs('ssh://b@h/./r')).toEqual(['list', '--lock-wait', '120', '--json', '--last', '1', 'ssh://b@h/./r']);
+    expect(buildRepoIdArgs('ssh://b@h/./r')).toEqual(['list', '--lock-wait', '2', '--json', '--last', '1', 'ssh://b@h/./r']);
   });
 });
