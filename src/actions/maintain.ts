@@ -1,26 +1,38 @@
 // Repository maintenance after an archive: prune by retention (only this host's nightly archives),
 // compact, and the borg checks that are due.
 import { nightlyGlob, type CheckOptions } from '../tools/borg/args.js';
-import { checkRepo, compactRepo, pruneArchives } from '../tools/borg/repo.js';
+import { checkRepo, compactRepo, pruneArchives, type PruneOutcome } from '../tools/borg/repo.js';
+import { decideCompact, type CompactDecision } from '../plan/compact.js';
+import { humanBytes } from '../util/table.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from './context.js';
 import { openRepo } from './repo-identity.js';
 
-/** Prunes the host's nightly archives by the retention policy; returns the pruned names. */
-export async function pruneHost(ctx: HostContext): Promise<StepOutcome<string[]>> {
+/** Prunes the host's nightly archives by the retention policy; the pruned names and what they freed. */
+export async function pruneHost(ctx: HostContext): Promise<StepOutcome<PruneOutcome>> {
   const repo = hostRepo(ctx);
   // A missing or swapped repository throws (a failed step); one that never existed has nothing to prune.
   if ((await openRepo(borgContext(ctx), ctx.catalog, repo, ctx.host.name, 'read')) === 'absent') {
-    return { status: 'skipped', error: `no repository at ${repo} yet: nothing to prune`, value: [] };
+    return { status: 'skipped', error: `no repository at ${repo} yet: nothing to prune`, value: { pruned: [] } };
   }
-  const pruned = await pruneArchives(borgContext(ctx), repo, ctx.host.name, ctx.global.retention);
+  const out = await pruneArchives(borgContext(ctx), repo, ctx.host.name, ctx.global.retention);
+  const { pruned } = out;
   ctx.catalog.markPruned(repo, pruned);
-  ctx.logger.info({ step: 'prune', repository: repo, pruned }, pruned.length ? `pruned ${pruned.length} archive(s): ${pruned.join(', ')}` : 'pruned 0 archives: the retention policy keeps every one');
-  return { status: 'ok', files: pruned.length, details: { pruned }, value: pruned };
+  ctx.logger.info({ step: 'prune', repository: repo, pruned, freedBytes: out.freedBytes }, pruned.length ? `pruned ${pruned.length} archive(s): ${pruned.join(', ')}` : 'pruned 0 archives: the retention policy keeps every one');
+  return { status: 'ok', files: pruned.length, details: { pruned, freedBytes: out.freedBytes, repositoryBytes: out.repositoryBytes }, value: out };
 }
 
-export async function compactHost(ctx: HostContext): Promise<StepOutcome> {
-  await compactRepo(borgContext(ctx), hostRepo(ctx));
-  return { status: 'ok' };
+/** `borg compact` of the host's repository; recorded per repository (the nightly job's weekly floor). */
+export async function compactHost(ctx: HostContext, why?: string): Promise<StepOutcome> {
+  const repo = hostRepo(ctx);
+  await compactRepo(borgContext(ctx), repo);
+  ctx.catalog.recordCheck(repo, 'compact', ctx.host.name, 'ok');
+  return { status: 'ok', ...(why ? { details: { why } } : {}) };
+}
+
+/** Whether the nightly job compacts after tonight's prune (plan/compact.ts). */
+export function compactDecision(ctx: HostContext, prune: PruneOutcome): CompactDecision {
+  const stats = { pruned: prune.pruned.length, freedBytes: prune.freedBytes, repositoryBytes: prune.repositoryBytes };
+  return decideCompact(stats, ctx.catalog.lastCheck(hostRepo(ctx), 'compact', ctx.host.name), new Date(), humanBytes);
 }
 
 export interface CheckRequest {

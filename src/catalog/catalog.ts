@@ -32,7 +32,8 @@ const now = () => new Date().toISOString();
 
 /** The host part of a check's key: '' for the repository check (once per repository), else the host. */
 export function checkHost(kind: string, host: string): string {
-  return kind === 'repository' ? '' : host;
+  // The repository check and compaction are per repository; archives, data and drill per host.
+  return kind === 'repository' || kind === 'compact' ? '' : host;
 }
 
 /** The catalog of one state directory. */

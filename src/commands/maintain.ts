@@ -69,7 +69,7 @@ export function pruneCommand(g: GlobalOptions, opts: MaintainOptions): Promise<n
     if (p.status === 'failed' || p.status === 'skipped') return [p];
     return [p, await recordStep(ctx, 'compact', undefined, () => compactHost(ctx))];
   }, (host, outcomes) => {
-    const pruned = outcomes[0]?.status === 'ok' ? (outcomes[0].value as string[] | undefined) : undefined;
+    const pruned = outcomes[0]?.status === 'ok' ? (outcomes[0].value as { pruned: string[] } | undefined)?.pruned : undefined;
     return pruned ? formatPruned(host, pruned) : [];
   });
 }

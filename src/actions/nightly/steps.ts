@@ -18,7 +18,7 @@ import { archiveHost } from '../archive.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../context.js';
 import { openRepo } from '../repo-identity.js';
 import { takeDumps, verifyDumps } from '../database.js';
-import { checkHost, compactHost, pruneHost } from '../maintain.js';
+import { checkHost, compactDecision, compactHost, pruneHost } from '../maintain.js';
 import { offsiteHost } from '../offsite/night.js';
 import { pullSource } from '../pull.js';
 import { keepLastGood } from './last-good.js';
@@ -209,19 +209,24 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     onFailure: 'compact',
     run: async (ctx, night) => {
       const out = await pruneHost(ctx);
-      // Compact frees what prune deleted: after a prune that deleted nothing there is nothing to free.
-      night.pruned = out.status === 'ok' && (out.value?.length ?? 0) > 0;
+      // Compact frees what prune deleted: after a prune that deleted nothing there is nothing to
+      // free, and after one that freed little it waits (at most a week; plan/compact.ts).
+      night.pruned = out.status === 'ok' && (out.value?.pruned.length ?? 0) > 0;
+      if (night.pruned) {
+        night.compact = compactDecision(ctx, out.value!);
+        if (!night.compact.run) ctx.logger.info({ step: 'compact' }, night.compact.why);
+      }
       return out;
     },
   },
   {
     scope: 'host',
     name: 'compact',
-    gate: (night) => (night.pruned ? RUN : skip('no archive was pruned', true)),
+    gate: (night) => (!night.pruned ? skip('no archive was pruned', true) : night.compact && !night.compact.run ? skip(night.compact.why, true) : RUN),
     lock: 'repository',
-    records: 'step (host)',
+    records: 'step (host) with why it compacted; when, under (repository) in the check history (the weekly floor)',
     onFailure: 'nothing',
-    run: (ctx) => compactHost(ctx),
+    run: (ctx, night) => compactHost(ctx, night.compact?.why),
   },
   {
     scope: 'host',

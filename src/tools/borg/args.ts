@@ -66,7 +66,8 @@ export function buildPruneArgs(repo: string, host: string, retention: Retention,
   if (retention.daily > 0) args.push('--keep-daily', String(retention.daily));
   if (retention.weekly > 0) args.push('--keep-weekly', String(retention.weekly));
   if (retention.monthly > 0) args.push('--keep-monthly', String(retention.monthly));
-  if (dryRun) args.push('--dry-run');
+  // --stats: what the deleted archives held alone (the nightly job compacts when that is worth it).
+  args.push(dryRun ? '--dry-run' : '--stats');
   args.push(repo);
   return args;
 }

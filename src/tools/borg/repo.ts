@@ -15,6 +15,7 @@ import {
   type CheckOptions,
   type CreateOptions,
 } from './args.js';
+import { statsRowDeduplicated } from './stats-rows.js';
 import { classifyBorgCheckExit, type BorgVerdict } from './exit-codes.js';
 import type { BorgCreateProgress } from './progress.js';
 import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
@@ -89,17 +90,28 @@ export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: str
   };
 }
 
-/** `borg prune` of the host's nightly archives; returns the names pruned. */
-export async function pruneArchives(ctx: BorgContext, repo: string, host: string, retention: Retention): Promise<string[]> {
-  const pruned: string[] = [];
+export interface PruneOutcome {
+  /** The archives deleted. */
+  pruned: string[];
+  /** Deduplicated bytes the deleted archives held alone (borg's "Deleted data"), when it said. */
+  freedBytes?: number;
+  /** Deduplicated size of all archives left (borg's "All archives"), when it said. */
+  repositoryBytes?: number;
+}
+
+/** `borg prune` of the host's nightly archives; the names pruned and what they freed. */
+export async function pruneArchives(ctx: BorgContext, repo: string, host: string, retention: Retention): Promise<PruneOutcome> {
+  const r: PruneOutcome = { pruned: [] };
   const out = await runBorg(ctx, buildPruneArgs(repo, host, retention), {
     onStderrLine: (l) => {
       const m = /^Pruning archive(?: \(\d+\/\d+\))?:\s+(\S+)/.exec(l);
-      if (m) pruned.push(m[1]!);
+      if (m) r.pruned.push(m[1]!);
+      r.freedBytes ??= statsRowDeduplicated(l, 'Deleted data');
+      r.repositoryBytes ??= statsRowDeduplicated(l, 'All archives');
     },
   });
   if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg prune of ${repo}`);
-  return pruned;
+  return r;
 }
 
 /** `borg compact`: frees the space of pruned archives. */

@@ -3,6 +3,7 @@
 // --list --filter=AME lines), the repository check is partial and resumes (--max-duration), the
 // archives check keeps its weekly cadence, and compact runs only after a prune deleted something.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +43,8 @@ describe('a nightly run after a small change', () => {
     const data = join(makeTempDir('main-server-'), 'data');
     mkdirSync(join(data, 'sub dir'), { recursive: true });
     for (let i = 0; i < 200; i++) writeFileSync(join(data, 'sub dir', `f-${i}.txt`), `row ${i}\n`.repeat(50));
+    // 3 MB that does not compress: a repository in which a night's new metadata is a small share.
+    writeFileSync(join(data, 'blob.bin'), randomBytes(3_000_000));
     const cfg = await writeTestConfig({
       hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: data }] }],
       global: { checks: { repository: 'daily', archives: 'weekly', data: 'never', drill: 'never', repository_max_duration: '10m' } },
@@ -55,7 +58,7 @@ describe('a nightly run after a small change', () => {
     const first = steps(cfg.stateDir, 1);
     const read1 = JSON.parse(first.get('archive')!.details!).stats.read;
     // Every file and the manifest were read the first time.
-    expect(read1).toEqual({ added: 201, modified: 0, errors: 0 });
+    expect(read1).toEqual({ added: 202, modified: 0, errors: 0 });
     const check1 = JSON.parse(first.get('check')!.details!);
     expect(check1.kinds).toEqual(['repository', 'archives']);
     expect(check1.repository).toMatch(/^partial: reached the last segment/);
@@ -70,7 +73,7 @@ describe('a nightly run after a small change', () => {
     const second = steps(cfg.stateDir, 2);
     // rsync replaced the two changed files and added one; borg read those and the manifest only (the
     // manifest is written just before borg create: borg never remembers the newest file it saw, so
-    // it reads it again each night), not the 198 unchanged files.
+    // it reads it again each night), not the 199 unchanged files.
     expect(JSON.parse(second.get('archive')!.details!).stats.read).toEqual({ added: 2, modified: 2, errors: 0 });
     // The repository (there since the first night) was checked while the source was pulled, and
     // the archives check, weekly, was not due.
@@ -78,6 +81,27 @@ describe('a nightly run after a small change', () => {
     expect(check2.kinds).toEqual(['repository']);
     expect(check2.repository).toMatch(/^partial: /);
     expect(second.has('check')).toBe(false);
+    // Every archive falls on one day: the daily rule keeps the newest, and borg keeps the oldest
+    // while the rule's count is not filled. The third night prunes the second archive; the repository
+    // was never compacted, so it is now. The fourth night's prune frees next to nothing (the archives
+    // differ by a manifest) and compaction waits (weekly at most).
+    expect(JSON.parse(second.get('prune')!.details!).pruned).toEqual([]);
+    expect(second.has('compact')).toBe(false);
+    const night = async (runId: number) => {
+      nextNight(cfg.stateDir);
+      await new Promise((r) => setTimeout(r, 1100));
+      await run();
+      return steps(cfg.stateDir, runId);
+    };
+    const third = await night(3);
+    expect(JSON.parse(third.get('prune')!.details!).pruned).toHaveLength(1);
+    expect(JSON.parse(third.get('compact')!.details!).why).toMatch(/^the prune freed .* never compacted$/);
+    const fourth = await night(4);
+    const prune4 = JSON.parse(fourth.get('prune')!.details!);
+    expect(prune4.pruned).toHaveLength(1);
+    expect(prune4.freedBytes).toBeGreaterThan(0);
+    expect(prune4.freedBytes / prune4.repositoryBytes).toBeLessThan(0.01);
+    expect(fourth.has('compact')).toBe(false);
     await server.stop();
   });
 });

@@ -49,7 +49,7 @@ describe('buildCreateArgs', () => {
 describe('buildPruneArgs', () => {
   it('prunes only the host nightly archives, with each non-zero keep', () => {
     expect(buildPruneArgs('/srv/borg/main', 'main', { daily: 7, weekly: 4, monthly: 6 })).toEqual([
-      'prune', ...LW, '--list', '--glob-archives', nightlyGlob('main'), '--keep-daily', '7', '--keep-weekly', '4', '--keep-monthly', '6', '/srv/borg/main',
+      'prune', ...LW, '--list', '--glob-archives', nightlyGlob('main'), '--keep-daily', '7', '--keep-weekly', '4', '--keep-monthly', '6', '--stats', '/srv/borg/main',
     ]);
   });
 

@@ -66,6 +66,10 @@ describe('the nightly step table', () => {
     expect(hostStep('compact').gate(n, {}).run).toBe(false);
     n.pruned = true;
     expect(hostStep('compact').gate(n, {})).toEqual({ run: true });
+    n.compact = { run: false, why: 'compact not needed: the prune freed 25 kB' };
+    expect(hostStep('compact').gate(n, {})).toMatchObject({ run: false, reason: 'compact not needed: the prune freed 25 kB', silent: true });
+    n.compact = { run: true, why: 'the prune freed 5 GB' };
+    expect(hostStep('compact').gate(n, {})).toEqual({ run: true });
     expect(hostStep('check').gate(n, {}).run).toBe(false);
     n.due.archives = true;
     expect(hostStep('check').gate(n, {})).toEqual({ run: true });
