@@ -7,6 +7,8 @@ export const DEFAULTS = {
   // Measured (docs/performance.md, figure 1c): the size of auto,zstd,10 within 0.5%, in 7% less time; zstd,22 twice the time for 0.5% less.
   compression: 'auto,zstd,3',
   retention: { daily: 7, weekly: 4, monthly: 6 },
+  /** Sources of one host worked on at once: a host with a database, blobs and data pulls all three together. */
+  sourceConcurrency: 3,
   connectTimeout: '10s',
   aliveTimeout: '60s',
   rsyncTimeout: '5m',

@@ -47,6 +47,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     retention: { ...DEFAULTS.retention, ...raw.retention },
     // At least 2: one host stalled on a silent server (up to its timeouts) must not hold up every other.
     concurrency: raw.concurrency ?? Math.max(2, cpus().length),
+    sourceConcurrency: raw.source_concurrency ?? DEFAULTS.sourceConcurrency,
     ssh: {
       identityFile: at(raw.ssh.identity_file),
       knownHosts: at(raw.ssh.known_hosts),

@@ -17,6 +17,7 @@ export interface RawGlobal {
   repository: { path: string; encryption?: string; passphrase_file?: string; compression?: string };
   retention?: { daily?: number; weekly?: number; monthly?: number };
   concurrency?: number;
+  source_concurrency?: number;
   ssh: { identity_file: string; known_hosts: string; connect_timeout?: RawDuration; alive_timeout?: RawDuration };
   rsync?: { timeout?: RawDuration; attempts?: number; backoff?: RawDuration; rsync_path?: string };
   checks?: Record<string, string | number>;

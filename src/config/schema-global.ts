@@ -82,6 +82,15 @@ export const globalSchema: SchemaNode = obj(
       example: 2,
       minimum: 1,
     }),
+    source_concurrency: int({
+      description:
+        "Sources of one host worked on at once (each its dump, pull and checks), while the night's shared SSH connection to the host is up " +
+        '(otherwise one by one, so an unreachable host is found once). A pull is bound by the network and the main server, not by the backup ' +
+        "host's CPUs (the host's one borg create is); 1 works through them in order.",
+      default: DEFAULTS.sourceConcurrency,
+      example: 3,
+      minimum: 1,
+    }),
     ssh: obj(
       {
         identity_file: localPath({ description: 'Private key pullback logs in to the main servers with.', example: '/etc/pullback/id_ed25519' }),

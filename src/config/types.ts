@@ -84,6 +84,8 @@ export interface GlobalConfig {
   repository: RepositoryConfig;
   retention: Retention;
   concurrency: number;
+  /** Sources of one host worked on at once while its shared SSH connection is up. */
+  sourceConcurrency: number;
   ssh: SshConfig;
   rsync: RsyncConfig;
   checks: ChecksConfig;

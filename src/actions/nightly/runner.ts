@@ -3,6 +3,7 @@
 // same way, its status folded into the host's. Never throws for the host's own failures.
 import type { Status } from '../../catalog/catalog.js';
 import { withRepository } from '../../lock/repo-queue.js';
+import { mapPool } from '../../util/pool.js';
 import { hostRepo, recordStep, type HostContext, type StepOutcome } from '../context.js';
 import { failedSources, newNight, type NightState } from './state.js';
 import { dueTonight, NIGHTLY_STEPS, type Gate, type NightlyHooks, type NightlyStep, type SourceStep } from './steps.js';
@@ -33,20 +34,21 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
   let files = 0;
   const notPulled = new Map<string, string[]>();
 
-  const fold = (out: StepOutcome<unknown>, step: string) => {
+  const fold = (out: StepOutcome<unknown>, step: string, said: string[]) => {
     if (out.status === 'failed') worst = 'failed';
     else if (out.status === 'warning' && worst === 'ok') worst = 'warning';
-    if (out.error && (out.status === 'failed' || out.status === 'warning')) problems.push(out.error);
+    if (out.error && (out.status === 'failed' || out.status === 'warning')) said.push(out.error);
     if (step === 'pull') {
       bytes += out.bytes ?? 0;
       files += out.files ?? 0;
     }
   };
-  const runSource = async (block: readonly SourceStep[], s: NightState['sources'][number]) => {
+  /** One source through the block's rows; its problems in `said` (sources may run at once: joined in source order). */
+  const runSource = async (block: readonly SourceStep[], s: NightState['sources'][number], said: string[]) => {
     for (const step of block) {
       if (!step.applies(s.source)) continue;
       const gate = step.gate(night, s);
-      const out = await execute(step, gate, s.source.name, () => step.run(ctx, night, s));
+      const out = await execute(step, gate, s.source.name, () => step.run(ctx, night, s), said);
       // A source skipped for a reason (host unreachable) was not backed up tonight: it failed.
       if (!gate.run && !gate.silent && s.status !== 'failed') {
         s.status = 'failed';
@@ -58,7 +60,7 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
       } else if (out?.status === 'warning' && s.status === 'ok') s.status = 'warning';
     }
   };
-  const execute = async (step: NightlyStep, gate: Gate, source: string | undefined, fn: () => Promise<StepOutcome<unknown>>) => {
+  const execute = async (step: NightlyStep, gate: Gate, source: string | undefined, fn: () => Promise<StepOutcome<unknown>>, said: string[] = problems) => {
     if (!gate.run) {
       if (gate.silent) return undefined;
       const out = await recordStep(ctx, step.name, source, async () => ({ status: 'skipped' as const, error: source ? `skipped: ${gate.reason}` : gate.reason }));
@@ -70,7 +72,7 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
     // The step is recorded as started once it holds its lock: its times are the work's, not the wait's.
     const record = () => (step.recordsItself ? fn() : recordStep(ctx, step.name, source, fn));
     const out = step.lock === 'repository' ? await withRepository(hostRepo(ctx), record) : await record();
-    fold(out, step.name);
+    fold(out, step.name, said);
     return out;
   };
 
@@ -95,7 +97,12 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
     let end = i;
     while (end < steps.length && steps[end]!.scope === 'source') end++;
     const block = steps.slice(i, end) as SourceStep[];
-    for (const s of night.sources) await runSource(block, s);
+    // Several sources at once while the night's shared connection is up (the host answered); without
+    // it one by one, so an unreachable host is found by the first source and the others skipped.
+    const atOnce = ctx.sshMux ? Math.max(1, ctx.global.sourceConcurrency) : 1;
+    const said = night.sources.map(() => [] as string[]);
+    await mapPool(night.sources, atOnce, (s, k) => runSource(block, s, said[k]!));
+    problems.push(...said.flat());
     for (const [reason, names] of notPulled) problems.push(`not pulled (${reason}): ${[...new Set(names)].join(', ')}`);
     notPulled.clear();
     i = end;

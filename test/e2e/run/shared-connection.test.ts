@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { diffTrees, makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
@@ -36,5 +37,35 @@ describe('the shared SSH connection of a night', () => {
     expect(r2.exitCode, r2.stdout + r2.stderr).toBe(0);
     expect(logins(server.log) - mid).toBe(2);
     expect(await diffTrees(join(root, 'two'), join(cfg.stateDir, 'mirror', 'main', 'two'))).toEqual([]);
+    // Over the shared connection the three sources were pulled at once (source_concurrency 3).
+    const [a, b, c] = pullTimes(cfg.stateDir, 2);
+    expect(Math.max(a!.start, b!.start, c!.start)).toBeLessThan(Math.min(a!.end, b!.end, c!.end));
+  });
+
+  it('pulls the sources one by one with source_concurrency 1', async () => {
+    const server = await startSshd();
+    const root = makeTempDir('main-server-');
+    const names = ['one', 'two', 'three'];
+    for (const n of names) {
+      mkdirSync(join(root, n), { recursive: true });
+      writeFileSync(join(root, n, 'f.txt'), `${n}\n`);
+    }
+    const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources: names.map((n) => ({ name: n, kind: 'data', path: join(root, n) })) }], global: { source_concurrency: 1 } });
+    const r = await runCli(['--config', cfg.configPath, 'run']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const t = pullTimes(cfg.stateDir, 1);
+    expect(t.map((x) => x.source)).toEqual(names);
+    for (let i = 1; i < t.length; i++) expect(t[i]!.start).toBeGreaterThanOrEqual(t[i - 1]!.end);
   });
 });
+
+/** The pull steps of a run, in the order they started, with their times in ms. */
+function pullTimes(stateDir: string, runId: number): Array<{ source: string; start: number; end: number }> {
+  const db = new Database(join(stateDir, 'catalog.db'), { readonly: true });
+  try {
+    const rows = db.prepare("SELECT source, started_at, ended_at FROM steps WHERE run_id = ? AND step = 'pull' ORDER BY started_at, id").all(runId) as Array<{ source: string; started_at: string; ended_at: string }>;
+    return rows.map((r) => ({ source: r.source, start: Date.parse(r.started_at), end: Date.parse(r.ended_at) }));
+  } finally {
+    db.close();
+  }
+}

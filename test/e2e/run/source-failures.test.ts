@@ -66,7 +66,17 @@ describe('a source that goes missing or empty', () => {
     db.close();
     // The repository check runs alongside the pulls: its row's place among theirs is not fixed.
     expect(all.filter((s) => s.step === 'check_repository')).toEqual([{ step: 'check_repository', source: null, status: 'ok' }]);
-    const steps = all.filter((s) => s.step !== 'check_repository');
+    // The sources are worked on at once (source_concurrency): each source's rows are in order, the
+    // sources' rows interleave; listed here source by source, in the order of the host file.
+    const order = ['keep', 'gone', 'emptied'];
+    const steps = all
+      .filter((s) => s.step !== 'check_repository')
+      .map((s, i) => ({ s, i }))
+      .sort((x, y) => {
+        const [a, b] = [x.s as { source: string | null }, y.s as { source: string | null }];
+        return a.source && b.source ? order.indexOf(a.source) - order.indexOf(b.source) || x.i - y.i : x.i - y.i;
+      })
+      .map((x) => x.s);
     expect(steps).toEqual([
       { step: 'disk_space', source: null, status: 'ok' },
       { step: 'repository', source: null, status: 'ok' },

@@ -17,6 +17,7 @@ describe('normalization', () => {
       repository: { pathTemplate: '/srv/borg/{host}', encryption: 'repokey-blake2', passphraseFile: '/etc/pullback/borg-passphrase', compression: 'auto,zstd,3' },
       retention: { daily: 7, weekly: 4, monthly: 6 },
       concurrency: Math.max(2, cpus().length),
+      sourceConcurrency: 3,
       ssh: { identityFile: '/etc/pullback/id_ed25519', knownHosts: '/etc/pullback/known_hosts', connectTimeoutSeconds: 10, aliveTimeoutSeconds: 60 },
       rsync: { ioTimeoutSeconds: 300, attempts: 3, backoffSeconds: 5 },
       checks: { repository: 'daily', archives: 'weekly', data: 'monthly', drill: 'monthly', repositoryMaxDurationSeconds: 1200 },
