@@ -2,7 +2,7 @@
 // (plus every dump), really extract them into a scratch directory, compare with borg's record and
 // the origin, restore the dumps into scratch databases, and record it all. Never throws for the
 // drill's own failures.
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError } from '../../errors.js';
 import { pickArchive, type ArchiveChoice } from '../../plan/drill-archive.js';
@@ -101,8 +101,12 @@ interface DrillRun {
   r: DrillResult;
   borg: ReturnType<typeof borgContext>;
   rand: () => number;
+  /** The reservoir's salt: one draw of the drill's seeded generator, the same for every listing of this drill. */
+  salt?: number;
   archive?: string;
   manifest?: Manifest;
+  /** The manifest is the catalog's record: the archive's own is extracted with the sample and checked against it. */
+  manifestToCheck?: boolean;
   dumps: Map<string, { source: string; record: DumpRecord }>;
   targets: Target[];
   dumpTargets: Target[];
@@ -171,46 +175,79 @@ async function chooseArchive(d: DrillRun): Promise<void> {
 
 /**
  * The sample: candidates come from the archive itself (metadata only: no chunk is read), streamed
- * line by line into a reservoir of the sample's size, so the archive's file list is never held in
- * memory. Each borg command walks the whole item list, so the archive's manifest (which names the
- * dumps, never sampled as files) is read alongside the listing, which starts from the dumps the
- * catalog recorded for the archive; only when the archive's manifest says otherwise is it listed again.
+ * record by record into a reservoir of the sample's size, so the archive's file list is never held
+ * in memory. Each borg command walks the whole item list. The archive's manifest (which names the
+ * dumps, never sampled as files) is the catalog's record of it when there is one: one listing
+ * chooses the sample, and the archive's own manifest is extracted with the sample (the same walk)
+ * and checked against the record (extractSample). Without a record, the manifest is read alongside
+ * the listing, which starts from no dumps; only when the manifest names dumps is it listed again.
  */
 async function chooseSample(d: DrillRun): Promise<void> {
-  const { ctx, opts, r, borg } = d;
-  const recorded = new Set(dumpPaths(ctx.catalog.archiveRecords(r.repository).get(d.archive!)?.manifest as ManifestDumps | undefined));
-  const salt = d.rand();
-  const list = (dumps: ReadonlySet<string>, onCandidate: (t: Target) => void, onDump: (t: Target) => void = () => undefined) =>
-    listArchiveItems(borg, r.repository, d.archive!, (i) => {
-      if (isSampleCandidate(i, dumps)) onCandidate({ path: i.path, size: i.size });
-      else if (i.type === '-' && dumps.has(i.path)) onDump({ path: i.path, size: i.size });
-    });
-  const count = async (dumps: ReadonlySet<string>) => {
-    let n = 0;
-    await list(dumps, () => void n++);
-    return n;
-  };
-  const sampleOf = async (dumps: ReadonlySet<string>, k: number) => {
-    const pick = new ReservoirSample<Target>(k, () => salt);
-    const found: Target[] = [];
-    await list(dumps, (t) => pick.offer(t), (t) => found.push(t));
-    return { pick, found };
-  };
+  const { ctx, opts, r } = d;
+  d.salt = d.rand();
+  const record = ctx.catalog.archiveRecords(r.repository).get(d.archive!)?.manifest as Manifest | undefined;
   // A percentage needs the number of candidates first: one more metadata listing, counting only.
   const fixed = opts.sample.percent === undefined ? (opts.sample.sample ?? ctx.global.drill.sample) : undefined;
-  const [manifest, first] = await both<Manifest | undefined, number | Awaited<ReturnType<typeof sampleOf>>>(
-    readArchiveManifest(borg, r.repository, d.archive!, d.scratch, `${MANIFEST_DIR}/${MANIFEST_FILE}`) as Promise<Manifest | undefined>,
-    fixed !== undefined ? sampleOf(recorded, fixed) : count(recorded),
+  if (record && fixed !== undefined) {
+    d.manifest = record;
+    d.manifestToCheck = true;
+    setDumps(d, record);
+    takeSample(d, await sampleOf(d, new Set(d.dumps.keys()), fixed));
+    return;
+  }
+  const recorded = new Set(dumpPaths(record as ManifestDumps | undefined));
+  const [manifest, first] = await both<Manifest | undefined, number | Sampled>(
+    readArchiveManifest(d.borg, r.repository, d.archive!, d.scratch, `${MANIFEST_DIR}/${MANIFEST_FILE}`) as Promise<Manifest | undefined>,
+    fixed !== undefined ? sampleOf(d, recorded, fixed) : countCandidates(d, recorded),
   );
   d.manifest = manifest;
+  setDumps(d, manifest);
+  const dumps = new Set(d.dumps.keys());
+  const same = sameSet(dumps, recorded);
+  let out: Sampled;
+  if (typeof first !== 'number') out = same ? first : await sampleOf(d, dumps, fixed!);
+  else out = await sampleOf(d, dumps, sampleSize(same ? first : await countCandidates(d, dumps), opts.sample, ctx.global.drill.sample));
+  takeSample(d, out);
+}
+
+interface Sampled {
+  pick: ReservoirSample<Target>;
+  found: Target[];
+}
+
+/** The dumps the manifest names, by their path in the archive. */
+function setDumps(d: DrillRun, manifest: Manifest | undefined): void {
+  d.dumps.clear();
   for (const s of manifest?.sources ?? []) {
     for (const dump of s.dumps ?? []) d.dumps.set(dumpArchivePath(s.name, dump.file), { source: s.name, record: dump });
   }
-  const dumps = new Set(d.dumps.keys());
-  const same = dumps.size === recorded.size && [...dumps].every((p) => recorded.has(p));
-  let out: Awaited<ReturnType<typeof sampleOf>>;
-  if (typeof first !== 'number') out = same ? first : await sampleOf(dumps, fixed!);
-  else out = await sampleOf(dumps, sampleSize(same ? first : await count(dumps), opts.sample, ctx.global.drill.sample));
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((p) => b.has(p));
+}
+
+/** One listing: every candidate offered to a reservoir of `k` (salted by the drill's seed), every dump found. */
+async function sampleOf(d: DrillRun, dumps: ReadonlySet<string>, k: number): Promise<Sampled> {
+  const pick = new ReservoirSample<Target>(k, () => d.salt!);
+  const found: Target[] = [];
+  await listArchiveItems(d.borg, d.r.repository, d.archive!, (i) => {
+    if (isSampleCandidate(i, dumps)) pick.offer({ path: i.path, size: i.size });
+    else if (i.type === '-' && dumps.has(i.path)) found.push({ path: i.path, size: i.size });
+  });
+  return { pick, found };
+}
+
+async function countCandidates(d: DrillRun, dumps: ReadonlySet<string>): Promise<number> {
+  let n = 0;
+  await listArchiveItems(d.borg, d.r.repository, d.archive!, (i) => {
+    if (isSampleCandidate(i, dumps)) n++;
+  });
+  return n;
+}
+
+function takeSample(d: DrillRun, out: Sampled): void {
+  const { ctx, opts, r } = d;
   const sample = out.pick.take();
   d.dumpTargets = out.found.map((t) => ({ ...t, dump: d.dumps.get(t.path) }));
   d.targets = [...sample, ...d.dumpTargets];
@@ -230,10 +267,24 @@ async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 async function extractSample(d: DrillRun): Promise<void> {
   const { r, borg, scratch } = d;
   const paths = d.targets.map((t) => t.path);
+  const manifestPath = `${MANIFEST_DIR}/${MANIFEST_FILE}`;
   // Two readers at once (borg's shared lock): each walks the archive's whole item list to find the
-  // sampled paths, so on two cores they cost one walk of wall time, not two. Only when the
-  // extraction meets damage is it done again, without the files the hashing found damaged, bisecting.
-  const [hashes, clean] = await both(borgHashes(borg, r.repository, d.archive!, paths), tryExtractPaths(borg, r.repository, d.archive!, scratch, paths));
+  // sampled paths, so on two cores they cost one walk of wall time, not two. The archive's manifest,
+  // when the sample was chosen from the catalog's record of it, comes out with the sample. Only when
+  // the extraction meets damage is it done again, without the files the hashing found damaged, bisecting.
+  const [hashes, clean] = await both(
+    borgHashes(borg, r.repository, d.archive!, paths),
+    tryExtractPaths(borg, r.repository, d.archive!, scratch, d.manifestToCheck ? [...paths, manifestPath] : paths),
+  );
+  if (d.manifestToCheck) {
+    d.manifestToCheck = false;
+    if (!(await manifestAsRecorded(d, clean, manifestPath))) {
+      // The archive names other dumps than the catalog recorded: sample again from what it says.
+      for (const p of paths) rmSync(join(scratch, p), { force: true });
+      takeSample(d, await sampleOf(d, new Set(d.dumps.keys()), d.opts.sample.sample ?? d.ctx.global.drill.sample));
+      return extractSample(d);
+    }
+  }
   d.borgSha256 = hashes.sha256;
   for (const t of d.targets) t.mtime = hashes.mtime.get(t.path);
   d.damaged = new Map(hashes.damaged);
@@ -253,6 +304,21 @@ async function extractSample(d: DrillRun): Promise<void> {
     }
     d.onVerified?.(i + 1, d.targets.length, 'hashed');
   }
+}
+
+/**
+ * Reads the archive's manifest (extracted with the sample, or again on its own when damage stopped
+ * that extraction) in place of the catalog's record; false when it names other dumps than the record.
+ */
+async function manifestAsRecorded(d: DrillRun, extracted: boolean, manifestPath: string): Promise<boolean> {
+  const file = join(d.scratch, manifestPath);
+  const manifest = (extracted && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : await readArchiveManifest(d.borg, d.r.repository, d.archive!, d.scratch, manifestPath)) as Manifest | undefined;
+  const recorded = new Set(d.dumps.keys());
+  d.manifest = manifest;
+  setDumps(d, manifest);
+  const same = sameSet(new Set(d.dumps.keys()), recorded);
+  if (!same) d.ctx.logger.warn({ archive: d.archive }, "the archive's manifest names other dumps than the catalog recorded for it: the sample is chosen again from the archive's");
+  return same;
 }
 
 async function compareWithOrigin(d: DrillRun): Promise<void> {

@@ -4,7 +4,7 @@
 import { describeError } from '../../errors.js';
 import { borgListedPath, plannedDeletions, type DeletionFact } from '../../plan/restore-deletions.js';
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
-import { listItems } from '../../tools/borg/items.js';
+import { listItemPaths } from '../../tools/borg/items.js';
 import { rsyncListTree } from '../../tools/rsync/list.js';
 import type { RestoreContext } from './context.js';
 
@@ -26,9 +26,9 @@ export async function deletionFacts(ctx: RestoreContext, plan: RestorePlan): Pro
 async function stepDeletions(ctx: RestoreContext, plan: RestorePlan, step: PlannedStep): Promise<string[]> {
   const prefix = `${step.source}/`;
   const archived = new Set<string>();
-  await listItems(ctx.borg, plan.repository, plan.archive, (i) => {
+  await listItemPaths(ctx.borg, plan.repository, plan.archive, (i) => {
     if (i.path.startsWith(prefix)) archived.add(i.path.slice(prefix.length));
-  }, { paths: { prefix: [step.source] } });
+  }, { prefix: [step.source] });
   const target: Array<{ path: string; dir: boolean }> = [];
   const listed = await rsyncListTree(ctx.global, ctx.target, step.targetPath, step.exclude, (e) => {
     const path = borgListedPath(e.name);

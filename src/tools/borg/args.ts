@@ -137,8 +137,9 @@ export function buildListItemsArgs(repo: string, archive: string, withHash = fal
  * newline): the least borg formats per item (no JSON, no user names, no times), for walks over
  * every item such as a drill's candidates. MODE's first letter is the type; 'h' marks a hard link.
  */
-export function buildListPathsArgs(repo: string, archive: string): string[] {
-  return ['list', ...LOCK_WAIT, '--format', '{mode} {size} {path}{NUL}', `${repo}::${archive}`];
+export function buildListPathsArgs(repo: string, archive: string, paths?: ArchivePaths): string[] {
+  const p = pathArgs(paths);
+  return ['list', ...LOCK_WAIT, '--format', '{mode} {size} {path}{NUL}', ...p.options, `${repo}::${archive}`, ...p.paths];
 }
 
 export function buildInfoArgs(repo: string, archive: string): string[] {

@@ -49,8 +49,8 @@ export function parseItemPath(record: string): ItemPath {
  * Streams every item of `archive` with only its type, mode, size and path (NUL-separated records:
  * about half the time of `--json-lines` for borg, and a tenth of its bytes to read here).
  */
-export async function listItemPaths(ctx: BorgContext, repo: string, archive: string, onItem: (item: ItemPath) => void): Promise<void> {
-  const out = await runBorg(ctx, buildListPathsArgs(repo, archive), {
+export async function listItemPaths(ctx: BorgContext, repo: string, archive: string, onItem: (item: ItemPath) => void, paths?: ArchivePaths): Promise<void> {
+  const out = await runBorg(ctx, buildListPathsArgs(repo, archive, paths), {
     quiet: true,
     stdoutSeparator: '\0',
     onStdoutLine: (r) => onItem(parseItemPath(r)),

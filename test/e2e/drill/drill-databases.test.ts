@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMeta } from '../../../src/actions/dump/meta.js';
 import { makeTempDir, mariadb, psql, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
@@ -113,6 +114,25 @@ describe('pullback drill (databases)', () => {
     expect(text.stdout).toMatch(/main\s+OK\s+\S+\s+16\s+16\s+/);
     expect(text.stdout).toContain('3/3 ok');
     expect(text.stdout).toMatch(/equal row counts/);
+  });
+
+  it("samples again from the archive's own manifest when the catalog's record of it names other dumps", async () => {
+    // The catalog's record of the latest archive loses the maria source's dump (as if recorded by a
+    // pullback that did not know it): the drill samples from the record, then finds the archive's
+    // manifest naming one dump more, and samples again from that.
+    const db = new Database(join(cfg.stateDir, 'catalog.db'));
+    const row = db.prepare("SELECT rowid AS k, manifest FROM archives WHERE host = 'main' ORDER BY rowid DESC LIMIT 1").get() as { k: number; manifest: string };
+    const m = JSON.parse(row.manifest) as { sources: Array<{ name: string; dumps?: unknown[] }> };
+    for (const src of m.sources) if (src.name === 'maria') delete src.dumps;
+    expect(db.prepare('UPDATE archives SET manifest = ? WHERE rowid = ?').run(JSON.stringify(m), row.k).changes).toBe(1);
+    db.close();
+    const { exitCode, report, stderr } = await drillJson(cfg.configPath, ['--host', 'main', '--sample', '5']);
+    expect(exitCode, stderr + JSON.stringify(report, null, 2)).toBe(0);
+    expect(stderr).toMatch(/names other dumps than the catalog recorded/);
+    const d = report.drills[0]!;
+    expect(d.counts).toEqual({ sampled: 8, matches: 8, mismatches: 0, changed: 0 });
+    expect(d.databases.map((x) => [x.path.split('/')[0], x.status])).toEqual([['pg', 'ok'], ['maria', 'ok'], ['lite', 'ok']]);
+    expect(await scratchDatabases()).toEqual([]);
   });
 
   it('fails the database part for a dump whose restored rows differ from the rows it holds or that does not restore', async () => {
