@@ -216,14 +216,26 @@ test(`pullback bench (${scale})`, async () => {
     const first = await pullback(cfg, ['run']);
     if (wanted(3)) await base.bare([many.host]);
     if (wanted(3)) {
+      // 3b: the same night against a pipeline that copies the metadata pullback's pull copies (hard
+      // links, ACLs, xattrs, numeric ids): what the exact copy costs, apart from the orchestration.
+      const exact = new Baseline(keys, DEFAULTS.compression, ['-aHAX', '--numeric-ids']);
+      await exact.init();
+      await exact.bare([many.host]);
       const b: number[] = [];
+      const bx: number[] = [];
       const p: number[] = [];
       await alternate(
         sizes.reps,
-        [async () => void b.push(await base.bare([many.host])), async () => void p.push((await pullback(cfg, ['run', '--host', 'many'])).seconds)],
+        [
+          async () => void b.push(await base.bare([many.host])),
+          async () => void p.push((await pullback(cfg, ['run', '--host', 'many'])).seconds),
+          async () => void bx.push(await exact.bare([many.host])),
+        ],
         () => nextNight(cfg),
       );
       figure(`3 nothing changed, ${sizes.manyFiles} files, vs bare rsync + borg create`, p, b, { target: 1.2, firstRun: first.seconds });
+      figure(`3b nothing changed, ${sizes.manyFiles} files, vs bare rsync -aHAX --numeric-ids + borg create (the metadata pullback copies)`, p, bx);
+      rmSync(exact.dir, { recursive: true, force: true });
     }
     if (wanted(5)) {
       const pm: number[] = [];

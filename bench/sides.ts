@@ -42,6 +42,8 @@ export class Baseline {
   constructor(
     private readonly cfg: Pick<TestConfig, 'identityFile' | 'knownHostsPath' | 'passphraseFile'>,
     readonly compression: string,
+    /** rsync's copy flags: the scripts' `-a`, or (figure 3b) the metadata pullback's pull copies. */
+    readonly rsyncFlags: readonly string[] = ['-a'],
   ) {}
 
   get env(): Record<string, string> {
@@ -62,7 +64,7 @@ export class Baseline {
       for (const s of h.sources) {
         const dest = join(this.mirror, h.name, s.name);
         mkdirSync(dest, { recursive: true });
-        await must('rsync', ['-a', '--delete', '-e', this.ssh(h.server.port), `${h.server.address}:${s.path}/`, `${dest}/`]);
+        await must('rsync', [...this.rsyncFlags, '--delete', '-e', this.ssh(h.server.port), `${h.server.address}:${s.path}/`, `${dest}/`]);
       }
     }
   }
