@@ -76,7 +76,7 @@ async function bisecting(paths: readonly string[], fn: (batch: string[]) => Prom
   return damaged;
 }
 
-/** Every item of the archive, type, mode, size and path only (reads only the archive's metadata). */
+/** Every item of the archive, type, mode and path only (reads only the archive's metadata). */
 export async function listArchiveItems(borg: BorgContext, repo: string, archive: string, onItem: (i: ItemPath) => void): Promise<void> {
   await listItemPaths(borg, repo, archive, onItem);
 }
@@ -86,6 +86,8 @@ export interface HashListing {
   sha256: Map<string, string>;
   /** path -> the file's mtime as borg recorded it (ISO local time), for the files hashed. */
   mtime: Map<string, string>;
+  /** path -> the file's size as borg recorded it, for the files hashed. */
+  size: Map<string, number>;
   /** path -> why borg could not read the file's chunks. */
   damaged: Map<string, string>;
 }
@@ -94,15 +96,17 @@ export interface HashListing {
 export async function borgHashes(borg: BorgContext, repo: string, archive: string, paths: readonly string[]): Promise<HashListing> {
   const sha256 = new Map<string, string>();
   const mtime = new Map<string, string>();
+  const size = new Map<string, number>();
   const damaged = await bisecting(paths, (batch) =>
     listItems(borg, repo, archive, (i) => {
       if (i.type === '-' && i.sha256) {
         sha256.set(i.path, i.sha256);
         mtime.set(i.path, i.mtime);
+        size.set(i.path, i.size);
       }
     }, { withHash: true, paths: { exact: batch } }),
   );
-  return { sha256, mtime, damaged };
+  return { sha256, mtime, size, damaged };
 }
 
 /** Extracts exactly `paths` into `dest`; returns path -> damage for those borg could not restore. */

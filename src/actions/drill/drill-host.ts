@@ -56,6 +56,7 @@ export interface DrillResult {
 
 interface Target {
   path: string;
+  /** borg's record of the size, from the hash listing (NaN for a file borg has no record of). */
   size: number;
   /** borg's record of the mtime, from the hash listing (the candidate listing leaves times out: they cost borg a third of its walk). */
   mtime?: string;
@@ -232,8 +233,8 @@ async function sampleOf(d: DrillRun, dumps: ReadonlySet<string>, k: number): Pro
   const pick = new ReservoirSample<Target>(k, () => d.salt!);
   const found: Target[] = [];
   await listArchiveItems(d.borg, d.r.repository, d.archive!, (i) => {
-    if (isSampleCandidate(i, dumps)) pick.offer({ path: i.path, size: i.size });
-    else if (i.type === '-' && dumps.has(i.path)) found.push({ path: i.path, size: i.size });
+    if (isSampleCandidate(i, dumps)) pick.offer({ path: i.path, size: NaN });
+    else if (i.type === '-' && dumps.has(i.path)) found.push({ path: i.path, size: NaN });
   });
   return { pick, found };
 }
@@ -286,7 +287,10 @@ async function extractSample(d: DrillRun): Promise<void> {
     }
   }
   d.borgSha256 = hashes.sha256;
-  for (const t of d.targets) t.mtime = hashes.mtime.get(t.path);
+  for (const t of d.targets) {
+    t.mtime = hashes.mtime.get(t.path);
+    t.size = hashes.size.get(t.path) ?? NaN;
+  }
   d.damaged = new Map(hashes.damaged);
   if (!clean) {
     // What the failed extraction left (a damaged file may be half written) is not a restored copy.

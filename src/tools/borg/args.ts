@@ -133,13 +133,13 @@ export function buildListItemsArgs(repo: string, archive: string, withHash = fal
 }
 
 /**
- * Lists an archive's items as `MODE SIZE PATH` records, each ended by NUL (a path may hold a
- * newline): the least borg formats per item (no JSON, no user names, no times), for walks over
- * every item such as a drill's candidates. MODE's first letter is the type; 'h' marks a hard link.
+ * Lists an archive's items as `MODE PATH` records, each ended by NUL (a path may hold a newline):
+ * the least borg formats per item (no JSON, no sizes, owners or times), for walks over every item
+ * such as a drill's candidates. MODE's first letter is the type; 'h' marks a hard link.
  */
 export function buildListPathsArgs(repo: string, archive: string, paths?: ArchivePaths): string[] {
   const p = pathArgs(paths);
-  return ['list', ...LOCK_WAIT, '--format', '{mode} {size} {path}{NUL}', ...p.options, `${repo}::${archive}`, ...p.paths];
+  return ['list', ...LOCK_WAIT, '--format', '{mode} {path}{NUL}', ...p.options, `${repo}::${archive}`, ...p.paths];
 }
 
 export function buildInfoArgs(repo: string, archive: string): string[] {

@@ -36,17 +36,17 @@ export async function listItems(
 }
 
 /** An item as `listItemPaths` gives it: no times, no owners, no hashes. */
-export type ItemPath = Pick<ArchiveItem, 'type' | 'mode' | 'path' | 'size'>;
+export type ItemPath = Pick<ArchiveItem, 'type' | 'mode' | 'path'>;
 
 /** One `MODE SIZE PATH` record of buildListPathsArgs; throws on anything else. */
 export function parseItemPath(record: string): ItemPath {
-  const m = /^(\S+) (\d+) ([\s\S]*)$/.exec(record);
-  if (!m) throw new Error('not a "mode size path" record');
-  return { type: m[1]!.startsWith('h') ? '-' : m[1]![0]!, mode: m[1]!, size: Number(m[2]), path: m[3]! };
+  const m = /^(\S+) ([\s\S]*)$/.exec(record);
+  if (!m) throw new Error('not a "mode path" record');
+  return { type: m[1]!.startsWith('h') ? '-' : m[1]![0]!, mode: m[1]!, path: m[2]! };
 }
 
 /**
- * Streams every item of `archive` with only its type, mode, size and path (NUL-separated records:
+ * Streams every item of `archive` with only its type, mode and path (NUL-separated records:
  * about half the time of `--json-lines` for borg, and a tenth of its bytes to read here).
  */
 export async function listItemPaths(ctx: BorgContext, repo: string, archive: string, onItem: (item: ItemPath) => void, paths?: ArchivePaths): Promise<void> {
