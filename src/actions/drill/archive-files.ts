@@ -130,6 +130,11 @@ export async function tryExtractPaths(borg: BorgContext, repo: string, archive: 
 /** Reads `.pullback/manifest.json` of the archive (extracted into `dest`), or undefined when it has none. */
 export async function readArchiveManifest(borg: BorgContext, repo: string, archive: string, dest: string, manifestPath: string): Promise<unknown> {
   await extractArchive(borg, repo, archive, dest, { exact: [manifestPath] });
+  return readManifestFile(dest, manifestPath);
+}
+
+/** The manifest at `manifestPath` under `dest` (already extracted there), or undefined when there is none. */
+export function readManifestFile(dest: string, manifestPath: string): unknown {
   const file = join(dest, manifestPath);
   if (!existsSync(file)) return undefined;
   return JSON.parse(readFileSync(file, 'utf8')) as unknown;

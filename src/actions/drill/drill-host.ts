@@ -2,7 +2,7 @@
 // (plus every dump), really extract them into a scratch directory, compare with borg's record and
 // the origin, restore the dumps into scratch databases, and record it all. Never throws for the
 // drill's own failures.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError } from '../../errors.js';
 import { pickArchive, type ArchiveChoice } from '../../plan/drill-archive.js';
@@ -15,7 +15,7 @@ import { MANIFEST_DIR, MANIFEST_FILE, type Manifest } from '../archive.js';
 import { borgContext, hostRepo, type HostContext } from '../context.js';
 import { openRepo } from '../repo-identity.js';
 import type { DumpRecord } from '../database.js';
-import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest, tryExtractPaths } from './archive-files.js';
+import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest, readManifestFile, tryExtractPaths } from './archive-files.js';
 import { sha256File } from '../../util/files.js';
 import { localXattrs } from '../../tools/attr/xattrs.js';
 import { missingArchiveMessage } from '../restore/archive-facts.js';
@@ -187,8 +187,7 @@ async function chooseSample(d: DrillRun): Promise<void> {
   const { ctx, opts, r } = d;
   d.salt = d.rand();
   const record = ctx.catalog.archiveRecords(r.repository).get(d.archive!)?.manifest as Manifest | undefined;
-  // A percentage needs the number of candidates first: one more metadata listing, counting only.
-  const fixed = opts.sample.percent === undefined ? (opts.sample.sample ?? ctx.global.drill.sample) : undefined;
+  const fixed = fixedSampleSize(d);
   if (record && fixed !== undefined) {
     d.manifest = record;
     d.manifestToCheck = true;
@@ -209,6 +208,11 @@ async function chooseSample(d: DrillRun): Promise<void> {
   if (typeof first !== 'number') out = same ? first : await sampleOf(d, dumps, fixed!);
   else out = await sampleOf(d, dumps, sampleSize(same ? first : await countCandidates(d, dumps), opts.sample, ctx.global.drill.sample));
   takeSample(d, out);
+}
+
+/** The sample's size when it is a number of files; undefined for a percentage, which needs the number of candidates first (one more metadata listing, counting only). */
+function fixedSampleSize(d: DrillRun): number | undefined {
+  return d.opts.sample.percent === undefined ? (d.opts.sample.sample ?? d.ctx.global.drill.sample) : undefined;
 }
 
 interface Sampled {
@@ -282,7 +286,7 @@ async function extractSample(d: DrillRun): Promise<void> {
     if (!(await manifestAsRecorded(d, clean, manifestPath))) {
       // The archive names other dumps than the catalog recorded: sample again from what it says.
       for (const p of paths) rmSync(join(scratch, p), { force: true });
-      takeSample(d, await sampleOf(d, new Set(d.dumps.keys()), d.opts.sample.sample ?? d.ctx.global.drill.sample));
+      takeSample(d, await sampleOf(d, new Set(d.dumps.keys()), fixedSampleSize(d)!));
       return extractSample(d);
     }
   }
@@ -315,8 +319,7 @@ async function extractSample(d: DrillRun): Promise<void> {
  * that extraction) in place of the catalog's record; false when it names other dumps than the record.
  */
 async function manifestAsRecorded(d: DrillRun, extracted: boolean, manifestPath: string): Promise<boolean> {
-  const file = join(d.scratch, manifestPath);
-  const manifest = (extracted && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : await readArchiveManifest(d.borg, d.r.repository, d.archive!, d.scratch, manifestPath)) as Manifest | undefined;
+  const manifest = ((extracted ? readManifestFile(d.scratch, manifestPath) : undefined) ?? (await readArchiveManifest(d.borg, d.r.repository, d.archive!, d.scratch, manifestPath))) as Manifest | undefined;
   const recorded = new Set(d.dumps.keys());
   d.manifest = manifest;
   setDumps(d, manifest);

@@ -1,4 +1,5 @@
-// Reading archives: streaming their item list (JSON lines, never buffered whole) and extracting.
+// Reading archives: streaming their item list (JSON lines, or NUL-separated mode and path records;
+// never buffered whole) and extracting.
 import { mkdirSync } from 'node:fs';
 import { toolErrorFrom } from '../../exec/run.js';
 import { buildExtractArgs, buildInfoArgs, buildListItemsArgs, buildListPathsArgs, type ArchivePaths } from './args.js';
@@ -38,7 +39,7 @@ export async function listItems(
 /** An item as `listItemPaths` gives it: no times, no owners, no hashes. */
 export type ItemPath = Pick<ArchiveItem, 'type' | 'mode' | 'path'>;
 
-/** One `MODE SIZE PATH` record of buildListPathsArgs; throws on anything else. */
+/** One `MODE PATH` record of buildListPathsArgs; throws on anything else. */
 export function parseItemPath(record: string): ItemPath {
   const m = /^(\S+) ([\s\S]*)$/.exec(record);
   if (!m) throw new Error('not a "mode path" record');
