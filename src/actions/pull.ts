@@ -13,6 +13,7 @@ import type { RsyncProgress } from '../tools/rsync/progress.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
 import type { ProgressTask } from '../progress/progress.js';
 import type { RunResult } from '../exec/run.js';
+import type { RsyncVerdict } from '../tools/rsync/exit-codes.js';
 import { describeFilesystemOf } from '../util/filesystem.js';
 import { humanBytes } from '../util/table.js';
 import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from './context.js';
@@ -53,7 +54,16 @@ export function openPullConnection(ctx: HostContext): Promise<SshMux | undefined
   return openSshMux(sshForRole(ctx.global.ssh, ctx.host, 'pull'), ctx.host, { logger: ctx.logger, signal: ctx.signal, readyTimeoutMs: ctx.global.ssh.connectTimeoutSeconds * 1000 });
 }
 
-/** Pulls `source` into `<mirror>/<host>/<source>/`; a failed outcome never deletes mirror data. */
+/**
+ * Pulls `source` into `<mirror>/<host>/<source>/`; a failed outcome never deletes mirror data.
+ *
+ * Before rsync may delete from a mirror that holds data, the source is looked at: missing, suddenly
+ * empty, or the host unreachable, the mirror is left as it is. Where the pull itself cannot delete
+ * (the shrink guard's first pass deletes nothing; an empty mirror has nothing to lose) the pull is
+ * that first look, and its failure is told the same way; otherwise a listing of the source's top
+ * level (the probe) comes first. One rsync, one remote start and one round trip less a source and
+ * night in the usual case.
+ */
 export async function pullSource(ctx: HostContext, source: SourceConfig): Promise<StepOutcome<PullResult>> {
   const start = new Date().toISOString();
   const dest = sourceMirrorDir(ctx.global, ctx.host.name, source.name);
@@ -62,43 +72,26 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   const mirrorEntries = readdirSync(dest).length;
   const opts = { logger: ctx.logger, signal: ctx.signal, controlPath: ctx.sshMux && (() => ctx.sshMux!.controlPath()) };
 
-  const probe = await rsyncProbe(ctx.global, ctx.host, source, opts);
-  const failed = (error: string, exitCode?: number, unreachable?: boolean): StepOutcome<PullResult> => ({
-    status: 'failed',
-    error,
-    exitCode,
-    value: { source: source.name, window: { start, end: new Date().toISOString() }, exitCode, attempts: probe.attempts, unreachable },
-  });
-  if (probe.missing) {
-    return failed(`source ${source.path} does not exist on ${ctx.host.name}; the mirror was left untouched`, probe.last.exitCode);
-  }
-  if (probe.verdict.kind === 'failed') {
-    const v = probe.verdict;
-    const hint =
-      v.refused === 'host-key'
-        ? `; the key must match the line for ${ctx.host.address}:${ctx.host.port} in ${ctx.global.ssh.knownHosts}: ${hostKeyHint(ctx, probe.last.stderrTail)}`
-        : v.refused === 'login'
-          ? `; is the public key of ${sshForRole(ctx.global.ssh, ctx.host, 'pull').identityFile} in ${ctx.host.user}'s authorized_keys on ${ctx.host.name}?`
-          : stalled(ctx, v.reason, probe.last)
-            ? `; the server accepted the connection but never completed the SSH handshake (each attempt is given up after ssh.connect_timeout ${ctx.global.ssh.connectTimeoutSeconds}s without a greeting, or ssh.alive_timeout ${aliveTimeoutOf(ctx.global.ssh)}s without an answer)`
-            : '';
-    // rsync reports a failed ssh as 255, or as 12 (protocol stream) when ssh died first: ssh's own line decides.
-    const unreachable = v.refused !== undefined || probe.last.exitCode === 255 || probe.last.timedOut || SSH_UNREACHABLE.test(v.reason) || stalled(ctx, v.reason, probe.last);
-    return failed(`cannot list ${source.path}: ${v.reason}${hint}`, probe.last.exitCode, unreachable);
-  }
-  if (probe.entries === 0 && mirrorEntries > 0) {
-    return failed(
-      `source ${source.path} is empty but the mirror holds ${mirrorEntries} entries; refusing to delete them ` +
-        `(if the source was emptied on purpose, empty ${dest} by hand)`,
-    );
-  }
-
   // The mass-deletion guard: a first pass copies what is new or changed but deletes nothing and counts
   // the deletions held back; only when they (and the size) are within max_shrink does a second pass delete.
   const maxShrink = effectiveMaxShrink(ctx.global, source);
   const accepted = ctx.acceptShrink?.includes(source.name) ?? false;
   const baseline = lastGoodPull(ctx.catalog, ctx.host.name, source.name);
   const guarded = shouldGuard(baseline, maxShrink, accepted);
+  /** A failure found by the first look; `stats` when rsync may have written to the mirror before it failed. */
+  const failed = (error: string, first: { attempts: number; last: RunResult; unreachable?: boolean }, stats?: RsyncStats): StepOutcome<PullResult> => ({
+    status: 'failed',
+    error,
+    exitCode: first.last.exitCode,
+    value: { source: source.name, window: { start, end: new Date().toISOString() }, exitCode: first.last.exitCode, attempts: first.attempts, unreachable: first.unreachable, stats },
+  });
+
+  if (mirrorEntries > 0 && !guarded) {
+    const probe = await rsyncProbe(ctx.global, ctx.host, source, opts);
+    const refusal = firstLookRefusal(ctx, source, probe, 'probe', mirrorEntries, probe.entries === 0);
+    if (refusal) return failed(refusal.error, refusal);
+  }
+
   const shrink: PullResult['shrink'] = { maxShrink, baselineFiles: baseline?.files, baselineBytes: baseline?.bytes, ...(accepted ? { accepted } : {}) };
   let refused: string | undefined;
   const bar = ctx.progress?.enabled ? ctx.progress.task(`pull ${ctx.host.name}/${source.name}`) : undefined;
@@ -106,6 +99,13 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   let out: RsyncOutcome;
   try {
     out = await rsyncPull(ctx.global, ctx.host, source, dest, { ...pullOpts, maxDelete: guarded ? 0 : undefined });
+    if (mirrorEntries === 0 || guarded) {
+      // This pass deleted nothing: a missing or emptied source, or a host that did not answer, is told
+      // as the probe tells it, and nothing more happens to the mirror.
+      const refusal = firstLookRefusal(ctx, source, out, 'pull', mirrorEntries, out.verdict.kind !== 'failed' && out.stats.files <= 1);
+      // A missing or empty source gave rsync nothing to write; a transfer cut off may have written some.
+      if (refusal) return failed(refusal.error, refusal, out.missing || out.verdict.kind !== 'failed' ? undefined : out.stats);
+    }
     if (guarded && out.verdict.kind !== 'failed') {
       shrink.pendingDeletions = out.skippedDeletions ?? 0;
       const how = `pullback run --host ${ctx.host.name} --accept-shrink ${source.name}`;
@@ -142,6 +142,58 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   recordGoodPull(ctx.catalog, ctx.host.name, source.name, out.stats.files, out.stats.totalSize, ctx.runId);
   if (warning) return { ...base, status: 'warning', error: warning, details: value };
   return { ...base, status: 'ok', details: value };
+}
+
+/** The night's first look at a source: its probe, or a pull that deleted nothing. */
+interface FirstLook {
+  verdict: RsyncVerdict;
+  missing?: boolean;
+  attempts: number;
+  last: RunResult;
+}
+
+/** rsync exits that mean the transfer never got going: ssh, the protocol stream, rsync's timeouts. */
+const TRANSPORT_EXITS = new Set([255, 12, 30, 35]);
+
+/**
+ * Why the first look leaves the mirror alone (missing or emptied source, a host that refused or
+ * did not answer), with the advice for it; undefined when the night goes on. A pull that failed
+ * once connected (a full disk, a partial transfer) is not a first-look failure: the pull tells it.
+ */
+function firstLookRefusal(
+  ctx: HostContext,
+  source: SourceConfig,
+  look: FirstLook,
+  how: 'probe' | 'pull',
+  mirrorEntries: number,
+  empty: boolean,
+): { error: string; attempts: number; last: RunResult; unreachable?: boolean } | undefined {
+  const base = { attempts: look.attempts, last: look.last };
+  if (look.missing) return { ...base, error: `source ${source.path} does not exist on ${ctx.host.name}; the mirror was left untouched` };
+  if (look.verdict.kind === 'failed') {
+    const v = look.verdict;
+    const transport = v.refused !== undefined || look.last.timedOut || TRANSPORT_EXITS.has(look.last.exitCode ?? -1);
+    if (how === 'pull' && !transport) return undefined;
+    const hint =
+      v.refused === 'host-key'
+        ? `; the key must match the line for ${ctx.host.address}:${ctx.host.port} in ${ctx.global.ssh.knownHosts}: ${hostKeyHint(ctx, look.last.stderrTail)}`
+        : v.refused === 'login'
+          ? `; is the public key of ${sshForRole(ctx.global.ssh, ctx.host, 'pull').identityFile} in ${ctx.host.user}'s authorized_keys on ${ctx.host.name}?`
+          : stalled(ctx, v.reason, look.last)
+            ? `; the server accepted the connection but never completed the SSH handshake (each attempt is given up after ssh.connect_timeout ${ctx.global.ssh.connectTimeoutSeconds}s without a greeting, or ssh.alive_timeout ${aliveTimeoutOf(ctx.global.ssh)}s without an answer)`
+            : '';
+    // rsync reports a failed ssh as 255, or as 12 (protocol stream) when ssh died first: ssh's own line decides.
+    const unreachable = v.refused !== undefined || look.last.exitCode === 255 || look.last.timedOut || SSH_UNREACHABLE.test(v.reason) || stalled(ctx, v.reason, look.last);
+    return { ...base, unreachable, error: `cannot ${how === 'probe' ? 'list' : 'pull'} ${source.path}: ${v.reason}${hint}` };
+  }
+  if (empty && mirrorEntries > 0) {
+    const dest = sourceMirrorDir(ctx.global, ctx.host.name, source.name);
+    return {
+      ...base,
+      error: `source ${source.path} is empty but the mirror holds ${mirrorEntries} entries; refusing to delete them (if the source was emptied on purpose, empty ${dest} by hand)`,
+    };
+  }
+  return undefined;
 }
 
 /** The warning for device files the server holds in a source: never copied (rsync --no-devices). */

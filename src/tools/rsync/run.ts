@@ -17,6 +17,13 @@ export interface RsyncOutcome {
   last: RunResult;
   /** Deletions rsync held back because of --max-delete (0 when none, or when no limit was given). */
   skippedDeletions?: number;
+  /** rsync said the source directory does not exist (a pull that is also the night's first look at the source). */
+  missing?: boolean;
+}
+
+/** Whether rsync's stderr says the source directory itself does not exist (not a file vanishing under it). */
+function sourceMissing(stderr: RsyncStderrTally): boolean {
+  return stderr.lines().some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
 }
 
 export interface RsyncRunOptions {
@@ -68,7 +75,7 @@ export async function rsyncPull(
       },
     });
     const verdict = classifyRsyncExit(exitWithoutDeleteLimit(last.exitCode, opts.maxDelete), stderr, last.timedOut);
-    return { last, stats: collector.stats, verdict, skippedDeletions };
+    return { last, stats: collector.stats, verdict, skippedDeletions, missing: verdict.kind === 'failed' && sourceMissing(stderr) };
   });
 }
 
@@ -100,8 +107,7 @@ export async function rsyncProbe(global: GlobalConfig, host: HostConfig, source:
       onStderrLine: (l) => stderr.push(l),
     });
     const verdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
-    const missing = stderr.lines().some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
-    return { last, verdict, entries, missing, stats: undefined as never };
+    return { last, verdict, entries, missing: sourceMissing(stderr), stats: undefined as never };
   });
   return {
     verdict: out.verdict,

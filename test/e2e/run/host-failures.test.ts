@@ -68,7 +68,7 @@ describe('host failures', () => {
     const started = Date.now();
     const r = await runCli(['--config', cfg.configPath, 'run'], { timeoutMs: 60_000 });
     expect(r.exitCode, r.stderr + r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/hung: cannot list .*timeout.*\(rsync exit 30\); gave up after 2 attempt\(s\)/);
+    expect(r.stdout).toMatch(/hung: cannot (list|pull) .*timeout.*\(rsync exit 30\); gave up after 2 attempt\(s\)/);
     expect(Date.now() - started).toBeLessThan(45_000);
   });
 });
