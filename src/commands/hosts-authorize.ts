@@ -2,18 +2,18 @@
 // per role, each with restrict and a forced command running pullback-gate) with how to install them.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import type { SshRole } from '../config/types.js';
 import { getEngine } from '../engines/registry.js';
 import { describeError, UsageError } from '../errors.js';
 import { DEFAULT_GATE_PATH, planAuthorizedKeys, rolesOf } from '../plan/authorized-keys.js';
 import { sshForRole } from '../tools/ssh/options.js';
+import { installRoot } from '../util/install-root.js';
 import type { Subcommand } from './hosts.js';
 
 /** The gate script shipped with pullback (share/remote/pullback-gate, beside dist/). */
-export const GATE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'share', 'remote', 'pullback-gate');
+export const GATE_SCRIPT = join(installRoot(), 'share', 'remote', 'pullback-gate');
 
 export const authorizeSubcommand: Subcommand = {
   name: 'authorize',

@@ -1,5 +1,5 @@
 // The configuration schema: one JSON schema per kind of file, compiled once with ajv.
-import { Ajv, type ValidateFunction } from 'ajv';
+import { compileValidators, type Validators } from './compile-validators.js';
 import { globalSchema } from './schema-global.js';
 import { hostSchema } from './schema-host.js';
 import type { SchemaNode } from './schema-node.js';
@@ -11,14 +11,10 @@ export { hostSchema } from './schema-host.js';
 /** The schema of each kind of configuration file. */
 export const configSchema: { global: SchemaNode; host: SchemaNode } = { global: globalSchema, host: hostSchema };
 
-let compiled: { global: ValidateFunction; host: ValidateFunction } | undefined;
+let compiled: Validators | undefined;
 
 /** The compiled validators (every error reported, unknown keys are errors). */
-export function validators(): { global: ValidateFunction; host: ValidateFunction } {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    ajv.addKeyword('defaultText').addKeyword('patternDescription').addKeyword('valueKind');
-    compiled = { global: ajv.compile(globalSchema), host: ajv.compile(hostSchema) };
-  }
+export function validators(): Validators {
+  compiled ??= compileValidators();
   return compiled;
 }

@@ -1,14 +1,14 @@
 // Runs one pullback command as a child process (the daemon's jobs): the same code path as the CLI,
 // its own process with its own locks and signal handling. On abort it gets SIGTERM and time to stop
 // its children and record the run as interrupted before a SIGKILL.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { runCommand } from '../../exec/run.js';
 import { jobArgs, type JobSpec, type Launcher } from '../../plan/schedule.js';
+import { installRoot } from '../../util/install-root.js';
 
 /** The CLI script of this pullback (dist/cli/main.js). */
-export const CLI_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'main.js');
+export const CLI_SCRIPT = join(installRoot(), 'dist', 'cli', 'main.js');
 
 /** Grace between SIGTERM and SIGKILL for a job: a run stops its rsync/borg (5 s each) and records. */
 export const JOB_STOP_GRACE_MS = 60_000;
