@@ -11,7 +11,8 @@
 // - prune (and so compact) runs only after a night without any failure;
 // - the repository check is keyed by repository, every other check and the drill by host;
 // - the repository check needs no new archive: it runs while the sources are pulled (its time is
-//   hidden behind theirs), and before the archive, which waits for the repository anyway.
+//   hidden behind theirs), and before the archive, which waits for the repository anyway;
+// - a first night's repository is created (borg init) while the sources are pulled, not after them.
 import type { SourceConfig } from '../../config/types.js';
 import { dueChecks } from '../../plan/checks-due.js';
 import { archiveHost } from '../archive.js';
@@ -115,6 +116,24 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    scope: 'host',
+    name: 'create_repository',
+    background: true,
+    gate: (night) => {
+      if (night.aborted()) return skip('interrupted', true);
+      return night.repoPresent === false ? RUN : skip('the repository is there', true);
+    },
+    lock: 'repository',
+    records: "step (host): a first night's repository, created (borg init) while the sources are pulled; its id in the catalog",
+    onFailure: 'the archive and everything after it: nothing is archived into a repository that could not be created',
+    run: async (ctx, night) => {
+      // The same decision as the archive's: created only where nothing was and the catalog knows of none.
+      await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'archive');
+      night.repoCreated = true;
+      return { status: 'ok', details: { repository: hostRepo(ctx), created: true } };
+    },
+  },
+  {
     scope: 'source',
     name: 'dump',
     applies: (s) => s.dump !== undefined,
@@ -178,6 +197,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
       if (night.aborted()) return skip('interrupted', true);
       const fresh = night.sources.filter((s) => s.status !== 'failed');
       if (fresh.length === 0) return skip('archive skipped: every source failed (no archive, no prune)');
+      if (night.repoPresent === false && !night.repoCreated) return skip('archive skipped: the repository could not be created (see create_repository)');
       return RUN;
     },
     lock: 'repository',

@@ -15,16 +15,16 @@ const archived = (n: NightState) => {
 };
 
 describe('the nightly step table', () => {
-  it('is in order: the repository first, its check alongside the sources; per source dump, pull, verify, keep_last_good; then archive, prune, compact, check, offsite, drill', () => {
+  it('is in order: the repository first, its check or creation alongside the sources; per source dump, pull, verify, keep_last_good; then archive, prune, compact, check, offsite, drill', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
-      'host:repository', 'host:check_repository', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:prune', 'host:compact', 'host:check', 'host:offsite', 'host:drill',
+      'host:repository', 'host:check_repository', 'host:create_repository', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:prune', 'host:compact', 'host:check', 'host:offsite', 'host:drill',
     ]);
     for (const s of NIGHTLY_STEPS) expect(s.records.length * s.onFailure.length).toBeGreaterThan(0);
     expect(NIGHTLY_STEPS.filter((s) => s.stopsHost).map((s) => s.name)).toEqual(['repository']);
     // The drill hook records its own 'drill' step: recorded once, not twice.
     expect(NIGHTLY_STEPS.filter((s) => s.recordsItself).map((s) => s.name)).toEqual(['drill']);
-    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['check_repository']);
-    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['check_repository', 'keep_last_good', 'archive', 'prune', 'compact', 'check', 'offsite']);
+    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['check_repository', 'create_repository']);
+    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['check_repository', 'create_repository', 'keep_last_good', 'archive', 'prune', 'compact', 'check', 'offsite']);
   });
 
   it('dump only for sources with dump:, verify only for database sources', () => {
@@ -94,6 +94,19 @@ describe('the nightly step table', () => {
     expect(hostStep('check').gate(first, {})).toEqual({ run: true });
     first.checks.push('repository');
     expect(hostStep('check').gate(first, {}).run).toBe(false);
+  });
+
+  it("creates a first night's repository while the sources are pulled; no archive when that failed", () => {
+    const n = night();
+    expect(hostStep('create_repository').gate(n, {})).toMatchObject({ run: false, silent: true });
+    n.repoPresent = true;
+    expect(hostStep('create_repository').gate(n, {})).toMatchObject({ run: false, silent: true });
+    const first = Object.assign(night(), { repoPresent: false });
+    expect(hostStep('create_repository').gate(first, {})).toEqual({ run: true });
+    expect(hostStep('create_repository').gate(Object.assign(night(true), { repoPresent: false }), {}).run).toBe(false);
+    expect(hostStep('archive').gate(first, {})).toMatchObject({ run: false, reason: expect.stringMatching(/repository could not be created/) });
+    first.repoCreated = true;
+    expect(hostStep('archive').gate(first, {})).toEqual({ run: true });
   });
 
   it("a failed source is archived as its last good state, and the archive says it is partial", () => {
