@@ -82,9 +82,11 @@ export async function archiveTree(borg: BorgContext, catalog: Catalog, o: Archiv
 
   // Created only on the first archive the catalog has ever seen of it; a missing or different one throws.
   await openRepo(borg, catalog, o.repository, o.host, 'archive');
+  // The first archive pullback makes in a repository reads every file (borg's files cache for it is empty).
+  const listRead = catalog.hasArchives(o.repository);
   const stats = await createArchive(
     borg,
-    { repo: o.repository, archive: o.archive, compression: o.compression, comment: o.comment, paths: [...o.sourceNames, join(MANIFEST_DIR, MANIFEST_FILE)] },
+    { repo: o.repository, archive: o.archive, compression: o.compression, comment: o.comment, paths: [...o.sourceNames, join(MANIFEST_DIR, MANIFEST_FILE)], listRead },
     o.dir,
     o.onProgress,
   );
@@ -133,7 +135,9 @@ export async function archiveHost(
     comment: opts.partial,
     onProgress,
   }).finally(() => bar?.done());
-  if (stats.read) {
+  if (stats.read?.counted === false) {
+    ctx.logger.info({ step: 'archive', archive, read: stats.read, nfiles: stats.nfiles }, `the first archive in this repository: borg read all ${stats.nfiles} files (its files cache was empty)`);
+  } else if (stats.read) {
     const { added, modified } = stats.read;
     ctx.logger.info({ step: 'archive', archive, read: stats.read, nfiles: stats.nfiles }, `borg read ${added} new and ${modified} changed files of ${stats.nfiles}; the other ${Math.max(0, stats.nfiles - added - modified)} were unchanged (files cache) and not read`);
   }

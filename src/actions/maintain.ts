@@ -17,6 +17,8 @@ export async function pruneHost(ctx: HostContext): Promise<StepOutcome<PruneOutc
   const out = await pruneArchives(borgContext(ctx), repo, ctx.host.name, ctx.global.retention);
   const { pruned } = out;
   ctx.catalog.markPruned(repo, pruned);
+  // Pays any prune a night owes (nightly/steps.ts): the archives are now as the policy keeps them.
+  ctx.catalog.recordCheck(repo, 'prune', ctx.host.name, 'ok');
   ctx.logger.info({ step: 'prune', repository: repo, pruned, freedBytes: out.freedBytes }, pruned.length ? `pruned ${pruned.length} archive(s): ${pruned.join(', ')}` : 'pruned 0 archives: the retention policy keeps every one');
   return { status: 'ok', files: pruned.length, details: { pruned, freedBytes: out.freedBytes, repositoryBytes: out.repositoryBytes }, value: out };
 }

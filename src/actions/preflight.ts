@@ -71,9 +71,20 @@ export function assertPreflight(global: GlobalConfig, needs: PreflightNeeds): vo
  * job's own retries deal with it). Returns the problems; never throws.
  */
 export async function preflightHost(global: GlobalConfig, host: HostConfig, needs: PreflightNeeds, opts: { signal?: AbortSignal; logger?: Logger } = {}): Promise<string[]> {
+  const problems = preflightLocal(global, host, needs);
+  if (problems.length > 0 || !needs.ssh) return problems;
+  return preflightConnect(global, host, opts);
+}
+
+/** The preflight's local part: the files the job reads (and for SSH jobs the host's per-role keys). */
+export function preflightLocal(global: GlobalConfig, host: HostConfig, needs: PreflightNeeds): string[] {
   const problems = preflightFiles(global, needs);
   if (needs.ssh) problems.push(...hostKeyProblems(host));
-  if (problems.length > 0 || !needs.ssh) return problems;
+  return problems;
+}
+
+/** The preflight's connection: one SSH login to `host` with its pull key; the refusals, or none. Never throws. */
+export async function preflightConnect(global: GlobalConfig, host: HostConfig, opts: { signal?: AbortSignal; logger?: Logger } = {}): Promise<string[]> {
   try {
     const session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, sshForRole(global.ssh, host, 'pull'), opts);
     session.close();

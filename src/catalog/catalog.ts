@@ -147,6 +147,11 @@ export class Catalog {
       );
   }
 
+  /** Whether pullback recorded any archive in `repository` (pruned ones too). */
+  hasArchives(repository: string): boolean {
+    return this.db.prepare('SELECT 1 FROM archives WHERE repository = ? LIMIT 1').get(repository) !== undefined;
+  }
+
   /** The statistics and manifest recorded for each archive of `repository`, by name (for `pullback list`). */
   archiveRecords(repository: string): Map<string, { originalSize: number | null; nfiles: number | null; manifest: unknown }> {
     const rows = this.db.prepare('SELECT name, original_size, nfiles, manifest FROM archives WHERE repository = ?').all(repository) as Array<{

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
 import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
 import { diskPreflight, recordDiskSpace } from '../actions/disk-preflight.js';
-import { preflightHost } from '../actions/preflight.js';
-import { openPullConnection } from '../actions/pull.js';
+import { preflightLocal } from '../actions/preflight.js';
 import type { HostConfig } from '../config/types.js';
 import { JobError, UsageError } from '../errors.js';
 import type { HostContext } from '../actions/context.js';
@@ -103,20 +102,16 @@ async function backUpHoldingLock(ctx: HostContext, runId: number): Promise<HostR
   }
   if (lock.tookOverFromPid !== undefined) ctx.logger.warn({ stalePid: lock.tookOverFromPid }, 'took over a stale host lock left by a dead process');
   if (lock.waited) ctx.logger.info(`${host} is free again: backing it up`);
+  // Before anything is read or pulled: unusable passphrase/identity/known_hosts files. The SSH part
+  // of the preflight (a refused host key or login) is the table's connect row.
+  const hostCtx: HostContext = { ...ctx };
   try {
-    // Before anything is pulled: unusable passphrase/identity/known_hosts files, a refused host key or login.
-    // The night's shared connection for the pulls logs in while the preflight does: one login's time for both.
-    const [problems, mux] = await Promise.all([
-      preflightHost(global, ctx.host, { borg: true, ssh: true }, { signal: ctx.signal, logger: ctx.logger }),
-      openPullConnection(ctx),
-    ]);
-    try {
-      if (problems.length > 0) return failedHost(host, `preflight: ${problems.join('; ')}`);
-      return await backupHost({ ...ctx, sshMux: mux }, runHooks);
-    } finally {
-      await mux?.close();
-    }
+    const problems = preflightLocal(global, ctx.host, { borg: true, ssh: true });
+    if (problems.length > 0) return failedHost(host, `preflight: ${problems.join('; ')}`);
+    return await backupHost(hostCtx, runHooks);
   } finally {
+    // The night's shared connection, opened by the connect row.
+    await hostCtx.sshMux?.close();
     lock.lock.release();
   }
 }

@@ -209,7 +209,7 @@ export const globalSchema: SchemaNode = obj(
     max_shrink: str({
       description:
         'Share of a source\'s files or bytes a pull may lose since its last good pull before the source fails (the mass-deletion guard), as a percentage. ' +
-          'The pull first copies what is new or changed but deletes nothing (rsync --max-delete=0); when more than this share of the last good pull\'s files would be deleted, or its total size fell by more, the source fails naming the counts, nothing is deleted from the mirror, and no prune runs that night. ' +
+          'The pull first copies what is new or changed but deletes nothing (rsync --max-delete=0); when more than this share of the last good pull\'s files would be deleted, or its total size fell by more, the source fails naming the counts, nothing is deleted from the mirror, and the night owes no prune (none follows it). ' +
           '`pullback run --host H --accept-shrink SOURCE` lets a deliberate deletion through. 100% turns the guard off.' +
         ' This is the default of blobs and data sources; database sources (whose dumps rotate) are guarded only by their own max_shrink.',
       default: DEFAULTS.maxShrink,

@@ -96,13 +96,16 @@ describe('the disk of the backup host fills up', () => {
     const steps = lastRunSteps(cfg, 'm');
     expect(steps.find((s) => s.step === 'pull' && s.source === 'data')).toMatchObject({ status: 'failed', error: expect.stringContaining('no space left on device') });
     expect(steps.find((s) => s.step === 'keep_last_good' && s.source === 'data')?.status).toBe('ok');
-    expect(steps.find((s) => s.step === 'prune')).toMatchObject({ status: 'skipped', error: expect.stringContaining('data failed tonight') });
+    expect(steps.find((s) => s.step === 'schedule_prune')).toMatchObject({ status: 'skipped', error: expect.stringContaining('data failed tonight') });
 
-    // Space freed: the next run succeeds, pulls big.bin, and only now prunes.
+    // Space freed: the next run succeeds, pulls big.bin, and only now owes a prune (paid at the start
+    // of the night after, or here by hand): nothing was pruned before it.
     mirror.resize('16m');
     const next = await run();
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
     expect(readdirSync(cfg.mirrorPath('m', 'data')).sort()).toEqual(['big.bin', 'small.bin']);
+    expect(await borgList(cfg.repoPath('m'), cfg.passphraseFile)).toHaveLength(good.length + 2);
+    expect((await runCli(['--config', cfg.configPath, 'prune'])).exitCode).toBe(0);
     const final = await borgList(cfg.repoPath('m'), cfg.passphraseFile);
     expect(final).toHaveLength(1);
     expect((await runBorg(['list', '--short', `${cfg.repoPath('m')}::${final[0]}`], cfg.passphraseFile)).stdout).toContain('data/big.bin');

@@ -6,7 +6,7 @@ import { withRepository } from '../../lock/repo-queue.js';
 import { mapPool } from '../../util/pool.js';
 import { hostRepo, recordStep, type HostContext, type StepOutcome } from '../context.js';
 import { failedSources, newNight, type NightState } from './state.js';
-import { dueTonight, NIGHTLY_STEPS, type Gate, type NightlyHooks, type NightlyStep, type SourceStep } from './steps.js';
+import { dueTonight, pruneOwed, NIGHTLY_STEPS, type Gate, type NightlyHooks, type NightlyStep, type SourceStep } from './steps.js';
 
 export interface HostRunResult {
   host: string;
@@ -28,6 +28,7 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
   const started = Date.now();
   const night = newNight(ctx.host.sources, () => ctx.signal?.aborted === true, ctx.global.offsite.length > 0);
   night.due = dueTonight(ctx);
+  night.pruneOwed = pruneOwed(ctx);
   const problems: string[] = [];
   let worst: Status = 'ok';
   let bytes = 0;
@@ -77,18 +78,21 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
   };
 
   // The table in order: host rows where they stand, each run of source rows for every source;
-  // a background host row alongside the source rows after it, joined before the next host row.
+  // a background host row alongside the rows after it, joined before the next host row that is
+  // not itself `alongside`.
   let stopped = false;
-  const background: Promise<unknown>[] = [];
+  // The background rows run one after the other (each gated when its turn comes: compact sees the
+  // prune's outcome), the chain alongside the foreground rows.
+  let background: Promise<unknown> = Promise.resolve();
   for (let i = 0; i < steps.length && !stopped; ) {
     const row = steps[i]!;
     if (row.scope === 'host' && row.background) {
-      background.push(execute(row, row.gate(night, hooks), undefined, () => row.run(ctx, night, hooks)));
+      background = background.then(() => execute(row, row.gate(night, hooks), undefined, () => row.run(ctx, night, hooks)));
       i++;
       continue;
     }
     if (row.scope === 'host') {
-      await Promise.all(background.splice(0));
+      if (!row.alongside) await background;
       const out = await execute(row, row.gate(night, hooks), undefined, () => row.run(ctx, night, hooks));
       if (row.stopsHost && out?.status === 'failed') stopped = true;
       i++;
@@ -107,7 +111,7 @@ export async function runNightly(ctx: HostContext, hooks: NightlyHooks = {}, ste
     notPulled.clear();
     i = end;
   }
-  await Promise.all(background);
+  await background;
 
   return {
     host: ctx.host.name,

@@ -37,6 +37,8 @@ export interface NightState {
   offsite: boolean;
   /** The repository row found the host's repository (false on a first night: the archive creates it). */
   repoPresent?: boolean;
+  /** An earlier night without failures owes a prune (paid by tonight's prune row). */
+  pruneOwed?: boolean;
   /** A first night's repository was created by the create_repository row. */
   repoCreated?: boolean;
   /** The worst status of this night's checks, when one ran (the offsite step's gate). */

@@ -4,11 +4,18 @@
 //
 // The rules the rows encode:
 // - the repository is checked first: a missing or swapped one stops the host before any pull;
+// - the SSH login (connect) comes after the repository rows and alongside their background work
+//   (the repository check, a first night's borg init), which needs no network: a refused key stops
+//   the host before any pull;
 // - a source's steps stop at its first failure; the other sources go on (one bad source never
 //   costs the others their night);
 // - a failed source is archived with its last good state (never a half-updated mirror), and the
 //   archive is then partial: a warning in the summary, a comment in borg, `partial` in the manifest;
-// - prune (and so compact) runs only after a night without any failure;
+// - prune (and so compact) runs only after a night without any failure, and not at its end: the
+//   night owes it (schedule_prune) and the next night pays it first thing, in the background while
+//   its sources are pulled. It prunes the same archives as at the end of the night before (borg's
+//   retention counts archives, not the clock), so a failure tonight cannot make it delete more, and
+//   one more archive than the policy keeps stands between two nights;
 // - the repository check is keyed by repository, every other check and the drill by host;
 // - the repository check needs no new archive: it runs while the sources are pulled (its time is
 //   hidden behind theirs), and before the archive, which waits for the repository anyway;
@@ -21,7 +28,8 @@ import { openRepo } from '../repo-identity.js';
 import { takeDumps, verifyDumps } from '../database.js';
 import { checkHost, compactDecision, compactHost, pruneHost } from '../maintain.js';
 import { offsiteHost } from '../offsite/night.js';
-import { pullSource } from '../pull.js';
+import { openPullConnection, pullSource } from '../pull.js';
+import { preflightConnect } from '../preflight.js';
 import { keepLastGood } from './last-good.js';
 import { archivedSources, failedSources, manifestEntry, partialComment, type NightState, type SourceState } from './state.js';
 
@@ -45,6 +53,11 @@ interface Common {
    * runner joins it before the next host row, so every later gate sees its outcome.
    */
   background?: boolean;
+  /**
+   * A host row that needs nothing the background rows produce (it does not touch the repository):
+   * it runs while they go on, instead of joining them first.
+   */
+  alongside?: boolean;
   /** `repository`: queued so one writer at a time touches a repository (hosts may share one). */
   lock: 'none' | 'repository';
   /** What the step records and under which key, for people reading the table. */
@@ -98,6 +111,40 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
   },
   {
     scope: 'host',
+    name: 'prune',
+    background: true,
+    gate: (night) => {
+      if (night.aborted()) return skip('interrupted', true);
+      if (!night.repoPresent) return skip('no repository yet', true);
+      return night.pruneOwed ? RUN : skip('no prune owed: the last night with an archive had a failure, or its prune ran already', true);
+    },
+    lock: 'repository',
+    records: "step (host) with the pruned names; archives marked pruned under (repository, name); the prune paid under (repository, host) in the check history ('prune')",
+    onFailure: 'compact (the prune stays owed: the next night tries again)',
+    run: async (ctx, night) => {
+      const out = await pruneHost(ctx);
+      // Compact frees what prune deleted: after a prune that deleted nothing there is nothing to
+      // free, and after one that freed little it waits (at most a week; plan/compact.ts).
+      night.pruned = out.status === 'ok' && (out.value?.pruned.length ?? 0) > 0;
+      if (night.pruned) {
+        night.compact = compactDecision(ctx, out.value!);
+        if (!night.compact.run) ctx.logger.info({ step: 'compact' }, night.compact.why);
+      }
+      return out;
+    },
+  },
+  {
+    scope: 'host',
+    name: 'compact',
+    background: true,
+    gate: (night) => (!night.pruned ? skip('no archive was pruned', true) : night.compact && !night.compact.run ? skip(night.compact.why, true) : RUN),
+    lock: 'repository',
+    records: 'step (host) with why it compacted; when, under (repository) in the check history (the weekly floor)',
+    onFailure: 'nothing',
+    run: (ctx, night) => compactHost(ctx, night.compact?.why),
+  },
+  {
+    scope: 'host',
     name: 'check_repository',
     background: true,
     gate: (night) => {
@@ -131,6 +178,27 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
       await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'archive');
       night.repoCreated = true;
       return { status: 'ok', details: { repository: hostRepo(ctx), created: true } };
+    },
+  },
+  {
+    scope: 'host',
+    name: 'connect',
+    alongside: true,
+    gate: (night) => (night.aborted() ? skip('interrupted', true) : RUN),
+    lock: 'none',
+    stopsHost: true,
+    records: "step (host): the preflight's login (the host key and the pull key) and whether the night's shared SSH connection is up",
+    onFailure: 'the whole night of the host: a refused host key or login is said once and not retried (a network failure is not a refusal: the pulls retry it)',
+    run: async (ctx) => {
+      // The shared connection logs in while the preflight does: one login's time for both.
+      const [problems, mux] = await Promise.all([preflightConnect(ctx.global, ctx.host, { signal: ctx.signal, logger: ctx.logger }), openPullConnection(ctx)]);
+      if (problems.length > 0) {
+        await mux?.close();
+        return { status: 'failed', error: `preflight: ${problems.join('; ')}` };
+      }
+      // Closed by whoever runs the night (commands/run.ts), after the last row.
+      ctx.sshMux = mux;
+      return { status: 'ok', details: { sharedConnection: mux !== undefined } };
     },
   },
   {
@@ -214,7 +282,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
   },
   {
     scope: 'host',
-    name: 'prune',
+    name: 'schedule_prune',
     gate: (night) => {
       if (!night.archive) return skip('prune skipped: this run created no archive');
       // The repository was not there when the night began: tonight's archive created it and is its
@@ -224,29 +292,15 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
       if (failed.length > 0) return skip(`prune skipped: ${failed.map((s) => s.source.name).join(', ')} failed tonight (prune runs only after a night without failures)`);
       return RUN;
     },
-    lock: 'repository',
-    records: "step (host) with the pruned names; archives marked pruned under (repository, name)",
-    onFailure: 'compact',
-    run: async (ctx, night) => {
-      const out = await pruneHost(ctx);
-      // Compact frees what prune deleted: after a prune that deleted nothing there is nothing to
-      // free, and after one that freed little it waits (at most a week; plan/compact.ts).
-      night.pruned = out.status === 'ok' && (out.value?.pruned.length ?? 0) > 0;
-      if (night.pruned) {
-        night.compact = compactDecision(ctx, out.value!);
-        if (!night.compact.run) ctx.logger.info({ step: 'compact' }, night.compact.why);
-      }
-      return out;
-    },
-  },
-  {
-    scope: 'host',
-    name: 'compact',
-    gate: (night) => (!night.pruned ? skip('no archive was pruned', true) : night.compact && !night.compact.run ? skip(night.compact.why, true) : RUN),
-    lock: 'repository',
-    records: 'step (host) with why it compacted; when, under (repository) in the check history (the weekly floor)',
+    lock: 'none',
+    recordsItself: true,
+    records: "no step: the prune tonight's archive owes, under (repository, host) in the check history ('prune-owed'); the next night's prune row pays it",
     onFailure: 'nothing',
-    run: (ctx, night) => compactHost(ctx, night.compact?.why),
+    run: async (ctx) => {
+      ctx.catalog.recordCheck(hostRepo(ctx), 'prune-owed', ctx.host.name, 'ok');
+      ctx.logger.info({ step: 'prune' }, "the retention policy is applied to the archives as they are now at the start of the next night, while its sources are pulled");
+      return { status: 'ok' };
+    },
   },
   {
     scope: 'host',
@@ -310,4 +364,12 @@ function noteCheck(night: NightState, out: StepOutcome<unknown>): void {
 export function dueTonight(ctx: HostContext, now = new Date()): NightState['due'] {
   const repo = hostRepo(ctx);
   return dueChecks(ctx.global.checks, (k) => ctx.catalog.lastCheck(repo, k, ctx.host.name), now);
+}
+
+/** Whether a night without failures left a prune owed that no prune has paid since (the prune row's gate). */
+export function pruneOwed(ctx: HostContext): boolean {
+  const repo = hostRepo(ctx);
+  const owed = ctx.catalog.lastCheck(repo, 'prune-owed', ctx.host.name);
+  const paid = ctx.catalog.lastCheck(repo, 'prune', ctx.host.name);
+  return owed !== undefined && (paid === undefined || paid < owed);
 }

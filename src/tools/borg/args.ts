@@ -37,6 +37,12 @@ export interface CreateOptions {
   comment?: string;
   /** JSON progress lines on stderr (`--progress --log-json`), for a person at a terminal only. */
   progress?: boolean;
+  /**
+   * False for the first archive in a repository: borg's files cache holds nothing yet, so every
+   * file is read, and a --list line per file would only say so (a million lines for a million
+   * files). borg then lists only the files it could not read (E).
+   */
+  listRead?: boolean;
 }
 
 export function buildCreateArgs(o: CreateOptions): string[] {
@@ -51,7 +57,7 @@ export function buildCreateArgs(o: CreateOptions): string[] {
     '--numeric-ids',
     // One line per file borg had to read (A added, M modified, E error): the proof that the files
     // cache held and unchanged files were not read again. Counted as they stream, never kept.
-    '--list', '--filter=AME',
+    '--list', o.listRead === false ? '--filter=E' : '--filter=AME',
   ];
   if (o.progress) args.push('--progress', '--log-json');
   if (o.timestamp) args.push('--timestamp', o.timestamp);

@@ -45,8 +45,11 @@ export interface CreateStats {
   compressedSize: number;
   deduplicatedSize: number;
   nfiles: number;
-  /** Files borg read (from its --list --filter=AME lines): added, modified (the others came from the files cache unread), errors. */
-  read?: { added: number; modified: number; errors: number };
+  /**
+   * Files borg read (from its --list --filter=AME lines): added, modified (the others came from the
+   * files cache unread), errors. `counted: false` for a first archive: every file read, not listed.
+   */
+  read?: { added: number; modified: number; errors: number; counted?: false };
   warning?: string;
 }
 
@@ -80,6 +83,7 @@ export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: str
   if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg create ${o.archive}`);
   const json = safeJson(lines.join('\n')) as { archive?: { stats?: Record<string, number> } } | undefined;
   const s = json?.archive?.stats ?? {};
+  if (o.listRead === false) Object.assign(read, { added: s.nfiles ?? 0, counted: false as const });
   return {
     originalSize: s.original_size ?? 0,
     compressedSize: s.compressed_size ?? 0,

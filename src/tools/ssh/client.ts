@@ -3,7 +3,7 @@
 // `exec` of argv (quoted by shellCommand) with timeout, abort, streamed output and stdin input.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { Client, type ConnectConfig } from 'ssh2';
+import type { ConnectConfig } from 'ssh2';
 import type { SshConfig } from '../../config/types.js';
 import { describeError, ToolError } from '../../errors.js';
 import { execOnClient, type SshExecOptions, type SshExecResult } from './exec-channel.js';
@@ -98,6 +98,9 @@ export async function connectSsh(
   // with none of them left presents another, which is then refused as a changed key).
   config.algorithms = { serverHostKey: hostKeyAlgorithms(knownKeyTypes(known, target.address, target.port)) as never };
 
+  // Loaded on the first connection, not with the CLI: most commands never open one, and a nightly
+  // run loads it while OpenSSH's own login is under way.
+  const { Client } = await import('ssh2');
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {

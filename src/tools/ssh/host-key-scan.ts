@@ -1,16 +1,16 @@
 // The host key a server presents, read from the SSH handshake alone: nothing is authenticated and
 // the connection is dropped as soon as the key is seen (like ssh-keyscan, but asking first for the
 // key types already recorded for the host, as connectSsh does, so a changed key is compared like for like).
-import { Client } from 'ssh2';
 import type { SshConfig } from '../../config/types.js';
 import { describeError } from '../../errors.js';
 import { hostKeyAlgorithms, SshConnectError, type SshTarget } from './client.js';
 import { knownKeyTypes, type KnownHostEntry } from './known-hosts.js';
 
 /** The public key blob host:port presents; throws SshConnectError when the handshake never showed one. */
-export function scanHostKey(target: SshTarget, ssh: SshConfig, known: readonly KnownHostEntry[]): Promise<Buffer> {
+export async function scanHostKey(target: SshTarget, ssh: SshConfig, known: readonly KnownHostEntry[]): Promise<Buffer> {
   const where = `${target.address}:${target.port}`;
   const started = Date.now();
+  const { Client } = await import('ssh2');
   const client = new Client();
   return new Promise<Buffer>((resolve, reject) => {
     let key: Buffer | undefined;

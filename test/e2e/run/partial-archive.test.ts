@@ -95,10 +95,14 @@ describe('a night where one source fails', () => {
     cat.close();
     expect(last).toEqual({ status: 'failed', archive: partial });
 
-    // The next night is whole again, and prunes.
+    // The next night is whole again: it owes a prune (the partial night owed none, so nothing was
+    // pruned at this night's start), which the night after pays first thing.
     const next = await cli('run');
     expect(next.exitCode, next.stdout).toBe(0);
     expect(next.stdout).not.toContain('(partial)');
+    expect(await borgList(repo, cfg.passphraseFile)).toContain('main-20200101T000000Z');
+    const after2 = await cli('run');
+    expect(after2.exitCode, after2.stdout).toBe(0);
     const final = await borgList(repo, cfg.passphraseFile);
     expect(final).not.toContain('main-20200101T000000Z');
     const whole = makeTempDir('whole-extract-');

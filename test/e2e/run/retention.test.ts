@@ -55,21 +55,29 @@ describe('retention', () => {
     // Daily keeps A7, A6; weekly the newest of an earlier ISO week (A3); monthly the newest of an earlier month (A1).
     expect((await borgList(shared, cfg.passphraseFile)).sort()).toEqual([MAIN.A1, MAIN.A3, MAIN.A6, MAIN.A7, PRE_RESTORE, ...NEIGHBOURS].sort());
 
-    // A run adds today's archive and prunes again: daily now keeps today and A7, so A6 goes.
+    // A run adds today's archive and owes a prune, which the next night pays first thing: daily then
+    // keeps today and A7, so A6 goes (then the second run adds its own archive).
     const run = await runCli(['--config', cfg.configPath, 'run', '--host', 'main'], { env });
     expect(run.exitCode, run.stderr + run.stdout).toBe(0);
+    const ours = (names: string[]) => names.filter((n) => !Object.values(MAIN).includes(n) && n !== PRE_RESTORE && !NEIGHBOURS.includes(n)).sort();
+    const first = ours(await borgList(shared, cfg.passphraseFile));
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatch(/^main-\d{8}T\d{6}Z$/);
+    expect((await borgList(shared, cfg.passphraseFile)).sort()).toEqual([MAIN.A1, MAIN.A3, MAIN.A6, MAIN.A7, first[0]!, PRE_RESTORE, ...NEIGHBOURS].sort());
+    await new Promise((r) => setTimeout(r, 1100)); // archive names are to the second
+    const run2 = await runCli(['--config', cfg.configPath, 'run', '--host', 'main'], { env });
+    expect(run2.exitCode, run2.stderr + run2.stdout).toBe(0);
     const after = await borgList(shared, cfg.passphraseFile);
-    const today = after.filter((n) => !Object.values(MAIN).includes(n) && n !== PRE_RESTORE && !NEIGHBOURS.includes(n));
-    expect(today).toHaveLength(1);
-    expect(today[0]).toMatch(/^main-\d{8}T\d{6}Z$/);
-    expect(after.sort()).toEqual([MAIN.A1, MAIN.A3, MAIN.A7, today[0]!, PRE_RESTORE, ...NEIGHBOURS].sort());
+    const today = ours(after);
+    expect(today).toHaveLength(2);
+    expect(after.sort()).toEqual([MAIN.A1, MAIN.A3, MAIN.A7, ...today, PRE_RESTORE, ...NEIGHBOURS].sort());
 
     const list = await runCli(['--config', cfg.configPath, 'list', '--json'], { env });
     expect(list.exitCode, list.stderr).toBe(0);
     const hosts = (JSON.parse(list.stdout) as { hosts: Array<{ host: string; archives: Array<{ name: string }> }> }).hosts;
     const names = Object.fromEntries(hosts.map((h) => [h.host, h.archives.map((a) => a.name).sort()]));
     expect(names).toEqual({
-      main: [MAIN.A1, MAIN.A3, MAIN.A7, today[0]!, PRE_RESTORE].sort(),
+      main: [MAIN.A1, MAIN.A3, MAIN.A7, ...today, PRE_RESTORE].sort(),
       'main-2': [NEIGHBOURS[0]],
       other: [NEIGHBOURS[1]],
     });

@@ -80,13 +80,14 @@ describe('a source that goes missing or empty', () => {
     expect(steps).toEqual([
       { step: 'disk_space', source: null, status: 'ok' },
       { step: 'repository', source: null, status: 'ok' },
+      { step: 'connect', source: null, status: 'ok' },
       { step: 'pull', source: 'keep', status: 'ok' },
       { step: 'pull', source: 'gone', status: 'failed' },
       { step: 'keep_last_good', source: 'gone', status: 'ok' },
       { step: 'pull', source: 'emptied', status: 'failed' },
       { step: 'keep_last_good', source: 'emptied', status: 'ok' },
       { step: 'archive', source: null, status: 'warning' },
-      { step: 'prune', source: null, status: 'skipped' },
+      { step: 'schedule_prune', source: null, status: 'skipped' },
       { step: 'check', source: null, status: 'ok' },
     ]);
     await server.stop();

@@ -36,6 +36,8 @@ describe('buildCreateArgs', () => {
   it('asks for --progress --log-json only when progress is wanted', () => {
     const o = { repo: '/r', archive: 'a', compression: 'lz4', paths: ['x'] };
     expect(buildCreateArgs({ ...o, progress: false })).toEqual(buildCreateArgs(o));
+    // A first archive (empty files cache) lists only the files borg could not read.
+    expect(buildCreateArgs({ ...o, listRead: false })).toContain('--filter=E');
     expect(buildCreateArgs({ ...o, progress: true })).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--list', '--filter=AME', '--progress', '--log-json', '/r::a', '--', 'x']);
   });
 

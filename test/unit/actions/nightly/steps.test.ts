@@ -15,16 +15,18 @@ const archived = (n: NightState) => {
 };
 
 describe('the nightly step table', () => {
-  it('is in order: the repository first, its check or creation alongside the sources; per source dump, pull, verify, keep_last_good; then archive, prune, compact, check, offsite, drill', () => {
+  it('is in order: the repository first; the prune an earlier night owes, compact, its check or creation alongside the login and the sources; per source dump, pull, verify, keep_last_good; then archive, the prune it owes, check, offsite, drill', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
-      'host:repository', 'host:check_repository', 'host:create_repository', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:prune', 'host:compact', 'host:check', 'host:offsite', 'host:drill',
+      'host:repository', 'host:prune', 'host:compact', 'host:check_repository', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill',
     ]);
     for (const s of NIGHTLY_STEPS) expect(s.records.length * s.onFailure.length).toBeGreaterThan(0);
-    expect(NIGHTLY_STEPS.filter((s) => s.stopsHost).map((s) => s.name)).toEqual(['repository']);
+    expect(NIGHTLY_STEPS.filter((s) => s.stopsHost).map((s) => s.name)).toEqual(['repository', 'connect']);
+    // The login runs while the repository's background rows go on: it needs nothing they produce.
+    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.alongside).map((s) => s.name)).toEqual(['connect']);
     // The drill hook records its own 'drill' step: recorded once, not twice.
-    expect(NIGHTLY_STEPS.filter((s) => s.recordsItself).map((s) => s.name)).toEqual(['drill']);
-    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['check_repository', 'create_repository']);
-    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['check_repository', 'create_repository', 'keep_last_good', 'archive', 'prune', 'compact', 'check', 'offsite']);
+    expect(NIGHTLY_STEPS.filter((s) => s.recordsItself).map((s) => s.name)).toEqual(['schedule_prune', 'drill']);
+    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['prune', 'compact', 'check_repository', 'create_repository']);
+    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['prune', 'compact', 'check_repository', 'create_repository', 'keep_last_good', 'archive', 'check', 'offsite']);
   });
 
   it('dump only for sources with dump:, verify only for database sources', () => {
@@ -46,19 +48,29 @@ describe('the nightly step table', () => {
     expect(sourceStep('pull').gate(n, b)).toEqual({ run: false, reason: 'host unreachable', silent: false });
   });
 
-  it('archives unless every source failed; prunes only after a night without failures', () => {
+  it('archives unless every source failed; owes a prune only after a night without failures, paid by the next night', () => {
     const n = night();
     expect(hostStep('archive').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: this run created no archive' });
+    expect(hostStep('schedule_prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: this run created no archive' });
     archived(n);
-    expect(hostStep('prune').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('prune').gate(Object.assign(archived(night()), { repoPresent: false }), {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('schedule_prune').gate(n, {})).toEqual({ run: true });
+    expect(hostStep('schedule_prune').gate(Object.assign(archived(night()), { repoPresent: false }), {})).toMatchObject({ run: false, silent: true });
     n.sources[2]!.status = 'failed';
     expect(hostStep('archive').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: data failed tonight (prune runs only after a night without failures)' });
+    expect(hostStep('schedule_prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: data failed tonight (prune runs only after a night without failures)' });
     for (const s of n.sources) s.status = 'failed';
     expect(hostStep('archive').gate(n, {})).toMatchObject({ run: false, reason: 'archive skipped: every source failed (no archive, no prune)' });
     expect(hostStep('archive').gate(night(true), {})).toMatchObject({ run: false, silent: true });
+  });
+
+  it('pays an owed prune at the start of a night whose repository is there', () => {
+    const n = night();
+    expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, silent: true });
+    n.repoPresent = true;
+    expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, silent: true });
+    n.pruneOwed = true;
+    expect(hostStep('prune').gate(n, {})).toEqual({ run: true });
+    expect(hostStep('prune').gate(Object.assign(night(true), { repoPresent: true, pruneOwed: true }), {}).run).toBe(false);
   });
 
   it('compacts only after a prune; checks and the drill only when due and after an archive', () => {
