@@ -129,6 +129,7 @@ export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage &
   if (r!.exitCode !== 0) throw new Error(`pullback ${args.join(' ')} exited ${r!.exitCode}:\n${String(r!.stdout)}\n${String(r!.stderr)}`);
   const u = JSON.parse(readFileSync(usageFile, 'utf8')) as Omit<Usage, 'seconds'>;
   if (process.env.BENCH_STEPS && args[0] === 'run') process.stderr.write(stepTimes(cfg));
+  if (process.env.BENCH_STEPS && args[0] === 'restore') process.stderr.write(restoreStepTimes(cfg));
   return { seconds, ...u, stdout: String(r!.stdout) };
 }
 
@@ -143,6 +144,20 @@ function stepTimes(cfg: TestConfig): string {
     return rows
       .map((r) => `  ${r.host} ${r.step}${r.source ? `/${r.source}` : ''}: +${((Date.parse(r.started_at) - t0) / 1000).toFixed(1)} s, ${r.ended_at ? ((Date.parse(r.ended_at) - Date.parse(r.started_at)) / 1000).toFixed(1) : '?'} s\n`)
       .join('');
+  } finally {
+    db.close();
+  }
+}
+
+/** Seconds per step of the last restore (BENCH_STEPS=1). */
+function restoreStepTimes(cfg: TestConfig): string {
+  const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
+  try {
+    const r = db.prepare('SELECT id, started_at, ended_at FROM restores ORDER BY id DESC LIMIT 1').get() as { id: number; started_at: string; ended_at: string };
+    const rows = db.prepare('SELECT kind, source, started_at, ended_at FROM restore_steps WHERE restore_id = ? ORDER BY ord').all(r.id) as Array<{ kind: string; source: string | null; started_at: string | null; ended_at: string | null }>;
+    const t0 = Date.parse(r.started_at);
+    const at = (t: string | null) => (t ? ((Date.parse(t) - t0) / 1000).toFixed(1) : '?');
+    return [`  restore: ${at(r.ended_at)} s in all\n`, ...rows.map((x) => `  restore ${x.kind}${x.source ? `/${x.source}` : ''}: +${at(x.started_at)} s to +${at(x.ended_at)} s\n`)].join('');
   } finally {
     db.close();
   }

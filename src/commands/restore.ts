@@ -26,6 +26,7 @@ import { formatDeletions } from '../plan/restore-deletions.js';
 import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../plan/restore-format.js';
 import type { RestorePlan } from '../plan/restore-plan.js';
 import { readinessVerdict, type BackupAgeFact } from '../plan/restore-readiness.js';
+import { openSshMux, type SshMux } from '../tools/ssh/mux.js';
 import { connectSsh, type SshSession } from '../tools/ssh/client.js';
 import { sshForRole } from '../tools/ssh/options.js';
 import { assertPreflight } from '../actions/preflight.js';
@@ -195,14 +196,21 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
   }
   let session: SshSession | undefined;
+  let sshMux: SshMux | undefined;
   try {
     const borg = borgContext({ global, logger: env.logger, signal });
     const base = { global, target, borg, repository: plan.repository, archive: plan.archive, workDir: '', logger: env.logger.child({ restore: target.name }), signal };
     let ctx: RestoreContext | { loginError: string };
+    // One OpenSSH login for every rsync of the restore (listings, snapshot, pushes, checks: each was
+    // a key exchange and authentication of its own), started while the session logs in.
+    const restoreSsh = sshForRole(global.ssh, target, 'restore');
+    const mux = openSshMux(restoreSsh, target, { logger: env.logger, signal, readyTimeoutMs: global.ssh.connectTimeoutSeconds * 1000 });
     try {
-      session = await connectSsh(target, sshForRole(global.ssh, target, 'restore'), { signal, logger: env.logger });
-      ctx = { ...base, session };
+      session = await connectSsh(target, restoreSsh, { signal, logger: env.logger });
+      sshMux = await mux;
+      ctx = { ...base, session, sshMux };
     } catch (e) {
+      sshMux = await mux;
       ctx = { loginError: describeError(e) };
     }
     const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx });
@@ -253,6 +261,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     }
   } finally {
     session?.close();
+    await sshMux?.close();
   }
 }
 

@@ -4,12 +4,15 @@ import type { Logger } from 'pino';
 import type { GlobalConfig, HostConfig } from '../../config/types.js';
 import type { BorgContext } from '../../tools/borg/run.js';
 import type { SshSession } from '../../tools/ssh/client.js';
+import type { SshMux } from '../../tools/ssh/mux.js';
 
 export interface RestoreContext {
   global: GlobalConfig;
   /** The host restored onto (its file gives paths, database connections, hooks and checks). */
   target: HostConfig;
   session: SshSession;
+  /** One OpenSSH login shared by the restore's rsyncs (absent: each logs in itself). */
+  sshMux?: SshMux;
   borg: BorgContext;
   repository: string;
   archive: string;
@@ -29,4 +32,9 @@ export interface RestoreStepResult<T = unknown> {
   value?: T;
   /** For a failed step: whether it changed the target (false: left exactly as it was; absent: unknown). */
   changed?: boolean;
+}
+
+/** The rsync options that attach to the restore's shared connection while it is up. */
+export function rsyncVia(ctx: RestoreContext): { logger: Logger; signal?: AbortSignal; controlPath: () => string | undefined } {
+  return { logger: ctx.logger, signal: ctx.signal, controlPath: () => ctx.sshMux?.controlPath() };
 }

@@ -8,7 +8,7 @@ import { getEngine } from '../../engines/registry.js';
 import type { PlannedStep } from '../../plan/restore-plan.js';
 import { rsyncPull } from '../../tools/rsync/run.js';
 import { remoteSha256, remoteStat } from '../../tools/ssh/remote.js';
-import type { RestoreContext } from './context.js';
+import { rsyncVia, type RestoreContext } from './context.js';
 import { databaseExists, databaseLabel, targetRowCounts, targetRunner } from './db-facts.js';
 import { withRemoteTemp } from './remote-temp.js';
 
@@ -61,11 +61,7 @@ export async function snapshotDatabases(ctx: RestoreContext, step: PlannedStep, 
         rowCounts,
       });
     }
-    const pulled = await rsyncPull(ctx.global, ctx.target, { name: step.source, kind: step.kind, path: tmp, exclude: [] }, dest, {
-      logger: ctx.logger,
-      signal: ctx.signal,
-      role: 'restore',
-    });
+    const pulled = await rsyncPull(ctx.global, ctx.target, { name: step.source, kind: step.kind, path: tmp, exclude: [] }, dest, { ...rsyncVia(ctx), role: 'restore' });
     if (pulled.verdict.kind !== 'ok') throw new Error(`pulling the safety dumps: ${'reason' in pulled.verdict ? pulled.verdict.reason : ''}`);
   });
   return out;

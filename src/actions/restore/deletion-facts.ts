@@ -6,21 +6,23 @@ import { borgListedPath, plannedDeletions, type DeletionFact } from '../../plan/
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
 import { listItemPaths } from '../../tools/borg/items.js';
 import { rsyncListTree } from '../../tools/rsync/list.js';
-import type { RestoreContext } from './context.js';
+import { rsyncVia, type RestoreContext } from './context.js';
 
 /** What each folder step of `plan` would delete on the target; never throws (an unknown count carries the reason). */
 export async function deletionFacts(ctx: RestoreContext, plan: RestorePlan): Promise<DeletionFact[]> {
-  const out: DeletionFact[] = [];
-  for (const step of plan.steps) {
-    if (step.mode !== 'files') continue;
-    const where = `${plan.target.name}:${step.targetPath}`;
-    try {
-      out.push({ source: step.source, where, paths: await stepDeletions(ctx, plan, step) });
-    } catch (e) {
-      out.push({ source: step.source, where, error: describeError(e) });
-    }
-  }
-  return out;
+  // The folder steps at once (each a borg listing, then an rsync listing), reported in plan order.
+  return Promise.all(
+    plan.steps
+      .filter((step) => step.mode === 'files')
+      .map(async (step): Promise<DeletionFact> => {
+        const where = `${plan.target.name}:${step.targetPath}`;
+        try {
+          return { source: step.source, where, paths: await stepDeletions(ctx, plan, step) };
+        } catch (e) {
+          return { source: step.source, where, error: describeError(e) };
+        }
+      }),
+  );
 }
 
 async function stepDeletions(ctx: RestoreContext, plan: RestorePlan, step: PlannedStep): Promise<string[]> {
@@ -34,7 +36,7 @@ async function stepDeletions(ctx: RestoreContext, plan: RestorePlan, step: Plann
     const path = borgListedPath(e.name);
     // Only what is not archived is kept: the listing of a large tree is not held whole.
     if (!archived.has(path)) target.push({ path, dir: e.type === 'd' });
-  }, { logger: ctx.logger, signal: ctx.signal });
+  }, rsyncVia(ctx));
   if (listed.missing) return [];
   if (listed.verdict.kind !== 'ok') throw new Error(`listing ${step.targetPath} with rsync: ${'reason' in listed.verdict ? listed.verdict.reason : 'failed'}`);
   return plannedDeletions(archived, target);

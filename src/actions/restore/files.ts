@@ -8,7 +8,7 @@ import { describeError } from '../../errors.js';
 import { extractArchive } from '../../tools/borg/items.js';
 import { rsyncPush } from '../../tools/rsync/push.js';
 import { remoteRun } from '../../tools/ssh/remote.js';
-import type { RestoreContext, RestoreStepResult } from './context.js';
+import { rsyncVia, type RestoreContext, type RestoreStepResult } from './context.js';
 
 /** Extracts folder `source` of the context's archive into `<workDir>/stage/<source>` (created empty if the archive has none). */
 export async function stageSource(ctx: RestoreContext, source: string): Promise<string> {
@@ -27,7 +27,7 @@ export async function pushTree(ctx: RestoreContext, from: string, targetPath: st
   } catch (e) {
     return { status: 'failed', error: describeError(e) };
   }
-  const out = await rsyncPush(ctx.global, ctx.target, from, targetPath, { exclude, logger: ctx.logger, signal: ctx.signal });
+  const out = await rsyncPush(ctx.global, ctx.target, from, targetPath, { exclude, ...rsyncVia(ctx) });
   const details = { targetPath, exitCode: out.last.exitCode, attempts: out.attempts, stats: out.stats };
   if (out.verdict.kind !== 'ok') return { status: 'failed', error: `push to ${ctx.target.name}:${targetPath}: ${'reason' in out.verdict ? out.verdict.reason : ''}`, details };
   return { status: 'ok', summary: `${out.stats.filesTransferred} files sent, ${out.stats.deleted} deleted`, details };

@@ -11,7 +11,7 @@ import { humanBytes } from '../../util/table.js';
 import { credentialsToHeader, redactUrls } from '../../util/url.js';
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
 import type { ChecklistItem } from '../../plan/restore-readiness.js';
-import type { RestoreContext } from './context.js';
+import { rsyncVia, type RestoreContext } from './context.js';
 import { databaseExists, databaseLabel, targetRowCounts, targetRunner } from './db-facts.js';
 
 const item = (name: string, pass: boolean, figure: string): ChecklistItem => ({ name, status: pass ? 'pass' : 'fail', figure });
@@ -27,7 +27,7 @@ export async function remoteTreeFigures(ctx: RestoreContext, path: string, exclu
     if (e.type !== '-') return;
     files++;
     bytes += e.size;
-  }, { logger: ctx.logger, signal: ctx.signal, timeoutMs: 3_600_000 });
+  }, { ...rsyncVia(ctx), timeoutMs: 3_600_000 });
   if (listed.missing) return { files: 0, bytes: 0 };
   if (listed.verdict.kind !== 'ok') throw new Error(`listing ${path} on ${ctx.target.name}: ${'reason' in listed.verdict ? listed.verdict.reason : 'failed'}`);
   return { files, bytes };

@@ -38,19 +38,22 @@ export interface GatherInput {
 
 /** Every fact the checklist needs, plus the deletion preview; the SSH part is skipped (and fails) when the login failed. */
 export async function gatherReadiness(input: GatherInput): Promise<ReadinessFacts & { deletions: DeletionFact[] }> {
-  const archiveCheck = await checkArchive(input.borg, input.repository, input.archive);
+  // The facts are independent reads: gathered at once (borg here, remote commands on their own SSH
+  // channels, rsync listings through the restore's shared connection). The deletion preview's borg
+  // listings wait for the archive check, which holds the repository's lock.
+  const archiveChecked = checkArchive(input.borg, input.repository, input.archive);
   const t = input.plan.target;
   const where = `${t.user}@${t.address}:${t.port} (${t.name})`;
-  const facts: ReadinessFacts & { deletions: DeletionFact[] } = { now: input.now ?? new Date(), backup: input.backup, archiveCheck, space: [], writable: [], databases: [], deletions: [] };
   if ('loginError' in input.target) {
-    facts.login = { target: where, ok: false, detail: input.target.loginError };
-    return facts;
+    return { now: input.now ?? new Date(), backup: input.backup, archiveCheck: await archiveChecked, space: [], writable: [], databases: [], deletions: [], login: { target: where, ok: false, detail: input.target.loginError } };
   }
   const ctx = input.target;
-  facts.login = { target: where, ok: true, detail: 'host key verified, key accepted' };
-  facts.space = await spaceFacts(ctx.session, input.plan, ctx.target.restore.spaceMargin, ctx.target.restore.minFreeBytes);
-  facts.writable = await writableFacts(ctx.session, input.plan);
-  facts.databases = await databaseFacts(ctx, input.plan);
-  facts.deletions = await deletionFacts(ctx, input.plan);
-  return facts;
+  const [archiveCheck, space, writable, databases, deletions] = await Promise.all([
+    archiveChecked,
+    spaceFacts(ctx.session, input.plan, ctx.target.restore.spaceMargin, ctx.target.restore.minFreeBytes),
+    writableFacts(ctx.session, input.plan),
+    databaseFacts(ctx, input.plan),
+    archiveChecked.then(() => deletionFacts(ctx, input.plan), () => deletionFacts(ctx, input.plan)),
+  ]);
+  return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, space, writable, databases, deletions, login: { target: where, ok: true, detail: 'host key verified, key accepted' } };
 }

@@ -11,7 +11,7 @@ import type { PlanManifest, RestorePlan } from '../../plan/restore-plan.js';
 import { rsyncPull } from '../../tools/rsync/run.js';
 import { remotePathExists } from '../../tools/ssh/remote.js';
 import { archiveName, archiveTree } from '../archive.js';
-import type { RestoreContext, RestoreStepResult } from './context.js';
+import { rsyncVia, type RestoreContext, type RestoreStepResult } from './context.js';
 import { snapshotDatabases } from './db-snapshot.js';
 
 export interface SnapshotResult {
@@ -45,7 +45,7 @@ export async function takeSafetySnapshot(ctx: RestoreContext, plan: RestorePlan,
         // The restore's excludes: what it will not touch need not be saved, and a rollback (pushing
         // with the excludes recorded below) leaves those files alone too.
         const src = { name: step.source, kind: step.kind, path: step.targetPath, exclude: step.exclude };
-        const out = await rsyncPull(ctx.global, ctx.target, src, dest, { logger: ctx.logger, signal: ctx.signal, role: 'restore' });
+        const out = await rsyncPull(ctx.global, ctx.target, src, dest, { ...rsyncVia(ctx), role: 'restore' });
         if (out.verdict.kind === 'failed' || out.verdict.kind === 'retry') throw new Error(`pulling ${ctx.target.name}:${step.targetPath}: ${out.verdict.reason}`);
       } else {
         mkdirSync(dest, { recursive: true });

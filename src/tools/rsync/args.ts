@@ -74,19 +74,19 @@ export function buildProbeArgs(global: GlobalConfig, host: HostConfig, source: S
  * way a pull or push applies them: what it lists is exactly what a push with --delete may delete.
  * No --links: symlinks are listed by name only (no ` -> target` to split).
  */
-export function buildListTreeArgs(global: GlobalConfig, host: HostConfig, remotePath: string, exclude: readonly string[]): string[] {
+export function buildListTreeArgs(global: GlobalConfig, host: HostConfig, remotePath: string, exclude: readonly string[], o: { controlPath?: string } = {}): string[] {
   // Only restores list a target's tree (what a push may delete, what it wrote): the restore key.
-  return ['--list-only', '--recursive', '--no-human-readable', ...common(global, host, 'restore'), ...excludes(exclude), '--', remoteSpec(host.address, remotePath)];
+  return ['--list-only', '--recursive', '--no-human-readable', ...common(global, host, 'restore', o.controlPath), ...excludes(exclude), '--', remoteSpec(host.address, remotePath)];
 }
 
 /**
  * rsync argv pushing a local tree to a path on `host` (restores): exact copy, deletions included,
  * except of receiver files matching `exclude` (what the backup never held is never deleted).
  */
-export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: string, remotePath: string, exclude: readonly string[] = []): string[] {
+export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: string, remotePath: string, exclude: readonly string[] = [], o: { controlPath?: string } = {}): string[] {
   return [
     ...EXACT_COPY,
-    ...common(global, host, 'restore'),
+    ...common(global, host, 'restore', o.controlPath),
     ...excludes(exclude),
     '--',
     from.endsWith('/') ? from : `${from}/`,

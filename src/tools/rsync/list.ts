@@ -58,7 +58,7 @@ export async function rsyncListTree(
   opts: RsyncRunOptions = {},
 ): Promise<ListOutcome> {
   const stderr = new RsyncStderrTally();
-  const last = await runCommand('rsync', buildListTreeArgs(global, host, remotePath, exclude), {
+  const last = await runCommand('rsync', buildListTreeArgs(global, host, remotePath, exclude, { controlPath: opts.controlPath?.() }), {
     logger: opts.logger,
     quiet: true,
     signal: opts.signal,

@@ -22,10 +22,11 @@ export async function rsyncPush(
   remotePath: string,
   opts: PushOptions = {},
 ): Promise<RsyncOutcome> {
-  const args = buildPushArgs(global, host, from, remotePath, opts.exclude ?? []);
   const max = Math.max(1, global.rsync.attempts);
   let delay = global.rsync.backoffSeconds * 1000;
   for (let n = 1; ; n++) {
+    // Asked each attempt: a master that died since means a login of its own.
+    const args = buildPushArgs(global, host, from, remotePath, opts.exclude ?? [], { controlPath: opts.controlPath?.() });
     const collector = new RsyncStatsCollector();
     const stderr = new RsyncStderrTally();
     let receiverError: string | undefined;
