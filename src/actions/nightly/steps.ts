@@ -187,18 +187,21 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     gate: (night) => (night.aborted() ? skip('interrupted', true) : RUN),
     lock: 'none',
     stopsHost: true,
-    records: "step (host): the preflight's login (the host key and the pull key) and whether the night's shared SSH connection is up",
+    records: "step (host): the night's shared SSH connection (its login proves the host key and the pull key), or the preflight's verdict on why there is none",
     onFailure: 'the whole night of the host: a refused host key or login is said once and not retried (a network failure is not a refusal: the pulls retry it)',
     run: async (ctx) => {
-      // The shared connection logs in while the preflight does: one login's time for both.
-      const [problems, mux] = await Promise.all([preflightConnect(ctx.global, ctx.host, { signal: ctx.signal, logger: ctx.logger }), openPullConnection(ctx)]);
-      if (problems.length > 0) {
-        await mux?.close();
-        return { status: 'failed', error: `preflight: ${problems.join('; ')}` };
+      // The shared connection's login is the preflight: OpenSSH checked the host key against the same
+      // known_hosts and logged in with the same key. Only when it did not come up does the preflight's
+      // own login (ssh2) say why: a refused host key or login fails the host here, once.
+      const mux = await openPullConnection(ctx);
+      if (mux) {
+        // Closed by whoever runs the night (commands/run.ts), after the last row.
+        ctx.sshMux = mux;
+        return { status: 'ok', details: { sharedConnection: true } };
       }
-      // Closed by whoever runs the night (commands/run.ts), after the last row.
-      ctx.sshMux = mux;
-      return { status: 'ok', details: { sharedConnection: mux !== undefined } };
+      const problems = await preflightConnect(ctx.global, ctx.host, { signal: ctx.signal, logger: ctx.logger });
+      if (problems.length > 0) return { status: 'failed', error: `preflight: ${problems.join('; ')}` };
+      return { status: 'ok', details: { sharedConnection: false } };
     },
   },
   {

@@ -1,5 +1,5 @@
-// One login per night for the pulls: the probe and the pull of every source attach to one OpenSSH
-// master (tools/ssh/mux.ts) that dies with the run; a master that is gone mid-night costs a login
+// One login per night for the pulls: the pull of every source attaches to one OpenSSH master
+// (tools/ssh/mux.ts) whose login is also the preflight, and that dies with the run; a master that is gone mid-night costs a login
 // per rsync again, never a failure.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { diffTrees, makeTempDir, runCli, startSshd, writeTestConfig } from '../.
 const logins = (log: string) => (log.match(/Accepted publickey for /g) ?? []).length;
 
 describe('the shared SSH connection of a night', () => {
-  it('pulls three sources over one login (plus the preflight), leaves no ssh and no socket behind', async () => {
+  it('pulls three sources over one login (which is also the preflight), leaves no ssh and no socket behind', async () => {
     const server = await startSshd({ logLevel: 'INFO' });
     const root = makeTempDir('main-server-');
     const names = ['one', 'two', 'three'];
@@ -24,8 +24,8 @@ describe('the shared SSH connection of a night', () => {
     const before = logins(server.log);
     const r = await runCli(['--config', cfg.configPath, 'run'], { env: { TMPDIR: tmp } });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    // The preflight (its own ssh2 connection) and the master: not 1 + 2 per source.
-    expect(logins(server.log) - before).toBe(2);
+    // The master's login, which is also the preflight: not 1 + 2 per source.
+    expect(logins(server.log) - before).toBe(1);
     for (const n of names) expect(await diffTrees(join(root, n), join(cfg.stateDir, 'mirror', 'main', n))).toEqual([]);
     expect(readdirSync(tmp)).toEqual([]);
     expect(spawnSync('pgrep', ['-f', tmp]).status, 'an ssh master outlived the run').toBe(1);
@@ -35,7 +35,7 @@ describe('the shared SSH connection of a night', () => {
     const mid = logins(server.log);
     const r2 = await runCli(['--config', cfg.configPath, 'run'], { env: { TMPDIR: tmp } });
     expect(r2.exitCode, r2.stdout + r2.stderr).toBe(0);
-    expect(logins(server.log) - mid).toBe(2);
+    expect(logins(server.log) - mid).toBe(1);
     expect(await diffTrees(join(root, 'two'), join(cfg.stateDir, 'mirror', 'main', 'two'))).toEqual([]);
     // Over the shared connection the three sources were pulled at once (source_concurrency 3).
     const [a, b, c] = pullTimes(cfg.stateDir, 2);
