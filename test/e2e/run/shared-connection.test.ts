@@ -22,10 +22,14 @@ describe('the shared SSH connection of a night', () => {
     const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources: names.map((n) => ({ name: n, kind: 'data', path: join(root, n) })) }] });
     const tmp = makeTempDir('mux-tmp-');
     const before = logins(server.log);
-    const r = await runCli(['--config', cfg.configPath, 'run'], { env: { TMPDIR: tmp } });
+    const r = await runCli(['--config', cfg.configPath, '--log-level', 'debug', '--log-format', 'json', 'run'], { env: { TMPDIR: tmp } });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     // The master's login, which is also the preflight: not 1 + 2 per source.
     expect(logins(server.log) - before).toBe(1);
+    // One rsync per source: an empty mirror has nothing to lose, so the pull is the first look (no probe).
+    const rsyncs = (stderr: string) => stderr.split('\n').filter((l) => /"cmd":"rsync /.test(l));
+    expect(rsyncs(r.stderr)).toHaveLength(3);
+    expect(rsyncs(r.stderr).filter((l) => l.includes('--list-only'))).toEqual([]);
     for (const n of names) expect(await diffTrees(join(root, n), join(cfg.stateDir, 'mirror', 'main', n))).toEqual([]);
     expect(readdirSync(tmp)).toEqual([]);
     expect(spawnSync('pgrep', ['-f', tmp]).status, 'an ssh master outlived the run').toBe(1);
@@ -33,9 +37,11 @@ describe('the shared SSH connection of a night', () => {
     // A second night after a change: again one login for every pull.
     writeFileSync(join(root, 'two', 'new.txt'), 'new\n');
     const mid = logins(server.log);
-    const r2 = await runCli(['--config', cfg.configPath, 'run'], { env: { TMPDIR: tmp } });
+    const r2 = await runCli(['--config', cfg.configPath, '--log-level', 'debug', '--log-format', 'json', 'run'], { env: { TMPDIR: tmp } });
     expect(r2.exitCode, r2.stdout + r2.stderr).toBe(0);
     expect(logins(server.log) - mid).toBe(1);
+    // Still one rsync per source: the mass-deletion guard's first pass deletes nothing, so it is the first look.
+    expect(rsyncs(r2.stderr).map((l) => l.includes('--max-delete=0'))).toEqual([true, true, true]);
     expect(await diffTrees(join(root, 'two'), join(cfg.stateDir, 'mirror', 'main', 'two'))).toEqual([]);
     // Over the shared connection the three sources were pulled at once (source_concurrency 3).
     const [a, b, c] = pullTimes(cfg.stateDir, 2);
