@@ -11,8 +11,11 @@ let w: World;
 let spare: HostTrees;
 let before: { blobs: TreeSnapshot; data: TreeSnapshot };
 
+let server: Awaited<ReturnType<typeof startSshd>>;
+const logins = () => (server.log.match(/Accepted publickey for /g) ?? []).length;
+
 beforeAll(async () => {
-  const server = await startSshd();
+  server = await startSshd({ logLevel: 'INFO' });
   const main = makeTrees('restore-main-', true);
   spare = makeTrees('restore-spare-', false);
   w = await backedUp(
@@ -71,8 +74,12 @@ describe('pullback restore (files)', () => {
   });
 
   it('restores identical trees, deleting what the archive does not hold, with checklist and checks', async () => {
+    const loggedIn = logins();
     const r = await w.cli('restore', '--host', 'main', '--yes');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    // Two logins: the ssh2 session (remote facts) and the OpenSSH master every rsync of the restore
+    // attaches to (the deletion listings, the snapshot's pulls, the pushes, the checks' listings).
+    expect(logins() - loggedIn).toBe(2);
     expect(diffTrees(before.blobs, w.main.blobs)).toEqual([]);
     expect(diffTrees(before.data, w.main.data)).toEqual([]);
     expect(r.stdout).toContain('Readiness checklist:');
