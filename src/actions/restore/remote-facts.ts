@@ -50,17 +50,23 @@ export function plannedWrites(plan: RestorePlan): Array<{ path: string; bytes: n
 
 /** Free space per target filesystem against the bytes restored onto it plus margin and minimum. */
 export async function spaceFacts(session: SshSession, plan: RestorePlan, margin: number, minFree: number): Promise<SpaceFact[]> {
+  // Each path's filesystem asked at once (the session runs a few channels at a time), grouped in plan order.
+  const writes = plannedWrites(plan);
+  const where = await Promise.all(
+    writes.map(async (w) => {
+      try {
+        const at = await nearestExisting(session, w.path);
+        return { at, key: await deviceOf(session, at) };
+      } catch (e) {
+        return { at: w.path, key: `error:${w.path}`, error: describeError(e) };
+      }
+    }),
+  );
   const groups = new Map<string, { at: string; paths: string[]; bytes: number; error?: string }>();
-  for (const w of plannedWrites(plan)) {
-    let key: string;
-    let at: string;
-    try {
-      at = await nearestExisting(session, w.path);
-      key = await deviceOf(session, at);
-    } catch (e) {
-      at = w.path;
-      key = `error:${w.path}`;
-      groups.set(key, { at, paths: [w.path], bytes: w.bytes, error: describeError(e) });
+  for (const [i, w] of writes.entries()) {
+    const { at, key, error } = where[i]!;
+    if (error !== undefined) {
+      groups.set(key, { at, paths: [w.path], bytes: w.bytes, error });
       continue;
     }
     const g = groups.get(key) ?? { at, paths: [], bytes: 0 };
@@ -68,34 +74,31 @@ export async function spaceFacts(session: SshSession, plan: RestorePlan, margin:
     g.bytes += w.bytes;
     groups.set(key, g);
   }
-  const facts: SpaceFact[] = [];
-  for (const g of groups.values()) {
-    const where = `${plan.target.name}:${g.at} (filesystem of ${g.paths.join(', ')})`;
-    const neededBytes = requiredFreeBytes(g.bytes, margin, minFree);
-    if (g.error) {
-      facts.push({ where, neededBytes, error: g.error });
-      continue;
-    }
-    try {
-      facts.push({ where, neededBytes, freeBytes: await remoteFreeBytes(session, g.at) });
-    } catch (e) {
-      facts.push({ where, neededBytes, error: describeError(e) });
-    }
-  }
-  return facts;
+  return Promise.all(
+    [...groups.values()].map(async (g): Promise<SpaceFact> => {
+      const fs = `${plan.target.name}:${g.at} (filesystem of ${g.paths.join(', ')})`;
+      const neededBytes = requiredFreeBytes(g.bytes, margin, minFree);
+      if (g.error) return { where: fs, neededBytes, error: g.error };
+      try {
+        return { where: fs, neededBytes, freeBytes: await remoteFreeBytes(session, g.at) };
+      } catch (e) {
+        return { where: fs, neededBytes, error: describeError(e) };
+      }
+    }),
+  );
 }
 
 /** Whether each written path (or its nearest existing parent) is writable by the login user. */
 export async function writableFacts(session: SshSession, plan: RestorePlan): Promise<WritableFact[]> {
   const paths = [...new Set(plannedWrites(plan).map((w) => w.path))];
-  const facts: WritableFact[] = [];
-  for (const path of paths) {
-    try {
-      const checked = await nearestExisting(session, path);
-      facts.push({ path, checked, writable: await remoteIsWritable(session, checked) });
-    } catch (e) {
-      facts.push({ path, checked: path, error: describeError(e) });
-    }
-  }
-  return facts;
+  return Promise.all(
+    paths.map(async (path): Promise<WritableFact> => {
+      try {
+        const checked = await nearestExisting(session, path);
+        return { path, checked, writable: await remoteIsWritable(session, checked) };
+      } catch (e) {
+        return { path, checked: path, error: describeError(e) };
+      }
+    }),
+  );
 }

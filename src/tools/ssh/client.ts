@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ConnectConfig } from 'ssh2';
+import { limiter } from '../../util/pool.js';
 import type { SshConfig } from '../../config/types.js';
 import { describeError, ToolError } from '../../errors.js';
 import { execOnClient, type SshExecOptions, type SshExecResult } from './exec-channel.js';
@@ -134,12 +135,18 @@ export async function connectSsh(
   client.on('error', (err: Error) => opts.logger?.warn({ host: where, err: err.message }, 'ssh connection error'));
   opts.logger?.debug({ host: where, durationMs: Date.now() - started }, 'ssh connected');
 
+  // A few channels at once, never more: sshd refuses sessions past its MaxSessions (10 by default,
+  // 4 on servers hardened by common benchmarks), and a refused channel would fail the command.
+  const channel = limiter(SESSION_CHANNELS);
   return {
     target,
-    exec: (argv, execOpts = {}) => execOnClient(client, where, argv, execOpts, opts.logger),
+    exec: (argv, execOpts = {}) => channel(() => execOnClient(client, where, argv, execOpts, opts.logger)),
     close: () => client.end(),
   };
 }
+
+/** Channels one session runs at once (below sshd's MaxSessions, default 10, 4 on hardened servers). */
+export const SESSION_CHANNELS = 3;
 
 function hostKeyMessage(reason: 'unknown-host' | 'mismatch' | 'revoked', t: SshTarget, file: string, known: readonly KnownHostEntry[], key: Buffer | undefined): string {
   const hp = `${t.address}:${t.port}`;
