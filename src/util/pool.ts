@@ -19,13 +19,16 @@ export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> 
   let running = 0;
   const waiting: Array<() => void> = [];
   return async <T>(fn: () => Promise<T>): Promise<T> => {
+    // A finished call hands its slot straight to the next waiter: counting it free first would let a
+    // new caller take it too before the waiter wakes.
     if (running >= limit) await new Promise<void>((go) => waiting.push(go));
-    running++;
+    else running++;
     try {
       return await fn();
     } finally {
-      running--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     }
   };
 }
