@@ -13,7 +13,7 @@ import type { RsyncProgress } from '../tools/rsync/progress.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
 import type { ProgressTask } from '../progress/progress.js';
 import type { RunResult } from '../exec/run.js';
-import type { RsyncVerdict } from '../tools/rsync/exit-codes.js';
+import { isTransportExit, type RsyncVerdict } from '../tools/rsync/exit-codes.js';
 import { describeFilesystemOf } from '../util/filesystem.js';
 import { humanBytes } from '../util/table.js';
 import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from './context.js';
@@ -88,7 +88,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
 
   if (mirrorEntries > 0 && !guarded) {
     const probe = await rsyncProbe(ctx.global, ctx.host, source, opts);
-    const refusal = firstLookRefusal(ctx, source, probe, 'probe', mirrorEntries, probe.entries === 0);
+    const refusal = firstLookRefusal(ctx, source, probe, 'probe', { dir: dest, entries: mirrorEntries }, probe.entries === 0);
     if (refusal) return failed(refusal.error, refusal);
   }
 
@@ -102,7 +102,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     if (mirrorEntries === 0 || guarded) {
       // This pass deleted nothing: a missing or emptied source, or a host that did not answer, is told
       // as the probe tells it, and nothing more happens to the mirror.
-      const refusal = firstLookRefusal(ctx, source, out, 'pull', mirrorEntries, out.verdict.kind !== 'failed' && out.stats.files <= 1);
+      const refusal = firstLookRefusal(ctx, source, out, 'pull', { dir: dest, entries: mirrorEntries }, out.verdict.kind !== 'failed' && out.stats.files <= 1);
       // A missing or empty source gave rsync nothing to write; a transfer cut off may have written some.
       if (refusal) return failed(refusal.error, refusal, out.missing || out.verdict.kind !== 'failed' ? undefined : out.stats);
     }
@@ -152,9 +152,6 @@ interface FirstLook {
   last: RunResult;
 }
 
-/** rsync exits that mean the transfer never got going: ssh, the protocol stream, rsync's timeouts. */
-const TRANSPORT_EXITS = new Set([255, 12, 30, 35]);
-
 /**
  * Why the first look leaves the mirror alone (missing or emptied source, a host that refused or
  * did not answer), with the advice for it; undefined when the night goes on. A pull that failed
@@ -165,14 +162,14 @@ function firstLookRefusal(
   source: SourceConfig,
   look: FirstLook,
   how: 'probe' | 'pull',
-  mirrorEntries: number,
+  mirror: { dir: string; entries: number },
   empty: boolean,
 ): { error: string; attempts: number; last: RunResult; unreachable?: boolean } | undefined {
   const base = { attempts: look.attempts, last: look.last };
   if (look.missing) return { ...base, error: `source ${source.path} does not exist on ${ctx.host.name}; the mirror was left untouched` };
   if (look.verdict.kind === 'failed') {
     const v = look.verdict;
-    const transport = v.refused !== undefined || look.last.timedOut || TRANSPORT_EXITS.has(look.last.exitCode ?? -1);
+    const transport = v.refused !== undefined || look.last.timedOut || isTransportExit(look.last.exitCode);
     if (how === 'pull' && !transport) return undefined;
     const hint =
       v.refused === 'host-key'
@@ -186,11 +183,10 @@ function firstLookRefusal(
     const unreachable = v.refused !== undefined || look.last.exitCode === 255 || look.last.timedOut || SSH_UNREACHABLE.test(v.reason) || stalled(ctx, v.reason, look.last);
     return { ...base, unreachable, error: `cannot ${how === 'probe' ? 'list' : 'pull'} ${source.path}: ${v.reason}${hint}` };
   }
-  if (empty && mirrorEntries > 0) {
-    const dest = sourceMirrorDir(ctx.global, ctx.host.name, source.name);
+  if (empty && mirror.entries > 0) {
     return {
       ...base,
-      error: `source ${source.path} is empty but the mirror holds ${mirrorEntries} entries; refusing to delete them (if the source was emptied on purpose, empty ${dest} by hand)`,
+      error: `source ${source.path} is empty but the mirror holds ${mirror.entries} entries; refusing to delete them (if the source was emptied on purpose, empty ${mirror.dir} by hand)`,
     };
   }
   return undefined;

@@ -207,12 +207,12 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     const mux = openSshMux(restoreSsh, target, { logger: env.logger, signal, readyTimeoutMs: global.ssh.connectTimeoutSeconds * 1000 });
     try {
       session = await connectSsh(target, restoreSsh, { signal, logger: env.logger });
-      sshMux = await mux;
-      ctx = { ...base, session, sshMux };
+      ctx = { ...base, session };
     } catch (e) {
-      sshMux = await mux;
       ctx = { loginError: describeError(e) };
     }
+    sshMux = await mux;
+    if ('session' in ctx) ctx.sshMux = sshMux;
     const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
     const verdict = readinessVerdict({ ...facts, hostLock });

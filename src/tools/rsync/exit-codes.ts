@@ -36,6 +36,11 @@ const MEANING: Record<number, string> = {
   25: 'the --max-delete limit stopped deletions',
 };
 
+/** rsync exits that mean the transfer itself broke (ssh, the protocol stream, rsync's timeouts): retried. */
+export function isTransportExit(exitCode: number | undefined): boolean {
+  return exitCode !== undefined && TRANSPORT[exitCode] !== undefined;
+}
+
 // What OpenSSH prints when it will not connect however often we try.
 const REFUSALS: Array<[RegExp, SshRefusal]> = [
   [/^Host key for \S+ has changed/, 'host-key'],

@@ -6,7 +6,7 @@ import type { GlobalConfig, HostConfig } from '../../config/types.js';
 import { runCommand, type RunResult } from '../../exec/run.js';
 import { buildListTreeArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
-import { RsyncStderrTally } from './stderr-tally.js';
+import { RsyncStderrTally, sourceMissing } from './stderr-tally.js';
 import type { RsyncRunOptions } from './run.js';
 
 export interface ListedEntry {
@@ -71,7 +71,7 @@ export async function rsyncListTree(
     },
     onStderrLine: (l) => stderr.push(l),
   });
-  const missing = stderr.lines().some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
+  const missing = sourceMissing(stderr);
   let verdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
   // A listing that vanished files (24) or could not read some (23) is incomplete: not a basis for figures.
   if (verdict.kind !== 'ok' && !missing) verdict = { kind: 'failed', reason: 'reason' in verdict ? verdict.reason : `exited ${last.exitCode}` };

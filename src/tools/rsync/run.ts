@@ -6,7 +6,7 @@ import { runCommand, type RunResult } from '../../exec/run.js';
 import { buildProbeArgs, buildPullArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
 import { exitWithoutDeleteLimit, parseSkippedDeletions } from './max-delete.js';
-import { RsyncStderrTally } from './stderr-tally.js';
+import { RsyncStderrTally, sourceMissing } from './stderr-tally.js';
 import { parseRsyncProgress, type RsyncProgress } from './progress.js';
 import { RsyncStatsCollector, type RsyncStats } from './stats.js';
 
@@ -21,10 +21,6 @@ export interface RsyncOutcome {
   missing?: boolean;
 }
 
-/** Whether rsync's stderr says the source directory itself does not exist (not a file vanishing under it). */
-function sourceMissing(stderr: RsyncStderrTally): boolean {
-  return stderr.lines().some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
-}
 
 export interface RsyncRunOptions {
   logger?: Logger;

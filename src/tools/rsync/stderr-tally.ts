@@ -72,3 +72,8 @@ export class RsyncStderrTally {
     return [...this.first, ...this.last.slice(overlap)];
   }
 }
+
+/** Whether rsync's stderr says the listed or pulled directory itself does not exist (not a file vanishing under it). */
+export function sourceMissing(stderr: RsyncStderrTally): boolean {
+  return stderr.lines().some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
+}
