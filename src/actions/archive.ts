@@ -122,13 +122,16 @@ export async function archiveHost(
   // borg cannot know the total in advance: the mirror's size from this night's pulls stands in.
   const total = sources.reduce((n, s) => n + (s.pull?.stats?.totalSize ?? 0), 0);
   const onProgress = bar && ((p: BorgCreateProgress) => bar.update(p.originalSize, total, `${p.nfiles} files, ${humanBytes(p.originalSize)} read, ${humanBytes(p.deduplicatedSize)} new`));
+  const included = opts.included ?? ctx.host.sources.map((s) => s.name);
+  // The manifest is rewritten in the mirror: it equals no archive until this one is made.
+  ctx.catalog.forgetMirrorArchive(ctx.host.name);
   const stats = await archiveTree(borgContext(ctx), ctx.catalog, {
     repository: repo,
     host: ctx.host.name,
     archive,
     at,
     dir: hostMirrorDir(ctx.global, ctx.host.name),
-    sourceNames: opts.included ?? ctx.host.sources.map((s) => s.name),
+    sourceNames: included,
     manifest,
     compression: ctx.global.repository.compression,
     runId: ctx.runId,
@@ -141,6 +144,9 @@ export async function archiveHost(
     const { added, modified } = stats.read;
     ctx.logger.info({ step: 'archive', archive, read: stats.read, nfiles: stats.nfiles }, `borg read ${added} new and ${modified} changed files of ${stats.nfiles}; the other ${Math.max(0, stats.nfiles - added - modified)} were unchanged (files cache) and not read`);
   }
+  // borg archived every file of these folders as the mirror holds them (a warning may mean a file it
+  // could not read): a drill of this archive may choose its sample from the mirror until the next write.
+  if (!stats.warning) ctx.catalog.recordMirrorArchive(ctx.host.name, repo, archive, included);
   const value = { archive, repository: repo, stats, manifest };
   return {
     status: stats.warning || opts.partial ? 'warning' : 'ok',

@@ -68,6 +68,8 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   const start = new Date().toISOString();
   const dest = sourceMirrorDir(ctx.global, ctx.host.name, source.name);
   ensureMirrorTop(ctx.global, ctx.host.name);
+  // From here the mirror may change: it no longer equals the archive last made of it.
+  ctx.catalog.forgetMirrorArchive(ctx.host.name);
   mkdirSync(dest, { recursive: true });
   const mirrorEntries = readdirSync(dest).length;
   const opts = { logger: ctx.logger, signal: ctx.signal, controlPath: ctx.sshMux && (() => ctx.sshMux!.controlPath()) };

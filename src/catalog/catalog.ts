@@ -147,6 +147,24 @@ export class Catalog {
       );
   }
 
+  /** The host's mirror equals `archive` (its `sources` folders) until something writes to it again. */
+  recordMirrorArchive(host: string, repository: string, archive: string, sources: readonly string[]): void {
+    this.db
+      .prepare('INSERT INTO mirror_archives (host, repository, archive, sources, recorded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(host) DO UPDATE SET repository = excluded.repository, archive = excluded.archive, sources = excluded.sources, recorded_at = excluded.recorded_at')
+      .run(host, repository, archive, JSON.stringify(sources), now());
+  }
+
+  /** Called before anything writes to the host's mirror: it no longer equals an archive. */
+  forgetMirrorArchive(host: string): void {
+    this.db.prepare('DELETE FROM mirror_archives WHERE host = ?').run(host);
+  }
+
+  /** The archive the host's mirror still equals, with the top-level folders it holds; undefined when unknown. */
+  mirrorArchive(host: string): { repository: string; archive: string; sources: string[] } | undefined {
+    const r = this.db.prepare('SELECT repository, archive, sources FROM mirror_archives WHERE host = ?').get(host) as { repository: string; archive: string; sources: string } | undefined;
+    return r && { repository: r.repository, archive: r.archive, sources: JSON.parse(r.sources) as string[] };
+  }
+
   /** Whether pullback recorded any archive in `repository` (pruned ones too). */
   hasArchives(repository: string): boolean {
     return this.db.prepare('SELECT 1 FROM archives WHERE repository = ? LIMIT 1').get(repository) !== undefined;

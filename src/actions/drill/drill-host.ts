@@ -12,10 +12,10 @@ import { classifyFile, countVerdicts, drillStatus, missingOnOrigin, type DrillCo
 import { nightlyGlob } from '../../tools/borg/args.js';
 import { listArchives } from '../../tools/borg/repo.js';
 import { MANIFEST_DIR, MANIFEST_FILE, type Manifest } from '../archive.js';
-import { borgContext, hostRepo, type HostContext } from '../context.js';
+import { borgContext, hostMirrorDir, hostRepo, type HostContext } from '../context.js';
 import { openRepo } from '../repo-identity.js';
 import type { DumpRecord } from '../database.js';
-import { borgHashes, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest, readManifestFile, tryExtractPaths } from './archive-files.js';
+import { borgHashes, type HashListing, describeBorgFailure, extractPaths, listArchiveItems, readArchiveManifest, readManifestFile, tryExtractPaths } from './archive-files.js';
 import { sha256File } from '../../util/files.js';
 import { localXattrs } from '../../tools/attr/xattrs.js';
 import { missingArchiveMessage } from '../restore/archive-facts.js';
@@ -23,6 +23,8 @@ import { drillDatabases, type DatabaseDrillResult, type RestoredDump } from './d
 import { archivedMtimeSeconds, observeOrigins, originPath } from './origin.js';
 import { sshForRole } from '../../tools/ssh/options.js';
 import { finishDrill, startDrill, type DrillProblem } from './record.js';
+import { UnnamedEntry, walkMirror } from './mirror-files.js';
+import type { ItemPath } from '../../tools/borg/items.js';
 
 export interface DrillOptions {
   archive: ArchiveChoice;
@@ -106,8 +108,10 @@ interface DrillRun {
   salt?: number;
   archive?: string;
   manifest?: Manifest;
-  /** The manifest is the catalog's record: the archive's own is extracted with the sample and checked against it. */
+  /** The manifest is the catalog's record (or the mirror's copy): the archive's own is extracted with the sample and checked against it. */
   manifestToCheck?: boolean;
+  /** The sample was chosen from the mirror: each sampled file's size and mtime there, checked against borg's record after the extraction. */
+  fromMirror?: Map<string, { size: number; mtimeSeconds: number }>;
   dumps: Map<string, { source: string; record: DumpRecord }>;
   targets: Target[];
   dumpTargets: Target[];
@@ -186,6 +190,7 @@ async function chooseArchive(d: DrillRun): Promise<void> {
 async function chooseSample(d: DrillRun): Promise<void> {
   const { ctx, opts, r } = d;
   d.salt = d.rand();
+  if (await sampleFromMirror(d)) return;
   const record = ctx.catalog.archiveRecords(r.repository).get(d.archive!)?.manifest as Manifest | undefined;
   const fixed = fixedSampleSize(d);
   if (record && fixed !== undefined) {
@@ -210,6 +215,86 @@ async function chooseSample(d: DrillRun): Promise<void> {
   takeSample(d, out);
 }
 
+/**
+ * While the host's mirror still equals the drilled archive (the catalog says nothing has written to
+ * it since borg archived it without a warning), the candidates are the mirror's files: a walk of
+ * the file system where borg's listing decrypts, unpacks and formats every item of the archive (at
+ * 300,000 files, 0.3 s against 2.9 s). The set of paths is the archive's, so the reservoir picks
+ * exactly the files a listing of the archive would have given it. It is a shortcut, not a source
+ * of truth: after the extraction each sampled file must be in the archive with the size and mtime
+ * the mirror had (checkMirrorSample), or the sample is chosen again from the archive's listing.
+ * False (and nothing chosen) when the mirror cannot stand in for the archive.
+ */
+async function sampleFromMirror(d: DrillRun): Promise<boolean> {
+  const { ctx, r } = d;
+  const known = ctx.catalog.mirrorArchive(ctx.host.name);
+  if (!known || known.repository !== r.repository || known.archive !== d.archive) return false;
+  const mirror = hostMirrorDir(ctx.global, ctx.host.name);
+  let manifest: Manifest | undefined;
+  try {
+    manifest = readManifestFile(mirror, `${MANIFEST_DIR}/${MANIFEST_FILE}`) as Manifest | undefined;
+  } catch {
+    return false;
+  }
+  if (manifest?.archive !== d.archive) return false;
+  const walk = (onItem: (i: ItemPath) => void) => walkMirror(mirror, known.sources, onItem);
+  setDumps(d, manifest);
+  const dumps = new Set(d.dumps.keys());
+  let out: Sampled;
+  try {
+    const k = fixedSampleSize(d) ?? sampleSize(await countCandidates(d, dumps, walk), d.opts.sample, ctx.global.drill.sample);
+    out = await sampleOf(d, dumps, k, walk);
+  } catch (e) {
+    if (!(e instanceof UnnamedEntry) && !isFsError(e)) throw e;
+    ctx.logger.info({ archive: d.archive, reason: e.message }, "the drill's sample is chosen from the archive's listing: the mirror could not be walked");
+    d.dumps.clear();
+    return false;
+  }
+  // A dump the manifest names and the mirror lacks: whether the archive lacks it too is borg's to say.
+  if (out.found.length !== dumps.size) {
+    d.dumps.clear();
+    return false;
+  }
+  d.manifest = manifest;
+  d.manifestToCheck = true;
+  takeSample(d, out, 'mirror');
+  d.fromMirror = new Map();
+  for (const t of d.targets) {
+    const st = lstatSync(join(mirror, t.path), { throwIfNoEntry: false });
+    d.fromMirror.set(t.path, { size: st?.size ?? NaN, mtimeSeconds: st ? Math.floor(st.mtimeMs / 1000) : NaN });
+  }
+  return true;
+}
+
+function isFsError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+}
+
+/**
+ * The first sampled file (damaged ones aside: those are findings) that the archive does not hold as
+ * the mirror did, with what differs; undefined when every one matches borg's record.
+ */
+function mirrorDifference(d: DrillRun, hashes: HashListing): string | undefined {
+  for (const [path, m] of d.fromMirror ?? []) {
+    if (hashes.damaged.has(path)) continue;
+    const size = hashes.size.get(path);
+    const mtime = hashes.mtime.get(path);
+    if (size === undefined || mtime === undefined) return `${path}: not a regular file of the archive`;
+    if (size !== m.size) return `${path}: ${m.size} bytes in the mirror, ${size} in the archive`;
+    if (archivedMtimeSeconds(mtime) !== m.mtimeSeconds) return `${path}: modified at another time in the mirror than in the archive`;
+  }
+  return undefined;
+}
+
+/** The sample chosen again from the archive's own listing (the mirror's copy of things did not hold). */
+async function resampleFromArchive(d: DrillRun): Promise<void> {
+  for (const p of d.targets.map((t) => t.path)) rmSync(join(d.scratch, p), { force: true });
+  d.fromMirror = undefined;
+  const dumps = new Set(d.dumps.keys());
+  const k = fixedSampleSize(d) ?? sampleSize(await countCandidates(d, dumps), d.opts.sample, d.ctx.global.drill.sample);
+  takeSample(d, await sampleOf(d, dumps, k));
+}
+
 /** The sample's size when it is a number of files; undefined for a percentage, which needs the number of candidates first (one more metadata listing, counting only). */
 function fixedSampleSize(d: DrillRun): number | undefined {
   return d.opts.sample.percent === undefined ? (d.opts.sample.sample ?? d.ctx.global.drill.sample) : undefined;
@@ -232,32 +317,39 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((p) => b.has(p));
 }
 
+/** Walks the candidates' items, handing each to `onItem`: borg's listing of the archive, or the mirror's files. */
+type ItemWalk = (onItem: (i: ItemPath) => void) => Promise<void>;
+
+function archiveWalk(d: DrillRun): ItemWalk {
+  return (onItem) => listArchiveItems(d.borg, d.r.repository, d.archive!, onItem);
+}
+
 /** One listing: every candidate offered to a reservoir of `k` (salted by the drill's seed), every dump found. */
-async function sampleOf(d: DrillRun, dumps: ReadonlySet<string>, k: number): Promise<Sampled> {
+async function sampleOf(d: DrillRun, dumps: ReadonlySet<string>, k: number, walk = archiveWalk(d)): Promise<Sampled> {
   const pick = new ReservoirSample<Target>(k, () => d.salt!);
   const found: Target[] = [];
-  await listArchiveItems(d.borg, d.r.repository, d.archive!, (i) => {
+  await walk((i) => {
     if (isSampleCandidate(i, dumps)) pick.offer({ path: i.path, size: NaN });
     else if (i.type === '-' && dumps.has(i.path)) found.push({ path: i.path, size: NaN });
   });
   return { pick, found };
 }
 
-async function countCandidates(d: DrillRun, dumps: ReadonlySet<string>): Promise<number> {
+async function countCandidates(d: DrillRun, dumps: ReadonlySet<string>, walk = archiveWalk(d)): Promise<number> {
   let n = 0;
-  await listArchiveItems(d.borg, d.r.repository, d.archive!, (i) => {
+  await walk((i) => {
     if (isSampleCandidate(i, dumps)) n++;
   });
   return n;
 }
 
-function takeSample(d: DrillRun, out: Sampled): void {
+function takeSample(d: DrillRun, out: Sampled, from: 'archive' | 'mirror' = 'archive'): void {
   const { ctx, opts, r } = d;
   const sample = out.pick.take();
   d.dumpTargets = out.found.map((t) => ({ ...t, dump: d.dumps.get(t.path) }));
   d.targets = [...sample, ...d.dumpTargets];
   d.missingDumps = [...d.dumps.keys()].filter((p) => !d.dumpTargets.some((t) => t.path === p));
-  ctx.logger.info({ archive: d.archive, candidates: out.pick.offered, sample: sample.length, dumps: d.dumpTargets.length, seed: opts.seed }, 'drill sample chosen');
+  ctx.logger.info({ archive: d.archive, candidates: out.pick.offered, sample: sample.length, dumps: d.dumpTargets.length, seed: opts.seed, from }, 'drill sample chosen');
   r.sampled = [...d.targets.map((t) => t.path), ...d.missingDumps];
 }
 
@@ -284,11 +376,16 @@ async function extractSample(d: DrillRun): Promise<void> {
   if (d.manifestToCheck) {
     d.manifestToCheck = false;
     if (!(await manifestAsRecorded(d, clean, manifestPath))) {
-      // The archive names other dumps than the catalog recorded: sample again from what it says.
-      for (const p of paths) rmSync(join(scratch, p), { force: true });
-      takeSample(d, await sampleOf(d, new Set(d.dumps.keys()), fixedSampleSize(d)!));
+      // The archive names other dumps than the catalog (or the mirror) recorded: sample again from what it says.
+      await resampleFromArchive(d);
       return extractSample(d);
     }
+  }
+  const differs = d.fromMirror && mirrorDifference(d, hashes);
+  if (differs) {
+    d.ctx.logger.info({ archive: d.archive, differs }, "the mirror no longer equals the archive: the drill's sample is chosen again from the archive's listing");
+    await resampleFromArchive(d);
+    return extractSample(d);
   }
   d.borgSha256 = hashes.sha256;
   for (const t of d.targets) {
@@ -324,7 +421,7 @@ async function manifestAsRecorded(d: DrillRun, extracted: boolean, manifestPath:
   d.manifest = manifest;
   setDumps(d, manifest);
   const same = sameSet(new Set(d.dumps.keys()), recorded);
-  if (!same) d.ctx.logger.warn({ archive: d.archive }, "the archive's manifest names other dumps than the catalog recorded for it: the sample is chosen again from the archive's");
+  if (!same) d.ctx.logger.warn({ archive: d.archive }, "the archive's manifest names other dumps than the catalog or the mirror recorded for it: the sample is chosen again from the archive's");
   return same;
 }
 

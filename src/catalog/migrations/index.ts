@@ -9,6 +9,7 @@ import { guards } from './006-guards.js';
 import { notifications } from './007-notifications.js';
 import { offsite } from './008-offsite.js';
 import { runProcess } from './009-run-process.js';
+import { mirrorArchive } from './010-mirror-archive.js';
 
 export interface Migration {
   version: number;
@@ -16,4 +17,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive];

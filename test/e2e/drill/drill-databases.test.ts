@@ -125,10 +125,12 @@ describe('pullback drill (databases)', () => {
     const m = JSON.parse(row.manifest) as { sources: Array<{ name: string; dumps?: unknown[] }> };
     for (const src of m.sources) if (src.name === 'maria') delete src.dumps;
     expect(db.prepare('UPDATE archives SET manifest = ? WHERE rowid = ?').run(JSON.stringify(m), row.k).changes).toBe(1);
+    // The mirror still equals the archive and would give the drill the true manifest: this case is the catalog's record.
+    db.prepare("DELETE FROM mirror_archives WHERE host = 'main'").run();
     db.close();
     const { exitCode, report, stderr } = await drillJson(cfg.configPath, ['--host', 'main', '--sample', '5']);
     expect(exitCode, stderr + JSON.stringify(report, null, 2)).toBe(0);
-    expect(stderr).toMatch(/names other dumps than the catalog recorded/);
+    expect(stderr).toMatch(/names other dumps than the catalog or the mirror recorded/);
     const d = report.drills[0]!;
     expect(d.counts).toEqual({ sampled: 8, matches: 8, mismatches: 0, changed: 0 });
     expect(d.databases.map((x) => [x.path.split('/')[0], x.status])).toEqual([['pg', 'ok'], ['maria', 'ok'], ['lite', 'ok']]);
