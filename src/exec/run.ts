@@ -28,6 +28,8 @@ export interface RunOptions {
    * output that may hold any byte but NUL, such as paths with newlines: `borg list --format ...{NUL}`).
    */
   stdoutSeparator?: '\n' | '\0';
+  /** Keep stdout as it came (the first `STDOUT_CAP_BYTES`) in the result's `stdout`, instead of lines (a small answer to parse whole). */
+  captureStdout?: boolean;
   onStderrLine?: (line: string) => void;
   /** Rewrites each stderr line before it is kept or handed on; undefined drops it (e.g. progress lines). */
   mapStderrLine?: (line: string) => string | undefined;
@@ -56,7 +58,13 @@ export interface RunResult {
   stderrTail: string[];
   /** The first lines of stderr that report errors (bounded), for the failure message. */
   stderrErrors?: string[];
+  /** Captured stdout (first 1 MiB), with `captureStdout` (and for remote commands given no other use for it). */
+  stdout?: string;
+  stdoutTruncated?: boolean;
 }
+
+/** How much of a command's stdout `captureStdout` keeps. */
+export const STDOUT_CAP_BYTES = 1024 * 1024;
 
 /** Runs `file args`; resolves with the outcome whatever the exit code; throws ToolError only when it cannot start. */
 export async function runCommand(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -114,9 +122,11 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   let streamError: unknown;
   const keep = (p: Promise<void>) => p.catch((e: unknown) => void (streamError ??= e));
   const streams: Promise<void>[] = [];
+  let stdoutCaptured: { text: string; truncated: boolean } | undefined;
   if (child.stdout) {
     const out = child.stdout as Readable;
-    streams.push(keep(opts.stdoutSeparator === '\0' ? eachRecord(out, '\0', onStdoutLine) : eachLine(out, onStdoutLine)));
+    if (opts.captureStdout) streams.push(keep(captured(out).then((c) => void (stdoutCaptured = c))));
+    else streams.push(keep(opts.stdoutSeparator === '\0' ? eachRecord(out, '\0', onStdoutLine) : eachLine(out, onStdoutLine)));
   }
   if (child.stderr) {
     streams.push(
@@ -161,6 +171,10 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
     stderrTail,
     stderrErrors: stderr.errors,
   };
+  if (opts.captureStdout) {
+    out.stdout = stdoutCaptured?.text ?? '';
+    if (stdoutCaptured?.truncated) out.stdoutTruncated = true;
+  }
   const logFields = { cmd: command, exitCode: out.exitCode, signal: out.signal, timedOut, durationMs };
   if (opts.quiet) opts.logger?.debug(logFields, 'command finished');
   else opts.logger?.info(logFields, 'command finished');
@@ -190,6 +204,21 @@ export function toolErrorFrom(result: RunResult, reason: string): ToolError {
     durationMs: result.durationMs,
     stderrTail: result.stderrTail,
   });
+}
+
+/** The stream's bytes as UTF-8, the first STDOUT_CAP_BYTES of them (the rest is read and dropped). */
+async function captured(stream: Readable): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    const part = b.subarray(0, Math.max(0, STDOUT_CAP_BYTES - size));
+    if (part.length < b.length) truncated = true;
+    if (part.length > 0) chunks.push(part);
+    size += part.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
 async function eachLine(stream: Readable, onLine?: (line: string) => void): Promise<void> {

@@ -436,7 +436,7 @@ async function compareWithOrigin(d: DrillRun): Promise<void> {
     // No mtime: borg has no record of the file (damaged), a mismatch whatever the origin holds.
     return { originPath: dir === undefined ? undefined : originPath(dir, rest), archivedSize: t.size, archivedMtimeSeconds: t.mtime === undefined ? NaN : archivedMtimeSeconds(t.mtime) };
   });
-  const origins = await observeOrigins(ctx.host, sshForRole(ctx.global.ssh, ctx.host, 'pull'), queries, { signal: ctx.signal, logger: ctx.logger });
+  const origins = await observeOrigins(ctx.host, sshForRole(ctx.global.ssh, ctx.host, 'pull'), queries, { signal: ctx.signal, logger: ctx.logger, controlPath: ctx.sshMux && (() => ctx.sshMux!.controlPath()) });
   const local = await localXattrs([...restored.keys()].map((p) => join(scratch, p)));
   const restoredXattrs = (p: string) => local.xattrs.get(join(scratch, p));
   const startedSeconds = backupStarts(manifest);

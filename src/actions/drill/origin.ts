@@ -8,6 +8,7 @@ import type { HostConfig, SshConfig } from '../../config/types.js';
 import { describeError } from '../../errors.js';
 import { originUnchanged, type OriginObservation } from '../../plan/drill-verdict.js';
 import { connectSsh, type SshSession } from '../../tools/ssh/client.js';
+import { muxSession } from '../../tools/ssh/mux-session.js';
 import { remoteSha256, remoteStat, type RemoteStat } from '../../tools/ssh/remote.js';
 import { remoteSha256Many, remoteStatMany } from '../../tools/ssh/remote-batch.js';
 import { remoteXattrs } from '../../tools/attr/xattrs.js';
@@ -37,12 +38,14 @@ export async function observeOrigins(
   host: Pick<HostConfig, 'address' | 'port' | 'user' | 'name'>,
   ssh: SshConfig,
   queries: readonly OriginQuery[],
-  opts: { signal?: AbortSignal; logger?: Logger } = {},
+  opts: { signal?: AbortSignal; logger?: Logger; controlPath?: () => string | undefined } = {},
 ): Promise<OriginObservation[]> {
   if (queries.length === 0) return [];
   let session: SshSession;
+  // In a nightly run the night's shared connection (the same pull key) is still up: no second login.
+  const shared = opts.controlPath?.();
   try {
-    session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, ssh, opts);
+    session = shared ? muxSession(ssh, host, shared, opts.logger) : await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, ssh, opts);
   } catch (e) {
     const reason = `origin not reachable: ${describeError(e)}`;
     return queries.map(() => ({ kind: 'unchecked', reason }));

@@ -19,13 +19,19 @@ describe('the shared SSH connection of a night', () => {
       mkdirSync(join(root, n, 'sub dir'), { recursive: true });
       for (let i = 0; i < 5; i++) writeFileSync(join(root, n, 'sub dir', `f${i}.txt`), `${n} ${i}\n`);
     }
-    const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources: names.map((n) => ({ name: n, kind: 'data', path: join(root, n) })) }] });
+    // A drill every night: its comparison with the origin goes over the same connection.
+    const cfg = await writeTestConfig({
+      hosts: [{ name: 'main', server, sources: names.map((n) => ({ name: n, kind: 'data', path: join(root, n) })) }],
+      global: { checks: { drill: 'always' }, drill: { sample: 4 } },
+    });
     const tmp = makeTempDir('mux-tmp-');
     const before = logins(server.log);
     const r = await runCli(['--config', cfg.configPath, '--log-level', 'debug', '--log-format', 'json', 'run'], { env: { TMPDIR: tmp } });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    // The master's login, which is also the preflight: not 1 + 2 per source.
+    // The master's login, which is also the preflight: not 1 + 2 per source, nor one more for the drill.
     expect(logins(server.log) - before).toBe(1);
+    expect(r.stdout).toMatch(/main\s+OK\s.*drill/);
+    expect(r.stderr).toMatch(/"cmd":"ssh [^\n]*ControlMaster=no[^\n]*exec sha256sum/);
     // One rsync per source: an empty mirror has nothing to lose, so the pull is the first look (no probe).
     const rsyncs = (stderr: string) => stderr.split('\n').filter((l) => /"cmd":"rsync /.test(l));
     expect(rsyncs(r.stderr)).toHaveLength(3);
