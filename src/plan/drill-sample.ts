@@ -68,15 +68,23 @@ export class ReservoirSample<T extends { path: string }> {
   }
 
   offer(item: T): void {
+    this.consider(item.path, () => item);
+  }
+
+  /**
+   * Offers the item at `path`, made by `make` only when it enters the sample: a listing of a million
+   * paths allocates an object for the few dozen kept, not for every one passed over.
+   */
+  consider(path: string, make: () => T): void {
     this.offered++;
     if (this.k <= 0) return;
-    const e = { key: pathKey(item.path, this.salt), item };
+    const key = pathKey(path, this.salt);
     const h = this.heap;
     if (h.length < this.k) {
-      h.push(e);
+      h.push({ key, item: make() });
       this.up(h.length - 1);
-    } else if (before(e, h[0]!)) {
-      h[0] = e;
+    } else if (key < h[0]!.key || (key === h[0]!.key && compare(path, h[0]!.item.path) < 0)) {
+      h[0] = { key, item: make() };
       this.down(0);
     }
   }

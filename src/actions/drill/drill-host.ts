@@ -329,7 +329,7 @@ async function sampleOf(d: DrillRun, dumps: ReadonlySet<string>, k: number, walk
   const pick = new ReservoirSample<Target>(k, () => d.salt!);
   const found: Target[] = [];
   await walk((i) => {
-    if (isSampleCandidate(i, dumps)) pick.offer({ path: i.path, size: NaN });
+    if (isSampleCandidate(i, dumps)) pick.consider(i.path, () => ({ path: i.path, size: NaN }));
     else if (i.type === '-' && dumps.has(i.path)) found.push({ path: i.path, size: NaN });
   });
   return { pick, found };
