@@ -1,5 +1,7 @@
 // What every restore action receives: the config, the target host and an SSH session to it, the
 // archive restored from, a logger, the interrupt signal and a private working directory.
+import { renameSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { GlobalConfig, HostConfig } from '../../config/types.js';
 import type { BorgContext } from '../../tools/borg/run.js';
@@ -20,7 +22,32 @@ export interface RestoreContext {
   workDir: string;
   logger: Logger;
   signal?: AbortSignal;
+  /** Removals still running (a pulled or staged tree deleted beside the next steps); executeRestore awaits them. */
+  pending?: Array<Promise<unknown>>;
 }
+
+/**
+ * Removes a local tree the restore is done with: moved aside at once (its path is free again), then
+ * deleted while the next steps run (tens of thousands of files take a second), when the context
+ * collects pending work; else deleted now.
+ */
+export function removeLater(ctx: Pick<RestoreContext, 'pending'>, dir: string): void {
+  if (!ctx.pending) {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  const aside = `${dir}.done-${++removals}`;
+  try {
+    renameSync(dir, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  ctx.pending.push(rm(aside, { recursive: true, force: true }).catch(() => rmSync(aside, { recursive: true, force: true })));
+}
+
+let removals = 0;
 
 /** The outcome of one restore step. */
 export interface RestoreStepResult<T = unknown> {

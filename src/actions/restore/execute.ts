@@ -12,6 +12,7 @@ import { restoreFolder } from './files.js';
 import { postRestoreChecks } from './post-checks.js';
 import type { RestoreRecorder } from './record.js';
 import { takeSafetySnapshot, type SnapshotResult } from './snapshot.js';
+import { beginStaging, type Staging } from './staging.js';
 import { runWriteHooks } from './write-hooks.js';
 import type { Progress, ProgressTask } from '../../progress/progress.js';
 
@@ -85,14 +86,19 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
 /** Runs the plan by RESTORE_STEPS; never throws for the restore's own failures (they are in the result and the catalog). */
 export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const bar = opts.progress?.enabled ? opts.progress.task(`restore ${ctx.target.name}`) : undefined;
+  // The folder sources are extracted from the archive while the first rows run (staging.ts).
+  const run: RestoreContext = { ...ctx, pending: [] };
+  const staging = beginStaging(run, plan);
   try {
-    return await runRestoreSteps(ctx, plan, opts, bar);
+    return await runRestoreSteps(run, plan, opts, bar, staging);
   } finally {
+    await staging.stop();
+    await Promise.all(run.pending!);
     bar?.done();
   }
 }
 
-async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions, bar: ProgressTask | undefined): Promise<ExecuteResult> {
+async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions, bar: ProgressTask | undefined, staging: Staging): Promise<ExecuteResult> {
   const rec = opts.recorder;
   const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], checks: [] };
   const r: RestoreRun = { ctx, plan, opts, result, stopped: false };
@@ -143,7 +149,8 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
         break;
       case 'snapshot':
         r.stopped = !(await record(id!, row.kind, undefined, async () => {
-          const snap = await takeSafetySnapshot(ctx, plan, opts.catalog);
+          // borg create waits for borg's lock, which the extraction from the same repository holds until it ends.
+          const snap = await takeSafetySnapshot(ctx, plan, opts.catalog, { beforeArchive: (repo) => (repo === ctx.repository ? staging.settled() : Promise.resolve()) });
           if (snap.value) {
             result.snapshot = snap.value;
             rec.setSnapshot(snap.value.repository, snap.value.archive);
@@ -155,7 +162,7 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
         for (const step of plan.steps) {
           if (r.stopped || interrupted()) break;
           result.untouched = result.untouched.filter((n) => n !== step.source);
-          const ok = await record(ids.get(`sources:${step.source}`)!, step.kind, step.source, () => restoreStep(ctx, step));
+          const ok = await record(ids.get(`sources:${step.source}`)!, step.kind, step.source, () => restoreStep(ctx, step, staging));
           if (ok) result.restored.push(step.source);
           else r.stopped = true;
         }
@@ -193,6 +200,6 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
   return result;
 }
 
-function restoreStep(ctx: RestoreContext, step: PlannedStep): Promise<RestoreStepResult> {
-  return step.mode === 'databases' ? restoreDatabaseStep(ctx, step) : restoreFolder(ctx, step.source, step.targetPath, step.exclude);
+function restoreStep(ctx: RestoreContext, step: PlannedStep, staging: Staging): Promise<RestoreStepResult> {
+  return step.mode === 'databases' ? restoreDatabaseStep(ctx, step) : restoreFolder(ctx, step.source, step.targetPath, step.exclude, staging);
 }

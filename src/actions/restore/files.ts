@@ -8,7 +8,8 @@ import { describeError } from '../../errors.js';
 import { extractArchive } from '../../tools/borg/items.js';
 import { rsyncPush } from '../../tools/rsync/push.js';
 import { remoteRun } from '../../tools/ssh/remote.js';
-import { rsyncVia, type RestoreContext, type RestoreStepResult } from './context.js';
+import { removeLater, rsyncVia, type RestoreContext, type RestoreStepResult } from './context.js';
+import type { Staging } from './staging.js';
 
 /** Extracts folder `source` of the context's archive into `<workDir>/stage/<source>` (created empty if the archive has none). */
 export async function stageSource(ctx: RestoreContext, source: string): Promise<string> {
@@ -33,17 +34,21 @@ export async function pushTree(ctx: RestoreContext, from: string, targetPath: st
   return { status: 'ok', summary: `${out.stats.filesTransferred} files sent, ${out.stats.deleted} deleted`, details };
 }
 
-/** Restores one folder source from the archive onto `targetPath` (files matching `exclude` kept); never throws. */
-export async function restoreFolder(ctx: RestoreContext, source: string, targetPath: string, exclude: readonly string[] = []): Promise<RestoreStepResult> {
+/**
+ * Restores one folder source from the archive onto `targetPath` (files matching `exclude` kept);
+ * never throws. The source comes from `staging` when it was extracted ahead, else it is extracted now.
+ */
+export async function restoreFolder(ctx: RestoreContext, source: string, targetPath: string, exclude: readonly string[] = [], staging?: Staging): Promise<RestoreStepResult> {
   let dir: string;
   try {
-    dir = await stageSource(ctx, source);
+    const ahead = staging?.ahead.includes(source) && (await staging.settled());
+    dir = ahead ? join(ctx.workDir, 'stage', source) : await stageSource(ctx, source);
   } catch (e) {
     return { status: 'failed', error: `extracting ${source} from ${ctx.archive}: ${describeError(e)}` };
   }
   try {
     return await pushTree(ctx, dir, targetPath, exclude);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeLater(ctx, dir);
   }
 }

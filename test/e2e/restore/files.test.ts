@@ -75,8 +75,12 @@ describe('pullback restore (files)', () => {
 
   it('restores identical trees, deleting what the archive does not hold, with checklist and checks', async () => {
     const loggedIn = logins();
-    const r = await w.cli('restore', '--host', 'main', '--yes');
+    const r = await w.cli('--log-level', 'debug', '--log-format', 'json', 'restore', '--host', 'main', '--yes');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    // Both folder sources come out of one borg extract, begun with the restore (staging.ts).
+    const extracts = r.stderr.split('\n').filter((l) => /"cmd":"borg extract /.test(l) && !l.includes('manifest.json'));
+    expect(extracts, r.stderr).toHaveLength(1);
+    expect(extracts[0]).toMatch(/ -- blobs data"/);
     // Two logins: the ssh2 session (remote facts) and the OpenSSH master every rsync of the restore
     // attaches to (the deletion listings, the snapshot's pulls, the pushes, the checks' listings).
     expect(logins() - loggedIn).toBe(2);
