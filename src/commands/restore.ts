@@ -9,6 +9,7 @@ import { resolveArchive } from '../actions/restore/archive-facts.js';
 import { openRepo } from '../actions/repo-identity.js';
 import type { RestoreContext } from '../actions/restore/context.js';
 import { executeRestore } from '../actions/restore/execute.js';
+import { beginStaging, type Staging } from '../actions/restore/staging.js';
 import { fromOffsite } from '../actions/offsite/fetch.js';
 import { findTarget } from '../actions/offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../actions/restore/into.js';
@@ -197,6 +198,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
   }
   let session: SshSession | undefined;
   let sshMux: SshMux | undefined;
+  let staging: Staging | undefined;
   try {
     const borg = borgContext({ global, logger: env.logger, signal });
     const base = { global, target, borg, repository: plan.repository, archive: plan.archive, workDir: '', logger: env.logger.child({ restore: target.name }), signal };
@@ -213,7 +215,13 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     }
     sshMux = await mux;
     if ('session' in ctx) ctx.sshMux = sshMux;
-    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx });
+    // Not for a dry run: the folder sources are extracted from the archive as soon as its check
+    // passed, beside the rest of the checklist and the confirmation (staging.ts); stopped and
+    // removed when the restore does not go ahead.
+    const startStaging = () => {
+      if (!o.dryRun) staging = beginStaging(base, plan, join(restoreStateDir(global), `stage-${process.pid}`));
+    };
+    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, onArchiveChecked: startStaging });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
     const verdict = readinessVerdict({ ...facts, hostLock });
     if (facts.deletions.length > 0) env.out(formatDeletions(facts.deletions, { names: o.dryRun }));
@@ -244,7 +252,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       rec.begin(readiness);
       rec.end(readiness, 'ok', undefined, verdict.items);
       env.out(`${job.kind === 'rollback' ? 'Rollback' : 'Restore'} ${rec.id}:`);
-      const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)), progress: env.progress });
+      const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)), progress: env.progress, staging });
       if (result.checks.length > 0) env.out(formatChecklist('Post-restore checks:', result.checks));
       rec.finish(result.status, result.stoppedAt?.error);
       await notes.emit(restoreEvent('end', { ...told, status: result.status, error: result.stoppedAt?.error }));
@@ -260,6 +268,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       rmSync(workDir, { recursive: true, force: true });
     }
   } finally {
+    await staging?.dispose();
     session?.close();
     await sshMux?.close();
   }

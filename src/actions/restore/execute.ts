@@ -13,6 +13,7 @@ import { postRestoreChecks } from './post-checks.js';
 import type { RestoreRecorder } from './record.js';
 import { takeSafetySnapshot, type SnapshotResult } from './snapshot.js';
 import { beginStaging, type Staging } from './staging.js';
+import { join } from 'node:path';
 import { runWriteHooks } from './write-hooks.js';
 import type { Progress, ProgressTask } from '../../progress/progress.js';
 
@@ -27,6 +28,8 @@ export interface ExecuteOptions {
   onStep?: (line: StepLine) => void;
   /** A bar showing step n of m while the restore runs. */
   progress?: Progress;
+  /** The folder sources already being extracted (begun with the readiness checklist; the caller disposes of it); else begun here. */
+  staging?: Staging;
 }
 
 export interface StepLine {
@@ -88,11 +91,11 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
   const bar = opts.progress?.enabled ? opts.progress.task(`restore ${ctx.target.name}`) : undefined;
   // The folder sources are extracted from the archive while the first rows run (staging.ts).
   const run: RestoreContext = { ...ctx, pending: [] };
-  const staging = beginStaging(run, plan);
+  const staging = opts.staging ?? beginStaging(run, plan, join(ctx.workDir, 'stage'));
   try {
     return await runRestoreSteps(run, plan, opts, bar, staging);
   } finally {
-    await staging.stop();
+    if (!opts.staging) await staging.dispose();
     await Promise.all(run.pending!);
     bar?.done();
   }

@@ -41,8 +41,8 @@ export async function pushTree(ctx: RestoreContext, from: string, targetPath: st
 export async function restoreFolder(ctx: RestoreContext, source: string, targetPath: string, exclude: readonly string[] = [], staging?: Staging): Promise<RestoreStepResult> {
   let dir: string;
   try {
-    const ahead = staging?.ahead.includes(source) && (await staging.settled());
-    dir = ahead ? join(ctx.workDir, 'stage', source) : await stageSource(ctx, source);
+    const ahead = staging && staging.ahead.includes(source) && (await staging.settled());
+    dir = staging && ahead ? staging.dirOf(source) : await stageSource(ctx, source);
   } catch (e) {
     return { status: 'failed', error: `extracting ${source} from ${ctx.archive}: ${describeError(e)}` };
   }

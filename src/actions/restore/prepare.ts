@@ -26,8 +26,11 @@ export async function prepareRestore(
   mkdirSync(parent, { recursive: true });
   const scratch = mkdtempSync(join(parent, 'scratch-'));
   try {
-    const manifest = await readManifest(borg, p.repository, p.archive, scratch);
-    const figures = await archiveFigures(borg, p.repository, p.archive);
+    // Two readers of the archive at once (borg's shared lock); neither is left running behind the other's failure.
+    const [m, f] = await Promise.allSettled([readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive)]);
+    if (m.status === 'rejected') throw m.reason;
+    if (f.status === 'rejected') throw f.reason;
+    const [manifest, figures] = [m.value, f.value];
     const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly });
     return { plan, figures };
   } finally {

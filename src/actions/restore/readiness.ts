@@ -34,6 +34,8 @@ export interface GatherInput {
   /** The session's context, or the reason the SSH login failed. */
   target: RestoreContext | { loginError: string };
   now?: Date;
+  /** Called once the archive check is done and passed (borg's lock is free for readers again): the restore's extraction may begin. */
+  onArchiveChecked?: () => void;
 }
 
 /** Every fact the checklist needs, plus the deletion preview; the SSH part is skipped (and fails) when the login failed. */
@@ -41,7 +43,10 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
   // The facts are independent reads: gathered at once (borg here, remote commands on their own SSH
   // channels, rsync listings through the restore's shared connection). The deletion preview's borg
   // listings wait for the archive check, which holds the repository's lock.
-  const archiveChecked = checkArchive(input.borg, input.repository, input.archive);
+  const archiveChecked = checkArchive(input.borg, input.repository, input.archive).then((c) => {
+    if (c.ok && !('loginError' in input.target)) input.onArchiveChecked?.();
+    return c;
+  });
   const t = input.plan.target;
   const where = `${t.user}@${t.address}:${t.port} (${t.name})`;
   if ('loginError' in input.target) {

@@ -1,12 +1,14 @@
-// The folder sources of a restore, extracted ahead. Extracting reads only the archive, so it can
-// run from the restore's first step on, beside the stop_writes hooks and the safety snapshot (which
-// read the target): one `borg extract` of every folder source (one walk of the archive's items,
-// where a source at a time was a walk each), off the critical path. Each folder step then only
-// pushes. Taken only when the backup host's disk holds the staged sources and the snapshot at once;
-// otherwise, and after any failure of the early extraction, each step extracts its own source as
-// before (so a damaged source fails its own step, not the ones before it).
+// The folder sources of a restore, extracted ahead. Extracting reads only the archive, so it can run
+// as soon as the readiness checklist's archive check is done (borg check holds the repository's
+// lock), beside the rest of the checklist, the confirmation, the stop_writes hooks and the safety
+// snapshot (which read the target): one `borg extract` of every folder source (one walk of the
+// archive's items, where a source at a time was a walk each), off the critical path. Each folder
+// step then only pushes. Taken only when the backup host's disk holds the staged sources and the
+// snapshot at once; otherwise, and after any failure of the early extraction, each step extracts
+// its own source as before (so a damaged source fails its own step, not the ones before it). A
+// refused checklist, a dry run or a cancel stops it and removes what it extracted.
 import { existsSync, mkdirSync, rmSync, statfsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describeError } from '../../errors.js';
 import type { RestorePlan } from '../../plan/restore-plan.js';
 import { extractArchive } from '../../tools/borg/items.js';
@@ -18,10 +20,12 @@ const LOCAL_RESERVE_BYTES = 1024 ** 3;
 export interface Staging {
   /** The folder sources being extracted ahead (empty: each step extracts its own). */
   readonly ahead: readonly string[];
+  /** Where source `source` is (or will be) once extracted ahead. */
+  dirOf(source: string): string;
   /** Resolves true once the early extraction has put every source ahead in place, false if it failed. */
   settled(): Promise<boolean>;
-  /** Stops an extraction still running (the restore ended early) and waits for borg to exit. */
-  stop(): Promise<void>;
+  /** Stops an extraction still running and waits for borg to exit; removes what it extracted. */
+  dispose(): Promise<void>;
 }
 
 /** Why sources are not extracted ahead, or undefined when they are. */
@@ -35,27 +39,29 @@ export function stageAheadRefusal(plan: RestorePlan, freeBytes: number | undefin
   return freeBytes < need ? `${freeBytes} bytes free on the backup host, ${Math.ceil(need)} needed to stage every source beside the snapshot` : undefined;
 }
 
-/** Begins extracting the plan's folder sources into `<workDir>/stage` when there is room; never throws. */
-export function beginStaging(ctx: RestoreContext, plan: RestorePlan): Staging {
+/** No extraction ahead: each folder step extracts its own source. */
+export const STAGE_AT_EACH_STEP: Staging = { ahead: [], dirOf: () => '', settled: async () => false, dispose: async () => undefined };
+
+/** Begins extracting the plan's folder sources into `dir` (created; a folder of the restore's own) when there is room; never throws. */
+export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | 'archive' | 'logger' | 'signal'>, plan: RestorePlan, dir: string): Staging {
   const ahead = plan.steps.filter((s) => s.mode === 'files').map((s) => s.source);
-  const stage = join(ctx.workDir, 'stage');
-  const refusal = stageAheadRefusal(plan, freeBytesAt(ctx.workDir));
+  const refusal = stageAheadRefusal(plan, freeBytesAt(dirname(dir)));
   if (refusal) {
     ctx.logger.debug({ reason: refusal }, 'restore: each source is extracted at its step');
-    return { ahead: [], settled: async () => false, stop: async () => undefined };
+    return STAGE_AT_EACH_STEP;
   }
   const stop = new AbortController();
   const onOuter = () => stop.abort();
   ctx.signal?.addEventListener('abort', onOuter, { once: true });
   const extraction = (async () => {
     try {
-      rmSync(stage, { recursive: true, force: true });
-      await extractArchive({ ...ctx.borg, signal: stop.signal }, ctx.repository, ctx.archive, stage, { prefix: ahead });
-      for (const s of ahead) if (!existsSync(join(stage, s))) mkdirSync(join(stage, s), { recursive: true });
+      rmSync(dir, { recursive: true, force: true });
+      await extractArchive({ ...ctx.borg, signal: stop.signal }, ctx.repository, ctx.archive, dir, { prefix: ahead });
+      for (const s of ahead) if (!existsSync(join(dir, s))) mkdirSync(join(dir, s), { recursive: true });
       return true;
     } catch (e) {
       if (!stop.signal.aborted) ctx.logger.warn({ err: describeError(e) }, 'restore: extracting the sources ahead failed; each is extracted again at its step');
-      rmSync(stage, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
       return false;
     } finally {
       ctx.signal?.removeEventListener('abort', onOuter);
@@ -63,10 +69,12 @@ export function beginStaging(ctx: RestoreContext, plan: RestorePlan): Staging {
   })();
   return {
     ahead,
+    dirOf: (source) => join(dir, source),
     settled: () => extraction,
-    stop: async () => {
+    dispose: async () => {
       stop.abort();
       await extraction;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,6 @@
 // Restore of blobs and data end to end (real sshd, rsync, borg): dry run changes nothing, a
 // restore brings back identical trees, a readiness failure stops before any change, --to works.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -42,8 +42,10 @@ describe('pullback restore (files)', () => {
   it('--dry-run prints the ordered plan and the checklist and changes nothing', async () => {
     destroy(w.main);
     const wrecked = snapshotTree(w.main.blobs);
-    const r = await w.cli('restore', '--host', 'main', '--dry-run');
+    const r = await w.cli('--log-level', 'debug', '--log-format', 'json', 'restore', '--host', 'main', '--dry-run');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    // A dry run extracts nothing ahead.
+    expect(r.stderr).not.toMatch(/"cmd":"borg extract [^\n]* -- blobs data"/);
     expect(r.stdout).toMatch(/Restore plan: archive main-\d{8}T\d{6}Z of host main/);
     expect(r.stdout.indexOf('1. blobs')).toBeLessThan(r.stdout.indexOf('2. data'));
     expect(r.stdout).toContain('Readiness checklist:');
@@ -71,6 +73,8 @@ describe('pullback restore (files)', () => {
     const { restores, steps } = catalogRestores(w.cfg);
     expect(restores.at(-1)).toMatchObject({ target: 'full', status: 'refused', snapshot_archive: null });
     expect(steps.map((s) => [s.kind, s.status])).toEqual([['readiness', 'failed']]);
+    // The sources extracted ahead while the checklist was gathered (its archive check passed) are gone again.
+    expect(readdirSync(join(w.cfg.stateDir, 'restore'))).toEqual([]);
   });
 
   it('restores identical trees, deleting what the archive does not hold, with checklist and checks', async () => {
