@@ -9,7 +9,7 @@ import { resolveArchive } from '../actions/restore/archive-facts.js';
 import { openRepo } from '../actions/repo-identity.js';
 import type { RestoreContext } from '../actions/restore/context.js';
 import { executeRestore } from '../actions/restore/execute.js';
-import { beginStaging, type Staging } from '../actions/restore/staging.js';
+import { beginStaging, stagingDir, type Staging } from '../actions/restore/staging.js';
 import { fromOffsite } from '../actions/offsite/fetch.js';
 import { findTarget } from '../actions/offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../actions/restore/into.js';
@@ -219,7 +219,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     // passed, beside the rest of the checklist and the confirmation (staging.ts); stopped and
     // removed when the restore does not go ahead.
     const startStaging = () => {
-      if (!o.dryRun) staging = beginStaging(base, plan, join(restoreStateDir(global), `stage-${process.pid}`));
+      if (!o.dryRun) staging = beginStaging(base, plan, stagingDir(restoreStateDir(global)));
     };
     const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, onArchiveChecked: startStaging });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;

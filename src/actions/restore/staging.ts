@@ -7,7 +7,8 @@
 // snapshot at once; otherwise, and after any failure of the early extraction, each step extracts
 // its own source as before (so a damaged source fails its own step, not the ones before it). A
 // refused checklist, a dry run or a cancel stops it and removes what it extracted.
-import { existsSync, mkdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { isGone } from '../../util/process-identity.js';
 import { dirname, join } from 'node:path';
 import { describeError } from '../../errors.js';
 import type { RestorePlan } from '../../plan/restore-plan.js';
@@ -77,6 +78,22 @@ export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | '
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The staging folder of this process under `parent` (`stage-<pid>`), after removing those of
+ * processes that are gone (a restore killed with SIGKILL cannot remove its own).
+ */
+export function stagingDir(parent: string): string {
+  try {
+    for (const name of readdirSync(parent)) {
+      const m = /^stage-(\d+)$/.exec(name);
+      if (m && Number(m[1]) !== process.pid && isGone({ pid: Number(m[1]) })) rmSync(join(parent, name), { recursive: true, force: true });
+    }
+  } catch {
+    // nothing to clean (no folder yet) or not readable: the extraction says so if it matters
+  }
+  return join(parent, `stage-${process.pid}`);
 }
 
 function freeBytesAt(dir: string): number | undefined {
