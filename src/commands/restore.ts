@@ -135,8 +135,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       if (!row.snapshotArchive || !row.snapshotRepository) throw new UsageError(`restore ${row.id} has no safety snapshot (it stopped before taking one, or it is a rollback): nothing to roll back`);
       const [target] = selectHosts(env.config, [row.target]);
       holdTarget(target!.name);
-      const { plan } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
-      return await carryOut(g, env, o, interrupt.signal, { plan, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
+      const { plan, archived = new Map() } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
+      return await carryOut(g, env, o, interrupt.signal, { plan, archived, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
     }
     const [origin] = selectHosts(env.config, [o.host!]);
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
@@ -145,7 +145,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const { name: archive, start } = await resolveArchive(borg, repository, origin!.name, o.archive);
     const into = o.into ? prepareIntoDir(o.into) : undefined;
-    const { plan, figures } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
+    const { plan, figures, archived = new Map() } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
     const backup: BackupAgeFact = {
       host: origin!.name,
       maxAgeSeconds: o.maxAgeSeconds,
@@ -165,7 +165,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       env.out(formatChecklist('Post-restore checks:', checks));
       return checks.every((c) => c.status === 'pass') ? 0 : 1;
     }
-    return await carryOut(g, env, o, interrupt.signal, { plan, kind: 'restore', backup });
+    return await carryOut(g, env, o, interrupt.signal, { plan, archived, kind: 'restore', backup });
   } finally {
     lock?.release();
     interrupt.dispose();
@@ -181,6 +181,8 @@ function done(env: CommandEnv, dryRun: boolean, ok: boolean): number {
 
 interface Job {
   plan: RestorePlan;
+  /** The archive's paths per source, read with the plan (the deletion preview's side of the archive). */
+  archived: ReadonlyMap<string, ReadonlySet<string>>;
   kind: RestoreKind;
   backup?: BackupAgeFact;
   rollbackOf?: number;
@@ -221,7 +223,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     const startStaging = () => {
       if (!o.dryRun) staging = beginStaging(base, plan, stagingDir(restoreStateDir(global)));
     };
-    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, onArchiveChecked: startStaging });
+    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, onArchiveChecked: startStaging });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
     const verdict = readinessVerdict({ ...facts, hostLock });
     if (facts.deletions.length > 0) env.out(formatDeletions(facts.deletions, { names: o.dryRun }));

@@ -58,15 +58,24 @@ export async function readManifest(borg: BorgContext, repo: string, archive: str
 
 /**
  * Regular files and bytes under each top-level folder of `archive`, counted the way `find -type f`
- * counts them on the target: every hard-linked path once, with the size of its file.
+ * counts them on the target: every hard-linked path once, with the size of its file. With
+ * `archived`, every item's path (files, folders, links) under each top-level folder is also added
+ * to that folder's set, relative to it: what the deletion preview compares the target with (one
+ * walk of the archive's items for both).
  */
-export async function archiveFigures(borg: BorgContext, repo: string, archive: string): Promise<Record<string, SourceFigures>> {
+export async function archiveFigures(borg: BorgContext, repo: string, archive: string, archived?: Map<string, Set<string>>): Promise<Record<string, SourceFigures>> {
   const out: Record<string, SourceFigures> = {};
   const sizes = new Map<string, number>();
   await listItems(borg, repo, archive, (item) => {
-    if (item.type !== '-') return;
-    const top = item.path.split('/')[0]!;
+    const slash = item.path.indexOf('/');
+    const top = slash < 0 ? item.path : item.path.slice(0, slash);
     if (top === MANIFEST_DIR) return;
+    if (archived && slash > 0) {
+      let set = archived.get(top);
+      if (!set) archived.set(top, (set = new Set()));
+      set.add(item.path.slice(slash + 1));
+    }
+    if (item.type !== '-') return;
     // borg 1.2 lists the second and later paths of a hard link with mode "h..." and size 0.
     const hardlink = item.mode.startsWith('h') && item.linktarget;
     const size = hardlink ? (sizes.get(item.linktarget!) ?? 0) : item.size;

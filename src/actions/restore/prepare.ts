@@ -9,6 +9,8 @@ import { archiveFigures, readManifest } from './archive-facts.js';
 export interface Prepared {
   plan: RestorePlan;
   figures: Record<string, SourceFigures>;
+  /** Each top-level folder's archived paths (relative to it), for the deletion preview; not for an extraction into a local folder. */
+  archived?: Map<string, Set<string>>;
 }
 
 /** `<state_dir>/restore`: working folders of restores (one per restore id, plus scratch). */
@@ -27,12 +29,13 @@ export async function prepareRestore(
   const scratch = mkdtempSync(join(parent, 'scratch-'));
   try {
     // Two readers of the archive at once (borg's shared lock); neither is left running behind the other's failure.
-    const [m, f] = await Promise.allSettled([readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive)]);
+    const archived = p.extractOnly ? undefined : new Map<string, Set<string>>();
+    const [m, f] = await Promise.allSettled([readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived)]);
     if (m.status === 'rejected') throw m.reason;
     if (f.status === 'rejected') throw f.reason;
     const [manifest, figures] = [m.value, f.value];
     const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly });
-    return { plan, figures };
+    return { plan, figures, archived };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

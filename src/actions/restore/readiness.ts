@@ -34,6 +34,8 @@ export interface GatherInput {
   /** The session's context, or the reason the SSH login failed. */
   target: RestoreContext | { loginError: string };
   now?: Date;
+  /** The archive's paths per source, read with the plan's figures: the deletion preview lists only the target. */
+  archived: ReadonlyMap<string, ReadonlySet<string>>;
   /** Called once the archive check is done and passed (borg's lock is free for readers again): the restore's extraction may begin. */
   onArchiveChecked?: () => void;
 }
@@ -41,8 +43,8 @@ export interface GatherInput {
 /** Every fact the checklist needs, plus the deletion preview; the SSH part is skipped (and fails) when the login failed. */
 export async function gatherReadiness(input: GatherInput): Promise<ReadinessFacts & { deletions: DeletionFact[] }> {
   // The facts are independent reads: gathered at once (borg here, remote commands on their own SSH
-  // channels, rsync listings through the restore's shared connection). The deletion preview's borg
-  // listings wait for the archive check, which holds the repository's lock.
+  // channels, rsync listings through the restore's shared connection). The deletion preview's side
+  // of the archive was read with the plan's figures: it lists only the target.
   const archiveChecked = checkArchive(input.borg, input.repository, input.archive).then((c) => {
     if (c.ok && !('loginError' in input.target)) input.onArchiveChecked?.();
     return c;
@@ -58,7 +60,7 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
     spaceFacts(ctx.session, input.plan, ctx.target.restore.spaceMargin, ctx.target.restore.minFreeBytes),
     writableFacts(ctx.session, input.plan),
     databaseFacts(ctx, input.plan),
-    archiveChecked.then(() => deletionFacts(ctx, input.plan), () => deletionFacts(ctx, input.plan)),
+    deletionFacts(ctx, input.plan, input.archived),
   ]);
   return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, space, writable, databases, deletions, login: { target: where, ok: true, detail: 'host key verified, key accepted' } };
 }
