@@ -6,32 +6,27 @@ import { selfAndParents } from '../../plan/restore-paths.js';
 import { requiredFreeBytes, type RestorePlan } from '../../plan/restore-plan.js';
 import type { SpaceFact, WritableFact } from '../../plan/restore-readiness.js';
 import type { SshSession } from '../../tools/ssh/client.js';
-import { remoteFreeBytes, remoteIsWritable, remotePathExists, remoteRun } from '../../tools/ssh/remote.js';
+import { remotePlace, type RemotePlace } from '../../tools/ssh/remote.js';
 
 /** Where dumps are copied on the target before they are restored (disk-backed, unlike a tmpfs /tmp). */
 export const REMOTE_TEMP_PARENT = '/var/tmp';
 
 /** Answers per session: readiness asks about the same paths for space and for writability. */
-const seen = new WeakMap<SshSession, Map<string, Promise<string>>>();
+const seen = new WeakMap<SshSession, Map<string, Promise<RemotePlace>>>();
 
-/** `path` if it exists on the target, else its nearest existing parent (memoized per session: use before changes only). */
-export function nearestExisting(session: SshSession, path: string): Promise<string> {
+/**
+ * `path` if it exists on the target, else its nearest existing parent, with its filesystem, free
+ * space and writability: one remote command (memoized per session: use before changes only).
+ */
+export function placeOf(session: SshSession, path: string): Promise<RemotePlace> {
   let memo = seen.get(session);
   if (!memo) seen.set(session, (memo = new Map()));
   let answer = memo.get(path);
   if (!answer) {
-    answer = (async () => {
-      for (const p of selfAndParents(path)) if (await remotePathExists(session, p)) return p;
-      return '/';
-    })();
+    answer = remotePlace(session, selfAndParents(path));
     memo.set(path, answer);
   }
   return answer;
-}
-
-async function deviceOf(session: SshSession, path: string): Promise<string> {
-  const r = await remoteRun(session, ['stat', '-c', '%d', '--', path], `cannot stat ${path}`, { quiet: true, timeoutMs: 60_000 });
-  return (r.stdout ?? '').trim();
 }
 
 /** The paths a plan writes on the target with the bytes each receives. */
@@ -55,37 +50,33 @@ export async function spaceFacts(session: SshSession, plan: RestorePlan, margin:
   const where = await Promise.all(
     writes.map(async (w) => {
       try {
-        const at = await nearestExisting(session, w.path);
-        return { at, key: await deviceOf(session, at) };
+        const place = await placeOf(session, w.path);
+        if (place.device === undefined) return { at: place.checked, key: `error:${w.path}`, error: place.deviceError };
+        return { at: place.checked, key: place.device, place };
       } catch (e) {
         return { at: w.path, key: `error:${w.path}`, error: describeError(e) };
       }
     }),
   );
-  const groups = new Map<string, { at: string; paths: string[]; bytes: number; error?: string }>();
+  const groups = new Map<string, { at: string; paths: string[]; bytes: number; error?: string; place?: RemotePlace }>();
   for (const [i, w] of writes.entries()) {
-    const { at, key, error } = where[i]!;
-    if (error !== undefined) {
-      groups.set(key, { at, paths: [w.path], bytes: w.bytes, error });
+    const { at, key, error, place } = where[i]!;
+    if (error !== undefined || !place) {
+      groups.set(key, { at, paths: [w.path], bytes: w.bytes, error: error ?? 'unknown filesystem' });
       continue;
     }
-    const g = groups.get(key) ?? { at, paths: [], bytes: 0 };
+    const g = groups.get(key) ?? { at, paths: [], bytes: 0, place };
     if (!g.paths.includes(w.path)) g.paths.push(w.path);
     g.bytes += w.bytes;
     groups.set(key, g);
   }
-  return Promise.all(
-    [...groups.values()].map(async (g): Promise<SpaceFact> => {
-      const fs = `${plan.target.name}:${g.at} (filesystem of ${g.paths.join(', ')})`;
-      const neededBytes = requiredFreeBytes(g.bytes, margin, minFree);
-      if (g.error) return { where: fs, neededBytes, error: g.error };
-      try {
-        return { where: fs, neededBytes, freeBytes: await remoteFreeBytes(session, g.at) };
-      } catch (e) {
-        return { where: fs, neededBytes, error: describeError(e) };
-      }
-    }),
-  );
+  return [...groups.values()].map((g): SpaceFact => {
+    const fs = `${plan.target.name}:${g.at} (filesystem of ${g.paths.join(', ')})`;
+    const neededBytes = requiredFreeBytes(g.bytes, margin, minFree);
+    if (g.error || !g.place) return { where: fs, neededBytes, error: g.error ?? 'unknown filesystem' };
+    if (g.place.freeBytes === undefined) return { where: fs, neededBytes, error: g.place.freeError };
+    return { where: fs, neededBytes, freeBytes: g.place.freeBytes };
+  });
 }
 
 /** Whether each written path (or its nearest existing parent) is writable by the login user. */
@@ -94,8 +85,8 @@ export async function writableFacts(session: SshSession, plan: RestorePlan): Pro
   return Promise.all(
     paths.map(async (path): Promise<WritableFact> => {
       try {
-        const checked = await nearestExisting(session, path);
-        return { path, checked, writable: await remoteIsWritable(session, checked) };
+        const place = await placeOf(session, path);
+        return { path, checked: place.checked, writable: place.writable };
       } catch (e) {
         return { path, checked: path, error: describeError(e) };
       }

@@ -28,25 +28,12 @@ export async function remoteRun(
   return r;
 }
 
-/** Bytes available to the login user on the filesystem holding `path` (which must exist); throws ToolError. */
-export async function remoteFreeBytes(session: SshSession, path: string): Promise<number> {
-  const r = await remoteRun(session, ['df', '-Pk', '--', path], `cannot read free space of ${path}`, QUIET);
-  const free = parseDfAvailableKib(r.stdout ?? '');
-  if (free === undefined) throw unparsable(r, `unexpected df output for ${path}`);
-  return free * 1024;
-}
-
 /** The "Available" column (KiB) of `df -Pk` output for one path, or undefined if it cannot be read. */
 export function parseDfAvailableKib(out: string): number | undefined {
   const lines = out.split('\n').filter((l) => l.trim() !== '');
   // Filesystem names and mount points may contain spaces; the four numbers and the % do not.
   const m = /\s(\d+)\s+(\d+)\s+(\d+)\s+(\d+|-)%\s+\S.*$/.exec(lines[lines.length - 1] ?? '');
   return m ? Number(m[3]) : undefined;
-}
-
-/** Whether the login user may write `path` (`test -w`); false if it does not exist. */
-export async function remoteIsWritable(session: SshSession, path: string): Promise<boolean> {
-  return testFlag(session, '-w', path);
 }
 
 /** Whether `path` exists (`test -e`, so a dangling symlink counts as missing). */
@@ -102,4 +89,54 @@ function unparsable(r: SshExecResult, message: string): ToolError {
     durationMs: r.durationMs,
     stderrTail: [...r.stderrTail, ...(r.stdout ?? '').split('\n').slice(0, 3)],
   });
+}
+
+/** What a restore needs to know of a place on the target, asked in one remote command. */
+export interface RemotePlace {
+  /** The first of the candidates that exists (`test -e`). */
+  checked: string;
+  /** Its filesystem's device number (`stat -c %d`), undefined with `deviceError`. */
+  device?: string;
+  deviceError?: string;
+  /** `test -w` by the login user. */
+  writable: boolean;
+  /** Bytes available to the login user there (`df -Pk`), undefined with `freeError`. */
+  freeBytes?: number;
+  freeError?: string;
+}
+
+// For the first candidate that exists: its name (NUL-terminated), then stat's device, the -w test
+// and df's lines. Exit 3 when none exists.
+const PLACE_SCRIPT = [
+  'for q do',
+  '  if [ -e "$q" ]; then',
+  "    printf '%s\\0' \"$q\"",
+  '    stat -c %d -- "$q" || echo',
+  '    if [ -w "$q" ]; then echo 1; else echo 0; fi',
+  '    df -Pk -- "$q"',
+  '    exit 0',
+  '  fi',
+  'done',
+  'exit 3',
+].join('\n');
+
+/**
+ * The first existing one of `candidates` (a path, then its parents) with its device, writability
+ * and free space: one remote command where each fact was one of its own. Throws ToolError when the
+ * command fails or none of the candidates exists.
+ */
+export async function remotePlace(session: SshSession, candidates: readonly string[]): Promise<RemotePlace> {
+  const r = await session.exec(['sh', '-c', PLACE_SCRIPT, 'sh', ...candidates], QUIET);
+  if (r.exitCode !== 0) throw toolErrorFrom(r, r.exitCode === 3 ? `none of ${candidates.join(', ')} exists` : `cannot look at ${candidates[0]}`);
+  const out = r.stdout ?? '';
+  const nul = out.indexOf('\0');
+  if (nul < 0) throw unparsable(r, `unexpected answer about ${candidates[0]}`);
+  const [device = '', writable = '', ...df] = out.slice(nul + 1).split('\n');
+  const free = parseDfAvailableKib(df.join('\n'));
+  return {
+    checked: out.slice(0, nul),
+    ...(/^\d+$/.test(device.trim()) ? { device: device.trim() } : { deviceError: `cannot stat ${out.slice(0, nul)}` }),
+    writable: writable.trim() === '1',
+    ...(free === undefined ? { freeError: `cannot read free space of ${out.slice(0, nul)}` } : { freeBytes: free * 1024 }),
+  };
 }

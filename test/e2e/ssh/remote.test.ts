@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/errors.js';
 import { connectSsh, type SshSession } from '../../../src/tools/ssh/client.js';
 import {
-  remoteFreeBytes, remoteIsWritable, remotePathExists, remoteRun, remoteSha256, remoteStat,
+  remotePathExists, remotePlace, remoteRun, remoteSha256, remoteStat,
 } from '../../../src/tools/ssh/remote.js';
 import { clientKey, makeTempDir, startSshd, writeKnownHosts } from '../../harness/index.js';
 
@@ -52,13 +52,15 @@ describe('remote helpers', () => {
     await expect(remoteSha256(session, join(dir, 'missing'))).rejects.toThrow(/cannot checksum .*missing: exited 1/);
   });
 
-  it('reads free space and writability', async () => {
-    const free = await remoteFreeBytes(session, dir);
-    expect(free).toBeGreaterThan(0);
-    expect(free % 1024).toBe(0);
-    await expect(remoteFreeBytes(session, join(dir, 'missing'))).rejects.toBeInstanceOf(ToolError);
-    expect(await remoteIsWritable(session, dir)).toBe(true);
-    expect(await remoteIsWritable(session, join(dir, 'missing'))).toBe(false);
+  it('finds the nearest existing place of a path with its filesystem, free space and writability, in one command', async () => {
+    const odd = join(dir, "-place's $x\nline");
+    mkdirSync(odd);
+    const { statSync } = await import('node:fs');
+    const place = await remotePlace(session, [join(odd, 'not yet', 'deeper'), join(odd, 'not yet'), odd, dir, '/']);
+    expect(place).toMatchObject({ checked: odd, device: String(statSync(odd).dev), writable: true });
+    expect(place.freeBytes).toBeGreaterThan(0);
+    expect(place.freeBytes! % 1024).toBe(0);
+    await expect(remotePlace(session, [join(dir, 'missing'), join(dir, 'missing too')])).rejects.toThrow(/none of .* exists/);
   });
 
   it('remoteRun throws a ToolError with the stderr tail on failure', async () => {
