@@ -28,12 +28,25 @@ export async function remoteRun(
   return r;
 }
 
+/** Bytes available to the login user on the filesystem holding `path` (which must exist); throws ToolError. */
+export async function remoteFreeBytes(session: SshSession, path: string): Promise<number> {
+  const r = await remoteRun(session, ['df', '-Pk', '--', path], `cannot read free space of ${path}`, QUIET);
+  const free = parseDfAvailableKib(r.stdout ?? '');
+  if (free === undefined) throw unparsable(r, `unexpected df output for ${path}`);
+  return free * 1024;
+}
+
 /** The "Available" column (KiB) of `df -Pk` output for one path, or undefined if it cannot be read. */
 export function parseDfAvailableKib(out: string): number | undefined {
   const lines = out.split('\n').filter((l) => l.trim() !== '');
   // Filesystem names and mount points may contain spaces; the four numbers and the % do not.
   const m = /\s(\d+)\s+(\d+)\s+(\d+)\s+(\d+|-)%\s+\S.*$/.exec(lines[lines.length - 1] ?? '');
   return m ? Number(m[3]) : undefined;
+}
+
+/** Whether the login user may write `path` (`test -w`); false if it does not exist. */
+export async function remoteIsWritable(session: SshSession, path: string): Promise<boolean> {
+  return testFlag(session, '-w', path);
 }
 
 /** Whether `path` exists (`test -e`, so a dangling symlink counts as missing). */
@@ -122,8 +135,9 @@ const PLACE_SCRIPT = [
 
 /**
  * The first existing one of `candidates` (a path, then its parents) with its device, writability
- * and free space: one remote command where each fact was one of its own. Throws ToolError when the
- * command fails or none of the candidates exists.
+ * and free space: one remote command (`sh -c`) where each fact was one of its own. Throws ToolError
+ * when the command fails or none of the candidates exists. pullback's restricted restore key
+ * (pullback-gate) allows no shell: see isGateRefusal.
  */
 export async function remotePlace(session: SshSession, candidates: readonly string[]): Promise<RemotePlace> {
   const r = await session.exec(['sh', '-c', PLACE_SCRIPT, 'sh', ...candidates], QUIET);
@@ -139,4 +153,9 @@ export async function remotePlace(session: SshSession, candidates: readonly stri
     writable: writable.trim() === '1',
     ...(free === undefined ? { freeError: `cannot read free space of ${out.slice(0, nul)}` } : { freeBytes: free * 1024 }),
   };
+}
+
+/** Whether a remote command was refused by pullback-gate, the forced command of pullback's restricted keys. */
+export function isGateRefusal(e: unknown): boolean {
+  return e instanceof ToolError && e.details.exitCode === 126 && e.details.stderrTail.some((l) => l.startsWith('pullback-gate: refused'));
 }
