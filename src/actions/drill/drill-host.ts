@@ -383,7 +383,8 @@ async function extractSample(d: DrillRun): Promise<void> {
   }
   const differs = d.fromMirror && mirrorDifference(d, hashes);
   if (differs) {
-    d.ctx.logger.info({ archive: d.archive, differs }, "the mirror no longer equals the archive: the drill's sample is chosen again from the archive's listing");
+    // An edit of the mirror behind pullback's back, or a hard link (borg lists its second name as a link, never sampled).
+    d.ctx.logger.info({ archive: d.archive, differs }, "a file sampled from the mirror is not in the archive as the mirror holds it: the drill's sample is chosen again from the archive's listing");
     await resampleFromArchive(d);
     return extractSample(d);
   }

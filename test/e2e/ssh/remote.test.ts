@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/errors.js';
 import { connectSsh, type SshSession } from '../../../src/tools/ssh/client.js';
 import {
-  remotePathExists, remotePlace, remoteRun, remoteSha256, remoteStat,
+  remoteFreeBytes, remoteIsWritable, remotePathExists, remotePlace, remoteRun, remoteSha256, remoteStat,
 } from '../../../src/tools/ssh/remote.js';
 import { clientKey, makeTempDir, startSshd, writeKnownHosts } from '../../harness/index.js';
 
@@ -61,6 +61,15 @@ describe('remote helpers', () => {
     expect(place.freeBytes).toBeGreaterThan(0);
     expect(place.freeBytes! % 1024).toBe(0);
     await expect(remotePlace(session, [join(dir, 'missing'), join(dir, 'missing too')])).rejects.toThrow(/none of .* exists/);
+  });
+
+  it('reads free space and writability one command each (as pullback-gate allows them)', async () => {
+    const free = await remoteFreeBytes(session, dir);
+    expect(free).toBeGreaterThan(0);
+    expect(free % 1024).toBe(0);
+    await expect(remoteFreeBytes(session, join(dir, 'missing'))).rejects.toBeInstanceOf(ToolError);
+    expect(await remoteIsWritable(session, dir)).toBe(true);
+    expect(await remoteIsWritable(session, join(dir, 'missing'))).toBe(false);
   });
 
   it('remoteRun throws a ToolError with the stderr tail on failure', async () => {
