@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ToolError } from '../errors.js';
 import { displayCommand } from './display.js';
+import { CappedOutput } from './capped.js';
 import { LineGuard } from './line-guard.js';
 import { reasonOf, StderrCapture } from './stderr.js';
 import { killGroup, trackGroup, untrackGroup } from './groups.js';
@@ -28,7 +29,7 @@ export interface RunOptions {
    * output that may hold any byte but NUL, such as paths with newlines: `borg list --format ...{NUL}`).
    */
   stdoutSeparator?: '\n' | '\0';
-  /** Keep stdout as it came (the first `STDOUT_CAP_BYTES`) in the result's `stdout`, instead of lines (a small answer to parse whole). */
+  /** Keep stdout as it came (its first MiB, capped.ts) in the result's `stdout`, instead of lines (a small answer to parse whole). */
   captureStdout?: boolean;
   onStderrLine?: (line: string) => void;
   /** Rewrites each stderr line before it is kept or handed on; undefined drops it (e.g. progress lines). */
@@ -62,9 +63,6 @@ export interface RunResult {
   stdout?: string;
   stdoutTruncated?: boolean;
 }
-
-/** How much of a command's stdout `captureStdout` keeps. */
-export const STDOUT_CAP_BYTES = 1024 * 1024;
 
 /** Runs `file args`; resolves with the outcome whatever the exit code; throws ToolError only when it cannot start. */
 export async function runCommand(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -122,10 +120,10 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   let streamError: unknown;
   const keep = (p: Promise<void>) => p.catch((e: unknown) => void (streamError ??= e));
   const streams: Promise<void>[] = [];
-  let stdoutCaptured: { text: string; truncated: boolean } | undefined;
+  const stdoutCaptured = opts.captureStdout ? new CappedOutput() : undefined;
   if (child.stdout) {
     const out = child.stdout as Readable;
-    if (opts.captureStdout) streams.push(keep(captured(out).then((c) => void (stdoutCaptured = c))));
+    if (stdoutCaptured) streams.push(keep(capture(out, stdoutCaptured)));
     else streams.push(keep(opts.stdoutSeparator === '\0' ? eachRecord(out, '\0', onStdoutLine) : eachLine(out, onStdoutLine)));
   }
   if (child.stderr) {
@@ -171,9 +169,9 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
     stderrTail,
     stderrErrors: stderr.errors,
   };
-  if (opts.captureStdout) {
-    out.stdout = stdoutCaptured?.text ?? '';
-    if (stdoutCaptured?.truncated) out.stdoutTruncated = true;
+  if (stdoutCaptured) {
+    out.stdout = stdoutCaptured.text();
+    if (stdoutCaptured.truncated) out.stdoutTruncated = true;
   }
   const logFields = { cmd: command, exitCode: out.exitCode, signal: out.signal, timedOut, durationMs };
   if (opts.quiet) opts.logger?.debug(logFields, 'command finished');
@@ -206,19 +204,8 @@ export function toolErrorFrom(result: RunResult, reason: string): ToolError {
   });
 }
 
-/** The stream's bytes as UTF-8, the first STDOUT_CAP_BYTES of them (the rest is read and dropped). */
-async function captured(stream: Readable): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    const part = b.subarray(0, Math.max(0, STDOUT_CAP_BYTES - size));
-    if (part.length < b.length) truncated = true;
-    if (part.length > 0) chunks.push(part);
-    size += part.length;
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+async function capture(stream: Readable, into: CappedOutput): Promise<void> {
+  for await (const chunk of stream) into.push(chunk as Buffer | string);
 }
 
 async function eachLine(stream: Readable, onLine?: (line: string) => void): Promise<void> {

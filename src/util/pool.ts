@@ -32,3 +32,26 @@ export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> 
     }
   };
 }
+
+/** Both results, once both settled (neither is left running behind the other's failure); throws the first failure. */
+export async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
+
+/** `p`'s outcome as a value, never a rejection (for mapPool: every item runs to its end). */
+export function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return p.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+}
+
+/** The values of settled results, in order; throws the first failure (in input order). */
+export function settledValues<T>(results: readonly PromiseSettledResult<T>[]): T[] {
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}

@@ -14,3 +14,4 @@ export * from './lock.js';
 export * from './notify.js';
 export * from './tmpfs.js';
 export * from './processes.js';
+export * from './hostile.js';

@@ -24,6 +24,7 @@ import { archivedMtimeSeconds, observeOrigins, originPath } from './origin.js';
 import { sshForRole } from '../../tools/ssh/options.js';
 import { finishDrill, startDrill, type DrillProblem } from './record.js';
 import { UnnamedEntry, walkMirror } from './mirror-files.js';
+import { both } from '../../util/pool.js';
 import type { ItemPath } from '../../tools/borg/items.js';
 
 export interface DrillOptions {
@@ -222,7 +223,7 @@ async function chooseSample(d: DrillRun): Promise<void> {
  * 300,000 files, 0.3 s against 2.9 s). The set of paths is the archive's, so the reservoir picks
  * exactly the files a listing of the archive would have given it. It is a shortcut, not a source
  * of truth: after the extraction each sampled file must be in the archive with the size and mtime
- * the mirror had (checkMirrorSample), or the sample is chosen again from the archive's listing.
+ * the mirror had (mirrorDifference), or the sample is chosen again from the archive's listing.
  * False (and nothing chosen) when the mirror cannot stand in for the archive.
  */
 async function sampleFromMirror(d: DrillRun): Promise<boolean> {
@@ -351,14 +352,6 @@ function takeSample(d: DrillRun, out: Sampled, from: 'archive' | 'mirror' = 'arc
   d.missingDumps = [...d.dumps.keys()].filter((p) => !d.dumpTargets.some((t) => t.path === p));
   ctx.logger.info({ archive: d.archive, candidates: out.pick.offered, sample: sample.length, dumps: d.dumpTargets.length, seed: opts.seed, from }, 'drill sample chosen');
   r.sampled = [...d.targets.map((t) => t.path), ...d.missingDumps];
-}
-
-/** Both results, once both settled (neither borg command is left running behind a failure); throws the first failure. */
-async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [x, y] = await Promise.allSettled([a, b]);
-  if (x.status === 'rejected') throw x.reason;
-  if (y.status === 'rejected') throw y.reason;
-  return [x.value, y.value];
 }
 
 async function extractSample(d: DrillRun): Promise<void> {

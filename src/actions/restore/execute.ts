@@ -2,6 +2,7 @@
 // (RESTORE_STEPS): stop writes, safety snapshot, each source in the plan's order (stopping at the
 // first failure), start writes (always), then the post-restore checks. Every step is recorded in
 // the catalog before, while and after it runs.
+import { join } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import { describeError } from '../../errors.js';
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
@@ -13,7 +14,6 @@ import { postRestoreChecks } from './post-checks.js';
 import type { RestoreRecorder } from './record.js';
 import { takeSafetySnapshot, type SnapshotResult } from './snapshot.js';
 import { beginStaging, type Staging } from './staging.js';
-import { join } from 'node:path';
 import { runWriteHooks } from './write-hooks.js';
 import type { Progress, ProgressTask } from '../../progress/progress.js';
 

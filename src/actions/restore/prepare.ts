@@ -5,6 +5,7 @@ import type { GlobalConfig, HostConfig } from '../../config/types.js';
 import { buildRestorePlan, type RestorePlan, type SourceFigures } from '../../plan/restore-plan.js';
 import type { BorgContext } from '../../tools/borg/run.js';
 import { archiveFigures, readManifest } from './archive-facts.js';
+import { both } from '../../util/pool.js';
 
 export interface Prepared {
   plan: RestorePlan;
@@ -30,10 +31,7 @@ export async function prepareRestore(
   try {
     // Two readers of the archive at once (borg's shared lock); neither is left running behind the other's failure.
     const archived = p.extractOnly ? undefined : new Map<string, Set<string>>();
-    const [m, f] = await Promise.allSettled([readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived)]);
-    if (m.status === 'rejected') throw m.reason;
-    if (f.status === 'rejected') throw f.reason;
-    const [manifest, figures] = [m.value, f.value];
+    const [manifest, figures] = await both(readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived));
     const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly });
     return { plan, figures, archived };
   } finally {

@@ -86,7 +86,7 @@ export async function spaceFacts(session: SshSession, plan: RestorePlan, margin:
   // Each path's filesystem asked at once (the session runs a few channels at a time), grouped in plan order.
   const writes = plannedWrites(plan);
   const where = await Promise.all(
-    writes.map(async (w) => {
+    writes.map(async (w): Promise<{ at: string; key: string; place?: RemotePlace; error?: string }> => {
       try {
         const place = await placeOf(session, w.path);
         if (place.device === undefined) return { at: place.checked, key: `error:${w.path}`, error: place.deviceError };
@@ -96,11 +96,11 @@ export async function spaceFacts(session: SshSession, plan: RestorePlan, margin:
       }
     }),
   );
-  const groups = new Map<string, { at: string; paths: string[]; bytes: number; error?: string; place?: RemotePlace }>();
+  const groups = new Map<string, { at: string; paths: string[]; bytes: number; place?: RemotePlace; error?: string }>();
   for (const [i, w] of writes.entries()) {
-    const { at, key, error, place } = where[i]!;
-    if (error !== undefined || !place) {
-      groups.set(key, { at, paths: [w.path], bytes: w.bytes, error: error ?? 'unknown filesystem' });
+    const { at, key, place, error } = where[i]!;
+    if (error !== undefined) {
+      groups.set(key, { at, paths: [w.path], bytes: w.bytes, error });
       continue;
     }
     const g = groups.get(key) ?? { at, paths: [], bytes: 0, place };
@@ -111,8 +111,7 @@ export async function spaceFacts(session: SshSession, plan: RestorePlan, margin:
   return [...groups.values()].map((g): SpaceFact => {
     const fs = `${plan.target.name}:${g.at} (filesystem of ${g.paths.join(', ')})`;
     const neededBytes = requiredFreeBytes(g.bytes, margin, minFree);
-    if (g.error || !g.place) return { where: fs, neededBytes, error: g.error ?? 'unknown filesystem' };
-    if (g.place.freeBytes === undefined) return { where: fs, neededBytes, error: g.place.freeError };
+    if (g.place?.freeBytes === undefined) return { where: fs, neededBytes, error: g.error ?? g.place?.freeError };
     return { where: fs, neededBytes, freeBytes: g.place.freeBytes };
   });
 }

@@ -8,7 +8,7 @@ import type { Catalog } from '../../catalog/catalog.js';
 import { repositoryPath } from '../../config/types.js';
 import { describeError } from '../../errors.js';
 import type { PlanManifest, PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
-import { mapPool } from '../../util/pool.js';
+import { mapPool, settle, settledValues } from '../../util/pool.js';
 import { rsyncPull } from '../../tools/rsync/run.js';
 import { remotePathExists } from '../../tools/ssh/remote.js';
 import { archiveName, archiveTree } from '../archive.js';
@@ -47,15 +47,7 @@ export async function takeSafetySnapshot(
   mkdirSync(pre, { recursive: true });
   try {
     // In plan order in the manifest, whatever order they finish in; the first failure is thrown once all have ended.
-    const saved = await mapPool(plan.steps, SNAPSHOT_CONCURRENCY, (step) =>
-      saveSource(ctx, step, join(pre, step.source)).then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      ),
-    );
-    const failed = saved.find((x) => 'error' in x);
-    if (failed && 'error' in failed) throw failed.error;
-    const sources = saved.map((x) => ('value' in x ? x.value : undefined)!);
+    const sources = settledValues(await mapPool(plan.steps, SNAPSHOT_CONCURRENCY, (step) => settle(saveSource(ctx, step, join(pre, step.source)))));
     await opts.beforeArchive?.(repository);
     const manifest = { format: 1, host: ctx.target.name, archive, createdAt: at.toISOString(), preRestoreOf: { host: plan.host, archive: plan.archive }, sources };
     const stats = await archiveTree(ctx.borg, catalog, {

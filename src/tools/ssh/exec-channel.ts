@@ -8,11 +8,11 @@ import type { Client, ClientChannel } from 'ssh2';
 import { describeError, ToolError } from '../../errors.js';
 import { displayCommand } from '../../exec/display.js';
 import type { RunResult } from '../../exec/run.js';
+import { CappedOutput } from '../../exec/capped.js';
 import { LineGuard } from '../../exec/line-guard.js';
 import { StderrCapture } from '../../exec/stderr.js';
 import { PID_REPORT_PATTERN, shellCommand, shellCommandReportingPid } from './quote.js';
 
-const STDOUT_CAP_BYTES = 1024 * 1024;
 /** After a kill, how long to wait for the channel to close before closing it ourselves, then giving up. */
 const KILL_GRACE_MS = 5_000;
 
@@ -106,7 +106,7 @@ export async function execOnClient(
   const onStderrLine = guard.wrap(opts.onStderrLine);
   // stdout: to a writable, line by line, or captured (capped).
   let stdoutText: string | undefined;
-  let stdoutTruncated = false;
+  const captured = new CappedOutput();
   let sink: Promise<void> | undefined;
   let sinkError: unknown;
   if (opts.stdoutTo) {
@@ -119,15 +119,8 @@ export async function execOnClient(
     channel.on('data', (b: Buffer) => split.push(b));
     channel.once('end', () => split.end());
   } else {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    channel.on('data', (b: Buffer) => {
-      const part = b.subarray(0, Math.max(0, STDOUT_CAP_BYTES - size));
-      if (part.length < b.length) stdoutTruncated = true;
-      if (part.length > 0) chunks.push(part);
-      size += part.length;
-    });
-    channel.once('end', () => (stdoutText = Buffer.concat(chunks).toString('utf8')));
+    channel.on('data', (b: Buffer) => captured.push(b));
+    channel.once('end', () => (stdoutText = captured.text()));
   }
 
   const stderr = new StderrCapture();
@@ -182,7 +175,7 @@ export async function execOnClient(
   if (exitCode === undefined && exitSignal === undefined) result.signal = timedOut || aborted ? 'SIGKILL' : 'CONNECTION_LOST';
   if (!opts.stdoutTo && !opts.onStdoutLine) {
     result.stdout = stdoutText ?? '';
-    if (stdoutTruncated) result.stdoutTruncated = true;
+    if (captured.truncated) result.stdoutTruncated = true;
   }
   const fields = { cmd: command, exitCode, signal: result.signal, timedOut, aborted, durationMs };
   if (opts.quiet) logger?.debug(fields, 'remote command finished');

@@ -8,28 +8,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SshConfig } from '../../../src/config/types.js';
 import { connectSsh, type SshSession } from '../../../src/tools/ssh/client.js';
-import { clientKey, makeTempDir, startSshd, writeKnownHosts, type SshdServer } from '../../harness/index.js';
+import { clientKey, HOSTILE_ARGUMENTS, makeTempDir, startSshd, writeKnownHosts, type SshdServer } from '../../harness/index.js';
 
-const NASTY = [
-  'plain',
-  'with space',
-  "it's",
-  'line\nbreak',
-  '$HOME',
-  '`id`',
-  '$(id)',
-  'back\\slash',
-  '-rf',
-  '--',
-  'ünïcødé 雪',
-  '',
-  '*',
-  '~',
-  'a=b',
-  ';|&><',
-  '"',
-  '\t',
-];
 
 let server: SshdServer;
 let ssh: SshConfig;
@@ -62,9 +42,9 @@ describe('SshSession.exec', () => {
   });
 
   it('passes hostile arguments through the remote shell byte for byte', async () => {
-    const r = await session.exec(['printf', '%s\\0', ...NASTY]);
+    const r = await session.exec(['printf', '%s\\0', ...HOSTILE_ARGUMENTS]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout!.split('\0').slice(0, -1)).toEqual(NASTY);
+    expect(r.stdout!.split('\0').slice(0, -1)).toEqual(HOSTILE_ARGUMENTS);
   });
 
   it('reports exit codes and the tail of stderr, line by line', async () => {

@@ -9,9 +9,8 @@ import type { SshConfig } from '../../../src/config/types.js';
 import type { SshSession } from '../../../src/tools/ssh/client.js';
 import { openSshMux, type SshMux } from '../../../src/tools/ssh/mux.js';
 import { muxSession } from '../../../src/tools/ssh/mux-session.js';
-import { clientKey, makeTempDir, startSshd, writeKnownHosts, type SshdServer } from '../../harness/index.js';
+import { clientKey, HOSTILE_ARGUMENTS, makeTempDir, startSshd, writeKnownHosts, type SshdServer } from '../../harness/index.js';
 
-const NASTY = ['plain', 'with space', "it's", 'line\nbreak', '$HOME', '`id`', '$(id)', 'back\\slash', '-rf', '--', 'ünïcødé 雪', '', '*', '~', ';|&><', '"', '\t'];
 const logins = (log: string) => (log.match(/Accepted publickey for /g) ?? []).length;
 
 let server: SshdServer;
@@ -35,9 +34,9 @@ afterAll(async () => mux?.close());
 
 describe('SshSession.exec over the shared connection', () => {
   it('passes hostile arguments through the remote shell byte for byte', async () => {
-    const r = await session.exec(['printf', '%s\\0', ...NASTY]);
+    const r = await session.exec(['printf', '%s\\0', ...HOSTILE_ARGUMENTS]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout!.split('\0').slice(0, -1)).toEqual(NASTY);
+    expect(r.stdout!.split('\0').slice(0, -1)).toEqual(HOSTILE_ARGUMENTS);
   });
 
   it('reports exit codes and stderr without the PID report, and sends string input', async () => {
