@@ -55,6 +55,11 @@ export function buildCreateArgs(o: CreateOptions): string[] {
     // exactly rsync's own quick check, so unchanged files are not re-read.
     '--files-cache', 'mtime,size',
     '--numeric-ids',
+    // What borg archives is always a tree rsync wrote (the mirror, a restore's safety snapshot), and
+    // rsync on Linux copies no inode flags (chattr): the tree's flags are this host's, not the main
+    // server's, so reading them (an open and an ioctl per file, 4-6% of a night's borg create at
+    // 30,000 unchanged files) would archive nothing of the origin and restore this host's flags.
+    '--noflags',
     // One line per file borg had to read (A added, M modified, E error): the proof that the files
     // cache held and unchanged files were not read again. Counted as they stream, never kept.
     '--list', o.listRead === false ? '--filter=E' : '--filter=AME',

@@ -28,7 +28,7 @@ describe('nightlyGlob', () => {
 describe('buildCreateArgs', () => {
   it('creates with JSON stats, the compression, the mtime,size files cache and paths after --', () => {
     expect(buildCreateArgs({ repo: '/srv/borg/main', archive: 'main-20240101T000000Z', compression: 'zstd,22', paths: ['db', '-data', '.pullback/manifest.json'] })).toEqual([
-      'create', ...LW, '--json', '--compression', 'zstd,22', '--files-cache', 'mtime,size', '--numeric-ids', '--list', '--filter=AME',
+      'create', ...LW, '--json', '--compression', 'zstd,22', '--files-cache', 'mtime,size', '--numeric-ids', '--noflags', '--list', '--filter=AME',
       '/srv/borg/main::main-20240101T000000Z', '--', 'db', '-data', '.pullback/manifest.json',
     ]);
   });
@@ -38,13 +38,13 @@ describe('buildCreateArgs', () => {
     expect(buildCreateArgs({ ...o, progress: false })).toEqual(buildCreateArgs(o));
     // A first archive (empty files cache) lists only the files borg could not read.
     expect(buildCreateArgs({ ...o, listRead: false })).toContain('--filter=E');
-    expect(buildCreateArgs({ ...o, progress: true })).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--list', '--filter=AME', '--progress', '--log-json', '/r::a', '--', 'x']);
+    expect(buildCreateArgs({ ...o, progress: true })).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--noflags', '--list', '--filter=AME', '--progress', '--log-json', '/r::a', '--', 'x']);
   });
 
   it('adds a backdating timestamp and excludes before the archive', () => {
     expect(
       buildCreateArgs({ repo: '/r', archive: 'a', compression: 'lz4', paths: ['x'], timestamp: '2024-01-01T00:00:00', excludes: ['*.tmp'] }),
-    ).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--list', '--filter=AME', '--timestamp', '2024-01-01T00:00:00', '--exclude', '*.tmp', '/r::a', '--', 'x']);
+    ).toEqual(['create', ...LW, '--json', '--compression', 'lz4', '--files-cache', 'mtime,size', '--numeric-ids', '--noflags', '--list', '--filter=AME', '--timestamp', '2024-01-01T00:00:00', '--exclude', '*.tmp', '/r::a', '--', 'x']);
   });
 });
 
