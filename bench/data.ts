@@ -23,12 +23,15 @@ export interface Sizes {
   reps: number;
 }
 
-const reps = process.env.BENCH_REPS ? Number(process.env.BENCH_REPS) : 3;
+// Repetitions per figure (BENCH_REPS overrides). Small scale takes 5: its figures last 2-10 s, where
+// a second process's burst moves one repetition by 10-20% (figure 3 at 30,000 files read 1.14-1.25 in
+// medians of 3 for the same code); the median of 5 costs about two minutes more. Full scale: 3.
+const reps = (scale: 'small' | 'full') => (process.env.BENCH_REPS ? Number(process.env.BENCH_REPS) : scale === 'small' ? 5 : 3);
 
 export const SIZES: Record<Scale, Sizes> = {
   // small: the same shapes at a tenth or so, to finish in under 15 minutes on 2 cores.
-  small: { textFiles: 1000, blobMiB: 8, dumpMiB: 2, manyFiles: 30_000, fewFiles: 300, scaling: [3_000, 30_000], hostCounts: [1, 2, 4], reps },
-  full: { textFiles: 3000, blobMiB: 36, dumpMiB: 10, manyFiles: 300_000, fewFiles: 3000, scaling: [10_000, 100_000, 1_000_000], hostCounts: [1, 2, 4], reps },
+  small: { textFiles: 1000, blobMiB: 8, dumpMiB: 2, manyFiles: 30_000, fewFiles: 300, scaling: [3_000, 30_000], hostCounts: [1, 2, 4], reps: reps('small') },
+  full: { textFiles: 3000, blobMiB: 36, dumpMiB: 10, manyFiles: 300_000, fewFiles: 3000, scaling: [10_000, 100_000, 1_000_000], hostCounts: [1, 2, 4], reps: reps('full') },
 };
 
 /** A deterministic byte stream (AES-CTR of zeros under a key derived from `seed`): incompressible and reproducible. */
