@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { JobError, UsageError } from '../../errors.js';
 import type { PlanManifest, SourceFigures } from '../../plan/restore-plan.js';
 import { nightlyGlob } from '../../tools/borg/args.js';
-import { extractArchive, listItems } from '../../tools/borg/items.js';
+import { extractArchive, listItemSizes } from '../../tools/borg/items.js';
 import { listArchives, type ArchiveSummary } from '../../tools/borg/repo.js';
 import type { BorgContext } from '../../tools/borg/run.js';
 import { MANIFEST_DIR, MANIFEST_FILE } from '../archive.js';
@@ -66,7 +66,7 @@ export async function readManifest(borg: BorgContext, repo: string, archive: str
 export async function archiveFigures(borg: BorgContext, repo: string, archive: string, archived?: Map<string, Set<string>>): Promise<Record<string, SourceFigures>> {
   const out: Record<string, SourceFigures> = {};
   const sizes = new Map<string, number>();
-  await listItems(borg, repo, archive, (item) => {
+  await listItemSizes(borg, repo, archive, (item) => {
     const slash = item.path.indexOf('/');
     const top = slash < 0 ? item.path : item.path.slice(0, slash);
     if (top === MANIFEST_DIR) return;

@@ -2,7 +2,7 @@
 // never buffered whole) and extracting.
 import { mkdirSync } from 'node:fs';
 import { toolErrorFrom } from '../../exec/run.js';
-import { buildExtractArgs, buildInfoArgs, buildListItemsArgs, buildListPathsArgs, type ArchivePaths } from './args.js';
+import { buildExtractArgs, buildInfoArgs, buildListItemsArgs, buildListPathsArgs, buildListSizesArgs, type ArchivePaths } from './args.js';
 import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
 
 export interface ArchiveItem {
@@ -56,6 +56,33 @@ export async function listItemPaths(ctx: BorgContext, repo: string, archive: str
     stdoutSeparator: '\0',
     onStdoutLine: (r) => onItem(parseItemPath(r)),
   });
+  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
+}
+
+/** An item as `listItemSizes` gives it: no times, no owners, no hashes. */
+export type ItemSize = Pick<ArchiveItem, 'type' | 'mode' | 'path' | 'size' | 'linktarget'>;
+
+/**
+ * Folds the record pairs of buildListSizesArgs into items: `MODE SIZE PATH`, then the link target.
+ * Returns the function to give each record to; it throws on a record that is neither.
+ */
+export function itemSizeRecords(onItem: (item: ItemSize) => void): (record: string) => void {
+  let pending: Omit<ItemSize, 'linktarget'> | undefined;
+  return (record) => {
+    if (pending) {
+      onItem(record === '' ? pending : { ...pending, linktarget: record });
+      pending = undefined;
+      return;
+    }
+    const m = /^(\S+) (\d+) ([\s\S]*)$/.exec(record);
+    if (!m) throw new Error('not a "mode size path" record');
+    pending = { type: m[1]!.startsWith('h') ? '-' : m[1]![0]!, mode: m[1]!, size: Number(m[2]), path: m[3]! };
+  };
+}
+
+/** Streams every item of `archive` with its type, mode, size, path and link target (NUL-separated records, never buffered whole). */
+export async function listItemSizes(ctx: BorgContext, repo: string, archive: string, onItem: (item: ItemSize) => void): Promise<void> {
+  const out = await runBorg(ctx, buildListSizesArgs(repo, archive), { quiet: true, stdoutSeparator: '\0', onStdoutLine: itemSizeRecords(onItem) });
   if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
 }
 
