@@ -181,6 +181,18 @@ export class Catalog {
     return new Map(rows.map((r) => [r.name, { originalSize: r.original_size, nfiles: r.nfiles, manifest: r.manifest === null ? undefined : JSON.parse(r.manifest) }]));
   }
 
+  /**
+   * The newest nightly archive of `host` in `repository` that pullback recorded and has not seen
+   * pruned: a guess at what borg lists as the newest (borg's listing stays the truth).
+   */
+  newestNightly(repository: string, host: string): string | undefined {
+    const rows = this.db
+      .prepare('SELECT name FROM archives WHERE repository = ? AND host = ? AND pruned_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 20')
+      .all(repository, host) as Array<{ name: string }>;
+    // nightlyGlob's shape: HOST-yyyymmddThhmmssZ.
+    return rows.find((r) => r.name.startsWith(`${host}-`) && /^\d{8}T\d{6}Z$/.test(r.name.slice(host.length + 1)))?.name;
+  }
+
   markPruned(repository: string, names: string[]): void {
     const stmt = this.db.prepare('UPDATE archives SET pruned_at = ? WHERE repository = ? AND name = ?');
     const t = now();

@@ -5,7 +5,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { borgContext } from '../actions/context.js';
-import { resolveArchive } from '../actions/restore/archive-facts.js';
 import { openRepo } from '../actions/repo-identity.js';
 import type { RestoreContext } from '../actions/restore/context.js';
 import { executeRestore } from '../actions/restore/execute.js';
@@ -13,7 +12,7 @@ import { beginStaging, stagingDir, type Staging } from '../actions/restore/stagi
 import { fromOffsite } from '../actions/offsite/fetch.js';
 import { findTarget } from '../actions/offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../actions/restore/into.js';
-import { prepareRestore, restoreStateDir } from '../actions/restore/prepare.js';
+import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../actions/restore/prepare.js';
 import { checkArchive, gatherReadiness } from '../actions/restore/readiness.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../actions/restore/record.js';
 import { registerCommand, type Values } from '../cli/registry.js';
@@ -143,9 +142,10 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     holdTarget(target!.name);
     const repository = repositoryPath(global, origin!.name);
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
-    const { name: archive, start } = await resolveArchive(borg, repository, origin!.name, o.archive);
     const into = o.into ? prepareIntoDir(o.into) : undefined;
-    const { plan, figures, archived = new Map() } = await prepareRestore(global, borg, { repository, archive, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
+    const guess = env.catalog.newestNightly(repository, origin!.name);
+    const prepared = await resolveAndPrepare(global, borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
+    const { plan, figures, archived = new Map(), archive: { name: archive, start } } = prepared;
     const backup: BackupAgeFact = {
       host: origin!.name,
       maxAgeSeconds: o.maxAgeSeconds,

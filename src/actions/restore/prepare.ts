@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { GlobalConfig, HostConfig } from '../../config/types.js';
 import { buildRestorePlan, type RestorePlan, type SourceFigures } from '../../plan/restore-plan.js';
 import type { BorgContext } from '../../tools/borg/run.js';
-import { archiveFigures, readManifest } from './archive-facts.js';
-import { both } from '../../util/pool.js';
+import type { ArchiveSummary } from '../../tools/borg/repo.js';
+import { archiveFigures, readManifest, resolveArchive } from './archive-facts.js';
+import { both, settle } from '../../util/pool.js';
 
 export interface Prepared {
   plan: RestorePlan;
@@ -37,4 +38,34 @@ export async function prepareRestore(
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+type PrepareOptions = Parameters<typeof prepareRestore>[2];
+
+/**
+ * resolveArchive, then prepareRestore of what it names, with the plan's reads started beside borg's
+ * listing of the archives when the name is known before it: an explicit name, or `guess` (the newest
+ * nightly archive the catalog recorded, for `latest`). The listing stays the truth: a guess it does
+ * not confirm is read again under the listed name, and a name it refuses gets the listing's error.
+ */
+export async function resolveAndPrepare(
+  global: GlobalConfig,
+  borg: BorgContext,
+  host: string,
+  wanted: string | undefined,
+  guess: string | undefined,
+  p: Omit<PrepareOptions, 'archive'>,
+): Promise<Prepared & { archive: ArchiveSummary }> {
+  const early = wanted !== undefined && wanted !== 'latest' ? wanted : guess;
+  const prepared = early === undefined ? undefined : settle(prepareRestore(global, borg, { ...p, archive: early }));
+  const resolved = await settle(resolveArchive(borg, p.repository, host, wanted));
+  // Never leave a reader of the repository running behind a failure or a wrong guess.
+  const read = await prepared;
+  if (resolved.status === 'rejected') throw resolved.reason;
+  const archive = resolved.value;
+  if (read && archive.name === early) {
+    if (read.status === 'rejected') throw read.reason;
+    return { ...read.value, archive };
+  }
+  return { ...(await prepareRestore(global, borg, { ...p, archive: archive.name })), archive };
 }

@@ -71,4 +71,26 @@ describe('restore readiness', () => {
     expect(r.stderr).toContain(`no archive named main-nope in ${cfg.repoPath('main')}; the newest nightly archives of main: ${newest}, ${first.archive}`);
     expect(r.stderr).not.toContain('pre-restore');
   });
+
+  it("plans the archive borg lists as the newest, whatever the catalog guessed it to be", async () => {
+    const newest = lastNightly().archive;
+    const db = new Database(join(cfg.stateDir, 'catalog.db'));
+    const plannedArchive = async () => {
+      const r = await cli('restore', '--host', 'main', '--dry-run');
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      return /Restore plan: archive (\S+) of host main/.exec(r.stdout)?.[1];
+    };
+    try {
+      // The catalog takes the newest for pruned: its guess is an older archive.
+      db.prepare('UPDATE archives SET pruned_at = created_at WHERE name = ?').run(newest);
+      expect(await plannedArchive()).toBe(newest);
+      // The catalog's newest is not in the repository at all (deleted by hand).
+      db.prepare("INSERT INTO archives (repository, host, name, created_at) VALUES (?, 'main', 'main-29991231T000000Z', '2999-12-31T00:00:00.000Z')").run(cfg.repoPath('main'));
+      expect(await plannedArchive()).toBe(newest);
+    } finally {
+      db.prepare("DELETE FROM archives WHERE name = 'main-29991231T000000Z'").run();
+      db.prepare('UPDATE archives SET pruned_at = NULL WHERE name = ?').run(newest);
+      db.close();
+    }
+  });
 });
