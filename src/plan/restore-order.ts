@@ -30,3 +30,33 @@ export function selectOnly<T extends { name: string; kind: SourceKind }>(
   }
   return { selected: items.filter((i) => wanted.has(i)), unknown };
 }
+
+/** How many folder sources of one kind are pushed at once (each an rsync over the shared connection). */
+export const WAVE_WIDTH = 3;
+
+/** Whether one path is the other or lies under it (their pushes could delete each other's files). */
+function nested(a: string, b: string): boolean {
+  const dir = (p: string) => (p.endsWith('/') ? p : `${p}/`);
+  return dir(a).startsWith(dir(b)) || dir(b).startsWith(dir(a));
+}
+
+/**
+ * The ordered steps of a restore cut into waves run one after the other; a wave's steps run at once.
+ * A wave holds folder pushes of one kind only (the dependency order stays: database, then blobs,
+ * then data) onto paths apart from each other's (a push with --delete onto a folder inside another
+ * push's would race it), at most WAVE_WIDTH; a database step is a wave of its own, as before.
+ */
+export function restoreWaves<T extends { kind: SourceKind; mode: 'databases' | 'files'; targetPath: string }>(steps: readonly T[]): T[][] {
+  const waves: T[][] = [];
+  for (const step of steps) {
+    const last = waves.at(-1);
+    const joins =
+      last !== undefined &&
+      step.mode === 'files' &&
+      last.length < WAVE_WIDTH &&
+      last.every((s) => s.mode === 'files' && s.kind === step.kind && !nested(s.targetPath, step.targetPath));
+    if (joins) last.push(step);
+    else waves.push([step]);
+  }
+  return waves;
+}

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import { describeError } from '../../errors.js';
+import { restoreWaves } from '../../plan/restore-order.js';
 import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
 import type { ChecklistItem } from '../../plan/restore-readiness.js';
 import type { RestoreContext, RestoreStepResult } from './context.js';
@@ -81,7 +82,7 @@ interface RestoreRow {
 export const RESTORE_STEPS: readonly RestoreRow[] = [
   { kind: 'stop_writes', applies: () => true, records: 'restore step stop_writes', onFailure: 'everything but start_writes: nothing is changed' },
   { kind: 'snapshot', applies: (r) => r.opts.snapshot, records: "restore step snapshot; the snapshot archive on the restore's row (its rollback)", onFailure: 'every source: nothing is overwritten without a way back' },
-  { kind: 'sources', applies: () => true, records: 'one restore step per source, in dependency order (database, blobs, data)', onFailure: 'the sources after it (they stay untouched)' },
+  { kind: 'sources', applies: () => true, records: 'one restore step per source, in dependency order (database, blobs, data); folders of one kind pushed at once when apart', onFailure: 'the sources after it (they stay untouched); pushes already running beside it end first' },
   { kind: 'start_writes', always: true, applies: () => true, records: 'restore step start_writes (every command tried)', onFailure: 'nothing; the restore fails' },
   { kind: 'checks', applies: () => true, records: 'restore step checks with each item', onFailure: 'nothing; the restore fails' },
 ];
@@ -133,7 +134,8 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
     opts.onStep?.({ kind, source, status, detail: out.error ?? out.summary });
     if (status === 'ok' || status === 'warning') return true;
     result.status = status === 'interrupted' ? 'interrupted' : 'failed';
-    result.stoppedAt = { kind, source, error: out.error ?? status, changed: out.changed };
+    // The first failure is where the restore stopped (two pushes of one wave may both fail).
+    result.stoppedAt ??= { kind, source, error: out.error ?? status, changed: out.changed };
     if (source !== undefined && out.changed === false) result.untouched.unshift(source);
     return false;
   };
@@ -162,12 +164,18 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
         }));
         break;
       case 'sources':
-        for (const step of plan.steps) {
+        // In dependency order, wave after wave; a wave's folder pushes run at once (plan/restore-order.ts).
+        // A failure stops the waves after it; the rest of its own wave, already running, ends first.
+        for (const wave of restoreWaves(plan.steps)) {
           if (r.stopped || interrupted()) break;
-          result.untouched = result.untouched.filter((n) => n !== step.source);
-          const ok = await record(ids.get(`sources:${step.source}`)!, step.kind, step.source, () => restoreStep(ctx, step, staging));
-          if (ok) result.restored.push(step.source);
-          else r.stopped = true;
+          const oks = await Promise.all(
+            wave.map((step) => {
+              result.untouched = result.untouched.filter((n) => n !== step.source);
+              return record(ids.get(`sources:${step.source}`)!, step.kind, step.source, () => restoreStep(ctx, step, staging));
+            }),
+          );
+          wave.forEach((step, i) => oks[i] && result.restored.push(step.source));
+          if (oks.includes(false)) r.stopped = true;
         }
         if (!r.stopped && interrupted()) {
           result.status = 'interrupted';
