@@ -91,7 +91,7 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
 export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const bar = opts.progress?.enabled ? opts.progress.task(`restore ${ctx.target.name}`) : undefined;
   // The folder sources are extracted from the archive while the first rows run (staging.ts).
-  const run: RestoreContext = { ...ctx, pending: [] };
+  const run: RestoreContext = { ...ctx, pending: [], present: new Set() };
   const staging = opts.staging ?? beginStaging(run, plan, join(ctx.workDir, 'stage'));
   try {
     return await runRestoreSteps(run, plan, opts, bar, staging);

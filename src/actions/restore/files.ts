@@ -21,10 +21,13 @@ export async function stageSource(ctx: RestoreContext, source: string): Promise<
   return dir;
 }
 
-/** Pushes a local folder to `targetPath` on the target (created first), leaving files matching `exclude` alone; never throws. */
+/**
+ * Pushes a local folder to `targetPath` on the target (created first, unless the safety snapshot has
+ * just pulled it: one remote command less per source), leaving files matching `exclude` alone; never throws.
+ */
 export async function pushTree(ctx: RestoreContext, from: string, targetPath: string, exclude: readonly string[] = []): Promise<RestoreStepResult> {
   try {
-    await remoteRun(ctx.session, ['mkdir', '-p', '--', targetPath], `cannot create ${targetPath} on ${ctx.target.name}`, { signal: ctx.signal });
+    if (!ctx.present?.has(targetPath)) await remoteRun(ctx.session, ['mkdir', '-p', '--', targetPath], `cannot create ${targetPath} on ${ctx.target.name}`, { signal: ctx.signal });
   } catch (e) {
     return { status: 'failed', error: describeError(e) };
   }

@@ -76,6 +76,7 @@ async function saveSource(ctx: RestoreContext, step: PlannedStep, dest: string):
   }
   const existed = await remotePathExists(ctx.session, step.targetPath);
   if (existed) {
+    ctx.present?.add(step.targetPath);
     // The restore's excludes: what it will not touch need not be saved, and a rollback (pushing
     // with the excludes recorded below) leaves those files alone too.
     const src = { name: step.source, kind: step.kind, path: step.targetPath, exclude: step.exclude };
