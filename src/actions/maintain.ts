@@ -88,6 +88,8 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
     if (part.maxDurationSeconds) {
       details.repository = partialProgress(out.problems) ?? `partial (at most ${part.maxDurationSeconds} s)`;
       ctx.logger.info({ step: 'check', repository: repo }, `repository check ${details.repository}`);
+    } else if (part.repository) {
+      details.repository = 'whole: every segment and the index';
     }
     const what = part.verifyData ? 'borg check --verify-data' : part.maxDurationSeconds ? 'borg check --repository-only --max-duration' : 'borg check';
     if (out.verdict.kind === 'failed' && out.verdict.cause) {

@@ -318,7 +318,10 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     onFailure: 'nothing (the host fails)',
     run: async (ctx, night) => {
       const d = night.due;
-      const out = await checkHost(ctx, { repository: repositoryLeft(night), archives: d.archives, verifyData: d.data, maxDurationSeconds: ctx.global.checks.repositoryMaxDurationSeconds });
+      // A repository created tonight holds tonight's archive only: checked whole, with the archives
+      // in the same borg check when they are due (one borg process, one lock, not two).
+      const maxDurationSeconds = night.repoPresent === false ? 0 : ctx.global.checks.repositoryMaxDurationSeconds;
+      const out = await checkHost(ctx, { repository: repositoryLeft(night), archives: d.archives, verifyData: d.data, maxDurationSeconds });
       noteCheck(night, out);
       return out;
     },
