@@ -39,11 +39,16 @@ export async function listItems(
 /** An item as `listItemPaths` gives it: no times, no owners, no hashes. */
 export type ItemPath = Pick<ArchiveItem, 'type' | 'mode' | 'path'>;
 
+/** An item's type from its mode as borg lists it: a hard link's later path ('h...') is a file ('-'). */
+function typeOfMode(mode: string): string {
+  return mode.startsWith('h') ? '-' : mode[0]!;
+}
+
 /** One `MODE PATH` record of buildListPathsArgs; throws on anything else. */
 export function parseItemPath(record: string): ItemPath {
   const m = /^(\S+) ([\s\S]*)$/.exec(record);
   if (!m) throw new Error('not a "mode path" record');
-  return { type: m[1]!.startsWith('h') ? '-' : m[1]![0]!, mode: m[1]!, path: m[2]! };
+  return { type: typeOfMode(m[1]!), mode: m[1]!, path: m[2]! };
 }
 
 /**
@@ -76,7 +81,7 @@ export function itemSizeRecords(onItem: (item: ItemSize) => void): (record: stri
     }
     const m = /^(\S+) (\d+) ([\s\S]*)$/.exec(record);
     if (!m) throw new Error('not a "mode size path" record');
-    pending = { type: m[1]!.startsWith('h') ? '-' : m[1]![0]!, mode: m[1]!, size: Number(m[2]), path: m[3]! };
+    pending = { type: typeOfMode(m[1]!), mode: m[1]!, size: Number(m[2]), path: m[3]! };
   };
 }
 
