@@ -182,15 +182,15 @@ export class Catalog {
   }
 
   /**
-   * The newest nightly archive of `host` in `repository` that pullback recorded and has not seen
-   * pruned: a guess at what borg lists as the newest (borg's listing stays the truth).
+   * The newest archive of `host` in `repository` whose name matches `glob` (borg's own glob for the
+   * host's nightly archives: SQLite's GLOB has the same `[0-9]` classes) that pullback recorded and
+   * has not seen pruned: a guess at what borg lists as the newest (borg's listing stays the truth).
    */
-  newestNightly(repository: string, host: string): string | undefined {
-    const rows = this.db
-      .prepare('SELECT name FROM archives WHERE repository = ? AND host = ? AND pruned_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 20')
-      .all(repository, host) as Array<{ name: string }>;
-    // nightlyGlob's shape: HOST-yyyymmddThhmmssZ.
-    return rows.find((r) => r.name.startsWith(`${host}-`) && /^\d{8}T\d{6}Z$/.test(r.name.slice(host.length + 1)))?.name;
+  newestArchive(repository: string, host: string, glob: string): string | undefined {
+    const row = this.db
+      .prepare('SELECT name FROM archives WHERE repository = ? AND host = ? AND pruned_at IS NULL AND name GLOB ? ORDER BY created_at DESC, id DESC LIMIT 1')
+      .get(repository, host, glob) as { name: string } | undefined;
+    return row?.name;
   }
 
   markPruned(repository: string, names: string[]): void {

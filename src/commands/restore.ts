@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { borgContext } from '../actions/context.js';
 import { openRepo } from '../actions/repo-identity.js';
+import { nightlyGlob } from '../tools/borg/args.js';
 import type { RestoreContext } from '../actions/restore/context.js';
 import { executeRestore } from '../actions/restore/execute.js';
 import { beginStaging, stagingDir, type Staging } from '../actions/restore/staging.js';
@@ -143,7 +144,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     const repository = repositoryPath(global, origin!.name);
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const into = o.into ? prepareIntoDir(o.into) : undefined;
-    const guess = env.catalog.newestNightly(repository, origin!.name);
+    const guess = env.catalog.newestArchive(repository, origin!.name, nightlyGlob(origin!.name));
     const prepared = await resolveAndPrepare(global, borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
     const { plan, figures, archived = new Map(), archive: { name: archive, start } } = prepared;
     const backup: BackupAgeFact = {
