@@ -66,7 +66,7 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
       else env.catalog.finishRun(runId, status);
       const text = summary(results);
       env.out(text);
-      log.info({ status }, 'run finished');
+      log.info({ status: interrupt.signal.aborted ? 'interrupted' : status }, 'run finished');
       await writeMetricsAfterJob({ ...env, logger: log });
       const steps = env.catalog.stepsOf(runId);
       await Promise.all(results.map((r) => notes.emit(hostEvent(runId, r, steps))));

@@ -7,7 +7,7 @@ import { programOf, type DatabaseEngine, type EngineRunner } from '../../engines
 import { getEngine } from '../../engines/registry.js';
 import { sshRunner } from '../../engines/runner.js';
 import { describeError, JobError, ToolError } from '../../errors.js';
-import { connectSsh, type SshSession } from '../../tools/ssh/client.js';
+import { connectSsh, interruptibleSession, type SshSession } from '../../tools/ssh/client.js';
 import { sshForRole } from '../../tools/ssh/options.js';
 import { remoteRun, remoteSha256, remoteStat } from '../../tools/ssh/remote.js';
 import type { HostContext, StepOutcome } from '../context.js';
@@ -34,10 +34,13 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
     return { status: 'skipped', value: [] };
   }
   const timeoutMs = ctx.global.dumpTimeoutSeconds * 1000;
-  const session = await connectSsh({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user, name: ctx.host.name }, sshForRole(ctx.global.ssh, ctx.host, 'dump'), {
+  const connected = await connectSsh({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user, name: ctx.host.name }, sshForRole(ctx.global.ssh, ctx.host, 'dump'), {
     signal: ctx.signal,
     logger: ctx.logger,
   });
+  // After SIGINT/SIGTERM no new command reaches the server (not the rename of a finished dump, not
+  // the rotation, not the removal of a partial one: the next night's rotation removes that).
+  const session = interruptibleSession(connected, ctx.signal);
   try {
     const run = sshRunner(session, { timeoutMs, signal: ctx.signal });
     await remoteRun(session, ['mkdir', '-p', '--', source.path], `cannot create the dump directory ${source.path}`, { timeoutMs: 60_000 });
@@ -48,6 +51,7 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
       if (ctx.signal?.aborted) throw new JobError('interrupted');
       records.push(await takeOne(ctx, session, run, engine, dump, source, job, serverVersion));
     }
+    if (ctx.signal?.aborted) throw new JobError('interrupted');
     const bytes = records.reduce((n, r) => n + r.size, 0);
     const done = { value: records, bytes, files: records.length };
     // The dumps are good whatever happens here: a failed rotation is a warning, not a failed backup.
@@ -56,6 +60,7 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
       if (deleted.length > 0) ctx.logger.info({ source: source.name, deleted }, 'rotated old dumps');
       return { ...done, status: 'ok', details: { dumps: records.map((r) => r.file), rotated: deleted } };
     } catch (e) {
+      if (ctx.signal?.aborted) throw e;
       return { ...done, status: 'warning', error: `old dumps in ${source.path} were not rotated: ${describeError(e)}`, details: { dumps: records.map((r) => r.file) } };
     }
   } finally {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ConnectConfig } from 'ssh2';
 import { limiter } from '../../util/pool.js';
 import type { SshConfig } from '../../config/types.js';
-import { describeError, ToolError } from '../../errors.js';
+import { describeError, JobError, ToolError } from '../../errors.js';
 import { execOnClient, type SshExecOptions, type SshExecResult } from './exec-channel.js';
 import { changedKeyAdvice, unknownHostAdvice } from './host-key-text.js';
 import { describeKey, knownKeyTypes, loadKnownHosts, recordedKeys, verifyHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';
@@ -142,6 +142,23 @@ export async function connectSsh(
     target,
     exec: (argv, execOpts = {}) => channel(() => execOnClient(client, where, argv, execOpts, opts.logger)),
     close: () => client.end(),
+  };
+}
+
+/**
+ * `session` whose every command obeys `signal`: once it fired none starts (JobError), and one
+ * running when it fires is killed by its process group. For work that must stop at a signal with
+ * no cleanup on the server (a night's dumps), not for a restore, whose start_writes must still run.
+ */
+export function interruptibleSession(session: SshSession, signal: AbortSignal | undefined): SshSession {
+  if (!signal) return session;
+  return {
+    target: session.target,
+    exec: (argv, execOpts = {}) => {
+      if (signal.aborted) return Promise.reject(new JobError(`interrupted: ${argv[0] ?? 'a command'} not started on ${session.target.address}`));
+      return session.exec(argv, { ...execOpts, signal: execOpts.signal ?? signal });
+    },
+    close: () => session.close(),
   };
 }
 
