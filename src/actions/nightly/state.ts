@@ -18,8 +18,8 @@ export interface SourceState {
   mirrorTouched: boolean;
   /** The archive whose copy of this source replaced a failed night's mirror (the last good state). */
   keptFrom?: { archive: string; manifest?: SourceManifest };
-  /** The mirror holds no good state of this source (first night, nothing to put back): left out of the archive. */
-  leftOut?: boolean;
+  /** Why it is left out of the archive: the mirror holds no good state of it (first night, nothing to put back). */
+  leftOut?: string;
 }
 
 export interface NightState {
@@ -61,7 +61,7 @@ export function newNight(sources: readonly SourceConfig[], aborted: () => boolea
 
 export const failedSources = (n: NightState) => n.sources.filter((s) => s.status === 'failed');
 /** Sources whose mirror holds tonight's data or their last good state: what the archive holds. */
-export const archivedSources = (n: NightState) => n.sources.filter((s) => !s.leftOut);
+export const archivedSources = (n: NightState) => n.sources.filter((s) => s.status !== 'failed' || (s.keptFrom !== undefined && !s.leftOut));
 
 /** The manifest entry of a source as archived tonight. */
 export function manifestEntry(s: SourceState): SourceManifest {
@@ -74,7 +74,7 @@ export function manifestEntry(s: SourceState): SourceManifest {
     kind,
     path,
     exclude: kept?.exclude ?? exclude,
-    status: s.leftOut ? 'failed' : 'kept',
+    status: s.keptFrom && !s.leftOut ? 'kept' : 'failed',
     ...(kept?.pull ? { pull: kept.pull } : {}),
     ...(kept?.dumps ? { dumps: kept.dumps } : {}),
     failed: { step: s.failedAt?.step ?? '?', error: s.failedAt?.error ?? '', ...(s.keptFrom ? { keptFrom: s.keptFrom.archive } : {}) },
@@ -85,7 +85,8 @@ export function manifestEntry(s: SourceState): SourceManifest {
 export function partialComment(n: NightState): string | undefined {
   const failed = failedSources(n);
   if (failed.length === 0) return undefined;
-  const where = (s: SourceState) => (s.leftOut ? 'not in this archive' : s.keptFrom ? `last good state from ${s.keptFrom.archive}` : 'its mirror as last pulled');
+  // keep_last_good sets one of the two; without either (it did not run) the source is not in the archive either.
+  const where = (s: SourceState) => (s.keptFrom && !s.leftOut ? `last good state from ${s.keptFrom.archive}` : `${s.leftOut ?? 'no good state found'}: left out`);
   const parts = failed.map((s) => `${s.source.name} (${s.failedAt?.step ?? 'failed'}; ${where(s)})`);
   return `partial: failed ${parts.join(', ')}`;
 }

@@ -30,6 +30,7 @@ import { checkHost, compactDecision, compactHost, pruneHost } from '../maintain.
 import { offsiteHost } from '../offsite/night.js';
 import { openPullConnection, pullSource } from '../pull.js';
 import { preflightConnect } from '../preflight.js';
+import { recordSourceMirror, sourceMirrorState } from '../../catalog/source-mirrors.js';
 import { keepLastGood } from './last-good.js';
 import { archivedSources, failedSources, manifestEntry, partialComment, type NightState, type SourceState } from './state.js';
 
@@ -224,13 +225,18 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     applies: always,
     gate: sourceGate,
     lock: 'none',
-    records: 'step (host, source) with rsync figures',
+    records: 'step (host, source) with rsync figures; the source\'s folder marked dirty in source_mirrors (host, source) before rsync starts',
     onFailure: 'the source (its mirror is put back to its last good state); an unreachable host skips its other sources',
     run: async (ctx, night, s) => {
+      // Dirty before rsync may write (a crash mid-pull leaves it so, for the nights after); a pull that
+      // failed without writing leaves the folder as it was.
+      const before = sourceMirrorState(ctx.catalog, ctx.host.name, s.source.name);
+      recordSourceMirror(ctx.catalog, ctx.host.name, s.source.name, { clean: false });
       const out = await pullSource(ctx, s.source);
       s.pull = out.value;
       // rsync ran (it reported statistics or an exit code of the transfer): the mirror may have changed.
       if (out.status === 'failed') s.mirrorTouched = out.value?.stats !== undefined;
+      if (out.status === 'failed' && !s.mirrorTouched && before?.clean) recordSourceMirror(ctx.catalog, ctx.host.name, s.source.name, before);
       if (out.status === 'failed' && out.value?.unreachable) night.unreachable = true;
       return out;
     },
@@ -272,7 +278,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
       return RUN;
     },
     lock: 'repository',
-    records: 'step (host); the archive under (repository, name) with its manifest; partial when a source failed',
+    records: 'step (host); the archive under (repository, name) with its manifest; partial when a source failed; each archived folder clean as of it in source_mirrors (host, source)',
     onFailure: 'prune, compact, checks and the drill',
     run: async (ctx, night) => {
       const out = await archiveHost(ctx, night.sources.map(manifestEntry), new Date(), {
@@ -280,6 +286,10 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
         partial: partialComment(night),
       });
       night.archive = out.value;
+      // Each archived folder is now this archive's copy (unless borg warned: it may have missed a file).
+      if (out.value && !out.value.stats.warning) {
+        for (const s of archivedSources(night)) recordSourceMirror(ctx.catalog, ctx.host.name, s.source.name, { clean: true, archive: out.value.archive });
+      }
       return out;
     },
   },

@@ -10,6 +10,7 @@ import { notifications } from './007-notifications.js';
 import { offsite } from './008-offsite.js';
 import { runProcess } from './009-run-process.js';
 import { mirrorArchive } from './010-mirror-archive.js';
+import { sourceMirrorState } from './011-source-mirror-state.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState];

@@ -1,7 +1,7 @@
 // The nightly gates, read from the step table: what runs after what, and what a failure stops.
 import { describe, expect, it } from 'vitest';
 import type { SourceConfig } from '../../../../src/config/types.js';
-import { manifestEntry, newNight, partialComment, type NightState } from '../../../../src/actions/nightly/state.js';
+import { archivedSources, manifestEntry, newNight, partialComment, type NightState } from '../../../../src/actions/nightly/state.js';
 import { NIGHTLY_STEPS, type HostStep, type SourceStep } from '../../../../src/actions/nightly/steps.js';
 
 const src = (name: string, over: Partial<SourceConfig> = {}): SourceConfig => ({ name, kind: 'data', path: `/srv/${name}`, exclude: [], ...over });
@@ -129,9 +129,14 @@ describe('the nightly step table', () => {
     data.keptFrom = { archive: 'main-0', manifest: { name: 'data', kind: 'data', path: '/srv/data', status: 'ok', pull: { source: 'data', window: { start: 'a', end: 'b' }, attempts: 1 } } };
     expect(manifestEntry(data)).toMatchObject({ name: 'data', status: 'kept', pull: { window: { start: 'a' } }, failed: { step: 'pull', error: 'rsync exited 23', keptFrom: 'main-0' } });
     expect(partialComment(n)).toBe('partial: failed data (pull; last good state from main-0)');
-    data.leftOut = true;
+    data.leftOut = 'its last good state could not be put back';
     expect(manifestEntry(data).status).toBe('failed');
-    expect(partialComment(n)).toBe('partial: failed data (pull; not in this archive)');
+    expect(partialComment(n)).toBe('partial: failed data (pull; its last good state could not be put back: left out)');
+    expect(archivedSources(n).map((s) => s.source.name)).not.toContain('data');
+    // keep_last_good found nothing to keep (a first night): never "its mirror as last pulled".
+    Object.assign(data, { keptFrom: undefined, leftOut: 'no earlier copy' });
+    expect(partialComment(n)).toBe('partial: failed data (pull; no earlier copy: left out)');
+    expect(archivedSources(n).map((s) => s.source.name)).not.toContain('data');
     expect(partialComment(night())).toBeUndefined();
   });
 });
