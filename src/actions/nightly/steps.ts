@@ -263,7 +263,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     applies: always,
     gate: (night, s) => (s.status === 'failed' && !night.aborted() ? RUN : skip('the source did not fail', true)),
     lock: 'repository',
-    records: "step (host, source): the archive whose copy of the source is archived tonight",
+    records: "step (host, source): the archive whose copy of the source is archived tonight; a folder put back from it clean as of it in source_mirrors (host, source)",
     onFailure: 'the source is left out of the archive',
     run: (ctx, _n, s) => keepLastGood(ctx, s),
   },
