@@ -7,10 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { execa, type ResultPromise } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, makeTempDir, processes, programOf, registerPid, runBorg, runCli, startBorg, startSshd, survivorsAfter, waitFor, writeTestConfig, type TestConfig } from '../harness/index.js';
+import { CLI_PATH, makeTempDir, queryCatalog, processes, programOf, registerPid, runBorg, runCli, startBorg, startSshd, survivorsAfter, waitFor, writeTestConfig, type TestConfig } from '../harness/index.js';
 import { slowRsyncPath, type SlowRsync } from './slow-rsync.js';
 
 const BIG = 16 * 1024 * 1024;
@@ -47,14 +46,7 @@ function startRun(): ResultPromise {
   return child;
 }
 
-function catalog<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const catalog = <T>(sql: string, ...params: unknown[]): T[] => queryCatalog<T>(cfg.stateDir, sql, ...params);
 
 const lastRun = () => catalog<{ id: number; status: string; error: string | null }>('SELECT id, status, error FROM runs ORDER BY id DESC LIMIT 1')[0]!;
 const stepsOf = (runId: number) => catalog<{ step: string; status: string }>('SELECT step, status FROM steps WHERE run_id = ? ORDER BY id', runId).map((s) => `${s.step}:${s.status}`);

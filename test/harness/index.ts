@@ -15,3 +15,4 @@ export * from './notify.js';
 export * from './tmpfs.js';
 export * from './processes.js';
 export * from './hostile.js';
+export * from './catalog-query.js';

@@ -46,5 +46,5 @@ describe("a dump source failing on the host's first night", () => {
     const items = (await runBorg(['list', '--short', `${repo}::${archive}`], cfg.passphraseFile)).stdout.split('\n').filter(Boolean);
     expect(items.filter((i) => i === 'db' || i.startsWith('db/'))).toEqual([]);
     expect(items).toContain('files/a.txt');
-  });
+  }, 300_000);
 });

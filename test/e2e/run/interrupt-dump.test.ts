@@ -4,12 +4,11 @@
 // forced command that logs it before running it (the server's own record of what it was asked to
 // run), and the server's sqlite3 or sha256sum (first on the session's PATH) waits when told to:
 // once in the dump itself (a command given the signal), once in its checksum (the step after it).
-import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, makeTempDir, registerPid, startSshd, waitFor, writeTestConfig, type TestConfig } from '../../harness/index.js';
+import { CLI_PATH, makeTempDir, queryCatalog, registerPid, startSshd, waitFor, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { makeSqliteSource } from '../dump/fixtures.js';
 
 let cfg: TestConfig;
@@ -38,14 +37,7 @@ beforeAll(async () => {
   });
 });
 
-function catalog<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const catalog = <T>(sql: string, ...params: unknown[]): T[] => queryCatalog<T>(cfg.stateDir, sql, ...params);
 
 describe('SIGINT during the dump step', () => {
   for (const [prog, where] of [
@@ -81,6 +73,6 @@ describe('SIGINT during the dump step', () => {
       expect(catalog('SELECT status FROM host_results WHERE run_id = ?', run!.id)).toEqual([{ status: 'interrupted' }]);
       const steps = catalog<{ step: string; status: string }>('SELECT step, status FROM steps WHERE run_id = ? AND source IS NOT NULL ORDER BY id', run!.id);
       expect(steps.map((s) => `${s.step}:${s.status}`)).toEqual(['dump:interrupted']);
-    });
+    }, 300_000);
   }
 });
