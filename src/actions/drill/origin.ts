@@ -108,7 +108,7 @@ async function statAll(session: SshSession, paths: readonly string[]): Promise<M
     try {
       out.set(p, await remoteStat(session, p));
     } catch (e) {
-      out.set(p, new Error(describeError(e)));
+      out.set(p, new Error(withoutPath(e, p)));
     }
   }
   return out;
@@ -121,8 +121,18 @@ async function hashAll(session: SshSession, paths: readonly string[]): Promise<M
     try {
       out.set(p, await remoteSha256(session, p));
     } catch (e) {
-      out.set(p, new Error(describeError(e)));
+      out.set(p, new Error(withoutPath(e, p)));
     }
   }
   return out;
+}
+
+/**
+ * Why `path` could not be read, without the path (the drill lists the files apart): files that
+ * failed alike (a refusal, a permission) then share one reason, said once for all of them.
+ */
+export function withoutPath(e: unknown, path: string): string {
+  let m = describeError(e);
+  for (const prefix of [`cannot stat ${path}: `, `cannot checksum ${path}: `]) if (m.startsWith(prefix)) m = m.slice(prefix.length);
+  return m.split(`'${path}'`).join('the file').split(path).join('the file');
 }
