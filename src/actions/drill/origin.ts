@@ -81,7 +81,7 @@ async function observe(session: SshSession, queries: readonly OriginQuery[]): Pr
     const st2 = after.get(q.originPath);
     if (st2 === null) return { kind: 'missing' };
     if (st2 instanceof Error || st2 === undefined) return { kind: 'unchecked', reason: `cannot stat it on the origin after hashing: ${st2?.message ?? 'no answer'}` };
-    if (st2 && (st2.size !== st.size || st2.mtimeSeconds !== st.mtimeSeconds)) return { kind: 'present', type: st2.type, size: st2.size, mtimeSeconds: st2.mtimeSeconds };
+    if (st2.size !== st.size || st2.mtimeSeconds !== st.mtimeSeconds) return { kind: 'present', type: st2.type, size: st2.size, mtimeSeconds: st2.mtimeSeconds };
     const sha = hashes.get(q.originPath);
     if (sha instanceof Error) return { kind: 'unchecked', reason: `cannot read it on the origin: ${sha.message}` };
     const xattrs = attrs.xattrs.get(q.originPath);
