@@ -5,6 +5,8 @@ import { isGone, selfIdentity } from '../util/process-identity.js';
 import { openCatalogDb, type Db } from './db.js';
 
 export type Status = 'running' | 'ok' | 'warning' | 'failed' | 'skipped' | 'interrupted';
+/** A check's outcome: a drill may also be 'unverified' (it ran and proved nothing; not ok, not a failure). */
+export type CheckStatus = Status | 'unverified';
 
 export interface StepRecord {
   status: Status;
@@ -211,7 +213,7 @@ export class Catalog {
   }
 
   /** Records a check's outcome under the key lastCheck reads. */
-  recordCheck(repository: string, kind: string, host: string, status: Status, at = new Date()): void {
+  recordCheck(repository: string, kind: string, host: string, status: CheckStatus, at = new Date()): void {
     this.db
       .prepare(
         `INSERT INTO check_history (repository, host, kind, last_run_at, status) VALUES (?, ?, ?, ?, ?)

@@ -1,5 +1,7 @@
 // `pullback drill`: a restore drill of every (or the chosen) host, a short table, exit 1 on any
-// mismatch or failed database check. Also plugs the drill into the nightly job's cadence.
+// mismatch or failed database check, and on a drill that verified nothing (UNVERIFIED: it sampled
+// nothing, or no sampled file could be compared with the origin). Also plugs the drill into the
+// nightly job's cadence.
 import { writeMetricsAfterJob } from '../metrics/write.js';
 import { randomBytes } from 'node:crypto';
 import { recordStep, type HostContext, type StepOutcome } from '../actions/context.js';
@@ -40,7 +42,8 @@ export function drillStep(ctx: HostContext, opts: DrillOptions): Promise<StepOut
     const r = await drillHost(ctx, opts);
     const problems = describeProblems(r);
     return {
-      status: r.status,
+      // The steps and hosts tables know ok, warning and failed: a drill that proved nothing is not ok there either.
+      status: r.status === 'unverified' ? 'warning' : r.status,
       files: r.counts.sampled,
       bytes: r.bytesRestored,
       error: problems.length > 0 ? problems.slice(0, 5).join('; ') : undefined,
@@ -92,7 +95,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
       if (out.value) await notes.emit(drillEvent(runId, out.value, describeProblems(out.value)));
       else await notes.emit(drillEvent(runId, { host: host.name, status: 'failed', seed }, [out.error ?? 'drill failed']));
     }
-    const failed = unreadable || results.some((r) => r.status === 'failed') || interrupt.signal.aborted;
+    const failed = unreadable || results.some((r) => r.status === 'failed' || r.status === 'unverified') || interrupt.signal.aborted;
     if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
     else env.catalog.finishRun(runId, failed ? 'failed' : results.some((r) => r.status === 'warning') ? 'warning' : 'ok');
     env.out(opts.json ? JSON.stringify({ seed, drills: results }, null, 2) : summary(results, seed));
@@ -108,6 +111,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
 export function describeProblems(r: DrillResult): string[] {
   const out: string[] = [];
   if (r.error) out.push(`drill failed: ${r.error}`);
+  if (r.unverified) out.push(`UNVERIFIED: nothing was verified: ${r.unverified}`);
   for (const m of r.mismatches) out.push(`MISMATCH ${printable(m.path)}: ${m.reason}`);
   for (const d of r.databases) {
     if (d.status === 'failed') out.push(`DATABASE ${printable(d.path)} (${d.engine} ${d.database}): ${d.error ?? 'failed'}`);
@@ -127,10 +131,11 @@ function summary(results: DrillResult[], seed: string): string {
     String(r.counts.matches),
     String(r.counts.mismatches),
     String(r.counts.changed),
+    String(r.counts.unverified),
     databases(r),
     humanDuration(r.durationMs),
   ]);
-  const table = renderTable(['HOST', 'STATUS', 'ARCHIVE', 'SAMPLED', 'RESTORED', 'BYTES', 'MATCH', 'MISMATCH', 'CHANGED', 'DATABASES', 'TIME'], rows);
+  const table = renderTable(['HOST', 'STATUS', 'ARCHIVE', 'SAMPLED', 'RESTORED', 'BYTES', 'MATCH', 'MISMATCH', 'CHANGED', 'UNVERIFIED', 'DATABASES', 'TIME'], rows);
   const lines = [table, '', `seed: ${seed} (repeat this drill with --seed ${seed})`];
   const problems = results.flatMap((r) => describeProblems(r).map((p) => `  ${r.host}: ${p}`));
   if (problems.length > 0) lines.push('', 'Problems:', ...problems);
@@ -150,8 +155,9 @@ function databases(r: DrillResult): string {
   if (r.databases.length === 0) return '-';
   const ok = r.databases.filter((d) => d.status === 'ok').length;
   const failed = r.databases.filter((d) => d.status === 'failed').length;
-  const skipped = r.databases.length - ok - failed;
-  return [`${ok}/${r.databases.length} ok`, failed > 0 ? `${failed} failed` : '', skipped > 0 ? `${skipped} skipped` : ''].filter(Boolean).join(', ');
+  const unverified = r.databases.filter((d) => d.status === 'unverified').length;
+  const skipped = r.databases.length - ok - failed - unverified;
+  return [`${ok}/${r.databases.length} ok`, failed > 0 ? `${failed} failed` : '', unverified > 0 ? `${unverified} unverified` : '', skipped > 0 ? `${skipped} skipped` : ''].filter(Boolean).join(', ');
 }
 
 registerCommand({
@@ -181,6 +187,7 @@ registerCommand({
 
 // The nightly job runs a drill (random archive, configured sample, fresh seed) when one is due.
 runHooks.drill = async (ctx) => {
+  // An unverified drill is a warning of the night (drillStep says so): the backup itself was made.
   const out = await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() });
   return { status: out.status, error: out.error };
 };

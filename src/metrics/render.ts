@@ -44,7 +44,7 @@ export async function renderMetrics(hosts: HostMetrics[]): Promise<string> {
   const checkAt = gauge('last_check_timestamp_seconds', 'When the check (repository, archives, data) last ran, Unix time.', ['host', 'kind']);
   const checkOk = gauge('last_check_success', '1 when the check\'s last run passed, else 0.', ['host', 'kind']);
   const drillAt = gauge('last_drill_timestamp_seconds', 'When the host\'s last restore drill ran, Unix time.', ['host']);
-  const drillOk = gauge('last_drill_success', '1 when the host\'s last restore drill passed (ok or warning), else 0.', ['host']);
+  const drillOk = gauge('last_drill_success', '1 when the host\'s last restore drill passed (ok or warning), else 0 (failed, interrupted, or unverified: it proved nothing).', ['host']);
   const offsiteAt = gauge('offsite_last_verified_timestamp_seconds', 'When the host\'s newest off-site copy on the target whose remote check passed was made or verified, Unix time.', ['host', 'target']);
   const fresh = gauge('freshness', 'pullback status of the host: 0 green, 1 amber, 2 red.', ['host']);
 

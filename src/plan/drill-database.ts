@@ -27,6 +27,17 @@ export function rowCountProblems(rows: readonly TableComparison[]): string[] {
     );
 }
 
+/**
+ * Why a restored dump proved nothing beyond restoring without an error (undefined when something was
+ * compared): no row counts were recorded and no SQL check applies, or there were no tables to compare.
+ */
+export function nothingCompared(recorded: Record<string, number> | undefined, tables: readonly TableComparison[], checks: number): string | undefined {
+  if (checks > 0) return undefined;
+  if (recorded === undefined) return 'no row counts were recorded at dump time and no SQL restore check applies: restored, nothing compared';
+  if (tables.length === 0) return 'the dump holds no table and no SQL restore check applies: restored, nothing compared';
+  return undefined;
+}
+
 /** The host's SQL checks that target this dump: same source, and the dump's database (name, or sqlite file path). */
 export function checksFor(checks: readonly RestoreCheck[], source: string, database: string): Array<RestoreCheck & { sql: NonNullable<RestoreCheck['sql']> }> {
   return checks.filter((c): c is RestoreCheck & { sql: NonNullable<RestoreCheck['sql']> } => !!c.sql && c.sql.source === source && c.sql.database === database);

@@ -1,7 +1,11 @@
 // The verdict on one restored file, and on a whole drill, from what was observed: pure functions.
 import { printable } from '../util/printable.js';
 
-export type FileVerdict = 'match' | 'mismatch' | 'changed';
+/**
+ * 'unverified': the restored copy equals borg's record, but the origin could not be read (or asked)
+ * to compare it with: neither a pass nor a failure, and never counted as a match.
+ */
+export type FileVerdict = 'match' | 'mismatch' | 'changed' | 'unverified';
 
 /** What the origin (the main server) said about the file's current state. */
 export type OriginObservation =
@@ -58,7 +62,7 @@ export function xattrDifferences(restored: Readonly<Record<string, string>>, ori
 export interface FileResult {
   path: string;
   verdict: FileVerdict;
-  /** Why it is a mismatch or changed; undefined for a match. */
+  /** Why it is a mismatch, changed or unverified; undefined for a match. */
   reason?: string;
   /** Whether the origin's content took part in the comparison. */
   originCompared: boolean;
@@ -72,7 +76,9 @@ export function originUnchanged(o: OriginObservation, archivedSize: number, arch
 /**
  * Classifies one file. A restored copy differing from borg's record (or the dump's recorded hash),
  * or from an origin file that still has the archived size and mtime, is a mismatch; an origin file
- * that is gone or was modified since the backup is "changed", not a failure.
+ * that is gone or was modified since the backup is "changed", not a failure. A file whose origin
+ * could not be read is "unverified": agreeing with borg alone proves the archive holds what borg
+ * wrote, not that it holds what the server has.
  */
 export function classifyFile(f: FileObservation): FileResult {
   const r = (verdict: FileVerdict, reason?: string, originCompared = false): FileResult => ({ path: f.path, verdict, reason, originCompared });
@@ -81,24 +87,24 @@ export function classifyFile(f: FileObservation): FileResult {
   if (f.restoredSha256 !== f.borgSha256) return r('mismatch', "restored content differs from borg's record");
   if (f.recordedSha256 !== undefined && f.recordedSha256 !== f.restoredSha256) return r('mismatch', 'restored dump differs from the SHA-256 recorded at dump time');
   const o = f.origin;
-  if (o.kind === 'unchecked') return r('match');
+  if (o.kind === 'unchecked') return r('unverified', o.reason);
   if (o.kind === 'missing') return r('changed', MISSING_ON_ORIGIN);
   if (!originUnchanged(o, f.archivedSize, f.archivedMtimeSeconds)) {
     const what = o.type !== 'file' ? `now a ${o.type}` : o.size !== f.archivedSize ? 'size changed' : 'modified since the backup';
     return r('changed', what);
   }
-  if (o.sha256 !== undefined && o.sha256 !== f.restoredSha256) return r('mismatch', 'differs from the origin, which still has the archived size and mtime', true);
-  const compared = o.sha256 !== undefined;
+  if (o.sha256 === undefined) return r('unverified', 'its content on the origin was not read');
+  if (o.sha256 !== f.restoredSha256) return r('mismatch', 'differs from the origin, which still has the archived size and mtime', true);
   if (f.restoredXattrs !== undefined && o.xattrs !== undefined) {
     const diff = xattrDifferences(f.restoredXattrs, o.xattrs);
     if (diff.length > 0) {
       // Attributes changed after the pull began are newer than the archive: not the backup's fault.
       const untouched = o.ctimeSeconds !== undefined && f.backupStartedSeconds !== undefined && o.ctimeSeconds < f.backupStartedSeconds;
-      if (!untouched) return r('changed', `attributes (ACLs/xattrs) changed since the backup: ${diff.join(', ')}`, compared);
-      return r('mismatch', `restored ACLs/xattrs differ from the origin, unchanged since before the backup: ${diff.join(', ')}`, compared);
+      if (!untouched) return r('changed', `attributes (ACLs/xattrs) changed since the backup: ${diff.join(', ')}`, true);
+      return r('mismatch', `restored ACLs/xattrs differ from the origin, unchanged since before the backup: ${diff.join(', ')}`, true);
     }
   }
-  return r('match', undefined, compared);
+  return r('match', undefined, true);
 }
 
 /** The reason of a sampled file that is gone from the origin. */
@@ -144,6 +150,8 @@ export interface DrillCounts {
   matches: number;
   mismatches: number;
   changed: number;
+  /** Restored intact, but not compared with the origin (it could not be read): neither a match nor a mismatch. */
+  unverified: number;
 }
 
 /** Counts of each verdict. */
@@ -153,11 +161,43 @@ export function countVerdicts(results: readonly FileResult[]): DrillCounts {
     matches: results.filter((x) => x.verdict === 'match').length,
     mismatches: results.filter((x) => x.verdict === 'mismatch').length,
     changed: results.filter((x) => x.verdict === 'changed').length,
+    unverified: results.filter((x) => x.verdict === 'unverified').length,
   };
 }
 
-/** A drill's status: failed on any mismatch, failed database check or error; warning when something went unchecked. */
-export function drillStatus(o: { mismatches: number; databaseFailures: number; error?: string; warnings: number }): 'ok' | 'warning' | 'failed' {
+/**
+ * The sampled files that could not be compared with the origin, said with how many were verified
+ * and, per reason, the first `shown` paths; undefined when every file was compared.
+ */
+export function unverifiedFiles(results: readonly FileResult[], shown = 10): string | undefined {
+  const un = results.filter((x) => x.verdict === 'unverified');
+  if (un.length === 0) return undefined;
+  const verified = results.filter((x) => x.verdict === 'match' || x.verdict === 'changed').length;
+  const byReason = new Map<string, string[]>();
+  for (const x of un) byReason.set(x.reason ?? 'not compared', [...(byReason.get(x.reason ?? 'not compared') ?? []), x.path]);
+  const parts = [...byReason].map(([why, paths]) => `${paths.slice(0, shown).map(quoted).join(', ')}${paths.length > shown ? ` and ${paths.length - shown} more` : ''}: ${why}`);
+  return `${un.length} of ${results.length} sampled file(s) not verified against the origin (${verified} verified): ${parts.join('; ')}`;
+}
+
+/** Why a drill verified nothing (undefined when it verified something): no sample, or no sampled file compared. */
+export function nothingVerified(c: DrillCounts, candidates: number | undefined, from: 'archive' | 'mirror'): string | undefined {
+  if (c.sampled === 0) {
+    return candidates === 0 || candidates === undefined
+      ? `sampled nothing: the ${from === 'mirror' ? "archive (read from the host's mirror, which still equals it)" : 'archive'} holds no regular file and no dump to restore`
+      : `sampled nothing: a sample of 0 of ${candidates} file(s)`;
+  }
+  if (c.matches + c.changed + c.mismatches === 0) return `none of the ${c.sampled} sampled file(s) could be compared with the origin`;
+  return undefined;
+}
+
+export type DrillStatus = 'ok' | 'warning' | 'unverified' | 'failed';
+
+/**
+ * A drill's status: failed on any mismatch, failed database check or error; unverified when it
+ * verified nothing (`nothingVerified` says why); warning when something went unchecked.
+ */
+export function drillStatus(o: { mismatches: number; databaseFailures: number; error?: string; warnings: number; nothingVerified?: string }): DrillStatus {
   if (o.error !== undefined || o.mismatches > 0 || o.databaseFailures > 0) return 'failed';
+  if (o.nothingVerified !== undefined) return 'unverified';
   return o.warnings > 0 ? 'warning' : 'ok';
 }

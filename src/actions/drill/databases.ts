@@ -10,7 +10,7 @@ import type { DatabaseEngine, EngineRunner } from '../../engines/engine.js';
 import { getEngine } from '../../engines/registry.js';
 import { localRunner } from '../../engines/runner.js';
 import { describeError } from '../../errors.js';
-import { checkPasses, checksFor, compareRowCounts, namesItsDatabase, rowCountProblems, scratchDatabaseName, type TableComparison } from '../../plan/drill-database.js';
+import { checkPasses, checksFor, compareRowCounts, namesItsDatabase, nothingCompared, rowCountProblems, scratchDatabaseName, type TableComparison } from '../../plan/drill-database.js';
 import type { HostContext } from '../context.js';
 import type { DumpRecord } from '../database.js';
 
@@ -35,12 +35,13 @@ export interface DatabaseDrillResult {
   path: string;
   engine: string;
   database: string;
-  status: 'ok' | 'failed' | 'skipped';
+  /** unverified: restored without an error, but nothing (row counts, checks) was compared. */
+  status: 'ok' | 'failed' | 'skipped' | 'unverified';
   /** Scratch database (or file) the dump was restored into. */
   scratch?: string;
   tables: TableComparison[];
   checks: CheckResult[];
-  /** Why it failed or was skipped. */
+  /** Why it failed, was skipped or is unverified. */
   error?: string;
   /** Something worth knowing that is not a failure (e.g. no row counts were recorded). */
   note?: string;
@@ -142,8 +143,11 @@ async function compareAndCheck(
     }
   }
   for (const c of checks.filter((x) => !x.ok)) problems.push(`check '${c.name}' ${c.error ? `failed: ${c.error}` : `returned ${JSON.stringify(c.got)}, expected ${JSON.stringify(c.expected)}`}`);
-  const note = d.record.rowCounts ? undefined : 'no row counts were recorded at dump time: restored, not compared';
-  return { ...base, scratch, tables, checks, status: problems.length > 0 ? 'failed' : 'ok', error: problems.length > 0 ? problems.join('; ') : undefined, note };
+  if (problems.length > 0) return { ...base, scratch, tables, checks, status: 'failed', error: problems.join('; ') };
+  const unverified = nothingCompared(d.record.rowCounts, tables, checks.length);
+  if (unverified) return { ...base, scratch, tables, checks, status: 'unverified', error: unverified };
+  const note = d.record.rowCounts ? undefined : 'no row counts were recorded at dump time: restored, only the SQL checks compared';
+  return { ...base, scratch, tables, checks, status: 'ok', note };
 }
 
 /** Whether any line of a (text) file satisfies `test`; streamed. */

@@ -8,7 +8,7 @@ import { JobError } from '../../errors.js';
 import { pickArchive, type ArchiveChoice } from '../../plan/drill-archive.js';
 import { seededRandom } from '../../plan/drill-random.js';
 import { dumpArchivePath, dumpPaths, isSampleCandidate, ReservoirSample, sampleSize, splitArchivePath, type ManifestDumps, type SampleRequest } from '../../plan/drill-sample.js';
-import { classifyFile, countVerdicts, drillStatus, missingOnOrigin, type DrillCounts, type FileResult, type MissingOnOrigin } from '../../plan/drill-verdict.js';
+import { classifyFile, countVerdicts, drillStatus, missingOnOrigin, nothingVerified, unverifiedFiles, type DrillCounts, type DrillStatus, type FileResult, type MissingOnOrigin } from '../../plan/drill-verdict.js';
 import { nightlyGlob } from '../../tools/borg/args.js';
 import { listArchives } from '../../tools/borg/repo.js';
 import { MANIFEST_DIR, MANIFEST_FILE, type Manifest } from '../archive.js';
@@ -39,8 +39,10 @@ export interface DrillResult {
   repository: string;
   archive?: string;
   seed: string;
-  status: 'ok' | 'warning' | 'failed';
+  status: DrillStatus;
   counts: DrillCounts;
+  /** Why the drill verified nothing (status 'unverified'): it sampled nothing, or no sampled file could be compared. */
+  unverified?: string;
   /** Archive paths sampled (the random files, then the dumps). */
   sampled: string[];
   /** Regular files actually present in the scratch directory after extraction. */
@@ -74,29 +76,41 @@ export async function drillHost(ctx: HostContext, opts: DrillOptions): Promise<D
   const scratch = join(ctx.global.stateDir, 'drill', String(drillId));
   const r: DrillResult = {
     drillId, host: ctx.host.name, repository, seed: opts.seed, status: 'failed',
-    counts: { sampled: 0, matches: 0, mismatches: 0, changed: 0 }, sampled: [],
+    counts: { sampled: 0, matches: 0, mismatches: 0, changed: 0, unverified: 0 }, sampled: [],
     extracted: 0, bytesRestored: 0, mismatches: [], changed: [], databases: [], warnings: [], durationMs: 0,
   };
+  const sample: SampleFacts = { from: 'archive' };
   try {
-    await drillInto(ctx, opts, scratch, r);
+    await drillInto(ctx, opts, scratch, r, sample);
   } catch (e) {
     r.error = describeBorgFailure(e);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
   const databaseFailures = r.databases.filter((d) => d.status === 'failed').length;
-  r.status = ctx.signal?.aborted ? 'failed' : drillStatus({ mismatches: r.counts.mismatches, databaseFailures, error: r.error, warnings: r.warnings.length });
+  // Only a drill that ran to its end can say it verified nothing (an error is said as such).
+  if (r.error === undefined && !ctx.signal?.aborted) r.unverified = nothingVerified(r.counts, sample.candidates, sample.from);
+  r.status = ctx.signal?.aborted ? 'failed' : drillStatus({ mismatches: r.counts.mismatches, databaseFailures, error: r.error, warnings: r.warnings.length, nothingVerified: r.unverified });
   r.durationMs = Date.now() - started;
   finishDrill(ctx.catalog, drillId, {
     archive: r.archive, status: ctx.signal?.aborted ? 'interrupted' : r.status, filesSampled: r.counts.sampled, sampled: r.sampled, bytesRestored: r.bytesRestored,
-    matches: r.counts.matches, mismatches: r.mismatches, changed: r.changed, databases: r.databases, durationMs: r.durationMs, error: r.error,
+    matches: r.counts.matches, mismatches: r.mismatches, changed: r.changed, databases: r.databases, durationMs: r.durationMs,
+    // What a drill that did not fail could not verify is kept with it, for the report.
+    error: r.error ?? (r.status === 'ok' ? undefined : [r.unverified, ...r.warnings].filter(Boolean).join('; ')),
   });
   ctx.catalog.recordCheck(repository, 'drill', ctx.host.name, r.status);
   return r;
 }
 
+/** Where the sample was chosen from, and among how many candidate files. */
+interface SampleFacts {
+  from: 'archive' | 'mirror';
+  candidates?: number;
+}
+
 /** What the drill's rows share as it goes. */
 interface DrillRun {
+  sample: SampleFacts;
   ctx: HostContext;
   /** Progress for people: `n` of the `of` sampled files hashed, then compared. */
   onVerified?: (n: number, of: number, what: string) => void;
@@ -144,9 +158,9 @@ export const DRILL_STEPS: readonly DrillRow[] = [
   { name: 'databases', records: 'each dump restored into a scratch database, its row counts against the dump', onFailure: 'the drill', run: restoreDumps },
 ];
 
-async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, r: DrillResult): Promise<void> {
+async function drillInto(ctx: HostContext, opts: DrillOptions, scratch: string, r: DrillResult, sample: SampleFacts): Promise<void> {
   const d: DrillRun = {
-    ctx, opts, scratch, r, borg: borgContext(ctx), rand: seededRandom(opts.seed, ctx.host.name),
+    sample, ctx, opts, scratch, r, borg: borgContext(ctx), rand: seededRandom(opts.seed, ctx.host.name),
     dumps: new Map(), targets: [], dumpTargets: [], missingDumps: [], damaged: new Map(), borgSha256: new Map(), restored: new Map(), results: [],
   };
   const bar = ctx.progress?.enabled ? ctx.progress.task(`drill ${ctx.host.name}`) : undefined;
@@ -351,6 +365,8 @@ function takeSample(d: DrillRun, out: Sampled, from: 'archive' | 'mirror' = 'arc
   d.targets = [...sample, ...d.dumpTargets];
   d.missingDumps = [...d.dumps.keys()].filter((p) => !d.dumpTargets.some((t) => t.path === p));
   ctx.logger.info({ archive: d.archive, candidates: out.pick.offered, sample: sample.length, dumps: d.dumpTargets.length, seed: opts.seed, from }, 'drill sample chosen');
+  d.sample.from = from;
+  d.sample.candidates = out.pick.offered;
   r.sampled = [...d.targets.map((t) => t.path), ...d.missingDumps];
 }
 
@@ -464,8 +480,8 @@ async function compareWithOrigin(d: DrillRun): Promise<void> {
   r.changed = results.filter((x) => x.verdict === 'changed').map((x) => ({ path: x.path, reason: x.reason ?? '' }));
   r.missingOnOrigin = missingOnOrigin(results, ctx.global.drill.maxMissing);
   if (r.missingOnOrigin?.warning) r.warnings.push(r.missingOnOrigin.warning);
-  const unchecked = new Set(origins.flatMap((o) => (o.kind === 'unchecked' ? [o.reason] : [])));
-  for (const reason of unchecked) r.warnings.push(`${origins.filter((o) => o.kind === 'unchecked' && o.reason === reason).length} file(s) not compared with the origin: ${reason}`);
+  const unverified = unverifiedFiles(results);
+  if (unverified) r.warnings.push(unverified);
   d.results = results;
 }
 
@@ -480,6 +496,7 @@ async function restoreDumps(d: DrillRun): Promise<void> {
     ...(await drillDatabases(ctx, restoredDumps, r.drillId)),
   ];
   for (const x of r.databases) if (x.status === 'skipped') r.warnings.push(`database dump ${x.path} not restored: ${x.error ?? 'skipped'}`);
+  for (const x of r.databases) if (x.status === 'unverified') r.warnings.push(`database dump ${x.path} not verified: ${x.error ?? 'nothing compared'}`);
 }
 
 /** Seconds at which the pull of each source began (the archive's time for manifests without it). */

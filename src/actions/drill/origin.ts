@@ -73,15 +73,17 @@ async function observe(session: SshSession, queries: readonly OriginQuery[]): Pr
   return queries.map((q): OriginObservation => {
     if (q.originPath === undefined) return { kind: 'unchecked', reason: 'its source is no longer configured' };
     const st = before.get(q.originPath);
-    if (st === undefined) return { kind: 'unchecked', reason: 'origin check failed' };
+    if (st === undefined) return { kind: 'unchecked', reason: 'origin check failed: stat gave no answer for it' };
+    if (st instanceof Error) return { kind: 'unchecked', reason: `cannot stat it on the origin: ${st.message}` };
     if (st === null) return { kind: 'missing' };
     const present = { kind: 'present' as const, type: st.type, size: st.size, mtimeSeconds: st.mtimeSeconds };
     if (!isUnchanged(st, q)) return present;
     const st2 = after.get(q.originPath);
     if (st2 === null) return { kind: 'missing' };
-    if (st2 && (st2.size !== st.size || st2.mtimeSeconds !== st.mtimeSeconds)) return { kind: 'present', type: st2.type, size: st2.size, mtimeSeconds: st2.mtimeSeconds };
+    if (st2 instanceof Error || st2 === undefined) return { kind: 'unchecked', reason: `cannot stat it on the origin after hashing: ${st2?.message ?? 'no answer'}` };
+    if (st2.size !== st.size || st2.mtimeSeconds !== st.mtimeSeconds) return { kind: 'present', type: st2.type, size: st2.size, mtimeSeconds: st2.mtimeSeconds };
     const sha = hashes.get(q.originPath);
-    if (sha instanceof Error) return { kind: 'unchecked', reason: `origin check failed: ${sha.message}` };
+    if (sha instanceof Error) return { kind: 'unchecked', reason: `cannot read it on the origin: ${sha.message}` };
     const xattrs = attrs.xattrs.get(q.originPath);
     return {
       ...present,
@@ -93,20 +95,20 @@ async function observe(session: SshSession, queries: readonly OriginQuery[]): Pr
   });
 }
 
-function isUnchanged(st: RemoteStat | null | undefined, q: OriginQuery): boolean {
-  if (!st) return false;
+function isUnchanged(st: RemoteStat | Error | null | undefined, q: OriginQuery): boolean {
+  if (!st || st instanceof Error) return false;
   return originUnchanged({ kind: 'present', type: st.type, size: st.size, mtimeSeconds: st.mtimeSeconds }, q.archivedSize, q.archivedMtimeSeconds);
 }
 
-/** path -> stat, null when missing; absent when it could not be asked. */
-async function statAll(session: SshSession, paths: readonly string[]): Promise<Map<string, RemoteStat | null>> {
-  const out = new Map<string, RemoteStat | null>(await remoteStatMany(session, paths));
+/** path -> stat, null when missing, the error when it could not be asked (reported as unchecked, with it). */
+async function statAll(session: SshSession, paths: readonly string[]): Promise<Map<string, RemoteStat | Error | null>> {
+  const out = new Map<string, RemoteStat | Error | null>(await remoteStatMany(session, paths));
   for (const p of paths) {
     if (out.has(p)) continue;
     try {
       out.set(p, await remoteStat(session, p));
-    } catch {
-      // Left absent: reported as unchecked.
+    } catch (e) {
+      out.set(p, new Error(withoutPath(e, p)));
     }
   }
   return out;
@@ -119,8 +121,18 @@ async function hashAll(session: SshSession, paths: readonly string[]): Promise<M
     try {
       out.set(p, await remoteSha256(session, p));
     } catch (e) {
-      out.set(p, new Error(describeError(e)));
+      out.set(p, new Error(withoutPath(e, p)));
     }
   }
   return out;
+}
+
+/**
+ * Why `path` could not be read, without the path (the drill lists the files apart): files that
+ * failed alike (a refusal, a permission) then share one reason, said once for all of them.
+ */
+export function withoutPath(e: unknown, path: string): string {
+  let m = describeError(e);
+  for (const prefix of [`cannot stat ${path}: `, `cannot checksum ${path}: `]) if (m.startsWith(prefix)) m = m.slice(prefix.length);
+  return m.split(`'${path}'`).join('the file').split(path).join('the file');
 }

@@ -1,6 +1,6 @@
 // The drills table (migration 004): a row is written when a drill starts and completed when it
 // ends, so even a drill that crashed half-way leaves a trace.
-import type { Catalog, Status } from '../../catalog/catalog.js';
+import type { Catalog, CheckStatus } from '../../catalog/catalog.js';
 
 export interface DrillProblem {
   path: string;
@@ -9,7 +9,7 @@ export interface DrillProblem {
 
 export interface DrillRecord {
   archive?: string;
-  status: Status;
+  status: CheckStatus;
   filesSampled: number;
   /** The sampled paths (dumps included). */
   sampled: string[];
@@ -19,6 +19,7 @@ export interface DrillRecord {
   changed: DrillProblem[];
   databases: unknown[];
   durationMs: number;
+  /** Why it failed; for a drill that did not fail, what it could not verify (unverified, warnings). */
   error?: string;
 }
 

@@ -32,7 +32,7 @@ describe('pullback drill (ACLs and xattrs)', () => {
     const { exitCode, report } = await drillJson(cfg.configPath, ['--percent', '100', '--archive', 'latest']);
     const d = report.drills[0]!;
     expect(exitCode, JSON.stringify(d, null, 2)).toBe(0);
-    expect(d.counts).toEqual({ sampled: 3, matches: 3, mismatches: 0, changed: 0 });
+    expect(d.counts).toEqual({ sampled: 3, matches: 3, mismatches: 0, changed: 0, unverified: 0 });
     expect(d.warnings).toEqual([]);
   });
 

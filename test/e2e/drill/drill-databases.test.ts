@@ -94,7 +94,7 @@ describe('pullback drill (databases)', () => {
     const d = report.drills[0]!;
     expect(d.status).toBe('ok');
     // 5 sampled files plus the three dumps, all restored and matching.
-    expect(d.counts).toEqual({ sampled: 8, matches: 8, mismatches: 0, changed: 0 });
+    expect(d.counts).toEqual({ sampled: 8, matches: 8, mismatches: 0, changed: 0, unverified: 0 });
     expect(d.extracted).toBe(8);
     expect(d.databases.map((x) => [x.path.split('/')[0], x.status])).toEqual([['pg', 'ok'], ['maria', 'ok'], ['lite', 'ok']]);
     const pg = d.databases[0]!;
@@ -132,7 +132,7 @@ describe('pullback drill (databases)', () => {
     expect(exitCode, stderr + JSON.stringify(report, null, 2)).toBe(0);
     expect(stderr).toMatch(/names other dumps than the catalog or the mirror recorded/);
     const d = report.drills[0]!;
-    expect(d.counts).toEqual({ sampled: 8, matches: 8, mismatches: 0, changed: 0 });
+    expect(d.counts).toEqual({ sampled: 8, matches: 8, mismatches: 0, changed: 0, unverified: 0 });
     expect(d.databases.map((x) => [x.path.split('/')[0], x.status])).toEqual([['pg', 'ok'], ['maria', 'ok'], ['lite', 'ok']]);
     expect(await scratchDatabases()).toEqual([]);
   });

@@ -30,7 +30,7 @@ describe('pullback drill (files)', () => {
     expect(exitCode, stderr + JSON.stringify(report, null, 2)).toBe(0);
     const d = report.drills[0]!;
     expect(d.status).toBe('ok');
-    expect(d.counts).toEqual({ sampled: 20, matches: 20, mismatches: 0, changed: 0 });
+    expect(d.counts).toEqual({ sampled: 20, matches: 20, mismatches: 0, changed: 0, unverified: 0 });
     expect(d.extracted).toBe(20);
     expect(d.bytesRestored).toBeGreaterThan(0);
     const rows = drillRows(cfg.stateDir);

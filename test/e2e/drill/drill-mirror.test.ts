@@ -65,7 +65,7 @@ describe('a drill of the archive the mirror still equals', () => {
     expect(mirrorArchiveRows()).toEqual([expect.objectContaining({ host: 'web', sources: '["files"]' })]);
     const fromMirror = await drillJson(cfg.configPath, ['--sample', '7', '--archive', 'latest', '--seed', 'same']);
     expect(fromMirror.exitCode, JSON.stringify(fromMirror.report, null, 2)).toBe(0);
-    expect(fromMirror.report.drills[0]!.counts).toEqual({ sampled: 7, matches: 7, mismatches: 0, changed: 0 });
+    expect(fromMirror.report.drills[0]!.counts).toEqual({ sampled: 7, matches: 7, mismatches: 0, changed: 0, unverified: 0 });
     expect(sampleSources()).toEqual(['mirror']);
 
     forgetMirror();
@@ -85,7 +85,7 @@ describe('a drill of the archive the mirror still equals', () => {
     for (const d of readdirSync(mirror)) for (const f of readdirSync(join(mirror, d))) appendFileSync(join(mirror, d, f), 'edited\n');
     const drill = await drillJson(cfg.configPath, ['--sample', '5', '--archive', 'latest']);
     expect(drill.exitCode, JSON.stringify(drill.report, null, 2)).toBe(0);
-    expect(drill.report.drills[0]!.counts).toEqual({ sampled: 5, matches: 5, mismatches: 0, changed: 0 });
+    expect(drill.report.drills[0]!.counts).toEqual({ sampled: 5, matches: 5, mismatches: 0, changed: 0, unverified: 0 });
     expect(sampleSources().slice(-2)).toEqual(['mirror', 'archive']);
   });
 

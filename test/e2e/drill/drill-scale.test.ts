@@ -43,7 +43,7 @@ describe('pullback drill at scale and on cadence', () => {
     const { exitCode, report } = await drillJson(cfg.configPath, ['--sample', '5', '--archive', 'latest']);
     expect(exitCode, JSON.stringify(report, null, 2)).toBe(0);
     const d = report.drills[0]!;
-    expect(d.counts).toEqual({ sampled: 5, matches: 5, mismatches: 0, changed: 0 });
+    expect(d.counts).toEqual({ sampled: 5, matches: 5, mismatches: 0, changed: 0, unverified: 0 });
     expect(d.extracted).toBe(5);
     expect(d.sampled.every((p) => /^many\/dir-\d+\/file-\d+\.txt$/.test(p))).toBe(true);
 

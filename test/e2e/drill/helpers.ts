@@ -10,7 +10,8 @@ export interface DrillJson {
     host: string;
     archive?: string;
     status: string;
-    counts: { sampled: number; matches: number; mismatches: number; changed: number };
+    counts: { sampled: number; matches: number; mismatches: number; changed: number; unverified: number };
+    unverified?: string;
     sampled: string[];
     extracted: number;
     bytesRestored: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPasses, checksFor, compareRowCounts, namesItsDatabase, rowCountProblems, scratchDatabaseName } from '../../../src/plan/drill-database.js';
+import { checkPasses, checksFor, compareRowCounts, namesItsDatabase, nothingCompared, rowCountProblems, scratchDatabaseName } from '../../../src/plan/drill-database.js';
 
 describe('drill database decisions', () => {
   it('compares row counts table by table', () => {
@@ -36,5 +36,13 @@ describe('drill database decisions', () => {
     expect(namesItsDatabase('CREATE DATABASE /*!32312 IF NOT EXISTS*/ `app`;')).toBe(true);
     expect(namesItsDatabase("INSERT INTO t VALUES ('USE x');")).toBe(false);
     expect(namesItsDatabase('-- Host: 127.0.0.1    Database: app')).toBe(false);
+  });
+
+  it('says a restored dump compared nothing: no recorded counts or no table, and no SQL check', () => {
+    expect(nothingCompared(undefined, [], 0)).toMatch(/^no row counts were recorded at dump time and no SQL restore check applies/);
+    expect(nothingCompared({}, [], 0)).toMatch(/^the dump holds no table and no SQL restore check applies/);
+    expect(nothingCompared({}, [], 1)).toBeUndefined();
+    expect(nothingCompared(undefined, compareRowCounts({}, { t: 1 }), 1)).toBeUndefined();
+    expect(nothingCompared({ t: 1 }, compareRowCounts({ t: 1 }, { t: 1 }), 0)).toBeUndefined();
   });
 });

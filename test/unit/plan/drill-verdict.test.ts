@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../src/config/defaults.js';
-import { classifyFile, countVerdicts, drillStatus, MISSING_ON_ORIGIN, missingOnOrigin, type FileObservation, type FileResult } from '../../../src/plan/drill-verdict.js';
+import { classifyFile, countVerdicts, drillStatus, MISSING_ON_ORIGIN, missingOnOrigin, nothingVerified, unverifiedFiles, type FileObservation, type FileResult } from '../../../src/plan/drill-verdict.js';
 
 const H = 'a'.repeat(64);
 const base: FileObservation = {
@@ -31,20 +31,43 @@ describe('drill verdicts', () => {
     expect(classifyFile({ ...base, origin: { kind: 'present', type: 'directory', size: 10, mtimeSeconds: 1000 } }).verdict).toBe('changed');
   });
 
-  it('still matches against borg alone when the origin was unchecked', () => {
+  it('is unverified, never a match, when the origin could not be read (borg agreeing is not enough)', () => {
     const r = classifyFile({ ...base, origin: { kind: 'unchecked', reason: 'down' } });
-    expect(r.verdict).toBe('match');
-    expect(r.originCompared).toBe(false);
+    expect(r).toEqual({ path: 'data/x', verdict: 'unverified', reason: 'down', originCompared: false });
+    const unhashed = classifyFile({ ...base, origin: { kind: 'present', type: 'file', size: 10, mtimeSeconds: 1000 } });
+    expect(unhashed.verdict).toBe('unverified');
+    // borg's own disagreement is still a mismatch, whatever the origin said.
+    expect(classifyFile({ ...base, borgSha256: 'b'.repeat(64), origin: { kind: 'unchecked', reason: 'down' } }).verdict).toBe('mismatch');
+  });
+
+  it('says which files went unverified, grouped by reason, and how many were verified', () => {
+    const un = (path: string, reason: string): FileResult => ({ path, verdict: 'unverified', reason, originCompared: false });
+    const rs = [classifyFile(base), classifyFile({ ...base, origin: { kind: 'missing' } }), un('data/a', 'refused'), un('data/b', 'refused'), un('data/c', 'denied')];
+    expect(unverifiedFiles(rs)).toBe('3 of 5 sampled file(s) not verified against the origin (2 verified): data/a, data/b: refused; data/c: denied');
+    expect(unverifiedFiles(rs, 1)).toBe('3 of 5 sampled file(s) not verified against the origin (2 verified): data/a and 1 more: refused; data/c: denied');
+    expect(unverifiedFiles([classifyFile(base)])).toBeUndefined();
+  });
+
+  it('says why a drill verified nothing: no sample, or no sampled file compared', () => {
+    const c = { sampled: 0, matches: 0, mismatches: 0, changed: 0, unverified: 0 };
+    expect(nothingVerified(c, 0, 'archive')).toBe('sampled nothing: the archive holds no regular file and no dump to restore');
+    expect(nothingVerified(c, 0, 'mirror')).toMatch(/^sampled nothing: the archive \(read from the host's mirror/);
+    expect(nothingVerified(c, 12, 'archive')).toBe('sampled nothing: a sample of 0 of 12 file(s)');
+    expect(nothingVerified({ ...c, sampled: 4, unverified: 4 }, 4, 'archive')).toBe('none of the 4 sampled file(s) could be compared with the origin');
+    expect(nothingVerified({ ...c, sampled: 4, unverified: 3, changed: 1 }, 4, 'archive')).toBeUndefined();
+    expect(nothingVerified({ ...c, sampled: 4, unverified: 3, matches: 1 }, 4, 'archive')).toBeUndefined();
   });
 
   it('derives counts and status', () => {
     const rs = [classifyFile(base), classifyFile({ ...base, origin: { kind: 'missing' } }), classifyFile({ ...base, borgSha256: undefined })];
-    expect(countVerdicts(rs)).toEqual({ sampled: 3, matches: 1, mismatches: 1, changed: 1 });
+    expect(countVerdicts(rs)).toEqual({ sampled: 3, matches: 1, mismatches: 1, changed: 1, unverified: 0 });
     expect(drillStatus({ mismatches: 1, databaseFailures: 0, warnings: 0 })).toBe('failed');
     expect(drillStatus({ mismatches: 0, databaseFailures: 1, warnings: 0 })).toBe('failed');
     expect(drillStatus({ mismatches: 0, databaseFailures: 0, error: 'x', warnings: 0 })).toBe('failed');
     expect(drillStatus({ mismatches: 0, databaseFailures: 0, warnings: 2 })).toBe('warning');
     expect(drillStatus({ mismatches: 0, databaseFailures: 0, warnings: 0 })).toBe('ok');
+    expect(drillStatus({ mismatches: 0, databaseFailures: 0, warnings: 0, nothingVerified: 'sampled nothing' })).toBe('unverified');
+    expect(drillStatus({ mismatches: 1, databaseFailures: 0, warnings: 0, nothingVerified: 'x' })).toBe('failed');
   });
 });
 
