@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMariaDatabase, dropMariaDatabase, makeTempDir, mariadb, startSshd, tableFingerprints } from '../../harness/index.js';
-import { backedUp, makeTrees } from './setup.js';
+import { createMariaDatabase, dropMariaDatabase, makeTempDir, mariadb, startSshd, tableFingerprints, type SshdServer, type TestSource } from '../../harness/index.js';
+import { backedUp, makeTrees, type World } from './setup.js';
 
 const sqliteDump = (file: string) => execFileSync('sqlite3', ['-readonly', file, '.dump'], { encoding: 'utf8' });
 
@@ -23,22 +23,7 @@ describe('pullback restore (mariadb, sqlite)', () => {
     mkdirSync(liteDir);
     const lite = join(liteDir, 'app.db');
     execFileSync('sqlite3', [lite], { input: "PRAGMA journal_mode = WAL; CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 80) INSERT INTO items SELECT x, 'item ' || x FROM c;" });
-    const t = makeTrees('restore-engines-dumps-', false);
-    for (const d of ['maria', 'lite']) mkdirSync(join(t.root, d));
-    const w = await backedUp(
-      t,
-      [
-        {
-          name: 'main',
-          server,
-          sources: [
-            { name: 'maria', kind: 'database', path: join(t.root, 'maria'), dump: { engine: 'mariadb', databases: [maria], connection: { host: '127.0.0.1', port: 3306, user: 'root' } } },
-            { name: 'lite', kind: 'database', path: join(t.root, 'lite'), dump: { engine: 'sqlite', databases: [lite] } },
-          ],
-        },
-      ],
-      server,
-    );
+    const w = await backUpBoth(server, maria, lite);
     const rows = await tableFingerprints('mariadb', maria);
     const liteBefore = sqliteDump(lite);
 
@@ -74,22 +59,7 @@ describe('pullback restore (mariadb, sqlite)', () => {
     execFileSync('sqlite3', [lite], { input: 'PRAGMA journal_mode = WAL; CREATE TABLE items (id INTEGER PRIMARY KEY); INSERT INTO items VALUES (1), (2);' });
     chmodSync(lite, 0o640);
     chownSync(lite, 33, 33); // www-data: an owner other than the login user (root) who restores
-    const t = makeTrees('restore-props-dumps-', false);
-    for (const d of ['maria', 'lite']) mkdirSync(join(t.root, d));
-    const w = await backedUp(
-      t,
-      [
-        {
-          name: 'main',
-          server,
-          sources: [
-            { name: 'maria', kind: 'database', path: join(t.root, 'maria'), dump: { engine: 'mariadb', databases: [maria], connection: { host: '127.0.0.1', port: 3306, user: 'root' } } },
-            { name: 'lite', kind: 'database', path: join(t.root, 'lite'), dump: { engine: 'sqlite', databases: [lite] } },
-          ],
-        },
-      ],
-      server,
-    );
+    const w = await backUpBoth(server, maria, lite);
 
     await dropMariaDatabase(maria);
     for (const f of readdirSync(liteDir)) rmSync(join(liteDir, f));
@@ -119,6 +89,17 @@ describe('pullback restore (mariadb, sqlite)', () => {
     expect(r.stdout).toMatch(/WARN {2}db: character sets and collations of mariadb .*: not verified: the dump records none/);
   });
 });
+
+/** Host `main` with a MariaDB source dumping `maria` and a SQLite source dumping the file `lite`, backed up once. */
+async function backUpBoth(server: SshdServer, maria: string, lite: string): Promise<World> {
+  const t = makeTrees('restore-engines-dumps-', false);
+  for (const d of ['maria', 'lite']) mkdirSync(join(t.root, d));
+  const sources: TestSource[] = [
+    { name: 'maria', kind: 'database', path: join(t.root, 'maria'), dump: { engine: 'mariadb', databases: [maria], connection: { host: '127.0.0.1', port: 3306, user: 'root' } } },
+    { name: 'lite', kind: 'database', path: join(t.root, 'lite'), dump: { engine: 'sqlite', databases: [lite] } },
+  ];
+  return backedUp(t, [{ name: 'main', server, sources }], server);
+}
 
 /** The database's default character set and collation, and each routine's and trigger's, one line each. */
 async function mariaCollations(db: string): Promise<string[]> {
