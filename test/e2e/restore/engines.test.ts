@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMariaDatabase, dropMariaDatabase, makeTempDir, mariadb, startSshd, tableFingerprints, type SshdServer, type TestSource } from '../../harness/index.js';
+import { createMariaDatabase, dropMariaDatabase, makeTempDir, mariadb, runCli, startSshd, tableFingerprints, writeTestConfig, type SshdServer, type TestSource } from '../../harness/index.js';
 import { backedUp, makeTrees, type World } from './setup.js';
 
 const sqliteDump = (file: string) => execFileSync('sqlite3', ['-readonly', file, '.dump'], { encoding: 'utf8' });
@@ -30,7 +30,7 @@ describe('pullback restore (mariadb, sqlite)', () => {
     await dropMariaDatabase(maria);
     execFileSync('sqlite3', [lite], { input: 'DELETE FROM items WHERE id > 10; CREATE TABLE junk (x);' });
     writeFileSync(`${lite}-wal`, 'stale journal that must not be replayed');
-    const r = await w.cli('restore', '--host', 'main', '--yes');
+    const r = await slowCli(w, 'restore', '--host', 'main', '--yes');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(await tableFingerprints('mariadb', maria)).toEqual(rows);
     expect(sqliteDump(lite)).toEqual(liteBefore);
@@ -42,7 +42,7 @@ describe('pullback restore (mariadb, sqlite)', () => {
     expect(r.stdout).toMatch(/PASS {2}maria: rows of mariadb .*: 2 tables, 120 rows, as at dump time/);
     expect(r.stdout).toMatch(/PASS {2}lite: rows of sqlite .*app\.db: 1 tables, 80 rows, as at dump time/);
     expect(r.stdout).toMatch(/PASS {2}lite: mode, owner and journal mode of sqlite .*app\.db: mode 0\d{3}, owner 0:0, journal mode wal, as the replaced file had them/);
-  });
+  }, SLOW_MS);
 
   it('re-creates a dropped MariaDB database with its own collation and a deleted SQLite file with its mode, owner and WAL', async () => {
     const server = await startSshd();
@@ -63,7 +63,7 @@ describe('pullback restore (mariadb, sqlite)', () => {
 
     await dropMariaDatabase(maria);
     for (const f of readdirSync(liteDir)) rmSync(join(liteDir, f));
-    const r = await w.cli('restore', '--host', 'main', '--yes');
+    const r = await slowCli(w, 'restore', '--host', 'main', '--yes');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(await mariaCollations(maria)).toEqual(before);
     expect(r.stdout).toMatch(/PASS {2}maria: character sets and collations of mariadb .*: character set latin1, collation latin1_swedish_ci, character sets and collations of 2 routine\(s\), trigger\(s\) or event\(s\), as dumped/);
@@ -71,7 +71,7 @@ describe('pullback restore (mariadb, sqlite)', () => {
     expect({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }).toEqual({ mode: 0o640, uid: 33, gid: 33 });
     expect(journalMode(lite)).toBe('wal');
     expect(r.stdout).toMatch(/PASS {2}lite: mode, owner and journal mode of sqlite .*app\.db: mode 0640, owner 33:33, journal mode wal, as dumped/);
-  });
+  }, SLOW_MS);
 
   it('restores a dump that recorded no properties (written by the server cron), saying they were not verified', async () => {
     const server = await startSshd();
@@ -83,12 +83,16 @@ describe('pullback restore (mariadb, sqlite)', () => {
     execFileSync('mariadb-dump', ['-h', '127.0.0.1', '-u', 'root', '--single-transaction', `--result-file=${join(dir, 'app.sql')}`, maria]);
     const w = await backedUp(makeTrees('restore-props-cron-x-', false), [{ name: 'cron', server, sources: [{ name: 'db', kind: 'database', path: dir, database: maria }] }], server);
     await dropMariaDatabase(maria);
-    const r = await w.cli('restore', '--host', 'cron', '--yes');
+    const r = await slowCli(w, 'restore', '--host', 'cron', '--yes');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(await mariadb(maria, 'SELECT COUNT(*) FROM t')).toBe('3');
     expect(r.stdout).toMatch(/WARN {2}db: character sets and collations of mariadb .*: not verified: the dump records none/);
-  });
+  }, SLOW_MS);
 });
+
+/** Room for a restore of about thirty SSH commands on a machine so busy that each takes seconds (the harness's default is 110 s). */
+const SLOW_MS = 600_000;
+const slowCli = (w: World, ...args: string[]) => runCli(['--config', w.cfg.configPath, ...args], { timeoutMs: SLOW_MS });
 
 /** Host `main` with a MariaDB source dumping `maria` and a SQLite source dumping the file `lite`, backed up once. */
 async function backUpBoth(server: SshdServer, maria: string, lite: string): Promise<World> {
@@ -98,7 +102,11 @@ async function backUpBoth(server: SshdServer, maria: string, lite: string): Prom
     { name: 'maria', kind: 'database', path: join(t.root, 'maria'), dump: { engine: 'mariadb', databases: [maria], connection: { host: '127.0.0.1', port: 3306, user: 'root' } } },
     { name: 'lite', kind: 'database', path: join(t.root, 'lite'), dump: { engine: 'sqlite', databases: [lite] } },
   ];
-  return backedUp(t, [{ name: 'main', server, sources }], server);
+  const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources }] });
+  const w: World = { server, cfg, main: t, cli: (...args) => runCli(['--config', cfg.configPath, ...args]) };
+  const r = await slowCli(w, 'run', '--host', 'main');
+  expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+  return w;
 }
 
 /** The database's default character set and collation, and each routine's and trigger's, one line each. */
