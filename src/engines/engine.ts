@@ -111,6 +111,8 @@ export interface DatabaseEngine {
    * dump carries them itself (postgres). Throws ToolError (e.g. when the database does not exist).
    */
   properties?(run: EngineRunner, conn: DbConnection, database: string): Promise<DatabaseProperties>;
+  /** The one argv `properties` runs, where it is one command (mariadb/mysql): restricted keys' allow-lists name it. */
+  propertiesArgv?(conn: DbConnection, database: string): string[];
   /** Exact row count per table (`schema.table` for postgres, the table name otherwise). */
   rowCounts(run: EngineRunner, conn: DbConnection, database: string): Promise<Record<string, number>>;
   /**

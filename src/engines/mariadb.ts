@@ -179,6 +179,7 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
     },
     properties: async (run, conn, database) =>
       parseMariadbProperties(await run.run(query(conn, database, PROPERTIES_SQL), { reason: `cannot read the character sets and collations of ${database}` })),
+    propertiesArgv: (conn, database) => query(conn, database, PROPERTIES_SQL),
     queryArgv: (conn, database, sql) => query(conn, database, sql),
     createDatabaseArgv: (conn, database) => query(conn, undefined, `CREATE DATABASE ${myIdent(database)}`),
     dropDatabaseArgv: (conn, database) => query(conn, undefined, `DROP DATABASE IF EXISTS ${myIdent(database)}`),
