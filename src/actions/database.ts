@@ -1,5 +1,6 @@
 // Database sources: taking dumps on the main server before the pull (dump/take.ts) and verifying
 // the pulled dumps after it (dump/verify.ts). The DumpRecord is what the manifest lists.
+import type { DatabaseProperties } from '../engines/engine.js';
 
 /** What pullback knows of one dump: written beside it on the server, verified after the pull, archived in the manifest. */
 export interface DumpRecord {
@@ -22,6 +23,12 @@ export interface DumpRecord {
    * are exactly what the dump holds however busy the database was while it ran.
    */
   rowCounts?: Record<string, number>;
+  /**
+   * The database's own properties at dump time (mariadb/mysql character sets and collations, sqlite
+   * file mode, owner and journal mode): what a restore gives a database that no longer exists, and
+   * what its check compares. Absent in dumps taken before they were recorded and in postgres dumps.
+   */
+  properties?: DatabaseProperties;
   /** Checks the pulled file passed before it was archived: `sha256`, `pg_restore`, `trailer`, `integrity_check`. */
   verified?: string[];
 }

@@ -42,11 +42,29 @@ export interface RestoreOptions {
   noOwner?: boolean;
 }
 
+/**
+ * A database's own properties beyond its rows and objects, by name: mariadb/mysql `character set`
+ * and `collation` of the database and, per routine, trigger and event (`trigger t: collation_connection`),
+ * the character set and collations it was created with; sqlite the file's `mode` (4 octal digits),
+ * `owner` (numeric `uid:gid`) and `journal mode` (`wal` or `delete`, as its header says). Recorded
+ * with the dump, applied by a restore and compared after it.
+ */
+export type DatabaseProperties = Record<string, string>;
+
+/** What a database's properties should be after a restore, and where that comes from (for the check's figure). */
+export interface ExpectedProperties {
+  properties: DatabaseProperties;
+  /** e.g. `as dumped`, `as the replaced file had them`. */
+  from: string;
+}
+
 export interface ReplaceOptions {
   /** Runs the clean-up after a failure: without the interrupt signal, since it must run after one. */
   cleanup: EngineRunner;
   /** Timeout of the restore itself. */
   timeoutMs: number;
+  /** The properties recorded with the dump (absent in dumps taken before they were recorded). */
+  recorded?: DatabaseProperties;
 }
 
 export interface ReplaceOutcome {
@@ -54,6 +72,8 @@ export interface ReplaceOutcome {
   how: string;
   /** What did not go as it should but leaves the database as the dump has it (e.g. a leftover kept). */
   warnings: string[];
+  /** The properties the database should now have (the post-restore check compares); absent when nothing says what they should be. */
+  expected?: ExpectedProperties;
 }
 
 /** A replace that failed; `changed` tells whether the target database was touched. */
@@ -86,6 +106,13 @@ export interface DatabaseEngine {
   dumpArgv(conn: DbConnection, database: string, outFile: string): string[];
   /** argv writing the cluster-wide globals (roles) to `outFile`; only engines with globalsFormat. */
   globalsDumpArgv?(conn: DbConnection, outFile: string): string[];
+  /**
+   * The properties of `database` as they are now (see DatabaseProperties); absent for engines whose
+   * dump carries them itself (postgres). Throws ToolError (e.g. when the database does not exist).
+   */
+  properties?(run: EngineRunner, conn: DbConnection, database: string): Promise<DatabaseProperties>;
+  /** The one argv `properties` runs, where it is one command (mariadb/mysql): restricted keys' allow-lists name it. */
+  propertiesArgv?(conn: DbConnection, database: string): string[];
   /** Exact row count per table (`schema.table` for postgres, the table name otherwise). */
   rowCounts(run: EngineRunner, conn: DbConnection, database: string): Promise<Record<string, number>>;
   /**

@@ -22,6 +22,8 @@ export interface PlanDump {
   size: number;
   sha256?: string;
   rowCounts?: Record<string, number>;
+  /** The database's own properties at dump time (see DatabaseProperties in engines/engine.ts). */
+  properties?: Record<string, string>;
 }
 
 /** What a safety snapshot records about the state before a restore (absent from nightly manifests). */

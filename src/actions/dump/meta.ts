@@ -53,5 +53,11 @@ export function parseMeta(text: string): DumpRecord {
     for (const v of Object.values(rc)) if (typeof v !== 'number') throw new Error('"rowCounts" holds a value that is not a number');
     record.rowCounts = { ...(rc as Record<string, number>) };
   }
+  if (o.properties !== undefined) {
+    const p = o.properties;
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new Error('"properties" is not an object');
+    for (const v of Object.values(p)) if (typeof v !== 'string') throw new Error('"properties" holds a value that is not a string');
+    record.properties = { ...(p as Record<string, string>) };
+  }
   return record;
 }

@@ -110,6 +110,8 @@ async function takeOne(
   const argv = job.database === undefined ? engine.globalsDumpArgv!(dump.connection, partial) : engine.dumpArgv(dump.connection, job.database, partial);
   ctx.logger.info({ database: what, file: final }, 'taking dump');
   try {
+    // Read before the dump: what a restore re-creates where the database (or file) is gone, and what its check compares.
+    const properties = job.database !== undefined && engine.properties ? await engine.properties(run, dump.connection, job.database) : undefined;
     // Dumps hold data and role password hashes: the file exists 0600 before the tool writes into it
     // (tools truncate an existing file, keeping its mode), and is made 0600 again after.
     await privateRemoteFile(session, partial);
@@ -136,6 +138,7 @@ async function takeOne(
       size: st.size,
       sha256,
       ...(rowCounts ? { rowCounts } : {}),
+      ...(properties ? { properties } : {}),
     };
     await remoteRun(session, ['mv', '-f', '--', partial, final], `cannot rename ${partial} to ${file}`, { timeoutMs: 60_000 });
     await writeRemoteFile(session, posix.join(source.path, metaName(file)), encodeMeta(record));

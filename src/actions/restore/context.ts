@@ -4,6 +4,7 @@ import { renameSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { GlobalConfig, HostConfig } from '../../config/types.js';
+import type { ExpectedProperties } from '../../engines/engine.js';
 import type { BorgContext } from '../../tools/borg/run.js';
 import type { SshSession } from '../../tools/ssh/client.js';
 import type { SshMux } from '../../tools/ssh/mux.js';
@@ -26,6 +27,8 @@ export interface RestoreContext {
   pending?: Array<Promise<unknown>>;
   /** Target paths this restore saw existing (the safety snapshot pulled them): a push need not create them. */
   present?: Set<string>;
+  /** What each restored database's own properties should be (by databaseLabel), as its restore set them: the checks compare. */
+  expectedProperties?: Map<string, ExpectedProperties>;
 }
 
 /**

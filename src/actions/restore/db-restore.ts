@@ -68,6 +68,11 @@ function timeout(ctx: RestoreContext): number {
 async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: string): Promise<string> {
   const engine = getEngine(db.engine);
   const cleanup = sshRunner(ctx.session, { timeoutMs: 300_000, logger: ctx.logger });
-  const out = await engine.replaceDatabase(targetRunner(ctx, timeout(ctx)), db.connection, db.database, remoteFile, { cleanup, timeoutMs: timeout(ctx) });
+  const out = await engine.replaceDatabase(targetRunner(ctx, timeout(ctx)), db.connection, db.database, remoteFile, {
+    cleanup,
+    timeoutMs: timeout(ctx),
+    ...(db.dump.properties ? { recorded: db.dump.properties } : {}),
+  });
+  if (out.expected) (ctx.expectedProperties ??= new Map()).set(databaseLabel(db.engine, db.database, db.connection), out.expected);
   return out.warnings.length ? `${out.how}; warning: ${out.warnings.join('; ')}` : out.how;
 }

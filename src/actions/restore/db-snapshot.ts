@@ -41,6 +41,8 @@ export async function snapshotDatabases(ctx: RestoreContext, step: PlannedStep, 
       const label = databaseLabel(db.engine, db.database, db.connection);
       const run = targetRunner(ctx, ctx.global.dumpTimeoutSeconds * 1000);
       const serverVersion = engine.parseVersion(await run.run(engine.versionArgv(db.connection), { reason: `cannot read the version of ${label}` }));
+      // A rollback onto a server where the database is gone re-creates it with these, as a restore does.
+      const properties = engine.properties ? await engine.properties(run, db.connection, db.database) : undefined;
       const startedAt = new Date().toISOString();
       await run.run(engine.dumpArgv(db.connection, db.database, remote), { reason: `safety dump of ${label} failed` });
       const endedAt = new Date().toISOString();
@@ -59,6 +61,7 @@ export async function snapshotDatabases(ctx: RestoreContext, step: PlannedStep, 
         size: st?.size ?? 0,
         sha256: await remoteSha256(ctx.session, remote),
         rowCounts,
+        ...(properties ? { properties } : {}),
       });
     }
     const pulled = await rsyncPull(ctx.global, ctx.target, { name: step.source, kind: step.kind, path: tmp, exclude: [] }, dest, { ...rsyncVia(ctx), role: 'restore' });

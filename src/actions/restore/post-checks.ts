@@ -1,5 +1,6 @@
 // Post-restore checks: each restored folder holds as many files and bytes as the archive, each
-// restored database has the row counts recorded at dump time, and the host's own restore.checks
+// restored database has the row counts recorded at dump time and its own properties as the restore
+// set them (db-properties.ts), and the host's own restore.checks
 // (SQL with an expected value, HTTP probes, commands over SSH) pass.
 import { ENGINE_CONNECTION } from '../../config/defaults.js';
 import type { DumpEngine, RestoreCheck } from '../../config/types.js';
@@ -13,6 +14,7 @@ import type { PlannedStep, RestorePlan } from '../../plan/restore-plan.js';
 import type { ChecklistItem } from '../../plan/restore-readiness.js';
 import { rsyncVia, type RestoreContext } from './context.js';
 import { databaseExists, databaseLabel, targetRowCounts, targetRunner } from './db-facts.js';
+import { propertiesCheck } from './db-properties.js';
 
 const item = (name: string, pass: boolean, figure: string): ChecklistItem => ({ name, status: pass ? 'pass' : 'fail', figure });
 
@@ -47,6 +49,8 @@ export async function checkStep(ctx: RestoreContext, step: PlannedStep): Promise
   }
   const out: ChecklistItem[] = [];
   for (const db of step.databases) {
+    const props = await propertiesCheck(ctx, step.source, db);
+    if (props) out.push(props);
     const name = `${step.source}: rows of ${databaseLabel(db.engine, db.database, db.connection)}`;
     const want = db.dump.rowCounts;
     if (!want) {

@@ -66,6 +66,18 @@ describe('planAuthorizedKeys', () => {
     expect(c2).toContain('"pg_dumpall"');
   });
 
+  it("dump: a MariaDB database's properties query beside its dump (the dump reads them first), for listed and `all` databases", () => {
+    const maria = { host: '127.0.0.1', port: 3306, user: 'root' };
+    for (const [databases, db] of [[['shop'], 'shop'], ['all', '@@DB@@']] as const) {
+      const h = host({ sources: [{ ...host().sources[0]!, dump: { engine: 'mariadb', databases: databases === 'all' ? 'all' : [...databases], connection: maria, keep: 2 } }] });
+      const plan = planAuthorizedKeys(input(h));
+      if (!plan.ok) throw new Error(plan.problems.join());
+      const cmd = commandOf(plan.lines[1]!.line);
+      expect(cmd).toContain(`"--database=${db}","-e","SELECT `);
+      expect(cmd).toContain('FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()');
+    }
+  });
+
   it('restore: roots, the hooks and command checks exactly, the engine clients and the password file', () => {
     const plan = planAuthorizedKeys(input(host()));
     if (!plan.ok) throw new Error(plan.problems.join());

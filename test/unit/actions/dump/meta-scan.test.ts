@@ -16,6 +16,12 @@ describe('dump metadata', () => {
     expect(parseMeta(encodeMeta(record))).toEqual(record);
   });
 
+  it('round-trips the properties recorded with a dump, and refuses ones that are not strings', () => {
+    const withProps = { ...record, engine: 'sqlite', properties: { mode: '0640', owner: '33:33', 'journal mode': 'wal' } };
+    expect(parseMeta(encodeMeta(withProps))).toEqual(withProps);
+    expect(() => parseMeta(encodeMeta({ ...record, properties: { mode: 416 } as never }))).toThrow(/properties/);
+  });
+
   it('says what is wrong with a bad file', () => {
     expect(() => parseMeta('{')).toThrow(/not JSON/);
     expect(() => parseMeta('{"kind":"x"}')).toThrow(/kind/);
