@@ -25,12 +25,16 @@ export function recordRepo(catalog: Catalog, repository: string, id: string, how
     .run(repository, id, new Date().toISOString(), how);
 }
 
-/** Archives the catalog ever recorded (pruned ones included) in `repository` or of `host`, anywhere. */
+/**
+ * Archives the catalog ever recorded (pruned ones included) in `repository` or of `host`, anywhere,
+ * and the newest of them by time: by name, `<host>-pre-restore-...` sorts after every nightly
+ * `<host>-<stamp>` however old it is.
+ */
 export function archiveHistory(catalog: Catalog, repository: string, host: string): { count: number; last?: string } {
-  const row = catalog.db
-    .prepare('SELECT COUNT(*) AS n, MAX(name) AS last FROM archives WHERE repository = ? OR host = ?')
-    .get(repository, host) as { n: number; last: string | null };
-  return { count: row.n, last: row.last ?? undefined };
+  const where = 'FROM archives WHERE repository = ? OR host = ?';
+  const { n } = catalog.db.prepare(`SELECT COUNT(*) AS n ${where}`).get(repository, host) as { n: number };
+  const last = catalog.db.prepare(`SELECT name ${where} ORDER BY created_at DESC, id DESC LIMIT 1`).get(repository, host) as { name: string } | undefined;
+  return { count: n, last: last?.name };
 }
 
 export interface PullBaseline {
