@@ -1,7 +1,7 @@
 // Pull one source from a main server into the mirror with rsync, refusing to let a missing,
 // suddenly empty or mass-deleted source wipe a mirror that had data.
 import { mkdirSync, readdirSync } from 'node:fs';
-import { lastGoodPull, recordGoodPull } from '../catalog/guards.js';
+import { lastGoodPull, recordGoodPull, shrinkReference } from '../catalog/guards.js';
 import type { SourceConfig } from '../config/types.js';
 import { effectiveMaxShrink, judgeShrink, shouldGuard } from '../plan/shrink.js';
 import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js';
@@ -28,7 +28,7 @@ export interface PullResult {
   /** Set when the host itself could not be reached (ssh failed or refused): its other sources will fail too. */
   unreachable?: boolean;
   /** The mass-deletion guard: what was measured against the last good pull, or that the operator accepted it. */
-  shrink?: { maxShrink: number; baselineFiles?: number; baselineBytes?: number; pendingDeletions?: number; accepted?: boolean };
+  shrink?: { maxShrink: number; baselineFiles?: number; baselineBytes?: number; pendingDeletions?: number; accepted?: boolean; olderArchive?: string };
 }
 
 /** ssh's words for a server that accepted the TCP connection and then did not answer. */
@@ -111,7 +111,9 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     if (guarded && out.verdict.kind !== 'failed') {
       shrink.pendingDeletions = out.skippedDeletions ?? 0;
       const how = `pullback run --host ${ctx.host.name} --accept-shrink ${source.name}`;
-      const v = judgeShrink(source.name, baseline, { pendingDeletions: shrink.pendingDeletions, bytesNow: out.stats.totalSize }, maxShrink, how);
+      const older = olderReference(ctx, source);
+      if (older) shrink.olderArchive = older.archive;
+      const v = judgeShrink(source.name, baseline, { pendingDeletions: shrink.pendingDeletions, bytesNow: out.stats.totalSize, filesNow: out.stats.files }, maxShrink, how, older);
       if (!v.ok) refused = v.reason;
       else if (shrink.pendingDeletions > 0) out = await deletingPass(ctx, source, dest, out, Math.floor(baseline.files * maxShrink), pullOpts);
     }
@@ -144,6 +146,13 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   recordGoodPull(ctx.catalog, ctx.host.name, source.name, out.stats.files, out.stats.totalSize, ctx.runId);
   if (warning) return { ...base, status: 'warning', error: warning, details: value };
   return { ...base, status: 'ok', details: value };
+}
+
+/** The archived figures a guarded pull is also compared with (max_shrink_window back), or undefined when off or none is that old. */
+function olderReference(ctx: HostContext, source: SourceConfig): ReturnType<typeof shrinkReference> {
+  const window = ctx.global.maxShrinkWindowSeconds;
+  if (window <= 0) return undefined;
+  return shrinkReference(ctx.catalog, ctx.host.name, source.name, new Date(Date.now() - window * 1000).toISOString());
 }
 
 /** The night's first look at a source: its probe, or a pull that deleted nothing. */
@@ -219,7 +228,8 @@ async function deletingPass(
     bytesReceived: first.stats.bytesReceived + second.stats.bytesReceived,
     bytesSent: first.stats.bytesSent + second.stats.bytesSent,
   };
-  const merged = { ...second, stats, attempts: first.attempts + second.attempts };
+  // The second pass is no retry of the first: attempts count each pass's first try once, and its retries.
+  const merged = { ...second, stats, attempts: first.attempts + second.attempts - 1 };
   if (second.verdict.kind !== 'failed' && (second.skippedDeletions ?? 0) > 0) {
     const reason = `${second.skippedDeletions} more deletions than max_shrink allows appeared during the pull (rsync --max-delete=${limit} held them back)`;
     return { ...merged, verdict: { kind: 'failed', reason } };

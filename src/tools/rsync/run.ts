@@ -5,7 +5,7 @@ import type { GlobalConfig, HostConfig, SourceConfig, SshRole } from '../../conf
 import { runCommand, type RunResult } from '../../exec/run.js';
 import { buildProbeArgs, buildPullArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
-import { exitWithoutDeleteLimit, parseSkippedDeletions } from './max-delete.js';
+import { exitWithoutDeleteLimit, isMaxDeleteLine, parseSkippedDeletions } from './max-delete.js';
 import { RsyncStderrTally, sourceMissing } from './stderr-tally.js';
 import { parseRsyncProgress, type RsyncProgress } from './progress.js';
 import { RsyncStatsCollector, type RsyncStats } from './stats.js';
@@ -64,9 +64,15 @@ export async function rsyncPull(
         else collector.push(l);
       },
       onStderrLine: (l) => {
+        // The limit we asked for held deletions back: counted (the guard judges them), not an error
+        // to tell the operator, and not an error line for the exit-23 verdict either.
+        if (opts.maxDelete !== undefined && isMaxDeleteLine(l)) {
+          skippedDeletions = parseSkippedDeletions(l) ?? skippedDeletions;
+          opts.logger?.debug({ rsync: l }, 'rsync held deletions back (--max-delete)');
+          return;
+        }
         // Every line is counted for the exit-23 verdict; only a bounded sample is kept.
         stderr.push(l);
-        skippedDeletions = parseSkippedDeletions(l) ?? skippedDeletions;
         opts.logger?.warn({ rsync: l }, 'rsync says');
       },
     });
