@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { lastGoodPull, recordGoodPull, shrinkReference } from '../catalog/guards.js';
 import type { SourceConfig } from '../config/types.js';
 import { effectiveMaxShrink, judgeShrink, shouldGuard } from '../plan/shrink.js';
-import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js';
+import { rsyncProbe, rsyncPull, type RsyncPullOutcome } from '../tools/rsync/run.js';
 import { changedKeyAdvice, presentedInSshOutput, unknownHostAdvice } from '../tools/ssh/host-key-text.js';
 import { loadKnownHosts, recordedKeys, type KnownHostEntry } from '../tools/ssh/known-hosts.js';
 import { aliveTimeoutOf, sshForRole } from '../tools/ssh/options.js';
@@ -23,7 +23,10 @@ export interface PullResult {
   window: { start: string; end: string };
   exitCode?: number;
   attempts: number;
+  /** rsync's statistics of the last attempt (of the last pass). */
   stats?: RsyncStats;
+  /** Bytes received over every attempt and pass: what crossed the network (the PULLED figure). */
+  received?: number;
   warning?: string;
   /** Set when the host itself could not be reached (ssh failed or refused): its other sources will fail too. */
   unreachable?: boolean;
@@ -98,7 +101,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   let refused: string | undefined;
   const bar = ctx.progress?.enabled ? ctx.progress.task(`pull ${ctx.host.name}/${source.name}`) : undefined;
   const pullOpts = { ...opts, onProgress: bar && progressOf(bar) };
-  let out: RsyncOutcome;
+  let out: RsyncPullOutcome;
   try {
     out = await rsyncPull(ctx.global, ctx.host, source, dest, { ...pullOpts, maxDelete: guarded ? 0 : undefined });
     if (mirrorEntries === 0 || guarded) {
@@ -129,10 +132,12 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     exitCode: out.last.exitCode,
     attempts: out.attempts,
     stats: out.stats,
+    received: out.received,
     warning,
     shrink,
   };
-  const base = { bytes: out.stats.bytesReceived, files: out.stats.filesTransferred, exitCode: out.last.exitCode, value };
+  // Every attempt's bytes: a transfer retried after a cut sent its first part twice over the network.
+  const base = { bytes: out.received, files: out.stats.filesTransferred, exitCode: out.last.exitCode, value };
   if (refused) return { ...base, status: 'failed', error: refused, details: value };
   if (out.verdict.kind === 'failed' && out.verdict.noSpace) {
     // Measured after rsync removed its unfinished file, so the free space shown is what is left without it.
@@ -217,10 +222,10 @@ async function deletingPass(
   ctx: HostContext,
   source: SourceConfig,
   dest: string,
-  first: RsyncOutcome,
+  first: RsyncPullOutcome,
   limit: number,
   opts: { logger: HostContext['logger']; signal?: AbortSignal; onProgress?: (p: RsyncProgress) => void },
-): Promise<RsyncOutcome> {
+): Promise<RsyncPullOutcome> {
   const second = await rsyncPull(ctx.global, ctx.host, source, dest, { ...opts, maxDelete: limit });
   const stats = {
     ...second.stats,
@@ -229,7 +234,7 @@ async function deletingPass(
     bytesSent: first.stats.bytesSent + second.stats.bytesSent,
   };
   // The second pass is no retry of the first: attempts count each pass's first try once, and its retries.
-  const merged = { ...second, stats, attempts: first.attempts + second.attempts - 1 };
+  const merged = { ...second, stats, attempts: first.attempts + second.attempts - 1, received: first.received + second.received };
   if (second.verdict.kind !== 'failed' && (second.skippedDeletions ?? 0) > 0) {
     const reason = `${second.skippedDeletions} more deletions than max_shrink allows appeared during the pull (rsync --max-delete=${limit} held them back)`;
     return { ...merged, verdict: { kind: 'failed', reason } };
