@@ -8,6 +8,8 @@ import type { GlobalConfig, HostConfig, SshRole } from '../config/types.js';
 import { describeError, JobError } from '../errors.js';
 import { connectSsh, SshConnectError } from '../tools/ssh/client.js';
 import { sshForRole } from '../tools/ssh/options.js';
+import { buildKeyTestArgs } from '../tools/borg/args.js';
+import { runBorg, type BorgContext } from '../tools/borg/run.js';
 
 export interface PreflightNeeds {
   /** The job opens the borg repository (the passphrase file). */
@@ -106,4 +108,24 @@ function hostKeyProblems(host: HostConfig): string[] {
     const p = key === undefined ? undefined : fileProblem(key, `SSH ${role} key`, { nonEmpty: true });
     return p === undefined ? [] : [p];
   });
+}
+
+/**
+ * Whether the configured passphrase opens the key of the (present) repository `repo`: the problem
+ * when it does not, else undefined. Costs one borg process that reads the manifest, so a wrong
+ * passphrase fails the host before its pulls rather than at its archive. A read that fails for
+ * another reason is logged and proves nothing (the archive will say). Never throws.
+ */
+export async function preflightPassphrase(borg: BorgContext, repo: string): Promise<string | undefined> {
+  if (borg.repository.encryption === 'none') return undefined;
+  try {
+    const out = await runBorg(borg, buildKeyTestArgs(repo), { quiet: true });
+    if (out.verdict.kind === 'failed' && out.verdict.cause === 'wrong-passphrase') {
+      return `wrong borg passphrase: the passphrase file ${borg.repository.passphraseFile ?? '(none)'} (repository.passphrase_file) does not open the key of repository ${repo}; nothing was pulled`;
+    }
+    if (out.verdict.kind === 'failed') borg.logger?.warn({ repository: repo, reason: out.verdict.reason }, 'could not test the borg passphrase before the pulls; the archive will');
+  } catch (e) {
+    borg.logger?.warn({ repository: repo, err: describeError(e) }, 'could not test the borg passphrase before the pulls; the archive will');
+  }
+  return undefined;
 }

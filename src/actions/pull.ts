@@ -1,10 +1,10 @@
 // Pull one source from a main server into the mirror with rsync, refusing to let a missing,
 // suddenly empty or mass-deleted source wipe a mirror that had data.
 import { mkdirSync, readdirSync } from 'node:fs';
-import { lastGoodPull, recordGoodPull } from '../catalog/guards.js';
+import { lastGoodPull, recordGoodPull, shrinkReference } from '../catalog/guards.js';
 import type { SourceConfig } from '../config/types.js';
 import { effectiveMaxShrink, judgeShrink, shouldGuard } from '../plan/shrink.js';
-import { rsyncProbe, rsyncPull, type RsyncOutcome } from '../tools/rsync/run.js';
+import { rsyncProbe, rsyncPull, type RsyncPullOutcome } from '../tools/rsync/run.js';
 import { changedKeyAdvice, presentedInSshOutput, unknownHostAdvice } from '../tools/ssh/host-key-text.js';
 import { loadKnownHosts, recordedKeys, type KnownHostEntry } from '../tools/ssh/known-hosts.js';
 import { aliveTimeoutOf, sshForRole } from '../tools/ssh/options.js';
@@ -23,12 +23,15 @@ export interface PullResult {
   window: { start: string; end: string };
   exitCode?: number;
   attempts: number;
+  /** rsync's statistics of the last attempt (of the last pass). */
   stats?: RsyncStats;
+  /** Bytes received over every attempt and pass: what crossed the network (the PULLED figure). */
+  received?: number;
   warning?: string;
   /** Set when the host itself could not be reached (ssh failed or refused): its other sources will fail too. */
   unreachable?: boolean;
   /** The mass-deletion guard: what was measured against the last good pull, or that the operator accepted it. */
-  shrink?: { maxShrink: number; baselineFiles?: number; baselineBytes?: number; pendingDeletions?: number; accepted?: boolean };
+  shrink?: { maxShrink: number; baselineFiles?: number; baselineBytes?: number; pendingDeletions?: number; accepted?: boolean; olderArchive?: string };
 }
 
 /** ssh's words for a server that accepted the TCP connection and then did not answer. */
@@ -98,7 +101,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   let refused: string | undefined;
   const bar = ctx.progress?.enabled ? ctx.progress.task(`pull ${ctx.host.name}/${source.name}`) : undefined;
   const pullOpts = { ...opts, onProgress: bar && progressOf(bar) };
-  let out: RsyncOutcome;
+  let out: RsyncPullOutcome;
   try {
     out = await rsyncPull(ctx.global, ctx.host, source, dest, { ...pullOpts, maxDelete: guarded ? 0 : undefined });
     if (mirrorEntries === 0 || guarded) {
@@ -111,7 +114,9 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     if (guarded && out.verdict.kind !== 'failed') {
       shrink.pendingDeletions = out.skippedDeletions ?? 0;
       const how = `pullback run --host ${ctx.host.name} --accept-shrink ${source.name}`;
-      const v = judgeShrink(source.name, baseline, { pendingDeletions: shrink.pendingDeletions, bytesNow: out.stats.totalSize }, maxShrink, how);
+      const older = olderReference(ctx, source);
+      if (older) shrink.olderArchive = older.archive;
+      const v = judgeShrink(source.name, baseline, { pendingDeletions: shrink.pendingDeletions, bytesNow: out.stats.totalSize, filesNow: out.stats.files }, maxShrink, how, older);
       if (!v.ok) refused = v.reason;
       else if (shrink.pendingDeletions > 0) out = await deletingPass(ctx, source, dest, out, Math.floor(baseline.files * maxShrink), pullOpts);
     }
@@ -127,10 +132,12 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     exitCode: out.last.exitCode,
     attempts: out.attempts,
     stats: out.stats,
+    received: out.received,
     warning,
     shrink,
   };
-  const base = { bytes: out.stats.bytesReceived, files: out.stats.filesTransferred, exitCode: out.last.exitCode, value };
+  // Every attempt's bytes: a transfer retried after a cut sent its first part twice over the network.
+  const base = { bytes: out.received, files: out.stats.filesTransferred, exitCode: out.last.exitCode, value };
   if (refused) return { ...base, status: 'failed', error: refused, details: value };
   if (out.verdict.kind === 'failed' && out.verdict.noSpace) {
     // Measured after rsync removed its unfinished file, so the free space shown is what is left without it.
@@ -144,6 +151,13 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   recordGoodPull(ctx.catalog, ctx.host.name, source.name, out.stats.files, out.stats.totalSize, ctx.runId);
   if (warning) return { ...base, status: 'warning', error: warning, details: value };
   return { ...base, status: 'ok', details: value };
+}
+
+/** The archived figures a guarded pull is also compared with (max_shrink_window back), or undefined when off or none is that old. */
+function olderReference(ctx: HostContext, source: SourceConfig): ReturnType<typeof shrinkReference> {
+  const window = ctx.global.maxShrinkWindowSeconds;
+  if (window <= 0) return undefined;
+  return shrinkReference(ctx.catalog, ctx.host.name, source.name, new Date(Date.now() - window * 1000).toISOString());
 }
 
 /** The night's first look at a source: its probe, or a pull that deleted nothing. */
@@ -208,10 +222,10 @@ async function deletingPass(
   ctx: HostContext,
   source: SourceConfig,
   dest: string,
-  first: RsyncOutcome,
+  first: RsyncPullOutcome,
   limit: number,
   opts: { logger: HostContext['logger']; signal?: AbortSignal; onProgress?: (p: RsyncProgress) => void },
-): Promise<RsyncOutcome> {
+): Promise<RsyncPullOutcome> {
   const second = await rsyncPull(ctx.global, ctx.host, source, dest, { ...opts, maxDelete: limit });
   const stats = {
     ...second.stats,
@@ -219,7 +233,8 @@ async function deletingPass(
     bytesReceived: first.stats.bytesReceived + second.stats.bytesReceived,
     bytesSent: first.stats.bytesSent + second.stats.bytesSent,
   };
-  const merged = { ...second, stats, attempts: first.attempts + second.attempts };
+  // The second pass is no retry of the first: attempts count each pass's first try once, and its retries.
+  const merged = { ...second, stats, attempts: first.attempts + second.attempts - 1, received: first.received + second.received };
   if (second.verdict.kind !== 'failed' && (second.skippedDeletions ?? 0) > 0) {
     const reason = `${second.skippedDeletions} more deletions than max_shrink allows appeared during the pull (rsync --max-delete=${limit} held them back)`;
     return { ...merged, verdict: { kind: 'failed', reason } };

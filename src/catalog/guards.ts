@@ -25,12 +25,16 @@ export function recordRepo(catalog: Catalog, repository: string, id: string, how
     .run(repository, id, new Date().toISOString(), how);
 }
 
-/** Archives the catalog ever recorded (pruned ones included) in `repository` or of `host`, anywhere. */
+/**
+ * Archives the catalog ever recorded (pruned ones included) in `repository` or of `host`, anywhere,
+ * and the newest of them by time: by name, `<host>-pre-restore-...` sorts after every nightly
+ * `<host>-<stamp>` however old it is.
+ */
 export function archiveHistory(catalog: Catalog, repository: string, host: string): { count: number; last?: string } {
-  const row = catalog.db
-    .prepare('SELECT COUNT(*) AS n, MAX(name) AS last FROM archives WHERE repository = ? OR host = ?')
-    .get(repository, host) as { n: number; last: string | null };
-  return { count: row.n, last: row.last ?? undefined };
+  const where = 'FROM archives WHERE repository = ? OR host = ?';
+  const { n } = catalog.db.prepare(`SELECT COUNT(*) AS n ${where}`).get(repository, host) as { n: number };
+  const last = catalog.db.prepare(`SELECT name ${where} ORDER BY created_at DESC, id DESC LIMIT 1`).get(repository, host) as { name: string } | undefined;
+  return { count: n, last: last?.name };
 }
 
 export interface PullBaseline {
@@ -56,4 +60,54 @@ export function recordGoodPull(catalog: Catalog, host: string, source: string, f
        ON CONFLICT(host, source) DO UPDATE SET run_id = excluded.run_id, files = excluded.files, bytes = excluded.bytes, recorded_at = excluded.recorded_at`,
     )
     .run(host, source, runId ?? null, files, bytes, new Date().toISOString());
+}
+
+/** A source's figures as an archive's manifest recorded its pull (rsync's "Number of files" and "Total file size"). */
+export interface ArchivedFigures {
+  archive: string;
+  createdAt: string;
+  files: number;
+  bytes: number;
+  /** The pull was let through with --accept-shrink. */
+  accepted: boolean;
+}
+
+/**
+ * What the shrink guard also compares `source` with (issue 20): the newest archive of `host`
+ * created at or before `notAfter` that recorded the source's figures, unless a later archive
+ * recorded a pull of it let through with --accept-shrink (then the newest such: what the operator
+ * accepted is the new normal). Undefined when the catalog holds neither.
+ */
+export function shrinkReference(catalog: Catalog, host: string, source: string, notAfter: string): ArchivedFigures | undefined {
+  const rows = catalog.db
+    .prepare(
+      `SELECT name, created_at, manifest FROM archives WHERE host = ? AND manifest IS NOT NULL AND name NOT LIKE '%-pre-restore-%'
+       ORDER BY created_at DESC, id DESC`,
+    )
+    .iterate(host) as IterableIterator<{ name: string; created_at: string; manifest: string }>;
+  for (const r of rows) {
+    const f = figuresOf(r.manifest, source);
+    if (!f) continue;
+    const figures = { archive: r.name, createdAt: r.created_at, ...f };
+    if (r.created_at > notAfter) {
+      if (f.accepted) return figures;
+      continue;
+    }
+    return figures;
+  }
+  return undefined;
+}
+
+/** The source's pull figures in a manifest's JSON; undefined when it holds none (left out, never pulled, unreadable). */
+function figuresOf(manifest: string, source: string): { files: number; bytes: number; accepted: boolean } | undefined {
+  try {
+    const m = JSON.parse(manifest) as { sources?: Array<{ name?: string; pull?: { stats?: { files?: unknown; totalSize?: unknown }; shrink?: { accepted?: unknown } } }> };
+    const pull = m.sources?.find((s) => s.name === source)?.pull;
+    const files = pull?.stats?.files;
+    const bytes = pull?.stats?.totalSize;
+    if (typeof files !== 'number' || typeof bytes !== 'number') return undefined;
+    return { files, bytes, accepted: pull?.shrink?.accepted === true };
+  } catch {
+    return undefined;
+  }
 }

@@ -41,7 +41,8 @@ export async function trustCommand(g: GlobalOptions, o: TrustOptions): Promise<n
     }
     env.out(`Compare it with what the server itself says: ssh-keygen -lf ${serverKeyFile(plan.line)} on ${host!.name}.`);
     if (!o.yes) {
-      if (!process.stdin.isTTY) throw new UsageError(`not recorded: stdin is not a terminal to confirm on; once the fingerprint above is checked, pass --yes (pullback hosts trust ${host!.name} --yes)`);
+      // The hint is the command to type: it keeps --replace, without which the changed key is refused.
+      if (!process.stdin.isTTY) throw new UsageError(`not recorded: stdin is not a terminal to confirm on; once the fingerprint above is checked, pass --yes (pullback hosts trust ${host!.name}${o.replace ? ' --replace' : ''} --yes)`);
       const replacing = plan.replaced.length > 0 ? `, replacing ${plan.replaced.map((e) => `${e.keyType} ${fingerprint(e.key)}`).join(', ')}` : '';
       if (!(await confirm(`Record this key for ${host!.name} in ${file}${replacing}?`))) {
         env.out('Not recorded: known_hosts was left unchanged.');

@@ -23,6 +23,7 @@ export const DEFAULTS = {
   dumpTimeout: '1h',
   restoreWait: '2h',
   maxShrink: '50%',
+  maxShrinkWindow: '7d',
   maxDiskUsage: '95%',
   port: 22,
   exclude: [] as string[],

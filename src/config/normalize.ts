@@ -68,6 +68,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     restoreWaitSeconds: parseDuration(raw.restore_wait ?? DEFAULTS.restoreWait),
     schedule: normalizeSchedule(raw.schedule),
     maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),
+    maxShrinkWindowSeconds: parseDuration(raw.max_shrink_window ?? DEFAULTS.maxShrinkWindow),
     notify: normalizeNotify(raw.notify, dir),
     offsite: [],
     ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),

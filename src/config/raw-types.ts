@@ -28,6 +28,7 @@ export interface RawGlobal {
   notify?: RawNotifier[];
   offsite?: RawOffsite[];
   max_shrink?: string;
+  max_shrink_window?: RawDuration;
   max_disk_usage?: string;
   metrics?: { file?: string };
   logs?: { keep_days?: number };

@@ -217,6 +217,17 @@ export const globalSchema: SchemaNode = obj(
       pattern: PERCENT_PATTERN,
       patternDescription: 'a percentage from 0% to 100%, such as 50%',
     }),
+    max_shrink_window: duration(
+      {
+        description:
+          'How far back the mass-deletion guard also looks: besides the last good pull, a guarded pull compares the source with its figures in the newest archive at least this old (files and total size, as recorded in the catalog), so a source eroded a little every night (45% a night passes max_shrink each time) fails once it has lost more than max_shrink since then. ' +
+          'An archive whose pull was let through with --accept-shrink since then is the reference instead: an accepted deletion is not refused again. ' +
+          'Nothing is compared before the catalog holds an archive that old. 0 turns this comparison off (the last good pull is still compared).',
+        default: DEFAULTS.maxShrinkWindow,
+        example: DEFAULTS.maxShrinkWindow,
+      },
+      DURATION_PATTERN,
+    ),
     max_disk_usage: str({
       description:
         'How full (as df counts Use%) a filesystem holding a mirror or a repository may get, as a percentage from 1% to 100%. ' +

@@ -98,6 +98,8 @@ export interface GlobalConfig {
   schedule: ScheduleConfig;
   /** Share (0..1) of a blobs or data source's files or bytes a pull may lose since the last good pull. */
   maxShrink: number;
+  /** Seconds back the shrink guard also compares a source with (its newest archive at least this old); 0: off. */
+  maxShrinkWindowSeconds: number;
   /** Who is told what happened (empty: nobody). */
   notify: NotifierConfig[];
   /** Off-site targets every host's repository is copied to (empty: none). */

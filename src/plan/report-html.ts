@@ -71,7 +71,7 @@ function hostSection(h: HostReport, i: number): string {
   parts.push(`<h2>${e(h.host)} ${light(h.status)}</h2>`);
   parts.push(`<p>Last success: <b>${e(t(b.last_success))}</b>${b.age_seconds !== null ? ` (${e(ago(b.age_seconds))}${b.max_age_seconds !== null ? `, max_age ${e(age(b.max_age_seconds * 1000))}` : ''})` : ''}${b.reason && h.status !== 'green' ? ` — ${e(b.reason)}` : ''}</p>`);
   const r = h.last_run;
-  parts.push(`<p>Last run: ${r ? `${e(r.status)} at ${e(t(r.started_at))}, took ${e(dur(r.duration_seconds))}, pulled ${e(humanBytes(r.bytes))} in ${r.files} file(s), archive ${e(r.archive ?? '–')}` : 'none'}</p>`);
+  parts.push(`<p>Last run: ${r ? `${e(r.status)} at ${e(t(r.started_at))}, took ${e(dur(r.duration_seconds))}, pulled ${e(humanBytes(r.bytes))} over the network (every attempt of a retried pull counted) in ${r.files} file(s), archive ${e(r.archive ?? '–')}` : 'none'}</p>`);
   if (h.sources.length) {
     const rows = h.sources.map((s) => `<tr><td>${e(s.source)}</td><td>${light(s.status)}</td><td>${e(t(s.last_success))}</td><td>${e(ago(s.age_seconds))}</td><td>${s.last_run ? `${e(s.last_run.status)}, ${e(humanBytes(s.last_run.bytes))}, ${s.last_run.files} file(s)` : '–'}</td></tr>`);
     parts.push(`<h3>Sources</h3><table><thead><tr><th>source</th><th>status</th><th>last success</th><th>age</th><th>last run</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);

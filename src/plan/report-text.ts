@@ -31,7 +31,7 @@ function hostBlock(h: HostReport): string[] {
   out.push(`  last success: ${t(b.last_success)}${b.age_seconds !== null ? ` (${age(b.age_seconds * 1000)} ago` + (b.max_age_seconds !== null ? `, max_age ${age(b.max_age_seconds * 1000)})` : ')') : ''}`);
   if (h.last_run) {
     const r = h.last_run;
-    out.push(`  last run: ${r.status} at ${t(r.started_at)}, took ${dur(r.duration_seconds)}, pulled ${humanBytes(r.bytes)} in ${r.files} file(s), archive ${r.archive ?? '-'}`);
+    out.push(`  last run: ${r.status} at ${t(r.started_at)}, took ${dur(r.duration_seconds)}, pulled ${humanBytes(r.bytes)} over the network (every attempt of a retried pull counted) in ${r.files} file(s), archive ${r.archive ?? '-'}`);
   } else out.push('  last run: none');
   for (const s of h.sources) {
     const lr = s.last_run ? `; last run ${s.last_run.status}, ${humanBytes(s.last_run.bytes)}, ${s.last_run.files} file(s)` : '';

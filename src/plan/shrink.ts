@@ -26,31 +26,60 @@ export interface ShrinkMeasure {
   pendingDeletions: number;
   /** The source's total size now (rsync's "Total file size"). */
   bytesNow: number;
+  /** The source's files now (rsync's "Number of files", directories and links included). */
+  filesNow: number;
+}
+
+/** The older figures the source is also compared with: the newest archive at least max_shrink_window old, or one accepted since. */
+export interface ShrinkReference {
+  archive: string;
+  createdAt: string;
+  files: number;
+  bytes: number;
+  accepted: boolean;
 }
 
 export type ShrinkVerdict = { ok: true } | { ok: false; reason: string };
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
-/** ok, or why the pull must stop before deleting anything; `how` says how to let it through. */
+/** Share lost from `before` to `now` (0 when it grew or there was nothing). */
+const lost = (before: number, now: number) => (before > 0 && now < before ? (before - now) / before : 0);
+
+/**
+ * ok, or why the pull must stop before deleting anything; `how` says how to let it through.
+ * Measured against the last good pull, and against `older` (when given): a slow erosion passes
+ * each night's comparison but not the one with a week ago.
+ */
 export function judgeShrink(
   source: string,
   baseline: ShrinkBaseline,
   m: ShrinkMeasure,
   maxShrink: number,
   how: string,
+  older?: ShrinkReference,
 ): ShrinkVerdict {
   const fileShare = m.pendingDeletions / baseline.files;
-  const lostBytes = baseline.bytes - m.bytesNow;
-  const byteShare = baseline.bytes > 0 && lostBytes > 0 ? lostBytes / baseline.bytes : 0;
+  const byteShare = lost(baseline.bytes, m.bytesNow);
   const problems: string[] = [];
   if (fileShare > maxShrink) problems.push(`${m.pendingDeletions} of ${baseline.files} files (${pct(fileShare)}) would be deleted`);
   if (byteShare > maxShrink) problems.push(`its size fell from ${humanBytes(baseline.bytes)} to ${humanBytes(m.bytesNow)} (${pct(byteShare)} less)`);
-  if (problems.length === 0) return { ok: true };
+  const tail = `nothing was deleted from the mirror. If the data was deleted on purpose: ${how}`;
+  if (problems.length > 0) {
+    return { ok: false, reason: `${source}: ${problems.join(' and ')}, more than max_shrink ${pct(maxShrink)} of the last good pull (${baseline.recordedAt}); ${tail}` };
+  }
+  if (!older) return { ok: true };
+  const olderFiles = lost(older.files, m.filesNow);
+  const olderBytes = lost(older.bytes, m.bytesNow);
+  const since: string[] = [];
+  if (olderFiles > maxShrink) since.push(`its files fell from ${older.files} to ${m.filesNow} (${pct(olderFiles)} fewer)`);
+  if (olderBytes > maxShrink) since.push(`its size fell from ${humanBytes(older.bytes)} to ${humanBytes(m.bytesNow)} (${pct(olderBytes)} less)`);
+  if (since.length === 0) return { ok: true };
+  const which = older.accepted ? 'whose pull was accepted with --accept-shrink' : 'the newest archive at least max_shrink_window old';
   return {
     ok: false,
     reason:
-      `${source}: ${problems.join(' and ')}, more than max_shrink ${pct(maxShrink)} of the last good pull (${baseline.recordedAt}); ` +
-      `nothing was deleted from the mirror. If the data was deleted on purpose: ${how}`,
+      `${source}: ${since.join(' and ')} since archive ${older.archive} (${older.createdAt}, ${which}), more than max_shrink ${pct(maxShrink)}; ` +
+      `each night's loss stayed within it, but together they do not (a slow erosion); ${tail}`,
   };
 }

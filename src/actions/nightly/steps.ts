@@ -29,7 +29,7 @@ import { takeDumps, verifyDumps } from '../database.js';
 import { checkHost, compactDecision, compactHost, pruneHost } from '../maintain.js';
 import { offsiteHost } from '../offsite/night.js';
 import { openPullConnection, pullSource } from '../pull.js';
-import { preflightConnect } from '../preflight.js';
+import { preflightConnect, preflightPassphrase } from '../preflight.js';
 import { recordSourceMirror, sourceMirrorState } from '../../catalog/source-mirrors.js';
 import { keepLastGood } from './last-good.js';
 import { archivedSources, failedSources, manifestEntry, partialComment, type NightState, type SourceState } from './state.js';
@@ -102,11 +102,14 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     gate: (night) => (night.aborted() ? skip('interrupted', true) : RUN),
     lock: 'none',
     stopsHost: true,
-    records: "step (host): the repository is the one recorded for it (repository id in the catalog), found before anything is pulled",
-    onFailure: 'the whole night of the host: a missing (unmounted) or swapped repository is never created again or written to',
+    records: "step (host): the repository is the one recorded for it (repository id in the catalog) and the passphrase opens its key, found before anything is pulled",
+    onFailure: 'the whole night of the host: a missing (unmounted) or swapped repository is never created again or written to; a wrong passphrase would fail only the archive, after every pull',
     run: async (ctx, night) => {
       const there = await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'read');
       night.repoPresent = there === 'present';
+      // A first night's repository has no key yet: borg init makes it with this passphrase.
+      const wrong = night.repoPresent ? await preflightPassphrase(borgContext(ctx), hostRepo(ctx)) : undefined;
+      if (wrong) return { status: 'failed', error: `preflight: ${wrong}` };
       return { status: 'ok', details: { repository: hostRepo(ctx), present: night.repoPresent } };
     },
   },

@@ -176,6 +176,15 @@ export function buildExtractArgs(repo: string, archive: string, paths?: ArchiveP
   return args;
 }
 
+/**
+ * `borg list --short --last 1 REPO` without the repository lock: opening the manifest needs the
+ * key, so it proves the passphrase before a night's pulls, without waiting behind another
+ * process's archive (a read that fails for any other reason proves nothing either way).
+ */
+export function buildKeyTestArgs(repo: string): string[] {
+  return ['list', '--bypass-lock', '--short', '--last', '1', repo];
+}
+
 /** `borg list --json --last 1 REPO`: the cheapest call that prints the repository's id (reads the manifest only). */
 export function buildRepoIdArgs(repo: string): string[] {
   return ['list', ...LOCK_WAIT, '--json', '--last', '1', repo];

@@ -54,7 +54,7 @@ export function buildPullArgs(global: GlobalConfig, host: HostConfig, source: So
     // drill. rsync says "skipping non-regular file" and counts it (stats `devices`: a warning).
     // FIFOs and sockets are kept: inert nodes nothing here opens.
     '--no-devices',
-    // Whole-transfer progress for a person at a terminal only: cron's argv stays as it was.
+    // Whole-transfer progress: a person's bar, and the bytes an attempt cut off had received (pulls always ask).
     ...(o.progress ? ['--info=progress2'] : []),
     // The shrink guard: at most this many deletions (0: none, only counted), exit 25 past it.
     ...(o.maxDelete !== undefined ? [`--max-delete=${o.maxDelete}`] : []),

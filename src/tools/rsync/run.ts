@@ -5,7 +5,7 @@ import type { GlobalConfig, HostConfig, SourceConfig, SshRole } from '../../conf
 import { runCommand, type RunResult } from '../../exec/run.js';
 import { buildProbeArgs, buildPullArgs } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
-import { exitWithoutDeleteLimit, parseSkippedDeletions } from './max-delete.js';
+import { exitWithoutDeleteLimit, isMaxDeleteLine, parseSkippedDeletions } from './max-delete.js';
 import { RsyncStderrTally, sourceMissing } from './stderr-tally.js';
 import { parseRsyncProgress, type RsyncProgress } from './progress.js';
 import { RsyncStatsCollector, type RsyncStats } from './stats.js';
@@ -19,6 +19,15 @@ export interface RsyncOutcome {
   skippedDeletions?: number;
   /** rsync said the source directory does not exist (a pull that is also the night's first look at the source). */
   missing?: boolean;
+}
+
+/** A pull's outcome. */
+export interface RsyncPullOutcome extends RsyncOutcome {
+  /**
+   * Bytes received over every attempt (`stats` are the last attempt's alone): a completed attempt
+   * counts rsync's "Total bytes received", one cut off midway the data its progress had reported.
+   */
+  received: number;
 }
 
 
@@ -47,33 +56,51 @@ export async function rsyncPull(
   source: SourceConfig,
   dest: string,
   opts: RsyncPullOptions = {},
-): Promise<RsyncOutcome> {
+): Promise<RsyncPullOutcome> {
   return withRetries(global, opts, async () => {
-    const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete, progress: opts.onProgress !== undefined, role: opts.role, controlPath: opts.controlPath?.() });
+    // Progress lines always: an attempt cut off prints no statistics, and its progress is the only
+    // measure of what it received before a retry sent the rest.
+    const args = buildPullArgs(global, host, source, dest, { maxDelete: opts.maxDelete, progress: true, role: opts.role, controlPath: opts.controlPath?.() });
     const collector = new RsyncStatsCollector();
     const stderr = new RsyncStderrTally();
     let skippedDeletions = 0;
+    let progressBytes = 0;
+    let receiverBytes = 0;
     const last = await runCommand('rsync', args, {
       logger: opts.logger,
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
       env: { LC_ALL: 'C.UTF-8' },
       onStdoutLine: (l) => {
-        const p = opts.onProgress && parseRsyncProgress(l);
-        if (p) opts.onProgress!(p);
-        else collector.push(l);
+        const p = parseRsyncProgress(l);
+        if (!p) return collector.push(l);
+        progressBytes = p.bytes;
+        opts.onProgress?.(p);
       },
       onStderrLine: (l) => {
+        // The limit we asked for held deletions back: counted (the guard judges them), not an error
+        // to tell the operator, and not an error line for the exit-23 verdict either.
+        if (opts.maxDelete !== undefined && isMaxDeleteLine(l)) {
+          skippedDeletions = parseSkippedDeletions(l) ?? skippedDeletions;
+          opts.logger?.debug({ rsync: l }, 'rsync held deletions back (--max-delete)');
+          return;
+        }
         // Every line is counted for the exit-23 verdict; only a bounded sample is kept.
         stderr.push(l);
-        skippedDeletions = parseSkippedDeletions(l) ?? skippedDeletions;
+        // A connection lost midway: rsync's receiver says how much it had received (more than its last progress line).
+        const said = RECEIVED_SO_FAR.exec(l);
+        if (said) receiverBytes = Number(said[1]);
         opts.logger?.warn({ rsync: l }, 'rsync says');
       },
     });
     const verdict = classifyRsyncExit(exitWithoutDeleteLimit(last.exitCode, opts.maxDelete), stderr, last.timedOut);
-    return { last, stats: collector.stats, verdict, skippedDeletions, missing: verdict.kind === 'failed' && sourceMissing(stderr) };
+    const crossed = Math.max(collector.stats.bytesReceived, progressBytes, receiverBytes);
+    return { last, stats: collector.stats, verdict, skippedDeletions, missing: verdict.kind === 'failed' && sourceMissing(stderr), crossed };
   });
 }
+
+/** rsync's receiver on a lost connection: "connection unexpectedly closed (716754 bytes received so far) [receiver]". */
+const RECEIVED_SO_FAR = /connection unexpectedly closed \((\d+) bytes received so far\) \[receiver\]/;
 
 export interface ProbeOutcome {
   verdict: RsyncVerdict;
@@ -103,7 +130,7 @@ export async function rsyncProbe(global: GlobalConfig, host: HostConfig, source:
       onStderrLine: (l) => stderr.push(l),
     });
     const verdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
-    return { last, verdict, entries, missing: sourceMissing(stderr), stats: undefined as never };
+    return { last, verdict, entries, missing: sourceMissing(stderr), crossed: 0 };
   });
   return {
     verdict: out.verdict,
@@ -114,19 +141,22 @@ export async function rsyncProbe(global: GlobalConfig, host: HostConfig, source:
   };
 }
 
-async function withRetries<T extends { verdict: RsyncVerdict; last: RunResult }>(
+/** Runs `attempt` until it is no transport failure (or attempts run out); `received` sums each attempt's `crossed` bytes. */
+async function withRetries<T extends { verdict: RsyncVerdict; last: RunResult; crossed: number }>(
   global: GlobalConfig,
   opts: RsyncRunOptions,
   attempt: () => Promise<T>,
-): Promise<T & { attempts: number }> {
+): Promise<Omit<T, 'crossed'> & { attempts: number; received: number }> {
   const max = Math.max(1, global.rsync.attempts);
   let delay = global.rsync.backoffSeconds * 1000;
+  let received = 0;
   for (let n = 1; ; n++) {
-    const out = await attempt();
+    const { crossed, ...out } = await attempt();
+    received += crossed;
     if (out.verdict.kind !== 'retry' || n >= max || opts.signal?.aborted) {
       const verdict: RsyncVerdict =
         out.verdict.kind === 'retry' ? { kind: 'failed', reason: `${out.verdict.reason}; gave up after ${n} attempt(s)` } : out.verdict;
-      return { ...out, verdict, attempts: n };
+      return { ...out, verdict, attempts: n, received };
     }
     opts.logger?.warn({ attempt: n, of: max, delaySeconds: delay / 1000, reason: out.verdict.reason }, 'rsync transport failure, retrying');
     await sleep(delay, undefined, { signal: opts.signal }).catch(() => undefined);

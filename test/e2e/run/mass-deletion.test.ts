@@ -3,6 +3,7 @@
 // files, no prune runs; `--accept-shrink` lets a deliberate deletion through.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { borgList, makeTempDir, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
@@ -34,6 +35,16 @@ describe('a mass deletion on the main server', () => {
     const small = await run('run');
     expect(small.exitCode, small.stderr + small.stdout).toBe(0);
     expect(readdirSync(mirror)).toHaveLength(50);
+    // An ordinary deletion is no event: rsync's words about the counting pass's --max-delete=0 are
+    // not shown, the night is OK, and its report lists no warning and no retry (two passes are not a retry).
+    expect(small.stdout).toMatch(/^main\s+OK\s/m);
+    expect(small.stderr).not.toContain('--max-delete limit');
+    expect(small.stderr).not.toContain('(code 25)');
+    expect(small.stderr).not.toMatch(/WARN/);
+    const report = await run('report', '--since', '24h');
+    expect(report.exitCode, report.stderr).toBe(0);
+    expect(report.stdout).not.toMatch(/retr(y|ies)/);
+    expect(report.stdout).not.toContain('warnings:');
     const good = (await borgList(repo, cfg.passphraseFile)).at(-1)!;
     expect(await blobsIn(good)).toBe(50);
     // That good night owes a prune (paid at the start of the next night): paid now by hand, so that
@@ -83,6 +94,60 @@ describe('a mass deletion on the main server', () => {
     expect(accepted.exitCode, accepted.stderr + accepted.stdout).toBe(0);
     expect(readdirSync(mirror)).toHaveLength(11);
     expect(await blobsIn((await borgList(repo, cfg.passphraseFile)).at(-1)!)).toBe(11);
+    const next = await run('run');
+    expect(next.exitCode, next.stderr + next.stdout).toBe(0);
+    await server.stop();
+  });
+
+  it('refuses a slow erosion by comparing with the archive of a week ago, until the operator accepts it', async () => {
+    const server = await startSshd();
+    const root = makeTempDir('main-server-');
+    const blobs = join(root, 'blobs');
+    mkdirSync(blobs);
+    const name = (i: number) => `blob-${String(i).padStart(3, '0')}`;
+    for (let i = 0; i < 100; i++) writeFileSync(join(blobs, name(i)), `blob ${i}\n`.repeat(20));
+    const cfg = await writeTestConfig({
+      global: { checks: { repository: 'never', archives: 'never' } },
+      hosts: [{ name: 'main', server, sources: [{ name: 'blobs', kind: 'blobs', path: blobs }] }],
+    });
+    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
+    const mirror = cfg.mirrorPath('main', 'blobs');
+
+    const first = await run('run');
+    expect(first.exitCode, first.stderr + first.stdout).toBe(0);
+    // That night was eight days ago (max_shrink_window is 7d by default): its archive is the week-ago reference.
+    const db = new Database(join(cfg.stateDir, 'catalog.db'));
+    let weekAgo: string;
+    try {
+      const row = db.prepare("SELECT name FROM archives WHERE host = 'main'").get() as { name: string };
+      weekAgo = row.name;
+      db.prepare('UPDATE archives SET created_at = ? WHERE name = ?').run(new Date(Date.now() - 8 * 86400_000).toISOString(), weekAgo);
+    } finally {
+      db.close();
+    }
+
+    // 45 of 100 blobs a night: each night alone is within max_shrink 50%.
+    for (let i = 0; i < 45; i++) rmSync(join(blobs, name(i)));
+    const second = await run('run');
+    expect(second.exitCode, second.stderr + second.stdout).toBe(0);
+    expect(readdirSync(mirror)).toHaveLength(55);
+
+    // 25 of the 55 left (45% again): 31 of the week-ago archive's 101 entries remain.
+    for (let i = 45; i < 70; i++) rmSync(join(blobs, name(i)));
+    const third = await run('run');
+    expect(third.exitCode, third.stderr + third.stdout).toBe(1);
+    expect(third.stdout).toMatch(/^main\s+FAILED\s/m);
+    expect(third.stdout).toContain(`main: blobs: its files fell from 101 to 31 (69% fewer)`);
+    expect(third.stdout).toContain(`since archive ${weekAgo} (`);
+    expect(third.stdout).toContain('the newest archive at least max_shrink_window old), more than max_shrink 50%');
+    expect(third.stdout).toContain('(a slow erosion); nothing was deleted from the mirror');
+    expect(third.stdout).toContain('pullback run --host main --accept-shrink blobs');
+    expect(readdirSync(mirror)).toHaveLength(55);
+
+    // Accepted: mirrored; the next nights compare with the accepted pull, not with the week-ago archive.
+    const accepted = await run('run', '--host', 'main', '--accept-shrink', 'blobs');
+    expect(accepted.exitCode, accepted.stderr + accepted.stdout).toBe(0);
+    expect(readdirSync(mirror)).toHaveLength(30);
     const next = await run('run');
     expect(next.exitCode, next.stderr + next.stdout).toBe(0);
     await server.stop();

@@ -69,6 +69,57 @@ describe('preflight of pullback run', () => {
   });
 });
 
+describe('a wrong passphrase, and validate of missing files', () => {
+  it('fails a host whose repository the passphrase does not open before any pull; other hosts go on', async () => {
+    const src = (name: string) => {
+      const dir = join(root, `wrong-pass-${name}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'a.txt'), 'a\n');
+      return dir;
+    };
+    const cfg = await writeTestConfig({
+      global: { checks: { repository: 'never', archives: 'never' } },
+      hosts: ['main', 'other'].map((name) => ({ name, server, sources: [{ name: 'data', kind: 'data', path: src(name) }] })),
+    });
+    const first = await runCli(['--config', cfg.configPath, 'run', '--host', 'main']);
+    expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+
+    // New data on main, and a passphrase that does not open main's repository.
+    writeFileSync(join(root, 'wrong-pass-main', 'b.txt'), 'b\n');
+    writeFileSync(cfg.passphraseFile, 'not the passphrase\n', { mode: 0o600 });
+    const r = await runCli(['--config', cfg.configPath, 'run']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^main\s+FAILED\s+-/m);
+    expect(r.stdout).toContain(
+      `main: preflight: wrong borg passphrase: the passphrase file ${cfg.passphraseFile} (repository.passphrase_file) does not open the key of repository ${cfg.repoPath('main')}; nothing was pulled`,
+    );
+    // Nothing was pulled for main; the other host (a first night: its repository is made with this passphrase) went on.
+    expect(existsSync(join(cfg.mirrorPath('main', 'data'), 'b.txt'))).toBe(false);
+    expect(r.stdout).toMatch(/^other\s+OK\s/m);
+    // The passphrase stays off every command line borg was given.
+    expect(r.stderr).not.toContain('not the passphrase');
+  });
+
+  it('validate refuses a missing passphrase file or SSH identity file, naming the file, line and key (exit 2)', async () => {
+    const cfg = await config();
+    const ok = await runCli(['--config', cfg.configPath, 'validate']);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    renameSync(cfg.passphraseFile, `${cfg.passphraseFile}.away`);
+    const noPass = await runCli(['--config', cfg.configPath, 'validate']);
+    expect(noPass.exitCode).toBe(2);
+    expect(noPass.stdout).not.toContain('OK');
+    expect(noPass.stderr).toMatch(new RegExp(`${cfg.configPath}:\\d+: repository\\.passphrase_file: borg passphrase file ${cfg.passphraseFile} does not exist`));
+    renameSync(`${cfg.passphraseFile}.away`, cfg.passphraseFile);
+
+    const key = join(root, 'no such key');
+    const cfg2 = await config({ ssh: { identity_file: key } });
+    const noKey = await runCli(['--config', cfg2.configPath, 'validate']);
+    expect(noKey.exitCode).toBe(2);
+    expect(noKey.stderr).toMatch(new RegExp(`${cfg2.configPath}:\\d+: ssh\\.identity_file: SSH identity file ${key} does not exist`));
+    expect(noKey.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+});
+
 describe('preflight and passphrase of check, drill and restore', () => {
   it('refuses with the missing passphrase file named, and says "wrong passphrase" for a wrong one', async () => {
     const cfg = await config();

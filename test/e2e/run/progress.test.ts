@@ -65,10 +65,10 @@ describe('progress on a terminal', () => {
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).not.toMatch(/pull main\/data|archive main|%/);
     expect(r.output).not.toContain('\x1b');
-    expect(loggedCommands().some((c) => c.includes('--info=progress2') || c.includes('--log-json'))).toBe(false);
+    expect(loggedCommands().some((c) => c.includes('--log-json'))).toBe(false);
   });
 
-  it('shows no progress and no escape codes when stdout is not a terminal (cron), and the argv is unchanged', async () => {
+  it('shows no progress and no escape codes when stdout is not a terminal (cron)', async () => {
     await nextRun(2);
     const r = await runCli(['--config', cfg.configPath, 'run']);
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
@@ -78,6 +78,7 @@ describe('progress on a terminal', () => {
     }
     const cmds = loggedCommands();
     expect(cmds.some((c) => c.startsWith('rsync'))).toBe(true);
-    expect(cmds.some((c) => c.includes('--info=progress2') || c.includes('--progress') || c.includes('--log-json'))).toBe(false);
+    // rsync's progress lines are read (what an attempt cut off had received counts in PULLED), never shown.
+    expect(cmds.some((c) => c.includes('--progress') || c.includes('--log-json'))).toBe(false);
   });
 });

@@ -84,8 +84,11 @@ describe('pullback hosts trust', () => {
     const noTerminal = await runCli(['--config', cfg.configPath, 'hosts', 'trust', 'main', '--replace']);
     expect(noTerminal.exitCode).toBe(2);
     expect(readFileSync(cfg.knownHostsPath, 'utf8')).toBe(before);
+    // The hint is followed literally: the command it names, exactly as printed.
+    const hint = /\(pullback (hosts trust main[^)]*)\)/.exec(noTerminal.stderr)?.[1];
+    expect(hint, noTerminal.stderr).toBe('hosts trust main --replace --yes');
 
-    const replaced = await runCli(['--config', cfg.configPath, 'hosts', 'trust', 'main', '--replace', '--yes']);
+    const replaced = await runCli(['--config', cfg.configPath, ...hint!.split(' ')]);
     expect(replaced.exitCode, replaced.stderr).toBe(0);
     expect(replaced.stdout).toContain('(the old key of main was removed)');
     expect(readFileSync(cfg.knownHostsPath, 'utf8')).toBe(`${OTHER}${server.knownHostsLine}\n`);

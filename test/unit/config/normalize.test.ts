@@ -30,6 +30,7 @@ describe('normalization', () => {
       restoreWaitSeconds: 7200,
       schedule: { jobs: {} },
       maxShrink: 0.5,
+      maxShrinkWindowSeconds: 7 * 86400,
       notify: [],
       offsite: [],
       logKeepDays: 30,

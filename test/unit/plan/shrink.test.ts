@@ -27,12 +27,12 @@ describe('shouldGuard', () => {
 
 describe('judgeShrink', () => {
   it('lets deletions and a smaller size within max_shrink through', () => {
-    expect(judgeShrink('blobs', baseline, { pendingDeletions: 25, bytesNow: 26 * 1024 }, 0.5, how)).toEqual({ ok: true });
-    expect(judgeShrink('blobs', baseline, { pendingDeletions: 0, bytesNow: 1e9 }, 0, how)).toEqual({ ok: true });
+    expect(judgeShrink('blobs', baseline, { pendingDeletions: 25, bytesNow: 26 * 1024, filesNow: 51 }, 0.5, how)).toEqual({ ok: true });
+    expect(judgeShrink('blobs', baseline, { pendingDeletions: 0, bytesNow: 1e9, filesNow: 51 }, 0, how)).toEqual({ ok: true });
   });
 
   it('refuses more deletions than max_shrink, naming the counts, the share and the way to accept it', () => {
-    expect(judgeShrink('blobs', baseline, { pendingDeletions: 40, bytesNow: 11 * 1024 }, 0.5, how)).toEqual({
+    expect(judgeShrink('blobs', baseline, { pendingDeletions: 40, bytesNow: 11 * 1024, filesNow: 51 }, 0.5, how)).toEqual({
       ok: false,
       reason:
         'blobs: 40 of 51 files (78%) would be deleted and its size fell from 51.0 KiB to 11.0 KiB (78% less), more than max_shrink 50% ' +
@@ -41,7 +41,7 @@ describe('judgeShrink', () => {
   });
 
   it('refuses a size that fell by more than max_shrink even without deletions (files emptied)', () => {
-    const v = judgeShrink('data', baseline, { pendingDeletions: 0, bytesNow: 1024 }, 0.5, how);
+    const v = judgeShrink('data', baseline, { pendingDeletions: 0, bytesNow: 1024, filesNow: 51 }, 0.5, how);
     expect(v.ok).toBe(false);
     expect(!v.ok && v.reason).toMatch(/^data: its size fell from 51\.0 KiB to 1\.0 KiB \(98% less\), more than max_shrink 50%/);
   });

@@ -38,7 +38,7 @@ describe('buildPullArgs', () => {
     ]);
   });
 
-  it('asks for --info=progress2 only when progress is wanted (cron argv unchanged)', () => {
+  it('asks for --info=progress2 only when progress is wanted (rsyncPull always asks: its bytes count in PULLED)', () => {
     const plain = buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data');
     expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { progress: false })).toEqual(plain);
     expect(buildPullArgs(globalConfig(), hostConfig(), source(), '/m/data', { progress: true, maxDelete: 0 })).toEqual([
