@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mariadbEngine } from '../../src/engines/mariadb.js';
 import { postgresEngine } from '../../src/engines/postgres.js';
+import { DB_PLACEHOLDER, OUT_PLACEHOLDER } from '../../src/plan/authorized-keys.js';
 import { shellCommand } from '../../src/tools/ssh/quote.js';
 import {
   createMariaDatabase,
@@ -45,6 +46,11 @@ const keys: Record<'main' | 'pgall', Record<'pull' | 'dump' | 'restore', string>
 
 // Generous: the whole suite runs on a busy 2-core machine, where one dump over ssh can take a minute.
 const cli = (...args: string[]) => runCli(['--config', cfg.configPath, ...args], { timeoutMs: 540_000 });
+
+/** A dump key's argv template (as `hosts authorize` puts it in the policy) filled by an attacker: the words sent as they are. */
+function filled(template: string[], db: string, out: string): string[] {
+  return template.map((w) => w.replace(DB_PLACEHOLDER, () => db).replace(OUT_PLACEHOLDER, () => out));
+}
 
 /** ssh with `key` asking for `argv` (quoted as pullback quotes remote commands). */
 function ssh(key: string, argv: string[], input = '') {
@@ -131,21 +137,23 @@ describe('the dump key', () => {
       '-Fp',
       `${secretDb}\n`,
     ];
-    await Promise.all(pgNames.map((db, i) => refusedBy(keys.pgall.dump, postgresEngine.dumpArgv(PG_CONN, db, out(i)), 'is not a plain name')));
+    const pgTemplate = postgresEngine.dumpArgv(PG_CONN, DB_PLACEHOLDER, OUT_PLACEHOLDER);
+    await Promise.all(pgNames.map((db, i) => refusedBy(keys.pgall.dump, filled(pgTemplate, db, out(i)), 'is not a plain name')));
     const maria = { host: '127.0.0.1', port: 3306, user, passwordFile: optionFile };
     const myNames = ['a b', 'x=y', '../mysql', "it's", 'x'.repeat(65)];
-    await Promise.all(myNames.map((db, i) => refusedBy(keys.main.dump, mariadbEngine.dumpArgv(maria, db, join(dir.maria, `.x-${i}.partial`)), 'is not a plain name')));
+    const myTemplate = mariadbEngine.dumpArgv(maria, DB_PLACEHOLDER, OUT_PLACEHOLDER);
+    await Promise.all(myNames.map((db, i) => refusedBy(keys.main.dump, filled(myTemplate, db, join(dir.maria, `.x-${i}.partial`)), 'is not a plain name')));
     // The output placeholder: only a file directly in the dump directory, never through a link.
     symlinkSync(dir.secret, join(dir.pg, 'link'));
     await Promise.all(
       [join(dir.secret, 'x'), `${dir.pg}/../secret/x`, join(dir.pg, 'link', 'x'), join(dir.pg, 'sub', 'x')].map((file) =>
-        refusedBy(keys.pgall.dump, postgresEngine.dumpArgv(PG_CONN, 'postgres', file), 'only the configured dumps'),
+        refusedBy(keys.pgall.dump, filled(pgTemplate, 'postgres', file), 'only the configured dumps'),
       ),
     );
     expect(readdirSync(dir.pg).filter((f) => f.startsWith('.stolen'))).toEqual([]);
     expect(readdirSync(dir.secret)).toEqual(['key.txt']);
     // What the template is for still passes the gate: a plain name (pg_dump then runs for real).
-    const ok = await ssh(keys.pgall.dump, postgresEngine.dumpArgv(PG_CONN, secretDb, out(99)));
+    const ok = await ssh(keys.pgall.dump, filled(pgTemplate, secretDb, out(99)));
     expect(ok.stderr).not.toContain('pullback-gate');
     expect(ok.exitCode, ok.stderr).toBe(0);
   }, 600_000);
