@@ -26,7 +26,8 @@ const dump = obj(
       minItems: 1,
       pattern: '^all$',
       patternDescription: 'a list of database names, or "all"',
-      description: 'Databases to dump: a list of names, or "all" (postgres, mariadb, mysql). For sqlite: absolute paths of the database files.',
+      description:
+        'Databases to dump: a list of names, or "all" (postgres, mariadb, mysql). With "all", only databases with plain names (letters, digits, _ . - $, at most 64 characters, not starting with . or -) are dumped, the only names a restricted dump key accepts from the server: any other database makes the source fail, naming it; list such a database by name to dump it. For sqlite: absolute paths of the database files.',
       examples: [['appdb']],
     },
     connection,

@@ -182,6 +182,19 @@ export function firstToken(stdout: string, what: string): string {
   return t;
 }
 
+/**
+ * What the dump key's gate (share/remote/pullback-gate, DB_NAME) accepts for a database name it
+ * did not see in the host file: no `=` or `://` (libpq reads a connection string, whose host wins
+ * over -h), no leading `-`, no spaces, quotes or line breaks.
+ */
+const PLAIN_DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.$-]{0,63}$/;
+export const PLAIN_DATABASE_NAME_RULE = 'letters, digits, _ . - $, at most 64 characters, not starting with . or -';
+
+/** Whether `name` is a plain database name (PLAIN_DATABASE_NAME_RULE). */
+export function isPlainDatabaseName(name: string): boolean {
+  return PLAIN_DATABASE_NAME.test(name);
+}
+
 /** The program an argv runs, looking past a leading `env NAME=value ...`. */
 export function programOf(argv: readonly string[]): string {
   if (argv[0] !== 'env') return argv[0] ?? '';

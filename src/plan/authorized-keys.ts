@@ -50,6 +50,9 @@ export function planAuthorizedKeys(input: AuthorizeInput): AuthorizePlan {
   }
   const dumps = host.sources.filter((s) => s.dump);
   for (const s of dumps) {
+    // The gate reads these placeholders in a template as "any file" and "any plain name".
+    const placeholder = Array.isArray(s.dump!.databases) ? s.dump!.databases.find((d) => d.includes(OUT_PLACEHOLDER) || d.includes(DB_PLACEHOLDER)) : undefined;
+    if (placeholder !== undefined) problems.push(`source ${s.name}: the database name ${JSON.stringify(placeholder)} contains a placeholder of the dump key's policy (${OUT_PLACEHOLDER} or ${DB_PLACEHOLDER})`);
     if (s.dump!.engine === 'sqlite') problems.push(`source ${s.name}: sqlite dumps cannot be restricted (sqlite3 reads its commands from stdin); dump it with a cron job on the server and pull the directory`);
   }
   const policies: Record<SshRole, string[]> = { pull: pullPolicy(host), dump: dumpPolicy(host, input.engine), restore: restorePolicy(host, input.engine) };

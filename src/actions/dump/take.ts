@@ -3,7 +3,7 @@
 // renamed when complete, described by a metadata file beside it, then rotated to `keep`.
 import { posix } from 'node:path';
 import type { DumpConfig, SourceConfig } from '../../config/types.js';
-import { programOf, type DatabaseEngine, type EngineRunner } from '../../engines/engine.js';
+import { isPlainDatabaseName, PLAIN_DATABASE_NAME_RULE, programOf, type DatabaseEngine, type EngineRunner } from '../../engines/engine.js';
 import { getEngine } from '../../engines/registry.js';
 import { sshRunner } from '../../engines/runner.js';
 import { describeError, JobError, ToolError } from '../../errors.js';
@@ -45,7 +45,7 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
     const run = sshRunner(session, { timeoutMs, signal: ctx.signal });
     await remoteRun(session, ['mkdir', '-p', '--', source.path], `cannot create the dump directory ${source.path}`, { timeoutMs: 60_000 });
     const serverVersion = engine.parseVersion(await run.run(engine.versionArgv(dump.connection), { reason: `cannot read the ${engine.name} server version` }));
-    const jobs = await planDumpJobs(engine, dump, run);
+    const { jobs, notPlain } = await planDumpJobs(engine, dump, run);
     const records: DumpRecord[] = [];
     for (const job of jobs) {
       if (ctx.signal?.aborted) throw new JobError('interrupted');
@@ -54,26 +54,47 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
     if (ctx.signal?.aborted) throw new JobError('interrupted');
     const bytes = records.reduce((n, r) => n + r.size, 0);
     const done = { value: records, bytes, files: records.length };
+    // Taken what could be taken; a database left out is a failed source, never a silent gap.
+    const gap =
+      notPlain.length > 0
+        ? `${notPlain.length} database(s) not dumped: ${notPlain.map((n) => JSON.stringify(n)).join(', ')}: with databases: all only plain names are dumped (${PLAIN_DATABASE_NAME_RULE}), the only ones a restricted dump key accepts; list each such database by name under databases: in ${ctx.host.file}`
+        : undefined;
     // The dumps are good whatever happens here: a failed rotation is a warning, not a failed backup.
     try {
       const deleted = await rotate(session, source.path, jobs, dump.keep);
       if (deleted.length > 0) ctx.logger.info({ source: source.name, deleted }, 'rotated old dumps');
+      if (gap) return { ...done, status: 'failed', error: gap, details: { dumps: records.map((r) => r.file), rotated: deleted, notDumped: notPlain } };
       return { ...done, status: 'ok', details: { dumps: records.map((r) => r.file), rotated: deleted } };
     } catch (e) {
       if (ctx.signal?.aborted) throw e;
-      return { ...done, status: 'warning', error: `old dumps in ${source.path} were not rotated: ${describeError(e)}`, details: { dumps: records.map((r) => r.file) } };
+      const rotation = `old dumps in ${source.path} were not rotated: ${describeError(e)}`;
+      return { ...done, status: gap ? 'failed' : 'warning', error: gap ? `${gap}; ${rotation}` : rotation, details: { dumps: records.map((r) => r.file) } };
     }
   } finally {
     session.close();
   }
 }
 
-/** The dumps to take: one per database (every user database for `all`, plus the globals where the engine has them); throws JobError on clashing names. */
-export async function planDumpJobs(engine: DatabaseEngine, dump: DumpConfig, run: EngineRunner): Promise<DumpJob[]> {
-  const names =
+export interface DumpPlan {
+  jobs: DumpJob[];
+  /** Databases `all` listed whose names are not plain (isPlainDatabaseName): not dumped. */
+  notPlain: string[];
+}
+
+/**
+ * The dumps to take: one per database (every user database with a plain name for `all`, plus the
+ * globals where the engine has them); throws JobError on clashing names.
+ */
+export async function planDumpJobs(engine: DatabaseEngine, dump: DumpConfig, run: EngineRunner): Promise<DumpPlan> {
+  const listed =
     dump.databases === 'all'
       ? engine.parseDatabaseList(await run.run(engine.listDatabasesArgv(dump.connection), { reason: `cannot list the ${engine.name} databases` }))
       : dump.databases;
+  // A name from the server fills the dump template's @@DB@@, which the dump key's gate accepts only
+  // plain (a libpq connection string there would dump any database anywhere). A name in the host
+  // file is written into the template itself, so any name can be listed there.
+  const notPlain = dump.databases === 'all' ? listed.filter((n) => !isPlainDatabaseName(n)) : [];
+  const names = listed.filter((n) => !notPlain.includes(n));
   const jobs: DumpJob[] = names.map((database) => ({
     database,
     stem: databaseStem(engine.name, database),
@@ -83,13 +104,13 @@ export async function planDumpJobs(engine: DatabaseEngine, dump: DumpConfig, run
   if (dump.databases === 'all' && engine.globalsFormat && engine.globalsDumpArgv) {
     jobs.unshift({ stem: GLOBALS_STEM, extension: engine.globalsFormat.extension, format: engine.globalsFormat.format });
   }
-  if (jobs.length === 0) throw new JobError(`no databases to dump: the ${engine.name} user ${dump.connection.user} sees none`);
+  if (jobs.length === 0 && notPlain.length === 0) throw new JobError(`no databases to dump: the ${engine.name} user ${dump.connection.user} sees none`);
   const dup = duplicateStems(jobs.map((j) => j.stem));
   if (dup.length > 0) {
     const which = jobs.filter((j) => dup.includes(j.stem)).map((j) => j.database);
     throw new JobError(`databases ${which.join(', ')} would share the dump name ${dup[0]}-*; give the files different base names`);
   }
-  return jobs;
+  return { jobs, notPlain };
 }
 
 async function takeOne(

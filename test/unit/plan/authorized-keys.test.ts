@@ -105,6 +105,12 @@ describe('planAuthorizedKeys', () => {
     ]);
   });
 
+  it('refuses a listed database name holding a placeholder of the dump policy (the gate would read it as a wildcard)', () => {
+    const h = host({ sources: [{ name: 'db', kind: 'database', path: '/srv/dumps', exclude: [], dump: { engine: 'postgres', databases: ['app', 'x@@DB@@'], connection: conn, keep: 1 } }] });
+    const plan = planAuthorizedKeys(input(h));
+    expect(plan.ok ? [] : plan.problems).toEqual(['source db: the database name "x@@DB@@" contains a placeholder of the dump key\'s policy (@@OUT@@ or @@DB@@)']);
+  });
+
   it('authorizedKeysEscape escapes only double quotes', () => {
     expect(authorizedKeysEscape(`a "b" \\ 'c'`)).toBe(`a \\"b\\" \\ 'c'`);
   });

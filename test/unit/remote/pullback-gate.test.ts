@@ -113,14 +113,18 @@ describe('pullback-gate dump', () => {
   const dump = () => ['dump', '--dir', dumps, '--command', JSON.stringify(['echo', '--file=@@OUT@@', '--dbname=@@DB@@']), '--command', JSON.stringify(['echo', 'version'])];
 
   it('runs the configured argv with the output file directly in a dump dir', async () => {
-    const r = await accepted(dump(), ['echo', `--file=${dumps}/.app-1.pgdump.partial`, '--dbname=app db']);
-    expect(r.stdout).toBe(`--file=${dumps}/.app-1.pgdump.partial --dbname=app db`);
+    const r = await accepted(dump(), ['echo', `--file=${dumps}/.app-1.pgdump.partial`, '--dbname=app_db-2.x$1']);
+    expect(r.stdout).toBe(`--file=${dumps}/.app-1.pgdump.partial --dbname=app_db-2.x$1`);
     expect((await accepted(dump(), ['echo', 'version'])).stdout).toBe('version');
     await refused(dump(), ['echo', 'version', 'extra']);
     await refused(dump(), ['echo', `--file=${dumps}/../x`, '--dbname=app']);
     await refused(dump(), ['echo', `--file=${dumps}/sub/x`, '--dbname=app']);
     await refused(dump(), ['echo', '--file=/tmp/x', '--dbname=app']);
     await refused(dump(), ['echo', `--file=${dumps}/x`, '--dbname=-x']);
+    // Only a plain name: a libpq connection string or URI would take pg_dump anywhere.
+    for (const db of ['host=evil.example dbname=secrets', 'postgresql://evil.example/secrets', 'app db', 'app\n', '.app', 'x'.repeat(65), 'ａpp']) {
+      expect(await refused(dump(), ['echo', `--file=${dumps}/x`, `--dbname=${db}`])).toContain('is not a plain name');
+    }
   });
 
   it('allows the file operations of a dump and its rotation only directly in the dump dir', async () => {
@@ -161,13 +165,21 @@ describe('pullback-gate restore', () => {
     expect(existsSync(join(root, 'secret', 'k'))).toBe(true);
   });
 
-  it('database clients: path arguments below a root or a configured file, PGPASSFILE only the configured one', async () => {
-    expect((await accepted(restore(), ['echo', `--file=${join(src, 'a.txt')}`])).exitCode).toBe(0);
-    expect((await accepted(restore(), ['env', `PGPASSFILE=${join(root, 'pgpass')}`, 'echo', 'x'])).stdout).toBe('x');
-    await refused(restore(), ['echo', `--file=${join(root, 'secret', 'k')}`]);
-    await refused(restore(), ['env', 'PGPASSFILE=/etc/shadow', 'echo', 'x']);
-    await refused(restore(), ['env', 'LD_PRELOAD=/tmp/x.so', 'echo', 'x']);
-    await refused(restore(), ['rsync', '--server', '-logDtpre.iLsfxCIvu', '.', `${root}/secret/`]);
+  it('database clients: only the options pullback sends, paths below a root or a configured file, PGPASSFILE only the configured one', async () => {
+    const psql = ['psql', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres', '-w', '-X', '-q', '-A', '-t', '--dbname=postgres'];
+    const policy = () => ['restore', '--root', src, '--client', 'psql', '--client', 'pg_dump', '--client', 'mariadb', '--file', join(root, 'pgpass')];
+    expect((await accepted(policy(), [...psql, '-c', 'SELECT 6 * 7'])).stdout).toBe('42');
+    expect((await accepted(policy(), ['env', `PGPASSFILE=${join(root, 'pgpass')}`, ...psql, '-c', 'SELECT 1'])).stdout).toBe('1');
+    await refused(policy(), [...psql, '-c', '\\! id']);
+    await refused(policy(), [...psql, '--command=\\! id']);
+    await refused(policy(), [...psql, '-o', '|id', '-c', 'SELECT 1']);
+    await refused(policy(), ['pg_dump', '-h', '127.0.0.1', `--file=${join(root, 'secret', 'k')}`, '--dbname=postgres']);
+    await refused(policy(), ['pg_dump', '-h', '127.0.0.1', '--file=.ssh/authorized_keys', '--dbname=postgres']);
+    await refused(policy(), ['pg_dump', '-h', '127.0.0.1', `-f${join(root, 'secret', 'k')}`, '--dbname=postgres']);
+    await refused(policy(), ['mariadb', `--plugin-dir=${src}`, '--default-auth=evil', '-e', 'SELECT 1']);
+    await refused(policy(), ['env', 'PGPASSFILE=/etc/shadow', ...psql, '-c', 'SELECT 1']);
+    await refused(policy(), ['env', 'LD_PRELOAD=/tmp/x.so', ...psql, '-c', 'SELECT 1']);
+    await refused(policy(), ['rsync', '--server', '-logDtpre.iLsfxCIvu', '.', `${root}/secret/`]);
   });
 
   it('refuses a misconfigured line', async () => {

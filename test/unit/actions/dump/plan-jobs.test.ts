@@ -23,17 +23,18 @@ const cfg = (engine: DumpConfig['engine'], databases: DumpConfig['databases']): 
 describe('planDumpJobs', () => {
   it('takes the listed databases without asking the server', async () => {
     const run = listing([]);
-    const jobs = await planDumpJobs(getEngine('postgres'), cfg('postgres', ['app', 'a/b']), run);
+    const { jobs, notPlain } = await planDumpJobs(getEngine('postgres'), cfg('postgres', ['app', 'a/b']), run);
     expect(jobs).toEqual([
       { database: 'app', stem: 'app', extension: '.pgdump', format: 'custom' },
       { database: 'a/b', stem: 'a%2Fb', extension: '.pgdump', format: 'custom' },
     ]);
+    expect(notPlain).toEqual([]); // a name in the host file is written into the dump key's template as it is
     expect(run.asked).toEqual([]);
   });
 
   it('dumps every database and the postgres globals for all', async () => {
     const run = listing(['postgres', 'app']);
-    const jobs = await planDumpJobs(getEngine('postgres'), cfg('postgres', 'all'), run);
+    const { jobs } = await planDumpJobs(getEngine('postgres'), cfg('postgres', 'all'), run);
     expect(jobs.map((j) => [j.database, j.stem, j.format])).toEqual([
       [undefined, '@globals', 'globals'],
       ['postgres', 'postgres', 'custom'],
@@ -41,7 +42,16 @@ describe('planDumpJobs', () => {
     ]);
     expect(run.asked).toHaveLength(1);
     const maria = await planDumpJobs(getEngine('mariadb'), cfg('mariadb', 'all'), listing(['shop']));
-    expect(maria.map((j) => j.database)).toEqual(['shop']); // no globals for mariadb
+    expect(maria.jobs.map((j) => j.database)).toEqual(['shop']); // no globals for mariadb
+  });
+
+  it('for all, leaves out (and names) the databases whose names the dump key would refuse', async () => {
+    const hostile = ['host=evil.example dbname=secrets', 'postgresql://evil/x', '-oops', 'two words', 'x'.repeat(65), '.hidden', "it's"];
+    const { jobs, notPlain } = await planDumpJobs(getEngine('postgres'), cfg('postgres', 'all'), listing(['app', 'app-2.x$1', ...hostile]));
+    expect(jobs.map((j) => j.database)).toEqual([undefined, 'app', 'app-2.x$1']);
+    expect(notPlain).toEqual(hostile);
+    // Nothing plain at all is a source with a gap, not "no databases".
+    expect((await planDumpJobs(getEngine('mariadb'), cfg('mariadb', 'all'), listing(['a b']))).notPlain).toEqual(['a b']);
   });
 
   it('refuses two sqlite files that would share a dump name', async () => {
