@@ -132,6 +132,8 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     problems.push(`--only: no source or kind named ${unknown.map((u) => `'${u}'`).join(', ')} in ${input.archive} (sources: ${archived.map((s) => s.name).join(', ')})`);
   }
   const steps: PlannedStep[] = [];
+  const mapDb = input.mapDb ?? {};
+  const usedMaps = new Set<string>();
   for (const src of restoreOrder(selected)) {
     const target = input.target.sources.find((t) => t.name === src.name);
     if (!target) {
@@ -150,9 +152,10 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     const origin = input.origin?.sources.find((s) => s.name === src.name);
     const figures = input.figures[src.name] ?? { files: 0, bytes: 0 };
     const other = input.origin !== undefined && input.origin.name !== input.target.name;
-    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb: input.mapDb ?? {}, extractOnly: input.extractOnly ?? false }, problems);
+    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb, used: usedMaps, extractOnly: input.extractOnly ?? false }, problems);
     steps.push(step);
   }
+  problems.push(...unusedMappings(mapDb, usedMaps, archived, input.archive));
   if (steps.length === 0 && problems.length === 0) problems.push(`nothing to restore from ${input.archive}`);
   if (problems.length > 0) throw new UsageError(`cannot plan the restore:\n  ${problems.join('\n  ')}`);
   const t = input.target;
@@ -283,7 +286,21 @@ interface Naming {
   /** The archive comes from another host than the target. */
   otherHost: boolean;
   mapDb: Record<string, string>;
+  /** The `--map-db` keys a database of the plan took: one left over is a typo, refused. */
+  used: Set<string>;
   extractOnly: boolean;
+}
+
+/**
+ * One problem per `--map-db OLD=NEW` whose OLD no restored database took: the positional or
+ * same-name mapping would otherwise go ahead silently (a typo plus --yes overwrites a live database).
+ */
+function unusedMappings(mapDb: Record<string, string>, used: ReadonlySet<string>, archived: PlanManifest['sources'], archive: string): string[] {
+  const unused = Object.keys(mapDb).filter((k) => !used.has(k));
+  if (unused.length === 0) return [];
+  const names = [...new Set(archived.flatMap((s) => newestDumps(s.dumps ?? []).filter((d) => d.format !== 'globals' && d.database !== '').map((d) => `${d.database} (${s.name})`)))];
+  const list = names.length ? names.join(', ') : 'none';
+  return unused.map((k) => `--map-db ${k}=${mapDb[k]}: no database named ${JSON.stringify(k)} is restored from ${archive} (its databases: ${list}); nothing was changed`);
 }
 
 /** Only the newest dump of each (engine, database): a dump folder keeps several generations. */
@@ -324,8 +341,11 @@ function namedDatabases(source: SourceConfig | undefined): readonly string[] | '
  * same name when the target dumps `all`; anything else is ambiguous and refused.
  */
 function mapDatabase(engine: DumpEngine, database: string, origin: SourceConfig | undefined, target: SourceConfig, naming: Naming): { name: string; how?: string } | { problem: string } {
-  const explicit = naming.mapDb[database];
-  if (explicit !== undefined) return { name: explicit, how: '--map-db' };
+  const explicit = Object.hasOwn(naming.mapDb, database) ? naming.mapDb[database] : undefined;
+  if (explicit !== undefined) {
+    naming.used.add(database);
+    return { name: explicit, how: '--map-db' };
+  }
   if (!naming.otherHost) return { name: database };
   const to = namedDatabases(target);
   const hint = `give --map-db ${JSON.stringify(`${database}=NAME`).slice(1, -1)}`;

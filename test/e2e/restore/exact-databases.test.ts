@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMariaDatabase, createPgDatabase, mariadb, psql, startSshd, tableFingerprints, type SshdServer, type TableFingerprint } from '../../harness/index.js';
 import { pullbackTag } from '../../../src/engines/postgres-replace.js';
-import { backedUp, makeTrees, type World } from './setup.js';
+import { backedUp, catalogRestores, makeTrees, type World } from './setup.js';
 
 const PGC = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const MYC = { host: '127.0.0.1', port: 3306, user: 'root' };
@@ -177,6 +177,20 @@ describe('restore --to: database names of the target', () => {
     expect(r.stderr).toContain(`cannot tell which database of the target receives ${pg}: the lists differ in length (1 and 2); give --map-db ${pg}=NAME`);
     const m = await w.cli('restore', '--host', 'main', '--to', 'spare2', '--only', 'db', '--map-db', `${pg}=b`, '--dry-run');
     expect(m.stdout).toContain(`database "${pg}" -> "b" on spare2 (--map-db)`);
+  });
+});
+
+describe('restore --map-db: every mapping is used', () => {
+  it('--map-db nope=x with --yes exits 2 naming the unused mapping and the databases of the archive, and changes nothing', async () => {
+    const spareRows = await tableFingerprints('postgres', spareDb);
+    const before = catalogRestores(w.cfg).restores.length;
+    const r = await w.cli('restore', '--host', 'main', '--to', 'spare', '--only', 'db', '--map-db', 'nope=x', '--yes');
+    expect(r.exitCode, r.stderr + r.stdout).toBe(2);
+    expect(r.stderr).toContain(`--map-db nope=x: no database named "nope" is restored from`);
+    expect(r.stderr).toContain(`(its databases: ${pg} (db), ${maria} (shop))`);
+    expect(r.stdout).not.toContain('Restore ');
+    expect(await tableFingerprints('postgres', spareDb)).toEqual(spareRows);
+    expect(catalogRestores(w.cfg).restores.length).toBe(before);
   });
 });
 
