@@ -54,12 +54,14 @@ export interface ReplaceOutcome {
   how: string;
   /** What did not go as it should but leaves the database as the dump has it (e.g. a leftover kept). */
   warnings: string[];
+  /** Sessions on the live database the replace ended (postgres: terminated for the swap), for people. */
+  endedSessions?: string[];
 }
 
-/** A replace that failed; `changed` tells whether the target database was touched. */
+/** A replace that failed; `changed` tells whether the target database was touched ('possibly': it cannot be told; the message says what to check). */
 export class ReplaceError extends Error {
-  readonly changed: boolean;
-  constructor(message: string, changed: boolean) {
+  readonly changed: boolean | 'possibly';
+  constructor(message: string, changed: boolean | 'possibly') {
     super(message);
     this.name = 'ReplaceError';
     this.changed = changed;

@@ -45,7 +45,22 @@ export interface PlanManifest {
     exclude?: string[];
     dumps?: PlanDump[];
     preRestore?: PreRestoreState;
+    /** A source that failed on the archive's night (status `kept`: its last good state from `keptFrom`). */
+    failed?: { step: string; error: string; keptFrom?: string };
   }>;
+  /** Set on a partial archive: a source failed on its night. */
+  partial?: { comment: string };
+}
+
+/** A source of a partial archive that holds an older state than the archive's night. */
+export interface OlderSource {
+  source: string;
+  /** The failed step of the archive's night (pull, dump...). */
+  failedStep: string;
+  /** The archive its state was kept from (absent: its mirror as last pulled, of unknown age). */
+  keptFrom?: string;
+  /** How much older than the archive that state is, in seconds (absent: unknown). */
+  olderBySeconds?: number;
 }
 
 /** Regular files under a source folder of the archive (hard links counted per path) and their bytes. */
@@ -100,6 +115,8 @@ export interface RestorePlan {
   steps: PlannedStep[];
   /** Sources in the archive that `--only` left out, in restore order: the restore leaves them alone. */
   notSelected?: string[];
+  /** Set when the archive is partial: its comment and the restored sources that come from an older state. */
+  partial?: { comment: string; older: OlderSource[] };
 }
 
 export interface PlanInput {
@@ -167,7 +184,23 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     createdAt: input.manifest.createdAt,
     steps,
     notSelected: restoreOrder(archived.filter((s) => !selected.some((x) => x.name === s.name)).map((s) => ({ ...s, kind: s.kind as SourceKind }))).map((s) => s.name),
+    ...partialOf(input.manifest, steps),
   };
+}
+
+/** A partial archive's comment and the planned sources kept from an earlier night, with how much older they are. */
+function partialOf(m: PlanManifest, steps: readonly PlannedStep[]): Pick<RestorePlan, 'partial'> {
+  const kept = m.sources.filter((s) => s.status === 'kept' && steps.some((p) => p.source === s.name));
+  if (!m.partial && kept.length === 0) return {};
+  const archiveTime = Date.parse(m.createdAt);
+  const older = kept.map((s): OlderSource => {
+    const from = s.failed?.keptFrom;
+    const stamp = from ? /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(from) : null;
+    const t = stamp ? Date.parse(`${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}Z`) : NaN;
+    const by = Number.isFinite(t) && Number.isFinite(archiveTime) ? Math.max(0, Math.round((archiveTime - t) / 1000)) : undefined;
+    return { source: s.name, failedStep: s.failed?.step ?? '?', ...(from ? { keptFrom: from } : {}), ...(by !== undefined ? { olderBySeconds: by } : {}) };
+  });
+  return { partial: { comment: m.partial?.comment ?? 'partial: a source failed on its night', older } };
 }
 
 type ManifestSource = PlanManifest['sources'][number] & { kind: SourceKind };
