@@ -94,7 +94,7 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
   { kind: 'sources', applies: () => true, records: 'one restore step per source, in dependency order (database, blobs, data); folders of one kind pushed at once when apart', onFailure: 'the sources after it (they stay untouched); pushes already running beside it end first' },
   { kind: 'verify', applies: () => true, records: 'restore step verify with each data check (rows against the dump, files against the archive), before writes resume', onFailure: 'nothing (start_writes and the readiness probes still run); the restore fails' },
   { kind: 'start_writes', always: true, applies: () => true, records: 'restore step start_writes (every command tried)', onFailure: 'nothing; the restore fails' },
-  { kind: 'checks', applies: (r) => r.opts.configuredChecks && r.ctx.target.restore.checks.length > 0, records: 'restore step checks with each readiness probe (restore.checks)', onFailure: 'nothing; the restore fails' },
+  { kind: 'checks', applies: () => true, records: 'restore step checks with each readiness probe (restore.checks)', onFailure: 'nothing; the restore fails' },
 ];
 
 /** Runs the plan by RESTORE_STEPS; never throws for the restore's own failures (they are in the result and the catalog). */
@@ -214,14 +214,15 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
         // verify: before start_writes, so the rows counted are the restored ones, not the application's next writes.
         rec.begin(id!);
         progressed(row.kind);
-        const items = row.kind === 'verify' ? await dataChecks(ctx, plan) : await readinessChecks(ctx, plan);
+        const items = row.kind === 'verify' ? await dataChecks(ctx, plan) : opts.configuredChecks ? await readinessChecks(ctx, plan) : [];
         if (row.kind === 'verify') result.verified = items;
         else result.checks = items;
         const failed = items.filter((c) => c.status === 'fail').length;
         const warned = items.filter((c) => c.status === 'warn').length;
         const what = row.kind === 'verify' ? 'data check(s)' : 'readiness check(s)';
         const status = failed ? 'failed' : warned ? 'warning' : 'ok';
-        const summary = failed ? `${failed} ${what} failed` : warned ? `${warned} ${what} could not verify` : `${items.length} ${what} passed`;
+        const none = row.kind === 'checks' ? (opts.configuredChecks ? 'no restore.checks configured' : 'restore.checks are not run after a rollback') : 'nothing to check';
+        const summary = failed ? `${failed} ${what} failed` : warned ? `${warned} ${what} could not verify` : items.length ? `${items.length} ${what} passed` : none;
         rec.end(id!, status, failed || warned ? summary : undefined, items);
         opts.onStep?.({ kind: row.kind, status, detail: summary });
         opts.onChecks?.(row.kind, items);

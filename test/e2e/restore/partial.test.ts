@@ -31,7 +31,7 @@ describe('restore from a partial archive', () => {
         },
       ],
     });
-    const cli = (...a: string[]) => runCli(['--config', cfg.configPath, ...a]);
+    const cli = (...a: string[]) => runCli(['--config', cfg.configPath, ...a], { timeoutMs: 400_000 });
     const first = await cli('run');
     expect(first.exitCode, first.stdout + first.stderr).toBe(0);
     const good = /main-\d{8}T\d{6}Z/.exec(first.stdout)![0];
@@ -58,5 +58,5 @@ describe('restore from a partial archive', () => {
     expect(r.stdout).toContain(`WARNING: ${partial} is a PARTIAL archive (partial: failed data`);
     expect(r.stdout).toMatch(new RegExp(`data: not from this archive's night \\(pull failed\\); it restores its last good state, kept from ${good}, \\d+(s|m\\d{2}s|h\\d{2}m) older than the archive`));
     expect(r.stdout).not.toMatch(/db: not from this archive's night/);
-  }, 600_000);
+  }, 900_000);
 });
