@@ -8,7 +8,7 @@ import { borgContext } from '../actions/context.js';
 import { openRepo } from '../actions/repo-identity.js';
 import { nightlyGlob } from '../tools/borg/args.js';
 import type { RestoreContext } from '../actions/restore/context.js';
-import { executeRestore } from '../actions/restore/execute.js';
+import { executeRestore, type CheckPhase } from '../actions/restore/execute.js';
 import { beginStaging, stagingDir, type Staging } from '../actions/restore/staging.js';
 import { fromOffsite } from '../actions/offsite/fetch.js';
 import { findTarget } from '../actions/offsite/targets.js';
@@ -26,7 +26,7 @@ import type { HeldLock } from '../lock/run-lock.js';
 import { formatDeletions } from '../plan/restore-deletions.js';
 import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../plan/restore-format.js';
 import type { RestorePlan } from '../plan/restore-plan.js';
-import { readinessVerdict, type BackupAgeFact } from '../plan/restore-readiness.js';
+import { readinessVerdict, type BackupAgeFact, type ChecklistItem } from '../plan/restore-readiness.js';
 import { openSshMux, type SshMux } from '../tools/ssh/mux.js';
 import { connectSsh, type SshSession } from '../tools/ssh/client.js';
 import { sshForRole } from '../tools/ssh/options.js';
@@ -195,7 +195,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
   const { plan } = job;
   const global = env.config.global;
   const target = env.config.hosts.find((h) => h.name === plan.target.name)!;
-  env.out(formatPlan(plan, { title: job.title }));
+  env.out(formatPlan(plan, { title: job.title, readinessChecks: job.kind === 'restore' ? target.restore.checks.map((c) => c.name) : [] }));
   if (!o.dryRun && !o.yes && !process.stdin.isTTY) {
     throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
   }
@@ -255,13 +255,16 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       rec.begin(readiness);
       rec.end(readiness, 'ok', undefined, verdict.items);
       env.out(`${job.kind === 'rollback' ? 'Rollback' : 'Restore'} ${rec.id}:`);
-      const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)), progress: env.progress, staging });
-      if (result.checks.length > 0) env.out(formatChecklist('Post-restore checks:', result.checks));
+      const onChecks = (phase: CheckPhase, items: ChecklistItem[]) => {
+        if (items.length) env.out(formatChecklist(phase === 'verify' ? 'Data checks (writes still stopped):' : 'Readiness checks (after start_writes):', items));
+      };
+      const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)), onChecks, progress: env.progress, staging });
       rec.finish(result.status, result.stoppedAt?.error);
       await notes.emit(restoreEvent('end', { ...told, status: result.status, error: result.stoppedAt?.error }));
       const rollbackCommand = result.snapshot ? ['pullback', '--config', g.configPath, 'restore', '--rollback', String(rec.id), '--yes'].map(shellQuote).join(' ') : undefined;
       env.out('');
-      env.out(formatOutcome({ ...result, restoreId: rec.id, kind: job.kind, target: target.name, snapshot: result.snapshot?.archive, rollbackCommand }));
+      const unverified = [...result.verified, ...result.checks].filter((c) => c.status === 'warn');
+      env.out(formatOutcome({ ...result, restoreId: rec.id, kind: job.kind, target: target.name, snapshot: result.snapshot?.archive, rollbackCommand, unverified }));
       return result.status === 'ok' ? 0 : 1;
     } catch (e) {
       rec.finish(signal.aborted ? 'interrupted' : 'failed', describeError(e));

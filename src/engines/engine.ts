@@ -74,12 +74,14 @@ export interface ReplaceOutcome {
   warnings: string[];
   /** The properties the database should now have (the post-restore check compares); absent when nothing says what they should be. */
   expected?: ExpectedProperties;
+  /** Sessions on the live database the replace ended (postgres: terminated for the swap), for people. */
+  endedSessions?: string[];
 }
 
-/** A replace that failed; `changed` tells whether the target database was touched. */
+/** A replace that failed; `changed` tells whether the target database was touched ('possibly': it cannot be told; the message says what to check). */
 export class ReplaceError extends Error {
-  readonly changed: boolean;
-  constructor(message: string, changed: boolean) {
+  readonly changed: boolean | 'possibly';
+  constructor(message: string, changed: boolean | 'possibly') {
     super(message);
     this.name = 'ReplaceError';
     this.changed = changed;

@@ -162,7 +162,8 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
       try {
         await run.run(query(conn, undefined, `DROP DATABASE IF EXISTS ${myIdent(database)}`), { reason: `cannot drop ${label}` });
       } catch (e) {
-        throw new ReplaceError(describeError(e), false);
+        // DROP DATABASE removes table after table, not atomically: a failure may have removed some.
+        throw new ReplaceError(`${describeError(e)} (${database} is possibly changed: the DROP may have removed some of its tables; check SHOW TABLES in ${database} against the safety snapshot)`, 'possibly');
       }
       const props = target.charset ? ` CHARACTER SET ${target.charset} COLLATE ${target.collation}` : '';
       try {

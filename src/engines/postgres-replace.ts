@@ -3,13 +3,14 @@
 // settings, comment), and only when that succeeded is the fresh database swapped in by two renames
 // in one transaction. Objects created since the dump cannot survive (the fresh database never had
 // them), no dependency order is chased (nothing is dropped inside a live database), and a failure
-// before the swap leaves the live database exactly as it was.
+// before the swap leaves the live database exactly as it was. A failed swap is classified from the
+// server's state afterwards (postgres-swap.ts): done, proven not done, or possibly done.
 import { createHash, randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DbConnection } from '../config/types.js';
 import { describeError } from '../errors.js';
 import { parseHexLines, ReplaceError, type EngineRunner, type ReplaceOptions, type ReplaceOutcome } from './engine.js';
-import { connArgs, envPrefix, pgIdent, pgLiteral, psql, psqlScript } from './postgres-argv.js';
+import { connArgs, envPrefix, pgIdent, psql, psqlScript } from './postgres-argv.js';
+import { databaseOid, settleSwap, swap } from './postgres-swap.js';
 
 /**
  * The fresh and the replaced database's names while `database` is swapped: a tag of the database's
@@ -27,7 +28,6 @@ export function pullbackTag(database: string): string {
 
 /** A table name no dump has: selecting it makes pg_restore print only the database-level entries. */
 const NO_TABLE = 'pullback-no-such-table-3f1c0a';
-const SWAP_ATTEMPTS = 4;
 
 /** The database to connect to for CREATE/ALTER/DROP DATABASE of `database` (never itself). */
 export function maintenanceDb(database: string): string {
@@ -77,32 +77,23 @@ export function databaseLevelSql(sql: string, name: string): string {
     .join('');
 }
 
-/** SQL renaming `live` away to `old` (when it exists) and `fresh` to `live`, in one transaction. */
-export function swapSql(live: string, fresh: string, old: string | undefined): string {
-  const lines = ['BEGIN;'];
-  if (old !== undefined) {
-    lines.push(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = ${pgLiteral(live)} AND pid <> pg_backend_pid();`);
-    lines.push(`ALTER DATABASE ${pgIdent(live)} RENAME TO ${pgIdent(old)};`);
-  }
-  lines.push(`ALTER DATABASE ${pgIdent(fresh)} RENAME TO ${pgIdent(live)};`, 'COMMIT;');
-  return `${lines.join('\n')}\n`;
-}
-
 function dropArgv(conn: DbConnection, database: string): string[] {
   return psql(conn, 'postgres', `DROP DATABASE IF EXISTS ${pgIdent(database)} WITH (FORCE)`);
 }
 
 const LIST_SQL = "SELECT encode(convert_to(datname, 'UTF8'), 'hex') FROM pg_database";
 
-/** See the file comment; throws ReplaceError (changed: false unless the swap itself is in doubt). */
+/** See the file comment; throws ReplaceError (changed: false when proven untouched, 'possibly' when the swap's COMMIT is in doubt). */
 export async function replacePostgresDatabase(run: EngineRunner, conn: DbConnection, database: string, dumpFile: string, opts: ReplaceOptions): Promise<ReplaceOutcome> {
   const { fresh, old } = workNames(database, randomBytes(4).toString('hex'));
   const admin = maintenanceDb(database);
   let exists: boolean;
+  let freshOid: string;
   try {
     exists = parseHexLines(await run.run(psql(conn, admin, LIST_SQL), { reason: `cannot list the databases on ${conn.host}:${conn.port}` })).includes(database);
     const props = await run.run(databasePropertiesArgv(conn, dumpFile), { reason: 'cannot read the database properties from the dump' });
     await run.run(psqlScript(conn, admin), { input: databaseLevelSql(props, fresh), reason: `cannot create the fresh database ${fresh} with the dump's properties` });
+    freshOid = await databaseOid(run, conn, admin, fresh);
   } catch (e) {
     await opts.cleanup.run(dropArgv(conn, fresh), { reason: `cannot drop ${fresh}` }).catch(() => undefined);
     throw new ReplaceError(describeError(e), false);
@@ -112,12 +103,27 @@ export async function replacePostgresDatabase(run: EngineRunner, conn: DbConnect
       reason: 'pg_restore into a fresh database failed',
       timeoutMs: opts.timeoutMs,
     });
-    await swap(run, conn, admin, database, fresh, exists ? old : undefined);
   } catch (e) {
     await opts.cleanup.run(dropArgv(conn, fresh), { reason: `cannot drop ${fresh}` }).catch(() => undefined);
     throw new ReplaceError(describeError(e), false);
   }
   const warnings: string[] = [];
+  let endedSessions: string[] = [];
+  try {
+    endedSessions = await swap(run, conn, admin, database, fresh, exists ? old : undefined);
+  } catch (e) {
+    // The client failed; the server may still have committed (COMMIT sent before the connection died).
+    const state = await settleSwap(opts.cleanup, conn, admin, database, fresh, freshOid);
+    if (state === 'not swapped') {
+      await opts.cleanup.run(dropArgv(conn, fresh), { reason: `cannot drop ${fresh}` }).catch(() => undefined);
+      throw new ReplaceError(describeError(e), false);
+    }
+    if (state === 'unknown') {
+      const check = exists ? `if ${old} exists, the swap happened and ${database} is the restored database; if ${fresh} exists, it did not` : `if ${fresh} exists, the swap did not happen`;
+      throw new ReplaceError(`${describeError(e)} (the swap may have committed before the connection failed: ${database} is possibly changed; check the databases on ${conn.host}:${conn.port}: ${check})`, 'possibly');
+    }
+    warnings.push(`the swap reported ${describeError(e)}, but it had committed: ${database} is the restored database`);
+  }
   if (exists) {
     try {
       await opts.cleanup.run(dropArgv(conn, old), { reason: `cannot drop the replaced database, kept as ${old}` });
@@ -125,18 +131,5 @@ export async function replacePostgresDatabase(run: EngineRunner, conn: DbConnect
       warnings.push(describeError(e));
     }
   }
-  return { how: exists ? 'restored into a fresh database, then swapped in' : 'created from the dump', warnings };
-}
-
-/** The swap, retried when a session reconnected between the terminate and the rename. */
-async function swap(run: EngineRunner, conn: DbConnection, admin: string, live: string, fresh: string, old: string | undefined): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await run.run(psqlScript(conn, admin), { input: swapSql(live, fresh, old), reason: `cannot swap the restored database in for ${live}` });
-      return;
-    } catch (e) {
-      if (attempt >= SWAP_ATTEMPTS || !/being accessed by other users/.test(describeError(e))) throw e;
-      await sleep(500 * attempt);
-    }
-  }
+  return { how: exists ? 'restored into a fresh database, then swapped in' : 'created from the dump', warnings, endedSessions };
 }

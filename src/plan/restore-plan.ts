@@ -47,7 +47,22 @@ export interface PlanManifest {
     exclude?: string[];
     dumps?: PlanDump[];
     preRestore?: PreRestoreState;
+    /** A source that failed on the archive's night (status `kept`: its last good state from `keptFrom`). */
+    failed?: { step: string; error: string; keptFrom?: string };
   }>;
+  /** Set on a partial archive: a source failed on its night. */
+  partial?: { comment: string };
+}
+
+/** A source of a partial archive that holds an older state than the archive's night. */
+export interface OlderSource {
+  source: string;
+  /** The failed step of the archive's night (pull, dump...). */
+  failedStep: string;
+  /** The archive its state was kept from (absent: its mirror as last pulled, of unknown age). */
+  keptFrom?: string;
+  /** How much older than the archive that state is, in seconds (absent: unknown). */
+  olderBySeconds?: number;
 }
 
 /** Regular files under a source folder of the archive (hard links counted per path) and their bytes. */
@@ -102,6 +117,8 @@ export interface RestorePlan {
   steps: PlannedStep[];
   /** Sources in the archive that `--only` left out, in restore order: the restore leaves them alone. */
   notSelected?: string[];
+  /** Set when the archive is partial: its comment and the restored sources that come from an older state. */
+  partial?: { comment: string; older: OlderSource[] };
 }
 
 export interface PlanInput {
@@ -134,6 +151,8 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     problems.push(`--only: no source or kind named ${unknown.map((u) => `'${u}'`).join(', ')} in ${input.archive} (sources: ${archived.map((s) => s.name).join(', ')})`);
   }
   const steps: PlannedStep[] = [];
+  const mapDb = input.mapDb ?? {};
+  const usedMaps = new Set<string>();
   for (const src of restoreOrder(selected)) {
     const target = input.target.sources.find((t) => t.name === src.name);
     if (!target) {
@@ -152,9 +171,10 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     const origin = input.origin?.sources.find((s) => s.name === src.name);
     const figures = input.figures[src.name] ?? { files: 0, bytes: 0 };
     const other = input.origin !== undefined && input.origin.name !== input.target.name;
-    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb: input.mapDb ?? {}, extractOnly: input.extractOnly ?? false }, problems);
+    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb, used: usedMaps, extractOnly: input.extractOnly ?? false }, problems);
     steps.push(step);
   }
+  problems.push(...unusedMappings(mapDb, usedMaps, archived, input.archive));
   if (steps.length === 0 && problems.length === 0) problems.push(`nothing to restore from ${input.archive}`);
   if (problems.length > 0) throw new UsageError(`cannot plan the restore:\n  ${problems.join('\n  ')}`);
   const t = input.target;
@@ -166,7 +186,23 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     createdAt: input.manifest.createdAt,
     steps,
     notSelected: restoreOrder(archived.filter((s) => !selected.some((x) => x.name === s.name)).map((s) => ({ ...s, kind: s.kind as SourceKind }))).map((s) => s.name),
+    ...partialOf(input.manifest, steps),
   };
+}
+
+/** A partial archive's comment and the planned sources kept from an earlier night, with how much older they are. */
+function partialOf(m: PlanManifest, steps: readonly PlannedStep[]): Pick<RestorePlan, 'partial'> {
+  const kept = m.sources.filter((s) => s.status === 'kept' && steps.some((p) => p.source === s.name));
+  if (!m.partial && kept.length === 0) return {};
+  const archiveTime = Date.parse(m.createdAt);
+  const older = kept.map((s): OlderSource => {
+    const from = s.failed?.keptFrom;
+    const stamp = from ? /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(from) : null;
+    const t = stamp ? Date.parse(`${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}Z`) : NaN;
+    const by = Number.isFinite(t) && Number.isFinite(archiveTime) ? Math.max(0, Math.round((archiveTime - t) / 1000)) : undefined;
+    return { source: s.name, failedStep: s.failed?.step ?? '?', ...(from ? { keptFrom: from } : {}), ...(by !== undefined ? { olderBySeconds: by } : {}) };
+  });
+  return { partial: { comment: m.partial?.comment ?? 'partial: a source failed on its night', older } };
 }
 
 type ManifestSource = PlanManifest['sources'][number] & { kind: SourceKind };
@@ -285,7 +321,21 @@ interface Naming {
   /** The archive comes from another host than the target. */
   otherHost: boolean;
   mapDb: Record<string, string>;
+  /** The `--map-db` keys a database of the plan took: one left over is a typo, refused. */
+  used: Set<string>;
   extractOnly: boolean;
+}
+
+/**
+ * One problem per `--map-db OLD=NEW` whose OLD no restored database took: the positional or
+ * same-name mapping would otherwise go ahead silently (a typo plus --yes overwrites a live database).
+ */
+function unusedMappings(mapDb: Record<string, string>, used: ReadonlySet<string>, archived: PlanManifest['sources'], archive: string): string[] {
+  const unused = Object.keys(mapDb).filter((k) => !used.has(k));
+  if (unused.length === 0) return [];
+  const names = [...new Set(archived.flatMap((s) => newestDumps(s.dumps ?? []).filter((d) => d.format !== 'globals' && d.database !== '').map((d) => `${d.database} (${s.name})`)))];
+  const list = names.length ? names.join(', ') : 'none';
+  return unused.map((k) => `--map-db ${k}=${mapDb[k]}: no database named ${JSON.stringify(k)} is restored from ${archive} (its databases: ${list}); nothing was changed`);
 }
 
 /** Only the newest dump of each (engine, database): a dump folder keeps several generations. */
@@ -326,8 +376,11 @@ function namedDatabases(source: SourceConfig | undefined): readonly string[] | '
  * same name when the target dumps `all`; anything else is ambiguous and refused.
  */
 function mapDatabase(engine: DumpEngine, database: string, origin: SourceConfig | undefined, target: SourceConfig, naming: Naming): { name: string; how?: string } | { problem: string } {
-  const explicit = naming.mapDb[database];
-  if (explicit !== undefined) return { name: explicit, how: '--map-db' };
+  const explicit = Object.hasOwn(naming.mapDb, database) ? naming.mapDb[database] : undefined;
+  if (explicit !== undefined) {
+    naming.used.add(database);
+    return { name: explicit, how: '--map-db' };
+  }
   if (!naming.otherHost) return { name: database };
   const to = namedDatabases(target);
   const hint = `give --map-db ${JSON.stringify(`${database}=NAME`).slice(1, -1)}`;

@@ -50,7 +50,7 @@ export async function readManifest(borg: BorgContext, repo: string, archive: str
     }
     const m = parsed as Partial<PlanManifest>;
     if (!m || !Array.isArray(m.sources) || typeof m.host !== 'string') throw new JobError(`archive ${archive}: ${rel} is not a pullback manifest`);
-    return { host: m.host, archive: m.archive ?? archive, createdAt: m.createdAt ?? '', sources: m.sources };
+    return { host: m.host, archive: m.archive ?? archive, createdAt: m.createdAt ?? '', sources: m.sources, ...(m.partial ? { partial: m.partial } : {}) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

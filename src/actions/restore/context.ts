@@ -62,8 +62,8 @@ export interface RestoreStepResult<T = unknown> {
   summary?: string;
   details?: unknown;
   value?: T;
-  /** For a failed step: whether it changed the target (false: left exactly as it was; absent: unknown). */
-  changed?: boolean;
+  /** For a failed step: whether it changed the target (false: proven left exactly as it was; 'possibly' or absent: unknown). */
+  changed?: boolean | 'possibly';
 }
 
 /** The rsync options that attach to the restore's shared connection while it is up. */

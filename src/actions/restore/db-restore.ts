@@ -20,8 +20,11 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
   const stage = join(ctx.workDir, 'stage-db');
   const done: string[] = [];
   const hows: string[] = [];
+  const ended: string[] = [];
   // Whether anything on the target may have changed: extracting and pushing to a temporary directory change nothing.
   let touched = false;
+  // A replace under way: an error that is not the engine's own ReplaceError cannot say what it left.
+  let replacing = false;
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   try {
@@ -41,20 +44,27 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
         done.push('globals');
       }
       for (const db of step.databases) {
-        const how = await restoreOne(ctx, db, posix.join(tmp, db.dump.file));
-        done.push(databaseLabel(db.engine, db.database, db.connection));
-        hows.push(`${databaseLabel(db.engine, db.database, db.connection)}: ${how}`);
+        const label = databaseLabel(db.engine, db.database, db.connection);
+        replacing = true;
+        const out = await restoreOne(ctx, db, posix.join(tmp, db.dump.file));
+        done.push(label);
+        hows.push(`${label}: ${out.how}`);
+        ended.push(...(out.endedSessions ?? []).map((s) => `${label}: ${s}`));
       }
     });
     for (const d of step.drops) {
+      touched = true;
       await targetRunner(ctx).run(getEngine(d.engine).dropDatabaseArgv(d.connection, d.database), { reason: `cannot drop ${d.database}` });
       done.push(`dropped ${databaseLabel(d.engine, d.database, d.connection)}`);
     }
-    return { status: 'ok', summary: done.join(', '), details: { restored: done, how: hows } };
+    // The sessions the replace ended on live databases are part of what the restore did: shown and recorded.
+    const sessions = ended.length ? `; ended ${ended.length} session(s) on the live database: ${ended.join('; ')}` : '';
+    return { status: 'ok', summary: `${done.join(', ')}${sessions}`, details: { restored: done, how: hows, endedSessions: ended } };
   } catch (e) {
     const ok = done.length ? ` (restored before the failure: ${done.join(', ')})` : '';
-    const changed = touched || done.length > 0 || (e instanceof ReplaceError && e.changed);
-    return { status: 'failed', error: `${describeError(e)}${ok}`, details: { restored: done, how: hows }, changed };
+    // Proven untouched only when nothing was applied and the engine says so; an error of unknown kind during a replace is a possible change.
+    const changed = touched || done.length > 0 ? true : e instanceof ReplaceError ? e.changed : replacing ? 'possibly' : false;
+    return { status: 'failed', error: `${describeError(e)}${ok}`, details: { restored: done, how: hows, endedSessions: ended }, changed };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
@@ -64,8 +74,8 @@ function timeout(ctx: RestoreContext): number {
   return ctx.global.dumpTimeoutSeconds * 1000;
 }
 
-/** Replaces one database by its dump (see each engine's replaceDatabase); returns how, with any warnings. */
-async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: string): Promise<string> {
+/** Replaces one database by its dump (see each engine's replaceDatabase); returns how, with any warnings, and the sessions it ended. */
+async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: string): Promise<{ how: string; endedSessions?: string[] }> {
   const engine = getEngine(db.engine);
   const cleanup = sshRunner(ctx.session, { timeoutMs: 300_000, logger: ctx.logger });
   const out = await engine.replaceDatabase(targetRunner(ctx, timeout(ctx)), db.connection, db.database, remoteFile, {
@@ -74,5 +84,5 @@ async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: 
     ...(db.dump.properties ? { recorded: db.dump.properties } : {}),
   });
   if (out.expected) (ctx.expectedProperties ??= new Map()).set(databaseLabel(db.engine, db.database, db.connection), out.expected);
-  return out.warnings.length ? `${out.how}; warning: ${out.warnings.join('; ')}` : out.how;
+  return { how: out.warnings.length ? `${out.how}; warning: ${out.warnings.join('; ')}` : out.how, endedSessions: out.endedSessions };
 }

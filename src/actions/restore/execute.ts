@@ -1,7 +1,8 @@
 // Carrying out a restore plan once the readiness checklist passed, as one table of steps
 // (RESTORE_STEPS): stop writes, safety snapshot, each source in the plan's order (stopping at the
-// first failure), start writes (always), then the post-restore checks. Every step is recorded in
-// the catalog before, while and after it runs.
+// first failure), the data checks (while writes are still stopped: what the application writes
+// next cannot make a correct restore look wrong), start writes (always), then the readiness probes.
+// Every step is recorded in the catalog before, while and after it runs.
 import { join } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import { describeError } from '../../errors.js';
@@ -11,7 +12,7 @@ import type { ChecklistItem } from '../../plan/restore-readiness.js';
 import type { RestoreContext, RestoreStepResult } from './context.js';
 import { restoreDatabaseStep } from './db-restore.js';
 import { restoreFolder } from './files.js';
-import { postRestoreChecks } from './post-checks.js';
+import { dataChecks, readinessChecks } from './post-checks.js';
 import type { RestoreRecorder } from './record.js';
 import { takeSafetySnapshot, type SnapshotResult } from './snapshot.js';
 import { beginStaging, type Staging } from './staging.js';
@@ -27,11 +28,16 @@ export interface ExecuteOptions {
   recorder: RestoreRecorder;
   /** Called with each finished step, for people watching. */
   onStep?: (line: StepLine) => void;
+  /** Called with each finished phase of checks (data checks, then readiness probes), for people watching. */
+  onChecks?: (phase: CheckPhase, items: ChecklistItem[]) => void;
   /** A bar showing step n of m while the restore runs. */
   progress?: Progress;
   /** The folder sources already being extracted (begun with the readiness checklist; the caller disposes of it); else begun here. */
   staging?: Staging;
 }
+
+/** `verify`: the data checks, before writes resume; `checks`: the readiness probes, after. */
+export type CheckPhase = 'verify' | 'checks';
 
 export interface StepLine {
   kind: string;
@@ -46,11 +52,14 @@ export interface ExecuteResult {
   /** Sources restored completely, in order. */
   restored: string[];
   /** The step that failed or was interrupted; `changed` as its result says (false: it left the target as it was). */
-  stoppedAt?: { kind: string; source?: string; error: string; changed?: boolean };
+  stoppedAt?: { kind: string; source?: string; error: string; changed?: boolean | 'possibly' };
   /** Sources not touched at all. */
   untouched: string[];
   /** Sources of the archive that `--only` left out (untouched too, by choice). */
   notSelected: string[];
+  /** The data checks (rows against the dump, files against the archive), made before writes resumed. */
+  verified: ChecklistItem[];
+  /** The readiness probes (restore.checks), made after writes resumed. */
   checks: ChecklistItem[];
   startWrites?: StepLine;
 }
@@ -69,7 +78,7 @@ interface RestoreRun {
 
 /** One row of the restore: when it runs, what it records, what its failure stops. */
 interface RestoreRow {
-  kind: 'stop_writes' | 'snapshot' | 'sources' | 'start_writes' | 'checks';
+  kind: 'stop_writes' | 'snapshot' | 'sources' | 'verify' | 'start_writes' | 'checks';
   /** Runs whatever happened before (start_writes: the application must come back either way). */
   always?: boolean;
   /** Whether the row is part of this restore at all (no snapshot for a rollback). */
@@ -83,8 +92,9 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
   { kind: 'stop_writes', applies: () => true, records: 'restore step stop_writes', onFailure: 'everything but start_writes: nothing is changed' },
   { kind: 'snapshot', applies: (r) => r.opts.snapshot, records: "restore step snapshot; the snapshot archive on the restore's row (its rollback)", onFailure: 'every source: nothing is overwritten without a way back' },
   { kind: 'sources', applies: () => true, records: 'one restore step per source, in dependency order (database, blobs, data); folders of one kind pushed at once when apart', onFailure: 'the sources after it (they stay untouched); pushes already running beside it end first' },
+  { kind: 'verify', applies: () => true, records: 'restore step verify with each data check (rows against the dump, files against the archive), before writes resume', onFailure: 'nothing (start_writes and the readiness probes still run); the restore fails' },
   { kind: 'start_writes', always: true, applies: () => true, records: 'restore step start_writes (every command tried)', onFailure: 'nothing; the restore fails' },
-  { kind: 'checks', applies: () => true, records: 'restore step checks with each item', onFailure: 'nothing; the restore fails' },
+  { kind: 'checks', applies: () => true, records: 'restore step checks with each readiness probe (restore.checks)', onFailure: 'nothing; the restore fails' },
 ];
 
 /** Runs the plan by RESTORE_STEPS; never throws for the restore's own failures (they are in the result and the catalog). */
@@ -104,7 +114,7 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
 
 async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions, bar: ProgressTask | undefined, staging: Staging): Promise<ExecuteResult> {
   const rec = opts.recorder;
-  const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], checks: [] };
+  const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], verified: [], checks: [] };
   const r: RestoreRun = { ctx, plan, opts, result, stopped: false };
   const rows = RESTORE_STEPS.filter((row) => row.applies(r));
   // Every step is in the catalog as pending before the first one runs, so an interruption shows what was left.
@@ -143,7 +153,7 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
   for (const row of rows) {
     const id = ids.get(row.kind);
     if (r.stopped && !row.always) {
-      if (row.kind === 'checks') rec.end(id!, 'skipped', 'the restore did not complete');
+      if (row.kind === 'checks' || row.kind === 'verify') rec.end(id!, 'skipped', 'the restore did not complete');
       continue;
     }
     switch (row.kind) {
@@ -193,16 +203,32 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
         result.startWrites = { kind: 'start_writes', status: started.status, detail: started.error ?? started.summary };
         opts.onStep?.(result.startWrites);
         r.started = started;
+        if (started.status === 'failed' && result.status === 'ok') {
+          result.status = 'failed';
+          result.stoppedAt ??= { kind: 'start_writes', error: started.error ?? 'failed' };
+        }
         break;
       }
+      case 'verify':
       case 'checks': {
+        // verify: before start_writes, so the rows counted are the restored ones, not the application's next writes.
         rec.begin(id!);
-        result.checks = await postRestoreChecks(ctx, plan, opts.configuredChecks);
-        const failed = result.checks.filter((c) => c.status === 'fail');
-        rec.end(id!, failed.length ? 'failed' : 'ok', failed.length ? `${failed.length} check(s) failed` : undefined, result.checks);
-        if (failed.length || r.started?.status === 'failed') {
+        progressed(row.kind);
+        const items = row.kind === 'verify' ? await dataChecks(ctx, plan) : opts.configuredChecks ? await readinessChecks(ctx, plan) : [];
+        if (row.kind === 'verify') result.verified = items;
+        else result.checks = items;
+        const failed = items.filter((c) => c.status === 'fail').length;
+        const warned = items.filter((c) => c.status === 'warn').length;
+        const what = row.kind === 'verify' ? 'data check(s)' : 'readiness check(s)';
+        const status = failed ? 'failed' : warned ? 'warning' : 'ok';
+        const none = row.kind === 'checks' ? (opts.configuredChecks ? 'no restore.checks configured' : 'restore.checks are not run after a rollback') : 'nothing to check';
+        const summary = failed ? `${failed} ${what} failed` : warned ? `${warned} ${what} could not verify` : items.length ? `${items.length} ${what} passed` : none;
+        rec.end(id!, status, failed || warned ? summary : undefined, items);
+        opts.onStep?.({ kind: row.kind, status, detail: summary });
+        opts.onChecks?.(row.kind, items);
+        if (failed && result.status === 'ok') {
           result.status = 'failed';
-          result.stoppedAt ??= { kind: failed.length ? 'checks' : 'start_writes', error: failed.length ? `${failed.length} post-restore check(s) failed` : r.started?.error ?? '' };
+          result.stoppedAt ??= { kind: row.kind, error: summary };
         }
         break;
       }

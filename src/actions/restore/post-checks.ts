@@ -1,7 +1,10 @@
-// Post-restore checks: each restored folder holds as many files and bytes as the archive, each
-// restored database has the row counts recorded at dump time and its own properties as the restore
-// set them (db-properties.ts), and the host's own restore.checks
-// (SQL with an expected value, HTTP probes, commands over SSH) pass.
+// Post-restore checks, in two phases. The data checks (dataChecks) run while writes are still
+// stopped, so that nothing the application writes can make a correct restore look wrong: each
+// restored folder holds as many files and bytes as the archive, each restored database has the
+// row counts recorded at dump time and its own properties as the restore set them
+// (db-properties.ts). The readiness probes (readinessChecks: the host's own restore.checks, SQL
+// with an expected value, HTTP probes, commands over SSH) run after start_writes, since they ask
+// whether the application works again.
 import { ENGINE_CONNECTION } from '../../config/defaults.js';
 import type { DumpEngine, RestoreCheck } from '../../config/types.js';
 import { getEngine } from '../../engines/registry.js';
@@ -54,7 +57,8 @@ export async function checkStep(ctx: RestoreContext, step: PlannedStep): Promise
     const name = `${step.source}: rows of ${databaseLabel(db.engine, db.database, db.connection)}`;
     const want = db.dump.rowCounts;
     if (!want) {
-      out.push({ name, status: 'pass', figure: 'no row counts recorded with the dump: not compared' });
+      // Nothing measured is no pass: a warning naming what was not verified.
+      out.push({ name, status: 'warn', figure: 'not verified: no row counts were recorded with the dump, so the rows were not compared' });
       continue;
     }
     try {
@@ -112,10 +116,16 @@ export async function runConfiguredCheck(ctx: RestoreContext, plan: RestorePlan,
   }
 }
 
-/** Every post-restore check of a finished restore, in plan order, then the configured checks. */
-export async function postRestoreChecks(ctx: RestoreContext, plan: RestorePlan, configured: boolean): Promise<ChecklistItem[]> {
+/** The data checks of a finished restore (rows against the dump, files against the archive), in plan order. */
+export async function dataChecks(ctx: RestoreContext, plan: RestorePlan): Promise<ChecklistItem[]> {
   const items: ChecklistItem[] = [];
   for (const step of plan.steps) items.push(...(await checkStep(ctx, step)));
-  if (configured) for (const c of ctx.target.restore.checks) items.push(await runConfiguredCheck(ctx, plan, c));
+  return items;
+}
+
+/** The host's configured restore.checks (readiness probes), in the order of its file. */
+export async function readinessChecks(ctx: RestoreContext, plan: RestorePlan): Promise<ChecklistItem[]> {
+  const items: ChecklistItem[] = [];
+  for (const c of ctx.target.restore.checks) items.push(await runConfiguredCheck(ctx, plan, c));
   return items;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMariaDatabase, createPgDatabase, mariadb, psql, startSshd, tableFingerprints, type SshdServer, type TableFingerprint } from '../../harness/index.js';
 import { pullbackTag } from '../../../src/engines/postgres-replace.js';
-import { backedUp, makeTrees, type World } from './setup.js';
+import { backedUp, catalogRestores, makeTrees, stepDetails, type World } from './setup.js';
 
 const PGC = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const MYC = { host: '127.0.0.1', port: 3306, user: 'root' };
@@ -99,8 +99,12 @@ describe('restore: each database exactly as its dump', () => {
       ALTER DATABASE "${pg}" SET work_mem TO '9MB';`);
     const before = await tableFingerprints('postgres', pg);
     // An application session stays connected to the live database during the restore.
-    const app = execa('psql', ['-h', PGC.host, '-U', PGC.user, '-d', pg, '-X', '-q', '-c', 'SELECT pg_sleep(120)'], { reject: false });
-    await new Promise((r) => setTimeout(r, 500));
+    const app = execa('psql', ['-h', PGC.host, '-U', PGC.user, '-d', pg, '-X', '-q', '-c', 'SELECT pg_sleep(120)'], { reject: false, env: { PGAPPNAME: 'pbapp' } });
+    // Connected before the restore starts (waited for, not slept on).
+    for (let i = 0; (await psql('postgres', `SELECT count(*) FROM pg_stat_activity WHERE datname = '${pg}' AND application_name = 'pbapp'`)) !== '1'; i++) {
+      if (i > 600) throw new Error('the application session never connected');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const plan = await w.cli('restore', '--host', 'main', '--only', 'db', '--dry-run');
     expect(plan.stdout).toContain('replaced by the dump: restored into a fresh database, then swapped in; objects created since the dump are gone');
     expect(plan.stdout).toContain('not selected (left as they are): shop');
@@ -112,6 +116,11 @@ describe('restore: each database exactly as its dump', () => {
     expect(await pgDatabaseProperties(pg)).toBe(backup.pgProps);
     expect(await leftovers()).toBe('');
     expect(r.stdout).toMatch(/PASS {2}db: rows of postgres .*: 2 tables, 700 rows, as at dump time/);
+    // The session the swap ended is reported, in the output and in the catalog's step details.
+    expect(r.stdout).toMatch(/OK +database db: .*; ended 1 session\(s\) on the live database: postgres .*: pid \d+, user postgres, application pbapp, from 127\.0\.0\.1/);
+    const { restores } = catalogRestores(w.cfg);
+    const details = stepDetails(w.cfg, restores.at(-1)!.id as number, 'database') as { endedSessions: string[] };
+    expect(details.endedSessions).toEqual([expect.stringMatching(/application pbapp, from 127\.0\.0\.1$/)]);
 
     // The operator's undo button: back to the state just before the restore.
     const id = /restore --rollback (\d+) --yes/.exec(r.stdout)![1]!;
@@ -177,6 +186,20 @@ describe('restore --to: database names of the target', () => {
     expect(r.stderr).toContain(`cannot tell which database of the target receives ${pg}: the lists differ in length (1 and 2); give --map-db ${pg}=NAME`);
     const m = await w.cli('restore', '--host', 'main', '--to', 'spare2', '--only', 'db', '--map-db', `${pg}=b`, '--dry-run');
     expect(m.stdout).toContain(`database "${pg}" -> "b" on spare2 (--map-db)`);
+  });
+});
+
+describe('restore --map-db: every mapping is used', () => {
+  it('--map-db nope=x with --yes exits 2 naming the unused mapping and the databases of the archive, and changes nothing', async () => {
+    const spareRows = await tableFingerprints('postgres', spareDb);
+    const before = catalogRestores(w.cfg).restores.length;
+    const r = await w.cli('restore', '--host', 'main', '--to', 'spare', '--only', 'db', '--map-db', 'nope=x', '--yes');
+    expect(r.exitCode, r.stderr + r.stdout).toBe(2);
+    expect(r.stderr).toContain(`--map-db nope=x: no database named "nope" is restored from`);
+    expect(r.stderr).toContain(`(its databases: ${pg} (db), ${maria} (shop))`);
+    expect(r.stdout).not.toContain('Restore ');
+    expect(await tableFingerprints('postgres', spareDb)).toEqual(spareRows);
+    expect(catalogRestores(w.cfg).restores.length).toBe(before);
   });
 });
 

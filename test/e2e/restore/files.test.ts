@@ -92,7 +92,7 @@ describe('pullback restore (files)', () => {
     expect(diffTrees(before.data, w.main.data)).toEqual([]);
     expect(r.stdout).toContain('Readiness checklist:');
     expect(r.stdout).toMatch(/PASS {2}blobs: files at .* archive: \d+ files/);
-    expect(r.stdout).toContain('Post-restore checks:');
+    expect(r.stdout).toContain('Data checks (writes still stopped):');
     expect(r.stdout).not.toMatch(/FAIL/);
     const { restores, steps } = catalogRestores(w.cfg);
     const last = restores.at(-1)!;
@@ -105,6 +105,7 @@ describe('pullback restore (files)', () => {
       ['snapshot', null, 'ok'],
       ['blobs', 'blobs', 'ok'],
       ['data', 'data', 'ok'],
+      ['verify', null, 'ok'],
       ['start_writes', null, 'ok'],
       ['checks', null, 'ok'],
     ]);
@@ -163,6 +164,7 @@ describe('pullback restore (files)', () => {
       ['snapshot', 'pending'],
       ['blobs', 'pending'],
       ['data', 'pending'],
+      ['verify', 'skipped'],
       ['start_writes', 'ok'],
       ['checks', 'skipped'],
     ]);

@@ -83,3 +83,14 @@ export function catalogRestores(cfg: TestConfig): { restores: Array<Record<strin
     db.close();
   }
 }
+
+/** The JSON details a step of a restore recorded in the catalog (undefined when none). */
+export function stepDetails(cfg: TestConfig, restoreId: number, kind: string): unknown {
+  const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT details FROM restore_steps WHERE restore_id = ? AND kind = ?').get(restoreId, kind) as { details: string | null } | undefined;
+    return row?.details ? JSON.parse(row.details) : undefined;
+  } finally {
+    db.close();
+  }
+}

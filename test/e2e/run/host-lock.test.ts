@@ -191,6 +191,7 @@ describe('the per-host lock of runs and restores', () => {
       ['stop_writes', 'interrupted'],
       ['snapshot', 'pending'],
       ['data', 'pending'],
+      ['verify', 'skipped'],
       ['start_writes', 'ok'],
       ['checks', 'skipped'],
     ]);

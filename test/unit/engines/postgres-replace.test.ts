@@ -1,6 +1,7 @@
 // The database-level SQL of a dump, rewritten onto the fresh database's name; the swap script.
 import { describe, expect, it } from 'vitest';
-import { databaseLevelSql, databasePropertiesArgv, maintenanceDb, pullbackTag, swapSql, workNames } from '../../../src/engines/postgres-replace.js';
+import { databaseLevelSql, databasePropertiesArgv, maintenanceDb, pullbackTag, workNames } from '../../../src/engines/postgres-replace.js';
+import { swapOutcome, swapSql } from '../../../src/engines/postgres-swap.js';
 
 // What pg_restore --create --schema-only --table=<none> prints for a dump of "exp Db" (PostgreSQL 15).
 const PROPS = `--
@@ -65,7 +66,7 @@ describe('postgres database-level SQL', () => {
     expect(swapSql("it's", 'pullback_new_1', 'pullback_old_1')).toBe(
       [
         'BEGIN;',
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'it''s' AND pid <> pg_backend_pid();",
+        "SELECT CASE WHEN pg_terminate_backend(pid) THEN encode(convert_to(format('pid %s, user %s, application %s, from %s', pid, coalesce(usename, '-'), coalesce(nullif(application_name, ''), '-'), coalesce(host(client_addr), 'local socket')), 'UTF8'), 'hex') END FROM pg_stat_activity WHERE datname = 'it''s' AND pid <> pg_backend_pid();",
         'ALTER DATABASE "it\'s" RENAME TO "pullback_old_1";',
         'ALTER DATABASE "pullback_new_1" RENAME TO "it\'s";',
         'COMMIT;',
@@ -81,5 +82,16 @@ describe('postgres database-level SQL', () => {
     expect(databasePropertiesArgv({ host: 'h', port: 1, user: 'u', passwordFile: '/p' }, '/d.pgdump')).toEqual([
       'env', 'PGPASSFILE=/p', 'pg_restore', '--create', '--schema-only', '--table=pullback-no-such-table-3f1c0a', '--file=-', '/d.pgdump',
     ]);
+  });
+
+  it('a failed swap is untouched only when proven: the fresh database still under its own name and no swap holding a lock', () => {
+    const fresh = { oid: '500' };
+    expect(swapOutcome({ liveOid: '400', freshOid: '500', locked: false }, fresh)).toBe('not swapped');
+    expect(swapOutcome({ liveOid: '500', locked: false }, fresh)).toBe('swapped');
+    // A COMMIT still in flight (the rename's lock held): nothing can be told yet.
+    expect(swapOutcome({ liveOid: '400', freshOid: '500', locked: true }, fresh)).toBe('unknown');
+    // Neither name carries the fresh database (renamed by hand, dropped): not proven either way.
+    expect(swapOutcome({ liveOid: '400', locked: false }, fresh)).toBe('unknown');
+    expect(swapOutcome({ locked: false }, fresh)).toBe('unknown');
   });
 });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { RESTORE_STEPS } from '../../../../src/actions/restore/execute.js';
 
 describe('the restore step table', () => {
-  it('stops writes, snapshots, restores the sources, always starts writes again, then checks', () => {
-    expect(RESTORE_STEPS.map((r) => r.kind)).toEqual(['stop_writes', 'snapshot', 'sources', 'start_writes', 'checks']);
+  it('stops writes, snapshots, restores the sources, verifies the data while writes are stopped, always starts writes again, then the readiness checks', () => {
+    expect(RESTORE_STEPS.map((r) => r.kind)).toEqual(['stop_writes', 'snapshot', 'sources', 'verify', 'start_writes', 'checks']);
     expect(RESTORE_STEPS.filter((r) => r.always).map((r) => r.kind)).toEqual(['start_writes']);
     for (const r of RESTORE_STEPS) expect(r.records.length * r.onFailure.length).toBeGreaterThan(0);
   });
