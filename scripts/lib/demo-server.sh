@@ -23,6 +23,8 @@ AllowUsers $demo_user
 PidFile $dir/sshd/sshd.pid
 LogLevel ERROR
 UseDNS no
+# bash skips ~/.bashrc for sshd's commands at SHLVL >= 2 (a developer's .bashrc can cost seconds a command).
+SetEnv SHLVL=1
 CFG
   local ktype kbody
   read -r ktype kbody _ <"$dir/sshd/ssh_host_ed25519_key.pub"

@@ -65,6 +65,7 @@ class Sshd implements SshdServer {
     const authorized = [client.publicKey, ...(this.opts.authorizedKeys ?? [])];
     writeFileSync(join(this.dir, 'authorized_keys'), authorized.join('\n') + '\n', { mode: 0o600 });
     this.hostPublicKey = readFileSync(`${this.hostKeyPath}.pub`, 'utf8').trim();
+    const extra = this.opts.extraConfig ?? [];
     const lines = [
       `ListenAddress ${this.address}:${this.port}`,
       `HostKey ${this.hostKeyPath}`,
@@ -82,7 +83,13 @@ class Sshd implements SshdServer {
       'MaxSessions 64',
       'UseDNS no',
       'Subsystem sftp internal-sftp',
-      ...(this.opts.extraConfig ?? []),
+      // sshd runs every command as `$SHELL -c ...`, and bash then sources ~/.bashrc when it sees
+      // SSH_CLIENT and SHLVL < 2. On these machines root's .bashrc runs `pyenv init` (a rehash that
+      // takes a lock): 3-4 s per remote command under load, serialised across tests. A main server
+      // played by the harness is a plain server: with SHLVL=1 from sshd, bash skips .bashrc.
+      // sshd takes only the first SetEnv line, so a test's own variables join this one.
+      ['SetEnv', 'SHLVL=1', ...extra.filter(isSetEnv).map((l) => l.replace(/^\s*SetEnv\s+/i, ''))].join(' '),
+      ...extra.filter((l) => !isSetEnv(l)),
     ];
     const path = join(this.dir, 'sshd_config');
     writeFileSync(path, lines.join('\n') + '\n');
@@ -195,4 +202,8 @@ function readsBanner(address: string, port: number): Promise<boolean> {
     });
     sock.on('close', () => done(buf.includes('SSH-2.0-')));
   });
+}
+
+function isSetEnv(line: string): boolean {
+  return /^\s*SetEnv\s/i.test(line);
 }
