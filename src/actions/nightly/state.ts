@@ -63,6 +63,17 @@ export const failedSources = (n: NightState) => n.sources.filter((s) => s.status
 /** Sources whose mirror holds tonight's data or their last good state: what the archive holds. */
 export const archivedSources = (n: NightState) => n.sources.filter((s) => s.status !== 'failed' || (s.keptFrom !== undefined && !s.leftOut));
 
+/**
+ * The archive whose night last pulled the state a failed source keeps: the archive it was kept
+ * from, or, when that archive had itself kept it from an earlier one, that earlier one (after two
+ * failed nights in a row the state is two nights old, not one).
+ */
+export function keptStateFrom(s: SourceState): string | undefined {
+  if (!s.keptFrom) return undefined;
+  const earlier = s.keptFrom.manifest;
+  return earlier?.status === 'kept' && earlier.failed?.keptFrom ? earlier.failed.keptFrom : s.keptFrom.archive;
+}
+
 /** The manifest entry of a source as archived tonight. */
 export function manifestEntry(s: SourceState): SourceManifest {
   const { name, kind, path, exclude } = s.source;
@@ -77,7 +88,7 @@ export function manifestEntry(s: SourceState): SourceManifest {
     status: s.keptFrom && !s.leftOut ? 'kept' : 'failed',
     ...(kept?.pull ? { pull: kept.pull } : {}),
     ...(kept?.dumps ? { dumps: kept.dumps } : {}),
-    failed: { step: s.failedAt?.step ?? '?', error: s.failedAt?.error ?? '', ...(s.keptFrom ? { keptFrom: s.keptFrom.archive } : {}) },
+    failed: { step: s.failedAt?.step ?? '?', error: s.failedAt?.error ?? '', ...(s.keptFrom ? { keptFrom: keptStateFrom(s) } : {}) },
   };
 }
 
@@ -86,7 +97,7 @@ export function partialComment(n: NightState): string | undefined {
   const failed = failedSources(n);
   if (failed.length === 0) return undefined;
   // keep_last_good sets one of the two; without either (it did not run) the source is not in the archive either.
-  const where = (s: SourceState) => (s.keptFrom && !s.leftOut ? `last good state from ${s.keptFrom.archive}` : `${s.leftOut ?? 'no good state found'}: left out`);
+  const where = (s: SourceState) => (s.keptFrom && !s.leftOut ? `last good state from ${keptStateFrom(s)}` : `${s.leftOut ?? 'no good state found'}: left out`);
   const parts = failed.map((s) => `${s.source.name} (${s.failedAt?.step ?? 'failed'}; ${where(s)})`);
   return `partial: failed ${parts.join(', ')}`;
 }

@@ -139,6 +139,18 @@ describe('the nightly step table', () => {
     expect(archivedSources(n).map((s) => s.source.name)).not.toContain('data');
     expect(partialComment(night())).toBeUndefined();
   });
+
+  it('a source failing two nights in a row names the night that pulled its state, not the partial archive between', () => {
+    const n = night();
+    const data = n.sources[2]!;
+    data.status = 'failed';
+    data.failedAt = { step: 'pull', error: 'rsync exited 23' };
+    // Last night's archive (main-1) had itself kept the folder from main-0.
+    const lastNight = { name: 'data', kind: 'data', path: '/srv/data', status: 'kept', pull: { source: 'data', window: { start: 'a', end: 'b' }, attempts: 1 }, failed: { step: 'pull', error: 'x', keptFrom: 'main-0' } };
+    data.keptFrom = { archive: 'main-1', manifest: lastNight };
+    expect(manifestEntry(data)).toMatchObject({ status: 'kept', failed: { keptFrom: 'main-0' } });
+    expect(partialComment(n)).toBe('partial: failed data (pull; last good state from main-0)');
+  });
 });
 
 describe('the offsite row', () => {
