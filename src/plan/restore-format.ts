@@ -40,10 +40,21 @@ function partialLines(plan: RestorePlan): string[] {
   return lines;
 }
 
+/** The properties of a restored database that the data checks compare too (db-properties.ts), per engine. */
+const PROPERTY_CHECK: Readonly<Record<string, string>> = { mariadb: 'character sets and collations', mysql: 'character sets and collations', sqlite: 'mode, owner and journal mode' };
+
 /** Which checks verify the restored data (before writes resume) and which probe readiness (after). */
 function checkPhases(plan: RestorePlan, readiness: readonly string[]): string[] {
   const data = plan.steps.flatMap((s) =>
-    s.mode === 'files' ? [`${s.source}: files and bytes against the archive`] : [...s.databases.map((d) => `${s.source}: rows of ${d.database} against the dump${d.dump.rowCounts ? '' : ' (none recorded: not verifiable, a warning)'}`), ...s.drops.map((d) => `${s.source}: ${d.database} dropped`)],
+    s.mode === 'files'
+      ? [`${s.source}: files and bytes against the archive`]
+      : [
+          ...s.databases.flatMap((d) => [
+            `${s.source}: rows of ${d.database} against the dump${d.dump.rowCounts ? '' : ' (none recorded: not verifiable, a warning)'}`,
+            ...(PROPERTY_CHECK[d.engine] ? [`${s.source}: ${PROPERTY_CHECK[d.engine]} of ${d.database}`] : []),
+          ]),
+          ...s.drops.map((d) => `${s.source}: ${d.database} dropped`),
+        ],
   );
   return [
     `  data checks, while writes are still stopped (before start_writes): ${data.join('; ')}`,
