@@ -21,6 +21,7 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
   const done: string[] = [];
   const hows: string[] = [];
   const ended: string[] = [];
+  const warnings: string[] = [];
   // Whether anything on the target may have changed: extracting and pushing to a temporary directory change nothing.
   let touched = false;
   // A replace under way: an error that is not the engine's own ReplaceError cannot say what it left.
@@ -49,6 +50,7 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
         const out = await restoreOne(ctx, db, posix.join(tmp, db.dump.file));
         done.push(label);
         hows.push(`${label}: ${out.how}`);
+        warnings.push(...out.warnings.map((w) => `${label}: ${w}`));
         ended.push(...(out.endedSessions ?? []).map((s) => `${label}: ${s}`));
       }
     });
@@ -59,7 +61,9 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
     }
     // The sessions the replace ended on live databases are part of what the restore did: shown and recorded.
     const sessions = ended.length ? `; ended ${ended.length} session(s) on the live database: ${ended.join('; ')}` : '';
-    return { status: 'ok', summary: `${done.join(', ')}${sessions}`, details: { restored: done, how: hows, endedSessions: ended } };
+    // An engine's warning (e.g. a swap whose client failed after the server committed it) is shown on the step's line, never an OK.
+    const warned = warnings.length ? `; warning: ${warnings.join('; ')}` : '';
+    return { status: warnings.length ? 'warning' : 'ok', summary: `${done.join(', ')}${sessions}${warned}`, details: { restored: done, how: hows, endedSessions: ended, warnings } };
   } catch (e) {
     const ok = done.length ? ` (restored before the failure: ${done.join(', ')})` : '';
     // Proven untouched only when nothing was applied and the engine says so; an error of unknown kind during a replace is a possible change.
@@ -74,8 +78,8 @@ function timeout(ctx: RestoreContext): number {
   return ctx.global.dumpTimeoutSeconds * 1000;
 }
 
-/** Replaces one database by its dump (see each engine's replaceDatabase); returns how, with any warnings, and the sessions it ended. */
-async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: string): Promise<{ how: string; endedSessions?: string[] }> {
+/** Replaces one database by its dump (see each engine's replaceDatabase); returns how, its warnings, and the sessions it ended. */
+async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: string): Promise<{ how: string; warnings: string[]; endedSessions?: string[] }> {
   const engine = getEngine(db.engine);
   const cleanup = sshRunner(ctx.session, { timeoutMs: 300_000, logger: ctx.logger });
   const out = await engine.replaceDatabase(targetRunner(ctx, timeout(ctx)), db.connection, db.database, remoteFile, {
@@ -84,5 +88,5 @@ async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: 
     ...(db.dump.properties ? { recorded: db.dump.properties } : {}),
   });
   if (out.expected) (ctx.expectedProperties ??= new Map()).set(databaseLabel(db.engine, db.database, db.connection), out.expected);
-  return { how: out.warnings.length ? `${out.how}; warning: ${out.warnings.join('; ')}` : out.how, endedSessions: out.endedSessions };
+  return { how: out.warnings.length ? `${out.how}; warning: ${out.warnings.join('; ')}` : out.how, warnings: out.warnings, endedSessions: out.endedSessions };
 }
