@@ -86,6 +86,8 @@ export interface OutcomeFacts {
   snapshot?: string;
   /** The exact command that undoes this restore (only when a snapshot exists). */
   rollbackCommand?: string;
+  /** Steps that ended with a warning (e.g. a swap whose client failed after the server committed): said again at the end. */
+  warnings?: string[];
   /** Checks that could not verify (status warn): a restore with any is "verified except ...", never a clean OK. */
   unverified?: Array<{ name: string; figure: string }>;
 }
@@ -98,7 +100,9 @@ export function formatOutcome(o: OutcomeFacts): string {
     if (o.unverified?.length) {
       lines.push(`${what} ${o.restoreId} of ${o.target}: done, verified except ${o.unverified.length} check(s) that could not verify:`);
       for (const u of o.unverified) lines.push(`  ${u.name}: ${u.figure}`);
-    } else lines.push(`${what} ${o.restoreId} of ${o.target}: done, every check passed.`);
+    } else lines.push(`${what} ${o.restoreId} of ${o.target}: done, every check passed${o.warnings?.length ? `, with ${o.warnings.length} warning(s):` : '.'}`);
+    if (o.warnings?.length && o.unverified?.length) lines.push(`With ${o.warnings.length} warning(s):`);
+    for (const w of o.warnings ?? []) lines.push(`  ${w}`);
     if (o.notSelected?.length) lines.push(`Not selected (left as they were): ${o.notSelected.join(', ')}`);
     if (o.snapshot) lines.push(`The state before it is kept as ${o.snapshot}; to undo: ${o.rollbackCommand}`);
     return lines.join('\n');

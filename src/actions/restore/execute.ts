@@ -61,6 +61,8 @@ export interface ExecuteResult {
   verified: ChecklistItem[];
   /** The readiness probes (restore.checks), made after writes resumed. */
   checks: ChecklistItem[];
+  /** Steps that ended with a warning, as `kind source: detail`. */
+  warnings: string[];
   startWrites?: StepLine;
 }
 
@@ -114,7 +116,7 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
 
 async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions, bar: ProgressTask | undefined, staging: Staging): Promise<ExecuteResult> {
   const rec = opts.recorder;
-  const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], verified: [], checks: [] };
+  const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], verified: [], checks: [], warnings: [] };
   const r: RestoreRun = { ctx, plan, opts, result, stopped: false };
   const rows = RESTORE_STEPS.filter((row) => row.applies(r));
   // Every step is in the catalog as pending before the first one runs, so an interruption shows what was left.
@@ -142,6 +144,7 @@ async function runRestoreSteps(ctx: RestoreContext, plan: RestorePlan, opts: Exe
     const status = out.status !== 'ok' && interrupted() ? 'interrupted' : out.status;
     rec.end(id, status, out.error, out.details);
     opts.onStep?.({ kind, source, status, detail: out.error ?? out.summary });
+    if (status === 'warning') result.warnings.push(`${kind}${source ? ` ${source}` : ''}: ${out.error ?? out.summary ?? 'warning'}`);
     if (status === 'ok' || status === 'warning') return true;
     result.status = status === 'interrupted' ? 'interrupted' : 'failed';
     // The first failure is where the restore stopped (two pushes of one wave may both fail).

@@ -118,6 +118,12 @@ describe('restore output', () => {
     expect(formatChecklist('Data checks:', [{ name: 'db: rows of app', status: 'warn', figure: 'not verified' }])).toBe('Data checks:\n  WARN  db: rows of app: not verified');
   });
 
+  it('a step that warned is said again in the closing lines, never a bare "every check passed."', () => {
+    const w = 'database db: swapped; warning: the swap reported an error, but it had committed';
+    const text = formatOutcome({ status: 'ok', restoreId: 7, kind: 'restore', target: 'main', restored: ['db'], untouched: [], warnings: [w] });
+    expect(text.split('\n').slice(0, 2)).toEqual(['Restore 7 of main: done, every check passed, with 1 warning(s):', `  ${w}`]);
+  });
+
   it('a failed data check says so, that writes resumed, and what to do', () => {
     const text = formatOutcome({ status: 'failed', restoreId: 6, kind: 'restore', target: 'main', restored: ['db', 'files'], untouched: [], stoppedAt: { kind: 'verify', error: '1 data check(s) failed' }, snapshot: 's', rollbackCommand: 'cmd' });
     expect(text.split('\n')).toEqual([
