@@ -58,17 +58,19 @@ export async function execOnClient(
       stderrTail: extra.stderrTail ?? [],
     });
 
-  const channel = await openExec(client, shellCommandReportingPid(argv)).catch((e: unknown) => {
-    throw toolError(`cannot run a command on ${where}: ${describeError(e)}`);
-  });
-
   let exitCode: number | undefined;
   let exitSignal: string | undefined;
-  channel.on('exit', (code: number | null, sig?: string) => {
-    if (typeof code === 'number') exitCode = code;
-    else if (sig) exitSignal = sig;
+  let markClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  const channel = await openExec(client, shellCommandReportingPid(argv), (ch) => {
+    ch.on('exit', (code: number | null, sig?: string) => {
+      if (typeof code === 'number') exitCode = code;
+      else if (sig) exitSignal = sig;
+    });
+    ch.once('close', () => markClosed());
+  }).catch((e: unknown) => {
+    throw toolError(`cannot run a command on ${where}: ${describeError(e)}`);
   });
-  const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
   channel.on('error', () => undefined); // surfaces through close and the missing exit status
 
   // Killing: by process group once the remote PID is known, plus the channel signal where sshd honours it.
@@ -184,10 +186,20 @@ export async function execOnClient(
   return result;
 }
 
-function openExec(client: Client, remoteCommand: string): Promise<ClientChannel> {
+/**
+ * Opens an exec channel. `onOpen` runs inside ssh2's callback, before anything else: a fast
+ * command's exit-status can arrive in the same packet as the exec's confirmation, and ssh2 emits
+ * it synchronously right after the callback, before an awaiting caller could listen (the command
+ * then looked like a lost connection: 3 of 300 fast commands on a fast sshd).
+ */
+function openExec(client: Client, remoteCommand: string, onOpen?: (ch: ClientChannel) => void): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
-      client.exec(remoteCommand, (err, ch) => (err ? reject(err) : resolve(ch)));
+      client.exec(remoteCommand, (err, ch) => {
+        if (err) return reject(err);
+        onOpen?.(ch);
+        resolve(ch);
+      });
     } catch (e) {
       reject(e); // ssh2 throws synchronously when the connection is already closed
     }
