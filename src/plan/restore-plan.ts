@@ -335,7 +335,13 @@ function unusedMappings(mapDb: Record<string, string>, used: ReadonlySet<string>
   if (unused.length === 0) return [];
   const names = [...new Set(archived.flatMap((s) => newestDumps(s.dumps ?? []).filter((d) => d.format !== 'globals' && d.database !== '').map((d) => `${d.database} (${s.name})`)))];
   const list = names.length ? names.join(', ') : 'none';
-  return unused.map((k) => `--map-db ${k}=${mapDb[k]}: no database named ${JSON.stringify(k)} is restored from ${archive} (its databases: ${list}); nothing was changed`);
+  const sourceOf = (db: string) => archived.find((s) => newestDumps(s.dumps ?? []).some((d) => d.format !== 'globals' && d.database === db))?.name;
+  return unused.map((k) => {
+    const left = sourceOf(k);
+    // In the archive but its source not selected: say so, not "no database named".
+    const why = left !== undefined ? `${JSON.stringify(k)} is in source ${left}, which --only leaves out` : `no database named ${JSON.stringify(k)} is restored from ${archive} (its databases: ${list})`;
+    return `--map-db ${k}=${mapDb[k]}: ${why}; nothing was changed`;
+  });
 }
 
 /** Only the newest dump of each (engine, database): a dump folder keeps several generations. */

@@ -132,6 +132,14 @@ describe('database names onto another host (--to)', () => {
     expect(problems(() => onto('all', ['a', 'b']))).toContain('the origin source does not list its databases');
   });
 
+  it('a --map-db no restored database takes is refused; one in a source --only leaves out says so', () => {
+    expect(problems(() => onto(['app', 'reports'], ['x', 'y'], { nope: 'z' }))).toContain('--map-db nope=z: no database named "nope" is restored from a (its databases: app (db), reports (db)); nothing was changed');
+    const files = src('files', 'data', '/files');
+    const withFiles = manifest([...two.sources, { name: 'files', kind: 'data', path: '/f', status: 'ok' }]);
+    const msg = problems(() => buildRestorePlan({ manifest: withFiles, repository: 'r', archive: 'a', origin: host('main', [pgSrc(['app', 'reports']), files]), target: host('spare', [pgSrc(['x', 'y']), files]), figures: {}, mapDb: { app: 'z' }, only: ['files'] }));
+    expect(msg).toContain('--map-db app=z: "app" is in source db, which --only leaves out; nothing was changed');
+  });
+
   it('onto the same host the names stay, unless --map-db says otherwise', () => {
     const same = buildRestorePlan({ manifest: two, repository: 'r', archive: 'a', origin: main, target: main, figures: {}, mapDb: { reports: 'reports_copy' } });
     expect(same.steps[0]!.databases.map((d) => d.database)).toEqual(['app', 'reports_copy']);
