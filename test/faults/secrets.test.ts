@@ -1,17 +1,18 @@
 // Secrets never reach argv, logs, the catalog, reports or notifications. The whole cycle — run
 // (a MariaDB dump as a user with a password, pull, archive, check), drill, restore (with an HTTP
 // check whose URL carries credentials), report, and notifications that fail (a webhook URL with
-// credentials, SMTP with a password) — runs while every process's argv and environment are
-// sampled; then every output, every file under the state dir (logs, catalog, restore records),
-// every text column of the catalog, the reports and the metrics file are searched for each secret,
-// raw, URL-encoded and as the Basic authorization value.
+// credentials, SMTP with a password) — runs under strace, which records the argv and environment
+// of every program pullback starts, here and on the server side (the test's sshd is traced too), however
+// short it lives; then every output, every file under the state dir (logs, catalog, restore records),
+// every text column of the catalog, the reports, the metrics file and every exec's argv and environment
+// are searched for each secret, raw, URL-encoded and as the Basic authorization value.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  freePort, makeTempDir, MARIA, mariadb, registerCleanup, runCli, startListener, startSshd, tableFingerprints, watchProcesses, writeTestConfig, type Listener, type TestConfig,
+  freePort, makeTempDir, MARIA, mariadb, registerCleanup, runCli, startListener, startSshd, tableFingerprints, traceExecs, writeTestConfig, type Listener, type SshdServer, type TestConfig, type TracedExec,
 } from '../harness/index.js';
 import { makeMariaSource } from '../e2e/dump/fixtures.js';
 
@@ -26,18 +27,20 @@ const secrets = {
 const dbUser = `pbsecret_${hex}`;
 
 let cfg: TestConfig;
+let server: SshdServer;
 let check: Listener;
 let database: string;
 let metricsFile: string;
 let htmlReport: string;
 /** Everything pullback printed, per command. */
 const outputs: Array<{ what: string; text: string }> = [];
-/** Every distinct argv seen while a command ran, with its environment. */
-const processes = new Map<string, string>();
+/** Every exec while a command ran, pullback's and the server side's, with its environment. */
+const execs: TracedExec[] = [];
 
 async function cli(what: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const { result, seen } = await watchProcesses(runCli(['--config', cfg.configPath, ...args], { timeoutMs: 90_000 }), 20);
-  for (const [cmd, env] of seen) processes.set(cmd, env);
+  const traced = await traceExecs((prefix) => runCli(['--config', cfg.configPath, ...args], { timeoutMs: 150_000, prefix }), [server.pid!]);
+  execs.push(...traced.execs);
+  const result = traced.result;
   outputs.push({ what: `${what} stdout`, text: result.stdout }, { what: `${what} stderr`, text: result.stderr });
   return result;
 }
@@ -60,7 +63,7 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  const server = await startSshd();
+  server = await startSshd();
   database = await makeMariaSource(50);
   // A real MariaDB user with a password, for the dump, the drill and the restore.
   const users = [`'${dbUser}'@'127.0.0.1'`, `'${dbUser}'@'localhost'`];
@@ -152,10 +155,11 @@ describe('secrets', () => {
       ...outputs,
       ...columns,
       ...[...stateFiles, metricsFile, htmlReport].map((f) => ({ what: f, text: readFileSync(f, 'latin1') })),
-      ...[...processes].map(([cmd, env]) => ({ what: `argv ${cmd.replace(/\0/g, ' ')}`, text: `${cmd}\n${env}` })),
+      ...execs.map((e) => ({ what: `exec ${e.path} ${e.argv.join(' ')}`, text: `${e.path}\n${e.argv.join('\n')}\n${e.env.join('\n')}` })),
     ];
-    expect([...processes.keys()].some((c) => c.includes('mariadb-dump')), 'the sampler saw the dump').toBe(true);
-    expect([...processes.keys()].some((c) => /(^|\/)borg\0/.test(c)), 'the sampler saw borg').toBe(true);
+    // Both sides were traced: the dump program itself runs on the server (under sshd), borg here.
+    expect(execs.some((e) => /\/mariadb-dump$/.test(e.path)), 'the trace saw the dump program start').toBe(true);
+    expect(execs.some((e) => /\/borg$/.test(e.path)), 'the trace saw borg start').toBe(true);
     const leaks = [];
     for (const p of places) for (const f of forms()) if (p.text.includes(f.value)) leaks.push(`${f.name} in ${'what' in p ? p.what : ''}${'where' in p ? p.where : ''}`);
     expect(leaks).toEqual([]);

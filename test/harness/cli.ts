@@ -13,6 +13,8 @@ export interface CliOptions {
   cwd?: string;
   timeoutMs?: number;
   input?: string;
+  /** Put before `node dist/cli/main.js` (a tracer, as traceExecs gives). */
+  prefix?: string[];
 }
 
 export interface CliResult {
@@ -27,7 +29,8 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
   const stdio = opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input };
-  const r = await execa(process.execPath, [CLI_PATH, ...args], {
+  const [file, ...argv] = [...(opts.prefix ?? []), process.execPath, CLI_PATH, ...args];
+  const r = await execa(file!, argv, {
     reject: false,
     env,
     extendEnv: false,

@@ -14,5 +14,6 @@ export * from './lock.js';
 export * from './notify.js';
 export * from './tmpfs.js';
 export * from './processes.js';
+export * from './exec-trace.js';
 export * from './hostile.js';
 export * from './catalog-query.js';

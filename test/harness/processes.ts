@@ -1,6 +1,6 @@
 // What runs on this machine, from /proc: snapshots of every process's argv and environment while
-// some work runs (we are root, so every /proc/<pid>/environ is readable), what a secrets test greps
-// for passwords; and the processes themselves, so fault tests can wait for a child before killing
+// some work runs (we are root, so every /proc/<pid>/environ is readable; a sample misses processes
+// that live less than its interval: exec-trace.ts sees every one); and the processes themselves, so fault tests can wait for a child before killing
 // pullback and then assert that nothing it started (on either side) is left running.
 import { readdirSync, readFileSync } from 'node:fs';
 

@@ -29,6 +29,8 @@ export interface SshdServer {
   /** Everything sshd printed on stderr so far. */
   readonly log: string;
   readonly running: boolean;
+  /** The listening sshd's process id (its children serve the connections). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -54,6 +56,10 @@ class Sshd implements SshdServer {
   get knownHostsLine(): string {
     const [type, key] = this.hostPublicKey.split(/\s+/);
     return `[${this.address}]:${this.port} ${type} ${key}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   get running(): boolean {

@@ -1,4 +1,5 @@
 // The preflight's file checks: each problem names what the file is for and what is wrong with it.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,8 +7,28 @@ import { fileProblem, preflightFiles } from '../../../../src/actions/preflight.j
 import { makeTempDir } from '../../../harness/index.js';
 import { globalConfig } from '../../tools/fixture.js';
 
+/**
+ * Runs `work` with the effective uid and gid of nobody when this process is root (as the tests run
+ * here), then switches back: the kernel drops the effective capabilities with the uid, so file access
+ * is checked as for any unprivileged user. Synchronous, so nothing else runs meanwhile.
+ */
+function asNobody<T>(work: () => T): T {
+  if (process.getuid?.() !== 0) return work();
+  const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
+  const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }));
+  process.setegid!(gid);
+  process.seteuid!(uid);
+  try {
+    expect(process.geteuid!()).toBe(uid);
+    return work();
+  } finally {
+    process.seteuid!(0);
+    process.setegid!(0);
+  }
+}
+
 describe('fileProblem', () => {
-  it('says what the file is for and whether it is missing, not a file, empty or unreadable', () => {
+  it('says what the file is for and whether it is missing, not a file or empty', () => {
     const dir = makeTempDir('preflight-');
     const ok = join(dir, 'ok');
     writeFileSync(ok, 'x');
@@ -19,12 +40,22 @@ describe('fileProblem', () => {
     expect(fileProblem(join(dir, 'adir'), 'known_hosts file')).toBe(`known_hosts file ${join(dir, 'adir')} is not a file`);
     expect(fileProblem(join(dir, 'empty'), 'borg passphrase file', { nonEmpty: true })).toBe(`borg passphrase file ${join(dir, 'empty')} is empty`);
     expect(fileProblem(join(dir, 'empty'), 'known_hosts file')).toBeUndefined();
-    if (process.getuid?.() !== 0) {
-      const locked = join(dir, 'locked');
-      writeFileSync(locked, 'x');
-      chmodSync(locked, 0);
-      expect(fileProblem(locked, 'borg passphrase file')).toBe(`borg passphrase file ${locked} is not readable by this user (permission denied)`);
-    }
+  });
+
+  it('says a file this user cannot read is not readable (checked as nobody: root reads everything)', () => {
+    const dir = makeTempDir('preflight-');
+    chmodSync(dir, 0o755);
+    const locked = join(dir, 'locked');
+    writeFileSync(locked, 'x');
+    chmodSync(locked, 0);
+    const open = join(dir, 'open');
+    writeFileSync(open, 'x');
+    chmodSync(open, 0o644);
+    // The readable file shows the unprivileged user reaches the directory: the verdict on `locked` is about `locked`.
+    expect(asNobody(() => [fileProblem(locked, 'borg passphrase file'), fileProblem(open, 'borg passphrase file')])).toEqual([
+      `borg passphrase file ${locked} is not readable by this user (permission denied)`,
+      undefined,
+    ]);
   });
 });
 
