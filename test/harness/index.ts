@@ -17,3 +17,4 @@ export * from './processes.js';
 export * from './exec-trace.js';
 export * from './hostile.js';
 export * from './catalog-query.js';
+export * from './partial-night.js';

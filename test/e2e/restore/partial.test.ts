@@ -2,11 +2,10 @@
 // PostgreSQL): the plan names the archive as partial and the source that comes from an older
 // night (kept from an earlier archive), with how much older it is. The partial archive is made as
 // test/e2e/run/partial-archive.test.ts makes one: the data pull fails on an immutable mirror file.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPgDatabase, makeTempDir, psql, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { createPgDatabase, makeTempDir, psql, nightWithLockedMirrorFile, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('restore from a partial archive', () => {
   it('the plan says the archive is partial and which source is kept from an older night, with its age', async () => {
@@ -36,20 +35,7 @@ describe('restore from a partial archive', () => {
     expect(first.exitCode, first.stdout + first.stderr).toBe(0);
     const good = /main-\d{8}T\d{6}Z/.exec(first.stdout)![0];
     for (const f of ['a.txt', 'locked.txt']) writeFileSync(join(data, f), `${f} v2, longer than before\n`);
-    const locked = join(cfg.mirrorPath('main', 'data'), 'locked.txt');
-    execFileSync('chattr', ['+i', locked]);
-    let night;
-    try {
-      night = await cli('run');
-    } finally {
-      for (const p of [locked, join(cfg.mirrorPath('main', 'data'), '..', '.half-updated-data', 'locked.txt')]) {
-        try {
-          execFileSync('chattr', ['-i', p], { stdio: 'ignore' });
-        } catch {
-          // not there
-        }
-      }
-    }
+    const night = await nightWithLockedMirrorFile(cfg, 'main', 'data', 'locked.txt', () => cli('run'));
     expect(night.exitCode, night.stdout + night.stderr).toBe(1);
     const partial = /^main\s+FAILED\s+(main-\d{8}T\d{6}Z) \(partial\)/m.exec(night.stdout)![1]!;
 

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { borgExtract, borgList, createPgDatabase, makeTempDir, psql, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { borgExtract, borgList, createPgDatabase, makeTempDir, psql, runBorg, nightWithLockedMirrorFile, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('a night where one source fails', () => {
   it('archives the database dump and the last good data as a partial archive, and prunes nothing', async () => {
@@ -47,21 +47,7 @@ describe('a night where one source fails', () => {
     // rsync updates a.txt and b.txt, then fails (exit 23): a half-updated mirror.
     await psql(db, 'INSERT INTO t SELECT generate_series(11, 25);');
     for (const f of ['a.txt', 'b.txt', 'locked.txt']) writeFileSync(join(data, f), `${f} v2, longer than before\n`);
-    const locked = join(cfg.mirrorPath('main', 'data'), 'locked.txt');
-    execFileSync('chattr', ['+i', locked]);
-    let night;
-    try {
-      night = await cli('run');
-    } finally {
-      // The half-updated mirror (with the immutable file) was moved aside: unlock it wherever it is.
-      for (const p of [locked, join(cfg.mirrorPath('main', 'data'), '..', '.half-updated-data', 'locked.txt')]) {
-        try {
-          execFileSync('chattr', ['-i', p], { stdio: 'ignore' });
-        } catch {
-          // not there
-        }
-      }
-    }
+    const night = await nightWithLockedMirrorFile(cfg, 'main', 'data', 'locked.txt', () => cli('run'));
     expect(night.exitCode, night.stdout + night.stderr).toBe(1);
     expect(night.stdout).toMatch(/^main\s+FAILED\s+main-\d{8}T\d{6}Z \(partial\)/m);
     expect(night.stdout).toMatch(/main: pull of .*data/);
