@@ -312,8 +312,8 @@ function planStep(
 /** What becomes of a database the plan restores, for people (see each engine's replaceDatabase). */
 const REPLACED: Record<DumpEngine, string> = {
   postgres: 'replaced by the dump: restored into a fresh database, then swapped in; objects created since the dump are gone',
-  mariadb: 'dropped, re-created and restored from the dump; objects created since the dump are gone',
-  mysql: 'dropped, re-created and restored from the dump; objects created since the dump are gone',
+  mariadb: 'dropped if it exists, created again (with the character set and collation recorded with the dump, where it has them) and restored from the dump; objects created since the dump are gone',
+  mysql: 'dropped if it exists, created again (with the character set and collation recorded with the dump, where it has them) and restored from the dump; objects created since the dump are gone',
   sqlite: 'the file is replaced by the dumped file',
 };
 
