@@ -1,7 +1,7 @@
 // What every command needs: the loaded config, a logger, the catalog, and the hosts it was asked about.
 import { createInterface } from 'node:readline/promises';
 import type { Logger } from 'pino';
-import { assertPassphraseFilePrivate } from '../actions/passphrase-file.js';
+import { assertPassphraseFilePrivate } from '../job/passphrase-file.js';
 import { Catalog } from '../catalog/catalog.js';
 import { loadConfig } from '../config/index.js';
 import type { Config, HostConfig } from '../config/types.js';

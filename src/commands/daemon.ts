@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { JobQueue } from '../actions/scheduled-jobs.js';
+import { JobQueue } from '../schedule/job-queue.js';
 import { commands, registerCommand } from '../cli/registry.js';
 import { UsageError } from '../errors.js';
-import { planSchedule, type PlannedJob } from '../plan/schedule.js';
-import { CLI_SCRIPT, runPullbackJob } from '../tools/pullback/job.js';
+import { planSchedule, type PlannedJob } from '../schedule/schedule.js';
+import { CLI_SCRIPT, runPullbackJob } from '../schedule/child-job.js';
 import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
 
 /** Runs the schedule until interrupted; resolves 0 after a clean stop. UsageError when nothing is scheduled. */

@@ -2,19 +2,19 @@
 // mismatch or failed database check, and on a drill that verified nothing (UNVERIFIED: it sampled
 // nothing, or no sampled file could be compared with the origin). Also plugs the drill into the
 // nightly job's cadence.
-import { writeMetricsAfterJob } from '../metrics/write.js';
+import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import { randomBytes } from 'node:crypto';
-import { recordStep, type HostContext, type StepOutcome } from '../actions/context.js';
-import { drillHost, type DrillOptions, type DrillResult } from '../actions/drill/drill-host.js';
+import { recordStep, type HostContext, type StepOutcome } from '../job/context.js';
+import { drillHost, type DrillOptions, type DrillResult } from '../drill/drill-host.js';
 import { registerCommand } from '../cli/registry.js';
 import { describeError, UsageError } from '../errors.js';
-import { fromOffsite } from '../actions/offsite/fetch.js';
-import { findTarget } from '../actions/offsite/targets.js';
-import { parseArchiveChoice } from '../plan/drill-archive.js';
-import { parseSampleRequest } from '../plan/drill-sample.js';
+import { fromOffsite } from '../offsite/fetch.js';
+import { findTarget } from '../offsite/targets.js';
+import { parseArchiveChoice } from '../drill/archive-choice.js';
+import { parseSampleRequest } from '../drill/sample.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
-import { assertPreflight } from '../actions/preflight.js';
+import { assertPreflight } from '../job/preflight.js';
 import { runHooks } from './run.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { drillEvent } from '../notify/event.js';

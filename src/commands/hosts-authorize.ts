@@ -7,7 +7,7 @@ import { loadConfig } from '../config/index.js';
 import type { SshRole } from '../config/types.js';
 import { getEngine } from '../engines/registry.js';
 import { describeError, UsageError } from '../errors.js';
-import { DEFAULT_GATE_PATH, planAuthorizedKeys, rolesOf } from '../plan/authorized-keys.js';
+import { DEFAULT_GATE_PATH, planAuthorizedKeys, rolesOf } from '../keys/authorized-keys.js';
 import { sshForRole } from '../tools/ssh/options.js';
 import { installRoot } from '../util/install-root.js';
 import type { Subcommand } from './hosts.js';

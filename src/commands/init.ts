@@ -1,8 +1,8 @@
 // `pullback init [--host NAME]...`: the one deliberate way to create a host's borg repository (or to
 // accept the repository now at its path as the one to use). `pullback run` creates a repository
 // only for a host the catalog has never archived; afterwards a missing or different one fails.
-import { borgContext } from '../actions/context.js';
-import { initRepo, type InitOutcome } from '../actions/repo-identity.js';
+import { borgContext } from '../job/context.js';
+import { initRepo, type InitOutcome } from '../archive/repo-identity.js';
 import { registerCommand } from '../cli/registry.js';
 import { repositoryPath } from '../config/types.js';
 import { describeError } from '../errors.js';

@@ -4,8 +4,8 @@
 // config) is lost.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { borgContext } from '../actions/context.js';
-import { exportKeyToFile, type KeyExported } from '../actions/key-export.js';
+import { borgContext } from '../job/context.js';
+import { exportKeyToFile, type KeyExported } from '../keys/export.js';
 import { repositoryPath, type HostConfig } from '../config/types.js';
 import { describeError, UsageError } from '../errors.js';
 import { openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';

@@ -1,9 +1,9 @@
 // `pullback list`: the archives in each host's repository (borg is the source of truth for which
 // exist; sizes and file counts come from the catalog, else from `borg info`), with their kind.
-import { borgContext, hostRepo } from '../actions/context.js';
-import { openRepo } from '../actions/repo-identity.js';
+import { borgContext, hostRepo } from '../job/context.js';
+import { openRepo } from '../archive/repo-identity.js';
 import { archiveStats, listArchiveHeaders, type ArchiveHeader } from '../tools/borg/archive-info.js';
-import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedArchive } from '../plan/archive-list.js';
+import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedArchive } from '../archive/listing.js';
 import { renderTable } from '../util/table.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
 

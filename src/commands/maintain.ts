@@ -1,12 +1,12 @@
 // `pullback check` and `pullback prune`: the maintenance steps alone, per host, recorded in the catalog.
-import { writeMetricsAfterJob } from '../metrics/write.js';
+import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import type { Status } from '../catalog/catalog.js';
-import type { StepOutcome, HostContext } from '../actions/context.js';
-import { recordStep } from '../actions/context.js';
-import { checkHost, compactHost, pruneHost } from '../actions/maintain.js';
+import type { StepOutcome, HostContext } from '../job/context.js';
+import { recordStep } from '../job/context.js';
+import { checkHost, compactHost, pruneHost } from '../nightly/maintain.js';
 import { renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
-import { assertPreflight } from '../actions/preflight.js';
+import { assertPreflight } from '../job/preflight.js';
 
 export interface MaintainOptions {
   hosts?: string[];

@@ -1,9 +1,9 @@
 // pullback offsite verify [--host NAME]... [--target NAME]: re-checks the off-site copies without
 // copying, records each result, and prints one line per host and target. Exit 1 when any failed.
-import { verifyTarget } from '../actions/offsite/verify.js';
-import { findTarget } from '../actions/offsite/targets.js';
+import { verifyTarget } from '../offsite/verify.js';
+import { findTarget } from '../offsite/targets.js';
 import { UsageError } from '../errors.js';
-import { writeMetricsAfterJob } from '../metrics/write.js';
+import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import { renderTable } from '../util/table.js';
 import { registerGroup, type Subcommand } from './hosts.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';

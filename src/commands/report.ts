@@ -1,13 +1,13 @@
 // `pullback report`: the morning report from the catalog, as text (default), JSON or an HTML page, to stdout or a file.
-import { gatherReport, type ReportData } from '../actions/report-data.js';
-import { renderCharts } from '../charts/svg.js';
+import { gatherReport, type ReportData } from '../report/data.js';
+import { renderCharts } from '../report/svg.js';
 import { registerCommand } from '../cli/registry.js';
 import { parseDuration } from '../config/units.js';
 import { UsageError } from '../errors.js';
-import { writeAtomically } from '../metrics/write.js';
-import { trendCharts } from '../plan/report-charts.js';
-import { reportHtml } from '../plan/report-html.js';
-import { reportText } from '../plan/report-text.js';
+import { writeAtomically } from '../report/metrics-write.js';
+import { trendCharts } from '../report/charts.js';
+import { reportHtml } from '../report/html.js';
+import { reportText } from '../report/text.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
 
 export interface ReportOptions {

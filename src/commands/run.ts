@@ -1,15 +1,15 @@
 // `pullback run`: the nightly job for every (or the chosen) host, a summary table, exit 0 or 1.
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
-import { backupHost, type BackupHooks, type HostRunResult } from '../actions/backup-host.js';
-import { diskPreflight, recordDiskSpace } from '../actions/disk-preflight.js';
-import { preflightLocal } from '../actions/preflight.js';
+import { backupHost, type BackupHooks, type HostRunResult } from '../nightly/backup-host.js';
+import { diskPreflight, recordDiskSpace } from '../nightly/disk-preflight.js';
+import { preflightLocal } from '../job/preflight.js';
 import type { HostConfig } from '../config/types.js';
 import { JobError, UsageError } from '../errors.js';
-import type { HostContext } from '../actions/context.js';
+import type { HostContext } from '../job/context.js';
 import { waitForHostLock } from '../lock/host-lock.js';
 import { acquireLock } from '../lock/run-lock.js';
-import { writeMetricsAfterJob } from '../metrics/write.js';
+import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { finishEvent, hostEvent, startEvent } from '../notify/event.js';
 import { mapPool } from '../util/pool.js';

@@ -4,8 +4,8 @@ import { userInfo } from 'node:os';
 import { commands, registerCommand } from '../cli/registry.js';
 import { loadConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
-import { buildCrontab, planSchedule, renderSystemdUnits } from '../plan/schedule.js';
-import { CLI_SCRIPT } from '../tools/pullback/job.js';
+import { buildCrontab, planSchedule, renderSystemdUnits } from '../schedule/schedule.js';
+import { CLI_SCRIPT } from '../schedule/child-job.js';
 import type { GlobalOptions } from './common.js';
 
 /** Prints the crontab or the units; UsageError without exactly one of --cron, --systemd or with nothing scheduled. */

@@ -1,11 +1,11 @@
 // `pullback status`: is every host's and source's backup fresh, and did each host's last job
 // succeed? One line per host and per source; exit 0 when nothing is red, 1 otherwise.
-import { findStale, freshnessOf } from '../actions/freshness.js';
+import { findStale, freshnessOf } from '../report/freshness-facts.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { staleEvent } from '../notify/event.js';
 import { registerCommand } from '../cli/registry.js';
-import { statusExitCode } from '../plan/freshness.js';
-import { statusJson, statusText } from '../plan/status-format.js';
+import { statusExitCode } from '../report/freshness.js';
+import { statusJson, statusText } from '../report/status-format.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
 
 export interface StatusOptions {

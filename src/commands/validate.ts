@@ -1,8 +1,8 @@
 // `pullback validate`: load and check the whole configuration; ConfigError (exit 2) lists every problem.
 // A passphrase file others may read is a problem too: every repository command would refuse to start.
 // So is a passphrase file or SSH identity file that is not there: every night would fail on it.
-import { configFileProblems } from '../actions/config-files.js';
-import { assertPassphraseFilePrivate } from '../actions/passphrase-file.js';
+import { configFileProblems } from '../job/config-files.js';
+import { assertPassphraseFilePrivate } from '../job/passphrase-file.js';
 import { loadConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import type { GlobalOptions } from './common.js';

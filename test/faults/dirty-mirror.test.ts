@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../src/actions/archive.js';
+import type { Manifest } from '../../src/archive/manifest.js';
 import { borgExtract, borgList, CLI_PATH, makeTempDir, registerPid, runBorg, runCli, startSshd, waitFor, writeTestConfig, type TestConfig } from '../harness/index.js';
 import { slowRsyncPath, type SlowRsync } from './slow-rsync.js';
 

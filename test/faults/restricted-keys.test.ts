@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mariadbEngine } from '../../src/engines/mariadb.js';
 import { postgresEngine } from '../../src/engines/postgres.js';
-import { DB_PLACEHOLDER, OUT_PLACEHOLDER } from '../../src/plan/authorized-keys.js';
+import { DB_PLACEHOLDER, OUT_PLACEHOLDER } from '../../src/keys/authorized-keys.js';
 import { shellCommand } from '../../src/tools/ssh/quote.js';
 import {
   createMariaDatabase,

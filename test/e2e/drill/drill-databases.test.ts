@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeMeta } from '../../../src/actions/dump/meta.js';
+import { encodeMeta } from '../../../src/nightly/dumps/meta.js';
 import { makeTempDir, mariadb, psql, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { makeMariaSource, makePgSource, makeSqliteSource } from '../dump/fixtures.js';
 import { drillJson, drillRows } from './helpers.js';

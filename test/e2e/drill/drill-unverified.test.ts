@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeMeta } from '../../../src/actions/dump/meta.js';
+import { encodeMeta } from '../../../src/nightly/dumps/meta.js';
 import { clientKey, createMariaDatabase, generateKey, makeTempDir, REPO_ROOT, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { checkRow, drillJson, drillRows } from './helpers.js';
 

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../../src/actions/archive.js';
+import type { Manifest } from '../../../src/archive/manifest.js';
 import { borgExtract, borgList, makeTempDir, PG, psql, runCli, startSshd, writeTestConfig, type CliResult, type TestConfig } from '../../harness/index.js';
 import { makeMariaSource, makePgSource, makeSqliteSource } from './fixtures.js';
 

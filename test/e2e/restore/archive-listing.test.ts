@@ -7,7 +7,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runBorg, type BorgContext } from '../../../src/tools/borg/run.js';
 import { itemSizeRecords, listItemSizes, type ItemSize } from '../../../src/tools/borg/items.js';
-import { archiveFigures } from '../../../src/actions/restore/archive-facts.js';
+import { archiveFigures } from '../../../src/archive/facts.js';
 import { makeTempDir } from '../../harness/index.js';
 import { HOSTILE_ARGUMENTS } from '../../harness/hostile.js';
 

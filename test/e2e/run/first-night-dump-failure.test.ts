@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../../src/actions/archive.js';
+import type { Manifest } from '../../../src/archive/manifest.js';
 import { borgExtract, borgList, makeTempDir, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe("a dump source failing on the host's first night", () => {

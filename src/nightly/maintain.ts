@@ -1,0 +1,110 @@
+// Repository maintenance after an archive: prune by retention (only this host's nightly archives),
+// compact, and the borg checks that are due.
+import { nightlyGlob, type CheckOptions } from '../tools/borg/args.js';
+import { checkRepo, compactRepo, pruneArchives, type PruneOutcome } from '../tools/borg/repo.js';
+import { decideCompact, type CompactDecision } from './compact.js';
+import { humanBytes } from '../util/table.js';
+import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
+import { openRepo } from '../archive/repo-identity.js';
+
+/** Prunes the host's nightly archives by the retention policy; the pruned names and what they freed. */
+export async function pruneHost(ctx: HostContext): Promise<StepOutcome<PruneOutcome>> {
+  const repo = hostRepo(ctx);
+  // A missing or swapped repository throws (a failed step); one that never existed has nothing to prune.
+  if ((await openRepo(borgContext(ctx), ctx.catalog, repo, ctx.host.name, 'read')) === 'absent') {
+    return { status: 'skipped', error: `no repository at ${repo} yet: nothing to prune`, value: { pruned: [] } };
+  }
+  const out = await pruneArchives(borgContext(ctx), repo, ctx.host.name, ctx.global.retention);
+  const { pruned } = out;
+  ctx.catalog.markPruned(repo, pruned);
+  // Pays any prune a night owes (nightly/steps.ts): the archives are now as the policy keeps them.
+  ctx.catalog.recordCheck(repo, 'prune', ctx.host.name, 'ok');
+  ctx.logger.info({ step: 'prune', repository: repo, pruned, freedBytes: out.freedBytes }, pruned.length ? `pruned ${pruned.length} archive(s): ${pruned.join(', ')}` : 'pruned 0 archives: the retention policy keeps every one');
+  return { status: 'ok', files: pruned.length, details: { pruned, freedBytes: out.freedBytes, repositoryBytes: out.repositoryBytes }, value: out };
+}
+
+/** `borg compact` of the host's repository; recorded per repository (the nightly job's weekly floor). */
+export async function compactHost(ctx: HostContext, why?: string): Promise<StepOutcome> {
+  const repo = hostRepo(ctx);
+  await compactRepo(borgContext(ctx), repo);
+  ctx.catalog.recordCheck(repo, 'compact', ctx.host.name, 'ok');
+  return { status: 'ok', ...(why ? { details: { why } } : {}) };
+}
+
+/** Whether the nightly job compacts after tonight's prune (plan/compact.ts). */
+export function compactDecision(ctx: HostContext, prune: PruneOutcome): CompactDecision {
+  const stats = { pruned: prune.pruned.length, freedBytes: prune.freedBytes, repositoryBytes: prune.repositoryBytes };
+  return decideCompact(stats, ctx.catalog.lastCheck(hostRepo(ctx), 'compact', ctx.host.name), new Date(), humanBytes);
+}
+
+export interface CheckRequest {
+  repository: boolean;
+  archives: boolean;
+  verifyData: boolean;
+  /** A partial repository check of at most this long (checks.repository_max_duration; 0: full). */
+  maxDurationSeconds?: number;
+}
+
+/** How far a partial repository check got, from borg's --info lines. */
+export function partialProgress(lines: readonly string[]): string | undefined {
+  for (const l of lines) {
+    const stopped = /finished partial segment check, last segment checked is (\d+)/.exec(l);
+    if (stopped) return `partial: checked up to segment ${stopped[1]}, the next check resumes there`;
+    const end = /finished segment check at segment (\d+)/.exec(l);
+    if (end) return `partial: reached the last segment (${end[1]}); the next check starts a new pass`;
+  }
+  return undefined;
+}
+
+/** Lines borg prints about its progress at --info: never the reason a check failed. */
+const CHECK_CHATTER = /^(Starting|Checking|Archive consistency check complete|finished|skipping to segments|Finished (partial|full) repository check)/i;
+
+/**
+ * Runs `borg check` as requested and records each part in the check history. A repository check
+ * with a time limit runs on its own (borg allows --max-duration only with --repository-only).
+ */
+export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<StepOutcome<string[]>> {
+  const repo = hostRepo(ctx);
+  if ((await openRepo(borgContext(ctx), ctx.catalog, repo, ctx.host.name, 'read')) === 'absent') {
+    return { status: 'failed', error: `no repository at ${repo}: ${ctx.host.name} has never been archived`, value: [] };
+  }
+  const archives = req.archives || req.verifyData;
+  const glob = nightlyGlob(ctx.host.name);
+  const partial = req.repository && (req.maxDurationSeconds ?? 0) > 0;
+  const parts: CheckOptions[] = partial
+    ? [
+        { repo, repository: true, archives: false, verifyData: false, maxDurationSeconds: req.maxDurationSeconds },
+        ...(archives ? [{ repo, repository: false, archives: true, verifyData: req.verifyData, glob }] : []),
+      ]
+    : [{ repo, repository: req.repository, archives, verifyData: req.verifyData, glob }];
+  const details: { kinds: string[]; problems?: string[]; repository?: string } = { kinds: [] };
+  let warning = false;
+  for (const part of parts) {
+    const out = await checkRepo(borgContext(ctx), part);
+    const status = out.verdict.kind === 'failed' ? 'failed' : 'ok';
+    const kinds = [part.repository && 'repository', part.archives && 'archives', part.verifyData && 'data'].filter((k): k is string => typeof k === 'string');
+    for (const k of kinds) ctx.catalog.recordCheck(repo, k, ctx.host.name, status);
+    details.kinds.push(...kinds);
+    if (part.maxDurationSeconds) {
+      details.repository = partialProgress(out.problems) ?? `partial (at most ${part.maxDurationSeconds} s)`;
+      ctx.logger.info({ step: 'check', repository: repo }, `repository check ${details.repository}`);
+    } else if (part.repository) {
+      details.repository = 'whole: every segment and the index';
+    }
+    const what = part.verifyData ? 'borg check --verify-data' : part.maxDurationSeconds ? 'borg check --repository-only --max-duration' : 'borg check';
+    if (out.verdict.kind === 'failed' && out.verdict.cause) {
+      return { status: 'failed', error: `${what} of ${repo} could not run: ${out.verdict.reason}`, details: { ...details, problems: out.problems }, value: out.problems };
+    }
+    if (out.verdict.kind === 'failed') {
+      const detail = out.problems.filter((l) => !CHECK_CHATTER.test(l)).slice(0, 5);
+      return {
+        status: 'failed',
+        error: `${what} of ${repo} found problems: ${detail.join(' | ') || out.verdict.reason}`,
+        details: { ...details, problems: out.problems },
+        value: out.problems,
+      };
+    }
+    if (out.verdict.kind === 'warning') warning = true;
+  }
+  return { status: warning ? 'warning' : 'ok', details, value: [] };
+}

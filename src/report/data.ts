@@ -1,0 +1,117 @@
+// What the morning report says, gathered from the catalog per host: the period's jobs, warnings and
+// failures with their error lines, archives and repository growth, checks, drills, restores, and
+// 30-day trends. Plain data (the JSON format is exactly this); plan/report-text formats it.
+import type { Catalog } from '../catalog/catalog.js';
+import { archivesOf, lastDrill, lastRunFigures, restoresSince, runsSince, stepNotesSince, type RunFigures } from '../catalog/queries.js';
+import { repositoryPath, type Config } from '../config/types.js';
+import { judgeFreshness, worst, type Light } from './freshness.js';
+import { hostFacts } from './freshness-facts.js';
+
+const DAY = 86400_000;
+export const TREND_DAYS = 30;
+
+const secs = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms / 1000));
+
+export interface RunLine {
+  run_id: number;
+  kind: string;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  bytes: number;
+  files: number;
+  archive: string | null;
+  error: string | null;
+}
+
+export interface HostReport {
+  host: string;
+  status: Light;
+  backup: { last_success: string | null; age_seconds: number | null; max_age_seconds: number | null; reason: string };
+  last_run: RunLine | null;
+  runs: RunLine[];
+  sources: Array<{ source: string; status: Light; last_success: string | null; age_seconds: number | null; reason: string; last_run: { status: string; bytes: number; files: number; error: string | null } | null }>;
+  warnings: Array<{ run_id: number; step: string; source: string | null; status: string; retries: number; message: string }>;
+  failures: Array<{ run_id: number; step: string; source: string | null; message: string }>;
+  partial_archives: string[];
+  archives: { count: number; repository_bytes: number; deduplicated_bytes: number; growth_bytes: number; last: string | null };
+  checks: Array<{ kind: string; frequency: string; status: Light; at: string | null; result: string | null; reason: string }>;
+  /** Per off-site target: the newest verified copy and its age. */
+  offsite?: Array<{ target: string; status: Light; verified_at: string | null; age_seconds: number | null; reason: string }>;
+  drill: { at: string; result: string; archive: string | null; files_sampled: number; matches: number; error: string | null } | null;
+  restores: Array<{ id: number; kind: string; host: string; target: string; archive: string; status: string; started_at: string; ended_at: string | null; error: string | null }>;
+  trend: Array<{ at: string; status: string; duration_seconds: number | null; bytes: number; files: number; repository_deduplicated_bytes: number }>;
+}
+
+export interface ReportData {
+  generated_at: string;
+  since: string;
+  status: Light;
+  hosts: HostReport[];
+}
+
+function runLine(r: RunFigures): RunLine {
+  return { run_id: r.runId, kind: r.kind, status: r.status, started_at: r.startedAt, ended_at: r.endedAt ?? null, duration_seconds: secs(r.durationMs), bytes: r.bytes, files: r.files, archive: r.archive ?? null, error: r.error ?? null };
+}
+
+/** The report of every host in `config` for the period from `since` to `now`. */
+export function gatherReport(config: Config, catalog: Catalog, since: Date, now = new Date()): ReportData {
+  const hosts = config.hosts.map((h): HostReport => {
+    const repository = repositoryPath(config.global, h.name);
+    const verdict = judgeFreshness(hostFacts(config, catalog, h), now);
+    const last = lastRunFigures(catalog, h.name);
+    const notes = stepNotesSince(catalog, h.name, since);
+    const archives = archivesOf(catalog, repository, h.name);
+    const kept = archives.filter((a) => !a.prunedAt);
+    const inPeriod = archives.filter((a) => new Date(a.createdAt) >= since);
+    const drill = lastDrill(catalog, h.name);
+    const trendFrom = new Date(now.getTime() - TREND_DAYS * DAY);
+    const nightly = runsSince(catalog, h.name, trendFrom).filter((r) => r.kind === 'run');
+    return {
+      host: h.name,
+      status: verdict.light,
+      backup: { last_success: verdict.backup.at?.toISOString() ?? null, age_seconds: secs(verdict.backup.ageMs), max_age_seconds: secs(verdict.backup.limitMs), reason: verdict.backup.reason },
+      last_run: last ? runLine(last) : null,
+      runs: runsSince(catalog, h.name, since).map(runLine),
+      sources: verdict.sources.map((s) => {
+        const lr = last?.sources.find((x) => x.source === s.name);
+        return {
+          source: s.name,
+          status: s.light,
+          last_success: s.at?.toISOString() ?? null,
+          age_seconds: secs(s.ageMs),
+          reason: s.reason,
+          last_run: lr ? { status: lr.status, bytes: lr.bytes, files: lr.files, error: lr.error ?? null } : null,
+        };
+      }),
+      warnings: notes
+        .filter((n) => n.status === 'warning' || (n.status === 'ok' && n.retries > 0))
+        .map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, status: n.status, retries: n.retries, message: n.error ?? `succeeded after ${n.retries} retr${n.retries === 1 ? 'y' : 'ies'}` })),
+      failures: notes.filter((n) => n.status === 'failed' || n.status === 'interrupted').map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, message: n.error ?? n.status })),
+      partial_archives: inPeriod.filter((a) => a.partial).map((a) => a.name),
+      archives: {
+        count: kept.length,
+        repository_bytes: kept.reduce((a, x) => a + x.originalSize, 0),
+        deduplicated_bytes: kept.reduce((a, x) => a + x.deduplicatedSize, 0),
+        growth_bytes: inPeriod.reduce((a, x) => a + x.deduplicatedSize, 0),
+        last: archives.at(-1)?.name ?? null,
+      },
+      checks: verdict.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, status: c.light, at: c.at?.toISOString() ?? null, result: c.status ?? null, reason: c.reason })),
+      offsite: verdict.offsite.map((o) => ({ target: o.target, status: o.light, verified_at: o.at?.toISOString() ?? null, age_seconds: secs(o.ageMs), reason: withoutPrefix(o.reason, `${h.name}: off-site ${o.target}: `) })),
+      drill: drill ? { at: drill.at, result: drill.status, archive: drill.archive ?? null, files_sampled: drill.filesSampled, matches: drill.matches, error: drill.error ?? null } : null,
+      restores: restoresSince(catalog, h.name, since).map((r) => ({ id: r.id, kind: r.kind, host: r.host, target: r.target, archive: r.archive, status: r.status, started_at: r.startedAt, ended_at: r.endedAt ?? null, error: r.error ?? null })),
+      trend: nightly.map((r) => {
+        const end = new Date(r.endedAt ?? r.startedAt);
+        const held = archives.filter((a) => new Date(a.createdAt) <= end && (!a.prunedAt || new Date(a.prunedAt) > end));
+        return { at: r.startedAt, status: r.status, duration_seconds: secs(r.durationMs), bytes: r.bytes, files: r.files, repository_deduplicated_bytes: held.reduce((a, x) => a + x.deduplicatedSize, 0) };
+      }),
+    };
+  });
+  return { generated_at: now.toISOString(), since: since.toISOString(), status: worst(hosts.map((h) => h.status)), hosts };
+}
+
+/** The report names the host and target already: the status line's own prefix would repeat them. */
+function withoutPrefix(text: string, prefix: string): string {
+  return text.startsWith(prefix) ? text.slice(prefix.length) : text;
+}

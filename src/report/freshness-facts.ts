@@ -1,0 +1,56 @@
+// What `pullback status`, stale events and the report know about each host's freshness: the
+// catalog's facts gathered per host, judged by plan/freshness. Reads only; never throws for a host
+// that has no history (it is simply never backed up).
+import type { Catalog } from '../catalog/catalog.js';
+import { lastCheckRecord, lastJob, lastSourceAttempt, lastSourceSuccess } from '../catalog/queries.js';
+import { DEFAULTS } from '../config/defaults.js';
+import { parseDuration } from '../config/units.js';
+import { repositoryPath, type Config, type HostConfig } from '../config/types.js';
+import { lastOffsiteAttempt, newestVerified } from '../catalog/offsite.js';
+import { judgeFreshness, staleFindings, type CheckFacts, type HostFacts, type HostFreshness, type StaleFinding } from './freshness.js';
+
+const CHECK_KINDS: CheckFacts['kind'][] = ['repository', 'archives', 'data', 'drill'];
+const DEFAULT_MAX_AGE_MS = parseDuration(DEFAULTS.staleAfter) * 1000;
+
+/** The catalog's facts about one host (its successes, last job, sources and checks). */
+export function hostFacts(config: Config, catalog: Catalog, host: HostConfig): HostFacts {
+  const repository = repositoryPath(config.global, host.name);
+  const maxAgeMs = host.staleAfterSeconds !== undefined ? host.staleAfterSeconds * 1000 : DEFAULT_MAX_AGE_MS;
+  const last = catalog.lastNightly(host.name);
+  const job = lastJob(catalog, host.name);
+  return {
+    host: host.name,
+    maxAgeMs,
+    ...(last ? { lastSuccess: new Date(last.endedAt) } : {}),
+    ...(job ? { lastJob: { kind: job.kind, status: job.status, at: new Date(job.endedAt ?? job.startedAt), ...(job.error ? { error: job.error } : {}) } } : {}),
+    sources: host.sources.map((s) => {
+      const ok = lastSourceSuccess(catalog, host.name, s.name);
+      const attempt = lastSourceAttempt(catalog, host.name, s.name);
+      return {
+        name: s.name,
+        maxAgeMs: s.staleAfterSeconds !== undefined ? s.staleAfterSeconds * 1000 : maxAgeMs,
+        ...(ok ? { lastSuccess: new Date(ok.at) } : {}),
+        ...(attempt ? { lastAttempt: { ...attempt, at: new Date(attempt.at) } } : {}),
+      };
+    }),
+    checks: CHECK_KINDS.map((kind) => {
+      const rec = lastCheckRecord(catalog, repository, kind, host.name);
+      return { kind, frequency: config.global.checks[kind], ...(rec ? { last: { at: new Date(rec.at), status: rec.status } } : {}) };
+    }),
+    offsite: config.global.offsite.map((t) => {
+      const v = newestVerified(catalog, host.name, t.name);
+      const a = lastOffsiteAttempt(catalog, host.name, t.name);
+      return { target: t.name, maxAgeMs: t.maxAgeSeconds * 1000, ...(v ? { newestVerified: new Date(v.at) } : {}), ...(a ? { lastAttempt: { ...a, at: new Date(a.at) } } : {}) };
+    }),
+  };
+}
+
+/** The freshness verdict of every host in the config, at `now`. */
+export function freshnessOf(config: Config, catalog: Catalog, now = new Date()): HostFreshness[] {
+  return config.hosts.map((h) => judgeFreshness(hostFacts(config, catalog, h), now));
+}
+
+/** Every host and source whose last success is older than its max_age (or never happened): for stale events. */
+export function findStale(config: Config, catalog: Catalog, now = new Date()): StaleFinding[] {
+  return config.hosts.flatMap((h) => staleFindings(hostFacts(config, catalog, h), now));
+}

@@ -1,0 +1,123 @@
+// The morning report as one self-contained HTML page: a summary line, a table of hosts in
+// red/amber/green, a section per host (last success, sources, failures with their error lines,
+// warnings, partial archives, archives, checks, drill, restores) and the 30-day trend charts as
+// inline SVG rendered beforehand (charts/svg). Inline CSS and a CSP that forbids every request. Pure.
+import type { HostReport, ReportData } from './data.js';
+import { humanBytes, humanDuration } from '../util/table.js';
+import { age, type Light } from './freshness.js';
+
+export interface RenderedChart {
+  id: string;
+  title: string;
+  /** Trusted SVG markup from the chart renderer; undefined: nothing to draw. */
+  svg?: string;
+}
+
+/** `s` safe as HTML text and as a quoted attribute value. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const e = escapeHtml;
+const t = (iso: string | null) => (iso ? iso.replace(/\.\d{3}Z$/, 'Z').replace('T', ' ') : 'never');
+const dur = (s: number | null) => (s === null ? '–' : humanDuration(s * 1000));
+const ago = (s: number | null) => (s === null ? '' : `${age(s * 1000)} ago`);
+const where = (step: string, source: string | null) => e(source ? `${step}/${source}` : step);
+const ORDER: Light[] = ['red', 'amber', 'green'];
+
+const CSS = `
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;background:#f6f8fa;margin:0;padding:24px}
+main{max-width:980px;margin:0 auto}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:0 0 8px;display:flex;align-items:center;gap:10px}h3{font-size:15px;margin:14px 0 4px}
+.summary{font-size:18px;font-weight:600;margin:8px 0 2px}.meta{color:#59636e;margin:0 0 18px}
+section,.card{background:#fff;border:1px solid #d1d9e0;border-radius:8px;padding:16px 18px;margin:0 0 16px}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e6eaef;vertical-align:top}th{font-size:13px;color:#59636e;font-weight:600}
+.light{display:inline-block;min-width:4.5em;text-align:center;border-radius:4px;padding:1px 8px;font-weight:700;font-size:13px;color:#fff}
+.light.red{background:#cf222e}.light.amber{background:#bf8700}.light.green{background:#1a7f37}
+tr.host-row.red{background:#ffebe9}tr.host-row.amber{background:#fff8c5}tr.host-row.green{background:#dafbe1}
+section.host.red{border-left:6px solid #cf222e}section.host.amber{border-left:6px solid #bf8700}section.host.green{border-left:6px solid #1a7f37}
+pre{background:#f6f8fa;border:1px solid #e6eaef;border-radius:4px;padding:6px 8px;margin:2px 0 8px;white-space:pre-wrap;word-break:break-word;font-size:13px}
+ul{margin:4px 0;padding-left:20px}.none{color:#59636e}
+.failures h3{color:#cf222e}.warnings h3{color:#9a6700}
+figure{margin:0 0 12px}figcaption{font-weight:600;margin:0 0 4px}figure svg{max-width:100%;height:auto}
+`;
+
+/** "2 hosts: 1 red, 1 green" (zero counts left out). */
+export function summaryLine(r: ReportData): string {
+  const n = r.hosts.length;
+  const counts = ORDER.map((l) => [l, r.hosts.filter((h) => h.status === l).length] as const).filter(([, c]) => c > 0);
+  return `${n} host${n === 1 ? '' : 's'}${counts.length ? `: ${counts.map(([l, c]) => `${c} ${l}`).join(', ')}` : ''}`;
+}
+
+const light = (l: Light) => `<span class="light ${l}">${l.toUpperCase()}</span>`;
+
+function overview(r: ReportData): string {
+  const rows = r.hosts.map((h, i) => {
+    const b = h.backup;
+    const issues = [h.failures.length ? `${h.failures.length} failure(s)` : '', h.warnings.length ? `${h.warnings.length} warning(s)` : '', h.partial_archives.length ? `${h.partial_archives.length} partial` : ''].filter(Boolean).join(', ');
+    return `<tr class="host-row ${h.status}" data-host="${e(h.host)}"><td><a href="#host-${i}">${e(h.host)}</a></td><td>${light(h.status)}</td><td>${e(t(b.last_success))}</td><td>${e(ago(b.age_seconds))}</td><td>${h.last_run ? `${e(h.last_run.status)}, ${e(dur(h.last_run.duration_seconds))}, ${e(humanBytes(h.last_run.bytes))}` : 'none'}</td><td>${h.archives.count}</td><td>${e(issues || '–')}</td></tr>`;
+  });
+  return `<section class="card overview"><h2>Hosts</h2><table><thead><tr><th>host</th><th>status</th><th>last success</th><th>age</th><th>last run</th><th>archives</th><th>in the period</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+function list<T>(title: string, cls: string, items: T[], item: (x: T) => string, empty?: string): string {
+  if (items.length === 0) return empty === undefined ? '' : `<div class="${cls}"><h3>${title}</h3><p class="none">${empty}</p></div>`;
+  return `<div class="${cls}"><h3>${title}</h3><ul>${items.map((x) => `<li>${item(x)}</li>`).join('')}</ul></div>`;
+}
+
+function hostSection(h: HostReport, i: number): string {
+  const b = h.backup;
+  const parts: string[] = [];
+  parts.push(`<h2>${e(h.host)} ${light(h.status)}</h2>`);
+  parts.push(`<p>Last success: <b>${e(t(b.last_success))}</b>${b.age_seconds !== null ? ` (${e(ago(b.age_seconds))}${b.max_age_seconds !== null ? `, max_age ${e(age(b.max_age_seconds * 1000))}` : ''})` : ''}${b.reason && h.status !== 'green' ? ` — ${e(b.reason)}` : ''}</p>`);
+  const r = h.last_run;
+  parts.push(`<p>Last run: ${r ? `${e(r.status)} at ${e(t(r.started_at))}, took ${e(dur(r.duration_seconds))}, pulled ${e(humanBytes(r.bytes))} over the network (every attempt of a retried pull counted) in ${r.files} file(s), archive ${e(r.archive ?? '–')}` : 'none'}</p>`);
+  if (h.sources.length) {
+    const rows = h.sources.map((s) => `<tr><td>${e(s.source)}</td><td>${light(s.status)}</td><td>${e(t(s.last_success))}</td><td>${e(ago(s.age_seconds))}</td><td>${s.last_run ? `${e(s.last_run.status)}, ${e(humanBytes(s.last_run.bytes))}, ${s.last_run.files} file(s)` : '–'}</td></tr>`);
+    parts.push(`<h3>Sources</h3><table><thead><tr><th>source</th><th>status</th><th>last success</th><th>age</th><th>last run</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
+  }
+  parts.push(`<p>Jobs in the period: ${h.runs.length ? e(h.runs.map((x) => `${x.kind} ${x.status}`).join(', ')) : '<span class="none">none</span>'}</p>`);
+  parts.push(list('Failures', 'failures', h.failures, (f) => `<b>${where(f.step, f.source)}</b> (run ${f.run_id})<pre>${e(f.message)}</pre>`));
+  parts.push(list('Warnings', 'warnings', h.warnings, (w) => `<b>${where(w.step, w.source)}</b>${w.retries ? ` (${w.retries} retr${w.retries === 1 ? 'y' : 'ies'})` : ''}<pre>${e(w.message)}</pre>`));
+  parts.push(list('Partial archives', 'partial', h.partial_archives, (a) => e(a)));
+  const a = h.archives;
+  parts.push(`<h3>Archives</h3><p>${a.count} archive(s), last ${e(a.last ?? '–')}; repository ${e(humanBytes(a.repository_bytes))} original, ${e(humanBytes(a.deduplicated_bytes))} deduplicated; growth in the period ${e(humanBytes(a.growth_bytes))}</p>`);
+  const checks = h.checks.filter((c) => c.kind !== 'drill' && c.frequency !== 'never');
+  parts.push(list('Checks', 'checks', checks, (c) => `${light(c.status)} ${e(c.kind)}: ${e(c.result ?? 'never ran')}${c.at ? ` at ${e(t(c.at))}` : ''}`, 'none configured'));
+  parts.push(list('Off-site copies', 'offsite', h.offsite ?? [], (o) => `${light(o.status)} ${e(o.target)}: ${o.verified_at ? `newest verified copy ${e(t(o.verified_at))}` : 'no verified copy'} (${e(o.reason)})`));
+  const d = h.drill;
+  parts.push(`<h3>Drill</h3><p>${d ? `${e(d.result)} at ${e(t(d.at))}, ${d.matches}/${d.files_sampled} sampled files matched${d.archive ? ` (archive ${e(d.archive)})` : ''}` : '<span class="none">none yet</span>'}</p>${d?.error ? `<pre>${e(d.error)}</pre>` : ''}`);
+  parts.push(list('Restores in the period', 'restores', h.restores, (x) => `#${x.id} ${e(x.kind)} of ${e(x.archive)} onto ${e(x.target)}: <b>${e(x.status)}</b>${x.error ? `<pre>${e(x.error)}</pre>` : ''}`, 'none'));
+  return `<section class="host ${h.status}" id="host-${i}" data-host="${e(h.host)}">${parts.join('\n')}</section>`;
+}
+
+function trends(charts: RenderedChart[]): string {
+  const figs = charts.map((c) => `<figure class="chart" data-chart="${e(c.id)}"><figcaption>${e(c.title)}</figcaption>${c.svg ?? '<p class="none">no nightly runs in the last 30 days</p>'}</figure>`);
+  return `<section class="card trends"><h2>Trends (30 days)</h2>${figs.join('\n')}</section>`;
+}
+
+/** The whole page for `r`, with `charts` (already rendered SVG) in the trends section. */
+export function reportHtml(r: ReportData, charts: RenderedChart[]): string {
+  const title = `pullback report ${t(r.generated_at)}: ${r.status.toUpperCase()}`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<h1>pullback report ${light(r.status)}</h1>
+<p class="summary">${e(summaryLine(r))}</p>
+<p class="meta">Generated ${e(t(r.generated_at))}, covering the period since ${e(t(r.since))}.</p>
+${overview(r)}
+${r.hosts.map(hostSection).join('\n')}
+${trends(charts)}
+</main>
+</body>
+</html>
+`;
+}

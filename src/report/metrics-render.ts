@@ -1,0 +1,85 @@
+// The Prometheus text (node_exporter textfile format) of the catalog's facts per host and source,
+// rendered by prom-client from its own Registry (never the global default one, which would mix in
+// whatever else registered there).
+import type { RunFigures } from '../catalog/queries.js';
+import type { Light } from './freshness.js';
+
+export interface HostMetrics {
+  host: string;
+  freshness: Light;
+  /** Successful (ok or warning) nightly runs only. */
+  lastSuccess?: Date;
+  lastRun?: RunFigures;
+  sources: Array<{ source: string; lastSuccess?: Date }>;
+  archives: number;
+  repositoryBytes: number;
+  deduplicatedBytes: number;
+  checks: Array<{ kind: string; at?: Date; status?: string }>;
+  /** Per off-site target: when its newest verified copy was made or verified. */
+  offsite?: Array<{ target: string; verifiedAt?: Date }>;
+}
+
+export const RUN_STATUSES = ['ok', 'warning', 'failed', 'interrupted'] as const;
+const LIGHT_VALUE: Record<Light, number> = { green: 0, amber: 1, red: 2 };
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/** Renders the metrics of every host; resolves with the text file's content. */
+export async function renderMetrics(hosts: HostMetrics[]): Promise<string> {
+  // Loaded when metrics are written (after a job), not with every command.
+  const { Gauge, Registry } = await import('prom-client');
+  const registry = new Registry();
+  const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name: `pullback_${name}`, help, labelNames, registers: [registry] });
+  const lastSuccess = gauge('last_success_timestamp_seconds', 'End of the host\'s last successful (ok or warning) nightly run, Unix time.', ['host']);
+  const sourceSuccess = gauge('source_last_success_timestamp_seconds', 'End of the source\'s last successful backup (its pull and checks passed and the archive was made), Unix time.', ['host', 'source']);
+  const status = gauge('last_run_status', 'Status of the host\'s last nightly run: 1 for the status it had, 0 for the others.', ['host', 'status']);
+  const duration = gauge('last_run_duration_seconds', 'Duration of the host\'s last nightly run.', ['host']);
+  const bytes = gauge('last_run_transferred_bytes', 'Bytes rsync received in the host\'s last nightly run.', ['host']);
+  const files = gauge('last_run_transferred_files', 'Files rsync transferred in the host\'s last nightly run.', ['host']);
+  const srcBytes = gauge('source_last_run_transferred_bytes', 'Bytes rsync received for the source in the last nightly run.', ['host', 'source']);
+  const srcFiles = gauge('source_last_run_transferred_files', 'Files rsync transferred for the source in the last nightly run.', ['host', 'source']);
+  const srcOk = gauge('source_last_run_success', '1 when the source\'s steps passed (ok or warning) in the last nightly run, else 0.', ['host', 'source']);
+  const archives = gauge('archives', 'Archives of the host in its repository (not pruned), per the catalog.', ['host']);
+  const repoSize = gauge('repository_original_bytes', 'Sum of the original sizes of the host\'s archives.', ['host']);
+  const repoDedup = gauge('repository_deduplicated_bytes', 'Sum of the deduplicated sizes of the host\'s archives: what they occupy in the repository.', ['host']);
+  const checkAt = gauge('last_check_timestamp_seconds', 'When the check (repository, archives, data) last ran, Unix time.', ['host', 'kind']);
+  const checkOk = gauge('last_check_success', '1 when the check\'s last run passed, else 0.', ['host', 'kind']);
+  const drillAt = gauge('last_drill_timestamp_seconds', 'When the host\'s last restore drill ran, Unix time.', ['host']);
+  const drillOk = gauge('last_drill_success', '1 when the host\'s last restore drill passed (ok or warning), else 0 (failed, interrupted, or unverified: it proved nothing).', ['host']);
+  const offsiteAt = gauge('offsite_last_verified_timestamp_seconds', 'When the host\'s newest off-site copy on the target whose remote check passed was made or verified, Unix time.', ['host', 'target']);
+  const fresh = gauge('freshness', 'pullback status of the host: 0 green, 1 amber, 2 red.', ['host']);
+
+  for (const h of hosts) {
+    const host = h.host;
+    fresh.set({ host }, LIGHT_VALUE[h.freshness]);
+    if (h.lastSuccess) lastSuccess.set({ host }, seconds(h.lastSuccess));
+    for (const s of h.sources) if (s.lastSuccess) sourceSuccess.set({ host, source: s.source }, seconds(s.lastSuccess));
+    const run = h.lastRun;
+    if (run) {
+      for (const st of RUN_STATUSES) status.set({ host, status: st }, run.status === st ? 1 : 0);
+      if (run.durationMs !== undefined) duration.set({ host }, run.durationMs / 1000);
+      bytes.set({ host }, run.bytes);
+      files.set({ host }, run.files);
+      for (const s of run.sources) {
+        srcBytes.set({ host, source: s.source }, s.bytes);
+        srcFiles.set({ host, source: s.source }, s.files);
+        srcOk.set({ host, source: s.source }, s.status === 'ok' || s.status === 'warning' ? 1 : 0);
+      }
+    }
+    archives.set({ host }, h.archives);
+    repoSize.set({ host }, h.repositoryBytes);
+    repoDedup.set({ host }, h.deduplicatedBytes);
+    for (const o of h.offsite ?? []) if (o.verifiedAt) offsiteAt.set({ host, target: o.target }, seconds(o.verifiedAt));
+    for (const c of h.checks) {
+      if (!c.at) continue;
+      const passed = c.status === 'ok' || c.status === 'warning' ? 1 : 0;
+      if (c.kind === 'drill') {
+        drillAt.set({ host }, seconds(c.at));
+        drillOk.set({ host }, passed);
+      } else {
+        checkAt.set({ host, kind: c.kind }, seconds(c.at));
+        checkOk.set({ host, kind: c.kind }, passed);
+      }
+    }
+  }
+  return registry.metrics();
+}

@@ -1,0 +1,58 @@
+// The metrics file after each job: the catalog's facts of every host rendered as Prometheus text
+// and written atomically (a temporary file in the same directory, then rename), so node_exporter
+// never reads half a file. Never fails the job: a problem is logged as a warning.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { hostFacts } from './freshness-facts.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { lastRunFigures, repoStats } from '../catalog/queries.js';
+import { repositoryPath, type Config } from '../config/types.js';
+import { judgeFreshness } from './freshness.js';
+import { renderMetrics, type HostMetrics } from './metrics-render.js';
+
+/** The metrics of every host of the config as the catalog has them now. */
+export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()): HostMetrics[] {
+  return config.hosts.map((h) => {
+    const facts = hostFacts(config, catalog, h);
+    const stats = repoStats(catalog, repositoryPath(config.global, h.name), h.name);
+    const run = lastRunFigures(catalog, h.name);
+    return {
+      host: h.name,
+      freshness: judgeFreshness(facts, now).light,
+      ...(facts.lastSuccess ? { lastSuccess: facts.lastSuccess } : {}),
+      ...(run ? { lastRun: run } : {}),
+      sources: facts.sources.map((s) => ({ source: s.name, ...(s.lastSuccess ? { lastSuccess: s.lastSuccess } : {}) })),
+      archives: stats.archives,
+      repositoryBytes: stats.originalSize,
+      deduplicatedBytes: stats.deduplicatedSize,
+      checks: facts.checks.map((c) => ({ kind: c.kind, ...(c.last ? { at: c.last.at, status: c.last.status } : {}) })),
+      offsite: (facts.offsite ?? []).map((o) => ({ target: o.target, ...(o.newestVerified ? { verifiedAt: o.newestVerified } : {}) })),
+    };
+  });
+}
+
+/** Writes `file` atomically with `text` (mode 0644: node_exporter runs as another user). Throws on I/O errors. */
+export function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text, { mode: 0o644 });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** After a job: rewrites the configured metrics file (none configured: nothing). Logs, never throws. */
+export async function writeMetricsAfterJob(env: { config: Config; catalog: Catalog; logger: Logger }): Promise<void> {
+  const file = env.config.global.metricsFile;
+  if (!file) return;
+  try {
+    writeAtomically(file, await renderMetrics(gatherMetrics(env.config, env.catalog)));
+    env.logger.debug({ file }, 'metrics written');
+  } catch (e) {
+    env.logger.warn({ err: e, file }, `metrics file ${file} not written: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,92 @@
+// Restoring a database source: its dumps are extracted from the archive, pushed into a temporary
+// directory on the target, and each database replaced there by its engine so that it is exactly
+// the dump (postgres: a fresh database swapped in; mariadb/mysql: dropped and re-created; sqlite:
+// the file renamed over). The step says whether a failure changed anything on the target.
+import { mkdirSync, rmSync } from 'node:fs';
+import { posix, join } from 'node:path';
+import { ReplaceError } from '../engines/engine.js';
+import { getEngine } from '../engines/registry.js';
+import { sshRunner } from '../engines/runner.js';
+import { describeError } from '../errors.js';
+import type { PlannedDatabase, PlannedStep } from './plan.js';
+import { extractArchive } from '../tools/borg/items.js';
+import type { RestoreContext, RestoreStepResult } from './context.js';
+import { databaseLabel, targetRunner } from './db-facts.js';
+import { pushTree } from './files.js';
+import { withRemoteTemp } from './remote-temp.js';
+
+/** Restores every database of `step` (globals first, drops last); stops at the first failure; never throws. */
+export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep): Promise<RestoreStepResult> {
+  const stage = join(ctx.workDir, 'stage-db');
+  const done: string[] = [];
+  const hows: string[] = [];
+  const ended: string[] = [];
+  const warnings: string[] = [];
+  // Whether anything on the target may have changed: extracting and pushing to a temporary directory change nothing.
+  let touched = false;
+  // A replace under way: an error that is not the engine's own ReplaceError cannot say what it left.
+  let replacing = false;
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  try {
+    const files = [...(step.globals ? [step.globals.dump.file] : []), ...step.databases.map((d) => d.dump.file)];
+    if (files.length > 0) await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, { exact: files.map((f) => `${step.source}/${f}`) });
+    await withRemoteTemp(ctx, async (tmp) => {
+      if (files.length > 0) {
+        const pushed = await pushTree(ctx, join(stage, step.source), tmp);
+        if (pushed.status === 'failed') throw new Error(pushed.error);
+      }
+      if (step.globals) {
+        touched = true;
+        const engine = getEngine('postgres');
+        await targetRunner(ctx, timeout(ctx)).run(engine.restoreGlobalsArgv!(step.globals.connection, posix.join(tmp, step.globals.dump.file)), {
+          reason: 'applying the globals dump failed',
+        });
+        done.push('globals');
+      }
+      for (const db of step.databases) {
+        const label = databaseLabel(db.engine, db.database, db.connection);
+        replacing = true;
+        const out = await restoreOne(ctx, db, posix.join(tmp, db.dump.file));
+        done.push(label);
+        hows.push(`${label}: ${out.how}`);
+        warnings.push(...out.warnings.map((w) => `${label}: ${w}`));
+        ended.push(...(out.endedSessions ?? []).map((s) => `${label}: ${s}`));
+      }
+    });
+    for (const d of step.drops) {
+      touched = true;
+      await targetRunner(ctx).run(getEngine(d.engine).dropDatabaseArgv(d.connection, d.database), { reason: `cannot drop ${d.database}` });
+      done.push(`dropped ${databaseLabel(d.engine, d.database, d.connection)}`);
+    }
+    // The sessions the replace ended on live databases are part of what the restore did: shown and recorded.
+    const sessions = ended.length ? `; ended ${ended.length} session(s) on the live database: ${ended.join('; ')}` : '';
+    // An engine's warning (e.g. a swap whose client failed after the server committed it) is shown on the step's line, never an OK.
+    const warned = warnings.length ? `; warning: ${warnings.join('; ')}` : '';
+    return { status: warnings.length ? 'warning' : 'ok', summary: `${done.join(', ')}${sessions}${warned}`, details: { restored: done, how: hows, endedSessions: ended, warnings } };
+  } catch (e) {
+    const ok = done.length ? ` (restored before the failure: ${done.join(', ')})` : '';
+    // Proven untouched only when nothing was applied and the engine says so; an error of unknown kind during a replace is a possible change.
+    const changed = touched || done.length > 0 ? true : e instanceof ReplaceError ? e.changed : replacing ? 'possibly' : false;
+    return { status: 'failed', error: `${describeError(e)}${ok}`, details: { restored: done, how: hows, endedSessions: ended }, changed };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+function timeout(ctx: RestoreContext): number {
+  return ctx.global.dumpTimeoutSeconds * 1000;
+}
+
+/** Replaces one database by its dump (see each engine's replaceDatabase); returns how, its warnings, and the sessions it ended. */
+async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: string): Promise<{ how: string; warnings: string[]; endedSessions?: string[] }> {
+  const engine = getEngine(db.engine);
+  const cleanup = sshRunner(ctx.session, { timeoutMs: 300_000, logger: ctx.logger });
+  const out = await engine.replaceDatabase(targetRunner(ctx, timeout(ctx)), db.connection, db.database, remoteFile, {
+    cleanup,
+    timeoutMs: timeout(ctx),
+    ...(db.dump.properties ? { recorded: db.dump.properties } : {}),
+  });
+  if (out.expected) (ctx.expectedProperties ??= new Map()).set(databaseLabel(db.engine, db.database, db.connection), out.expected);
+  return { how: out.warnings.length ? `${out.how}; warning: ${out.warnings.join('; ')}` : out.how, warnings: out.warnings, endedSessions: out.endedSessions };
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { renderMetrics } from '../../../src/report/metrics-render.js';
+
+describe('renderMetrics', () => {
+  it('renders per host and source gauges in the Prometheus text format, from its own registry', async () => {
+    const text = await renderMetrics([
+      {
+        host: 'web',
+        freshness: 'green',
+        lastSuccess: new Date('2026-03-10T02:10:00Z'),
+        lastRun: { runId: 1, kind: 'run', status: 'warning', startedAt: '2026-03-10T02:00:00Z', endedAt: '2026-03-10T02:10:00Z', durationMs: 600_000, bytes: 2048, files: 3, sources: [{ source: 'data', status: 'warning', bytes: 2048, files: 3 }] },
+        sources: [{ source: 'data', lastSuccess: new Date('2026-03-10T02:09:00Z') }],
+        archives: 4,
+        repositoryBytes: 1000,
+        deduplicatedBytes: 100,
+        checks: [{ kind: 'archives', at: new Date('2026-03-10T02:10:00Z'), status: 'ok' }, { kind: 'drill', at: new Date('2026-03-01T05:00:00Z'), status: 'failed' }, { kind: 'data' }],
+      },
+      { host: 'db', freshness: 'red', sources: [], archives: 0, repositoryBytes: 0, deduplicatedBytes: 0, checks: [] },
+    ]);
+    expect(text).toContain('# TYPE pullback_last_success_timestamp_seconds gauge');
+    expect(text).toContain(`pullback_last_success_timestamp_seconds{host="web"} ${Date.parse('2026-03-10T02:10:00Z') / 1000}`);
+    expect(text).not.toContain('pullback_last_success_timestamp_seconds{host="db"}');
+    expect(text).toContain('pullback_last_run_status{host="web",status="warning"} 1');
+    expect(text).toContain('pullback_last_run_status{host="web",status="ok"} 0');
+    expect(text).toContain('pullback_last_run_duration_seconds{host="web"} 600');
+    expect(text).toContain('pullback_source_last_run_transferred_files{host="web",source="data"} 3');
+    expect(text).toContain('pullback_last_check_success{host="web",kind="archives"} 1');
+    expect(text).toContain('pullback_last_drill_success{host="web"} 0');
+    expect(text).not.toContain('kind="data"');
+    expect(text).toContain('pullback_freshness{host="db"} 2');
+    expect(text).not.toMatch(/process_cpu|nodejs_/); // not the global default registry
+  });
+});
