@@ -6,7 +6,6 @@ import { ConfigError, InternalError, JobError, ToolError, UsageError } from '../
 import { watchTerminal } from '../logging/terminal.js';
 import { formatOptions, parseCommandLine, type Parsed } from './parse.js';
 import { commands, type CommandSpec, type OptionSpec } from './registry.js';
-import './features.js';
 
 const GLOBAL: OptionSpec = {
   config: { type: 'string', short: 'c', value: 'FILE', description: 'the config file (else $PULLBACK_CONFIG, else /etc/pullback/pullback.yaml)' },
@@ -83,7 +82,13 @@ export async function main(argv: string[]): Promise<number> {
   if (format !== undefined && format !== 'pretty' && format !== 'json') throw new UsageError(`unknown log format '${format}' (pretty or json)`);
   const extra = parsed.positionals.slice(1);
   const configPath = resolveConfigPath(v.config as string | undefined, process.env);
-  const g = { configPath, logLevel: v['log-level'] as string | undefined, logFormat: format as 'pretty' | 'json' | undefined, out: (t: string) => process.stdout.write(`${t}\n`) };
+  const g = {
+    configPath,
+    logLevel: v['log-level'] as string | undefined,
+    logFormat: format as 'pretty' | 'json' | undefined,
+    out: (t: string) => process.stdout.write(`${t}\n`),
+    hasCommand: (n: string) => commands.some((c) => c.name === n),
+  };
   return spec.handler(g, parsed.values as never, extra);
 }
 

@@ -3,18 +3,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
 
-export interface OptionDef {
-  type: 'string' | 'boolean';
-  short?: string;
-  multiple?: boolean;
-  /** The value's placeholder in help (`NAME`, `FILE`); string options only. */
-  value?: string;
-  /** One line for `--help`. */
-  description: string;
-}
+import type { OptionDef, OptionSpec, Values } from '../commands/spec.js';
 
-export type OptionSpec = Record<string, OptionDef>;
-export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+export type { OptionDef, OptionSpec, Values };
 
 export interface Parsed {
   values: Values;

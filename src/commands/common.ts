@@ -7,18 +7,13 @@ import { loadConfig } from '../config/index.js';
 import type { Config, HostConfig } from '../config/types.js';
 import { checkNameArg } from '../config/names.js';
 import { UsageError } from '../errors.js';
+import type { GlobalOptions, OptionSpec, Values } from './spec.js';
+
+export type { GlobalOptions };
 import { createLogger } from '../logging/logger.js';
 import { detachTerminal } from '../logging/terminal.js';
 import { createProgress, type Progress } from '../progress/progress.js';
 
-export interface GlobalOptions {
-  configPath: string;
-  logLevel?: string;
-  /** stderr as readable lines (default) or JSON lines (--log-format json). */
-  logFormat?: 'pretty' | 'json';
-  /** Where people-facing output goes (stdout). */
-  out: (text: string) => void;
-}
 
 export interface CommandEnv {
   config: Config;
@@ -103,4 +98,14 @@ export async function confirm(question: string): Promise<boolean> {
   } finally {
     rl.close();
   }
+}
+
+/** `--host NAME` (repeatable): the option of every command that works on some hosts. */
+export const hostOption: OptionSpec = {
+  host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
+};
+
+/** The hosts `--host` named, or undefined for every host. */
+export function hostsOf(v: Values): string[] | undefined {
+  return v.host as string[] | undefined;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { JobQueue } from '../schedule/job-queue.js';
-import { commands, registerCommand } from '../cli/registry.js';
+import type { CommandSpec } from './spec.js';
 import { UsageError } from '../errors.js';
 import { planSchedule, type PlannedJob } from '../schedule/schedule.js';
 import { CLI_SCRIPT, runPullbackJob } from '../schedule/child-job.js';
@@ -17,7 +17,7 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
   try {
     const { schedule, stateDir } = env.config.global;
     const log = env.logger.child({ daemon: process.pid });
-    const plan = planSchedule(schedule, (name) => commands.some((c) => c.name === name));
+    const plan = planSchedule(schedule, g.hasCommand ?? (() => true));
     for (const s of plan.skipped) log.warn({ job: s.job }, `${s.job} is not scheduled: ${s.reason}`);
     if (plan.jobs.length === 0) {
       throw new UsageError(`nothing to schedule: ${env.config.global.file} has no schedule with backup, check, drill or report (see docs/configuration.md)`);
@@ -78,10 +78,10 @@ function cronLogger(log: Logger) {
   };
 }
 
-registerCommand({
+export const daemonSpec: CommandSpec = {
   name: 'daemon',
   summary: 'run the configured schedule (backup, check, drill, report) until SIGTERM or SIGINT',
   usage: 'pullback daemon',
   options: {},
   handler: (g) => daemonCommand(g),
-});
+};

@@ -6,7 +6,7 @@ import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import { randomBytes } from 'node:crypto';
 import { recordStep, type HostContext, type StepOutcome } from '../job/context.js';
 import { drillHost, type DrillOptions, type DrillResult } from '../drill/drill-host.js';
-import { registerCommand } from '../cli/registry.js';
+import type { CommandSpec } from './spec.js';
 import { describeError, UsageError } from '../errors.js';
 import { fromOffsite } from '../offsite/fetch.js';
 import { findTarget } from '../offsite/targets.js';
@@ -160,7 +160,7 @@ function databases(r: DrillResult): string {
   return [`${ok}/${r.databases.length} ok`, failed > 0 ? `${failed} failed` : '', unverified > 0 ? `${unverified} unverified` : '', skipped > 0 ? `${skipped} skipped` : ''].filter(Boolean).join(', ');
 }
 
-registerCommand({
+export const drillSpec: CommandSpec = {
   name: 'drill',
   summary: 'restore a random sample (and every database dump) and compare with borg and the origin',
   usage: 'pullback drill [--host NAME]... [--sample N | --percent P] [--archive latest|random|NAME] [--seed S] [--from-offsite TARGET] [--json]',
@@ -183,7 +183,7 @@ registerCommand({
       json: !!v.json,
       fromOffsite: v['from-offsite'] as string | undefined,
     }),
-});
+};
 
 // The nightly job runs a drill (random archive, configured sample, fresh seed) when one is due.
 runHooks.drill = async (ctx) => {

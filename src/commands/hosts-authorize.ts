@@ -10,7 +10,7 @@ import { describeError, UsageError } from '../errors.js';
 import { DEFAULT_GATE_PATH, planAuthorizedKeys, rolesOf } from '../keys/authorized-keys.js';
 import { sshForRole } from '../tools/ssh/options.js';
 import { installRoot } from '../util/install-root.js';
-import type { Subcommand } from './hosts.js';
+import type { Subcommand } from './group.js';
 
 /** The gate script shipped with pullback (share/remote/pullback-gate, beside dist/). */
 export const GATE_SCRIPT = join(installRoot(), 'share', 'remote', 'pullback-gate');

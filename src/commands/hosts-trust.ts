@@ -9,7 +9,7 @@ import { scanHostKey } from '../tools/ssh/host-key-scan.js';
 import { describeKey, fingerprint, parseKnownHosts } from '../tools/ssh/known-hosts.js';
 import { planKnownHostsUpdate, saveKnownHosts } from '../tools/ssh/known-hosts-edit.js';
 import { confirm, openEnv, selectHosts, type GlobalOptions } from './common.js';
-import type { Subcommand } from './hosts.js';
+import type { Subcommand } from './group.js';
 
 export interface TrustOptions {
   name: string;

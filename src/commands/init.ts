@@ -3,7 +3,7 @@
 // only for a host the catalog has never archived; afterwards a missing or different one fails.
 import { borgContext } from '../job/context.js';
 import { initRepo, type InitOutcome } from '../archive/repo-identity.js';
-import { registerCommand } from '../cli/registry.js';
+import type { CommandSpec } from './spec.js';
 import { repositoryPath } from '../config/types.js';
 import { describeError } from '../errors.js';
 import { renderTable } from '../util/table.js';
@@ -57,7 +57,7 @@ export async function initCommand(g: GlobalOptions, opts: InitOptions): Promise<
   }
 }
 
-registerCommand({
+export const initSpec: CommandSpec = {
   name: 'init',
   summary: "create each host's borg repository deliberately (or accept the one now at its path)",
   usage: 'pullback init [--host NAME]...',
@@ -65,4 +65,4 @@ registerCommand({
     host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
   },
   handler: (g, v) => initCommand(g, { hosts: v.host as string[] | undefined }),
-});
+};

@@ -9,7 +9,7 @@ import { exportKeyToFile, type KeyExported } from '../keys/export.js';
 import { repositoryPath, type HostConfig } from '../config/types.js';
 import { describeError, UsageError } from '../errors.js';
 import { openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
-import { registerGroup, type Subcommand } from './hosts.js';
+import { commandGroup, type Subcommand } from './group.js';
 
 const USAGE = 'pullback key export NAME FILE | pullback key export --all DIR';
 
@@ -79,4 +79,4 @@ const exportSubcommand: Subcommand = {
   },
 };
 
-registerGroup('key', 'repository keys: export writes a repository key to a file for escrow (keep it, and the passphrase, off the backup host)', [exportSubcommand]);
+export const keySpec = commandGroup('key', 'repository keys: export writes a repository key to a file for escrow (keep it, and the passphrase, off the backup host)', [exportSubcommand]);

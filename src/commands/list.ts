@@ -1,11 +1,12 @@
 // `pullback list`: the archives in each host's repository (borg is the source of truth for which
 // exist; sizes and file counts come from the catalog, else from `borg info`), with their kind.
+import type { CommandSpec } from './spec.js';
 import { borgContext, hostRepo } from '../job/context.js';
 import { openRepo } from '../archive/repo-identity.js';
 import { archiveStats, listArchiveHeaders, type ArchiveHeader } from '../tools/borg/archive-info.js';
 import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedArchive } from '../archive/listing.js';
 import { renderTable } from '../util/table.js';
-import { openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { hostOption, hostsOf, openEnv, selectHosts, type GlobalOptions } from './common.js';
 
 export interface ListOptions {
   hosts?: string[];
@@ -54,3 +55,11 @@ function withStats(
 export function belongsTo(archive: string, host: string): boolean {
   return new RegExp(`^${host.replace(/[.]/g, '\\.')}-(pre-restore-)?\\d{8}T\\d{6}Z$`).test(archive);
 }
+
+export const listSpec: CommandSpec = {
+  name: 'list',
+  summary: "list each host's archives",
+  usage: 'pullback list [--host NAME]... [--json]',
+  options: { ...hostOption, json: { type: 'boolean', description: 'print JSON (archive name, time, kind, size, file count) instead of a table' } },
+  handler: (g, v) => listCommand(g, { hosts: hostsOf(v), json: !!v.json }),
+};

@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
-import { registerCommand } from '../cli/registry.js';
+import type { CommandSpec } from './spec.js';
 import { loadConfig } from '../config/index.js';
 import { parseDuration } from '../config/units.js';
 import { UsageError } from '../errors.js';
@@ -63,7 +63,7 @@ function toQuery(opts: LogsOptions): LogQuery {
   return q;
 }
 
-registerCommand({
+export const logsSpec: CommandSpec = {
   name: 'logs',
   summary: "print pullback's log files readably, filtered by host, period, level and run",
   usage: 'pullback logs [--host NAME]... [--since 24h] [--level warn] [--run ID]',
@@ -74,4 +74,4 @@ registerCommand({
     run: { type: 'string', value: 'ID', description: 'only entries of this run (the run ID of pullback run, check, prune or drill)' },
   },
   handler: (g, v) => logsCommand(g, { hosts: v.host as string[] | undefined, since: v.since as string | undefined, level: v.level as string | undefined, run: v.run as string | undefined }),
-});
+};

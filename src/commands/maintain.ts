@@ -1,11 +1,12 @@
 // `pullback check` and `pullback prune`: the maintenance steps alone, per host, recorded in the catalog.
+import type { CommandSpec } from './spec.js';
 import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import type { Status } from '../catalog/catalog.js';
 import type { StepOutcome, HostContext } from '../job/context.js';
 import { recordStep } from '../job/context.js';
 import { checkHost, compactHost, pruneHost } from '../nightly/maintain.js';
 import { renderTable } from '../util/table.js';
-import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { hostOption, hostsOf, interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { assertPreflight } from '../job/preflight.js';
 
 export interface MaintainOptions {
@@ -79,3 +80,19 @@ export function formatPruned(host: string, pruned: readonly string[]): string[] 
   if (pruned.length === 0) return ['pruned nothing (the retention policy keeps every archive)'];
   return [`pruned ${pruned.length} archive(s)`, `Pruned archives of ${host}:`, ...pruned.map((n) => `  ${n}`)];
 }
+
+export const checkSpec: CommandSpec = {
+  name: 'check',
+  summary: 'borg check of repositories and archives (--verify-data reads every chunk)',
+  usage: 'pullback check [--host NAME]... [--verify-data]',
+  options: { ...hostOption, 'verify-data': { type: 'boolean', description: 'also read and verify every data chunk (slow: reads the whole repository)' } },
+  handler: (g, v) => checkCommand(g, { hosts: hostsOf(v), verifyData: !!v['verify-data'] }),
+};
+
+export const pruneSpec: CommandSpec = {
+  name: 'prune',
+  summary: 'apply the retention policy, then compact',
+  usage: 'pullback prune [--host NAME]...',
+  options: { ...hostOption },
+  handler: (g, v) => pruneCommand(g, { hosts: hostsOf(v) }),
+};

@@ -5,7 +5,7 @@ import { findTarget } from '../offsite/targets.js';
 import { UsageError } from '../errors.js';
 import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import { renderTable } from '../util/table.js';
-import { registerGroup, type Subcommand } from './hosts.js';
+import { commandGroup, type Subcommand } from './group.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 
 /** Verifies every selected host's copy on every (or the named) target; returns the exit code. */
@@ -53,4 +53,4 @@ const verifySubcommand: Subcommand = {
   },
 };
 
-registerGroup('offsite', 'off-site copies: verify re-checks them without copying', [verifySubcommand]);
+export const offsiteSpec = commandGroup('offsite', 'off-site copies: verify re-checks them without copying', [verifySubcommand]);

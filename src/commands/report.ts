@@ -1,7 +1,7 @@
 // `pullback report`: the morning report from the catalog, as text (default), JSON or an HTML page, to stdout or a file.
 import { gatherReport, type ReportData } from '../report/data.js';
 import { renderCharts } from '../report/svg.js';
-import { registerCommand } from '../cli/registry.js';
+import type { CommandSpec } from './spec.js';
 import { parseDuration } from '../config/units.js';
 import { UsageError } from '../errors.js';
 import { writeAtomically } from '../report/metrics-write.js';
@@ -45,7 +45,7 @@ export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Prom
   }
 }
 
-registerCommand({
+export const reportSpec: CommandSpec = {
   name: 'report',
   summary: 'the morning report: per host and source last success, transfers, warnings, failures, archives, checks, drills, restores and 30-day trends',
   usage: 'pullback report [--host NAME]... [--since 24h] [--format text|json|html] [--output FILE]',
@@ -56,4 +56,4 @@ registerCommand({
     output: { type: 'string', value: 'FILE', description: 'write the report to FILE (atomically) instead of stdout' },
   },
   handler: (g, v) => reportCommand(g, { hosts: v.host as string[] | undefined, since: (v.since as string | undefined) ?? '24h', format: (v.format as string | undefined) ?? 'text', output: v.output as string | undefined }),
-});
+};

@@ -16,7 +16,7 @@ import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../resto
 import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../restore/prepare.js';
 import { checkArchive, gatherReadiness } from '../restore/readiness.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../restore/record.js';
-import { registerCommand, type Values } from '../cli/registry.js';
+import type { CommandSpec, Values } from './spec.js';
 import { repositoryPath } from '../config/types.js';
 import { checkArchiveArg, checkLocalPathArg, checkNameArg } from '../config/names.js';
 import { parseDuration } from '../config/units.js';
@@ -284,7 +284,7 @@ function record(plan: RestorePlan, job: Job, o: RestoreOptions) {
   return { kind: job.kind, host: plan.host, target: plan.target.name, repository: plan.repository, archive: plan.archive, only: o.only, rollbackOf: job.rollbackOf };
 }
 
-registerCommand({
+export const restoreSpec: CommandSpec = {
   name: 'restore',
   summary: 'restore a host from an archive (checklist, safety snapshot, ordered restore, checks), or roll one back',
   usage:
@@ -305,4 +305,4 @@ registerCommand({
     rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },
   },
   handler: (g, v) => restoreCommand(g, restoreOptions(v)),
-});
+};

@@ -1,4 +1,5 @@
 // `pullback run`: the nightly job for every (or the chosen) host, a summary table, exit 0 or 1.
+import type { CommandSpec } from './spec.js';
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
 import { backupHost, type BackupHooks, type HostRunResult } from '../nightly/backup-host.js';
@@ -14,7 +15,7 @@ import { createNotifications } from '../notify/dispatch.js';
 import { finishEvent, hostEvent, startEvent } from '../notify/event.js';
 import { mapPool } from '../util/pool.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
-import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { hostOption, hostsOf, interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 
 export interface RunOptions {
   hosts?: string[];
@@ -150,3 +151,14 @@ function summary(results: HostRunResult[]): string {
   const problems = results.flatMap((r) => r.problems.map((p) => `  ${r.host}: ${p}`));
   return problems.length > 0 ? `${table}\n\nProblems:\n${problems.join('\n')}` : table;
 }
+
+export const runSpec: CommandSpec = {
+  name: 'run',
+  summary: 'pull every host, archive, prune, compact and check (the nightly job)',
+  usage: 'pullback run [--host NAME]... [--accept-shrink SOURCE]...',
+  options: {
+    ...hostOption,
+    'accept-shrink': { type: 'string', multiple: true, value: 'SOURCE', description: 'mirror and archive a mass deletion of SOURCE that max_shrink refused (needs --host; repeat for several)' },
+  },
+  handler: (g, v) => runCommand(g, { hosts: hostsOf(v), acceptShrink: v['accept-shrink'] as string[] | undefined }),
+};

@@ -1,7 +1,7 @@
 // `pullback schedule --cron | --systemd`: the configured schedule for the system's scheduler instead
 // of pullback daemon: /etc/cron.d lines or systemd service + timer units, printed.
 import { userInfo } from 'node:os';
-import { commands, registerCommand } from '../cli/registry.js';
+import type { CommandSpec } from './spec.js';
 import { loadConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import { buildCrontab, planSchedule, renderSystemdUnits } from '../schedule/schedule.js';
@@ -12,14 +12,14 @@ import type { GlobalOptions } from './common.js';
 export function scheduleCommand(g: GlobalOptions, opts: { cron: boolean; systemd: boolean }): number {
   if (opts.cron === opts.systemd) throw new UsageError('pullback schedule needs exactly one of --cron or --systemd');
   const config = loadConfig(g.configPath);
-  const plan = planSchedule(config.global.schedule, (name) => commands.some((c) => c.name === name));
+  const plan = planSchedule(config.global.schedule, g.hasCommand ?? (() => true));
   if (plan.jobs.length === 0) throw new UsageError(`nothing to schedule: ${config.global.file} has no schedule with backup, check, drill or report`);
   const launcher = { node: process.execPath, script: CLI_SCRIPT, configPath: config.global.file };
   g.out((opts.cron ? buildCrontab(plan, launcher, userInfo().username) : renderSystemdUnits(plan, launcher)).replace(/\n$/, ''));
   return 0;
 }
 
-registerCommand({
+export const scheduleSpec: CommandSpec = {
   name: 'schedule',
   summary: 'print the configured schedule as crontab lines or systemd service and timer units',
   usage: 'pullback schedule --cron | --systemd',
@@ -28,4 +28,4 @@ registerCommand({
     systemd: { type: 'boolean', description: 'print a service and a timer per job for /etc/systemd/system' },
   },
   handler: async (g, v) => scheduleCommand(g, { cron: !!v.cron, systemd: !!v.systemd }),
-});
+};

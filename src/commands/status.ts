@@ -3,7 +3,7 @@
 import { findStale, freshnessOf } from '../report/freshness-facts.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { staleEvent } from '../notify/event.js';
-import { registerCommand } from '../cli/registry.js';
+import type { CommandSpec } from './spec.js';
 import { statusExitCode } from '../report/freshness.js';
 import { statusJson, statusText } from '../report/status-format.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
@@ -37,7 +37,7 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
   }
 }
 
-registerCommand({
+export const statusSpec: CommandSpec = {
   name: 'status',
   summary: "each host's and source's last successful backup, check and drill against their limits (exit 1 when any is red)",
   usage: 'pullback status [--host NAME]... [--json] [--notify]',
@@ -47,4 +47,4 @@ registerCommand({
     notify: { type: 'boolean', description: 'also send a stale event to the notifiers (notify:) for each host or source past its max_age' },
   },
   handler: (g, v) => statusCommand(g, { hosts: v.host as string[] | undefined, json: !!v.json, notify: !!v.notify }),
-});
+};

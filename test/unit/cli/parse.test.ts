@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatOptions, parseCommandLine, type OptionSpec } from '../../../src/cli/parse.js';
 import { commands } from '../../../src/cli/registry.js';
-import '../../../src/cli/features.js';
 import { UsageError } from '../../../src/errors.js';
 
 const spec: OptionSpec = {
