@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/drill/random.js';
-import { dumpPaths, isSampleCandidate, parseSampleRequest, pickSample, ReservoirSample, sampleSize, splitArchivePath } from '../../../src/drill/sample.js';
+import { pickSample, ReservoirSample } from '../../../src/drill/reservoir.js';
+import { dumpPaths, dumpsOf, dumpsToRestore, fixedSampleSize, isSampleCandidate, mirrorDifference, mirrorIsArchive, parseSampleRequest, sampleSize, sampleTargets, splitArchivePath } from '../../../src/drill/sample.js';
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `data/f${String(i).padStart(4, '0')}` }));
 
@@ -84,5 +85,40 @@ describe('drill sample', () => {
     expect(isSampleCandidate({ type: '-', path: '.pullback/manifest.json' }, dumps)).toBe(false);
     expect(isSampleCandidate({ type: '-', path: 'db/app.pgdump' }, dumps)).toBe(false);
     expect(splitArchivePath('data/a/b c')).toEqual({ source: 'data', rest: 'a/b c' });
+  });
+
+  it('fixes the size from --sample or the default; a percentage waits for the count', () => {
+    expect(fixedSampleSize({}, 100)).toBe(100);
+    expect(fixedSampleSize({ sample: 5 }, 100)).toBe(5);
+    expect(fixedSampleSize({ percent: 10 }, 100)).toBeUndefined();
+  });
+
+  it('drills every dump the manifest names: found ones after the sampled files, missing ones apart', () => {
+    const record = { file: 'app.pgdump', engine: 'postgres', database: 'app', format: 'custom' as const, size: 1, sha256: 'x' };
+    const manifest = { format: 1 as const, host: 'h', archive: 'a', createdAt: '', sources: [{ name: 'db', kind: 'dir', path: '/db', status: 'ok', dumps: [record, { ...record, file: 'gone.pgdump' }] }] };
+    const dumps = dumpsOf(manifest);
+    expect([...dumps.keys()]).toEqual(['db/app.pgdump', 'db/gone.pgdump']);
+    const s = sampleTargets([{ path: 'data/a', size: NaN }], [{ path: 'db/app.pgdump', size: NaN }], dumps);
+    expect(s.targets.map((t) => t.path)).toEqual(['data/a', 'db/app.pgdump']);
+    expect(s.dumpTargets[0]!.dump).toEqual({ source: 'db', record });
+    expect(s.missingDumps).toEqual(['db/gone.pgdump']);
+    // A dump whose file came back as a mismatch is not restored into a database: it fails as one.
+    const results = [{ path: 'db/app.pgdump', verdict: 'mismatch' as const, originCompared: false }];
+    expect(dumpsToRestore(s.dumpTargets, results, '/scratch').failed.map((t) => t.path)).toEqual(['db/app.pgdump']);
+    expect(dumpsToRestore(s.dumpTargets, [], '/scratch').restore).toEqual([{ path: 'db/app.pgdump', file: '/scratch/db/app.pgdump', source: 'db', record }]);
+  });
+
+  it('lets the mirror stand in only for the archive it was archived as, and checks it after the extraction', () => {
+    expect(mirrorIsArchive({ repository: '/r', archive: 'a1' }, '/r', 'a1')).toBe(true);
+    expect(mirrorIsArchive({ repository: '/r', archive: 'a1' }, '/r', 'a2')).toBe(false);
+    expect(mirrorIsArchive({ repository: '/other', archive: 'a1' }, '/r', 'a1')).toBe(false);
+    expect(mirrorIsArchive(undefined, '/r', 'a1')).toBe(false);
+    const mtime = '2024-01-02T03:04:05.000000';
+    const seconds = Math.floor(Date.parse(mtime) / 1000);
+    const hashes = { sha256: new Map(), mtime: new Map([['data/a', mtime]]), size: new Map([['data/a', 10]]), damaged: new Map([['data/bad', 'integrity']]) };
+    expect(mirrorDifference(new Map([['data/a', { size: 10, mtimeSeconds: seconds }], ['data/bad', { size: 1, mtimeSeconds: 0 }]]), hashes)).toBeUndefined();
+    expect(mirrorDifference(new Map([['data/a', { size: 11, mtimeSeconds: seconds }]]), hashes)).toMatch(/11 bytes in the mirror, 10 in the archive/);
+    expect(mirrorDifference(new Map([['data/a', { size: 10, mtimeSeconds: seconds + 1 }]]), hashes)).toMatch(/another time/);
+    expect(mirrorDifference(new Map([['data/b', { size: 10, mtimeSeconds: seconds }]]), hashes)).toMatch(/not a regular file/);
   });
 });

@@ -15,11 +15,3 @@ describe('the restore step table', () => {
     expect(snapshot.applies({ opts: { snapshot: false } } as never)).toBe(false);
   });
 });
-
-describe('the drill step table', () => {
-  it('opens the repository, picks the archive, samples, extracts, compares, then restores the dumps', async () => {
-    const { DRILL_STEPS } = await import('../../../src/drill/drill-host.js');
-    expect(DRILL_STEPS.map((r) => r.name)).toEqual(['repository', 'archive', 'sample', 'extract', 'compare', 'databases']);
-    for (const r of DRILL_STEPS) expect(r.records.length * r.onFailure.length).toBeGreaterThan(0);
-  });
-});
