@@ -58,36 +58,6 @@ export interface ExpectedProperties {
   from: string;
 }
 
-export interface ReplaceOptions {
-  /** Runs the clean-up after a failure: without the interrupt signal, since it must run after one. */
-  cleanup: EngineRunner;
-  /** Timeout of the restore itself. */
-  timeoutMs: number;
-  /** The properties recorded with the dump (absent in dumps taken before they were recorded). */
-  recorded?: DatabaseProperties;
-}
-
-export interface ReplaceOutcome {
-  /** How the database was replaced, for people (e.g. "restored into a fresh database, then swapped in"). */
-  how: string;
-  /** What did not go as it should but leaves the database as the dump has it (e.g. a leftover kept). */
-  warnings: string[];
-  /** The properties the database should now have (the post-restore check compares); absent when nothing says what they should be. */
-  expected?: ExpectedProperties;
-  /** Sessions on the live database the replace ended (postgres: terminated for the swap), for people. */
-  endedSessions?: string[];
-}
-
-/** A replace that failed; `changed` tells whether the target database was touched ('possibly': it cannot be told; the message says what to check). */
-export class ReplaceError extends Error {
-  readonly changed: boolean | 'possibly';
-  constructor(message: string, changed: boolean | 'possibly') {
-    super(message);
-    this.name = 'ReplaceError';
-    this.changed = changed;
-  }
-}
-
 export interface DatabaseEngine {
   readonly name: DumpEngine;
   /** Format of the per-database dump. */
@@ -137,13 +107,6 @@ export interface DatabaseEngine {
    * is the target file path). Without `dumpFile` the dump is read from stdin (not for sqlite).
    */
   restoreArgv(conn: DbConnection, database: string, dumpFile?: string, opts?: RestoreOptions): string[];
-  /**
-   * Makes `database` on the server `run` runs on (sqlite: the file) exactly what the dump `dumpFile`
-   * (a file there) describes: objects created since the dump are gone, the database's own properties
-   * are the dump's. Creates it when it does not exist. Throws ReplaceError saying whether the
-   * database was changed.
-   */
-  replaceDatabase(run: EngineRunner, conn: DbConnection, database: string, dumpFile: string, opts: ReplaceOptions): Promise<ReplaceOutcome>;
   /** argv restoring a globals dump (roles); errors for roles that already exist are not fatal. */
   restoreGlobalsArgv?(conn: DbConnection, dumpFile?: string): string[];
   /** argv running `sql` in `database` and printing result rows tab-separated, without headers (restore and drill checks). */

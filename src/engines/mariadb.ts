@@ -3,7 +3,7 @@
 // file passed as the first option (`--defaults-extra-file`), never from argv.
 import type { DbConnection, DumpEngine } from '../config/types.js';
 import { describeError } from '../errors.js';
-import { firstToken, parseHexCounts, parseHexLines, ReplaceError, type DatabaseEngine, type DatabaseProperties } from './engine.js';
+import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type DatabaseProperties } from './engine.js';
 import { createReadStream } from 'node:fs';
 import { checkTrailer } from './file-peek.js';
 import { InsertRowCounter } from './sql-insert-counter.js';
@@ -44,8 +44,8 @@ const ROW_COUNTS_SQL = [
 ].join(';\n');
 
 /** Property names of the database's own defaults. */
-const CHARSET = 'character set';
-const COLLATION = 'collation';
+export const CHARSET = 'character set';
+export const COLLATION = 'collation';
 
 // The database's defaults, then each stored object's (hex-encoded name): the character set and
 // collations it was created with (the dump's SET statements restore the first two; the third is the
@@ -89,8 +89,14 @@ export async function countSqlDumpRows(file: string): Promise<Record<string, num
   return counter.finish();
 }
 
+/** A MariaDB/MySQL engine: a DatabaseEngine that also runs SQL with no database selected. */
+export interface MariadbEngine extends DatabaseEngine {
+  /** argv running `sql` on the server with no database selected, printing rows tab-separated without headers. */
+  serverQueryArgv(conn: DbConnection, sql: string): string[];
+}
+
 /** An engine for the MariaDB/MySQL family using the given program names. */
-export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): DatabaseEngine {
+export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): MariadbEngine {
   const query = (conn: DbConnection, database: string | undefined, sql: string): string[] => [
     programs.client,
     ...connArgs(conn),
@@ -149,35 +155,7 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
     },
 
     restoreArgv,
-    // No RENAME DATABASE here, and tables with triggers cannot move between databases: the
-    // database is dropped and re-created (empty, with the character set and collation recorded with
-    // the dump, else its own), then the dump is applied. What the dump lacks cannot survive; a
-    // failure after the drop is "changed".
-    async replaceDatabase(run, conn, database, dumpFile, opts) {
-      const label = `${database} on ${conn.host}:${conn.port}`;
-      const ask = (sql: string) => run.run(query(conn, undefined, sql), { reason: `cannot read the properties of ${label}` });
-      const target = await createProperties(ask, database, opts.recorded).catch((e: unknown) => {
-        throw new ReplaceError(describeError(e), false);
-      });
-      try {
-        await run.run(query(conn, undefined, `DROP DATABASE IF EXISTS ${myIdent(database)}`), { reason: `cannot drop ${label}` });
-      } catch (e) {
-        // DROP DATABASE removes table after table, not atomically: a failure may have removed some.
-        throw new ReplaceError(`${describeError(e)} (${database} is possibly changed: the DROP may have removed some of its tables; check SHOW TABLES in ${database} against the safety snapshot)`, 'possibly');
-      }
-      const props = target.charset ? ` CHARACTER SET ${target.charset} COLLATE ${target.collation}` : '';
-      try {
-        await run.run(query(conn, undefined, `CREATE DATABASE ${myIdent(database)}${props}`), { reason: `cannot re-create ${label}` });
-        await run.run(restoreArgv(conn, database, dumpFile), { reason: `${programs.client} restore failed`, timeoutMs: opts.timeoutMs });
-      } catch (e) {
-        throw new ReplaceError(`${describeError(e)} (${database} was dropped and re-created: it holds only part of the dump)`, true);
-      }
-      return {
-        how: `dropped, re-created${props ? ` (${target.charset}, ${target.collation}${target.from})` : ''} and restored from the dump`,
-        warnings: target.warning ? [target.warning] : [],
-        ...(opts.recorded ? { expected: { properties: opts.recorded, from: 'as dumped' } } : {}),
-      };
-    },
+    serverQueryArgv: (conn, sql) => query(conn, undefined, sql),
     properties: async (run, conn, database) =>
       parseMariadbProperties(await run.run(query(conn, database, PROPERTIES_SQL), { reason: `cannot read the character sets and collations of ${database}` })),
     propertiesArgv: (conn, database) => query(conn, database, PROPERTIES_SQL),
@@ -185,38 +163,6 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
     createDatabaseArgv: (conn, database) => query(conn, undefined, `CREATE DATABASE ${myIdent(database)}`),
     dropDatabaseArgv: (conn, database) => query(conn, undefined, `DROP DATABASE IF EXISTS ${myIdent(database)}`),
   };
-}
-
-interface CreateProperties {
-  charset?: string;
-  collation?: string;
-  /** Where they come from, for the outcome (e.g. ` as dumped`). */
-  from: string;
-  warning?: string;
-}
-
-const word = (v: string | undefined): v is string => v !== undefined && /^\w+$/.test(v);
-
-/**
- * The character set and collation to re-create a database with: those recorded with the dump when
- * the server knows them, else the existing database's (dumps taken before they were recorded), else
- * the server's defaults. `ask` runs a query on the server (no database selected); read before
- * anything changes; throws ToolError.
- */
-async function createProperties(ask: (sql: string) => Promise<string>, database: string, recorded: DatabaseProperties | undefined): Promise<CreateProperties> {
-  const want = { charset: recorded?.[CHARSET], collation: recorded?.[COLLATION] };
-  if (word(want.charset) && word(want.collation)) {
-    const known = await ask(`SELECT COUNT(*) FROM information_schema.COLLATIONS WHERE CHARACTER_SET_NAME = '${want.charset}' AND COLLATION_NAME = '${want.collation}'`);
-    if (known.trim() !== '0') return { ...want, from: ', as dumped' };
-  }
-  const hex = Buffer.from(database, 'utf8').toString('hex').toUpperCase();
-  const [charset, collation] = (await ask(`SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE HEX(SCHEMA_NAME) = '${hex}'`)).trim().split('\t');
-  const kept = word(charset) && word(collation) ? { charset, collation } : {};
-  if (want.charset || want.collation) {
-    const instead = kept.charset ? `the existing database's ${kept.charset}, ${kept.collation}` : "the server's defaults";
-    return { ...kept, from: kept.charset ? ', kept from the existing database' : '', warning: `the server does not know the dump's character set ${want.charset} with collation ${want.collation}: re-created with ${instead}` };
-  }
-  return { ...kept, from: kept.charset ? ', kept from the existing database: the dump recorded none' : '' };
 }
 
 export const mariadbEngine = makeMariadbEngine('mariadb', { client: 'mariadb', dump: 'mariadb-dump', abortSourceOption: true });

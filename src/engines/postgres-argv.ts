@@ -38,3 +38,16 @@ export function psqlScript(conn: DbConnection, database: string): string[] {
 export function pgLiteral(value: string): string {
   return `'${value.split("'").join("''")}'`;
 }
+
+/** A table name no dump has: selecting it makes pg_restore print only the database-level entries. */
+const NO_TABLE = 'pullback-no-such-table-3f1c0a';
+
+/** The database to connect to for CREATE/ALTER/DROP DATABASE of `database` (never itself). */
+export function maintenanceDb(database: string): string {
+  return database === 'postgres' ? 'template1' : 'postgres';
+}
+
+/** argv printing the database-level part of a custom dump as SQL (CREATE DATABASE, owner, ACL, settings, comment). */
+export function databasePropertiesArgv(conn: DbConnection, dumpFile: string): string[] {
+  return [...envPrefix(conn), 'pg_restore', '--create', '--schema-only', `--table=${NO_TABLE}`, '--file=-', dumpFile];
+}

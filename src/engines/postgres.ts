@@ -4,8 +4,7 @@
 import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type DumpFormatName, type DumpReading, type EngineRunner, type RestoreOptions } from './engine.js';
 import { CopyRowCounter } from './pg-copy-counter.js';
 import { checkTrailer } from './file-peek.js';
-import { connArgs, envPrefix, pgDbname, pgIdent, psql } from './postgres-argv.js';
-import { maintenanceDb, replacePostgresDatabase } from './postgres-replace.js';
+import { connArgs, envPrefix, maintenanceDb, pgDbname, pgIdent, psql } from './postgres-argv.js';
 
 export { pgDbname, pgIdent } from './postgres-argv.js';
 
@@ -113,5 +112,4 @@ export const postgresEngine: DatabaseEngine = {
   createDatabaseArgv: (conn, database) => psql(conn, 'postgres', `CREATE DATABASE ${pgIdent(database)}`),
   // WITH (FORCE) (PostgreSQL 13+) ends the sessions still connected instead of failing.
   dropDatabaseArgv: (conn, database) => psql(conn, maintenanceDb(database), `DROP DATABASE IF EXISTS ${pgIdent(database)} WITH (FORCE)`),
-  replaceDatabase: (run, conn, database, dumpFile, opts) => replacePostgresDatabase(run, conn, database, dumpFile, opts),
 };

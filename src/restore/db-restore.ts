@@ -4,10 +4,11 @@
 // the file renamed over). The step says whether a failure changed anything on the target.
 import { mkdirSync, rmSync } from 'node:fs';
 import { posix, join } from 'node:path';
-import { ReplaceError } from '../engines/engine.js';
 import { getEngine } from '../engines/registry.js';
 import { sshRunner } from '../engines/runner.js';
 import { describeError } from '../errors.js';
+import { replacerOf } from './databases/registry.js';
+import { ReplaceError } from './databases/replace.js';
 import type { PlannedDatabase, PlannedStep } from './plan.js';
 import { extractArchive } from '../tools/borg/items.js';
 import type { RestoreContext, RestoreStepResult } from './context.js';
@@ -78,11 +79,10 @@ function timeout(ctx: RestoreContext): number {
   return ctx.global.dumpTimeoutSeconds * 1000;
 }
 
-/** Replaces one database by its dump (see each engine's replaceDatabase); returns how, its warnings, and the sessions it ended. */
+/** Replaces one database by its dump (databases/: postgres-swap.ts, mariadb-replace.ts, sqlite-replace.ts); returns how, its warnings, and the sessions it ended. */
 async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: string): Promise<{ how: string; warnings: string[]; endedSessions?: string[] }> {
-  const engine = getEngine(db.engine);
   const cleanup = sshRunner(ctx.session, { timeoutMs: 300_000, logger: ctx.logger });
-  const out = await engine.replaceDatabase(targetRunner(ctx, timeout(ctx)), db.connection, db.database, remoteFile, {
+  const out = await replacerOf(db.engine)(targetRunner(ctx, timeout(ctx)), db.connection, db.database, remoteFile, {
     cleanup,
     timeoutMs: timeout(ctx),
     ...(db.dump.properties ? { recorded: db.dump.properties } : {}),

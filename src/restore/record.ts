@@ -78,11 +78,17 @@ export class RestoreRecorder {
     this.db.prepare('UPDATE restores SET snapshot_repository = ?, snapshot_archive = ? WHERE id = ?').run(repository, archive, this.id);
   }
 
-  /** Ends the restore; steps still running become interrupted (or failed), pending ones stay pending. */
+  /**
+   * Ends the restore; steps still running become interrupted (or failed), and any still pending
+   * (the runner ends every step it planned, unless the restore ended by an error) become skipped.
+   */
   finish(status: RestoreStatus, error?: string): void {
     const t = now();
     const left: RestoreStepStatus = status === 'interrupted' ? 'interrupted' : 'failed';
     this.db.prepare("UPDATE restore_steps SET status = ?, ended_at = ? WHERE restore_id = ? AND status = 'running'").run(left, t, this.id);
+    this.db
+      .prepare("UPDATE restore_steps SET status = 'skipped', ended_at = ?, error = ? WHERE restore_id = ? AND status = 'pending'")
+      .run(t, `not run: the restore ended (${status})`, this.id);
     this.db.prepare('UPDATE restores SET status = ?, ended_at = ?, error = ? WHERE id = ?').run(status, t, error ?? null, this.id);
   }
 }

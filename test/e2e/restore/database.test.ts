@@ -111,7 +111,7 @@ describe('pullback restore (database, blobs, data)', () => {
     const failed = restores.at(-1)!;
     expect(failed).toMatchObject({ status: 'failed' });
     const byKind = Object.fromEntries(steps.filter((s) => s.restore_id === failed.id).map((s) => [s.kind, s.status]));
-    expect(byKind).toMatchObject({ snapshot: 'ok', database: 'ok', blobs: 'failed', data: 'pending', verify: 'skipped', start_writes: 'ok', checks: 'skipped' });
+    expect(byKind).toMatchObject({ snapshot: 'ok', database: 'ok', blobs: 'failed', data: 'skipped', verify: 'skipped', start_writes: 'ok', checks: 'skipped' });
 
     const command = /restore --rollback (\d+) --yes/.exec(r.stdout);
     expect(command?.[1]).toBe(String(failed.id));

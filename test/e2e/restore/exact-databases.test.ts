@@ -9,7 +9,7 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMariaDatabase, createPgDatabase, mariadb, psql, startSshd, tableFingerprints, type SshdServer, type TableFingerprint } from '../../harness/index.js';
-import { pullbackTag } from '../../../src/engines/postgres-replace.js';
+import { pullbackTag } from '../../../src/restore/databases/postgres-swap.js';
 import { backedUp, catalogRestores, makeTrees, stepDetails, type World } from './setup.js';
 
 const PGC = { host: '127.0.0.1', port: 5432, user: 'postgres' };

@@ -161,9 +161,9 @@ describe('pullback restore (files)', () => {
     expect(steps.filter((s) => s.restore_id === last.id).map((s) => [s.kind, s.status])).toEqual([
       ['readiness', 'ok'],
       ['stop_writes', 'interrupted'],
-      ['snapshot', 'pending'],
-      ['blobs', 'pending'],
-      ['data', 'pending'],
+      ['snapshot', 'skipped'],
+      ['blobs', 'skipped'],
+      ['data', 'skipped'],
       ['verify', 'skipped'],
       ['start_writes', 'ok'],
       ['checks', 'skipped'],

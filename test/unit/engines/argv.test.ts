@@ -33,7 +33,7 @@ describe('postgres argv', () => {
       '--exit-on-error', '--single-transaction', '--no-owner', '--no-privileges', '--dbname=scratch', '/tmp/a.pgdump',
     ]);
     expect(postgresEngine.restoreArgv(pg, 'scratch').at(-1)).toBe('--dbname=scratch'); // stdin
-    // A restore never drops objects inside a live database: it restores into a fresh one (postgres-replace).
+    // A restore never drops objects inside a live database: it restores into a fresh one (restore/databases/postgres-swap.ts).
     expect(postgresEngine.restoreArgv(pg, 'live', '/a').join(' ')).not.toMatch(/--clean|--if-exists|--create/);
   });
 

@@ -1,7 +1,7 @@
 // The database-level SQL of a dump, rewritten onto the fresh database's name; the swap script.
 import { describe, expect, it } from 'vitest';
-import { databaseLevelSql, databasePropertiesArgv, maintenanceDb, pullbackTag, workNames } from '../../../src/engines/postgres-replace.js';
-import { swapOutcome, swapSql } from '../../../src/engines/postgres-swap.js';
+import { databasePropertiesArgv, maintenanceDb } from '../../../../src/engines/postgres-argv.js';
+import { databaseLevelSql, pullbackTag, swapOutcome, swapSql, workNames } from '../../../../src/restore/databases/postgres-swap.js';
 
 // What pg_restore --create --schema-only --table=<none> prints for a dump of "exp Db" (PostgreSQL 15).
 const PROPS = `--
