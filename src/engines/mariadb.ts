@@ -1,61 +1,18 @@
-// MariaDB and MySQL: mariadb-dump/mysqldump (--single-transaction for a consistent InnoDB
-// snapshot), the mariadb/mysql client for queries and restores. The password comes from an option
-// file passed as the first option (`--defaults-extra-file`), never from argv.
+// MariaDB and MySQL as a DatabaseEngine: mariadb-dump/mysqldump for dumps, the mariadb/mysql client
+// for queries and restores (their argv in mariadb-argv.ts), and what is read from a dump file or a
+// server's answer (trailer, row counts, character sets and collations).
 import type { DbConnection, DumpEngine } from '../config/types.js';
 import { describeError } from '../errors.js';
 import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type DatabaseProperties } from './engine.js';
 import { createReadStream } from 'node:fs';
 import { checkTrailer } from './file-peek.js';
 import { InsertRowCounter } from './sql-insert-counter.js';
+import { CHARSET, COLLATION, LIST_DATABASES_SQL, mariadbDumpArgv, mariadbQueryArgv, mariadbRestoreArgv, myIdent, PROPERTIES_SQL, ROW_COUNTS_SQL, type MariadbPrograms } from './mariadb-argv.js';
 
-export interface MariadbPrograms {
-  /** The SQL client, e.g. `mariadb` or `mysql`. */
-  client: string;
-  /** The dump program, e.g. `mariadb-dump` or `mysqldump`. */
-  dump: string;
-  /**
-   * Whether the client has `--abort-source-on-error` (MariaDB's only): MariaDB's client goes on
-   * after an error inside `source` without it; Oracle's mysql stops in batch mode and refuses it.
-   */
-  abortSourceOption: boolean;
-}
+export { CHARSET, COLLATION, myIdent, type MariadbPrograms };
 
 /** The trailer mariadb-dump and mysqldump write as their last line when a dump completed. */
 export const MARIADB_TRAILER = '-- Dump completed';
-
-/** A backquoted SQL identifier. */
-export function myIdent(name: string): string {
-  return `\`${name.split('`').join('``')}\``;
-}
-
-function connArgs(conn: DbConnection): string[] {
-  // --defaults-extra-file is only honoured as the very first option.
-  const pre = conn.passwordFile ? [`--defaults-extra-file=${conn.passwordFile}`] : [];
-  return [...pre, '-h', conn.host, '-P', String(conn.port), '-u', conn.user];
-}
-
-const ROW_COUNTS_SQL = [
-  'SET SESSION group_concat_max_len = 4294967295',
-  "SELECT GROUP_CONCAT(CONCAT('SELECT ', QUOTE(HEX(table_name)), ', COUNT(*) FROM `', REPLACE(table_name, '`', '``'), '`') SEPARATOR ' UNION ALL ') INTO @pullback_q FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type IN ('BASE TABLE', 'SYSTEM VERSIONED')",
-  "SET @pullback_q = COALESCE(@pullback_q, 'SELECT 1, 1 FROM DUAL WHERE FALSE')",
-  'PREPARE pullback_s FROM @pullback_q',
-  'EXECUTE pullback_s',
-  'DEALLOCATE PREPARE pullback_s',
-].join(';\n');
-
-/** Property names of the database's own defaults. */
-export const CHARSET = 'character set';
-export const COLLATION = 'collation';
-
-// The database's defaults, then each stored object's (hex-encoded name): the character set and
-// collations it was created with (the dump's SET statements restore the first two; the third is the
-// database's default when the object is created, so it follows the database).
-const PROPERTIES_SQL = [
-  "SELECT 'DATABASE', '', DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME, '' FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()",
-  'SELECT ROUTINE_TYPE, HEX(ROUTINE_NAME), CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()',
-  "SELECT 'TRIGGER', HEX(TRIGGER_NAME), CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
-  "SELECT 'EVENT', HEX(EVENT_NAME), CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()",
-].join(' UNION ALL ');
 
 /** The properties (see DatabaseProperties) in PROPERTIES_SQL's output; throws Error on a line it cannot read. */
 export function parseMariadbProperties(stdout: string): DatabaseProperties {
@@ -79,9 +36,6 @@ export function parseMariadbProperties(stdout: string): DatabaseProperties {
   return out;
 }
 
-const LIST_DATABASES_SQL =
-  "SELECT HEX(schema_name) FROM information_schema.schemata WHERE schema_name NOT IN ('information_schema', 'performance_schema', 'sys', 'mysql') ORDER BY schema_name";
-
 /** Rows per table in a mysqldump/mariadb-dump SQL file, read from the file itself; throws on I/O errors or a cut-short dump. */
 export async function countSqlDumpRows(file: string): Promise<Record<string, number>> {
   const counter = new InsertRowCounter();
@@ -97,22 +51,8 @@ export interface MariadbEngine extends DatabaseEngine {
 
 /** An engine for the MariaDB/MySQL family using the given program names. */
 export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): MariadbEngine {
-  const query = (conn: DbConnection, database: string | undefined, sql: string): string[] => [
-    programs.client,
-    ...connArgs(conn),
-    '--batch',
-    '--skip-column-names',
-    ...(database !== undefined ? [`--database=${database}`] : []),
-    '-e',
-    sql,
-  ];
-  const restoreArgv = (conn: DbConnection, database: string, dumpFile?: string): string[] => {
-    const argv = [programs.client, ...connArgs(conn), '--batch', `--database=${database}`];
-    if (dumpFile === undefined) return argv; // reads stdin and stops at the first error
-    // `source` takes the rest of the line as the file name: no quoting, so no line breaks.
-    if (/[\n\r]/.test(dumpFile)) throw new Error(`cannot restore from a file whose name contains a line break: ${JSON.stringify(dumpFile)}`);
-    return [...argv, ...(programs.abortSourceOption ? ['--abort-source-on-error'] : []), '-e', `source ${dumpFile}`];
-  };
+  const query = (conn: DbConnection, database: string | undefined, sql: string) => mariadbQueryArgv(programs, conn, database, sql);
+  const restoreArgv = (conn: DbConnection, database: string, dumpFile?: string) => mariadbRestoreArgv(programs, conn, database, dumpFile);
   return {
     name,
     dumpFormat: { extension: '.sql', format: 'sql' },
@@ -123,18 +63,7 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
     listDatabasesArgv: (conn) => query(conn, undefined, LIST_DATABASES_SQL),
     parseDatabaseList: parseHexLines,
 
-    dumpArgv: (conn, database, outFile) => [
-      programs.dump,
-      ...connArgs(conn),
-      '--single-transaction',
-      '--routines',
-      '--events',
-      '--triggers',
-      '--hex-blob',
-      `--result-file=${outFile}`,
-      '--',
-      database,
-    ],
+    dumpArgv: (conn, database, outFile) => mariadbDumpArgv(programs, conn, database, outFile),
 
     async rowCounts(run, conn, database) {
       return parseHexCounts(await run.run(query(conn, database, ROW_COUNTS_SQL), { reason: `cannot count rows in ${database}` }));
