@@ -1,7 +1,7 @@
 // One host's nightly backup: the step table in nightly/steps.ts walked by nightly/runner.ts.
 import type { HostContext } from '../job/context.js';
 import { runNightly, type HostRunResult } from './runner.js';
-import type { NightlyFeatures } from './steps.js';
+import type { NightlyFeatures } from './step-types.js';
 
 export type { HostRunResult, NightlyFeatures };
 

@@ -8,7 +8,8 @@ import { withRepository } from '../lock/repo-queue.js';
 import { mapPool } from '../util/pool.js';
 import { hostRepo, recordStep, type HostContext, type StepOutcome } from '../job/context.js';
 import { failedSources, newNight, type NightState } from './state.js';
-import { dueTonight, pruneOwed, NIGHTLY_STEPS, type Edge, type Gate, type HostStep, type NightlyFeatures, type NightlyStep, type SourceStep } from './steps.js';
+import { dueTonight, pruneOwed, NIGHTLY_STEPS } from './steps.js';
+import type { Edge, Gate, HostStep, NightlyFeatures, NightlyStep, SourceStep } from './step-types.js';
 
 export interface HostRunResult {
   host: string;

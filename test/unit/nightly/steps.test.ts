@@ -9,7 +9,8 @@ import { InternalError } from '../../../src/errors.js';
 import type { HostContext, StepOutcome } from '../../../src/job/context.js';
 import { runNightly, tableProblems } from '../../../src/nightly/runner.js';
 import { archivedSources, manifestEntry, newNight, partialComment, type NightState } from '../../../src/nightly/state.js';
-import { NIGHTLY_STEPS, type Edge, type HostStep, type NightlyFeatures, type NightlyStep, type SourceStep } from '../../../src/nightly/steps.js';
+import { NIGHTLY_STEPS } from '../../../src/nightly/steps.js';
+import type { Edge, HostStep, NightlyFeatures, NightlyStep, SourceStep } from '../../../src/nightly/step-types.js';
 import { makeTempDir } from '../../harness/index.js';
 
 const src = (name: string, over: Partial<SourceConfig> = {}): SourceConfig => ({ name, kind: 'data', path: `/srv/${name}`, exclude: [], ...over });
