@@ -1,7 +1,7 @@
 // `pullback drill`: a restore drill of every (or the chosen) host, a short table, exit 1 on any
 // mismatch or failed database check, and on a drill that verified nothing (UNVERIFIED: it sampled
-// nothing, or no sampled file could be compared with the origin). Also plugs the drill into the
-// nightly job's cadence.
+// nothing, or no sampled file could be compared with the origin). drillStep is also the nightly
+// job's drill, given to the night by commands/run.ts.
 import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import { randomBytes } from 'node:crypto';
 import { recordStep, type HostContext, type StepOutcome } from '../job/context.js';
@@ -15,7 +15,6 @@ import { parseSampleRequest } from '../drill/sample.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { assertPreflight } from '../job/preflight.js';
-import { runHooks } from './run.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { drillEvent } from '../notify/event.js';
 import { printable } from '../util/printable.js';
@@ -185,9 +184,3 @@ export const drillSpec: CommandSpec = {
     }),
 };
 
-// The nightly job runs a drill (random archive, configured sample, fresh seed) when one is due.
-runHooks.drill = async (ctx) => {
-  // An unverified drill is a warning of the night (drillStep says so): the backup itself was made.
-  const out = await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() });
-  return { status: out.status, error: out.error };
-};

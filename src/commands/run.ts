@@ -2,7 +2,9 @@
 import type { CommandSpec } from './spec.js';
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
-import { backupHost, type BackupHooks, type HostRunResult } from '../nightly/backup-host.js';
+import { backupHost, type HostRunResult, type NightlyFeatures } from '../nightly/backup-host.js';
+import { offsiteHost } from '../offsite/night.js';
+import { drillStep, newSeed } from './drill.js';
 import { diskPreflight, recordDiskSpace } from '../nightly/disk-preflight.js';
 import { preflightLocal } from '../job/preflight.js';
 import type { HostConfig } from '../config/types.js';
@@ -23,8 +25,19 @@ export interface RunOptions {
   acceptShrink?: string[];
 }
 
-/** Extension point: later features (drills) register hooks into the nightly job here. */
-export const runHooks: BackupHooks = {};
+/**
+ * What the night calls in other features, composed here, the one place that knows them all (the
+ * daemon runs its jobs as child `pullback run` processes, so every night comes through here).
+ */
+const nightlyFeatures: NightlyFeatures = {
+  // A due drill: a random archive, the configured sample, a fresh seed. An unverified drill is a
+  // warning of the night (drillStep says so): the backup itself was made.
+  drill: async (ctx) => {
+    const out = await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() });
+    return { status: out.status, error: out.error };
+  },
+  offsite: (ctx, src, checkTonight) => offsiteHost(ctx, src, checkTonight),
+};
 
 /** Runs the nightly job; returns the exit code (0 all hosts ok or warning, 1 otherwise). */
 export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<number> {
@@ -109,7 +122,7 @@ async function backUpHoldingLock(ctx: HostContext, runId: number): Promise<HostR
   try {
     const problems = preflightLocal(global, ctx.host, { borg: true, ssh: true });
     if (problems.length > 0) return failedHost(host, `preflight: ${problems.join('; ')}`);
-    return await backupHost(hostCtx, runHooks);
+    return await backupHost(hostCtx, nightlyFeatures);
   } finally {
     // The night's shared connection, opened by the connect row.
     await hostCtx.sshMux?.close();

@@ -1,16 +1,22 @@
 // The nightly job of one host, as one table: every step in order, when it runs (its gate), the
 // lock it holds, what it records and under which key, and what its failure stops. runner.ts walks
-// it; the gates are unit-tested by reading this table. A new step is one row.
+// it and enforces the fields; the unit tests drive the runner over it. A new step is one row.
 //
-// The rules the rows encode:
-// - the repository is checked first: a missing or swapped one stops the host before any pull;
+// What a row's failure stops is in its fields, enforced by the runner:
+// - `stops: 'rest'` (repository, connect): every later row; a missing or swapped repository or a
+//   refused login stops the host before any pull;
+// - `stops: 'source'` (dump, pull, verify): the source's later rows, while the other sources go on
+//   (one bad source never costs the others their night); rows `for: 'failed'` (keep_last_good) run
+//   for a failed source only, and archive it with its last good state (never a half-updated
+//   mirror); the archive is then partial: a warning in the summary, a comment in borg, `partial` in
+//   the manifest;
+// - `stops: [...]`: the named later rows (a failed repository check copies nothing off-site);
+// - `needs: [...]`: a row runs only after the named rows succeeded (ok or warning) tonight, so a
+//   failed or skipped archive stops the prune it owes, the check, the off-site copy and the drill.
+// The other rules are the gates', read from the night's state:
 // - the SSH login (connect) comes after the repository rows and alongside their background work
-//   (the repository check, a first night's borg init), which needs no network: a refused key stops
-//   the host before any pull;
-// - a source's steps stop at its first failure; the other sources go on (one bad source never
-//   costs the others their night);
-// - a failed source is archived with its last good state (never a half-updated mirror), and the
-//   archive is then partial: a warning in the summary, a comment in borg, `partial` in the manifest;
+//   (the repository check, a first night's borg init), which needs no network;
+// - an unreachable host skips its other sources (recorded: they were not backed up tonight);
 // - prune (and so compact) runs only after a night without any failure, and not at its end: the
 //   night owes it (schedule_prune) and the next night pays it first thing, in the background while
 //   its sources are pulled. It prunes the same archives as at the end of the night before (borg's
@@ -20,91 +26,47 @@
 // - the repository check needs no new archive: it runs while the sources are pulled (its time is
 //   hidden behind theirs), and before the archive, which waits for the repository anyway;
 // - a first night's repository is created (borg init) while the sources are pulled, not after them.
-import type { SourceConfig } from '../config/types.js';
+//
+// The drill and the off-site copy are other features: the night receives them (NightlyFeatures)
+// from whoever runs it (commands/run.ts) and imports neither.
 import { dueChecks } from './checks-due.js';
 import { archiveHost } from './archive.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
+import type { Gate, NightlyStep, NightlyStepName } from './step-types.js';
 import { openRepo } from '../archive/repo-identity.js';
 import { takeDumps } from './dumps/take.js';
 import { verifyDumps } from './dumps/verify.js';
 import { checkHost, compactDecision, compactHost, pruneHost } from './maintain.js';
-import { offsiteHost } from '../offsite/night.js';
 import { openPullConnection, pullSource } from './pull.js';
 import { preflightConnect, preflightPassphrase } from '../job/preflight.js';
 import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors.js';
 import { keepLastGood } from './last-good.js';
-import { archivedSources, failedSources, manifestEntry, partialComment, type NightState, type SourceState } from './state.js';
-
-/** A gate's verdict: run, or skip (recorded as a skipped step with the reason, unless `silent`). */
-export type Gate = { run: true } | { run: false; reason: string; silent?: boolean };
-
-export interface NightlyHooks {
-  /** Runs a drill when one is due; returns the step's status and, when it did not pass, why. */
-  drill?: (ctx: HostContext) => Promise<{ status: StepOutcome['status']; error?: string }>;
-}
-
-interface Common {
-  /** The step name recorded in the catalog (`steps.step`). */
-  name: string;
-  /** A failure of this step stops the host's night: every later step is skipped. */
-  stopsHost?: boolean;
-  /** The step records its own catalog step (the drill hook does): the runner only folds its status. */
-  recordsItself?: boolean;
-  /**
-   * A host row that runs alongside the source rows after it (it needs nothing they produce); the
-   * runner joins it before the next host row, so every later gate sees its outcome.
-   */
-  background?: boolean;
-  /**
-   * A host row that needs nothing the background rows produce (it does not touch the repository):
-   * it runs while they go on, instead of joining them first.
-   */
-  alongside?: boolean;
-  /** `repository`: queued so one writer at a time touches a repository (hosts may share one). */
-  lock: 'none' | 'repository';
-  /** What the step records and under which key, for people reading the table. */
-  records: string;
-  /** What its failure stops, for people reading the table (the runner applies it). */
-  onFailure: string;
-}
-
-export interface SourceStep extends Common {
-  scope: 'source';
-  /** Whether the row exists for this source at all (not recorded when false). */
-  applies: (s: SourceConfig) => boolean;
-  gate: (night: NightState, s: SourceState) => Gate;
-  run: (ctx: HostContext, night: NightState, s: SourceState) => Promise<StepOutcome<unknown>>;
-}
-
-export interface HostStep extends Common {
-  scope: 'host';
-  gate: (night: NightState, hooks: NightlyHooks) => Gate;
-  run: (ctx: HostContext, night: NightState, hooks: NightlyHooks) => Promise<StepOutcome<unknown>>;
-}
-
-export type NightlyStep = SourceStep | HostStep;
+import { archivedSources, failedSources, manifestEntry, partialComment, type NightState } from './state.js';
 
 const RUN: Gate = { run: true };
 const skip = (reason: string, silent = false): Gate => ({ run: false, reason, silent });
 const always = () => true;
 
-/** Sources stop at their first failure; once the host is unreachable its other sources are skipped. */
-function sourceGate(night: NightState, s: SourceState): Gate {
+/** Once the night is interrupted or the host unreachable, a source's rows are skipped. */
+function sourceGate(night: NightState): Gate {
   if (night.aborted()) return skip('interrupted', true);
-  if (s.status === 'failed') return skip(`${s.source.name} already failed`, true);
   if (night.unreachable) return skip('host unreachable');
   return RUN;
 }
 
-export const NIGHTLY_STEPS: readonly NightlyStep[] = [
+const CHECK_FAILED = "not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)";
+
+export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
   {
+    // Records: step (host): the repository is the one recorded for it (repository id in the catalog)
+    // and the passphrase opens its key, found before anything is pulled. A missing (unmounted) or
+    // swapped repository is never created again or written to; a wrong passphrase would otherwise
+    // fail only the archive, after every pull.
     scope: 'host',
     name: 'repository',
     gate: (night) => (night.aborted() ? skip('interrupted', true) : RUN),
     lock: 'none',
-    stopsHost: true,
-    records: "step (host): the repository is the one recorded for it (repository id in the catalog) and the passphrase opens its key, found before anything is pulled",
-    onFailure: 'the whole night of the host: a missing (unmounted) or swapped repository is never created again or written to; a wrong passphrase would fail only the archive, after every pull',
+    stops: 'rest',
     run: async (ctx, night) => {
       const there = await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'read');
       night.repoPresent = there === 'present';
@@ -115,6 +77,9 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host) with the pruned names; archives marked pruned under (repository, name);
+    // the prune paid under (repository, host) in the check history ('prune'). A failed prune stays
+    // owed: the next night tries again.
     scope: 'host',
     name: 'prune',
     background: true,
@@ -124,12 +89,11 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
       return night.pruneOwed ? RUN : skip('no prune owed: the last night with an archive had a failure, or its prune ran already', true);
     },
     lock: 'repository',
-    records: "step (host) with the pruned names; archives marked pruned under (repository, name); the prune paid under (repository, host) in the check history ('prune')",
-    onFailure: 'compact (the prune stays owed: the next night tries again)',
+    stops: [],
     run: async (ctx, night) => {
       const out = await pruneHost(ctx);
       // Compact frees what prune deleted: after a prune that deleted nothing there is nothing to
-      // free, and after one that freed little it waits (at most a week; plan/compact.ts).
+      // free, and after one that freed little it waits (at most a week; nightly/compact.ts).
       night.pruned = out.status === 'ok' && (out.value?.pruned.length ?? 0) > 0;
       if (night.pruned) {
         night.compact = compactDecision(ctx, out.value!);
@@ -139,16 +103,19 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host) with why it compacted; when, under (repository) in the check history (the weekly floor).
     scope: 'host',
     name: 'compact',
     background: true,
+    needs: ['prune'],
     gate: (night) => (!night.pruned ? skip('no archive was pruned', true) : night.compact && !night.compact.run ? skip(night.compact.why, true) : RUN),
     lock: 'repository',
-    records: 'step (host) with why it compacted; when, under (repository) in the check history (the weekly floor)',
-    onFailure: 'nothing',
+    stops: [],
     run: (ctx, night) => compactHost(ctx, night.compact?.why),
   },
   {
+    // Records: step (host); the repository check history under (repository). Runs while the sources
+    // are pulled; its failure fails the host, and nothing is copied off-site.
     scope: 'host',
     name: 'check_repository',
     background: true,
@@ -159,8 +126,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
       return night.repoPresent ? RUN : skip('no repository yet', true);
     },
     lock: 'repository',
-    records: 'step (host); the repository check history under (repository); runs while the sources are pulled',
-    onFailure: 'nothing (the host fails); the offsite step copies nothing',
+    stops: [{ step: 'offsite', said: CHECK_FAILED }],
     run: async (ctx, night) => {
       const out = await checkHost(ctx, { repository: true, archives: false, verifyData: false, maxDurationSeconds: ctx.global.checks.repositoryMaxDurationSeconds });
       noteCheck(night, out);
@@ -168,6 +134,8 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host): a first night's repository, created (borg init) while the sources are
+    // pulled; its id in the catalog. Nothing is archived into a repository that could not be created.
     scope: 'host',
     name: 'create_repository',
     background: true,
@@ -176,8 +144,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
       return night.repoPresent === false ? RUN : skip('the repository is there', true);
     },
     lock: 'repository',
-    records: "step (host): a first night's repository, created (borg init) while the sources are pulled; its id in the catalog",
-    onFailure: 'the archive and everything after it: nothing is archived into a repository that could not be created',
+    stops: [{ step: 'archive', said: 'archive skipped: the repository could not be created (see create_repository)' }],
     run: async (ctx, night) => {
       // The same decision as the archive's: created only where nothing was and the catalog knows of none.
       await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'archive');
@@ -186,14 +153,15 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host): the night's shared SSH connection (its login proves the host key and the
+    // pull key), or the preflight's verdict on why there is none. A refused host key or login is
+    // said once and not retried (a network failure is not a refusal: the pulls retry it).
     scope: 'host',
     name: 'connect',
     alongside: true,
     gate: (night) => (night.aborted() ? skip('interrupted', true) : RUN),
     lock: 'none',
-    stopsHost: true,
-    records: "step (host): the night's shared SSH connection (its login proves the host key and the pull key), or the preflight's verdict on why there is none",
-    onFailure: 'the whole night of the host: a refused host key or login is said once and not retried (a network failure is not a refusal: the pulls retry it)',
+    stops: 'rest',
     run: async (ctx) => {
       // The shared connection's login is the preflight: OpenSSH checked the host key against the same
       // known_hosts and logged in with the same key. Only when it did not come up does the preflight's
@@ -210,13 +178,14 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host, source); each dump under (host, source) in the dumps table.
     scope: 'source',
     name: 'dump',
     applies: (s) => s.dump !== undefined,
+    for: 'good',
     gate: sourceGate,
     lock: 'none',
-    records: 'step (host, source); each dump under (host, source) in the dumps table',
-    onFailure: "the source: its pull and verify are skipped; it is archived with its last good state",
+    stops: 'source',
     run: async (ctx, _n, s) => {
       const out = await takeDumps(ctx, s.source);
       s.taken = out.value;
@@ -224,13 +193,17 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host, source) with rsync figures; the source's folder marked dirty in
+    // source_mirrors (host, source) before rsync starts. A failed pull's mirror is put back to its
+    // last good state (keep_last_good); an unreachable host skips its other sources (sourceGate).
     scope: 'source',
     name: 'pull',
     applies: always,
+    for: 'good',
     gate: sourceGate,
     lock: 'none',
-    records: 'step (host, source) with rsync figures; the source\'s folder marked dirty in source_mirrors (host, source) before rsync starts',
-    onFailure: 'the source (its mirror is put back to its last good state); an unreachable host skips its other sources',
+    stops: 'source',
+    transfer: true,
     run: async (ctx, night, s) => {
       // Dirty before rsync may write (a crash mid-pull leaves it so, for the nights after); a pull that
       // failed without writing leaves the folder as it was.
@@ -246,13 +219,15 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host, source); verification of each dump in the dumps table. Bad pulled dumps
+    // fail the source: its last good state is archived instead.
     scope: 'source',
     name: 'verify',
     applies: (s) => s.kind === 'database',
+    for: 'good',
     gate: sourceGate,
     lock: 'none',
-    records: 'step (host, source); verification of each dump in the dumps table',
-    onFailure: 'the source: the pulled dumps are bad, so its last good state is archived instead',
+    stops: 'source',
     run: async (ctx, _n, s) => {
       const out = await verifyDumps(ctx, s.source, s.taken);
       s.dumps = out.value;
@@ -262,28 +237,32 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host, source): the archive whose copy of the source is archived tonight; a
+    // folder put back from it clean as of it in source_mirrors (host, source). When it fails, the
+    // source is left out of the archive.
     scope: 'source',
     name: 'keep_last_good',
     applies: always,
-    gate: (night, s) => (s.status === 'failed' && !night.aborted() ? RUN : skip('the source did not fail', true)),
+    for: 'failed',
+    gate: (night) => (night.aborted() ? skip('interrupted', true) : RUN),
     lock: 'repository',
-    records: "step (host, source): the archive whose copy of the source is archived tonight; a folder put back from it clean as of it in source_mirrors (host, source)",
-    onFailure: 'the source is left out of the archive',
+    stops: 'nothing',
     run: (ctx, _n, s) => keepLastGood(ctx, s),
   },
   {
+    // Records: step (host); the archive under (repository, name) with its manifest; partial when a
+    // source failed; each archived folder clean as of it in source_mirrors (host, source). The rows
+    // after it need it: its failure skips the prune it owes, the check, the off-site copy and the drill.
     scope: 'host',
     name: 'archive',
     gate: (night) => {
       if (night.aborted()) return skip('interrupted', true);
       const fresh = night.sources.filter((s) => s.status !== 'failed');
       if (fresh.length === 0) return skip('archive skipped: every source failed (no archive, no prune)');
-      if (night.repoPresent === false && !night.repoCreated) return skip('archive skipped: the repository could not be created (see create_repository)');
       return RUN;
     },
     lock: 'repository',
-    records: 'step (host); the archive under (repository, name) with its manifest; partial when a source failed; each archived folder clean as of it in source_mirrors (host, source)',
-    onFailure: 'prune, compact, checks and the drill',
+    stops: [],
     run: async (ctx, night) => {
       const out = await archiveHost(ctx, night.sources.map(manifestEntry), new Date(), {
         included: archivedSources(night).map((s) => s.source.name),
@@ -298,10 +277,12 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records no step: the prune tonight's archive owes, under (repository, host) in the check
+    // history ('prune-owed'); the next night's prune row pays it.
     scope: 'host',
     name: 'schedule_prune',
+    needs: [{ step: 'archive', said: 'prune skipped: this run created no archive' }],
     gate: (night) => {
-      if (!night.archive) return skip('prune skipped: this run created no archive');
       // The repository was not there when the night began: tonight's archive created it and is its
       // only one, which no retention policy deletes.
       if (night.repoPresent === false) return skip('nothing to prune: the repository was created tonight', true);
@@ -311,8 +292,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
     lock: 'none',
     recordsItself: true,
-    records: "no step: the prune tonight's archive owes, under (repository, host) in the check history ('prune-owed'); the next night's prune row pays it",
-    onFailure: 'nothing',
+    stops: [],
     run: async (ctx) => {
       ctx.catalog.recordCheck(hostRepo(ctx), 'prune-owed', ctx.host.name, 'ok');
       ctx.logger.info({ step: 'prune' }, "the retention policy is applied to the archives as they are now at the start of the next night, while its sources are pulled");
@@ -320,16 +300,18 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host); check history: archives and data checks under (repository, host), the
+    // repository check (when check_repository could not run it) under (repository). Its failure
+    // fails the host, and nothing is copied off-site.
     scope: 'host',
     name: 'check',
+    needs: ['archive'],
     gate: (night) => {
-      if (!night.archive) return skip('no archive tonight', true);
       const d = night.due;
       return repositoryLeft(night) || d.archives || d.data ? RUN : skip('no check due', true);
     },
     lock: 'repository',
-    records: 'step (host); check history: archives and data checks under (repository, host), the repository check (when check_repository could not run it) under (repository)',
-    onFailure: 'nothing (the host fails)',
+    stops: [{ step: 'offsite', said: CHECK_FAILED }],
     run: async (ctx, night) => {
       const d = night.due;
       // A repository created tonight holds tonight's archive only: checked whole, with the archives
@@ -341,28 +323,29 @@ export const NIGHTLY_STEPS: readonly NightlyStep[] = [
     },
   },
   {
+    // Records: step (host) with each target's outcome; each copy, refusal or skip under (host,
+    // target) in offsite_copies. A target is copied only after a passed check, inside its window,
+    // and never over a much larger copy (the off-site feature's own gate); its failure fails the host.
     scope: 'host',
     name: 'offsite',
-    gate: (night) => {
-      if (!night.offsite || !night.archive || night.aborted()) return skip('no off-site targets, or no archive tonight', true);
-      if (night.checked === 'failed' || night.checked === 'interrupted') return skip(`not copied off-site: tonight's check of the repository ${night.checked} (a damaged repository is never copied)`);
-      return RUN;
-    },
+    needs: ['archive'],
+    gate: (night) => (!night.offsite || night.aborted() ? skip('no off-site targets, or interrupted', true) : RUN),
     lock: 'repository',
-    records: 'step (host) with each target\'s outcome; each copy, refusal or skip under (host, target) in offsite_copies',
-    onFailure: 'nothing (the host fails): a target is copied only after a passed check, inside its window, and never over a much larger copy',
-    run: (ctx, night) => offsiteHost(ctx, { archive: night.archive!, included: archivedSources(night).map((s) => s.source.name), comment: partialComment(night) }, night.checked),
+    stops: [],
+    run: (ctx, night, features) => features.offsite(ctx, { archive: night.archive!, included: archivedSources(night).map((s) => s.source.name), comment: partialComment(night) }, night.checked),
   },
   {
+    // Records (the drill feature does): the drill row (host) and the drill check history under
+    // (repository, host). Its failure fails the host, an unverified drill warns.
     scope: 'host',
     name: 'drill',
-    gate: (night, hooks) => (night.archive && night.due.drill && hooks.drill ? RUN : skip('no drill due', true)),
+    needs: ['archive'],
+    gate: (night) => (night.due.drill ? RUN : skip('no drill due', true)),
     lock: 'none',
     recordsItself: true,
-    records: 'the drill row (host) and the drill check history under (repository, host)',
-    onFailure: 'nothing (the host fails or warns)',
-    run: async (ctx, night, hooks) => {
-      const out = await hooks.drill!(ctx);
+    stops: [],
+    run: async (ctx, night, features) => {
+      const out = await features.drill(ctx);
       night.checks.push('drill');
       return { status: out.status, error: out.error && `drill: ${out.error}` };
     },

@@ -1,8 +1,17 @@
-// The nightly gates, read from the step table: what runs after what, and what a failure stops.
-import { describe, expect, it } from 'vitest';
-import type { SourceConfig } from '../../../src/config/types.js';
+// The nightly step table, driven through its runner: what a row's failure stops (`stops`, `needs`,
+// a source's `for`) on a fake table whose rows fail on demand, then the real table's rows (their
+// edges, the drill and off-site hooks) with fake bodies, then the gates read from the night's state.
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { Catalog, type Status } from '../../../src/catalog/catalog.js';
+import type { GlobalConfig, HostConfig, SourceConfig } from '../../../src/config/types.js';
+import { InternalError } from '../../../src/errors.js';
+import type { HostContext, StepOutcome } from '../../../src/job/context.js';
+import { runNightly, tableProblems } from '../../../src/nightly/runner.js';
 import { archivedSources, manifestEntry, newNight, partialComment, type NightState } from '../../../src/nightly/state.js';
-import { NIGHTLY_STEPS, type HostStep, type SourceStep } from '../../../src/nightly/steps.js';
+import { NIGHTLY_STEPS } from '../../../src/nightly/steps.js';
+import type { Edge, HostStep, NightlyFeatures, NightlyStep, SourceStep } from '../../../src/nightly/step-types.js';
+import { makeTempDir } from '../../harness/index.js';
 
 const src = (name: string, over: Partial<SourceConfig> = {}): SourceConfig => ({ name, kind: 'data', path: `/srv/${name}`, exclude: [], ...over });
 const db = src('db', { kind: 'database', dump: { engine: 'postgres', databases: ['app'], connection: { host: 'h', port: 5432, user: 'u' }, keep: 2 } });
@@ -14,21 +23,267 @@ const archived = (n: NightState) => {
   return n;
 };
 
+// ---- a minimal HostContext: a real catalog in a temp dir (what the runner records), nothing spawned
+
+type Frequency = 'always' | 'never';
+const catalogs: Catalog[] = [];
+afterEach(() => catalogs.splice(0).forEach((c) => c.close()));
+
+function hostContext(opts: { sources?: string[]; drill?: Frequency; archives?: Frequency; offsite?: boolean; signal?: AbortSignal } = {}): HostContext {
+  const stateDir = makeTempDir('nightly-steps-');
+  const catalog = Catalog.open(stateDir);
+  catalogs.push(catalog);
+  const global = {
+    stateDir,
+    repository: { pathTemplate: `${stateDir}/repo-{host}` },
+    checks: { repository: 'never', archives: opts.archives ?? 'never', data: 'never', drill: opts.drill ?? 'never', repositoryMaxDurationSeconds: 0 },
+    offsite: opts.offsite ? [{ name: 'far' }] : [],
+    sourceConcurrency: 1,
+  } as unknown as GlobalConfig;
+  const host = { name: 'main', sources: (opts.sources ?? ['s1', 's2']).map((n) => src(n)) } as unknown as HostConfig;
+  return { global, host, catalog, runId: catalog.startRun('run', {}), logger: pino({ level: 'silent' }), signal: opts.signal };
+}
+const recorded = (ctx: HostContext) => ctx.catalog.stepsOf(ctx.runId).map((r) => `${r.step}${r.source ? `:${r.source}` : ''}=${r.status}${r.status === 'skipped' ? ` (${r.error})` : ''}`);
+
+/** Features that must not be called; a test that expects a call replaces one. */
+const features = (calls: string[] = []): NightlyFeatures => ({
+  drill: async () => {
+    calls.push('drill');
+    return { status: 'ok' };
+  },
+  offsite: async () => {
+    calls.push('offsite');
+    return { status: 'ok' };
+  },
+});
+
+// ---- a fake table: each row's run notes that it ran and returns what `script` says (default ok)
+
+type Script = Record<string, Status>;
+function fakeTable(script: Script, ran: string[], rows: Array<HostStep | SourceStep>): NightlyStep[] {
+  return rows.map((row) =>
+    row.scope === 'host'
+      ? { ...row, run: async () => (ran.push(row.name), { status: script[row.name] ?? 'ok', error: script[row.name] ? `${row.name} said ${script[row.name]}` : undefined }) }
+      : {
+          ...row,
+          run: async (_c: HostContext, _n: NightState, s: NightState['sources'][number]) => {
+            const key = `${row.name}:${s.source.name}`;
+            ran.push(key);
+            return { status: script[key] ?? 'ok', error: script[key] ? `${key} said ${script[key]}` : undefined, bytes: 100, files: 2 };
+          },
+        },
+  );
+}
+const host = (name: string, over: Partial<HostStep> = {}): HostStep => ({ scope: 'host', name, lock: 'none', stops: [], gate: () => ({ run: true }), run: async () => ({ status: 'ok' }), ...over });
+const source = (name: string, over: Partial<SourceStep> = {}): SourceStep => ({ scope: 'source', name, applies: () => true, for: 'good', stops: 'source', lock: 'none', gate: () => ({ run: true }), run: async () => ({ status: 'ok' }), ...over });
+
+/**
+ * open (stops: rest), side (background, stops `late` with a reason), per source fetch (the
+ * transfer) and check (both stop the source), rescue (for failed sources, stops nothing), then
+ * make; late needs make (said), quiet needs make (silent).
+ */
+const TABLE = (nightSeen?: (n: NightState) => void): Array<HostStep | SourceStep> => [
+  host('open', { stops: 'rest' }),
+  host('side', { background: true, lock: 'repository', stops: [{ step: 'late', said: 'late skipped: side failed' }] }),
+  source('fetch', { transfer: true }),
+  source('check'),
+  source('rescue', { for: 'failed', stops: 'nothing' }),
+  host('make', { lock: 'repository', gate: (n) => (nightSeen?.(n), { run: true }) }),
+  host('late', { needs: [{ step: 'make', said: 'late skipped: nothing made' }] }),
+  host('quiet', { needs: ['make'] }),
+];
+
+async function drive(script: Script, opts: Parameters<typeof hostContext>[0] = {}, rows = TABLE()) {
+  const ctx = hostContext(opts);
+  const ran: string[] = [];
+  const r = await runNightly(ctx, features(), fakeTable(script, ran, rows));
+  // The background row runs alongside the rows after it: where it falls among them is not the table's.
+  const fg = (x: string) => !x.startsWith('side');
+  return { r, ran: ran.filter(fg), recorded: recorded(ctx).filter(fg), side: recorded(ctx).filter((x) => !fg(x)) };
+}
+
+describe('the nightly runner over a table', () => {
+  it('runs every row in order when nothing fails; the night is ok and its transfer is the transfer rows', async () => {
+    const { r, ran, recorded: rec, side } = await drive({});
+    expect(ran).toEqual(['open', 'fetch:s1', 'check:s1', 'fetch:s2', 'check:s2', 'make', 'late', 'quiet']);
+    expect(side).toEqual(['side=ok']);
+    expect(rec).toEqual(['open=ok', 'fetch:s1=ok', 'check:s1=ok', 'fetch:s2=ok', 'check:s2=ok', 'make=ok', 'late=ok', 'quiet=ok']);
+    expect(r).toMatchObject({ status: 'ok', bytes: 200, files: 4, problems: [] });
+  });
+
+  it("stops: 'rest' — a failed row ends the night there: no later row runs or is recorded", async () => {
+    const { r, ran, recorded: rec } = await drive({ open: 'failed' });
+    expect(ran).toEqual(['open']);
+    expect(rec).toEqual(['open=failed']);
+    expect(r).toMatchObject({ status: 'failed', problems: ['open said failed'], bytes: 0 });
+  });
+
+  it("stops: 'source' — a failed row skips that source's later rows (unrecorded), runs its `for: 'failed'` rows, and leaves the other sources going", async () => {
+    let seen: NightState | undefined;
+    const { r, ran, recorded: rec } = await drive({ 'fetch:s1': 'failed' }, {}, TABLE((n) => (seen = n)));
+    expect(ran).toEqual(['open', 'fetch:s1', 'rescue:s1', 'fetch:s2', 'check:s2', 'make', 'late', 'quiet']);
+    expect(rec).not.toContain('check:s1=ok');
+    expect(r.status).toBe('failed');
+    expect(r.problems).toEqual(['fetch:s1 said failed']);
+    expect(seen!.sources.map((s) => [s.source.name, s.status, s.failedAt?.step])).toEqual([['s1', 'failed', 'fetch'], ['s2', 'ok', undefined]]);
+  });
+
+  it("stops: 'nothing' — a failed `for: 'failed'` row leaves the source failed where it first failed", async () => {
+    let seen: NightState | undefined;
+    const { r } = await drive({ 'check:s2': 'failed', 'rescue:s2': 'failed' }, {}, TABLE((n) => (seen = n)));
+    expect(seen!.sources[1]).toMatchObject({ status: 'failed', failedAt: { step: 'check', error: 'check:s2 said failed' } });
+    expect(r.problems).toEqual(['check:s2 said failed', 'rescue:s2 said failed']);
+  });
+
+  it('a source skipped for a reason (recorded) failed: its later rows are skipped and its failed rows run', async () => {
+    const rows = TABLE().map((row) => (row.name === 'fetch' ? source('fetch', { transfer: true, gate: () => ({ run: false, reason: 'host unreachable' }) }) : row));
+    const { r, ran, recorded: rec } = await drive({}, {}, rows);
+    expect(ran).toEqual(['open', 'rescue:s1', 'rescue:s2', 'make', 'late', 'quiet']);
+    expect(rec.filter((x) => x.startsWith('fetch'))).toEqual(['fetch:s1=skipped (skipped: host unreachable)', 'fetch:s2=skipped (skipped: host unreachable)']);
+    expect(r.status).toBe('failed');
+    expect(r.problems).toEqual(['not pulled (host unreachable): s1, s2']);
+  });
+
+  it('stops: [edge] — a failed row skips exactly the rows it names, recorded with its reason', async () => {
+    const { r, ran, recorded: rec, side } = await drive({ side: 'failed' });
+    expect(side).toEqual(['side=failed']);
+    expect(ran).toEqual(['open', 'fetch:s1', 'check:s1', 'fetch:s2', 'check:s2', 'make', 'quiet']);
+    expect(rec).toContain('late=skipped (late skipped: side failed)');
+    expect(r).toMatchObject({ status: 'failed', problems: ['side said failed', 'late skipped: side failed'] });
+  });
+
+  it("needs — a failed row skips the rows that need it: recorded when the edge says why, silent when it does not", async () => {
+    const { r, ran, recorded: rec } = await drive({ make: 'failed' });
+    expect(ran.slice(-1)).toEqual(['make']);
+    expect(rec.slice(-2)).toEqual(['make=failed', 'late=skipped (late skipped: nothing made)']);
+    expect(r.status).toBe('failed');
+  });
+
+  it('needs — a skipped row is not a success either; a warning is', async () => {
+    const rows = TABLE().map((row) => (row.name === 'make' ? host('make', { gate: () => ({ run: false, reason: 'nothing to make' }) }) : row));
+    const skipped = await drive({}, {}, rows);
+    expect(skipped.ran).not.toContain('late');
+    expect(skipped.recorded.slice(-2)).toEqual(['make=skipped (nothing to make)', 'late=skipped (late skipped: nothing made)']);
+    const warned = await drive({ make: 'warning' });
+    expect(warned.ran.slice(-3)).toEqual(['make', 'late', 'quiet']);
+    expect(warned.r.status).toBe('warning');
+  });
+
+  it("a row's own gate comes before a stop on it: a row with nothing to do is skipped as its gate says", async () => {
+    const rows = TABLE().map((row) => (row.name === 'late' ? host('late', { gate: () => ({ run: false, reason: 'not tonight', silent: true }) }) : row));
+    const { recorded: rec } = await drive({ side: 'failed' }, {}, rows);
+    expect(rec.some((x) => x.startsWith('late'))).toBe(false);
+  });
+
+  it('folds the night: the worst of ok, warning and failed; interrupted when the signal fired', async () => {
+    expect((await drive({ 'check:s1': 'warning' })).r.status).toBe('warning');
+    expect((await drive({ 'check:s1': 'warning', quiet: 'failed' })).r.status).toBe('failed');
+    const stop = new AbortController();
+    stop.abort();
+    expect((await drive({}, { signal: stop.signal })).r.status).toBe('interrupted');
+  });
+
+  it('refuses a table whose edges name no row, or a row on the wrong side', async () => {
+    const bad = (needs: Edge[], stops: Edge[]) => [host('a'), host('b', { needs, stops }), host('c')];
+    expect(tableProblems(bad(['a'], ['c']))).toEqual([]);
+    expect(tableProblems(bad(['nope'], []))).toEqual(['b needs nope, which is not a row before it']);
+    expect(tableProblems(bad(['c'], ['a']))).toEqual(['b needs c, which is not a row before it', 'b stops a, which is not a row after it']);
+    await expect(runNightly(hostContext(), features(), bad([], ['zz']))).rejects.toThrow(InternalError);
+  });
+});
+
+// ---- the real table: its rows as they are, with fake bodies where a body would spawn borg or ssh
+
+/** The real rows named, with the bodies given replacing theirs. */
+function realRows(bodies: Record<string, HostStep['run']>, names: string[]): NightlyStep[] {
+  return names.map((n) => {
+    const row = NIGHTLY_STEPS.find((s) => s.name === n)!;
+    return bodies[n] && row.scope === 'host' ? { ...row, run: bodies[n] } : row;
+  });
+}
+const archiveOk: HostStep['run'] = async (_c, n) => ((archived(n), { status: 'ok' }) as StepOutcome<unknown>);
+const failing: HostStep['run'] = async () => ({ status: 'failed', error: 'broken' });
+
 describe('the nightly step table', () => {
+  it("names only rows of its own in `needs` and `stops`, each on the right side", () => {
+    expect(tableProblems(NIGHTLY_STEPS)).toEqual([]);
+    const names = new Set(NIGHTLY_STEPS.map((s) => s.name));
+    for (const s of NIGHTLY_STEPS) if (s.scope === 'host') for (const e of [...(s.needs ?? []), ...(s.stops === 'rest' ? [] : s.stops)]) expect(names).toContain(typeof e === 'string' ? e : e.step);
+  });
+
   it('is in order: the repository first; the prune an earlier night owes, compact, its check or creation alongside the login and the sources; per source dump, pull, verify, keep_last_good; then archive, the prune it owes, check, offsite, drill', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
       'host:repository', 'host:prune', 'host:compact', 'host:check_repository', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill',
     ]);
-    for (const s of NIGHTLY_STEPS) expect(s.records.length * s.onFailure.length).toBeGreaterThan(0);
-    expect(NIGHTLY_STEPS.filter((s) => s.stopsHost).map((s) => s.name)).toEqual(['repository', 'connect']);
-    // The login runs while the repository's background rows go on: it needs nothing they produce.
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.alongside).map((s) => s.name)).toEqual(['connect']);
-    // The drill hook records its own 'drill' step: recorded once, not twice.
-    expect(NIGHTLY_STEPS.filter((s) => s.recordsItself).map((s) => s.name)).toEqual(['schedule_prune', 'drill']);
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['prune', 'compact', 'check_repository', 'create_repository']);
     expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['prune', 'compact', 'check_repository', 'create_repository', 'keep_last_good', 'archive', 'check', 'offsite']);
   });
 
+  it('calls the drill hook when a drill is due after an archive, and records its step once (the hook records it)', async () => {
+    const calls: string[] = [];
+    const ctx = hostContext({ drill: 'always' });
+    const r = await runNightly(ctx, features(calls), realRows({ archive: archiveOk }, ['archive', 'drill']));
+    expect(calls).toEqual(['drill']);
+    expect(r.checks).toEqual(['drill']);
+    expect(recorded(ctx)).toEqual(['archive=ok']);
+  });
+
+  it("a drill's failure is the night's, said as the drill's", async () => {
+    const f = { ...features(), drill: async () => ({ status: 'failed' as const, error: 'a mismatch' }) };
+    const r = await runNightly(hostContext({ drill: 'always' }), f, realRows({ archive: archiveOk }, ['archive', 'drill']));
+    expect(r).toMatchObject({ status: 'failed', problems: ['drill: a mismatch'] });
+  });
+
+  it('calls no drill when none is due, or when the archive failed', async () => {
+    const calls: string[] = [];
+    await runNightly(hostContext({ drill: 'never' }), features(calls), realRows({ archive: archiveOk }, ['archive', 'drill']));
+    await runNightly(hostContext({ drill: 'always' }), features(calls), realRows({ archive: failing }, ['archive', 'drill']));
+    expect(calls).toEqual([]);
+  });
+
+  it("a failed archive skips the prune it owes (said), the check, the off-site copy and the drill (silently)", async () => {
+    const calls: string[] = [];
+    const ctx = hostContext({ drill: 'always', archives: 'always', offsite: true });
+    const r = await runNightly(ctx, features(calls), realRows({ archive: failing, check: archiveOk }, ['archive', 'schedule_prune', 'check', 'offsite', 'drill']));
+    expect(calls).toEqual([]);
+    expect(recorded(ctx)).toEqual(['archive=failed', 'schedule_prune=skipped (prune skipped: this run created no archive)']);
+    expect(r.problems).toEqual(['broken', 'prune skipped: this run created no archive']);
+  });
+
+  it('copies off-site after an archive and a passed check; a failed check (or repository check) copies nothing, said', async () => {
+    for (const [checkRow, order] of [['check', ['archive', 'check', 'offsite']], ['check_repository', ['check_repository', 'archive', 'offsite']]] as const) {
+      const calls: string[] = [];
+      const ok = hostContext({ archives: 'always', offsite: true });
+      await runNightly(ok, features(calls), realRows({ archive: archiveOk, [checkRow]: async () => ({ status: 'ok' }) }, [...order]));
+      expect(calls).toEqual(['offsite']);
+      const bad = hostContext({ archives: 'always', offsite: true });
+      // check_repository runs when the repository is there and its check is due: its gate is the real one.
+      const rows = realRows({ archive: archiveOk, [checkRow]: failing }, [...order]).map((row) => (row.name === 'check_repository' ? { ...row, gate: () => ({ run: true as const }) } : row));
+      const r = await runNightly(bad, features(calls), rows);
+      expect(calls).toEqual(['offsite']);
+      expect(recorded(bad)).toContain("offsite=skipped (not copied off-site: tonight's check of the repository failed (a damaged repository is never copied))");
+      expect(r.status).toBe('failed');
+    }
+  });
+
+  it("a first night's repository that could not be created stops the archive, said", async () => {
+    const ctx = hostContext();
+    const rows = realRows({ create_repository: failing, archive: archiveOk }, ['create_repository', 'archive', 'drill']).map((row) => (row.name === 'create_repository' ? { ...row, gate: () => ({ run: true as const }) } : row));
+    const r = await runNightly(ctx, features(), rows);
+    expect(recorded(ctx)).toEqual(['create_repository=failed', 'archive=skipped (archive skipped: the repository could not be created (see create_repository))']);
+    expect(r.archive).toBeUndefined();
+  });
+
+  it("a failed source row fails the source and keeps its last good state; keep_last_good runs for failed sources only", () => {
+    for (const n of ['dump', 'pull', 'verify']) expect(sourceStep(n)).toMatchObject({ for: 'good', stops: 'source' });
+    expect(sourceStep('keep_last_good')).toMatchObject({ for: 'failed', stops: 'nothing' });
+    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'source' && s.transfer).map((s) => s.name)).toEqual(['pull']);
+    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.stops === 'rest').map((s) => s.name)).toEqual(['repository', 'connect']);
+  });
+});
+
+describe('the nightly gates', () => {
   it('dump only for sources with dump:, verify only for database sources', () => {
     expect(sourceStep('dump').applies(db)).toBe(true);
     expect(sourceStep('dump').applies(src('data'))).toBe(false);
@@ -36,89 +291,88 @@ describe('the nightly step table', () => {
     expect(sourceStep('verify').applies(src('blobs', { kind: 'blobs' }))).toBe(false);
   });
 
-  it("stops a source at its first failure, leaves the others going, and skips every source of an unreachable host (recorded)", () => {
+  it('skips every source of an unreachable host (recorded), and every source row once interrupted (silently)', () => {
     const n = night();
-    const [d, b] = n.sources as [NonNullable<NightState['sources'][0]>, NonNullable<NightState['sources'][0]>];
-    d.status = 'failed';
-    expect(sourceStep('pull').gate(n, d)).toMatchObject({ run: false, silent: true });
+    const b = n.sources[1]!;
     expect(sourceStep('pull').gate(n, b)).toEqual({ run: true });
-    expect(sourceStep('keep_last_good').gate(n, d)).toEqual({ run: true });
-    expect(sourceStep('keep_last_good').gate(n, b)).toMatchObject({ run: false, silent: true });
+    expect(sourceStep('keep_last_good').gate(n, b)).toEqual({ run: true });
     n.unreachable = true;
     expect(sourceStep('pull').gate(n, b)).toEqual({ run: false, reason: 'host unreachable', silent: false });
+    const stopped = night(true);
+    expect(sourceStep('pull').gate(stopped, b)).toMatchObject({ run: false, silent: true });
+    expect(sourceStep('keep_last_good').gate(stopped, b)).toMatchObject({ run: false, silent: true });
   });
 
   it('archives unless every source failed; owes a prune only after a night without failures, paid by the next night', () => {
     const n = night();
-    expect(hostStep('archive').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('schedule_prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: this run created no archive' });
+    expect(hostStep('archive').gate(n)).toEqual({ run: true });
     archived(n);
-    expect(hostStep('schedule_prune').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('schedule_prune').gate(Object.assign(archived(night()), { repoPresent: false }), {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('schedule_prune').gate(n)).toEqual({ run: true });
+    expect(hostStep('schedule_prune').gate(Object.assign(archived(night()), { repoPresent: false }))).toMatchObject({ run: false, silent: true });
     n.sources[2]!.status = 'failed';
-    expect(hostStep('archive').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('schedule_prune').gate(n, {})).toMatchObject({ run: false, reason: 'prune skipped: data failed tonight (prune runs only after a night without failures)' });
+    expect(hostStep('archive').gate(n)).toEqual({ run: true });
+    expect(hostStep('schedule_prune').gate(n)).toMatchObject({ run: false, reason: 'prune skipped: data failed tonight (prune runs only after a night without failures)' });
     for (const s of n.sources) s.status = 'failed';
-    expect(hostStep('archive').gate(n, {})).toMatchObject({ run: false, reason: 'archive skipped: every source failed (no archive, no prune)' });
-    expect(hostStep('archive').gate(night(true), {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('archive').gate(n)).toMatchObject({ run: false, reason: 'archive skipped: every source failed (no archive, no prune)' });
+    expect(hostStep('archive').gate(night(true))).toMatchObject({ run: false, silent: true });
   });
 
   it('pays an owed prune at the start of a night whose repository is there', () => {
     const n = night();
-    expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('prune').gate(n)).toMatchObject({ run: false, silent: true });
     n.repoPresent = true;
-    expect(hostStep('prune').gate(n, {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('prune').gate(n)).toMatchObject({ run: false, silent: true });
     n.pruneOwed = true;
-    expect(hostStep('prune').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('prune').gate(Object.assign(night(true), { repoPresent: true, pruneOwed: true }), {}).run).toBe(false);
+    expect(hostStep('prune').gate(n)).toEqual({ run: true });
+    expect(hostStep('prune').gate(Object.assign(night(true), { repoPresent: true, pruneOwed: true })).run).toBe(false);
   });
 
-  it('compacts only after a prune; checks and the drill only when due and after an archive', () => {
+  it('compacts only after a prune that freed enough; checks and the drill only when due', () => {
     const n = archived(night());
-    expect(hostStep('compact').gate(n, {}).run).toBe(false);
+    expect(hostStep('compact').gate(n).run).toBe(false);
     n.pruned = true;
-    expect(hostStep('compact').gate(n, {})).toEqual({ run: true });
+    expect(hostStep('compact').gate(n)).toEqual({ run: true });
     n.compact = { run: false, why: 'compact not needed: the prune freed 25 kB' };
-    expect(hostStep('compact').gate(n, {})).toMatchObject({ run: false, reason: 'compact not needed: the prune freed 25 kB', silent: true });
+    expect(hostStep('compact').gate(n)).toMatchObject({ run: false, reason: 'compact not needed: the prune freed 25 kB', silent: true });
     n.compact = { run: true, why: 'the prune freed 5 GB' };
-    expect(hostStep('compact').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('check').gate(n, {}).run).toBe(false);
+    expect(hostStep('compact').gate(n)).toEqual({ run: true });
+    expect(hostStep('check').gate(n).run).toBe(false);
     n.due.archives = true;
-    expect(hostStep('check').gate(n, {})).toEqual({ run: true });
+    expect(hostStep('check').gate(n)).toEqual({ run: true });
+    expect(hostStep('drill').gate(n).run).toBe(false);
     n.due.drill = true;
-    expect(hostStep('drill').gate(n, {}).run).toBe(false);
-    expect(hostStep('drill').gate(n, { drill: async () => ({ status: 'ok' }) })).toEqual({ run: true });
-    const none = night();
-    none.due = { repository: true, archives: true, data: true, drill: true };
-    expect(hostStep('check').gate(none, {}).run).toBe(false);
+    expect(hostStep('drill').gate(n)).toEqual({ run: true });
   });
 
   it('checks the repository while the sources are pulled when it exists; else after the first archive', () => {
     const n = night();
     n.due.repository = true;
-    expect(hostStep('check_repository').gate(n, {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('check_repository').gate(n)).toMatchObject({ run: false, silent: true });
     n.repoPresent = true;
-    expect(hostStep('check_repository').gate(n, {})).toEqual({ run: true });
-    expect(hostStep('check_repository').gate(Object.assign(night(true), { repoPresent: true }), {}).run).toBe(false);
+    expect(hostStep('check_repository').gate(n)).toEqual({ run: true });
+    expect(hostStep('check_repository').gate(Object.assign(night(true), { repoPresent: true })).run).toBe(false);
     // A first night: the repository check is left to the check row, after the archive created it.
     const first = archived(night());
     first.due.repository = true;
-    expect(hostStep('check').gate(first, {})).toEqual({ run: true });
+    expect(hostStep('check').gate(first)).toEqual({ run: true });
     first.checks.push('repository');
-    expect(hostStep('check').gate(first, {}).run).toBe(false);
+    expect(hostStep('check').gate(first).run).toBe(false);
   });
 
-  it("creates a first night's repository while the sources are pulled; no archive when that failed", () => {
+  it("creates a first night's repository while the sources are pulled", () => {
     const n = night();
-    expect(hostStep('create_repository').gate(n, {})).toMatchObject({ run: false, silent: true });
+    expect(hostStep('create_repository').gate(n)).toMatchObject({ run: false, silent: true });
     n.repoPresent = true;
-    expect(hostStep('create_repository').gate(n, {})).toMatchObject({ run: false, silent: true });
-    const first = Object.assign(night(), { repoPresent: false });
-    expect(hostStep('create_repository').gate(first, {})).toEqual({ run: true });
-    expect(hostStep('create_repository').gate(Object.assign(night(true), { repoPresent: false }), {}).run).toBe(false);
-    expect(hostStep('archive').gate(first, {})).toMatchObject({ run: false, reason: expect.stringMatching(/repository could not be created/) });
-    first.repoCreated = true;
-    expect(hostStep('archive').gate(first, {})).toEqual({ run: true });
+    expect(hostStep('create_repository').gate(n)).toMatchObject({ run: false, silent: true });
+    expect(hostStep('create_repository').gate(Object.assign(night(), { repoPresent: false }))).toEqual({ run: true });
+    expect(hostStep('create_repository').gate(Object.assign(night(true), { repoPresent: false })).run).toBe(false);
+  });
+
+  it('copies off-site only when targets are configured and the night was not interrupted', () => {
+    const withTargets = (n: NightState) => Object.assign(n, { offsite: true });
+    expect(hostStep('offsite').gate(withTargets(archived(night())))).toEqual({ run: true });
+    expect(hostStep('offsite').gate(archived(night()))).toMatchObject({ run: false, silent: true });
+    expect(hostStep('offsite').gate(withTargets(archived(night(true))))).toMatchObject({ run: false, silent: true });
   });
 
   it("a failed source is archived as its last good state, and the archive says it is partial", () => {
@@ -150,20 +404,5 @@ describe('the nightly step table', () => {
     data.keptFrom = { archive: 'main-1', manifest: lastNight };
     expect(manifestEntry(data)).toMatchObject({ status: 'kept', failed: { keptFrom: 'main-0' } });
     expect(partialComment(n)).toBe('partial: failed data (pull; last good state from main-0)');
-  });
-});
-
-describe('the offsite row', () => {
-  it('runs after the check, under the repository queue, only when the night made an archive', () => {
-    const order = NIGHTLY_STEPS.map((s) => s.name);
-    expect(order.indexOf('offsite')).toBe(order.indexOf('check') + 1);
-    const withTargets = (n: NightState) => Object.assign(n, { offsite: true });
-    expect(hostStep('offsite').gate(withTargets(night()), {})).toMatchObject({ run: false, silent: true });
-    expect(hostStep('offsite').gate(withTargets(archived(night())), {})).toEqual({ run: true });
-    expect(hostStep('offsite').gate(archived(night()), {})).toMatchObject({ run: false, silent: true });
-    expect(hostStep('offsite').gate(withTargets(archived(night(true))), {})).toMatchObject({ run: false });
-    const damaged = withTargets(archived(night()));
-    damaged.checked = 'failed';
-    expect(hostStep('offsite').gate(damaged, {})).toEqual({ run: false, silent: false, reason: "not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)" });
   });
 });
