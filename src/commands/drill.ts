@@ -1,11 +1,11 @@
 // `pullback drill`: a restore drill of every (or the chosen) host, a short table, exit 1 on any
 // mismatch or failed database check, and on a drill that verified nothing (UNVERIFIED: it sampled
-// nothing, or no sampled file could be compared with the origin). drillStep is also the nightly
-// job's drill, given to the night by commands/run.ts.
+// nothing, or no sampled file could be compared with the origin). The drill itself, as a
+// recorded step, is drill/recorded-step.ts (the nightly's due drill runs the same).
 import { writeMetricsAfterJob } from '../report/metrics-write.js';
-import { randomBytes } from 'node:crypto';
-import { recordStep, type HostContext, type StepOutcome } from '../job/context.js';
-import { drillHost, type DrillOptions, type DrillResult } from '../drill/drill-host.js';
+import type { DrillResult } from '../drill/drill-host.js';
+import { describeProblems, drillStep, newSeed } from '../drill/recorded-step.js';
+import { printable } from '../util/printable.js';
 import type { CommandSpec } from './spec.js';
 import { describeError, UsageError } from '../errors.js';
 import { fromOffsite } from '../offsite/fetch.js';
@@ -17,7 +17,6 @@ import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './com
 import { assertPreflight } from '../job/preflight.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { drillEvent } from '../notify/event.js';
-import { printable } from '../util/printable.js';
 
 export interface DrillCommandOptions {
   hosts?: string[];
@@ -28,28 +27,6 @@ export interface DrillCommandOptions {
   json?: boolean;
   /** Drill the copy on this off-site target instead of the local repository. */
   fromOffsite?: string;
-}
-
-/** A fresh seed, printed and recorded so the drill can be repeated. */
-export function newSeed(): string {
-  return randomBytes(4).toString('hex');
-}
-
-/** Runs one host's drill as a recorded step (steps table) whose value is the drill's result. */
-export function drillStep(ctx: HostContext, opts: DrillOptions): Promise<StepOutcome<DrillResult>> {
-  return recordStep(ctx, 'drill', undefined, async () => {
-    const r = await drillHost(ctx, opts);
-    const problems = describeProblems(r);
-    return {
-      // The steps and hosts tables know ok, warning and failed: a drill that proved nothing is not ok there either.
-      status: r.status === 'unverified' ? 'warning' : r.status,
-      files: r.counts.sampled,
-      bytes: r.bytesRestored,
-      error: problems.length > 0 ? problems.slice(0, 5).join('; ') : undefined,
-      details: { drillId: r.drillId, archive: r.archive, seed: r.seed, counts: r.counts, extracted: r.extracted },
-      value: r,
-    };
-  });
 }
 
 /** Runs the drills; returns the exit code (0 when no host failed). */
@@ -104,19 +81,6 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     interrupt.dispose();
     env.close();
   }
-}
-
-/** People-facing lines for everything that is not a plain match. */
-export function describeProblems(r: DrillResult): string[] {
-  const out: string[] = [];
-  if (r.error) out.push(`drill failed: ${r.error}`);
-  if (r.unverified) out.push(`UNVERIFIED: nothing was verified: ${r.unverified}`);
-  for (const m of r.mismatches) out.push(`MISMATCH ${printable(m.path)}: ${m.reason}`);
-  for (const d of r.databases) {
-    if (d.status === 'failed') out.push(`DATABASE ${printable(d.path)} (${d.engine} ${d.database}): ${d.error ?? 'failed'}`);
-  }
-  for (const w of r.warnings) out.push(`warning: ${w}`);
-  return out;
 }
 
 function summary(results: DrillResult[], seed: string): string {

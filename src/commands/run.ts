@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
 import { backupHost, type HostRunResult, type NightlyFeatures } from '../nightly/backup-host.js';
 import { offsiteHost } from '../offsite/night.js';
-import { drillStep, newSeed } from './drill.js';
+import { drillStep, newSeed } from '../drill/recorded-step.js';
 import { diskPreflight, recordDiskSpace } from '../nightly/disk-preflight.js';
 import { preflightLocal } from '../job/preflight.js';
 import type { HostConfig } from '../config/types.js';
