@@ -4,9 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError, UsageError } from '../errors.js';
 import type { PlanManifest, SourceFigures } from '../restore/plan.js';
-import { nightlyGlob } from '../tools/borg/args.js';
-import { extractArchive, listItemSizes } from '../tools/borg/items.js';
-import { listArchives, type ArchiveSummary } from '../tools/borg/repo.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
+import { extractArchive } from '../tools/borg/extract.js';
+import { listItemSizes } from '../tools/borg/list-items.js';
+import { listArchives, type ArchiveSummary } from '../tools/borg/list.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { MANIFEST_DIR, MANIFEST_FILE } from './manifest.js';
 

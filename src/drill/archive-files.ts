@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolError } from '../errors.js';
-import { extractArchive, listItemPaths, listItems, type ItemPath } from '../tools/borg/items.js';
+import { extractArchive } from '../tools/borg/extract.js';
+import { listItemPaths, listItems, type ItemPath } from '../tools/borg/list-items.js';
 import type { BorgContext } from '../tools/borg/run.js';
 
 /** argv budget per borg call (paths are passed as arguments). */

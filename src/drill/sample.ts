@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { MANIFEST_DIR, MANIFEST_FILE, type Manifest } from '../archive/manifest.js';
 import { hostMirrorDir } from '../job/context.js';
-import type { ItemPath } from '../tools/borg/items.js';
+import type { ItemPath } from '../tools/borg/list-items.js';
 import { both } from '../util/pool.js';
 import { listArchiveItems, readArchiveManifest, readManifestFile, type HashListing } from './archive-files.js';
 import type { RestoredDump } from './databases.js';

@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors.js';
 import { readManifest } from '../archive/facts.js';
-import { nightlyGlob } from '../tools/borg/args.js';
-import { extractArchive } from '../tools/borg/items.js';
-import { listArchives } from '../tools/borg/repo.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
+import { extractArchive } from '../tools/borg/extract.js';
+import { listArchives } from '../tools/borg/list.js';
 import { borgContext, hostMirrorDir, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
 import type { SourceState } from './state.js';
 

@@ -6,7 +6,7 @@ import { describeError, UsageError } from '../errors.js';
 import type { RestorePlan, SourceFigures } from './plan.js';
 import { requiredFreeBytes } from './plan.js';
 import type { ChecklistItem, SpaceFact } from './readiness-verdict.js';
-import { extractArchive } from '../tools/borg/items.js';
+import { extractArchive } from '../tools/borg/extract.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { ensurePrivateDir } from '../util/private.js';
 import { humanBytes } from '../util/table.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { GlobalConfig, HostConfig } from '../config/types.js';
 import { buildRestorePlan, type RestorePlan, type SourceFigures } from './plan.js';
 import type { BorgContext } from '../tools/borg/run.js';
-import type { ArchiveSummary } from '../tools/borg/repo.js';
+import type { ArchiveSummary } from '../tools/borg/list.js';
 import { archiveFigures, readManifest, resolveArchive } from '../archive/facts.js';
 import { both, settle } from '../util/pool.js';
 
