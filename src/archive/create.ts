@@ -24,7 +24,7 @@ export interface ArchiveTreeOptions {
   /** The directory archived: one folder per source, named after it. */
   dir: string;
   sourceNames: string[];
-  manifest: unknown;
+  manifest: Manifest;
   compression: string;
   runId?: number;
   /** Archive comment (partial archives say so). */

@@ -36,14 +36,14 @@ export async function keepLastGood(ctx: HostContext, s: SourceState): Promise<St
     }
     // Clean as of the newest archive: the folder is that archive's copy, byte for byte (no pull wrote to it since).
     if (!s.mirrorTouched && state?.clean && state.archive === newest.name) {
-      s.keptFrom = { archive: newest.name, manifest: entry as never };
+      s.keptFrom = { archive: newest.name, manifest: entry };
       return { status: 'ok', details: { keptFrom: newest.name, extracted: false } };
     }
     // A pull (tonight's, or a killed or failed one of an earlier night) may have replaced some files:
     // put the archived folder back whole.
     recordSourceMirror(ctx.catalog, ctx.host.name, name, { clean: false });
     await extractArchive(borg, repo, newest.name, scratch, { prefix: [name] });
-    s.keptFrom = { archive: newest.name, manifest: entry as never };
+    s.keptFrom = { archive: newest.name, manifest: entry };
     const extracted = join(scratch, name);
     if (!existsSync(extracted)) mkdirSync(extracted, { recursive: true });
     const current = join(mirror, name);
