@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { utcStamp } from '../util/stamp.js';
-import { createArchive, type CreateStats } from '../tools/borg/repo.js';
+import { createArchive, type CreateStats } from '../tools/borg/create.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import type { BorgCreateProgress } from '../tools/borg/progress.js';
 import { openRepo } from './repo-identity.js';
@@ -24,7 +24,7 @@ export interface ArchiveTreeOptions {
   /** The directory archived: one folder per source, named after it. */
   dir: string;
   sourceNames: string[];
-  manifest: unknown;
+  manifest: Manifest;
   compression: string;
   runId?: number;
   /** Archive comment (partial archives say so). */

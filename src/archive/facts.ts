@@ -3,12 +3,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError, UsageError } from '../errors.js';
-import type { PlanManifest, SourceFigures } from '../restore/plan.js';
-import { nightlyGlob } from '../tools/borg/args.js';
-import { extractArchive, listItemSizes } from '../tools/borg/items.js';
-import { listArchives, type ArchiveSummary } from '../tools/borg/repo.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
+import { extractArchive } from '../tools/borg/extract.js';
+import { listItemSizes } from '../tools/borg/list-items.js';
+import { listArchives, type ArchiveSummary } from '../tools/borg/list.js';
 import type { BorgContext } from '../tools/borg/run.js';
-import { MANIFEST_DIR, MANIFEST_FILE } from './manifest.js';
+import { MANIFEST_DIR, MANIFEST_FILE, parseManifest, type Manifest } from './manifest.js';
+
+/** Regular files under a source folder of the archive (hard links counted per path) and their bytes. */
+export interface SourceFigures {
+  files: number;
+  bytes: number;
+}
 
 /**
  * The archive to restore with borg's start time: `latest` (or undefined) is the newest nightly
@@ -36,21 +42,19 @@ export function missingArchiveMessage(wanted: string, repo: string, host: string
   return `no archive named ${wanted} in ${repo}; the newest nightly archives of ${host}: ${newest.slice(0, LISTED).join(', ')}${more}`;
 }
 
-/** The manifest of `archive`; throws JobError when the archive has none or it cannot be read. */
-export async function readManifest(borg: BorgContext, repo: string, archive: string, scratchParent: string): Promise<PlanManifest> {
+/** The manifest of `archive`; throws JobError when the archive has none, or it is not a manifest of a format this pullback reads. */
+export async function readManifest(borg: BorgContext, repo: string, archive: string, scratchParent: string): Promise<Manifest> {
   const dir = mkdtempSync(join(scratchParent, 'manifest-'));
   const rel = `${MANIFEST_DIR}/${MANIFEST_FILE}`;
   try {
     await extractArchive(borg, repo, archive, dir, { exact: [rel] });
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(readFileSync(join(dir, rel), 'utf8'));
+      text = readFileSync(join(dir, rel), 'utf8');
     } catch (e) {
       throw new JobError(`archive ${archive} has no readable ${rel}: ${(e as Error).message}`);
     }
-    const m = parsed as Partial<PlanManifest>;
-    if (!m || !Array.isArray(m.sources) || typeof m.host !== 'string') throw new JobError(`archive ${archive}: ${rel} is not a pullback manifest`);
-    return { host: m.host, archive: m.archive ?? archive, createdAt: m.createdAt ?? '', sources: m.sources, ...(m.partial ? { partial: m.partial } : {}) };
+    return parseManifest(text, `archive ${archive}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

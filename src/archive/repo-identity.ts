@@ -6,7 +6,7 @@ import { archiveHistory, recordedRepo, recordRepo } from '../catalog/guards.js';
 import { JobError } from '../errors.js';
 import { decideRepo, type RepoMemory, type RepoPurpose } from './repo-decision.js';
 import { observeRepo } from '../tools/borg/repo-id.js';
-import { ensureRepo } from '../tools/borg/repo.js';
+import { ensureRepo } from '../tools/borg/init.js';
 import type { BorgContext } from '../tools/borg/run.js';
 
 function memoryOf(catalog: Catalog, repo: string, host: string): RepoMemory {

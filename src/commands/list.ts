@@ -3,7 +3,8 @@
 import type { CommandSpec } from './spec.js';
 import { borgContext, hostRepo } from '../job/context.js';
 import { openRepo } from '../archive/repo-identity.js';
-import { archiveStats, listArchiveHeaders, type ArchiveHeader } from '../tools/borg/archive-info.js';
+import { archiveStats } from '../tools/borg/info.js';
+import { listArchiveHeaders, type ArchiveHeader } from '../tools/borg/list.js';
 import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedArchive } from '../archive/listing.js';
 import { renderTable } from '../util/table.js';
 import { hostOption, hostsOf, openEnv, selectHosts, type GlobalOptions } from './common.js';

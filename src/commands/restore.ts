@@ -6,7 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { borgContext } from '../job/context.js';
 import { openRepo } from '../archive/repo-identity.js';
-import { nightlyGlob } from '../tools/borg/args.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
 import type { RestoreContext } from '../restore/context.js';
 import { executeRestore, type CheckPhase } from '../restore/execute.js';
 import { beginStaging, stagingDir, type Staging } from '../restore/staging.js';

@@ -4,8 +4,10 @@
 // damaged files are named; any other borg failure is thrown as is.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseManifest, type Manifest } from '../archive/manifest.js';
 import { ToolError } from '../errors.js';
-import { extractArchive, listItemPaths, listItems, type ItemPath } from '../tools/borg/items.js';
+import { extractArchive } from '../tools/borg/extract.js';
+import { listItemPaths, listItems, type ItemPath } from '../tools/borg/list-items.js';
 import type { BorgContext } from '../tools/borg/run.js';
 
 /** argv budget per borg call (paths are passed as arguments). */
@@ -127,16 +129,19 @@ export async function tryExtractPaths(borg: BorgContext, repo: string, archive: 
   return true;
 }
 
-/** Reads `.pullback/manifest.json` of the archive (extracted into `dest`), or undefined when it has none. */
-export async function readArchiveManifest(borg: BorgContext, repo: string, archive: string, dest: string, manifestPath: string): Promise<unknown> {
+/** Reads `.pullback/manifest.json` of the archive (extracted into `dest`), or undefined when it has none; throws JobError when it is not a manifest this pullback reads. */
+export async function readArchiveManifest(borg: BorgContext, repo: string, archive: string, dest: string, manifestPath: string): Promise<Manifest | undefined> {
   await extractArchive(borg, repo, archive, dest, { exact: [manifestPath] });
-  return readManifestFile(dest, manifestPath);
+  return readManifestFile(dest, manifestPath, `archive ${archive}`);
 }
 
-/** The manifest at `manifestPath` under `dest` (already extracted there), or undefined when there is none. */
-export function readManifestFile(dest: string, manifestPath: string): unknown {
+/**
+ * The manifest at `manifestPath` under `dest` (already extracted there, or the mirror's), or
+ * undefined when there is none; `where` names it in errors. Throws JobError when it is not a manifest this pullback reads.
+ */
+export function readManifestFile(dest: string, manifestPath: string, where: string): Manifest | undefined {
   const file = join(dest, manifestPath);
   if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  return parseManifest(readFileSync(file, 'utf8'), where);
 }
 

@@ -5,7 +5,7 @@
 // formats each one), and it is checked afterwards against borg's record of every sampled file.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ItemPath } from '../tools/borg/items.js';
+import type { ItemPath } from '../tools/borg/list-items.js';
 
 /** A mirror entry whose name borg would not print the same way (not valid UTF-8): the walk gives up. */
 export class UnnamedEntry extends Error {}

@@ -8,9 +8,9 @@
 import { lstatSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { MANIFEST_DIR, MANIFEST_FILE, type Manifest } from '../archive/manifest.js';
+import { MANIFEST_DIR, MANIFEST_FILE, parseManifest, type Manifest } from '../archive/manifest.js';
 import { hostMirrorDir } from '../job/context.js';
-import type { ItemPath } from '../tools/borg/items.js';
+import type { ItemPath } from '../tools/borg/list-items.js';
 import { both } from '../util/pool.js';
 import { listArchiveItems, readArchiveManifest, readManifestFile, type HashListing } from './archive-files.js';
 import type { RestoredDump } from './databases.js';
@@ -65,12 +65,8 @@ export function isInternalPath(path: string): boolean {
   return path === INTERNAL_DIR || path.startsWith(`${INTERNAL_DIR}/`);
 }
 
-export interface ManifestDumps {
-  sources: Array<{ name: string; dumps?: Array<{ file: string }> }>;
-}
-
 /** Archive paths of every dump in a manifest: `<source name>/<dump file>`. */
-export function dumpPaths(manifest: ManifestDumps | undefined): string[] {
+export function dumpPaths(manifest: Manifest | undefined): string[] {
   const out: string[] = [];
   for (const s of manifest?.sources ?? []) {
     for (const d of s.dumps ?? []) out.push(dumpArchivePath(s.name, d.file));
@@ -151,7 +147,8 @@ export async function chooseSample(d: DrillRun): Promise<void> {
   const { ctx, opts, r } = d;
   d.salt = d.rand();
   if (await sampleFromMirror(d)) return;
-  const record = ctx.catalog.archiveRecords(r.repository).get(d.archive!)?.manifest as Manifest | undefined;
+  const inCatalog = ctx.catalog.archiveRecords(r.repository).get(d.archive!)?.manifest;
+  const record = inCatalog === undefined ? undefined : parseManifest(inCatalog, `the catalog's record of archive ${d.archive}`);
   const fixed = fixedSampleSize(opts.sample, ctx.global.drill.sample);
   if (record && fixed !== undefined) {
     d.manifest = record;
@@ -162,7 +159,7 @@ export async function chooseSample(d: DrillRun): Promise<void> {
   }
   const recorded = new Set(dumpPaths(record));
   const [manifest, first] = await both<Manifest | undefined, number | Sampled>(
-    readArchiveManifest(d.borg, r.repository, d.archive!, d.scratch, MANIFEST_PATH) as Promise<Manifest | undefined>,
+    readArchiveManifest(d.borg, r.repository, d.archive!, d.scratch, MANIFEST_PATH),
     fixed !== undefined ? sampleOf(d, recorded, fixed) : countCandidates(d, recorded),
   );
   d.manifest = manifest;
@@ -191,7 +188,7 @@ async function sampleFromMirror(d: DrillRun): Promise<boolean> {
   const mirror = hostMirrorDir(ctx.global, ctx.host.name);
   let manifest: Manifest | undefined;
   try {
-    manifest = readManifestFile(mirror, MANIFEST_PATH) as Manifest | undefined;
+    manifest = readManifestFile(mirror, MANIFEST_PATH, `the mirror of ${ctx.host.name}`);
   } catch {
     return false;
   }
@@ -255,7 +252,7 @@ export async function sampleHolds(d: DrillRun, extracted: boolean, hashes: HashL
  * that extraction) in place of the catalog's record; false when it names other dumps than the record.
  */
 async function manifestAsRecorded(d: DrillRun, extracted: boolean): Promise<boolean> {
-  const manifest = ((extracted ? readManifestFile(d.scratch, MANIFEST_PATH) : undefined) ?? (await readArchiveManifest(d.borg, d.r.repository, d.archive!, d.scratch, MANIFEST_PATH))) as Manifest | undefined;
+  const manifest = (extracted ? readManifestFile(d.scratch, MANIFEST_PATH, `archive ${d.archive}`) : undefined) ?? (await readArchiveManifest(d.borg, d.r.repository, d.archive!, d.scratch, MANIFEST_PATH));
   const recorded = new Set(d.dumps.keys());
   d.manifest = manifest;
   d.dumps = dumpsOf(manifest);

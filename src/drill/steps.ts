@@ -8,8 +8,8 @@
 import { JobError } from '../errors.js';
 import { missingArchiveMessage } from '../archive/facts.js';
 import { openRepo } from '../archive/repo-identity.js';
-import { nightlyGlob } from '../tools/borg/args.js';
-import { listArchives } from '../tools/borg/repo.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
+import { listArchives } from '../tools/borg/list.js';
 import { mkdirSync } from 'node:fs';
 import { pickArchive } from './archive-choice.js';
 import { drillDatabases, type DatabaseDrillResult } from './databases.js';

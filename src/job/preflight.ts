@@ -8,7 +8,7 @@ import type { GlobalConfig, HostConfig, SshRole } from '../config/types.js';
 import { describeError, JobError } from '../errors.js';
 import { connectSsh, SshConnectError } from '../tools/ssh/client.js';
 import { sshForRole } from '../tools/ssh/options.js';
-import { buildKeyTestArgs } from '../tools/borg/args.js';
+import { buildKeyTestArgs } from '../tools/borg/list.js';
 import { runBorg, type BorgContext } from '../tools/borg/run.js';
 
 export interface PreflightNeeds {

@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors.js';
 import { readManifest } from '../archive/facts.js';
-import { nightlyGlob } from '../tools/borg/args.js';
-import { extractArchive } from '../tools/borg/items.js';
-import { listArchives } from '../tools/borg/repo.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
+import { extractArchive } from '../tools/borg/extract.js';
+import { listArchives } from '../tools/borg/list.js';
 import { borgContext, hostMirrorDir, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
 import type { SourceState } from './state.js';
 
@@ -36,14 +36,14 @@ export async function keepLastGood(ctx: HostContext, s: SourceState): Promise<St
     }
     // Clean as of the newest archive: the folder is that archive's copy, byte for byte (no pull wrote to it since).
     if (!s.mirrorTouched && state?.clean && state.archive === newest.name) {
-      s.keptFrom = { archive: newest.name, manifest: entry as never };
+      s.keptFrom = { archive: newest.name, manifest: entry };
       return { status: 'ok', details: { keptFrom: newest.name, extracted: false } };
     }
     // A pull (tonight's, or a killed or failed one of an earlier night) may have replaced some files:
     // put the archived folder back whole.
     recordSourceMirror(ctx.catalog, ctx.host.name, name, { clean: false });
     await extractArchive(borg, repo, newest.name, scratch, { prefix: [name] });
-    s.keptFrom = { archive: newest.name, manifest: entry as never };
+    s.keptFrom = { archive: newest.name, manifest: entry };
     const extracted = join(scratch, name);
     if (!existsSync(extracted)) mkdirSync(extracted, { recursive: true });
     const current = join(mirror, name);

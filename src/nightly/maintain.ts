@@ -1,7 +1,10 @@
 // Repository maintenance after an archive: prune by retention (only this host's nightly archives),
 // compact, and the borg checks that are due.
-import { nightlyGlob, type CheckOptions } from '../tools/borg/args.js';
-import { checkRepo, compactRepo, pruneArchives, type PruneOutcome } from '../tools/borg/repo.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
+import { type CheckOptions } from '../tools/borg/check.js';
+import { checkRepo } from '../tools/borg/check.js';
+import { compactRepo } from '../tools/borg/compact.js';
+import { pruneArchives, type PruneOutcome } from '../tools/borg/prune.js';
 import { decideCompact, type CompactDecision } from './compact.js';
 import { humanBytes } from '../util/table.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';

@@ -6,7 +6,9 @@ import type { BorgTarget, OffsiteTarget, RcloneTarget } from '../config/types.js
 import { offsiteLocation } from '../config/types-offsite.js';
 import { describeError, JobError } from '../errors.js';
 import { maxDeleteFor, shrinkVerdict } from './decide.js';
-import { checkRepo, createArchive, ensureRepo } from '../tools/borg/repo.js';
+import { checkRepo } from '../tools/borg/check.js';
+import { createArchive } from '../tools/borg/create.js';
+import { ensureRepo } from '../tools/borg/init.js';
 import { buildCatArgs, buildCheckArgs, buildSizeArgs, buildSyncArgs } from '../tools/rclone/args.js';
 import { parseRepoConfigId } from '../tools/borg/repo-id.js';
 import { readFileSync } from 'node:fs';

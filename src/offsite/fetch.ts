@@ -9,7 +9,7 @@ import { offsiteLocation } from '../config/types-offsite.js';
 import { repositoryPath, type GlobalConfig, type OffsiteTarget, type RepositoryConfig } from '../config/types.js';
 import { JobError } from '../errors.js';
 import { observeRepo } from '../tools/borg/repo-id.js';
-import { checkRepo } from '../tools/borg/repo.js';
+import { checkRepo } from '../tools/borg/check.js';
 import { buildFetchArgs } from '../tools/rclone/args.js';
 import { runRclone } from '../tools/rclone/run.js';
 import { ensurePrivateDir } from '../util/private.js';

@@ -7,7 +7,8 @@ import { repositoryPath, type GlobalConfig, type OffsiteTarget } from '../config
 import { describeError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Logger } from 'pino';
-import { listArchives, checkRepo } from '../tools/borg/repo.js';
+import { listArchives } from '../tools/borg/list.js';
+import { checkRepo } from '../tools/borg/check.js';
 import { buildCheckArgs } from '../tools/rclone/args.js';
 import { runRclone } from '../tools/rclone/run.js';
 import { rcloneCheckDetail, rcloneWhy, remoteSize } from './copy.js';

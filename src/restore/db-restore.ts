@@ -10,7 +10,7 @@ import { describeError } from '../errors.js';
 import { replacerOf } from './databases/registry.js';
 import { ReplaceError } from './databases/replace.js';
 import type { PlannedDatabase, PlannedStep } from './plan.js';
-import { extractArchive } from '../tools/borg/items.js';
+import { extractArchive } from '../tools/borg/extract.js';
 import type { RestoreContext, RestoreStepResult } from './context.js';
 import { databaseLabel, targetRunner } from './db-facts.js';
 import { pushTree } from './files.js';

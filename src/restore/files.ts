@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from '../errors.js';
-import { extractArchive } from '../tools/borg/items.js';
+import { extractArchive } from '../tools/borg/extract.js';
 import { rsyncPush } from '../tools/rsync/push.js';
 import { remoteRun } from '../tools/ssh/remote.js';
 import { removeLater, rsyncVia, type RestoreContext, type RestoreStepResult } from './context.js';

@@ -3,10 +3,11 @@
 import { existsSync, lstatSync, readdirSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeError, UsageError } from '../errors.js';
-import type { RestorePlan, SourceFigures } from './plan.js';
+import type { SourceFigures } from '../archive/facts.js';
+import type { RestorePlan } from './plan.js';
 import { requiredFreeBytes } from './plan.js';
 import type { ChecklistItem, SpaceFact } from './readiness-verdict.js';
-import { extractArchive } from '../tools/borg/items.js';
+import { extractArchive } from '../tools/borg/extract.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { ensurePrivateDir } from '../util/private.js';
 import { humanBytes } from '../util/table.js';

@@ -5,54 +5,10 @@ import { posix } from 'node:path';
 import { ENGINE_CONNECTION } from '../config/defaults.js';
 import type { DbConnection, DumpEngine, HostConfig, SourceConfig, SourceKind } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import type { SourceFigures } from '../archive/facts.js';
+import type { DumpRecord, Manifest } from '../archive/manifest.js';
 import { unsafeRelativePath, unsafeTargetPath } from './paths.js';
 import { restoreOrder, selectOnly } from './order.js';
-
-/** A dump as the manifest records it (structurally the DumpRecord of actions/database.ts). */
-export interface PlanDump {
-  file: string;
-  engine: string;
-  database: string;
-  format: string;
-  serverVersion?: string;
-  startedAt?: string;
-  endedAt?: string;
-  /** The file's mtime as pulled, for dumps the server's cron wrote (no metadata). */
-  modifiedAt?: string;
-  size: number;
-  sha256?: string;
-  rowCounts?: Record<string, number>;
-  /** The database's own properties at dump time (see DatabaseProperties in engines/engine.ts). */
-  properties?: Record<string, string>;
-}
-
-/** What a safety snapshot records about the state before a restore (absent from nightly manifests). */
-export interface PreRestoreState {
-  /** Whether the target path existed (a folder that did not is emptied on rollback, not removed). */
-  existed: boolean;
-  /** Databases that did not exist before the restore: a rollback drops them. */
-  absentDatabases?: Array<{ engine: string; database: string }>;
-}
-
-export interface PlanManifest {
-  host: string;
-  archive: string;
-  createdAt: string;
-  sources: Array<{
-    name: string;
-    kind: string;
-    path: string;
-    status: string;
-    /** rsync excludes of the pull (absent in manifests written before they were recorded). */
-    exclude?: string[];
-    dumps?: PlanDump[];
-    preRestore?: PreRestoreState;
-    /** A source that failed on the archive's night (status `kept`: its last good state from `keptFrom`). */
-    failed?: { step: string; error: string; keptFrom?: string };
-  }>;
-  /** Set on a partial archive: a source failed on its night. */
-  partial?: { comment: string };
-}
 
 /** A source of a partial archive that holds an older state than the archive's night. */
 export interface OlderSource {
@@ -65,12 +21,6 @@ export interface OlderSource {
   olderBySeconds?: number;
 }
 
-/** Regular files under a source folder of the archive (hard links counted per path) and their bytes. */
-export interface SourceFigures {
-  files: number;
-  bytes: number;
-}
-
 export interface PlannedDatabase {
   engine: DumpEngine;
   /** Database name (file path for sqlite) on the target. */
@@ -80,7 +30,7 @@ export interface PlannedDatabase {
   /** How the target name was chosen when it differs or could (another host): for the plan. */
   mapping?: string;
   connection: DbConnection;
-  dump: PlanDump;
+  dump: DumpRecord;
 }
 
 export interface PlannedStep {
@@ -102,7 +52,7 @@ export interface PlannedStep {
   /** Databases dropped (rollback of a restore that created them). */
   drops: Array<Omit<PlannedDatabase, 'dump' | 'sourceDatabase'>>;
   /** Postgres globals (roles) applied before the databases: only onto another host, which lacks them. */
-  globals?: { dump: PlanDump; connection: DbConnection };
+  globals?: { dump: DumpRecord; connection: DbConnection };
   /** What this step overwrites, for people. */
   overwrites: string;
   notes: string[];
@@ -122,7 +72,7 @@ export interface RestorePlan {
 }
 
 export interface PlanInput {
-  manifest: PlanManifest;
+  manifest: Manifest;
   repository: string;
   archive: string;
   /** The host the archive belongs to (its file may be gone: then the manifest is enough). */
@@ -191,7 +141,7 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
 }
 
 /** A partial archive's comment and the planned sources kept from an earlier night, with how much older they are. */
-function partialOf(m: PlanManifest, steps: readonly PlannedStep[]): Pick<RestorePlan, 'partial'> {
+function partialOf(m: Manifest, steps: readonly PlannedStep[]): Pick<RestorePlan, 'partial'> {
   const kept = m.sources.filter((s) => s.status === 'kept' && steps.some((p) => p.source === s.name));
   if (!m.partial && kept.length === 0) return {};
   const archiveTime = Date.parse(m.createdAt);
@@ -205,7 +155,7 @@ function partialOf(m: PlanManifest, steps: readonly PlannedStep[]): Pick<Restore
   return { partial: { comment: m.partial?.comment ?? 'partial: a source failed on its night', older } };
 }
 
-type ManifestSource = PlanManifest['sources'][number] & { kind: SourceKind };
+type ManifestSource = Manifest['sources'][number] & { kind: SourceKind };
 
 function planStep(
   order: number,
@@ -330,7 +280,7 @@ interface Naming {
  * One problem per `--map-db OLD=NEW` whose OLD no restored database took: the positional or
  * same-name mapping would otherwise go ahead silently (a typo plus --yes overwrites a live database).
  */
-function unusedMappings(mapDb: Record<string, string>, used: ReadonlySet<string>, archived: PlanManifest['sources'], archive: string): string[] {
+function unusedMappings(mapDb: Record<string, string>, used: ReadonlySet<string>, archived: Manifest['sources'], archive: string): string[] {
   const unused = Object.keys(mapDb).filter((k) => !used.has(k));
   if (unused.length === 0) return [];
   const names = [...new Set(archived.flatMap((s) => newestDumps(s.dumps ?? []).filter((d) => d.format !== 'globals' && d.database !== '').map((d) => `${d.database} (${s.name})`)))];
@@ -345,8 +295,8 @@ function unusedMappings(mapDb: Record<string, string>, used: ReadonlySet<string>
 }
 
 /** Only the newest dump of each (engine, database): a dump folder keeps several generations. */
-export function newestDumps(dumps: readonly PlanDump[]): PlanDump[] {
-  const newest = new Map<string, PlanDump>();
+export function newestDumps(dumps: readonly DumpRecord[]): DumpRecord[] {
+  const newest = new Map<string, DumpRecord>();
   for (const d of dumps) {
     const cur = newest.get(dumpKey(d));
     if (!cur || stamp(d) > stamp(cur)) newest.set(dumpKey(d), d);
@@ -355,18 +305,18 @@ export function newestDumps(dumps: readonly PlanDump[]): PlanDump[] {
 }
 
 /** Groups of dumps of one database whose newest cannot be told: more than one and none with a time. */
-export function unorderedDumps(dumps: readonly PlanDump[]): PlanDump[][] {
-  const groups = new Map<string, PlanDump[]>();
+export function unorderedDumps(dumps: readonly DumpRecord[]): DumpRecord[][] {
+  const groups = new Map<string, DumpRecord[]>();
   for (const d of dumps) groups.set(dumpKey(d), [...(groups.get(dumpKey(d)) ?? []), d]);
   return [...groups.values()].filter((g) => g.length > 1 && g.every((d) => stamp(d) === ''));
 }
 
-function dumpKey(d: PlanDump): string {
+function dumpKey(d: DumpRecord): string {
   return `${d.engine}\0${d.format === 'globals' ? '\0globals' : d.database}`;
 }
 
 /** When a dump was taken (ISO time, so they compare as strings); '' when unknown. Never the file name. */
-function stamp(d: PlanDump): string {
+function stamp(d: DumpRecord): string {
   return d.endedAt ?? d.startedAt ?? d.modifiedAt ?? '';
 }
 

@@ -2,10 +2,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalConfig, HostConfig } from '../config/types.js';
-import { buildRestorePlan, type RestorePlan, type SourceFigures } from './plan.js';
+import { buildRestorePlan, type RestorePlan } from './plan.js';
 import type { BorgContext } from '../tools/borg/run.js';
-import type { ArchiveSummary } from '../tools/borg/repo.js';
-import { archiveFigures, readManifest, resolveArchive } from '../archive/facts.js';
+import type { ArchiveSummary } from '../tools/borg/list.js';
+import { archiveFigures, readManifest, resolveArchive, type SourceFigures } from '../archive/facts.js';
 import { both, settle } from '../util/pool.js';
 
 export interface Prepared {

@@ -1,7 +1,7 @@
 // Gathering the readiness facts (read-only): borg check of the chosen archive, then over SSH the
 // free space, writability and database servers of the target. The verdict is plan/restore-readiness.
 import type { BorgContext } from '../tools/borg/run.js';
-import { checkRepo } from '../tools/borg/repo.js';
+import { checkRepo } from '../tools/borg/check.js';
 import type { DeletionFact } from './deletions.js';
 import type { RestorePlan } from './plan.js';
 import type { BackupAgeFact, ReadinessFacts } from './readiness-verdict.js';

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { repositoryPath } from '../config/types.js';
 import { describeError } from '../errors.js';
-import type { PlanManifest, PlannedStep, RestorePlan } from './plan.js';
+import type { Manifest, SourceManifest } from '../archive/manifest.js';
+import type { PlannedStep, RestorePlan } from './plan.js';
 import { mapPool, settle, settledValues } from '../util/pool.js';
 import { rsyncPull } from '../tools/rsync/run.js';
 import { remotePathExists } from '../tools/ssh/remote.js';
@@ -49,7 +50,7 @@ export async function takeSafetySnapshot(
     // In plan order in the manifest, whatever order they finish in; the first failure is thrown once all have ended.
     const sources = settledValues(await mapPool(plan.steps, SNAPSHOT_CONCURRENCY, (step) => settle(saveSource(ctx, step, join(pre, step.source)))));
     await opts.beforeArchive?.(repository);
-    const manifest = { format: 1, host: ctx.target.name, archive, createdAt: at.toISOString(), preRestoreOf: { host: plan.host, archive: plan.archive }, sources };
+    const manifest: Manifest = { format: 1, host: ctx.target.name, archive, createdAt: at.toISOString(), preRestoreOf: { host: plan.host, archive: plan.archive }, sources };
     const stats = await archiveTree(ctx.borg, catalog, {
       repository,
       host: ctx.target.name,
@@ -69,7 +70,7 @@ export async function takeSafetySnapshot(
 }
 
 /** Saves one source of the target into `dest` (its databases dumped, its folder pulled); throws. */
-async function saveSource(ctx: RestoreContext, step: PlannedStep, dest: string): Promise<PlanManifest['sources'][number]> {
+async function saveSource(ctx: RestoreContext, step: PlannedStep, dest: string): Promise<SourceManifest> {
   if (step.mode === 'databases') {
     const snap = await snapshotDatabases(ctx, step, dest);
     return { name: step.source, kind: step.kind, path: step.targetPath, status: 'ok', dumps: snap.dumps, preRestore: { existed: true, absentDatabases: snap.absent } };

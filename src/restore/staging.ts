@@ -12,7 +12,7 @@ import { isGone } from '../util/process-identity.js';
 import { dirname, join } from 'node:path';
 import { describeError } from '../errors.js';
 import type { RestorePlan } from './plan.js';
-import { extractArchive } from '../tools/borg/items.js';
+import { extractArchive } from '../tools/borg/extract.js';
 import type { RestoreContext } from './context.js';
 
 /** Room kept free on the backup host beyond the staged sources and the snapshot (borg's own files, logs). */

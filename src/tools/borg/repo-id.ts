@@ -4,9 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError } from '../../errors.js';
 import { toolErrorFrom } from '../../exec/run.js';
-import { buildRepoIdArgs } from './args.js';
+import { LOCK_WAIT } from './flags.js';
 import { isLocalRepo } from './repo.js';
 import { runBorg, type BorgContext } from './run.js';
+
+/** `borg list --json --last 1 REPO`: the cheapest call that prints the repository's id (reads the manifest only). */
+export function buildRepoIdArgs(repo: string): string[] {
+  return ['list', ...LOCK_WAIT, '--json', '--last', '1', repo];
+}
 
 /** What is at a repository's location: no repository, or one with this id. */
 export type RepoObservation = { kind: 'missing' } | { kind: 'present'; id: string };

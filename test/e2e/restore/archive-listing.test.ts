@@ -1,4 +1,4 @@
-// The restore plan's walk of an archive (tools/borg/items.ts listItemSizes): mode, size, path and
+// The restore plan's walk of an archive (tools/borg/list-items.ts listItemSizes): mode, size, path and
 // link target as NUL-ended record pairs, read from a real borg archive with hostile names, a hard
 // link and a symlink; and the per-source figures built from it count a hard-linked file once.
 import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runBorg, type BorgContext } from '../../../src/tools/borg/run.js';
-import { itemSizeRecords, listItemSizes, type ItemSize } from '../../../src/tools/borg/items.js';
+import { itemSizeRecords, listItemSizes, type ItemSize } from '../../../src/tools/borg/list-items.js';
 import { archiveFigures } from '../../../src/archive/facts.js';
 import { makeTempDir } from '../../harness/index.js';
 import { HOSTILE_ARGUMENTS } from '../../harness/hostile.js';

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runBorg, type BorgContext } from '../../../src/tools/borg/run.js';
-import { listItemPaths, type ItemPath } from '../../../src/tools/borg/items.js';
+import { listItemPaths, type ItemPath } from '../../../src/tools/borg/list-items.js';
 import { makeTempDir, startBorg } from '../../harness/index.js';
 
 function context(repo: string, messages: string[]): BorgContext {

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { archiveName } from '../../../src/archive/create.js';
 import { belongsTo } from '../../../src/commands/list.js';
-import { nightlyGlob } from '../../../src/tools/borg/args.js';
+import { nightlyGlob } from '../../../src/tools/borg/flags.js';
 import { renderTable } from '../../../src/util/table.js';
 
 describe('archiveName', () => {

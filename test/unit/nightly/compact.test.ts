@@ -1,7 +1,7 @@
 // The nightly compaction: after a prune that freed a share of the repository worth it, or weekly.
 import { describe, expect, it } from 'vitest';
 import { decideCompact } from '../../../src/nightly/compact.js';
-import { parseBorgSize, statsRowDeduplicated } from '../../../src/tools/borg/stats-rows.js';
+import { parseBorgSize, statsRowDeduplicated } from '../../../src/tools/borg/prune.js';
 
 const fmt = (b: number) => `${b} B`;
 const now = new Date('2026-12-04T03:00:00Z');

@@ -1,6 +1,6 @@
 // Host configs and manifests for the restore planner tests.
 import type { HostConfig, SourceConfig } from '../../../src/config/types.js';
-import type { PlanDump, PlanManifest } from '../../../src/restore/plan.js';
+import type { DumpRecord, Manifest } from '../../../src/archive/manifest.js';
 
 export function host(name: string, sources: SourceConfig[], over: Partial<HostConfig> = {}): HostConfig {
   return {
@@ -19,10 +19,10 @@ export function src(name: string, kind: SourceConfig['kind'], path: string, over
   return { name, kind, path, exclude: [], ...over };
 }
 
-export function dump(database: string, over: Partial<PlanDump> = {}): PlanDump {
-  return { file: `${database}.pgdump`, engine: 'postgres', database, format: 'custom', serverVersion: '15.4', size: 1000, endedAt: '2024-01-01T00:00:00Z', rowCounts: { 'public.t': 3 }, ...over };
+export function dump(database: string, over: Partial<DumpRecord> = {}): DumpRecord {
+  return { file: `${database}.pgdump`, engine: 'postgres', database, format: 'custom', serverVersion: '15.4', size: 1000, sha256: '0'.repeat(64), endedAt: '2024-01-01T00:00:00Z', rowCounts: { 'public.t': 3 }, ...over };
 }
 
-export function manifest(sources: PlanManifest['sources']): PlanManifest {
-  return { host: 'main', archive: 'main-20240101T000000Z', createdAt: '2024-01-01T00:00:00Z', sources };
+export function manifest(sources: Manifest['sources']): Manifest {
+  return { format: 1, host: 'main', archive: 'main-20240101T000000Z', createdAt: '2024-01-01T00:00:00Z', sources };
 }

@@ -1,6 +1,6 @@
 // borg's --log-json stderr lines: archive_progress for the bar, log messages unwrapped to their text.
 import { describe, expect, it } from 'vitest';
-import { parseBorgLogLine } from '../../../src/tools/borg/progress.js';
+import { parseBorgLogLine } from '../../../../src/tools/borg/progress.js';
 
 describe('parseBorgLogLine', () => {
   it('reads archive_progress, finished or not', () => {

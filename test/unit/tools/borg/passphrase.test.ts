@@ -1,6 +1,6 @@
 // A wrong passphrase is recognised from borg's own line (PassphraseWrong), whatever its exit code.
 import { describe, expect, it } from 'vitest';
-import { saysWrongPassphrase, wrongPassphrase } from '../../../src/tools/borg/exit-codes.js';
+import { saysWrongPassphrase, wrongPassphrase } from '../../../../src/tools/borg/exit-codes.js';
 
 describe('saysWrongPassphrase', () => {
   it("recognises borg 1.2's PassphraseWrong line and nothing else", () => {

@@ -1,7 +1,6 @@
 // Reading a repository's identity: the config file's id, borg's "no repository here" lines, the argv.
 import { describe, expect, it } from 'vitest';
-import { buildRepoIdArgs } from '../../../src/tools/borg/args.js';
-import { isMissingRepoLine, parseRepoConfigId } from '../../../src/tools/borg/repo-id.js';
+import { buildRepoIdArgs, isMissingRepoLine, parseRepoConfigId } from '../../../../src/tools/borg/repo-id.js';
 
 const ID = 'b3afecd9378b213d0a91b1ef10c9493b0bc1667dc9c7b2e8764aaa4726c6cd1b';
 
