@@ -1,6 +1,6 @@
 // The free-space preflight of `pullback run`: before any host starts, every filesystem holding a
 // mirror or a repository of the run's hosts is measured (statfs) and judged once against the
-// expected growth (plan/disk-space.ts). A host with anything on a filesystem that would pass
+// expected growth (nightly/disk-space.ts). A host with anything on a filesystem that would pass
 // max_disk_usage is refused before its lock, its pulls or its repository are touched; hosts on
 // other filesystems run. Each host records the verdict as its `disk_space` step.
 import { readdirSync, readFileSync, statSync } from 'node:fs';

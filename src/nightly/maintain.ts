@@ -34,7 +34,7 @@ export async function compactHost(ctx: HostContext, why?: string): Promise<StepO
   return { status: 'ok', ...(why ? { details: { why } } : {}) };
 }
 
-/** Whether the nightly job compacts after tonight's prune (plan/compact.ts). */
+/** Whether the nightly job compacts after tonight's prune (nightly/compact.ts). */
 export function compactDecision(ctx: HostContext, prune: PruneOutcome): CompactDecision {
   const stats = { pruned: prune.pruned.length, freedBytes: prune.freedBytes, repositoryBytes: prune.repositoryBytes };
   return decideCompact(stats, ctx.catalog.lastCheck(hostRepo(ctx), 'compact', ctx.host.name), new Date(), humanBytes);

@@ -29,7 +29,7 @@ export interface NightState {
   unreachable: boolean;
   archive?: ArchiveResult;
   pruned: boolean;
-  /** Whether tonight's prune freed enough to compact, and why (plan/compact.ts); unset without a prune. */
+  /** Whether tonight's prune freed enough to compact, and why (nightly/compact.ts); unset without a prune. */
   compact?: { run: boolean; why: string };
   /** Checks and drill due tonight (per host; the repository check per repository). */
   due: { repository: boolean; archives: boolean; data: boolean; drill: boolean };

@@ -1,6 +1,6 @@
 // What the morning report says, gathered from the catalog per host: the period's jobs, warnings and
 // failures with their error lines, archives and repository growth, checks, drills, restores, and
-// 30-day trends. Plain data (the JSON format is exactly this); plan/report-text formats it.
+// 30-day trends. Plain data (the JSON format is exactly this); report/text.ts formats it.
 import type { Catalog } from '../catalog/catalog.js';
 import { archivesOf, lastDrill, lastRunFigures, restoresSince, runsSince, stepNotesSince, type RunFigures } from '../catalog/queries.js';
 import { repositoryPath, type Config } from '../config/types.js';

@@ -1,5 +1,5 @@
 // What `pullback status`, stale events and the report know about each host's freshness: the
-// catalog's facts gathered per host, judged by plan/freshness. Reads only; never throws for a host
+// catalog's facts gathered per host, judged by report/freshness.ts. Reads only; never throws for a host
 // that has no history (it is simply never backed up).
 import type { Catalog } from '../catalog/catalog.js';
 import { lastCheckRecord, lastJob, lastSourceAttempt, lastSourceSuccess } from '../catalog/queries.js';

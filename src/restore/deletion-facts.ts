@@ -1,7 +1,7 @@
 // The deletion preview of a restore, gathered with the readiness facts (read-only): per folder
 // step, the archive's paths of that source (read with the plan's figures, metadata only) against
 // the target's paths as rsync lists them with the step's excludes; the comparison is
-// plan/restore-deletions.
+// restore/deletions.ts.
 import { describeError } from '../errors.js';
 import { borgListedPath, plannedDeletions, type DeletionFact } from './deletions.js';
 import type { PlannedStep, RestorePlan } from './plan.js';

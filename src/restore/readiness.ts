@@ -1,5 +1,5 @@
 // Gathering the readiness facts (read-only): borg check of the chosen archive, then over SSH the
-// free space, writability and database servers of the target. The verdict is plan/restore-readiness.
+// free space, writability and database servers of the target. The verdict is restore/readiness-verdict.ts.
 import type { BorgContext } from '../tools/borg/run.js';
 import { checkRepo } from '../tools/borg/check.js';
 import type { DeletionFact } from './deletions.js';
