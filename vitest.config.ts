@@ -1,12 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects in one pool of workers. The end-to-end and fault tests ("e2e", sorted first by
+// name, so they start first; the largest files first within it) each get a fresh process: they
+// start servers and change process state. The unit tests ("unit") are pure and share their worker
+// processes (isolate: false): a fresh process per unit file cost more than the tests themselves.
+// Most of an end-to-end test's time is spent waiting on its subprocesses (ssh, rsync, borg, the
+// databases), so three workers keep two cores busy; PULLBACK_TEST_WORKERS overrides the count.
+const workers = Number(process.env.PULLBACK_TEST_WORKERS) || 3;
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: workers,
     globalSetup: ['test/harness/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts', 'test/harness/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false },
+      },
+    ],
   },
 });

@@ -1,8 +1,9 @@
-// Shared steps of the drill end-to-end tests: run the CLI's drill with --json, read the catalog.
+// Shared steps of the drill end-to-end tests: a backed-up server, the CLI's drill with --json, the catalog.
 import Database from 'better-sqlite3';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../../harness/index.js';
+import { expect } from 'vitest';
+import { makeTempDir, runCli, startSshd, writeNastyTree, writeTestConfig, type TestConfig } from '../../harness/index.js';
 
 export interface DrillJson {
   seed: string;
@@ -66,4 +67,20 @@ export function largestSegment(repo: string): string {
     }
   }
   return best.path;
+}
+
+/** A main server with a nasty blobs tree and 30 small data files, backed up once by `pullback run`; each drill-files test file builds its own (the origin tests change it, the damage test breaks the repository). */
+export async function backedUpFiles(): Promise<{ cfg: TestConfig; src: { blobs: string; data: string } }> {
+  const server = await startSshd();
+  const root = makeTempDir('drill-origin-');
+  const src = { blobs: join(root, 'blobs'), data: join(root, 'data') };
+  writeNastyTree(src.blobs, { bigFileBytes: 2 * 1024 * 1024 });
+  mkdirSync(join(src.data, 'many'), { recursive: true });
+  for (let i = 0; i < 30; i++) writeFileSync(join(src.data, 'many', `file-${i}.txt`), `file ${i}\n`.repeat(i + 1));
+  const cfg = await writeTestConfig({
+    hosts: [{ name: 'main', server, sources: [{ name: 'blobs', kind: 'blobs', path: src.blobs }, { name: 'data', kind: 'data', path: src.data }] }],
+  });
+  const run = await runCli(['--config', cfg.configPath, 'run']);
+  expect(run.exitCode, run.stderr + run.stdout).toBe(0);
+  return { cfg, src };
 }
