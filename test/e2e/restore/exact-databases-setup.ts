@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { createMariaDatabase, createPgDatabase, mariadb, psql, startSshd, tableFingerprints, type SshdServer, type TableFingerprint } from '../../harness/index.js';
-import { pullbackTag } from '../../../src/engines/postgres-replace.js';
+import { pullbackTag } from '../../../src/restore/databases/postgres-swap.js';
 import { backedUp, makeTrees, type World } from './setup.js';
 
 export const PGC = { host: '127.0.0.1', port: 5432, user: 'postgres' };
