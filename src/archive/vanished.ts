@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { expectedArchives, markListedAgain, markVanished, type RecordedArchive } from '../catalog/vanished.js';
+import { recordedRepo } from '../catalog/guards.js';
 import { JobError } from '../errors.js';
 import { buildListArchivesArgs, parseArchiveList } from '../tools/borg/list.js';
 import { localRepoExists } from '../tools/borg/repo.js';
@@ -55,12 +56,17 @@ async function listNames(borg: BorgContext, repo: string): Promise<{ names: Set<
 }
 
 /**
- * Compares the archives the catalog expects for `host` in `repo` with borg's listing (one `borg
+ * Compares the archives the catalog expects for `host` in `repo` (since `pullback init` last put a
+ * repository there) with borg's listing (one `borg
  * list`, two when borg refuses the repository as rolled back) and brings the catalog in line: the
  * missing ones are marked vanished (first time noticed kept), ones listed again are not. Throws ToolError/JobError.
  */
 export async function compareWithCatalog(borg: BorgContext, catalog: Catalog, repo: string, host: string, now = new Date()): Promise<ArchiveComparison> {
-  const expected = expectedArchives(catalog, repo, host);
+  // A repository `pullback init` created or adopted at this path is another borg repository: the
+  // archives recorded before it were never in it (they went with the old one, which init said).
+  const rec = recordedRepo(catalog, repo);
+  const since = rec && (rec.how === 'init' || rec.how === 'adopted') ? rec.recordedAt : undefined;
+  const expected = expectedArchives(catalog, repo, host).filter((a) => since === undefined || a.createdAt >= since);
   const { names, rolledBack } = await listNames(borg, repo);
   const gone = expected.filter((a) => !names.has(a.name));
   const back = expected.filter((a) => a.vanishedAt && names.has(a.name));
