@@ -2,7 +2,8 @@
 // size and file count, as table rows or JSON. Pure: the command gathers borg's and the catalog's facts.
 import { humanBytes } from '../util/table.js';
 
-export type ArchiveKind = 'nightly' | 'partial' | 'pre-restore';
+/** `lost`: recorded by pullback, gone from the repository (issue 22: vanished, or accepted as lost); listed from the catalog only. */
+export type ArchiveKind = 'nightly' | 'partial' | 'pre-restore' | 'lost';
 
 export interface ArchiveFacts {
   name: string;
@@ -51,7 +52,7 @@ export function listArchivesOf(host: string, archives: readonly ArchiveFacts[]):
   }));
 }
 
-const KIND_WORDS: Record<ArchiveKind, string> = { nightly: 'nightly', partial: 'partial', 'pre-restore': 'pre-restore snapshot' };
+const KIND_WORDS: Record<ArchiveKind, string> = { nightly: 'nightly', partial: 'partial', 'pre-restore': 'pre-restore snapshot', lost: 'LOST (gone from the repository)' };
 
 export const LIST_HEADER = ['HOST', 'ARCHIVE', 'CREATED', 'KIND', 'SIZE', 'FILES'];
 

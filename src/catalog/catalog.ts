@@ -186,11 +186,11 @@ export class Catalog {
   /**
    * The newest archive of `host` in `repository` whose name matches `glob` (borg's own glob for the
    * host's nightly archives: SQLite's GLOB has the same `[0-9]` classes) that pullback recorded and
-   * has not seen pruned: a guess at what borg lists as the newest (borg's listing stays the truth).
+   * has not seen pruned nor missing from borg's listing (catalog/vanished.ts): a guess at what borg lists as the newest (borg's listing stays the truth).
    */
   newestArchive(repository: string, host: string, glob: string): string | undefined {
     const row = this.db
-      .prepare('SELECT name FROM archives WHERE repository = ? AND host = ? AND pruned_at IS NULL AND name GLOB ? ORDER BY created_at DESC, id DESC LIMIT 1')
+      .prepare('SELECT name FROM archives WHERE repository = ? AND host = ? AND pruned_at IS NULL AND vanished_at IS NULL AND name GLOB ? ORDER BY created_at DESC, id DESC LIMIT 1')
       .get(repository, host, glob) as { name: string } | undefined;
     return row?.name;
   }
@@ -224,13 +224,15 @@ export class Catalog {
 
   /**
    * The host's latest successful nightly backup (a `pullback run` that made an archive). Drills,
-   * restores and checks also record host results; they never count as a backup.
+   * restores and checks also record host results; they never count as a backup, and neither does a
+   * night whose archive borg no longer lists (vanished or lost: catalog/vanished.ts).
    */
   lastNightly(host: string): { endedAt: string; archive: string } | undefined {
     const row = this.db
       .prepare(
         `SELECT h.ended_at, h.archive FROM host_results h JOIN runs r ON r.id = h.run_id
          WHERE h.host = ? AND r.kind = 'run' AND h.status IN ('ok', 'warning') AND h.archive IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.host = h.host AND a.name = h.archive AND a.vanished_at IS NOT NULL)
          ORDER BY h.ended_at DESC LIMIT 1`,
       )
       .get(host) as { ended_at: string; archive: string } | undefined;

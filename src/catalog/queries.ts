@@ -31,7 +31,8 @@ const SOURCE_STEPS = "('dump', 'pull', 'verify')";
 /**
  * When the source was last backed up: the end of its steps in the latest nightly run where its
  * dump, pull and verify all passed (ok or warning) and the host's archive step passed too. A
- * partial archive that carried the source's older state is not its success (its pull failed).
+ * partial archive that carried the source's older state is not its success (its pull failed), nor
+ * is a night whose archive borg no longer lists (vanished or lost: catalog/vanished.ts).
  */
 export function lastSourceSuccess(catalog: Catalog, host: string, source: string): { at: string; runId: number } | undefined {
   const row = catalog.db
@@ -42,6 +43,7 @@ export function lastSourceSuccess(catalog: Catalog, host: string, source: string
        FROM steps s JOIN runs r ON r.id = s.run_id
        WHERE r.kind = 'run' AND s.host = ? AND s.source = ? AND s.step IN ${SOURCE_STEPS}
          AND EXISTS (SELECT 1 FROM steps a WHERE a.run_id = s.run_id AND a.host = s.host AND a.step = 'archive' AND a.status IN ('ok', 'warning'))
+         AND NOT EXISTS (SELECT 1 FROM archives v WHERE v.run_id = s.run_id AND v.host = s.host AND v.vanished_at IS NOT NULL)
        GROUP BY s.run_id HAVING bad = 0 AND pulled > 0
        ORDER BY at DESC LIMIT 1`,
     )

@@ -12,6 +12,7 @@ import { logsSpec } from '../commands/logs.js';
 import { checkSpec, pruneSpec } from '../commands/maintain.js';
 import { offsiteSpec } from '../commands/offsite.js';
 import { reportSpec } from '../commands/report.js';
+import { repoSpec } from '../commands/repo.js';
 import { restoreSpec } from '../commands/restore.js';
 import { runSpec } from '../commands/run.js';
 import { scheduleSpec } from '../commands/schedule.js';
@@ -38,4 +39,5 @@ export const commands: readonly CommandSpec[] = [
   hostsSpec,
   keySpec,
   offsiteSpec,
+  repoSpec,
 ];

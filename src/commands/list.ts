@@ -7,6 +7,7 @@ import { archiveStats } from '../tools/borg/info.js';
 import { listArchiveHeaders, type ArchiveHeader } from '../tools/borg/list.js';
 import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedArchive } from '../archive/listing.js';
 import { renderTable } from '../util/table.js';
+import { lostArchives, unresolvedVanished } from '../catalog/vanished.js';
 import { hostOption, hostsOf, openEnv, selectHosts, type GlobalOptions } from './common.js';
 
 export interface ListOptions {
@@ -32,7 +33,10 @@ export async function listCommand(g: GlobalOptions, opts: ListOptions): Promise<
       const missing = headers.filter((a) => recorded.get(a.name)?.nfiles == null).map((a) => a.name);
       const fromBorg = await archiveStats(borg, repository, missing, `${host.name}-*`);
       const facts = headers.map((a): ArchiveFacts => withStats(a, recorded.get(a.name), fromBorg.get(a.name)));
-      out.push({ host: host.name, repository, archives: listArchivesOf(host.name, facts) });
+      // Archives the catalog recorded that borg no longer lists (issue 22): shown as lost, never silently left out.
+      const gone = [...unresolvedVanished(env.catalog, repository, host.name), ...lostArchives(env.catalog, repository, host.name)];
+      const listed = [...listArchivesOf(host.name, facts), ...gone.map((a): ListedArchive => ({ name: a.name, start: a.createdAt, kind: 'lost', size: a.size ?? null, files: a.files ?? null }))];
+      out.push({ host: host.name, repository, archives: listed.sort((x, y) => (new Date(x.start).getTime() || 0) - (new Date(y.start).getTime() || 0)) });
     }
     if (opts.json) env.out(JSON.stringify({ hosts: out }, null, 2));
     else env.out(renderTable(LIST_HEADER, listRows(out)));

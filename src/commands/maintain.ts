@@ -4,7 +4,8 @@ import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import type { Status } from '../catalog/catalog.js';
 import type { StepOutcome, HostContext } from '../job/context.js';
 import { recordStep } from '../job/context.js';
-import { checkHost, compactHost, pruneHost } from '../nightly/maintain.js';
+import { checkHost, compactHost, compareArchives, pruneHost, summarizeComparison } from '../nightly/maintain.js';
+import { explainComparison, needsAttention, type ArchiveComparison } from '../archive/vanished.js';
 import { renderTable } from '../util/table.js';
 import { hostOption, hostsOf, interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { assertPreflight } from '../job/preflight.js';
@@ -56,11 +57,23 @@ function worstOf(outcomes: Array<StepOutcome<unknown>>): Status {
   return outcomes.length > 0 && outcomes.every((o) => o.status === 'skipped') ? 'skipped' : 'ok';
 }
 
-/** `pullback check [--verify-data]`: repository and archive checks (and a full data read when asked). */
+/** `pullback check [--verify-data]`: the archives the catalog recorded against borg's listing, then repository and archive checks (and a full data read when asked). */
 export function checkCommand(g: GlobalOptions, opts: MaintainOptions): Promise<number> {
-  return perHost(g, 'check', opts, async (ctx) => [
-    await recordStep(ctx, 'check', undefined, () => checkHost(ctx, { repository: true, archives: true, verifyData: !!opts.verifyData })),
-  ]);
+  return perHost(
+    g,
+    'check',
+    opts,
+    async (ctx) => {
+      // The catalog is a witness: an archive it recorded that borg no longer lists fails the check (issue 22).
+      const cmp = await recordStep(ctx, 'compare_archives', undefined, () => compareArchives(ctx));
+      const check = await recordStep(ctx, 'check', undefined, () => checkHost(ctx, { repository: true, archives: true, verifyData: !!opts.verifyData }));
+      return [cmp.value && cmp.status === 'failed' ? { ...cmp, error: summarizeComparison(cmp.value) } : cmp, check];
+    },
+    (host, outcomes) => {
+      const c = outcomes[0]?.value as ArchiveComparison | undefined;
+      return c && needsAttention(c) ? ['', `${host}: ${explainComparison(c)}`] : [];
+    },
+  );
 }
 
 /** `pullback prune`: retention then compact. */

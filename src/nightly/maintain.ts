@@ -9,6 +9,7 @@ import { decideCompact, type CompactDecision } from './compact.js';
 import { humanBytes } from '../util/table.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
 import { openRepo } from '../archive/repo-identity.js';
+import { compareWithCatalog, describeArchive, explainComparison, needsAttention, type ArchiveComparison } from '../archive/vanished.js';
 
 /** Prunes the host's nightly archives by the retention policy; the pruned names and what they freed. */
 export async function pruneHost(ctx: HostContext): Promise<StepOutcome<PruneOutcome>> {
@@ -110,4 +111,26 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
     if (out.verdict.kind === 'warning') warning = true;
   }
   return { status: warning ? 'warning' : 'ok', details, value: [] };
+}
+
+/**
+ * Compares the archives the catalog recorded for the host with borg's listing (archive/vanished.ts),
+ * marking the missing ones vanished: failed, with the whole explanation, when one is gone or borg
+ * refuses the repository as rolled back; skipped before a first archive. Throws ToolError/JobError
+ * when the repository is missing or swapped, or borg cannot list it at all.
+ */
+export async function compareArchives(ctx: HostContext): Promise<StepOutcome<ArchiveComparison>> {
+  const repo = hostRepo(ctx);
+  // A missing or swapped repository throws here (never "every archive is gone"); one that never existed holds nothing to compare.
+  if ((await openRepo(borgContext(ctx), ctx.catalog, repo, ctx.host.name, 'read')) === 'absent') return { status: 'skipped', error: `no repository at ${repo} yet: no archive to compare` };
+  const c = await compareWithCatalog(borgContext(ctx), ctx.catalog, repo, ctx.host.name);
+  const details = { expected: c.expected, vanished: c.vanished.map((a) => a.name), rolledBack: c.rolledBack };
+  if (needsAttention(c)) return { status: 'failed', error: explainComparison(c), details, value: c };
+  return { status: 'ok', details, value: c };
+}
+
+/** A comparison's finding in one line (a table cell): what is gone, by name and time. */
+export function summarizeComparison(c: ArchiveComparison): string {
+  const gone = c.vanished.length > 0 ? `${c.vanished.length} archive(s) gone from the repository: ${c.vanished.map(describeArchive).join('; ')}` : 'no archive pullback recorded is missing';
+  return c.rolledBack ? `repository rolled back (borg refuses it until accepted); ${gone}` : gone;
 }

@@ -36,7 +36,7 @@ import type { Gate, NightlyStep, NightlyStepName } from './step-types.js';
 import { openRepo } from '../archive/repo-identity.js';
 import { takeDumps } from './dumps/take.js';
 import { verifyDumps } from './dumps/verify.js';
-import { checkHost, compactDecision, compactHost, pruneHost } from './maintain.js';
+import { checkHost, compactDecision, compactHost, compareArchives, pruneHost } from './maintain.js';
 import { openPullConnection, pullSource } from './pull.js';
 import { preflightConnect, preflightPassphrase } from '../job/preflight.js';
 import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors.js';
@@ -75,6 +75,23 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
       if (wrong) return { status: 'failed', error: `preflight: ${wrong}` };
       return { status: 'ok', details: { repository: hostRepo(ctx), present: night.repoPresent } };
     },
+  },
+  {
+    // Records: step (host); archives the catalog recorded (never pruned, not accepted as lost) that
+    // borg does not list are marked vanished under (repository, name), ones listed again unmarked.
+    // One `borg list` of the repository, before the prune (its deletions are recorded as pruned, so
+    // it never looks like a loss). A vanished archive, or a repository borg refuses as rolled back,
+    // fails the night (and status stays red until `pullback repo accept-rollback`), named with what
+    // it held and that command; it stops nothing else: tonight's archive is worth making if borg
+    // takes it, and a rolled-back repository's own refusal then says the same in plain words.
+    scope: 'host',
+    name: 'compare_archives',
+    // First of the background rows (so before the prune), alongside the login and the pulls: its time is hidden behind theirs.
+    background: true,
+    gate: (night) => (night.aborted() ? skip('interrupted', true) : night.repoPresent ? RUN : skip('no repository yet', true)),
+    lock: 'repository',
+    stops: [],
+    run: (ctx) => compareArchives(ctx),
   },
   {
     // Records: step (host) with the pruned names; archives marked pruned under (repository, name);

@@ -36,6 +36,8 @@ export interface HostReport {
   failures: Array<{ run_id: number; step: string; source: string | null; message: string }>;
   partial_archives: string[];
   archives: { count: number; repository_bytes: number; deduplicated_bytes: number; growth_bytes: number; last: string | null };
+  /** Archives recorded that the repository no longer holds: gone (not yet accepted) or lost (report/archive-loss.ts). */
+  archive_loss: { status: Light; reason: string };
   checks: Array<{ kind: string; frequency: string; status: Light; at: string | null; result: string | null; reason: string }>;
   /** Per off-site target: the newest verified copy and its age. */
   offsite?: Array<{ target: string; status: Light; verified_at: string | null; age_seconds: number | null; reason: string }>;
@@ -97,6 +99,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
         growth_bytes: inPeriod.reduce((a, x) => a + x.deduplicatedSize, 0),
         last: archives.at(-1)?.name ?? null,
       },
+      archive_loss: { status: verdict.archiveLoss.light, reason: withoutPrefix(verdict.archiveLoss.reason, `${h.name}: archives: `) },
       checks: verdict.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, status: c.light, at: c.at?.toISOString() ?? null, result: c.status ?? null, reason: c.reason })),
       offsite: verdict.offsite.map((o) => ({ target: o.target, status: o.light, verified_at: o.at?.toISOString() ?? null, age_seconds: secs(o.ageMs), reason: withoutPrefix(o.reason, `${h.name}: off-site ${o.target}: `) })),
       drill: drill ? { at: drill.at, result: drill.status, archive: drill.archive ?? null, files_sampled: drill.filesSampled, matches: drill.matches, error: drill.error ?? null } : null,

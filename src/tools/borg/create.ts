@@ -5,7 +5,7 @@ import { toolErrorFrom } from '../../exec/run.js';
 import { describeFilesystemOf } from '../../util/filesystem.js';
 import { LOCK_WAIT, parseJsonOutput } from './flags.js';
 import type { BorgCreateProgress } from './progress.js';
-import { runBorg, type BorgContext } from './run.js';
+import { runBorg, type BorgContext, borgFailure } from './run.js';
 
 export interface CreateOptions {
   repo: string;
@@ -102,7 +102,8 @@ export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: str
       'Free space there (or delete old archives and run borg compact on the repository) and run again';
     throw new ToolError(why, toolErrorFrom(out.result, `borg create ${o.archive}`).details);
   }
-  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg create ${o.archive}`);
+  // A repository borg refuses as rolled back, a wrong passphrase: the plain reason, not borg's raw line.
+  if (out.verdict.kind === 'failed') throw borgFailure(out, `borg create ${o.archive}`);
   const stats = parseCreateStats(lines);
   if (o.listRead === false) Object.assign(read, { added: stats.nfiles, counted: false as const });
   return { ...stats, read, warning: out.verdict.kind === 'warning' ? out.verdict.reason : undefined };

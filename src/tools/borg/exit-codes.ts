@@ -4,7 +4,7 @@ export type BorgVerdict =
   | { kind: 'ok' }
   | { kind: 'warning'; reason: string }
   /** `cause` is set when borg could not do the work at all for a known reason (nothing was checked). */
-  | { kind: 'failed'; reason: string; cause?: 'wrong-passphrase' | 'no-space' };
+  | { kind: 'failed'; reason: string; cause?: 'wrong-passphrase' | 'no-space' | 'rolled-back' };
 
 /** borg's line when the passphrase does not open the repository key (PassphraseWrong: exit 2 legacy, 52 modern). */
 const WRONG_PASSPHRASE = /^passphrase supplied in .* is incorrect/i;
@@ -38,6 +38,32 @@ export function saysNoSpace(line: string): boolean {
  */
 export function noSpace(line: string, exitCode: number | undefined): BorgVerdict {
   return { kind: 'failed', cause: 'no-space', reason: `no space left on device (borg: ${line.trim()}; exit ${exitCode ?? 'killed'})` };
+}
+
+/**
+ * borg 1.2's refusal of a repository older than the state it remembers in its security directory
+ * or cache (Cache.RepositoryReplay, and Cache.RepositoryIDNotUnique for an unencrypted one): "Cache,
+ * or information obtained from the security directory is newer than repository - this is either an
+ * attack or unsafe (multiple repos with same ID)". After a crash or a bad disk cut the repository's
+ * last segment short, borg rolls back to the last complete transaction and then refuses it so.
+ */
+const ROLLED_BACK = /^Cache(, or information obtained from the security directory)? is newer than repository/;
+
+/** Whether a stderr line of borg is its refusal of a repository that went back in time. */
+export function saysRolledBack(line: string): boolean {
+  return ROLLED_BACK.test(line.trim());
+}
+
+/** The verdict of a borg run refused because the repository is older than borg last saw it (borg's own line is `line`). */
+export function rolledBack(line: string): BorgVerdict {
+  return {
+    kind: 'failed',
+    cause: 'rolled-back',
+    reason:
+      'the repository went back in time: it lost its newest transaction(s), most likely a crash or a bad disk cut its last segment file short, ' +
+      'so the archives written in them are gone (older archives are not affected), and borg now refuses to use it until the operator accepts its state ' +
+      `(borg's words: ${line.trim()}). \`pullback check\` names the archives that are gone; \`pullback repo accept-rollback --host HOST\` accepts the repository as it is now`,
+  };
 }
 
 /** The verdict for a borg exit code (or the signal that killed it). */

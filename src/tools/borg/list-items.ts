@@ -1,8 +1,7 @@
 // `borg list REPO::ARCHIVE`: an archive's items, streamed (JSON lines, or NUL-separated mode and
 // path records; never buffered whole: an archive can hold millions of items).
-import { toolErrorFrom } from '../../exec/run.js';
 import { archivePathArgs, LOCK_WAIT, type ArchivePaths } from './flags.js';
-import { runBorg, type BorgContext } from './run.js';
+import { runBorg, type BorgContext, borgFailure } from './run.js';
 
 /** Lists an archive's items as JSON lines, with the keys pullback needs (sha256 only when asked: it reads chunks). */
 export function buildListItemsArgs(repo: string, archive: string, withHash = false, paths?: ArchivePaths): string[] {
@@ -60,7 +59,7 @@ export async function listItems(
       onItem(j);
     },
   });
-  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
+  if (out.verdict.kind === 'failed') throw borgFailure(out, `borg list ${archive}`);
 }
 
 /** An item as `listItemPaths` gives it: no times, no owners, no hashes. */
@@ -88,7 +87,7 @@ export async function listItemPaths(ctx: BorgContext, repo: string, archive: str
     stdoutSeparator: '\0',
     onStdoutLine: (r) => onItem(parseItemPath(r)),
   });
-  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
+  if (out.verdict.kind === 'failed') throw borgFailure(out, `borg list ${archive}`);
 }
 
 /** An item as `listItemSizes` gives it: no times, no owners, no hashes. */
@@ -115,5 +114,5 @@ export function itemSizeRecords(onItem: (item: ItemSize) => void): (record: stri
 /** Streams every item of `archive` with its type, mode, size, path and link target (NUL-separated records, never buffered whole). */
 export async function listItemSizes(ctx: BorgContext, repo: string, archive: string, onItem: (item: ItemSize) => void): Promise<void> {
   const out = await runBorg(ctx, buildListSizesArgs(repo, archive), { quiet: true, stdoutSeparator: '\0', onStdoutLine: itemSizeRecords(onItem) });
-  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg list ${archive}`);
+  if (out.verdict.kind === 'failed') throw borgFailure(out, `borg list ${archive}`);
 }

@@ -1,9 +1,8 @@
 // `borg prune` of a host's nightly archives: the names pruned (its --list lines) and what they
 // freed (the size table `--stats` prints on stderr, which create and delete print too).
 import type { Retention } from '../../config/types.js';
-import { toolErrorFrom } from '../../exec/run.js';
 import { LOCK_WAIT, nightlyGlob } from './flags.js';
-import { runBorg, type BorgContext } from './run.js';
+import { runBorg, type BorgContext, borgFailure } from './run.js';
 
 export function buildPruneArgs(repo: string, host: string, retention: Retention, dryRun = false): string[] {
   const args = ['prune', ...LOCK_WAIT, '--list', '--glob-archives', nightlyGlob(host)];
@@ -37,7 +36,7 @@ export function readPruneLine(r: PruneOutcome, line: string): void {
 export async function pruneArchives(ctx: BorgContext, repo: string, host: string, retention: Retention): Promise<PruneOutcome> {
   const r: PruneOutcome = { pruned: [] };
   const out = await runBorg(ctx, buildPruneArgs(repo, host, retention), { onStderrLine: (l) => readPruneLine(r, l) });
-  if (out.verdict.kind === 'failed') throw toolErrorFrom(out.result, `borg prune of ${repo}`);
+  if (out.verdict.kind === 'failed') throw borgFailure(out, `borg prune of ${repo}`);
   return r;
 }
 

@@ -3,10 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError } from '../../errors.js';
-import { toolErrorFrom } from '../../exec/run.js';
 import { LOCK_WAIT } from './flags.js';
 import { isLocalRepo } from './repo.js';
-import { runBorg, type BorgContext } from './run.js';
+import { runBorg, runBorgOrThrow, type BorgContext, borgFailure } from './run.js';
 
 /** `borg list --json --last 1 REPO`: the cheapest call that prints the repository's id (reads the manifest only). */
 export function buildRepoIdArgs(repo: string): string[] {
@@ -50,7 +49,9 @@ export async function observeRepo(ctx: BorgContext, repo: string): Promise<RepoO
   const out = await runBorg(ctx, buildRepoIdArgs(repo), { quiet: true, onStdoutLine: (l) => stdout.push(l), onStderrLine: (l) => stderr.push(l) });
   if (out.verdict.kind === 'failed') {
     if (stderr.some(isMissingRepoLine)) return { kind: 'missing' };
-    throw toolErrorFrom(out.result, `borg list of ${repo}`);
+    // A repository borg refuses as rolled back still says its id to `borg config` (which reads no manifest).
+    if (out.verdict.cause === 'rolled-back') return { kind: 'present', id: await configRepoId(ctx, repo) };
+    throw borgFailure(out, `borg list of ${repo}`);
   }
   let id: unknown;
   try {
@@ -60,4 +61,17 @@ export async function observeRepo(ctx: BorgContext, repo: string): Promise<RepoO
   }
   if (typeof id !== 'string' || id === '') throw new JobError(`borg list of ${repo} printed no repository id`);
   return { kind: 'present', id: id.toLowerCase() };
+}
+
+/** `borg config REPO id`: the repository id from its config, without reading the manifest (borg's FAQ way to find it). */
+export function buildConfigIdArgs(repo: string): string[] {
+  return ['config', ...LOCK_WAIT, repo, 'id'];
+}
+
+/** The repository's id by `borg config`; throws ToolError/JobError when it cannot be read. */
+export async function configRepoId(ctx: BorgContext, repo: string): Promise<string> {
+  const lines = await runBorgOrThrow(ctx, buildConfigIdArgs(repo), `borg config of ${repo}`, { quiet: true });
+  const id = lines.map((l) => l.trim()).find((l) => /^[0-9a-f]{64}$/i.test(l));
+  if (!id) throw new JobError(`borg config of ${repo} printed no repository id`);
+  return id.toLowerCase();
 }

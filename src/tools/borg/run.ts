@@ -8,13 +8,18 @@ import type { RepositoryConfig } from '../../config/types.js';
 import { ToolError } from '../../errors.js';
 import { runCommand, toolErrorFrom, type RunResult } from '../../exec/run.js';
 import { parseBorgLogLine, type BorgCreateProgress } from './progress.js';
-import { classifyBorgExit, noSpace, saysNoSpace, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
+import { classifyBorgExit, noSpace, rolledBack, saysNoSpace, saysRolledBack, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
 
 export interface BorgContext {
   repository: RepositoryConfig;
   stateDir: string;
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * Other security and cache directories than the state dir's: a read-only look at what the
+   * repository holds now, with no memory of a newer state (archive/vanished.ts). Never for writes.
+   */
+  scratchDirs?: { security: string; cache: string };
 }
 
 export interface BorgRunOptions {
@@ -38,13 +43,13 @@ export interface BorgOutcome {
 }
 
 /** Environment for borg: its own config/cache/security dirs under the state dir, no prompts. */
-export function borgEnv(ctx: Pick<BorgContext, 'repository' | 'stateDir'>): Record<string, string> {
+export function borgEnv(ctx: Pick<BorgContext, 'repository' | 'stateDir' | 'scratchDirs'>): Record<string, string> {
   const base = ctx.repository.borgBaseDir ?? join(ctx.stateDir, 'borg');
   const env: Record<string, string> = {
     BORG_BASE_DIR: base,
     BORG_CONFIG_DIR: join(base, 'config'),
-    BORG_CACHE_DIR: join(base, 'cache'),
-    BORG_SECURITY_DIR: join(base, 'security'),
+    BORG_CACHE_DIR: ctx.scratchDirs?.cache ?? join(base, 'cache'),
+    BORG_SECURITY_DIR: ctx.scratchDirs?.security ?? join(base, 'security'),
     BORG_KEYS_DIR: join(base, 'keys'),
     BORG_DISPLAY_PASSPHRASE: 'no',
     // borg >= 1.4 would otherwise use its new exit codes; our table is the classic 0/1/2.
@@ -95,6 +100,7 @@ async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOption
   const fd = needsPass ? openSync(ctx.repository.passphraseFile!, 'r') : undefined;
   let wrongPass = false;
   let full: string | undefined;
+  let replay: string | undefined;
   try {
     const result = await runCommand('borg', args, {
       cwd: opts.cwd,
@@ -115,6 +121,7 @@ async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOption
           : undefined,
       onStderrLine: (l) => {
         if (saysWrongPassphrase(l)) wrongPass = true;
+        if (saysRolledBack(l)) replay = l;
         // The clearest line wins: borg's own free-space check, else the first ENOSPC it reported.
         if (saysNoSpace(l) && (full === undefined || /Insufficient free space/.test(l))) full = l;
         // borg 1.2 removes a lock whose holder is a dead process on this host (by PID); say so.
@@ -124,6 +131,7 @@ async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOption
     });
     if (wrongPass && result.exitCode !== 0) return { verdict: wrongPassphrase(ctx.repository.passphraseFile), result };
     if (full !== undefined && result.exitCode !== 0) return { verdict: noSpace(full, result.exitCode), result };
+    if (replay !== undefined && result.exitCode !== 0) return { verdict: rolledBack(replay), result };
     return { verdict: classifyBorgExit(result.exitCode, result.timedOut, result.signal), result };
   } finally {
     if (fd !== undefined) closeSync(fd);
@@ -140,12 +148,17 @@ export async function runBorgOrThrow(ctx: BorgContext, args: string[], what: str
       opts.onStdoutLine?.(l);
     },
   });
-  if (out.verdict.kind === 'failed') {
-    if (!out.verdict.cause) throw toolErrorFrom(out.result, what);
-    const e = toolErrorFrom(out.result, what);
-    throw new ToolError(`${what}: ${out.verdict.reason}`, e.details);
-  }
+  if (out.verdict.kind === 'failed') throw borgFailure(out, what);
   return lines;
+}
+
+/**
+ * The ToolError of a failed borg run: for a known cause (a wrong passphrase, a full disk, a
+ * repository that went back in time) its plain reason, else borg's exit and last lines.
+ */
+export function borgFailure(out: BorgOutcome, what: string): ToolError {
+  const e = toolErrorFrom(out.result, what);
+  return out.verdict.kind === 'failed' && out.verdict.cause ? new ToolError(`${what}: ${out.verdict.reason}`, e.details) : e;
 }
 
 /** A --log-json stderr line as plain text: progress goes to `onProgress` and is dropped, messages are unwrapped. */
