@@ -2,7 +2,7 @@
 // chunks. The night's check fails, and from then on `status` is red for the host and the source the
 // damaged file belongs to, naming the check that failed, when, the unreadable file and the next
 // command, until a clean check; `pullback check --repair` repairs after confirmation and proves it.
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -48,9 +48,10 @@ describe('a damaged repository', () => {
     // Incompressible blobs: the middle of the largest segment is some blob's data chunk.
     for (let i = 0; i < 4; i++) writeFileSync(join(data, `blob-${i}.bin`), randomBytes(700_000));
     writeFileSync(join(data, 'small.txt'), 'small\n');
+    const metricsFile = join(makeTempDir('metrics-'), 'pullback.prom');
     const cfg = await writeTestConfig({
       hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: data }] }],
-      global: { checks: { repository: 'daily', archives: 'weekly', data: 'never', drill: 'never' } },
+      global: { checks: { repository: 'daily', archives: 'weekly', data: 'never', drill: 'never' }, metrics: { file: metricsFile } },
     });
     const c = ['--config', cfg.configPath];
     const first = await runCli([...c, 'run']);
@@ -78,6 +79,11 @@ describe('a damaged repository', () => {
     expect(json.hosts[0].status).toBe('red');
     expect(json.hosts[0].sources[0].status).toBe('red');
     expect(json.hosts[0].damage[0].kinds).toEqual(['repository']);
+    // The metrics written after the failed night say the same.
+    const prom = readFileSync(metricsFile, 'utf8');
+    expect(prom).toMatch(/^pullback_repository_damaged\{host="main"\} 1$/m);
+    expect(prom).toMatch(/^pullback_source_freshness\{host="main",source="data"\} 2$/m);
+    expect(prom).toMatch(/^pullback_freshness\{host="main"\} 2$/m);
     const report = await runCli([...c, 'report']);
     expect(report.stdout).toMatch(/RED DAMAGED repository: the repository check failed/);
     expect(report.stdout).toMatch(/source data: RED/);
@@ -114,6 +120,7 @@ describe('a damaged repository', () => {
     const green = await runCli([...c, 'status']);
     expect(green.exitCode, green.stdout).toBe(0);
     expect(green.stdout).not.toMatch(/DAMAGED/);
+    expect(readFileSync(metricsFile, 'utf8')).toMatch(/^pullback_repository_damaged\{host="main"\} 0$/m);
 
     // The next night archives the mirror whole again: its archive reads back completely.
     nextNight(cfg.stateDir);
