@@ -1,64 +1,20 @@
 // `pullback check` and `pullback prune`: the maintenance steps alone, per host, recorded in the catalog.
 import type { CommandSpec } from './spec.js';
-import { writeMetricsAfterJob } from '../report/metrics-write.js';
-import type { Status } from '../catalog/catalog.js';
-import type { StepOutcome, HostContext } from '../job/context.js';
+import type { StepOutcome } from '../job/context.js';
 import { recordStep } from '../job/context.js';
 import { checkHost, compactHost, compareArchives, pruneHost, summarizeComparison } from '../nightly/maintain.js';
 import { explainComparison, needsAttention, type ArchiveComparison } from '../archive/vanished.js';
-import { renderTable } from '../util/table.js';
-import { hostOption, hostsOf, interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
-import { assertPreflight } from '../job/preflight.js';
+import { hostOption, hostsOf, type GlobalOptions } from './common.js';
+import { perHost, type MaintainOptions } from './per-host.js';
+import { repairCommand } from './check-repair.js';
+import type { DamageScan } from '../catalog/check-damage.js';
+import { describeDamage } from '../nightly/damage-search.js';
+import { damageNextStep } from '../report/freshness.js';
 
-export interface MaintainOptions {
-  hosts?: string[];
-  verifyData?: boolean;
-}
-
-type Work = (ctx: HostContext) => Promise<Array<StepOutcome<unknown>>>;
-/** Lines printed after the table for one host's outcomes (prune: the archives it deleted). */
-type Report = (host: string, outcomes: Array<StepOutcome<unknown>>) => string[];
-
-async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, work: Work, report?: Report): Promise<number> {
-  const env = openEnv(g, { repositories: true });
-  const interrupt = interruptSignal(env.logger);
-  try {
-    const hosts = selectHosts(env.config, opts.hosts);
-    assertPreflight(env.config.global, { borg: true, ssh: false });
-    const runId = env.catalog.startRun(kind, { hosts: hosts.map((h) => h.name), verifyData: opts.verifyData });
-    const rows: string[][] = [];
-    const after: string[] = [];
-    let failed = false;
-    for (const host of hosts) {
-      const hostId = env.catalog.startHost(runId, host.name);
-      const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal };
-      const outcomes = await work(ctx);
-      const status = worstOf(outcomes);
-      // The outcome that explains the status (the failure, else a warning or why it was skipped).
-      const why = outcomes.find((o) => o.status === status)?.error;
-      failed ||= status === 'failed' || status === 'interrupted';
-      env.catalog.finishHost(hostId, status, undefined, why);
-      rows.push([host.name, status.toUpperCase(), why ?? report?.(host.name, outcomes)[0] ?? '']);
-      after.push(...(report?.(host.name, outcomes).slice(1) ?? []));
-    }
-    env.catalog.finishRun(runId, failed ? 'failed' : 'ok');
-    env.out(renderTable(['HOST', kind.toUpperCase(), 'DETAIL'], rows));
-    await writeMetricsAfterJob(env);
-    if (after.length > 0) env.out(['', ...after].join('\n'));
-    return failed ? 1 : 0;
-  } finally {
-    interrupt.dispose();
-    env.close();
-  }
-}
-
-function worstOf(outcomes: Array<StepOutcome<unknown>>): Status {
-  for (const s of ['failed', 'interrupted', 'warning'] as const) if (outcomes.some((o) => o.status === s)) return s;
-  return outcomes.length > 0 && outcomes.every((o) => o.status === 'skipped') ? 'skipped' : 'ok';
-}
 
 /** `pullback check [--verify-data]`: the archives the catalog recorded against borg's listing, then repository and archive checks (and a full data read when asked). */
 export function checkCommand(g: GlobalOptions, opts: MaintainOptions): Promise<number> {
+  if (opts.repair) return repairCommand(g, opts);
   return perHost(
     g,
     'check',
@@ -71,9 +27,18 @@ export function checkCommand(g: GlobalOptions, opts: MaintainOptions): Promise<n
     },
     (host, outcomes) => {
       const c = outcomes[0]?.value as ArchiveComparison | undefined;
-      return c && needsAttention(c) ? ['', `${host}: ${explainComparison(c)}`] : [];
+      const lost = c && needsAttention(c) ? ['', `${host}: ${explainComparison(c)}`] : [];
+      const damage = damageLines(host, outcomes[1]);
+      return [...lost, ...damage];
     },
   );
+}
+
+/** After a failed check: the files it found unreadable, per archive, and what to do. */
+function damageLines(host: string, o: StepOutcome<unknown> | undefined): string[] {
+  const scan = (o?.details as { damage?: DamageScan } | undefined)?.damage;
+  if (!scan) return [];
+  return ['', `Damage in the repository of ${host}:`, ...describeDamage(scan).map((l) => `  ${l}`), `Next: ${damageNextStep(host, o?.status === 'failed' && (o.details as { kinds?: string[] }).kinds?.includes('data') ? 'data' : 'archives')}`];
 }
 
 /** `pullback prune`: retention then compact. */
@@ -97,9 +62,14 @@ export function formatPruned(host: string, pruned: readonly string[]): string[] 
 export const checkSpec: CommandSpec = {
   name: 'check',
   summary: 'borg check of repositories and archives (--verify-data reads every chunk)',
-  usage: 'pullback check [--host NAME]... [--verify-data]',
-  options: { ...hostOption, 'verify-data': { type: 'boolean', description: 'also read and verify every data chunk (slow: reads the whole repository)' } },
-  handler: (g, v) => checkCommand(g, { hosts: hostsOf(v), verifyData: !!v['verify-data'] }),
+  usage: 'pullback check [--host NAME]... [--verify-data] [--repair [--yes]]',
+  options: {
+    ...hostOption,
+    'verify-data': { type: 'boolean', description: 'also read and verify every data chunk (slow: reads the whole repository)' },
+    repair: { type: 'boolean', description: 'borg check --repair of a damaged repository, after confirmation, then a whole check that proves it (docs/operations.md, "Repairing a damaged repository")' },
+    yes: { type: 'boolean', description: 'with --repair: confirmed, ask nothing (scripts); without a terminal --repair needs it' },
+  },
+  handler: (g, v) => checkCommand(g, { hosts: hostsOf(v), verifyData: !!v['verify-data'], repair: !!v.repair, yes: !!v.yes }),
 };
 
 export const pruneSpec: CommandSpec = {

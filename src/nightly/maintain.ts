@@ -10,6 +10,8 @@ import { humanBytes } from '../util/table.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
 import { openRepo } from '../archive/repo-identity.js';
 import { compareWithCatalog, describeArchive, explainComparison, needsAttention, type ArchiveComparison } from '../archive/vanished.js';
+import { clearCheckFailure, recordCheckFailure, recordDamageScan } from '../catalog/check-damage.js';
+import { describeDamage, searchDamage } from './damage-search.js';
 
 /** Prunes the host's nightly archives by the retention policy; the pruned names and what they freed. */
 export async function pruneHost(ctx: HostContext): Promise<StepOutcome<PruneOutcome>> {
@@ -101,13 +103,24 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
     }
     if (out.verdict.kind === 'failed') {
       const detail = out.problems.filter((l) => !CHECK_CHATTER.test(l)).slice(0, 5);
+      const error = `${what} of ${repo} found problems: ${detail.join(' | ') || out.verdict.reason}`;
+      if (ctx.signal?.aborted) return { status: 'interrupted', error, details: { ...details, problems: out.problems }, value: out.problems };
+      // Damage until a whole check of the same kind passes: recorded before the (bounded) search, so
+      // status is red even if the search is cut short.
+      for (const k of kinds) recordCheckFailure(ctx.catalog, repo, k, ctx.host.name, error);
+      const scan = await searchDamage(borgContext(ctx), repo, ctx.host.name);
+      for (const k of kinds) recordDamageScan(ctx.catalog, repo, k, ctx.host.name, scan);
+      const named = describeDamage(scan);
+      ctx.logger.error({ step: 'check', repository: repo, damage: scan }, `damaged files: ${named.join('; ') || 'none named'}`);
       return {
         status: 'failed',
-        error: `${what} of ${repo} found problems: ${detail.join(' | ') || out.verdict.reason}`,
-        details: { ...details, problems: out.problems },
+        error: `${error}${named.length ? `; ${named.join('; ')}` : ''}`,
+        details: { ...details, problems: out.problems, damage: scan },
         value: out.problems,
       };
     }
+    // A partial repository check proves only the segments it read: it never resolves damage.
+    if (!part.maxDurationSeconds) for (const k of kinds) clearCheckFailure(ctx.catalog, repo, k, ctx.host.name);
     if (out.verdict.kind === 'warning') warning = true;
   }
   return { status: warning ? 'warning' : 'ok', details, value: [] };

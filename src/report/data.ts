@@ -39,6 +39,8 @@ export interface HostReport {
   /** Archives recorded that the repository no longer holds: gone (not yet accepted) or lost (report/archive-loss.ts). */
   archive_loss: { status: Light; reason: string };
   checks: Array<{ kind: string; frequency: string; status: Light; at: string | null; result: string | null; reason: string }>;
+  /** Open check failures (a damaged repository): what failed, when, the files named, the next command. */
+  damage?: Array<{ kinds: string[]; failed_at: string | null; reason: string }>;
   /** Per off-site target: the newest verified copy and its age. */
   offsite?: Array<{ target: string; status: Light; verified_at: string | null; age_seconds: number | null; reason: string }>;
   drill: { at: string; result: string; archive: string | null; files_sampled: number; matches: number; error: string | null } | null;
@@ -101,6 +103,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
       },
       archive_loss: { status: verdict.archiveLoss.light, reason: withoutPrefix(verdict.archiveLoss.reason, `${h.name}: archives: `) },
       checks: verdict.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, status: c.light, at: c.at?.toISOString() ?? null, result: c.status ?? null, reason: c.reason })),
+      damage: verdict.damage.map((d) => ({ kinds: d.kind.split('+'), failed_at: d.at?.toISOString() ?? null, reason: withoutPrefix(d.reason, `${h.name}: `) })),
       offsite: verdict.offsite.map((o) => ({ target: o.target, status: o.light, verified_at: o.at?.toISOString() ?? null, age_seconds: secs(o.ageMs), reason: withoutPrefix(o.reason, `${h.name}: off-site ${o.target}: `) })),
       drill: drill ? { at: drill.at, result: drill.status, archive: drill.archive ?? null, files_sampled: drill.filesSampled, matches: drill.matches, error: drill.error ?? null } : null,
       restores: restoresSince(catalog, h.name, since).map((r) => ({ id: r.id, kind: r.kind, host: r.host, target: r.target, archive: r.archive, status: r.status, started_at: r.startedAt, ended_at: r.endedAt ?? null, error: r.error ?? null })),

@@ -8,7 +8,8 @@ import { parseDuration } from '../config/units.js';
 import { repositoryPath, type Config, type HostConfig } from '../config/types.js';
 import { lastOffsiteAttempt, newestVerified } from '../catalog/offsite.js';
 import { lostArchives, unresolvedVanished } from '../catalog/vanished.js';
-import { judgeFreshness, staleFindings, type CheckFacts, type HostFacts, type HostFreshness, type StaleFinding } from './freshness.js';
+import { openDamage } from '../catalog/check-damage.js';
+import { judgeFreshness, staleFindings, type CheckFacts, type DamageFacts, type HostFacts, type HostFreshness, type StaleFinding } from './freshness.js';
 
 const CHECK_KINDS: CheckFacts['kind'][] = ['repository', 'archives', 'data', 'drill'];
 const DEFAULT_MAX_AGE_MS = parseDuration(DEFAULTS.staleAfter) * 1000;
@@ -38,6 +39,7 @@ export function hostFacts(config: Config, catalog: Catalog, host: HostConfig): H
       const rec = lastCheckRecord(catalog, repository, kind, host.name);
       return { kind, frequency: config.global.checks[kind], ...(rec ? { last: { at: new Date(rec.at), status: rec.status } } : {}) };
     }),
+    damage: damageFacts(catalog, repository, host.name),
     offsite: config.global.offsite.map((t) => {
       const v = newestVerified(catalog, host.name, t.name);
       const a = lastOffsiteAttempt(catalog, host.name, t.name);
@@ -45,6 +47,26 @@ export function hostFacts(config: Config, catalog: Catalog, host: HostConfig): H
     }),
     archiveLoss: { unresolved: unresolvedVanished(catalog, repository, host.name), lost: lostArchives(catalog, repository, host.name) },
   };
+}
+
+/** The open check failures of the host's repository; one check's kinds that failed together are one fact. */
+function damageFacts(catalog: Catalog, repository: string, host: string): DamageFacts[] {
+  const out: DamageFacts[] = [];
+  for (const d of openDamage(catalog, repository, host)) {
+    const same = out.find((o) => o.error === d.error && o.failedAt.getTime() === new Date(d.failedAt).getTime());
+    if (same) {
+      same.kind = `${same.kind}+${d.kind}`;
+      continue;
+    }
+    out.push({
+      kind: d.kind,
+      firstFailedAt: new Date(d.firstFailedAt),
+      failedAt: new Date(d.failedAt),
+      error: d.error,
+      ...(d.scan ? { files: { archives: d.scan.archives, complete: d.scan.complete } } : {}),
+    });
+  }
+  return out;
 }
 
 /** The freshness verdict of every host in the config, at `now`. */

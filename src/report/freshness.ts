@@ -32,6 +32,17 @@ export interface HostFacts {
   offsite?: OffsiteFacts[];
   /** Archives the catalog recorded that the repository no longer holds (report/archive-loss.ts). */
   archiveLoss?: ArchiveLossFacts;
+  /** Open check failures of the host's repository (catalog/check-damage.ts), newest first. */
+  damage?: DamageFacts[];
+}
+
+export interface DamageFacts {
+  kind: string;
+  firstFailedAt: Date;
+  failedAt: Date;
+  error: string;
+  /** The files a read-back found unreadable, per archive; `complete` false when the search stopped at a bound. */
+  files?: { archives: Array<{ name: string; damaged: string[] }>; complete: boolean };
 }
 
 export interface Verdict {
@@ -53,6 +64,8 @@ export interface HostFreshness {
   offsite: Array<{ target: string } & Verdict>;
   /** Whether every archive the catalog recorded is still in the repository (report/archive-loss.ts). */
   archiveLoss: Verdict;
+  /** One red verdict per open check failure: what failed, when, the damaged files, the next command. */
+  damage: Array<{ kind: string } & Verdict>;
 }
 
 const HOUR = 3600_000;
@@ -113,8 +126,13 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
     if (job.status === 'failed' || job.status === 'interrupted') backup = { ...backup, light: 'red', reason: `${f.host}: last ${job.kind} ${job.status}${job.error ? `: ${job.error}` : ''}` };
     else if (job.status === 'warning') backup = { ...backup, light: 'amber', reason: `${f.host}: last ${job.kind} warned${job.error ? `: ${job.error}` : ''}` };
   }
+  const damage = (f.damage ?? []).map((d) => damageVerdict(f.host, d, now));
+  // A damaged repository holds the host's backups: its newest archive may not restore, however fresh.
+  if (damage.length > 0) backup = { ...backup, light: 'red', reason: `${f.host}: backups are in a DAMAGED repository: ${damage.length} open check failure(s), below` };
   const sources = f.sources.map((s) => {
     let v = backupVerdict(`${f.host}/${s.name}`, s.lastSuccess, s.maxAgeMs, now);
+    const hit = (f.damage ?? []).map((d) => sourceDamage(f.host, s.name, d)).find((r) => r !== undefined);
+    if (hit) v = { ...v, light: 'red', reason: hit };
     const a = s.lastAttempt;
     if (a && v.light !== 'red') {
       if (a.status === 'failed') v = { ...v, light: 'red', reason: `${f.host}/${s.name}: last attempt failed${a.error ? `: ${a.error}` : ''}` };
@@ -128,8 +146,45 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
   });
   const offsite = (f.offsite ?? []).map((o) => offsiteVerdict(f.host, o, now));
   const archiveLoss = archiveLossVerdict(f.host, f.archiveLoss, f.lastSuccess);
-  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light), ...offsite.map((o) => o.light), archiveLoss.light]);
-  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, archiveLoss };
+  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light), ...offsite.map((o) => o.light), ...damage.map((d) => d.light), archiveLoss.light]);
+  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss };
+}
+
+/** The next command for an open failure of `kinds` ('repository+archives+data'): repair; a clean check of the same kinds resolves it. */
+export function damageNextStep(host: string, kinds: string): string {
+  const check = kinds.split('+').includes('data') ? 'pullback check --verify-data' : 'pullback check';
+  return `pullback check --repair --host ${host} (docs/operations.md, "Repairing a damaged repository"); it is resolved once ${check} --host ${host} passes`;
+}
+
+/** An open check failure as a red verdict: what failed, since when, the files named, the next command. */
+function damageVerdict(host: string, d: DamageFacts, now: Date): { kind: string } & Verdict {
+  const ageMs = now.getTime() - d.failedAt.getTime();
+  const since = d.firstFailedAt.getTime() < d.failedAt.getTime() ? `, failing since ${d.firstFailedAt.toISOString()}` : '';
+  return { kind: d.kind, light: 'red', at: d.failedAt, ageMs, reason: `${host}: DAMAGED repository: the ${d.kind.replaceAll('+', ', ')} check failed ${age(ageMs)} ago (${d.failedAt.toISOString()}${since}): ${d.error}; ${filesSaid(d)}; next: ${damageNextStep(host, d.kind)}` };
+}
+
+function filesSaid(d: DamageFacts): string {
+  if (!d.files) return 'the damaged files are not known yet';
+  const named = d.files.archives.filter((a) => a.damaged.length > 0);
+  const list = named.map((a) => `${a.name}: ${a.damaged.join(', ')}`).join('; ');
+  if (named.length === 0) return d.files.complete ? 'no unreadable file found in the archives read back' : 'no unreadable file found in the archives read back (search incomplete)';
+  return `unreadable files: ${list}${d.files.complete ? '' : ' (search incomplete: there may be more)'}`;
+}
+
+/**
+ * Why source `source` is red for an open failure, or undefined when it is not affected. Archive
+ * paths start with the source's folder; when the search named no file or stopped at a bound, every
+ * source is affected (the damage may lie anywhere in the repository).
+ */
+function sourceDamage(host: string, source: string, d: DamageFacts): string | undefined {
+  const next = `next: ${damageNextStep(host, d.kind)}`;
+  const when = d.failedAt.toISOString();
+  const kinds = d.kind.replaceAll('+', ', ');
+  const named = (d.files?.archives ?? []).flatMap((a) => a.damaged.filter((p) => p === source || p.startsWith(`${source}/`)).map((p) => `${p} (${a.name})`));
+  if (named.length > 0) return `${host}/${source}: DAMAGED: unreadable in the repository: ${named.slice(0, 5).join(', ')}${named.length > 5 ? ` and ${named.length - 5} more` : ''} (${kinds} check failed ${when}); ${next}`;
+  const found = (d.files?.archives ?? []).some((a) => a.damaged.length > 0);
+  if (d.files?.complete && found) return undefined;
+  return `${host}/${source}: DAMAGED repository: the ${kinds} check failed ${when}${found ? ' and the search for damaged files was incomplete' : ''}; ${next}`;
 }
 
 /** `pullback status`'s exit code: 0 when no host is red, else 1. */

@@ -7,6 +7,10 @@ import type { Light } from './freshness.js';
 export interface HostMetrics {
   host: string;
   freshness: Light;
+  /** Each source's light in `pullback status` (red when stale, failed, or damaged in the repository). */
+  sourceFreshness?: Array<{ source: string; light: Light }>;
+  /** Open check failures of the host's repository (a damaged repository until a clean check). */
+  damaged?: number;
   /** Successful (ok or warning) nightly runs only. */
   lastSuccess?: Date;
   lastRun?: RunFigures;
@@ -47,10 +51,14 @@ export async function renderMetrics(hosts: HostMetrics[]): Promise<string> {
   const drillOk = gauge('last_drill_success', '1 when the host\'s last restore drill passed (ok or warning), else 0 (failed, interrupted, or unverified: it proved nothing).', ['host']);
   const offsiteAt = gauge('offsite_last_verified_timestamp_seconds', 'When the host\'s newest off-site copy on the target whose remote check passed was made or verified, Unix time.', ['host', 'target']);
   const fresh = gauge('freshness', 'pullback status of the host: 0 green, 1 amber, 2 red.', ['host']);
+  const sourceFresh = gauge('source_freshness', 'pullback status of the source: 0 green, 1 amber, 2 red.', ['host', 'source']);
+  const damaged = gauge('repository_damaged', 'Open failed borg checks of the host\'s repository (0 once a clean check of each failed kind passed).', ['host']);
 
   for (const h of hosts) {
     const host = h.host;
     fresh.set({ host }, LIGHT_VALUE[h.freshness]);
+    for (const s of h.sourceFreshness ?? []) sourceFresh.set({ host, source: s.source }, LIGHT_VALUE[s.light]);
+    damaged.set({ host }, h.damaged ?? 0);
     if (h.lastSuccess) lastSuccess.set({ host }, seconds(h.lastSuccess));
     for (const s of h.sources) if (s.lastSuccess) sourceSuccess.set({ host, source: s.source }, seconds(s.lastSuccess));
     const run = h.lastRun;

@@ -17,9 +17,12 @@ export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()
     const facts = hostFacts(config, catalog, h);
     const stats = repoStats(catalog, repositoryPath(config.global, h.name), h.name);
     const run = lastRunFigures(catalog, h.name);
+    const verdict = judgeFreshness(facts, now);
     return {
       host: h.name,
-      freshness: judgeFreshness(facts, now).light,
+      freshness: verdict.light,
+      sourceFreshness: verdict.sources.map((s) => ({ source: s.name, light: s.light })),
+      damaged: (facts.damage ?? []).length,
       ...(facts.lastSuccess ? { lastSuccess: facts.lastSuccess } : {}),
       ...(run ? { lastRun: run } : {}),
       sources: facts.sources.map((s) => ({ source: s.name, ...(s.lastSuccess ? { lastSuccess: s.lastSuccess } : {}) })),

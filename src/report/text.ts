@@ -28,6 +28,7 @@ function trendLine(h: HostReport): string[] {
 function hostBlock(h: HostReport): string[] {
   const out = [`${h.host}: ${h.status.toUpperCase()}`];
   const b = h.backup;
+  for (const d of h.damage ?? []) out.push(`  RED ${d.reason}`);
   out.push(`  last success: ${t(b.last_success)}${b.age_seconds !== null ? ` (${age(b.age_seconds * 1000)} ago` + (b.max_age_seconds !== null ? `, max_age ${age(b.max_age_seconds * 1000)})` : ')') : ''}`);
   if (h.last_run) {
     const r = h.last_run;

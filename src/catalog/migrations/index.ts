@@ -12,6 +12,7 @@ import { runProcess } from './009-run-process.js';
 import { mirrorArchive } from './010-mirror-archive.js';
 import { sourceMirrorState } from './011-source-mirror-state.js';
 import { vanishedArchives } from './012-vanished-archives.js';
+import { checkDamage } from './013-check-damage.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage];

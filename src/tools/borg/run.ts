@@ -35,6 +35,8 @@ export interface BorgRunOptions {
   onProgress?: (p: BorgCreateProgress) => void;
   /** Rewrites each stderr line (after --log-json unwrapping) before it is kept; undefined drops it. */
   mapStderrLine?: (line: string) => string | undefined;
+  /** Variables added to borg's environment (a confirmation borg would otherwise ask for on a terminal). */
+  extraEnv?: Record<string, string>;
 }
 
 export interface BorgOutcome {
@@ -104,7 +106,7 @@ async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOption
   try {
     const result = await runCommand('borg', args, {
       cwd: opts.cwd,
-      env: borgEnv(ctx),
+      env: { ...borgEnv(ctx), ...opts.extraEnv },
       passFds: fd !== undefined ? [fd] : [],
       logger: ctx.logger,
       quiet: opts.quiet,

@@ -39,3 +39,14 @@ describe('reportText', () => {
     expect(text).toContain('  partial archives: web-20260310T020000Z');
   });
 });
+
+describe('reportText and reportHtml with a damaged repository', () => {
+  it('put the open check failure, with its files and next command, at the top of the host', async () => {
+    const { reportHtml } = await import('../../../src/report/html.js');
+    const reason = 'DAMAGED repository: the repository check failed 2h ago (2026-03-10T05:00:00.000Z): borg check found problems; unreadable files: web-1: data/a.bin; next: pullback check --repair --host web';
+    const r: ReportData = { generated_at: '2026-03-10T07:00:00.000Z', since: '2026-03-09T07:00:00.000Z', status: 'red', hosts: [host({ status: 'red', damage: [{ kinds: ['repository'], failed_at: '2026-03-10T05:00:00.000Z', reason }] })] };
+    const text = reportText(r).split('\n');
+    expect(text[text.indexOf('web: RED') + 1]).toBe(`  RED ${reason}`);
+    expect(reportHtml(r, [])).toContain(`<div class="damage"><h3>Damaged repository</h3><ul><li><span class="light red">RED</span> ${reason}</li></ul></div>`);
+  });
+});

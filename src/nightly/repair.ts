@@ -1,0 +1,42 @@
+// `pullback check --repair`: borg check --repair of the host's repository, then a whole check that
+// proves it (and resolves the open failures it covers). What borg replaced with zeros stays damaged
+// in the archives that hold it; the next night archives the current mirror whole again.
+import { openRepo } from '../archive/repo-identity.js';
+import { openDamage } from '../catalog/check-damage.js';
+import { repairRepo } from '../tools/borg/repair.js';
+import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
+import { checkHost } from './maintain.js';
+
+export interface RepairValue {
+  /** Files borg gave all-zero replacement chunks, per archive: damaged for good in those archives. */
+  zeroed: Array<{ archive: string; path: string }>;
+  /** The check after the repair read every chunk (--verify-data) too. */
+  verifyData: boolean;
+  /** The proving check's outcome. */
+  proof?: StepOutcome<string[]>;
+}
+
+/** Whether the repair of the host's repository reads every chunk: asked, or an open data-check failure needs it. */
+export function repairReadsData(ctx: HostContext, asked: boolean): boolean {
+  return asked || openDamage(ctx.catalog, hostRepo(ctx), ctx.host.name).some((d) => d.kind === 'data');
+}
+
+/** Repairs the host's repository and proves it with a whole check; failed when either fails. */
+export async function repairHost(ctx: HostContext, opts: { verifyData: boolean }): Promise<StepOutcome<RepairValue>> {
+  const repo = hostRepo(ctx);
+  const verifyData = repairReadsData(ctx, opts.verifyData);
+  if ((await openRepo(borgContext(ctx), ctx.catalog, repo, ctx.host.name, 'read')) === 'absent') {
+    return { status: 'failed', error: `no repository at ${repo}: nothing to repair`, value: { zeroed: [], verifyData } };
+  }
+  const r = await repairRepo(borgContext(ctx), repo, verifyData);
+  ctx.logger.info({ step: 'repair', repository: repo, zeroed: r.zeroed, borg: r.said }, `borg check --repair of ${repo}: ${r.verdict.kind}, ${r.zeroed.length} file(s) given all-zero chunks`);
+  if (r.verdict.kind === 'failed' && (r.verdict.cause || r.said.length === 0)) {
+    return { status: 'failed', error: `borg check --repair of ${repo} could not run: ${r.verdict.reason}${r.said.length ? ` (${r.said.slice(-2).join(' | ')})` : ''}`, value: { zeroed: r.zeroed, verifyData } };
+  }
+  const proof = await checkHost(ctx, { repository: true, archives: true, verifyData });
+  const value = { zeroed: r.zeroed, verifyData, proof };
+  if (proof.status === 'failed' || proof.status === 'interrupted') {
+    return { status: 'failed', error: `the repair did not make ${repo} whole: the check after it failed: ${proof.error}`, details: { zeroed: r.zeroed }, value };
+  }
+  return { status: 'ok', details: { zeroed: r.zeroed, proof: verifyData ? 'borg check --verify-data' : 'borg check' }, value };
+}
