@@ -44,8 +44,9 @@ describe('pullback restore (files)', () => {
     const wrecked = snapshotTree(w.main.blobs);
     const r = await w.cli('--log-level', 'debug', '--log-format', 'json', 'restore', '--host', 'main', '--dry-run');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
-    // A dry run extracts nothing ahead.
-    expect(r.stderr).not.toMatch(/"cmd":"borg extract [^\n]* -- blobs data"/);
+    // A dry run extracts nothing ahead: it reads every chunk back without writing (--dry-run).
+    expect(r.stderr).not.toMatch(/"cmd":"borg extract (?![^\n]*--dry-run)[^\n]* -- blobs data"/);
+    expect(r.stdout).toMatch(/PASS {2}every chunk of what is restored from main-\S+: read and verified \(borg extract --dry-run/);
     expect(r.stdout).toMatch(/Restore plan: archive main-\d{8}T\d{6}Z of host main/);
     expect(r.stdout.indexOf('1. blobs')).toBeLessThan(r.stdout.indexOf('2. data'));
     expect(r.stdout).toContain('Readiness checklist:');
