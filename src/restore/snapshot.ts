@@ -19,6 +19,8 @@ import { rsyncPull } from '../tools/rsync/run.js';
 import { remotePathExists } from '../tools/ssh/remote.js';
 import { archiveName, archiveTree } from '../archive/create.js';
 import { readBack } from '../tools/borg/extract.js';
+import { localRepoExists } from '../tools/borg/repo.js';
+import { initRepo } from '../archive/repo-identity.js';
 import { removeLater, rsyncVia, type RestoreContext, type RestoreStepResult } from './context.js';
 import { snapshotDatabases } from './db-snapshot.js';
 import { recordedCheckFailures } from './readiness.js';
@@ -75,6 +77,8 @@ export async function takeSafetySnapshot(
       const { repository } = place;
       const outside = place.outside ?? (i > 0 ? `its copy in ${main} did not read back (${unreadable.join('; ')})` : undefined);
       await opts.beforeArchive?.(repository);
+      // Created deliberately here (the guard against an unmounted disk refuses to create a host's repository behind its back).
+      if (repository === safety && localRepoExists(safety) !== true) await initRepo(ctx.borg, catalog, safety);
       const stats = await archiveTree(ctx.borg, catalog, {
         repository,
         host: ctx.target.name,

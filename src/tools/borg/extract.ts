@@ -56,9 +56,10 @@ const DAMAGE = /IntegrityError|ObjectNotFound|checksum mismatch|not found in rep
 export async function readBack(ctx: BorgContext, repo: string, archive: string, paths?: ArchivePaths): Promise<ReadBack> {
   const started = Date.now();
   const damaged: string[] = [];
+  // borg's words about the first damage met (a later pass, past the damaged files, may succeed).
+  let error: string | undefined;
   for (;;) {
     let last: string | undefined;
-    let error: string | undefined;
     let inFile = false;
     let damage = false;
     const out = await runBorg(ctx, buildExtractArgs(repo, archive, paths, { dryRun: true, listJson: true, skip: damaged }), {
@@ -81,7 +82,7 @@ export async function readBack(ctx: BorgContext, repo: string, archive: string, 
         return m.message.split('\n')[0];
       },
     });
-    if (out.verdict.kind !== 'failed') return { ok: damaged.length === 0, damaged, complete: true, durationMs: Date.now() - started };
+    if (out.verdict.kind !== 'failed') return { ok: damaged.length === 0, damaged, complete: true, error, durationMs: Date.now() - started };
     if (!damage) throw toolErrorFrom(out.result, `borg extract --dry-run of ${archive}`);
     if (!inFile || last === undefined || damaged.includes(last)) return { ok: false, damaged, complete: false, error, durationMs: Date.now() - started };
     damaged.push(last);
