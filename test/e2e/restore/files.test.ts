@@ -83,9 +83,12 @@ describe('pullback restore (files)', () => {
     const r = await w.cli('--log-level', 'debug', '--log-format', 'json', 'restore', '--host', 'main', '--yes');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     // Both folder sources come out of one borg extract, begun with the restore (staging.ts).
-    const extracts = r.stderr.split('\n').filter((l) => /"cmd":"borg extract /.test(l) && !l.includes('manifest.json'));
+    const borgExtracts = r.stderr.split('\n').filter((l) => /"cmd":"borg extract /.test(l) && !l.includes('manifest.json'));
+    const extracts = borgExtracts.filter((l) => !l.includes('--dry-run'));
     expect(extracts, r.stderr).toHaveLength(1);
     expect(extracts[0]).toMatch(/ -- blobs data"/);
+    // The only other read: the safety snapshot read back whole before the first source is replaced.
+    expect(borgExtracts.filter((l) => l.includes('--dry-run')).map((l) => /::(\S+?)"/.exec(l)?.[1])).toEqual([expect.stringMatching(/^main-pre-restore-/)]);
     // Two logins: the ssh2 session (remote facts) and the OpenSSH master every rsync of the restore
     // attaches to (the deletion listings, the snapshot's pulls, the pushes, the checks' listings).
     expect(logins() - loggedIn).toBe(2);
