@@ -14,7 +14,7 @@ import { fromOffsite } from '../offsite/fetch.js';
 import { findTarget } from '../offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../restore/into.js';
 import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../restore/prepare.js';
-import { checkArchive, gatherReadiness } from '../restore/readiness.js';
+import { checkArchive, gatherReadiness, recordedCheckFailures } from '../restore/readiness.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../restore/record.js';
 import type { CommandSpec, Values } from './spec.js';
 import { repositoryPath } from '../config/types.js';
@@ -157,7 +157,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     if (into) {
       env.out(formatPlan(plan, { into }));
       const bytes = Object.values(figures).reduce((n, f) => n + f.bytes, 0);
-      const facts = { now: new Date(), backup, archiveCheck: await checkArchive(borg, repository, archive), writable: [], databases: [] };
+      const checkHistory = { repository, failed: recordedCheckFailures(env.catalog, repository, origin!.name), override: o.force ? ('force' as const) : undefined };
+      const facts = { now: new Date(), backup, archiveCheck: await checkArchive(borg, repository, archive), checkHistory, writable: [], databases: [] };
       const verdict = readinessVerdict({ ...facts, space: [localSpaceFact(into, bytes, origin!.restore.spaceMargin, origin!.restore.minFreeBytes)] });
       env.out(formatChecklist('Readiness checklist:', verdict.items));
       if (o.dryRun || !verdict.ok) return done(env, o.dryRun, verdict.ok);
@@ -174,9 +175,9 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
   }
 }
 
-function done(env: CommandEnv, dryRun: boolean, ok: boolean): number {
+function done(env: CommandEnv, dryRun: boolean, ok: boolean, untouched?: readonly string[]): number {
   if (dryRun) env.out(ok ? 'Dry run: every check passed; nothing was changed.' : 'Dry run: the restore would stop at the failed checks above; nothing was changed.');
-  else env.out('Readiness failed: the restore stops here; nothing was changed.');
+  else env.out(`Readiness failed: the restore stops here; nothing was changed${untouched?.length ? ` (untouched: ${untouched.join(', ')})` : ''}.`);
   return ok ? 0 : 1;
 }
 
@@ -218,13 +219,15 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     }
     sshMux = await mux;
     if ('session' in ctx) ctx.sshMux = sshMux;
-    // Not for a dry run: the folder sources are extracted from the archive as soon as its check
-    // passed, beside the rest of the checklist and the confirmation (staging.ts); stopped and
-    // removed when the restore does not go ahead.
+    // Not for a dry run: everything the restore pushes is extracted from the archive as soon as its
+    // check passed, beside the rest of the checklist, which waits for it (staging.ts): every chunk
+    // is read and verified before anything changes. Stopped and removed when the restore does not go ahead.
     const startStaging = () => {
       if (!o.dryRun) staging = beginStaging(base, plan, stagingDir(restoreStateDir(global)));
+      return staging;
     };
-    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, onArchiveChecked: startStaging });
+    const checkOverride = job.kind === 'rollback' ? ('rollback' as const) : o.force ? ('force' as const) : undefined;
+    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, onArchiveChecked: startStaging, catalog: env.catalog, checkOverride });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
     const verdict = readinessVerdict({ ...facts, hostLock });
     if (facts.deletions.length > 0) env.out(formatDeletions(facts.deletions, { names: o.dryRun }));
@@ -238,7 +241,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
         refused.end(step, 'failed', failed.join('; '), verdict.items);
         refused.finish('refused', 'readiness checklist failed');
       }
-      return done(env, o.dryRun, verdict.ok);
+      return done(env, o.dryRun, verdict.ok, plan.steps.map((s) => s.source));
     }
     if (!o.yes && !(await confirm(`${job.kind === 'rollback' ? 'Roll back' : 'Restore'} onto ${target.name}, overwriting what is listed above?`))) {
       env.out('Cancelled: nothing was changed.');
@@ -264,7 +267,8 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       const rollbackCommand = result.snapshot ? ['pullback', '--config', g.configPath, 'restore', '--rollback', String(rec.id), '--yes'].map(shellQuote).join(' ') : undefined;
       env.out('');
       const unverified = [...result.verified, ...result.checks].filter((c) => c.status === 'warn');
-      env.out(formatOutcome({ ...result, restoreId: rec.id, kind: job.kind, target: target.name, snapshot: result.snapshot?.archive, rollbackCommand, unverified }));
+      const snapshotRepository = result.snapshot?.outside ? result.snapshot.repository : undefined;
+      env.out(formatOutcome({ ...result, restoreId: rec.id, kind: job.kind, target: target.name, snapshot: result.snapshot?.archive, snapshotRepository, rollbackCommand, unverified }));
       return result.status === 'ok' ? 0 : 1;
     } catch (e) {
       rec.finish(signal.aborted ? 'interrupted' : 'failed', describeError(e));
@@ -299,7 +303,7 @@ export const restoreSpec: CommandSpec = {
     into: { type: 'string', value: 'DIR', description: 'extract into this local folder instead of the host (no remote changes); it must be new or empty and is made 0700, as the files keep the server\'s owners and modes' },
     'dry-run': { type: 'boolean', description: 'print the plan and the checklist, change nothing' },
     yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
-    force: { type: 'boolean', description: 'restore an archive older than --max-age (the age check becomes a warning)' },
+    force: { type: 'boolean', description: 'restore an archive older than --max-age, or from a repository with a failed check recorded (those items become warnings; an unreadable chunk still stops the restore, and the safety snapshot goes to a separate repository)' },
     'max-age': { type: 'string', value: 'DURATION', description: 'refuse an archive older than this (e.g. 48h, 3d; default 48h)' },
     'from-offsite': { type: 'string', value: 'TARGET', description: "read the archive from this off-site target (rclone: fetched into <state_dir>/offsite and borg-checked first); works without the local repository" },
     rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },

@@ -3,7 +3,7 @@
 // the dump (postgres: a fresh database swapped in; mariadb/mysql: dropped and re-created; sqlite:
 // the file renamed over). The step says whether a failure changed anything on the target.
 import { mkdirSync, rmSync } from 'node:fs';
-import { posix, join } from 'node:path';
+import { dirname, posix, join } from 'node:path';
 import { getEngine } from '../engines/registry.js';
 import { sshRunner } from '../engines/runner.js';
 import { describeError } from '../errors.js';
@@ -11,14 +11,19 @@ import { replacerOf } from './databases/registry.js';
 import { ReplaceError } from './databases/replace.js';
 import type { PlannedDatabase, PlannedStep } from './plan.js';
 import { extractArchive } from '../tools/borg/extract.js';
-import type { RestoreContext, RestoreStepResult } from './context.js';
+import { removeLater, type RestoreContext, type RestoreStepResult } from './context.js';
 import { databaseLabel, targetRunner } from './db-facts.js';
 import { pushTree } from './files.js';
 import { withRemoteTemp } from './remote-temp.js';
+import { dumpPaths, type Staging } from './staging.js';
 
-/** Restores every database of `step` (globals first, drops last); stops at the first failure; never throws. */
-export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep): Promise<RestoreStepResult> {
-  const stage = join(ctx.workDir, 'stage-db');
+/**
+ * Restores every database of `step` (globals first, drops last); stops at the first failure; never
+ * throws. The dumps come from `staging` when they were extracted ahead, else they are extracted now.
+ */
+export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep, staging?: Staging): Promise<RestoreStepResult> {
+  const ahead = staging !== undefined && staging.ahead.includes(step.source) && (await staging.settled());
+  const stage = ahead ? dirname(staging!.dirOf(step.source)) : join(ctx.workDir, 'stage-db');
   const done: string[] = [];
   const hows: string[] = [];
   const ended: string[] = [];
@@ -27,11 +32,13 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
   let touched = false;
   // A replace under way: an error that is not the engine's own ReplaceError cannot say what it left.
   let replacing = false;
-  rmSync(stage, { recursive: true, force: true });
-  mkdirSync(stage, { recursive: true });
+  if (!ahead) {
+    rmSync(stage, { recursive: true, force: true });
+    mkdirSync(stage, { recursive: true });
+  }
   try {
-    const files = [...(step.globals ? [step.globals.dump.file] : []), ...step.databases.map((d) => d.dump.file)];
-    if (files.length > 0) await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, { exact: files.map((f) => `${step.source}/${f}`) });
+    const files = dumpPaths(step);
+    if (files.length > 0 && !ahead) await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, { exact: files });
     await withRemoteTemp(ctx, async (tmp) => {
       if (files.length > 0) {
         const pushed = await pushTree(ctx, join(stage, step.source), tmp);
@@ -71,7 +78,8 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
     const changed = touched || done.length > 0 ? true : e instanceof ReplaceError ? e.changed : replacing ? 'possibly' : false;
     return { status: 'failed', error: `${describeError(e)}${ok}`, details: { restored: done, how: hows, endedSessions: ended }, changed };
   } finally {
-    rmSync(stage, { recursive: true, force: true });
+    if (ahead) removeLater(ctx, join(stage, step.source));
+    else rmSync(stage, { recursive: true, force: true });
   }
 }
 

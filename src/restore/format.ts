@@ -84,6 +84,8 @@ export interface OutcomeFacts {
   /** Archived sources `--only` left out. */
   notSelected?: string[];
   snapshot?: string;
+  /** The snapshot's repository, said only when it is a separate one (outside a damaged repository). */
+  snapshotRepository?: string;
   /** The exact command that undoes this restore (only when a snapshot exists). */
   rollbackCommand?: string;
   /** Steps that ended with a warning (e.g. a swap whose client failed after the server committed): said again at the end. */
@@ -104,7 +106,7 @@ export function formatOutcome(o: OutcomeFacts): string {
     if (o.warnings?.length && o.unverified?.length) lines.push(`With ${o.warnings.length} warning(s):`);
     for (const w of o.warnings ?? []) lines.push(`  ${w}`);
     if (o.notSelected?.length) lines.push(`Not selected (left as they were): ${o.notSelected.join(', ')}`);
-    if (o.snapshot) lines.push(`The state before it is kept as ${o.snapshot}; to undo: ${o.rollbackCommand}`);
+    if (o.snapshot) lines.push(`The state before it is kept as ${o.snapshot}${inRepo(o)}; to undo: ${o.rollbackCommand}`);
     return lines.join('\n');
   }
   const at = o.stoppedAt ? `${o.stoppedAt.kind}${o.stoppedAt.source ? ` ${o.stoppedAt.source}` : ''}` : 'unknown step';
@@ -121,9 +123,16 @@ export function formatOutcome(o: OutcomeFacts): string {
   // "untouched: nothing" would be false when --only left sources out: they are named apart.
   if (o.untouched.length || !o.notSelected?.length) lines.push(`  untouched: ${o.untouched.length ? o.untouched.join(', ') : 'nothing'}`);
   if (o.notSelected?.length) lines.push(`  not selected: ${o.notSelected.join(', ')}`);
-  if (o.rollbackCommand) lines.push(`To return the target to its state before the ${o.kind}: ${o.rollbackCommand}`);
-  else if (o.kind === 'restore') lines.push('No safety snapshot was taken, so nothing on the target was changed by the restore steps.');
+  if (o.rollbackCommand) {
+    lines.push(`To return the target to its state before the ${o.kind}: ${o.rollbackCommand}`);
+    if (o.snapshotRepository) lines.push(`  (it puts back ${o.snapshot}${inRepo(o)})`);
+  } else if (o.kind === 'restore') lines.push('No safety snapshot was taken, so nothing on the target was changed by the restore steps.');
   return lines.join('\n');
+}
+
+/** Where the snapshot is, when it is outside the target's repository. */
+function inRepo(o: OutcomeFacts): string {
+  return o.snapshotRepository ? ` in the separate repository ${o.snapshotRepository} (outside the damaged one)` : '';
 }
 
 /** A restore whose every source was written but whose data checks (made before writes resumed) failed. */
@@ -131,7 +140,7 @@ function verifyFailed(o: OutcomeFacts, what: string): string[] {
   const lines = [`${what} ${o.restoreId} of ${o.target} FAILED at verify: ${o.stoppedAt?.error ?? ''}`];
   lines.push(`Every source was written (${o.restored.join(', ') || 'nothing'}), but the restored data differs from the archive: see the FAIL lines of the data checks above.`);
   lines.push('These checks ran before writes resumed, so the difference is not the application\'s new writes. Writes have been resumed (start_writes ran).');
-  if (o.rollbackCommand) lines.push(`Look at the failed items on the target; restore again, or return the target to its state before the ${o.kind}: ${o.rollbackCommand}`);
+  if (o.rollbackCommand) lines.push(`Look at the failed items on the target; restore again, or return the target to its state before the ${o.kind}: ${o.rollbackCommand}${o.snapshotRepository ? ` (it puts back ${o.snapshot}${inRepo(o)})` : ''}`);
   else lines.push('Look at the failed items on the target, and restore again.');
   return lines;
 }

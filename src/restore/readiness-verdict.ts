@@ -1,8 +1,10 @@
 // The readiness checklist of a restore: a pure verdict over facts gathered beforehand (catalog,
-// borg check, df/test over SSH, database versions). Each item passes or fails with the figure
-// behind it; any failure stops the restore before anything changes. Only the age of the archive
-// may be overridden (--force): an old backup is still the best one there is. A warning (the
-// host's nightly job is behind, another job holds the host) informs without stopping.
+// borg check, every chunk of what is restored read back, df/test over SSH, database versions).
+// Each item passes or fails with the figure behind it; any failure stops the restore before
+// anything changes. Only the age of the archive and a recorded failed check of the repository may
+// be overridden (--force): an old backup, or one in a damaged repository whose chunks all read
+// back, is still the best one there is; an unreadable chunk never is. A warning (the host's nightly
+// job is behind, another job holds the host) informs without stopping.
 import { humanBytes, humanDuration } from '../util/table.js';
 
 export interface SpaceFact {
@@ -56,9 +58,36 @@ export interface ReadinessFacts {
   /** The SSH login to the target; when it fails the remote facts are empty. Absent for local (--into) restores. */
   login?: { target: string; ok: boolean; detail?: string };
   archiveCheck: { archive: string; ok: boolean; detail?: string };
+  /** The repository's recorded checks (absent: not consulted). */
+  checkHistory?: CheckHistoryFact;
+  /** Every chunk of what is restored, read back (absent: not read, e.g. the login failed first). */
+  chunks?: ChunkFact;
   space: SpaceFact[];
   writable: WritableFact[];
   databases: DatabaseFact[];
+}
+
+/** The checks of the repository whose latest outcome is a failure (a failed check not followed by a passing one of its kind). */
+export interface CheckHistoryFact {
+  repository: string;
+  failed: Array<{ kind: string; at: string }>;
+  /** `force`: the operator restores anyway (--force); `rollback`: a rollback's own read back is what counts. */
+  override?: 'force' | 'rollback';
+}
+
+/** The read back of what is restored: `borg extract --dry-run` of exactly its paths, or its extraction ahead. */
+export interface ChunkFact {
+  archive: string;
+  /** How it was read, e.g. `extracted ahead for the push` or `borg extract --dry-run`. */
+  how: string;
+  ok: boolean;
+  /** Files whose chunks could not be read. */
+  damaged: string[];
+  /** False when more damage may lie beyond what is named. */
+  complete: boolean;
+  /** borg's words about the damage, or why the read back could not run. */
+  error?: string;
+  durationMs: number;
 }
 
 export type ItemStatus = 'pass' | 'fail' | 'overridden' | 'warn';
@@ -81,6 +110,8 @@ export function readinessVerdict(f: ReadinessFacts): ReadinessVerdict {
   if (f.backup) items.push(archiveAgeItem(f.backup, f.now), nightlyItem(f.backup, f.now));
   if (f.hostLock) items.push(hostLockItem(f.hostLock));
   items.push(checkItem(f));
+  if (f.checkHistory) items.push(checkHistoryItem(f.checkHistory));
+  if (f.chunks) items.push(chunksItem(f.chunks));
   if (f.login) items.push({ name: `SSH login to ${f.login.target}`, status: f.login.ok ? 'pass' : 'fail', figure: f.login.detail ?? (f.login.ok ? 'ok' : 'failed') });
   for (const s of f.space) items.push(spaceItem(s));
   for (const w of f.writable) items.push(writableItem(w));
@@ -120,6 +151,25 @@ function hostLockItem(l: HostLockFact): ChecklistItem {
 function checkItem(f: ReadinessFacts): ChecklistItem {
   const c = f.archiveCheck;
   return { name: `borg check of ${c.archive}`, status: c.ok ? 'pass' : 'fail', figure: c.detail ?? (c.ok ? 'no problems' : 'failed') };
+}
+
+function checkHistoryItem(h: CheckHistoryFact): ChecklistItem {
+  const name = `recorded checks of ${h.repository}`;
+  if (h.failed.length === 0) return { name, status: 'pass', figure: 'no failed check without a passing one after it' };
+  const which = h.failed.map((c) => `${c.kind} check failed at ${c.at}`).join(', ');
+  const figure = `${which}, and none of its kind has passed since: the repository is damaged (repair it with pullback check --repair, see docs/operations.md)`;
+  if (h.override === 'force') return { name, status: 'overridden', figure: `${figure}; overridden by --force, the safety snapshot goes to a separate repository` };
+  if (h.override === 'rollback') return { name, status: 'warn', figure: `${figure}; the rollback relies on its snapshot's chunks read back (below)` };
+  return { name, status: 'fail', figure: `${figure}; to restore anyway from an archive whose chunks all read back: --force` };
+}
+
+function chunksItem(c: ChunkFact): ChecklistItem {
+  const name = `every chunk of what is restored from ${c.archive}`;
+  const took = `${(c.durationMs / 1000).toFixed(1)} s`;
+  if (c.ok) return { name, status: 'pass', figure: `read and verified (${c.how}, ${took})` };
+  if (c.damaged.length === 0) return { name, status: 'fail', figure: `cannot be read (${c.how}): ${c.error ?? 'unknown error'}` };
+  const more = c.complete ? '' : ' (and possibly more: borg stops at the first unreadable chunk)';
+  return { name, status: 'fail', figure: `UNREADABLE in the repository: ${c.damaged.join(', ')}${more}; borg: ${c.error ?? 'damaged'}` };
 }
 
 function spaceItem(s: SpaceFact): ChecklistItem {

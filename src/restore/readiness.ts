@@ -1,10 +1,16 @@
-// Gathering the readiness facts (read-only): borg check of the chosen archive, then over SSH the
-// free space, writability and database servers of the target. The verdict is restore/readiness-verdict.ts.
+// Gathering the readiness facts (read-only on the target): the repository's recorded checks, borg
+// check of the chosen archive, then every chunk of what is restored read back (its extraction ahead,
+// else `borg extract --dry-run` of exactly its paths), and over SSH the free space, writability and
+// database servers of the target. The verdict is restore/readiness-verdict.ts.
+import type { Catalog } from '../catalog/catalog.js';
+import { lastCheckRecord } from '../catalog/queries.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { checkRepo } from '../tools/borg/check.js';
+import { readBack } from '../tools/borg/extract.js';
 import type { DeletionFact } from './deletions.js';
 import type { RestorePlan } from './plan.js';
-import type { BackupAgeFact, ReadinessFacts } from './readiness-verdict.js';
+import type { BackupAgeFact, CheckHistoryFact, ChunkFact, ReadinessFacts } from './readiness-verdict.js';
+import { nothingIn, restoredPaths, type Staging } from './staging.js';
 import { describeError } from '../errors.js';
 import type { RestoreContext } from './context.js';
 import { databaseFacts } from './db-facts.js';
@@ -25,6 +31,39 @@ export async function checkArchive(borg: BorgContext, repo: string, archive: str
   }
 }
 
+/** The check kinds that speak of the repository's data: a drill or a compaction does not. */
+const DATA_CHECKS = ['repository', 'archives', 'data'];
+
+/** The checks of `repository` (for `host`'s archives) whose latest recorded outcome is a failure. */
+export function recordedCheckFailures(catalog: Catalog, repository: string, host: string): CheckHistoryFact['failed'] {
+  return DATA_CHECKS.map((kind) => lastCheckRecord(catalog, repository, kind, host))
+    .filter((r) => r !== undefined && r.status === 'failed')
+    .map((r) => ({ kind: r!.kind, at: r!.at }));
+}
+
+/**
+ * Reads back every chunk of what `plan` restores: waits for `staging` when it extracts everything
+ * ahead (that extraction is the read back), else `borg extract --dry-run` of exactly the plan's
+ * paths; an extraction ahead that failed is read again that way to name the damaged files. Never throws.
+ */
+export async function readChunks(borg: BorgContext, plan: RestorePlan, staging?: Staging): Promise<ChunkFact> {
+  const base = { archive: plan.archive, damaged: [], complete: true };
+  const paths = restoredPaths(plan);
+  if (nothingIn(paths)) return { ...base, how: 'nothing to read', ok: true, durationMs: 0 };
+  const started = Date.now();
+  let how = 'borg extract --dry-run of exactly the paths restored';
+  if (staging && plan.steps.every((s) => staging.ahead.includes(s.source))) {
+    if (await staging.settled()) return { ...base, how: 'extracted ahead for the push', ok: true, durationMs: Date.now() - started };
+    how = `the extraction ahead failed (${staging.error() ?? 'unknown error'}); read again with borg extract --dry-run`;
+  }
+  try {
+    const r = await readBack(borg, plan.repository, plan.archive, paths);
+    return { archive: plan.archive, how, ok: r.ok, damaged: r.damaged, complete: r.complete, error: r.error, durationMs: Date.now() - started };
+  } catch (e) {
+    return { ...base, how, ok: false, error: describeError(e), durationMs: Date.now() - started };
+  }
+}
+
 export interface GatherInput {
   borg: BorgContext;
   repository: string;
@@ -36,8 +75,12 @@ export interface GatherInput {
   now?: Date;
   /** The archive's paths per source, read with the plan's figures: the deletion preview lists only the target. */
   archived: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Called once the archive check is done and passed (borg's lock is free for readers again): the restore's extraction may begin. */
-  onArchiveChecked?: () => void;
+  /** Called once the archive check is done and passed (borg's lock is free for readers again): the restore's extraction may begin (its staging returned). */
+  onArchiveChecked?: () => Staging | undefined;
+  /** The catalog, for the repository's recorded checks (absent: not consulted). */
+  catalog?: Catalog;
+  /** How a recorded failed check is overridden (--force, or a rollback). */
+  checkOverride?: CheckHistoryFact['override'];
 }
 
 /** Every fact the checklist needs, plus the deletion preview; the SSH part is skipped (and fails) when the login failed. */
@@ -45,14 +88,19 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
   // The facts are independent reads: gathered at once (borg here, remote commands on their own SSH
   // channels, rsync listings through the restore's shared connection). The deletion preview's side
   // of the archive was read with the plan's figures: it lists only the target.
+  const checkHistory = input.catalog
+    ? { repository: input.repository, failed: recordedCheckFailures(input.catalog, input.repository, input.plan.host), override: input.checkOverride }
+    : undefined;
+  let chunks: Promise<ChunkFact> | undefined;
   const archiveChecked = checkArchive(input.borg, input.repository, input.archive).then((c) => {
-    if (c.ok && !('loginError' in input.target)) input.onArchiveChecked?.();
+    // After the check (borg check holds the repository's lock); even when it failed: the read back names the damaged files.
+    if (!('loginError' in input.target)) chunks = readChunks(input.borg, input.plan, c.ok ? input.onArchiveChecked?.() : undefined);
     return c;
   });
   const t = input.plan.target;
   const where = `${t.user}@${t.address}:${t.port} (${t.name})`;
   if ('loginError' in input.target) {
-    return { now: input.now ?? new Date(), backup: input.backup, archiveCheck: await archiveChecked, space: [], writable: [], databases: [], deletions: [], login: { target: where, ok: false, detail: input.target.loginError } };
+    return { now: input.now ?? new Date(), backup: input.backup, archiveCheck: await archiveChecked, checkHistory, space: [], writable: [], databases: [], deletions: [], login: { target: where, ok: false, detail: input.target.loginError } };
   }
   const ctx = input.target;
   const [archiveCheck, space, writable, databases, deletions] = await Promise.all([
@@ -62,5 +110,5 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
     databaseFacts(ctx, input.plan),
     deletionFacts(ctx, input.plan, input.archived),
   ]);
-  return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, space, writable, databases, deletions, login: { target: where, ok: true, detail: 'host key verified, key accepted' } };
+  return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, checkHistory, chunks: await chunks, space, writable, databases, deletions, login: { target: where, ok: true, detail: 'host key verified, key accepted' } };
 }

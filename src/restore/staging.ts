@@ -1,17 +1,18 @@
-// The folder sources of a restore, extracted ahead. Extracting reads only the archive, so it can run
+// Everything a restore pushes, extracted ahead: the folder sources and the database dumps, in one
+// `borg extract` (one walk of the archive's items). Extracting reads only the archive, so it runs
 // as soon as the readiness checklist's archive check is done (borg check holds the repository's
-// lock), beside the rest of the checklist, the confirmation, the stop_writes hooks and the safety
-// snapshot (which read the target): one `borg extract` of every folder source (one walk of the
-// archive's items, where a source at a time was a walk each), off the critical path. Each folder
-// step then only pushes. Taken only when the backup host's disk holds the staged sources and the
-// snapshot at once; otherwise, and after any failure of the early extraction, each step extracts
-// its own source as before (so a damaged source fails its own step, not the ones before it). A
-// refused checklist, a dry run or a cancel stops it and removes what it extracted.
+// lock), beside the rest of the checklist; the checklist then waits for it, so every chunk pushed
+// has been read and verified before the confirmation and stop_writes, and an unreadable one stops
+// the restore with nothing changed. Each source's step then only pushes. Taken only when the
+// backup host's disk holds the staged sources and the snapshot at once; otherwise the checklist
+// reads every chunk with `borg extract --dry-run` and each step extracts its own source as before.
+// A refused checklist, a dry run or a cancel stops it and removes what it extracted.
 import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { isGone } from '../util/process-identity.js';
 import { dirname, join } from 'node:path';
 import { describeError } from '../errors.js';
-import type { RestorePlan } from './plan.js';
+import type { PlannedStep, RestorePlan } from './plan.js';
+import type { ArchivePaths } from '../tools/borg/flags.js';
 import { extractArchive } from '../tools/borg/extract.js';
 import type { RestoreContext } from './context.js';
 
@@ -19,49 +20,74 @@ import type { RestoreContext } from './context.js';
 const LOCAL_RESERVE_BYTES = 1024 ** 3;
 
 export interface Staging {
-  /** The folder sources being extracted ahead (empty: each step extracts its own). */
+  /** The sources being extracted ahead, folders and dumps (empty: each step extracts its own). */
   readonly ahead: readonly string[];
   /** Where source `source` is (or will be) once extracted ahead. */
   dirOf(source: string): string;
   /** Resolves true once the early extraction has put every source ahead in place, false if it failed. */
   settled(): Promise<boolean>;
+  /** Why the extraction failed (once settled false), or why there was none. */
+  error(): string | undefined;
   /** Stops an extraction still running and waits for borg to exit; removes what it extracted. */
   dispose(): Promise<void>;
 }
 
 /** Why sources are not extracted ahead, or undefined when they are. */
 export function stageAheadRefusal(plan: RestorePlan, freeBytes: number | undefined): string | undefined {
-  const folders = plan.steps.filter((s) => s.mode === 'files');
-  if (folders.length === 0) return 'no folder sources';
+  if (plan.steps.length === 0) return 'nothing to restore';
   if (freeBytes === undefined) return 'free space unknown';
   // The snapshot of the target (about the size of what is restored) and the staged sources together.
-  const bytes = folders.reduce((n, s) => n + s.bytes, 0);
+  const bytes = plan.steps.reduce((n, s) => n + s.bytes, 0);
   const need = 2 * bytes * 1.1 + LOCAL_RESERVE_BYTES;
   return freeBytes < need ? `${freeBytes} bytes free on the backup host, ${Math.ceil(need)} needed to stage every source beside the snapshot` : undefined;
 }
 
-/** No extraction ahead: each folder step extracts its own source. */
-export const STAGE_AT_EACH_STEP: Staging = { ahead: [], dirOf: () => '', settled: async () => false, dispose: async () => undefined };
+/** The dump files of a database source, as archive paths. */
+export function dumpPaths(step: PlannedStep): string[] {
+  return [...(step.globals ? [step.globals.dump.file] : []), ...step.databases.map((d) => d.dump.file)].map((f) => `${step.source}/${f}`);
+}
 
-/** Begins extracting the plan's folder sources into `dir` (created; a folder of the restore's own) when there is room; never throws. */
+/** Exactly what the plan pushes, as archive paths: its folder sources whole and its database sources' dump files. */
+export function restoredPaths(plan: RestorePlan): ArchivePaths {
+  return { prefix: plan.steps.filter((s) => s.mode === 'files').map((s) => s.source), exact: plan.steps.filter((s) => s.mode === 'databases').flatMap(dumpPaths) };
+}
+
+/** True when `paths` names nothing (to borg, no path means the whole archive). */
+export function nothingIn(paths: ArchivePaths): boolean {
+  return ('prefix' in paths ? paths.prefix.length : 0) + ('exact' in paths ? paths.exact.length : 0) === 0;
+}
+
+/** No extraction ahead (`why`): each step extracts its own source. */
+export function stageAtEachStep(why = 'not staged'): Staging {
+  return { ahead: [], dirOf: () => '', settled: async () => false, error: () => why, dispose: async () => undefined };
+}
+
+/** No extraction ahead: each step extracts its own source. */
+export const STAGE_AT_EACH_STEP: Staging = stageAtEachStep();
+
+/** Begins extracting everything the plan pushes into `dir` (created; a folder of the restore's own) when there is room; never throws. */
 export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | 'archive' | 'logger' | 'signal'>, plan: RestorePlan, dir: string): Staging {
-  const ahead = plan.steps.filter((s) => s.mode === 'files').map((s) => s.source);
+  const ahead = plan.steps.map((s) => s.source);
   const refusal = stageAheadRefusal(plan, freeBytesAt(dirname(dir)));
   if (refusal) {
     ctx.logger.debug({ reason: refusal }, 'restore: each source is extracted at its step');
-    return STAGE_AT_EACH_STEP;
+    return stageAtEachStep(refusal);
   }
+  let failure: string | undefined;
   const stop = new AbortController();
   const onOuter = () => stop.abort();
   ctx.signal?.addEventListener('abort', onOuter, { once: true });
   const extraction = (async () => {
     try {
       rmSync(dir, { recursive: true, force: true });
-      await extractArchive({ ...ctx.borg, signal: stop.signal }, ctx.repository, ctx.archive, dir, { prefix: ahead });
+      const paths = restoredPaths(plan);
+      // No path at all would be the whole archive: a plan of database drops alone extracts nothing.
+      if (!nothingIn(paths)) await extractArchive({ ...ctx.borg, signal: stop.signal }, ctx.repository, ctx.archive, dir, paths);
       for (const s of ahead) if (!existsSync(join(dir, s))) mkdirSync(join(dir, s), { recursive: true });
       return true;
     } catch (e) {
-      if (!stop.signal.aborted) ctx.logger.warn({ err: describeError(e) }, 'restore: extracting the sources ahead failed; each is extracted again at its step');
+      failure = stop.signal.aborted ? 'stopped' : describeError(e);
+      if (!stop.signal.aborted) ctx.logger.warn({ err: failure }, 'restore: extracting the sources ahead failed');
       rmSync(dir, { recursive: true, force: true });
       return false;
     } finally {
@@ -72,6 +98,7 @@ export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | '
     ahead,
     dirOf: (source) => join(dir, source),
     settled: () => extraction,
+    error: () => failure,
     dispose: async () => {
       stop.abort();
       await extraction;

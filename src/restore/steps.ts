@@ -90,7 +90,7 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
 ];
 
 function restoreSource(ctx: RestoreContext, step: PlannedStep, staging: Staging): Promise<RestoreStepResult> {
-  return step.mode === 'databases' ? restoreDatabaseStep(ctx, step) : restoreFolder(ctx, step.source, step.targetPath, step.exclude, staging);
+  return step.mode === 'databases' ? restoreDatabaseStep(ctx, step, staging) : restoreFolder(ctx, step.source, step.targetPath, step.exclude, staging);
 }
 
 /** A phase of checks as a step: failed when one failed, a warning when one could not verify; the items are its details and value. */

@@ -21,15 +21,17 @@ export function nightlyGlob(host: string): string {
  * matches with one dictionary lookup per item (path arguments are prefix patterns tried one by one
  * against every item: a 50-file drill of a 300,000-file archive would cost 15 million matches).
  */
-export type ArchivePaths = { prefix: string[] } | { exact: string[] };
+export type ArchivePaths = { prefix: string[] } | { exact: string[] } | { prefix: string[]; exact: string[] };
 
 /** `paths` as borg arguments: options (before `REPO::ARCHIVE`) and path arguments (after it). */
 export function archivePathArgs(p: ArchivePaths | undefined): { options: string[]; paths: string[] } {
   if (!p) return { options: [], paths: [] };
-  if ('prefix' in p) return { options: [], paths: p.prefix.length > 0 ? ['--', ...p.prefix] : [] };
-  if (p.exact.length === 0) return { options: [], paths: [] };
+  const prefix = 'prefix' in p ? p.prefix : [];
+  const exact = 'exact' in p ? p.exact : [];
+  if (exact.length === 0) return { options: [], paths: prefix.length > 0 ? ['--', ...prefix] : [] };
   // One argv word each (`--pattern=...`): a path is never read as an option, nor split, nor trimmed.
-  return { options: [...p.exact.map((x) => `--pattern=+pf:${x}`), '--pattern=-fm:*'], paths: [] };
+  // Folders and files together: path arguments would come after the closing `-fm:*` and match nothing, so folders are `pp:` patterns.
+  return { options: [...prefix.map((x) => `--pattern=+pp:${x}`), ...exact.map((x) => `--pattern=+pf:${x}`), '--pattern=-fm:*'], paths: [] };
 }
 
 /** borg's `--json` output (stdout lines) parsed; undefined when it is not JSON. */

@@ -44,8 +44,9 @@ describe('pullback restore (files)', () => {
     const wrecked = snapshotTree(w.main.blobs);
     const r = await w.cli('--log-level', 'debug', '--log-format', 'json', 'restore', '--host', 'main', '--dry-run');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
-    // A dry run extracts nothing ahead.
-    expect(r.stderr).not.toMatch(/"cmd":"borg extract [^\n]* -- blobs data"/);
+    // A dry run extracts nothing ahead: it reads every chunk back without writing (--dry-run).
+    expect(r.stderr).not.toMatch(/"cmd":"borg extract (?![^\n]*--dry-run)[^\n]* -- blobs data"/);
+    expect(r.stdout).toMatch(/PASS {2}every chunk of what is restored from main-\S+: read and verified \(borg extract --dry-run/);
     expect(r.stdout).toMatch(/Restore plan: archive main-\d{8}T\d{6}Z of host main/);
     expect(r.stdout.indexOf('1. blobs')).toBeLessThan(r.stdout.indexOf('2. data'));
     expect(r.stdout).toContain('Readiness checklist:');
@@ -82,9 +83,12 @@ describe('pullback restore (files)', () => {
     const r = await w.cli('--log-level', 'debug', '--log-format', 'json', 'restore', '--host', 'main', '--yes');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     // Both folder sources come out of one borg extract, begun with the restore (staging.ts).
-    const extracts = r.stderr.split('\n').filter((l) => /"cmd":"borg extract /.test(l) && !l.includes('manifest.json'));
+    const borgExtracts = r.stderr.split('\n').filter((l) => /"cmd":"borg extract /.test(l) && !l.includes('manifest.json'));
+    const extracts = borgExtracts.filter((l) => !l.includes('--dry-run'));
     expect(extracts, r.stderr).toHaveLength(1);
     expect(extracts[0]).toMatch(/ -- blobs data"/);
+    // The only other read: the safety snapshot read back whole before the first source is replaced.
+    expect(borgExtracts.filter((l) => l.includes('--dry-run')).map((l) => /::(\S+?)"/.exec(l)?.[1])).toEqual([expect.stringMatching(/^main-pre-restore-/)]);
     // Two logins: the ssh2 session (remote facts) and the OpenSSH master every rsync of the restore
     // attaches to (the deletion listings, the snapshot's pulls, the pushes, the checks' listings).
     expect(logins() - loggedIn).toBe(2);

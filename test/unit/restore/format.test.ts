@@ -99,6 +99,15 @@ describe('restore output', () => {
       'Not selected (left as they were): blobs, data',
       'The state before it is kept as s; to undo: cmd',
     ]);
+    // A snapshot kept outside a damaged repository is named with its repository, on success and on failure.
+    const outside = { ...base, snapshotRepository: '/state/safety/main' };
+    expect(formatOutcome({ ...outside, status: 'ok', restored: ['db'], untouched: [] })).toContain(
+      'The state before it is kept as s in the separate repository /state/safety/main (outside the damaged one); to undo: cmd',
+    );
+    expect(formatOutcome({ ...outside, status: 'failed', restored: [], stoppedAt: { kind: 'database', source: 'db', error: 'x', changed: true }, untouched: [] }).split('\n').slice(-2)).toEqual([
+      'To return the target to its state before the restore: cmd',
+      '  (it puts back s in the separate repository /state/safety/main (outside the damaged one))',
+    ]);
     expect(plan.notSelected).toEqual([]);
   });
 

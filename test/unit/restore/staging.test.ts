@@ -1,5 +1,5 @@
-// Whether a restore extracts its folder sources ahead (one borg extract beside the snapshot) or
-// each at its step: only when the backup host's disk holds them and the snapshot at once.
+// Whether a restore extracts everything it pushes ahead (one borg extract, before the checklist's
+// verdict) or each source at its step: only when the backup host's disk holds them and the snapshot at once.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -12,14 +12,16 @@ const GiB = 1024 ** 3;
 const plan = (steps: Array<{ mode: 'files' | 'databases'; bytes: number }>) => ({ steps }) as unknown as RestorePlan;
 
 describe('stageAheadRefusal', () => {
-  it('stages ahead when the staged sources and the snapshot fit, with a reserve', () => {
-    expect(stageAheadRefusal(plan([{ mode: 'files', bytes: GiB }, { mode: 'databases', bytes: 50 * GiB }]), 4 * GiB)).toBeUndefined();
+  it('stages ahead, dumps included, when the staged sources and the snapshot fit, with a reserve', () => {
+    expect(stageAheadRefusal(plan([{ mode: 'files', bytes: GiB }, { mode: 'databases', bytes: GiB / 2 }]), 5 * GiB)).toBeUndefined();
+    expect(stageAheadRefusal(plan([{ mode: 'files', bytes: GiB }, { mode: 'databases', bytes: 50 * GiB }]), 4 * GiB)).toMatch(/needed to stage every source/);
   });
 
-  it('extracts each source at its step when the disk would not hold them, when free space is unknown, or when there is no folder', () => {
+  it('extracts each source at its step when the disk would not hold them, when free space is unknown, or when there is nothing to restore', () => {
     expect(stageAheadRefusal(plan([{ mode: 'files', bytes: 10 * GiB }, { mode: 'files', bytes: 10 * GiB }]), 40 * GiB)).toMatch(/needed to stage every source beside the snapshot/);
     expect(stageAheadRefusal(plan([{ mode: 'files', bytes: 1 }]), undefined)).toBe('free space unknown');
-    expect(stageAheadRefusal(plan([{ mode: 'databases', bytes: 1 }]), 100 * GiB)).toBe('no folder sources');
+    expect(stageAheadRefusal(plan([]), 100 * GiB)).toBe('nothing to restore');
+    expect(stageAheadRefusal(plan([{ mode: 'databases', bytes: 1 }]), 100 * GiB)).toBeUndefined();
   });
 });
 

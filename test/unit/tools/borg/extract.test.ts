@@ -16,4 +16,11 @@ describe('buildExtractArgs', () => {
     expect(buildExtractArgs('/r', 'a')).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '/r::a']);
     expect(buildExtractArgs('/r', 'a', { prefix: ['-data/x'] }, { dryRun: true })).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '--dry-run', '/r::a', '--', '-data/x']);
   });
+
+  it('reads back with --dry-run --log-json --list, damaged files left out first', () => {
+    expect(buildExtractArgs('/r', 'a', { prefix: ['data'], exact: ['db/1-app.dump'] }, { dryRun: true, listJson: true, skip: ['data/x'] })).toEqual([
+      'extract', ...LW, '--numeric-ids', '--sparse', '--dry-run', '--log-json', '--list', '--pattern=-pf:data/x', '--pattern=+pp:data', '--pattern=+pf:db/1-app.dump', '--pattern=-fm:*', '/r::a',
+    ]);
+    expect(buildExtractArgs('/r', 'a', { prefix: ['data'], exact: [] })).toEqual(['extract', ...LW, '--numeric-ids', '--sparse', '/r::a', '--', 'data']);
+  });
 });
