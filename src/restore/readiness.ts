@@ -4,6 +4,7 @@
 // database servers of the target. The verdict is restore/readiness-verdict.ts.
 import type { Catalog } from '../catalog/catalog.js';
 import { lastCheckRecord } from '../catalog/queries.js';
+import { openDamage } from '../catalog/check-damage.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { checkRepo } from '../tools/borg/check.js';
 import { readBack } from '../tools/borg/extract.js';
@@ -34,11 +35,17 @@ export async function checkArchive(borg: BorgContext, repo: string, archive: str
 /** The check kinds that speak of the repository's data: a drill or a compaction does not. */
 const DATA_CHECKS = ['repository', 'archives', 'data'];
 
-/** The checks of `repository` (for `host`'s archives) whose latest recorded outcome is a failure. */
+/**
+ * The checks of `repository` (for `host`'s archives) that failed and are not resolved: the open
+ * damage (a failure stays open until a whole check of its kind passes: catalog/check-damage.ts),
+ * and any kind whose latest recorded outcome is a failure.
+ */
 export function recordedCheckFailures(catalog: Catalog, repository: string, host: string): CheckHistoryFact['failed'] {
-  return DATA_CHECKS.map((kind) => lastCheckRecord(catalog, repository, kind, host))
-    .filter((r) => r !== undefined && r.status === 'failed')
+  const open = openDamage(catalog, repository, host).map((d) => ({ kind: d.kind, at: d.failedAt }));
+  const latest = DATA_CHECKS.map((kind) => lastCheckRecord(catalog, repository, kind, host))
+    .filter((r) => r !== undefined && r.status === 'failed' && !open.some((o) => o.kind.split('+').includes(r.kind)))
     .map((r) => ({ kind: r!.kind, at: r!.at }));
+  return [...open, ...latest];
 }
 
 /**
