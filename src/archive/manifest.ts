@@ -57,6 +57,8 @@ export interface PullResult {
   /** Bytes received over every attempt and pass: what crossed the network (the PULLED figure). */
   received?: number;
   warning?: string;
+  /** The source's root as looked at (never followed) before the transfer: a real directory, or refused (a symlink now: nothing pulled). */
+  root?: 'directory' | 'refused';
   /** Set when the host itself could not be reached (ssh failed or refused): its other sources will fail too. */
   unreachable?: boolean;
   /** The mass-deletion guard: what was measured against the last good pull, or that the operator accepted it. */

@@ -5,11 +5,12 @@ import type { Status } from '../catalog/catalog.js';
 import { backupHost, type HostRunResult, type NightlyFeatures } from '../nightly/backup-host.js';
 import { offsiteHost } from '../offsite/night.js';
 import { drillStep, newSeed } from '../drill/recorded-step.js';
-import { diskPreflight, recordDiskSpace } from '../nightly/disk-preflight.js';
+import { diskPreflight, freeLeftovers, recordDiskSpace } from '../nightly/disk-preflight.js';
 import { preflightLocal } from '../job/preflight.js';
-import type { HostConfig } from '../config/types.js';
-import { JobError, UsageError } from '../errors.js';
-import type { HostContext } from '../job/context.js';
+import type { GlobalConfig, HostConfig } from '../config/types.js';
+import { ConfigError, JobError, UsageError } from '../errors.js';
+import { recordStep, type HostContext, type StepOutcome } from '../job/context.js';
+import { assertPassphraseFilePrivate } from '../job/passphrase-file.js';
 import { waitForHostLock } from '../lock/host-lock.js';
 import { acquireLock } from '../lock/run-lock.js';
 import { writeMetricsAfterJob } from '../report/metrics-write.js';
@@ -39,11 +40,14 @@ const nightlyFeatures: NightlyFeatures = {
   offsite: (ctx, src, checkTonight) => offsiteHost(ctx, src, checkTonight),
 };
 
-/** Runs the nightly job; returns the exit code (0 all hosts ok or warning, 1 otherwise). */
+/** Runs the nightly job; returns the exit code (0 all hosts ok or warning, 1 otherwise, 2 when the configuration refused the night: recorded as failed all the same). */
 export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<number> {
-  const env = openEnv(g, { repositories: true });
+  // A passphrase file others may read refuses the night, but not silently: the refusal is recorded
+  // as the night of every host it would have run (status red, notifications), not only printed.
+  const env = openEnv(g);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
+    const refusedConfig = configRefusal(env.config.global);
     checkAcceptShrink(opts, hosts);
     const { lock, tookOverFromPid } = acquireLock(join(env.config.global.stateDir, 'locks', 'run.lock'), 'pullback run');
     if (tookOverFromPid !== undefined) env.logger.warn({ stalePid: tookOverFromPid }, 'took over a stale run lock left by a dead process');
@@ -59,14 +63,24 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
     void notes.emit(startEvent('run', runId, hosts.map((h) => h.name)));
     try {
       // Every filesystem of the run's mirrors and repositories, judged once before any host starts.
-      const space = diskPreflight(env.config.global, hosts, env.catalog, log);
+      // First what a failed night left in a repository (uncommitted segments), so it is not counted against tonight.
+      const leftovers = refusedConfig ? new Map<string, string>() : await freeLeftovers(env.config.global, hosts, log, interrupt.signal);
+      const space = refusedConfig ? undefined : diskPreflight(env.config.global, hosts, env.catalog, log);
+      for (const [h, note] of leftovers) {
+        space?.notes.get(h)?.push(note);
+        const refused = space?.refused.get(h);
+        if (refused) space!.refused.set(h, `${refused}; ${note}`);
+      }
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
         const hostId = env.catalog.startHost(runId, host.name);
         const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal, acceptShrink: opts.acceptShrink, progress: env.progress };
         let r: HostRunResult;
         try {
-          const refusal = await recordDiskSpace(ctx, space);
-          r = refusal ? failedHost(host.name, refusal) : await backUpHoldingLock(ctx, runId);
+          if (refusedConfig) r = failedHost(host.name, (await refuse(ctx, refusedConfig)).error!);
+          else {
+            const refusal = await recordDiskSpace(ctx, space!);
+            r = refusal ? failedHost(host.name, refusal) : await backUpHoldingLock(ctx, runId);
+          }
         } catch (e) {
           // A bug in one host's job must not stop the others: record it as that host's failure.
           ctx.logger.error({ err: e }, 'unexpected error');
@@ -86,6 +100,8 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
       await Promise.all(results.map((r) => notes.emit(hostEvent(runId, r, steps))));
       await notes.emit(finishEvent('run', runId, interrupt.signal.aborted ? 'interrupted' : status, text));
       await notes.flush();
+      // A configuration refusal keeps its exit code (2: fix the configuration), now after it was recorded.
+      if (refusedConfig) return 2;
       return status === 'ok' || status === 'warning' ? 0 : 1;
     } finally {
       interrupt.dispose();
@@ -121,13 +137,29 @@ async function backUpHoldingLock(ctx: HostContext, runId: number): Promise<HostR
   const hostCtx: HostContext = { ...ctx };
   try {
     const problems = preflightLocal(global, ctx.host, { borg: true, ssh: true });
-    if (problems.length > 0) return failedHost(host, `preflight: ${problems.join('; ')}`);
+    if (problems.length > 0) return failedHost(host, (await refuse(ctx, `preflight: ${problems.join('; ')}`)).error!);
     return await backupHost(hostCtx, nightlyFeatures);
   } finally {
     // The night's shared connection, opened by the connect row.
     await hostCtx.sshMux?.close();
     lock.lock.release();
   }
+}
+
+/** Why the configuration refuses every night (the passphrase file is not private to this user), with the fix; undefined when it does not. */
+function configRefusal(global: GlobalConfig): string | undefined {
+  try {
+    assertPassphraseFilePrivate(global);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return `configuration refused: ${e.problems.map((p) => p.message).join('; ')}; nothing was pulled, archived or pruned. After the fix, run: pullback run`;
+  }
+}
+
+/** Records the host's night as refused before it started (its `preflight` step, failed with `why`). */
+function refuse(ctx: HostContext, why: string): Promise<StepOutcome> {
+  return recordStep(ctx, 'preflight', undefined, async () => ({ status: 'failed', error: why }));
 }
 
 /** --accept-shrink is deliberate: it needs --host, and each source must be one of those hosts'. Throws UsageError. */

@@ -5,6 +5,8 @@ import type { Manifest, SourceManifest } from '../archive/manifest.js';
 import type { BorgCreateProgress } from '../tools/borg/progress.js';
 import { archiveName, archiveTree, type ArchiveResult } from '../archive/create.js';
 import { humanBytes } from '../util/table.js';
+import { ToolError } from '../errors.js';
+import { freeUncommitted } from './disk-preflight.js';
 
 
 /**
@@ -39,7 +41,9 @@ export async function archiveHost(
     runId: ctx.runId,
     comment: opts.partial,
     onProgress,
-  }).finally(() => bar?.done());
+  })
+    .catch((e: unknown) => freeWhatFailedLeft(ctx, repo, e))
+    .finally(() => bar?.done());
   if (stats.read?.counted === false) {
     ctx.logger.info({ step: 'archive', archive, read: stats.read, nfiles: stats.nfiles }, `the first archive in this repository: borg read all ${stats.nfiles} files (its files cache was empty)`);
   } else if (stats.read) {
@@ -58,4 +62,25 @@ export async function archiveHost(
     details: { archive, repository: repo, stats, ...(opts.partial ? { partial: opts.partial } : {}) },
     value,
   };
+}
+
+/**
+ * After a failed borg create: the segments it wrote but never committed (a full disk leaves them,
+ * filling it) are removed now with borg compact, so the failure's message can say what the
+ * repository holds, measured; rethrows `e` with that said. Never returns.
+ */
+async function freeWhatFailedLeft(ctx: HostContext, repo: string, e: unknown): Promise<never> {
+  if (!(e instanceof ToolError)) throw e;
+  const left = await freeUncommitted(borgContext(ctx), repo);
+  if (left.before.segments === 0) {
+    if (!/no space left on device/.test(e.message)) throw e;
+    throw new ToolError(`${e.message}. After the failure, no uncommitted data of it was left in ${repo} (measured): the repository is as it was before this archive and needs no repair`, e.details);
+  }
+  const wrote = `its ${humanBytes(left.before.bytes)} of uncommitted data (${left.before.segments} segment file(s) in ${repo}/data)`;
+  const said =
+    left.after.segments === 0
+      ? `${wrote} were removed with borg compact: the repository is as it was before this archive, consistent, and needs no repair`
+      : `${wrote} could not be removed${left.error ? ` (borg compact: ${left.error})` : ''}: ${humanBytes(left.after.bytes)} still take space there; the next pullback run removes them before anything else, or now: borg compact ${repo}`;
+  ctx.logger.warn({ step: 'archive', repository: repo, before: left.before, after: left.after, compactError: left.error }, said);
+  throw new ToolError(`${e.message}. After the failure, ${said}`, e.details);
 }

@@ -12,6 +12,10 @@ import { repositoryPath, type GlobalConfig, type HostConfig } from '../config/ty
 import { compactRoom, GROWTH_WINDOW, judgeDiskSpace, mirrorGrowth, refusedHosts, repositoryGrowth, type FilesystemVerdict, type RepoFacts, type SpaceNeed } from './disk-space.js';
 import { filesystemOf, type FilesystemFacts } from '../util/filesystem.js';
 import { hostMirrorDir, recordStep, type HostContext } from '../job/context.js';
+import { compactRepo } from '../tools/borg/compact.js';
+import type { BorgContext } from '../tools/borg/run.js';
+import { describeError } from '../errors.js';
+import { humanBytes } from '../util/table.js';
 
 export interface DiskPreflight {
   verdicts: FilesystemVerdict[];
@@ -107,6 +111,81 @@ export function repoFacts(path: string): RepoFacts {
   const data = join(path, 'data');
   for (const dir of safeReaddir(data)) for (const seg of safeReaddir(join(data, dir))) facts.dataBytes += sizeOf(join(data, dir, seg));
   return facts;
+}
+
+/** Segment files above the repository's last commit: what a write that failed or was killed left. */
+export interface Uncommitted {
+  segments: number;
+  bytes: number;
+}
+
+/**
+ * The segment files numbered above the last committed transaction (borg's `index.N`) and their
+ * size: data of an archive that was never committed (borg create ran out of space, or was killed),
+ * which no archive references and only a later write transaction of borg deletes. Zero when the
+ * repository has no index yet or cannot be read. Never throws.
+ */
+export function uncommittedSegments(path: string): Uncommitted {
+  const out = { segments: 0, bytes: 0 };
+  const committed = safeReaddir(path)
+    .map((e) => /^index\.(\d+)$/.exec(e)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => b - a)[0];
+  if (committed === undefined) return out;
+  const data = join(path, 'data');
+  for (const dir of safeReaddir(data)) {
+    for (const seg of safeReaddir(join(data, dir))) {
+      if (!/^\d+$/.test(seg) || Number(seg) <= committed) continue;
+      out.segments++;
+      out.bytes += sizeOf(join(data, dir, seg));
+    }
+  }
+  return out;
+}
+
+/**
+ * Frees what a failed or killed write left in `repo` (uncommitted segments) with `borg compact`,
+ * whose write transaction starts by deleting them (borg 1.2). Returns what is left afterwards and
+ * what was freed; a compact that fails is said in `error` (the leftovers stay). Never throws.
+ */
+export async function freeUncommitted(borg: BorgContext, repo: string): Promise<{ before: Uncommitted; after: Uncommitted; error?: string }> {
+  const before = uncommittedSegments(repo);
+  if (before.segments === 0) return { before, after: before };
+  let error: string | undefined;
+  try {
+    await compactRepo(borg, repo);
+  } catch (e) {
+    error = describeError(e);
+  }
+  return { before, after: uncommittedSegments(repo), ...(error ? { error } : {}) };
+}
+
+/**
+ * The night's first step, before the free-space preflight measures: every repository of `hosts`
+ * that holds uncommitted segments (an earlier night's borg create that ran out of space and could
+ * not free them itself) is compacted, so the space they hold is not counted against tonight.
+ * Returns a note per host whose repository held some. Never throws.
+ */
+export async function freeLeftovers(global: GlobalConfig, hosts: readonly HostConfig[], logger: Logger, signal?: AbortSignal): Promise<Map<string, string>> {
+  const notes = new Map<string, string>();
+  const repos = new Map<string, string[]>();
+  for (const h of hosts) {
+    const repo = repositoryPath(global, h.name);
+    repos.set(repo, [...(repos.get(repo) ?? []), h.name]);
+  }
+  for (const [repo, names] of repos) {
+    const out = await freeUncommitted({ repository: global.repository, stateDir: global.stateDir, logger, signal }, repo);
+    if (out.before.segments === 0) continue;
+    const what = `${repo} held ${humanBytes(out.before.bytes)} in ${out.before.segments} uncommitted segment(s) left by an earlier write that failed (no archive uses them)`;
+    const note =
+      out.after.segments === 0
+        ? `${what}: removed by borg compact before measuring`
+        : `${what}: borg compact could not remove them${out.error ? ` (${out.error})` : ''}; ${humanBytes(out.after.bytes)} remain. Free space on that filesystem, then run: borg compact ${repo}`;
+    (out.after.segments === 0 ? logger.info : logger.warn).call(logger, { repository: repo, before: out.before, after: out.after }, note);
+    for (const n of names) notes.set(n, note);
+  }
+  return notes;
 }
 
 /** A file's size, 0 when it is gone or unreadable (a segment compacted away meanwhile). */

@@ -19,6 +19,7 @@ import type { RunResult } from '../exec/run.js';
 import { isTransportExit, type RsyncVerdict } from '../tools/rsync/exit-codes.js';
 import { describeFilesystemOf } from '../util/filesystem.js';
 import { humanBytes } from '../util/table.js';
+import { lookAtSourceRoot } from './source-root.js';
 import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from '../job/context.js';
 
 
@@ -57,6 +58,10 @@ export function openPullConnection(ctx: HostContext): Promise<SshMux | undefined
  */
 export async function pullSource(ctx: HostContext, source: SourceConfig): Promise<StepOutcome<PullResult>> {
   const start = new Date().toISOString();
+  // Before anything may be transferred: the root is still a real directory, not a link rsync would follow.
+  const root = await lookAtSourceRoot(ctx, source);
+  if (root.kind === 'refused') return rootRefused(source, root.error, start);
+  if (root.kind === 'unknown') ctx.logger.debug({ source: source.name, why: root.why }, "the source's root could not be looked at: the pull's first look decides");
   const dest = sourceMirrorDir(ctx.global, ctx.host.name, source.name);
   ensureMirrorTop(ctx.global, ctx.host.name);
   // From here the mirror may change: it no longer equals the archive last made of it.
@@ -105,7 +110,10 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
       const older = olderReference(ctx, source);
       if (older) shrink.olderArchive = older.archive;
       const v = judgeShrink(source.name, baseline, { pendingDeletions: shrink.pendingDeletions, bytesNow: out.stats.totalSize, filesNow: out.stats.files }, maxShrink, how, older);
+      // The second pass is a transfer of its own: the root is looked at again just before it.
+      const again = !v.ok || shrink.pendingDeletions === 0 ? undefined : await lookAtSourceRoot(ctx, source);
       if (!v.ok) refused = v.reason;
+      else if (again?.kind === 'refused') return rootRefused(source, again.error, start, out.stats);
       else if (shrink.pendingDeletions > 0) out = await deletingPass(ctx, source, dest, out, Math.floor(baseline.files * maxShrink), pullOpts);
     }
   } finally {
@@ -123,6 +131,7 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
     received: out.received,
     warning,
     shrink,
+    ...(root.kind === 'directory' ? { root: 'directory' as const } : {}),
   };
   // Every attempt's bytes: a transfer retried after a cut sent its first part twice over the network.
   const base = { bytes: out.received, files: out.stats.filesTransferred, exitCode: out.last.exitCode, value };
@@ -139,6 +148,12 @@ export async function pullSource(ctx: HostContext, source: SourceConfig): Promis
   recordGoodPull(ctx.catalog, ctx.host.name, source.name, out.stats.files, out.stats.totalSize, ctx.runId);
   if (warning) return { ...base, status: 'warning', error: warning, details: value };
   return { ...base, status: 'ok', details: value };
+}
+
+/** The failed pull of a source whose root is no longer a real directory; `stats` when a first pass had written to the mirror. */
+function rootRefused(source: SourceConfig, error: string, start: string, stats?: RsyncStats): StepOutcome<PullResult> {
+  const value: PullResult = { source: source.name, window: { start, end: new Date().toISOString() }, attempts: 0, root: 'refused', ...(stats ? { stats } : {}) };
+  return { status: 'failed', error, details: value, value };
 }
 
 /** The archived figures a guarded pull is also compared with (max_shrink_window back), or undefined when off or none is that old. */

@@ -6,7 +6,7 @@
 // would be, after tonight's expected growth) past max_disk_usage, before anything changes, while
 // hosts on other filesystems run.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,24 @@ function lastRunSteps(cfg: TestConfig, host: string): Array<{ step: string; sour
   } finally {
     db.close();
   }
+}
+
+/** `total` bytes of incompressible data in 2 KiB files under `dir`. */
+function manyFiles(dir: string, total: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < total / (2 * KiB); i++) writeFileSync(join(dir, `f${i}`), randomBytes(2 * KiB));
+}
+
+/** Segment files of `repo` above its last commit (borg's index.N): data no archive uses. */
+function uncommitted(repo: string): string[] {
+  const committed = Math.max(...readdirSync(repo).flatMap((e) => (/^index\.\d+$/.test(e) ? [Number(e.slice(6))] : [])));
+  return readdirSync(join(repo, 'data')).flatMap((d) => readdirSync(join(repo, 'data', d)).filter((f) => Number(f) > committed).map((f) => `data/${d}/${f}`));
+}
+
+/** Bytes in use on the filesystem holding `dir`. */
+function usedBytes(dir: string): number {
+  const st = statfsSync(dir);
+  return (st.blocks - st.bfree) * st.bsize;
 }
 
 function catalogArchives(cfg: TestConfig, host: string): string[] {
@@ -119,16 +137,25 @@ describe('the disk of the backup host fills up', () => {
     const run = () => runCli(['--config', cfg.configPath, 'run']);
     expect((await run()).exitCode).toBe(0);
     const good = await borgList(repo, cfg.passphraseFile);
+    const usedBefore = usedBytes(repoFs.dir);
 
     // 4 MiB of new incompressible data into a 3 MiB filesystem: the preflight expects what the last
     // archive added (~257 KiB) plus room for borg, so it lets the run start; borg create fills it.
-    writeFileSync(join(data, 'big.bin'), randomBytes(4 * 1024 * KiB));
+    // Many small files: borg 1.2 then fails with its segment's buffer unflushed, and its own clean-up
+    // (which flushes that buffer first) fails too, leaving the uncommitted segment behind (one large
+    // file fails elsewhere, where borg's clean-up succeeds).
+    manyFiles(join(data, 'big'), 4 * 1024 * KiB);
     const full = await run();
     expect(full.exitCode, full.stdout + full.stderr).toBe(1);
     expect(full.stderr).not.toMatch(/\n\s+at /);
     expect(full.stdout).toMatch(/r: borg create r-\d{8}T\d{6}Z: no space left on device \(borg: .*(No space left on device|Insufficient free space).*; exit 2\)/);
     expect(full.stdout).toContain(`in the repository's filesystem ${repoFs.dir} (tmpfs): size 3.0 MiB`);
-    expect(full.stdout).toContain('the repository needs no repair');
+    // What borg wrote of the archive before the disk filled (uncommitted segments, which used to stay
+    // and fill the disk while this message said no repair was needed) was removed by the failed night.
+    expect(full.stdout).toMatch(/After the failure, its \d+(\.\d)? [KM]iB of uncommitted data \(\d+ segment file\(s\) in .*\) were removed with borg compact: the repository is as it was before this archive, consistent, and needs no repair/);
+    expect(full.stdout).not.toContain('could not be removed');
+    expect(uncommitted(repo)).toEqual([]);
+    expect(usedBytes(repoFs.dir)).toBeLessThan(usedBefore + 256 * KiB);
     const steps = lastRunSteps(cfg, 'r');
     expect(steps.find((s) => s.step === 'archive')).toMatchObject({ status: 'failed', error: expect.stringContaining('no space left on device') });
     expect(steps.some((s) => s.step === 'prune' && s.status !== 'skipped')).toBe(false);
@@ -152,6 +179,37 @@ describe('the disk of the backup host fills up', () => {
     const final = await borgList(repo, cfg.passphraseFile);
     expect(final).toHaveLength(2);
     expect(catalogArchives(cfg, 'r')).toEqual(final);
+    expect((await runBorg(['check', repo], cfg.passphraseFile)).exitCode).toBe(0);
+  });
+
+  it('uncommitted data an earlier failed write left in the repository is removed by the next night before the preflight measures', async () => {
+    const data = sourceDir('leftover-data-', { 'small.bin': 128 * KiB });
+    const cfg = await writeTestConfig({ global: LEAN, hosts: [{ name: 'l', server, sources: [{ name: 'data', kind: 'data', path: data }] }] });
+    const repoFs = mountTmpfs(join(cfg.dir, 'borg'), '3m');
+    const repo = cfg.repoPath('l');
+    const run = () => runCli(['--config', cfg.configPath, 'run']);
+    expect((await run()).exitCode).toBe(0);
+    const good = await borgList(repo, cfg.passphraseFile);
+
+    // A borg create outside the night (by hand, or a night whose own clean-up could not run) fills
+    // the disk and fails: what it wrote stays as uncommitted segments, the filesystem full.
+    const big = makeTempDir('leftover-big-');
+    manyFiles(big, 4 * 1024 * KiB);
+    await runBorg(['create', `${repo}::by-hand`, '.'], cfg.passphraseFile, big).catch(() => undefined);
+    expect(await borgList(repo, cfg.passphraseFile)).toEqual(good);
+    expect(uncommitted(repo).length).toBeGreaterThan(0);
+    expect(usedBytes(repoFs.dir)).toBeGreaterThan(0.95 * 3 * 1024 * KiB);
+
+    // The next night removes them first (borg compact), so the preflight measures the disk without
+    // them and the night runs; before, it was refused for a disk full of nothing.
+    writeFileSync(join(data, 'small.bin'), randomBytes(128 * KiB));
+    const night = await run();
+    expect(night.exitCode, night.stdout + night.stderr).toBe(0);
+    expect(night.stderr).toMatch(/held \d+(\.\d)? [KM]iB in \d+ uncommitted segment\(s\) left by an earlier write that failed \(no archive uses them\): removed by borg compact before measuring/);
+    expect(uncommitted(repo)).toEqual([]);
+    const [space] = lastRunSteps(cfg, 'l');
+    expect(space).toMatchObject({ step: 'disk_space', status: 'ok' });
+    expect(await borgList(repo, cfg.passphraseFile)).toEqual([...good, expect.stringMatching(/^l-\d{8}T\d{6}Z$/)]);
     expect((await runBorg(['check', repo], cfg.passphraseFile)).exitCode).toBe(0);
   });
 

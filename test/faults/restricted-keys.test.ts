@@ -251,9 +251,16 @@ describe('a source root replaced by a symlink', () => {
         refusedBy(keys.main.dump, ['mkdir', '-p', '--', dir.maria], why),
         refusedBy(keys.main.restore, ['mkdir', '-p', '--', join(dir.blobs, 'new')], why),
       ]);
-      // The nightly run says so in the failing pull.
+      // The nightly run says so in the failing pull, before any transfer: the mirror holds nothing of the link's target.
       const r = await cli('run', '--host', 'main');
       expect(r.exitCode).toBe(1);
+      expect(r.stdout).toContain(
+        `main: source blobs: ${dir.blobs} is now a symbolic link (or lies below one) to ${dir.secret} on main, and the restricted pull key's pullback-gate refused it; nothing was pulled`,
+      );
+      expect(existsSync(join(cfg.mirrorPath('main', 'blobs'), 'key.txt'))).toBe(false);
+      const status = await cli('status', '--host', 'main');
+      expect(status.exitCode).toBe(1);
+      expect(status.stdout).toMatch(/^main\s+blobs\s+RED/m);
       expect(readFileSync(join(dir.secret, 'key.txt'), 'utf8')).toBe('top secret\n');
       expect(readdirSync(dir.secret)).toEqual(['key.txt']);
     } finally {

@@ -98,7 +98,7 @@ export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: str
     // Checked by the fault suite: borg rolled back, `borg check` passes, the next run after space is freed succeeds.
     const why =
       `borg create ${o.archive}: ${out.verdict.reason} in the repository's ${describeFilesystemOf(o.repo)}. ` +
-      'borg rolled back the unfinished archive: nothing of it was committed and the repository needs no repair. ' +
+      'borg rolled back the unfinished archive: nothing of it was committed. ' +
       'Free space there (or delete old archives and run borg compact on the repository) and run again';
     throw new ToolError(why, toolErrorFrom(out.result, `borg create ${o.archive}`).details);
   }

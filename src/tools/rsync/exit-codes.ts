@@ -82,6 +82,10 @@ export function classifyRsyncExit(exitCode: number | undefined, said: RsyncStder
   const full = [...tally.samples.error, ...stderr].find((l) => NO_SPACE.test(l));
   if (full) return { kind: 'failed', noSpace: true, reason: `no space left on device: ${full.trim()} (rsync exit ${exitCode})` };
   if (exitCode === 24) return { kind: 'warning', reason: MEANING[24]! };
+  // The forced command of pullback's restricted keys refused the request (exit 126 behind rsync's
+  // 12 or 255): asking again gets the same answer.
+  const gate = stderr.find((l) => l.startsWith('pullback-gate: refused: '));
+  if (gate) return { kind: 'failed', reason: `the server refused the request: ${gate.trim()} (rsync exit ${exitCode})` };
   if (TRANSPORT[exitCode]) {
     const refusal = exitCode === 255 ? sshRefusal(stderr) : undefined;
     if (refusal?.kind === 'host-key') {

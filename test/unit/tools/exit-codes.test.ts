@@ -12,6 +12,12 @@ const VANISHED = [
 const DENIED = 'rsync: [sender] send_files failed to open "/srv/data/secret": Permission denied (13)';
 
 describe('classifyRsyncExit', () => {
+  it("a refusal of pullback-gate (the restricted key's forced command) fails at once: asking again gets the same answer", () => {
+    const gate = "pullback-gate: refused: '/srv/data' is a symlink or lies below one (it leads to '/etc' now): the allowed path '/srv/data' must be a real directory";
+    const v = classifyRsyncExit(12, [gate, 'rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]']);
+    expect(v).toEqual({ kind: 'failed', reason: `the server refused the request: ${gate} (rsync exit 12)` });
+  });
+
   it('0 is ok, 24 (vanished before transfer) a warning', () => {
     expect(classifyRsyncExit(0, [])).toEqual({ kind: 'ok' });
     expect(classifyRsyncExit(24, ['file has vanished: "/x"'])).toMatchObject({ kind: 'warning' });
