@@ -120,7 +120,8 @@ describe('plain SQL PostgreSQL dumps from a cron dump directory', () => {
     await psql(appDb, "INSERT INTO users (name) VALUES ('after the dump'); CREATE TABLE since_dump (x int); DELETE FROM billing.invoices WHERE id < 10;");
     const r = await cli('restore', '--host', 'main', '--only', 'plain', '--yes');
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('plain SQL dump loaded with psql into a fresh database, then swapped in');
+    expect(r.stdout).toContain('(replaced by the dump: a plain SQL dump, loaded with psql (ON_ERROR_STOP, one transaction) into a fresh database, then swapped in; objects created since the dump are gone)');
+    expect(r.stdout).toMatch(/PASS {2}plain: rows of postgres \S+ on 127\.0\.0\.1:5432: 4 tables, 460 rows, as at dump time/);
     expect(await tableFingerprints('postgres', appDb)).toEqual(origin.app);
   });
 
