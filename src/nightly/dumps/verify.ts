@@ -118,13 +118,13 @@ export function verificationText(r: DumpRecord): string {
       case 'postgres/custom':
         return `PostgreSQL custom format${packed}: fully verified: pg_restore --list and a full read of its data (${rows})`;
       case 'postgres/sql':
-        return `PostgreSQL plain SQL${packed}: fully verified: its trailer and the row counts read from its COPY blocks (${rows}); restored through psql with ON_ERROR_STOP`;
+        return `PostgreSQL plain SQL${packed}: verified: its trailer and the row counts read from its COPY blocks (${rows}); that every statement loads is proven by a drill (psql with ON_ERROR_STOP)`;
       case 'postgres/globals':
         return `PostgreSQL globals (roles)${packed}: its trailer (drills read it, never apply it)`;
       case 'sqlite/sqlite':
         return `SQLite database${packed}: fully verified: PRAGMA integrity_check and its row counts (${rows})`;
       default:
-        return `${r.engine} SQL${packed}: fully verified: its trailer and the rows of its INSERT statements (${rows})`;
+        return `${r.engine} SQL${packed}: verified: its trailer and the rows of its INSERT statements (${rows}); that every statement loads is proven by a drill`;
     }
   })();
   return `${what}${sha}`;
