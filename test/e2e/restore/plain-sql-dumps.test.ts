@@ -1,6 +1,6 @@
 // Plain-SQL PostgreSQL dumps a server's own cron writes (`pg_dump --format=plain`, and the same
 // gzip-compressed) are restorable and drilled, end to end on real sshd, borg and PostgreSQL: the
-// night says which formats it fully verified, `restore --dry-run` checks the restore path can load
+// night says what it verified of each format, `restore --dry-run` checks the restore path can load
 // the format, `restore --only SOURCE` replaces the database through psql (ON_ERROR_STOP) with the
 // rows it had at dump time, the drill loads both into scratch databases (green), and a plain dump
 // cut short in a statement (its trailer put back, so the night cannot tell) makes the drill red.
