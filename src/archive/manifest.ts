@@ -4,6 +4,7 @@
 import type { DatabaseProperties } from '../engines/engine.js';
 import { JobError } from '../errors.js';
 import type { RsyncStats } from '../tools/rsync/stats.js';
+import type { Compression } from '../tools/compress/decompress.js';
 
 export const MANIFEST_DIR = '.pullback';
 export const MANIFEST_FILE = 'manifest.json';
@@ -95,8 +96,13 @@ export interface DumpRecord {
    * what its check compares. Absent in dumps taken before they were recorded and in postgres dumps.
    */
   properties?: DatabaseProperties;
-  /** Checks the pulled file passed before it was archived: `sha256`, `pg_restore`, `trailer`, `integrity_check`. */
+  /** Checks the pulled file passed before it was archived: `sha256`, `pg_restore`, `trailer`, `copy_rows`, `integrity_check`, `gzip` (its compressor read it whole). */
   verified?: string[];
+  /**
+   * The file is this format compressed (a dump the server's cron wrote as `.sql.gz`, `.zst`, ...):
+   * restores and drills decompress it before loading it. `size` and `sha256` are the compressed file's.
+   */
+  compression?: Compression;
 }
 
 /**
@@ -185,9 +191,11 @@ function fields(required: Record<string, Check>, optional: Record<string, Check>
   };
 }
 
+const COMPRESSIONS = ['gzip', 'zstd', 'xz', 'bzip2'] as const;
+
 const dumpRecord = fields(
   { file: str, engine: str, database: str, format: oneOf(DUMP_FORMATS), size: num, sha256: str },
-  { serverVersion: str, startedAt: str, endedAt: str, modifiedAt: str, rowCounts: recordOf(num), properties: recordOf(str), verified: arrayOf(str) },
+  { serverVersion: str, startedAt: str, endedAt: str, modifiedAt: str, rowCounts: recordOf(num), properties: recordOf(str), verified: arrayOf(str), compression: oneOf(COMPRESSIONS) },
 );
 
 const sourceFields = {

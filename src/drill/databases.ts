@@ -3,6 +3,7 @@
 // counts are compared with those read from the dump itself when it was verified, and the host's
 // SQL restore checks run against it. Engines' client programs run on this machine.
 import { randomBytes } from 'node:crypto';
+import { decompressToFile } from '../tools/compress/decompress.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { DbConnection, GlobalConfig } from '../config/types.js';
@@ -79,14 +80,22 @@ async function drillOne(ctx: HostContext, d: RestoredDump, scratch: string, base
     return { ...base, status: 'skipped', error: `no database engine named ${d.record.engine}` };
   }
   const run = localRunner({ logger: ctx.logger, signal: ctx.signal, timeoutMs: ctx.global.dumpTimeoutSeconds * 1000 });
+  if (d.record.compression) {
+    // Decompressed beside the extracted file in the drill's scratch directory; a stream that cannot be read whole is a failed dump.
+    // Its own name: the archive may also hold an uncompressed dump of the same name (app.sql beside app.sql.gz), extracted here too.
+    const plain = `${d.file}.decompressed`;
+    const problem = await decompressToFile(d.record.compression, d.file, plain, { logger: ctx.logger, signal: ctx.signal, timeoutMs: ctx.global.dumpTimeoutSeconds * 1000 });
+    if (problem) return { ...base, status: 'failed', error: problem };
+    d = { ...d, file: plain };
+  }
   if (d.record.format === 'globals') {
     // Roles are cluster-wide: applying them to the drill server would change it for everyone.
     const problem = await engine.checkDump(run, d.file, 'globals');
     return problem ? { ...base, status: 'failed', error: problem } : { ...base, status: 'ok', note: 'globals dump read completely; not applied' };
   }
   if (engine.name === 'sqlite') return drillSqlite(ctx, engine, run, d, base);
-  if (engine.name === 'postgres' && d.record.format !== 'custom') {
-    return { ...base, status: 'skipped', error: `restoring a PostgreSQL ${d.record.format} dump in a drill is not supported (only custom format)` };
+  if (engine.name === 'postgres' && d.record.format !== 'custom' && d.record.format !== 'sql') {
+    return { ...base, status: 'failed', error: `a PostgreSQL ${d.record.format} dump cannot be loaded (custom format through pg_restore, plain SQL through psql)` };
   }
   if (engine.name !== 'postgres' && (await fileHasLine(d.file, namesItsDatabase))) {
     return { ...base, status: 'skipped', error: 'the dump switches to or creates its own database (USE / CREATE DATABASE): a drill restores only into scratch databases' };
@@ -97,7 +106,8 @@ async function drillOne(ctx: HostContext, d: RestoredDump, scratch: string, base
   await run.run(engine.createDatabaseArgv(conn, scratch), { reason: `cannot create the scratch database ${label}` });
   try {
     try {
-      await run.run(engine.restoreArgv(conn, scratch, d.file, { noOwner: true }), { reason: `restoring ${d.path} into ${label} failed` });
+      // A plain SQL dump goes through psql with ON_ERROR_STOP in one transaction: a dump that fails half-way is a failed drill.
+      await run.run(engine.restoreArgv(conn, scratch, d.file, { noOwner: true, format: d.record.format }), { reason: `restoring ${d.path} into ${label} failed` });
     } catch (e) {
       return { ...base, scratch, status: 'failed', error: describeError(e) };
     }

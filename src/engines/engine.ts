@@ -38,8 +38,10 @@ export interface EngineRunner {
 }
 
 export interface RestoreOptions {
-  /** Do not restore ownership and grants (restores into scratch databases where the roles may not exist). */
+  /** Do not restore ownership and grants (restores into scratch databases where the roles may not exist; custom format only). */
   noOwner?: boolean;
+  /** The dump's format, when not the engine's own dumpFormat (postgres: `sql`, a plain pg_dump file loaded through psql). */
+  format?: DumpFormatName;
 }
 
 /**

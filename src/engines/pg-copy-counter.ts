@@ -9,6 +9,12 @@ export class CopyRowCounter {
   private table: string | undefined;
   private problem: string | undefined;
 
+  /**
+   * `plain`: the lines are a whole plain SQL dump, where a function body may hold a line starting
+   * with `COPY ` that is not a data block: only `COPY ... FROM stdin;` lines start one.
+   */
+  constructor(private readonly opts: { plain?: boolean } = {}) {}
+
   /** Feeds one line of pg_restore's output (without its newline). */
   line(line: string): void {
     if (this.problem) return;
@@ -20,6 +26,7 @@ export class CopyRowCounter {
     if (!line.startsWith('COPY ')) return;
     const name = parseCopyTable(line);
     if (name === undefined) {
+      if (this.opts.plain) return;
       this.problem = `unreadable COPY line in the dump: ${JSON.stringify(line.slice(0, 200))}`;
       return;
     }

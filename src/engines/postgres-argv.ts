@@ -34,6 +34,14 @@ export function psqlScript(conn: DbConnection, database: string): string[] {
   return [...envPrefix(conn), 'psql', ...connArgs(conn), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', `--dbname=${pgDbname(database)}`, '-f', '-'];
 }
 
+/**
+ * psql loading the plain SQL dump `dumpFile` (pg_dump --format=plain) into `database` in one
+ * transaction, stopping at the first error: a dump that fails half-way leaves nothing behind.
+ */
+export function psqlLoadArgv(conn: DbConnection, database: string, dumpFile: string): string[] {
+  return [...envPrefix(conn), 'psql', ...connArgs(conn), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', `--dbname=${pgDbname(database)}`, '-f', dumpFile];
+}
+
 /** A SQL string literal (standard_conforming_strings, the default since 9.1). */
 export function pgLiteral(value: string): string {
   return `'${value.split("'").join("''")}'`;

@@ -4,7 +4,10 @@
 import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type DumpFormatName, type DumpReading, type EngineRunner, type RestoreOptions } from './engine.js';
 import { CopyRowCounter } from './pg-copy-counter.js';
 import { checkTrailer } from './file-peek.js';
-import { connArgs, envPrefix, maintenanceDb, pgDbname, pgIdent, psql } from './postgres-argv.js';
+import { connArgs, envPrefix, maintenanceDb, pgDbname, pgIdent, psql, psqlLoadArgv } from './postgres-argv.js';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { describeError } from '../errors.js';
 
 export { pgDbname, pgIdent } from './postgres-argv.js';
 
@@ -29,7 +32,15 @@ const LIST_DATABASES_SQL =
  */
 async function readPostgresDump(run: EngineRunner, file: string, format: DumpFormatName): Promise<DumpReading> {
   if (format === 'globals') return { problem: checkTrailer(file, '-- PostgreSQL database cluster dump complete', 'globals dump') };
-  if (format === 'sql') return { problem: checkTrailer(file, '-- PostgreSQL database dump complete', 'SQL dump') };
+  if (format === 'sql') {
+    const problem = checkTrailer(file, '-- PostgreSQL database dump complete', 'SQL dump');
+    if (problem) return { problem };
+    try {
+      return { rowCounts: await countPlainDumpRows(file) };
+    } catch (e) {
+      return { problem: `cannot count the rows in the dump: ${describeError(e)}` };
+    }
+  }
   try {
     await run.run(['pg_restore', '--list', file], { reason: 'pg_restore --list failed' });
   } catch (e) {
@@ -42,6 +53,17 @@ async function readPostgresDump(run: EngineRunner, file: string, format: DumpFor
   } catch (e) {
     return { problem: (e as Error).message };
   }
+}
+
+/**
+ * Rows per table of a plain pg_dump file, read from its COPY blocks (the same lines pg_restore
+ * prints for a custom dump); throws on I/O errors, an unreadable COPY line or a block cut short.
+ */
+export async function countPlainDumpRows(file: string): Promise<Record<string, number>> {
+  const counter = new CopyRowCounter({ plain: true });
+  const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  for await (const line of rl) counter.line(line);
+  return counter.finish();
 }
 
 export const postgresEngine: DatabaseEngine = {
@@ -87,6 +109,11 @@ export const postgresEngine: DatabaseEngine = {
   },
 
   restoreArgv(conn, database, dumpFile, opts: RestoreOptions = {}) {
+    // A plain SQL dump is a psql script; it holds its owners and grants (no --no-owner for it).
+    if (opts.format === 'sql') {
+      if (!dumpFile) throw new Error('a plain SQL dump is loaded from a file');
+      return psqlLoadArgv(conn, database, dumpFile);
+    }
     return [
       ...envPrefix(conn),
       'pg_restore',

@@ -36,6 +36,8 @@ export interface RunOptions {
   mapStderrLine?: (line: string) => string | undefined;
   /** Written to stdin, then closed. Without it stdin is /dev/null. */
   input?: string | Buffer;
+  /** An open file descriptor the child writes its stdout to (binary output kept whole, e.g. a decompressed dump); onStdoutLine is then not called. */
+  stdoutFd?: number;
   /** Open file descriptors handed to the child as fd 3, 4, ... (e.g. BORG_PASSPHRASE_FD). */
   passFds?: number[];
   /** Values never to show in logs or errors (replaced by ***). */
@@ -89,7 +91,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
     detached: true, // own process group, so a timeout kills ssh/rsync children too
     cleanup: false,
     buffer: false,
-    stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(opts.passFds ?? [])],
+    stdio: [opts.input !== undefined ? 'pipe' : 'ignore', opts.stdoutFd ?? 'pipe', 'pipe', ...(opts.passFds ?? [])],
     reject: false,
     encoding: 'utf8',
   } as never) as unknown as import('execa').ResultPromise;

@@ -7,7 +7,8 @@ import type { EngineRunner } from '../engines/engine.js';
 import { describeError } from '../errors.js';
 import type { RestorePlan } from './plan.js';
 import type { DatabaseFact } from './readiness-verdict.js';
-import { remotePathExists } from '../tools/ssh/remote.js';
+import { isGateRefusal, remotePathExists } from '../tools/ssh/remote.js';
+import type { DumpRecord } from '../archive/manifest.js';
 import type { RestoreContext } from './context.js';
 
 const QUERY_TIMEOUT_MS = 60_000;
@@ -31,7 +32,9 @@ export async function databaseFacts(ctx: RestoreContext, plan: RestorePlan): Pro
       const key = `${db.engine}\0${db.connection.host}\0${db.connection.port}\0${db.connection.user}`;
       if (!versions.has(key)) versions.set(key, await serverVersion(ctx, db.engine, db.connection));
       const v = versions.get(key)!;
+      const load = await loadFact(ctx, db.engine, db.dump);
       facts.push({
+        load,
         label: databaseLabel(db.engine, db.database, db.connection),
         reachable: v.version !== undefined,
         version: v.version,
@@ -41,6 +44,41 @@ export async function databaseFacts(ctx: RestoreContext, plan: RestorePlan): Pro
     }
   }
   return facts;
+}
+
+/** The formats each engine's restore loads: postgres custom through pg_restore and plain SQL through psql, mariadb/mysql SQL, sqlite files. */
+const LOADABLE: Record<string, Record<string, string>> = {
+  postgres: { custom: 'PostgreSQL custom format, through pg_restore', sql: 'plain SQL, through psql with ON_ERROR_STOP' },
+  mariadb: { sql: 'SQL, through the mariadb client' },
+  mysql: { sql: 'SQL, through the mysql client' },
+  sqlite: { sqlite: 'SQLite database file' },
+};
+
+/**
+ * Whether the restore can load `dump`'s format on the target: a format it has a loader for, and for
+ * plain PostgreSQL SQL a psql the login may run with a script holding backslash lines, which the
+ * restricted restore key's gate refuses (COPY data ends with `\.`; it cannot tell data from
+ * meta-commands). Asked before anything changes, so a refusal never comes after writes stopped.
+ */
+async function loadFact(ctx: RestoreContext, engine: DumpEngine, dump: DumpRecord): Promise<{ format: string; problem?: string }> {
+  const how = LOADABLE[engine]?.[dump.format];
+  const format = `${how ?? `${engine} ${dump.format}`}${dump.compression ? ` (${dump.compression}-compressed: decompressed on the backup host before it is pushed)` : ''}`;
+  if (!how) return { format, problem: `a restore cannot load a ${engine} ${dump.format} dump` };
+  if (engine !== 'postgres' || dump.format !== 'sql') return { format };
+  try {
+    await targetRunner(ctx).run(['psql', '--version'], { reason: 'psql cannot run on the target' });
+    return { format };
+  } catch (e) {
+    if (isGateRefusal(e)) {
+      return {
+        format,
+        problem:
+          "the restore key's forced command (pullback-gate) refuses psql scripts with backslash lines, and a plain pg_dump file's COPY data has them: " +
+          "restore with a key the gate does not restrict (without keys.restore in the host file pullback logs in with ssh.identity_file), or have the server's cron write pg_dump --format=custom",
+      };
+    }
+    return { format, problem: `${describeError(e)}: a plain SQL dump is loaded with psql on the target` };
+  }
 }
 
 async function serverVersion(ctx: RestoreContext, name: DumpEngine, conn: DbConnection): Promise<{ version?: string; error?: string }> {

@@ -3,6 +3,8 @@
 // the dump (postgres: a fresh database swapped in; mariadb/mysql: dropped and re-created; sqlite:
 // the file renamed over). The step says whether a failure changed anything on the target.
 import { mkdirSync, rmSync } from 'node:fs';
+import { decompressedName, decompressToFile } from '../tools/compress/decompress.js';
+import type { DumpRecord } from '../archive/manifest.js';
 import { dirname, posix, join } from 'node:path';
 import { getEngine } from '../engines/registry.js';
 import { sshRunner } from '../engines/runner.js';
@@ -39,6 +41,9 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
   try {
     const files = dumpPaths(step);
     if (files.length > 0 && !ahead) await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, { exact: files });
+    // Compressed dumps are decompressed here, before anything is pushed: the target gets the file its client loads.
+    const loaded = new Map<DumpRecord, string>();
+    for (const d of [...(step.globals ? [step.globals.dump] : []), ...step.databases.map((x) => x.dump)]) loaded.set(d, await stagedFile(ctx, join(stage, step.source), d));
     await withRemoteTemp(ctx, async (tmp) => {
       if (files.length > 0) {
         const pushed = await pushTree(ctx, join(stage, step.source), tmp);
@@ -47,7 +52,7 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
       if (step.globals) {
         touched = true;
         const engine = getEngine('postgres');
-        await targetRunner(ctx, timeout(ctx)).run(engine.restoreGlobalsArgv!(step.globals.connection, posix.join(tmp, step.globals.dump.file)), {
+        await targetRunner(ctx, timeout(ctx)).run(engine.restoreGlobalsArgv!(step.globals.connection, posix.join(tmp, loaded.get(step.globals.dump)!)), {
           reason: 'applying the globals dump failed',
         });
         done.push('globals');
@@ -55,7 +60,7 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
       for (const db of step.databases) {
         const label = databaseLabel(db.engine, db.database, db.connection);
         replacing = true;
-        const out = await restoreOne(ctx, db, posix.join(tmp, db.dump.file));
+        const out = await restoreOne(ctx, db, posix.join(tmp, loaded.get(db.dump)!));
         done.push(label);
         hows.push(`${label}: ${out.how}`);
         warnings.push(...out.warnings.map((w) => `${label}: ${w}`));
@@ -83,6 +88,20 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
   }
 }
 
+/**
+ * The staged file of `dump` (relative to the source's stage) the target loads: the dump itself, or
+ * for a compressed one its decompressed copy (the compressed file removed, so only it is pushed).
+ * Throws when the compressor cannot read it whole (nothing on the target has changed yet).
+ */
+async function stagedFile(ctx: RestoreContext, stage: string, dump: DumpRecord): Promise<string> {
+  if (!dump.compression) return dump.file;
+  const name = decompressedName(dump.file);
+  const problem = await decompressToFile(dump.compression, join(stage, dump.file), join(stage, name), { logger: ctx.logger, signal: ctx.signal, timeoutMs: timeout(ctx) });
+  if (problem) throw new Error(`the dump ${dump.file} cannot be decompressed: ${problem}`);
+  rmSync(join(stage, dump.file), { force: true });
+  return name;
+}
+
 function timeout(ctx: RestoreContext): number {
   return ctx.global.dumpTimeoutSeconds * 1000;
 }
@@ -93,6 +112,7 @@ async function restoreOne(ctx: RestoreContext, db: PlannedDatabase, remoteFile: 
   const out = await replacerOf(db.engine)(targetRunner(ctx, timeout(ctx)), db.connection, db.database, remoteFile, {
     cleanup,
     timeoutMs: timeout(ctx),
+    format: db.dump.format,
     ...(db.dump.properties ? { recorded: db.dump.properties } : {}),
   });
   if (out.expected) (ctx.expectedProperties ??= new Map()).set(databaseLabel(db.engine, db.database, db.connection), out.expected);

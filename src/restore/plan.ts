@@ -244,7 +244,7 @@ function planStep(
   const where = (db: { engine: DumpEngine; database: string; connection: DbConnection }) =>
     db.engine === 'sqlite' ? `sqlite file ${targetHost}:${db.database}` : `${db.engine} database ${db.database} on ${db.connection.host}:${db.connection.port} of ${targetHost}`;
   const overwrites = [
-    ...databases.map((db) => `${where(db)} (${REPLACED[db.engine]})`),
+    ...databases.map((db) => `${where(db)} (${db.engine === 'postgres' && db.dump.format === 'sql' ? PLAIN_SQL_REPLACED : REPLACED[db.engine]})`),
     ...base.drops.map((db) => `${where(db)} (dropped: it did not exist before the restore)`),
   ];
   return {
@@ -266,6 +266,9 @@ const REPLACED: Record<DumpEngine, string> = {
   mysql: 'dropped if it exists, created again (with the character set and collation recorded with the dump, where it has them) and restored from the dump; objects created since the dump are gone',
   sqlite: 'the file is replaced by the dumped file',
 };
+
+/** A plain pg_dump file (a server's cron wrote it) is a psql script: loaded into the fresh database instead of pg_restore'd. */
+const PLAIN_SQL_REPLACED = 'replaced by the dump: a plain SQL dump, loaded with psql (ON_ERROR_STOP, one transaction) into a fresh database, then swapped in; objects created since the dump are gone';
 
 interface Naming {
   /** The archive comes from another host than the target. */

@@ -31,6 +31,8 @@ export interface DatabaseFact {
   /** The server version recorded with the dump. */
   dumpVersion?: string;
   error?: string;
+  /** The dump's format as the restore loads it (e.g. `plain SQL, gzip-compressed, through psql`), and why it cannot, if it cannot. */
+  load?: { format: string; problem?: string };
 }
 
 export interface BackupAgeFact {
@@ -115,7 +117,7 @@ export function readinessVerdict(f: ReadinessFacts): ReadinessVerdict {
   if (f.login) items.push({ name: `SSH login to ${f.login.target}`, status: f.login.ok ? 'pass' : 'fail', figure: f.login.detail ?? (f.login.ok ? 'ok' : 'failed') });
   for (const s of f.space) items.push(spaceItem(s));
   for (const w of f.writable) items.push(writableItem(w));
-  for (const d of f.databases) items.push(databaseItem(d));
+  for (const d of f.databases) items.push(databaseItem(d), ...(d.load ? [loadItem(d.label, d.load)] : []));
   return { items, ok: items.every((i) => i.status !== 'fail') };
 }
 
@@ -195,6 +197,12 @@ function databaseItem(d: DatabaseFact): ChecklistItem {
   if (dumped === undefined) return { name, status: 'pass', figure: `reachable, version ${d.version} (the dump's server version was not recorded)` };
   const figure = `reachable, version ${d.version}; dump taken from ${d.dumpVersion}`;
   return { name, status: target >= dumped ? 'pass' : 'fail', figure: target >= dumped ? figure : `${figure}: the target is older` };
+}
+
+// A dump is ready only if the restore path can load its format: a dry run must never say ready for a dump the restore cannot load.
+function loadItem(label: string, l: NonNullable<DatabaseFact['load']>): ChecklistItem {
+  const name = `dump of ${label} loadable`;
+  return l.problem ? { name, status: 'fail', figure: `${l.format}: ${l.problem}` } : { name, status: 'pass', figure: l.format };
 }
 
 /** The major version of a version string ("15.4 (Debian ...)" -> 15, "10.11.6-MariaDB" -> 10), or undefined. */

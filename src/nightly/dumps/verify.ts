@@ -3,9 +3,9 @@
 // for compressed dumps), and (for directories the server's cron fills) that the newest file
 // recognised as a dump is younger than max_age. Files that are not recognised as dumps never
 // count: they are a warning naming each.
-import { lstatSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { sha256File } from '../../util/files.js';
-import { join, posix } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import type { SourceConfig } from '../../config/types.js';
 import type { DumpEngine } from '../../config/types.js';
 import type { EngineRunner } from '../../engines/engine.js';
@@ -16,7 +16,7 @@ import type { DumpRecord } from '../../archive/manifest.js';
 import { ageText } from './age-text.js';
 import { recordDumps, type VerifiedDump } from './record.js';
 import { scanDumpDir, sniffHead, type FoundDump } from './scan.js';
-import { readCompressed, type DecompressedRead } from '../../tools/compress/decompress.js';
+import { decompressedName, decompressToFile, readCompressed, type DecompressedRead } from '../../tools/compress/decompress.js';
 import { MARIADB_TRAILER } from '../../engines/mariadb.js';
 import { printable } from '../../util/printable.js';
 
@@ -30,13 +30,16 @@ export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?
   const where = (rel: string) => printable(posix.join(source.path, rel));
   const problems: string[] = [];
   const results: VerifiedDump[] = [];
+  /** What was verified of each good dump, in words: which format and how completely (the step's details, the log). */
+  const verification: string[] = [];
   /** Dumps checked but not listed in the manifest (compressed, or of an unknown format matching `pattern`). */
   const unrecorded: string[] = [];
 
   let candidates: FoundDump[];
   const warnings: string[] = [];
   const reads = new Map<FoundDump, DecompressedRead>();
-  const readOpts = { logger: ctx.logger, signal: ctx.signal, timeoutMs: ctx.global.dumpTimeoutSeconds * 1000 };
+  // Compressed dumps are decompressed here (never into the mirror, which is archived) to be read like the others.
+  const readOpts = { logger: ctx.logger, signal: ctx.signal, timeoutMs: ctx.global.dumpTimeoutSeconds * 1000, scratchDir: join(ctx.global.stateDir, 'verify') };
   if (taken) {
     candidates = taken.map((r) => ({ rel: r.file, abs: join(dir, r.file), size: r.size, time: new Date(r.endedAt ?? Date.now()), meta: r, kind: r }));
   } else {
@@ -80,10 +83,15 @@ export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?
     if (v.warning) warnings.push(`dump ${where(c.rel)}: ${v.warning}`);
     if (v.record) results.push({ record: v.record, taken: Boolean(taken), problem: v.problem });
     else if (!v.problem) unrecorded.push(c.rel);
+    if (v.record && !v.problem) {
+      const how = `dump ${where(c.rel)}: ${verificationText(v.record)}`;
+      verification.push(how);
+      ctx.logger.info({ source: source.name, dump: c.rel, verified: v.record.verified }, how);
+    }
   }
   recordDumps(ctx.catalog, { runId: ctx.runId, host: ctx.host.name, source: source.name }, results);
   const value = results.filter((r) => !r.problem).map((r) => r.record);
-  const details = { dumps: results.map((r) => ({ file: r.record.file, verified: r.record.verified, problem: r.problem })), unrecorded, warnings };
+  const details = { dumps: results.map((r) => ({ file: r.record.file, verified: r.record.verified, problem: r.problem })), verification, unrecorded, warnings };
   if (problems.length > 0) return { status: 'failed', error: [...problems, ...warnings].join('; '), value, details };
   const counted = { value, files: value.length + unrecorded.length, bytes: value.reduce((n, r) => n + r.size, 0), details };
   if (warnings.length > 0) return { status: 'warning', error: warnings.join('; '), ...counted };
@@ -98,13 +106,35 @@ const TRAILERS: Record<string, string> = {
   'mysql/sql': MARIADB_TRAILER,
 };
 
-type ReadOpts = Parameters<typeof readCompressed>[2];
+type ReadOpts = NonNullable<Parameters<typeof readCompressed>[2]> & { scratchDir: string };
+
+/** What the night proved of a dump, for people: its format and the checks it passed (see docs/operations.md, Database dumps). */
+export function verificationText(r: DumpRecord): string {
+  const packed = r.compression ? `, ${r.compression}-compressed (decompressed whole)` : '';
+  const rows = r.rowCounts ? `${Object.keys(r.rowCounts).length} table(s), ${Object.values(r.rowCounts).reduce((a, b) => a + b, 0)} row(s)` : 'no row counts';
+  const sha = r.verified?.includes('sha256') ? '; SHA-256 matches its metadata' : '';
+  const what = (() => {
+    switch (`${r.engine}/${r.format}`) {
+      case 'postgres/custom':
+        return `PostgreSQL custom format${packed}: fully verified: pg_restore --list and a full read of its data (${rows})`;
+      case 'postgres/sql':
+        return `PostgreSQL plain SQL${packed}: verified: its trailer and the row counts read from its COPY blocks (${rows}); that every statement loads is proven by a drill (psql with ON_ERROR_STOP)`;
+      case 'postgres/globals':
+        return `PostgreSQL globals (roles)${packed}: its trailer (drills read it, never apply it)`;
+      case 'sqlite/sqlite':
+        return `SQLite database${packed}: fully verified: PRAGMA integrity_check and its row counts (${rows})`;
+      default:
+        return `${r.engine} SQL${packed}: verified: its trailer and the rows of its INSERT statements (${rows}); that every statement loads is proven by a drill`;
+    }
+  })();
+  return `${what}${sha}`;
+}
 
 /**
- * Checks a compressed dump with its compressor (read whole) and, for SQL dumps, its trailer. It is
- * not recorded in the manifest: drills and restores take uncompressed dumps only.
+ * Checks a compressed file of no engine pullback loads (matched by `pattern`) with its compressor
+ * (read whole) and, for SQL dumps, its trailer. It is not recorded in the manifest: nothing loads it.
  */
-async function verifyCompressed(c: FoundDump & { compression: NonNullable<FoundDump['compression']> }, read: DecompressedRead | undefined, opts: ReadOpts): Promise<{ problem?: string; warning?: string }> {
+async function verifyCompressed(c: FoundDump & { compression: NonNullable<FoundDump['compression']> }, read: DecompressedRead | undefined, opts?: ReadOpts): Promise<{ problem?: string; warning?: string }> {
   const r = read ?? (await readCompressed(c.compression, c.abs, opts));
   if (r.problem) return { problem: r.problem };
   const kind = c.kind ?? sniffHead(r.head);
@@ -135,7 +165,10 @@ async function verifyOne(run: EngineRunner, c: FoundDump, configured: string | u
       if (c.metaProblem) return { problem: c.metaProblem };
       if (c.meta!.sha256 !== sha256) return { problem: `SHA-256 of the pulled file (${sha256}) does not match its metadata (${c.meta!.sha256}): changed or damaged after the dump was written` };
     }
-    return verifyCompressed(compressed, read, readOpts);
+    if (read?.problem) return { problem: read.problem };
+    const kind = c.kind ?? (read ? sniffHead(read.head) : undefined);
+    if (!kind || !ENGINES.has(kind.engine) || !readOpts) return verifyCompressed(compressed, read, readOpts);
+    return verifyDecompressed(run, { ...compressed, kind }, size, configured, readOpts);
   }
   const known = c.kind && ENGINES.has(c.kind.engine) ? c.kind : undefined;
   const sha256 = await sha256File(c.abs);
@@ -171,9 +204,49 @@ async function verifyOne(run: EngineRunner, c: FoundDump, configured: string | u
   if (reading.problem) return { record, problem: reading.problem };
   if (record && reading.rowCounts) record.rowCounts = reading.rowCounts;
   done(known.format === 'custom' ? 'pg_restore' : known.format === 'sqlite' ? 'integrity_check' : 'trailer');
+  if (known.format === 'sql' && reading.rowCounts) done(known.engine === 'postgres' ? 'copy_rows' : 'insert_rows');
   return { record };
 }
 
+
+/**
+ * A compressed dump of a known format: decompressed into a scratch file (the compressor's full read
+ * is its integrity test) and checked there exactly like an uncompressed one (pg_restore, trailer and
+ * row counts, integrity_check), then recorded with its compression so restores and drills load it.
+ */
+async function verifyDecompressed(
+  run: EngineRunner,
+  c: FoundDump & { compression: NonNullable<FoundDump['compression']>; kind: NonNullable<FoundDump['kind']> },
+  size: number,
+  configured: string | undefined,
+  opts: ReadOpts,
+): Promise<{ record?: DumpRecord; problem?: string; warning?: string }> {
+  mkdirSync(opts.scratchDir, { recursive: true, mode: 0o700 });
+  const dir = mkdtempSync(join(opts.scratchDir, 'dump-'));
+  try {
+    const plain = join(dir, basename(decompressedName(c.abs)));
+    const problem = await decompressToFile(c.compression, c.abs, plain, opts);
+    if (problem) return { problem };
+    const inner = await verifyOne(run, { rel: c.rel, abs: plain, size: 0, time: c.time, kind: c.kind }, configured);
+    // `gzip-compressed SQL dump is incomplete: ...`: the problem names the compressed file's layer too.
+    if (inner.problem) return { ...inner, problem: `${c.compression}-compressed ${inner.problem}` };
+    if (!inner.record) return inner;
+    const { modifiedAt, ...content } = inner.record;
+    const record: DumpRecord = {
+      ...(c.meta ?? {}),
+      ...content,
+      ...(c.meta ? {} : { modifiedAt }),
+      file: c.rel,
+      size,
+      sha256: await sha256File(c.abs),
+      compression: c.compression,
+      verified: [...(c.meta ? ['sha256'] : []), c.compression, ...(content.verified ?? [])],
+    };
+    return { ...inner, record };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** The database name inside the dump, for formats that carry one; undefined when unreadable (the check says why). */
 async function nameInside(run: EngineRunner, kind: NonNullable<FoundDump['kind']>, file: string): Promise<string | undefined> {

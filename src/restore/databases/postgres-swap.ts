@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DbConnection } from '../../config/types.js';
 import { parseHexLines, type EngineRunner } from '../../engines/engine.js';
-import { connArgs, databasePropertiesArgv, envPrefix, maintenanceDb, pgIdent, pgLiteral, psql, psqlScript } from '../../engines/postgres-argv.js';
+import { connArgs, databasePropertiesArgv, envPrefix, maintenanceDb, pgIdent, pgLiteral, psql, psqlLoadArgv, psqlScript } from '../../engines/postgres-argv.js';
 import { describeError } from '../../errors.js';
 import { ReplaceError, type ReplaceOptions, type ReplaceOutcome } from './replace.js';
 
@@ -65,6 +65,14 @@ export function databaseLevelSql(sql: string, name: string): string {
     .join('');
 }
 
+/**
+ * SQL printing the CREATE DATABASE of `fresh` with the owner, encoding and locale of `live` (for a
+ * plain dump, which carries none of them).
+ */
+export function copyDatabaseSql(live: string, fresh: string): string {
+  return `SELECT format('CREATE DATABASE %I WITH TEMPLATE template0 OWNER %I ENCODING %L LC_COLLATE %L LC_CTYPE %L', ${pgLiteral(fresh)}, pg_get_userbyid(datdba), pg_encoding_to_char(encoding), datcollate, datctype) FROM pg_database WHERE datname = ${pgLiteral(live)}`;
+}
+
 function dropArgv(conn: DbConnection, database: string): string[] {
   return psql(conn, 'postgres', `DROP DATABASE IF EXISTS ${pgIdent(database)} WITH (FORCE)`);
 }
@@ -79,18 +87,25 @@ export async function replacePostgresDatabase(run: EngineRunner, conn: DbConnect
   let freshOid: string;
   try {
     exists = parseHexLines(await run.run(psql(conn, admin, LIST_SQL), { reason: `cannot list the databases on ${conn.host}:${conn.port}` })).includes(database);
-    const props = await run.run(databasePropertiesArgv(conn, dumpFile), { reason: 'cannot read the database properties from the dump' });
-    await run.run(psqlScript(conn, admin), { input: databaseLevelSql(props, fresh), reason: `cannot create the fresh database ${fresh} with the dump's properties` });
+    if (opts.format === 'sql') {
+      // A plain dump holds no database-level part: the fresh database gets the live one's (or the server's defaults).
+      const create = exists ? (await run.run(psql(conn, admin, copyDatabaseSql(database, fresh)), { reason: `cannot read the properties of ${database}` })).trim() : `CREATE DATABASE ${pgIdent(fresh)}`;
+      await run.run(psqlScript(conn, admin), { input: `${create};\n`, reason: `cannot create the fresh database ${fresh}` });
+    } else {
+      const props = await run.run(databasePropertiesArgv(conn, dumpFile), { reason: 'cannot read the database properties from the dump' });
+      await run.run(psqlScript(conn, admin), { input: databaseLevelSql(props, fresh), reason: `cannot create the fresh database ${fresh} with the dump's properties` });
+    }
     freshOid = await databaseOid(run, conn, admin, fresh);
   } catch (e) {
     await opts.cleanup.run(dropArgv(conn, fresh), { reason: `cannot drop ${fresh}` }).catch(() => undefined);
     throw new ReplaceError(describeError(e), false);
   }
   try {
-    await run.run([...envPrefix(conn), 'pg_restore', ...connArgs(conn), '--exit-on-error', '--single-transaction', `--dbname=${fresh}`, dumpFile], {
-      reason: 'pg_restore into a fresh database failed',
-      timeoutMs: opts.timeoutMs,
-    });
+    const load =
+      opts.format === 'sql'
+        ? { argv: psqlLoadArgv(conn, fresh, dumpFile), reason: 'loading the plain SQL dump into a fresh database with psql (ON_ERROR_STOP) failed' }
+        : { argv: [...envPrefix(conn), 'pg_restore', ...connArgs(conn), '--exit-on-error', '--single-transaction', `--dbname=${fresh}`, dumpFile], reason: 'pg_restore into a fresh database failed' };
+    await run.run(load.argv, { reason: load.reason, timeoutMs: opts.timeoutMs });
   } catch (e) {
     await opts.cleanup.run(dropArgv(conn, fresh), { reason: `cannot drop ${fresh}` }).catch(() => undefined);
     throw new ReplaceError(describeError(e), false);
@@ -119,7 +134,8 @@ export async function replacePostgresDatabase(run: EngineRunner, conn: DbConnect
       warnings.push(describeError(e));
     }
   }
-  return { how: exists ? 'restored into a fresh database, then swapped in' : 'created from the dump', warnings, endedSessions };
+  const how = opts.format === 'sql' ? 'plain SQL dump loaded with psql into a fresh database' : 'restored into a fresh database';
+  return { how: exists ? `${how}, then swapped in` : `created from the ${opts.format === 'sql' ? 'plain SQL ' : ''}dump`, warnings, endedSessions };
 }
 
 // The swap: the live database renamed away and the fresh one renamed in, in one transaction that

@@ -5,13 +5,15 @@
 // database's own properties are the dump's; it is created when it does not exist. A failure throws
 // ReplaceError saying whether the database was changed.
 import type { DbConnection } from '../../config/types.js';
-import type { DatabaseProperties, EngineRunner, ExpectedProperties } from '../../engines/engine.js';
+import type { DatabaseProperties, DumpFormatName, EngineRunner, ExpectedProperties } from '../../engines/engine.js';
 
 export interface ReplaceOptions {
   /** Runs the clean-up after a failure: without the interrupt signal, since it must run after one. */
   cleanup: EngineRunner;
   /** Timeout of the restore itself. */
   timeoutMs: number;
+  /** The dump's format (postgres: `custom` through pg_restore, `sql` through psql); absent: the engine's own. */
+  format?: DumpFormatName;
   /** The properties recorded with the dump (absent in dumps taken before they were recorded). */
   recorded?: DatabaseProperties;
 }

@@ -1,6 +1,7 @@
 // Reading a compressed dump (gzip, zstd, xz, bzip2) through its own compressor: one full pass that
 // is the compressor's integrity test (a truncated or damaged stream makes it exit non-zero) and
 // also yields the decompressed head (to know the engine) and last lines (the dump's trailer).
+import { closeSync, openSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { reasonOf } from '../../exec/stderr.js';
 import { runCommand } from '../../exec/run.js';
@@ -37,6 +38,33 @@ export interface DecompressedRead {
   tail: string[];
   /** Why the compressor rejected the file; undefined when it read it whole. */
   problem?: string;
+}
+
+/** The file name a decompressed copy of `file` gets: its compression suffix dropped, else `.decompressed` added. */
+export function decompressedName(file: string): string {
+  const m = /^(.+?)\.(gz|zst|xz|bz2|tgz)$/i.exec(file);
+  return m && !m[1]!.endsWith('/') ? m[1]! : `${file}.decompressed`;
+}
+
+/**
+ * Decompresses `file` into `dest` (created 0600, must not exist): the compressor writes straight
+ * into it, so binary formats (pg_dump custom, SQLite) survive. Returns why the compressor rejected
+ * the file (dest removed then), undefined when it was read whole.
+ */
+export async function decompressToFile(c: Compression, file: string, dest: string, opts: { logger?: Logger; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string | undefined> {
+  const [cmd, ...args] = buildDecompressArgs(c, file);
+  const fd = openSync(dest, 'wx', 0o600);
+  let r;
+  try {
+    r = await runCommand(cmd!, args, { logger: opts.logger, signal: opts.signal, timeoutMs: opts.timeoutMs, env: { LC_ALL: 'C' }, stdoutFd: fd });
+  } finally {
+    closeSync(fd);
+  }
+  if (r.exitCode === 0) return undefined;
+  rmSync(dest, { force: true });
+  const why = r.timedOut ? 'timed out' : r.exitCode === undefined ? `killed (${r.signal ?? 'signal'})` : `exit ${r.exitCode}`;
+  const said = reasonOf(r);
+  return `${cmd} cannot read it whole (${why})${said ? `: ${said}` : ''}: the compressed file is truncated or damaged`;
 }
 
 /** Decompresses `file` whole, keeping its head and last lines; never throws for the file's own damage. */

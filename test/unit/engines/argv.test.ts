@@ -37,6 +37,14 @@ describe('postgres argv', () => {
     expect(postgresEngine.restoreArgv(pg, 'live', '/a').join(' ')).not.toMatch(/--clean|--if-exists|--create/);
   });
 
+  it('loads a plain SQL dump with psql in one transaction, stopping at the first error', () => {
+    expect(postgresEngine.restoreArgv(pg, 'scratch', '/tmp/a.sql', { noOwner: true, format: 'sql' })).toEqual([
+      'psql', '-h', '10.0.0.5', '-p', '5433', '-U', 'backup', '-w',
+      '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '--dbname=scratch', '-f', '/tmp/a.sql',
+    ]);
+    expect(() => postgresEngine.restoreArgv(pg, 'scratch', undefined, { format: 'sql' })).toThrow(/from a file/);
+  });
+
   it('quotes identifiers in create and drop', () => {
     expect(postgresEngine.createDatabaseArgv(pg, 'we"ird').at(-1)).toBe('CREATE DATABASE "we""ird"');
     expect(postgresEngine.dropDatabaseArgv(pg, 'x').at(-1)).toBe('DROP DATABASE IF EXISTS "x" WITH (FORCE)');

@@ -66,6 +66,13 @@ describe('CopyRowCounter', () => {
   it('throws on a COPY line it cannot read rather than guessing', () => {
     expect(() => countCopy('COPY t (a) FROM stdin;\n\\.\n')).toThrow(/unreadable COPY line/);
   });
+
+  it('in a whole plain dump, counts only COPY ... FROM stdin blocks (a function body may start a line with COPY)', () => {
+    const c = new CopyRowCounter({ plain: true });
+    const plain = "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$\nCOPY public.t TO '/tmp/x';\n$$;\nCOPY public.t (a) FROM stdin;\n1\n\\N\n\\.\n";
+    for (const line of plain.split('\n')) c.line(line);
+    expect(c.finish()).toEqual({ 'public.t': 2 });
+  });
 });
 
 describe('parseCopyTable', () => {

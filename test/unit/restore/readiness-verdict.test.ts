@@ -35,6 +35,16 @@ describe('readinessVerdict', () => {
     ]);
   });
 
+  it("fails a dump whose format the restore cannot load, with the reason (never 'ready')", () => {
+    const db = base().databases[0]!;
+    const ok = readinessVerdict(base({ databases: [{ ...db, load: { format: 'plain SQL, through psql with ON_ERROR_STOP' } }] }));
+    expect(ok.ok).toBe(true);
+    expect(ok.items.at(-1)).toEqual({ name: 'dump of postgres app on 127.0.0.1:5432 loadable', status: 'pass', figure: 'plain SQL, through psql with ON_ERROR_STOP' });
+    const gated = readinessVerdict(base({ databases: [{ ...db, load: { format: 'plain SQL, through psql with ON_ERROR_STOP', problem: 'the gate refuses it' } }] }));
+    expect(gated.ok).toBe(false);
+    expect(gated.items.at(-1)).toMatchObject({ status: 'fail', figure: 'plain SQL, through psql with ON_ERROR_STOP: the gate refuses it' });
+  });
+
   it('fails an old archive unless --force, which only overrides the age', () => {
     const old = { ...base().backup!, maxAgeSeconds: 3600, archive: { name: 'a', createdAt: '2024-01-01T00:00:00Z' } };
     const stale = readinessVerdict(base({ backup: old }));
