@@ -11,6 +11,7 @@ import { offsite } from './008-offsite.js';
 import { runProcess } from './009-run-process.js';
 import { mirrorArchive } from './010-mirror-archive.js';
 import { sourceMirrorState } from './011-source-mirror-state.js';
+import { dumpFirstSeen } from './012-dump-first-seen.js';
 
 export interface Migration {
   version: number;
@@ -18,4 +19,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, dumpFirstSeen];
