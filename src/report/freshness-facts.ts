@@ -7,6 +7,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { parseDuration } from '../config/units.js';
 import { repositoryPath, type Config, type HostConfig } from '../config/types.js';
 import { lastOffsiteAttempt, newestVerified } from '../catalog/offsite.js';
+import { interruptedRestoreFacts } from './interrupted-restores.js';
 import { judgeFreshness, staleFindings, type CheckFacts, type HostFacts, type HostFreshness, type StaleFinding } from './freshness.js';
 
 const CHECK_KINDS: CheckFacts['kind'][] = ['repository', 'archives', 'data', 'drill'];
@@ -42,6 +43,7 @@ export function hostFacts(config: Config, catalog: Catalog, host: HostConfig): H
       const a = lastOffsiteAttempt(catalog, host.name, t.name);
       return { target: t.name, maxAgeMs: t.maxAgeSeconds * 1000, ...(v ? { newestVerified: new Date(v.at) } : {}), ...(a ? { lastAttempt: { ...a, at: new Date(a.at) } } : {}) };
     }),
+    interruptedRestores: interruptedRestoreFacts(config, catalog, host.name),
   };
 }
 

@@ -2,6 +2,7 @@
 // catalog says (last successes, last job, checks) and now. Staleness needs no run to be noticed:
 // an old last success is red however long ago the last run was.
 import type { Frequency } from '../config/types.js';
+import { interruptedRestoreVerdicts, type InterruptedRestoreFact } from './interrupted-restores.js';
 
 export type Light = 'green' | 'amber' | 'red';
 
@@ -29,6 +30,8 @@ export interface HostFacts {
   checks: CheckFacts[];
   /** One per configured off-site target. */
   offsite?: OffsiteFacts[];
+  /** Restores and rollbacks onto this host that were interrupted and not resolved since. */
+  interruptedRestores?: InterruptedRestoreFact[];
 }
 
 export interface Verdict {
@@ -48,6 +51,8 @@ export interface HostFreshness {
   sources: Array<{ name: string } & Verdict>;
   checks: Array<{ kind: CheckFacts['kind']; frequency: Frequency; status?: string } & Verdict>;
   offsite: Array<{ target: string } & Verdict>;
+  /** One red verdict per unresolved interrupted restore onto the host, naming its rollback command. */
+  restores: Verdict[];
 }
 
 const HOUR = 3600_000;
@@ -122,8 +127,9 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
     return { kind: c.kind, frequency: c.frequency, status: c.last?.status, ...v, reason: `${f.host}: ${v.reason}` };
   });
   const offsite = (f.offsite ?? []).map((o) => offsiteVerdict(f.host, o, now));
-  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light), ...offsite.map((o) => o.light)]);
-  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite };
+  const restores = interruptedRestoreVerdicts(f.host, f.interruptedRestores ?? [], now);
+  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light), ...offsite.map((o) => o.light), ...restores.map((r) => r.light)]);
+  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, restores };
 }
 
 /** `pullback status`'s exit code: 0 when no host is red, else 1. */

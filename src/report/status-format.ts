@@ -23,7 +23,7 @@ export function statusText(hosts: HostFreshness[]): string {
     for (const o of h.offsite) rows.push([h.host, `off-site ${o.target}`, o.light.toUpperCase(), iso(o.at), ago(o), limit(o), '', '', '']);
   }
   const table = renderTable(['HOST', 'SOURCE', 'BACKUP', 'LAST SUCCESS', 'AGE', 'MAX AGE', 'LAST JOB', 'CHECK', 'DRILL'], rows);
-  const problems = hosts.flatMap((h) => [h.backup, ...h.sources, ...h.checks, ...h.offsite].filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
+  const problems = hosts.flatMap((h) => [h.backup, ...h.sources, ...h.checks, ...h.offsite, ...h.restores].filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
   return problems.length > 0 ? `${table}\n\nAttention:\n${problems.join('\n')}` : table;
 }
 
@@ -48,6 +48,7 @@ export function statusJson(hosts: HostFreshness[], now: Date): unknown {
       sources: h.sources.map((s) => ({ source: s.name, ...verdictJson(s) })),
       checks: h.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, result: c.status ?? null, ...verdictJson(c) })),
       offsite: h.offsite.map((o) => ({ target: o.target, ...verdictJson(o) })),
+      interrupted_restores: h.restores.map(verdictJson),
     })),
   };
 }

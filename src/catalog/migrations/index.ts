@@ -12,6 +12,7 @@ import { runProcess } from './009-run-process.js';
 import { mirrorArchive } from './010-mirror-archive.js';
 import { sourceMirrorState } from './011-source-mirror-state.js';
 import { dumpFirstSeen } from './012-dump-first-seen.js';
+import { restoreProcess } from './013-restore-process.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, dumpFirstSeen];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, dumpFirstSeen, restoreProcess];
