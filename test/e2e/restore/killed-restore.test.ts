@@ -62,7 +62,7 @@ describe('a restore killed with SIGKILL', () => {
     const row = catalogRestores(w.cfg).restores.at(-1)!;
     killedId = row.id as number;
     // Nothing has noticed yet: the process could not record its end.
-    expect(row).toMatchObject({ status: 'running', noticed_at: null });
+    expect(row.status).toBe('running');
     expect(row.snapshot_archive).toMatch(/^main-pre-restore-/);
 
     const status = await w.cli('status');
