@@ -78,13 +78,13 @@ export function unresolvedInterruptedRestores(catalog: Catalog, target: string):
     )
     .all(target) as Array<{ id: number; kind: 'restore' | 'rollback'; host: string; target: string; archive: string; started_at: string; noticed_at: string | null; error: string | null; snapshot_archive: string | null; rollback_of: number | null }>;
   return rows.flatMap((r): InterruptedRestore[] => {
-    const steps = catalog.db.prepare('SELECT kind, source, status FROM restore_steps WHERE restore_id = ? ORDER BY ord').all(r.id) as Array<{ kind: string; source: string | null; status: string }>;
+    const steps = catalog.db.prepare('SELECT kind, source, status, details FROM restore_steps WHERE restore_id = ? ORDER BY ord').all(r.id) as Array<{ kind: string; source: string | null; status: string; details: string | null }>;
     const name = (s: { kind: string; source: string | null }) => (s.source && s.source !== s.kind ? `${s.kind} ${s.source}` : s.kind);
     const done = (s: { status: string }) => s.status === 'ok' || s.status === 'warning';
     const stopped = steps.find((s) => s.status === 'interrupted');
     const stopWrites = steps.find((s) => s.kind === 'stop_writes');
     const startWrites = steps.find((s) => s.kind === 'start_writes');
-    const writesMayBeStopped = stopWrites !== undefined && stopWrites.status !== 'pending' && stopWrites.status !== 'skipped' && !(startWrites && done(startWrites));
+    const writesMayBeStopped = stopWrites !== undefined && stoppedWrites(stopWrites) && !(startWrites && done(startWrites));
     // Stopped before its safety snapshot and before stop_writes: it changed nothing, nothing to put back.
     if (r.kind === 'restore' && !r.snapshot_archive && !writesMayBeStopped) return [];
     return [{
@@ -103,6 +103,18 @@ export function unresolvedInterruptedRestores(catalog: Catalog, target: string):
       writesMayBeStopped,
     }];
   });
+}
+
+/** Whether a stop_writes step ran commands (or died while it may have): with none configured it stopped nothing. */
+function stoppedWrites(step: { status: string; details: string | null }): boolean {
+  if (step.status === 'running' || step.status === 'interrupted') return true;
+  if (step.status === 'pending' || step.status === 'skipped') return false;
+  try {
+    const ran = (JSON.parse(step.details ?? 'null') as { ran?: unknown[] } | null)?.ran;
+    return Array.isArray(ran) && ran.length > 0;
+  } catch {
+    return true;
+  }
 }
 
 /** The restore whose rollback puts the target back: the restore itself, or the one an interrupted rollback was undoing; undefined without a safety snapshot. */

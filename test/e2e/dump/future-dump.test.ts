@@ -59,6 +59,7 @@ describe('a dump dated in the future (server clock wrong)', () => {
     expect(recorded[0]!.first_seen_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     const status = await cli('status');
     expect(status.exitCode).toBe(1);
+    expect(status.stdout).toMatch(/RED cron\/db: last attempt failed: dump .*app-1\.pgdump claims a time 36\d/);
   });
 
   it('restore takes the truly newest dump (1000 rows), never the one claiming next year', async () => {

@@ -15,7 +15,7 @@ function killedRestore(catalog: Catalog): number {
   for (const k of ['readiness', 'stop_writes', 'snapshot']) {
     const id = rec.plan(k);
     rec.begin(id);
-    rec.end(id, 'ok');
+    rec.end(id, 'ok', undefined, k === 'stop_writes' ? { ran: [{ argv: ['systemctl', 'stop', 'app'], exitCode: 0 }] } : undefined);
   }
   rec.setSnapshot('/srv/borg/web', 'web-pre-restore-20261207T030000Z');
   rec.begin(rec.plan('blobs', 'blobs'));
@@ -38,6 +38,10 @@ describe('interrupted restores', () => {
       expect(row.error).toMatch(/ended without recording an end \(killed or crashed\); noticed /);
       expect((catalog.db.prepare('SELECT status FROM restores WHERE id = ?').get(live) as { status: string }).status).toBe('running');
       expect(interruptAbandonedRestores(catalog)).toEqual([]);
+      // Without stop_writes commands configured, a dead restore stopped no writes.
+      catalog.db.prepare("UPDATE restore_steps SET details = NULL WHERE restore_id = ? AND kind = 'stop_writes'").run(dead);
+      expect(unresolvedInterruptedRestores(catalog, 'web')[0]!.writesMayBeStopped).toBe(false);
+      catalog.db.prepare("UPDATE restore_steps SET details = ? WHERE restore_id = ? AND kind = 'stop_writes'").run(JSON.stringify({ ran: [{ argv: ['systemctl', 'stop', 'app'], exitCode: 0 }] }), dead);
 
       const [open] = unresolvedInterruptedRestores(catalog, 'web');
       expect(open).toMatchObject({ id: dead, completed: ['stop_writes', 'snapshot'], stoppedIn: 'blobs', writesMayBeStopped: true, snapshotArchive: 'web-pre-restore-20261207T030000Z' });
