@@ -82,6 +82,12 @@ export interface DumpRecord {
   endedAt?: string;
   /** For a dump the server's cron wrote (no metadata): its modification time as pulled. */
   modifiedAt?: string;
+  /**
+   * When pullback first saw this dump (this file with this SHA-256), by the backup host's clock: what
+   * "newest" means for restores, never a time the server claims. Absent in archives made before it
+   * was recorded (their dumps are ordered by the times above).
+   */
+  firstSeenAt?: string;
   size: number;
   sha256: string;
   /**
@@ -195,7 +201,7 @@ const COMPRESSIONS = ['gzip', 'zstd', 'xz', 'bzip2'] as const;
 
 const dumpRecord = fields(
   { file: str, engine: str, database: str, format: oneOf(DUMP_FORMATS), size: num, sha256: str },
-  { serverVersion: str, startedAt: str, endedAt: str, modifiedAt: str, rowCounts: recordOf(num), properties: recordOf(str), verified: arrayOf(str), compression: oneOf(COMPRESSIONS) },
+  { serverVersion: str, startedAt: str, endedAt: str, modifiedAt: str, firstSeenAt: str, rowCounts: recordOf(num), properties: recordOf(str), verified: arrayOf(str), compression: oneOf(COMPRESSIONS) },
 );
 
 const sourceFields = {

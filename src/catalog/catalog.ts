@@ -104,10 +104,11 @@ export class Catalog {
       );
   }
 
-  /** Marks every step and host still 'running' in a run as interrupted (after a signal, or its process died). */
+  /** Marks every step, host and drill still 'running' in a run as interrupted (after a signal, or its process died). */
   interruptRun(runId: number, error = 'interrupted by a signal'): void {
     const t = now();
     this.db.prepare("UPDATE steps SET status = 'interrupted', ended_at = ? WHERE run_id = ? AND status = 'running'").run(t, runId);
+    this.db.prepare("UPDATE drills SET status = 'interrupted', ended_at = ?, error = ? WHERE run_id = ? AND status = 'running'").run(t, error, runId);
     this.db
       .prepare("UPDATE host_results SET status = 'interrupted', ended_at = ? WHERE run_id = ? AND status = 'running'")
       .run(t, runId);

@@ -27,6 +27,11 @@ export function lastJob(catalog: Catalog, host: string): LastJob | undefined {
 
 /** The steps that make a source's backup: a source succeeded in a run when none failed and its pull passed. */
 const SOURCE_STEPS = "('dump', 'pull', 'verify')";
+/**
+ * The steps of a source's attempt: its backup's, and dump_times, whose failure (a dump dated in the
+ * future, refused) archives the source's other dumps yet makes its attempt failed, named in status.
+ */
+const ATTEMPT_STEPS = "('dump', 'pull', 'dump_times', 'verify')";
 
 /**
  * When the source was last backed up: the end of its steps in the latest nightly run where its
@@ -56,8 +61,8 @@ export function lastSourceAttempt(catalog: Catalog, host: string, source: string
   const rows = catalog.db
     .prepare(
       `SELECT s.status, s.error, s.started_at FROM steps s
-       WHERE s.host = ? AND s.source = ? AND s.step IN ${SOURCE_STEPS} AND s.status <> 'running'
-         AND s.run_id = (SELECT MAX(t.run_id) FROM steps t JOIN runs r ON r.id = t.run_id WHERE r.kind = 'run' AND t.host = ? AND t.source = ? AND t.step IN ${SOURCE_STEPS})
+       WHERE s.host = ? AND s.source = ? AND s.step IN ${ATTEMPT_STEPS} AND s.status <> 'running'
+         AND s.run_id = (SELECT MAX(t.run_id) FROM steps t JOIN runs r ON r.id = t.run_id WHERE r.kind = 'run' AND t.host = ? AND t.source = ? AND t.step IN ${ATTEMPT_STEPS})
        ORDER BY s.id`,
     )
     .all(host, source, host, source) as Array<{ status: string; error: string | null; started_at: string }>;

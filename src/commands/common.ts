@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Logger } from 'pino';
 import { assertPassphraseFilePrivate } from '../job/passphrase-file.js';
 import { Catalog } from '../catalog/catalog.js';
+import { interruptAbandonedRestores } from '../catalog/interrupted-restores.js';
 import { loadConfig } from '../config/index.js';
 import type { Config, HostConfig } from '../config/types.js';
 import { checkNameArg } from '../config/names.js';
@@ -42,6 +43,7 @@ export function openEnv(opts: GlobalOptions, uses: { repositories?: boolean } = 
     keepDays: config.global.logKeepDays,
   });
   const catalog = Catalog.open(config.global.stateDir);
+  noticeAbandoned(catalog, logger);
   const progress = createProgress({ level: opts.logLevel ?? 'info', out: opts.out });
   return {
     config,
@@ -54,6 +56,23 @@ export function openEnv(opts: GlobalOptions, uses: { repositories?: boolean } = 
       catalog.close();
     },
   };
+}
+
+/**
+ * Runs, drills and restores left 'running' by a process that is gone (SIGKILL, a crash): every
+ * command notices them first thing and records them interrupted, so none stays 'running' (and
+ * `status` green) for ever. A live one (its PID, start time and boot id) is left alone.
+ */
+function noticeAbandoned(catalog: Catalog, logger: Logger): void {
+  for (const dead of catalog.interruptAbandonedRuns()) {
+    logger.warn({ deadRunId: dead.id, kind: dead.kind, pid: dead.pid, startedAt: dead.startedAt }, `run ${dead.id} (pullback ${dead.kind}, started ${dead.startedAt}) was left running by a process that is gone (PID ${dead.pid ?? '?'}, killed or crashed): recorded as interrupted`);
+  }
+  for (const dead of interruptAbandonedRestores(catalog)) {
+    logger.warn(
+      { restoreId: dead.id, kind: dead.kind, target: dead.target, pid: dead.pid, startedAt: dead.startedAt, noticedAt: dead.noticedAt },
+      `${dead.kind} ${dead.id} onto ${dead.target} (started ${dead.startedAt}) was left running by a process that is gone (PID ${dead.pid ?? '?'}, killed or crashed): recorded as interrupted; 'pullback status' says how to put the target back`,
+    );
+  }
 }
 
 /** The hosts named by --host (all when none); an unknown name is a UsageError. */

@@ -24,14 +24,15 @@ import { describeError, UsageError } from '../errors.js';
 import { hostLockHolder, takeHostLock } from '../lock/host-lock.js';
 import type { HeldLock } from '../lock/run-lock.js';
 import { formatDeletions } from '../restore/deletions.js';
-import { formatChecklist, formatOutcome, formatPlan, formatStep } from '../restore/format.js';
+import { formatChecklist, formatInterrupted, formatOutcome, formatPlan, formatStep } from '../restore/format.js';
 import type { RestorePlan } from '../restore/plan.js';
 import { readinessVerdict, type BackupAgeFact, type ChecklistItem } from '../restore/readiness-verdict.js';
 import { openSshMux, type SshMux } from '../tools/ssh/mux.js';
 import { connectSsh, type SshSession } from '../tools/ssh/client.js';
 import { sshForRole } from '../tools/ssh/options.js';
 import { assertPreflight } from '../job/preflight.js';
-import { shellQuote } from '../tools/ssh/quote.js';
+import { shellCommand } from '../tools/ssh/quote.js';
+import { interruptedRestoreText, rollbackArgv, rollbackTarget, unresolvedInterruptedRestores } from '../catalog/interrupted-restores.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { restoreEvent } from '../notify/event.js';
 import { confirm, interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
@@ -135,12 +136,14 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       if (!row.snapshotArchive || !row.snapshotRepository) throw new UsageError(`restore ${row.id} has no safety snapshot (it stopped before taking one, or it is a rollback): nothing to roll back`);
       const [target] = selectHosts(env.config, [row.target]);
       holdTarget(target!.name);
+      sayInterrupted(env, g, target!.name);
       const { plan, archived = new Map() } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
       return await carryOut(g, env, o, interrupt.signal, { plan, archived, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
     }
     const [origin] = selectHosts(env.config, [o.host!]);
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
     holdTarget(target!.name);
+    if (!o.into) sayInterrupted(env, g, target!.name);
     const repository = repositoryPath(global, origin!.name);
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const into = o.into ? prepareIntoDir(o.into) : undefined;
@@ -173,6 +176,16 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     interrupt.dispose();
     env.close();
   }
+}
+
+/** Earlier restores onto `target` that were interrupted and never resolved, each with its exact rollback command. */
+function sayInterrupted(env: CommandEnv, g: GlobalOptions, target: string): void {
+  const open = unresolvedInterruptedRestores(env.catalog, target);
+  if (open.length === 0) return;
+  env.out(formatInterrupted(target, open.map((r) => {
+    const id = rollbackTarget(r);
+    return interruptedRestoreText(r, id === undefined ? undefined : shellCommand(rollbackArgv(g.configPath, id)));
+  })));
 }
 
 function done(env: CommandEnv, dryRun: boolean, ok: boolean, untouched?: readonly string[]): number {
@@ -264,7 +277,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)), onChecks, progress: env.progress, staging });
       rec.finish(result.status, result.stoppedAt?.error);
       await notes.emit(restoreEvent('end', { ...told, status: result.status, error: result.stoppedAt?.error }));
-      const rollbackCommand = result.snapshot ? ['pullback', '--config', g.configPath, 'restore', '--rollback', String(rec.id), '--yes'].map(shellQuote).join(' ') : undefined;
+      const rollbackCommand = result.snapshot ? shellCommand(rollbackArgv(g.configPath, rec.id)) : undefined;
       env.out('');
       const unverified = [...result.verified, ...result.checks].filter((c) => c.status === 'warn');
       const snapshotRepository = result.snapshot?.outside ? result.snapshot.repository : undefined;

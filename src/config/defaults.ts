@@ -21,6 +21,8 @@ export const DEFAULTS = {
   drillSample: 100,
   drillMaxMissing: 0.1,
   dumpTimeout: '1h',
+  /** A server clock this far ahead of the backup host's is still believed (NTP drift, a dump written during the pull). */
+  dumpMaxClockSkew: '5m',
   restoreWait: '2h',
   maxShrink: '50%',
   maxShrinkWindow: '7d',

@@ -65,6 +65,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
       },
     },
     dumpTimeoutSeconds: parseDuration(raw.dump_timeout ?? DEFAULTS.dumpTimeout),
+    dumpMaxClockSkewSeconds: parseDuration(raw.dumps?.max_clock_skew ?? DEFAULTS.dumpMaxClockSkew),
     restoreWaitSeconds: parseDuration(raw.restore_wait ?? DEFAULTS.restoreWait),
     schedule: normalizeSchedule(raw.schedule),
     maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),

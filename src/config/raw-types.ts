@@ -23,6 +23,7 @@ export interface RawGlobal {
   checks?: Record<string, string | number>;
   drill?: { sample?: number; max_missing?: number; database?: { postgres?: RawConnection; mariadb?: RawConnection } };
   dump_timeout?: RawDuration;
+  dumps?: { max_clock_skew?: RawDuration };
   restore_wait?: RawDuration;
   schedule?: { timezone?: string; backup?: string; check?: string; drill?: string; report?: string };
   notify?: RawNotifier[];

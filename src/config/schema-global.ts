@@ -177,6 +177,22 @@ export const globalSchema: SchemaNode = obj(
       { description: 'Time a database dump on a main server may take before it is killed.', default: DEFAULTS.dumpTimeout, example: DEFAULTS.dumpTimeout },
       DURATION_PATTERN,
     ),
+    dumps: obj(
+      {
+        max_clock_skew: duration(
+          {
+            description:
+              "How far the time a main server claims for a dump in a cron-filled dump directory (its metadata's end time, else the file's modification time) may lie ahead of this backup host's clock at the pull. " +
+              "A dump claiming a later time is refused: the night fails naming it (the server's clock or the file's time is wrong), it is not archived as a dump and no restore chooses it. " +
+              'Which dump is the newest is decided by when pullback first saw it, never by the time the server claims.',
+            default: DEFAULTS.dumpMaxClockSkew,
+            example: DEFAULTS.dumpMaxClockSkew,
+          },
+          DURATION_PATTERN,
+        ),
+      },
+      { description: 'Dumps found in the dump directories the main servers fill themselves (database sources without dump:).' },
+    ),
     restore_wait: duration(
       {
         description: 'How long pullback run waits for a restore or rollback that holds a host to finish before it fails that host (the other hosts go on). A restore started while the run is on a host is refused.',

@@ -92,6 +92,8 @@ export interface GlobalConfig {
   drill: DrillConfig;
   /** Seconds a remote dump may take before it is killed. */
   dumpTimeoutSeconds: number;
+  /** Seconds a dump's claimed time may lie ahead of this host's clock at the pull before it is refused (dumps.max_clock_skew). */
+  dumpMaxClockSkewSeconds: number;
   /** Seconds the nightly run waits for a restore holding a host before it fails that host. */
   restoreWaitSeconds: number;
   /** What pullback daemon fires, and when (also printed for cron and systemd by pullback schedule). */

@@ -15,6 +15,8 @@ export interface SourceState {
   taken?: DumpRecord[];
   pull?: PullResult;
   dumps?: DumpRecord[];
+  /** Files of a cron-filled dump directory refused for a time in the future (dump_times): never verified or listed. */
+  refusedDumps?: string[];
   /** A failed step may have changed its mirror (rsync ran): the last good state must be put back. */
   mirrorTouched: boolean;
   /** The archive whose copy of this source replaced a failed night's mirror (the last good state). */

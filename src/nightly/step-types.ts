@@ -92,5 +92,5 @@ export type NightlyStep<N extends string = string> = SourceStep<N> | HostStep<N>
 /** The rows of NIGHTLY_STEPS, so an edge naming no row is a type error. */
 export type NightlyStepName =
   | 'repository' | 'compare_archives' | 'prune' | 'compact' | 'check_repository' | 'create_repository' | 'connect'
-  | 'dump' | 'pull' | 'verify' | 'keep_last_good'
+  | 'dump' | 'pull' | 'dump_times' | 'verify' | 'keep_last_good'
   | 'archive' | 'schedule_prune' | 'check' | 'offsite' | 'drill';

@@ -5,6 +5,7 @@
 // What a row's failure stops is in its fields, enforced by the runner:
 // - `stops: 'rest'` (repository, connect): every later row; a missing or swapped repository or a
 //   refused login stops the host before any pull;
+// - `stops: 'nothing'` (dump_times): the failure is said and fails the night, the source goes on;
 // - `stops: 'source'` (dump, pull, verify): the source's later rows, while the other sources go on
 //   (one bad source never costs the others their night); rows `for: 'failed'` (keep_last_good) run
 //   for a failed source only, and archive it with its last good state (never a half-updated
@@ -36,6 +37,7 @@ import type { Gate, NightlyStep, NightlyStepName } from './step-types.js';
 import { openRepo } from '../archive/repo-identity.js';
 import { takeDumps } from './dumps/take.js';
 import { verifyDumps } from './dumps/verify.js';
+import { judgeDumpTimes } from './dumps/times.js';
 import { checkHost, compactDecision, compactHost, compareArchives, pruneHost } from './maintain.js';
 import { openPullConnection, pullSource } from './pull.js';
 import { preflightConnect, preflightPassphrase } from '../job/preflight.js';
@@ -236,6 +238,24 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     },
   },
   {
+    // Records: step (host, source) with every file refused and the time it claims. A directory the
+    // server's cron fills: a dump claiming a time beyond dumps.max_clock_skew ahead of this host's
+    // clock is refused (verify leaves it out; no restore takes it) and fails the night, while the
+    // source's other dumps are verified and archived as usual: its failure stops nothing.
+    scope: 'source',
+    name: 'dump_times',
+    applies: (s) => s.kind === 'database' && s.dump === undefined,
+    for: 'good',
+    gate: sourceGate,
+    lock: 'none',
+    stops: 'nothing',
+    run: async (ctx, _n, s) => {
+      const out = await judgeDumpTimes(ctx, s.source);
+      s.refusedDumps = out.value;
+      return out;
+    },
+  },
+  {
     // Records: step (host, source); verification of each dump in the dumps table. Bad pulled dumps
     // fail the source: its last good state is archived instead.
     scope: 'source',
@@ -246,7 +266,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     lock: 'none',
     stops: 'source',
     run: async (ctx, _n, s) => {
-      const out = await verifyDumps(ctx, s.source, s.taken);
+      const out = await verifyDumps(ctx, s.source, s.taken, s.refusedDumps);
       s.dumps = out.value;
       // Tonight's bad dump is already in the mirror.
       if (out.status === 'failed') s.mirrorTouched = true;

@@ -45,6 +45,8 @@ export interface HostReport {
   offsite?: Array<{ target: string; status: Light; verified_at: string | null; age_seconds: number | null; reason: string }>;
   drill: { at: string; result: string; archive: string | null; files_sampled: number; matches: number; error: string | null } | null;
   restores: Array<{ id: number; kind: string; host: string; target: string; archive: string; status: string; started_at: string; ended_at: string | null; error: string | null }>;
+  /** Restores onto the host that were interrupted and not resolved since (whenever they ran): each keeps the host red. */
+  interrupted_restores: Array<{ id: number; rollback_command: string | null; message: string }>;
   trend: Array<{ at: string; status: string; duration_seconds: number | null; bytes: number; files: number; repository_deduplicated_bytes: number }>;
 }
 
@@ -63,7 +65,8 @@ function runLine(r: RunFigures): RunLine {
 export function gatherReport(config: Config, catalog: Catalog, since: Date, now = new Date()): ReportData {
   const hosts = config.hosts.map((h): HostReport => {
     const repository = repositoryPath(config.global, h.name);
-    const verdict = judgeFreshness(hostFacts(config, catalog, h), now);
+    const facts = hostFacts(config, catalog, h);
+    const verdict = judgeFreshness(facts, now);
     const last = lastRunFigures(catalog, h.name);
     const notes = stepNotesSince(catalog, h.name, since);
     const archives = archivesOf(catalog, repository, h.name);
@@ -107,6 +110,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
       offsite: verdict.offsite.map((o) => ({ target: o.target, status: o.light, verified_at: o.at?.toISOString() ?? null, age_seconds: secs(o.ageMs), reason: withoutPrefix(o.reason, `${h.name}: off-site ${o.target}: `) })),
       drill: drill ? { at: drill.at, result: drill.status, archive: drill.archive ?? null, files_sampled: drill.filesSampled, matches: drill.matches, error: drill.error ?? null } : null,
       restores: restoresSince(catalog, h.name, since).map((r) => ({ id: r.id, kind: r.kind, host: r.host, target: r.target, archive: r.archive, status: r.status, started_at: r.startedAt, ended_at: r.endedAt ?? null, error: r.error ?? null })),
+      interrupted_restores: (facts.interruptedRestores ?? []).map((f) => ({ id: f.id, rollback_command: f.rollbackCommand ?? null, message: f.text })),
       trend: nightly.map((r) => {
         const end = new Date(r.endedAt ?? r.startedAt);
         const held = archives.filter((a) => new Date(a.createdAt) <= end && (!a.prunedAt || new Date(a.prunedAt) > end));

@@ -9,6 +9,7 @@ import { repositoryPath, type Config, type HostConfig } from '../config/types.js
 import { lastOffsiteAttempt, newestVerified } from '../catalog/offsite.js';
 import { lostArchives, unresolvedVanished } from '../catalog/vanished.js';
 import { openDamage } from '../catalog/check-damage.js';
+import { interruptedRestoreFacts } from './interrupted-restores.js';
 import { judgeFreshness, staleFindings, type CheckFacts, type DamageFacts, type HostFacts, type HostFreshness, type StaleFinding } from './freshness.js';
 
 const CHECK_KINDS: CheckFacts['kind'][] = ['repository', 'archives', 'data', 'drill'];
@@ -46,6 +47,7 @@ export function hostFacts(config: Config, catalog: Catalog, host: HostConfig): H
       return { target: t.name, maxAgeMs: t.maxAgeSeconds * 1000, ...(v ? { newestVerified: new Date(v.at) } : {}), ...(a ? { lastAttempt: { ...a, at: new Date(a.at) } } : {}) };
     }),
     archiveLoss: { unresolved: unresolvedVanished(catalog, repository, host.name), lost: lostArchives(catalog, repository, host.name) },
+    interruptedRestores: interruptedRestoreFacts(config, catalog, host.name),
   };
 }
 

@@ -3,6 +3,7 @@
 // an old last success is red however long ago the last run was.
 import type { Frequency } from '../config/types.js';
 import { archiveLossVerdict, type ArchiveLossFacts } from './archive-loss.js';
+import { interruptedRestoreVerdicts, type InterruptedRestoreFact } from './interrupted-restores.js';
 
 export type Light = 'green' | 'amber' | 'red';
 
@@ -34,6 +35,8 @@ export interface HostFacts {
   archiveLoss?: ArchiveLossFacts;
   /** Open check failures of the host's repository (catalog/check-damage.ts), newest first. */
   damage?: DamageFacts[];
+  /** Restores and rollbacks onto this host that were interrupted and not resolved since. */
+  interruptedRestores?: InterruptedRestoreFact[];
 }
 
 export interface DamageFacts {
@@ -66,6 +69,8 @@ export interface HostFreshness {
   archiveLoss: Verdict;
   /** One red verdict per open check failure: what failed, when, the damaged files, the next command. */
   damage: Array<{ kind: string } & Verdict>;
+  /** One red verdict per unresolved interrupted restore onto the host, naming its rollback command. */
+  restores: Verdict[];
 }
 
 const HOUR = 3600_000;
@@ -146,8 +151,9 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
   });
   const offsite = (f.offsite ?? []).map((o) => offsiteVerdict(f.host, o, now));
   const archiveLoss = archiveLossVerdict(f.host, f.archiveLoss, f.lastSuccess);
-  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light), ...offsite.map((o) => o.light), ...damage.map((d) => d.light), archiveLoss.light]);
-  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss };
+  const restores = interruptedRestoreVerdicts(f.host, f.interruptedRestores ?? [], now);
+  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light), ...offsite.map((o) => o.light), ...damage.map((d) => d.light), archiveLoss.light, ...restores.map((r) => r.light)]);
+  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss, restores };
 }
 
 /** The next command for an open failure of `kinds` ('repository+archives+data'): repair; a clean check of the same kinds resolves it. */

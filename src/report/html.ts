@@ -88,6 +88,7 @@ function hostSection(h: HostReport, i: number): string {
   parts.push(list('Off-site copies', 'offsite', h.offsite ?? [], (o) => `${light(o.status)} ${e(o.target)}: ${o.verified_at ? `newest verified copy ${e(t(o.verified_at))}` : 'no verified copy'} (${e(o.reason)})`));
   const d = h.drill;
   parts.push(`<h3>Drill</h3><p>${d ? `${e(d.result)} at ${e(t(d.at))}, ${d.matches}/${d.files_sampled} sampled files matched${d.archive ? ` (archive ${e(d.archive)})` : ''}` : '<span class="none">none yet</span>'}</p>${d?.error ? `<pre>${e(d.error)}</pre>` : ''}`);
+  if (h.interrupted_restores?.length) parts.push(list('Interrupted restores', 'interrupted-restores', h.interrupted_restores, (x) => `<b>restore ${x.id}</b><pre>${e(x.message)}</pre>`));
   parts.push(list('Restores in the period', 'restores', h.restores, (x) => `#${x.id} ${e(x.kind)} of ${e(x.archive)} onto ${e(x.target)}: <b>${e(x.status)}</b>${x.error ? `<pre>${e(x.error)}</pre>` : ''}`, 'none'));
   return `<section class="host ${h.status}" id="host-${i}" data-host="${e(h.host)}">${parts.join('\n')}</section>`;
 }

@@ -50,6 +50,7 @@ function hostBlock(h: HostReport): string[] {
   for (const o of h.offsite ?? []) out.push(`  off-site ${o.target}: ${o.verified_at ? `newest verified copy ${t(o.verified_at)}` : 'no verified copy'} (${o.status.toUpperCase()}): ${o.reason}`);
   out.push(`  drill: ${h.drill ? `${h.drill.result} at ${t(h.drill.at)}, ${h.drill.matches}/${h.drill.files_sampled} sampled files matched${h.drill.error ? `: ${h.drill.error}` : ''}` : 'none'}`);
   if (h.restores.length) out.push('  restores:', ...h.restores.map((r) => `    #${r.id} ${r.kind} of ${r.archive} onto ${r.target}: ${r.status}${r.error ? `: ${r.error}` : ''}`));
+  for (const r of h.interrupted_restores ?? []) out.push(`  INTERRUPTED: ${r.message}`);
   out.push(...trendLine(h));
   return out;
 }

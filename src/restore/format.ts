@@ -62,6 +62,18 @@ function checkPhases(plan: RestorePlan, readiness: readonly string[]): string[] 
   ];
 }
 
+/**
+ * Earlier restores onto the target that were interrupted and never resolved (their sentences from
+ * catalog/interrupted-restores.ts, each with its rollback command): said before a new plan.
+ */
+export function formatInterrupted(target: string, texts: readonly string[]): string {
+  return [
+    `WARNING: ${texts.length} earlier restore(s) onto ${target} were interrupted and never resolved:`,
+    ...texts.map((t) => `  ${t}`),
+    `A rollback above, or a restore of every source (no --only) that finishes OK, resolves it; until then 'pullback status' is red for ${target}.`,
+  ].join('\n');
+}
+
 /** A titled checklist: one `PASS|FAIL|WARN  name: figure` line per item. */
 export function formatChecklist(title: string, items: readonly ChecklistItem[]): string {
   return [title, ...items.map((i) => `  ${MARK[i.status]!.padEnd(4)}  ${i.name}: ${i.figure}`)].join('\n');

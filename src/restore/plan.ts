@@ -297,21 +297,33 @@ function unusedMappings(mapDb: Record<string, string>, used: ReadonlySet<string>
   });
 }
 
-/** Only the newest dump of each (engine, database): a dump folder keeps several generations. */
+/**
+ * Only the newest dump of each (engine, database): a dump folder keeps several generations. Newest
+ * is the dump pullback first saw last (by its own clock); among dumps first seen in the same pull,
+ * the time the server claims (which the nightly refused beyond dumps.max_clock_skew ahead).
+ */
 export function newestDumps(dumps: readonly DumpRecord[]): DumpRecord[] {
   const newest = new Map<string, DumpRecord>();
   for (const d of dumps) {
     const cur = newest.get(dumpKey(d));
-    if (!cur || stamp(d) > stamp(cur)) newest.set(dumpKey(d), d);
+    if (!cur || newer(d, cur)) newest.set(dumpKey(d), d);
   }
   return dumps.filter((d) => newest.get(dumpKey(d)) === d);
 }
 
-/** Groups of dumps of one database whose newest cannot be told: more than one and none with a time. */
+/** Groups of dumps of one database whose newest cannot be told: more than one, first seen together, none with a time. */
 export function unorderedDumps(dumps: readonly DumpRecord[]): DumpRecord[][] {
   const groups = new Map<string, DumpRecord[]>();
   for (const d of dumps) groups.set(dumpKey(d), [...(groups.get(dumpKey(d)) ?? []), d]);
-  return [...groups.values()].filter((g) => g.length > 1 && g.every((d) => stamp(d) === ''));
+  return [...groups.values()].filter((g) => g.length > 1 && g.every((d) => stamp(d) === '') && new Set(g.map((d) => d.firstSeenAt ?? '')).size === 1);
+}
+
+/** Whether `a` is newer than `b`: first seen later, else (seen in the same pull, or never recorded) a later claimed time. */
+function newer(a: DumpRecord, b: DumpRecord): boolean {
+  const fa = a.firstSeenAt ?? '';
+  const fb = b.firstSeenAt ?? '';
+  if (fa !== fb) return fa > fb;
+  return stamp(a) > stamp(b);
 }
 
 function dumpKey(d: DumpRecord): string {

@@ -2,6 +2,7 @@
 // written before the step runs (pending) and updated as it starts and ends, so an interrupted
 // restore leaves a record of exactly which steps completed.
 import type { Db } from '../catalog/db.js';
+import { selfIdentity } from '../util/process-identity.js';
 
 export type RestoreKind = 'restore' | 'rollback';
 export type RestoreStatus = 'running' | 'ok' | 'failed' | 'interrupted' | 'refused';
@@ -45,14 +46,18 @@ export class RestoreRecorder {
     readonly id: number,
   ) {}
 
-  /** Inserts the restore row (status running) and returns its recorder. */
+  /**
+   * Inserts the restore row (status running, with this process's identity: a later command that
+   * finds the process gone records the restore interrupted) and returns its recorder.
+   */
   static start(db: Db, r: { kind: RestoreKind; host: string; target: string; repository: string; archive: string; only?: string[]; plan: unknown; rollbackOf?: number }): RestoreRecorder {
+    const me = selfIdentity();
     const res = db
       .prepare(
-        `INSERT INTO restores (kind, host, target, repository, archive, only_sources, status, rollback_of, started_at, pid, plan)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO restores (kind, host, target, repository, archive, only_sources, status, rollback_of, started_at, pid, pid_start, boot_id, plan)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)`,
       )
-      .run(r.kind, r.host, r.target, r.repository, r.archive, r.only ? JSON.stringify(r.only) : null, r.rollbackOf ?? null, now(), process.pid, JSON.stringify(r.plan));
+      .run(r.kind, r.host, r.target, r.repository, r.archive, r.only ? JSON.stringify(r.only) : null, r.rollbackOf ?? null, now(), me.pid, me.start ?? null, me.bootId ?? null, JSON.stringify(r.plan));
     return new RestoreRecorder(db, Number(res.lastInsertRowid));
   }
 

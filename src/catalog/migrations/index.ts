@@ -13,6 +13,8 @@ import { mirrorArchive } from './010-mirror-archive.js';
 import { sourceMirrorState } from './011-source-mirror-state.js';
 import { vanishedArchives } from './012-vanished-archives.js';
 import { checkDamage } from './013-check-damage.js';
+import { dumpFirstSeen } from './014-dump-first-seen.js';
+import { restoreProcess } from './015-restore-process.js';
 
 export interface Migration {
   version: number;
@@ -20,4 +22,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess];

@@ -22,11 +22,11 @@ export interface DumpRow {
   record: DumpRecord;
 }
 
-/** Records the verified dumps of one source in one run. */
+/** Records the verified dumps of one source in one run (first seen: the record's, else now). */
 export function recordDumps(catalog: Catalog, at: { runId: number; host: string; source: string }, dumps: readonly VerifiedDump[]): void {
   const stmt = catalog.db.prepare(
-    `INSERT INTO dumps (run_id, host, source, file, engine, database, format, server_version, started_at, ended_at, size, sha256, row_counts, taken, status, error, record, recorded_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO dumps (run_id, host, source, file, engine, database, format, server_version, started_at, ended_at, size, sha256, row_counts, taken, status, error, record, recorded_at, first_seen_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const now = new Date().toISOString();
   catalog.db.transaction(() => {
@@ -35,10 +35,39 @@ export function recordDumps(catalog: Catalog, at: { runId: number; host: string;
       stmt.run(
         at.runId, at.host, at.source, r.file, r.engine, r.database, r.format, r.serverVersion ?? null, r.startedAt ?? null,
         r.endedAt ?? null, r.size, r.sha256, r.rowCounts ? JSON.stringify(r.rowCounts) : null, d.taken ? 1 : 0,
-        d.problem ? 'failed' : 'ok', d.problem ?? null, JSON.stringify(r), now,
+        d.problem ? 'failed' : 'ok', d.problem ?? null, JSON.stringify(r), now, r.firstSeenAt ?? now,
       );
     }
   })();
+}
+
+/** What pullback saw of a source's dumps before this run: when it first saw each, and when it last looked. */
+export interface DumpSightings {
+  /** First-seen time per dump, by `sightingKey`. */
+  firstSeen: Map<string, string>;
+  /** The start of the latest earlier pull of the source whose run recorded its dumps: every dump there then was seen. */
+  lastLook?: Date;
+}
+
+/** The key of one dump across runs: the same file with the same content is the same dump. */
+export const sightingKey = (file: string, sha256: string) => `${file}\0${sha256}`;
+
+/** The source's dumps as seen by the runs before `runId`. */
+export function dumpSightings(catalog: Catalog, at: { runId: number; host: string; source: string }): DumpSightings {
+  const rows = catalog.db
+    .prepare('SELECT file, sha256, MIN(COALESCE(first_seen_at, recorded_at)) AS first FROM dumps WHERE host = ? AND source = ? AND run_id <> ? GROUP BY file, sha256')
+    .all(at.host, at.source, at.runId) as Array<{ file: string; sha256: string; first: string }>;
+  const look = catalog.db
+    .prepare(
+      `SELECT MAX(s.started_at) AS at FROM steps s
+       WHERE s.host = ? AND s.source = ? AND s.step = 'pull' AND s.run_id <> ?
+         AND s.run_id IN (SELECT run_id FROM dumps WHERE host = ? AND source = ?)`,
+    )
+    .get(at.host, at.source, at.runId, at.host, at.source) as { at: string | null } | undefined;
+  return {
+    firstSeen: new Map(rows.map((r) => [sightingKey(r.file, r.sha256), r.first])),
+    ...(look?.at ? { lastLook: new Date(look.at) } : {}),
+  };
 }
 
 /** Dumps recorded for a host, newest first, with the archive of their run where one was made. */

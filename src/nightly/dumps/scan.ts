@@ -32,8 +32,8 @@ export interface FoundDump {
   matched?: boolean;
 }
 
-/** How far a main server's clock may run ahead of the backup host's before its dump times are refused. */
-const CLOCK_SKEW_MS = 10 * 60_000;
+/** How far a main server's clock may run ahead of the backup host's before its metadata's end time is not believed (dumps.max_clock_skew's default). */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A file of the dump directory that is not counted as a dump, and why. */
 export interface UnrecognisedFile {
@@ -52,9 +52,9 @@ export interface DumpDirScan {
  * those matching it are candidates; without, those with metadata, a recognised format or a
  * compression. Candidates come newest first.
  */
-export function scanDumpDir(dir: string, pattern?: string): DumpDirScan {
+export function scanDumpDir(dir: string, pattern?: string, skewMs = CLOCK_SKEW_MS): DumpDirScan {
   const all: FoundDump[] = [];
-  walk(dir, '', all);
+  walk(dir, '', all, skewMs);
   const out: DumpDirScan = { candidates: [], unrecognised: [] };
   for (const f of all) {
     if (pattern !== undefined) {
@@ -67,13 +67,13 @@ export function scanDumpDir(dir: string, pattern?: string): DumpDirScan {
   return out;
 }
 
-function walk(dir: string, prefix: string, out: FoundDump[]): void {
+function walk(dir: string, prefix: string, out: FoundDump[], skewMs: number): void {
   for (const name of readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const abs = join(dir, name);
     const rel = prefix ? `${prefix}/${name}` : name;
     const st = lstatSync(abs);
-    if (st.isDirectory()) walk(abs, rel, out);
+    if (st.isDirectory()) walk(abs, rel, out, skewMs);
     if (!st.isFile() || name.endsWith(META_SUFFIX)) continue;
     const found: FoundDump = { rel, abs, size: st.size, time: st.mtime };
     const metaFile = metaName(abs);
@@ -82,7 +82,7 @@ function walk(dir: string, prefix: string, out: FoundDump[]): void {
         const meta = parseMeta(readFileSync(metaFile, 'utf8'));
         // The metadata is the server's word: a dump that "ends" in the future would look fresh
         // forever, so such metadata is not used at all (the file's own time is judged instead).
-        if (meta.endedAt && Date.parse(meta.endedAt) > Date.now() + CLOCK_SKEW_MS) throw new Error(`"endedAt" ${meta.endedAt} is in the future`);
+        if (meta.endedAt && Date.parse(meta.endedAt) > Date.now() + skewMs) throw new Error(`"endedAt" ${meta.endedAt} is in the future`);
         found.meta = meta;
         if (found.meta.endedAt) found.time = new Date(found.meta.endedAt);
         found.kind = { engine: found.meta.engine, format: found.meta.format, database: found.meta.database };

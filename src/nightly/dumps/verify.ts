@@ -14,7 +14,8 @@ import { localRunner } from '../../engines/runner.js';
 import { sourceMirrorDir, type HostContext, type StepOutcome } from '../../job/context.js';
 import type { DumpRecord } from '../../archive/manifest.js';
 import { ageText } from './age-text.js';
-import { recordDumps, type VerifiedDump } from './record.js';
+import { dumpSightings, recordDumps, sightingKey, type VerifiedDump } from './record.js';
+import { pastClaimWarning } from './times.js';
 import { scanDumpDir, sniffHead, type FoundDump } from './scan.js';
 import { decompressedName, decompressToFile, readCompressed, type DecompressedRead } from '../../tools/compress/decompress.js';
 import { MARIADB_TRAILER } from '../../engines/mariadb.js';
@@ -22,8 +23,12 @@ import { printable } from '../../util/printable.js';
 
 const ENGINES = new Set<string>(['postgres', 'mariadb', 'mysql', 'sqlite']);
 
-/** Verifies the pulled dumps of `source` (those `taken` this run, else those found); failed names each bad file and why. */
-export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?: DumpRecord[]): Promise<StepOutcome<DumpRecord[]>> {
+/**
+ * Verifies the pulled dumps of `source` (those `taken` this run, else those found, less the files
+ * `refused` for a time in the future); failed names each bad file and why. Each record gets the
+ * time pullback first saw the dump (now, for a dump new to the catalog).
+ */
+export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?: DumpRecord[], refused: readonly string[] = []): Promise<StepOutcome<DumpRecord[]>> {
   const dir = sourceMirrorDir(ctx.global, ctx.host.name, source.name);
   const run = localRunner({ logger: ctx.logger, signal: ctx.signal, timeoutMs: ctx.global.dumpTimeoutSeconds * 1000 });
   // Names the server chose: shown in warnings, the report and notifications, so control characters escaped.
@@ -43,7 +48,9 @@ export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?
   if (taken) {
     candidates = taken.map((r) => ({ rel: r.file, abs: join(dir, r.file), size: r.size, time: new Date(r.endedAt ?? Date.now()), meta: r, kind: r }));
   } else {
-    const scan = scanDumpDir(dir, source.pattern);
+    const scan = scanDumpDir(dir, source.pattern, ctx.global.dumpMaxClockSkewSeconds * 1000);
+    // Refused by dump_times (a claimed time in the future): never counted, so never the fresh newest.
+    scan.candidates = scan.candidates.filter((c) => !refused.includes(c.rel));
     for (const u of scan.unrecognised) warnings.push(`${where(u.rel)} ${u.reason}: not counted as a dump`);
     const maxAge = (source.maxAgeSeconds ?? 0) * 1000;
     const fresh = (f: FoundDump) => maxAge <= 0 || Date.now() - f.time.getTime() <= maxAge;
@@ -76,11 +83,21 @@ export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?
     candidates = problems.length > 0 ? [] : dumps;
   }
 
+  const at = { runId: ctx.runId, host: ctx.host.name, source: source.name };
+  const seen = dumpSightings(ctx.catalog, at);
+  const now = new Date();
   for (const c of candidates) {
     if (ctx.signal?.aborted) break;
     const v = await verifyOne(run, c, taken ? undefined : source.database, reads.get(c), readOpts);
     if (v.problem) problems.push(`dump ${where(c.rel)}: ${v.problem}`);
     if (v.warning) warnings.push(`dump ${where(c.rel)}: ${v.warning}`);
+    if (v.record) {
+      // "Newest" is when pullback first saw a dump (a taken dump: now), never the server's claim.
+      const first = seen.firstSeen.get(sightingKey(v.record.file, v.record.sha256));
+      v.record.firstSeenAt = first ?? now.toISOString();
+      const past = first || taken ? undefined : pastClaimWarning(where(c.rel), c.time, c.meta?.endedAt ? 'ended' : 'modified', seen.lastLook, ctx.global.dumpMaxClockSkewSeconds * 1000, now);
+      if (past) warnings.push(past);
+    }
     if (v.record) results.push({ record: v.record, taken: Boolean(taken), problem: v.problem });
     else if (!v.problem) unrecorded.push(c.rel);
     if (v.record && !v.problem) {
@@ -89,7 +106,7 @@ export async function verifyDumps(ctx: HostContext, source: SourceConfig, taken?
       ctx.logger.info({ source: source.name, dump: c.rel, verified: v.record.verified }, how);
     }
   }
-  recordDumps(ctx.catalog, { runId: ctx.runId, host: ctx.host.name, source: source.name }, results);
+  recordDumps(ctx.catalog, at, results);
   const value = results.filter((r) => !r.problem).map((r) => r.record);
   const details = { dumps: results.map((r) => ({ file: r.record.file, verified: r.record.verified, problem: r.problem })), verification, unrecorded, warnings };
   if (problems.length > 0) return { status: 'failed', error: [...problems, ...warnings].join('; '), value, details };

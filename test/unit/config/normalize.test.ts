@@ -27,6 +27,7 @@ describe('normalization', () => {
         database: { postgres: { host: '127.0.0.1', port: 5432, user: 'postgres' }, mariadb: { host: '127.0.0.1', port: 3306, user: 'root' } },
       },
       dumpTimeoutSeconds: 3600,
+      dumpMaxClockSkewSeconds: 300,
       restoreWaitSeconds: 7200,
       schedule: { jobs: {} },
       maxShrink: 0.5,

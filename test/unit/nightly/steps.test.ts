@@ -211,9 +211,9 @@ describe('the nightly step table', () => {
     for (const s of NIGHTLY_STEPS) if (s.scope === 'host') for (const e of [...(s.needs ?? []), ...(s.stops === 'rest' ? [] : s.stops)]) expect(names).toContain(typeof e === 'string' ? e : e.step);
   });
 
-  it('is in order: the repository first, then its archives compared with the catalog; the prune an earlier night owes, compact, its check or creation alongside the login and the sources; per source dump, pull, verify, keep_last_good; then archive, the prune it owes, check, offsite, drill', () => {
+  it('is in order: the repository first, then its archives compared with the catalog; the prune an earlier night owes, compact, its check or creation alongside the login and the sources; per source dump, pull, dump_times, verify, keep_last_good; then archive, the prune it owes, check, offsite, drill', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
-      'host:repository', 'host:compare_archives', 'host:prune', 'host:compact', 'host:check_repository', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill',
+      'host:repository', 'host:compare_archives', 'host:prune', 'host:compact', 'host:check_repository', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:dump_times', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill',
     ]);
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.alongside).map((s) => s.name)).toEqual(['connect']);
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['compare_archives', 'prune', 'compact', 'check_repository', 'create_repository']);

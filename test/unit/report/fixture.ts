@@ -20,6 +20,7 @@ export const reportHost = (over: Partial<HostReport>): HostReport => ({
   ],
   drill: null,
   restores: [],
+  interrupted_restores: [],
   trend: [
     { at: '2026-03-09T02:00:00.000Z', status: 'ok', duration_seconds: 300, bytes: 1000, files: 1, repository_deduplicated_bytes: 1000 * 1024 },
     { at: '2026-03-10T02:00:00.000Z', status: 'ok', duration_seconds: 600, bytes: 3000, files: 3, repository_deduplicated_bytes: 1024 * 1024 },

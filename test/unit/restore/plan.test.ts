@@ -154,6 +154,20 @@ describe('dumps the server cron wrote', () => {
     expect(p.steps[0]!.databases.map((d) => [d.dump.file, d.database])).toEqual([['app-Fri.sql', 'app']]);
   });
 
+  it('takes the dump pullback first saw last, whatever time the server claims; the claimed time only among dumps first seen together', () => {
+    // app-1 claims next year (a wrong server clock); app-2 was first seen later: app-2 is the newest.
+    const lying = [
+      dump('app', { file: 'app-1.pgdump', endedAt: undefined, modifiedAt: '2027-01-01T00:00:00Z', firstSeenAt: '2026-01-01T03:00:00Z' }),
+      dump('app', { file: 'app-2.pgdump', endedAt: undefined, modifiedAt: '2026-01-02T02:00:00Z', firstSeenAt: '2026-01-02T03:00:00Z' }),
+    ];
+    expect(newestDumps(lying).map((d) => d.file)).toEqual(['app-2.pgdump']);
+    const together = [
+      dump('app', { file: 'a.pgdump', endedAt: undefined, modifiedAt: '2026-01-02T01:00:00Z', firstSeenAt: '2026-01-02T03:00:00Z' }),
+      dump('app', { file: 'b.pgdump', endedAt: undefined, modifiedAt: '2026-01-02T02:00:00Z', firstSeenAt: '2026-01-02T03:00:00Z' }),
+    ];
+    expect(newestDumps(together).map((d) => d.file)).toEqual(['b.pgdump']);
+  });
+
   it('refuses dumps without a time or without a database name', () => {
     const untimed = [dump('app', { file: 'a.sql', endedAt: undefined }), dump('app', { file: 'b.sql', endedAt: undefined })];
     expect(problems(() => plan({ manifest: manifest([{ name: 'db', kind: 'database', path: '/d', status: 'ok', dumps: untimed }]) }))).toContain('cannot tell which dump of app is newest: a.sql, b.sql');

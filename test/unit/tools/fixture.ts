@@ -19,6 +19,7 @@ export function globalConfig(patch: Partial<GlobalConfig> = {}): GlobalConfig {
       database: { postgres: { host: '127.0.0.1', port: 5432, user: 'postgres' }, mariadb: { host: '127.0.0.1', port: 3306, user: 'root' } },
     },
     dumpTimeoutSeconds: 3600,
+    dumpMaxClockSkewSeconds: 300,
     restoreWaitSeconds: 7200,
     ...patch,
   };
