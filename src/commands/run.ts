@@ -76,7 +76,7 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
         const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal, acceptShrink: opts.acceptShrink, progress: env.progress };
         let r: HostRunResult;
         try {
-          if (refusedConfig) r = failedHost(host.name, (await refuse(ctx, refusedConfig)).error!);
+          if (refusedConfig) r = failedHost(host.name, (await refuse(ctx, refusedConfig.why)).error!);
           else {
             const refusal = await recordDiskSpace(ctx, space!);
             r = refusal ? failedHost(host.name, refusal) : await backUpHoldingLock(ctx, runId);
@@ -100,8 +100,9 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
       await Promise.all(results.map((r) => notes.emit(hostEvent(runId, r, steps))));
       await notes.emit(finishEvent('run', runId, interrupt.signal.aborted ? 'interrupted' : status, text));
       await notes.flush();
-      // A configuration refusal keeps its exit code (2: fix the configuration), now after it was recorded.
-      if (refusedConfig) return 2;
+      // A configuration refusal, now that it is recorded, is reported as every configuration error is
+      // (file, key, fix on stderr; exit 2).
+      if (refusedConfig) throw refusedConfig.error;
       return status === 'ok' || status === 'warning' ? 0 : 1;
     } finally {
       interrupt.dispose();
@@ -146,14 +147,18 @@ async function backUpHoldingLock(ctx: HostContext, runId: number): Promise<HostR
   }
 }
 
-/** Why the configuration refuses every night (the passphrase file is not private to this user), with the fix; undefined when it does not. */
-function configRefusal(global: GlobalConfig): string | undefined {
+/**
+ * Why the configuration refuses every night (the passphrase file is not private to this user): the
+ * words recorded as each host's night, and the ConfigError the CLI prints (file, key, fix; exit 2)
+ * once the refusal is recorded. Undefined when it does not refuse.
+ */
+function configRefusal(global: GlobalConfig): { why: string; error: ConfigError } | undefined {
   try {
     assertPassphraseFilePrivate(global);
     return undefined;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    return `configuration refused: ${e.problems.map((p) => p.message).join('; ')}; nothing was pulled, archived or pruned. After the fix, run: pullback run`;
+    return { why: `configuration refused: ${e.problems.map((p) => p.message).join('; ')}; nothing was pulled, archived or pruned. After the fix, run: pullback run`, error: e };
   }
 }
 

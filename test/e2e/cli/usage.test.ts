@@ -39,7 +39,7 @@ describe('usage', () => {
     const expected: Record<string, string[]> = {
       run: ['--host NAME', '--accept-shrink SOURCE'],
       list: ['--host NAME', '--json'],
-      check: ['--host NAME', '--verify-data'],
+      check: ['--host NAME', '--verify-data', '--repair', '--yes'],
       prune: ['--host NAME'],
       restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--from-offsite TARGET', '--rollback RESTORE_ID'],
       drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--json', '--from-offsite TARGET'],

@@ -107,7 +107,7 @@ describe('pullback run with bad dumps', () => {
     const dumps = manifest.sources[0]!.dumps!.map((d) => [d.file, d.engine, d.format, d.verified]);
     expect(dumps.sort()).toEqual([
       ['app-20240101T000000Z.pgdump', 'postgres', 'custom', ['sha256', 'pg_restore']],
-      ['shop.sql', 'mariadb', 'sql', ['trailer']],
+      ['shop.sql', 'mariadb', 'sql', ['trailer', 'insert_rows']],
     ]);
   });
 

@@ -90,7 +90,7 @@ describe('pullback run with dump:', () => {
 
     // MariaDB: SQL text ending with the completion trailer, same rows after a restore.
     const [mDump] = dumpsOf('maria');
-    expect(mDump).toMatchObject({ engine: 'mariadb', database: mariaDb, format: 'sql', verified: ['sha256', 'trailer'] });
+    expect(mDump).toMatchObject({ engine: 'mariadb', database: mariaDb, format: 'sql', verified: ['sha256', 'trailer', 'insert_rows'] });
     const mFile = join(dir, 'maria', mDump!.file);
     expect(readFileSync(mFile, 'utf8').trimEnd().split('\n').at(-1)).toMatch(/^-- Dump completed/);
     const mSource = await tableFingerprints('mariadb', mariaDb);

@@ -64,13 +64,14 @@ describe('a source that goes missing or empty', () => {
     const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
     const all = db.prepare('SELECT step, source, status FROM steps WHERE run_id = 2 ORDER BY id').all() as Array<{ step: string }>;
     db.close();
-    // The repository check runs alongside the pulls: its row's place among theirs is not fixed.
+    // The repository check and the archive comparison run alongside the pulls: their rows' places among theirs are not fixed.
     expect(all.filter((s) => s.step === 'check_repository')).toEqual([{ step: 'check_repository', source: null, status: 'ok' }]);
+    expect(all.filter((s) => s.step === 'compare_archives')).toEqual([{ step: 'compare_archives', source: null, status: 'ok' }]);
     // The sources are worked on at once (source_concurrency): each source's rows are in order, the
     // sources' rows interleave; listed here source by source, in the order of the host file.
     const order = ['keep', 'gone', 'emptied'];
     const steps = all
-      .filter((s) => s.step !== 'check_repository')
+      .filter((s) => s.step !== 'check_repository' && s.step !== 'compare_archives')
       .map((s, i) => ({ s, i }))
       .sort((x, y) => {
         const [a, b] = [x.s as { source: string | null }, y.s as { source: string | null }];
