@@ -30,6 +30,10 @@ beforeAll(async () => {
     global: { rsync: { rsync_path: slow.path, attempts: 1 }, checks: { repository: 'never', archives: 'never' } },
     hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: data }, { name: 'other', kind: 'data', path: join(root, 'other') }] }],
   });
+  // The repository exists before the killed night: a first night creates it (borg init) while it
+  // pulls, and the SIGKILL meant for the pull must not land in borg init instead (seen on a loaded machine).
+  const init = await cli('init');
+  expect(init.exitCode, init.stdout + init.stderr).toBe(0);
 });
 
 /** Writes the source: small files `a-*` (rsync sends them first), then a big one it is killed in. */
