@@ -1,6 +1,6 @@
 // A tree whose metadata a backup must keep exactly: POSIX ACLs (access and default), user xattrs,
 // file capabilities, numeric owners, setuid/setgid/sticky, nanosecond mtimes, a fifo, awkward names
-// (newline, non-UTF-8, 255 bytes), a deep path and a 1 GiB sparse file holding 1 MiB; plus the
+// (newline, non-UTF-8, 255 bytes), a deep path and a 256 MiB sparse file holding 1 MiB; plus the
 // comparisons that prove it (rsync -naiHAX --checksum lists nothing, allocated blocks).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { writeNastyTree } from './tree.js';
 
 export const SPARSE_FILE = 'vm/disk.img';
-export const SPARSE_SIZE = 1024 ** 3;
+export const SPARSE_SIZE = 256 * 1024 ** 2;
 
 /** Fills `root`; needs root (chown, setcap) and setfacl/setfattr/setcap on PATH. */
 export async function writeMetadataTree(root: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Files come back exact, and only what the backup held is touched (real sshd, rsync, borg): a
 // source with excludes, ACLs, xattrs, capabilities, owners, modes, nanosecond mtimes, awkward
-// names and a 1 GiB sparse file; the mirror and the restored target are compared with a pristine
+// names and a 256 MiB sparse file; the mirror and the restored target are compared with a pristine
 // copy by `rsync -naiHAX --checksum`, the excluded files survive the restore and its rollback, and
 // the dry run names what the restore deletes.
 import { mkdirSync, writeFileSync } from 'node:fs';
