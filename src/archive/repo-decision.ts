@@ -93,7 +93,7 @@ export function noManifestMessage(repo: string, memory: RepoMemory): string {
         : `its borg id is not the ${short(memory.recordedId ?? '')}… the catalog recorded`;
   return (
     `repository ${repo} has no manifest (borg: "Repository has no manifest."): the directory and its config are there, ` +
-    `but not the manifest, borg's list of the archives in it, so no archive in it can be listed, checked or restored as it is. ` +
+    `but not the manifest, borg's list of the archives in it, so no archive in it can be listed, checked or restored as it is: ` +
     `${whose}; nothing was created, moved or written: a damaged repository or the wrong disk is never replaced. ` +
     `Is the right disk mounted? If it is, repair it with \`borg check --repair ${repo}\` (it rebuilds the manifest from the archives it finds; ` +
     `see "A repository without a manifest" in docs/operations.md), then run again`
