@@ -25,6 +25,25 @@ export function recordRepo(catalog: Catalog, repository: string, id: string, how
     .run(repository, id, new Date().toISOString(), how);
 }
 
+/** Records that pullback is about to run `borg init` at `repository` (before borg runs: a kill mid-init leaves this row). */
+export function recordCreationStarted(catalog: Catalog, repository: string, host: string): void {
+  catalog.db
+    .prepare(
+      `INSERT INTO repository_creations (repository, host, started_at) VALUES (?, ?, ?)
+       ON CONFLICT(repository) DO UPDATE SET host = excluded.host, started_at = excluded.started_at`,
+    )
+    .run(repository, host, new Date().toISOString());
+}
+
+/** When pullback last started creating `repository` (its own `borg init`), or undefined when it never did. */
+export function creationStarted(catalog: Catalog, repository: string): string | undefined {
+  const row = catalog.db.prepare('SELECT started_at FROM repository_creations WHERE repository = ?').get(repository) as { started_at: string } | undefined;
+  if (row) return row.started_at;
+  // Catalogs from before the creations table: a repository the create_repository row made is recorded 'created'.
+  const rec = recordedRepo(catalog, repository);
+  return rec?.how === 'created' ? rec.recordedAt : undefined;
+}
+
 /**
  * Archives the catalog ever recorded (pruned ones included) in `repository` or of `host`, anywhere,
  * and the newest of them by time: by name, `<host>-pre-restore-...` sorts after every nightly

@@ -18,6 +18,7 @@ const SAID: Record<InitOutcome['action'], (o: InitOutcome) => string> = {
   recorded: (o) => `already a repository: recorded its borg id ${o.id.slice(0, 16)}…`,
   unchanged: (o) => `already initialised (borg id ${o.id.slice(0, 16)}…)`,
   adopted: (o) => `adopted: borg id ${o.id.slice(0, 16)}… replaces the recorded ${o.previousId!.slice(0, 16)}…`,
+  recreated: (o) => `created again (borg id ${o.id.slice(0, 16)}…): an earlier borg init never finished; the half-made repository was moved aside to ${o.movedAside}`,
 };
 
 /** Creates (or records) each selected host's repository once per path; 1 when any failed. */
@@ -35,7 +36,7 @@ export async function initCommand(g: GlobalOptions, opts: InitOptions): Promise<
       let said = done.get(repo);
       if (said === undefined) {
         try {
-          const out = await initRepo(borg, env.catalog, repo);
+          const out = await initRepo(borg, env.catalog, repo, host.name);
           said = SAID[out.action](out);
           env.logger.info({ host: host.name, repository: repo, action: out.action, id: out.id, previousId: out.previousId }, `init: ${said}`);
         } catch (e) {

@@ -166,8 +166,11 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     stops: [{ step: 'archive', said: 'archive skipped: the repository could not be created (see create_repository)' }],
     run: async (ctx, night) => {
       // The same decision as the archive's: created only where nothing was and the catalog knows of none.
-      await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'archive');
+      // pullback's own half-made repository (a killed borg init) is moved aside first: said as a warning.
+      let recreated: string | undefined;
+      await openRepo(borgContext(ctx), ctx.catalog, hostRepo(ctx), ctx.host.name, 'archive', (said) => (recreated = said));
       night.repoCreated = true;
+      if (recreated) return { status: 'warning', error: recreated, details: { repository: hostRepo(ctx), created: true, recreated: true } };
       return { status: 'ok', details: { repository: hostRepo(ctx), created: true } };
     },
   },

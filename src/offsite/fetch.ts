@@ -42,6 +42,7 @@ export async function fromOffsite(global: GlobalConfig, catalog: Catalog, target
   const borg = { repository, stateDir: global.stateDir, logger, signal };
   const seen = await observeRepo(borg, dir);
   if (seen.kind === 'missing') throw new JobError(`the off-site copy ${location} holds no borg repository (nothing to restore from)`);
+  if (seen.kind === 'no-manifest') throw new JobError(`the off-site copy ${location} is a borg repository without a manifest (borg: "Repository has no manifest."): no archive in it can be listed; see "A repository without a manifest" in docs/operations.md`);
   // A different id is said, not refused: after a re-initialised local repository the off-site copy is the older history, which is what is wanted here.
   const recorded = recordedRepo(catalog, repositoryPath(global, host));
   const other = recorded && recorded.id !== seen.id ? `; note: it is borg repository ${seen.id.slice(0, 12)}, not ${recorded.id.slice(0, 12)} now recorded for ${host}'s local repository (re-initialised since?)` : '';

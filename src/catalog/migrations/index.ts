@@ -15,6 +15,7 @@ import { vanishedArchives } from './012-vanished-archives.js';
 import { checkDamage } from './013-check-damage.js';
 import { dumpFirstSeen } from './014-dump-first-seen.js';
 import { restoreProcess } from './015-restore-process.js';
+import { repositoryCreations } from './016-repository-creations.js';
 
 export interface Migration {
   version: number;
@@ -22,4 +23,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations];

@@ -1,6 +1,12 @@
 // A repository's identity: borg's repository id, read from `<repo>/config` for a local repository
 // (no process, no passphrase) and from `borg list --json` for a remote one.
-import { existsSync, readFileSync } from 'node:fs';
+//
+// "No manifest" (a `borg init` killed before its first commit, or a damaged repository) is borg's
+// own verdict, read from its words "Repository has no manifest." and never guessed from the files:
+// a repository whose index was deleted is healthy (borg rebuilds the index from the segments). For a
+// local repository borg is asked only when there is no `index.<n>` file (every committed
+// repository has one), so a healthy repository is still opened without a process.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobError } from '../../errors.js';
 import { LOCK_WAIT } from './flags.js';
@@ -12,8 +18,18 @@ export function buildRepoIdArgs(repo: string): string[] {
   return ['list', ...LOCK_WAIT, '--json', '--last', '1', repo];
 }
 
-/** What is at a repository's location: no repository, or one with this id. */
-export type RepoObservation = { kind: 'missing' } | { kind: 'present'; id: string };
+/** What is at a repository's location: no repository, one with this id, or one whose manifest borg cannot find. */
+export type RepoObservation = { kind: 'missing' } | { kind: 'present'; id: string } | { kind: 'no-manifest'; id?: string };
+
+/** borg's words for a repository without a manifest (exit 2 of list, create, check, ...). */
+export function isNoManifestLine(line: string): boolean {
+  return /^Repository has no manifest\.$/.test(line.trim());
+}
+
+/** True when the local repository directory holds an `index.<n>` file (written by every commit). */
+export function hasCommittedIndex(repo: string): boolean {
+  return readdirSync(repo).some((f) => /^index\.\d+$/.test(f));
+}
 
 /** The `id = <hex>` of the [repository] section of a borg repository config file; undefined when absent. */
 export function parseRepoConfigId(text: string): string | undefined {
@@ -42,6 +58,11 @@ export async function observeRepo(ctx: BorgContext, repo: string): Promise<RepoO
     if (!existsSync(config)) return { kind: 'missing' };
     const id = parseRepoConfigId(readFileSync(config, 'utf8'));
     if (!id) throw new JobError(`${config} names no repository id: is ${repo} a borg repository?`);
+    if (hasCommittedIndex(repo)) return { kind: 'present', id };
+    // No commit's index: a half-made init, or an index deleted (borg rebuilds it). borg says which.
+    const said: string[] = [];
+    const out = await runBorg(ctx, buildRepoIdArgs(repo), { quiet: true, onStderrLine: (l) => said.push(l) });
+    if (out.verdict.kind === 'failed' && said.some(isNoManifestLine)) return { kind: 'no-manifest', id };
     return { kind: 'present', id };
   }
   const stdout: string[] = [];
@@ -49,6 +70,7 @@ export async function observeRepo(ctx: BorgContext, repo: string): Promise<RepoO
   const out = await runBorg(ctx, buildRepoIdArgs(repo), { quiet: true, onStdoutLine: (l) => stdout.push(l), onStderrLine: (l) => stderr.push(l) });
   if (out.verdict.kind === 'failed') {
     if (stderr.some(isMissingRepoLine)) return { kind: 'missing' };
+    if (stderr.some(isNoManifestLine)) return { kind: 'no-manifest', id: await configRepoId(ctx, repo).catch(() => undefined) };
     // A repository borg refuses as rolled back still says its id to `borg config` (which reads no manifest).
     if (out.verdict.cause === 'rolled-back') return { kind: 'present', id: await configRepoId(ctx, repo) };
     throw borgFailure(out, `borg list of ${repo}`);

@@ -46,4 +46,41 @@ describe('decideRepo', () => {
         'is the right disk mounted? Nothing was written to it. `pullback init --host h` adopts this repository deliberately',
     );
   });
+
+  describe('a repository without a manifest (issue 22: a borg init killed half-way)', () => {
+    const started = '2026-12-07T01:00:00.000Z';
+    const ours = { archives: 0, creationStartedAt: started };
+
+    it("moves pullback's own unfinished init aside for an archive, and reads it as absent", () => {
+      expect(decideRepo('/srv/borg/main', 'main', { kind: 'no-manifest', id: ID }, ours, 'archive')).toEqual({ action: 'recreate', startedAt: started });
+      expect(decideRepo('/srv/borg/main', 'main', { kind: 'no-manifest' }, ours, 'archive')).toEqual({ action: 'recreate', startedAt: started });
+      expect(decideRepo('/srv/borg/main', 'main', { kind: 'no-manifest', id: ID }, ours, 'read')).toEqual({ action: 'absent' });
+      // Its id recorded (the init finished once, then the manifest went) and the same: still ours, still no archive lost.
+      expect(decideRepo('/srv/borg/main', 'main', { kind: 'no-manifest', id: ID }, { ...ours, recordedId: ID }, 'archive').action).toBe('recreate');
+    });
+
+    it('refuses one the catalog has archives of, for archives and reads alike, with the repair command', () => {
+      const memory = { ...ours, archives: 2, lastArchive: 'main-20261206T000000Z' };
+      for (const purpose of ['archive', 'read'] as const) {
+        const d = decideRepo('/srv/borg/main', 'main', { kind: 'no-manifest', id: ID }, memory, purpose);
+        expect(d.action).toBe('refuse');
+        if (d.action !== 'refuse') continue;
+        expect(d.reason).toMatch(/^repository \/srv\/borg\/main has no manifest/);
+        expect(d.reason).toContain('no archive in it can be listed');
+        expect(d.reason).toContain('2 archive(s) there (newest main-20261206T000000Z)');
+        expect(d.reason).toContain('`borg check --repair /srv/borg/main`');
+        expect(d.reason).toContain('docs/operations.md');
+      }
+    });
+
+    it('refuses one pullback never began creating, and one whose id is not the recorded one', () => {
+      const never = decideRepo('/srv/borg/main', 'main', { kind: 'no-manifest', id: ID }, { archives: 0 }, 'archive');
+      expect(never.action === 'refuse' && never.reason).toContain('pullback did not create it');
+      const other = decideRepo('/srv/borg/main', 'main', { kind: 'no-manifest', id: OTHER }, { ...ours, recordedId: ID }, 'archive');
+      expect(other.action === 'refuse' && other.reason).toContain('its borg id is not the');
+      // Recorded as an ordinary first-seen repository with no creation by pullback: refused too.
+      const seen = decideRepo('/srv/borg/main', 'main', { kind: 'no-manifest', id: ID }, { archives: 0, recordedId: ID }, 'archive');
+      expect(seen.action).toBe('refuse');
+    });
+  });
 });

@@ -1,6 +1,6 @@
 // Reading a repository's identity: the config file's id, borg's "no repository here" lines, the argv.
 import { describe, expect, it } from 'vitest';
-import { buildRepoIdArgs, isMissingRepoLine, parseRepoConfigId } from '../../../../src/tools/borg/repo-id.js';
+import { buildRepoIdArgs, isMissingRepoLine, isNoManifestLine, parseRepoConfigId } from '../../../../src/tools/borg/repo-id.js';
 
 const ID = 'b3afecd9378b213d0a91b1ef10c9493b0bc1667dc9c7b2e8764aaa4726c6cd1b';
 
@@ -20,6 +20,15 @@ describe('isMissingRepoLine', () => {
     expect(isMissingRepoLine('Repository /srv/borg/main does not exist.')).toBe(true);
     expect(isMissingRepoLine('/srv/borg/main is not a valid repository. Check repo config.')).toBe(true);
     expect(isMissingRepoLine('Failed to create/acquire the lock /srv/borg/main/lock.exclusive (timeout).')).toBe(false);
+  });
+});
+
+describe('isNoManifestLine', () => {
+  it("recognises borg's words for a repository without a manifest, and nothing else", () => {
+    expect(isNoManifestLine('Repository has no manifest.')).toBe(true);
+    expect(isNoManifestLine('Repository has no manifest.\n')).toBe(true);
+    expect(isNoManifestLine('Repository /r does not exist.')).toBe(false);
+    expect(isNoManifestLine('Failed to create/acquire the lock /r/lock.exclusive (timeout).')).toBe(false);
   });
 });
 
