@@ -42,6 +42,7 @@ import { checkHost, compactDecision, compactHost, compareArchives, pruneHost } f
 import { openPullConnection, pullSource } from './pull.js';
 import { preflightConnect, preflightPassphrase } from '../job/preflight.js';
 import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors.js';
+import { openDamage } from '../catalog/check-damage.js';
 import { keepLastGood } from './last-good.js';
 import { archivedSources, failedSources, manifestEntry, partialComment, type NightState } from './state.js';
 
@@ -328,6 +329,8 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
       if (night.repoPresent === false) return skip('nothing to prune: the repository was created tonight', true);
       const failed = failedSources(night);
       if (failed.length > 0) return skip(`prune skipped: ${failed.map((s) => s.source.name).join(', ')} failed tonight (prune runs only after a night without failures)`);
+      // The repository check runs beside the pulls: a failed one is a failure of the night too.
+      if (night.checked === 'failed') return skip('prune skipped: the repository check failed tonight (prune runs only after a night without failures)');
       return RUN;
     },
     lock: 'none',
@@ -414,5 +417,8 @@ export function pruneOwed(ctx: HostContext): boolean {
   const repo = hostRepo(ctx);
   const owed = ctx.catalog.lastCheck(repo, 'prune-owed', ctx.host.name);
   const paid = ctx.catalog.lastCheck(repo, 'prune', ctx.host.name);
-  return owed !== undefined && (paid === undefined || paid < owed);
+  if (owed === undefined || (paid !== undefined && paid >= owed)) return false;
+  // Never while the repository has an open failed check (a check after the archive that owed the
+  // prune failed, or a later night's): retention would delete good archives and keep damaged ones.
+  return openDamage(ctx.catalog, repo, ctx.host.name).length === 0;
 }

@@ -9,7 +9,9 @@ import { InternalError } from '../../../src/errors.js';
 import type { HostContext, StepOutcome } from '../../../src/job/context.js';
 import { runNightly, tableProblems } from '../../../src/nightly/runner.js';
 import { archivedSources, manifestEntry, newNight, partialComment, type NightState } from '../../../src/nightly/state.js';
-import { NIGHTLY_STEPS } from '../../../src/nightly/steps.js';
+import { NIGHTLY_STEPS, pruneOwed } from '../../../src/nightly/steps.js';
+import { hostRepo } from '../../../src/job/context.js';
+import { clearCheckFailure, recordCheckFailure } from '../../../src/catalog/check-damage.js';
 import type { Edge, HostStep, NightlyFeatures, NightlyStep, SourceStep } from '../../../src/nightly/step-types.js';
 import { makeTempDir } from '../../harness/index.js';
 
@@ -309,6 +311,8 @@ describe('the nightly gates', () => {
     archived(n);
     expect(hostStep('schedule_prune').gate(n)).toEqual({ run: true });
     expect(hostStep('schedule_prune').gate(Object.assign(archived(night()), { repoPresent: false }))).toMatchObject({ run: false, silent: true });
+    // A repository check that failed beside the pulls is a failure of the night: no prune owed (found by the soak).
+    expect(hostStep('schedule_prune').gate(Object.assign(archived(night()), { checked: 'failed' }))).toMatchObject({ run: false, reason: 'prune skipped: the repository check failed tonight (prune runs only after a night without failures)' });
     n.sources[2]!.status = 'failed';
     expect(hostStep('archive').gate(n)).toEqual({ run: true });
     expect(hostStep('schedule_prune').gate(n)).toMatchObject({ run: false, reason: 'prune skipped: data failed tonight (prune runs only after a night without failures)' });
@@ -404,5 +408,19 @@ describe('the nightly gates', () => {
     data.keptFrom = { archive: 'main-1', manifest: lastNight };
     expect(manifestEntry(data)).toMatchObject({ status: 'kept', failed: { keptFrom: 'main-0' } });
     expect(partialComment(n)).toBe('partial: failed data (pull; last good state from main-0)');
+  });
+});
+
+describe('the prune a night owes', () => {
+  it('is not paid while the repository has an open failed check (found by the soak: retention kept the damaged archive and pruned the good one)', () => {
+    const ctx = hostContext();
+    const repo = hostRepo(ctx);
+    expect(pruneOwed(ctx)).toBe(false);
+    ctx.catalog.recordCheck(repo, 'prune-owed', 'main', 'ok');
+    expect(pruneOwed(ctx)).toBe(true);
+    recordCheckFailure(ctx.catalog, repo, 'repository', '', 'Segment entry checksum mismatch');
+    expect(pruneOwed(ctx)).toBe(false);
+    clearCheckFailure(ctx.catalog, repo, 'repository', '');
+    expect(pruneOwed(ctx)).toBe(true);
   });
 });
