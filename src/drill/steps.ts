@@ -8,6 +8,7 @@
 import { JobError } from '../errors.js';
 import { missingArchiveMessage } from '../archive/facts.js';
 import { openRepo } from '../archive/repo-identity.js';
+import { openDamage } from '../catalog/check-damage.js';
 import { nightlyGlob } from '../tools/borg/flags.js';
 import { listArchives } from '../tools/borg/list.js';
 import { mkdirSync } from 'node:fs';
@@ -82,6 +83,13 @@ export async function runSteps<S, N extends string>(rows: readonly Step<S, N>[],
 
 async function openRepository(d: DrillRun): Promise<void> {
   await openRepo(d.borg, d.ctx.catalog, d.r.repository, d.ctx.host.name, 'read'); // missing or swapped: JobError, nothing created
+  // A sample that reads back proves nothing about a repository with an unresolved failed check: the
+  // damage can be anywhere outside the sample, so the drill fails and says what to do (issue 22).
+  const damage = openDamage(d.ctx.catalog, d.r.repository, d.ctx.host.name);
+  if (damage.length > 0) {
+    const what = damage.map((x) => `${x.kind.replaceAll('+', ', ')} check failed ${x.failedAt}`).join('; ');
+    throw new JobError(`the repository ${d.r.repository} has an unresolved failed check (${what}): a drill of a sample cannot vouch for it; repair it with pullback check --repair --host ${d.ctx.host.name} (docs/operations.md, "Repairing a damaged repository"), then drill again`);
+  }
 }
 
 async function chooseArchive(d: DrillRun): Promise<void> {

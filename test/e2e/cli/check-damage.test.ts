@@ -100,6 +100,11 @@ describe('a damaged repository', () => {
     const open = queryCatalog<{ kind: string }>(cfg.stateDir, 'SELECT kind FROM check_damage ORDER BY kind');
     expect(open.map((r) => r.kind)).toEqual(['archives', 'data', 'repository']);
 
+    // A drill of a sample cannot vouch for a repository with an open failed check: it fails and says what to do (found by the soak).
+    const drill = await runCli([...c, 'drill', '--host', 'main']);
+    expect(drill.exitCode, drill.stderr + drill.stdout).toBe(1);
+    expect(drill.stdout + drill.stderr).toMatch(/has an unresolved failed check .*pullback check --repair --host main/);
+
     // No terminal and no --yes: refused, nothing done. On a terminal, anything but "yes" declines.
     const refused = await runCli([...c, 'check', '--repair', '--host', 'main']);
     expect(refused.exitCode, refused.stderr).toBe(2);
