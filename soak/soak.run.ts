@@ -30,8 +30,8 @@ const SEED = Number(process.env.SOAK_SEED ?? 1);
 const HOST = 'main';
 
 function say(line: string): void {
-  process.stderr.write(`${line}\n`);
   if (process.env.SOAK_OUT) appendFileSync(process.env.SOAK_OUT, `${line}\n`);
+  else process.stderr.write(`${line}\n`);
 }
 const note = (line: string) => process.stderr.write(`soak: ${line}\n`);
 
@@ -154,6 +154,7 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
       `INVARIANT VIOLATED at night ${night}, step ${step}: ${what}\n` + `replay: scripts/soak --nights ${night} --seed ${SEED}`,
     );
   }
+  const firstLines = (r: Result) => `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.trim()).slice(0, 3).join(' | ').slice(0, 400);
   const show = (r: Result) => `exit ${r.exitCode}${r.killed ? ` (${r.killed})` : ''}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
 
   /** Waits until nothing started by a killed pullback (borg, rsync, ssh) still touches the repository or the sources. */
@@ -171,15 +172,19 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
   }
 
   /** Invariants 2 and 3 after every step; `pruneAllowed` when the step was an exit-0 night or prune. */
-  async function invariants(pruneAllowed: boolean, current: Origin): Promise<void> {
+  async function invariants(pruneAllowed: boolean, current: Origin, context?: Result): Promise<void> {
     // Invariant 3: nothing an OK night archived is lost, except by retention after a night without failures.
     const listed = await listArchives();
     if (listed !== undefined) {
       checks++;
       for (const a of listed) if (!archiveOrigin.has(a)) archiveOrigin.set(a, current);
       const gone = [...okArchives].filter((a) => !listed.includes(a));
-      if (gone.length > 0 && !pruneAllowed) violation(`archive(s) of OK nights lost without a retention run: ${gone.join(', ')} (listed now: ${listed.join(', ')})`);
-      for (const a of gone) okArchives.delete(a);
+      // Archives a rolled-back repository lost are the fault's, not pullback's (status must be red meanwhile, below); flipped bytes lose none until a repair.
+      if (gone.length > 0 && !pruneAllowed && damageNow() !== 'rolled-back') violation(`archive(s) of OK nights lost in a step that failed or was no retention run: ${gone.join(', ')} (listed now: ${listed.join(', ')})${context ? `\n${show(context)}` : ''}`);
+      for (const a of gone) {
+        if (damageNow() === 'rolled-back' && !pruneAllowed) note(`  ${a} gone with the injected damage (${damageNow()})`);
+        okArchives.delete(a);
+      }
       known = listed;
     }
     // Invariant 2: never green while injected damage is unresolved, or before anything was archived.
@@ -336,7 +341,7 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
         if (fresh.length === 0) violation(`the night exited 0 but no new archive is in the repository\n${show(r)}`);
       }
       step = `after night (fault ${fault})`;
-      await invariants(r.exitCode === 0, current);
+      await invariants(r.exitCode === 0, current, r);
 
       // Sometimes an operator action; when damage is known, the operator repairs sometimes.
       if (damageNow() !== 'none' && random() < 0.6) {
@@ -346,12 +351,12 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
         let fixed = false;
         if (kind === 'rolled-back') {
           const a = await cli(['repo', 'accept-rollback', '--host', HOST, '--yes']);
-          note(`  repo accept-rollback: exit ${a.exitCode}`);
+          note(`  repo accept-rollback: exit ${a.exitCode}: ${firstLines(a)}`);
           fixed = a.exitCode === 0;
         }
         if (!fixed) {
           const c = await cli(['check', '--host', HOST, '--repair', '--yes']);
-          note(`  check --repair: exit ${c.exitCode}`);
+          note(`  check --repair: exit ${c.exitCode}: ${firstLines(c)}`);
           fixed = c.exitCode === 0;
         }
         if (fixed) {
