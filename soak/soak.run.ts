@@ -175,12 +175,11 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
   }
 
   /** Invariants 2 and 3 after every step; `pruneAllowed` when the step was an exit-0 night or prune. */
-  async function invariants(pruneAllowed: boolean, current: Origin, context?: Result): Promise<void> {
+  async function invariants(pruneAllowed: boolean, context?: Result): Promise<void> {
     // Invariant 3: nothing an OK night archived is lost, except by retention after a night without failures.
     const listed = await listArchives();
     if (listed !== undefined) {
       checks++;
-      for (const a of listed) if (!archiveOrigin.has(a)) archiveOrigin.set(a, current);
       const gone = [...okArchives].filter((a) => !listed.includes(a));
       // Archives a rolled-back repository lost are the fault's, not pullback's (status must be red meanwhile, below); flipped bytes lose none until a repair.
       if (gone.length > 0 && !pruneAllowed && damageNow() !== 'rolled-back') violation(`archive(s) of OK nights lost in a step that failed or was no retention run: ${gone.join(', ')} (listed now: ${listed.join(', ')})${context ? `\n${show(context)}` : ''}`);
@@ -336,18 +335,22 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
       checks++;
       if (mustFail && r.exitCode === 0) violation(`the night exited 0 although fault ${fault}${damageNow() !== 'none' ? ` (damage ${damage} unresolved)` : ''} must fail it\n${show(r)}`);
       if (r.exitCode === 0) okNights++;
-      // New archives carry the origin as it was when the night started (the fault included).
+      // The archive of a night that exited 0 holds the origin as it was when the night started (the fault
+      // included). A failed night's archive may hold an earlier night's copy of a refused source (a mass
+      // deletion the shrink guard stopped): its origin is not known here, so restores never compare it.
       const listed = await listArchives();
-      if (listed) for (const a of listed) if (!known.includes(a) && !archiveOrigin.has(a)) archiveOrigin.set(a, current);
       if (r.exitCode === 0 && listed) {
         const fresh = listed.filter((a) => !known.includes(a));
-        for (const a of fresh) okArchives.add(a);
+        for (const a of fresh) {
+          okArchives.add(a);
+          archiveOrigin.set(a, current);
+        }
         if (fresh.length === 0) violation(`the night exited 0 but no new archive is in the repository\n${show(r)}`);
       }
       step = `after night (fault ${fault})`;
       // pullback applies the retention policy at the start of the next night (while the sources are pulled): a
       // night may prune when it or the night before exited 0.
-      await invariants(r.exitCode === 0 || lastRunOk, current, r);
+      await invariants(r.exitCode === 0 || lastRunOk, r);
       lastRunOk = r.exitCode === 0;
 
       // Sometimes an operator action; when damage is known, the operator repairs sometimes.
@@ -372,7 +375,7 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
           const now = await listArchives();
           if (now) for (const a of [...okArchives]) if (!now.includes(a)) { note(`  ${a} lost to the injected damage (repair acknowledged)`); okArchives.delete(a); }
         }
-        await invariants(false, current);
+        await invariants(false);
       } else if (random() < 0.6) {
         const action = pick(ACTIONS);
         actions.set(action, (actions.get(action) ?? 0) + 1);
@@ -398,13 +401,13 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
         } else if (action === 'prune') {
           const x = await cli(['prune', '--host', HOST]);
           note(`  prune: exit ${x.exitCode}`);
-          await invariants(x.exitCode === 0, await origin());
+          await invariants(x.exitCode === 0);
           continue;
         } else {
           const x = await cli(['status', '--host', HOST]);
           note(`  status: exit ${x.exitCode}: ${x.stdout.split('\n').slice(0, 2).join(' | ')}`);
         }
-        await invariants(false, await origin());
+        await invariants(false);
       }
     }
   } catch (e) {
