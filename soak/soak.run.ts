@@ -300,9 +300,9 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
         return { undo: () => { rmSync(data, { recursive: true }); renameSync(moved, data); } };
       }
       case 'sigkill-run':
-        return { kill: { signal: 'SIGKILL', afterMs: 200 + int(5000) } };
+        return { kill: { signal: 'SIGKILL', afterMs: 200 + int(2800) } };
       case 'sigterm-run':
-        return { kill: { signal: 'SIGTERM', afterMs: 200 + int(5000) } };
+        return { kill: { signal: 'SIGTERM', afterMs: 200 + int(2800) } };
       case 'db-schema-change':
         return {};
       case 'passphrase-0644':
