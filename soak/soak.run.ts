@@ -58,6 +58,7 @@ const FAULTS = [
   'delete-repo-index',
   'symlinked-root',
   'future-mtime',
+  'past-mtime',
   'mass-deletion',
   'sigkill-run',
   'sigterm-run',
@@ -289,6 +290,12 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
       case 'future-mtime': {
         const notes = readdirSync(data).filter((f) => f.endsWith('.txt'));
         const when = new Date(Date.now() + 365 * 86400_000);
+        utimesSync(join(data, pick(notes)), when, when);
+        return {};
+      }
+      case 'past-mtime': {
+        const notes = readdirSync(data).filter((f) => f.endsWith('.txt'));
+        const when = new Date('2001-02-03T04:05:06Z');
         utimesSync(join(data, pick(notes)), when, when);
         return {};
       }
