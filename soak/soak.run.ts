@@ -69,7 +69,7 @@ type Fault = (typeof FAULTS)[number];
 /** Faults after which the night must not exit 0 (invariant 4). */
 const MUST_FAIL: ReadonlySet<Fault> = new Set(['symlinked-root', 'passphrase-0644', 'flip-segment-bytes', 'truncate-last-segment']);
 /** Operator actions after a night; restore twice as likely, as it is what invariant 1 is about. */
-const ACTIONS = ['restore', 'restore', 'drill', 'check', 'prune', 'status'] as const;
+const ACTIONS = ['restore', 'restore', 'restore-killed', 'drill', 'check', 'prune', 'status'] as const;
 
 interface Origin {
   blobs: TreeSnapshot;
@@ -150,6 +150,8 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
   /** The damage now (a function, as faults change it where the compiler cannot see). */
   const damageNow = () => damage;
   let okNights = 0;
+  /** A killed restore changed the target and no full restore finished OK since. */
+  let restoreInterrupted = false;
   /** The last night exited 0 (its retention may run in the next night). */
   let lastRunOk = false;
 
@@ -202,6 +204,7 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
     }
     if (damage !== 'none' && (light === 'green' || s.exitCode === 0)) violation(`status is ${light} (exit ${s.exitCode}) while the repository has unresolved damage (${damage}) that no repair fixed`);
     if (okNights === 0 && light === 'green') violation('status is green before any night succeeded');
+    if (restoreInterrupted && light === 'green') violation('status is green although a restore was killed after it changed the target and no restore finished since');
   }
 
   /** Invariant 1: an OK restore leaves the origin identical to the archive's time. */
@@ -393,9 +396,29 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
             const x = await cli(['restore', '--host', HOST, '--archive', archive, '--yes']);
             note(`  restore ${archive}: exit ${x.exitCode}`);
             if (x.exitCode === 0) {
+              restoreInterrupted = false;
               sameAsArchive(archive);
               await sameRows(archive);
             }
+          }
+        } else if (action === 'restore-killed') {
+          const archive = [...known].reverse().find((a) => archiveOrigin.has(a));
+          if (archive) {
+            // Work done after the night, so a restore that got far enough visibly changes the target.
+            writeFileSync(join(data, `late-${night}.txt`), 'written after the night\n');
+            await psql(db, `INSERT INTO items VALUES ((SELECT max(id) + 1 FROM items), 'late ${night}');`);
+            const was = await origin();
+            const x = await cli(['restore', '--host', HOST, '--archive', archive, '--yes'], { signal: 'SIGKILL', afterMs: 200 + int(2500) });
+            await settle();
+            const now = await origin();
+            const changed = JSON.stringify(was) !== JSON.stringify(now);
+            if (x.killed && changed) restoreInterrupted = true;
+            if (!x.killed && x.exitCode === 0) {
+              restoreInterrupted = false;
+              sameAsArchive(archive);
+              await sameRows(archive);
+            }
+            note(`  restore ${archive} killed: ${x.killed ? `killed (SIGKILL), the target ${changed ? 'changed' : 'unchanged'}` : `finished first, exit ${x.exitCode}`}`);
           }
         } else if (action === 'check') {
           const x = await cli(['check', '--host', HOST]);
