@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMariaDatabase, createPgDatabase, makeTempDir, mariadb, MARIA, PG, psql, runBorg, runCli, startSshd, writeTestConfig, type SshdServer, type TestSource } from '../../harness/index.js';
 import { catalogRestores, makeTrees, stepDetails, type World } from './setup.js';
+import { pullbackTag } from '../../../src/restore/databases/postgres-swap.js';
 
 /** Room for a backup or a restore of a few dozen SSH commands on a busy 2-core machine. */
 const SLOW_MS = 600_000;
@@ -107,7 +108,8 @@ exec '${realPsql}' "$@"
     const w = await backedUpDb(server, { name: 'db', kind: 'database', path: dumpDir('uncertain-pg-'), dump: { engine: 'postgres', databases: [db], connection: { ...PG }, keep: 2 } });
     await psql(db, 'INSERT INTO items SELECT generate_series(51, 60);');
     const oid = () => psql('postgres', `SELECT oid FROM pg_database WHERE datname = '${db}'`);
-    const workDatabases = () => psql('postgres', "SELECT datname FROM pg_database WHERE datname LIKE 'pullback\\_%'");
+    // This database's work databases only: other test files restore into the same server at the same time.
+    const workDatabases = () => psql('postgres', `SELECT datname FROM pg_database WHERE datname LIKE 'pullback\\_%\\_${pullbackTag(db)}\\_%'`);
     const before = await oid();
 
     writeFileSync(fault, 'before-commit');
