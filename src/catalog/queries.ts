@@ -295,3 +295,11 @@ export function restoresSince(catalog: Catalog, host: string, since: Date): Rest
     .all(host, host, since.toISOString()) as Array<{ id: number; kind: string; host: string; target: string; archive: string; status: string; started_at: string; ended_at: string | null; error: string | null }>;
   return rows.map((r) => ({ id: r.id, kind: r.kind, host: r.host, target: r.target, archive: r.archive, status: r.status, startedAt: r.started_at, ...(r.ended_at ? { endedAt: r.ended_at } : {}), ...(r.error ? { error: r.error } : {}) }));
 }
+
+/** Whether a nightly run of `host` other than `exceptRunId`, started after `since`, failed or was interrupted (refused nights are recorded failed). */
+export function nightFailedSince(catalog: Catalog, host: string, since: Date, exceptRunId?: number): boolean {
+  const row = catalog.db
+    .prepare("SELECT 1 FROM host_results h JOIN runs r ON r.id = h.run_id WHERE r.kind = 'run' AND h.host = ? AND h.started_at > ? AND h.status IN ('failed', 'interrupted') AND h.run_id IS NOT ? LIMIT 1")
+    .get(host, since.toISOString(), exceptRunId ?? null);
+  return row !== undefined;
+}

@@ -43,6 +43,7 @@ import { openPullConnection, pullSource } from './pull.js';
 import { preflightConnect, preflightPassphrase } from '../job/preflight.js';
 import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors.js';
 import { openDamage } from '../catalog/check-damage.js';
+import { nightFailedSince } from '../catalog/queries.js';
 import { keepLastGood } from './last-good.js';
 import { archivedSources, failedSources, manifestEntry, partialComment, type NightState } from './state.js';
 
@@ -418,6 +419,10 @@ export function pruneOwed(ctx: HostContext): boolean {
   const owed = ctx.catalog.lastCheck(repo, 'prune-owed', ctx.host.name);
   const paid = ctx.catalog.lastCheck(repo, 'prune', ctx.host.name);
   if (owed === undefined || (paid !== undefined && paid >= owed)) return false;
+  // A night that failed (or was refused, or interrupted) since the one that owed it voids the prune:
+  // retention runs only right after a night without failures, and the next such night owes it
+  // again (found by the soak: after a refused night, the owed prune deleted the last good archive).
+  if (nightFailedSince(ctx.catalog, ctx.host.name, owed, ctx.runId)) return false;
   // Never while the repository has an open failed check (a check after the archive that owed the
   // prune failed, or a later night's): retention would delete good archives and keep damaged ones.
   return openDamage(ctx.catalog, repo, ctx.host.name).length === 0;

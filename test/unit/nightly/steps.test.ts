@@ -424,3 +424,22 @@ describe('the prune a night owes', () => {
     expect(pruneOwed(ctx)).toBe(true);
   });
 });
+
+describe('a prune owed before a failed night', () => {
+  it('is void: retention runs only right after a night without failures (found by the soak: a refused night, then the owed prune deleted the last good archive)', () => {
+    const ctx = hostContext();
+    const repo = hostRepo(ctx);
+    ctx.catalog.recordCheck(repo, 'prune-owed', 'main', 'ok', new Date(Date.now() - 60_000));
+    expect(pruneOwed(ctx)).toBe(true);
+    // A later night of this host that was refused: recorded failed.
+    const refused = ctx.catalog.startRun('run', {});
+    ctx.catalog.finishHost(ctx.catalog.startHost(refused, 'main'), 'failed', undefined, 'configuration refused');
+    expect(pruneOwed(ctx)).toBe(false);
+    // Another host's failed night does not void it.
+    const other = hostContext();
+    other.catalog.recordCheck(hostRepo(other), 'prune-owed', 'main', 'ok', new Date(Date.now() - 60_000));
+    const r = other.catalog.startRun('run', {});
+    other.catalog.finishHost(other.catalog.startHost(r, 'elsewhere'), 'failed');
+    expect(pruneOwed(other)).toBe(true);
+  });
+});
