@@ -1,5 +1,6 @@
 // Direct borg access for assertions: list archives and extract them, passphrase by file descriptor.
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { registerPid } from './cleanup.js';
 import { makeTempDir } from './tmp.js';
@@ -52,4 +53,25 @@ export async function borgList(repo: string, passphraseFile?: string): Promise<s
 export async function borgExtract(repo: string, archive: string, dest: string, passphraseFile?: string, paths: string[] = []): Promise<void> {
   mkdirSync(dest, { recursive: true });
   await runBorg(['extract', '--numeric-ids', `${repo}::${archive}`, ...paths], passphraseFile, dest);
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** Inverts `bytes` bytes in the middle of the largest segment file of the repository (where the data chunks are); returns that file. */
+export function corruptLargestSegment(repo: string, bytes = 16): string {
+  const largest = filesUnder(join(repo, 'data')).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  const fd = openSync(largest, 'r+');
+  try {
+    const at = Math.floor(statSync(largest).size / 2);
+    const buf = Buffer.alloc(bytes);
+    readSync(fd, buf, 0, buf.length, at);
+    for (let i = 0; i < buf.length; i++) buf[i] = buf[i]! ^ 0xff;
+    writeSync(fd, buf, 0, buf.length, at);
+  } finally {
+    closeSync(fd);
+  }
+  return largest;
 }

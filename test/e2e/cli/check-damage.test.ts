@@ -2,43 +2,12 @@
 // chunks. The night's check fails, and from then on `status` is red for the host and the source the
 // damaged file belongs to, naming the check that failed, when, the unreadable file and the next
 // command, until a clean check; `pullback check --repair` repairs after confirmation and proves it.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, queryCatalog, runBorg, runCli, runCliOnPty, startSshd, writeTestConfig } from '../../harness/index.js';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/** Inverts 16 bytes in the middle of the largest segment file of the repository (where the data chunks are). */
-function corruptLargestSegment(repo: string): void {
-  const largest = filesUnder(join(repo, 'data')).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
-  const fd = openSync(largest, 'r+');
-  try {
-    const at = Math.floor(statSync(largest).size / 2);
-    const buf = Buffer.alloc(16);
-    readSync(fd, buf, 0, buf.length, at);
-    for (let i = 0; i < buf.length; i++) buf[i] = buf[i]! ^ 0xff;
-    writeSync(fd, buf, 0, buf.length, at);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Moves the check history back a day: the next run is "the next night", with its checks due. */
-function nextNight(stateDir: string): void {
-  const db = new Database(join(stateDir, 'catalog.db'));
-  try {
-    for (const r of db.prepare('SELECT rowid, last_run_at FROM check_history').all() as Array<{ rowid: number; last_run_at: string }>) {
-      db.prepare('UPDATE check_history SET last_run_at = ? WHERE rowid = ?').run(new Date(Date.parse(r.last_run_at) - 24 * 3600_000).toISOString(), r.rowid);
-    }
-  } finally {
-    db.close();
-  }
-}
+import { corruptLargestSegment, makeTempDir, moveChecksBackADay, queryCatalog, runBorg, runCli, runCliOnPty, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('a damaged repository', () => {
   it('is red in status with the damaged file named until check --repair proves it whole', async () => {
@@ -60,7 +29,7 @@ describe('a damaged repository', () => {
     expect(fresh.exitCode, fresh.stdout).toBe(0);
 
     corruptLargestSegment(cfg.repoPath('main'));
-    nextNight(cfg.stateDir);
+    moveChecksBackADay(cfg.stateDir);
     await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
     const night = await runCli([...c, 'run']);
     expect(night.exitCode, night.stderr + night.stdout).toBe(1);
@@ -128,7 +97,7 @@ describe('a damaged repository', () => {
     expect(readFileSync(metricsFile, 'utf8')).toMatch(/^pullback_repository_damaged\{host="main"\} 0$/m);
 
     // The next night archives the mirror whole again: its archive reads back completely.
-    nextNight(cfg.stateDir);
+    moveChecksBackADay(cfg.stateDir);
     await new Promise((r) => setTimeout(r, 1100));
     const after = await runCli([...c, 'run']);
     expect(after.exitCode, after.stderr + after.stdout).toBe(0);
@@ -144,7 +113,7 @@ describe('a damaged repository', () => {
     const db = new Database(join(cfg.stateDir, 'catalog.db'));
     db.prepare("INSERT INTO check_damage (repository, host, kind, first_failed_at, failed_at, error) VALUES (?, '', 'repository', ?, ?, 'borg check found problems')").run(cfg.repoPath('main'), new Date().toISOString(), new Date().toISOString());
     db.close();
-    nextNight(cfg.stateDir);
+    moveChecksBackADay(cfg.stateDir);
     await new Promise((r) => setTimeout(r, 1100));
     const partial = await runCli([...c, 'run']);
     expect(partial.exitCode, partial.stderr + partial.stdout).toBe(0);

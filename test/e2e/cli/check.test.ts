@@ -1,31 +1,10 @@
 // `pullback check`: passes on a healthy repository; `--verify-data` fails (exit 1) once a segment is damaged.
-import { mkdirSync, openSync, readSync, readdirSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { freePort, makeTempDir, runBorg, runCli, writeTestConfig } from '../../harness/index.js';
-
-/** Every file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/** Inverts 16 bytes in the middle of the largest segment file of the repository. */
-function corruptLargestSegment(repo: string): string {
-  const largest = filesUnder(join(repo, 'data')).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
-  const fd = openSync(largest, 'r+');
-  try {
-    const at = Math.floor(statSync(largest).size / 2);
-    const buf = Buffer.alloc(16);
-    readSync(fd, buf, 0, buf.length, at);
-    for (let i = 0; i < buf.length; i++) buf[i] = buf[i]! ^ 0xff;
-    writeSync(fd, buf, 0, buf.length, at);
-  } finally {
-    closeSync(fd);
-  }
-  return largest;
-}
+import { corruptLargestSegment, freePort, makeTempDir, runBorg, runCli, writeTestConfig } from '../../harness/index.js';
 
 describe('pullback check', () => {
   it('passes on a healthy repository, and --verify-data exits 1 after a segment is damaged', async () => {

@@ -4,11 +4,11 @@
 // safety snapshot that shares the damaged chunks does not read back and goes to a separate
 // repository, from which the rollback works; a recorded failed check makes the checklist FAIL
 // until --force, which sends the snapshot outside the damaged repository at once.
-import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, diffTrees, psql, snapshotTree, startSshd, tableFingerprints } from '../../harness/index.js';
+import { corruptLargestSegment, createPgDatabase, diffTrees, psql, snapshotTree, startSshd, tableFingerprints } from '../../harness/index.js';
 import { backedUp, catalogRestores, makeTrees, sources, type World } from './setup.js';
 
 let w: World;
@@ -16,26 +16,6 @@ let db: string;
 let marks: { stop: string; start: string };
 /** The file whose chunks are damaged: the largest of the archive, most of its one segment. */
 const DAMAGED = 'blobs/random.bin';
-
-/** Every file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/** Inverts 64 bytes in the middle of the largest segment file of the repository. */
-function corruptLargestSegment(repo: string): void {
-  const largest = filesUnder(join(repo, 'data')).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
-  const fd = openSync(largest, 'r+');
-  try {
-    const at = Math.floor(statSync(largest).size / 2);
-    const buf = Buffer.alloc(64);
-    readSync(fd, buf, 0, buf.length, at);
-    for (let i = 0; i < buf.length; i++) buf[i] = buf[i]! ^ 0xff;
-    writeSync(fd, buf, 0, buf.length, at);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 beforeAll(async () => {
   const server = await startSshd();
@@ -47,7 +27,7 @@ beforeAll(async () => {
   marks = { stop: join(main.root, 'writes-stopped'), start: join(main.root, 'writes-started') };
   const restore = { stop_writes: [['touch', marks.stop]], start_writes: [['touch', marks.start]] };
   w = await backedUp(main, [{ name: 'main', server, sources: sources(main, db), override: { restore } }], server);
-  corruptLargestSegment(w.cfg.repoPath('main'));
+  corruptLargestSegment(w.cfg.repoPath('main'), 64);
 });
 
 describe('pullback restore from a damaged repository', () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { makeTempDir, moveChecksBackADay, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 interface Row {
   step: string;
@@ -21,18 +21,6 @@ function steps(stateDir: string, runId: number): Map<string, Row> {
   try {
     const rows = db.prepare('SELECT step, status, details FROM steps WHERE run_id = ? AND source IS NULL').all(runId) as Row[];
     return new Map(rows.map((r) => [r.step, r]));
-  } finally {
-    db.close();
-  }
-}
-
-/** Moves the check history back a day: the next run is "the next night". */
-function nextNight(stateDir: string): void {
-  const db = new Database(join(stateDir, 'catalog.db'));
-  try {
-    for (const r of db.prepare('SELECT rowid, last_run_at FROM check_history').all() as Array<{ rowid: number; last_run_at: string }>) {
-      db.prepare('UPDATE check_history SET last_run_at = ? WHERE rowid = ?').run(new Date(Date.parse(r.last_run_at) - 24 * 3600_000).toISOString(), r.rowid);
-    }
   } finally {
     db.close();
   }
@@ -70,7 +58,7 @@ describe('a nightly run after a small change', () => {
 
     for (const i of [3, 150]) appendFileSync(join(data, 'sub dir', `f-${i}.txt`), 'changed\n');
     writeFileSync(join(data, 'new.txt'), 'new\n');
-    nextNight(cfg.stateDir);
+    moveChecksBackADay(cfg.stateDir);
     await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
     await run();
     const second = steps(cfg.stateDir, 2);
@@ -93,7 +81,7 @@ describe('a nightly run after a small change', () => {
     expect(second.has('prune')).toBe(false);
     expect(second.has('compact')).toBe(false);
     const night = async (runId: number) => {
-      nextNight(cfg.stateDir);
+      moveChecksBackADay(cfg.stateDir);
       await new Promise((r) => setTimeout(r, 1100));
       await run();
       return steps(cfg.stateDir, runId);
