@@ -3,12 +3,16 @@
 // repository as it is now (borg 1.2 FAQ: its security directory's manifest-timestamp and the local
 // cache are deleted; the encryption counter is kept), records the archives that are gone as lost in
 // the catalog (kept, never deleted), and checks the repository to prove it usable. Exit 0 only when
-// that check and a fresh comparison with the catalog passed.
-import { UsageError } from '../errors.js';
-import { describeArchive, explainComparison } from '../archive/vanished.js';
+// that check and a fresh comparison with the catalog passed. It holds the host's job lock from
+// before the first look at the repository to the end, like a restore: a night or a restore of the
+// host makes it refuse (naming the holder, nothing changed), and a night started meanwhile waits.
+import { JobError, UsageError } from '../errors.js';
+import { acceptCommand, describeArchive, explainComparison } from '../archive/vanished.js';
 import { markLost, unresolvedVanished } from '../catalog/vanished.js';
 import { borgContext, hostRepo, recordStep, type HostContext } from '../job/context.js';
 import { assertPreflight } from '../job/preflight.js';
+import { takeHostLock } from '../lock/host-lock.js';
+import type { HeldLock } from '../lock/run-lock.js';
 import { checkHost, compareArchives } from '../nightly/maintain.js';
 import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import { observeRepo } from '../tools/borg/repo-id.js';
@@ -25,9 +29,19 @@ export interface AcceptRollbackOptions {
 export async function acceptRollbackCommand(g: GlobalOptions, o: AcceptRollbackOptions): Promise<number> {
   const env = openEnv(g, { repositories: true });
   const interrupt = interruptSignal(env.logger);
+  let lock: HeldLock | undefined;
   try {
     const [host] = selectHosts(env.config, [o.host]);
     assertPreflight(env.config.global, { borg: true, ssh: false });
+    // Never while a night archives (or prunes, or checks) the same repository, nor while a restore
+    // or rollback reads it: the comparison, borg's memory of the repository and the lost marks
+    // would each be true of a state that is changing underneath them.
+    try {
+      lock = takeHostLock(env.config.global.stateDir, host!.name, `accept-rollback of ${host!.name}`).lock;
+    } catch (e) {
+      if (e instanceof JobError) throw new JobError(`nothing changed: ${e.message}; run \`${acceptCommand(host!.name)}\` again once it has finished`);
+      throw e;
+    }
     const runId = env.catalog.startRun('accept-rollback', { host: host!.name });
     const hostId = env.catalog.startHost(runId, host!.name);
     const ctx: HostContext = { global: env.config.global, host: host!, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host!.name }), signal: interrupt.signal };
@@ -102,6 +116,7 @@ export async function acceptRollbackCommand(g: GlobalOptions, o: AcceptRollbackO
     env.out(`${host!.name}: repository ${repo} accepted as it is now; ${lostLine}; borg check of the repository and its archives passed (${c.expected - lost.length} archive(s) there). The next \`pullback run\` archives normally.`);
     return 0;
   } finally {
+    lock?.release();
     interrupt.dispose();
     env.close();
   }
