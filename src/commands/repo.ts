@@ -55,7 +55,7 @@ export async function acceptRollbackCommand(g: GlobalOptions, o: AcceptRollbackO
     const before = await recordStep(ctx, 'compare_archives', undefined, () => compareArchives(ctx));
     if (!before.value) {
       finish('failed', before.error);
-      env.out(`${host!.name}: cannot compare the repository with the catalog: ${before.error ?? before.status}`);
+      env.out(cannotCompare(host!.name, repo, before.error ?? before.status));
       return 1;
     }
     const c = before.value;
@@ -120,6 +120,17 @@ export async function acceptRollbackCommand(g: GlobalOptions, o: AcceptRollbackO
     interrupt.dispose();
     env.close();
   }
+}
+
+/** Why nothing was accepted when borg could not even list the repository, in plain words, with the next commands. */
+export function cannotCompare(host: string, repo: string, why: string): string {
+  return (
+    `${host}: cannot compare the repository with the catalog: ${why}. Nothing changed: borg could not list repository ${repo}, ` +
+    'so what is gone from it cannot be named and nothing is accepted yet. ' +
+    `Run \`pullback check --host ${host}\` to find out whether the repository is damaged (it records what it finds); ` +
+    `if it is, \`pullback check --host ${host} --repair\` repairs it (docs/operations.md, "Repairing a damaged repository"); ` +
+    `then run \`${acceptCommand(host)}\` again.`
+  );
 }
 
 const acceptRollback: Subcommand = {

@@ -185,9 +185,8 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   return out;
 }
 
-/** Builds a ToolError for a finished command, with a short people-facing reason. */
-export function toolErrorFrom(result: RunResult, reason: string): ToolError {
-  const said = reasonOf(result);
+/** Builds a ToolError for a finished command, with a short people-facing reason (`said`: the tool's words, by default exec/stderr's pick). */
+export function toolErrorFrom(result: RunResult, reason: string, said = reasonOf(result)): ToolError {
   const how = result.timedOut
     ? 'timed out'
     : result.aborted

@@ -1,11 +1,10 @@
 // `borg create`: an archive of a tree rsync wrote, with its statistics and a count of the files
 // borg had to read (its --list lines, counted as they stream).
 import { ToolError } from '../../errors.js';
-import { toolErrorFrom } from '../../exec/run.js';
 import { describeFilesystemOf } from '../../util/filesystem.js';
 import { LOCK_WAIT, parseJsonOutput } from './flags.js';
 import type { BorgCreateProgress } from './progress.js';
-import { runBorg, type BorgContext, borgFailure } from './run.js';
+import { borgErrorFrom, borgFailure, runBorg, type BorgContext } from './run.js';
 
 export interface CreateOptions {
   repo: string;
@@ -100,7 +99,7 @@ export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: str
       `borg create ${o.archive}: ${out.verdict.reason} in the repository's ${describeFilesystemOf(o.repo)}. ` +
       'borg rolled back the unfinished archive: nothing of it was committed. ' +
       'Free space there (or delete old archives and run borg compact on the repository) and run again';
-    throw new ToolError(why, toolErrorFrom(out.result, `borg create ${o.archive}`).details);
+    throw new ToolError(why, borgErrorFrom(out.result, `borg create ${o.archive}`).details);
   }
   // A repository borg refuses as rolled back, a wrong passphrase: the plain reason, not borg's raw line.
   if (out.verdict.kind === 'failed') throw borgFailure(out, `borg create ${o.archive}`);

@@ -1,9 +1,8 @@
 // `borg extract`: an archive's files (or some of them) into a directory, or read back without
 // writing anything (`--dry-run` still fetches, decrypts and verifies every chunk of every file).
 import { mkdirSync } from 'node:fs';
-import { toolErrorFrom } from '../../exec/run.js';
 import { archivePathArgs, LOCK_WAIT, type ArchivePaths } from './flags.js';
-import { runBorg, runBorgOrThrow, type BorgContext } from './run.js';
+import { borgErrorFrom, runBorg, runBorgOrThrow, type BorgContext } from './run.js';
 
 export interface ExtractArgOptions {
   dryRun?: boolean;
@@ -83,7 +82,7 @@ export async function readBack(ctx: BorgContext, repo: string, archive: string, 
       },
     });
     if (out.verdict.kind !== 'failed') return { ok: damaged.length === 0, damaged, complete: true, error, durationMs: Date.now() - started };
-    if (!damage) throw toolErrorFrom(out.result, `borg extract --dry-run of ${archive}`);
+    if (!damage) throw borgErrorFrom(out.result, `borg extract --dry-run of ${archive}`);
     if (!inFile || last === undefined || damaged.includes(last)) return { ok: false, damaged, complete: false, error, durationMs: Date.now() - started };
     damaged.push(last);
     if (damaged.length >= MAX_DAMAGED_NAMED) return { ok: false, damaged, complete: false, error, durationMs: Date.now() - started };

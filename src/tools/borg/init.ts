@@ -1,7 +1,6 @@
 // `borg init`: a host's repository, created on first use.
-import { toolErrorFrom } from '../../exec/run.js';
 import { localRepoExists } from './repo.js';
-import { runBorg, type BorgContext } from './run.js';
+import { borgErrorFrom, runBorg, type BorgContext } from './run.js';
 
 export function buildInitArgs(repo: string, encryption: string): string[] {
   return ['init', '--encryption', encryption, '--make-parent-dirs', repo];
@@ -19,5 +18,5 @@ export async function ensureRepo(ctx: BorgContext, repo: string): Promise<boolea
   const out = await runBorg(ctx, buildInitArgs(repo, ctx.repository.encryption), { onStderrLine: (l) => stderr.push(l) });
   if (out.verdict.kind !== 'failed') return true;
   if (stderr.some(saysAlreadyExists)) return false;
-  throw toolErrorFrom(out.result, `borg init of ${repo}`);
+  throw borgErrorFrom(out.result, `borg init of ${repo}`);
 }

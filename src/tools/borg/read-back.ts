@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 import { LOCK_WAIT } from './flags.js';
 import { runBorg, type BorgContext } from './run.js';
+import { borgReason } from './stderr.js';
 
 /** The argv of one read-back of `archive`, leaving out `skip` (exact archive paths). */
 export function buildReadBackArgs(repo: string, archive: string, skip: readonly string[]): string[] {
@@ -17,6 +18,8 @@ const INTEGRITY = /^(Data integrity error|borg\.helpers\.errors\.IntegrityError|
 const ZEROED = /^(.*): File has damaged \(all-zero\) chunks\./;
 /** The lines of a traceback and borg's platform footer: never a file name. */
 const NOT_A_PATH = /^(Traceback |\s|Platform:|Linux:|Borg:|PID:|sys\.argv:|SSH_ORIGINAL_COMMAND:|Exception ignored|[a-zA-Z_.]+Error\b)/;
+
+const TAIL_LINES = 20;
 
 export interface ReadBackAttempt {
   /** The file borg stopped at (unreadable), if it stopped at one. */
@@ -36,11 +39,15 @@ export class ReadBackParser {
   private last: string | undefined;
   private stoppedAt: string | undefined;
   private reason: string | undefined;
-  private tail: string | undefined;
+  /** The last lines borg said (bounded): its reason when it failed for another cause. */
+  private readonly tail: string[] = [];
   private readonly zeroed: string[] = [];
 
   push(l: string): void {
-    if (l.trim() !== '') this.tail = l;
+    if (l.trim() !== '') {
+      this.tail.push(l);
+      if (this.tail.length > TAIL_LINES) this.tail.shift();
+    }
     if (this.reason !== undefined) return;
     if (INTEGRITY.test(l)) {
       this.reason = l.trim();
@@ -57,7 +64,7 @@ export class ReadBackParser {
     const zeroed = [...this.zeroed];
     if (exitCode === 0 || exitCode === 1) return { zeroed, finished: true };
     if (this.stoppedAt) return { stoppedAt: this.stoppedAt, ...(this.reason ? { reason: this.reason } : {}), zeroed, finished: false };
-    return { zeroed, finished: false, error: this.reason ?? this.tail ?? `borg extract --dry-run exited ${exitCode ?? 'by a signal'}` };
+    return { zeroed, finished: false, error: this.reason ?? (borgReason(this.tail) || undefined) ?? `borg extract --dry-run exited ${exitCode ?? 'by a signal'}` };
   }
 }
 

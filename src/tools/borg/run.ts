@@ -8,6 +8,7 @@ import type { RepositoryConfig } from '../../config/types.js';
 import { ToolError } from '../../errors.js';
 import { runCommand, toolErrorFrom, type RunResult } from '../../exec/run.js';
 import { parseBorgLogLine, type BorgCreateProgress } from './progress.js';
+import { borgReasonOf } from './stderr.js';
 import { classifyBorgExit, noSpace, rolledBack, saysNoSpace, saysRolledBack, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
 
 export interface BorgContext {
@@ -159,8 +160,13 @@ export async function runBorgOrThrow(ctx: BorgContext, args: string[], what: str
  * repository that went back in time) its plain reason, else borg's exit and last lines.
  */
 export function borgFailure(out: BorgOutcome, what: string): ToolError {
-  const e = toolErrorFrom(out.result, what);
+  const e = borgErrorFrom(out.result, what);
   return out.verdict.kind === 'failed' && out.verdict.cause ? new ToolError(`${what}: ${out.verdict.reason}`, e.details) : e;
+}
+
+/** The ToolError of a failed borg run with borg's reason (its exception line after a traceback, never its footer). */
+export function borgErrorFrom(result: RunResult, what: string): ToolError {
+  return toolErrorFrom(result, what, borgReasonOf(result));
 }
 
 /** A --log-json stderr line as plain text: progress goes to `onProgress` and is dropped, messages are unwrapped. */
