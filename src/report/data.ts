@@ -50,6 +50,11 @@ export interface HostReport {
   trend: Array<{ at: string; status: string; duration_seconds: number | null; bytes: number; files: number; repository_deduplicated_bytes: number }>;
 }
 
+/** Whether the report says anything about the host's archives: some are gone or were accepted as lost (text and HTML alike). */
+export function saysArchiveLoss(h: Pick<HostReport, 'archive_loss'>): boolean {
+  return h.archive_loss.status !== 'green' || !/^every archive/.test(h.archive_loss.reason);
+}
+
 export interface ReportData {
   generated_at: string;
   since: string;

@@ -1,7 +1,7 @@
 // The morning report as text (the default format, and what the email notifier sends): per host its
 // status, last success, the period's jobs, warnings and failures with their error lines, archives,
 // checks, drill, restores, and the 30-day trends as numbers. Pure.
-import type { HostReport, ReportData } from './data.js';
+import { saysArchiveLoss, type HostReport, type ReportData } from './data.js';
 import { humanBytes, humanDuration } from '../util/table.js';
 import { age } from './freshness.js';
 
@@ -43,7 +43,7 @@ function hostBlock(h: HostReport): string[] {
   if (h.warnings.length) out.push('  warnings:', ...h.warnings.map((w) => `    ${w.step}${src(w.source)}: ${w.message}${w.retries ? ` (${w.retries} retr${w.retries === 1 ? 'y' : 'ies'})` : ''}`));
   if (h.partial_archives.length) out.push(`  partial archives: ${h.partial_archives.join(', ')}`);
   const a = h.archives;
-  if (h.archive_loss.status !== 'green' || !/^every archive/.test(h.archive_loss.reason)) out.push(`  missing archives (${h.archive_loss.status.toUpperCase()}): ${h.archive_loss.reason}`);
+  if (saysArchiveLoss(h)) out.push(`  missing archives (${h.archive_loss.status.toUpperCase()}): ${h.archive_loss.reason}`);
   out.push(`  archives: ${a.count}, repository ${humanBytes(a.repository_bytes)} original, ${humanBytes(a.deduplicated_bytes)} deduplicated, growth in the period ${humanBytes(a.growth_bytes)}`);
   const checks = h.checks.filter((c) => c.kind !== 'drill' && c.frequency !== 'never');
   out.push(`  checks: ${checks.length === 0 ? 'none configured' : checks.map((c) => `${c.kind} ${c.result ?? 'never'}${c.at ? ` ${t(c.at)}` : ''} (${c.status.toUpperCase()})`).join('; ')}`);
