@@ -17,6 +17,7 @@ import { removeLater, type RestoreContext, type RestoreStepResult } from './cont
 import { databaseLabel, targetRunner } from './db-facts.js';
 import { pushTree } from './files.js';
 import { withRemoteTemp } from './remote-temp.js';
+import { describeMismatches, stagedDumpMismatches } from './dump-digests.js';
 import { dumpPaths, type Staging } from './staging.js';
 
 /**
@@ -41,6 +42,9 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
   try {
     const files = dumpPaths(step);
     if (files.length > 0 && !ahead) await extractArchive(ctx.borg, ctx.repository, ctx.archive, stage, { exact: files });
+    // Only the dumps the night recorded are loaded: compared again here, right before the push (nothing on the target has changed yet).
+    const mismatched = await stagedDumpMismatches(step, join(stage, step.source));
+    if (mismatched.length > 0) throw new Error(`nothing loaded: the extracted dump is not the one recorded at night: ${describeMismatches(mismatched)}`);
     // Compressed dumps are decompressed here, before anything is pushed: the target gets the file its client loads.
     const loaded = new Map<DumpRecord, string>();
     for (const d of [...(step.globals ? [step.globals.dump] : []), ...step.databases.map((x) => x.dump)]) loaded.set(d, await stagedFile(ctx, join(stage, step.source), d));

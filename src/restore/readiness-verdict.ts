@@ -89,6 +89,8 @@ export interface ChunkFact {
   complete: boolean;
   /** borg's words about the damage, or why the read back could not run. */
   error?: string;
+  /** Dumps whose extracted copy differs from the SHA-256 recorded at night (restore/dump-digests.ts), in words. */
+  mismatched?: string;
   durationMs: number;
 }
 
@@ -168,6 +170,7 @@ function checkHistoryItem(h: CheckHistoryFact): ChecklistItem {
 function chunksItem(c: ChunkFact): ChecklistItem {
   const name = `every chunk of what is restored from ${c.archive}`;
   const took = `${(c.durationMs / 1000).toFixed(1)} s`;
+  if (c.mismatched) return { name, status: 'fail', figure: `read, but NOT the dump recorded at night (${c.how}): ${c.mismatched}; nothing is loaded from it` };
   if (c.ok) return { name, status: 'pass', figure: `read and verified (${c.how}, ${took})` };
   if (c.damaged.length === 0) return { name, status: 'fail', figure: `cannot be read (${c.how}): ${c.error ?? 'unknown error'}` };
   const more = c.complete ? '' : ' (and possibly more: borg stops at the first unreadable chunk)';

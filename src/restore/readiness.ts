@@ -2,6 +2,7 @@
 // check of the chosen archive, then every chunk of what is restored read back (its extraction ahead,
 // else `borg extract --dry-run` of exactly its paths), and over SSH the free space, writability and
 // database servers of the target. The verdict is restore/readiness-verdict.ts.
+import { describeMismatches, stagedDumpMismatches } from './dump-digests.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { lastCheckRecord } from '../catalog/queries.js';
 import { openDamage } from '../catalog/check-damage.js';
@@ -60,7 +61,16 @@ export async function readChunks(borg: BorgContext, plan: RestorePlan, staging?:
   const started = Date.now();
   let how = 'borg extract --dry-run of exactly the paths restored';
   if (staging && plan.steps.every((s) => staging.ahead.includes(s.source))) {
-    if (await staging.settled()) return { ...base, how: 'extracted ahead for the push', ok: true, durationMs: Date.now() - started };
+    if (await staging.settled()) {
+      const how = 'extracted ahead for the push, dumps compared with their SHA-256 recorded at night';
+      try {
+        const ms = (await Promise.all(plan.steps.filter((s) => s.mode === 'databases').map((s) => stagedDumpMismatches(s, staging.dirOf(s.source))))).flat();
+        if (ms.length > 0) return { ...base, how, ok: false, mismatched: describeMismatches(ms), durationMs: Date.now() - started };
+      } catch (e) {
+        return { ...base, how, ok: false, error: `a staged dump cannot be read: ${describeError(e)}`, durationMs: Date.now() - started };
+      }
+      return { ...base, how, ok: true, durationMs: Date.now() - started };
+    }
     how = `the extraction ahead failed (${staging.error() ?? 'unknown error'}); read again with borg extract --dry-run`;
   }
   try {
