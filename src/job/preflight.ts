@@ -123,9 +123,9 @@ export async function preflightPassphrase(borg: BorgContext, repo: string): Prom
     if (out.verdict.kind === 'failed' && out.verdict.cause === 'wrong-passphrase') {
       return `wrong borg passphrase: the passphrase file ${borg.repository.passphraseFile ?? '(none)'} (repository.passphrase_file) does not open the key of repository ${repo}; nothing was pulled`;
     }
-    if (out.verdict.kind === 'failed') borg.logger?.warn({ repository: repo, reason: out.verdict.reason }, 'could not test the borg passphrase before the pulls; the archive will');
+    if (out.verdict.kind === 'failed') borg.logger?.warn({ repository: repo, reason: out.verdict.reason }, 'could not test the borg passphrase before the pulls; the archive step will tell whether it opens the key');
   } catch (e) {
-    borg.logger?.warn({ repository: repo, err: describeError(e) }, 'could not test the borg passphrase before the pulls; the archive will');
+    borg.logger?.warn({ repository: repo, err: describeError(e) }, 'could not test the borg passphrase before the pulls; the archive step will tell whether it opens the key');
   }
   return undefined;
 }

@@ -54,6 +54,8 @@ describe('a repository rolled back by a truncated last segment', () => {
     expect(night.stdout).toContain(newest);
     expect(night.stdout).toContain(`The 1 older archive(s) are still there (newest: ${older})`);
     expect(night.stdout).toContain('`pullback repo accept-rollback --host main`');
+    // The key test before the pulls cannot open a rolled-back repository either: its warning is a whole sentence.
+    expect(night.stderr + night.stdout).toContain('could not test the borg passphrase before the pulls; the archive step will tell whether it opens the key');
 
     const red = await run('status');
     expect(red.exitCode, red.stdout).toBe(1);
