@@ -8,7 +8,7 @@ import { describeError } from '../errors.js';
 import { connectSsh, type SshSession } from '../tools/ssh/client.js';
 import { muxSession } from '../tools/ssh/mux-session.js';
 import { sshForRole } from '../tools/ssh/options.js';
-import { parseStatLine, remoteStat } from '../tools/ssh/remote.js';
+import { gateLinkedRoot, parseStatLine, remoteStat } from '../tools/ssh/remote.js';
 import type { HostContext } from '../job/context.js';
 
 const QUIET = { quiet: true, timeoutMs: 60_000 } as const;
@@ -35,9 +35,6 @@ export function symlinkRefusal(ctx: Pick<HostContext, 'host'>, source: SourceCon
   );
 }
 
-/** The gate's words for a root (or a path above it) that is a symlink: `'ROOT' is a symlink or lies below one (it leads to 'TARGET' now)`. */
-const GATE_LINKED = /^pullback-gate: refused: .* is a symlink or lies below one \(it leads to '(.*)' now\)/;
-
 /**
  * Looks at `source`'s root on the host without following it (lstat, over the night's shared
  * connection when it is up). Never throws: a look that could not be made is `unknown`, and the
@@ -57,8 +54,8 @@ export async function lookAtSourceRoot(ctx: HostContext, source: SourceConfig): 
   }
   try {
     const r = await session.exec(['stat', '-c', '%s %Y %f', '--', root], QUIET);
-    const gate = r.exitCode === 126 ? r.stderrTail.map((l) => GATE_LINKED.exec(l)).find((m) => m !== null) : undefined;
-    if (gate) return { kind: 'refused', error: symlinkRefusal(ctx, source, gate[1], true) };
+    const gate = r.exitCode === 126 ? gateLinkedRoot(r.stderrTail) : undefined;
+    if (gate) return { kind: 'refused', error: symlinkRefusal(ctx, source, gate.to, true) };
     // ssh's own failure (255): the connection, which the pull's first look retries and tells.
     if (r.exitCode === 255) return { kind: 'unknown', why: `ssh failed while looking at ${root}` };
     // The usual night: one answer. Otherwise ask again in the way that tells "missing" from a failure.

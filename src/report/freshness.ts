@@ -71,6 +71,21 @@ export interface HostFreshness {
   damage: Array<{ kind: string } & Verdict>;
   /** One red verdict per unresolved interrupted restore onto the host, naming its rollback command. */
   restores: Verdict[];
+  /**
+   * Every verdict above in the order status lists them, each with the cells of the host's row it
+   * colours (none: a source's or off-site target's own row): the Attention lines and the row's
+   * lights are both read from this one list (cellLight), so a cell cannot be GREEN beside a RED
+   * line about the same thing.
+   */
+  verdicts: Array<{ verdict: Verdict; cells: HostCell[] }>;
+}
+
+/** The cells of a host's row in the status table: its backup (and what was restored onto it), its repository's checks, its drill. */
+export type HostCell = 'backup' | 'check' | 'drill';
+
+/** The light of one cell of the host's row: the worst of the verdicts that colour it (green when none does). */
+export function cellLight(h: HostFreshness, cell: HostCell): Light {
+  return worst(h.verdicts.filter((v) => v.cells.includes(cell)).map((v) => v.verdict.light));
 }
 
 const HOUR = 3600_000;
@@ -126,14 +141,25 @@ function checkVerdict(c: CheckFacts, hostMaxAgeMs: number, now: Date): Verdict {
  */
 export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
   let backup = backupVerdict(f.host, f.lastSuccess, f.maxAgeMs, now);
+  // A failed check or drill job is about the repository or the drill as much as about the backup.
+  let backupCells: HostCell[] = ['backup'];
   const job = f.lastJob;
   if (job && backup.light !== 'red') {
-    if (job.status === 'failed' || job.status === 'interrupted') backup = { ...backup, light: 'red', reason: `${f.host}: last ${job.kind} ${job.status}${job.error ? `: ${job.error}` : ''}` };
-    else if (job.status === 'warning') backup = { ...backup, light: 'amber', reason: `${f.host}: last ${job.kind} warned${job.error ? `: ${job.error}` : ''}` };
+    const about: HostCell[] = job.kind === 'check' ? ['backup', 'check'] : job.kind === 'drill' ? ['backup', 'drill'] : ['backup'];
+    if (job.status === 'failed' || job.status === 'interrupted') {
+      backup = { ...backup, light: 'red', reason: `${f.host}: last ${job.kind} ${job.status}${job.error ? `: ${job.error}` : ''}` };
+      backupCells = about;
+    } else if (job.status === 'warning') {
+      backup = { ...backup, light: 'amber', reason: `${f.host}: last ${job.kind} warned${job.error ? `: ${job.error}` : ''}` };
+      backupCells = about;
+    }
   }
   const damage = (f.damage ?? []).map((d) => damageVerdict(f.host, d, now));
   // A damaged repository holds the host's backups: its newest archive may not restore, however fresh.
-  if (damage.length > 0) backup = { ...backup, light: 'red', reason: `${f.host}: backups are in a DAMAGED repository: ${damage.length} open check failure(s), below` };
+  if (damage.length > 0) {
+    backup = { ...backup, light: 'red', reason: `${f.host}: backups are in a DAMAGED repository: ${damage.length} open check failure(s), below` };
+    backupCells = ['backup'];
+  }
   const sources = f.sources.map((s) => {
     let v = backupVerdict(`${f.host}/${s.name}`, s.lastSuccess, s.maxAgeMs, now);
     const hit = (f.damage ?? []).map((d) => sourceDamage(f.host, s.name, d)).find((r) => r !== undefined);
@@ -152,8 +178,19 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
   const offsite = (f.offsite ?? []).map((o) => offsiteVerdict(f.host, o, now));
   const archiveLoss = archiveLossVerdict(f.host, f.archiveLoss, f.lastSuccess);
   const restores = interruptedRestoreVerdicts(f.host, f.interruptedRestores ?? [], now);
-  const light = worst([backup.light, ...sources.map((s) => s.light), ...checks.map((c) => c.light), ...offsite.map((o) => o.light), ...damage.map((d) => d.light), archiveLoss.light, ...restores.map((r) => r.light)]);
-  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss, restores };
+  // What each verdict is about, in the order status lists them: damage and archives gone are the
+  // repository's state (the CHECK cell), an interrupted restore the host's data (its BACKUP cell).
+  const verdicts: HostFreshness['verdicts'] = [
+    { verdict: backup, cells: backupCells },
+    ...damage.map((verdict) => ({ verdict, cells: ['check' as const] })),
+    ...sources.map((verdict) => ({ verdict, cells: [] })),
+    ...checks.map((verdict) => ({ verdict, cells: [verdict.kind === 'drill' ? ('drill' as const) : ('check' as const)] })),
+    ...offsite.map((verdict) => ({ verdict, cells: [] })),
+    { verdict: archiveLoss, cells: ['check'] },
+    ...restores.map((verdict) => ({ verdict, cells: ['backup' as const] })),
+  ];
+  const light = worst(verdicts.map((v) => v.verdict.light));
+  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss, restores, verdicts };
 }
 
 /** The next command for an open failure of `kinds` ('repository+archives+data'): repair; a clean check of the same kinds resolves it. */

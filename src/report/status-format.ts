@@ -1,29 +1,35 @@
 // How `pullback status` prints the freshness verdicts: a table (one line per host, one per source)
 // and the JSON monitoring systems read. Pure.
 import { renderTable } from '../util/table.js';
-import { age, type HostFreshness, type Verdict } from './freshness.js';
+import { age, cellLight, type HostCell, type HostFreshness, type Verdict } from './freshness.js';
 
 const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'never');
 const ago = (v: Verdict) => (v.ageMs === undefined ? '-' : age(v.ageMs));
 const limit = (v: Verdict) => (v.limitMs === undefined ? '-' : age(v.limitMs));
 
-function checkCell(h: HostFreshness, kinds: string[]): string {
+/**
+ * A host-row cell of checks of `kinds`: the cell's light (cellLight: every verdict about it, the
+ * repository's state included, not only the checks' own records), then when each configured kind last ran.
+ */
+function checkCell(h: HostFreshness, cell: HostCell, kinds: string[]): string {
+  const light = cellLight(h, cell);
   const shown = h.checks.filter((c) => kinds.includes(c.kind) && c.frequency !== 'never');
-  if (shown.length === 0) return '-';
-  return shown.map((c) => `${c.light.toUpperCase()} ${c.kind === 'drill' ? '' : `${c.kind} `}${c.at ? `${age(c.ageMs!)} ago` : 'never'}`.replace('  ', ' ')).join(', ');
+  const when = shown.map((c) => `${c.kind === 'drill' ? '' : `${c.kind} `}${c.at ? `${age(c.ageMs!)} ago` : 'never'}`);
+  if (shown.length === 0) return light === 'green' ? '-' : light.toUpperCase();
+  return `${light.toUpperCase()} ${when.join(', ')}`;
 }
 
-/** The status table and, under it, the reason of every line that is not green. */
+/** The status table and, under it, the reason of every line that is not green: both from each host's one list of verdicts. */
 export function statusText(hosts: HostFreshness[]): string {
   const rows: string[][] = [];
   for (const h of hosts) {
-    rows.push([h.host, '-', h.backup.light.toUpperCase(), iso(h.backup.at), ago(h.backup), limit(h.backup), h.lastJob ? `${h.lastJob.kind} ${h.lastJob.status}` : '-', checkCell(h, ['repository', 'archives', 'data']), checkCell(h, ['drill'])]);
+    rows.push([h.host, '-', cellLight(h, 'backup').toUpperCase(), iso(h.backup.at), ago(h.backup), limit(h.backup), h.lastJob ? `${h.lastJob.kind} ${h.lastJob.status}` : '-', checkCell(h, 'check', ['repository', 'archives', 'data']), checkCell(h, 'drill', ['drill'])]);
     for (const s of h.sources) rows.push([h.host, s.name, s.light.toUpperCase(), iso(s.at), ago(s), limit(s), '', '', '']);
     // The newest verified off-site copy per target: its "last success".
     for (const o of h.offsite) rows.push([h.host, `off-site ${o.target}`, o.light.toUpperCase(), iso(o.at), ago(o), limit(o), '', '', '']);
   }
   const table = renderTable(['HOST', 'SOURCE', 'BACKUP', 'LAST SUCCESS', 'AGE', 'MAX AGE', 'LAST JOB', 'CHECK', 'DRILL'], rows);
-  const problems = hosts.flatMap((h) => [h.backup, ...h.damage, ...h.sources, ...h.checks, ...h.offsite, h.archiveLoss, ...h.restores].filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
+  const problems = hosts.flatMap((h) => h.verdicts.map((v) => v.verdict).filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
   return problems.length > 0 ? `${table}\n\nAttention:\n${problems.join('\n')}` : table;
 }
 

@@ -25,8 +25,6 @@ export interface RestoreContext {
   signal?: AbortSignal;
   /** Removals still running (a pulled or staged tree deleted beside the next steps); executeRestore awaits them. */
   pending?: Array<Promise<unknown>>;
-  /** Target paths this restore saw existing (the safety snapshot pulled them): a push need not create them. */
-  present?: Set<string>;
   /** What each restored database's own properties should be (by databaseLabel), as its restore set them: the checks compare. */
   expectedProperties?: Map<string, ExpectedProperties>;
 }

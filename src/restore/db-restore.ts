@@ -50,7 +50,7 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
     for (const d of [...(step.globals ? [step.globals.dump] : []), ...step.databases.map((x) => x.dump)]) loaded.set(d, await stagedFile(ctx, join(stage, step.source), d));
     await withRemoteTemp(ctx, async (tmp) => {
       if (files.length > 0) {
-        const pushed = await pushTree(ctx, join(stage, step.source), tmp);
+        const pushed = await pushTree(ctx, join(stage, step.source), tmp, [], { folder: false });
         if (pushed.status === 'failed') throw new Error(pushed.error);
       }
       if (step.globals) {

@@ -13,7 +13,7 @@ export type { CheckPhase, ExecuteOptions, ExecuteResult, StepLine } from './runn
 /** Runs the plan by RESTORE_STEPS; never throws for the restore's own failures (they are in the result and the catalog). */
 export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const bar = opts.progress?.enabled ? opts.progress.task(`restore ${ctx.target.name}`) : undefined;
-  const run: RestoreContext = { ...ctx, pending: [], present: new Set() };
+  const run: RestoreContext = { ...ctx, pending: [] };
   const staging = opts.staging ?? beginStaging(run, plan, join(ctx.workDir, 'stage'));
   const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], verified: [], checks: [], warnings: [] };
   try {

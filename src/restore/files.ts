@@ -9,6 +9,8 @@ import { extractArchive } from '../tools/borg/extract.js';
 import { rsyncPush } from '../tools/rsync/push.js';
 import { remoteRun } from '../tools/ssh/remote.js';
 import { removeLater, rsyncVia, type RestoreContext, type RestoreStepResult } from './context.js';
+import { isGated, lookAtTargetRoot } from './remote-facts.js';
+import { rootRefusal } from './target-root.js';
 import type { Staging } from './staging.js';
 
 /** Extracts folder `source` of the context's archive into `<workDir>/stage/<source>` (created empty if the archive has none). */
@@ -22,18 +24,27 @@ export async function stageSource(ctx: RestoreContext, source: string): Promise<
 }
 
 /**
- * Pushes a local folder to `targetPath` on the target (created first, unless the safety snapshot has
- * just pulled it: one remote command less per source), leaving files matching `exclude` alone; never throws.
+ * Pushes a local folder to `targetPath` on the target, leaving files matching `exclude` alone;
+ * never throws. A source's folder (`folder`, the default) is looked at again first (not followed:
+ * a symlink swapped in since the readiness checklist is refused, nothing changed) and created when
+ * missing; a key with a shell checks it again in the push's own remote command (guardedRsyncPath),
+ * pullback-gate on its own. The restore's own fresh temp dir (`folder: false`) is only created.
  */
-export async function pushTree(ctx: RestoreContext, from: string, targetPath: string, exclude: readonly string[] = []): Promise<RestoreStepResult> {
+export async function pushTree(ctx: RestoreContext, from: string, targetPath: string, exclude: readonly string[] = [], o: { folder?: boolean } = {}): Promise<RestoreStepResult> {
+  const folder = o.folder ?? true;
   try {
-    if (!ctx.present?.has(targetPath)) await remoteRun(ctx.session, ['mkdir', '-p', '--', targetPath], `cannot create ${targetPath} on ${ctx.target.name}`, { signal: ctx.signal });
+    const look = folder ? await lookAtTargetRoot(ctx.session, targetPath) : undefined;
+    const refused = look && rootRefusal(targetPath, look);
+    if (refused) return { status: 'failed', error: `${ctx.target.name}: ${refused}; nothing was pushed`, changed: false };
+    if (look?.kind !== 'directory') await remoteRun(ctx.session, ['mkdir', '-p', '--', targetPath], `cannot create ${targetPath} on ${ctx.target.name}`, { signal: ctx.signal });
   } catch (e) {
     return { status: 'failed', error: describeError(e) };
   }
-  const out = await rsyncPush(ctx.global, ctx.target, from, targetPath, { exclude, ...rsyncVia(ctx) });
+  const out = await rsyncPush(ctx.global, ctx.target, from, targetPath, { exclude, guardRoot: folder && !isGated(ctx.session), ...rsyncVia(ctx) });
   const details = { targetPath, exitCode: out.last.exitCode, attempts: out.attempts, stats: out.stats };
-  if (out.verdict.kind !== 'ok') return { status: 'failed', error: `push to ${ctx.target.name}:${targetPath}: ${'reason' in out.verdict ? out.verdict.reason : ''}`, details };
+  if (out.verdict.kind !== 'ok') {
+    return { status: 'failed', error: `push to ${ctx.target.name}:${targetPath}: ${'reason' in out.verdict ? out.verdict.reason : ''}`, details, ...(out.rootRefused ? { changed: false } : {}) };
+  }
   return { status: 'ok', summary: `${out.stats.filesTransferred} files sent, ${out.stats.deleted} deleted`, details };
 }
 

@@ -6,6 +6,18 @@
 // back, is still the best one there is; an unreadable chunk never is. A warning (the host's nightly
 // job is behind, another job holds the host) informs without stopping.
 import { humanBytes, humanDuration } from '../util/table.js';
+import { rootRefusal, type TargetRootLook } from './target-root.js';
+
+/** The target folder of a files step, looked at without following symlinks (restore/target-root.ts). */
+export interface RootFact {
+  source: string;
+  path: string;
+  /** `target:path`, for people. */
+  where: string;
+  look?: TargetRootLook;
+  /** Why it could not be looked at. */
+  error?: string;
+}
 
 export interface SpaceFact {
   /** What is measured, e.g. `main:/srv (filesystem of /srv/blobs, /srv/data)`. */
@@ -57,6 +69,8 @@ export interface ReadinessFacts {
   backup?: BackupAgeFact;
   /** Set by dry runs, which take no lock but say when a job holds the host. */
   hostLock?: HostLockFact;
+  /** Each folder's target path, not followed (absent: none looked at, e.g. --into). */
+  roots?: RootFact[];
   /** The SSH login to the target; when it fails the remote facts are empty. Absent for local (--into) restores. */
   login?: { target: string; ok: boolean; detail?: string };
   archiveCheck: { archive: string; ok: boolean; detail?: string };
@@ -117,6 +131,7 @@ export function readinessVerdict(f: ReadinessFacts): ReadinessVerdict {
   if (f.checkHistory) items.push(checkHistoryItem(f.checkHistory));
   if (f.chunks) items.push(chunksItem(f.chunks));
   if (f.login) items.push({ name: `SSH login to ${f.login.target}`, status: f.login.ok ? 'pass' : 'fail', figure: f.login.detail ?? (f.login.ok ? 'ok' : 'failed') });
+  for (const r of f.roots ?? []) items.push(rootItem(r));
   for (const s of f.space) items.push(spaceItem(s));
   for (const w of f.writable) items.push(writableItem(w));
   for (const d of f.databases) items.push(databaseItem(d), ...(d.load ? [loadItem(d.label, d.load)] : []));
@@ -175,6 +190,14 @@ function chunksItem(c: ChunkFact): ChecklistItem {
   if (c.damaged.length === 0) return { name, status: 'fail', figure: `cannot be read (${c.how}): ${c.error ?? 'unknown error'}` };
   const more = c.complete ? '' : ' (and possibly more: borg stops at the first unreadable chunk)';
   return { name, status: 'fail', figure: `UNREADABLE in the repository: ${c.damaged.join(', ')}${more}; borg: ${c.error ?? 'damaged'}` };
+}
+
+function rootItem(r: RootFact): ChecklistItem {
+  const name = `${r.where} a real directory, no symlink on its way (${r.source})`;
+  if (!r.look) return { name, status: 'fail', figure: `cannot look: ${r.error ?? 'unknown error'}` };
+  const refused = rootRefusal(r.path, r.look);
+  if (refused) return { name, status: 'fail', figure: refused };
+  return { name, status: 'pass', figure: r.look.kind === 'missing' ? 'does not exist yet (created as a directory)' : 'a directory' };
 }
 
 function spaceItem(s: SpaceFact): ChecklistItem {

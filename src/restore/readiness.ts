@@ -1,7 +1,7 @@
 // Gathering the readiness facts (read-only on the target): the repository's recorded checks, borg
 // check of the chosen archive, then every chunk of what is restored read back (its extraction ahead,
-// else `borg extract --dry-run` of exactly its paths), and over SSH the free space, writability and
-// database servers of the target. The verdict is restore/readiness-verdict.ts.
+// else `borg extract --dry-run` of exactly its paths), and over SSH each folder's target (a real
+// directory, not a symlink), the free space, writability and database servers of the target. The verdict is restore/readiness-verdict.ts.
 import { describeMismatches, stagedDumpMismatches } from './dump-digests.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { lastCheckRecord } from '../catalog/queries.js';
@@ -17,7 +17,7 @@ import { describeError } from '../errors.js';
 import type { RestoreContext } from './context.js';
 import { databaseFacts } from './db-facts.js';
 import { deletionFacts } from './deletion-facts.js';
-import { spaceFacts, writableFacts } from './remote-facts.js';
+import { rootFacts, spaceFacts, unsafeRoots, writableFacts } from './remote-facts.js';
 
 /** `borg check` of one archive (metadata and chunk presence); never throws. */
 export async function checkArchive(borg: BorgContext, repo: string, archive: string): Promise<ReadinessFacts['archiveCheck']> {
@@ -120,12 +120,16 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
     return { now: input.now ?? new Date(), backup: input.backup, archiveCheck: await archiveChecked, checkHistory, space: [], writable: [], databases: [], deletions: [], login: { target: where, ok: false, detail: input.target.loginError } };
   }
   const ctx = input.target;
+  // First each folder's target, not followed: whatever is a symlink (or could not be looked at) is
+  // not asked about further, so nothing below reads (or lists as deletions) where it points.
+  const roots = await rootFacts(ctx.session, input.plan);
+  const skip = unsafeRoots(roots);
   const [archiveCheck, space, writable, databases, deletions] = await Promise.all([
     archiveChecked,
-    spaceFacts(ctx.session, input.plan, ctx.target.restore.spaceMargin, ctx.target.restore.minFreeBytes),
-    writableFacts(ctx.session, input.plan),
+    spaceFacts(ctx.session, input.plan, ctx.target.restore.spaceMargin, ctx.target.restore.minFreeBytes, skip),
+    writableFacts(ctx.session, input.plan, skip),
     databaseFacts(ctx, input.plan),
-    deletionFacts(ctx, input.plan, input.archived),
+    deletionFacts(ctx, input.plan, input.archived, roots),
   ]);
-  return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, checkHistory, chunks: await chunks, space, writable, databases, deletions, login: { target: where, ok: true, detail: 'host key verified, key accepted' } };
+  return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, checkHistory, chunks: await chunks, roots, space, writable, databases, deletions, login: { target: where, ok: true, detail: 'host key verified, key accepted' } };
 }

@@ -16,13 +16,14 @@ import type { Manifest, SourceManifest } from '../archive/manifest.js';
 import type { PlannedStep, RestorePlan } from './plan.js';
 import { mapPool, settle, settledValues } from '../util/pool.js';
 import { rsyncPull } from '../tools/rsync/run.js';
-import { remotePathExists } from '../tools/ssh/remote.js';
 import { archiveName, archiveTree } from '../archive/create.js';
 import { readBack } from '../tools/borg/extract.js';
 import { localRepoExists } from '../tools/borg/repo.js';
 import { initRepo } from '../archive/repo-identity.js';
 import { removeLater, rsyncVia, type RestoreContext, type RestoreStepResult } from './context.js';
 import { snapshotDatabases } from './db-snapshot.js';
+import { lookAtTargetRoot } from './remote-facts.js';
+import { rootRefusal } from './target-root.js';
 import { recordedCheckFailures } from './readiness.js';
 
 export interface SnapshotResult {
@@ -119,9 +120,12 @@ async function saveSource(ctx: RestoreContext, step: PlannedStep, dest: string):
     const snap = await snapshotDatabases(ctx, step, dest);
     return { name: step.source, kind: step.kind, path: step.targetPath, status: 'ok', dumps: snap.dumps, preRestore: { existed: true, absentDatabases: snap.absent } };
   }
-  const existed = await remotePathExists(ctx.session, step.targetPath);
+  // Not followed: a symlink swapped in since the readiness checklist would be pulled from where it points.
+  const look = await lookAtTargetRoot(ctx.session, step.targetPath);
+  const refused = rootRefusal(step.targetPath, look);
+  if (refused) throw new Error(`${ctx.target.name}: ${refused}`);
+  const existed = look.kind === 'directory';
   if (existed) {
-    ctx.present?.add(step.targetPath);
     // The restore's excludes: what it will not touch need not be saved, and a rollback (pushing
     // with the excludes recorded below) leaves those files alone too.
     const src = { name: step.source, kind: step.kind, path: step.targetPath, exclude: step.exclude };

@@ -3,7 +3,7 @@
 // pg_dump, psql and the mariadb clients. The dump key dumps only plain database names (no libpq
 // connection string reaching another server) while the nightly `databases: all` dump still works;
 // the restore key runs no program through psql or mariadb while a restore still works; a source
-// root replaced by a symlink is refused instead of followed.
+// root replaced by a symlink is refused instead of followed (by the night and by a restore's readiness).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -261,6 +261,13 @@ describe('a source root replaced by a symlink', () => {
       const status = await cli('status', '--host', 'main');
       expect(status.exitCode).toBe(1);
       expect(status.stdout).toMatch(/^main\s+blobs\s+RED/m);
+      // A restore through the restore key: readiness FAILs on the gate's refusal, naming where the link leads, and lists nothing of it.
+      const dry = await cli('restore', '--host', 'main', '--dry-run');
+      expect(dry.exitCode, dry.stdout + dry.stderr).toBe(1);
+      expect(dry.stdout).toContain(
+        `FAIL  main:${dir.blobs} a real directory, no symlink on its way (blobs): ${dir.blobs} is a symlink or lies below one (it leads to ${dir.secret} now), and the restricted restore key's pullback-gate refused it: pullback does not restore through a symlink`,
+      );
+      expect(dry.stdout).not.toContain('key.txt');
       expect(readFileSync(join(dir.secret, 'key.txt'), 'utf8')).toBe('top secret\n');
       expect(readdirSync(dir.secret)).toEqual(['key.txt']);
     } finally {

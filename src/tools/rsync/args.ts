@@ -3,6 +3,7 @@ import type { GlobalConfig, HostConfig, SourceConfig, SshRole } from '../../conf
 import { DEATH_SIGNAL_PREFIX } from '../../exec/death-signal.js';
 import { muxClientOptions } from '../ssh/mux.js';
 import { buildSshArgv, rsyncRemoteShell, sshForRole } from '../ssh/options.js';
+import { shellQuote } from '../ssh/quote.js';
 
 /** `host:path/` as rsync wants it (IPv6 addresses in brackets). */
 export function remoteSpec(address: string, path: string): string {
@@ -27,7 +28,7 @@ function excludes(patterns: readonly string[]): string[] {
   return patterns.map((p) => `--exclude=${p}`);
 }
 
-function common(global: GlobalConfig, host: HostConfig, role: SshRole, controlPath?: string): string[] {
+function common(global: GlobalConfig, host: HostConfig, role: SshRole, controlPath?: string, rsyncPath = global.rsync.remotePath): string[] {
   const ssh = [...buildSshArgv(sshForRole(global.ssh, host, role), host), ...(controlPath ? muxClientOptions(controlPath) : [])];
   const args = [
     // ssh's parent is rsync: the prefix stops it when rsync dies, however rsync dies.
@@ -36,7 +37,7 @@ function common(global: GlobalConfig, host: HostConfig, role: SshRole, controlPa
     '-s', // --secluded-args (formerly --protect-args): the short form works on every rsync >= 3.0
     `--timeout=${global.rsync.ioTimeoutSeconds}`,
   ];
-  if (global.rsync.remotePath) args.push(`--rsync-path=${global.rsync.remotePath}`);
+  if (rsyncPath) args.push(`--rsync-path=${rsyncPath}`);
   return args;
 }
 
@@ -79,17 +80,38 @@ export function buildListTreeArgs(global: GlobalConfig, host: HostConfig, remote
   return ['--list-only', '--recursive', '--no-human-readable', ...common(global, host, 'restore', o.controlPath), ...excludes(exclude), '--', remoteSpec(host.address, remotePath)];
 }
 
+/** The first words of the line a guarded push's remote shell writes when it refuses its root (guardedRsyncPath). */
+export const ROOT_GUARD_REFUSAL = 'pullback-push: refused:';
+
+/**
+ * The remote command that runs rsync's receiver inside `root` only when `root` is a real directory
+ * now: the shell enters it without following symlinks (`cd -P`) and compares where it got with the
+ * path asked (a symlink at the root or above it lands elsewhere), then runs rsync there, which is
+ * given `.` as its destination. Checked and used in the same command: swapping in a symlink after
+ * the check changes nothing, the receiver's working directory is the directory checked. Otherwise
+ * one line starting with ROOT_GUARD_REFUSAL on stderr and exit 126: nothing is written. rsync
+ * appends its server arguments to this text; the remote login shell must be a POSIX sh (as for
+ * every other remote command of pullback).
+ */
+export function guardedRsyncPath(root: string, rsyncPath = 'rsync'): string {
+  const refusal = `${ROOT_GUARD_REFUSAL} ${root} is not a real directory now (a symlink, or below one, or missing): nothing was pushed`;
+  return `cd -P -- ${shellQuote(root)} && [ "$(pwd -P)" = ${shellQuote(root)} ] || { echo ${shellQuote(refusal)} >&2; exit 126; }; exec ${rsyncPath}`;
+}
+
 /**
  * rsync argv pushing a local tree to a path on `host` (restores): exact copy, deletions included,
- * except of receiver files matching `exclude` (what the backup never held is never deleted).
+ * except of receiver files matching `exclude` (what the backup never held is never deleted). With
+ * `guardRoot` (a key with a shell: pullback-gate allows none and guards roots itself) the receiver
+ * runs inside the path only when it is a real directory (guardedRsyncPath): the path must exist.
  */
-export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: string, remotePath: string, exclude: readonly string[] = [], o: { controlPath?: string } = {}): string[] {
+export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: string, remotePath: string, exclude: readonly string[] = [], o: { controlPath?: string; guardRoot?: boolean } = {}): string[] {
+  const root = remotePath.length > 1 ? remotePath.replace(/\/+$/, '') : remotePath;
   return [
     ...EXACT_COPY,
-    ...common(global, host, 'restore', o.controlPath),
+    ...common(global, host, 'restore', o.controlPath, o.guardRoot ? guardedRsyncPath(root, global.rsync.remotePath) : global.rsync.remotePath),
     ...excludes(exclude),
     '--',
     from.endsWith('/') ? from : `${from}/`,
-    remoteSpec(host.address, remotePath),
+    remoteSpec(host.address, o.guardRoot ? '.' : remotePath),
   ];
 }

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GlobalConfig, HostConfig } from '../../config/types.js';
 import { runCommand } from '../../exec/run.js';
-import { buildPushArgs } from './args.js';
+import { buildPushArgs, ROOT_GUARD_REFUSAL } from './args.js';
 import { classifyRsyncExit, type RsyncVerdict } from './exit-codes.js';
 import { RsyncStderrTally } from './stderr-tally.js';
 import type { RsyncOutcome, RsyncRunOptions } from './run.js';
@@ -12,6 +12,8 @@ import { RsyncStatsCollector } from './stats.js';
 export interface PushOptions extends RsyncRunOptions {
   /** The source's exclude patterns: receiver files matching them are neither sent nor deleted. */
   exclude?: readonly string[];
+  /** Receive only inside `remotePath` as a real directory, checked in the same remote command (buildPushArgs); needs a shell there. */
+  guardRoot?: boolean;
 }
 
 /** Pushes `from/` to `remotePath` on `host` (deletions included, excluded files kept); resolves with the final verdict (never throws on exit codes). */
@@ -26,10 +28,11 @@ export async function rsyncPush(
   let delay = global.rsync.backoffSeconds * 1000;
   for (let n = 1; ; n++) {
     // Asked each attempt: a master that died since means a login of its own.
-    const args = buildPushArgs(global, host, from, remotePath, opts.exclude ?? [], { controlPath: opts.controlPath?.() });
+    const args = buildPushArgs(global, host, from, remotePath, opts.exclude ?? [], { controlPath: opts.controlPath?.(), guardRoot: opts.guardRoot });
     const collector = new RsyncStatsCollector();
     const stderr = new RsyncStderrTally();
     let receiverError: string | undefined;
+    let rootRefused: string | undefined;
     const watchdog = stallWatchdog(global, opts.signal);
     const last = await runCommand('rsync', args, {
       logger: opts.logger,
@@ -40,10 +43,13 @@ export async function rsyncPush(
       onStderrLine: (l) => {
         stderr.push(l);
         if (receiverError === undefined && RECEIVER_ERROR.test(l)) receiverError = l;
+        if (rootRefused === undefined && l.startsWith(ROOT_GUARD_REFUSAL)) rootRefused = l.slice(ROOT_GUARD_REFUSAL.length).trim();
         watchdog.onStderr(l);
         opts.logger?.warn({ rsync: l }, 'rsync says');
       },
     }).finally(() => watchdog.dispose());
+    // The remote shell refused the root before rsync started there: nothing was written, and a retry would be refused again.
+    if (rootRefused !== undefined) return { verdict: { kind: 'failed', reason: rootRefused }, stats: collector.stats, attempts: n, last, rootRefused: true };
     // On a push, a "vanished" file is one of our own staging files: never expected, so not a warning.
     let verdict: RsyncVerdict = classifyRsyncExit(last.exitCode, stderr, last.timedOut);
     if (verdict.kind === 'warning') verdict = { kind: 'failed', reason: verdict.reason };

@@ -19,6 +19,8 @@ export interface RsyncOutcome {
   skippedDeletions?: number;
   /** rsync said the source directory does not exist (a pull that is also the night's first look at the source). */
   missing?: boolean;
+  /** A guarded push's remote shell refused the destination root before rsync ran there (nothing written). */
+  rootRefused?: boolean;
 }
 
 /** A pull's outcome. */

@@ -159,3 +159,56 @@ export async function remotePlace(session: SshSession, candidates: readonly stri
 export function isGateRefusal(e: unknown): boolean {
   return e instanceof ToolError && e.details.exitCode === 126 && e.details.stderrTail.some((l) => l.startsWith('pullback-gate: refused'));
 }
+
+/** A path looked at without following it or any of its parents (restores never write through a symlink). */
+export type RemoteRootLook =
+  | { kind: 'directory' }
+  | { kind: 'missing' }
+  | { kind: 'other' }
+  /** `at`: the path or the parent that is a symlink (nearest first); `to`: what it points to (readlink). */
+  | { kind: 'symlink'; at: string; to: string };
+
+// The first candidate (the path, then its parents) that is a symlink: its name (NUL-terminated)
+// and readlink's answer, exit 4. Else exit 0 for a directory, 5 for something else, 3 for nothing.
+const ROOT_SCRIPT = [
+  'for q do',
+  '  if [ -L "$q" ]; then',
+  "    printf '%s\\0' \"$q\"",
+  '    readlink -- "$q"',
+  '    exit 4',
+  '  fi',
+  'done',
+  'if [ -d "$1" ]; then exit 0; fi',
+  'if [ -e "$1" ]; then exit 5; fi',
+  'exit 3',
+].join('\n');
+
+/**
+ * Whether `candidates[0]` is a real directory, none of `candidates` (it and its parents) being a
+ * symlink: one remote command (`sh -c`). Throws ToolError when the command fails (pullback-gate
+ * allows no shell: see isGateRefusal).
+ */
+export async function remoteRootLook(session: SshSession, candidates: readonly string[]): Promise<RemoteRootLook> {
+  const r = await session.exec(['sh', '-c', ROOT_SCRIPT, 'sh', ...candidates], QUIET);
+  if (r.exitCode === 0) return { kind: 'directory' };
+  if (r.exitCode === 3) return { kind: 'missing' };
+  if (r.exitCode === 5) return { kind: 'other' };
+  if (r.exitCode !== 4) throw toolErrorFrom(r, `cannot look at ${candidates[0]}`);
+  const out = r.stdout ?? '';
+  const nul = out.indexOf('\0');
+  if (nul < 0) throw unparsable(r, `unexpected answer about ${candidates[0]}`);
+  return { kind: 'symlink', at: out.slice(0, nul), to: out.slice(nul + 1).replace(/\n$/, '') };
+}
+
+/** pullback-gate's words for an allowed root that is (or lies below) a symlink: `'ROOT' is a symlink or lies below one (it leads to 'TARGET' now)`. */
+// (Python's repr: single quotes, or double ones around a name holding a single quote.)
+const GATE_LINKED = /^pullback-gate: refused: (['"])(.*)\1 is a symlink or lies below one \(it leads to (['"])(.*)\3 now\)/;
+
+/** The root and where it leads when pullback-gate refused a command because an allowed root is (or lies below) a symlink. */
+export function gateLinkedRoot(stderrTail: readonly string[]): { root: string; to: string } | undefined {
+  for (const l of stderrTail) {
+    const m = GATE_LINKED.exec(l);
+    if (m) return { root: m[2]!, to: m[4]! };
+  }
+  return undefined;
+}

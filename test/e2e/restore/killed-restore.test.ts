@@ -73,6 +73,8 @@ describe('a restore killed with SIGKILL', () => {
     expect(status.stdout).toContain('Completed before it stopped: stop_writes, snapshot, blobs, data, verify; the target may be half-restored.');
     expect(status.stdout).toContain("the application's writes may still be stopped");
     expect(status.stdout).toContain(`To put the target back as it was before restore ${killedId}: ${rollback}`);
+    // The host's row says it too (its BACKUP cell was GREEN beside this RED line): same verdicts.
+    expect(status.stdout).toMatch(/^main\s+-\s+RED\s/m);
 
     const after = catalogRestores(w.cfg);
     const rec = after.restores.find((r) => r.id === killedId)!;

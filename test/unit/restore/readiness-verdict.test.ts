@@ -35,6 +35,34 @@ describe('readinessVerdict', () => {
     ]);
   });
 
+  it('fails a target folder that is a symlink or lies below one, naming where it points and what to do', () => {
+    const at = (look: NonNullable<NonNullable<ReadinessFacts['roots']>[number]['look']>) => ({ source: 'data', path: '/srv/data', where: 'main:/srv/data', look });
+    const v = readinessVerdict(
+      base({
+        roots: [
+          at({ kind: 'directory' }),
+          at({ kind: 'missing' }),
+          at({ kind: 'symlink', at: '/srv/data', to: '/etc' }),
+          at({ kind: 'symlink', at: '/srv', to: '/mnt/disk' }),
+          at({ kind: 'symlink', at: '/srv/data', to: '/etc', byGate: true }),
+          at({ kind: 'other' }),
+          { source: 'data', path: '/srv/data', where: 'main:/srv/data', error: 'ssh: connection reset' },
+        ],
+      }),
+    );
+    expect(v.ok).toBe(false);
+    const name = 'main:/srv/data a real directory, no symlink on its way (data)';
+    expect(v.items.filter((i) => i.name === name).map((i) => [i.status, i.figure])).toEqual([
+      ['pass', 'a directory'],
+      ['pass', 'does not exist yet (created as a directory)'],
+      ['fail', '/srv/data is a symlink to /etc: pullback does not restore through a symlink; remove it (rm /srv/data; mkdir /srv/data) or restore --into DIR'],
+      ['fail', "/srv, above /srv/data, is a symlink to /mnt/disk: pullback does not restore through a symlink; put the real directory back at /srv, or set the source's path in the host file to where it really is, or restore --into DIR"],
+      ['fail', "/srv/data is a symlink or lies below one (it leads to /etc now), and the restricted restore key's pullback-gate refused it: pullback does not restore through a symlink; put the real directory back at /srv/data or restore --into DIR"],
+      ['fail', '/srv/data exists and is not a directory: pullback restores a folder only onto a folder; move it away or restore --into DIR'],
+      ['fail', 'cannot look: ssh: connection reset'],
+    ]);
+  });
+
   it("fails a dump whose format the restore cannot load, with the reason (never 'ready')", () => {
     const db = base().databases[0]!;
     const ok = readinessVerdict(base({ databases: [{ ...db, load: { format: 'plain SQL, through psql with ON_ERROR_STOP' } }] }));

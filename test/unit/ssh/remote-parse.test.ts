@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDfAvailableKib, parseStatLine } from '../../../src/tools/ssh/remote.js';
+import { gateLinkedRoot, parseDfAvailableKib, parseStatLine } from '../../../src/tools/ssh/remote.js';
 
 describe('parseDfAvailableKib', () => {
   it('reads the Available column of df -Pk', () => {
@@ -38,5 +38,14 @@ describe('parseStatLine', () => {
   it('gives undefined for unexpected output', () => {
     expect(parseStatLine('')).toBeUndefined();
     expect(parseStatLine('12 x 81a4\n')).toBeUndefined();
+  });
+});
+
+describe('gateLinkedRoot', () => {
+  it("reads the root and where it leads from pullback-gate's refusal (Python repr: either quote)", () => {
+    const line = (root: string, to: string) => `pullback-gate: refused: ${root} is a symlink or lies below one (it leads to ${to} now): the allowed path ${root} must be a real directory`;
+    expect(gateLinkedRoot(['pullback-pid 12', line("'/srv/data dir'", "'/etc'")])).toEqual({ root: '/srv/data dir', to: '/etc' });
+    expect(gateLinkedRoot([line(`"/srv/it's"`, "'/mnt/x'")])).toEqual({ root: "/srv/it's", to: '/mnt/x' });
+    expect(gateLinkedRoot(["pullback-gate: refused: '/x' is outside the allowed paths"])).toBeUndefined();
   });
 });

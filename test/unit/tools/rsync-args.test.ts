@@ -107,6 +107,22 @@ describe('buildPushArgs', () => {
   });
 });
 
+describe('buildPushArgs with guardRoot', () => {
+  it('runs the receiver inside the root only when cd -P lands on the path asked, the destination being "."', () => {
+    const g = globalConfig({ rsync: { ioTimeoutSeconds: 300, attempts: 1, backoffSeconds: 1, remotePath: '/usr/bin/rsync' } });
+    expect(buildPushArgs(g, hostConfig(), '/tmp/restore/data', "/srv/it's data/", [], { guardRoot: true })).toEqual([
+      ...COPY,
+      '-e', DEFAULT_E,
+      '-s',
+      '--timeout=300',
+      `--rsync-path=cd -P -- '/srv/it'\\''s data' && [ "$(pwd -P)" = '/srv/it'\\''s data' ] || { echo 'pullback-push: refused: /srv/it'\\''s data is not a real directory now (a symlink, or below one, or missing): nothing was pushed' >&2; exit 126; }; exec /usr/bin/rsync`,
+      '--',
+      '/tmp/restore/data/',
+      '10.0.0.5:./',
+    ]);
+  });
+});
+
 describe('buildListTreeArgs', () => {
   it('lists recursively and read-only, with the excludes, without --links (no "-> target" in names)', () => {
     expect(buildListTreeArgs(globalConfig(), hostConfig(), '/srv/data', ['*.tmp'])).toEqual([
