@@ -23,7 +23,7 @@ export function statusText(hosts: HostFreshness[]): string {
     for (const o of h.offsite) rows.push([h.host, `off-site ${o.target}`, o.light.toUpperCase(), iso(o.at), ago(o), limit(o), '', '', '']);
   }
   const table = renderTable(['HOST', 'SOURCE', 'BACKUP', 'LAST SUCCESS', 'AGE', 'MAX AGE', 'LAST JOB', 'CHECK', 'DRILL'], rows);
-  const problems = hosts.flatMap((h) => [h.backup, ...h.damage, ...h.sources, ...h.checks, ...h.offsite, h.archiveLoss, ...h.restores].filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
+  const problems = hosts.flatMap((h) => [h.backup, ...h.damage, ...h.sources, ...h.repaired.filter((r) => r.source === undefined), ...h.checks, ...h.offsite, h.archiveLoss, ...h.restores].filter((v) => v.light !== 'green').map((v) => `  ${v.light.toUpperCase()} ${v.reason}`));
   return problems.length > 0 ? `${table}\n\nAttention:\n${problems.join('\n')}` : table;
 }
 
@@ -51,6 +51,7 @@ export function statusJson(hosts: HostFreshness[], now: Date): unknown {
       archives: verdictJson(h.archiveLoss),
       damage: h.damage.map((d) => ({ kinds: d.kind.split('+'), ...verdictJson(d) })),
       interrupted_restores: h.restores.map(verdictJson),
+      zero_filled: h.repaired.map((r) => ({ source: r.source ?? null, ...verdictJson(r) })),
     })),
   };
 }
