@@ -58,6 +58,7 @@ function sourceGate(night: NightState): Gate {
   return RUN;
 }
 
+const ROLLED_BACK = (what: string) => `${what}: the repository does not hold every archive pullback recorded, or could not be compared with the catalog (compare_archives): nothing is deleted or compacted until that is resolved`;
 const CHECK_FAILED = "not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)";
 
 export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
@@ -94,8 +95,20 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     background: true,
     gate: (night) => (night.aborted() ? skip('interrupted', true) : night.repoPresent ? RUN : skip('no repository yet', true)),
     lock: 'repository',
-    stops: [],
-    run: (ctx) => compareArchives(ctx),
+    // A repository that went back in time is the operator's to accept (its segments above the last
+    // commit are the lost transaction's): no retention, no compaction, no clean-up tonight.
+    stops: [
+      { step: 'prune', said: ROLLED_BACK('prune skipped') },
+      { step: 'compact', said: ROLLED_BACK('compact skipped') },
+    ],
+    run: async (ctx, night) => {
+      const out = await compareArchives(ctx).catch((e: unknown) => {
+        night.keepLeftovers = 'the repository could not be compared with the catalog (compare_archives)';
+        throw e;
+      });
+      if (out.status === 'failed') night.keepLeftovers = `the repository does not hold every archive pullback recorded${out.value?.rolledBack ? ' and went back in time' : ''} (compare_archives): what lies above its last commit is left for \`pullback repo accept-rollback --host ${ctx.host.name}\` to decide`;
+      return out;
+    },
   },
   {
     // Records: step (host) with the pruned names; archives marked pruned under (repository, name);
@@ -309,6 +322,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
       const out = await archiveHost(ctx, night.sources.map(manifestEntry), new Date(), {
         included: archivedSources(night).map((s) => s.source.name),
         partial: partialComment(night),
+        keepLeftovers: night.keepLeftovers,
       });
       night.archive = out.value;
       // Each archived folder is now this archive's copy (unless borg warned: it may have missed a file).
