@@ -65,12 +65,14 @@ export async function readManifest(borg: BorgContext, repo: string, archive: str
  * counts them on the target: every hard-linked path once, with the size of its file. With
  * `archived`, every item's path (files, folders, links) under each top-level folder is also added
  * to that folder's set, relative to it: what the deletion preview compares the target with (one
- * walk of the archive's items for both).
+ * walk of the archive's items for both). With `broken`, the path of every item borg marks broken
+ * (all-zero replacement chunks, after `borg check --repair`) is pushed to it.
  */
-export async function archiveFigures(borg: BorgContext, repo: string, archive: string, archived?: Map<string, Set<string>>): Promise<Record<string, SourceFigures>> {
+export async function archiveFigures(borg: BorgContext, repo: string, archive: string, archived?: Map<string, Set<string>>, broken?: string[]): Promise<Record<string, SourceFigures>> {
   const out: Record<string, SourceFigures> = {};
   const sizes = new Map<string, number>();
   await listItemSizes(borg, repo, archive, (item) => {
+    if (item.broken) broken?.push(item.path);
     const slash = item.path.indexOf('/');
     const top = slash < 0 ? item.path : item.path.slice(0, slash);
     if (top === MANIFEST_DIR) return;

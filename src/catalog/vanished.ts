@@ -85,3 +85,23 @@ export function lostArchives(catalog: Catalog, repository: string, host: string)
     .all(repository, host) as Row[];
   return rows.map(toRecorded);
 }
+
+/** Names of archives of any host in `repository` found missing and not yet accepted as lost, oldest first. */
+export function unresolvedVanishedInRepo(catalog: Catalog, repository: string): string[] {
+  const rows = catalog.db
+    .prepare('SELECT name FROM archives WHERE repository = ? AND vanished_at IS NOT NULL AND lost_at IS NULL AND pruned_at IS NULL ORDER BY created_at, id')
+    .all(repository) as Array<{ name: string }>;
+  return rows.map((r) => r.name);
+}
+
+/**
+ * When the operator last accepted archives of `repository` as lost, if no archive was recorded
+ * there since: the repository has not been written since that rollback was accepted, so what lies
+ * above its last commit is what the lost transaction(s) wrote. Undefined otherwise.
+ */
+export function acceptedRollbackUnwritten(catalog: Catalog, repository: string): string | undefined {
+  const row = catalog.db.prepare('SELECT MAX(lost_at) AS at FROM archives WHERE repository = ?').get(repository) as { at: string | null };
+  if (!row.at) return undefined;
+  const later = catalog.db.prepare('SELECT 1 FROM archives WHERE repository = ? AND created_at > ? LIMIT 1').get(repository, row.at);
+  return later ? undefined : row.at;
+}

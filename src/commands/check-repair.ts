@@ -45,8 +45,13 @@ const afterRepair = (host: string, outcomes: Array<StepOutcome<unknown>>): strin
   const proved = v.verifyData ? 'borg check --verify-data' : 'borg check';
   const detail = o.status === 'ok' ? `repaired; ${proved} passed after it` : '';
   const zeroed = v.zeroed.length
-    ? [`Files borg replaced (in part) with zeros, damaged for good in these archives:`, ...v.zeroed.map((z) => `  ${z.archive}: ${z.path}`)]
+    ? [
+        `Files borg replaced (in part) with zeros, damaged for good in these archives:`,
+        ...v.zeroed.map((z) => `  ${z.archive}: ${z.path}`),
+        `These are recorded in the catalog: a restore of these files from these archives is refused (its readiness checklist names an archive that holds them whole), and ${host} is AMBER in pullback status until a night has archived them again and an archives check passed.`,
+      ]
     : [`borg named no file it replaced with zeros.`];
+  const healed = v.healed?.length ? [`Files borg healed (their original chunks are back), no longer zero-filled:`, ...v.healed.map((z) => `  ${z.archive}: ${z.path}`)] : [];
   const next =
     o.status === 'ok'
       ? [
@@ -56,5 +61,5 @@ const afterRepair = (host: string, outcomes: Array<StepOutcome<unknown>>): strin
           `  - If the next night stores the same data again, a later pullback check --repair --host ${host} can heal the old archives too (borg puts the original chunks back).`,
         ]
       : [`The repair did not make the repository whole: the repository still counts as damaged. Keep a copy of it, look at the log (pullback logs), and see docs/operations.md.`];
-  return [detail, ...zeroed, ...next];
+  return [detail, ...zeroed, ...healed, ...next];
 };

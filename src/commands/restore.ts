@@ -14,7 +14,7 @@ import { fromOffsite } from '../offsite/fetch.js';
 import { findTarget } from '../offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../restore/into.js';
 import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../restore/prepare.js';
-import { checkArchive, gatherReadiness, recordedCheckFailures } from '../restore/readiness.js';
+import { checkArchive, gatherReadiness, recordedCheckFailures, zeroedFacts } from '../restore/readiness.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../restore/record.js';
 import type { CommandSpec, Values } from './spec.js';
 import { repositoryPath } from '../config/types.js';
@@ -137,8 +137,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       const [target] = selectHosts(env.config, [row.target]);
       holdTarget(target!.name);
       sayInterrupted(env, g, target!.name);
-      const { plan, archived = new Map() } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
-      return await carryOut(g, env, o, interrupt.signal, { plan, archived, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
+      const { plan, archived = new Map(), broken } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
+      return await carryOut(g, env, o, interrupt.signal, { plan, archived, broken, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
     }
     const [origin] = selectHosts(env.config, [o.host!]);
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
@@ -149,7 +149,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     const into = o.into ? prepareIntoDir(o.into) : undefined;
     const guess = env.catalog.newestArchive(repository, origin!.name, nightlyGlob(origin!.name));
     const prepared = await resolveAndPrepare(global, borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
-    const { plan, figures, archived = new Map(), archive: { name: archive, start } } = prepared;
+    const { plan, figures, archived = new Map(), broken, archive: { name: archive, start } } = prepared;
     const backup: BackupAgeFact = {
       host: origin!.name,
       maxAgeSeconds: o.maxAgeSeconds,
@@ -161,7 +161,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       env.out(formatPlan(plan, { into }));
       const bytes = Object.values(figures).reduce((n, f) => n + f.bytes, 0);
       const checkHistory = { repository, failed: recordedCheckFailures(env.catalog, repository, origin!.name), override: o.force ? ('force' as const) : undefined };
-      const facts = { now: new Date(), backup, archiveCheck: await checkArchive(borg, repository, archive), checkHistory, writable: [], databases: [] };
+      const archiveCheck = await checkArchive(borg, repository, archive);
+      const facts = { now: new Date(), backup, archiveCheck, checkHistory, zeroed: await zeroedFacts(borg, env.catalog, plan, broken), writable: [], databases: [] };
       const verdict = readinessVerdict({ ...facts, space: [localSpaceFact(into, bytes, origin!.restore.spaceMargin, origin!.restore.minFreeBytes)] });
       env.out(formatChecklist('Readiness checklist:', verdict.items));
       if (o.dryRun || !verdict.ok) return done(env, o.dryRun, verdict.ok);
@@ -170,7 +171,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       env.out(formatChecklist('Post-restore checks:', checks));
       return checks.every((c) => c.status === 'pass') ? 0 : 1;
     }
-    return await carryOut(g, env, o, interrupt.signal, { plan, archived, kind: 'restore', backup });
+    return await carryOut(g, env, o, interrupt.signal, { plan, archived, broken, kind: 'restore', backup });
   } finally {
     lock?.release();
     interrupt.dispose();
@@ -198,6 +199,8 @@ interface Job {
   plan: RestorePlan;
   /** The archive's paths per source, read with the plan (the deletion preview's side of the archive). */
   archived: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The archive's items borg marks broken (all-zero replacement chunks), read with the plan. */
+  broken: readonly string[];
   kind: RestoreKind;
   backup?: BackupAgeFact;
   rollbackOf?: number;
@@ -240,7 +243,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       return staging;
     };
     const checkOverride = job.kind === 'rollback' ? ('rollback' as const) : o.force ? ('force' as const) : undefined;
-    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, onArchiveChecked: startStaging, catalog: env.catalog, checkOverride });
+    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, onArchiveChecked: startStaging, catalog: env.catalog, checkOverride, broken: job.broken });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
     const verdict = readinessVerdict({ ...facts, hostLock });
     if (facts.deletions.length > 0) env.out(formatDeletions(facts.deletions, { names: o.dryRun }));

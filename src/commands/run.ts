@@ -63,8 +63,10 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
     void notes.emit(startEvent('run', runId, hosts.map((h) => h.name)));
     try {
       // Every filesystem of the run's mirrors and repositories, judged once before any host starts.
-      // First what a failed night left in a repository (uncommitted segments), so it is not counted against tonight.
-      const leftovers = refusedConfig ? new Map<string, string>() : await freeLeftovers(env.config.global, hosts, log, interrupt.signal);
+      // First what a failed night left in a repository (uncommitted segments), so it is not counted
+      // against tonight; but never before the repository was compared with the catalog (a rolled-back
+      // repository's segments above its last commit are the lost transaction's: the operator decides).
+      const leftovers = refusedConfig ? new Map<string, string>() : await freeLeftovers(env.config.global, hosts, env.catalog, log, interrupt.signal);
       const space = refusedConfig ? undefined : diskPreflight(env.config.global, hosts, env.catalog, log);
       for (const [h, note] of leftovers) {
         space?.notes.get(h)?.push(note);

@@ -17,7 +17,7 @@ export async function archiveHost(
   ctx: HostContext,
   sources: SourceManifest[],
   at = new Date(),
-  opts: { included?: string[]; partial?: string } = {},
+  opts: { included?: string[]; partial?: string; keepLeftovers?: string } = {},
 ): Promise<StepOutcome<ArchiveResult>> {
   const repo = hostRepo(ctx);
   const archive = archiveName(ctx.host.name, at);
@@ -42,7 +42,7 @@ export async function archiveHost(
     comment: opts.partial,
     onProgress,
   })
-    .catch((e: unknown) => freeWhatFailedLeft(ctx, repo, e))
+    .catch((e: unknown) => freeWhatFailedLeft(ctx, repo, e, opts.keepLeftovers))
     .finally(() => bar?.done());
   if (stats.read?.counted === false) {
     ctx.logger.info({ step: 'archive', archive, read: stats.read, nfiles: stats.nfiles }, `the first archive in this repository: borg read all ${stats.nfiles} files (its files cache was empty)`);
@@ -67,10 +67,16 @@ export async function archiveHost(
 /**
  * After a failed borg create: the segments it wrote but never committed (a full disk leaves them,
  * filling it) are removed now with borg compact, so the failure's message can say what the
- * repository holds, measured; rethrows `e` with that said. Never returns.
+ * repository holds, measured; rethrows `e` with that said. With `keep` (why: the repository went
+ * back in time, and what lies above its last commit is the lost transaction's), nothing is removed.
+ * Never returns.
  */
-async function freeWhatFailedLeft(ctx: HostContext, repo: string, e: unknown): Promise<never> {
+async function freeWhatFailedLeft(ctx: HostContext, repo: string, e: unknown, keep?: string): Promise<never> {
   if (!(e instanceof ToolError)) throw e;
+  if (keep) {
+    ctx.logger.info({ step: 'archive', repository: repo }, `not compacted after the failed archive: ${keep}`);
+    throw e;
+  }
   const left = await freeUncommitted(borgContext(ctx), repo);
   if (left.before.segments === 0) {
     if (!/no space left on device/.test(e.message)) throw e;

@@ -15,6 +15,8 @@ import { hostMirrorDir, recordStep, type HostContext } from '../job/context.js';
 import { compactRepo } from '../tools/borg/compact.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { describeError } from '../errors.js';
+import { acceptCommand, compareWithCatalog } from '../archive/vanished.js';
+import { acceptedRollbackUnwritten, unresolvedVanishedInRepo } from '../catalog/vanished.js';
 import { humanBytes } from '../util/table.js';
 
 export interface DiskPreflight {
@@ -161,13 +163,48 @@ export async function freeUncommitted(borg: BorgContext, repo: string): Promise<
   return { before, after: uncommittedSegments(repo), ...(error ? { error } : {}) };
 }
 
+/** What to do with a repository's uncommitted segments: keep them, and why (a rollback not accepted), or free them, saying what left them. */
+export type LeftoverVerdict = { keep: true; why: string } | { keep: false; said: string };
+
+/**
+ * Before anything cleans `repo`'s uncommitted segments: compares the archives the catalog recorded
+ * for `hosts` with borg's listing (archive/vanished.ts; the vanished ones are marked). When the
+ * repository went back in time (borg refuses it, or archives are gone: the segments above its last
+ * commit are then what the lost transaction(s) wrote), or the comparison could not be made, they
+ * are kept: what happens to them is the operator's decision (`pullback repo accept-rollback`).
+ * Otherwise says truthfully what left them. Never throws.
+ */
+export async function judgeLeftovers(borg: BorgContext, catalog: Catalog, repo: string, hosts: readonly string[]): Promise<LeftoverVerdict> {
+  const gone: string[] = [];
+  let rolledBack = false;
+  for (const host of hosts) {
+    try {
+      const c = await compareWithCatalog(borg, catalog, repo, host);
+      rolledBack ||= c.rolledBack;
+      gone.push(...c.vanished.map((a) => a.name));
+    } catch (e) {
+      return { keep: true, why: `its archives could not be compared with the catalog (${describeError(e)}), so they may be what a rolled-back transaction wrote; run pullback check --host ${host}` };
+    }
+  }
+  // Archives of hosts not in tonight's run, noticed gone earlier and not accepted, count too.
+  for (const n of unresolvedVanishedInRepo(catalog, repo)) if (!gone.includes(n)) gone.push(n);
+  if (rolledBack || gone.length > 0) {
+    const what = rolledBack ? 'it went back in time (borg refuses it as older than the state it saw last)' : 'archives pullback recorded are gone from it';
+    const names = gone.length > 0 ? `: ${gone.length} archive(s) gone (${gone.join(', ')})` : '';
+    return { keep: true, why: `${what}${names}, so they are what the lost transaction(s) wrote, not a failed write's leftovers; nothing is cleaned or compacted until you decide: ${hosts.map((h) => `\`${acceptCommand(h)}\``).join(' or ')}` };
+  }
+  const accepted = acceptedRollbackUnwritten(catalog, repo);
+  return { keep: false, said: accepted ? `left by the transaction(s) lost in the rollback accepted at ${accepted} (no archive uses them)` : 'left by an earlier write that failed (no archive uses them)' };
+}
+
 /**
  * The night's first step, before the free-space preflight measures: every repository of `hosts`
  * that holds uncommitted segments (an earlier night's borg create that ran out of space and could
- * not free them itself) is compacted, so the space they hold is not counted against tonight.
- * Returns a note per host whose repository held some. Never throws.
+ * not free them itself) is compacted, so the space they hold is not counted against tonight; but
+ * first compared with the catalog (judgeLeftovers), and a repository that went back in time is
+ * left as it is. Returns a note per host whose repository held some. Never throws.
  */
-export async function freeLeftovers(global: GlobalConfig, hosts: readonly HostConfig[], logger: Logger, signal?: AbortSignal): Promise<Map<string, string>> {
+export async function freeLeftovers(global: GlobalConfig, hosts: readonly HostConfig[], catalog: Catalog, logger: Logger, signal?: AbortSignal): Promise<Map<string, string>> {
   const notes = new Map<string, string>();
   const repos = new Map<string, string[]>();
   for (const h of hosts) {
@@ -175,9 +212,20 @@ export async function freeLeftovers(global: GlobalConfig, hosts: readonly HostCo
     repos.set(repo, [...(repos.get(repo) ?? []), h.name]);
   }
   for (const [repo, names] of repos) {
-    const out = await freeUncommitted({ repository: global.repository, stateDir: global.stateDir, logger, signal }, repo);
+    const left = uncommittedSegments(repo);
+    if (left.segments === 0) continue;
+    const borg: BorgContext = { repository: global.repository, stateDir: global.stateDir, logger, signal };
+    const held = `${repo} held ${humanBytes(left.bytes)} in ${left.segments} uncommitted segment(s) above its last commit`;
+    const verdict = await judgeLeftovers(borg, catalog, repo, names);
+    if (verdict.keep) {
+      const note = `${held}: left as they are (not compacted): ${verdict.why}`;
+      logger.warn({ repository: repo, uncommitted: left }, note);
+      for (const n of names) notes.set(n, note);
+      continue;
+    }
+    const out = await freeUncommitted(borg, repo);
     if (out.before.segments === 0) continue;
-    const what = `${repo} held ${humanBytes(out.before.bytes)} in ${out.before.segments} uncommitted segment(s) left by an earlier write that failed (no archive uses them)`;
+    const what = `${repo} held ${humanBytes(out.before.bytes)} in ${out.before.segments} uncommitted segment(s) ${verdict.said}`;
     const note =
       out.after.segments === 0
         ? `${what}: removed by borg compact before measuring`

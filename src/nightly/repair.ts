@@ -1,8 +1,10 @@
 // `pullback check --repair`: borg check --repair of the host's repository, then a whole check that
 // proves it (and resolves the open failures it covers). What borg replaced with zeros stays damaged
-// in the archives that hold it; the next night archives the current mirror whole again.
+// in the archives that hold it: recorded in the catalog (a restore refuses those files, status is
+// amber for their source), whatever the proof says; the next night archives the mirror whole again.
 import { openRepo } from '../archive/repo-identity.js';
 import { openDamage } from '../catalog/check-damage.js';
+import { forgetHealed, recordZeroed } from '../catalog/zeroed-files.js';
 import { repairRepo } from '../tools/borg/repair.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
 import { checkHost } from './maintain.js';
@@ -10,6 +12,8 @@ import { checkHost } from './maintain.js';
 export interface RepairValue {
   /** Files borg gave all-zero replacement chunks, per archive: damaged for good in those archives. */
   zeroed: Array<{ archive: string; path: string }>;
+  /** Files an earlier repair zero-filled that borg healed this time, per archive. */
+  healed?: Array<{ archive: string; path: string }>;
   /** The check after the repair read every chunk (--verify-data) too. */
   verifyData: boolean;
   /** The proving check's outcome. */
@@ -29,12 +33,15 @@ export async function repairHost(ctx: HostContext, opts: { verifyData: boolean }
     return { status: 'failed', error: `no repository at ${repo}: nothing to repair`, value: { zeroed: [], verifyData } };
   }
   const r = await repairRepo(borgContext(ctx), repo, verifyData);
+  // What borg did to the archives is done, whether or not the proof below passes.
+  recordZeroed(ctx.catalog, repo, ctx.host.name, r.zeroed, ctx.runId);
+  forgetHealed(ctx.catalog, repo, r.healed);
   ctx.logger.info({ step: 'repair', repository: repo, zeroed: r.zeroed, borg: r.said }, `borg check --repair of ${repo}: ${r.verdict.kind}, ${r.zeroed.length} file(s) given all-zero chunks`);
   if (r.verdict.kind === 'failed' && (r.verdict.cause || r.said.length === 0)) {
     return { status: 'failed', error: `borg check --repair of ${repo} could not run: ${r.verdict.reason}${r.said.length ? ` (${r.said.slice(-2).join(' | ')})` : ''}`, value: { zeroed: r.zeroed, verifyData } };
   }
   const proof = await checkHost(ctx, { repository: true, archives: true, verifyData });
-  const value = { zeroed: r.zeroed, verifyData, proof };
+  const value = { zeroed: r.zeroed, healed: r.healed, verifyData, proof };
   if (proof.status === 'failed' || proof.status === 'interrupted') {
     return { status: 'failed', error: `the repair did not make ${repo} whole: the check after it failed: ${proof.error}`, details: { zeroed: r.zeroed }, value };
   }

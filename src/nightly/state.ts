@@ -42,6 +42,11 @@ export interface NightState {
   repoPresent?: boolean;
   /** An earlier night without failures owes a prune (paid by tonight's prune row). */
   pruneOwed?: boolean;
+  /**
+   * Set when compare_archives found the repository rolled back, archives gone, or could not compare:
+   * why nothing may clean what lies above its last commit tonight (a failed archive frees nothing).
+   */
+  keepLeftovers?: string;
   /** A first night's repository was created by the create_repository row. */
   repoCreated?: boolean;
   /** The worst status of this night's checks, when one ran (the offsite step's gate). */

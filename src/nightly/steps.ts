@@ -19,10 +19,12 @@
 //   (the repository check, a first night's borg init), which needs no network;
 // - an unreachable host skips its other sources (recorded: they were not backed up tonight);
 // - prune (and so compact) runs only after a night without any failure, and not at its end: the
-//   night owes it (schedule_prune) and the next night pays it first thing, in the background while
-//   its sources are pulled. It prunes the same archives as at the end of the night before (borg's
-//   retention counts archives, not the clock), so a failure tonight cannot make it delete more, and
-//   one more archive than the policy keeps stands between two nights;
+//   night owes it (schedule_prune) and the next night pays it in the background while its sources
+//   are pulled, once the repository's archives were compared with the catalog and tonight's
+//   repository check (when one is due) passed: either failing stops it. It prunes the same archives
+//   as at the end of the night before (borg's retention counts archives, not the clock), so a
+//   failure tonight cannot make it delete more, and one more archive than the policy keeps stands
+//   between two nights;
 // - the repository check is keyed by repository, every other check and the drill by host;
 // - the repository check needs no new archive: it runs while the sources are pulled (its time is
 //   hidden behind theirs), and before the archive, which waits for the repository anyway;
@@ -58,6 +60,7 @@ function sourceGate(night: NightState): Gate {
   return RUN;
 }
 
+const ROLLED_BACK = 'prune skipped: the repository does not hold every archive pullback recorded, or could not be compared with the catalog (compare_archives): nothing is deleted or compacted until that is resolved';
 const CHECK_FAILED = "not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)";
 
 export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
@@ -86,16 +89,50 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     // One `borg list` of the repository, before the prune (its deletions are recorded as pruned, so
     // it never looks like a loss). A vanished archive, or a repository borg refuses as rolled back,
     // fails the night (and status stays red until `pullback repo accept-rollback`), named with what
-    // it held and that command; it stops nothing else: tonight's archive is worth making if borg
-    // takes it, and a rolled-back repository's own refusal then says the same in plain words.
+    // it held and that command; it stops the prune an earlier night owes (and so the compaction),
+    // and nothing else: tonight's archive is worth making if borg takes it, and a rolled-back
+    // repository's own refusal then says the same in plain words (its failure compacts nothing).
     scope: 'host',
     name: 'compare_archives',
     // First of the background rows (so before the prune), alongside the login and the pulls: its time is hidden behind theirs.
     background: true,
     gate: (night) => (night.aborted() ? skip('interrupted', true) : night.repoPresent ? RUN : skip('no repository yet', true)),
     lock: 'repository',
-    stops: [],
-    run: (ctx) => compareArchives(ctx),
+    // A repository that went back in time is the operator's to accept (its segments above the last
+    // commit are the lost transaction's): no retention, and so no compaction (it needs the prune).
+    stops: [{ step: 'prune', said: ROLLED_BACK }],
+    run: async (ctx, night) => {
+      const out = await compareArchives(ctx).catch((e: unknown) => {
+        night.keepLeftovers = 'the repository could not be compared with the catalog (compare_archives)';
+        throw e;
+      });
+      if (out.status === 'failed') night.keepLeftovers = `the repository does not hold every archive pullback recorded${out.value?.rolledBack ? ' and went back in time' : ''} (compare_archives): what lies above its last commit is left for \`pullback repo accept-rollback --host ${ctx.host.name}\` to decide`;
+      return out;
+    },
+  },
+  {
+    // Records: step (host); the repository check history under (repository). Runs while the sources
+    // are pulled, before the prune an earlier night owes: its failure fails the host, stops that
+    // prune (retention never runs over damage a check found tonight) and the off-site copy.
+    scope: 'host',
+    name: 'check_repository',
+    background: true,
+    gate: (night) => {
+      if (night.aborted()) return skip('interrupted', true);
+      if (!night.due.repository) return skip('no repository check due', true);
+      // A first night's repository is created by the archive: the check row after it checks it then.
+      return night.repoPresent ? RUN : skip('no repository yet', true);
+    },
+    lock: 'repository',
+    stops: [
+      { step: 'prune', said: "prune skipped: tonight's repository check failed (retention never runs over damage; it runs again after a night without failures)" },
+      { step: 'offsite', said: CHECK_FAILED },
+    ],
+    run: async (ctx, night) => {
+      const out = await checkHost(ctx, { repository: true, archives: false, verifyData: false, maxDurationSeconds: ctx.global.checks.repositoryMaxDurationSeconds });
+      noteCheck(night, out);
+      return out;
+    },
   },
   {
     // Records: step (host) with the pruned names; archives marked pruned under (repository, name);
@@ -133,26 +170,6 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     lock: 'repository',
     stops: [],
     run: (ctx, night) => compactHost(ctx, night.compact?.why),
-  },
-  {
-    // Records: step (host); the repository check history under (repository). Runs while the sources
-    // are pulled; its failure fails the host, and nothing is copied off-site.
-    scope: 'host',
-    name: 'check_repository',
-    background: true,
-    gate: (night) => {
-      if (night.aborted()) return skip('interrupted', true);
-      if (!night.due.repository) return skip('no repository check due', true);
-      // A first night's repository is created by the archive: the check row after it checks it then.
-      return night.repoPresent ? RUN : skip('no repository yet', true);
-    },
-    lock: 'repository',
-    stops: [{ step: 'offsite', said: CHECK_FAILED }],
-    run: async (ctx, night) => {
-      const out = await checkHost(ctx, { repository: true, archives: false, verifyData: false, maxDurationSeconds: ctx.global.checks.repositoryMaxDurationSeconds });
-      noteCheck(night, out);
-      return out;
-    },
   },
   {
     // Records: step (host): a first night's repository, created (borg init) while the sources are
@@ -309,6 +326,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
       const out = await archiveHost(ctx, night.sources.map(manifestEntry), new Date(), {
         included: archivedSources(night).map((s) => s.source.name),
         partial: partialComment(night),
+        keepLeftovers: night.keepLeftovers,
       });
       night.archive = out.value;
       // Each archived folder is now this archive's copy (unless borg warned: it may have missed a file).

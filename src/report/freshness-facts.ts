@@ -9,8 +9,9 @@ import { repositoryPath, type Config, type HostConfig } from '../config/types.js
 import { lastOffsiteAttempt, newestVerified } from '../catalog/offsite.js';
 import { lostArchives, unresolvedVanished } from '../catalog/vanished.js';
 import { openDamage } from '../catalog/check-damage.js';
+import { archivedSince, zeroedOfHost } from '../catalog/zeroed-files.js';
 import { interruptedRestoreFacts } from './interrupted-restores.js';
-import { judgeFreshness, staleFindings, type CheckFacts, type DamageFacts, type HostFacts, type HostFreshness, type StaleFinding } from './freshness.js';
+import { judgeFreshness, staleFindings, type CheckFacts, type DamageFacts, type HostFacts, type RepairedFacts, type HostFreshness, type StaleFinding } from './freshness.js';
 
 const CHECK_KINDS: CheckFacts['kind'][] = ['repository', 'archives', 'data', 'drill'];
 const DEFAULT_MAX_AGE_MS = parseDuration(DEFAULTS.staleAfter) * 1000;
@@ -48,7 +49,37 @@ export function hostFacts(config: Config, catalog: Catalog, host: HostConfig): H
     }),
     archiveLoss: { unresolved: unresolvedVanished(catalog, repository, host.name), lost: lostArchives(catalog, repository, host.name) },
     interruptedRestores: interruptedRestoreFacts(config, catalog, host.name),
+    repaired: repairedFacts(catalog, repository, host),
   };
+}
+
+/**
+ * Files a repair zero-filled in the host's archives still there, per source, while unresolved: a
+ * source is resolved once an archive made after its latest such repair holds it and an archives
+ * check (of the host's archives, recorded per host) passed after that archive was made.
+ */
+function repairedFacts(catalog: Catalog, repository: string, host: HostConfig): RepairedFacts[] {
+  const zeroed = zeroedOfHost(catalog, repository, host.name);
+  if (zeroed.length === 0) return [];
+  const sourceOf = (path: string) => host.sources.find((s) => path === s.name || path.startsWith(`${s.name}/`))?.name;
+  const groups = new Map<string | undefined, typeof zeroed>();
+  for (const z of zeroed) groups.set(sourceOf(z.path), [...(groups.get(sourceOf(z.path)) ?? []), z]);
+  const checked = lastCheckRecord(catalog, repository, 'archives', host.name);
+  const out: RepairedFacts[] = [];
+  for (const [source, rows] of groups) {
+    const repairedAt = rows.map((r) => r.repairedAt).sort().at(-1)!;
+    const again = archivedSince(catalog, repository, host.name, repairedAt, source);
+    if (again && checked?.status === 'ok' && checked.at >= again.createdAt) continue;
+    const files = new Map<string, { path: string; archives: number; newest: string }>();
+    // zeroedOfHost orders each path's archives newest first.
+    for (const r of rows) {
+      const f = files.get(r.path);
+      if (f) f.archives++;
+      else files.set(r.path, { path: r.path, archives: 1, newest: r.archive });
+    }
+    out.push({ ...(source ? { source } : {}), repairedAt: new Date(repairedAt), files: [...files.values()], ...(again ? { rearchived: { archive: again.name, at: new Date(again.createdAt) } } : {}) });
+  }
+  return out;
 }
 
 /** The open check failures of the host's repository; one check's kinds that failed together are one fact. */

@@ -37,6 +37,20 @@ export interface HostFacts {
   damage?: DamageFacts[];
   /** Restores and rollbacks onto this host that were interrupted and not resolved since. */
   interruptedRestores?: InterruptedRestoreFact[];
+  /** Files a repair zero-filled in the host's archives, per source, not yet archived again and checked. */
+  repaired?: RepairedFacts[];
+}
+
+/** Files `pullback check --repair` zero-filled in a source's archives (catalog/zeroed-files.ts), while unresolved. */
+export interface RepairedFacts {
+  /** The source whose folder holds them; undefined for paths outside every configured source. */
+  source?: string;
+  /** The latest repair that zero-filled one of them. */
+  repairedAt: Date;
+  /** Each file, with how many of the archives still there hold it zero-filled, and the newest of them. */
+  files: Array<{ path: string; archives: number; newest: string }>;
+  /** The newest archive made after that repair that holds the source, if any. */
+  rearchived?: { archive: string; at: Date };
 }
 
 export interface DamageFacts {
@@ -71,6 +85,8 @@ export interface HostFreshness {
   damage: Array<{ kind: string } & Verdict>;
   /** One red verdict per unresolved interrupted restore onto the host, naming its rollback command. */
   restores: Verdict[];
+  /** One amber verdict per source with files a repair zero-filled (not yet archived again and checked). */
+  repaired: Array<{ source?: string } & Verdict>;
   /**
    * Every verdict above in the order status lists them, each with the cells of the host's row it
    * colours (none: a source's or off-site target's own row): the Attention lines and the row's
@@ -160,6 +176,13 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
     backup = { ...backup, light: 'red', reason: `${f.host}: backups are in a DAMAGED repository: ${damage.length} open check failure(s), below` };
     backupCells = ['backup'];
   }
+  const repaired = (f.repaired ?? []).map((r) => repairedVerdict(f.host, r, now));
+  // The repository is whole again, but archives hold zero-filled files: not green until re-archived and checked.
+  if (repaired.length > 0 && backup.light === 'green') {
+    const where = repaired.map((r) => r.source ?? 'outside every source').join(', ');
+    backup = { ...backup, light: 'amber', reason: `${f.host}: a repair zero-filled files in its archives (${where}); see below` };
+    backupCells = ['backup', 'check'];
+  }
   const sources = f.sources.map((s) => {
     let v = backupVerdict(`${f.host}/${s.name}`, s.lastSuccess, s.maxAgeMs, now);
     const hit = (f.damage ?? []).map((d) => sourceDamage(f.host, s.name, d)).find((r) => r !== undefined);
@@ -169,6 +192,8 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
       if (a.status === 'failed') v = { ...v, light: 'red', reason: `${f.host}/${s.name}: last attempt failed${a.error ? `: ${a.error}` : ''}` };
       else if (a.status === 'warning') v = { ...v, light: 'amber', reason: `${f.host}/${s.name}: last attempt warned${a.error ? `: ${a.error}` : ''}` };
     }
+    const zeroed = repaired.find((r) => r.source === s.name);
+    if (zeroed && v.light !== 'red') v = { ...v, light: 'amber', reason: zeroed.reason };
     return { name: s.name, ...v };
   });
   const checks = f.checks.map((c) => {
@@ -188,9 +213,11 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
     ...offsite.map((verdict) => ({ verdict, cells: [] })),
     { verdict: archiveLoss, cells: ['check'] },
     ...restores.map((verdict) => ({ verdict, cells: ['backup' as const] })),
+    // A source's zero-filled files colour its own row (above); the rest are listed on their own.
+    ...repaired.filter((r) => r.source === undefined).map((verdict) => ({ verdict, cells: ['check' as const] })),
   ];
   const light = worst(verdicts.map((v) => v.verdict.light));
-  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss, restores, verdicts };
+  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss, restores, repaired, verdicts };
 }
 
 /** The next command for an open failure of `kinds` ('repository+archives+data'): repair; a clean check of the same kinds resolves it. */
@@ -228,6 +255,27 @@ function sourceDamage(host: string, source: string, d: DamageFacts): string | un
   const found = (d.files?.archives ?? []).some((a) => a.damaged.length > 0);
   if (d.files?.complete && found) return undefined;
   return `${host}/${source}: DAMAGED repository: the ${kinds} check failed ${when}${found ? ' and the search for damaged files was incomplete' : ''}; ${next}`;
+}
+
+const FILES_NAMED = 5;
+
+/** Files a repair zero-filled in a source's archives, as an amber verdict: which, where, and what makes it green. */
+function repairedVerdict(host: string, r: RepairedFacts, now: Date): { source?: string } & Verdict {
+  const what = r.source ? `${host}/${r.source}` : `${host} (files outside every configured source)`;
+  const files = r.files.slice(0, FILES_NAMED).map((f) => `${f.path} (in ${f.archives} archive(s), newest ${f.newest})`);
+  const more = r.files.length > FILES_NAMED ? ` and ${r.files.length - FILES_NAMED} more` : '';
+  const check = `pullback check --host ${host}`;
+  const next = r.rearchived
+    ? `archived again in ${r.rearchived.archive}; green once an archives check passes (${check})`
+    : `green once a night archives ${r.source ?? 'them'} again and an archives check passes (${check})`;
+  const ageMs = now.getTime() - r.repairedAt.getTime();
+  return {
+    ...(r.source ? { source: r.source } : {}),
+    light: 'amber',
+    at: r.repairedAt,
+    ageMs,
+    reason: `${what}: ZERO-FILLED by a repair (pullback check --repair, ${age(ageMs)} ago, ${r.repairedAt.toISOString()}): ${files.join(', ')}${more}; a restore of those archives refuses these files; ${next}`,
+  };
 }
 
 /** `pullback status`'s exit code: 0 when no host is red, else 1. */

@@ -57,6 +57,7 @@ export function statusJson(hosts: HostFreshness[], now: Date): unknown {
       archives: verdictJson(h.archiveLoss),
       damage: h.damage.map((d) => ({ kinds: d.kind.split('+'), ...verdictJson(d) })),
       interrupted_restores: h.restores.map(verdictJson),
+      zero_filled: h.repaired.map((r) => ({ source: r.source ?? null, ...verdictJson(r) })),
     })),
   };
 }

@@ -13,6 +13,8 @@ export interface Prepared {
   figures: Record<string, SourceFigures>;
   /** Each top-level folder's archived paths (relative to it), for the deletion preview; not for an extraction into a local folder. */
   archived?: Map<string, Set<string>>;
+  /** Every item of the archive borg marks broken (all-zero replacement chunks a repair gave it), from the same walk. */
+  broken: string[];
 }
 
 /** `<state_dir>/restore`: working folders of restores (one per restore id, plus scratch). */
@@ -32,9 +34,10 @@ export async function prepareRestore(
   try {
     // Two readers of the archive at once (borg's shared lock); neither is left running behind the other's failure.
     const archived = p.extractOnly ? undefined : new Map<string, Set<string>>();
-    const [manifest, figures] = await both(readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived));
+    const broken: string[] = [];
+    const [manifest, figures] = await both(readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived, broken));
     const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly });
-    return { plan, figures, archived };
+    return { plan, figures, archived, broken };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -78,6 +78,8 @@ export interface ReadinessFacts {
   checkHistory?: CheckHistoryFact;
   /** Every chunk of what is restored, read back (absent: not read, e.g. the login failed first). */
   chunks?: ChunkFact;
+  /** Files restored that a repair zero-filled in the archive (absent: not consulted). */
+  zeroed?: ZeroedFact;
   space: SpaceFact[];
   writable: WritableFact[];
   databases: DatabaseFact[];
@@ -108,6 +110,22 @@ export interface ChunkFact {
   durationMs: number;
 }
 
+/**
+ * The files restored that `borg check --repair` zero-filled in the archive: recorded in the catalog
+ * by the repair, or marked broken by borg in the archive's listing (read for the plan), each with
+ * the newest other archive that holds it whole, when one was found.
+ */
+export interface ZeroedFact {
+  archive: string;
+  /** The host whose archives were searched (for the suggested command). */
+  host: string;
+  /** How many of the archive's items borg marks broken, restored or not (the measured side). */
+  brokenInArchive: number;
+  files: Array<{ path: string; repairedAt?: string; broken: boolean; wholeIn?: string }>;
+  /** Why looking for a whole copy failed, if it did. */
+  searchError?: string;
+}
+
 export type ItemStatus = 'pass' | 'fail' | 'overridden' | 'warn';
 
 export interface ChecklistItem {
@@ -130,6 +148,7 @@ export function readinessVerdict(f: ReadinessFacts): ReadinessVerdict {
   items.push(checkItem(f));
   if (f.checkHistory) items.push(checkHistoryItem(f.checkHistory));
   if (f.chunks) items.push(chunksItem(f.chunks));
+  if (f.zeroed) items.push(zeroedItem(f.zeroed));
   if (f.login) items.push({ name: `SSH login to ${f.login.target}`, status: f.login.ok ? 'pass' : 'fail', figure: f.login.detail ?? (f.login.ok ? 'ok' : 'failed') });
   for (const r of f.roots ?? []) items.push(rootItem(r));
   for (const s of f.space) items.push(spaceItem(s));
@@ -198,6 +217,25 @@ function rootItem(r: RootFact): ChecklistItem {
   const refused = rootRefusal(r.path, r.look);
   if (refused) return { name, status: 'fail', figure: refused };
   return { name, status: 'pass', figure: r.look.kind === 'missing' ? 'does not exist yet (created as a directory)' : 'a directory' };
+}
+
+// Never overridden: pushing a zero-filled file replaces the target's copy with zeros. --only leaves
+// the source out, --archive takes one that holds the files whole.
+function zeroedItem(z: ZeroedFact): ChecklistItem {
+  const name = `no file zero-filled by a repair in ${z.archive}`;
+  if (z.files.length === 0) {
+    const figure = z.brokenInArchive > 0 ? `none of the files restored (borg marks ${z.brokenInArchive} other item(s) of the archive broken)` : 'none recorded by a repair, none marked broken by borg';
+    return { name, status: 'pass', figure };
+  }
+  const entry = (f: ZeroedFact['files'][number]) => `${f.path} (${f.wholeIn ? `whole in ${f.wholeIn}: pullback restore --host ${z.host} --archive ${f.wholeIn}` : 'no archive holds it whole'})`;
+  const parts: string[] = [];
+  const byRepair = new Map<string, string[]>();
+  for (const f of z.files.filter((x) => x.repairedAt)) byRepair.set(f.repairedAt!, [...(byRepair.get(f.repairedAt!) ?? []), entry(f)]);
+  for (const [at, files] of byRepair) parts.push(`ZERO-FILLED by pullback check --repair at ${at}: ${files.join(', ')}`);
+  const measured = z.files.filter((x) => !x.repairedAt);
+  if (measured.length > 0) parts.push(`borg marks broken (all-zero replacement chunks): ${measured.map(entry).join(', ')}`);
+  const search = z.searchError ? `; looking for a whole copy failed: ${z.searchError}` : '';
+  return { name, status: 'fail', figure: `${parts.join('; ')}${search}; the restore would push zeros over these files: restore them from another archive (--archive), or leave their source out (--only)` };
 }
 
 function spaceItem(s: SpaceFact): ChecklistItem {

@@ -11,7 +11,11 @@ import { checkRepo } from '../tools/borg/check.js';
 import { readBack } from '../tools/borg/extract.js';
 import type { DeletionFact } from './deletions.js';
 import type { RestorePlan } from './plan.js';
-import type { BackupAgeFact, CheckHistoryFact, ChunkFact, ReadinessFacts } from './readiness-verdict.js';
+import type { BackupAgeFact, CheckHistoryFact, ChunkFact, ReadinessFacts, ZeroedFact } from './readiness-verdict.js';
+import { archivesNewestFirst, zeroedIn } from '../catalog/zeroed-files.js';
+import { listHealth } from '../tools/borg/list-items.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
+import type { ArchivePaths } from '../tools/borg/flags.js';
 import { nothingIn, restoredPaths, type Staging } from './staging.js';
 import { describeError } from '../errors.js';
 import type { RestoreContext } from './context.js';
@@ -81,6 +85,47 @@ export async function readChunks(borg: BorgContext, plan: RestorePlan, staging?:
   }
 }
 
+/** How many other archives are read (one `borg list` each) looking for a whole copy of zero-filled files. */
+const WHOLE_COPY_LOOKS = 10;
+
+/** Whether archive path `p` is among `paths` (a restored folder's item, or an exact file). */
+function restores(paths: ArchivePaths, p: string): boolean {
+  const prefix = 'prefix' in paths ? paths.prefix : [];
+  const exact = 'exact' in paths ? paths.exact : [];
+  return exact.includes(p) || prefix.some((x) => p === x || p.startsWith(`${x}/`));
+}
+
+/**
+ * The files `plan` restores that a repair zero-filled in its archive: those the catalog recorded,
+ * and those borg marks broken in the archive's listing (`broken`, read with the plan); for each, the
+ * newest other archive of the host (the catalog's, at most WHOLE_COPY_LOOKS read) where borg lists
+ * it healthy. Never throws: a failed search is said in the fact.
+ */
+export async function zeroedFacts(borg: BorgContext, catalog: Catalog | undefined, plan: RestorePlan, broken: readonly string[]): Promise<ZeroedFact> {
+  const paths = restoredPaths(plan);
+  const recorded = catalog ? zeroedIn(catalog, plan.repository, plan.archive).filter((z) => restores(paths, z.path)) : [];
+  const files = new Map<string, ZeroedFact['files'][number]>();
+  for (const z of recorded) files.set(z.path, { path: z.path, repairedAt: z.repairedAt, broken: false });
+  for (const p of broken.filter((b) => restores(paths, b))) files.set(p, { ...(files.get(p) ?? { path: p }), broken: true });
+  const fact: ZeroedFact = { archive: plan.archive, host: plan.host, brokenInArchive: broken.length, files: [...files.values()] };
+  if (fact.files.length === 0 || !catalog) return fact;
+  try {
+    const candidates = archivesNewestFirst(catalog, plan.repository, plan.host, nightlyGlob(plan.host), WHOLE_COPY_LOOKS + 1).filter((a) => a !== plan.archive);
+    for (const candidate of candidates.slice(0, WHOLE_COPY_LOOKS)) {
+      const left = fact.files.filter((f) => !f.wholeIn);
+      if (left.length === 0) break;
+      // The catalog's record spares a read of an archive where each file left is known zero-filled.
+      const known = new Set(zeroedIn(catalog, plan.repository, candidate).map((z) => z.path));
+      if (left.every((f) => known.has(f.path))) continue;
+      const health = await listHealth(borg, plan.repository, candidate, left.map((f) => f.path));
+      for (const f of left) if (health.get(f.path) === false && !known.has(f.path)) f.wholeIn = candidate;
+    }
+  } catch (e) {
+    fact.searchError = describeError(e);
+  }
+  return fact;
+}
+
 export interface GatherInput {
   borg: BorgContext;
   repository: string;
@@ -98,6 +143,8 @@ export interface GatherInput {
   catalog?: Catalog;
   /** How a recorded failed check is overridden (--force, or a rollback). */
   checkOverride?: CheckHistoryFact['override'];
+  /** The archive's items borg marks broken, read with the plan (prepare.ts). */
+  broken?: readonly string[];
 }
 
 /** Every fact the checklist needs, plus the deletion preview; the SSH part is skipped (and fails) when the login failed. */
@@ -109,15 +156,18 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
     ? { repository: input.repository, failed: recordedCheckFailures(input.catalog, input.repository, input.plan.host), override: input.checkOverride }
     : undefined;
   let chunks: Promise<ChunkFact> | undefined;
+  let zeroed: Promise<ZeroedFact> | undefined;
   const archiveChecked = checkArchive(input.borg, input.repository, input.archive).then((c) => {
     // After the check (borg check holds the repository's lock); even when it failed: the read back names the damaged files.
     if (!('loginError' in input.target)) chunks = readChunks(input.borg, input.plan, c.ok ? input.onArchiveChecked?.() : undefined);
+    zeroed = zeroedFacts(input.borg, input.catalog, input.plan, input.broken ?? []);
     return c;
   });
   const t = input.plan.target;
   const where = `${t.user}@${t.address}:${t.port} (${t.name})`;
   if ('loginError' in input.target) {
-    return { now: input.now ?? new Date(), backup: input.backup, archiveCheck: await archiveChecked, checkHistory, space: [], writable: [], databases: [], deletions: [], login: { target: where, ok: false, detail: input.target.loginError } };
+    const archiveCheck = await archiveChecked;
+    return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, checkHistory, zeroed: await zeroed, space: [], writable: [], databases: [], deletions: [], login: { target: where, ok: false, detail: input.target.loginError } };
   }
   const ctx = input.target;
   // First each folder's target, not followed: whatever is a symlink (or could not be looked at) is
@@ -131,5 +181,5 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
     databaseFacts(ctx, input.plan),
     deletionFacts(ctx, input.plan, input.archived, roots),
   ]);
-  return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, checkHistory, chunks: await chunks, roots, space, writable, databases, deletions, login: { target: where, ok: true, detail: 'host key verified, key accepted' } };
+  return { now: input.now ?? new Date(), backup: input.backup, archiveCheck, checkHistory, chunks: await chunks, zeroed: await zeroed, roots, space, writable, databases, deletions, login: { target: where, ok: true, detail: 'host key verified, key accepted' } };
 }

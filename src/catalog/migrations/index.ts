@@ -16,6 +16,7 @@ import { checkDamage } from './013-check-damage.js';
 import { dumpFirstSeen } from './014-dump-first-seen.js';
 import { restoreProcess } from './015-restore-process.js';
 import { repositoryCreations } from './016-repository-creations.js';
+import { damageZeroedFiles } from './017-damage-zeroed-files.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles];

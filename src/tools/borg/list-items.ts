@@ -22,13 +22,35 @@ export function buildListPathsArgs(repo: string, archive: string, paths?: Archiv
 }
 
 /**
- * Lists an archive's items as two NUL-ended records each: `MODE SIZE PATH`, then the link target
- * (empty for anything but a symlink or a later path of a hard link). What a restore plan counts
- * per source (files, bytes, hard links once) and compares with the target, in half the time of
- * `--json-lines` (which formats every item's times, owners and flags as JSON) and a sixth of its bytes.
+ * Lists an archive's items as two NUL-ended records each: `MODE SIZE HEALTH PATH`, then the link
+ * target (empty for anything but a symlink or a later path of a hard link). What a restore plan
+ * counts per source (files, bytes, hard links once) and compares with the target, in half the time
+ * of `--json-lines` (which formats every item's times, owners and flags as JSON) and a sixth of its
+ * bytes. HEALTH is `broken` for a file `borg check --repair` gave all-zero replacement chunks.
  */
 export function buildListSizesArgs(repo: string, archive: string): string[] {
-  return ['list', ...LOCK_WAIT, '--format', '{mode} {size} {path}{NUL}{linktarget}{NUL}', `${repo}::${archive}`];
+  return ['list', ...LOCK_WAIT, '--format', '{mode} {size} {health} {path}{NUL}{linktarget}{NUL}', `${repo}::${archive}`];
+}
+
+/** Lists `exact` paths of an archive as `HEALTH PATH` records, each ended by NUL. */
+export function buildListHealthArgs(repo: string, archive: string, exact: readonly string[]): string[] {
+  const p = archivePathArgs({ exact: [...exact] });
+  return ['list', ...LOCK_WAIT, '--format', '{health} {path}{NUL}', ...p.options, `${repo}::${archive}`, ...p.paths];
+}
+
+/** Of `exact` paths, those `archive` holds, each with whether borg marks it broken (all-zero replacement chunks). Throws ToolError. */
+export async function listHealth(ctx: BorgContext, repo: string, archive: string, exact: readonly string[]): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  const r = await runBorg(ctx, buildListHealthArgs(repo, archive, exact), {
+    quiet: true,
+    stdoutSeparator: '\0',
+    onStdoutLine: (record) => {
+      const m = /^(healthy|broken) ([\s\S]*)$/.exec(record);
+      if (m) out.set(m[2]!, m[1] === 'broken');
+    },
+  });
+  if (r.verdict.kind === 'failed') throw borgFailure(r, `borg list ${archive}`);
+  return out;
 }
 
 export interface ArchiveItem {
@@ -90,11 +112,11 @@ export async function listItemPaths(ctx: BorgContext, repo: string, archive: str
   if (out.verdict.kind === 'failed') throw borgFailure(out, `borg list ${archive}`);
 }
 
-/** An item as `listItemSizes` gives it: no times, no owners, no hashes. */
-export type ItemSize = Pick<ArchiveItem, 'type' | 'mode' | 'path' | 'size' | 'linktarget'>;
+/** An item as `listItemSizes` gives it: no times, no owners, no hashes; `broken` when borg marks it so (all-zero replacement chunks). */
+export type ItemSize = Pick<ArchiveItem, 'type' | 'mode' | 'path' | 'size' | 'linktarget'> & { broken?: boolean };
 
 /**
- * Folds the record pairs of buildListSizesArgs into items: `MODE SIZE PATH`, then the link target.
+ * Folds the record pairs of buildListSizesArgs into items: `MODE SIZE HEALTH PATH`, then the link target.
  * Returns the function to give each record to; it throws on a record that is neither.
  */
 export function itemSizeRecords(onItem: (item: ItemSize) => void): (record: string) => void {
@@ -105,9 +127,9 @@ export function itemSizeRecords(onItem: (item: ItemSize) => void): (record: stri
       pending = undefined;
       return;
     }
-    const m = /^(\S+) (\d+) ([\s\S]*)$/.exec(record);
-    if (!m) throw new Error('not a "mode size path" record');
-    pending = { type: typeOfMode(m[1]!), mode: m[1]!, size: Number(m[2]), path: m[3]! };
+    const m = /^(\S+) (\d+) (healthy|broken) ([\s\S]*)$/.exec(record);
+    if (!m) throw new Error('not a "mode size health path" record');
+    pending = { type: typeOfMode(m[1]!), mode: m[1]!, size: Number(m[2]), path: m[4]!, ...(m[3] === 'broken' ? { broken: true } : {}) };
   };
 }
 

@@ -200,7 +200,9 @@ describe('the nightly runner over a table', () => {
 function realRows(bodies: Record<string, HostStep['run']>, names: string[]): NightlyStep[] {
   return names.map((n) => {
     const row = NIGHTLY_STEPS.find((s) => s.name === n)!;
-    return bodies[n] && row.scope === 'host' ? { ...row, run: bodies[n] } : row;
+    // A stop on a row the subset leaves out stops nothing: dropped, so the subset is a table of its own.
+    const mine = row.scope === 'host' && row.stops !== 'rest' ? { ...row, stops: row.stops.filter((e: Edge) => names.includes(typeof e === 'string' ? e : e.step)) } : row;
+    return bodies[n] && mine.scope === 'host' ? { ...mine, run: bodies[n] } : mine;
   });
 }
 const archiveOk: HostStep['run'] = async (_c, n) => ((archived(n), { status: 'ok' }) as StepOutcome<unknown>);
@@ -213,13 +215,13 @@ describe('the nightly step table', () => {
     for (const s of NIGHTLY_STEPS) if (s.scope === 'host') for (const e of [...(s.needs ?? []), ...(s.stops === 'rest' ? [] : s.stops)]) expect(names).toContain(typeof e === 'string' ? e : e.step);
   });
 
-  it('is in order: the repository first, then its archives compared with the catalog; the prune an earlier night owes, compact, its check or creation alongside the login and the sources; per source dump, pull, dump_times, verify, keep_last_good; then archive, the prune it owes, check, offsite, drill', () => {
+  it('is in order: the repository first, then its archives compared with the catalog; its check, then the prune an earlier night owes and compact, or its creation, alongside the login and the sources; per source dump, pull, dump_times, verify, keep_last_good; then archive, the prune it owes, check, offsite, drill', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
-      'host:repository', 'host:compare_archives', 'host:prune', 'host:compact', 'host:check_repository', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:dump_times', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill',
+      'host:repository', 'host:compare_archives', 'host:check_repository', 'host:prune', 'host:compact', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:dump_times', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill',
     ]);
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.alongside).map((s) => s.name)).toEqual(['connect']);
-    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['compare_archives', 'prune', 'compact', 'check_repository', 'create_repository']);
-    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['compare_archives', 'prune', 'compact', 'check_repository', 'create_repository', 'keep_last_good', 'archive', 'check', 'offsite']);
+    expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['compare_archives', 'check_repository', 'prune', 'compact', 'create_repository']);
+    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['compare_archives', 'check_repository', 'prune', 'compact', 'create_repository', 'keep_last_good', 'archive', 'check', 'offsite']);
   });
 
   it('calls the drill hook when a drill is due after an archive, and records its step once (the hook records it)', async () => {
@@ -441,5 +443,57 @@ describe('a prune owed before a failed night', () => {
     const r = other.catalog.startRun('run', {});
     other.catalog.finishHost(other.catalog.startHost(r, 'elsewhere'), 'failed');
     expect(pruneOwed(other)).toBe(true);
+  });
+});
+
+describe('the prune an earlier night owes, paid tonight', () => {
+  /** The repository row finds the repository; the prune is owed (the catalog says so); tonight's repository check is due. */
+  async function payNight(bodies: Record<string, HostStep['run']>) {
+    const ctx = hostContext();
+    ctx.catalog.recordCheck(hostRepo(ctx), 'prune-owed', 'main', 'ok', new Date(Date.now() - 60_000));
+    const ran: string[] = [];
+    const note = (name: string, out: StepOutcome<unknown>): HostStep['run'] => async () => (ran.push(name), out);
+    const rows = realRows(
+      {
+        repository: async (_c, n) => ((n.repoPresent = true), { status: 'ok' }),
+        compare_archives: note('compare_archives', { status: 'ok' }),
+        check_repository: note('check_repository', { status: 'ok' }),
+        prune: note('prune', { status: 'ok' }),
+        ...bodies,
+      },
+      ['repository', 'compare_archives', 'check_repository', 'prune', 'compact'],
+    ).map((row) => (row.name === 'check_repository' ? { ...row, gate: () => ({ run: true as const }) } : row));
+    const r = await runNightly(ctx, features(), rows);
+    return { r, ran, recorded: recorded(ctx) };
+  }
+
+  it("waits for tonight's repository check: paid after it passed (found by the soak: the prune ran before the check that found fresh damage)", async () => {
+    const { ran, recorded: rec } = await payNight({});
+    expect(ran).toEqual(['compare_archives', 'check_repository', 'prune']);
+    expect(rec).toEqual(['repository=ok', 'compare_archives=ok', 'check_repository=ok', 'prune=ok']);
+  });
+
+  it("is not paid when tonight's repository check failed: skipped and said", async () => {
+    const { r, ran, recorded: rec } = await payNight({ check_repository: failing });
+    expect(ran).toEqual(['compare_archives']);
+    expect(rec).toContain("prune=skipped (prune skipped: tonight's repository check failed (retention never runs over damage; it runs again after a night without failures))");
+    expect(rec.some((x) => x.startsWith('compact'))).toBe(false);
+    expect(r.status).toBe('failed');
+  });
+
+  it('is not paid when the archives pullback recorded are not all in the repository (a rollback): skipped and said', async () => {
+    const { ran, recorded: rec } = await payNight({ compare_archives: failing });
+    expect(ran).toEqual(['check_repository']);
+    expect(rec).toContain('prune=skipped (prune skipped: the repository does not hold every archive pullback recorded, or could not be compared with the catalog (compare_archives): nothing is deleted or compacted until that is resolved)');
+  });
+
+  it('is paid when no repository check is due tonight (the night before passed its own, and no damage is open: pruneOwed)', async () => {
+    const ctx = hostContext();
+    ctx.catalog.recordCheck(hostRepo(ctx), 'prune-owed', 'main', 'ok', new Date(Date.now() - 60_000));
+    const ran: string[] = [];
+    const rows = realRows({ repository: async (_c, n) => ((n.repoPresent = true), { status: 'ok' }), compare_archives: async () => ({ status: 'ok' }), prune: async () => (ran.push('prune'), { status: 'ok' }) }, ['repository', 'compare_archives', 'check_repository', 'prune']);
+    await runNightly(ctx, features(), rows);
+    expect(ran).toEqual(['prune']);
+    expect(recorded(ctx)).toEqual(['repository=ok', 'compare_archives=ok', 'prune=ok']);
   });
 });

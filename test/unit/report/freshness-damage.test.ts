@@ -54,3 +54,36 @@ describe('judgeFreshness with an open check failure', () => {
     expect(judgeFreshness(facts([]), now).light).toBe('green');
   });
 });
+
+describe('judgeFreshness after a repair zero-filled files', () => {
+  const repairedAt = ago(3);
+  const files = [{ path: 'data/a.bin', archives: 2, newest: 'web-20260310T040000Z' }];
+
+  it('is AMBER (exit 0) for the host and the source whose files they are, naming them and what makes it green', () => {
+    const v = judgeFreshness({ ...facts([]), repaired: [{ source: 'data', repairedAt, files }] }, now);
+    expect(v.light).toBe('amber');
+    expect(statusExitCode([v])).toBe(0);
+    expect(v.backup).toMatchObject({ light: 'amber', reason: 'web: a repair zero-filled files in its archives (data); see below' });
+    const [data, db] = v.sources;
+    expect(data!.light).toBe('amber');
+    expect(data!.reason).toBe(
+      'web/data: ZERO-FILLED by a repair (pullback check --repair, 3h ago, 2026-03-10T04:00:00.000Z): data/a.bin (in 2 archive(s), newest web-20260310T040000Z); a restore of those archives refuses these files; green once a night archives data again and an archives check passes (pullback check --host web)',
+    );
+    expect(db!.light).toBe('green');
+  });
+
+  it('says the archive made since, waiting for its check; red stays red', () => {
+    const rearchived = { archive: 'web-20260310T060000Z', at: ago(1) };
+    const v = judgeFreshness({ ...facts([]), repaired: [{ source: 'data', repairedAt, files, rearchived }] }, now);
+    expect(v.sources[0]!.reason).toMatch(/; archived again in web-20260310T060000Z; green once an archives check passes \(pullback check --host web\)$/);
+    const red = judgeFreshness({ ...facts([failed()]), repaired: [{ source: 'data', repairedAt, files }] }, now);
+    expect(red.sources[0]!.light).toBe('red');
+  });
+
+  it('files outside every source make the host amber with their own line', () => {
+    const v = judgeFreshness({ ...facts([]), repaired: [{ repairedAt, files: [{ path: 'old/x', archives: 1, newest: 'a' }] }] }, now);
+    expect(v.light).toBe('amber');
+    expect(v.sources.map((s) => s.light)).toEqual(['green', 'green']);
+    expect(v.repaired[0]!.reason).toMatch(/^web \(files outside every configured source\): ZERO-FILLED by a repair/);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReadBackArgs, parseReadBack } from '../../../../src/tools/borg/read-back.js';
-import { buildRepairArgs, parseRepairLines } from '../../../../src/tools/borg/repair.js';
+import { buildRepairArgs, parseHealedLines, parseRepairLines } from '../../../../src/tools/borg/repair.js';
 
 describe('read-back (borg extract --dry-run --list)', () => {
   it('builds the argv, leaving out the files already found as exact patterns', () => {
@@ -20,9 +20,16 @@ describe('read-back (borg extract --dry-run --list)', () => {
 
 describe('repair (borg check --repair)', () => {
   it('builds the argv and reads the files borg gave zero chunks', () => {
-    expect(buildRepairArgs('/r', true)).toEqual(['check', '--lock-wait', '2', '--repair', '--verify-data', '/r']);
-    expect(buildRepairArgs('/r', false)).toEqual(['check', '--lock-wait', '2', '--repair', '/r']);
+    expect(buildRepairArgs('/r', true)).toEqual(['check', '--lock-wait', '2', '--repair', '--info', '--verify-data', '/r']);
+    expect(buildRepairArgs('/r', false)).toEqual(['check', '--lock-wait', '2', '--repair', '--info', '/r']);
     const l = 'main-20260101T000000Z: data/blob 1.bin: New missing file chunk detected (Byte 0-700000, Chunk 4320828977b8db0a). Replacing with all-zero chunk.';
     expect(parseRepairLines([l, l, 'Starting archive consistency check...'])).toEqual([{ archive: 'main-20260101T000000Z', path: 'data/blob 1.bin' }]);
+  });
+
+  it('reads the files a later repair healed completely (not those with chunks still missing)', () => {
+    const healed = 'main-20260101T000000Z: data/blob 1.bin: Completely healed previously damaged file!';
+    const still = 'main-20260101T000000Z: data/b: Previously missing file chunk is still missing (Byte 0-9, Chunk 43). It has an all-zero replacement chunk already.';
+    expect(parseHealedLines([healed, still, healed])).toEqual([{ archive: 'main-20260101T000000Z', path: 'data/blob 1.bin' }]);
+    expect(parseRepairLines([healed, still])).toEqual([]);
   });
 });
