@@ -4,7 +4,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { archivesOf, lastDrill, lastRunFigures, restoresSince, runsSince, stepNotesSince, type RunFigures } from '../catalog/queries.js';
 import { repositoryPath, type Config } from '../config/types.js';
-import { judgeFreshness, worst, type Light } from './freshness.js';
+import { backupCell, judgeFreshness, worst, type Light } from './freshness.js';
 import { hostFacts } from './freshness-facts.js';
 
 const DAY = 86400_000;
@@ -28,7 +28,8 @@ export interface RunLine {
 export interface HostReport {
   host: string;
   status: Light;
-  backup: { last_success: string | null; age_seconds: number | null; max_age_seconds: number | null; reason: string };
+  /** The host's BACKUP cell as `pullback status` shows it (freshness.ts backupCell: an interrupted restore onto the host makes it red). */
+  backup: { status: Light; last_success: string | null; age_seconds: number | null; max_age_seconds: number | null; reason: string };
   last_run: RunLine | null;
   runs: RunLine[];
   sources: Array<{ source: string; status: Light; last_success: string | null; age_seconds: number | null; reason: string; last_run: { status: string; bytes: number; files: number; error: string | null } | null }>;
@@ -72,6 +73,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
     const repository = repositoryPath(config.global, h.name);
     const facts = hostFacts(config, catalog, h);
     const verdict = judgeFreshness(facts, now);
+    const backup = backupCell(verdict);
     const last = lastRunFigures(catalog, h.name);
     const notes = stepNotesSince(catalog, h.name, since);
     const archives = archivesOf(catalog, repository, h.name);
@@ -83,7 +85,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
     return {
       host: h.name,
       status: verdict.light,
-      backup: { last_success: verdict.backup.at?.toISOString() ?? null, age_seconds: secs(verdict.backup.ageMs), max_age_seconds: secs(verdict.backup.limitMs), reason: verdict.backup.reason },
+      backup: { status: backup.light, last_success: backup.at?.toISOString() ?? null, age_seconds: secs(backup.ageMs), max_age_seconds: secs(backup.limitMs), reason: backup.reason },
       last_run: last ? runLine(last) : null,
       runs: runsSince(catalog, h.name, since).map(runLine),
       sources: verdict.sources.map((s) => {

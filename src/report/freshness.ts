@@ -104,6 +104,18 @@ export function cellLight(h: HostFreshness, cell: HostCell): Light {
   return worst(h.verdicts.filter((v) => v.cells.includes(cell)).map((v) => v.verdict.light));
 }
 
+/**
+ * The host's BACKUP cell as one verdict, for what prints it beside the table (status --json, the
+ * report): its light (cellLight, an interrupted restore onto the host included), the reason of the
+ * first verdict about it with that light, and the times of the host's last success (the row's
+ * LAST SUCCESS, AGE and MAX AGE).
+ */
+export function backupCell(h: HostFreshness): Verdict {
+  const light = cellLight(h, 'backup');
+  const shown = h.verdicts.find((v) => v.cells.includes('backup') && v.verdict.light === light)?.verdict ?? h.backup;
+  return { ...h.backup, light, reason: shown.reason };
+}
+
 const HOUR = 3600_000;
 // A check is expected once per period; a couple of hours' slack for a nightly job that runs late.
 const PERIOD_MS: Record<'daily' | 'weekly' | 'monthly', number> = { daily: 26 * HOUR, weekly: 7 * 24 * HOUR + 2 * HOUR, monthly: 31 * 24 * HOUR + 2 * HOUR };

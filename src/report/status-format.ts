@@ -1,7 +1,7 @@
 // How `pullback status` prints the freshness verdicts: a table (one line per host, one per source)
 // and the JSON monitoring systems read. Pure.
 import { renderTable } from '../util/table.js';
-import { age, cellLight, type HostCell, type HostFreshness, type Verdict } from './freshness.js';
+import { age, backupCell, cellLight, type HostCell, type HostFreshness, type Verdict } from './freshness.js';
 
 const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'never');
 const ago = (v: Verdict) => (v.ageMs === undefined ? '-' : age(v.ageMs));
@@ -23,7 +23,8 @@ function checkCell(h: HostFreshness, cell: HostCell, kinds: string[]): string {
 export function statusText(hosts: HostFreshness[]): string {
   const rows: string[][] = [];
   for (const h of hosts) {
-    rows.push([h.host, '-', cellLight(h, 'backup').toUpperCase(), iso(h.backup.at), ago(h.backup), limit(h.backup), h.lastJob ? `${h.lastJob.kind} ${h.lastJob.status}` : '-', checkCell(h, 'check', ['repository', 'archives', 'data']), checkCell(h, 'drill', ['drill'])]);
+    const backup = backupCell(h);
+    rows.push([h.host, '-', backup.light.toUpperCase(), iso(backup.at), ago(backup), limit(backup), h.lastJob ? `${h.lastJob.kind} ${h.lastJob.status}` : '-', checkCell(h, 'check', ['repository', 'archives', 'data']), checkCell(h, 'drill', ['drill'])]);
     for (const s of h.sources) rows.push([h.host, s.name, s.light.toUpperCase(), iso(s.at), ago(s), limit(s), '', '', '']);
     // The newest verified off-site copy per target: its "last success".
     for (const o of h.offsite) rows.push([h.host, `off-site ${o.target}`, o.light.toUpperCase(), iso(o.at), ago(o), limit(o), '', '', '']);
@@ -41,7 +42,11 @@ const verdictJson = (v: Verdict) => ({
   reason: v.reason,
 });
 
-/** The JSON of `pullback status --json`: overall status, then each host with its sources and checks. */
+/**
+ * The JSON of `pullback status --json`: overall status, then each host with its sources and checks.
+ * The host's `backup` and `cells` are the table's host row (cellLight: the same verdicts as its
+ * Attention lines), each source's status its row's.
+ */
 export function statusJson(hosts: HostFreshness[], now: Date): unknown {
   return {
     generated_at: now.toISOString(),
@@ -49,7 +54,8 @@ export function statusJson(hosts: HostFreshness[], now: Date): unknown {
     hosts: hosts.map((h) => ({
       host: h.host,
       status: h.light,
-      backup: verdictJson(h.backup),
+      backup: verdictJson(backupCell(h)),
+      cells: { backup: cellLight(h, 'backup'), check: cellLight(h, 'check'), drill: cellLight(h, 'drill') },
       last_job: h.lastJob ? { kind: h.lastJob.kind, status: h.lastJob.status, at: h.lastJob.at.toISOString(), error: h.lastJob.error ?? null } : null,
       sources: h.sources.map((s) => ({ source: s.name, ...verdictJson(s) })),
       checks: h.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, result: c.status ?? null, ...verdictJson(c) })),

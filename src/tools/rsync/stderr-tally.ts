@@ -73,7 +73,14 @@ export class RsyncStderrTally {
   }
 }
 
-/** Whether rsync's stderr says the listed or pulled directory itself does not exist (not a file vanishing under it). */
+/** pullback-gate's words for an rsync path that does not exist (share/remote/pullback-gate entry_refusal). */
+const GATE_MISSING = /^pullback-gate: refused: (['"]).*\1 does not exist$/;
+
+/**
+ * Whether rsync's stderr says the listed or pulled directory itself does not exist (not a file
+ * vanishing under it); through a restricted key pullback-gate says it, before rsync starts.
+ */
 export function sourceMissing(stderr: RsyncStderrTally): boolean {
-  return stderr.lines().some((l) => /No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l));
+  return stderr.lines().some((l) => (/No such file or directory \(2\)/.test(l) && /change_dir|link_stat/.test(l)) || GATE_MISSING.test(l));
 }
+

@@ -75,6 +75,11 @@ describe('a restore killed with SIGKILL', () => {
     expect(status.stdout).toContain(`To put the target back as it was before restore ${killedId}: ${rollback}`);
     // The host's row says it too (its BACKUP cell was GREEN beside this RED line): same verdicts.
     expect(status.stdout).toMatch(/^main\s+-\s+RED\s/m);
+    // ... and so does the JSON for monitoring (its backup status was still green here).
+    const json = await w.cli('status', '--json');
+    const host = JSON.parse(json.stdout).hosts.find((h: { host: string }) => h.host === 'main');
+    expect(host.backup).toMatchObject({ status: 'red', reason: expect.stringMatching(new RegExp(`^main: restore ${killedId} of archive .* was INTERRUPTED during start_writes`)) });
+    expect(host.cells.backup).toBe('red');
 
     const after = catalogRestores(w.cfg);
     const rec = after.restores.find((r) => r.id === killedId)!;
@@ -101,6 +106,10 @@ describe('a restore killed with SIGKILL', () => {
     const report = await w.cli('report');
     expect(report.stdout).toMatch(new RegExp(`INTERRUPTED: restore ${killedId} of archive .* was INTERRUPTED during start_writes`));
     expect(report.stdout).toContain(rollback);
+    const json = JSON.parse((await w.cli('report', '--format', 'json')).stdout);
+    const host = json.hosts.find((h: { host: string }) => h.host === 'main');
+    expect(host.status).toBe('red');
+    expect(host.backup).toMatchObject({ status: 'red', reason: expect.stringMatching(new RegExp(`^main: restore ${killedId} of archive .* was INTERRUPTED`)) });
     const next = await w.cli('restore', '--host', 'main', '--dry-run');
     expect(next.stdout).toContain('WARNING: 1 earlier restore(s) onto main were interrupted and never resolved:');
     expect(next.stdout).toMatch(new RegExp(`restore ${killedId} .*${esc(rollback)}`));

@@ -5,7 +5,7 @@ import type { HostReport } from '../../../src/report/data.js';
 export const reportHost = (over: Partial<HostReport>): HostReport => ({
   host: 'web',
   status: 'green',
-  backup: { last_success: '2026-03-10T02:10:00.000Z', age_seconds: 5 * 3600, max_age_seconds: 26 * 3600, reason: 'web: last success 5h ago' },
+  backup: { status: 'green', last_success: '2026-03-10T02:10:00.000Z', age_seconds: 5 * 3600, max_age_seconds: 26 * 3600, reason: 'web: last success 5h ago' },
   last_run: { run_id: 3, kind: 'run', status: 'ok', started_at: '2026-03-10T02:00:00.000Z', ended_at: '2026-03-10T02:10:00.000Z', duration_seconds: 600, bytes: 2048, files: 3, archive: 'web-20260310T020000Z', error: null },
   runs: [],
   sources: [{ source: 'data', status: 'green', last_success: '2026-03-10T02:09:00.000Z', age_seconds: 5 * 3600, reason: '', last_run: { status: 'ok', bytes: 2048, files: 3, error: null } }],

@@ -9,7 +9,7 @@ const HOSTILE = `<script>alert("x")</script>&'`;
 // The shared host, with the reason and the single check this file's page was written against.
 const host = (over: Partial<HostReport>): HostReport =>
   reportHost({
-    backup: { last_success: '2026-03-10T02:10:00.000Z', age_seconds: 5 * 3600, max_age_seconds: 26 * 3600, reason: '' },
+    backup: { status: 'green', last_success: '2026-03-10T02:10:00.000Z', age_seconds: 5 * 3600, max_age_seconds: 26 * 3600, reason: '' },
     checks: [{ kind: 'archives', frequency: 'always', status: 'green', at: '2026-03-10T02:10:00.000Z', result: 'ok', reason: '' }],
     ...over,
   });

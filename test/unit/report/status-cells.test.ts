@@ -5,7 +5,7 @@
 // cell it is about.
 import { describe, expect, it } from 'vitest';
 import { cellLight, judgeFreshness, type HostFacts, type HostFreshness } from '../../../src/report/freshness.js';
-import { statusText } from '../../../src/report/status-format.js';
+import { statusJson, statusText } from '../../../src/report/status-format.js';
 
 const H = 3600_000;
 const now = new Date('2026-03-10T07:00:00Z');
@@ -79,6 +79,38 @@ describe('the status host row and its Attention lines', () => {
     const v = judgeFreshness(facts({ interruptedRestores: [{ id: 4, startedAt: ago(1), rollbackCommand: 'pullback restore --rollback 4 --yes', text: 'restore 4 was interrupted; to put the target back: pullback restore --rollback 4 --yes' }] }), now);
     expect(attention(v)).toEqual(['  RED web: restore 4 was interrupted; to put the target back: pullback restore --rollback 4 --yes']);
     expect(hostRow(v)).toMatchObject({ backup: 'RED', check: 'GREEN repository 3h ago, archives 3h ago' });
+  });
+
+  it('status --json says what the table says: the BACKUP cell red during an interrupted restore, with its reason', () => {
+    const text = 'restore 4 was interrupted; to put the target back: pullback restore --rollback 4 --yes';
+    const v = judgeFreshness(facts({ interruptedRestores: [{ id: 4, startedAt: ago(1), rollbackCommand: 'pullback restore --rollback 4 --yes', text }] }), now);
+    const host = (statusJson([v], now) as { hosts: Array<Record<string, any>> }).hosts[0]!;
+    expect(host.backup).toMatchObject({ status: 'red', reason: `web: ${text}`, at: ago(3).toISOString(), age_seconds: 3 * 3600, limit_seconds: 26 * 3600 });
+    expect(host.cells).toEqual({ backup: 'red', check: 'green', drill: 'green' });
+    expect(host.status).toBe('red');
+    expect(host.sources.map((s: { source: string; status: string }) => [s.source, s.status])).toEqual([['data', 'green']]);
+    expect(hostRow(v).backup).toBe(host.backup.status.toUpperCase());
+  });
+
+  it('status --json cells match the table for every case above', () => {
+    const cases: HostFacts[] = [
+      facts(),
+      facts({ lastJob: { kind: 'drill', status: 'failed', at: ago(1), error: 'sample differs' } }),
+      facts({ archiveLoss: { unresolved: [{ name: 'web-20260310T040000Z', createdAt: ago(3).toISOString(), vanishedAt: ago(1).toISOString() }], lost: [] } }),
+      facts({ damage: [{ kind: 'repository', firstFailedAt: ago(2), failedAt: ago(2), error: 'Segment entry checksum mismatch' }] }),
+      facts({ lastSuccess: ago(40), sources: [{ name: 'data', maxAgeMs: 26 * H, lastSuccess: ago(40), lastAttempt: { at: ago(1), status: 'failed', error: 'gone' } }] }),
+    ];
+    for (const f of cases) {
+      const v = judgeFreshness(f, now);
+      const host = (statusJson([v], now) as { hosts: Array<Record<string, any>> }).hosts[0]!;
+      const row = hostRow(v);
+      expect(host.backup.status.toUpperCase()).toBe(row.backup);
+      expect(host.cells.backup.toUpperCase()).toBe(row.backup);
+      expect(row.check.startsWith(host.cells.check.toUpperCase())).toBe(true);
+      expect(row.drill.startsWith(host.cells.drill.toUpperCase())).toBe(true);
+      const sourceRows = statusText([v]).split('\n').filter((l) => l.startsWith('web ') && !/^web\s+-\s/.test(l));
+      expect(sourceRows.map((l) => l.split(/\s{2,}/).slice(1, 3))).toEqual(host.sources.map((s: { source: string; status: string }) => [s.source, s.status.toUpperCase()]));
+    }
   });
 
   it('a failed drill job colours the DRILL cell too, and a failed check record only the CHECK cell', () => {

@@ -1,7 +1,7 @@
 // rsync's exit 23 is classified from everything it said, not from the first lines of it.
 import { describe, expect, it } from 'vitest';
 import { classifyRsyncExit } from '../../../src/tools/rsync/exit-codes.js';
-import { RsyncStderrTally, SAMPLE_LINES } from '../../../src/tools/rsync/stderr-tally.js';
+import { RsyncStderrTally, SAMPLE_LINES, sourceMissing } from '../../../src/tools/rsync/stderr-tally.js';
 
 const SUMMARY_23 = 'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1338) [generator=3.2.7]';
 const DENIED = 'rsync: [sender] send_files failed to open "/srv/data/secret": Permission denied (13)';
@@ -59,5 +59,21 @@ describe('classifyRsyncExit on a flood of stderr', () => {
     expect(classifyRsyncExit(23, [shrank, eio, SUMMARY_23])).toMatchObject({ kind: 'failed', reason: expect.stringContaining('Input/output error (5)') });
     const discarded = 'ERROR: app.log failed verification -- update discarded.';
     expect(classifyRsyncExit(23, [shrank, discarded, SUMMARY_23]).kind).toBe('failed');
+  });
+});
+
+describe('sourceMissing', () => {
+  const tally = (lines: string[]) => new RsyncStderrTally(lines);
+
+  it("reads rsync's own words and pullback-gate's refusal of a path that does not exist", () => {
+    expect(sourceMissing(tally(['rsync: [sender] change_dir "/srv/data" failed: No such file or directory (2)']))).toBe(true);
+    expect(sourceMissing(tally(["pullback-gate: refused: '/srv/data' does not exist", 'rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]']))).toBe(true);
+    expect(sourceMissing(tally(['pullback-gate: refused: "/srv/it\'s" does not exist']))).toBe(true);
+  });
+
+  it('not a file vanishing below it, nor another refusal of the gate', () => {
+    expect(sourceMissing(tally(['file has vanished: "/srv/data/x"']))).toBe(false);
+    expect(sourceMissing(tally(["pullback-gate: refused: '/srv/data' is not a directory"]))).toBe(false);
+    expect(sourceMissing(tally(["pullback-gate: refused: '/srv/data' is a symlink or lies below one (it leads to '/etc' now)"]))).toBe(false);
   });
 });
