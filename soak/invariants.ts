@@ -141,6 +141,7 @@ function rowsAfter(world: World, m: Mark) {
     hosts: q<{ run_id: number; status: string; error: string | null }>("SELECT run_id, status, error FROM host_results WHERE run_id > ? AND host = 'main' ORDER BY id", m.run),
     steps: q<StepRow>("SELECT run_id, step, source, status, error FROM steps WHERE run_id > ? AND status IN ('failed', 'interrupted') ORDER BY id", m.run),
     restores: q<Row>('SELECT id, kind, status, error FROM restores WHERE id > ? ORDER BY id', m.restore),
+    restoreSteps: q<{ restore_id: number; kind: string; source: string | null; status: string; error: string | null }>("SELECT restore_id, kind, source, status, error FROM restore_steps WHERE restore_id > ? AND status IN ('failed', 'interrupted') ORDER BY id", m.restore),
   };
 }
 
@@ -182,10 +183,12 @@ export function named(world: World, state: SoakState, what: string, r: Result, m
       ...rows.hosts.filter((x) => !OK.has(x.status)).map((x) => x.error ?? ''),
       ...rows.runs.filter((x) => !OK.has(x.status)).map((x) => x.error ?? ''),
       ...rows.restores.filter((x) => !OK.has(x.status)).map((x) => x.error ?? ''),
+      ...rows.restoreSteps.map((x) => x.error ?? ''),
     ].filter((e) => e.trim() !== '');
     if (recorded && reasons.length === 0) violation(state, `${what} exited ${r.exitCode} but the catalog names no failure (${all})\n${show(r)}`);
     // Each failed step's reason is in the output (a failure without steps: its run's or restore's reason).
-    const said = rows.steps.length > 0 ? rows.steps.map((x) => x.error ?? '') : reasons.slice(0, 1);
+    const stepReasons = [...rows.steps.map((x) => x.error ?? ''), ...rows.restoreSteps.map((x) => x.error ?? '')].filter((e) => e.trim() !== '');
+    const said = stepReasons.length > 0 ? stepReasons : reasons.slice(0, 1);
     const unsaid = said.filter((e) => !mentions(output, e));
     if (unsaid.length > 0) violation(state, `${what} exited ${r.exitCode} but its output does not name the failure the catalog records: ${unsaid.map((e) => JSON.stringify(e.slice(0, 300))).join('; ')}\n${show(r)}`);
     if (!recorded && !/\S/.test(output)) violation(state, `${what} exited ${r.exitCode} without a word\n${show(r)}`);
