@@ -27,6 +27,17 @@ export async function command(world: World, state: SoakState, what: string, args
   return r;
 }
 
+/**
+ * No false alarm: a restore is not refused for a damaged repository (with `check --repair`, which
+ * zero-fills what it cannot read, as the next step) while the soak injected no damage it has not seen
+ * repaired.
+ */
+function noFalseDamage(state: SoakState, x: Result): void {
+  state.checks++;
+  if (x.exitCode !== 0 && state.damage === 'none' && /the repository is damaged/.test(x.stdout))
+    violation(state, `the restore was refused for a damaged repository, but no damage was injected (or it was repaired): ${gist(x)}\n${show(x)}`);
+}
+
 /** The newest archive whose origin the soak knows (a night that exited 0). */
 export const restorable = (state: SoakState) => [...state.known].reverse().find((a) => state.archiveOrigin.has(a));
 
@@ -120,6 +131,7 @@ export async function operatorTurn(world: World, state: SoakState, fault: string
     if (archive) {
       const x = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes']);
       note(`  restore ${archive}: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+      noFalseDamage(state, x);
       if (x.exitCode === 0) {
         state.restoreInterrupted = false;
         state.interrupted = undefined;

@@ -205,6 +205,8 @@ interface ReportJson {
   }>;
 }
 
+const REPORTED_KINDS = new Set(['run', 'check', 'prune', 'drill']);
+
 /** Invariant 4, the report: `pullback report --format json` names every run and failure the night's commands recorded. */
 export async function reportNames(world: World, state: SoakState): Promise<void> {
   const pending = state.pendingReport.splice(0);
@@ -219,12 +221,12 @@ export async function reportNames(world: World, state: SoakState): Promise<void>
     violation(state, `pullback report --format json did not print JSON\n${show(r)}`);
   }
   if (!host) violation(state, `pullback report --format json has no host ${HOST}\n${show(r)}`);
-  const statusOf = (id: number) => queryCatalog<{ status: string; n: number }>(world.cfg.stateDir, "SELECT status, (SELECT count(*) FROM host_results h WHERE h.run_id = r.id AND h.host = 'main') AS n FROM runs r WHERE id = ?", id)[0];
+  const statusOf = (id: number) => queryCatalog<{ kind: string; status: string; n: number }>(world.cfg.stateDir, "SELECT kind, status, (SELECT count(*) FROM host_results h WHERE h.run_id = r.id AND h.host = 'main') AS n FROM runs r WHERE id = ?", id)[0];
   for (const p of pending) {
     for (const id of p.runIds) {
       const c = statusOf(id);
-      // The report lists runs with a result for the host (runs of other kinds, e.g. a restore's, have none).
-      if (!c || c.n === 0 || c.status === 'running') continue;
+      // The report's jobs are the nights, checks, prunes and drills with a result for the host (its failures list every kind's failed steps).
+      if (!c || c.n === 0 || c.status === 'running' || !REPORTED_KINDS.has(c.kind)) continue;
       const line = host.runs.find((x) => x.run_id === id);
       if (!line) violation(state, `the report does not list run ${id} of ${p.what} (exit ${p.exitCode}, catalog status ${c.status})`);
       if (OK.has(line.status) !== OK.has(c.status)) violation(state, `the report says run ${id} of ${p.what} was ${line.status}, the catalog ${c.status}`);
