@@ -90,7 +90,8 @@ async function rollback(world: World, state: SoakState): Promise<void> {
 }
 
 /**
- * A restore of the newest known archive that gets `signal` at a seeded moment, after some work was done
+ * A restore of the newest known archive that gets `signal` at a seeded moment (0.3 to 6.3 s in: before,
+ * during or after its writes on this machine), after some work was done
  * on the target (so a restore that got far enough visibly changes it). Returns what happened.
  */
 export async function killedRestore(world: World, state: SoakState, signal: Kill['signal']): Promise<string> {
@@ -100,7 +101,7 @@ export async function killedRestore(world: World, state: SoakState, signal: Kill
   await psql(world.db, `INSERT INTO items VALUES ((SELECT max(id) + 1 FROM items), 'late ${state.night}');`);
   const was = await world.origin();
   const m = mark(world);
-  const x = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes'], { kill: { signal, afterMs: 200 + int(2500) } });
+  const x = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes'], { kill: { signal, afterMs: 300 + int(6000) } });
   await world.settle();
   if (!x.signalled) {
     if (x.exitCode === 0) {

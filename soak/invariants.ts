@@ -14,7 +14,7 @@ export function violation(state: SoakState, what: string): never {
 export const firstLines = (r: Result) => `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.trim()).slice(0, 3).join(' | ').slice(0, 400);
 /** The lines of pullback's output that say what failed (else its last lines), for a progress line. */
 export function gist(r: Result): string {
-  const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => l);
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => l && !/^\[[\d:]+\] (INFO|DEBUG|TRACE)/.test(l));
   const bad = lines.filter((l) => /\b(FAIL(ED)?|fail(ed|s)?|error|ERROR|refused|REFUSED|cannot)\b/.test(l));
   return (bad.length > 0 ? bad.slice(0, 3) : lines.slice(-3)).join(' | ').slice(0, 500);
 }
