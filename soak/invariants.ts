@@ -24,7 +24,9 @@ export const show = (r: Result) => `exit ${r.exitCode}${r.signalled ? ` (sent ${
 /** Invariants 2 and 3 after every step; `pruneAllowed` when the step was an exit-0 night or prune. */
 export async function invariants(world: World, state: SoakState, pruneAllowed: boolean, context?: Result, listedNow?: string[]): Promise<void> {
   // Invariant 3: nothing an OK night archived is lost, except by retention after a night without failures.
-  const listed = listedNow ?? (await world.listArchives());
+  // borg list and pullback status read independently: side by side.
+  const asked = Date.now();
+  const [listed, s] = await Promise.all([listedNow ? Promise.resolve(listedNow) : world.listArchives(), world.cli(['status', '--host', HOST, '--json'])]);
   if (listed !== undefined) {
     state.checks++;
     const gone = [...state.okArchives].filter((a) => !listed.includes(a));
@@ -39,8 +41,6 @@ export async function invariants(world: World, state: SoakState, pruneAllowed: b
   }
   // Invariant 2: never green while injected damage is unresolved, before anything was archived, or when
   // the newest archive is older than the host's max_age.
-  const asked = Date.now();
-  const s = await world.cli(['status', '--host', HOST, '--json']);
   state.checks++;
   let light = 'unknown';
   try {
