@@ -52,7 +52,12 @@ export async function acceptRollbackCommand(g: GlobalOptions, o: AcceptRollbackO
     const repo = hostRepo(ctx);
     const borg = borgContext(ctx);
 
-    const before = await recordStep(ctx, 'compare_archives', undefined, () => compareArchives(ctx));
+    // What this comparison finds (a rollback, archives gone) is what the command accepts: a warning of
+    // it, not a failure of a command that then exits 0. It fails only when it cannot compare at all.
+    const before = await recordStep(ctx, 'compare_archives', undefined, async () => {
+      const found = await compareArchives(ctx);
+      return found.status === 'failed' && found.value ? { ...found, status: 'warning' as const } : found;
+    });
     if (!before.value) {
       finish('failed', before.error);
       env.out(cannotCompare(host!.name, repo, before.error ?? before.status));

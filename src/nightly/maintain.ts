@@ -87,7 +87,9 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
   let warning = false;
   for (const part of parts) {
     const out = await checkRepo(borgContext(ctx), part);
-    const status = out.verdict.kind === 'failed' ? 'failed' : 'ok';
+    // A check cut short by SIGINT/SIGTERM proved nothing either way: interrupted (red until a check
+    // passes), never 'failed', which the restore's checklist reads as a damaged repository.
+    const status = out.verdict.kind === 'failed' ? (ctx.signal?.aborted ? 'interrupted' : 'failed') : 'ok';
     const kinds = [part.repository && 'repository', part.archives && 'archives', part.verifyData && 'data'].filter((k): k is string => typeof k === 'string');
     for (const k of kinds) ctx.catalog.recordCheck(repo, k, ctx.host.name, status);
     details.kinds.push(...kinds);

@@ -73,6 +73,15 @@ describe('a repository rolled back by a truncated last segment', () => {
     expect(accept.exitCode, accept.stderr + accept.stdout).toBe(0);
     expect(accept.stdout).toContain(`1 archive(s) recorded as lost (${newest})`);
     expect(accept.stdout).toContain('borg check of the repository and its archives passed');
+    // What its first comparison finds (the rollback, the archive gone) is what it accepts: a warning of
+    // the accept, not a failure of a command that exited 0, in the catalog and in the report (the soak's
+    // invariant 4 found the failed step: docs/soak.md, defect 4).
+    const acceptRun = queryCatalog<{ id: number; status: string }>(cfg.stateDir, "SELECT id, status FROM runs WHERE kind = 'accept-rollback' ORDER BY id DESC LIMIT 1")[0]!;
+    expect(acceptRun.status).toBe('ok');
+    expect(queryCatalog(cfg.stateDir, "SELECT step, status FROM steps WHERE run_id = ? AND status NOT IN ('ok', 'warning')", acceptRun.id)).toEqual([]);
+    const report = JSON.parse((await run('report', '--format', 'json')).stdout) as { hosts: Array<{ failures: Array<{ run_id: number }>; warnings: Array<{ run_id: number; step: string }> }> };
+    expect(report.hosts[0]!.failures.filter((f) => f.run_id === acceptRun.id)).toEqual([]);
+    expect(report.hosts[0]!.warnings.filter((w) => w.run_id === acceptRun.id).map((w) => w.step)).toEqual(['compare_archives']);
     const rows = queryCatalog<{ name: string; vanished_at: string | null; lost_at: string | null; pruned_at: string | null }>(cfg.stateDir, 'SELECT name, vanished_at, lost_at, pruned_at FROM archives WHERE name = ?', newest);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.vanished_at).not.toBeNull();

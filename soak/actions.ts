@@ -1,0 +1,161 @@
+// The operator's actions after a night (docs/soak.md, "Operator actions"): repairs of injected
+// damage, rollbacks of killed restores, restores (some killed), drills, checks, prunes and status,
+// each followed by the invariants. Also `command`, how every pullback command of the soak is run.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { psql, queryCatalog } from '../test/harness/index.js';
+import { filesDiffer, firstLines, gist, invariants, mark, named, rowsDiffer, sameAsArchive, show, violation } from './invariants.js';
+import { HOST, int, note, pick, random, unsupported, type CliOptions, type Kill, type Result, type SoakState, type World } from './world.js';
+
+/** Restore twice as likely, as it is what invariant 1 is about. */
+export const ACTIONS = ['restore', 'restore', 'restore-killed', 'drill', 'check', 'prune', 'status'] as const;
+
+/**
+ * Runs one pullback command and checks invariant 4 on it (`what` names it: run, check, prune, drill,
+ * restore...). A command the pullback under test does not know is counted and reported unsupported.
+ */
+export async function command(world: World, state: SoakState, what: string, args: string[], opts: CliOptions = {}): Promise<Result & { unsupported?: boolean }> {
+  const m = mark(world);
+  const r = await world.cli(args, opts);
+  if (unsupported(r)) {
+    state.count(state.unsupported, args.slice(0, 2).filter((a) => !a.startsWith('-')).join(' ') + (args.includes('--repair') ? ' --repair' : ''));
+    note(`  pullback ${args.join(' ')}: not known to the pullback under test (exit 2), skipped`);
+    return { ...r, unsupported: true };
+  }
+  if (r.timedOut) violation(state, `pullback ${args.join(' ')} did not end within ${((opts.timeoutMs ?? 300_000) / 1000).toFixed(0)} s (hung)\n${show(r)}`);
+  named(world, state, what, r, m);
+  return r;
+}
+
+/**
+ * No false alarm: a restore is not refused for a damaged repository (with `check --repair`, which
+ * zero-fills what it cannot read, as the next step) while the soak injected no damage it has not seen
+ * repaired.
+ */
+function noFalseDamage(state: SoakState, x: Result): void {
+  state.checks++;
+  if (x.exitCode !== 0 && state.damage === 'none' && /the repository is damaged/.test(x.stdout))
+    violation(state, `the restore was refused for a damaged repository, but no damage was injected (or it was repaired): ${gist(x)}\n${show(x)}`);
+}
+
+/** The newest archive whose origin the soak knows (a night that exited 0). */
+export const restorable = (state: SoakState) => [...state.known].reverse().find((a) => state.archiveOrigin.has(a));
+
+/** Repairs the injected damage the way pullback says to; a repair that exits 0 resolves it. */
+async function repair(world: World, state: SoakState): Promise<void> {
+  const kind = state.damage;
+  state.step = `operator repair (${kind})`;
+  state.count(state.actions, `repair-${kind}`);
+  let fixed = false;
+  if (kind === 'rolled-back') {
+    const a = await command(world, state, 'accept-rollback', ['repo', 'accept-rollback', '--host', HOST, '--yes']);
+    if (!a.unsupported) note(`  repo accept-rollback: exit ${a.exitCode}: ${firstLines(a)}`);
+    fixed = a.exitCode === 0;
+  }
+  if (!fixed) {
+    const c = await command(world, state, 'check --repair', ['check', '--host', HOST, '--repair', '--yes']);
+    if (!c.unsupported) note(`  check --repair: exit ${c.exitCode}: ${firstLines(c)}`);
+    fixed = c.exitCode === 0;
+  }
+  if (fixed) {
+    state.damage = 'none';
+    // What the damage destroyed is acknowledged by the repair: forget archives no longer listed.
+    const now = await world.listArchives();
+    if (now) for (const a of [...state.okArchives]) if (!now.includes(a)) { note(`  ${a} lost to the injected damage (repair acknowledged)`); state.okArchives.delete(a); }
+  }
+  await invariants(world, state, false);
+}
+
+/** Rolls back the killed restore; an OK rollback leaves the target as it was just before that restore. */
+async function rollback(world: World, state: SoakState): Promise<void> {
+  const it = state.interrupted!;
+  state.step = `operator rollback of restore ${it.id}`;
+  state.count(state.actions, 'rollback');
+  const x = await command(world, state, 'restore', ['restore', '--rollback', String(it.id), '--yes']);
+  if (x.unsupported) return;
+  note(`  restore --rollback ${it.id}: exit ${x.exitCode}: ${firstLines(x)}`);
+  if (x.exitCode === 0) {
+    state.checks++;
+    const diffs = [...filesDiffer(world, it.was), ...(await rowsDiffer(world, it.was))];
+    if (diffs.length > 0) violation(state, `the rollback of restore ${it.id} exited 0 but the target differs from what it was just before that restore:\n${diffs.slice(0, 20).join('\n')}`);
+    state.restoreInterrupted = false;
+    state.interrupted = undefined;
+  } else if (x.exitCode === 2 && /no safety snapshot/.test(`${x.stdout}${x.stderr}`)) {
+    // Killed before its safety snapshot: nothing to roll back, and nothing may have changed yet.
+    state.checks++;
+    if (state.restoreInterrupted) violation(state, `restore ${it.id} changed the target before its safety snapshot (it was killed, the target differs, and pullback says there is no snapshot to roll back to)\n${show(x)}`);
+    state.interrupted = undefined;
+  }
+  await invariants(world, state, false);
+}
+
+/**
+ * A restore of the newest known archive that gets `signal` at a seeded moment (0.3 to 6.3 s in: before,
+ * during or after its writes on this machine), after some work was done
+ * on the target (so a restore that got far enough visibly changes it). Returns what happened.
+ */
+export async function killedRestore(world: World, state: SoakState, signal: Kill['signal']): Promise<string> {
+  const archive = restorable(state);
+  if (!archive) return 'skipped: no archive of an OK night';
+  writeFileSync(join(world.data, `late-${state.night}.txt`), 'written after the night\n');
+  await psql(world.db, `INSERT INTO items VALUES ((SELECT max(id) + 1 FROM items), 'late ${state.night}');`);
+  const was = await world.origin();
+  const m = mark(world);
+  const x = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes'], { kill: { signal, afterMs: 300 + int(6000) } });
+  await world.settle();
+  if (!x.signalled) {
+    if (x.exitCode === 0) {
+      state.restoreInterrupted = false;
+      state.interrupted = undefined;
+      await sameAsArchive(world, state, archive);
+    }
+    return `restore ${archive} finished before the ${signal}, exit ${x.exitCode}`;
+  }
+  const now = await world.origin();
+  const changed = JSON.stringify(was) !== JSON.stringify(now);
+  if (changed) state.restoreInterrupted = true;
+  const id = queryCatalog<{ id: number }>(world.cfg.stateDir, "SELECT id FROM restores WHERE id > ? AND kind = 'restore' ORDER BY id DESC LIMIT 1", m.restore)[0]?.id;
+  if (id !== undefined) state.interrupted = { id, was };
+  return `restore ${archive} got ${signal} ${x.killed ? '(died of it)' : `(exit ${x.exitCode})`}, the target ${changed ? 'changed' : 'unchanged'}${id !== undefined ? ` (restore ${id})` : ''}`;
+}
+
+/** After a night: when damage is known the operator repairs it sometimes, a killed restore is rolled back sometimes, otherwise sometimes one action. */
+export async function operatorTurn(world: World, state: SoakState, fault: string): Promise<void> {
+  if (state.damage !== 'none' && random() < 0.6) return repair(world, state);
+  if (state.interrupted && random() < 0.6) return rollback(world, state);
+  if (random() >= 0.6) return;
+  const action = pick(ACTIONS);
+  state.count(state.actions, action);
+  state.step = `operator ${action} (fault ${fault})`;
+  if (action === 'restore') {
+    const archive = restorable(state);
+    if (archive) {
+      const x = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes']);
+      note(`  restore ${archive}: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+      noFalseDamage(state, x);
+      if (x.exitCode === 0) {
+        state.restoreInterrupted = false;
+        state.interrupted = undefined;
+        await sameAsArchive(world, state, archive);
+      }
+    }
+  } else if (action === 'restore-killed') {
+    note(`  ${await killedRestore(world, state, 'SIGKILL')}`);
+  } else if (action === 'check') {
+    const x = await command(world, state, 'check', ['check', '--host', HOST]);
+    note(`  check: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+    state.checks++;
+    if (state.damage !== 'none' && x.exitCode === 0) violation(state, `check exited 0 while the repository has unresolved damage (${state.damage})\n${show(x)}`);
+  } else if (action === 'drill') {
+    const x = await command(world, state, 'drill', ['drill', '--host', HOST]);
+    note(`  drill: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+  } else if (action === 'prune') {
+    const x = await command(world, state, 'prune', ['prune', '--host', HOST]);
+    note(`  prune: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+    return invariants(world, state, x.exitCode === 0);
+  } else {
+    const x = await world.cli(['status', '--host', HOST]);
+    note(`  status: exit ${x.exitCode}: ${x.stdout.split('\n').slice(0, 2).join(' | ')}`);
+  }
+  await invariants(world, state, false);
+}
