@@ -177,7 +177,10 @@ export function named(world: World, state: SoakState, what: string, r: Result, m
     if (bad.length > 0) violation(state, `${what} exited 0 but the catalog records a failure: ${bad.join('; ')}\n${show(r)}`);
     if (isNight && rows.runs.length === 0) violation(state, `the night exited 0 but left no run in the catalog\n${show(r)}`);
   } else {
-    const recorded = isNight || (r.exitCode === 1 && ['check', 'prune', 'drill', 'restore'].includes(what));
+    // A restore is recorded once it has a plan (it printed its readiness checklist); one refused before
+    // (its archive cannot be listed: a rolled-back repository) is named in its output only.
+    const planned = what !== 'restore' || /Readiness checklist:/.test(r.stdout);
+    const recorded = isNight || (r.exitCode === 1 && planned && ['check', 'prune', 'drill', 'restore'].includes(what));
     const reasons = [
       ...rows.steps.map((x) => x.error ?? ''),
       ...rows.hosts.filter((x) => !OK.has(x.status)).map((x) => x.error ?? ''),

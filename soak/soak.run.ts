@@ -91,6 +91,11 @@ test(`soak: ${NIGHTS} nights, seed ${SEED}`, async () => {
     const wall = (Date.now() - started) / 1000;
     const mean = nightMs.length > 0 ? nightMs.reduce((a, b) => a + b, 0) / nightMs.length / 1000 : 0;
     say(`soak: ${outcome}; seed ${SEED}; nights run ${nightsRun} (${state.okNights} exited 0); invariant checks ${state.checks}; wall time ${wall.toFixed(0)} s (${mean.toFixed(1)} s a night, the slowest ${(Math.max(0, ...nightMs) / 1000).toFixed(1)} s; max_age ${MAX_AGE_S} s)`);
+    if (nightMs.length >= 10) {
+      const tenth = nightMs.length / 10;
+      const parts = Array.from({ length: 10 }, (_, i) => nightMs.slice(Math.round(i * tenth), Math.round((i + 1) * tenth)));
+      say(`soak: seconds a night, by tenths of the run: ${parts.map((p) => (p.reduce((a, b) => a + b, 0) / p.length / 1000).toFixed(1)).join(' ')}`);
+    }
     say(`soak: faults drawn (${FAULTS.length} kinds): ${FAULTS.map((f) => `${f} ${state.drawn.get(f) ?? 0}`).join(', ')}`);
     say(`soak: operator actions: ${[...state.actions].map(([a, n]) => `${a} ${n}`).join(', ') || 'none'}`);
     say(`soak: time spent: ${[...spent].sort((a, b) => b[1] - a[1]).map(([w, ms]) => `${w} ${(ms / 1000).toFixed(0)} s`).join(', ')}`);
