@@ -299,7 +299,9 @@ export function restoresSince(catalog: Catalog, host: string, since: Date): Rest
 /** Whether a nightly run of `host` other than `exceptRunId`, started after `since`, failed or was interrupted (refused nights are recorded failed). */
 export function nightFailedSince(catalog: Catalog, host: string, since: Date, exceptRunId?: number): boolean {
   const row = catalog.db
-    .prepare("SELECT 1 FROM host_results h JOIN runs r ON r.id = h.run_id WHERE r.kind = 'run' AND h.host = ? AND h.started_at > ? AND h.status IN ('failed', 'interrupted') AND h.run_id IS NOT ? LIMIT 1")
-    .get(host, since.toISOString(), exceptRunId ?? null);
+    // Started after `since`, or ended after it: the night that recorded the owed prune is one of them
+    // (it records it before its checks end): a failure after that point voids it too.
+    .prepare("SELECT 1 FROM host_results h JOIN runs r ON r.id = h.run_id WHERE r.kind = 'run' AND h.host = ? AND (h.started_at > ? OR h.ended_at >= ?) AND h.status IN ('failed', 'interrupted') AND h.run_id IS NOT ? LIMIT 1")
+    .get(host, since.toISOString(), since.toISOString(), exceptRunId ?? null);
   return row !== undefined;
 }

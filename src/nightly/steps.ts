@@ -348,6 +348,9 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
       if (night.repoPresent === false) return skip('nothing to prune: the repository was created tonight', true);
       const failed = failedSources(night);
       if (failed.length > 0) return skip(`prune skipped: ${failed.map((s) => s.source.name).join(', ')} failed tonight (prune runs only after a night without failures)`);
+      // A dump refused for a time in the future fails the night without failing its source's pull.
+      const refused = night.sources.filter((s) => (s.refusedDumps?.length ?? 0) > 0);
+      if (refused.length > 0) return skip(`prune skipped: ${refused.map((s) => s.source.name).join(', ')} had dumps refused tonight (prune runs only after a night without failures)`);
       // The repository check runs beside the pulls: a failed one is a failure of the night too.
       if (night.checked === 'failed') return skip('prune skipped: the repository check failed tonight (prune runs only after a night without failures)');
       return RUN;

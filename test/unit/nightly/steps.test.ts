@@ -446,6 +446,26 @@ describe('a prune owed before a failed night', () => {
   });
 });
 
+describe('a prune owed by a night that then failed', () => {
+  it('is void: the owing night records it before its checks end, and its own failure counts (found by the soak, seed 101 night 56: a night that refused a future-dated dump owed a prune that deleted the last OK archive)', () => {
+    const ctx = hostContext();
+    const repo = hostRepo(ctx);
+    const r = ctx.catalog.startRun('run', {});
+    const h = ctx.catalog.startHost(r, 'main');
+    ctx.catalog.recordCheck(repo, 'prune-owed', 'main', 'ok');
+    expect(pruneOwed(ctx)).toBe(true);
+    ctx.catalog.finishHost(h, 'failed', undefined, 'dump refused');
+    expect(pruneOwed(ctx)).toBe(false);
+  });
+
+  it('is not owed at all by a night that refused a dump (schedule_prune)', () => {
+    const n = Object.assign(night(), { repoPresent: true });
+    expect(hostStep('schedule_prune').gate(n).run).toBe(true);
+    n.sources[0]!.refusedDumps = ['app-20271207.pgdump'];
+    expect(hostStep('schedule_prune').gate(n).run).toBe(false);
+  });
+});
+
 describe('the prune an earlier night owes, paid tonight', () => {
   /** The repository row finds the repository; the prune is owed (the catalog says so); tonight's repository check is due. */
   async function payNight(bodies: Record<string, HostStep['run']>) {
