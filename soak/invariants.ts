@@ -145,7 +145,8 @@ function rowsAfter(world: World, m: Mark) {
   };
 }
 
-const OK = new Set(['ok', 'warning']);
+// 'skipped': a command that found nothing to do (accept-rollback of a repository that needs no accepting) and said so, exit 0.
+const OK = new Set(['ok', 'warning', 'skipped']);
 const flat = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
 /** Whether `output` says `error` (its first line's first 60 characters, whitespace aside). */
 export function mentions(output: string, error: string): boolean {
