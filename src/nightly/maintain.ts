@@ -87,9 +87,13 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
   let warning = false;
   for (const part of parts) {
     const out = await checkRepo(borgContext(ctx), part);
-    // A check cut short by SIGINT/SIGTERM proved nothing either way: interrupted (red until a check
-    // passes), never 'failed', which the restore's checklist reads as a damaged repository.
-    const status = out.verdict.kind === 'failed' ? (ctx.signal?.aborted ? 'interrupted' : 'failed') : 'ok';
+    // A check cut short by SIGINT/SIGTERM, or one borg could not start (the lock held by another
+    // borg, a full disk, a wrong passphrase), proved nothing either way: interrupted (red until a
+    // check passes), never 'failed', which the restore's checklist reads as a damaged repository. A
+    // repository that went back in time did lose data: that stays 'failed'.
+    const couldNotRun = out.verdict.kind === 'failed' && out.verdict.cause !== undefined && out.verdict.cause !== 'rolled-back';
+    const proved = out.verdict.kind === 'failed' && !ctx.signal?.aborted && !couldNotRun;
+    const status = out.verdict.kind === 'failed' ? (proved ? 'failed' : 'interrupted') : 'ok';
     const kinds = [part.repository && 'repository', part.archives && 'archives', part.verifyData && 'data'].filter((k): k is string => typeof k === 'string');
     for (const k of kinds) ctx.catalog.recordCheck(repo, k, ctx.host.name, status);
     details.kinds.push(...kinds);

@@ -4,7 +4,7 @@ export type BorgVerdict =
   | { kind: 'ok' }
   | { kind: 'warning'; reason: string }
   /** `cause` is set when borg could not do the work at all for a known reason (nothing was checked). */
-  | { kind: 'failed'; reason: string; cause?: 'wrong-passphrase' | 'no-space' | 'rolled-back' };
+  | { kind: 'failed'; reason: string; cause?: 'wrong-passphrase' | 'no-space' | 'rolled-back' | 'locked' };
 
 /** borg's line when the passphrase does not open the repository key (PassphraseWrong: exit 2 legacy, 52 modern). */
 const WRONG_PASSPHRASE = /^passphrase supplied in .* is incorrect/i;
@@ -64,6 +64,19 @@ export function rolledBack(line: string): BorgVerdict {
       'so the archives written in them are gone (older archives are not affected), and borg now refuses to use it until the operator accepts its state ' +
       `(borg's words: ${line.trim()}). \`pullback check\` names the archives that are gone; \`pullback repo accept-rollback --host HOST\` accepts the repository as it is now`,
   };
+}
+
+/** borg 1.2's LockTimeout: another process held the repository's lock longer than --lock-wait; nothing was done before it. */
+const LOCKED = /Failed to create\/acquire the lock .*\(timeout\)/;
+
+/** Whether a stderr line of borg says it gave up waiting for the repository's lock. */
+export function saysLocked(line: string): boolean {
+  return LOCKED.test(line);
+}
+
+/** The verdict of a borg run that never got the repository's lock: it did nothing (it read and checked nothing). */
+export function locked(line: string): BorgVerdict {
+  return { kind: 'failed', cause: 'locked', reason: `the repository is locked by another borg process and the lock wait expired: nothing was done (borg: ${line.trim()})` };
 }
 
 /** The verdict for a borg exit code (or the signal that killed it). */

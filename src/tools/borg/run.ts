@@ -9,7 +9,7 @@ import { ToolError } from '../../errors.js';
 import { runCommand, toolErrorFrom, type RunResult } from '../../exec/run.js';
 import { parseBorgLogLine, type BorgCreateProgress } from './progress.js';
 import { borgReasonOf } from './stderr.js';
-import { classifyBorgExit, noSpace, rolledBack, saysNoSpace, saysRolledBack, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
+import { classifyBorgExit, locked, noSpace, rolledBack, saysLocked, saysNoSpace, saysRolledBack, saysWrongPassphrase, wrongPassphrase, type BorgVerdict } from './exit-codes.js';
 
 export interface BorgContext {
   repository: RepositoryConfig;
@@ -71,9 +71,12 @@ const STALE_LOCK = /^(Killed stale lock |Removed stale \S+ roster lock )/;
 
 /** How long a borg command waits for a repository or cache lock another live process holds, in all. */
 export const BORG_LOCK_WAIT_SECONDS = 120;
+/** The wait for another process's lock: BORG_LOCK_WAIT_SECONDS, or PULLBACK_BORG_LOCK_WAIT_SECONDS (tests: a lock held past the wait without waiting two minutes). */
+const lockWaitSeconds = (): number => {
+  const v = Number(process.env.PULLBACK_BORG_LOCK_WAIT_SECONDS);
+  return Number.isFinite(v) && v > 0 ? v : BORG_LOCK_WAIT_SECONDS;
+};
 
-/** borg's words when its --lock-wait ran out (LockTimeout); nothing was done before it. */
-const LOCK_TIMEOUT = /Failed to create\/acquire the lock .*\(timeout\)/;
 
 /**
  * Runs `borg args`; resolves with the verdict whatever the exit code. A lock held by another
@@ -81,18 +84,18 @@ const LOCK_TIMEOUT = /Failed to create\/acquire the lock .*\(timeout\)/;
  * every tenth of it, and an attempt that timed out on the lock (having done nothing) is started again.
  */
 export async function runBorg(ctx: BorgContext, args: string[], opts: BorgRunOptions = {}): Promise<BorgOutcome> {
-  const until = Date.now() + BORG_LOCK_WAIT_SECONDS * 1000;
+  const until = Date.now() + lockWaitSeconds() * 1000;
   for (let attempt = 1; ; attempt++) {
     let lockTimeout = false;
     const out = await runBorgOnce(ctx, args, {
       ...opts,
       onStderrLine: (l) => {
-        if (LOCK_TIMEOUT.test(l)) lockTimeout = true;
+        if (saysLocked(l)) lockTimeout = true;
         opts.onStderrLine?.(l);
       },
     });
     if (!lockTimeout || out.result.exitCode === 0 || Date.now() >= until || ctx.signal?.aborted) return out;
-    if (attempt === 1) ctx.logger?.info({ cmd: out.result.command }, `borg is waiting for a lock another process holds (up to ${BORG_LOCK_WAIT_SECONDS} s)`);
+    if (attempt === 1) ctx.logger?.info({ cmd: out.result.command }, `borg is waiting for a lock another process holds (up to ${lockWaitSeconds()} s)`);
     await sleep(100, undefined, { signal: ctx.signal }).catch(() => undefined);
   }
 }
@@ -104,6 +107,7 @@ async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOption
   let wrongPass = false;
   let full: string | undefined;
   let replay: string | undefined;
+  let lockTimeout: string | undefined;
   try {
     const result = await runCommand('borg', args, {
       cwd: opts.cwd,
@@ -125,6 +129,7 @@ async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOption
       onStderrLine: (l) => {
         if (saysWrongPassphrase(l)) wrongPass = true;
         if (saysRolledBack(l)) replay = l;
+        if (saysLocked(l)) lockTimeout = l;
         // The clearest line wins: borg's own free-space check, else the first ENOSPC it reported.
         if (saysNoSpace(l) && (full === undefined || /Insufficient free space/.test(l))) full = l;
         // borg 1.2 removes a lock whose holder is a dead process on this host (by PID); say so.
@@ -135,6 +140,7 @@ async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOption
     if (wrongPass && result.exitCode !== 0) return { verdict: wrongPassphrase(ctx.repository.passphraseFile), result };
     if (full !== undefined && result.exitCode !== 0) return { verdict: noSpace(full, result.exitCode), result };
     if (replay !== undefined && result.exitCode !== 0) return { verdict: rolledBack(replay), result };
+    if (lockTimeout !== undefined && result.exitCode !== 0) return { verdict: locked(lockTimeout), result };
     return { verdict: classifyBorgExit(result.exitCode, result.timedOut, result.signal), result };
   } finally {
     if (fd !== undefined) closeSync(fd);
