@@ -4,7 +4,7 @@
 // read by a preload (self-usage.cjs) at its exit.
 import { execa } from 'execa';
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_PATH, REPO_ROOT, makeTempDir, type TestConfig } from '../test/harness/index.js';
 
@@ -118,6 +118,7 @@ export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage &
   const usageFile = join(cfg.dir, 'usage.json');
   rmSync(usageFile, { force: true });
   let r: Awaited<ReturnType<typeof execa>> | undefined;
+  const t0 = Date.now();
   const seconds = await timed(async () => {
     r = await execa(process.execPath, ['--require', join(REPO_ROOT, 'bench', 'self-usage.cjs'), CLI_PATH, '--config', cfg.configPath, '--log-level', 'warn', ...args], {
       reject: false,
@@ -129,7 +130,7 @@ export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage &
   if (r!.exitCode !== 0) throw new Error(`pullback ${args.join(' ')} exited ${r!.exitCode}:\n${String(r!.stdout)}\n${String(r!.stderr)}`);
   const u = JSON.parse(readFileSync(usageFile, 'utf8')) as Omit<Usage, 'seconds'>;
   if (process.env.BENCH_STEPS && args[0] === 'run') process.stderr.write(stepTimes(cfg));
-  if (process.env.BENCH_STEPS && args[0] === 'restore') process.stderr.write(restoreStepTimes(cfg));
+  if (process.env.BENCH_STEPS && args[0] === 'restore') process.stderr.write(restoreStepTimes(cfg) + commandTimes(cfg, t0));
   return { seconds, ...u, stdout: String(r!.stdout) };
 }
 
@@ -161,6 +162,26 @@ function restoreStepTimes(cfg: TestConfig): string {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Every external command of the run started at `t0` (epoch ms), from the state directory's log (it
+ * keeps debug lines): when it began and ended after the process's start, and what it was (BENCH_STEPS=1).
+ */
+function commandTimes(cfg: TestConfig, t0: number): string {
+  const dir = join(cfg.stateDir, 'logs');
+  const lines: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
+      if (!line.includes('"command finished"')) continue;
+      const e = JSON.parse(line) as { time: number; durationMs: number; cmd: string | string[] };
+      if (e.time < t0) continue;
+      const cmd = (Array.isArray(e.cmd) ? e.cmd.join(' ') : String(e.cmd)).replace(/\s+/g, ' ').slice(0, 110);
+      const from = e.time - e.durationMs - t0;
+      lines.push(`${String(from).padStart(6)} ms to ${String(e.time - t0).padStart(6)} ms  ${cmd}`);
+    }
+  }
+  return lines.sort().map((l) => `    ${l}\n`).join('');
 }
 
 /** Moves every check's last run back a day: the next run is the next night, with the checks due on their cadence. */

@@ -17,7 +17,7 @@ import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../restore/p
 import { checkArchive, gatherReadiness, recordedCheckFailures } from '../restore/readiness.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../restore/record.js';
 import type { CommandSpec, Values } from './spec.js';
-import { repositoryPath } from '../config/types.js';
+import { repositoryPath, type GlobalConfig, type HostConfig } from '../config/types.js';
 import { checkArchiveArg, checkLocalPathArg, checkNameArg } from '../config/names.js';
 import { parseDuration } from '../config/units.js';
 import { describeError, UsageError } from '../errors.js';
@@ -107,11 +107,45 @@ export function parseMapDb(values: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** The restore's logins to its target, begun beside the plan's reads of the archive. */
+interface Login {
+  /** The ssh2 session, or why the login failed. */
+  session: Promise<{ session: SshSession } | { loginError: string }>;
+  /** The OpenSSH master every rsync of the restore attaches to (undefined: each logs in itself). */
+  mux: Promise<SshMux | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Logs in to `target` twice at once: the ssh2 session (remote commands) and one OpenSSH master for
+ * every rsync of the restore (listings, snapshot, pushes, checks: each was a key exchange and an
+ * authentication of its own). Begun before the archive is read: the logins wait on the network and
+ * the target, the plan's reads on borg. Never rejects.
+ */
+function beginLogin(global: GlobalConfig, target: HostConfig, logger: CommandEnv['logger'], signal: AbortSignal): Login {
+  const restoreSsh = sshForRole(global.ssh, target, 'restore');
+  const mux = openSshMux(restoreSsh, target, { logger, signal, readyTimeoutMs: global.ssh.connectTimeoutSeconds * 1000 });
+  const session = connectSsh(target, restoreSsh, { signal, logger }).then(
+    (s) => ({ session: s }),
+    (e: unknown) => ({ loginError: describeError(e) }),
+  );
+  return {
+    session,
+    mux,
+    close: async () => {
+      const s = await session;
+      if ('session' in s) s.session.close();
+      await (await mux)?.close();
+    },
+  };
+}
+
 /** Runs `pullback restore`; returns the exit code. */
 export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promise<number> {
   const env = openEnv(g, { repositories: true });
   const interrupt = interruptSignal(env.logger);
   let lock: HeldLock | undefined;
+  let login: Login | undefined;
   try {
     // Before anything is read: the passphrase file (and, unless extracting here, the SSH files).
     assertPreflight(env.config.global, { borg: true, ssh: !o.into });
@@ -129,6 +163,10 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     const holdTarget = (name: string) => {
       if (!o.dryRun && !o.into) lock = takeHostLock(global.stateDir, name, `${o.rollback ? 'rollback' : 'restore'} onto ${name}`).lock;
     };
+    // Once the lock is held: the logins run beside the plan's reads of the archive (a local extraction needs none).
+    const logIn = (host: HostConfig) => {
+      if (!o.into) login = beginLogin(global, host, env.logger, interrupt.signal);
+    };
     const borg = borgContext({ global, logger: env.logger, signal: interrupt.signal });
     if (o.rollback !== undefined) {
       const row = getRestore(env.catalog.db, o.rollback);
@@ -137,14 +175,16 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       const [target] = selectHosts(env.config, [row.target]);
       holdTarget(target!.name);
       sayInterrupted(env, g, target!.name);
+      logIn(target!);
       const { plan, archived = new Map() } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
-      return await carryOut(g, env, o, interrupt.signal, { plan, archived, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
+      return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
     }
     const [origin] = selectHosts(env.config, [o.host!]);
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
     holdTarget(target!.name);
     if (!o.into) sayInterrupted(env, g, target!.name);
     const repository = repositoryPath(global, origin!.name);
+    logIn(target!);
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const into = o.into ? prepareIntoDir(o.into) : undefined;
     const guess = env.catalog.newestArchive(repository, origin!.name, nightlyGlob(origin!.name));
@@ -170,8 +210,9 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       env.out(formatChecklist('Post-restore checks:', checks));
       return checks.every((c) => c.status === 'pass') ? 0 : 1;
     }
-    return await carryOut(g, env, o, interrupt.signal, { plan, archived, kind: 'restore', backup });
+    return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, kind: 'restore', backup });
   } finally {
+    await login?.close();
     lock?.release();
     interrupt.dispose();
     env.close();
@@ -205,7 +246,7 @@ interface Job {
 }
 
 /** Checklist, confirmation, execution and the closing report, shared by restores and rollbacks (the caller holds the lock). */
-async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, signal: AbortSignal, job: Job): Promise<number> {
+async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, signal: AbortSignal, login: Login, job: Job): Promise<number> {
   const { plan } = job;
   const global = env.config.global;
   const target = env.config.hosts.find((h) => h.name === plan.target.name)!;
@@ -213,25 +254,12 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
   if (!o.dryRun && !o.yes && !process.stdin.isTTY) {
     throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
   }
-  let session: SshSession | undefined;
-  let sshMux: SshMux | undefined;
   let staging: Staging | undefined;
   try {
     const borg = borgContext({ global, logger: env.logger, signal });
     const base = { global, target, borg, repository: plan.repository, archive: plan.archive, workDir: '', logger: env.logger.child({ restore: target.name }), signal };
-    let ctx: RestoreContext | { loginError: string };
-    // One OpenSSH login for every rsync of the restore (listings, snapshot, pushes, checks: each was
-    // a key exchange and authentication of its own), started while the session logs in.
-    const restoreSsh = sshForRole(global.ssh, target, 'restore');
-    const mux = openSshMux(restoreSsh, target, { logger: env.logger, signal, readyTimeoutMs: global.ssh.connectTimeoutSeconds * 1000 });
-    try {
-      session = await connectSsh(target, restoreSsh, { signal, logger: env.logger });
-      ctx = { ...base, session };
-    } catch (e) {
-      ctx = { loginError: describeError(e) };
-    }
-    sshMux = await mux;
-    if ('session' in ctx) ctx.sshMux = sshMux;
+    const logged = await login.session;
+    const ctx: RestoreContext | { loginError: string } = 'session' in logged ? { ...base, session: logged.session, sshMux: await login.mux } : logged;
     // Not for a dry run: everything the restore pushes is extracted from the archive as soon as its
     // check passed, beside the rest of the checklist, which waits for it (staging.ts): every chunk
     // is read and verified before anything changes. Stopped and removed when the restore does not go ahead.
@@ -292,8 +320,6 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     }
   } finally {
     await staging?.dispose();
-    session?.close();
-    await sshMux?.close();
   }
 }
 
