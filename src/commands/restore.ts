@@ -9,7 +9,8 @@ import { openRepo } from '../archive/repo-identity.js';
 import { nightlyGlob } from '../tools/borg/flags.js';
 import type { RestoreContext } from '../restore/context.js';
 import { executeRestore, type CheckPhase } from '../restore/execute.js';
-import { beginStaging, stagingDir, type Staging } from '../restore/staging.js';
+import { beginStaging, stagingDir } from '../restore/staging.js';
+import { adoptEarlyStaging, beginEarlyStaging, type EarlyInput, type EarlyStaging } from '../restore/early-staging.js';
 import { fromOffsite } from '../offsite/fetch.js';
 import { findTarget } from '../offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../restore/into.js';
@@ -146,6 +147,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
   const interrupt = interruptSignal(env.logger);
   let lock: HeldLock | undefined;
   let login: Login | undefined;
+  let early: EarlyStaging | undefined;
   try {
     // Before anything is read: the passphrase file (and, unless extracting here, the SSH files).
     assertPreflight(env.config.global, { borg: true, ssh: !o.into });
@@ -163,6 +165,9 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     const holdTarget = (name: string) => {
       if (!o.dryRun && !o.into) lock = takeHostLock(global.stateDir, name, `${o.rollback ? 'rollback' : 'restore'} onto ${name}`).lock;
     };
+    // Not for a dry run: what the restore pushes is extracted beside the plan's reads when the catalog
+    // says what that is (early-staging.ts); the plan read from the archive decides whether it is kept.
+    const extractEarly = (p: EarlyInput) => (o.dryRun ? undefined : beginEarlyStaging({ borg, logger: env.logger, signal: interrupt.signal }, p, stagingDir(restoreStateDir(global))));
     // Once the lock is held: the logins run beside the plan's reads of the archive (a local extraction needs none).
     const logIn = (host: HostConfig) => {
       if (!o.into) login = beginLogin(global, host, env.logger, interrupt.signal);
@@ -176,8 +181,9 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       holdTarget(target!.name);
       sayInterrupted(env, g, target!.name);
       logIn(target!);
+      early = extractEarly({ catalog: env.catalog, repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
       const { plan, archived = new Map() } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
-      return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
+      return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}`, early });
     }
     const [origin] = selectHosts(env.config, [o.host!]);
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
@@ -188,6 +194,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const into = o.into ? prepareIntoDir(o.into) : undefined;
     const guess = env.catalog.newestArchive(repository, origin!.name, nightlyGlob(origin!.name));
+    if (!into) early = extractEarly({ catalog: env.catalog, repository, archive: o.archive !== undefined && o.archive !== 'latest' ? o.archive : guess, origin, target: target!, only: o.only, mapDb: o.mapDb });
     const prepared = await resolveAndPrepare(global, borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
     const { plan, figures, archived = new Map(), archive: { name: archive, start } } = prepared;
     const backup: BackupAgeFact = {
@@ -210,8 +217,9 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       env.out(formatChecklist('Post-restore checks:', checks));
       return checks.every((c) => c.status === 'pass') ? 0 : 1;
     }
-    return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, kind: 'restore', backup });
+    return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, kind: 'restore', backup, early });
   } finally {
+    await early?.staging.dispose();
     await login?.close();
     lock?.release();
     interrupt.dispose();
@@ -243,6 +251,8 @@ interface Job {
   backup?: BackupAgeFact;
   rollbackOf?: number;
   title?: string;
+  /** The extraction begun beside the plan's reads (kept when it is what the plan pushes). */
+  early?: EarlyStaging;
 }
 
 /** Checklist, confirmation, execution and the closing report, shared by restores and rollbacks (the caller holds the lock). */
@@ -254,21 +264,24 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
   if (!o.dryRun && !o.yes && !process.stdin.isTTY) {
     throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
   }
-  let staging: Staging | undefined;
+  // The extraction begun with the plan's reads, when it is exactly what the plan pushes; else stopped and removed.
+  let staging = adoptEarlyStaging(job.early, plan);
+  if (job.early && !staging) await job.early.staging.dispose();
   try {
     const borg = borgContext({ global, logger: env.logger, signal });
     const base = { global, target, borg, repository: plan.repository, archive: plan.archive, workDir: '', logger: env.logger.child({ restore: target.name }), signal };
     const logged = await login.session;
     const ctx: RestoreContext | { loginError: string } = 'session' in logged ? { ...base, session: logged.session, sshMux: await login.mux } : logged;
-    // Not for a dry run: everything the restore pushes is extracted from the archive as soon as its
-    // check passed, beside the rest of the checklist, which waits for it (staging.ts): every chunk
-    // is read and verified before anything changes. Stopped and removed when the restore does not go ahead.
+    // Not for a dry run: everything the restore pushes is extracted from the archive (begun with the
+    // plan's reads, else as soon as its check passed), beside the rest of the checklist, which waits
+    // for it (staging.ts): every chunk is read and verified before anything changes. Stopped and
+    // removed when the restore does not go ahead.
     const startStaging = () => {
-      if (!o.dryRun) staging = beginStaging(base, plan, stagingDir(restoreStateDir(global)));
+      if (!o.dryRun && !staging) staging = beginStaging(base, plan, stagingDir(restoreStateDir(global)));
       return staging;
     };
     const checkOverride = job.kind === 'rollback' ? ('rollback' as const) : o.force ? ('force' as const) : undefined;
-    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, onArchiveChecked: startStaging, catalog: env.catalog, checkOverride });
+    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, extracting: staging, onArchiveChecked: startStaging, catalog: env.catalog, checkOverride });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
     const verdict = readinessVerdict({ ...facts, hostLock });
     if (facts.deletions.length > 0) env.out(formatDeletions(facts.deletions, { names: o.dryRun }));

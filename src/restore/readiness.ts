@@ -92,7 +92,9 @@ export interface GatherInput {
   now?: Date;
   /** The archive's paths per source, read with the plan's figures: the deletion preview lists only the target. */
   archived: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Called once the archive check is done and passed (borg's lock is free for readers again): the restore's extraction may begin (its staging returned). */
+  /** An extraction ahead already running (begun with the plan's reads): the archive check waits for it (borg check takes the repository's lock), and it is the read back. */
+  extracting?: Staging;
+  /** Called once the archive check is done and passed (borg's lock is free for readers again) when nothing is `extracting`: the restore's extraction may begin (its staging returned). */
   onArchiveChecked?: () => Staging | undefined;
   /** The catalog, for the repository's recorded checks (absent: not consulted). */
   catalog?: Catalog;
@@ -109,9 +111,11 @@ export async function gatherReadiness(input: GatherInput): Promise<ReadinessFact
     ? { repository: input.repository, failed: recordedCheckFailures(input.catalog, input.repository, input.plan.host), override: input.checkOverride }
     : undefined;
   let chunks: Promise<ChunkFact> | undefined;
-  const archiveChecked = checkArchive(input.borg, input.repository, input.archive).then((c) => {
+  const { extracting } = input;
+  // borg check waits for an extraction already running (it holds borg's lock as a reader).
+  const archiveChecked = (extracting ? extracting.settled() : Promise.resolve()).then(() => checkArchive(input.borg, input.repository, input.archive)).then((c) => {
     // After the check (borg check holds the repository's lock); even when it failed: the read back names the damaged files.
-    if (!('loginError' in input.target)) chunks = readChunks(input.borg, input.plan, c.ok ? input.onArchiveChecked?.() : undefined);
+    if (!('loginError' in input.target)) chunks = readChunks(input.borg, input.plan, extracting ?? (c.ok ? input.onArchiveChecked?.() : undefined));
     return c;
   });
   const t = input.plan.target;

@@ -32,12 +32,11 @@ export interface Staging {
   dispose(): Promise<void>;
 }
 
-/** Why sources are not extracted ahead, or undefined when they are. */
-export function stageAheadRefusal(plan: RestorePlan, freeBytes: number | undefined): string | undefined {
+/** Why sources are not extracted ahead (`bytes`: what they hold, by default the plan's figures), or undefined when they are. */
+export function stageAheadRefusal(plan: RestorePlan, freeBytes: number | undefined, bytes = plan.steps.reduce((n, s) => n + s.bytes, 0)): string | undefined {
   if (plan.steps.length === 0) return 'nothing to restore';
   if (freeBytes === undefined) return 'free space unknown';
   // The snapshot of the target (about the size of what is restored) and the staged sources together.
-  const bytes = plan.steps.reduce((n, s) => n + s.bytes, 0);
   const need = 2 * bytes * 1.1 + LOCAL_RESERVE_BYTES;
   return freeBytes < need ? `${freeBytes} bytes free on the backup host, ${Math.ceil(need)} needed to stage every source beside the snapshot` : undefined;
 }
@@ -65,10 +64,13 @@ export function stageAtEachStep(why = 'not staged'): Staging {
 /** No extraction ahead: each step extracts its own source. */
 export const STAGE_AT_EACH_STEP: Staging = stageAtEachStep();
 
-/** Begins extracting everything the plan pushes into `dir` (created; a folder of the restore's own) when there is room; never throws. */
-export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | 'archive' | 'logger' | 'signal'>, plan: RestorePlan, dir: string): Staging {
+/**
+ * Begins extracting everything the plan pushes into `dir` (created; a folder of the restore's own)
+ * when there is room for `bytes` (by default the plan's figures); never throws.
+ */
+export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | 'archive' | 'logger' | 'signal'>, plan: RestorePlan, dir: string, bytes?: number): Staging {
   const ahead = plan.steps.map((s) => s.source);
-  const refusal = stageAheadRefusal(plan, freeBytesAt(dirname(dir)));
+  const refusal = stageAheadRefusal(plan, freeBytesAt(dirname(dir)), bytes);
   if (refusal) {
     ctx.logger.debug({ reason: refusal }, 'restore: each source is extracted at its step');
     return stageAtEachStep(refusal);
