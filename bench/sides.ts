@@ -114,7 +114,7 @@ export class Baseline {
 }
 
 /** Runs `pullback ARGS` (the built CLI) and measures it; throws with its output when it fails. */
-export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage & { stdout: string }> {
+export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage & { stdout: string; startedAt: number }> {
   const usageFile = join(cfg.dir, 'usage.json');
   rmSync(usageFile, { force: true });
   let r: Awaited<ReturnType<typeof execa>> | undefined;
@@ -131,7 +131,7 @@ export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage &
   const u = JSON.parse(readFileSync(usageFile, 'utf8')) as Omit<Usage, 'seconds'>;
   if (process.env.BENCH_STEPS && args[0] === 'run') process.stderr.write(stepTimes(cfg));
   if (process.env.BENCH_STEPS && args[0] === 'restore') process.stderr.write(restoreStepTimes(cfg) + commandTimes(cfg, t0));
-  return { seconds, ...u, stdout: String(r!.stdout) };
+  return { seconds, ...u, stdout: String(r!.stdout), startedAt: t0 };
 }
 
 /** Seconds per step of the last run, from the catalog (BENCH_STEPS=1: where the time went). */
@@ -164,24 +164,58 @@ function restoreStepTimes(cfg: TestConfig): string {
   }
 }
 
-/**
- * Every external command of the run started at `t0` (epoch ms), from the state directory's log (it
- * keeps debug lines): when it began and ended after the process's start, and what it was (BENCH_STEPS=1).
- */
-function commandTimes(cfg: TestConfig, t0: number): string {
+/** An external command a run logged: what it was, when it began and ended (ms after the run's start). */
+export interface Logged {
+  cmd: string;
+  start: number;
+  end: number;
+}
+
+/** Every external command of the run started at `t0` (epoch ms), from the state directory's log (it keeps debug lines), in the order they began. */
+export function loggedCommands(cfg: TestConfig, t0: number): Logged[] {
   const dir = join(cfg.stateDir, 'logs');
-  const lines: string[] = [];
+  const out: Logged[] = [];
   for (const name of readdirSync(dir).sort()) {
     for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
       if (!line.includes('"command finished"')) continue;
       const e = JSON.parse(line) as { time: number; durationMs: number; cmd: string | string[] };
       if (e.time < t0) continue;
-      const cmd = (Array.isArray(e.cmd) ? e.cmd.join(' ') : String(e.cmd)).replace(/\s+/g, ' ').slice(0, 110);
-      const from = e.time - e.durationMs - t0;
-      lines.push(`${String(from).padStart(6)} ms to ${String(e.time - t0).padStart(6)} ms  ${cmd}`);
+      out.push({ cmd: (Array.isArray(e.cmd) ? e.cmd.join(' ') : String(e.cmd)).replace(/\s+/g, ' '), start: e.time - e.durationMs - t0, end: e.time - t0 });
     }
   }
-  return lines.sort().map((l) => `    ${l}\n`).join('');
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** The commands of the run started at `t0`, one line each (BENCH_STEPS=1). */
+function commandTimes(cfg: TestConfig, t0: number): string {
+  return loggedCommands(cfg, t0)
+    .map((c) => `    ${String(c.start).padStart(6)} ms to ${String(c.end).padStart(6)} ms  ${c.cmd.slice(0, 110)}\n`)
+    .join('');
+}
+
+/**
+ * What a restore (started at `t0`) spent reading the archive back, in seconds: the extraction ahead
+ * of what it pushes (every chunk read and MAC-verified: the readiness checklist waits for it), how
+ * much of it came after the plan's own reads of the archive ended (what the wait adds), and the
+ * safety snapshot's read back; or a dry run's `borg extract --dry-run` of the same paths.
+ */
+export function restoreReadBack(cfg: TestConfig, t0: number): { extractS?: number; afterPlanS?: number; snapshotReadS?: number; dryRunReadS?: number } {
+  const ran = loggedCommands(cfg, t0);
+  const s = (ms: number) => ms / 1000;
+  // The plan's reads: the archive listing, its item listing and its manifest, all begun before the archive check.
+  const check = ran.find((c) => c.cmd.startsWith('borg check '));
+  const planReads = ran.filter((c) => (c.cmd.startsWith('borg list ') || c.cmd.includes('manifest.json')) && (!check || c.start < check.start));
+  const extract = ran.find((c) => c.cmd.startsWith('borg extract ') && !c.cmd.includes('--dry-run') && !c.cmd.includes('manifest.json'));
+  const reads = ran.filter((c) => c.cmd.startsWith('borg extract ') && c.cmd.includes('--dry-run'));
+  const snapshotRead = reads.find((c) => c.cmd.includes('-pre-restore-'));
+  const dryRead = reads.find((c) => !c.cmd.includes('-pre-restore-'));
+  const planEnd = Math.max(...planReads.map((c) => c.end));
+  return {
+    extractS: extract && s(extract.end - extract.start),
+    afterPlanS: extract && s(Math.max(0, extract.end - planEnd)),
+    snapshotReadS: snapshotRead && s(snapshotRead.end - snapshotRead.start),
+    dryRunReadS: dryRead && s(dryRead.end - dryRead.start),
+  };
 }
 
 /** Moves every check's last run back a day: the next run is the next night, with the checks due on their cadence. */

@@ -28,6 +28,8 @@ export interface Staging {
   settled(): Promise<boolean>;
   /** Why the extraction failed (once settled false), or why there was none. */
   error(): string | undefined;
+  /** How long the extraction took, in ms (once settled true; undefined before, or without one): every chunk pushed read and verified. */
+  took(): number | undefined;
   /** Stops an extraction still running and waits for borg to exit; removes what it extracted. */
   dispose(): Promise<void>;
 }
@@ -58,7 +60,7 @@ export function nothingIn(paths: ArchivePaths): boolean {
 
 /** No extraction ahead (`why`): each step extracts its own source. */
 export function stageAtEachStep(why = 'not staged'): Staging {
-  return { ahead: [], dirOf: () => '', settled: async () => false, error: () => why, dispose: async () => undefined };
+  return { ahead: [], dirOf: () => '', settled: async () => false, error: () => why, took: () => undefined, dispose: async () => undefined };
 }
 
 /** No extraction ahead: each step extracts its own source. */
@@ -76,16 +78,19 @@ export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | '
     return stageAtEachStep(refusal);
   }
   let failure: string | undefined;
+  let tookMs: number | undefined;
   const stop = new AbortController();
   const onOuter = () => stop.abort();
   ctx.signal?.addEventListener('abort', onOuter, { once: true });
   const extraction = (async () => {
+    const started = Date.now();
     try {
       rmSync(dir, { recursive: true, force: true });
       const paths = restoredPaths(plan);
       // No path at all would be the whole archive: a plan of database drops alone extracts nothing.
       if (!nothingIn(paths)) await extractArchive({ ...ctx.borg, signal: stop.signal }, ctx.repository, ctx.archive, dir, paths);
       for (const s of ahead) if (!existsSync(join(dir, s))) mkdirSync(join(dir, s), { recursive: true });
+      tookMs = Date.now() - started;
       return true;
     } catch (e) {
       failure = stop.signal.aborted ? 'stopped' : describeError(e);
@@ -101,6 +106,7 @@ export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | '
     dirOf: (source) => join(dir, source),
     settled: () => extraction,
     error: () => failure,
+    took: () => tookMs,
     dispose: async () => {
       stop.abort();
       await extraction;
