@@ -202,9 +202,9 @@ function commandTimes(cfg: TestConfig, t0: number): string {
 export function restoreReadBack(cfg: TestConfig, t0: number): { extractS?: number; afterPlanS?: number; snapshotReadS?: number; dryRunReadS?: number } {
   const ran = loggedCommands(cfg, t0);
   const s = (ms: number) => ms / 1000;
-  // The plan's reads: the archive listing, its item listing and its manifest, all begun before the archive check.
-  const check = ran.find((c) => c.cmd.startsWith('borg check '));
-  const planReads = ran.filter((c) => (c.cmd.startsWith('borg list ') || c.cmd.includes('manifest.json')) && (!check || c.start < check.start));
+  // The plan's reads: the archive listing, its item listing and its manifest, all begun before the first rsync (the checklist's listings of the target).
+  const rsync = ran.find((c) => c.cmd.startsWith('rsync '));
+  const planReads = ran.filter((c) => (c.cmd.startsWith('borg list ') || c.cmd.includes('manifest.json')) && (!rsync || c.start < rsync.start));
   const extract = ran.find((c) => c.cmd.startsWith('borg extract ') && !c.cmd.includes('--dry-run') && !c.cmd.includes('manifest.json'));
   const reads = ran.filter((c) => c.cmd.startsWith('borg extract ') && c.cmd.includes('--dry-run'));
   const snapshotRead = reads.find((c) => c.cmd.includes('-pre-restore-'));
