@@ -205,7 +205,9 @@ export function restoreReadBack(cfg: TestConfig, t0: number): { extractS?: numbe
   // The plan's reads: the archive listing, its item listing and its manifest, all begun before the first rsync (the checklist's listings of the target).
   const rsync = ran.find((c) => c.cmd.startsWith('rsync '));
   const planReads = ran.filter((c) => (c.cmd.startsWith('borg list ') || c.cmd.includes('manifest.json')) && (!rsync || c.start < rsync.start));
-  const extract = ran.find((c) => c.cmd.startsWith('borg extract ') && !c.cmd.includes('--dry-run') && !c.cmd.includes('manifest.json'));
+  // The extraction ahead (one borg extract, or several readers: from the first's start to the last's end).
+  const readers = ran.filter((c) => c.cmd.startsWith('borg extract ') && !c.cmd.includes('--dry-run') && !c.cmd.includes('manifest.json'));
+  const extract = readers.length ? { start: Math.min(...readers.map((c) => c.start)), end: Math.max(...readers.map((c) => c.end)) } : undefined;
   const reads = ran.filter((c) => c.cmd.startsWith('borg extract ') && c.cmd.includes('--dry-run'));
   const snapshotRead = reads.find((c) => c.cmd.includes('-pre-restore-'));
   const dryRead = reads.find((c) => !c.cmd.includes('-pre-restore-'));
