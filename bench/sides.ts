@@ -101,26 +101,29 @@ export class Baseline {
   }
 
   /** Restore by hand: borg extract of the host's folder from the last archive, rsync push of each source. */
+  /** How long the last restore's `borg extract` took (s): what pullback's extraction ahead is compared with. */
+  lastExtractS = NaN;
+
   restore(h: BenchHost): Promise<number> {
     const into = join(this.dir, 'extract');
     return timed(async () => {
       rmSync(into, { recursive: true, force: true });
       mkdirSync(into, { recursive: true });
-      await must('borg', ['extract', `${this.repo}::night-${this.night}`, h.name], { cwd: into, env: this.env });
+      this.lastExtractS = await timed(() => must('borg', ['extract', `${this.repo}::night-${this.night}`, h.name], { cwd: into, env: this.env }));
       for (const s of h.sources) await must('rsync', ['-a', '--delete', '-e', this.ssh(h.server.port), `${join(into, h.name, s.name)}/`, `${h.server.address}:${s.path}/`]);
       rmSync(into, { recursive: true, force: true });
     });
   }
 }
 
-/** Runs `pullback ARGS` (the built CLI) and measures it; throws with its output when it fails. */
-export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage & { stdout: string; startedAt: number }> {
+/** Runs `pullback ARGS` (the built CLI, or another build's `cli`) and measures it; throws with its output when it fails. */
+export async function pullback(cfg: TestConfig, args: string[], cli = CLI_PATH): Promise<Usage & { stdout: string; startedAt: number }> {
   const usageFile = join(cfg.dir, 'usage.json');
   rmSync(usageFile, { force: true });
   let r: Awaited<ReturnType<typeof execa>> | undefined;
   const t0 = Date.now();
   const seconds = await timed(async () => {
-    r = await execa(process.execPath, ['--require', join(REPO_ROOT, 'bench', 'self-usage.cjs'), CLI_PATH, '--config', cfg.configPath, '--log-level', 'warn', ...args], {
+    r = await execa(process.execPath, ['--require', join(REPO_ROOT, 'bench', 'self-usage.cjs'), cli, '--config', cfg.configPath, '--log-level', 'warn', ...args], {
       reject: false,
       stdin: 'ignore',
       env: { ...process.env, PULLBACK_BENCH_USAGE: usageFile, NO_COLOR: '1', PULLBACK_CONFIG: undefined },

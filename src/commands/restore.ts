@@ -195,7 +195,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     const into = o.into ? prepareIntoDir(o.into) : undefined;
     const guess = env.catalog.newestArchive(repository, origin!.name, nightlyGlob(origin!.name));
     if (!into) early = extractEarly({ catalog: env.catalog, repository, archive: o.archive !== undefined && o.archive !== 'latest' ? o.archive : guess, origin, target: target!, only: o.only, mapDb: o.mapDb });
-    const prepared = await resolveAndPrepare(global, borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
+    // With the extraction ahead running, the plan's reads have time to spare: they yield the CPU to it.
+    const prepared = await resolveAndPrepare(global, early ? { ...borg, nice: 5 } : borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
     const { plan, figures, archived = new Map(), archive: { name: archive, start } } = prepared;
     const backup: BackupAgeFact = {
       host: origin!.name,
