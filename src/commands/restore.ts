@@ -273,6 +273,11 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     const base = { global, target, borg, repository: plan.repository, archive: plan.archive, workDir: '', logger: env.logger.child({ restore: target.name }), signal };
     const logged = await login.session;
     const ctx: RestoreContext | { loginError: string } = 'session' in logged ? { ...base, session: logged.session, sshMux: await login.mux } : logged;
+    // Without a login the restore is refused: the checklist need not wait for an extraction.
+    if ('loginError' in ctx && staging) {
+      await staging.dispose();
+      staging = undefined;
+    }
     // Not for a dry run: everything the restore pushes is extracted from the archive (begun with the
     // plan's reads, else as soon as its check passed), beside the rest of the checklist, which waits
     // for it (staging.ts): every chunk is read and verified before anything changes. Stopped and

@@ -39,7 +39,9 @@ const restoreDirEmpty = () => expect(readdirSync(join(w.cfg.stateDir, 'restore')
 beforeAll(async () => {
   const server = await startSshd();
   const main = makeTrees('restore-early-', true);
-  w = await backedUp(main, [{ name: 'main', server, sources: sources(main) }], server);
+  // `gone`: a host whose sshd does not answer (nothing listens on port 1), for a refused login.
+  const gone = { address: server.address, port: 1, user: server.user };
+  w = await backedUp(main, [{ name: 'main', server, sources: sources(main) }, { name: 'gone', server: gone, sources: sources(makeTrees('restore-gone-', false)) }], server);
   writeFileSync(join(main.data, 'changed.txt'), 'the second night\n');
   const second = await w.cli('run', '--host', 'main');
   expect(second.exitCode, second.stderr + second.stdout).toBe(0);
@@ -122,5 +124,15 @@ describe('the extraction ahead, begun beside the plan', () => {
       back.close();
     }
     expect(readFileSync(join(w.main.data, 'changed.txt'), 'utf8')).toBe('the second night\n');
+  });
+
+  it('stops the extraction ahead when the login fails: borg check says what it says, and the restore is refused with nothing changed', async () => {
+    const r = await w.cli('--log-level', 'debug', '--log-format', 'json', 'restore', '--host', 'main', '--to', 'gone', '--yes');
+    expect(r.exitCode, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/FAIL {2}SSH login to /);
+    expect(r.stdout).toMatch(/PASS {2}borg check of main-/);
+    expect(r.stdout).toContain('Readiness failed: the restore stops here; nothing was changed');
+    expect(commands(r.stderr).filter((c) => c.cmd.startsWith('borg check '))).toHaveLength(1);
+    restoreDirEmpty();
   });
 });
