@@ -16,9 +16,10 @@ import { findTarget } from '../offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../restore/into.js';
 import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../restore/prepare.js';
 import { checkArchive, gatherReadiness, recordedCheckFailures } from '../restore/readiness.js';
+import { beginLogin, type Login } from '../restore/login.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../restore/record.js';
 import type { CommandSpec, Values } from './spec.js';
-import { repositoryPath, type GlobalConfig, type HostConfig } from '../config/types.js';
+import { repositoryPath, type HostConfig } from '../config/types.js';
 import { checkArchiveArg, checkLocalPathArg, checkNameArg } from '../config/names.js';
 import { parseDuration } from '../config/units.js';
 import { describeError, UsageError } from '../errors.js';
@@ -28,9 +29,6 @@ import { formatDeletions } from '../restore/deletions.js';
 import { formatChecklist, formatInterrupted, formatOutcome, formatPlan, formatStep } from '../restore/format.js';
 import type { RestorePlan } from '../restore/plan.js';
 import { readinessVerdict, type BackupAgeFact, type ChecklistItem } from '../restore/readiness-verdict.js';
-import { openSshMux, type SshMux } from '../tools/ssh/mux.js';
-import { connectSsh, type SshSession } from '../tools/ssh/client.js';
-import { sshForRole } from '../tools/ssh/options.js';
 import { assertPreflight } from '../job/preflight.js';
 import { shellCommand } from '../tools/ssh/quote.js';
 import { interruptedRestoreText, rollbackArgv, rollbackTarget, unresolvedInterruptedRestores } from '../catalog/interrupted-restores.js';
@@ -106,39 +104,6 @@ export function parseMapDb(values: readonly string[]): Record<string, string> {
     out[from] = v.slice(i + 1);
   }
   return out;
-}
-
-/** The restore's logins to its target, begun beside the plan's reads of the archive. */
-interface Login {
-  /** The ssh2 session, or why the login failed. */
-  session: Promise<{ session: SshSession } | { loginError: string }>;
-  /** The OpenSSH master every rsync of the restore attaches to (undefined: each logs in itself). */
-  mux: Promise<SshMux | undefined>;
-  close(): Promise<void>;
-}
-
-/**
- * Logs in to `target` twice at once: the ssh2 session (remote commands) and one OpenSSH master for
- * every rsync of the restore (listings, snapshot, pushes, checks: each was a key exchange and an
- * authentication of its own). Begun before the archive is read: the logins wait on the network and
- * the target, the plan's reads on borg. Never rejects.
- */
-function beginLogin(global: GlobalConfig, target: HostConfig, logger: CommandEnv['logger'], signal: AbortSignal): Login {
-  const restoreSsh = sshForRole(global.ssh, target, 'restore');
-  const mux = openSshMux(restoreSsh, target, { logger, signal, readyTimeoutMs: global.ssh.connectTimeoutSeconds * 1000 });
-  const session = connectSsh(target, restoreSsh, { signal, logger }).then(
-    (s) => ({ session: s }),
-    (e: unknown) => ({ loginError: describeError(e) }),
-  );
-  return {
-    session,
-    mux,
-    close: async () => {
-      const s = await session;
-      if ('session' in s) s.session.close();
-      await (await mux)?.close();
-    },
-  };
 }
 
 /** Runs `pullback restore`; returns the exit code. */
