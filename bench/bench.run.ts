@@ -11,7 +11,7 @@ import { test } from 'vitest';
 import { makeTempDir, startSshd, writeKnownHosts, writeTestConfig, clientKey, type SshdServer, type TestConfig } from '../test/harness/index.js';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { SIZES, changeOnePercent, emptyDir, writeBlobs, writeDump, writeTextFiles, type Scale } from './data.js';
-import { Baseline, median, nextNight, pullback, type BenchHost, type Usage } from './sides.js';
+import { Baseline, median, nextNight, pullback, restoreReadBack, type BenchHost, type Usage } from './sides.js';
 
 const scale = (process.env.BENCH_SCALE ?? 'small') as Scale;
 const sizes = SIZES[scale];
@@ -188,17 +188,47 @@ test(`pullback bench (${scale})`, async () => {
     const a = two[0]!;
     note('figure 4: restore of one host');
     const lose = () => a.host.sources.forEach((s) => emptyDir(s.path));
+    const reads: Array<ReturnType<typeof restoreReadBack>> = [];
+    // BENCH_OTHER_CLI=PATH: another build's CLI (an earlier commit's dist/cli/main.js) as a third side, under the same load.
+    const other = process.env.BENCH_OTHER_CLI;
+    const o: number[] = [];
+    const baseExtract: number[] = [];
     await alternate(sizes.reps, [
       async () => {
         lose();
         b.push(await base22!.restore(a.host));
+        baseExtract.push(base22!.lastExtractS);
       },
+      ...(other
+        ? [
+            async () => {
+              lose();
+              o.push((await pullback(pb22!, ['restore', '--host', a.host.name, '--yes'], other)).seconds);
+            },
+          ]
+        : []),
       async () => {
         lose();
-        p.push((await pullback(pb22!, ['restore', '--host', a.host.name, '--yes'])).seconds);
+        const r = await pullback(pb22!, ['restore', '--host', a.host.name, '--yes']);
+        p.push(r.seconds);
+        // Not timed into the figure: a dry run reads the same chunks back with borg extract --dry-run.
+        const dry = await pullback(pb22!, ['restore', '--host', a.host.name, '--dry-run']);
+        reads.push({ ...restoreReadBack(pb22!, r.startedAt), dryRunReadS: restoreReadBack(pb22!, dry.startedAt).dryRunReadS });
       },
     ]);
-    figure('4 restore of one host (dumps, blobs, data) after losing its data', p, b, { target: 1.1 });
+    const readBack = {
+      extractS: reads.map((x) => x.extractS ?? NaN),
+      afterPlanS: reads.map((x) => x.afterPlanS ?? NaN),
+      snapshotReadS: reads.map((x) => x.snapshotReadS ?? NaN),
+      dryRunReadS: reads.map((x) => x.dryRunReadS ?? NaN),
+      baselineExtractS: baseExtract,
+    };
+    figure('4 restore of one host (dumps, blobs, data) after losing its data', p, b, { target: 1.1, readBack });
+    if (other) figure(`4o the same restore by ${other}`, o, b, { target: 1.1 });
+    say(
+      `4r the restore's read back (medians): every chunk it pushes, extracted ahead and verified ${f(median(readBack.extractS))} s, of which ${f(median(readBack.afterPlanS))} s after the plan's reads (the checklist waits for it); ` +
+        `the safety snapshot read back ${f(median(readBack.snapshotReadS))} s; a dry run's borg extract --dry-run of the same paths ${f(median(readBack.dryRunReadS))} s; the baseline's borg extract ${f(median(baseExtract))} s`,
+    );
   }
   for (const x of [base22, pb22]) if (x) rmSync(x.dir, { recursive: true, force: true });
 

@@ -4,7 +4,7 @@
 // read by a preload (self-usage.cjs) at its exit.
 import { execa } from 'execa';
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_PATH, REPO_ROOT, makeTempDir, type TestConfig } from '../test/harness/index.js';
 
@@ -101,25 +101,29 @@ export class Baseline {
   }
 
   /** Restore by hand: borg extract of the host's folder from the last archive, rsync push of each source. */
+  /** How long the last restore's `borg extract` took (s): what pullback's extraction ahead is compared with. */
+  lastExtractS = NaN;
+
   restore(h: BenchHost): Promise<number> {
     const into = join(this.dir, 'extract');
     return timed(async () => {
       rmSync(into, { recursive: true, force: true });
       mkdirSync(into, { recursive: true });
-      await must('borg', ['extract', `${this.repo}::night-${this.night}`, h.name], { cwd: into, env: this.env });
+      this.lastExtractS = await timed(() => must('borg', ['extract', `${this.repo}::night-${this.night}`, h.name], { cwd: into, env: this.env }));
       for (const s of h.sources) await must('rsync', ['-a', '--delete', '-e', this.ssh(h.server.port), `${join(into, h.name, s.name)}/`, `${h.server.address}:${s.path}/`]);
       rmSync(into, { recursive: true, force: true });
     });
   }
 }
 
-/** Runs `pullback ARGS` (the built CLI) and measures it; throws with its output when it fails. */
-export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage & { stdout: string }> {
+/** Runs `pullback ARGS` (the built CLI, or another build's `cli`) and measures it; throws with its output when it fails. */
+export async function pullback(cfg: TestConfig, args: string[], cli = CLI_PATH): Promise<Usage & { stdout: string; startedAt: number }> {
   const usageFile = join(cfg.dir, 'usage.json');
   rmSync(usageFile, { force: true });
   let r: Awaited<ReturnType<typeof execa>> | undefined;
+  const t0 = Date.now();
   const seconds = await timed(async () => {
-    r = await execa(process.execPath, ['--require', join(REPO_ROOT, 'bench', 'self-usage.cjs'), CLI_PATH, '--config', cfg.configPath, '--log-level', 'warn', ...args], {
+    r = await execa(process.execPath, ['--require', join(REPO_ROOT, 'bench', 'self-usage.cjs'), cli, '--config', cfg.configPath, '--log-level', 'warn', ...args], {
       reject: false,
       stdin: 'ignore',
       env: { ...process.env, PULLBACK_BENCH_USAGE: usageFile, NO_COLOR: '1', PULLBACK_CONFIG: undefined },
@@ -129,8 +133,8 @@ export async function pullback(cfg: TestConfig, args: string[]): Promise<Usage &
   if (r!.exitCode !== 0) throw new Error(`pullback ${args.join(' ')} exited ${r!.exitCode}:\n${String(r!.stdout)}\n${String(r!.stderr)}`);
   const u = JSON.parse(readFileSync(usageFile, 'utf8')) as Omit<Usage, 'seconds'>;
   if (process.env.BENCH_STEPS && args[0] === 'run') process.stderr.write(stepTimes(cfg));
-  if (process.env.BENCH_STEPS && args[0] === 'restore') process.stderr.write(restoreStepTimes(cfg));
-  return { seconds, ...u, stdout: String(r!.stdout) };
+  if (process.env.BENCH_STEPS && args[0] === 'restore') process.stderr.write(restoreStepTimes(cfg) + commandTimes(cfg, t0));
+  return { seconds, ...u, stdout: String(r!.stdout), startedAt: t0 };
 }
 
 /** Seconds per step of the last run, from the catalog (BENCH_STEPS=1: where the time went). */
@@ -161,6 +165,62 @@ function restoreStepTimes(cfg: TestConfig): string {
   } finally {
     db.close();
   }
+}
+
+/** An external command a run logged: what it was, when it began and ended (ms after the run's start). */
+export interface Logged {
+  cmd: string;
+  start: number;
+  end: number;
+}
+
+/** Every external command of the run started at `t0` (epoch ms), from the state directory's log (it keeps debug lines), in the order they began. */
+export function loggedCommands(cfg: TestConfig, t0: number): Logged[] {
+  const dir = join(cfg.stateDir, 'logs');
+  const out: Logged[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
+      if (!line.includes('"command finished"')) continue;
+      const e = JSON.parse(line) as { time: number; durationMs: number; cmd: string | string[] };
+      if (e.time < t0) continue;
+      out.push({ cmd: (Array.isArray(e.cmd) ? e.cmd.join(' ') : String(e.cmd)).replace(/\s+/g, ' '), start: e.time - e.durationMs - t0, end: e.time - t0 });
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** The commands of the run started at `t0`, one line each (BENCH_STEPS=1). */
+function commandTimes(cfg: TestConfig, t0: number): string {
+  return loggedCommands(cfg, t0)
+    .map((c) => `    ${String(c.start).padStart(6)} ms to ${String(c.end).padStart(6)} ms  ${c.cmd.slice(0, 110)}\n`)
+    .join('');
+}
+
+/**
+ * What a restore (started at `t0`) spent reading the archive back, in seconds: the extraction ahead
+ * of what it pushes (every chunk read and MAC-verified: the readiness checklist waits for it), how
+ * much of it came after the plan's own reads of the archive ended (what the wait adds), and the
+ * safety snapshot's read back; or a dry run's `borg extract --dry-run` of the same paths.
+ */
+export function restoreReadBack(cfg: TestConfig, t0: number): { extractS?: number; afterPlanS?: number; snapshotReadS?: number; dryRunReadS?: number } {
+  const ran = loggedCommands(cfg, t0);
+  const s = (ms: number) => ms / 1000;
+  // The plan's reads: the archive listing, its item listing and its manifest, all begun before the first rsync (the checklist's listings of the target).
+  const rsync = ran.find((c) => c.cmd.startsWith('rsync '));
+  const planReads = ran.filter((c) => (c.cmd.startsWith('borg list ') || c.cmd.includes('manifest.json')) && (!rsync || c.start < rsync.start));
+  // The extraction ahead (one borg extract, or several readers: from the first's start to the last's end).
+  const readers = ran.filter((c) => c.cmd.startsWith('borg extract ') && !c.cmd.includes('--dry-run') && !c.cmd.includes('manifest.json'));
+  const extract = readers.length ? { start: Math.min(...readers.map((c) => c.start)), end: Math.max(...readers.map((c) => c.end)) } : undefined;
+  const reads = ran.filter((c) => c.cmd.startsWith('borg extract ') && c.cmd.includes('--dry-run'));
+  const snapshotRead = reads.find((c) => c.cmd.includes('-pre-restore-'));
+  const dryRead = reads.find((c) => !c.cmd.includes('-pre-restore-'));
+  const planEnd = Math.max(...planReads.map((c) => c.end));
+  return {
+    extractS: extract && s(extract.end - extract.start),
+    afterPlanS: extract && s(Math.max(0, extract.end - planEnd)),
+    snapshotReadS: snapshotRead && s(snapshotRead.end - snapshotRead.start),
+    dryRunReadS: dryRead && s(dryRead.end - dryRead.start),
+  };
 }
 
 /** Moves every check's last run back a day: the next run is the next night, with the checks due on their cadence. */

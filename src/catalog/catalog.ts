@@ -184,6 +184,14 @@ export class Catalog {
     return new Map(rows.map((r) => [r.name, { originalSize: r.original_size, nfiles: r.nfiles, manifest: r.manifest === null ? undefined : JSON.parse(r.manifest) }]));
   }
 
+  /** The statistics and manifest recorded for archive `name` of `repository`, or undefined when pullback recorded none. */
+  archiveRecord(repository: string, name: string): { originalSize: number | null; manifest: unknown } | undefined {
+    const r = this.db.prepare('SELECT original_size, manifest FROM archives WHERE repository = ? AND name = ?').get(repository, name) as
+      | { original_size: number | null; manifest: string | null }
+      | undefined;
+    return r && { originalSize: r.original_size, manifest: r.manifest === null ? undefined : (JSON.parse(r.manifest) as unknown) };
+  }
+
   /**
    * The newest archive of `host` in `repository` whose name matches `glob` (borg's own glob for the
    * host's nightly archives: SQLite's GLOB has the same `[0-9]` classes) that pullback recorded and

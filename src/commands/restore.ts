@@ -9,15 +9,17 @@ import { openRepo } from '../archive/repo-identity.js';
 import { nightlyGlob } from '../tools/borg/flags.js';
 import type { RestoreContext } from '../restore/context.js';
 import { executeRestore, type CheckPhase } from '../restore/execute.js';
-import { beginStaging, stagingDir, type Staging } from '../restore/staging.js';
+import { beginStaging, stagingDir } from '../restore/staging.js';
+import { adoptEarlyStaging, beginEarlyStaging, type EarlyInput, type EarlyStaging } from '../restore/early-staging.js';
 import { fromOffsite } from '../offsite/fetch.js';
 import { findTarget } from '../offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../restore/into.js';
 import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../restore/prepare.js';
 import { checkArchive, gatherReadiness, recordedCheckFailures, zeroedFacts } from '../restore/readiness.js';
+import { beginLogin, type Login } from '../restore/login.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../restore/record.js';
 import type { CommandSpec, Values } from './spec.js';
-import { repositoryPath } from '../config/types.js';
+import { repositoryPath, type HostConfig } from '../config/types.js';
 import { checkArchiveArg, checkLocalPathArg, checkNameArg } from '../config/names.js';
 import { parseDuration } from '../config/units.js';
 import { describeError, UsageError } from '../errors.js';
@@ -27,9 +29,6 @@ import { formatDeletions } from '../restore/deletions.js';
 import { formatChecklist, formatInterrupted, formatOutcome, formatPlan, formatStep } from '../restore/format.js';
 import type { RestorePlan } from '../restore/plan.js';
 import { readinessVerdict, type BackupAgeFact, type ChecklistItem } from '../restore/readiness-verdict.js';
-import { openSshMux, type SshMux } from '../tools/ssh/mux.js';
-import { connectSsh, type SshSession } from '../tools/ssh/client.js';
-import { sshForRole } from '../tools/ssh/options.js';
 import { assertPreflight } from '../job/preflight.js';
 import { shellCommand } from '../tools/ssh/quote.js';
 import { interruptedRestoreText, rollbackArgv, rollbackTarget, unresolvedInterruptedRestores } from '../catalog/interrupted-restores.js';
@@ -112,6 +111,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
   const env = openEnv(g, { repositories: true });
   const interrupt = interruptSignal(env.logger);
   let lock: HeldLock | undefined;
+  let login: Login | undefined;
+  let early: EarlyStaging | undefined;
   try {
     // Before anything is read: the passphrase file (and, unless extracting here, the SSH files).
     assertPreflight(env.config.global, { borg: true, ssh: !o.into });
@@ -129,6 +130,13 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     const holdTarget = (name: string) => {
       if (!o.dryRun && !o.into) lock = takeHostLock(global.stateDir, name, `${o.rollback ? 'rollback' : 'restore'} onto ${name}`).lock;
     };
+    // Not for a dry run: what the restore pushes is extracted beside the plan's reads when the catalog
+    // says what that is (early-staging.ts); the plan read from the archive decides whether it is kept.
+    const extractEarly = (p: EarlyInput) => (o.dryRun ? undefined : beginEarlyStaging({ borg, logger: env.logger, signal: interrupt.signal }, p, stagingDir(restoreStateDir(global))));
+    // Once the lock is held: the logins run beside the plan's reads of the archive (a local extraction needs none).
+    const logIn = (host: HostConfig) => {
+      if (!o.into) login = beginLogin(global, host, env.logger, interrupt.signal);
+    };
     const borg = borgContext({ global, logger: env.logger, signal: interrupt.signal });
     if (o.rollback !== undefined) {
       const row = getRestore(env.catalog.db, o.rollback);
@@ -137,18 +145,23 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       const [target] = selectHosts(env.config, [row.target]);
       holdTarget(target!.name);
       sayInterrupted(env, g, target!.name);
+      logIn(target!);
+      early = extractEarly({ catalog: env.catalog, repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
       const { plan, archived = new Map(), broken } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
-      return await carryOut(g, env, o, interrupt.signal, { plan, archived, broken, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}` });
+      return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, broken, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}`, early });
     }
     const [origin] = selectHosts(env.config, [o.host!]);
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
     holdTarget(target!.name);
     if (!o.into) sayInterrupted(env, g, target!.name);
     const repository = repositoryPath(global, origin!.name);
+    logIn(target!);
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const into = o.into ? prepareIntoDir(o.into) : undefined;
     const guess = env.catalog.newestArchive(repository, origin!.name, nightlyGlob(origin!.name));
-    const prepared = await resolveAndPrepare(global, borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
+    if (!into) early = extractEarly({ catalog: env.catalog, repository, archive: o.archive !== undefined && o.archive !== 'latest' ? o.archive : guess, origin, target: target!, only: o.only, mapDb: o.mapDb });
+    // With the extraction ahead running, the plan's reads have time to spare: they yield the CPU to it.
+    const prepared = await resolveAndPrepare(global, early ? { ...borg, nice: 5 } : borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
     const { plan, figures, archived = new Map(), broken, archive: { name: archive, start } } = prepared;
     const backup: BackupAgeFact = {
       host: origin!.name,
@@ -171,8 +184,10 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       env.out(formatChecklist('Post-restore checks:', checks));
       return checks.every((c) => c.status === 'pass') ? 0 : 1;
     }
-    return await carryOut(g, env, o, interrupt.signal, { plan, archived, broken, kind: 'restore', backup });
+    return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, broken, kind: 'restore', backup, early });
   } finally {
+    await early?.staging.dispose();
+    await login?.close();
     lock?.release();
     interrupt.dispose();
     env.close();
@@ -205,10 +220,12 @@ interface Job {
   backup?: BackupAgeFact;
   rollbackOf?: number;
   title?: string;
+  /** The extraction begun beside the plan's reads (kept when it is what the plan pushes). */
+  early?: EarlyStaging;
 }
 
 /** Checklist, confirmation, execution and the closing report, shared by restores and rollbacks (the caller holds the lock). */
-async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, signal: AbortSignal, job: Job): Promise<number> {
+async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, signal: AbortSignal, login: Login, job: Job): Promise<number> {
   const { plan } = job;
   const global = env.config.global;
   const target = env.config.hosts.find((h) => h.name === plan.target.name)!;
@@ -216,34 +233,29 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
   if (!o.dryRun && !o.yes && !process.stdin.isTTY) {
     throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
   }
-  let session: SshSession | undefined;
-  let sshMux: SshMux | undefined;
-  let staging: Staging | undefined;
+  // The extraction begun with the plan's reads, when it is exactly what the plan pushes; else stopped and removed.
+  let staging = adoptEarlyStaging(job.early, plan);
+  if (job.early && !staging) await job.early.staging.dispose();
   try {
     const borg = borgContext({ global, logger: env.logger, signal });
     const base = { global, target, borg, repository: plan.repository, archive: plan.archive, workDir: '', logger: env.logger.child({ restore: target.name }), signal };
-    let ctx: RestoreContext | { loginError: string };
-    // One OpenSSH login for every rsync of the restore (listings, snapshot, pushes, checks: each was
-    // a key exchange and authentication of its own), started while the session logs in.
-    const restoreSsh = sshForRole(global.ssh, target, 'restore');
-    const mux = openSshMux(restoreSsh, target, { logger: env.logger, signal, readyTimeoutMs: global.ssh.connectTimeoutSeconds * 1000 });
-    try {
-      session = await connectSsh(target, restoreSsh, { signal, logger: env.logger });
-      ctx = { ...base, session };
-    } catch (e) {
-      ctx = { loginError: describeError(e) };
+    const logged = await login.session;
+    const ctx: RestoreContext | { loginError: string } = 'session' in logged ? { ...base, session: logged.session, sshMux: await login.mux } : logged;
+    // Without a login the restore is refused: the checklist need not wait for an extraction.
+    if ('loginError' in ctx && staging) {
+      await staging.dispose();
+      staging = undefined;
     }
-    sshMux = await mux;
-    if ('session' in ctx) ctx.sshMux = sshMux;
-    // Not for a dry run: everything the restore pushes is extracted from the archive as soon as its
-    // check passed, beside the rest of the checklist, which waits for it (staging.ts): every chunk
-    // is read and verified before anything changes. Stopped and removed when the restore does not go ahead.
+    // Not for a dry run: everything the restore pushes is extracted from the archive (begun with the
+    // plan's reads, else as soon as its check passed), beside the rest of the checklist, which waits
+    // for it (staging.ts): every chunk is read and verified before anything changes. Stopped and
+    // removed when the restore does not go ahead.
     const startStaging = () => {
-      if (!o.dryRun) staging = beginStaging(base, plan, stagingDir(restoreStateDir(global)));
+      if (!o.dryRun && !staging) staging = beginStaging(base, plan, stagingDir(restoreStateDir(global)));
       return staging;
     };
     const checkOverride = job.kind === 'rollback' ? ('rollback' as const) : o.force ? ('force' as const) : undefined;
-    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, onArchiveChecked: startStaging, catalog: env.catalog, checkOverride, broken: job.broken });
+    const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, extracting: staging, onArchiveChecked: startStaging, catalog: env.catalog, checkOverride, broken: job.broken });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
     const verdict = readinessVerdict({ ...facts, hostLock });
     if (facts.deletions.length > 0) env.out(formatDeletions(facts.deletions, { names: o.dryRun }));
@@ -295,8 +307,6 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     }
   } finally {
     await staging?.dispose();
-    session?.close();
-    await sshMux?.close();
   }
 }
 

@@ -1,6 +1,7 @@
 // The only place in pullback that spawns processes: argument arrays, no shell, an environment
 // allow-list, explicit cwd, timeout and AbortSignal that kill the whole process group, and output
 // streamed line by line (rsync and borg can print millions of lines; nothing is buffered whole).
+import { getPriority, setPriority } from 'node:os';
 import { execa } from 'execa';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -47,6 +48,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** Time between SIGTERM and SIGKILL on timeout or abort (default 5 s; a pullback job needs longer to record its end). */
   killGraceMs?: number;
+  /** Lowers the child's CPU priority by this much (nice): work with time to spare, beside work something waits for. */
+  nice?: number;
 }
 
 export interface RunResult {
@@ -102,6 +105,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   }
   const pid = child.pid;
   if (pid !== undefined) trackGroup(pid);
+  if (pid !== undefined && opts.nice) lowerPriority(pid, opts.nice);
 
   const stop = (why: 'timeout' | 'abort') => {
     if (why === 'timeout') timedOut = true;
@@ -231,4 +235,13 @@ export async function eachRecord(stream: Readable, sep: string, onRecord?: (reco
     rest = text.slice(start);
   }
   if (rest !== '') onRecord?.(rest);
+}
+
+/** Lowers `pid`'s CPU priority by `by` from our own (at most nice 19); a failure leaves it as it is. */
+function lowerPriority(pid: number, by: number): void {
+  try {
+    setPriority(pid, Math.min(19, getPriority(0) + by));
+  } catch {
+    // gone already, or not allowed: it only runs at our priority
+  }
 }

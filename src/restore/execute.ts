@@ -17,7 +17,7 @@ export async function executeRestore(ctx: RestoreContext, plan: RestorePlan, opt
   const staging = opts.staging ?? beginStaging(run, plan, join(ctx.workDir, 'stage'));
   const result: ExecuteResult = { status: 'ok', restored: [], untouched: plan.steps.map((s) => s.source), notSelected: plan.notSelected ?? [], verified: [], checks: [], warnings: [] };
   try {
-    return await runRestoreRows(RESTORE_STEPS, { ctx: run, plan, opts, staging, result }, bar);
+    return await runRestoreRows(RESTORE_STEPS, { ctx: run, plan, opts, staging, result, checked: new Map() }, bar);
   } finally {
     if (!opts.staging) await staging.dispose();
     await Promise.all(run.pending!);

@@ -35,7 +35,7 @@ export function selectOnly<T extends { name: string; kind: SourceKind }>(
 export const WAVE_WIDTH = 3;
 
 /** Whether one path is the other or lies under it (their pushes could delete each other's files). */
-function nested(a: string, b: string): boolean {
+export function nested(a: string, b: string): boolean {
   const dir = (p: string) => (p.endsWith('/') ? p : `${p}/`);
   return dir(a).startsWith(dir(b)) || dir(b).startsWith(dir(a));
 }
@@ -59,4 +59,13 @@ export function restoreWaves<T extends { kind: SourceKind; mode: 'databases' | '
     else waves.push([step]);
   }
   return waves;
+}
+
+/**
+ * Whether `step`'s target path lies apart from every other step's: its restored tree is final once
+ * its own push ended, so it can be checked while the next sources are pushed (a folder inside
+ * another source's, or holding one, is changed by that one's push too, and is checked after all).
+ */
+export function apartFromOthers<T extends { targetPath: string }>(steps: readonly T[], step: T): boolean {
+  return steps.every((s) => s === step || !nested(s.targetPath, step.targetPath));
 }

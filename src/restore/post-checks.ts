@@ -116,10 +116,13 @@ export async function runConfiguredCheck(ctx: RestoreContext, plan: RestorePlan,
   }
 }
 
-/** The data checks of a finished restore (rows against the dump, files against the archive), in plan order. */
-export async function dataChecks(ctx: RestoreContext, plan: RestorePlan): Promise<ChecklistItem[]> {
+/**
+ * The data checks of a finished restore (rows against the dump, files against the archive), in plan
+ * order; those `begun` already (by source, while later sources were pushed) are awaited, not run again.
+ */
+export async function dataChecks(ctx: RestoreContext, plan: RestorePlan, begun?: ReadonlyMap<string, Promise<ChecklistItem[]>>): Promise<ChecklistItem[]> {
   const items: ChecklistItem[] = [];
-  for (const step of plan.steps) items.push(...(await checkStep(ctx, step)));
+  for (const step of plan.steps) items.push(...(await (begun?.get(step.source) ?? checkStep(ctx, step))));
   return items;
 }
 

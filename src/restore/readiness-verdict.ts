@@ -73,7 +73,8 @@ export interface ReadinessFacts {
   roots?: RootFact[];
   /** The SSH login to the target; when it fails the remote facts are empty. Absent for local (--into) restores. */
   login?: { target: string; ok: boolean; detail?: string };
-  archiveCheck: { archive: string; ok: boolean; detail?: string };
+  /** borg check of the archive, or (`by: 'extraction'`) the extraction ahead that read every item of it and every chunk restored, standing for it. */
+  archiveCheck: { archive: string; ok: boolean; detail?: string; by?: 'extraction' };
   /** The repository's recorded checks (absent: not consulted). */
   checkHistory?: CheckHistoryFact;
   /** Every chunk of what is restored, read back (absent: not read, e.g. the login failed first). */
@@ -188,7 +189,7 @@ function hostLockItem(l: HostLockFact): ChecklistItem {
 
 function checkItem(f: ReadinessFacts): ChecklistItem {
   const c = f.archiveCheck;
-  return { name: `borg check of ${c.archive}`, status: c.ok ? 'pass' : 'fail', figure: c.detail ?? (c.ok ? 'no problems' : 'failed') };
+  return { name: c.by === 'extraction' ? `archive ${c.archive}` : `borg check of ${c.archive}`, status: c.ok ? 'pass' : 'fail', figure: c.detail ?? (c.ok ? 'no problems' : 'failed') };
 }
 
 function checkHistoryItem(h: CheckHistoryFact): ChecklistItem {

@@ -68,6 +68,8 @@ export interface RestoreRun {
   opts: ExecuteOptions;
   staging: Staging;
   result: ExecuteResult;
+  /** The data checks begun as soon as their source was restored (by source), while the next sources are pushed; the verify row collects them. */
+  checked?: Map<string, Promise<ChecklistItem[]>>;
 }
 
 /** One row of the restore table: when it runs, what it runs, what its failure stops. */

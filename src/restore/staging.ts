@@ -28,16 +28,17 @@ export interface Staging {
   settled(): Promise<boolean>;
   /** Why the extraction failed (once settled false), or why there was none. */
   error(): string | undefined;
+  /** How long the extraction took, in ms (once settled true; undefined before, or without one): every chunk pushed read and verified. */
+  took(): number | undefined;
   /** Stops an extraction still running and waits for borg to exit; removes what it extracted. */
   dispose(): Promise<void>;
 }
 
-/** Why sources are not extracted ahead, or undefined when they are. */
-export function stageAheadRefusal(plan: RestorePlan, freeBytes: number | undefined): string | undefined {
+/** Why sources are not extracted ahead (`bytes`: what they hold, by default the plan's figures), or undefined when they are. */
+export function stageAheadRefusal(plan: RestorePlan, freeBytes: number | undefined, bytes = plan.steps.reduce((n, s) => n + s.bytes, 0)): string | undefined {
   if (plan.steps.length === 0) return 'nothing to restore';
   if (freeBytes === undefined) return 'free space unknown';
   // The snapshot of the target (about the size of what is restored) and the staged sources together.
-  const bytes = plan.steps.reduce((n, s) => n + s.bytes, 0);
   const need = 2 * bytes * 1.1 + LOCAL_RESERVE_BYTES;
   return freeBytes < need ? `${freeBytes} bytes free on the backup host, ${Math.ceil(need)} needed to stage every source beside the snapshot` : undefined;
 }
@@ -59,31 +60,37 @@ export function nothingIn(paths: ArchivePaths): boolean {
 
 /** No extraction ahead (`why`): each step extracts its own source. */
 export function stageAtEachStep(why = 'not staged'): Staging {
-  return { ahead: [], dirOf: () => '', settled: async () => false, error: () => why, dispose: async () => undefined };
+  return { ahead: [], dirOf: () => '', settled: async () => false, error: () => why, took: () => undefined, dispose: async () => undefined };
 }
 
 /** No extraction ahead: each step extracts its own source. */
 export const STAGE_AT_EACH_STEP: Staging = stageAtEachStep();
 
-/** Begins extracting everything the plan pushes into `dir` (created; a folder of the restore's own) when there is room; never throws. */
-export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | 'archive' | 'logger' | 'signal'>, plan: RestorePlan, dir: string): Staging {
+/**
+ * Begins extracting everything the plan pushes into `dir` (created; a folder of the restore's own)
+ * when there is room for `bytes` (by default the plan's figures); never throws.
+ */
+export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | 'archive' | 'logger' | 'signal'>, plan: RestorePlan, dir: string, bytes?: number): Staging {
   const ahead = plan.steps.map((s) => s.source);
-  const refusal = stageAheadRefusal(plan, freeBytesAt(dirname(dir)));
+  const refusal = stageAheadRefusal(plan, freeBytesAt(dirname(dir)), bytes);
   if (refusal) {
     ctx.logger.debug({ reason: refusal }, 'restore: each source is extracted at its step');
     return stageAtEachStep(refusal);
   }
   let failure: string | undefined;
+  let tookMs: number | undefined;
   const stop = new AbortController();
   const onOuter = () => stop.abort();
   ctx.signal?.addEventListener('abort', onOuter, { once: true });
   const extraction = (async () => {
+    const started = Date.now();
     try {
       rmSync(dir, { recursive: true, force: true });
       const paths = restoredPaths(plan);
       // No path at all would be the whole archive: a plan of database drops alone extracts nothing.
       if (!nothingIn(paths)) await extractArchive({ ...ctx.borg, signal: stop.signal }, ctx.repository, ctx.archive, dir, paths);
       for (const s of ahead) if (!existsSync(join(dir, s))) mkdirSync(join(dir, s), { recursive: true });
+      tookMs = Date.now() - started;
       return true;
     } catch (e) {
       failure = stop.signal.aborted ? 'stopped' : describeError(e);
@@ -99,6 +106,7 @@ export function beginStaging(ctx: Pick<RestoreContext, 'borg' | 'repository' | '
     dirOf: (source) => join(dir, source),
     settled: () => extraction,
     error: () => failure,
+    took: () => tookMs,
     dispose: async () => {
       stop.abort();
       await extraction;

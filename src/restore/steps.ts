@@ -1,6 +1,7 @@
 // A restore, as one table (RESTORE_STEPS) that runner.ts walks: stop writes, safety snapshot, each
-// source in the plan's order (in waves: restoreWaves), the data checks (while writes are still
-// stopped: what the application writes next cannot make a correct restore look wrong), start
+// source in the plan's order (in waves: restoreWaves; a folder's data check begun as soon as it is
+// pushed), the data checks (while writes are still stopped: what the application writes next
+// cannot make a correct restore look wrong), start
 // writes (always), then the readiness probes. Each row says when it runs (`always`, `applies`), what
 // its failure stops (`stops`) and what a signal does to it (`signal`); the runner records every step
 // in the catalog (pending, running, its end; `skipped` with the reason when it does not run). A new
@@ -8,9 +9,9 @@
 import type { RestoreContext, RestoreStepResult } from './context.js';
 import { restoreDatabaseStep } from './db-restore.js';
 import { restoreFolder } from './files.js';
-import { restoreWaves } from './order.js';
+import { apartFromOthers, restoreWaves } from './order.js';
 import type { PlannedStep } from './plan.js';
-import { dataChecks, readinessChecks } from './post-checks.js';
+import { checkStep, dataChecks, readinessChecks } from './post-checks.js';
 import type { ChecklistItem } from './readiness-verdict.js';
 import type { RestoreRow } from './runner.js';
 import { takeSafetySnapshot } from './snapshot.js';
@@ -51,7 +52,16 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
     stops: 'rest', // the sources after it stay untouched; pushes already running beside it end first
     signal: 'between-waves',
     waves: ({ plan }) => restoreWaves(plan.steps),
-    run: ({ ctx, staging }, step) => restoreSource(ctx, step!, staging),
+    run: async (r, step) => {
+      const out = await restoreSource(r.ctx, step!, r.staging);
+      // A folder apart from the others is final once pushed: its data check runs while the next sources are pushed.
+      if (out.status !== 'failed' && step!.mode === 'files' && r.checked && apartFromOthers(r.plan.steps, step!)) {
+        const check = checkStep(r.ctx, step!);
+        r.checked.set(step!.source, check);
+        r.ctx.pending?.push(check); // awaited at the end also when the verify row does not run
+      }
+      return out;
+    },
   },
   {
     // Before start_writes, so the rows counted are the restored ones, not the application's next writes.
@@ -60,7 +70,7 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
     stops: 'nothing', // start_writes and the readiness probes still run; the restore fails
     signal: 'ignored',
     checklist: 'verify',
-    run: async ({ ctx, plan }) => checklistResult(await dataChecks(ctx, plan), 'data check(s)', 'nothing to check'),
+    run: async ({ ctx, plan, checked }) => checklistResult(await dataChecks(ctx, plan, checked), 'data check(s)', 'nothing to check'),
   },
   {
     // Also after a failure or a signal (no signal passed: every command is tried).

@@ -21,6 +21,8 @@ export interface BorgContext {
    * repository holds now, with no memory of a newer state (archive/vanished.ts). Never for writes.
    */
   scratchDirs?: { security: string; cache: string };
+  /** Lower CPU priority (nice) for these borg commands: reads with time to spare beside one something waits for. */
+  nice?: number;
 }
 
 export interface BorgRunOptions {
@@ -116,6 +118,7 @@ async function runBorgOnce(ctx: BorgContext, args: string[], opts: BorgRunOption
       logger: ctx.logger,
       quiet: opts.quiet,
       signal: ctx.signal,
+      nice: ctx.nice,
       timeoutMs: opts.timeoutMs,
       onStdoutLine: opts.onStdoutLine,
       stdoutSeparator: opts.stdoutSeparator,

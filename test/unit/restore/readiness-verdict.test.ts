@@ -63,6 +63,12 @@ describe('readinessVerdict', () => {
     ]);
   });
 
+  it('names the archive item after what read it: borg check, or the extraction ahead that stands for it', () => {
+    const detail = 'every item read and verified by the extraction ahead in 0.7 s';
+    const v = readinessVerdict(base({ archiveCheck: { archive: 'main-20240102T220000Z', ok: true, by: 'extraction', detail } }));
+    expect(v.items[2]).toEqual({ name: 'archive main-20240102T220000Z', status: 'pass', figure: detail });
+  });
+
   it("fails a dump whose format the restore cannot load, with the reason (never 'ready')", () => {
     const db = base().databases[0]!;
     const ok = readinessVerdict(base({ databases: [{ ...db, load: { format: 'plain SQL, through psql with ON_ERROR_STOP' } }] }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restoreWaves, WAVE_WIDTH } from '../../../src/restore/order.js';
+import { apartFromOthers, restoreWaves, WAVE_WIDTH } from '../../../src/restore/order.js';
 
 type S = { source: string; kind: 'database' | 'blobs' | 'data'; mode: 'databases' | 'files'; targetPath: string };
 const s = (source: string, kind: S['kind'], targetPath: string, mode: S['mode'] = 'files'): S => ({ source, kind, mode, targetPath });
@@ -28,5 +28,10 @@ describe('restore waves', () => {
   it('a database source restored as a folder (its dump files) is pushed with the other database folders only', () => {
     const steps = [s('dumps', 'database', '/var/dumps'), s('pg', 'database', '/x', 'databases'), s('blobs', 'blobs', '/srv/b')];
     expect(names(restoreWaves(steps))).toEqual([['dumps'], ['pg'], ['blobs']]);
+  });
+
+  it('a folder is checked as soon as it is pushed only when no other source lies inside it or holds it', () => {
+    const steps = [s('app', 'data', '/srv/app'), s('uploads', 'data', '/srv/app/uploads'), s('other', 'data', '/srv/other'), s('other2', 'data', '/srv/other2')];
+    expect(steps.filter((x) => apartFromOthers(steps, x)).map((x) => x.source)).toEqual(['other', 'other2']);
   });
 });
