@@ -18,3 +18,4 @@ export * from './exec-trace.js';
 export * from './hostile.js';
 export * from './catalog-query.js';
 export * from './partial-night.js';
+export * from './clock.js';

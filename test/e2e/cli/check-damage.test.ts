@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { corruptLargestSegment, makeTempDir, moveChecksBackADay, queryCatalog, runBorg, runCli, runCliOnPty, startSshd, writeTestConfig } from '../../harness/index.js';
+import { corruptLargestSegment, makeTempDir, moveChecksBackADay, nextSecond, queryCatalog, runBorg, runCli, runCliOnPty, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('a damaged repository', () => {
   it('is red in status with the damaged file named until check --repair proves it whole', async () => {
@@ -30,7 +30,7 @@ describe('a damaged repository', () => {
 
     corruptLargestSegment(cfg.repoPath('main'));
     moveChecksBackADay(cfg.stateDir);
-    await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
+    await nextSecond(); // archive names have one-second resolution
     const night = await runCli([...c, 'run']);
     expect(night.exitCode, night.stderr + night.stdout).toBe(1);
 
@@ -98,7 +98,7 @@ describe('a damaged repository', () => {
 
     // The next night archives the mirror whole again: its archive reads back completely.
     moveChecksBackADay(cfg.stateDir);
-    await new Promise((r) => setTimeout(r, 1100));
+    await nextSecond();
     const after = await runCli([...c, 'run']);
     expect(after.exitCode, after.stderr + after.stdout).toBe(0);
     const newest = queryCatalog<{ name: string }>(cfg.stateDir, "SELECT name FROM archives WHERE host = 'main' ORDER BY created_at DESC LIMIT 1")[0]!.name;
@@ -114,7 +114,7 @@ describe('a damaged repository', () => {
     db.prepare("INSERT INTO check_damage (repository, host, kind, first_failed_at, failed_at, error) VALUES (?, '', 'repository', ?, ?, 'borg check found problems')").run(cfg.repoPath('main'), new Date().toISOString(), new Date().toISOString());
     db.close();
     moveChecksBackADay(cfg.stateDir);
-    await new Promise((r) => setTimeout(r, 1100));
+    await nextSecond();
     const partial = await runCli([...c, 'run']);
     expect(partial.exitCode, partial.stderr + partial.stdout).toBe(0);
     const still = await runCli([...c, 'status']);

@@ -9,9 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { corruptLargestSegment, makeTempDir, queryCatalog, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { corruptLargestSegment, makeTempDir, nextSecond, queryCatalog, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
-const pause = () => new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
 
 describe('files a repair zero-filled', () => {
   it('are recorded per archive: a restore of them FAILs readiness naming the archive that holds them whole, and status is AMBER until re-archived and checked', async () => {
@@ -30,7 +29,7 @@ describe('files a repair zero-filled', () => {
     for (let night = 0; night < 2; night++) {
       const r = await runCli([...c, 'run']);
       expect(r.exitCode, r.stderr + r.stdout).toBe(0);
-      await pause();
+      await nextSecond(); // archive names have one-second resolution
     }
     const [first, second] = queryCatalog<{ name: string }>(cfg.stateDir, "SELECT name FROM archives WHERE host = 'main' ORDER BY created_at").map((r) => r.name);
 

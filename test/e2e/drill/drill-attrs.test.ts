@@ -3,10 +3,9 @@
 // without --acls --xattrs made them) fails with a mismatch naming the lost attribute.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, runBorg, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
+import { makeTempDir, nextSecond, runBorg, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { drillJson } from './helpers.js';
 
 describe('pullback drill (ACLs and xattrs)', () => {
@@ -22,7 +21,7 @@ describe('pullback drill (ACLs and xattrs)', () => {
     await execa('setfattr', ['-n', 'user.note', '-v', 'hello', '--', join(data, 'xattr.txt')]);
     writeFileSync(join(data, 'plain.txt'), 'plain\n');
     // The origin's attributes must be older than the pull (ctime has whole seconds).
-    await sleep(1100);
+    await nextSecond();
     cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: data }] }] });
     const run = await runCli(['--config', cfg.configPath, 'run']);
     expect(run.exitCode, run.stderr + run.stdout).toBe(0);

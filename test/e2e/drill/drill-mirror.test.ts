@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
+import { makeTempDir, nextSecond, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { drillJson } from './helpers.js';
 
 let cfg: TestConfig;
@@ -76,7 +76,7 @@ describe('a drill of the archive the mirror still equals', () => {
   });
 
   it('chooses again from the archive when the mirror was changed behind its back, and still passes', async () => {
-    await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
+    await nextSecond(); // archive names have one-second resolution
     const run = await runCli(['--config', cfg.configPath, 'run']);
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(mirrorArchiveRows()).toHaveLength(1);
@@ -90,7 +90,7 @@ describe('a drill of the archive the mirror still equals', () => {
   });
 
   it('takes the mirror for no archive once a pull has run, even when that night made none', async () => {
-    await new Promise((r) => setTimeout(r, 1100));
+    await nextSecond();
     renameSync(join(origin, 'files'), join(origin, 'files-away'));
     const run = await runCli(['--config', cfg.configPath, 'run']);
     expect(run.exitCode).toBe(1);

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
+import { makeTempDir, nextSecond, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { checkRow, drillJson, drillRows } from './helpers.js';
 
 let cfg: TestConfig;
@@ -32,7 +32,7 @@ describe('pullback drill at scale and on cadence', () => {
     expect(rows[0]!.run_id).not.toBeNull();
     expect(checkRow(cfg.stateDir, cfg.repoPath('big'), 'drill')?.status).toBe('ok');
 
-    await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
+    await nextSecond(); // archive names have one-second resolution
     const second = await runCli(['--config', cfg.configPath, 'run']);
     expect(second.exitCode, second.stdout + second.stderr).toBe(0);
     expect(second.stdout).not.toMatch(/drill/);

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../src/archive/manifest.js';
 import { dumpsOfHost } from '../../../src/nightly/dumps/record.js';
 import { Catalog } from '../../../src/catalog/catalog.js';
-import { borgExtract, borgList, makeTempDir, mariadb, registerCleanup, runCli, startSshd, tableFingerprints, writeTestConfig, type TestConfig } from '../../harness/index.js';
+import { borgExtract, borgList, makeTempDir, mariadb, nextSecond, registerCleanup, runCli, startSshd, tableFingerprints, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { makeMariaSource, makePgSource, makeSqliteSource, restoreMaria, restorePg, restoreSqlite, sqliteDump } from './fixtures.js';
 
 let cfg: TestConfig;
@@ -128,7 +128,7 @@ describe('pullback run with dump:', () => {
   });
 
   it('rotates old dumps on the server to keep', async () => {
-    await new Promise((r) => setTimeout(r, 1100)); // dump names have one-second resolution
+    await nextSecond(); // dump names have one-second resolution
     const { manifest } = await runAndExtract(['main']);
     const newest = manifest.sources.find((s) => s.name === 'pg')!.dumps![0]!.file;
     expect(readdirSync(dirs.pg).sort()).toEqual([newest, `${newest}.meta.json`]); // keep: 1

@@ -2,8 +2,9 @@
 // a webhook gets a failure event naming the down host, healthchecks gets /start and /fail, a command
 // and a sendmail stand-in get the event, and a listener that never answers neither hangs nor fails the run.
 import Database from 'better-sqlite3';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { borgList, freePort, makeTempDir, recordingScript, runCli, startListener, startSshd, writeTestConfig } from '../../harness/index.js';
 
@@ -74,8 +75,12 @@ describe('notifications of pullback run', () => {
     expect(failed.every((r) => r.attempts === 2 && r.notifier.startsWith('webhook http://127.0.0.1:') && !r.notifier.includes('never'))).toBe(true);
     expect(rows.filter((r) => r.status === 'ok').length).toBeGreaterThanOrEqual(6);
 
-    // A good night pings healthchecks' success URL.
-    const again = await runCli(['--config', cfg.configPath, 'run', '--host', 'up'], { timeoutMs: 90_000 });
+    // A good night pings healthchecks' success URL. The dead listener has made its point: this night
+    // runs without it (the same files less that notifier), so as not to wait out its timeouts again.
+    const g = parse(readFileSync(cfg.configPath, 'utf8')) as { notify: Array<{ webhook?: string }> };
+    const alive = join(cfg.dir, 'pullback-alive-listeners.yaml');
+    writeFileSync(alive, stringify({ ...g, notify: g.notify.filter((n) => !n.webhook?.endsWith('/never')) }));
+    const again = await runCli(['--config', alive, 'run', '--host', 'up'], { timeoutMs: 90_000 });
     expect(again.exitCode, again.stderr + again.stdout).toBe(0);
     expect(hc.received.map((r) => r.path).slice(2)).toEqual(['/ping/uuid/start', '/ping/uuid']);
   });

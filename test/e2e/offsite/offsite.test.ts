@@ -1,32 +1,19 @@
 // Issue 13: off-site copies with real rclone (an SFTP remote on the harness sshd and a local-path
 // remote) and a second borg repository over SSH behind the append-only forced command. One sshd
 // and one host for the whole story, which goes night by night: copies made and verified; borg
-// delete/prune/compact from the backup host's key leave the off-site history recoverable; a wiped
-// repository does not wipe the remote, nor does a re-initialised one; a damaged one is not copied; with the local repository gone,
-// restore from the off-site copies gives the source's files (drill --from-offsite shares its fetch).
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+// delete/prune/compact from the backup host's key leave the off-site history recoverable; with the
+// local repository gone, restore from the off-site copies gives the source's files (drill
+// --from-offsite shares its fetch). The guards (a wiped, damaged or re-initialised repository is
+// not copied) are in offsite-guards.test.ts, with the local-path target only.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { borgList, diffTrees, generateKey, makeTempDir, runBorg, runCli, startSshd, writeNastyTree, writeTestConfig } from '../../harness/index.js';
 
-const listing = (dir: string): string[] => {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const n of readdirSync(d).sort()) {
-      const st = statSync(join(d, n));
-      if (st.isDirectory()) walk(join(d, n), `${rel}${n}/`);
-      else out.push(`${rel}${n} ${st.size} ${st.mtimeMs}`);
-    }
-  };
-  walk(dir, '');
-  return out;
-};
-
 describe('off-site copies', () => {
-  it('copies, verifies, survives a hostile backup host, refuses damage and wipes, and restores when the local repository is gone', async () => {
+  it('copies, verifies, survives a hostile backup host, and restores when the local repository is gone', async () => {
     const keys = makeTempDir('offsite-key-');
     const offKey = join(keys, 'offsite key');
     const offPub = await generateKey(offKey, 'backup-host-offsite');
@@ -58,11 +45,6 @@ describe('off-site copies', () => {
       { mode: 0o600 },
     );
     const cli = (...a: string[]) => runCli(['--config', cfg.configPath, ...a]);
-    // The same setup with only the local-path target, for the nights that test the guards (SFTP and borg over SSH are the slow parts).
-    const lean = join(cfg.dir, 'pullback-near-only.yaml');
-    const g = parse(readFileSync(cfg.configPath, 'utf8')) as { offsite: Array<{ name: string }> };
-    writeFileSync(lean, stringify({ ...g, offsite: g.offsite.filter((t) => t.name === 'near') }));
-    const leanRun = () => runCli(['--config', lean, 'run']);
     const repo = cfg.repoPath('main');
     const rcloneCheck = (remote: string) => execa('rclone', ['--config', rcloneConf, 'check', repo, remote], { reject: false });
     const drRepo = `ssh://${server.user}@${server.address}:${server.port}${offBorg}/main`;
@@ -120,35 +102,6 @@ describe('off-site copies', () => {
     for (const n of readdirSync(drPath)) if (/^(index|hints|integrity)\.\d+$/.test(n) && Number(n.split('.')[1]) > lastGood) rmSync(join(drPath, n));
     expect(await borgList(drPath, cfg.passphraseFile)).toEqual([first, second]);
     await runBorg(['check', drPath], cfg.passphraseFile);
-
-    // Night 3: someone deleted every archive of the local repository and compacted it. The run
-    // archives again, but the repository is far smaller than the last copy: the rclone target refuses.
-    const localBefore = listing(join(localDir, 'main'));
-    await runBorg(['delete', '--glob-archives', 'main-*', repo], cfg.passphraseFile);
-    await runBorg(['compact', repo], cfg.passphraseFile);
-    const n3 = await leanRun();
-    expect(n3.exitCode, n3.stdout + n3.stderr).toBe(1);
-    expect(n3.stdout).toMatch(/off-site near: refused to sync .* the local repository shrank by \d+% since the last copy/);
-    expect(listing(join(localDir, 'main'))).toEqual(localBefore);
-
-    // Night 4: a damaged segment: the check fails and nothing is copied anywhere.
-    const segs = readdirSync(join(repo, 'data', '0')).map((n) => join(repo, 'data', '0', n)).sort((a, b) => statSync(b).size - statSync(a).size);
-    const fd = openSync(segs[0]!, 'r+');
-    writeSync(fd, Buffer.alloc(64, 0xff), 0, 64, Math.floor(statSync(segs[0]!).size / 2));
-    closeSync(fd);
-    const n4 = await leanRun();
-    expect(n4.exitCode, n4.stdout + n4.stderr).toBe(1);
-    expect(n4.stdout).toContain("not copied off-site: tonight's check of the repository failed (a damaged repository is never copied)");
-    expect(listing(join(localDir, 'main'))).toEqual(localBefore);
-
-    // Night 5: the damaged repository is replaced by a new, empty one (pullback init, deliberately or
-    // not): a different borg repository never replaces the copy's history.
-    rmSync(repo, { recursive: true, force: true });
-    expect((await runCli(['--config', lean, 'init', '--host', 'main'])).exitCode).toBe(0);
-    const n5 = await leanRun();
-    expect(n5.exitCode, n5.stdout + n5.stderr).toBe(1);
-    expect(n5.stdout).toMatch(/off-site near: refused to sync .*: the off-site copy is borg repository \w+, the local one is \w+ \(re-initialised or swapped\)/);
-    expect(listing(join(localDir, 'main'))).toEqual(localBefore);
 
     // The backup disk is lost. Restore from each off-site copy into a local folder: the source's files.
     rmSync(repo, { recursive: true, force: true });

@@ -37,31 +37,14 @@ beforeAll(async () => {
     hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: data }] }],
     global: { checks: { repository: 'never', archives: 'never' } },
   });
+  // Two nightly archives: the tests below want an older one beside the newest. The age test comes
+  // last, so that the time the others take counts towards the first archive's growing old.
   first = await nightly();
+  await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
+  await nightly();
 });
 
 describe('restore readiness', () => {
-  it('takes the age from the archive restored, whatever drills ran in between', async () => {
-    // Let the first archive grow older than the limit, then make a fresh one.
-    await new Promise((r) => setTimeout(r, Math.max(0, first.endedAt + (MAX_AGE_S + 1) * 1000 - Date.now())));
-    const second = await nightly();
-    const fresh = await cli('restore', '--host', 'main', '--dry-run', '--max-age', `${MAX_AGE_S}s`);
-    expect(fresh.exitCode, fresh.stdout + fresh.stderr).toBe(0);
-
-    const drill = await cli('drill', '--host', 'main', '--archive', first.archive);
-    expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
-    const old = await cli('restore', '--host', 'main', '--archive', first.archive, '--dry-run', '--max-age', `${MAX_AGE_S}s`);
-    expect(old.exitCode, old.stdout + old.stderr).toBe(1);
-    expect(fresh.stdout).toMatch(new RegExp(`PASS {2}age of ${second.archive} \\(the archive restored\\): made \\d+s ago \\(limit ${MAX_AGE_S}s\\)`));
-    expect(old.stdout).toMatch(new RegExp(`FAIL {2}age of ${first.archive} \\(the archive restored\\): made \\d+s ago \\(limit ${MAX_AGE_S}s\\)`));
-    expect(old.stdout).toMatch(new RegExp(`(PASS|WARN) {2}latest successful nightly run of main: ${second.archive}, `));
-    expect(old.stdout).toContain('Dry run: the restore would stop at the failed checks above; nothing was changed.');
-
-    const forced = await cli('restore', '--host', 'main', '--archive', first.archive, '--dry-run', '--max-age', `${MAX_AGE_S}s`, '--force');
-    expect(forced.exitCode, forced.stdout + forced.stderr).toBe(0);
-    expect(forced.stdout).toMatch(new RegExp(`WARN {2}age of ${first.archive} \\(the archive restored\\): .*overridden by --force`));
-  });
-
   it('a wrong --archive lists the newest nightly archives first, not the pre-restore snapshots', async () => {
     const restored = await cli('restore', '--host', 'main', '--yes');
     expect(restored.exitCode, restored.stdout + restored.stderr).toBe(0);
@@ -92,5 +75,27 @@ describe('restore readiness', () => {
       db.prepare('UPDATE archives SET pruned_at = NULL WHERE name = ?').run(newest);
       db.close();
     }
+  });
+
+  it('takes the age from the archive restored, whatever drills ran in between', async () => {
+    // Let the first archive grow older than the limit (the tests above spent most of that time),
+    // then make a fresh one.
+    await new Promise((r) => setTimeout(r, Math.max(0, first.endedAt + (MAX_AGE_S + 1) * 1000 - Date.now())));
+    const third = await nightly();
+    const fresh = await cli('restore', '--host', 'main', '--dry-run', '--max-age', `${MAX_AGE_S}s`);
+    expect(fresh.exitCode, fresh.stdout + fresh.stderr).toBe(0);
+
+    const drill = await cli('drill', '--host', 'main', '--archive', first.archive);
+    expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
+    const old = await cli('restore', '--host', 'main', '--archive', first.archive, '--dry-run', '--max-age', `${MAX_AGE_S}s`);
+    expect(old.exitCode, old.stdout + old.stderr).toBe(1);
+    expect(fresh.stdout).toMatch(new RegExp(`PASS {2}age of ${third.archive} \\(the archive restored\\): made \\d+s ago \\(limit ${MAX_AGE_S}s\\)`));
+    expect(old.stdout).toMatch(new RegExp(`FAIL {2}age of ${first.archive} \\(the archive restored\\): made \\d+s ago \\(limit ${MAX_AGE_S}s\\)`));
+    expect(old.stdout).toMatch(new RegExp(`(PASS|WARN) {2}latest successful nightly run of main: ${third.archive}, `));
+    expect(old.stdout).toContain('Dry run: the restore would stop at the failed checks above; nothing was changed.');
+
+    const forced = await cli('restore', '--host', 'main', '--archive', first.archive, '--dry-run', '--max-age', `${MAX_AGE_S}s`, '--force');
+    expect(forced.exitCode, forced.stdout + forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(new RegExp(`WARN {2}age of ${first.archive} \\(the archive restored\\): .*overridden by --force`));
   });
 });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, moveChecksBackADay, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { makeTempDir, moveChecksBackADay, nextSecond, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 interface Row {
   step: string;
@@ -59,7 +59,7 @@ describe('a nightly run after a small change', () => {
     for (const i of [3, 150]) appendFileSync(join(data, 'sub dir', `f-${i}.txt`), 'changed\n');
     writeFileSync(join(data, 'new.txt'), 'new\n');
     moveChecksBackADay(cfg.stateDir);
-    await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
+    await nextSecond(); // archive names have one-second resolution
     await run();
     const second = steps(cfg.stateDir, 2);
     // rsync replaced the two changed files and added one; borg read those and the manifest only (the
@@ -82,7 +82,7 @@ describe('a nightly run after a small change', () => {
     expect(second.has('compact')).toBe(false);
     const night = async (runId: number) => {
       moveChecksBackADay(cfg.stateDir);
-      await new Promise((r) => setTimeout(r, 1100));
+      await nextSecond();
       await run();
       return steps(cfg.stateDir, runId);
     };

@@ -56,10 +56,12 @@ describe('host failures', () => {
   });
 
   it('a server that stops answering is given up on by rsync --timeout, and retried', async () => {
-    // The "remote rsync" never speaks: only rsync's own I/O timeout can end the wait.
+    // The "remote rsync" never speaks and never ends by itself: it reads whatever comes until its
+    // input closes, so only rsync's own I/O timeout (rsync exits, ssh's input closes) ends the wait.
+    // (A remote that sleeps instead holds the pull until the sleep ends, rsync's timeout or not.)
     const dir = makeTempDir('hang-');
     const hang = join(dir, 'hang.sh');
-    writeFileSync(hang, '#!/bin/sh\nexec sleep 10\n');
+    writeFileSync(hang, '#!/bin/sh\nexec cat >/dev/null\n');
     chmodSync(hang, 0o755);
     const cfg = await writeTestConfig({
       global: { rsync: { timeout: '2s', attempts: 2, backoff: '1s', rsync_path: hang } },

@@ -13,7 +13,7 @@ let cfg: TestConfig;
 let dir: string;
 const cli = (...args: string[]) => world.cli(...args);
 const mkfifo = (name: string) => world.mkfifo(name);
-const release = (name: string) => world.release(name);
+const letGo = (name: string) => world.letGo(name);
 const query = <T>(sql: string, ...params: unknown[]) => world.query<T>(sql, ...params);
 const until = (what: string, ok: () => boolean) => world.until(what, ok);
 const restoreStepRunning = (kind: string) => world.restoreStepRunning(kind);
@@ -42,7 +42,7 @@ describe('a restore whose terminal hangs up', () => {
     // Nobody is left to read the exit status. Node 20 itself aborts at exit when it cannot reset a
     // hung-up terminal (node::ResetStdio): that is after the work, which is what this test checks.
     expect(['1', '-6']).toContain(String(r.stdout).trim().split('\n').at(-1));
-    await release('hold');
+    await letGo('hold');
   });
 
   it('handles SIGHUP during a restore like SIGTERM, even with the terminal gone', async () => {

@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { CLI_PATH, makeTempDir, runCli, startSshd, writeTestConfig, type CliResult, type SshdServer, type TestConfig } from '../../harness/index.js';
+import { CLI_PATH, makeTempDir, processesMentioning, runCli, startSshd, writeTestConfig, type CliResult, type SshdServer, type TestConfig } from '../../harness/index.js';
 
 export interface HostLockWorld {
   server: SshdServer;
@@ -22,6 +22,11 @@ export interface HostLockWorld {
   isFifo(name: string): boolean;
   /** Opens the fifo for writing and closes it: the `cat` waiting on it reads end-of-file and exits. */
   release(name: string): Promise<void>;
+  /**
+   * Releases the fifo if a process still has it on its command line (the remote `cat` of a hook an
+   * interruption left behind); else does nothing, where `release` would wait for a reader in vain.
+   */
+  letGo(name: string): Promise<void>;
   query<T>(sql: string, ...params: unknown[]): T[];
   until(what: string, ok: () => boolean): Promise<void>;
   background(...args: string[]): { child: ResultPromise; stderr: () => string };
@@ -71,6 +76,9 @@ export async function hostLockWorld(): Promise<HostLockWorld> {
     await until(`${name} is a fifo`, () => isFifo(name));
     await execa('tee', [fifo(name)], { input: '', timeout: 10_000, reject: false });
   };
+  const letGo = async (name: string): Promise<void> => {
+    if (isFifo(name) && processesMentioning([fifo(name)]).length > 0) await release(name);
+  };
   const query = <T>(sql: string, ...params: unknown[]): T[] => {
     const db = new Database(join(cfg.stateDir, 'catalog.db'), { readonly: true });
     try {
@@ -94,6 +102,7 @@ export async function hostLockWorld(): Promise<HostLockWorld> {
     },
     isFifo,
     release,
+    letGo,
     query,
     until,
     background: (...args) => {
@@ -105,7 +114,7 @@ export async function hostLockWorld(): Promise<HostLockWorld> {
     running: (step) => () => query('SELECT 1 FROM steps WHERE step = ? AND status = ?', step, 'running').length > 0,
     restoreStepRunning: (kind) => () => query('SELECT 1 FROM restore_steps WHERE kind = ? AND status = ?', kind, 'running').length > 0,
     close: async () => {
-      for (const f of ['gate.held', 'hold']) if (isFifo(f)) await release(f);
+      for (const f of ['gate.held', 'hold']) await letGo(f);
       await server.stop();
     },
   };

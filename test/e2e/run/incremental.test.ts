@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { borgList, clientKey, makeTempDir, runCli, startSshd, watchProcesses, writeTestConfig } from '../../harness/index.js';
+import { borgList, clientKey, makeTempDir, nextSecond, runCli, startSshd, watchProcesses, writeTestConfig } from '../../harness/index.js';
 
 interface StepRow {
   source: string;
@@ -61,7 +61,7 @@ describe('pullback run, twice', () => {
 
     writeFileSync(join(src.data, 'added.txt'), 'a small addition\n');
     appendFileSync(join(src.data, 'file-3.txt'), 'one more line\n');
-    await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
+    await nextSecond(); // archive names have one-second resolution
     const { result: second, seen } = await watchProcesses(runCli(['--config', cfg.configPath, '--log-level', 'debug', 'run']));
     expect(second.exitCode, second.stderr + second.stdout).toBe(0);
 

@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { borgExtract, borgList, diffTrees, makeTempDir, runCli, startSshd, writeNastyTree, writeTestConfig } from '../../harness/index.js';
+import { borgExtract, borgList, diffTrees, makeTempDir, nextSecond, runCli, startSshd, writeNastyTree, writeTestConfig } from '../../harness/index.js';
 
 describe('pullback run', () => {
   it('archives three sources byte-identical, then only the change on a second run', async () => {
@@ -46,7 +46,7 @@ describe('pullback run', () => {
     writeFileSync(join(src.data, 'new file.txt'), 'new\n');
     appendFileSync(join(src.blobs, 'nested', 'deeper', 'deepest', 'leaf.txt'), 'more\n');
     rmSync(join(src.data, 'empty-file'));
-    await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
+    await nextSecond(); // archive names have one-second resolution
     const second = await runCli(['--config', cfg.configPath, 'run']);
     expect(second.exitCode, second.stderr + second.stdout).toBe(0);
 

@@ -21,8 +21,9 @@ describe('a night where one source fails', () => {
     mkdirSync(data);
     for (const f of ['a.txt', 'b.txt', 'locked.txt']) writeFileSync(join(data, f), `${f} v1\n`);
     const cfg = await writeTestConfig({
-      // daily 1: any older nightly archive would be pruned the moment prune runs.
-      global: { retention: { daily: 1, weekly: 0, monthly: 0 } },
+      // daily 1: any older nightly archive would be pruned the moment prune runs. The checks run on
+      // the first night only (daily): nothing here is about them, and each later night would repeat them.
+      global: { retention: { daily: 1, weekly: 0, monthly: 0 }, checks: { repository: 'daily', archives: 'daily' } },
       hosts: [
         {
           name: 'main',

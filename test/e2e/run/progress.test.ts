@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, runCli, runCliOnPty, startSshd, writeTestConfig, type SshdServer, type TestConfig } from '../../harness/index.js';
+import { makeTempDir, nextSecond, runCli, runCliOnPty, startSshd, writeTestConfig, type SshdServer, type TestConfig } from '../../harness/index.js';
 
 let server: SshdServer;
 let cfg: TestConfig;
@@ -17,7 +17,11 @@ beforeAll(async () => {
   mkdirSync(join(data, 'sub'), { recursive: true });
   writeFileSync(join(data, 'big.bin'), randomBytes(4 * 1024 * 1024));
   for (let i = 0; i < 20; i++) writeFileSync(join(data, 'sub', `f${i}.txt`), `file ${i}\n`);
-  cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: data }] }] });
+  // The checks run on the first night only (daily): the progress drawn is the pull's and borg create's.
+  cfg = await writeTestConfig({
+    hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: data }] }],
+    global: { checks: { repository: 'daily', archives: 'daily' } },
+  });
 });
 
 afterAll(async () => {
@@ -42,7 +46,7 @@ function loggedCommands(): string[] {
 /** A new file per run, so every pull transfers something; archive names have one-second resolution. */
 async function nextRun(n: number): Promise<void> {
   writeFileSync(join(data, `run-${n}.bin`), randomBytes(512 * 1024));
-  await new Promise((r) => setTimeout(r, 1100));
+  await nextSecond();
 }
 
 describe('progress on a terminal', () => {

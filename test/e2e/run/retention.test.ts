@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { borgList, makeTempDir, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { borgList, makeTempDir, nextSecond, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 const MAIN = {
   A1: 'main-20240110T120000Z',
@@ -33,7 +33,8 @@ describe('retention', () => {
     const offline = { address: '127.0.0.1', port: 9, user: 'nobody' };
     const cfg = await writeTestConfig({
       dir,
-      global: { repository: { path: shared }, retention: { daily: 2, weekly: 1, monthly: 1 } },
+      // The checks run on the first night only (daily): the second would check every archive again.
+      global: { repository: { path: shared }, retention: { daily: 2, weekly: 1, monthly: 1 }, checks: { repository: 'daily', archives: 'daily' } },
       hosts: [
         { name: 'main', server, sources: [{ name: 'data', kind: 'data', path: source }] },
         { name: 'main-2', server: offline, sources: [{ name: 'data', kind: 'data', path: '/nonexistent' }] },
@@ -64,7 +65,7 @@ describe('retention', () => {
     expect(first).toHaveLength(1);
     expect(first[0]).toMatch(/^main-\d{8}T\d{6}Z$/);
     expect((await borgList(shared, cfg.passphraseFile)).sort()).toEqual([MAIN.A1, MAIN.A3, MAIN.A6, MAIN.A7, first[0]!, PRE_RESTORE, ...NEIGHBOURS].sort());
-    await new Promise((r) => setTimeout(r, 1100)); // archive names are to the second
+    await nextSecond(); // archive names are to the second
     const run2 = await runCli(['--config', cfg.configPath, 'run', '--host', 'main'], { env });
     expect(run2.exitCode, run2.stderr + run2.stdout).toBe(0);
     const after = await borgList(shared, cfg.passphraseFile);
