@@ -62,10 +62,19 @@ export interface Injection {
 function fillDisk(dir: string): string[] {
   const files: string[] = [];
   const big = join(dir, '.soak-filler');
-  const free = Number(statfsSync(dir).bavail) * Number(statfsSync(dir).bsize);
-  if (free > 0) {
-    execFileSync('fallocate', ['-l', String(free), big]);
-    files.push(big);
+  // borg may be writing there meanwhile (the fault fires during borg create): the free space can
+  // shrink between the look and fallocate, so a refused size is tried again smaller (seed 202, night 134).
+  for (let tries = 0; tries < 8; tries++) {
+    const st = statfsSync(dir);
+    const free = Number(st.bavail) * Number(st.bsize) - tries * 1024 * 1024;
+    if (free <= 0) break;
+    try {
+      execFileSync('fallocate', ['-l', String(free), big], { stdio: 'ignore' });
+      files.push(big);
+      break;
+    } catch {
+      // ENOSPC: smaller next time; the small files below fill what is left either way.
+    }
   }
   for (let i = 0; i < 4096; i++) {
     const f = join(dir, `.soak-filler-${i}`);
