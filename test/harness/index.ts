@@ -19,3 +19,4 @@ export * from './hostile.js';
 export * from './catalog-query.js';
 export * from './partial-night.js';
 export * from './clock.js';
+export * from './one-folder-host.js';

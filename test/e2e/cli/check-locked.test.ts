@@ -2,19 +2,14 @@
 // nothing: the check history records it 'interrupted', not 'failed', and a restore's checklist does
 // not call the repository damaged or send the operator to `check --repair` (which zero-fills what
 // borg cannot read) over a lock. Seen by reading the code while fixing the soak's defect 4.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, processes, programOf, queryCatalog, runCli, startBorg, startSshd, waitFor, writeTestConfig } from '../../harness/index.js';
+import {  processes, programOf, queryCatalog, runCli, startBorg, waitFor, oneFolderHost } from '../../harness/index.js';
 
 describe('a check that could not take the repository lock', () => {
   it('is recorded interrupted, not failed, and a restore is not refused as damaged', async () => {
-    const server = await startSshd();
-    const root = makeTempDir('main-server-');
-    mkdirSync(join(root, 'data'));
-    writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
-    const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'data') }] }] });
-    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
+    const { server, cfg, run } = await oneFolderHost();
     const first = await run('run');
     expect(first.exitCode, first.stderr + first.stdout).toBe(0);
 

@@ -1,20 +1,14 @@
 // Issue 22 leftover: an archive the catalog recorded that borg no longer lists is named in the HTML
 // report as in the text report (it was only in the text one), looked at in headless Chromium.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openInChromium } from '../../harness/chromium.js';
-import { makeTempDir, queryCatalog, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { makeTempDir, queryCatalog, runBorg, oneFolderHost } from '../../harness/index.js';
 
 describe('the report of a host whose archive vanished', () => {
   it('names the missing archive, red, in the HTML report as in the text report', async () => {
-    const server = await startSshd();
-    const root = makeTempDir('main-server-');
-    mkdirSync(join(root, 'data'));
-    writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
-    const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'data') }] }] });
-    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
+    const { server, cfg, run } = await oneFolderHost();
     const night = await run('run');
     expect(night.exitCode, night.stderr + night.stdout).toBe(0);
     const [archive] = queryCatalog<{ name: string }>(cfg.stateDir, "SELECT name FROM archives WHERE host = 'main'").map((r) => r.name);

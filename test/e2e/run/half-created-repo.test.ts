@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { borgList, makeTempDir, queryCatalog, runCli, startSshd, waitFor, writeTestConfig } from '../../harness/index.js';
+import { borgList, makeTempDir, queryCatalog, runCli, waitFor, oneFolderHost } from '../../harness/index.js';
 
 /** A PATH directory whose `borg` blocks in `borg init`'s passphrase prompt, writing "<sleep pid> <borg pid>" to `marker`. */
 function blockingInitBorg(marker: string): string {
@@ -37,13 +37,7 @@ const kill = (pid: number) => {
 
 describe('a repository left half-made by a killed borg init', () => {
   it('is moved aside and created again by the next night; one without a manifest that held archives is refused', async () => {
-    const server = await startSshd();
-    const root = makeTempDir('main-server-');
-    mkdirSync(join(root, 'data'));
-    writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
-    const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'data') }] }] });
-    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
-    const repo = cfg.repoPath('main');
+    const { server, cfg, run, repo } = await oneFolderHost();
 
     // The first night, killed (pullback, borg and all, as a crash would) while borg init runs.
     const marker = join(makeTempDir('init-marker-'), 'asked');

@@ -1,20 +1,14 @@
 // Issue 9: a repository that is missing (backup disk not mounted) or not the one recorded (another
 // disk mounted) fails the host loudly; nothing is created. Only `pullback init` creates one again.
-import { existsSync, mkdirSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { borgList, makeTempDir, runBorg, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { borgList, runBorg, oneFolderHost } from '../../harness/index.js';
 
 describe('a repository that goes missing or is swapped', () => {
   it('fails run, check, prune, list and drill, creates nothing, and init creates or adopts deliberately', async () => {
-    const server = await startSshd();
-    const root = makeTempDir('main-server-');
-    mkdirSync(join(root, 'data'));
-    writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
     // No checks in the nightly runs: this test is about opening the repository, and stays quick.
-    const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'data') }] }] });
-    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
-    const repo = cfg.repoPath('main');
+    const { server, cfg, run, repo } = await oneFolderHost();
 
     const first = await run('run');
     expect(first.exitCode, first.stderr + first.stdout).toBe(0);

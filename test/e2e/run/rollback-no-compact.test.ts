@@ -4,10 +4,10 @@
 // naming the rollback and `pullback repo accept-rollback`, never calling them "left by an earlier
 // write that failed". Before: the failed archive's clean-up (the first night) and the disk-space
 // step's (the next) compacted them away (real sshd, rsync, borg).
-import { mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {  readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, queryCatalog, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import {  queryCatalog, oneFolderHost } from '../../harness/index.js';
 
 /** Every segment file of `repo` with its size. */
 function segmentFiles(repo: string): Record<string, number> {
@@ -30,14 +30,8 @@ const steps = (stateDir: string) =>
 
 describe('the nights after a rolled-back repository', () => {
   it('name the rollback and clean nothing away until it is accepted', async () => {
-    const server = await startSshd();
-    const root = makeTempDir('main-server-');
-    mkdirSync(join(root, 'data'));
-    writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
     // No checks: nothing writes to the repository after a night's archive.
-    const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'data') }] }] });
-    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
-    const repo = cfg.repoPath('main');
+    const { server, root, cfg, run, repo } = await oneFolderHost();
     for (const file of ['b.txt', 'c.txt']) {
       const night = await run('run');
       expect(night.exitCode, night.stderr + night.stdout).toBe(0);

@@ -4,10 +4,10 @@
 // stayed green, every other command failed with borg's raw line. Now the loss is named everywhere,
 // and `pullback repo accept-rollback` accepts the repository, records the archive as lost, and the
 // next night archives normally.
-import { mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {  readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { borgList, makeTempDir, queryCatalog, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { borgList, queryCatalog, oneFolderHost } from '../../harness/index.js';
 
 /** Cuts the highest-numbered segment file of `repo` to a third of its size: what a crash mid-write leaves. */
 function truncateLastSegment(repo: string): string {
@@ -22,14 +22,8 @@ function truncateLastSegment(repo: string): string {
 
 describe('a repository rolled back by a truncated last segment', () => {
   it('names the archive that is gone in check, run and status, and accept-rollback brings it back in use', async () => {
-    const server = await startSshd();
-    const root = makeTempDir('main-server-');
-    mkdirSync(join(root, 'data'));
-    writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
     // No checks or drill in the nights: nothing writes to the repository after a night's archive.
-    const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'data') }] }] });
-    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
-    const repo = cfg.repoPath('main');
+    const { server, root, cfg, run, repo } = await oneFolderHost();
 
     for (const file of ['b.txt', 'c.txt']) {
       const night = await run('run');

@@ -2,10 +2,10 @@
 // holding its manifest is gone), `repo accept-rollback` said "borg list of …: exited 2:
 // SSH_ORIGINAL_COMMAND: None" (the last line of borg's traceback footer) and no next step. Now it
 // names borg's exception and says what to run next; nothing is changed.
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {  readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, queryCatalog, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import {  queryCatalog, oneFolderHost } from '../../harness/index.js';
 
 /** Deletes the highest-numbered segment file larger than a bare commit: the one holding the newest manifest. Returns its path. */
 function deleteManifestSegment(repo: string): string {
@@ -21,12 +21,7 @@ function deleteManifestSegment(repo: string): string {
 
 describe('a repository borg cannot list', () => {
   it("accept-rollback names borg's exception (not its traceback footer), changes nothing, and says what to run next", async () => {
-    const server = await startSshd();
-    const root = makeTempDir('main-server-');
-    mkdirSync(join(root, 'data'));
-    writeFileSync(join(root, 'data', 'a.txt'), 'a\n');
-    const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [{ name: 'data', kind: 'data', path: join(root, 'data') }] }] });
-    const run = (...extra: string[]) => runCli(['--config', cfg.configPath, ...extra]);
+    const { server, cfg, run } = await oneFolderHost();
     const night = await run('run');
     expect(night.exitCode, night.stderr + night.stdout).toBe(0);
     const segment = deleteManifestSegment(cfg.repoPath('main'));
