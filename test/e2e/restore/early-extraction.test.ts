@@ -85,7 +85,7 @@ describe('the extraction ahead, begun beside the plan', () => {
     expect(ex.map((e) => e.archive)).toEqual([newest]);
     expect(ex[0]!.cmd).toMatch(/ -- blobs data$/);
     // Begun before the plan's reads ended (the item listing).
-    const listing = ran.find((c) => c.cmd.startsWith('borg list ') && c.cmd.includes('{mode} {size} {path}'))!;
+    const listing = ran.find((c) => c.cmd.startsWith('borg list ') && c.cmd.includes('{mode} {size} {health} {path}'))!;
     expect(ex[0]!.start).toBeLessThanOrEqual(listing.end);
     // It read every item of the archive and every chunk restored: no borg check reads them again.
     expect(ran.filter((c) => c.cmd.startsWith('borg check '))).toEqual([]);
