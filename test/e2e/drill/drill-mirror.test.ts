@@ -54,7 +54,8 @@ beforeAll(async () => {
   }
   cfg = await writeTestConfig({
     hosts: [{ name: 'web', server, sources: [{ name: 'files', kind: 'data', path: join(origin, 'files') }] }],
-    global: { checks: { drill: 'never' } },
+    // Repository and archives checked on the first night only (daily): nothing here is about them.
+    global: { checks: { repository: 'daily', archives: 'daily', drill: 'never' } },
   });
   const run = await runCli(['--config', cfg.configPath, 'run']);
   expect(run.exitCode, run.stdout + run.stderr).toBe(0);

@@ -8,7 +8,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMariaDatabase, dropMariaDatabase, makeTempDir, mariadb, runCli, startSshd, tableFingerprints, writeTestConfig, type SshdServer, type TestSource } from '../../harness/index.js';
-import { backedUp, makeTrees, type World } from './setup.js';
+import { backedUp, makeTrees, RESTORE_WORLD_CHECKS, type World } from './setup.js';
 
 const sqliteDump = (file: string) => execFileSync('sqlite3', ['-readonly', file, '.dump'], { encoding: 'utf8' });
 
@@ -102,7 +102,7 @@ async function backUpBoth(server: SshdServer, maria: string, lite: string): Prom
     { name: 'maria', kind: 'database', path: join(t.root, 'maria'), dump: { engine: 'mariadb', databases: [maria], connection: { host: '127.0.0.1', port: 3306, user: 'root' } } },
     { name: 'lite', kind: 'database', path: join(t.root, 'lite'), dump: { engine: 'sqlite', databases: [lite] } },
   ];
-  const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources }] });
+  const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources }], global: RESTORE_WORLD_CHECKS });
   const w: World = { server, cfg, main: t, cli: (...args) => runCli(['--config', cfg.configPath, ...args]) };
   const r = await slowCli(w, 'run', '--host', 'main');
   expect(r.exitCode, r.stderr + r.stdout).toBe(0);

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
+import { makeTempDir, nextSecond, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
 
 let cfg: TestConfig;
 let first: { archive: string; endedAt: number };
@@ -40,7 +40,7 @@ beforeAll(async () => {
   // Two nightly archives: the tests below want an older one beside the newest. The age test comes
   // last, so that the time the others take counts towards the first archive's growing old.
   first = await nightly();
-  await new Promise((r) => setTimeout(r, 1100)); // archive names have one-second resolution
+  await nextSecond(); // archive names have one-second resolution
   await nightly();
 });
 

@@ -14,7 +14,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMariaDatabase, createPgDatabase, makeTempDir, mariadb, MARIA, PG, psql, runBorg, runCli, startSshd, writeTestConfig, type SshdServer, type TestSource } from '../../harness/index.js';
-import { catalogRestores, makeTrees, stepDetails, type World } from './setup.js';
+import { catalogRestores, makeTrees, RESTORE_WORLD_CHECKS, stepDetails, type World } from './setup.js';
 import { pullbackTag } from '../../../src/restore/databases/postgres-swap.js';
 
 /** Room for a backup or a restore of a few dozen SSH commands on a busy 2-core machine. */
@@ -23,7 +23,7 @@ const slowCli = (w: World, ...args: string[]) => runCli(['--config', w.cfg.confi
 
 /** Host `main` with the one database source `db`, backed up once. */
 async function backedUpDb(server: SshdServer, source: TestSource): Promise<World> {
-  const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources: [source] }] });
+  const cfg = await writeTestConfig({ hosts: [{ name: 'main', server, sources: [source] }], global: RESTORE_WORLD_CHECKS });
   const w: World = { server, cfg, main: makeTrees('uncertain-unused-', false), cli: (...args) => runCli(['--config', cfg.configPath, ...args]) };
   const r = await slowCli(w, 'run', '--host', 'main');
   expect(r.exitCode, r.stderr + r.stdout).toBe(0);
