@@ -7,7 +7,7 @@ import { isPlainDatabaseName, PLAIN_DATABASE_NAME_RULE, programOf, type Database
 import { getEngine } from '../../engines/registry.js';
 import { sshRunner } from '../../engines/runner.js';
 import { describeError, JobError, ToolError } from '../../errors.js';
-import { connectSsh, interruptibleSession, type SshSession } from '../../tools/ssh/client.js';
+import { connectSshRetrying, interruptibleSession, type SshSession } from '../../tools/ssh/client.js';
 import { sshForRole } from '../../tools/ssh/options.js';
 import { remoteRun, remoteSha256, remoteStat } from '../../tools/ssh/remote.js';
 import type { HostContext, StepOutcome } from '../../job/context.js';
@@ -34,7 +34,7 @@ export async function takeDumps(ctx: HostContext, source: SourceConfig): Promise
     return { status: 'skipped', value: [] };
   }
   const timeoutMs = ctx.global.dumpTimeoutSeconds * 1000;
-  const connected = await connectSsh({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user, name: ctx.host.name }, sshForRole(ctx.global.ssh, ctx.host, 'dump'), {
+  const connected = await connectSshRetrying({ address: ctx.host.address, port: ctx.host.port, user: ctx.host.user, name: ctx.host.name }, sshForRole(ctx.global.ssh, ctx.host, 'dump'), {
     signal: ctx.signal,
     logger: ctx.logger,
   });

@@ -119,12 +119,19 @@ export async function connectSsh(
       if (verdict && !verdict.ok) reject(fail(hostKeyMessage(verdict.reason, target, ssh.knownHosts, known, presented), 'host-key'));
       else reject(fail(`ssh to ${where} failed: ${describeConnectError(err)}`, err.level === 'client-authentication' ? 'login' : undefined));
     };
+    // A server that closes the connection after its banner but before the login ends (an sshd
+    // killed or restarted mid-handshake, a connection dropped by MaxStartups or LoginGraceTime)
+    // makes ssh2 clear its ready timer and emit only 'close', no error: without this the
+    // connection was awaited forever (a night hung in its dump after the server stalled).
+    const onClose = () => onError(Object.assign(new Error('the server closed the connection during the SSH handshake'), { level: 'client-socket' }));
     client.once('ready', () => {
       opts.signal?.removeEventListener('abort', onAbort);
       client.off('error', onError);
+      client.off('close', onClose);
       resolve();
     });
     client.on('error', onError);
+    client.once('close', onClose);
     try {
       client.connect(config);
     } catch (e) {
@@ -143,6 +150,28 @@ export async function connectSsh(
     exec: (argv, execOpts = {}) => channel(() => execOnClient(client, where, argv, execOpts, opts.logger)),
     close: () => client.end(),
   };
+}
+
+/**
+ * connectSsh, tried again once after `delayMs` when the connection failed for a reason a retry can
+ * help (a network failure, a server that stalled or dropped the handshake), never after a refusal
+ * (host key, login, identity) or an interruption. For a night's dumps: a server that stalls for a
+ * few seconds must not cost the night its database (the pulls retry in rsync's own way).
+ */
+export async function connectSshRetrying(
+  target: SshTarget,
+  ssh: SshConfig,
+  opts: { signal?: AbortSignal; logger?: Logger; delayMs?: number } = {},
+): Promise<SshSession> {
+  try {
+    return await connectSsh(target, ssh, opts);
+  } catch (e) {
+    if (!(e instanceof SshConnectError) || e.refused || opts.signal?.aborted) throw e;
+    opts.logger?.warn({ host: `${target.user}@${target.address}:${target.port}`, err: e.message }, 'ssh connection failed; trying once more');
+    await new Promise((resolve) => setTimeout(resolve, opts.delayMs ?? 5_000));
+    if (opts.signal?.aborted) throw e;
+    return connectSsh(target, ssh, opts);
+  }
 }
 
 /**

@@ -1,12 +1,12 @@
 // Host key verification and connection failures of connectSsh against a real sshd.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect as tcpConnect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SshConfig } from '../../../src/config/types.js';
 import { ToolError } from '../../../src/errors.js';
-import { connectSsh, SshConnectError } from '../../../src/tools/ssh/client.js';
+import { connectSsh, connectSshRetrying, SshConnectError } from '../../../src/tools/ssh/client.js';
 import {
   clientKey, freePort, generateKey, makeTempDir, regenerateHostKey, startSshd, writeKnownHosts,
 } from '../../harness/index.js';
@@ -116,4 +116,64 @@ describe('connectSsh', () => {
       reset.close();
     }
   });
+  it('fails at once, never hangs, when the server closes the connection after its banner, during the handshake', async () => {
+    // An sshd killed or restarted mid-handshake, or one dropping the connection (LoginGraceTime,
+    // MaxStartups): ssh2 clears its ready timer and emits only 'close'. connectSsh waited for ever
+    // (a soak night hung in its dump for 3 minutes until SIGTERM). A fake: a real sshd cannot be
+    // made to close at exactly this moment on demand.
+    const closing = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('SSH-2.0-OpenSSH_9.2p1 closing\r\n');
+      socket.once('data', () => socket.end());
+    });
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (closing.address() as AddressInfo).port;
+      const kh = join(makeTempDir('kh'), 'known_hosts');
+      writeFileSync(kh, '');
+      // connect_timeout 600 s: only the close can end this within the test's time.
+      const e = await refusal(connectSsh({ address: '127.0.0.1', port, user: 'root' }, { ...(await config(kh)), connectTimeoutSeconds: 600 }));
+      expect(e.message).toBe(`ssh to root@127.0.0.1:${port} failed: the server closed the connection during the SSH handshake`);
+      expect((e as SshConnectError).refused).toBeUndefined();
+    } finally {
+      closing.close();
+    }
+  }, 30_000);
+  it('connectSshRetrying tries once more after a dropped handshake, and never after a refusal', async () => {
+    // A TCP relay in front of a real sshd that drops the first connection after a banner, as a
+    // stalled or restarting server does, and relays the next ones.
+    const server = await startSshd();
+    let seen = 0;
+    const relay = createServer((socket) => {
+      socket.on('error', () => undefined);
+      if (seen++ === 0) {
+        socket.write('SSH-2.0-OpenSSH_9.2p1 restarting\r\n');
+        socket.once('data', () => socket.end());
+        return;
+      }
+      const upstream = tcpConnect(server.port, server.address);
+      upstream.on('error', () => socket.destroy());
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (relay.address() as AddressInfo).port;
+      const kh = join(makeTempDir('kh'), 'known_hosts');
+      writeFileSync(kh, `[127.0.0.1]:${port} ${server.hostPublicKey.split(' ').slice(0, 2).join(' ')}\n`);
+      const session = await connectSshRetrying({ address: '127.0.0.1', port, user: server.user }, await config(kh), { delayMs: 100 });
+      const r = await session.exec(['echo', 'through']);
+      session.close();
+      expect(r.stdout).toBe('through\n');
+      expect(seen).toBe(2);
+      // A refusal (the host key unknown) is final: one connection, no second try.
+      seen = 1;
+      const empty = join(makeTempDir('kh'), 'known_hosts');
+      writeFileSync(empty, '');
+      const e = await refusal(connectSshRetrying({ address: '127.0.0.1', port, user: server.user }, await config(empty), { delayMs: 100 }));
+      expect((e as SshConnectError).refused).toBe('host-key');
+      expect(seen).toBe(2);
+    } finally {
+      relay.close();
+    }
+  }, 60_000);
 });
