@@ -108,7 +108,7 @@ export async function killedRestore(world: World, state: SoakState, signal: Kill
   if (!archive) return 'skipped: no archive of an OK night';
   writeFileSync(join(world.data, `late-${state.night}.txt`), 'written after the night\n');
   await psql(world.db, `INSERT INTO items VALUES ((SELECT max(id) + 1 FROM items), 'late ${state.night}');`);
-  const was = await world.origin();
+  const was = await world.live();
   const m = mark(world);
   const x = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes'], { kill: { signal, afterMs: 300 + int(6000) } });
   await world.settle();
@@ -120,7 +120,7 @@ export async function killedRestore(world: World, state: SoakState, signal: Kill
     }
     return `restore ${archive} finished before the ${signal}, exit ${x.exitCode}`;
   }
-  const now = await world.origin();
+  const now = await world.live();
   const changed = JSON.stringify(was) !== JSON.stringify(now);
   if (changed) state.restoreInterrupted = true;
   const id = queryCatalog<{ id: number }>(world.cfg.stateDir, "SELECT id FROM restores WHERE id > ? AND kind = 'restore' ORDER BY id DESC LIMIT 1", m.restore)[0]?.id;

@@ -201,7 +201,7 @@ export async function inject(world: World, state: SoakState, fault: Fault): Prom
       // A drill must never touch the origin, even killed half-way.
       if (!restorable(state)) return { skipped: 'no archive to drill' };
       const sig = fault === 'sigkill-drill' ? 'SIGKILL' : 'SIGTERM';
-      const was = await world.origin();
+      const was = await world.live();
       const x = await command(world, state, 'drill', ['drill', '--host', HOST], { kill: { signal: sig, afterMs: 200 + int(2800) } });
       await world.settle();
       state.checks++;

@@ -178,8 +178,10 @@ export interface World {
   cronDump(night: number): Promise<string>;
   /** The dumps in cronDumps, oldest first. */
   cronFiles(): string[];
-  /** The sources as they are now. */
+  /** What a night archives now: the files and the db as they are, the cron source as its newest dump holds it. */
   origin(): Promise<Origin>;
+  /** The target as it is now (every database live): what a killed restore or a rollback is compared with. */
+  live(): Promise<Origin>;
   /** The nightly archives in the repository, or undefined when borg cannot list it. */
   listArchives(): Promise<string[] | undefined>;
   /** The repository's segment files, oldest first. */
@@ -257,9 +259,16 @@ export async function makeWorld(): Promise<World> {
       ms: Date.now() - t0,
     };
   }
+  // The rows the newest cron dump holds: what a restore of the cron source brings back. Not the live
+  // database at the night's start: a restore killed before the night may have swapped in an older
+  // copy after the day's dump (seed 202, night 78: the soak expected that older copy's 467 rows from
+  // an archive whose dump held 479).
+  let cronRowsAtDump: Record<string, TableFingerprint> = {};
   async function cronDump(night: number): Promise<string> {
     const file = join(cronDumps, `${cronDb}-night${String(night).padStart(4, '0')}.pgdump`);
     await execa('pg_dump', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '--format=custom', `--file=${file}`, cronDb]);
+    // Nothing else writes the cron database: the rows right after the dump are the dump's.
+    cronRowsAtDump = await fingerprints(cronDb);
     const all = cronFiles();
     for (const f of all.slice(0, Math.max(0, all.length - 2))) rmSync(f);
     return file;
@@ -287,7 +296,8 @@ export async function makeWorld(): Promise<World> {
       await runBorg(['config', repo, 'max_segment_size', String(8 * 1024 * 1024)], cfg.passphraseFile);
       tuned = true;
     },
-    origin: () => timed('origin snapshots', (async () => ({ blobs: snapshotTree(blobs), data: snapshotTree(data), rows: await fingerprints(db), cronRows: await fingerprints(cronDb) }))()),
+    origin: () => timed('origin snapshots', (async () => ({ blobs: snapshotTree(blobs), data: snapshotTree(data), rows: await fingerprints(db), cronRows: cronRowsAtDump }))()),
+    live: () => timed('origin snapshots', (async () => ({ blobs: snapshotTree(blobs), data: snapshotTree(data), rows: await fingerprints(db), cronRows: await fingerprints(cronDb) }))()),
     async listArchives() {
       try {
         return (await timed('borg list', borgList(repo, cfg.passphraseFile))).filter((a) => !a.includes('-pre-restore-'));
