@@ -45,6 +45,7 @@ export interface RawSource {
   pattern?: string;
   max_shrink?: string;
   dump?: { engine: string; databases: string[] | 'all'; connection?: RawConnection; keep?: number };
+  pitr?: { slot?: string; max_lag?: RawDuration; connection?: RawConnection };
 }
 
 export interface RawCheck {

@@ -1,0 +1,106 @@
+// The world of point-in-time recovery tests: a PostgreSQL cluster of the test's own (the main
+// server's database, wal_level=replica, a replication login) behind a harness sshd, a host with one
+// database source `db` that dumps `appdb` and has `pitr:`, and runners for the CLI and the daemon.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { CLI_PATH, runCli, type CliResult } from './cli.js';
+import { registerCleanup } from './cleanup.js';
+import { writeTestConfig, type TestConfig } from './config.js';
+import { startPgCluster, writePgPass, type PgCluster } from './pg-cluster.js';
+import { startSshd, type SshdServer } from './sshd.js';
+import { makeTempDir } from './tmp.js';
+import { queryCatalog } from './catalog-query.js';
+
+export interface PitrWorld {
+  server: SshdServer;
+  pg: PgCluster;
+  cfg: TestConfig;
+  run: (...args: string[]) => Promise<CliResult>;
+  /** Starts `pullback daemon` (stopped with SIGTERM after the test file, or by its stop()). */
+  daemon(): PitrDaemon;
+  /** The receiver's catalog row. */
+  receiver(): ReceiverRow | undefined;
+  /** Waits until `ok()` holds (polling), failing after `ms` with `what`. */
+  until(what: string, ok: () => boolean | Promise<boolean>, ms?: number): Promise<void>;
+}
+
+export interface ReceiverRow {
+  state: string;
+  reached_at: string | null;
+  received_lsn: string | null;
+  server_lsn: string | null;
+  restarts: number;
+  last_error: string | null;
+  gap: string | null;
+}
+
+export interface PitrDaemon {
+  output(): string;
+  stop(): Promise<number | undefined>;
+  process: ResultPromise;
+}
+
+export async function pitrWorld(): Promise<PitrWorld> {
+  const [server, pg] = await Promise.all([startSshd(), startPgCluster()]);
+  await pg.sql('postgres', 'CREATE DATABASE appdb;');
+  const root = makeTempDir('pitr-main-');
+  const dumps = join(root, 'dumps');
+  mkdirSync(dumps);
+  const secrets = makeTempDir('pitr-secrets-');
+  const passFile = writePgPass(secrets, pg);
+  const cfg = await writeTestConfig({
+    global: { checks: { repository: 'never', archives: 'never' } },
+    hosts: [
+      {
+        name: 'main',
+        server,
+        sources: [
+          {
+            name: 'db',
+            kind: 'database',
+            path: dumps,
+            dump: { engine: 'postgres', databases: ['appdb'], connection: { host: '127.0.0.1', port: pg.port, user: 'postgres' } },
+            pitr: { slot: 'pullback_test', max_lag: '1m', connection: { port: pg.port, user: pg.replicationUser, password_file: passFile } },
+          },
+        ],
+      },
+    ],
+  });
+  const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => {
+    const end = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  return {
+    server,
+    pg,
+    cfg,
+    until,
+    run: (...args) => runCli(['--config', cfg.configPath, ...args], { timeoutMs: 240_000 }),
+    receiver: () => {
+      try {
+        return queryCatalog<ReceiverRow>(cfg.stateDir, "SELECT * FROM pitr_receivers WHERE host = 'main' AND source = 'db'")[0];
+      } catch {
+        return undefined; // no catalog yet
+      }
+    },
+    daemon: () => {
+      const child = execa(process.execPath, [CLI_PATH, '--config', cfg.configPath, 'daemon'], { reject: false, stdin: 'ignore', all: true, env: { NO_COLOR: '1' } });
+      let out = '';
+      child.all!.on('data', (b: Buffer) => (out += b.toString()));
+      const stop = async () => {
+        if (child.exitCode !== null) return child.exitCode;
+        child.kill('SIGTERM');
+        const r = await child;
+        return r.exitCode;
+      };
+      registerCleanup(async () => {
+        await stop();
+      });
+      return { output: () => out, stop, process: child };
+    },
+  };
+}
