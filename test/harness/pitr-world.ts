@@ -41,8 +41,8 @@ export interface PitrDaemon {
   process: ResultPromise;
 }
 
-export async function pitrWorld(): Promise<PitrWorld> {
-  const [server, pg] = await Promise.all([startSshd(), startPgCluster()]);
+export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrWorld> {
+  const [server, pg] = await Promise.all([startSshd(), startPgCluster({ conf: opts.pgConf })]);
   await pg.sql('postgres', 'CREATE DATABASE appdb;');
   const root = makeTempDir('pitr-main-');
   const dumps = join(root, 'dumps');
