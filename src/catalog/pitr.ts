@@ -19,6 +19,8 @@ export interface ReceiverRecord {
   lastError?: string;
   gap?: string;
   gapAt?: string;
+  /** The server's max_slot_wal_keep_size (`-1`: unlimited, the slot may fill its disk). */
+  slotKeepSize?: string;
 }
 
 type Patch = Partial<Omit<ReceiverRecord, 'host' | 'source' | 'updatedAt' | 'restarts'>> & { restarted?: boolean };
@@ -33,6 +35,7 @@ const COLUMNS: Record<string, string> = {
   lastError: 'last_error',
   gap: 'gap',
   gapAt: 'gap_at',
+  slotKeepSize: 'slot_keep_size',
 };
 
 /** Updates (or creates) the receiver row of `host`/`source` with the given fields; `null` clears one. */
@@ -73,6 +76,7 @@ export function receiverRecord(catalog: Catalog, host: string, source: string): 
     lastError: opt(r.last_error),
     gap: opt(r.gap),
     gapAt: opt(r.gap_at),
+    slotKeepSize: opt(r.slot_keep_size),
   };
 }
 

@@ -30,6 +30,7 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
     if (opts.json) {
       const json = statusJson(verdicts, now) as { status: string };
       if (windows.some((w) => w.light === 'red')) json.status = 'red';
+      else if (json.status === 'green' && windows.some((w) => w.light === 'amber')) json.status = 'amber';
       env.out(JSON.stringify(windows.length > 0 ? { ...json, recovery_windows: windows.map(windowJson) } : json, null, 2));
     } else {
       env.out(statusText(verdicts));

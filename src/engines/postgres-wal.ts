@@ -76,6 +76,12 @@ export function buildProbeArgs(c: WalConnection, slot: string): string[] {
   return ['--no-psqlrc', '--no-password', '--tuples-only', '--no-align', '--field-separator=|', `--dbname=${conninfo}`, '--command=IDENTIFY_SYSTEM', `--command=READ_REPLICATION_SLOT ${slot}`];
 }
 
+/** psql on a replication connection reading one server setting (SHOW works there). */
+export function buildShowArgs(c: WalConnection, setting: string): string[] {
+  const conninfo = `host=${c.socketDir} port=${c.port} user=${c.user} dbname=replication replication=true`;
+  return ['--no-psqlrc', '--no-password', '--tuples-only', '--no-align', `--dbname=${conninfo}`, `--command=SHOW ${setting}`];
+}
+
 export interface ProbeAnswer {
   systemId: string;
   timeline: number;

@@ -3,7 +3,7 @@
 // the slot at or past the server position of an earlier probe proves every transaction committed
 // before that earlier probe received: that probe's time is the newest reachable point.
 import type { Logger } from 'pino';
-import { buildProbeArgs, parseProbe, pgTool, walEnv, type ProbeAnswer, type WalConnection } from '../engines/postgres-wal.js';
+import { buildShowArgs, buildProbeArgs, parseProbe, pgTool, walEnv, type ProbeAnswer, type WalConnection } from '../engines/postgres-wal.js';
 import { runCommand, toolErrorFrom } from '../exec/run.js';
 import { ToolError } from '../errors.js';
 
@@ -30,4 +30,11 @@ export function reachedAt(earlier: readonly ProbePoint[], slotLsn: bigint | unde
   let best: Date | undefined;
   for (const p of earlier) if (slotLsn >= p.serverLsn) best = p.at;
   return best;
+}
+
+/** A server setting read over the replication connection (`SHOW`); throws ToolError. */
+export async function serverSetting(bin: string, conn: WalConnection, setting: string, opts: { logger?: Logger; signal?: AbortSignal } = {}): Promise<string> {
+  const r = await runCommand(pgTool(bin, 'psql'), buildShowArgs(conn, setting), { env: walEnv(conn), captureStdout: true, timeoutMs: 30_000, quiet: true, ...opts });
+  if (r.exitCode !== 0) throw toolErrorFrom(r, `cannot read ${setting} from the server`);
+  return (r.stdout ?? '').trim();
 }

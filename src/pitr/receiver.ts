@@ -13,7 +13,7 @@ import { runCommand, toolErrorFrom } from '../exec/run.js';
 import { utcStamp } from '../util/stamp.js';
 import { ensurePrivateDir } from '../util/private.js';
 import { receiverSocketDir, walDir } from './paths.js';
-import { probeReplication, reachedAt, type ProbePoint } from './probe.js';
+import { probeReplication, reachedAt, serverSetting, type ProbePoint } from './probe.js';
 import { openPitrLink, type PitrLink } from './tunnel.js';
 import { parseSegmentName } from './wal-files.js';
 
@@ -65,7 +65,7 @@ export async function superviseReceiver(d: ReceiverDeps): Promise<void> {
 
 /** One life of the receiver: returns (or throws) why it ended. */
 async function receiveOnce(d: ReceiverDeps, log: Logger): Promise<string> {
-  const { global, host, source } = d;
+  const { global, host, source, catalog } = d;
   const pitr = source.pitr!;
   const dir = walDir(global, host.name, source.name);
   mkdirSync(dir, { recursive: true });
@@ -80,6 +80,10 @@ async function receiveOnce(d: ReceiverDeps, log: Logger): Promise<string> {
     const slot = await runCommand(tool, buildCreateSlotArgs(link.conn, pitr.slot), { env, timeoutMs: 60_000, logger: log, signal: stop.signal, quiet: true });
     if (slot.exitCode !== 0) throw toolErrorFrom(slot, `cannot create replication slot ${pitr.slot}`);
     const before = await probeReplication(d.bin, link.conn, pitr.slot, { logger: log, signal: stop.signal });
+    // The slot's risk: without max_slot_wal_keep_size the server keeps WAL for an absent backup host until its disk is full.
+    const keep = await serverSetting(d.bin, link.conn, 'max_slot_wal_keep_size', { logger: log, signal: stop.signal });
+    recordReceiver(catalog, host.name, source.name, { slotKeepSize: keep });
+    if (keep === '-1') log.warn({ setting: 'max_slot_wal_keep_size' }, `the server's max_slot_wal_keep_size is -1 (unlimited): while this receiver is away the slot ${pitr.slot} keeps WAL until the server's disk is full; set it (docs/pitr.md)`);
     noteTimeline(d, dir, before.timeline);
     const stderr: string[] = [];
     const receiving = runCommand(tool, buildReceiveWalArgs(link.conn, pitr.slot, dir), {

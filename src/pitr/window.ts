@@ -39,12 +39,14 @@ export function recoveryWindow(host: string, source: SourceConfig, bases: readon
   }
   const gapAt = rec?.gapAt ? new Date(rec.gapAt) : undefined;
   if (rec?.gap && !(newestBase && gapAt && new Date(newestBase.startedAt) > gapAt)) reasons.push(`${host}/${source.name}: gap in the WAL: ${rec.gap}`);
+  const red = reasons.length > 0;
+  if (rec?.slotKeepSize === '-1') reasons.push(`${host}/${source.name}: the server's max_slot_wal_keep_size is -1 (unlimited): while the receiver is away, slot ${source.pitr?.slot} keeps WAL until the server's disk is full; set it (docs/pitr.md)`);
   return {
     host,
     source: source.name,
     ...(oldest ? { oldest } : {}),
     ...(newest ? { newest } : {}),
-    light: reasons.length > 0 ? 'red' : 'green',
+    light: red ? 'red' : reasons.length > 0 ? 'amber' : 'green',
     ...(rec ? { receiver: rec.state } : {}),
     ...(lagMs !== undefined ? { lagMs } : {}),
     reasons,

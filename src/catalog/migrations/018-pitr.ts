@@ -19,6 +19,7 @@ CREATE TABLE pitr_receivers (
   last_error TEXT,
   gap TEXT,                          -- a gap found in the WAL (lost slot, missing segment, timeline switch), until a base backup after it
   gap_at TEXT,
+  slot_keep_size TEXT,               -- the server's max_slot_wal_keep_size as the receiver last read it (-1: unlimited)
   PRIMARY KEY (host, source)
 );
 CREATE TABLE pitr_base_backups (
