@@ -138,6 +138,7 @@ async function probeLoop(d: ReceiverDeps, link: PitrLink, log: Logger, over: () 
         receivedLsn: p.slotLsn === undefined ? null : formatLsn(p.slotLsn),
         ...(newer ? { reachedAt: reached!.toISOString() } : {}),
       });
+      if (!streaming) log.info({ slot: source.pitr!.slot, serverLsn: formatLsn(p.serverLsn), receivedLsn: p.slotLsn === undefined ? null : formatLsn(p.slotLsn) }, `WAL receiver streaming from slot ${source.pitr!.slot}`);
       streaming = true;
     } catch (e) {
       if (!over()) log.warn({ err: describeError(e) }, 'replication probe failed');

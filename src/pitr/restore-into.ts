@@ -13,6 +13,7 @@ import { extractArchive } from '../tools/borg/extract.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { parseLsn, pgBinDir, pgTool } from '../engines/postgres-wal.js';
 import { archivedPitrPaths } from './paths.js';
+import { shellQuote } from '../tools/ssh/quote.js';
 import type { PitrPlan } from './restore-plan.js';
 import { pgTimestamp } from './target-time.js';
 import { describeMissing, historyFiles, parseSegmentName, segnoOf, walContinuity } from './wal-files.js';
@@ -76,7 +77,8 @@ export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: strin
       pgTool(bin, 'pg_ctl'),
       '-D', into,
       '-l', join(into, 'recovery.log'),
-      '-o', `-c port=${port} -c listen_addresses='' -c unix_socket_directories='${into}'`,
+      // pg_ctl hands -o to a shell: the socket folder is quoted for it; no TCP listener, the socket only.
+      '-o', `-c port=${port} -c listen_addresses= -c unix_socket_directories=${shellQuote(into)}`,
       '-w', '-t', '86400',
       'start',
     ];
