@@ -49,24 +49,15 @@ export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrW
   mkdirSync(dumps);
   const secrets = makeTempDir('pitr-secrets-');
   const passFile = writePgPass(secrets, pg);
-  const cfg = await writeTestConfig({
-    global: { checks: { repository: 'never', archives: 'never' } },
-    hosts: [
-      {
-        name: 'main',
-        server,
-        sources: [
-          {
-            name: 'db',
-            kind: 'database',
-            path: dumps,
-            dump: { engine: 'postgres', databases: ['appdb'], connection: { host: '127.0.0.1', port: pg.port, user: 'postgres' } },
-            pitr: { slot: 'pullback_test', max_lag: '1m', connection: { port: pg.port, user: pg.replicationUser, password_file: passFile } },
-          },
-        ],
-      },
-    ],
-  });
+  // The database source: tonight's dump of appdb, and point-in-time recovery through the tunnel.
+  const db = {
+    name: 'db',
+    kind: 'database' as const,
+    path: dumps,
+    dump: { engine: 'postgres', databases: ['appdb'], connection: { host: '127.0.0.1', port: pg.port, user: 'postgres' } },
+    pitr: { slot: 'pullback_test', max_lag: '1m', connection: { port: pg.port, user: pg.replicationUser, password_file: passFile } },
+  };
+  const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [db] }] });
   const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => {
     const end = Date.now() + ms;
     while (!(await ok())) {

@@ -65,14 +65,19 @@ describe('restore --at', () => {
 
     // A writer, one transaction per row, before and after the marker.
     let writing = true;
+    let written = 0;
     const writer = (async () => {
-      while (writing) await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('row');");
+      while (writing) {
+        await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('row');");
+        written++;
+      }
     })();
-    await new Promise((r) => setTimeout(r, 2500));
+    await w.until('the writer wrote 10 rows', () => written >= 10);
     await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('marker');");
     // T: the next whole second after the marker's commit (the operator's --at has seconds).
     const T = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
-    while (Date.now() < T.getTime() + 2000) await new Promise((r) => setTimeout(r, 100));
+    const rowsAfter = async () => Number(await w.pg.sql('appdb', `SELECT count(*) FROM ledger WHERE pg_xact_commit_timestamp(xmin) > '${T.toISOString()}';`));
+    await w.until('the writer wrote 5 rows after T', async () => (await rowsAfter()) >= 5);
     writing = false;
     await writer;
     // What must come back: exactly the rows the server committed at or before T.
@@ -80,7 +85,6 @@ describe('restore --at', () => {
     const total = Number(await w.pg.sql('appdb', 'SELECT count(*) FROM ledger;'));
     expect(expected.length).toBeGreaterThan(2);
     expect(total).toBeGreaterThan(expected.length); // rows after T exist, and must not come back
-    await new Promise((r) => setTimeout(r, 1000));
     await w.pg.sql('appdb', 'DROP TABLE ledger;');
     await w.pg.sql('appdb', "INSERT INTO after_drop VALUES ('after the drop');");
     const afterDrop = new Date();
@@ -95,23 +99,24 @@ describe('restore --at', () => {
     const listed = await w.run('list');
     expect(listed.stdout).toContain('Recovery windows');
 
-    // To T.
+    // To T, and to the latest point received (an empty folder given), side by side: each recovered
+    // cluster has its own socket folder.
     const parent = recoveryParent();
     const into = join(parent, 'at-t');
-    const r = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--into', into);
+    const latest = join(parent, 'latest');
+    mkdirSync(latest);
+    const [r, r2] = await Promise.all([
+      w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--into', into),
+      w.run('restore', '--host', 'main', '--only', 'db', '--at', 'latest', '--into', latest),
+    ]);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    const psql = await startPrinted(r.stdout, into);
+    expect(r2.exitCode, r2.stdout + r2.stderr).toBe(0);
+    const [psql, psql2] = await Promise.all([startPrinted(r.stdout, into), startPrinted(r2.stdout, latest)]);
+    // Exactly the rows committed at or before T, the marker among them.
     const got = (await psql('SELECT id FROM ledger ORDER BY id;')).split('\n');
     expect(got).toEqual(expected);
     expect(await psql("SELECT count(*) FROM ledger WHERE note = 'marker';")).toBe('1');
-
-    // To the latest point received: the DROP happened, the row after it is there.
-    const latest = join(parent, 'latest');
-    mkdirSync(latest);
-    const r2 = await w.run('restore', '--host', 'main', '--only', 'db', '--at', 'latest', '--into', latest);
-    expect(r2.exitCode).toBe(0);
-    // Its own socket folder and port: both recovered clusters run side by side.
-    const psql2 = await startPrinted(r2.stdout, latest);
+    // Latest: the DROP happened, the row written after it is there.
     expect(await psql2("SELECT to_regclass('ledger') IS NULL, (SELECT note FROM after_drop);")).toBe('t|after the drop');
 
     expect(await daemon.stop()).toBe(0);
