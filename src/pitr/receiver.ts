@@ -43,7 +43,9 @@ export async function superviseReceiver(d: ReceiverDeps): Promise<void> {
   let first = true;
   while (!d.signal.aborted) {
     const started = Date.now();
-    recordReceiver(catalog, host.name, source.name, { state: 'starting', pid: process.pid, since: new Date().toISOString(), restarted: !first });
+    // An open gap stays the state until a base backup after it closes it (base-backup.ts).
+    const open = receiverRecord(catalog, host.name, source.name)?.gap;
+    recordReceiver(catalog, host.name, source.name, { state: open ? 'gap' : 'starting', pid: process.pid, since: new Date().toISOString(), restarted: !first });
     first = false;
     let why: string;
     try {
@@ -132,7 +134,7 @@ async function probeLoop(d: ReceiverDeps, link: PitrLink, log: Logger, over: () 
       const known = receiverRecord(catalog, host.name, source.name);
       const newer = reached && (!known?.reachedAt || new Date(known.reachedAt) < reached);
       recordReceiver(catalog, host.name, source.name, {
-        ...(known?.state === 'gap' ? {} : { state: 'streaming' as const }),
+        ...(known?.gap ? {} : { state: 'streaming' as const }),
         ...(streaming ? {} : { since: new Date().toISOString() }),
         serverLsn: formatLsn(p.serverLsn),
         receivedLsn: p.slotLsn === undefined ? null : formatLsn(p.slotLsn),

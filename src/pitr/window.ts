@@ -47,11 +47,20 @@ export function recoveryWindow(host: string, source: SourceConfig, bases: readon
     ...(oldest ? { oldest } : {}),
     ...(newest ? { newest } : {}),
     light: red ? 'red' : reasons.length > 0 ? 'amber' : 'green',
-    ...(rec ? { receiver: rec.state } : {}),
+    ...(rec ? { receiver: receiverText(rec, now) } : {}),
     ...(lagMs !== undefined ? { lagMs } : {}),
     reasons,
     baseBackups: bases.length,
   };
+}
+
+/** Seconds without a word from a running receiver (it probes every 5 s) before its state is shown as old news. */
+const SILENT_MS = 60_000;
+
+/** The receiver's recorded state, said to be old when its daemon stopped writing (killed, machine down). */
+function receiverText(rec: ReceiverRecord, now: Date): string {
+  const silent = now.getTime() - new Date(rec.updatedAt).getTime();
+  return rec.state !== 'stopped' && silent > SILENT_MS ? `${rec.state}, silent ${Math.round(silent / 1000)}s (is pullback daemon running?)` : rec.state;
 }
 
 const when = (d: Date | undefined) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
