@@ -60,7 +60,7 @@ export interface RawHost {
   address: string;
   port?: number;
   user: string;
-  keys?: { pull?: string; dump?: string; restore?: string };
+  keys?: { pull?: string; dump?: string; restore?: string; wal?: string };
   max_age?: RawDuration;
   sources: RawSource[];
   restore?: {

@@ -201,6 +201,12 @@ export const hostSchema: SchemaNode = obj(
           defaultText: 'the global ssh identity_file',
           example: '/etc/pullback/keys/main-server-restore',
         }),
+        wal: localPath({
+          description:
+            'Private key of the SSH tunnel of point-in-time recovery (sources with pitr: the WAL receiver and the nightly base backup reach the database server through it). Its line from `pullback hosts authorize` allows only forwarding to each pitr connection\'s host and port: no command, no shell.',
+          defaultText: 'the global ssh identity_file',
+          example: '/etc/pullback/keys/main-server-wal',
+        }),
       },
       { description: 'Which private key each role logs in with (relative paths are resolved against this file), so each can be restricted on the server to what it needs: see docs/security.md, "Least privilege on the main servers".' },
     ),

@@ -184,7 +184,7 @@ export interface RestoreConfig {
 }
 
 /** What pullback logs in to a main server for; each may use its own (restricted) key. */
-export type SshRole = 'pull' | 'dump' | 'restore';
+export type SshRole = 'pull' | 'dump' | 'restore' | 'wal';
 
 export interface HostConfig {
   /** Absolute path of the host file. */

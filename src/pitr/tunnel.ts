@@ -1,5 +1,5 @@
 // The way pg_receivewal and pg_basebackup reach a main server's PostgreSQL: one ssh2 session to the
-// host (the dump key: a database role) and a local unix socket forwarded through it to the
+// host (its wal key, which may do nothing else) and a local unix socket forwarded through it to the
 // connection's host and port as seen from the server. Nothing is opened to the network.
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -25,7 +25,7 @@ export async function openPitrLink(global: GlobalConfig, host: HostConfig, sourc
   const pitr = source.pitr!;
   mkdirSync(socketDir, { recursive: true });
   ensurePrivateDir(socketDir);
-  const session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, sshForRole(global.ssh, host, 'dump'), opts);
+  const session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, sshForRole(global.ssh, host, 'wal'), opts);
   let tunnel: SocketTunnel;
   try {
     tunnel = await openSocketTunnel(session, socketDir, { host: pitr.connection.host, port: pitr.connection.port }, opts.logger);

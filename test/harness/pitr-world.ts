@@ -9,6 +9,7 @@ import { registerCleanup } from './cleanup.js';
 import { writeTestConfig, type TestConfig } from './config.js';
 import { startPgCluster, writePgPass, type PgCluster } from './pg-cluster.js';
 import { startSshd, type SshdServer } from './sshd.js';
+import { generateKey } from './ssh-keys.js';
 import { makeTempDir } from './tmp.js';
 import { queryCatalog } from './catalog-query.js';
 
@@ -42,12 +43,16 @@ export interface PitrDaemon {
 }
 
 export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrWorld> {
-  const [server, pg] = await Promise.all([startSshd(), startPgCluster({ conf: opts.pgConf })]);
+  // The tunnel's key is restricted as `pullback hosts authorize` says: forwarding to the database only.
+  const secrets = makeTempDir('pitr-secrets-');
+  const walKey = join(secrets, 'wal_key');
+  const walPublic = await generateKey(walKey, 'pullback-test-wal');
+  const pg = await startPgCluster({ conf: opts.pgConf });
+  const server = await startSshd({ authorizedKeys: [`restrict,port-forwarding,permitopen="127.0.0.1:${pg.port}",command="/bin/false" ${walPublic}`] });
   await pg.sql('postgres', 'CREATE DATABASE appdb;');
   const root = makeTempDir('pitr-main-');
   const dumps = join(root, 'dumps');
   mkdirSync(dumps);
-  const secrets = makeTempDir('pitr-secrets-');
   const passFile = writePgPass(secrets, pg);
   // The database source: tonight's dump of appdb, and point-in-time recovery through the tunnel.
   const db = {
@@ -57,7 +62,7 @@ export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrW
     dump: { engine: 'postgres', databases: ['appdb'], connection: { host: '127.0.0.1', port: pg.port, user: 'postgres' } },
     pitr: { slot: 'pullback_test', max_lag: '1m', connection: { port: pg.port, user: pg.replicationUser, password_file: passFile } },
   };
-  const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [db] }] });
+  const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [db], override: { keys: { wal: walKey } } }] });
   const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => {
     const end = Date.now() + ms;
     while (!(await ok())) {
