@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSyn
 import { join } from 'node:path';
 import { archivedBaseBackups, receiverRecord, recordBaseBackup, recordReceiver } from '../catalog/pitr.js';
 import type { SourceConfig } from '../config/types.js';
-import { buildBaseBackupArgs, buildVerifyBackupArgs, formatLsn, manifestEndLsn, parseBackupLabel, pgBinDir, pgTool, walEnv } from '../engines/postgres-wal.js';
+import { buildBaseBackupArgs, buildVerifyBackupArgs, formatLsn, manifestEndLsn, parseBackupLabel, parseLsn, pgBinDir, pgTool, walEnv } from '../engines/postgres-wal.js';
 import { ToolError } from '../errors.js';
 import { runCommand, toolErrorFrom } from '../exec/run.js';
 import { ensureMirrorTop, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
@@ -16,7 +16,6 @@ import { humanBytes } from '../util/table.js';
 import { ARCHIVE_PITR_DIR, mirrorPitrDir, pitrStateDir, walDir } from './paths.js';
 import { openPitrLink } from './tunnel.js';
 import { historyFiles, parseSegmentName, segnoOf } from './wal-files.js';
-import { parseLsn } from '../engines/postgres-wal.js';
 
 export interface BaseBackupFacts {
   startedAt: string;
@@ -113,11 +112,21 @@ function mirrorWal(received: string, to: string, from: bigint): number {
     const seg = parseSegmentName(f);
     if (seg && seg.segno < from) continue;
     if (!seg && !historyFiles([f]).length) continue;
-    if (seg && !seg.partial) linkSync(join(received, f), join(to, f));
+    if (seg && !seg.partial) linkOrCopy(join(received, f), join(to, f));
     else copyFileSync(join(received, f), join(to, f));
     n++;
   }
   return n;
+}
+
+/** A hard link (a completed segment never changes), or a copy when the mirror is on another filesystem. */
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    copyFileSync(from, to);
+  }
 }
 
 /** Removes completed segments before `from` from the receiver's directory. */

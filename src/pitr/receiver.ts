@@ -35,7 +35,7 @@ const MAX_BACKOFF_MS = 60_000;
 /** Streaming this long proves the receiver healthy again: the next failure starts the back-off anew. */
 const HEALTHY_MS = 60_000;
 
-/** Supervises the source's receiver until `signal` fires; never throws (every failure is recorded and retried). */
+/** Supervises the source's receiver until `signal` fires; every failure of the receiver is recorded and retried (only a catalog that cannot be written throws). */
 export async function superviseReceiver(d: ReceiverDeps): Promise<void> {
   const { host, source, catalog } = d;
   const log = d.logger.child({ receiver: `${host.name}/${source.name}` });

@@ -84,6 +84,10 @@ export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: strin
     ];
     logger.info({ into, walFiles: files.length, newest: cont.newest?.name }, 'recovered data directory ready');
     return { dataDir: into, walDir: walInto, walFiles: files.length, ...(cont.newest ? { newestSegment: cont.newest.name } : {}), start, socketDir: into, port };
+  } catch (e) {
+    // Nothing half-made is left beside `into` (the data directory itself is moved in last).
+    rmSync(walInto, { recursive: true, force: true });
+    throw e;
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -34,6 +34,7 @@ export interface ReceiverRow {
   restarts: number;
   last_error: string | null;
   gap: string | null;
+  gap_at: string | null;
 }
 
 export interface PitrDaemon {
