@@ -20,6 +20,8 @@ export interface PitrWorld {
   run: (...args: string[]) => Promise<CliResult>;
   /** Starts `pullback daemon` (stopped with SIGTERM after the test file, or by its stop()). */
   daemon(): PitrDaemon;
+  /** Starts `pullback daemon` and waits until its receiver streams and recorded a newest point. */
+  receiving(): Promise<PitrDaemon>;
   /** The receiver's catalog row. */
   receiver(): ReceiverRow | undefined;
   /** Waits until `ok()` holds (polling), failing after `ms` with `what`. */
@@ -77,27 +79,37 @@ export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrW
     cfg,
     until,
     run: (...args) => runCli(['--config', cfg.configPath, ...args], { timeoutMs: 240_000 }),
-    receiver: () => {
-      try {
-        return queryCatalog<ReceiverRow>(cfg.stateDir, "SELECT * FROM pitr_receivers WHERE host = 'main' AND source = 'db'")[0];
-      } catch {
-        return undefined; // no catalog yet
-      }
-    },
-    daemon: () => {
-      const child = execa(process.execPath, [CLI_PATH, '--config', cfg.configPath, 'daemon'], { reject: false, stdin: 'ignore', all: true, env: { NO_COLOR: '1' } });
-      let out = '';
-      child.all!.on('data', (b: Buffer) => (out += b.toString()));
-      const stop = async () => {
-        if (child.exitCode !== null) return child.exitCode;
-        child.kill('SIGTERM');
-        const r = await child;
-        return r.exitCode;
-      };
-      registerCleanup(async () => {
-        await stop();
+    receiver,
+    daemon,
+    receiving: async () => {
+      const d = daemon();
+      await until('the receiver streams', () => {
+        const r = receiver();
+        return r?.state === 'streaming' && r.reached_at != null;
       });
-      return { output: () => out, stop, process: child };
+      return d;
     },
   };
+  function receiver(): ReceiverRow | undefined {
+    try {
+      return queryCatalog<ReceiverRow>(cfg.stateDir, "SELECT * FROM pitr_receivers WHERE host = 'main' AND source = 'db'")[0];
+    } catch {
+      return undefined; // no catalog yet
+    }
+  }
+  function daemon(): PitrDaemon {
+    const child = execa(process.execPath, [CLI_PATH, '--config', cfg.configPath, 'daemon'], { reject: false, stdin: 'ignore', all: true, env: { NO_COLOR: '1' } });
+    let out = '';
+    child.all!.on('data', (b: Buffer) => (out += b.toString()));
+    const stop = async () => {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const r = await child;
+      return r.exitCode;
+    };
+    registerCleanup(async () => {
+      await stop();
+    });
+    return { output: () => out, stop, process: child };
+  }
 }

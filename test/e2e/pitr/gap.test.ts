@@ -16,8 +16,7 @@ describe('a gap in the WAL', () => {
   it('is found when the server removed WAL the receiver had not received, reported red, and closed by the next base backup', async () => {
     const w = await pitrWorld();
     await w.pg.sql('appdb', 'CREATE TABLE t (n int);');
-    const first = w.daemon();
-    await w.until('the receiver streams', () => w.receiver()?.state === 'streaming' && w.receiver()?.reached_at != null);
+    const first = await w.receiving();
     expect((await w.run('run')).exitCode).toBe(0);
     expect(await first.stop()).toBe(0);
 

@@ -47,8 +47,7 @@ describe('WAL receiver', () => {
   it('streams through the tunnel, records the newest reachable point, and leaves no gap when killed and restarted', async () => {
     const w = await pitrWorld();
     await w.pg.sql('appdb', 'CREATE TABLE ledger (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), note text);');
-    const d = w.daemon();
-    await w.until('the receiver streams', () => w.receiver()?.state === 'streaming' && w.receiver()?.reached_at != null);
+    const d = await w.receiving();
     // The slot exists on the server, and nothing listens on the network for it on the backup host.
     expect(await w.pg.sql('postgres', "SELECT slot_type, active FROM pg_replication_slots WHERE slot_name = 'pullback_test';")).toBe('physical\tt');
 

@@ -52,8 +52,7 @@ describe('restore --at', () => {
   it('recovers the cluster to a second: the marker and every row committed before it, none after; latest brings what followed the DROP', async () => {
     const w = await pitrWorld({ pgConf: ['track_commit_timestamp = on'] });
     await w.pg.sql('appdb', "CREATE TABLE ledger (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), note text NOT NULL); CREATE TABLE after_drop (note text);");
-    const daemon = w.daemon();
-    await w.until('the receiver streams', () => w.receiver()?.state === 'streaming');
+    const daemon = await w.receiving();
 
     // A night: dump, pull, base backup, archive.
     const night = await w.run('run');
