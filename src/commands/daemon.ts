@@ -1,5 +1,5 @@
-// `pullback daemon`: runs the configured schedule (node-cron, in schedule.timezone) until SIGTERM or
-// SIGINT. Each job is the CLI command itself in a child process; on a stop signal the running job
+// `pullback daemon`: runs the configured schedule (node-cron, in schedule.timezone) and the WAL
+// receivers of point-in-time recovery until SIGTERM or SIGINT. Each job is the CLI command itself in a child process; on a stop signal the running job
 // gets SIGTERM (it stops its children and records its run as interrupted) and the daemon exits 0.
 import { join } from 'node:path';
 import { createTask, type ScheduledTask } from 'node-cron';
@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { planSchedule, type PlannedJob } from '../schedule/schedule.js';
 import { CLI_SCRIPT, runPullbackJob } from '../schedule/child-job.js';
 import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
+import { pitrSources, runReceivers } from '../pitr/receivers.js';
 
 /** Runs the schedule until interrupted; resolves 0 after a clean stop. UsageError when nothing is scheduled. */
 export async function daemonCommand(g: GlobalOptions): Promise<number> {
@@ -19,8 +20,8 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
     const log = env.logger.child({ daemon: process.pid });
     const plan = planSchedule(schedule, g.hasCommand ?? (() => true));
     for (const s of plan.skipped) log.warn({ job: s.job }, `${s.job} is not scheduled: ${s.reason}`);
-    if (plan.jobs.length === 0) {
-      throw new UsageError(`nothing to schedule: ${env.config.global.file} has no schedule with backup, check, drill or report (see docs/configuration.md)`);
+    if (plan.jobs.length === 0 && pitrSources(env.config).length === 0) {
+      throw new UsageError(`nothing to schedule: ${env.config.global.file} has no schedule with backup, check, drill or report and no source with pitr (see docs/configuration.md)`);
     }
     const interrupt = interruptSignal(log);
     const launcher = { node: process.execPath, script: CLI_SCRIPT, configPath: env.config.global.file };
@@ -40,6 +41,8 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
         }),
     });
     const tasks: Array<{ job: PlannedJob; task: ScheduledTask }> = [];
+    // The WAL receivers (point-in-time recovery) run in this process beside the schedule, until the stop signal.
+    const receivers = runReceivers(env.config, env.catalog, log, interrupt.signal);
     try {
       for (const job of plan.jobs) {
         const task = createTask(job.cron, () => queue.fire(job), { name: job.job, logger: cronLogger(log), ...(plan.timezone ? { timezone: plan.timezone } : {}) });
@@ -59,6 +62,7 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
     } finally {
       for (const { task } of tasks) await task.destroy();
       await queue.idle();
+      await receivers;
       interrupt.dispose();
     }
     log.info('daemon stopped');

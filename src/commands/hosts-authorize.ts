@@ -34,7 +34,7 @@ export const authorizeSubcommand: Subcommand = {
     const problems: string[] = [];
     const keyFiles = {} as Record<SshRole, string>;
     const publicKeys = {} as Record<SshRole, string>;
-    for (const role of ['pull', 'dump', 'restore'] as const) {
+    for (const role of ['pull', 'dump', 'restore', 'wal'] as const) {
       keyFiles[role] = sshForRole(config.global.ssh, host, role).identityFile;
       if (!rolesOf(host).includes(role)) continue;
       try {

@@ -9,6 +9,8 @@ import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedAr
 import { renderTable } from '../util/table.js';
 import { lostArchives, unresolvedVanished } from '../catalog/vanished.js';
 import { hostOption, hostsOf, openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { recoveryWindows } from '../pitr/windows.js';
+import { WINDOW_HEADER, windowJson, windowRows } from '../pitr/window.js';
 
 export interface ListOptions {
   hosts?: string[];
@@ -38,8 +40,13 @@ export async function listCommand(g: GlobalOptions, opts: ListOptions): Promise<
       const listed = [...listArchivesOf(host.name, facts), ...gone.map((a): ListedArchive => ({ name: a.name, start: a.createdAt, kind: 'lost', size: a.size ?? null, files: a.files ?? null }))];
       out.push({ host: host.name, repository, archives: listed.sort((x, y) => (new Date(x.start).getTime() || 0) - (new Date(y.start).getTime() || 0)) });
     }
-    if (opts.json) env.out(JSON.stringify({ hosts: out }, null, 2));
-    else env.out(renderTable(LIST_HEADER, listRows(out)));
+    // Point-in-time recovery: the points each PITR source can be restored to, besides its archives.
+    const windows = recoveryWindows(env.config.global, hosts, env.catalog, new Date());
+    if (opts.json) env.out(JSON.stringify(windows.length > 0 ? { hosts: out, recovery_windows: windows.map(windowJson) } : { hosts: out }, null, 2));
+    else {
+      env.out(renderTable(LIST_HEADER, listRows(out)));
+      if (windows.length > 0) env.out(`\nRecovery windows (restore --at any second between):\n${renderTable(WINDOW_HEADER, windowRows(windows))}`);
+    }
     return 0;
   } finally {
     env.close();

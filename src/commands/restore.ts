@@ -34,6 +34,7 @@ import { shellCommand } from '../tools/ssh/quote.js';
 import { interruptedRestoreText, rollbackArgv, rollbackTarget, unresolvedInterruptedRestores } from '../catalog/interrupted-restores.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { restoreEvent } from '../notify/event.js';
+import { restoreAtCommand } from './restore-at.js';
 import { confirm, interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
 
 export interface RestoreOptions {
@@ -51,6 +52,8 @@ export interface RestoreOptions {
   rollback?: number;
   /** Read the archive from this off-site target (the local repository may be gone). */
   fromOffsite?: string;
+  /** `--at TIME|latest`: a point-in-time restore (restore-at.ts). */
+  at?: string;
 }
 
 const DEFAULT_MAX_AGE = '48h';
@@ -80,6 +83,7 @@ export function restoreOptions(v: Values): RestoreOptions {
     yes: !!v.yes,
     force: !!v.force,
     maxAgeSeconds,
+    ...(str('at') !== undefined ? { at: str('at') } : {}),
   };
   const maps = Array.isArray(v['map-db']) ? (v['map-db'] as string[]) : typeof v['map-db'] === 'string' ? [v['map-db'] as string] : [];
   if (maps.length > 0) o.mapDb = parseMapDb(maps);
@@ -90,6 +94,7 @@ export function restoreOptions(v: Values): RestoreOptions {
     o.rollback = Number(rb);
   } else if (!o.host) throw new UsageError('restore needs --host NAME (or --rollback RESTORE_ID)');
   if (o.into && o.to) throw new UsageError('--into extracts locally: it cannot be combined with --to');
+  if (o.at !== undefined && (o.archive || o.to || o.mapDb || o.fromOffsite || o.rollback)) throw new UsageError('--at chooses its base backup and WAL itself: it takes no --archive, --to, --map-db, --from-offsite or --rollback');
   return o;
 }
 
@@ -319,6 +324,7 @@ export const restoreSpec: CommandSpec = {
   summary: 'restore a host from an archive (checklist, safety snapshot, ordered restore, checks), or roll one back',
   usage:
     'pullback restore --host NAME [--archive NAME|latest] [--to HOST [--map-db OLD=NEW]...] [--only SOURCE,...] [--into DIR] [--from-offsite TARGET] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
+    '       pullback restore --host NAME --only SOURCE --at TIME|latest --into DIR [--dry-run]\n' +
     '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
   options: {
     host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archive is restored (required unless --rollback)' },
@@ -333,6 +339,10 @@ export const restoreSpec: CommandSpec = {
     'max-age': { type: 'string', value: 'DURATION', description: 'refuse an archive older than this (e.g. 48h, 3d; default 48h)' },
     'from-offsite': { type: 'string', value: 'TARGET', description: "read the archive from this off-site target (rclone: fetched into <state_dir>/offsite and borg-checked first); works without the local repository" },
     rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },
+    at: { type: 'string', value: 'TIME|latest', description: "point-in-time restore of a source with pitr: to 'YYYY-MM-DD HH:MM:SS' (this host's time zone) or latest; with --into DIR, a recovered data directory and the command that starts it (docs/pitr.md)" },
   },
-  handler: (g, v) => restoreCommand(g, restoreOptions(v)),
+  handler: (g, v) => {
+    const o = restoreOptions(v);
+    return o.at !== undefined ? restoreAtCommand(g, { host: o.host!, only: o.only, at: o.at, into: o.into, dryRun: o.dryRun }) : restoreCommand(g, o);
+  },
 };

@@ -7,6 +7,9 @@ import type { CommandSpec } from './spec.js';
 import { statusExitCode } from '../report/freshness.js';
 import { statusJson, statusText } from '../report/status-format.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { recoveryWindows } from '../pitr/windows.js';
+import { WINDOW_HEADER, windowJson, windowRows } from '../pitr/window.js';
+import { renderTable } from '../util/table.js';
 
 export interface StatusOptions {
   hosts?: string[];
@@ -22,7 +25,21 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
     const hosts = selectHosts(env.config, opts.hosts);
     const now = new Date();
     const verdicts = freshnessOf({ ...env.config, hosts }, env.catalog, now);
-    env.out(opts.json ? JSON.stringify(statusJson(verdicts, now), null, 2) : statusText(verdicts));
+    // Point-in-time recovery: each PITR source's recovery window, red past its max_lag or after a gap.
+    const windows = recoveryWindows(env.config.global, hosts, env.catalog, now);
+    if (opts.json) {
+      const json = statusJson(verdicts, now) as { status: string };
+      if (windows.some((w) => w.light === 'red')) json.status = 'red';
+      else if (json.status === 'green' && windows.some((w) => w.light === 'amber')) json.status = 'amber';
+      env.out(JSON.stringify(windows.length > 0 ? { ...json, recovery_windows: windows.map(windowJson) } : json, null, 2));
+    } else {
+      env.out(statusText(verdicts));
+      if (windows.length > 0) {
+        env.out(`\nRecovery windows (point-in-time recovery):\n${renderTable(WINDOW_HEADER, windowRows(windows))}`);
+        const reasons = windows.flatMap((w) => w.reasons.map((r) => `  ${w.light.toUpperCase()} ${r}`));
+        if (reasons.length > 0) env.out(`\nAttention (recovery windows):\n${reasons.join('\n')}`);
+      }
+    }
     if (opts.notify) {
       // Staleness never needs a run to be noticed: cron (or the daemon's report job) runs `status --notify`.
       const notes = createNotifications(env.config.global.notify, { logger: env.logger, catalog: env.catalog });
@@ -31,7 +48,7 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
       }
       await notes.flush();
     }
-    return statusExitCode(verdicts);
+    return windows.some((w) => w.light === 'red') ? 1 : statusExitCode(verdicts);
   } finally {
     env.close();
   }

@@ -59,11 +59,14 @@ export function hostRules(y: YamlFile): ConfigProblem[] {
     }
     const kind = s.kind;
     if (typeof kind === 'string' && SOURCE_KINDS.includes(kind) && kind !== 'database') {
-      for (const key of ['dump', 'max_age', 'database', 'pattern']) {
+      for (const key of ['dump', 'max_age', 'database', 'pattern', 'pitr']) {
         if (s[key] !== undefined) out.push(problem(y, ['sources', i, key], `only database sources can have '${key}' (this source is kind ${kind})`, true));
       }
     }
     if (isObj(s.dump)) out.push(...sqliteRules(y, s.dump, ['sources', i, 'dump']));
+    if (s.pitr !== undefined && isObj(s.dump) && typeof s.dump.engine === 'string' && s.dump.engine !== 'postgres') {
+      out.push(problem(y, ['sources', i, 'pitr'], `point-in-time recovery is for PostgreSQL servers; this source dumps ${s.dump.engine} (MariaDB binary logs are not supported yet)`, true));
+    }
     if (s.dump !== undefined && s.pattern !== undefined) {
       out.push(problem(y, ['sources', i, 'pattern'], "'pattern' says which files of a directory the server fills itself are dumps; with 'dump' pullback knows its own dumps"));
     }

@@ -36,6 +36,9 @@ export const DEFAULTS = {
   minFree: 0,
   httpTimeout: '10s',
   logKeepDays: 30,
+  pitrSlot: 'pullback',
+  pitrMaxLag: '5m',
+  pitrUser: 'pullback_replication',
 } as const;
 
 /** Default connection of each database engine (as seen from the server that runs it). */

@@ -31,7 +31,7 @@ Rules that involve more than one key:
 
 - \`repository.passphrase_file\` is required unless \`repository.encryption\` is \`none\`; at least one \`retention\` count is above 0.
 - Host names are unique across host files; source names are unique within a host.
-- \`dump\` and \`max_age\` are only allowed on \`database\` sources.
+- \`dump\`, \`max_age\` and \`pitr\` are only allowed on \`database\` sources; \`pitr\` with a \`dump\` only for \`engine: postgres\`.
 - For \`engine: sqlite\`, \`databases\` lists absolute paths of database files (\`all\` is not possible).
 - Each \`restore.checks\` entry has exactly one of \`sql\`, \`http\`, \`command\`; \`sql.source\` names a database source of the same host.
 - Each \`notify\` entry has exactly one of \`webhook\`, \`command\`, \`healthchecks\`, \`email\`; \`headers\` only on a webhook, each with exactly one of \`value\`, \`value_file\`; \`email\` has exactly one of \`sendmail\`, \`smtp\`.

@@ -80,7 +80,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
   return g;
 }
 
-function source(raw: RawSource, hostStaleAfter: number): SourceConfig {
+function source(raw: RawSource, hostStaleAfter: number, dir: string): SourceConfig {
   const staleAfterSeconds = raw.max_age !== undefined ? parseDuration(raw.max_age) : hostStaleAfter;
   const s: SourceConfig = { name: raw.name, kind: raw.kind as SourceKind, path: raw.path, exclude: [...(raw.exclude ?? DEFAULTS.exclude)], staleAfterSeconds };
   if (raw.kind === 'database') s.maxAgeSeconds = parseDuration(raw.max_age ?? DEFAULTS.maxAge);
@@ -97,6 +97,13 @@ function source(raw: RawSource, hostStaleAfter: number): SourceConfig {
     };
     s.dump = dump;
   }
+  if (raw.pitr) {
+    s.pitr = {
+      slot: raw.pitr.slot ?? DEFAULTS.pitrSlot,
+      maxLagSeconds: parseDuration(raw.pitr.max_lag ?? DEFAULTS.pitrMaxLag),
+      connection: connection(raw.pitr.connection, { host: '127.0.0.1', port: 5432, user: DEFAULTS.pitrUser }, dir),
+    };
+  }
   return s;
 }
 
@@ -112,7 +119,7 @@ export function normalizeHost(raw: RawHost, file: string): HostConfig {
     user: raw.user,
     ...(raw.keys ? { keys: Object.fromEntries(Object.entries(raw.keys).map(([role, path]) => [role, resolve(dirname(file), path)])) } : {}),
     staleAfterSeconds,
-    sources: raw.sources.map((s) => source(s, staleAfterSeconds)),
+    sources: raw.sources.map((s) => source(s, staleAfterSeconds, dirname(file))),
     restore: {
       stopWrites: r.stop_writes ?? [],
       startWrites: r.start_writes ?? [],

@@ -45,6 +45,7 @@ export interface RawSource {
   pattern?: string;
   max_shrink?: string;
   dump?: { engine: string; databases: string[] | 'all'; connection?: RawConnection; keep?: number };
+  pitr?: { slot?: string; max_lag?: RawDuration; connection?: RawConnection };
 }
 
 export interface RawCheck {
@@ -59,7 +60,7 @@ export interface RawHost {
   address: string;
   port?: number;
   user: string;
-  keys?: { pull?: string; dump?: string; restore?: string };
+  keys?: { pull?: string; dump?: string; restore?: string; wal?: string };
   max_age?: RawDuration;
   sources: RawSource[];
   restore?: {

@@ -43,6 +43,46 @@ const dump = obj(
   },
 );
 
+const pitr = obj(
+  {
+    slot: str({
+      description:
+        'Physical replication slot on the main server that pg_receivewal streams from (created by pullback when missing). The slot makes the server keep every WAL segment the backup host has not received yet: set `max_slot_wal_keep_size` on the server (docs/pitr.md) so a backup host away for long cannot fill its disk; the slot is then lost, which pullback reports red (a gap in the WAL) until the next base backup starts a new window.',
+      default: DEFAULTS.pitrSlot,
+      example: DEFAULTS.pitrSlot,
+      pattern: '^[a-z0-9_]{1,63}$',
+      patternDescription: 'a slot name: 1 to 63 lower-case letters, digits and _',
+    }),
+    max_lag: duration(
+      {
+        description:
+          'How old the newest point the received WAL reaches may be before `pullback status` shows the source red: the receiver stopped, the tunnel is down, or it falls behind the server.',
+        default: DEFAULTS.pitrMaxLag,
+        example: DEFAULTS.pitrMaxLag,
+      },
+      DURATION_PATTERN,
+    ),
+    connection: obj(
+      {
+        host: str({ description: 'PostgreSQL server address as seen from the main server (the SSH tunnel\'s far end; never opened to the network).', default: '127.0.0.1', example: '127.0.0.1' }),
+        port: int({ description: 'PostgreSQL server port on the main server.', default: 5432, example: 5432, minimum: 1, maximum: 65535 }),
+        user: str({ description: 'The replication login (a role WITH LOGIN REPLICATION and nothing else).', default: DEFAULTS.pitrUser, example: DEFAULTS.pitrUser }),
+        password_file: localPath({
+          description:
+            'File on the backup host (pg_receivewal and pg_basebackup run here) holding the replication password in .pgpass format (`*:*:*:USER:PASSWORD`, mode 0600), given to them as PGPASSFILE, never on the command line. None: no password (trust or peer on the server).',
+          example: '/etc/pullback/main-server-replication.pgpass',
+        }),
+      },
+      { description: 'The replication login pg_receivewal and pg_basebackup use through the host\'s SSH connection (a forwarded local socket).' },
+    ),
+  },
+  {
+    description:
+      'Point-in-time recovery of this PostgreSQL server (docs/pitr.md): `pullback daemon` receives its WAL continuously with pg_receivewal through the host\'s SSH connection, and each nightly run takes a base backup with pg_basebackup; both are archived with the source. `pullback restore --host H --only SOURCE --at TIME --into DIR` then recovers the cluster to any second between the oldest base backup kept and the newest WAL received.',
+    example: { slot: DEFAULTS.pitrSlot, max_lag: DEFAULTS.pitrMaxLag, connection: { user: DEFAULTS.pitrUser, password_file: '/etc/pullback/main-server-replication.pgpass' } },
+  },
+);
+
 const source = obj(
   {
     name: str({ description: `Source name, unique within the host: the folder of the source in archives (${NAME_RULE}).`, example: 'db', pattern: NAME_PATTERN, patternDescription: NAME_RULE }),
@@ -88,6 +128,7 @@ const source = obj(
       patternDescription: 'a percentage from 0% to 100%, such as 50%',
     }),
     dump,
+    pitr,
   },
   { description: 'One directory pulled from the main server.', required: ['name', 'kind', 'path'] },
 );
@@ -159,6 +200,12 @@ export const hostSchema: SchemaNode = obj(
           description: 'Private key for restores onto this host (writes below the source paths, probes, stop/start_writes, checks). Its line from `pullback hosts authorize` is meant to be installed only during an incident.',
           defaultText: 'the global ssh identity_file',
           example: '/etc/pullback/keys/main-server-restore',
+        }),
+        wal: localPath({
+          description:
+            'Private key of the SSH tunnel of point-in-time recovery (sources with pitr: the WAL receiver and the nightly base backup reach the database server through it). Its line from `pullback hosts authorize` allows only forwarding to each pitr connection\'s host and port: no command, no shell.',
+          defaultText: 'the global ssh identity_file',
+          example: '/etc/pullback/keys/main-server-wal',
         }),
       },
       { description: 'Which private key each role logs in with (relative paths are resolved against this file), so each can be restricted on the server to what it needs: see docs/security.md, "Least privilege on the main servers".' },

@@ -132,6 +132,16 @@ export interface DumpConfig {
   keep: number;
 }
 
+/** Point-in-time recovery of a PostgreSQL source (`pitr:`): WAL received continuously, base backups nightly. */
+export interface PitrConfig {
+  /** Physical replication slot on the main server. */
+  slot: string;
+  /** Seconds the newest reachable point may lag behind now before status is red. */
+  maxLagSeconds: number;
+  /** The replication login, as seen from the main server (the tunnel's far end); passwordFile is local (absolute). */
+  connection: DbConnection;
+}
+
 export interface SourceConfig {
   name: string;
   kind: SourceKind;
@@ -139,6 +149,8 @@ export interface SourceConfig {
   path: string;
   exclude: string[];
   dump?: DumpConfig;
+  /** Point-in-time recovery (postgres database sources only). */
+  pitr?: PitrConfig;
   /** Max age in seconds of the newest dump in a pulled dump directory (database sources without dump). */
   maxAgeSeconds?: number;
   /** The database the dumps of a cron-filled dump directory restore into (database sources without dump). */
@@ -172,7 +184,7 @@ export interface RestoreConfig {
 }
 
 /** What pullback logs in to a main server for; each may use its own (restricted) key. */
-export type SshRole = 'pull' | 'dump' | 'restore';
+export type SshRole = 'pull' | 'dump' | 'restore' | 'wal';
 
 export interface HostConfig {
   /** Absolute path of the host file. */

@@ -32,7 +32,8 @@ export type AuthorizePlan = { ok: true; lines: AuthorizedLine[] } | { ok: false;
 
 /** The roles a host uses: pull and restore always, dump when a source takes dumps. */
 export function rolesOf(host: HostConfig): SshRole[] {
-  return host.sources.some((s) => s.dump) ? ['pull', 'dump', 'restore'] : ['pull', 'restore'];
+  const roles: SshRole[] = host.sources.some((s) => s.dump) ? ['pull', 'dump', 'restore'] : ['pull', 'restore'];
+  return host.sources.some((s) => s.pitr) ? [...roles, 'wal'] : roles;
 }
 
 /** The lines to install for `host`, or every reason they cannot be written. Pure. */
@@ -55,9 +56,15 @@ export function planAuthorizedKeys(input: AuthorizeInput): AuthorizePlan {
     if (placeholder !== undefined) problems.push(`source ${s.name}: the database name ${JSON.stringify(placeholder)} contains a placeholder of the dump key's policy (${OUT_PLACEHOLDER} or ${DB_PLACEHOLDER})`);
     if (s.dump!.engine === 'sqlite') problems.push(`source ${s.name}: sqlite dumps cannot be restricted (sqlite3 reads its commands from stdin); dump it with a cron job on the server and pull the directory`);
   }
-  const policies: Record<SshRole, string[]> = { pull: pullPolicy(host), dump: dumpPolicy(host, input.engine), restore: restorePolicy(host, input.engine) };
+  const policies: Record<Exclude<SshRole, 'wal'>, string[]> = { pull: pullPolicy(host), dump: dumpPolicy(host, input.engine), restore: restorePolicy(host, input.engine) };
   const lines: AuthorizedLine[] = [];
   for (const role of roles) {
+    if (role === 'wal') {
+      const key = input.publicKeys.wal.trim();
+      if (!/^(ssh|ecdsa|sk)-[A-Za-z0-9@.-]+ [A-Za-z0-9+/=]+( .*)?$/.test(key) || key.includes('\n')) problems.push('the wal public key is not one line of the form "type base64 [comment]"');
+      else lines.push({ role, allows: ALLOWS.wal, line: walLine(host, key) });
+      continue;
+    }
     const argv = ['exec', input.gatePath, role, ...policies[role]];
     const bad = argv.find((a) => /[\0\r\n]/.test(a));
     if (bad !== undefined) {
@@ -78,7 +85,17 @@ const ALLOWS: Record<SshRole, string> = {
   pull: 'read-only rsync of the source paths (and read-only stat/sha256sum/getfattr of files below them, for drills); no writes, deletes, shell or other commands',
   dump: 'the configured dump commands writing into the dump directories, and the file operations of their rotation there (create, checksum, rename, delete); nothing else',
   restore: 'rsync to and from the source paths, the restore probes, the configured stop_writes/start_writes/check commands and the database clients; install it only for a restore and remove it afterwards',
+  wal: 'a forwarded connection to the PostgreSQL server of each source with pitr (pg_receivewal, pg_basebackup); no command, no shell',
 };
+
+/**
+ * The wal key's line: `restrict` (no pty, agent or X11, no forwarding) then only forwarding to the
+ * pitr connections' host:port; its forced command does nothing (the tunnel opens no session).
+ */
+function walLine(host: HostConfig, key: string): string {
+  const to = [...new Set(host.sources.filter((s) => s.pitr).map((s) => `${s.pitr!.connection.host.includes(':') ? `[${s.pitr!.connection.host}]` : s.pitr!.connection.host}:${s.pitr!.connection.port}`))];
+  return `restrict,port-forwarding,${to.map((t) => `permitopen="${t}"`).join(',')},command="/bin/false" ${key}`;
+}
 
 /** sshd's command="..." value: a double quote inside is written \" (nothing else is special). */
 export function authorizedKeysEscape(command: string): string {

@@ -17,7 +17,7 @@ export async function archiveHost(
   ctx: HostContext,
   sources: SourceManifest[],
   at = new Date(),
-  opts: { included?: string[]; partial?: string; keepLeftovers?: string } = {},
+  opts: { included?: string[]; partial?: string; keepLeftovers?: string; extraPaths?: string[] } = {},
 ): Promise<StepOutcome<ArchiveResult>> {
   const repo = hostRepo(ctx);
   const archive = archiveName(ctx.host.name, at);
@@ -35,7 +35,7 @@ export async function archiveHost(
     archive,
     at,
     dir: hostMirrorDir(ctx.global, ctx.host.name),
-    sourceNames: included,
+    sourceNames: [...included, ...(opts.extraPaths ?? [])],
     manifest,
     compression: ctx.global.repository.compression,
     runId: ctx.runId,

@@ -77,7 +77,7 @@ export async function runNightly(ctx: HostContext, features: NightlyFeatures, st
       // A failed source's `good` rows, and a good source's `failed` rows, are not its rows tonight.
       if ((s.status === 'failed') !== (step.for === 'failed')) continue;
       const gate = step.gate(night, s);
-      const out = await execute(step, gate, s.source.name, () => step.run(ctx, night, s), said);
+      const out = await execute(step, gate, s.source.name, () => step.run(ctx, night, s, features), said);
       if (step.stops !== 'source') continue;
       // A source skipped for a reason (host unreachable) was not backed up tonight: it failed.
       if (!gate.run && !gate.silent) {

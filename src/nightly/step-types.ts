@@ -26,6 +26,8 @@ export interface NightlyFeatures {
   drill: (ctx: HostContext) => Promise<{ status: Status; error?: string }>;
   /** Copies the host's repository to every off-site target whose gate opens; `checkTonight` is this night's check status, if one ran. */
   offsite: (ctx: HostContext, src: OffsiteSource, checkTonight: Status | undefined) => Promise<StepOutcome<unknown>>;
+  /** Takes, verifies and records a point-in-time recovery source's base backup into the mirror's `.pitr/<source>/` (the archive holds it). */
+  baseBackup: (ctx: HostContext, source: SourceConfig) => Promise<StepOutcome<unknown>>;
 }
 
 /**
@@ -60,7 +62,7 @@ export interface SourceStep<N extends string = string> extends Common<N> {
   /** Its bytes and files are the night's transfer (the summary's PULLED and FILES). */
   transfer?: boolean;
   gate: (night: NightState, s: SourceState) => Gate;
-  run: (ctx: HostContext, night: NightState, s: SourceState) => Promise<StepOutcome<unknown>>;
+  run: (ctx: HostContext, night: NightState, s: SourceState, features: NightlyFeatures) => Promise<StepOutcome<unknown>>;
 }
 
 export interface HostStep<N extends string = string> extends Common<N> {
@@ -92,5 +94,5 @@ export type NightlyStep<N extends string = string> = SourceStep<N> | HostStep<N>
 /** The rows of NIGHTLY_STEPS, so an edge naming no row is a type error. */
 export type NightlyStepName =
   | 'repository' | 'compare_archives' | 'prune' | 'compact' | 'check_repository' | 'create_repository' | 'connect'
-  | 'dump' | 'pull' | 'dump_times' | 'verify' | 'keep_last_good'
+  | 'dump' | 'pull' | 'dump_times' | 'verify' | 'base_backup' | 'keep_last_good'
   | 'archive' | 'schedule_prune' | 'check' | 'offsite' | 'drill';

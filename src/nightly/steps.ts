@@ -47,6 +47,10 @@ import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors
 import { openDamage } from '../catalog/check-damage.js';
 import { nightFailedSince } from '../catalog/queries.js';
 import { keepLastGood } from './last-good.js';
+import { attachBaseBackupArchive } from '../catalog/pitr.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostMirrorDir } from '../job/context.js';
 import { archivedSources, failedSources, manifestEntry, partialComment, type NightState } from './state.js';
 
 const RUN: Gate = { run: true };
@@ -296,6 +300,21 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     },
   },
   {
+    // Records: step (host, source); the base backup in pitr_base_backups (host, source, run). A
+    // source with pitr: its base backup (pg_basebackup through the SSH tunnel, read back with
+    // pg_verifybackup) and the WAL since the previous one, into the mirror's .pitr/<source>/ that the
+    // archive holds. Its failure fails the night and stops nothing: the previous base backup stays
+    // in place and is archived again, and the source's dumps are archived as usual.
+    scope: 'source',
+    name: 'base_backup',
+    applies: (s) => s.pitr !== undefined,
+    for: 'good',
+    gate: sourceGate,
+    lock: 'none',
+    stops: 'nothing',
+    run: (ctx, _n, s, features) => features.baseBackup(ctx, s.source),
+  },
+  {
     // Records: step (host, source): the archive whose copy of the source is archived tonight; a
     // folder put back from it clean as of it in source_mirrors (host, source). When it fails, the
     // source is left out of the archive.
@@ -327,8 +346,11 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
         included: archivedSources(night).map((s) => s.source.name),
         partial: partialComment(night),
         keepLeftovers: night.keepLeftovers,
+        // The base backups and WAL of point-in-time recovery sources, when a night made them.
+        extraPaths: pitrArchivePaths(ctx),
       });
       night.archive = out.value;
+      if (out.value) attachBaseBackupArchive(ctx.catalog, ctx.host.name, ctx.runId, out.value.archive);
       // Each archived folder is now this archive's copy (unless borg warned: it may have missed a file).
       if (out.value && !out.value.stats.warning) {
         for (const s of archivedSources(night)) recordSourceMirror(ctx.catalog, ctx.host.name, s.source.name, { clean: true, archive: out.value.archive });
@@ -416,6 +438,11 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     },
   },
 ];
+
+/** `.pitr` (the mirror's folder of base backups and WAL) when a source of the host has pitr and a night filled it. */
+function pitrArchivePaths(ctx: HostContext): string[] {
+  return ctx.host.sources.some((s) => s.pitr) && existsSync(join(hostMirrorDir(ctx.global, ctx.host.name), '.pitr')) ? ['.pitr'] : [];
+}
 
 /** The repository check is due and check_repository did not run it (a first night's new repository). */
 const repositoryLeft = (night: NightState) => night.due.repository && !night.checks.includes('repository');

@@ -20,3 +20,5 @@ export * from './catalog-query.js';
 export * from './partial-night.js';
 export * from './clock.js';
 export * from './one-folder-host.js';
+export * from './pg-cluster.js';
+export * from './pitr-world.js';

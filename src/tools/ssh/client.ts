@@ -3,6 +3,7 @@
 // `exec` of argv (quoted by shellCommand) with timeout, abort, streamed output and stdin input.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { Duplex } from 'node:stream';
 import type { ConnectConfig } from 'ssh2';
 import { limiter } from '../../util/pool.js';
 import type { SshConfig } from '../../config/types.js';
@@ -40,6 +41,10 @@ export interface SshSession {
   readonly target: SshTarget;
   /** Runs argv remotely; resolves whatever the exit code; throws ToolError if the channel cannot be opened. */
   exec(argv: readonly string[], opts?: SshExecOptions): Promise<SshExecResult>;
+  /** A TCP connection to `host:port` as seen from the server (direct-tcpip); throws when the server refuses it. ssh2 sessions only. */
+  forwardOut?(host: string, port: number): Promise<Duplex>;
+  /** Settles when the connection is gone (closed by either side). ssh2 sessions only. */
+  closed?: Promise<void>;
   close(): void;
 }
 
@@ -145,9 +150,15 @@ export async function connectSsh(
   // A few channels at once, never more: sshd refuses sessions past its MaxSessions (10 by default,
   // 4 on servers hardened by common benchmarks), and a refused channel would fail the command.
   const channel = limiter(SESSION_CHANNELS);
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   return {
     target,
     exec: (argv, execOpts = {}) => channel(() => execOnClient(client, where, argv, execOpts, opts.logger)),
+    forwardOut: (host, port) =>
+      new Promise<Duplex>((resolve, reject) => {
+        client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => (err ? reject(new Error(`ssh to ${where}: forwarding to ${host}:${port} refused: ${err.message}`)) : resolve(stream)));
+      }),
+    closed,
     close: () => client.end(),
   };
 }

@@ -24,6 +24,23 @@ describe('cross-field rules', () => {
     ]);
   });
 
+  it('pitr only on database sources, and with a dump only for postgres; its keys are checked with file, line and key', () => {
+    const problems = short(
+      problemsOf(
+        GLOBAL,
+        host(
+          '  - {name: a, kind: data, path: /a, pitr: {}}\n  - {name: b, kind: database, path: /b, dump: {engine: mariadb, databases: all}, pitr: {}}\n  - {name: c, kind: database, path: /c, pitr: {slot: Bad-Slot, max_lag: soon}}\n',
+        ),
+      ),
+    );
+    expect(problems).toEqual([
+      { file: 'hosts/web.yaml', line: 5, key: 'sources[0].pitr', message: "only database sources can have 'pitr' (this source is kind data)" },
+      { file: 'hosts/web.yaml', line: 6, key: 'sources[1].pitr', message: 'point-in-time recovery is for PostgreSQL servers; this source dumps mariadb (MariaDB binary logs are not supported yet)' },
+      { file: 'hosts/web.yaml', line: 7, key: 'sources[2].pitr.slot', message: "must be a slot name: 1 to 63 lower-case letters, digits and _ (got 'Bad-Slot')" },
+      { file: 'hosts/web.yaml', line: 7, key: 'sources[2].pitr.max_lag', message: "must be a duration such as 30s, 10m, 26h or 2d, or a whole number of seconds (got 'soon')" },
+    ]);
+  });
+
   it('sqlite databases are absolute paths, never "all"', () => {
     const problems = short(
       problemsOf(

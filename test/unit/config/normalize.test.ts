@@ -140,6 +140,12 @@ restore:
     expect(problemsOf(GLOBAL, { 'web.yaml': `${HOST}keys: {pul: x}\n` }).map((p) => p.key)).toEqual(['keys.pul']);
   });
 
+  it('pitr: defaults (slot pullback, max_lag 5 min, the replication login on 127.0.0.1:5432), its password file resolved against the host file', () => {
+    const file = writeConfig(GLOBAL, { 'web.yaml': `${HOST.replace(/sources:[\s\S]*$/, '')}sources:\n  - {name: db, kind: database, path: /d, pitr: {connection: {password_file: repl.pgpass}}}\n` });
+    const db = loadConfig(file).hosts[0]!.sources[0]!;
+    expect(db.pitr).toEqual({ slot: 'pullback', maxLagSeconds: 300, connection: { host: '127.0.0.1', port: 5432, user: 'pullback_replication', passwordFile: join(dirname(file), 'hosts', 'repl.pgpass') } });
+  });
+
   it('parses durations and sizes', () => {
     expect([parseDuration(0), parseDuration(45), parseDuration('10s'), parseDuration('90m'), parseDuration('26h'), parseDuration('2d')]).toEqual([0, 45, 10, 5400, 93600, 172800]);
     expect(() => parseDuration('1w')).toThrow();

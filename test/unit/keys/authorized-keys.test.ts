@@ -19,8 +19,8 @@ function host(over: Partial<HostConfig> = {}): HostConfig {
   });
 }
 
-const KEYS = { pull: 'ssh-ed25519 AAAAPULL pull@b', dump: 'ssh-ed25519 AAAADUMP dump@b', restore: 'ssh-ed25519 AAAARESTORE restore@b\n' };
-const FILES = { pull: '/k/pull', dump: '/k/dump', restore: '/k/restore' };
+const KEYS = { pull: 'ssh-ed25519 AAAAPULL pull@b', dump: 'ssh-ed25519 AAAADUMP dump@b', restore: 'ssh-ed25519 AAAARESTORE restore@b\n', wal: 'ssh-ed25519 AAAAWAL wal@b' };
+const FILES = { pull: '/k/pull', dump: '/k/dump', restore: '/k/restore', wal: '/k/wal' };
 const input = (h: HostConfig, over: object = {}) => ({ host: h, publicKeys: KEYS, keyFiles: FILES, gatePath: '/usr/local/lib/pullback/pullback-gate', engine: getEngine, ...over });
 
 /** The forced command of a line, as sshd hands it to the shell. */
@@ -41,6 +41,16 @@ describe('planAuthorizedKeys', () => {
     expect(plan.lines.map((l) => l.role)).toEqual(['pull', 'dump', 'restore']);
     for (const l of plan.lines) expect(l.line).toMatch(/^restrict,command="exec \/usr\/local\/lib\/pullback\/pullback-gate (pull|dump|restore) /);
     expect(plan.lines[2]!.line.endsWith(' ssh-ed25519 AAAARESTORE restore@b')).toBe(true);
+  });
+
+  it('wal: with a pitr source, a key that may only forward to its database server (no command)', () => {
+    const [db, data] = host().sources;
+    const pitr = { slot: 'pullback', maxLagSeconds: 300, connection: { host: '127.0.0.1', port: 5433, user: 'repl' } };
+    const h = host({ sources: [{ ...db!, pitr }, data!] });
+    expect(rolesOf(h)).toEqual(['pull', 'dump', 'restore', 'wal']);
+    const plan = planAuthorizedKeys(input(h));
+    if (!plan.ok) throw new Error(plan.problems.join());
+    expect(plan.lines[3]).toMatchObject({ role: 'wal', line: 'restrict,port-forwarding,permitopen="127.0.0.1:5433",command="/bin/false" ssh-ed25519 AAAAWAL wal@b' });
   });
 
   it('pull: every source path as a root, quoted for the shell', () => {

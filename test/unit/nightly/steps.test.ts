@@ -57,6 +57,10 @@ const features = (calls: string[] = []): NightlyFeatures => ({
     calls.push('offsite');
     return { status: 'ok' };
   },
+  baseBackup: async () => {
+    calls.push('baseBackup');
+    return { status: 'ok' };
+  },
 });
 
 // ---- a fake table: each row's run notes that it ran and returns what `script` says (default ok)
@@ -215,9 +219,9 @@ describe('the nightly step table', () => {
     for (const s of NIGHTLY_STEPS) if (s.scope === 'host') for (const e of [...(s.needs ?? []), ...(s.stops === 'rest' ? [] : s.stops)]) expect(names).toContain(typeof e === 'string' ? e : e.step);
   });
 
-  it('is in order: the repository first, then its archives compared with the catalog; its check, then the prune an earlier night owes and compact, or its creation, alongside the login and the sources; per source dump, pull, dump_times, verify, keep_last_good; then archive, the prune it owes, check, offsite, drill', () => {
+  it('is in order: the repository first, then its archives compared with the catalog; its check, then the prune an earlier night owes and compact, or its creation, alongside the login and the sources; per source dump, pull, dump_times, verify, base_backup, keep_last_good; then archive, the prune it owes, check, offsite, drill', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
-      'host:repository', 'host:compare_archives', 'host:check_repository', 'host:prune', 'host:compact', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:dump_times', 'source:verify', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill',
+      'host:repository', 'host:compare_archives', 'host:check_repository', 'host:prune', 'host:compact', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:dump_times', 'source:verify', 'source:base_backup', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill',
     ]);
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.alongside).map((s) => s.name)).toEqual(['connect']);
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['compare_archives', 'check_repository', 'prune', 'compact', 'create_repository']);

@@ -1,0 +1,90 @@
+// `pullback restore --host H --only SOURCE --at TIME|latest --into DIR`: a point-in-time restore of a
+// PostgreSQL source into a local data directory (base backup + WAL + recovery settings), with the
+// command line that starts it. Parse, plan, print, carry out: the work is in pitr/.
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { archivedBaseBackups, receiverRecord } from '../catalog/pitr.js';
+import { repositoryPath, type HostConfig, type SourceConfig } from '../config/types.js';
+import { JobError, UsageError } from '../errors.js';
+import { borgContext } from '../job/context.js';
+import { openRepo } from '../archive/repo-identity.js';
+import { assertPreflight } from '../job/preflight.js';
+import { walDir } from '../pitr/paths.js';
+import { restoreInto, walIntoDir } from '../pitr/restore-into.js';
+import { formatPitrPlan, planPitrRestore } from '../pitr/restore-plan.js';
+import { parseRecoveryTarget } from '../pitr/target-time.js';
+import { shellCommand } from '../tools/ssh/quote.js';
+import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+
+export interface RestoreAtOptions {
+  host: string;
+  only?: string[];
+  at: string;
+  into?: string;
+  dryRun: boolean;
+}
+
+/** The PITR source `--only` names (or the host's only one); throws UsageError. */
+function pitrSourceOf(host: HostConfig, only: string[] | undefined): SourceConfig {
+  const withPitr = host.sources.filter((s) => s.pitr);
+  if (withPitr.length === 0) throw new UsageError(`--at: host ${host.name} has no source with pitr: (see docs/pitr.md)`);
+  if (!only || only.length === 0) {
+    if (withPitr.length === 1) return withPitr[0]!;
+    throw new UsageError(`--at: name the source with --only (one of ${withPitr.map((s) => s.name).join(', ')})`);
+  }
+  if (only.length !== 1) throw new UsageError('--at restores one source: give --only exactly one');
+  const s = host.sources.find((x) => x.name === only[0]);
+  if (!s) throw new UsageError(`--only ${only[0]}: host ${host.name} has no such source`);
+  if (!s.pitr) throw new UsageError(`--at: source ${s.name} of ${host.name} has no pitr: (its dumps restore without --at)`);
+  return s;
+}
+
+/** Runs the point-in-time restore; 0 when the data directory is ready (or the dry run's plan holds), 1 when refused. */
+export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): Promise<number> {
+  const target = parseRecoveryTarget(o.at);
+  if (!target) throw new UsageError(`--at takes 'YYYY-MM-DD HH:MM:SS' (this host's time zone), an ISO time with Z or an offset, or latest; not ${JSON.stringify(o.at)}`);
+  if (!o.into) throw new UsageError('--at needs --into DIR for now: the recovered data directory is built on this host (recovering one database into the live server is not built yet; see docs/pitr.md)');
+  const into = resolve(o.into);
+  if (existsSync(into) && (!lstatSync(into).isDirectory() || readdirSync(into).length > 0)) throw new UsageError(`--into ${into}: must be a new or empty folder`);
+  const env = openEnv(g, { repositories: true });
+  const interrupt = interruptSignal(env.logger);
+  try {
+    assertPreflight(env.config.global, { borg: true, ssh: false });
+    const [host] = selectHosts(env.config, [o.host]);
+    const source = pitrSourceOf(host!, o.only);
+    const global = env.config.global;
+    const repository = repositoryPath(global, host!.name);
+    const borg = borgContext({ global, logger: env.logger, signal: interrupt.signal });
+    await openRepo(borg, env.catalog, repository, host!.name, 'read');
+    const rec = receiverRecord(env.catalog, host!.name, source.name);
+    const planned = planPitrRestore({
+      host: host!.name,
+      source: source.name,
+      repository,
+      target,
+      bases: archivedBaseBackups(env.catalog, repository, host!.name, source.name),
+      ...(rec?.reachedAt ? { newest: new Date(rec.reachedAt) } : {}),
+    });
+    if (!planned.ok) {
+      env.out(`Refused: ${planned.reason}. Nothing was changed.`);
+      return 1;
+    }
+    env.out(formatPitrPlan(planned.plan, into, walIntoDir(into)));
+    if (o.dryRun) {
+      env.out('Dry run: nothing was extracted.');
+      return 0;
+    }
+    const r = await restoreInto(borg, planned.plan, into, walDir(global, host!.name, source.name), env.logger).catch((e: unknown) => {
+      if (e instanceof JobError) env.out(`Refused: ${e.message}. Nothing usable was left in ${into}.`);
+      throw e;
+    });
+    env.out(`Recovered data directory ready: ${r.dataDir} (${r.walFiles} WAL files in ${r.walDir}, up to ${r.newestSegment ?? '-'}).`);
+    env.out('Start it (it replays the WAL to the target, then promotes; its socket is in the data directory):');
+    env.out(`  ${shellCommand(r.start)}`);
+    env.out(`  psql -h ${shellCommand([r.socketDir])} -p ${r.port} -U postgres`);
+    return 0;
+  } finally {
+    interrupt.dispose();
+    env.close();
+  }
+}

@@ -1,0 +1,51 @@
+// The plan of a point-in-time restore, pure: the base backup to start from (the newest whose
+// consistency point is at or before the target; the newest for `latest`), the archives whose WAL it
+// needs (its own and every later one: each night's holds the WAL from the base backup before), and
+// a refusal, with the window, when the target lies outside what can be reached.
+import type { BaseBackupRecord } from '../catalog/pitr.js';
+import type { RecoveryTarget } from './target-time.js';
+
+export interface PitrPlan {
+  host: string;
+  source: string;
+  repository: string;
+  target: RecoveryTarget;
+  base: BaseBackupRecord & { archive: string };
+  /** Archives to take WAL from, oldest first (the base backup's, then every later one). */
+  walArchives: string[];
+  /** The newest point proven received, if the receiver recorded one. */
+  newest?: Date;
+}
+
+export type PlanResult = { ok: true; plan: PitrPlan } | { ok: false; reason: string };
+
+const show = (d: Date) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+
+/** The plan for `target` from the source's archived base backups (oldest first) and the newest point received. */
+export function planPitrRestore(input: { host: string; source: string; repository: string; target: RecoveryTarget; bases: readonly BaseBackupRecord[]; newest?: Date }): PlanResult {
+  const bases = input.bases.filter((b): b is BaseBackupRecord & { archive: string } => b.archive !== undefined);
+  if (bases.length === 0) return { ok: false, reason: `${input.host}/${input.source} has no base backup in an archive yet: run pullback run --host ${input.host} first` };
+  const window = `the recovery window is ${show(new Date(bases[0]!.endedAt))} to ${input.newest ? show(input.newest) : `${show(new Date(bases.at(-1)!.endedAt))} (no WAL received after it)`}`;
+  let base: (typeof bases)[number] | undefined;
+  if (input.target.kind === 'latest') base = bases.at(-1);
+  else {
+    const at = input.target.at;
+    base = bases.filter((b) => new Date(b.endedAt) <= at).at(-1);
+    if (!base) return { ok: false, reason: `${show(at)} is before the oldest point reachable: ${window}` };
+    const newest = input.newest ?? new Date(bases.at(-1)!.endedAt);
+    if (at > newest) return { ok: false, reason: `${show(at)} is after the newest point received: ${window}` };
+  }
+  const walArchives = [...new Set(bases.filter((b) => b.endedAt >= base!.endedAt).map((b) => b.archive))];
+  return { ok: true, plan: { host: input.host, source: input.source, repository: input.repository, target: input.target, base: base!, walArchives, ...(input.newest ? { newest: input.newest } : {}) } };
+}
+
+/** The plan for people: the base backup, its archive, the WAL from where, to what point. */
+export function formatPitrPlan(p: PitrPlan, into: string, walInto: string): string {
+  const to = p.target.kind === 'latest' ? 'the end of the WAL received (latest)' : show(p.target.at);
+  return [
+    `Point-in-time restore of ${p.host}/${p.source} to ${to}:`,
+    `  base backup   ${show(new Date(p.base.endedAt))} (archive ${p.base.archive}, timeline ${p.base.timeline}, from WAL ${p.base.startWal})`,
+    `  WAL from      ${p.walArchives.join(', ')} and the receiver's own directory`,
+    `  into          ${into} (data directory), ${walInto} (the WAL its restore_command reads)`,
+  ].join('\n');
+}

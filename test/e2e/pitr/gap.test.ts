@@ -1,0 +1,50 @@
+// A gap in the WAL: while the daemon is stopped the slot is dropped and the server removes the WAL
+// the backup host had not received. The receiver started again finds it gone, keeps what it had
+// aside, streams on from the new slot, and the window is red naming the gap; the next night's base
+// backup starts a new window and it is green again.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pitrWorld } from '../../harness/index.js';
+
+interface Window {
+  status: string;
+  reasons: string[];
+}
+
+describe('a gap in the WAL', () => {
+  it('is found when the server removed WAL the receiver had not received, reported red, and closed by the next base backup', async () => {
+    const w = await pitrWorld();
+    await w.pg.sql('appdb', 'CREATE TABLE t (n int);');
+    const first = await w.receiving();
+    expect((await w.run('run')).exitCode).toBe(0);
+    expect(await first.stop()).toBe(0);
+
+    // Away: the slot is dropped, and the server writes and removes WAL past what was received.
+    await w.pg.sql('postgres', "SELECT pg_drop_replication_slot('pullback_test');");
+    for (let i = 0; i < 4; i++) await w.pg.sql('appdb', 'INSERT INTO t SELECT generate_series(1, 1000); SELECT pg_switch_wal();');
+    await w.pg.sql('postgres', 'CHECKPOINT;');
+
+    const second = w.daemon();
+    await w.until('the gap is recorded', () => w.receiver()?.gap != null);
+    expect(w.receiver()!.gap).toMatch(/WAL lost on the server before the receiver got it .*has already been removed/);
+    const wal = join(w.cfg.stateDir, 'pitr', 'main', 'db');
+    expect(readdirSync(wal).some((f) => f.startsWith('wal-before-gap-'))).toBe(true);
+    // Streaming again from the new slot (its newest point moves past the gap), the gap still open.
+    const gapAt = new Date(w.receiver()!.gap_at!);
+    await w.until('streaming again from the new slot', () => new Date(w.receiver()?.reached_at ?? 0) > gapAt && w.receiver()?.state === 'gap');
+    const red = await w.run('status', '--json');
+    expect(red.exitCode).toBe(1);
+    const window = (JSON.parse(red.stdout) as { recovery_windows: Window[] }).recovery_windows[0]!;
+    expect(window.status).toBe('red');
+    expect(window.reasons.join('\n')).toMatch(/gap in the WAL/);
+
+    // The next night's base backup begins after the gap: a new window, green.
+    expect((await w.run('run')).exitCode).toBe(0);
+    const green = await w.run('status', '--json');
+    expect((JSON.parse(green.stdout) as { recovery_windows: Window[] }).recovery_windows[0]).toMatchObject({ status: 'green', reasons: [] });
+    expect(green.exitCode).toBe(0);
+    expect(existsSync(join(wal, 'wal'))).toBe(true);
+    expect(await second.stop()).toBe(0);
+  }, 180_000);
+});

@@ -1,0 +1,123 @@
+// Point-in-time recovery end to end, with real parts: a PostgreSQL cluster behind a harness sshd, the
+// receiver under `pullback daemon`, a night's base backup archived by borg, a writer inserting rows
+// one transaction at a time, a marker at time T and a DROP TABLE after it. `restore --at T --into
+// DIR` gives a data directory that, started with the command it prints, holds exactly the rows
+// committed at or before T (by the server's own commit timestamps), the marker among them;
+// `--at latest` holds what was committed after the DROP; status and list show the window.
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { asPostgres, makeTempDir, PG_BIN, pitrWorld, queryCatalog, registerCleanup } from '../../harness/index.js';
+
+/** `YYYY-MM-DD HH:MM:SS` in this process's time zone (what an operator types). */
+function localText(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** A folder the postgres user can reach, for the recovered data directory. */
+function recoveryParent(): string {
+  const dir = makeTempDir('pitr-into-');
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Starts the recovered cluster with the line `restore` printed, waits for its promotion, and returns a psql runner. */
+async function startPrinted(output: string, into: string): Promise<(sql: string) => Promise<string>> {
+  const lines = output.split('\n');
+  const i = lines.findIndex((l) => l.startsWith('Start it'));
+  const line = lines[i + 1]!.trim();
+  expect(line).toContain('pg_ctl');
+  registerCleanup(async () => {
+    await execa(asPostgres()[0] ?? join(PG_BIN, 'pg_ctl'), [...asPostgres().slice(1), join(PG_BIN, 'pg_ctl'), '-D', into, '-m', 'immediate', 'stop'], { reject: false });
+  });
+  // The line as printed, run the way an operator pastes it.
+  await execa('sh', ['-c', line], { timeout: 120_000 });
+  const psql = async (sql: string) => (await execa(...psqlArgv(into, sql))).stdout;
+  const end = Date.now() + 120_000;
+  while ((await psql('SELECT pg_is_in_recovery();').catch(() => 't')) !== 'f') {
+    if (Date.now() > end) throw new Error('the recovered cluster did not promote');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return psql;
+}
+
+function psqlArgv(socketDir: string, sql: string): [string, string[], { input: string }] {
+  const argv = [...asPostgres(), join(PG_BIN, 'psql'), '-h', socketDir, '-p', '5432', '-U', 'postgres', '-d', 'appdb', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'];
+  return [argv[0]!, argv.slice(1), { input: sql }];
+}
+
+describe('restore --at', () => {
+  it('recovers the cluster to a second: the marker and every row committed before it, none after; latest brings what followed the DROP', async () => {
+    const w = await pitrWorld({ pgConf: ['track_commit_timestamp = on'] });
+    await w.pg.sql('appdb', "CREATE TABLE ledger (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), note text NOT NULL); CREATE TABLE after_drop (note text);");
+    const daemon = await w.receiving();
+
+    // A night: dump, pull, base backup, archive.
+    const night = await w.run('run');
+    expect(night.stderr + night.stdout).not.toMatch(/base_backup.*failed/);
+    expect(night.exitCode).toBe(0);
+    const bases = queryCatalog<{ archive: string | null }>(w.cfg.stateDir, 'SELECT archive FROM pitr_base_backups');
+    expect(bases).toHaveLength(1);
+    expect(bases[0]!.archive).toMatch(/^main-\d{8}T\d{6}Z$/);
+
+    // A writer, one transaction per row, before and after the marker.
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('row');");
+        written++;
+      }
+    })();
+    await w.until('the writer wrote 10 rows', () => written >= 10);
+    await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('marker');");
+    // T: the next whole second after the marker's commit (the operator's --at has seconds).
+    const T = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
+    const rowsAfter = async () => Number(await w.pg.sql('appdb', `SELECT count(*) FROM ledger WHERE pg_xact_commit_timestamp(xmin) > '${T.toISOString()}';`));
+    await w.until('the writer wrote 5 rows after T', async () => (await rowsAfter()) >= 5);
+    writing = false;
+    await writer;
+    // What must come back: exactly the rows the server committed at or before T.
+    const expected = (await w.pg.sql('appdb', `SELECT id FROM ledger WHERE pg_xact_commit_timestamp(xmin) <= '${T.toISOString()}' ORDER BY id;`)).split('\n');
+    const total = Number(await w.pg.sql('appdb', 'SELECT count(*) FROM ledger;'));
+    expect(expected.length).toBeGreaterThan(2);
+    expect(total).toBeGreaterThan(expected.length); // rows after T exist, and must not come back
+    await w.pg.sql('appdb', 'DROP TABLE ledger;');
+    await w.pg.sql('appdb', "INSERT INTO after_drop VALUES ('after the drop');");
+    const afterDrop = new Date();
+    await w.until('the received WAL reaches past the DROP', () => new Date(w.receiver()?.reached_at ?? 0) > afterDrop);
+
+    // The window is shown, green.
+    const status = await w.run('status', '--json');
+    const windows = (JSON.parse(status.stdout) as { recovery_windows: Array<{ status: string; oldest: string; newest: string }> }).recovery_windows;
+    expect(windows).toHaveLength(1);
+    expect(windows[0]!.status).toBe('green');
+    expect(new Date(windows[0]!.newest) >= afterDrop).toBe(true);
+    const listed = await w.run('list');
+    expect(listed.stdout).toContain('Recovery windows');
+
+    // To T, and to the latest point received (an empty folder given), side by side: each recovered
+    // cluster has its own socket folder.
+    const parent = recoveryParent();
+    const into = join(parent, 'at-t');
+    const latest = join(parent, 'latest');
+    mkdirSync(latest);
+    const [r, r2] = await Promise.all([
+      w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--into', into),
+      w.run('restore', '--host', 'main', '--only', 'db', '--at', 'latest', '--into', latest),
+    ]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r2.exitCode, r2.stdout + r2.stderr).toBe(0);
+    const [psql, psql2] = await Promise.all([startPrinted(r.stdout, into), startPrinted(r2.stdout, latest)]);
+    // Exactly the rows committed at or before T, the marker among them.
+    const got = (await psql('SELECT id FROM ledger ORDER BY id;')).split('\n');
+    expect(got).toEqual(expected);
+    expect(await psql("SELECT count(*) FROM ledger WHERE note = 'marker';")).toBe('1');
+    // Latest: the DROP happened, the row written after it is there.
+    expect(await psql2("SELECT to_regclass('ledger') IS NULL, (SELECT note FROM after_drop);")).toBe('t|after the drop');
+
+    expect(await daemon.stop()).toBe(0);
+  }, 240_000);
+});

@@ -1,0 +1,115 @@
+// The world of point-in-time recovery tests: a PostgreSQL cluster of the test's own (the main
+// server's database, wal_level=replica, a replication login) behind a harness sshd, a host with one
+// database source `db` that dumps `appdb` and has `pitr:`, and runners for the CLI and the daemon.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { CLI_PATH, runCli, type CliResult } from './cli.js';
+import { registerCleanup } from './cleanup.js';
+import { writeTestConfig, type TestConfig } from './config.js';
+import { startPgCluster, writePgPass, type PgCluster } from './pg-cluster.js';
+import { startSshd, type SshdServer } from './sshd.js';
+import { generateKey } from './ssh-keys.js';
+import { makeTempDir } from './tmp.js';
+import { queryCatalog } from './catalog-query.js';
+
+export interface PitrWorld {
+  server: SshdServer;
+  pg: PgCluster;
+  cfg: TestConfig;
+  run: (...args: string[]) => Promise<CliResult>;
+  /** Starts `pullback daemon` (stopped with SIGTERM after the test file, or by its stop()). */
+  daemon(): PitrDaemon;
+  /** Starts `pullback daemon` and waits until its receiver streams and recorded a newest point. */
+  receiving(): Promise<PitrDaemon>;
+  /** The receiver's catalog row. */
+  receiver(): ReceiverRow | undefined;
+  /** Waits until `ok()` holds (polling), failing after `ms` with `what`. */
+  until(what: string, ok: () => boolean | Promise<boolean>, ms?: number): Promise<void>;
+}
+
+export interface ReceiverRow {
+  state: string;
+  reached_at: string | null;
+  received_lsn: string | null;
+  server_lsn: string | null;
+  restarts: number;
+  last_error: string | null;
+  gap: string | null;
+  gap_at: string | null;
+}
+
+export interface PitrDaemon {
+  output(): string;
+  stop(): Promise<number | undefined>;
+  process: ResultPromise;
+}
+
+export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrWorld> {
+  // The tunnel's key is restricted as `pullback hosts authorize` says: forwarding to the database only.
+  const secrets = makeTempDir('pitr-secrets-');
+  const walKey = join(secrets, 'wal_key');
+  const walPublic = await generateKey(walKey, 'pullback-test-wal');
+  const pg = await startPgCluster({ conf: opts.pgConf });
+  const server = await startSshd({ authorizedKeys: [`restrict,port-forwarding,permitopen="127.0.0.1:${pg.port}",command="/bin/false" ${walPublic}`] });
+  await pg.sql('postgres', 'CREATE DATABASE appdb;');
+  const root = makeTempDir('pitr-main-');
+  const dumps = join(root, 'dumps');
+  mkdirSync(dumps);
+  const passFile = writePgPass(secrets, pg);
+  // The database source: tonight's dump of appdb, and point-in-time recovery through the tunnel.
+  const db = {
+    name: 'db',
+    kind: 'database' as const,
+    path: dumps,
+    dump: { engine: 'postgres', databases: ['appdb'], connection: { host: '127.0.0.1', port: pg.port, user: 'postgres' } },
+    pitr: { slot: 'pullback_test', max_lag: '1m', connection: { port: pg.port, user: pg.replicationUser, password_file: passFile } },
+  };
+  const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [db], override: { keys: { wal: walKey } } }] });
+  const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => {
+    const end = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  return {
+    server,
+    pg,
+    cfg,
+    until,
+    run: (...args) => runCli(['--config', cfg.configPath, ...args], { timeoutMs: 240_000 }),
+    receiver,
+    daemon,
+    receiving: async () => {
+      const d = daemon();
+      await until('the receiver streams', () => {
+        const r = receiver();
+        return r?.state === 'streaming' && r.reached_at != null;
+      });
+      return d;
+    },
+  };
+  function receiver(): ReceiverRow | undefined {
+    try {
+      return queryCatalog<ReceiverRow>(cfg.stateDir, "SELECT * FROM pitr_receivers WHERE host = 'main' AND source = 'db'")[0];
+    } catch {
+      return undefined; // no catalog yet
+    }
+  }
+  function daemon(): PitrDaemon {
+    const child = execa(process.execPath, [CLI_PATH, '--config', cfg.configPath, 'daemon'], { reject: false, stdin: 'ignore', all: true, env: { NO_COLOR: '1' } });
+    let out = '';
+    child.all!.on('data', (b: Buffer) => (out += b.toString()));
+    const stop = async () => {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const r = await child;
+      return r.exitCode;
+    };
+    registerCleanup(async () => {
+      await stop();
+    });
+    return { output: () => out, stop, process: child };
+  }
+}
