@@ -3,8 +3,9 @@
 // the database(s) dumped from it, then put in place by the ordinary restore (restore/: checklist,
 // safety snapshot, fresh database + swap, data checks, rollback), fed those dumps instead of an
 // archive's. The other databases of the cluster are not touched.
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { repositoryPath, type HostConfig, type SourceConfig } from '../config/types.js';
 import { ENGINE_CONNECTION } from '../config/defaults.js';
 import { JobError } from '../errors.js';
@@ -13,9 +14,9 @@ import { takeHostLock } from '../lock/host-lock.js';
 import type { HeldLock } from '../lock/run-lock.js';
 import { walDir } from '../pitr/paths.js';
 import { formatPitrPlan, type PitrPlan } from '../pitr/restore-plan.js';
-import { dumpAtPoint, unreachableByPostgres } from '../pitr/scratch-cluster.js';
-import { beginLogin, type Login } from '../restore/login.js';
+import { dumpAtPoint, scratchFolder, unreachableByPostgres } from '../pitr/scratch-cluster.js';
 import { restoreStateDir } from '../restore/prepare.js';
+import { beginLogin, type Login } from '../restore/login.js';
 import { recordSuppliedDumps, suppliedPlan, suppliedStaging, suppliedStagingDir } from '../restore/supplied-dumps.js';
 import type { Staging } from '../restore/staging.js';
 import type { CommandEnv, GlobalOptions } from './common.js';
@@ -40,7 +41,7 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
   env.out(
     formatPitrPlan(p.plan, '', '', [
       `  WAL range     from ${p.plan.base.startWal} (the base backup's start) to the target`,
-      `  recovered in  a scratch cluster on this host (under ${restoreStateDir(global)}), deleted once dumped`,
+      `  recovered in  a scratch cluster on this host (under ${tmpdir()}), deleted once dumped`,
       ...p.databases.map((d) => `  replaces      postgres database ${d} on ${conn.host}:${conn.port} of ${p.host.name} (by its state at ${point}: pg_dump of the scratch cluster, restored as a nightly dump)`),
     ]),
   );
@@ -51,22 +52,23 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
   let lock: HeldLock | undefined;
   let login: Login | undefined;
   let staging: Staging | undefined;
+  // The dumps made from the scratch cluster and their staging: private, in the state dir.
   const work = join(restoreStateDir(global), `pitr-${process.pid}`);
+  let scratch: string | undefined;
   try {
     lock = takeHostLock(global.stateDir, p.host.name, `restore --at onto ${p.host.name}`).lock;
     login = beginLogin(global, p.host, env.logger, signal);
     rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    // The scratch cluster runs as the postgres user: its folder must be reachable by it.
-    chmodSync(work, 0o711);
-    const unreachable = await unreachableByPostgres(work, env.logger);
+    mkdirSync(work, { recursive: true, mode: 0o700 });
+    scratch = await scratchFolder(env.logger);
+    const unreachable = await unreachableByPostgres(scratch, env.logger);
     if (unreachable) {
       env.out(`Refused: ${unreachable}. Nothing was changed.`);
       return 1;
     }
     const borg = borgContext({ global, logger: env.logger, signal });
     const timeoutMs = global.dumpTimeoutSeconds * 1000;
-    const made = await dumpAtPoint(borg, p.plan, { dir: join(work, 'scratch'), receivedWal: walDir(global, p.host.name, p.source.name), databases: p.databases, user: conn.user, logger: env.logger, timeoutMs, signal }).catch((e: unknown) => {
+    const made = await dumpAtPoint(borg, p.plan, { dir: scratch, dumpDir: join(work, 'dumps'), receivedWal: walDir(global, p.host.name, p.source.name), databases: p.databases, user: conn.user, logger: env.logger, timeoutMs, signal }).catch((e: unknown) => {
       if (e instanceof JobError) env.out(`Refused: ${e.message}. Nothing was changed.`);
       throw e;
     });
@@ -78,7 +80,7 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
       env.logger,
       timeoutMs,
     );
-    rmSync(join(work, 'scratch'), { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
     staging = suppliedStaging(stage, p.source.name);
     const label = `${p.plan.base.archive} + WAL to ${point}`;
     const plan = suppliedPlan({ host: p.host.name, target: p.host, source: p.source, repository: repositoryPath(global, p.host.name), label, createdAt: new Date().toISOString(), dumps });
@@ -89,5 +91,6 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
     await login?.close();
     lock?.release();
     rmSync(work, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -3,13 +3,13 @@
 // user when run as root (as the --into path prints it), waited for until its recovery reached the
 // target and it promoted, then stopped and deleted. `restore --at` without --into dumps databases
 // from it; it is never reachable from the network, so its clients are trusted on that socket.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { JobError } from '../errors.js';
-import { runCommand } from '../exec/run.js';
+import { runCommand, toolErrorFrom } from '../exec/run.js';
 import { pgBinDir, pgTool } from '../engines/postgres-wal.js';
 import { getEngine } from '../engines/registry.js';
 import { localRunner } from '../engines/runner.js';
@@ -101,18 +101,18 @@ function logTail(log: string): string {
 
 /**
  * Recovers `plan` in a scratch cluster under `dir` (a new folder the postgres user can reach) and
- * dumps each of `databases` from it (`pg_dump --format=custom`, as `user`) into `dir/dumps`; the
+ * dumps each of `databases` from it (`pg_dump --format=custom`, as `user`) into `dumpDir`; the
  * cluster is stopped and deleted before it returns. Throws JobError / ToolError.
  */
 export async function dumpAtPoint(
   borg: BorgContext,
   plan: PitrPlan,
-  p: { dir: string; receivedWal: string; databases: readonly string[]; user: string; logger: Logger; timeoutMs: number; signal?: AbortSignal },
+  p: { dir: string; dumpDir: string; receivedWal: string; databases: readonly string[]; user: string; logger: Logger; timeoutMs: number; signal?: AbortSignal },
 ): Promise<{ dumps: Array<{ database: string; file: string }>; walFiles: number; newestSegment?: string }> {
   const into = await restoreInto(borg, plan, join(p.dir, 'data'), p.receivedWal, p.logger, { port: await freePort() });
   const cluster = await startScratch(into, p.user, p.logger, p.timeoutMs, p.signal);
   try {
-    const outDir = join(p.dir, 'dumps');
+    const outDir = p.dumpDir;
     mkdirSync(outDir, { recursive: true, mode: 0o700 });
     const engine = getEngine('postgres');
     const run = localRunner({ logger: p.logger, signal: p.signal, timeoutMs: p.timeoutMs });
@@ -128,9 +128,23 @@ export async function dumpAtPoint(
   }
 }
 
+/**
+ * A new folder for a scratch cluster under the system's temporary folder (TMPDIR): the state dir is
+ * 0700 (it holds dumps), so the postgres user could not reach a cluster inside it. 0700, the
+ * postgres user's when run as root; throws ToolError when it cannot be given to it.
+ */
+export async function scratchFolder(logger: Logger): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'pullback-pitr-'));
+  if (userInfo().uid === 0) {
+    const r = await runCommand('chown', ['--', 'postgres:postgres', dir], { logger, quiet: true, timeoutMs: 30_000 });
+    if (r.exitCode !== 0) throw toolErrorFrom(r, `cannot give ${dir} to the postgres user`);
+  }
+  return dir;
+}
+
 /** Undefined when the postgres user (as root; else this user) can enter `dir`, else why not (its parents lack the x bit for it). */
 export async function unreachableByPostgres(dir: string, logger: Logger): Promise<string | undefined> {
   if (userInfo().uid !== 0) return undefined;
   const r = await runCommand('runuser', ['-u', 'postgres', '--', 'test', '-x', dir], { logger, quiet: true, timeoutMs: 30_000 });
-  return r.exitCode === 0 ? undefined : `the postgres user cannot reach ${dir}, where the scratch cluster is built: give the state dir and its parents the x bit for others (chmod o+x), as for --into's parent`;
+  return r.exitCode === 0 ? undefined : `the postgres user cannot reach ${dir}, where the scratch cluster is built: give its parents the x bit for others (chmod o+x), or set TMPDIR to a folder it can reach`;
 }
