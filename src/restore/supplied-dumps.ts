@@ -93,5 +93,6 @@ export function suppliedStaging(dir: string, source: string): Staging {
     error: () => undefined,
     took: () => 0,
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    readBackBy: 'dumps made now from a scratch cluster recovered from this archive and its WAL, each read whole by pg_restore (rows counted) and its SHA-256 taken',
   };
 }

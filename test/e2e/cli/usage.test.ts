@@ -41,7 +41,7 @@ describe('usage', () => {
       list: ['--host NAME', '--json'],
       check: ['--host NAME', '--verify-data', '--repair', '--yes'],
       prune: ['--host NAME'],
-      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--from-offsite TARGET', '--rollback RESTORE_ID', '--at TIME|latest'],
+      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--from-offsite TARGET', '--rollback RESTORE_ID', '--at TIME|latest', '--database NAME'],
       drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--json', '--from-offsite TARGET'],
       validate: [],
     };
