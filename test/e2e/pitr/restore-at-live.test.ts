@@ -5,7 +5,7 @@
 // rows committed at or before T (by the server's commit timestamps), otherdb is as it was, and
 // `restore --rollback ID` puts back what the restore replaced.
 import { describe, expect, it } from 'vitest';
-import { pitrWorld } from '../../harness/index.js';
+import { ledgerAroundMarker, pitrWorld } from '../../harness/index.js';
 
 /** `YYYY-MM-DD HH:MM:SS` in this process's time zone (what an operator types). */
 function localText(d: Date): string {
@@ -23,22 +23,7 @@ describe('restore --at without --into', () => {
     const night = await w.run('run');
     expect(night.exitCode, night.stdout + night.stderr).toBe(0);
 
-    let writing = true;
-    let written = 0;
-    const writer = (async () => {
-      while (writing) {
-        await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('row');");
-        written++;
-      }
-    })();
-    await w.until('the writer wrote 10 rows', () => written >= 10);
-    await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('marker');");
-    const T = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
-    const rowsAfter = async () => Number(await w.pg.sql('appdb', `SELECT count(*) FROM ledger WHERE pg_xact_commit_timestamp(xmin) > '${T.toISOString()}';`));
-    await w.until('the writer wrote 5 rows after T', async () => (await rowsAfter()) >= 5);
-    writing = false;
-    await writer;
-    const expected = (await w.pg.sql('appdb', `SELECT id FROM ledger WHERE pg_xact_commit_timestamp(xmin) <= '${T.toISOString()}' ORDER BY id;`)).split('\n');
+    const { T, expected } = await ledgerAroundMarker(w);
     expect(expected.length).toBeGreaterThan(2);
     await w.pg.sql('appdb', 'DROP TABLE ledger;');
     await w.pg.sql('appdb', "INSERT INTO after_drop VALUES ('after the drop');");
