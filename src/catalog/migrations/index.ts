@@ -17,6 +17,7 @@ import { dumpFirstSeen } from './014-dump-first-seen.js';
 import { restoreProcess } from './015-restore-process.js';
 import { repositoryCreations } from './016-repository-creations.js';
 import { damageZeroedFiles } from './017-damage-zeroed-files.js';
+import { fileIndex } from './018-file-index.js';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles, fileIndex];
