@@ -55,7 +55,8 @@ export function parsePathArg(value: string, sources?: readonly string[]): Reques
     throw new UsageError(`--path ${shown}: must start with a source's name${list}, then the path inside its folder`);
   }
   if (rel === '') throw new UsageError(`--path ${shown} names the whole source ${source}: restore it with --only ${source}`);
-  const why = unsafeSelectedPath(rel);
+  // `data//x`: the path inside the source begins with a slash, which is an empty segment here.
+  const why = rel.startsWith('/') ? 'is not normalized (an empty segment)' : unsafeSelectedPath(rel);
   if (why) throw new UsageError(`--path ${shown}: the path ${why}; nothing was changed`);
   return { source, rel };
 }
