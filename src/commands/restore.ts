@@ -335,7 +335,8 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
       rec.end(readiness, 'ok', undefined, verdict.items);
       env.out(`${job.kind === 'rollback' ? 'Rollback' : 'Restore'} ${rec.id}:`);
       const onChecks = (phase: CheckPhase, items: ChecklistItem[]) => {
-        if (items.length) env.out(formatChecklist(phase === 'verify' ? 'Data checks (writes still stopped):' : 'Readiness checks (after start_writes):', items));
+        const verifyTitle = granular(plan) ? 'Data checks:' : 'Data checks (writes still stopped):';
+        if (items.length) env.out(formatChecklist(phase === 'verify' ? verifyTitle : 'Readiness checks (after start_writes):', items));
       };
       const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)), onChecks, progress: env.progress, staging });
       rec.finish(result.status, result.stoppedAt?.error);

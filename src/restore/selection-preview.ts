@@ -41,7 +41,8 @@ async function previewItem(ctx: RestoreContext, step: PlannedStep, look: ItemLoo
     p.create.push(...names);
     return;
   }
-  if (type !== 'd') {
+  // A rollback's paths carry no type: a folder is one the snapshot holds entries under.
+  if (type !== 'd' && !(type === undefined && names.some((n) => n !== look.rel))) {
     p.replace.push(look.rel);
     return;
   }
