@@ -11,15 +11,21 @@ export interface IndexedArchive {
   items: number;
 }
 
-/** One version of a path: what tells it from another without reading its data. */
-export interface IndexedVersion {
+/** One item of an archive as the index keeps it: what tells one version of a path from another without reading its data. */
+export interface IndexedEntry {
   path: string;
+  /** borg's: '-' file, 'd' folder, 'l' symlink, ... */
   type: string;
   mode: string;
   uid: number;
   gid: number;
   size: number;
+  /** borg's isomtime (local time, microseconds). */
   mtime: string;
+}
+
+/** One version of a path, with the archives (by sequence number) it was seen in. */
+export interface IndexedVersion extends IndexedEntry {
   fromSeq: number;
   /** undefined: still in the newest archive indexed. */
   toSeq?: number;

@@ -9,7 +9,8 @@ import { UsageError } from '../errors.js';
 import { assertPreflight } from '../job/preflight.js';
 import { borgContext } from '../job/context.js';
 import type { BorgContext } from '../tools/borg/run.js';
-import { selectHosts, type CommandEnv } from './common.js';
+import { interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
+import type { OptionDef, Values } from './spec.js';
 
 export interface OpenedHost {
   host: HostConfig;
@@ -27,6 +28,33 @@ export async function openHostRepo(env: CommandEnv, name: string | undefined, si
   const there = await openRepo(borg, env.catalog, repository, host!.name, 'read');
   if (there === 'absent') throw new UsageError(`host ${host!.name} has no repository yet (${repository}): nothing to look into`);
   return { host: host!, repository, borg };
+}
+
+/**
+ * Runs `look` over the host named by --host with its repository opened for reading, inside the
+ * command's environment (closed after, also on a throw); returns its exit code.
+ */
+export async function lookInto(g: GlobalOptions, host: string | undefined, look: (env: CommandEnv, h: OpenedHost) => Promise<number>): Promise<number> {
+  const env = openEnv(g, { repositories: true });
+  const interrupt = interruptSignal(env.logger);
+  try {
+    return await look(env, await openHostRepo(env, host, interrupt.signal));
+  } finally {
+    interrupt.dispose();
+    env.close();
+  }
+}
+
+/** The options these commands share, each described for what it does there. */
+export const browseOptions = {
+  host: (what: string): OptionDef => ({ type: 'string', short: 'H', value: 'NAME', description: `the host whose archives are ${what}` }),
+  archive: (description: string): OptionDef => ({ type: 'string', value: 'NAME', description }),
+  json: { type: 'boolean', description: 'print JSON' } as OptionDef,
+};
+
+/** A string option's value, or undefined. */
+export function stringOption(v: Values, name: string): string | undefined {
+  return typeof v[name] === 'string' ? (v[name] as string) : undefined;
 }
 
 /** The host's file index, brought up to date (a first use lists every archive once: said on stderr). */

@@ -5,16 +5,13 @@ import { diffArchives } from '../tools/borg/diff.js';
 import { UsageError } from '../errors.js';
 import { formatDiff } from '../restore/browse-format.js';
 import { unsafeSelectedPath } from '../restore/selection.js';
-import { chosenArchive, openHostRepo } from './browse.js';
-import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
+import { browseOptions, chosenArchive, lookInto, stringOption } from './browse.js';
+import type { GlobalOptions } from './common.js';
 import type { CommandSpec } from './spec.js';
 
 /** Runs `pullback diff`; 0 (also when nothing changed). */
-export async function diffCommand(g: GlobalOptions, o: { host?: string; a: string; b: string; path?: string; json: boolean }): Promise<number> {
-  const env = openEnv(g, { repositories: true });
-  const interrupt = interruptSignal(env.logger);
-  try {
-    const h = await openHostRepo(env, o.host, interrupt.signal);
+export function diffCommand(g: GlobalOptions, o: { host?: string; a: string; b: string; path?: string; json: boolean }): Promise<number> {
+  return lookInto(g, o.host, async (env, h) => {
     const archives = await listArchives(h.borg, h.repository, nightlyGlob(h.host.name));
     const a = chosenArchive(archives, o.a, h.host.name);
     const b = chosenArchive(archives, o.b, h.host.name);
@@ -22,10 +19,7 @@ export async function diffCommand(g: GlobalOptions, o: { host?: string; a: strin
     if (o.json) env.out(JSON.stringify({ host: h.host.name, from: a.name, to: b.name, path: o.path ?? null, changes: entries }, null, 2));
     else env.out(formatDiff(entries, a.name, b.name));
     return 0;
-  } finally {
-    interrupt.dispose();
-    env.close();
-  }
+  });
 }
 
 export const diffSpec: CommandSpec = {
@@ -33,8 +27,8 @@ export const diffSpec: CommandSpec = {
   summary: 'what changed between two archives of a host (added, deleted, modified), optionally under SOURCE/PATH',
   usage: 'pullback diff --host NAME [--json] ARCHIVE_A ARCHIVE_B [SOURCE/PATH]',
   options: {
-    host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archives are compared' },
-    json: { type: 'boolean', description: 'print JSON' },
+    host: browseOptions.host('compared'),
+    json: browseOptions.json,
   },
   positionals: true,
   handler: (g, v, positionals) => {
@@ -42,6 +36,6 @@ export const diffSpec: CommandSpec = {
     const path = positionals[2]?.replace(/\/+$/, '');
     const why = path === undefined ? undefined : unsafeSelectedPath(path);
     if (why) throw new UsageError(`diff ${JSON.stringify(positionals[2])}: the path ${why}`);
-    return diffCommand(g, { host: typeof v.host === 'string' ? v.host : undefined, a: positionals[0]!, b: positionals[1]!, path, json: !!v.json });
+    return diffCommand(g, { host: stringOption(v, 'host'), a: positionals[0]!, b: positionals[1]!, path, json: !!v.json });
   },
 };

@@ -3,18 +3,15 @@
 import { matchingVersions } from '../catalog/file-index.js';
 import { UsageError } from '../errors.js';
 import { foundVersions, formatFound, pathMatch } from '../restore/find.js';
-import { openHostRepo, upToDateIndex } from './browse.js';
-import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
+import { browseOptions, lookInto, stringOption, upToDateIndex } from './browse.js';
+import type { GlobalOptions } from './common.js';
 import type { CommandSpec } from './spec.js';
 
 const DEFAULT_LIMIT = 100;
 
 /** Runs `pullback find`; 0 when something matched, 1 when nothing did. */
-export async function findCommand(g: GlobalOptions, o: { host?: string; pattern: string; json: boolean; limit: number }): Promise<number> {
-  const env = openEnv(g, { repositories: true });
-  const interrupt = interruptSignal(env.logger);
-  try {
-    const h = await openHostRepo(env, o.host, interrupt.signal);
+export function findCommand(g: GlobalOptions, o: { host?: string; pattern: string; json: boolean; limit: number }): Promise<number> {
+  return lookInto(g, o.host, async (env, h) => {
     const state = await upToDateIndex(env, h);
     const started = Date.now();
     const { versions, morePaths } = matchingVersions(env.catalog.db, h.repository, h.host.name, pathMatch(o.pattern), o.limit);
@@ -26,10 +23,7 @@ export async function findCommand(g: GlobalOptions, o: { host?: string; pattern:
       if (morePaths) env.out(`(only the first ${o.limit} matching paths: narrow the pattern or give --limit)`);
     }
     return rows.length > 0 ? 0 : 1;
-  } finally {
-    interrupt.dispose();
-    env.close();
-  }
+  });
 }
 
 export const findSpec: CommandSpec = {
@@ -37,8 +31,8 @@ export const findSpec: CommandSpec = {
   summary: 'find files by name across every archive kept: each version, newest first, and whether it changed',
   usage: 'pullback find --host NAME [--json] [--limit N] PATTERN     (PATTERN: a glob like "*.conf" or "data/docs/*", else a substring of the path)',
   options: {
-    host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archives are searched' },
-    json: { type: 'boolean', description: 'print JSON' },
+    host: browseOptions.host('searched'),
+    json: browseOptions.json,
     limit: { type: 'string', value: 'N', description: `list at most N matching paths (default ${DEFAULT_LIMIT})` },
   },
   positionals: true,
@@ -46,6 +40,6 @@ export const findSpec: CommandSpec = {
     if (positionals.length !== 1 || positionals[0] === '') throw new UsageError('find needs one PATTERN (a glob like "*.txt", or a substring of the path)');
     const limit = typeof v.limit === 'string' ? Number(v.limit) : DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number of paths, not ${JSON.stringify(v.limit)}`);
-    return findCommand(g, { host: typeof v.host === 'string' ? v.host : undefined, pattern: positionals[0]!, json: !!v.json, limit });
+    return findCommand(g, { host: stringOption(v, 'host'), pattern: positionals[0]!, json: !!v.json, limit });
   },
 };

@@ -3,16 +3,13 @@ import { entryAt, folderEntries } from '../catalog/file-index.js';
 import { UsageError } from '../errors.js';
 import { formatListing } from '../restore/browse-format.js';
 import { unsafeSelectedPath } from '../restore/selection.js';
-import { chosenArchive, openHostRepo, upToDateIndex } from './browse.js';
-import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
+import { browseOptions, chosenArchive, lookInto, stringOption, upToDateIndex } from './browse.js';
+import type { GlobalOptions } from './common.js';
 import type { CommandSpec } from './spec.js';
 
 /** Runs `pullback ls`; 0 when the path is in the archive, 1 when it is not. */
-export async function lsCommand(g: GlobalOptions, o: { host?: string; archive?: string; path: string; json: boolean }): Promise<number> {
-  const env = openEnv(g, { repositories: true });
-  const interrupt = interruptSignal(env.logger);
-  try {
-    const h = await openHostRepo(env, o.host, interrupt.signal);
+export function lsCommand(g: GlobalOptions, o: { host?: string; archive?: string; path: string; json: boolean }): Promise<number> {
+  return lookInto(g, o.host, async (env, h) => {
     const state = await upToDateIndex(env, h);
     const archive = chosenArchive(state.archives, o.archive, h.host.name);
     const db = env.catalog.db;
@@ -26,10 +23,7 @@ export async function lsCommand(g: GlobalOptions, o: { host?: string; archive?: 
     if (o.json) env.out(JSON.stringify({ host: h.host.name, archive: archive.name, path: o.path, entries }, null, 2));
     else env.out([`${archive.name}:${o.path === '' ? '/' : ` ${o.path}`}`, formatListing(entries, dir)].filter((l) => l !== '').join('\n'));
     return 0;
-  } finally {
-    interrupt.dispose();
-    env.close();
-  }
+  });
 }
 
 export const lsSpec: CommandSpec = {
@@ -37,9 +31,9 @@ export const lsSpec: CommandSpec = {
   summary: 'list one folder of an archive like ls -l (SOURCE/PATH; the sources when no path)',
   usage: 'pullback ls --host NAME [--archive NAME|latest] [--json] [SOURCE/PATH]',
   options: {
-    host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archive is listed' },
-    archive: { type: 'string', value: 'NAME', description: 'the archive (default: the newest nightly one)' },
-    json: { type: 'boolean', description: 'print JSON' },
+    host: browseOptions.host('listed'),
+    archive: browseOptions.archive('the archive (default: the newest nightly one)'),
+    json: browseOptions.json,
   },
   positionals: true,
   handler: (g, v, positionals) => {
@@ -47,6 +41,6 @@ export const lsSpec: CommandSpec = {
     const path = (positionals[0] ?? '').replace(/\/+$/, '');
     const why = path === '' ? undefined : unsafeSelectedPath(path);
     if (why) throw new UsageError(`ls ${JSON.stringify(positionals[0])}: the path ${why}`);
-    return lsCommand(g, { host: typeof v.host === 'string' ? v.host : undefined, archive: typeof v.archive === 'string' ? v.archive : undefined, path, json: !!v.json });
+    return lsCommand(g, { host: stringOption(v, 'host'), archive: stringOption(v, 'archive'), path, json: !!v.json });
   },
 };

@@ -7,31 +7,30 @@ import { listArchives } from '../tools/borg/list.js';
 import { mountArchives, unmountArchives } from '../tools/borg/mount.js';
 import { borgContext } from '../job/context.js';
 import { UsageError } from '../errors.js';
-import { chosenArchive, openHostRepo } from './browse.js';
-import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
+import { browseOptions, chosenArchive, lookInto, stringOption } from './browse.js';
+import { openEnv, type GlobalOptions } from './common.js';
 import type { CommandSpec } from './spec.js';
 
 /** Runs `pullback mount`; 0 once mounted (or unmounted). */
 export async function mountCommand(g: GlobalOptions, o: { host?: string; archive?: string; dir: string; unmount: boolean }): Promise<number> {
-  const env = openEnv(g, { repositories: true });
-  const interrupt = interruptSignal(env.logger);
   const dir = resolve(o.dir);
-  try {
-    if (o.unmount) {
-      await unmountArchives(borgContext({ global: env.config.global, logger: env.logger, signal: interrupt.signal }), dir);
+  if (o.unmount) {
+    const env = openEnv(g, { repositories: true });
+    try {
+      await unmountArchives(borgContext({ global: env.config.global, logger: env.logger }), dir);
       env.out(`Unmounted ${dir}.`);
       return 0;
+    } finally {
+      env.close();
     }
-    if (!existsSync(dir) || !lstatSync(dir).isDirectory() || readdirSync(dir).length > 0) throw new UsageError(`mount ${dir}: give an empty folder that exists`);
-    const h = await openHostRepo(env, o.host, interrupt.signal);
+  }
+  if (!existsSync(dir) || !lstatSync(dir).isDirectory() || readdirSync(dir).length > 0) throw new UsageError(`mount ${dir}: give an empty folder that exists`);
+  return lookInto(g, o.host, async (env, h) => {
     const archive = o.archive === undefined ? undefined : chosenArchive(await listArchives(h.borg, h.repository, nightlyGlob(h.host.name)), o.archive, h.host.name).name;
     await mountArchives(h.borg, h.repository, dir, archive ? { archive } : { glob: nightlyGlob(h.host.name) });
     env.out(`Mounted ${archive ?? `the archives of ${h.host.name} (one folder each)`} read-only at ${dir}; end it with: pullback mount --unmount ${dir}`);
     return 0;
-  } finally {
-    interrupt.dispose();
-    env.close();
-  }
+  });
 }
 
 export const mountSpec: CommandSpec = {
@@ -39,14 +38,14 @@ export const mountSpec: CommandSpec = {
   summary: 'mount the archives of a host (or one) as a read-only filesystem (borg mount, FUSE); --unmount DIR ends it',
   usage: 'pullback mount --host NAME [--archive NAME] DIR\n       pullback mount --unmount DIR',
   options: {
-    host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archives are mounted' },
-    archive: { type: 'string', value: 'NAME', description: 'mount only this archive (default: every nightly archive, one folder each)' },
+    host: browseOptions.host('mounted'),
+    archive: browseOptions.archive('mount only this archive (default: every nightly archive, one folder each)'),
     unmount: { type: 'boolean', description: 'unmount DIR' },
   },
   positionals: true,
   handler: (g, v, positionals) => {
     if (positionals.length !== 1) throw new UsageError('mount needs one DIR');
-    if (!v.unmount && typeof v.host !== 'string') throw new UsageError('mount needs --host NAME (or --unmount DIR)');
-    return mountCommand(g, { host: typeof v.host === 'string' ? v.host : undefined, archive: typeof v.archive === 'string' ? v.archive : undefined, dir: positionals[0]!, unmount: !!v.unmount });
+    if (!v.unmount && stringOption(v, 'host') === undefined) throw new UsageError('mount needs --host NAME (or --unmount DIR)');
+    return mountCommand(g, { host: stringOption(v, 'host'), archive: stringOption(v, 'archive'), dir: positionals[0]!, unmount: !!v.unmount });
   },
 };

@@ -2,6 +2,7 @@
 // path records; never buffered whole: an archive can hold millions of items).
 import { archivePathArgs, LOCK_WAIT, type ArchivePaths } from './flags.js';
 import { runBorg, type BorgContext, borgFailure } from './run.js';
+import type { IndexedEntry } from '../../catalog/file-index.js';
 
 /** Lists an archive's items as JSON lines, with the keys pullback needs (sha256 only when asked: it reads chunks). */
 export function buildListItemsArgs(repo: string, archive: string, withHash = false, paths?: ArchivePaths): string[] {
@@ -139,19 +140,8 @@ export async function listItemSizes(ctx: BorgContext, repo: string, archive: str
   if (out.verdict.kind === 'failed') throw borgFailure(out, `borg list ${archive}`);
 }
 
-/** An item as `listIndexItems` gives it: what tells one version of a file from another without reading its data. */
-export interface IndexItem {
-  type: string;
-  mode: string;
-  uid: number;
-  gid: number;
-  size: number;
-  /** borg's isomtime (local time, microseconds). */
-  mtime: string;
-  path: string;
-  /** The first path of a hard link, for a later one (its size is that path's). */
-  linktarget?: string;
-}
+/** An item as `listIndexItems` gives it (the file index's entry), with the first path of a hard link for a later one (its size is that path's). */
+export type IndexItem = IndexedEntry & { linktarget?: string };
 
 /** Lists an archive's items as two NUL-ended records each: `MODE UID GID SIZE ISOMTIME PATH`, then the link target. */
 export function buildListIndexArgs(repo: string, archive: string): string[] {
