@@ -3,7 +3,7 @@
 // file went away (answered from the catalog's file index, built once per archive); `pullback ls`
 // shows one folder of an archive; `pullback diff` lists exactly the changes made between two
 // archives; `pullback mount` mounts or says clearly why FUSE is not there.
-import { chmodSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,15 @@ describe('pullback ls, diff and mount', () => {
     const text = await h.run('diff', '--host', 'main', nights[1]!, nights[2]!, 'data/docs');
     expect(text.stdout).toMatch(/added \(1\):\n {4}data\/docs\/created\.txt {2}\(23 B\)/);
     expect(text.stdout).toMatch(/data\/docs\/-rf {2}\(mode -rw-r--r-- -> -rw-------\)/);
+  });
+
+  it('restore --path --into extracts only the paths asked into a new local folder', async () => {
+    const dir = join(makeTempDir('granular-into-'), 'out');
+    const r = await h.run('restore', '--host', 'main', '--path', 'data/docs/gone.txt', '--path', `data/${NEWLINE}`, '--archive', nights[0]!, '--into', dir);
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/PASS {2}data: files at .*: 2 files, 36 B/);
+    expect(readFileSync(join(dir, 'data/docs/gone.txt'), 'utf8')).toBe('deleted on the second night\n');
+    expect(readdirSync(join(dir, 'data/docs')).sort()).toEqual(['gone.txt', 'new\nline.txt']);
   });
 
   it('mount mounts read-only, or says why FUSE is not available (exit 1, no stack trace)', async () => {

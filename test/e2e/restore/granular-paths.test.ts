@@ -112,7 +112,7 @@ describe('pullback restore --path', () => {
     const before = await copyNow();
     const r = await h.run('restore', '--host', 'main', '--path', `data/${SPACES}`, '--archive', first, '--dry-run');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`version: the paths as they were in ${first} \\(made \\S+, \\d+s old\\)`));
+    expect(r.stdout).toMatch(new RegExp(`version: the paths as they were in ${first} \\(made \\S+, [\\dhms]+ old\\)`));
     expect(r.stdout).toContain('data: 1 created, 0 replaced, 0 deleted in main:');
     expect(r.stdout).toContain(`create  "${SPACES}"`);
     expect(r.stdout).toMatch(/PASS {2}age of .*the version chosen for the paths: no age limit/);
