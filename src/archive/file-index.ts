@@ -20,9 +20,9 @@ export interface IndexState {
   rebuilt: boolean;
 }
 
-/** Lists `archive` and works out what it changed against the open versions (`open` is updated to it). */
-export async function indexDelta(borg: BorgContext, repository: string, archive: ArchiveSummary, open: Map<string, { id: number; key: string }>): Promise<IndexDelta> {
-  const delta: IndexDelta = { archive: archive.name, start: archive.start, items: 0, closed: [], added: [] };
+/** Lists `archive` and works out what it changed against the open versions (the paths gone from it in `vanished`). */
+export async function indexDelta(borg: BorgContext, repository: string, archive: ArchiveSummary, open: ReadonlyMap<string, { id: number; key: string }>): Promise<IndexDelta & { vanished: string[] }> {
+  const delta: IndexDelta & { vanished: string[] } = { archive: archive.name, start: archive.start, items: 0, closed: [], added: [], vanished: [] };
   const seen = new Set<string>();
   const sizes = new Map<string, number>();
   await listIndexItems(borg, repository, archive.name, (item) => {
@@ -38,7 +38,11 @@ export async function indexDelta(borg: BorgContext, repository: string, archive:
     if (before) delta.closed.push(before.id);
     delta.added.push(v);
   });
-  for (const [path, o] of open) if (!seen.has(path)) delta.closed.push(o.id);
+  for (const [path, o] of open) {
+    if (seen.has(path)) continue;
+    delta.closed.push(o.id);
+    delta.vanished.push(path);
+  }
   return delta;
 }
 
@@ -68,13 +72,11 @@ export async function refreshIndex(borg: BorgContext, catalog: Catalog, reposito
     for (const [i, a] of todo.entries()) {
       onArchive?.(a.name, i + 1, todo.length);
       const delta = await indexDelta(borg, repository, a, open);
-      appendToIndex(catalog.db, repository, host, delta);
+      const { ids } = appendToIndex(catalog.db, repository, host, delta);
       added.push(a.name);
-      // The open versions are now this archive's: reload them (new ids) for the next one.
-      if (i < todo.length - 1) {
-        open.clear();
-        for (const [p, o] of openVersions(catalog.db, repository, host)) open.set(p, o);
-      }
+      // The open versions are now this archive's (read once, then kept up to date here).
+      for (const p of delta.vanished) open.delete(p);
+      delta.added.forEach((v, k) => open.set(v.path, { id: ids[k]!, key: versionKey(v) }));
     }
   }
   const seqs = new Map(indexedArchives(catalog.db, repository, host).map((a: IndexedArchive) => [a.archive, a.seq]));

@@ -74,22 +74,23 @@ export interface IndexDelta {
   added: Array<Omit<IndexedVersion, 'fromSeq' | 'toSeq'>>;
 }
 
-/** Records `delta` as the archive after the newest indexed one, in one transaction; returns its sequence number. */
-export function appendToIndex(db: Db, repository: string, host: string, delta: IndexDelta): number {
+/** Records `delta` as the archive after the newest indexed one, in one transaction; returns its sequence number and the ids of its new versions (in `delta.added`'s order). */
+export function appendToIndex(db: Db, repository: string, host: string, delta: IndexDelta): { seq: number; ids: number[] } {
   return db.transaction(() => {
     const last = db.prepare('SELECT MAX(seq) AS seq FROM index_archives WHERE repository = ? AND host = ?').get(repository, host) as { seq: number | null };
     const prev = last.seq ?? 0;
     const seq = prev + 1;
     const close = db.prepare('UPDATE index_versions SET to_seq = ? WHERE id = ?');
     for (const id of delta.closed) close.run(prev, id);
-    const path = db.prepare('INSERT INTO index_paths (repository, host, path) VALUES (?, ?, ?) ON CONFLICT (repository, host, path) DO UPDATE SET path = excluded.path RETURNING id');
+    const path = db.prepare('INSERT INTO index_paths (repository, host, path, name) VALUES (?, ?, ?, ?) ON CONFLICT (repository, host, path) DO UPDATE SET path = excluded.path RETURNING id');
     const version = db.prepare('INSERT INTO index_versions (path_id, type, mode, uid, gid, size, mtime, from_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const ids: number[] = [];
     for (const v of delta.added) {
-      const { id } = path.get(repository, host, v.path) as { id: number };
-      version.run(id, v.type, v.mode, v.uid, v.gid, v.size, v.mtime, seq);
+      const { id } = path.get(repository, host, v.path, v.path.slice(v.path.lastIndexOf('/') + 1)) as { id: number };
+      ids.push(Number(version.run(id, v.type, v.mode, v.uid, v.gid, v.size, v.mtime, seq).lastInsertRowid));
     }
     db.prepare('INSERT INTO index_archives (repository, host, archive, seq, start, items, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(repository, host, delta.archive, seq, delta.start, delta.items, new Date().toISOString());
-    return seq;
+    return { seq, ids };
   }).immediate();
 }
 
@@ -98,8 +99,8 @@ export type PathMatch = { glob: string } | { substring: string };
 
 /** Every version of every path of `host` matching `match` (paths in order, versions oldest first), at most `limitPaths` paths. */
 export function matchingVersions(db: Db, repository: string, host: string, match: PathMatch, limitPaths: number): { versions: IndexedVersion[]; morePaths: boolean } {
-  // A glob also matches the last name alone (rtrim leaves the path up to its last slash).
-  const where = 'glob' in match ? "(p.path GLOB @value OR substr(p.path, length(rtrim(p.path, replace(p.path, '/', ''))) + 1) GLOB @value)" : 'instr(p.path, @value) > 0';
+  // A glob also matches the last name alone.
+  const where = 'glob' in match ? '(p.name GLOB @value OR p.path GLOB @value)' : 'instr(p.path, @value) > 0';
   const value = 'glob' in match ? match.glob : match.substring;
   const ids = db
     .prepare(`SELECT p.id FROM index_paths p WHERE p.repository = @repository AND p.host = @host AND ${where} ORDER BY p.path LIMIT @limit`)

@@ -25,6 +25,7 @@ CREATE TABLE index_paths (
   repository TEXT NOT NULL,
   host TEXT NOT NULL,
   path TEXT NOT NULL,                -- as borg lists it (SOURCE/REL/PATH)
+  name TEXT NOT NULL,                -- its last name (what a pattern without a slash is matched against)
   UNIQUE (repository, host, path)
 );
 CREATE TABLE index_versions (
