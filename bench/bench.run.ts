@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'vitest';
 import { makeTempDir, runBorg, startSshd, writeKnownHosts, writeTestConfig, clientKey, type SshdServer, type TestConfig } from '../test/harness/index.js';
 import { DEFAULTS } from '../src/config/defaults.js';
+import { utcStamp } from '../src/util/stamp.js';
 import { SIZES, changeOnePercent, emptyDir, writeBlobs, writeDump, writeTextFiles, type Scale } from './data.js';
 import { Baseline, median, nextNight, pullback, restoreReadBack, type BenchHost, type Usage } from './sides.js';
 
@@ -106,12 +107,16 @@ async function config(mains: Main[], global: Record<string, unknown> = {}): Prom
 async function findFigure(cfg: TestConfig, many: Main): Promise<void> {
   const repo = cfg.repoPath('many');
   const archives = async () => (await runBorg(['list', '--short', '--glob-archives', 'many-*', repo], cfg.passphraseFile)).stdout.split('\n').filter((l) => /^many-\d{8}T\d{6}Z$/.test(l));
-  note(`figure 7: nights until ${sizes.findArchives} archives of ${sizes.manyFiles} files`);
-  while ((await archives()).length < sizes.findArchives) {
+  // Earlier nights, one a day (the retention keeps one archive a day): archived with borg directly,
+  // dated before the first night, 1% of the files changed between each.
+  const have = (await archives()).length;
+  note(`figure 7: ${sizes.findArchives - have} earlier archives of ${sizes.manyFiles} files`);
+  for (let k = have; k < sizes.findArchives; k++) {
     many.night++;
     changeOnePercent(join(many.root, 'files'), sizes.manyFiles, many.night);
-    nextNight(cfg);
-    await pullback(cfg, ['run', '--host', 'many']);
+    const at = new Date(Date.now() - (sizes.findArchives - k) * 86_400_000);
+    const r = await runBorg(['create', '--numeric-ids', '--timestamp', at.toISOString().slice(0, 19), `${repo}::many-${utcStamp(at)}`, 'files'], cfg.passphraseFile, many.root);
+    if (r.exitCode !== 0) throw new Error(`borg create of an earlier night: ${r.stderr}`);
   }
   const names = await archives();
   // Files changed on some nights: each matched path has many versions to tell apart.
@@ -134,7 +139,7 @@ async function findFigure(cfg: TestConfig, many: Main): Promise<void> {
     },
   ]);
   figure(`7 find "${pattern}" across ${names.length} archives of ${sizes.manyFiles} files (indexed) vs borg list --json-lines of every archive`, p, b);
-  // One more night: the next find indexes that archive alone.
+  // One more night (its prune removes the earlier archives beyond the retention): the next find indexes that archive alone.
   many.night++;
   changeOnePercent(join(many.root, 'files'), sizes.manyFiles, many.night);
   nextNight(cfg);
