@@ -8,8 +8,9 @@ import { cpus, loadavg } from 'node:os';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'vitest';
-import { makeTempDir, startSshd, writeKnownHosts, writeTestConfig, clientKey, type SshdServer, type TestConfig } from '../test/harness/index.js';
+import { makeTempDir, runBorg, startSshd, writeKnownHosts, writeTestConfig, clientKey, type SshdServer, type TestConfig } from '../test/harness/index.js';
 import { DEFAULTS } from '../src/config/defaults.js';
+import { utcStamp } from '../src/util/stamp.js';
 import { SIZES, changeOnePercent, emptyDir, writeBlobs, writeDump, writeTextFiles, type Scale } from './data.js';
 import { Baseline, median, nextNight, pullback, restoreReadBack, type BenchHost, type Usage } from './sides.js';
 
@@ -96,6 +97,57 @@ async function config(mains: Main[], global: Record<string, unknown> = {}): Prom
     hosts: mains.map((m) => ({ name: m.host.name, server: m.server, sources: m.host.sources.map((s) => ({ name: s.name, kind: SOURCES_OF[s.name as keyof typeof SOURCES_OF], path: s.path })) })),
     global: { concurrency: undefined, rsync: { timeout: '10m', attempts: 1 }, checks: NIGHTLY_CHECKS, ...global },
   });
+}
+
+/**
+ * 7. `pullback find` over the large source's archives (1% of its files changed each night): the
+ * first find builds the file index (each archive listed once), later ones answer from it; the
+ * baseline is what a find without an index costs, `borg list --json-lines` of every archive per query.
+ */
+async function findFigure(cfg: TestConfig, many: Main): Promise<void> {
+  const repo = cfg.repoPath('many');
+  const archives = async () => (await runBorg(['list', '--short', '--glob-archives', 'many-*', repo], cfg.passphraseFile)).stdout.split('\n').filter((l) => /^many-\d{8}T\d{6}Z$/.test(l));
+  // Earlier nights, one a day (the retention keeps one archive a day): archived with borg directly,
+  // dated before the first night, 1% of the files changed between each.
+  const have = (await archives()).length;
+  note(`figure 7: ${sizes.findArchives - have} earlier archives of ${sizes.manyFiles} files`);
+  for (let k = have; k < sizes.findArchives; k++) {
+    many.night++;
+    changeOnePercent(join(many.root, 'files'), sizes.manyFiles, many.night);
+    const at = new Date(Date.now() - (sizes.findArchives - k) * 86_400_000);
+    const r = await runBorg(['create', '--numeric-ids', '--timestamp', at.toISOString().slice(0, 19), `${repo}::many-${utcStamp(at)}`, 'files'], cfg.passphraseFile, many.root);
+    if (r.exitCode !== 0) throw new Error(`borg create of an earlier night: ${r.stderr}`);
+  }
+  const names = await archives();
+  // Files changed on some nights: each matched path has many versions to tell apart.
+  const pattern = 'f1234*.csv';
+  const first = await pullback(cfg, ['find', '--host', 'many', '--limit', '1000', pattern]);
+  const p: number[] = [];
+  const b: number[] = [];
+  const glob = /^files\/d\d{4}\/f1234[^/]*\.csv$/;
+  await alternate(sizes.reps, [
+    async () => void p.push((await pullback(cfg, ['find', '--host', 'many', '--limit', '1000', pattern])).seconds),
+    async () => {
+      const t0 = Date.now();
+      let hits = 0;
+      for (const a of names) {
+        const r = await runBorg(['list', '--json-lines', `${repo}::${a}`], cfg.passphraseFile);
+        for (const l of r.stdout.split('\n')) if (l && glob.test((JSON.parse(l) as { path: string }).path)) hits++;
+      }
+      if (hits === 0) throw new Error('figure 7 baseline found nothing');
+      b.push((Date.now() - t0) / 1000);
+    },
+  ]);
+  figure(`7 find "${pattern}" across ${names.length} archives of ${sizes.manyFiles} files (indexed) vs borg list --json-lines of every archive`, p, b);
+  // One more night (its prune removes the earlier archives beyond the retention): the next find indexes that archive alone.
+  many.night++;
+  changeOnePercent(join(many.root, 'files'), sizes.manyFiles, many.night);
+  nextNight(cfg);
+  await pullback(cfg, ['run', '--host', 'many']);
+  const next = await pullback(cfg, ['find', '--host', 'many', '--limit', '1000', pattern]);
+  const catalogBytes = duBytes(join(cfg.stateDir, 'catalog.db'));
+  say(`7b file index: first find (every archive listed once and indexed) ${f(first.seconds)} s for ${names.length} archives; the find after one more night (that archive indexed) ${f(next.seconds)} s; catalog ${mib(catalogBytes)} MiB`);
+  json.figures.push({ name: '7b file index', firstFindS: first.seconds, nextNightFindS: next.seconds, archives: names.length, files: sizes.manyFiles, catalogBytes });
 }
 
 test(`pullback bench (${scale})`, async () => {
@@ -233,7 +285,7 @@ test(`pullback bench (${scale})`, async () => {
   for (const x of [base22, pb22]) if (x) rmSync(x.dir, { recursive: true, force: true });
 
   // 3. Nothing changed on a large source; 5. drill of 50 files, large archive against a small one.
-  if (wanted(3) || wanted(5)) {
+  if (wanted(3) || wanted(5) || wanted(7)) {
     note(`figures 3 and 5: generating ${sizes.manyFiles} and ${sizes.fewFiles} files`);
     const many = await filesServer('many', sizes.manyFiles);
     const few = await filesServer('few', sizes.fewFiles);
@@ -281,6 +333,7 @@ test(`pullback bench (${scale})`, async () => {
       ]);
       figure(`5 drill of 50 files: ${sizes.manyFiles}-file archive (pullback) vs ${sizes.fewFiles}-file archive (baseline)`, pm, pf, { target: 3, nodePeakRssMiB: usage?.peakRssMiB });
     }
+    if (wanted(7)) await findFigure(cfg, many);
     rmSync(cfg.dir, { recursive: true, force: true });
     rmSync(base.dir, { recursive: true, force: true });
     for (const m of [many, few]) rmSync(m.root, { recursive: true, force: true });

@@ -20,6 +20,8 @@ export interface Sizes {
   scaling: number[];
   /** Hosts of figure 6's full backups. */
   hostCounts: number[];
+  /** Archives of the large source that figure 7 searches (`pullback find`). */
+  findArchives: number;
   reps: number;
 }
 
@@ -30,8 +32,8 @@ const reps = (scale: 'small' | 'full') => (process.env.BENCH_REPS ? Number(proce
 
 export const SIZES: Record<Scale, Sizes> = {
   // small: the same shapes at a tenth or so, to finish in under 15 minutes on 2 cores.
-  small: { textFiles: 1000, blobMiB: 8, dumpMiB: 2, manyFiles: 30_000, fewFiles: 300, scaling: [3_000, 30_000], hostCounts: [1, 2, 4], reps: reps('small') },
-  full: { textFiles: 3000, blobMiB: 36, dumpMiB: 10, manyFiles: 300_000, fewFiles: 3000, scaling: [10_000, 100_000, 1_000_000], hostCounts: [1, 2, 4], reps: reps('full') },
+  small: { textFiles: 1000, blobMiB: 8, dumpMiB: 2, manyFiles: 30_000, fewFiles: 300, scaling: [3_000, 30_000], hostCounts: [1, 2, 4], findArchives: 10, reps: reps('small') },
+  full: { textFiles: 3000, blobMiB: 36, dumpMiB: 10, manyFiles: 300_000, fewFiles: 3000, scaling: [10_000, 100_000, 1_000_000], hostCounts: [1, 2, 4], findArchives: 30, reps: reps('full') },
 };
 
 /** A deterministic byte stream (AES-CTR of zeros under a key derived from `seed`): incompressible and reproducible. */

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { JobError, UsageError } from '../errors.js';
 import { nightlyGlob } from '../tools/borg/flags.js';
 import { extractArchive } from '../tools/borg/extract.js';
-import { listItemSizes } from '../tools/borg/list-items.js';
+import { listItemSizes, type ItemSize } from '../tools/borg/list-items.js';
 import { listArchives, type ArchiveSummary } from '../tools/borg/list.js';
 import type { BorgContext } from '../tools/borg/run.js';
+import { stampTime } from '../util/stamp.js';
 import { MANIFEST_DIR, MANIFEST_FILE, parseManifest, type Manifest } from './manifest.js';
 
 /** Regular files under a source folder of the archive (hard links counted per path) and their bytes. */
@@ -29,6 +30,21 @@ export async function resolveArchive(borg: BorgContext, repo: string, host: stri
   }
   const found = nightly.find((a) => a.name === wanted) ?? (await listArchives(borg, repo)).find((a) => a.name === wanted);
   if (!found) throw new UsageError(missingArchiveMessage(wanted, repo, host, nightly.map((a) => a.name)));
+  return found;
+}
+
+/**
+ * The newest nightly archive of `host` made before `before` (by the UTC time in its name: borg's
+ * start times carry no zone); throws UsageError naming the oldest one when none is that old.
+ */
+export async function archiveBefore(borg: BorgContext, repo: string, host: string, before: Date): Promise<ArchiveSummary> {
+  const nightly = await listArchives(borg, repo, nightlyGlob(host));
+  const older = nightly.filter((a) => (stampTime(a.name)?.getTime() ?? Infinity) < before.getTime());
+  const found = older.at(-1);
+  if (!found) {
+    const oldest = nightly[0];
+    throw new UsageError(`host ${host} has no archive made before ${before.toISOString()}${oldest ? ` (the oldest kept is ${oldest.name})` : ''}`);
+  }
   return found;
 }
 
@@ -66,12 +82,21 @@ export async function readManifest(borg: BorgContext, repo: string, archive: str
  * `archived`, every item's path (files, folders, links) under each top-level folder is also added
  * to that folder's set, relative to it: what the deletion preview compares the target with (one
  * walk of the archive's items for both). With `broken`, the path of every item borg marks broken
- * (all-zero replacement chunks, after `borg check --repair`) is pushed to it.
+ * (all-zero replacement chunks, after `borg check --repair`) is pushed to it. `onItem` sees every
+ * item of the same walk (a granular restore's selection is looked up in it).
  */
-export async function archiveFigures(borg: BorgContext, repo: string, archive: string, archived?: Map<string, Set<string>>, broken?: string[]): Promise<Record<string, SourceFigures>> {
+export async function archiveFigures(
+  borg: BorgContext,
+  repo: string,
+  archive: string,
+  archived?: Map<string, Set<string>>,
+  broken?: string[],
+  onItem?: (item: ItemSize) => void,
+): Promise<Record<string, SourceFigures>> {
   const out: Record<string, SourceFigures> = {};
   const sizes = new Map<string, number>();
   await listItemSizes(borg, repo, archive, (item) => {
+    onItem?.(item);
     if (item.broken) broken?.push(item.path);
     const slash = item.path.indexOf('/');
     const top = slash < 0 ? item.path : item.path.slice(0, slash);

@@ -9,8 +9,18 @@ import type { Compression } from '../tools/compress/decompress.js';
 export const MANIFEST_DIR = '.pullback';
 export const MANIFEST_FILE = 'manifest.json';
 
-/** The manifest format this pullback writes and reads. A change readers of format 1 cannot read bumps it. */
-export const MANIFEST_FORMAT = 1;
+/**
+ * The newest manifest format this pullback reads. A change readers of an older format cannot read
+ * bumps it. Format 2 is format 1 plus a granular restore's snapshot (`preRestore.selection`): only
+ * such a snapshot is written as format 2, so that an older pullback refuses to roll it back (it would
+ * push the saved paths as the whole folder, deleting the rest); every other manifest stays format 1.
+ */
+export const MANIFEST_FORMAT = 2;
+
+/** The format a manifest is written with: 2 only when it holds a granular snapshot's selection. */
+export function manifestFormat(sources: readonly SourceManifest[]): 1 | 2 {
+  return sources.some((s) => s.preRestore?.selection) ? 2 : 1;
+}
 
 export interface SourceManifest {
   name: string;
@@ -33,10 +43,16 @@ export interface PreRestoreState {
   existed: boolean;
   /** Databases that did not exist before the restore: a rollback drops them. */
   absentDatabases?: Array<{ engine: string; database: string }>;
+  /**
+   * A granular restore's snapshot (`restore --path`): the selected paths it saved (`present`) and
+   * those that did not exist, each as the outermost path the restore created (`absent`); a rollback
+   * puts back exactly the first and removes the second, and touches nothing else of the source.
+   */
+  selection?: { present: string[]; absent: string[] };
 }
 
 export interface Manifest {
-  format: 1;
+  format: 1 | 2;
   host: string;
   archive: string;
   createdAt: string;
@@ -129,10 +145,10 @@ export function parseManifest(input: unknown, where: string): Manifest {
   if (!isObject(value)) throw new JobError(`${where}: ${MANIFEST_DIR}/${MANIFEST_FILE} is not a pullback manifest (not a JSON object)`);
   const format = value.format;
   if (typeof format === 'number' && Number.isInteger(format) && format > MANIFEST_FORMAT) {
-    throw new JobError(`${where}: its manifest was written by a newer pullback (manifest format ${format}; this pullback reads format ${MANIFEST_FORMAT}): upgrade pullback to read it`);
+    throw new JobError(`${where}: its manifest was written by a newer pullback (manifest format ${format}; this pullback reads formats 1 and ${MANIFEST_FORMAT}): upgrade pullback to read it`);
   }
-  if (format !== MANIFEST_FORMAT) {
-    throw new JobError(`${where}: ${MANIFEST_DIR}/${MANIFEST_FILE} is not a pullback manifest of a known format (format ${JSON.stringify(format) ?? 'missing'}; this pullback reads format ${MANIFEST_FORMAT})`);
+  if (format !== 1 && format !== 2) {
+    throw new JobError(`${where}: ${MANIFEST_DIR}/${MANIFEST_FILE} is not a pullback manifest of a known format (format ${JSON.stringify(format) ?? 'missing'}; this pullback reads formats 1 and ${MANIFEST_FORMAT})`);
   }
   const problems = manifestProblems(value);
   if (problems.length > 0) {
@@ -210,7 +226,7 @@ const sourceFields = {
     exclude: arrayOf(str),
     pull: obj,
     failed: fields({ step: str, error: str }, { keptFrom: str }),
-    preRestore: fields({ existed: bool }, { absentDatabases: arrayOf(fields({ engine: str, database: str })) }),
+    preRestore: fields({ existed: bool }, { absentDatabases: arrayOf(fields({ engine: str, database: str })), selection: fields({ present: arrayOf(str), absent: arrayOf(str) }) }),
   },
 };
 

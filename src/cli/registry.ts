@@ -3,6 +3,10 @@
 // imports them here, downward, and no command registers itself.
 import type { CommandSpec } from '../commands/spec.js';
 import { daemonSpec } from '../commands/daemon.js';
+import { diffSpec } from '../commands/diff.js';
+import { findSpec } from '../commands/find.js';
+import { lsSpec } from '../commands/ls.js';
+import { mountSpec } from '../commands/mount.js';
 import { drillSpec } from '../commands/drill.js';
 import { hostsSpec } from '../commands/hosts.js';
 import { initSpec } from '../commands/init.js';
@@ -30,6 +34,10 @@ export const commands: readonly CommandSpec[] = [
   validateSpec,
   drillSpec,
   restoreSpec,
+  findSpec,
+  lsSpec,
+  diffSpec,
+  mountSpec,
   initSpec,
   statusSpec,
   daemonSpec,

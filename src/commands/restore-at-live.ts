@@ -84,7 +84,7 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
     staging = suppliedStaging(stage, p.source.name);
     const label = `${p.plan.base.archive} + WAL to ${point}`;
     const plan = suppliedPlan({ host: p.host.name, target: p.host, source: p.source, repository: repositoryPath(global, p.host.name), label, createdAt: new Date().toISOString(), dumps });
-    const o = { host: p.host.name, only: [p.source.name], dryRun: false, yes: p.yes, force: false, maxAgeSeconds: 0 };
+    const o = { host: p.host.name, only: [p.source.name], dryRun: false, yes: p.yes, force: false, maxAgeSeconds: 0, deleteInSelection: false };
     return await carryOut(g, env, o, signal, login, { plan, archived: new Map(), broken: [], kind: 'restore', title: `Restore plan (point in time ${point})`, staged: staging });
   } finally {
     await staging?.dispose();

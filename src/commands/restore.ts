@@ -35,6 +35,10 @@ import { interruptedRestoreText, rollbackArgv, rollbackTarget, unresolvedInterru
 import { createNotifications } from '../notify/dispatch.js';
 import { restoreEvent } from '../notify/event.js';
 import { restoreAtCommand } from './restore-at.js';
+import { archiveBefore } from '../archive/facts.js';
+import { parsePathArg, type RequestedPath } from '../restore/selection.js';
+import { formatSelectionPreview, selectionFacts } from '../restore/selection-preview.js';
+import { granular } from '../restore/steps.js';
 import { confirm, interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
 
 export interface RestoreOptions {
@@ -56,6 +60,12 @@ export interface RestoreOptions {
   at?: string;
   /** `--database NAME` with `--at`: the database recovered (default: every database the source dumps). */
   database?: string;
+  /** `--path SOURCE/REL`: a granular restore of exactly these files or folders. */
+  paths?: RequestedPath[];
+  /** `--delete`: inside a selected folder, delete what the archive does not hold. */
+  deleteInSelection: boolean;
+  /** `--before TIME`: the newest nightly archive made before it. */
+  before?: Date;
 }
 
 const DEFAULT_MAX_AGE = '48h';
@@ -87,13 +97,24 @@ export function restoreOptions(v: Values): RestoreOptions {
     maxAgeSeconds,
     ...(str('at') !== undefined ? { at: str('at') } : {}),
     ...(str('database') !== undefined ? { database: checkNameArg('--database', str('database')!) } : {}),
+    deleteInSelection: !!v.delete,
   };
+  const paths = Array.isArray(v.path) ? (v.path as string[]) : typeof v.path === 'string' ? [v.path] : [];
+  if (paths.length > 0) o.paths = paths.map((p) => parsePathArg(p));
+  if (str('before') !== undefined) o.before = parseBefore(str('before')!);
+  if (o.paths && o.only) throw new UsageError('--path restores the paths of their own sources: it cannot be combined with --only');
+  if (o.paths && o.mapDb) throw new UsageError('--path restores files: it takes no --map-db');
+  if (o.deleteInSelection && !o.paths) throw new UsageError('--delete works with --path (a whole restore always deletes what the archive does not hold)');
+  if (o.before && o.archive) throw new UsageError('give --archive NAME or --before TIME, not both');
+  if (o.at !== undefined && (o.paths || o.before || o.archive)) throw new UsageError('--at restores a database to a point in time from base backups and WAL: it takes no --path, --archive or --before');
   const maps = Array.isArray(v['map-db']) ? (v['map-db'] as string[]) : typeof v['map-db'] === 'string' ? [v['map-db'] as string] : [];
   if (maps.length > 0) o.mapDb = parseMapDb(maps);
   const rb = str('rollback');
   if (rb !== undefined) {
     if (!/^[1-9]\d*$/.test(rb)) throw new UsageError(`--rollback takes a restore id (a number), not ${JSON.stringify(rb)}`);
-    if (o.host || o.archive || o.to || o.only || o.into || o.force || o.mapDb || o.fromOffsite) throw new UsageError('--rollback takes no --host, --archive, --to, --only, --into, --map-db, --from-offsite or --force');
+    if (o.host || o.archive || o.to || o.only || o.into || o.force || o.mapDb || o.fromOffsite || o.paths || o.before || o.deleteInSelection) {
+      throw new UsageError('--rollback takes no --host, --archive, --before, --to, --only, --path, --delete, --into, --map-db, --from-offsite or --force');
+    }
     o.rollback = Number(rb);
   } else if (!o.host) throw new UsageError('restore needs --host NAME (or --rollback RESTORE_ID)');
   if (o.into && o.to) throw new UsageError('--into extracts locally: it cannot be combined with --to');
@@ -101,6 +122,20 @@ export function restoreOptions(v: Values): RestoreOptions {
   if (o.at !== undefined && o.into && (o.database || o.yes)) throw new UsageError('--at with --into recovers the whole cluster into DIR: it takes no --database or --yes');
   if (o.at !== undefined && (o.archive || o.to || o.mapDb || o.fromOffsite || o.rollback)) throw new UsageError('--at chooses its base backup and WAL itself: it takes no --archive, --to, --map-db, --from-offsite or --rollback');
   return o;
+}
+
+/** `--before TIME`: an ISO date or time (`2024-05-01`, `2024-05-01T12:00Z`), or a duration ago (`2d`); throws UsageError. */
+export function parseBefore(value: string, now = new Date()): Date {
+  if (/^\d+\s*[a-z]+$/i.test(value.trim())) {
+    try {
+      return new Date(now.getTime() - parseDuration(value) * 1000);
+    } catch {
+      // not a duration: read as a time below
+    }
+  }
+  const t = Date.parse(value);
+  if (!Number.isFinite(t)) throw new UsageError(`--before: not a time: ${JSON.stringify(value)} (e.g. 2024-05-01, 2024-05-01T12:00Z, or 2d for two days ago)`);
+  return new Date(t);
 }
 
 /** `--map-db old=new` values as a map; throws UsageError for a malformed or repeated one. */
@@ -162,6 +197,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     }
     const [origin] = selectHosts(env.config, [o.host!]);
     const [target] = o.to ? selectHosts(env.config, [o.to]) : [origin];
+    // Each --path names a source of the host (checked again against the archive's listing).
+    o.paths?.forEach((p) => parsePathArg(`${p.source}/${p.rel}`, origin!.sources.map((s) => s.name)));
     holdTarget(target!.name);
     if (!o.into) sayInterrupted(env, g, target!.name);
     const repository = repositoryPath(global, origin!.name);
@@ -169,9 +206,13 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     await openRepo(borg, env.catalog, repository, origin!.name, 'read'); // missing or swapped: JobError, nothing created
     const into = o.into ? prepareIntoDir(o.into) : undefined;
     const guess = env.catalog.newestArchive(repository, origin!.name, nightlyGlob(origin!.name));
-    if (!into) early = extractEarly({ catalog: env.catalog, repository, archive: o.archive !== undefined && o.archive !== 'latest' ? o.archive : guess, origin, target: target!, only: o.only, mapDb: o.mapDb });
+    // --before: the newest nightly archive made before that time, named like an explicit --archive.
+    const wanted = o.before ? (await archiveBefore(borg, repository, origin!.name, o.before)).name : o.archive;
+    // A granular restore extracts only its paths, once the plan knows them (staging.ts).
+    if (!into && !o.paths) early = extractEarly({ catalog: env.catalog, repository, archive: o.archive !== undefined && o.archive !== 'latest' ? o.archive : guess, origin, target: target!, only: o.only, mapDb: o.mapDb });
     // With the extraction ahead running, the plan's reads have time to spare: they yield the CPU to it.
-    const prepared = await resolveAndPrepare(global, early ? { ...borg, nice: 5 } : borg, origin!.name, o.archive, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined });
+    const selection = { paths: o.paths, deleteInSelection: o.deleteInSelection };
+    const prepared = await resolveAndPrepare(global, early ? { ...borg, nice: 5 } : borg, origin!.name, wanted, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined, ...selection });
     const { plan, figures, archived = new Map(), broken, archive: { name: archive, start } } = prepared;
     const backup: BackupAgeFact = {
       host: origin!.name,
@@ -179,9 +220,11 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       force: o.force,
       archive: { name: archive, createdAt: plan.createdAt || start },
       lastNightly: env.catalog.lastNightly(origin!.name),
+      // An older version of a few paths is what a granular restore is for: its age is said, not limited.
+      ...(o.paths ? { chosen: true } : {}),
     };
     if (into) {
-      env.out(formatPlan(plan, { into }));
+      env.out(formatPlan(plan, { into, now: new Date() }));
       const bytes = Object.values(figures).reduce((n, f) => n + f.bytes, 0);
       const checkHistory = { repository, failed: recordedCheckFailures(env.catalog, repository, origin!.name), override: o.force ? ('force' as const) : undefined };
       const archiveCheck = await checkArchive(borg, repository, archive);
@@ -241,7 +284,7 @@ export async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOpti
   const { plan } = job;
   const global = env.config.global;
   const target = env.config.hosts.find((h) => h.name === plan.target.name)!;
-  env.out(formatPlan(plan, { title: job.title, readinessChecks: job.kind === 'restore' ? target.restore.checks.map((c) => c.name) : [] }));
+  env.out(formatPlan(plan, { title: job.title, readinessChecks: job.kind === 'restore' ? target.restore.checks.map((c) => c.name) : [], now: new Date() }));
   if (!o.dryRun && !o.yes && !process.stdin.isTTY) {
     throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
   }
@@ -266,6 +309,12 @@ export async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOpti
       if (!o.dryRun && !staging) staging = beginStaging(base, plan, stagingDir(restoreStateDir(global)));
       return staging;
     };
+    // A granular restore: what it changes, path by path; a path through a symlink is refused here (exit 2), nothing changed.
+    if ('session' in ctx && granular(plan)) {
+      const sel = await selectionFacts(ctx, plan, job.archived);
+      if (sel.refusals.length) throw new UsageError(`cannot restore the paths asked:\n  ${sel.refusals.join('\n  ')}\nnothing was changed`);
+      env.out(formatSelectionPreview(sel.previews));
+    }
     const checkOverride = job.kind === 'rollback' ? ('rollback' as const) : o.force ? ('force' as const) : undefined;
     const facts = await gatherReadiness({ borg, repository: plan.repository, archive: plan.archive, plan, backup: job.backup, target: ctx, archived: job.archived, extracting: staging, onArchiveChecked: startStaging, catalog: env.catalog, checkOverride, broken: job.broken });
     const hostLock = o.dryRun ? { host: target.name, holder: hostLockHolder(global.stateDir, target.name) } : undefined;
@@ -299,7 +348,8 @@ export async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOpti
       rec.end(readiness, 'ok', undefined, verdict.items);
       env.out(`${job.kind === 'rollback' ? 'Rollback' : 'Restore'} ${rec.id}:`);
       const onChecks = (phase: CheckPhase, items: ChecklistItem[]) => {
-        if (items.length) env.out(formatChecklist(phase === 'verify' ? 'Data checks (writes still stopped):' : 'Readiness checks (after start_writes):', items));
+        const verifyTitle = granular(plan) ? 'Data checks:' : 'Data checks (writes still stopped):';
+        if (items.length) env.out(formatChecklist(phase === 'verify' ? verifyTitle : 'Readiness checks (after start_writes):', items));
       };
       const result = await executeRestore({ ...ctx, workDir }, plan, { snapshot: job.kind === 'restore', configuredChecks: job.kind === 'restore', catalog: env.catalog, recorder: rec, onStep: (l) => env.out(formatStep(l)), onChecks, progress: env.progress, staging });
       rec.finish(result.status, result.stoppedAt?.error);
@@ -333,6 +383,7 @@ export const restoreSpec: CommandSpec = {
     'pullback restore --host NAME [--archive NAME|latest] [--to HOST [--map-db OLD=NEW]...] [--only SOURCE,...] [--into DIR] [--from-offsite TARGET] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
     '       pullback restore --host NAME --only SOURCE --at TIME|latest [--database NAME] [--dry-run] [--yes]\n' +
     '       pullback restore --host NAME --only SOURCE --at TIME|latest --into DIR [--dry-run]\n' +
+    '       pullback restore --host NAME --path SOURCE/PATH [--path ...] [--archive NAME | --before TIME] [--into DIR | --to HOST] [--delete] [--dry-run] [--yes]\n' +
     '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
   options: {
     host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archive is restored (required unless --rollback)' },
@@ -349,6 +400,9 @@ export const restoreSpec: CommandSpec = {
     rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },
     at: { type: 'string', value: 'TIME|latest', description: "point-in-time restore of a source with pitr: to 'YYYY-MM-DD HH:MM:SS' (this host's time zone) or latest; without --into, its database(s) recovered in a scratch cluster and put in place as a nightly dump is; with --into DIR, a recovered data directory and the command that starts it (docs/pitr.md)" },
     database: { type: 'string', value: 'NAME', description: 'with --at: the database of the cluster to put back (default: every database the source dumps); the others are left as they are' },
+    path: { type: 'string', multiple: true, value: 'SOURCE/PATH', description: 'restore only this file or folder of a source (repeatable); nothing outside the paths is created, changed or deleted' },
+    delete: { type: 'boolean', description: 'with --path: inside a selected folder, delete what the archive does not hold (without it, files created since stay)' },
+    before: { type: 'string', value: 'TIME', description: 'restore from the newest nightly archive made before TIME (2024-05-01, 2024-05-01T12:00Z, or 2d for two days ago)' },
   },
   handler: (g, v) => {
     const o = restoreOptions(v);

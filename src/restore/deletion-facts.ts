@@ -19,7 +19,8 @@ import { rootRefusal } from './target-root.js';
  * (one walk of the archive's items for both).
  */
 export async function deletionFacts(ctx: RestoreContext, plan: RestorePlan, archived: ReadonlyMap<string, ReadonlySet<string>>, roots: readonly RootFact[] = []): Promise<DeletionFact[]> {
-  const steps = plan.steps.filter((step) => step.mode === 'files');
+  // A granular step's own preview is selection-preview.ts.
+  const steps = plan.steps.filter((step) => step.mode === 'files' && !step.selection);
   const where = (step: PlannedStep) => `${plan.target.name}:${step.targetPath}`;
   // rsync lists what a symlinked root points to: such a folder is not listed at all.
   const unlisted = new Map(roots.flatMap((r) => {

@@ -7,24 +7,33 @@ import type { ChecklistItem } from './readiness-verdict.js';
 const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', overridden: 'WARN', warn: 'WARN', ok: 'OK', warning: 'WARN', failed: 'FAILED', skipped: 'SKIP', interrupted: 'STOPPED' };
 
 /** The plan as printed first (and as the whole of --dry-run with the checklist). */
-export function formatPlan(plan: RestorePlan, opts: { title?: string; into?: string; readinessChecks?: readonly string[] } = {}): string {
+export function formatPlan(plan: RestorePlan, opts: { title?: string; into?: string; readinessChecks?: readonly string[]; now?: Date } = {}): string {
   const t = plan.target;
   const onto = opts.into ? `local folder ${opts.into} (no remote changes)` : `host ${t.name} (${t.user}@${t.address}:${t.port})`;
   const lines = [
     `${opts.title ?? 'Restore plan'}: archive ${plan.archive} of host ${plan.host} (${plan.repository}) onto ${onto}`,
   ];
+  lines.push(...versionLines(plan, opts.now));
   lines.push(...partialLines(plan));
   const width = Math.max(...plan.steps.map((s) => s.source.length));
   for (const s of plan.steps) {
     const count = s.mode === 'databases' && !opts.into ? `${s.databases.length} dump(s)` : `${s.files} files`;
     lines.push(`  ${s.order}. ${s.kind.padEnd(8)} ${s.source.padEnd(width)}  ${humanBytes(s.bytes).padStart(9)}  ${count}`);
-    if (opts.into) lines.push(`       -> ${opts.into}/${s.source}`);
+    if (opts.into) lines.push(`       -> ${opts.into}/${s.source}${s.selection ? ` (only ${s.selection.items.map((i) => JSON.stringify(i.rel)).join(', ')})` : ''}`);
     else lines.push(`       overwrites: ${s.overwrites}`);
     for (const n of s.notes) lines.push(`       note: ${n}`);
   }
   if (plan.notSelected?.length) lines.push(`  not selected (left as they are): ${plan.notSelected.join(', ')}`);
   if (!opts.into) lines.push(...checkPhases(plan, opts.readinessChecks ?? []));
   return lines.join('\n');
+}
+
+/** A granular restore: which version of the paths it puts back, and how old it is. */
+function versionLines(plan: RestorePlan, now: Date | undefined): string[] {
+  if (!plan.steps.some((s) => s.selection)) return [];
+  const made = Date.parse(plan.createdAt);
+  const age = now && Number.isFinite(made) ? `, ${humanDuration(Math.max(0, now.getTime() - made))} old` : '';
+  return [`  version: the paths as they were in ${plan.archive} (made ${plan.createdAt}${age})`];
 }
 
 /** A partial archive, said before anything else: which restored sources come from an older night, and how much older. */
@@ -46,7 +55,9 @@ const PROPERTY_CHECK: Readonly<Record<string, string>> = { mariadb: 'character s
 /** Which checks verify the restored data (before writes resume) and which probe readiness (after). */
 function checkPhases(plan: RestorePlan, readiness: readonly string[]): string[] {
   const data = plan.steps.flatMap((s) =>
-    s.mode === 'files'
+    s.selection
+      ? [`${s.source}: the paths pushed compared with the archive right after the push (rsync --checksum)`]
+      : s.mode === 'files'
       ? [`${s.source}: files and bytes against the archive`]
       : [
           ...s.databases.flatMap((d) => [
@@ -56,6 +67,9 @@ function checkPhases(plan: RestorePlan, readiness: readonly string[]): string[] 
           ...s.drops.map((d) => `${s.source}: ${d.database} dropped`),
         ],
   );
+  if (plan.steps.length > 0 && plan.steps.every((s) => s.selection)) {
+    return [`  data checks: ${data.join('; ')}`, '  restore.stop_writes, start_writes and checks are not run: a granular restore changes only the paths above'];
+  }
   return [
     `  data checks, while writes are still stopped (before start_writes): ${data.join('; ')}`,
     `  readiness checks, after start_writes: ${readiness.length ? readiness.map((n) => `check "${n}"`).join(', ') : 'none (no restore.checks configured)'}`,

@@ -11,6 +11,7 @@ import { extractArchive } from '../tools/borg/extract.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { ensurePrivateDir } from '../util/private.js';
 import { humanBytes } from '../util/table.js';
+import { selectionArchivePaths } from './selection.js';
 
 /** The absolute folder to extract into; throws UsageError when it exists and is not an empty folder. */
 export function prepareIntoDir(dir: string): string {
@@ -42,7 +43,9 @@ export function localSpaceFact(dir: string, bytes: number, margin: number, minFr
  */
 export async function extractInto(borg: BorgContext, plan: RestorePlan, dir: string): Promise<void> {
   ensurePrivateDir(dir);
-  await extractArchive(borg, plan.repository, plan.archive, dir, { prefix: plan.steps.map((s) => s.source) });
+  const granular = plan.steps.filter((s) => s.selection).map((s) => selectionArchivePaths(s.source, s.selection!));
+  const prefix = [...plan.steps.filter((s) => !s.selection).map((s) => s.source), ...granular.flatMap((p) => p.prefix)];
+  await extractArchive(borg, plan.repository, plan.archive, dir, { prefix, exact: granular.flatMap((p) => p.exact) });
 }
 
 /** Regular files and bytes under a local folder (hard links counted per path, like `find -type f`). */
@@ -67,7 +70,7 @@ export function localTreeFigures(dir: string): SourceFigures {
 /** Checks that each extracted folder holds what the archive lists. */
 export function checkInto(plan: RestorePlan, dir: string, figures: Record<string, SourceFigures>): ChecklistItem[] {
   return plan.steps.map((s) => {
-    const want = figures[s.source] ?? { files: 0, bytes: 0 };
+    const want = s.selection ? { files: s.files, bytes: s.bytes } : (figures[s.source] ?? { files: 0, bytes: 0 });
     const got = localTreeFigures(join(dir, s.source));
     const pass = got.files === want.files && got.bytes === want.bytes;
     return {

@@ -9,6 +9,7 @@ import type { SourceFigures } from '../archive/facts.js';
 import type { DumpRecord, Manifest } from '../archive/manifest.js';
 import { unsafeRelativePath, unsafeTargetPath } from './paths.js';
 import { restoreOrder, selectOnly } from './order.js';
+import type { SelectedItem, StepSelection } from './selection.js';
 
 /** A source of a partial archive that holds an older state than the archive's night. */
 export interface OlderSource {
@@ -56,6 +57,8 @@ export interface PlannedStep {
   /** What this step overwrites, for people. */
   overwrites: string;
   notes: string[];
+  /** A granular step (`--path`): only these files or folders of the source (files mode). */
+  selection?: StepSelection;
 }
 
 export interface RestorePlan {
@@ -84,6 +87,10 @@ export interface PlanInput {
   mapDb?: Record<string, string>;
   /** `--into`: the dumps are extracted as files, never restored, so no database name is needed. */
   extractOnly?: boolean;
+  /** `--path`: only these files or folders, per source (their sources alone are restored). */
+  selection?: ReadonlyMap<string, SelectedItem[]>;
+  /** `--delete`: inside a selected folder, what the archive does not hold is deleted. */
+  deleteInSelection?: boolean;
 }
 
 const ENGINES: readonly string[] = ['postgres', 'mariadb', 'mysql', 'sqlite'];
@@ -95,7 +102,7 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
   const archived = input.manifest.sources.filter((s) => s.status !== 'failed' && KINDS.includes(s.kind));
   const { selected, unknown } = selectOnly(
     archived.map((s) => ({ ...s, kind: s.kind as SourceKind })),
-    input.only,
+    input.selection ? [...input.selection.keys()] : input.only,
   );
   if (unknown.length > 0) {
     problems.push(`--only: no source or kind named ${unknown.map((u) => `'${u}'`).join(', ')} in ${input.archive} (sources: ${archived.map((s) => s.name).join(', ')})`);
@@ -121,7 +128,8 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     const origin = input.origin?.sources.find((s) => s.name === src.name);
     const figures = input.figures[src.name] ?? { files: 0, bytes: 0 };
     const other = input.origin !== undefined && input.origin.name !== input.target.name;
-    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb, used: usedMaps, extractOnly: input.extractOnly ?? false }, problems);
+    const selected = stepSelection(src, input);
+    const step = planStep(steps.length + 1, src, target, origin, figures, input.target.name, { otherHost: other, mapDb, used: usedMaps, extractOnly: input.extractOnly ?? false, selection: selected }, problems);
     steps.push(step);
   }
   problems.push(...unusedMappings(mapDb, usedMaps, archived, input.archive));
@@ -157,6 +165,26 @@ function partialOf(m: Manifest, steps: readonly PlannedStep[]): Pick<RestorePlan
 
 type ManifestSource = Manifest['sources'][number] & { kind: SourceKind };
 
+/**
+ * The selection of a granular step: `--path`'s, or (a rollback of a granular restore) the safety
+ * snapshot's, which puts back exactly the paths it saved and removes those that did not exist.
+ */
+function stepSelection(src: Manifest['sources'][number], input: PlanInput): StepSelection | undefined {
+  const asked = input.selection?.get(src.name);
+  if (asked) return { items: asked, delete: input.deleteInSelection ?? false };
+  const saved = src.preRestore?.selection;
+  if (!saved) return undefined;
+  return { items: saved.present.map((rel) => ({ rel, files: 0, bytes: 0 })), delete: true, remove: saved.absent };
+}
+
+/** What a granular step does, for people: the paths, and what happens inside selected folders. */
+function selectionOverwrites(sel: StepSelection, targetHost: string, targetPath: string): string {
+  const shown = (rel: string) => JSON.stringify(`${targetPath}/${rel}`);
+  const parts = [`only ${sel.items.map((i) => shown(i.rel)).join(', ')} on ${targetHost} (each replaced by the archived version; files created since inside a selected folder ${sel.delete ? 'are deleted (--delete)' : 'stay (no --delete)'}; nothing outside them changes)`];
+  if (sel.remove?.length) parts.push(`removed (the restore created them): ${sel.remove.map(shown).join(', ')}`);
+  return parts.join('; ');
+}
+
 function planStep(
   order: number,
   src: ManifestSource,
@@ -175,6 +203,20 @@ function planStep(
   const newest = newestDumps(dumps);
   const restorable = newest.filter((d) => d.format !== 'globals');
   const absent = src.preRestore?.absentDatabases ?? [];
+  const sel = naming.selection;
+  if (sel) {
+    // A granular step: files mode whatever the source's kind (a dump file is restored as a file).
+    const counted = sel.items.every((i) => i.type !== undefined);
+    return {
+      ...base,
+      mode: 'files',
+      bytes: counted ? sel.items.reduce((n, i) => n + i.bytes, 0) : figures.bytes,
+      files: counted ? sel.items.reduce((n, i) => n + i.files, 0) : figures.files,
+      databases: [],
+      overwrites: selectionOverwrites(sel, targetHost, target.path),
+      selection: sel,
+    };
+  }
   if (kind !== 'database' || restorable.length + absent.length === 0) {
     if (kind === 'database') base.notes.push('no dumps recorded in the manifest: the dump folder is restored as files');
     if (src.preRestore?.existed === false) base.notes.push(`${target.path} did not exist before the restore: it is emptied, not removed`);
@@ -277,6 +319,8 @@ interface Naming {
   /** The `--map-db` keys a database of the plan took: one left over is a typo, refused. */
   used: Set<string>;
   extractOnly: boolean;
+  /** A granular step's selection. */
+  selection?: StepSelection;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { BorgContext } from '../tools/borg/run.js';
 import type { ArchiveSummary } from '../tools/borg/list.js';
 import { archiveFigures, readManifest, resolveArchive, type SourceFigures } from '../archive/facts.js';
 import { both, settle } from '../util/pool.js';
+import { selectionCollector, type RequestedPath } from './selection.js';
 
 export interface Prepared {
   plan: RestorePlan;
@@ -26,7 +27,18 @@ export function restoreStateDir(global: GlobalConfig): string {
 export async function prepareRestore(
   global: GlobalConfig,
   borg: BorgContext,
-  p: { repository: string; archive: string; origin?: HostConfig; target: HostConfig; only?: string[]; mapDb?: Record<string, string>; extractOnly?: boolean },
+  p: {
+    repository: string;
+    archive: string;
+    origin?: HostConfig;
+    target: HostConfig;
+    only?: string[];
+    mapDb?: Record<string, string>;
+    extractOnly?: boolean;
+    /** `--path`: a granular restore of these paths (looked up in the same walk of the archive's items). */
+    paths?: readonly RequestedPath[];
+    deleteInSelection?: boolean;
+  },
 ): Promise<Prepared> {
   const parent = restoreStateDir(global);
   mkdirSync(parent, { recursive: true });
@@ -35,8 +47,10 @@ export async function prepareRestore(
     // Two readers of the archive at once (borg's shared lock); neither is left running behind the other's failure.
     const archived = p.extractOnly ? undefined : new Map<string, Set<string>>();
     const broken: string[] = [];
-    const [manifest, figures] = await both(readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived, broken));
-    const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly });
+    const selected = p.paths ? selectionCollector(p.paths, p.archive) : undefined;
+    const [manifest, figures] = await both(readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived, broken, selected?.push));
+    const selection = selected?.result();
+    const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly, selection, deleteInSelection: p.deleteInSelection });
     return { plan, figures, archived, broken };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

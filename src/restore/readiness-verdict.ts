@@ -55,6 +55,8 @@ export interface BackupAgeFact {
   archive: { name: string; createdAt?: string };
   /** The host's latest successful nightly run; drills and restores never count. */
   lastNightly?: { endedAt: string; archive: string };
+  /** A version the operator chose on purpose (a granular restore): its age is said, never limited. */
+  chosen?: boolean;
 }
 
 /** Who holds the per-host job lock (a nightly run, another restore), seen by a dry run that takes no lock. */
@@ -165,6 +167,7 @@ function archiveAgeItem(f: BackupAgeFact, now: Date): ChecklistItem {
   const made = f.archive.createdAt ? new Date(f.archive.createdAt).getTime() : NaN;
   if (Number.isNaN(made)) return { name, status: f.force ? 'overridden' : 'fail', figure: `its creation time cannot be read (limit ${limit})${forced}` };
   const ageMs = now.getTime() - made;
+  if (f.chosen) return { name, status: 'pass', figure: `made ${humanDuration(Math.max(0, ageMs))} ago (the version chosen for the paths: no age limit)` };
   const figure = `made ${humanDuration(Math.max(0, ageMs))} ago (limit ${limit})`;
   if (ageMs <= f.maxAgeSeconds * 1000) return { name, status: 'pass', figure };
   return { name, status: f.force ? 'overridden' : 'fail', figure: `${figure}${forced}` };

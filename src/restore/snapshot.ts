@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { repositoryPath } from '../config/types.js';
 import { describeError } from '../errors.js';
-import type { Manifest, SourceManifest } from '../archive/manifest.js';
+import { manifestFormat, type Manifest, type SourceManifest } from '../archive/manifest.js';
 import type { PlannedStep, RestorePlan } from './plan.js';
 import { mapPool, settle, settledValues } from '../util/pool.js';
 import { rsyncPull } from '../tools/rsync/run.js';
@@ -25,6 +25,7 @@ import { snapshotDatabases } from './db-snapshot.js';
 import { lookAtTargetRoot } from './remote-facts.js';
 import { rootRefusal } from './target-root.js';
 import { recordedCheckFailures } from './readiness.js';
+import { saveSelection } from './selection-snapshot.js';
 
 export interface SnapshotResult {
   repository: string;
@@ -72,7 +73,7 @@ export async function takeSafetySnapshot(
   try {
     // In plan order in the manifest, whatever order they finish in; the first failure is thrown once all have ended.
     const sources = settledValues(await mapPool(plan.steps, SNAPSHOT_CONCURRENCY, (step) => settle(saveSource(ctx, step, join(pre, step.source)))));
-    const manifest: Manifest = { format: 1, host: ctx.target.name, archive, createdAt: at.toISOString(), preRestoreOf: { host: plan.host, archive: plan.archive }, sources };
+    const manifest: Manifest = { format: manifestFormat(sources), host: ctx.target.name, archive, createdAt: at.toISOString(), preRestoreOf: { host: plan.host, archive: plan.archive }, sources };
     const unreadable: string[] = [];
     for (const [i, place] of places.entries()) {
       const { repository } = place;
@@ -120,6 +121,8 @@ async function saveSource(ctx: RestoreContext, step: PlannedStep, dest: string):
     const snap = await snapshotDatabases(ctx, step, dest);
     return { name: step.source, kind: step.kind, path: step.targetPath, status: 'ok', dumps: snap.dumps, preRestore: { existed: true, absentDatabases: snap.absent } };
   }
+  // A granular step: exactly the selected paths.
+  if (step.selection) return saveSelection(ctx, step, dest);
   // Not followed: a symlink swapped in since the readiness checklist would be pulled from where it points.
   const look = await lookAtTargetRoot(ctx.session, step.targetPath);
   const refused = rootRefusal(step.targetPath, look);

@@ -14,6 +14,7 @@ import { describeError } from '../errors.js';
 import type { PlannedStep, RestorePlan } from './plan.js';
 import type { ArchivePaths } from '../tools/borg/flags.js';
 import { extractArchive } from '../tools/borg/extract.js';
+import { selectionArchivePaths } from './selection.js';
 import type { RestoreContext } from './context.js';
 
 /** Room kept free on the backup host beyond the staged sources and the snapshot (borg's own files, logs). */
@@ -50,9 +51,19 @@ export function dumpPaths(step: PlannedStep): string[] {
   return [...(step.globals ? [step.globals.dump.file] : []), ...step.databases.map((d) => d.dump.file)].map((f) => `${step.source}/${f}`);
 }
 
-/** Exactly what the plan pushes, as archive paths: its folder sources whole and its database sources' dump files. */
+/** Exactly what the plan pushes, as archive paths: its folder sources whole (a granular step's selected paths), its database sources' dump files. */
 export function restoredPaths(plan: RestorePlan): ArchivePaths {
-  return { prefix: plan.steps.filter((s) => s.mode === 'files').map((s) => s.source), exact: plan.steps.filter((s) => s.mode === 'databases').flatMap(dumpPaths) };
+  const prefix: string[] = [];
+  const exact: string[] = [];
+  for (const s of plan.steps) {
+    if (s.selection) {
+      const p = selectionArchivePaths(s.source, s.selection);
+      prefix.push(...p.prefix);
+      exact.push(...p.exact);
+    } else if (s.mode === 'files') prefix.push(s.source);
+    else exact.push(...dumpPaths(s));
+  }
+  return { prefix, exact };
 }
 
 /** True when `paths` names nothing (to borg, no path means the whole archive). */

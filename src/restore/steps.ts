@@ -9,8 +9,9 @@
 import type { RestoreContext, RestoreStepResult } from './context.js';
 import { restoreDatabaseStep } from './db-restore.js';
 import { restoreFolder } from './files.js';
+import { restoreSelection } from './selection-push.js';
 import { apartFromOthers, restoreWaves } from './order.js';
-import type { PlannedStep } from './plan.js';
+import type { PlannedStep, RestorePlan } from './plan.js';
 import { checkStep, dataChecks, readinessChecks } from './post-checks.js';
 import type { ChecklistItem } from './readiness-verdict.js';
 import type { RestoreRow } from './runner.js';
@@ -22,7 +23,7 @@ import { runWriteHooks } from './write-hooks.js';
 export const RESTORE_STEPS: readonly RestoreRow[] = [
   {
     kind: 'stop_writes',
-    applies: () => true,
+    applies: (r) => !granular(r.plan), // a granular restore changes a few paths, not the service's data
     stops: 'rest', // nothing is changed: only start_writes runs
     signal: 'interrupts',
     run: async ({ ctx }) => {
@@ -54,6 +55,11 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
     waves: ({ plan }) => restoreWaves(plan.steps),
     run: async (r, step) => {
       const out = await restoreSource(r.ctx, step!, r.staging);
+      // A granular step compared what it pushed right after the push: that is its data check.
+      if (step!.selection) {
+        if (out.status !== 'failed' && out.value) r.checked?.set(step!.source, Promise.resolve(out.value as ChecklistItem[]));
+        return out;
+      }
       // A folder apart from the others is final once pushed: its data check runs while the next sources are pushed.
       if (out.status !== 'failed' && step!.mode === 'files' && r.checked && apartFromOthers(r.plan.steps, step!)) {
         const check = checkStep(r.ctx, step!);
@@ -76,7 +82,7 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
     // Also after a failure or a signal (no signal passed: every command is tried).
     kind: 'start_writes',
     always: true,
-    applies: () => true,
+    applies: (r) => !granular(r.plan),
     stops: 'nothing', // the restore fails
     signal: 'ignored',
     run: async ({ ctx, result }) => {
@@ -88,7 +94,7 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
   },
   {
     kind: 'checks',
-    applies: () => true,
+    applies: (r) => !granular(r.plan), // the service's probes: a granular restore did not stop it
     stops: 'nothing', // the restore fails
     signal: 'ignored',
     checklist: 'checks',
@@ -99,7 +105,13 @@ export const RESTORE_STEPS: readonly RestoreRow[] = [
   },
 ];
 
+/** A restore of selected paths only (`--path`, or its rollback). */
+export function granular(plan: RestorePlan): boolean {
+  return plan.steps.length > 0 && plan.steps.every((s) => s.selection);
+}
+
 function restoreSource(ctx: RestoreContext, step: PlannedStep, staging: Staging): Promise<RestoreStepResult> {
+  if (step.selection) return restoreSelection(ctx, step, staging);
   return step.mode === 'databases' ? restoreDatabaseStep(ctx, step, staging) : restoreFolder(ctx, step.source, step.targetPath, step.exclude, staging);
 }
 

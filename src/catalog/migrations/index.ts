@@ -18,6 +18,7 @@ import { restoreProcess } from './015-restore-process.js';
 import { repositoryCreations } from './016-repository-creations.js';
 import { damageZeroedFiles } from './017-damage-zeroed-files.js';
 import { pitr } from './018-pitr.js';
+import { fileIndex } from './019-file-index.js';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles, pitr];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles, pitr, fileIndex];

@@ -2,6 +2,7 @@
 // path records; never buffered whole: an archive can hold millions of items).
 import { archivePathArgs, LOCK_WAIT, type ArchivePaths } from './flags.js';
 import { runBorg, type BorgContext, borgFailure } from './run.js';
+import type { IndexedEntry } from '../../catalog/file-index.js';
 
 /** Lists an archive's items as JSON lines, with the keys pullback needs (sha256 only when asked: it reads chunks). */
 export function buildListItemsArgs(repo: string, archive: string, withHash = false, paths?: ArchivePaths): string[] {
@@ -136,5 +137,34 @@ export function itemSizeRecords(onItem: (item: ItemSize) => void): (record: stri
 /** Streams every item of `archive` with its type, mode, size, path and link target (NUL-separated records, never buffered whole). */
 export async function listItemSizes(ctx: BorgContext, repo: string, archive: string, onItem: (item: ItemSize) => void): Promise<void> {
   const out = await runBorg(ctx, buildListSizesArgs(repo, archive), { quiet: true, stdoutSeparator: '\0', onStdoutLine: itemSizeRecords(onItem) });
+  if (out.verdict.kind === 'failed') throw borgFailure(out, `borg list ${archive}`);
+}
+
+/** An item as `listIndexItems` gives it (the file index's entry), with the first path of a hard link for a later one (its size is that path's). */
+export type IndexItem = IndexedEntry & { linktarget?: string };
+
+/** Lists an archive's items as two NUL-ended records each: `MODE UID GID SIZE ISOMTIME PATH`, then the link target. */
+export function buildListIndexArgs(repo: string, archive: string): string[] {
+  return ['list', ...LOCK_WAIT, '--format', '{mode} {uid} {gid} {size} {isomtime} {path}{NUL}{linktarget}{NUL}', `${repo}::${archive}`];
+}
+
+/** Folds the record pairs of buildListIndexArgs into items; the returned function throws on a record that is neither. */
+export function indexItemRecords(onItem: (item: IndexItem) => void): (record: string) => void {
+  let pending: IndexItem | undefined;
+  return (record) => {
+    if (pending) {
+      onItem(record === '' ? pending : { ...pending, linktarget: record });
+      pending = undefined;
+      return;
+    }
+    const m = /^(\S+) (\d+) (\d+) (\d+) (\S+) ([\s\S]*)$/.exec(record);
+    if (!m) throw new Error('not a "mode uid gid size isomtime path" record');
+    pending = { type: typeOfMode(m[1]!), mode: m[1]!, uid: Number(m[2]), gid: Number(m[3]), size: Number(m[4]), mtime: m[5]!, path: m[6]! };
+  };
+}
+
+/** Streams every item of `archive` for the file index (NUL-separated records, never buffered whole); throws ToolError. */
+export async function listIndexItems(ctx: BorgContext, repo: string, archive: string, onItem: (item: IndexItem) => void): Promise<void> {
+  const out = await runBorg(ctx, buildListIndexArgs(repo, archive), { quiet: true, stdoutSeparator: '\0', onStdoutLine: indexItemRecords(onItem) });
   if (out.verdict.kind === 'failed') throw borgFailure(out, `borg list ${archive}`);
 }

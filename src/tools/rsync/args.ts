@@ -115,3 +115,60 @@ export function buildPushArgs(global: GlobalConfig, host: HostConfig, from: stri
     remoteSpec(host.address, o.guardRoot ? '.' : remotePath),
   ];
 }
+
+/**
+ * As guardedRsyncPath, and the root's own modification time kept: a granular restore creates or
+ * replaces entries inside it, which the file system records on the folder, but the folder itself is
+ * not restored (it lies outside the selection), so its time is put back as it was when rsync ends.
+ * rsync's server arguments are appended by rsync: the function receives them.
+ */
+export function guardedKeepTimeRsyncPath(root: string, rsyncPath = 'rsync'): string {
+  const refusal = `${ROOT_GUARD_REFUSAL} ${root} is not a real directory now (a symlink, or below one, or missing): nothing was pushed`;
+  const keep = `pullback_keep() { t=$(stat -c %y .) || exit 126; ${rsyncPath} "$@"; r=$?; touch -c -d "$t" . || r=126; exit $r; }; pullback_keep`;
+  return `cd -P -- ${shellQuote(root)} && [ "$(pwd -P)" = ${shellQuote(root)} ] || { echo ${shellQuote(refusal)} >&2; exit 126; }; ${keep}`;
+}
+
+/**
+ * rsync argv pushing some entries of a local folder (`sources`: their paths, no trailing slash, all
+ * in one local folder) into `remoteRoot` on `host`: each becomes an exact copy of the local one
+ * (owners, modes, times, hard links among them, ACLs, xattrs), and with `delete` what a pushed
+ * folder holds beyond the local one is deleted (excluded files kept); nothing else of `remoteRoot`
+ * is touched. With `guardRoot` (a key with a shell) the receiver runs inside the root only when it
+ * is a real directory, and the root's time is kept (guardedKeepTimeRsyncPath). With `verify`, a dry
+ * run comparing checksums that itemizes every difference (no --stats: each stdout line is one).
+ */
+export function buildSelectionPushArgs(
+  global: GlobalConfig,
+  host: HostConfig,
+  sources: readonly string[],
+  remoteRoot: string,
+  o: { delete: boolean; exclude?: readonly string[]; controlPath?: string; guardRoot?: boolean; verify?: boolean },
+): string[] {
+  const root = remoteRoot.length > 1 ? remoteRoot.replace(/\/+$/, '') : remoteRoot;
+  const copy = EXACT_COPY.filter((a) => (o.delete || !a.startsWith('--delete')) && (!o.verify || !['--stats', '--no-human-readable'].includes(a)));
+  return [
+    ...copy,
+    ...(o.verify ? ['--dry-run', '--itemize-changes', '--checksum'] : []),
+    ...common(global, host, 'restore', o.controlPath, o.guardRoot ? guardedKeepTimeRsyncPath(root, global.rsync.remotePath) : global.rsync.remotePath),
+    ...excludes(o.exclude ?? []),
+    '--',
+    ...sources.map((s) => s.replace(/\/+$/, '')),
+    remoteSpec(host.address, o.guardRoot ? '.' : root),
+  ];
+}
+
+/** rsync argv pulling entries of one remote folder (`names` in `remoteDir`, not followed) into the local folder `dest` (a safety snapshot of a granular restore). */
+export function buildSelectionPullArgs(global: GlobalConfig, host: HostConfig, remoteDir: string, names: readonly string[], dest: string, o: { exclude?: readonly string[]; controlPath?: string } = {}): string[] {
+  const addr = host.address.includes(':') ? `[${host.address}]` : host.address;
+  const dir = remoteDir.endsWith('/') ? remoteDir : `${remoteDir}/`;
+  return [
+    ...EXACT_COPY.filter((a) => !a.startsWith('--delete')),
+    '--no-devices',
+    ...common(global, host, 'restore', o.controlPath),
+    ...excludes(o.exclude ?? []),
+    '--',
+    // One host, several paths: the later ones as `:path` (rsync's form for more files from the same host).
+    ...names.map((n, i) => (i === 0 ? `${addr}:${dir}${n}` : `:${dir}${n}`)),
+    dest.endsWith('/') ? dest : `${dest}/`,
+  ];
+}

@@ -41,7 +41,11 @@ describe('usage', () => {
       list: ['--host NAME', '--json'],
       check: ['--host NAME', '--verify-data', '--repair', '--yes'],
       prune: ['--host NAME'],
-      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--from-offsite TARGET', '--rollback RESTORE_ID', '--at TIME|latest', '--database NAME'],
+      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--from-offsite TARGET', '--rollback RESTORE_ID', '--at TIME|latest', '--database NAME', '--path SOURCE/PATH', '--delete', '--before TIME'],
+      find: ['--host NAME', '--json', '--limit N'],
+      ls: ['--host NAME', '--archive NAME', '--json'],
+      diff: ['--host NAME', '--json'],
+      mount: ['--host NAME', '--archive NAME', '--unmount'],
       drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--json', '--from-offsite TARGET'],
       validate: [],
     };

@@ -97,15 +97,17 @@ describe('parseManifest', () => {
 
   it('refuses a manifest without a format, or of a format it does not know', () => {
     const { format: _format, ...noFormat } = current;
-    expect(error(noFormat)).toBe('archive main-X: .pullback/manifest.json is not a pullback manifest of a known format (format missing; this pullback reads format 1)');
-    expect(error({ ...current, format: '1' })).toMatch(/format "1"; this pullback reads format 1/);
+    expect(error(noFormat)).toBe('archive main-X: .pullback/manifest.json is not a pullback manifest of a known format (format missing; this pullback reads formats 1 and 2)');
+    expect(error({ ...current, format: '1' })).toMatch(/format "1"; this pullback reads formats 1 and 2/);
     expect(error({ ...current, format: 0 })).toMatch(/not a pullback manifest of a known format \(format 0;/);
   });
 
   it('says a newer format was written by a newer pullback, naming the archive', () => {
-    expect(error({ ...current, format: 2 })).toBe(
-      'archive main-X: its manifest was written by a newer pullback (manifest format 2; this pullback reads format 1): upgrade pullback to read it',
+    expect(error({ ...current, format: 3 })).toBe(
+      'archive main-X: its manifest was written by a newer pullback (manifest format 3; this pullback reads formats 1 and 2): upgrade pullback to read it',
     );
+    // Format 2: a granular restore's snapshot, read like format 1.
+    expect(() => parseManifest({ ...current, format: 2 }, 'archive main-X')).not.toThrow();
     // Checked before the shape: a newer format may have changed it.
     expect(error({ format: 3, sources: 'whatever' })).toMatch(/written by a newer pullback \(manifest format 3;/);
   });

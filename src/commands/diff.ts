@@ -1,0 +1,41 @@
+// `pullback diff --host H A B [PATH]`: what changed between two archives (added, deleted, modified), by borg diff.
+import { listArchives } from '../tools/borg/list.js';
+import { nightlyGlob } from '../tools/borg/flags.js';
+import { diffArchives } from '../tools/borg/diff.js';
+import { UsageError } from '../errors.js';
+import { formatDiff } from '../restore/browse-format.js';
+import { unsafeSelectedPath } from '../restore/selection.js';
+import { browseOptions, chosenArchive, lookInto, stringOption } from './browse.js';
+import type { GlobalOptions } from './common.js';
+import type { CommandSpec } from './spec.js';
+
+/** Runs `pullback diff`; 0 (also when nothing changed). */
+export function diffCommand(g: GlobalOptions, o: { host?: string; a: string; b: string; path?: string; json: boolean }): Promise<number> {
+  return lookInto(g, o.host, async (env, h) => {
+    const archives = await listArchives(h.borg, h.repository, nightlyGlob(h.host.name));
+    const a = chosenArchive(archives, o.a, h.host.name);
+    const b = chosenArchive(archives, o.b, h.host.name);
+    const entries = await diffArchives(h.borg, h.repository, a.name, b.name, o.path ? [o.path] : []);
+    if (o.json) env.out(JSON.stringify({ host: h.host.name, from: a.name, to: b.name, path: o.path ?? null, changes: entries }, null, 2));
+    else env.out(formatDiff(entries, a.name, b.name));
+    return 0;
+  });
+}
+
+export const diffSpec: CommandSpec = {
+  name: 'diff',
+  summary: 'what changed between two archives of a host (added, deleted, modified), optionally under SOURCE/PATH',
+  usage: 'pullback diff --host NAME [--json] ARCHIVE_A ARCHIVE_B [SOURCE/PATH]',
+  options: {
+    host: browseOptions.host('compared'),
+    json: browseOptions.json,
+  },
+  positionals: true,
+  handler: (g, v, positionals) => {
+    if (positionals.length < 2 || positionals.length > 3) throw new UsageError('diff needs two archives (from, to) and at most one SOURCE/PATH');
+    const path = positionals[2]?.replace(/\/+$/, '');
+    const why = path === undefined ? undefined : unsafeSelectedPath(path);
+    if (why) throw new UsageError(`diff ${JSON.stringify(positionals[2])}: the path ${why}`);
+    return diffCommand(g, { host: stringOption(v, 'host'), a: positionals[0]!, b: positionals[1]!, path, json: !!v.json });
+  },
+};

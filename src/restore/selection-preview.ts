@@ -1,0 +1,105 @@
+// What a granular restore would change, gathered with the readiness facts (read-only): per selected
+// path, the archive's entries at and under it (read with the plan's figures) against the target's
+// (looked at without following, then listed by rsync): created, replaced, deleted (only inside a
+// selected folder, only with --delete) or left as they are (created since, no --delete). Paths the
+// target has through a symlink are refused here, before anything is shown as planned.
+import { describeError } from '../errors.js';
+import { rsyncListTree } from '../tools/rsync/list.js';
+import { printable } from '../util/printable.js';
+import { rsyncVia, type RestoreContext } from './context.js';
+import { borgListedPath } from './deletions.js';
+import type { PlannedStep, RestorePlan } from './plan.js';
+import { lookAtSelection, rebaseExcludes, selectionRefusals, under, type ItemLook } from './selection-target.js';
+
+export interface SelectionPreview {
+  source: string;
+  /** `target:path` of the source folder. */
+  where: string;
+  create: string[];
+  replace: string[];
+  /** Deleted: inside a selected folder with --delete, or removed by a rollback. */
+  remove: string[];
+  /** On the target inside a selected folder, not in the archive, and left alone (no --delete). */
+  stay: string[];
+  error?: string;
+}
+
+/** How many names are shown per kind of change. */
+const SHOWN = 20;
+
+/** The archive's entries at and under `rel` (relative to the source). */
+function archivedUnder(archived: ReadonlySet<string>, rel: string): string[] {
+  const out: string[] = [];
+  for (const p of archived) if (p === rel || p.startsWith(`${rel}/`)) out.push(p);
+  return out;
+}
+
+async function previewItem(ctx: RestoreContext, step: PlannedStep, look: ItemLook, archived: ReadonlySet<string>, p: SelectionPreview): Promise<void> {
+  const names = archivedUnder(archived, look.rel);
+  const type = step.selection?.items.find((i) => i.rel === look.rel)?.type;
+  if (!look.present) {
+    p.create.push(...names);
+    return;
+  }
+  // A rollback's paths carry no type: a folder is one the snapshot holds entries under.
+  if (type !== 'd' && !(type === undefined && names.some((n) => n !== look.rel))) {
+    p.replace.push(look.rel);
+    return;
+  }
+  const full = under(step.targetPath, look.rel);
+  const onTarget = new Set<string>();
+  const listed = await rsyncListTree(ctx.global, ctx.target, full, rebaseExcludes(step.exclude, look.rel), (e) => {
+    const n = borgListedPath(e.name);
+    onTarget.add(n === '.' ? look.rel : `${look.rel}/${n}`);
+  }, rsyncVia(ctx));
+  if (listed.verdict.kind !== 'ok' && !listed.missing) throw new Error(`listing ${full} with rsync: ${'reason' in listed.verdict ? listed.verdict.reason : 'failed'}`);
+  const inArchive = new Set(names);
+  for (const n of names) (onTarget.has(n) ? p.replace : p.create).push(n);
+  for (const t of onTarget) if (!inArchive.has(t)) (step.selection?.delete ? p.remove : p.stay).push(t);
+}
+
+/**
+ * The preview of every granular step of `plan` and the refusals (a symlink on the way, a file where
+ * a folder is needed), which stop the restore before anything; never throws for a listing's failure
+ * (the preview then says why it is unknown). Throws ToolError when the target cannot be looked at.
+ */
+export async function selectionFacts(ctx: RestoreContext, plan: RestorePlan, archived: ReadonlyMap<string, ReadonlySet<string>>): Promise<{ previews: SelectionPreview[]; refusals: string[] }> {
+  const previews: SelectionPreview[] = [];
+  const refusals: string[] = [];
+  for (const step of plan.steps.filter((s) => s.selection)) {
+    const types = new Map(step.selection!.items.map((i) => [i.rel, i.type]));
+    const looks = await lookAtSelection(ctx.session, step, (rel) => types.get(rel));
+    refusals.push(...selectionRefusals(step.source, looks));
+    const p: SelectionPreview = { source: step.source, where: `${plan.target.name}:${step.targetPath}`, create: [], replace: [], remove: [...(step.selection!.remove ?? [])], stay: [] };
+    try {
+      for (const look of looks.filter((l) => !l.refusal)) await previewItem(ctx, step, look, archived.get(step.source) ?? new Set(), p);
+    } catch (e) {
+      p.error = describeError(e);
+    }
+    previews.push(p);
+  }
+  return { previews, refusals };
+}
+
+/** The preview as printed: counts per source, and the names (the first SHOWN of each kind). */
+export function formatSelectionPreview(previews: readonly SelectionPreview[]): string {
+  if (previews.length === 0) return '';
+  const lines = ['Changes on the target (only the selected paths; nothing outside them is created, changed or deleted):'];
+  const names = (mark: string, list: readonly string[], note = '') => {
+    for (const n of list.slice(0, SHOWN)) lines.push(`       ${mark} "${printable(n)}"${note}`);
+    if (list.length > SHOWN) lines.push(`       and ${list.length - SHOWN} more`);
+  };
+  for (const p of previews) {
+    if (p.error) {
+      lines.push(`  ${p.source}: UNKNOWN in ${p.where}: ${p.error}`);
+      continue;
+    }
+    const stay = p.stay.length ? `; ${p.stay.length} created since stay (no --delete)` : '';
+    lines.push(`  ${p.source}: ${p.create.length} created, ${p.replace.length} replaced, ${p.remove.length} deleted in ${p.where}${stay}`);
+    names('create ', p.create);
+    names('replace', p.replace);
+    names('delete ', p.remove);
+    names('stays  ', p.stay);
+  }
+  return lines.join('\n');
+}
