@@ -15,13 +15,17 @@ import { formatPitrPlan, planPitrRestore } from '../pitr/restore-plan.js';
 import { parseRecoveryTarget } from '../pitr/target-time.js';
 import { shellCommand } from '../tools/ssh/quote.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { restoreAtLive } from './restore-at-live.js';
 
 export interface RestoreAtOptions {
   host: string;
   only?: string[];
   at: string;
   into?: string;
+  /** Without --into: the database put back (default: every database the source dumps). */
+  database?: string;
   dryRun: boolean;
+  yes?: boolean;
 }
 
 /** The PITR source `--only` names (or the host's only one); throws UsageError. */
@@ -39,19 +43,31 @@ function pitrSourceOf(host: HostConfig, only: string[] | undefined): SourceConfi
   return s;
 }
 
+/** The databases `--at` without --into puts back: `--database`, else every one the source dumps; throws UsageError. */
+function databasesOf(source: SourceConfig, database: string | undefined): string[] {
+  const listed = source.dump?.databases;
+  if (database !== undefined) {
+    if (Array.isArray(listed) && !listed.includes(database)) throw new UsageError(`--database ${database}: source ${source.name} dumps ${listed.join(', ')}, not it`);
+    return [database];
+  }
+  if (!Array.isArray(listed) || listed.length === 0) throw new UsageError(`--at: name the database with --database (source ${source.name} dumps all databases)`);
+  return [...listed];
+}
+
 /** Runs the point-in-time restore; 0 when the data directory is ready (or the dry run's plan holds), 1 when refused. */
 export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): Promise<number> {
   const target = parseRecoveryTarget(o.at);
   if (!target) throw new UsageError(`--at takes 'YYYY-MM-DD HH:MM:SS' (this host's time zone), an ISO time with Z or an offset, or latest; not ${JSON.stringify(o.at)}`);
-  if (!o.into) throw new UsageError('--at needs --into DIR for now: the recovered data directory is built on this host (recovering one database into the live server is not built yet; see docs/pitr.md)');
-  const into = resolve(o.into);
-  if (existsSync(into) && (!lstatSync(into).isDirectory() || readdirSync(into).length > 0)) throw new UsageError(`--into ${into}: must be a new or empty folder`);
+  const into = o.into ? resolve(o.into) : undefined;
+  if (into && existsSync(into) && (!lstatSync(into).isDirectory() || readdirSync(into).length > 0)) throw new UsageError(`--into ${into}: must be a new or empty folder`);
+  if (!into && !o.dryRun && !o.yes && !process.stdin.isTTY) throw new UsageError('refusing to restore without --yes: stdin is not a terminal to confirm on');
   const env = openEnv(g, { repositories: true });
   const interrupt = interruptSignal(env.logger);
   try {
-    assertPreflight(env.config.global, { borg: true, ssh: false });
+    assertPreflight(env.config.global, { borg: true, ssh: !into });
     const [host] = selectHosts(env.config, [o.host]);
     const source = pitrSourceOf(host!, o.only);
+    const databases = into ? [] : databasesOf(source, o.database);
     const global = env.config.global;
     const repository = repositoryPath(global, host!.name);
     const borg = borgContext({ global, logger: env.logger, signal: interrupt.signal });
@@ -69,6 +85,7 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
       env.out(`Refused: ${planned.reason}. Nothing was changed.`);
       return 1;
     }
+    if (!into) return await restoreAtLive(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
     env.out(formatPitrPlan(planned.plan, into, walIntoDir(into)));
     if (o.dryRun) {
       env.out('Dry run: nothing was extracted.');

@@ -9,7 +9,7 @@ import { openRepo } from '../archive/repo-identity.js';
 import { nightlyGlob } from '../tools/borg/flags.js';
 import type { RestoreContext } from '../restore/context.js';
 import { executeRestore, type CheckPhase } from '../restore/execute.js';
-import { beginStaging, stagingDir } from '../restore/staging.js';
+import { beginStaging, stagingDir, type Staging } from '../restore/staging.js';
 import { adoptEarlyStaging, beginEarlyStaging, type EarlyInput, type EarlyStaging } from '../restore/early-staging.js';
 import { fromOffsite } from '../offsite/fetch.js';
 import { findTarget } from '../offsite/targets.js';
@@ -58,6 +58,8 @@ export interface RestoreOptions {
   fromOffsite?: string;
   /** `--at TIME|latest`: a point-in-time restore (restore-at.ts). */
   at?: string;
+  /** `--database NAME` with `--at`: the database recovered (default: every database the source dumps). */
+  database?: string;
   /** `--path SOURCE/REL`: a granular restore of exactly these files or folders. */
   paths?: RequestedPath[];
   /** `--delete`: inside a selected folder, delete what the archive does not hold. */
@@ -94,6 +96,7 @@ export function restoreOptions(v: Values): RestoreOptions {
     force: !!v.force,
     maxAgeSeconds,
     ...(str('at') !== undefined ? { at: str('at') } : {}),
+    ...(str('database') !== undefined ? { database: checkNameArg('--database', str('database')!) } : {}),
     deleteInSelection: !!v.delete,
   };
   const paths = Array.isArray(v.path) ? (v.path as string[]) : typeof v.path === 'string' ? [v.path] : [];
@@ -115,6 +118,8 @@ export function restoreOptions(v: Values): RestoreOptions {
     o.rollback = Number(rb);
   } else if (!o.host) throw new UsageError('restore needs --host NAME (or --rollback RESTORE_ID)');
   if (o.into && o.to) throw new UsageError('--into extracts locally: it cannot be combined with --to');
+  if (o.database !== undefined && o.at === undefined) throw new UsageError('--database goes with --at (a nightly restore takes --only SOURCE and --map-db)');
+  if (o.at !== undefined && o.into && (o.database || o.yes)) throw new UsageError('--at with --into recovers the whole cluster into DIR: it takes no --database or --yes');
   if (o.at !== undefined && (o.archive || o.to || o.mapDb || o.fromOffsite || o.rollback)) throw new UsageError('--at chooses its base backup and WAL itself: it takes no --archive, --to, --map-db, --from-offsite or --rollback');
   return o;
 }
@@ -258,7 +263,7 @@ function done(env: CommandEnv, dryRun: boolean, ok: boolean, untouched?: readonl
   return ok ? 0 : 1;
 }
 
-interface Job {
+export interface Job {
   plan: RestorePlan;
   /** The archive's paths per source, read with the plan (the deletion preview's side of the archive). */
   archived: ReadonlyMap<string, ReadonlySet<string>>;
@@ -270,10 +275,12 @@ interface Job {
   title?: string;
   /** The extraction begun beside the plan's reads (kept when it is what the plan pushes). */
   early?: EarlyStaging;
+  /** What the plan pushes, already in place and read back (dumps made now: restore --at); disposed at the end. */
+  staged?: Staging;
 }
 
-/** Checklist, confirmation, execution and the closing report, shared by restores and rollbacks (the caller holds the lock). */
-async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, signal: AbortSignal, login: Login, job: Job): Promise<number> {
+/** Checklist, confirmation, execution and the closing report, shared by restores, rollbacks and restore --at (the caller holds the lock). */
+export async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, signal: AbortSignal, login: Login, job: Job): Promise<number> {
   const { plan } = job;
   const global = env.config.global;
   const target = env.config.hosts.find((h) => h.name === plan.target.name)!;
@@ -282,7 +289,7 @@ async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOptions, si
     throw new UsageError(`refusing to ${job.kind} without --yes: stdin is not a terminal to confirm on`);
   }
   // The extraction begun with the plan's reads, when it is exactly what the plan pushes; else stopped and removed.
-  let staging = adoptEarlyStaging(job.early, plan);
+  let staging = job.staged ?? adoptEarlyStaging(job.early, plan);
   if (job.early && !staging) await job.early.staging.dispose();
   try {
     const borg = borgContext({ global, logger: env.logger, signal });
@@ -374,6 +381,7 @@ export const restoreSpec: CommandSpec = {
   summary: 'restore a host from an archive (checklist, safety snapshot, ordered restore, checks), or roll one back',
   usage:
     'pullback restore --host NAME [--archive NAME|latest] [--to HOST [--map-db OLD=NEW]...] [--only SOURCE,...] [--into DIR] [--from-offsite TARGET] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
+    '       pullback restore --host NAME --only SOURCE --at TIME|latest [--database NAME] [--dry-run] [--yes]\n' +
     '       pullback restore --host NAME --only SOURCE --at TIME|latest --into DIR [--dry-run]\n' +
     '       pullback restore --host NAME --path SOURCE/PATH [--path ...] [--archive NAME | --before TIME] [--into DIR | --to HOST] [--delete] [--dry-run] [--yes]\n' +
     '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
@@ -390,13 +398,14 @@ export const restoreSpec: CommandSpec = {
     'max-age': { type: 'string', value: 'DURATION', description: 'refuse an archive older than this (e.g. 48h, 3d; default 48h)' },
     'from-offsite': { type: 'string', value: 'TARGET', description: "read the archive from this off-site target (rclone: fetched into <state_dir>/offsite and borg-checked first); works without the local repository" },
     rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },
-    at: { type: 'string', value: 'TIME|latest', description: "point-in-time restore of a source with pitr: to 'YYYY-MM-DD HH:MM:SS' (this host's time zone) or latest; with --into DIR, a recovered data directory and the command that starts it (docs/pitr.md)" },
+    at: { type: 'string', value: 'TIME|latest', description: "point-in-time restore of a source with pitr: to 'YYYY-MM-DD HH:MM:SS' (this host's time zone) or latest; without --into, its database(s) recovered in a scratch cluster and put in place as a nightly dump is; with --into DIR, a recovered data directory and the command that starts it (docs/pitr.md)" },
+    database: { type: 'string', value: 'NAME', description: 'with --at: the database of the cluster to put back (default: every database the source dumps); the others are left as they are' },
     path: { type: 'string', multiple: true, value: 'SOURCE/PATH', description: 'restore only this file or folder of a source (repeatable); nothing outside the paths is created, changed or deleted' },
     delete: { type: 'boolean', description: 'with --path: inside a selected folder, delete what the archive does not hold (without it, files created since stay)' },
     before: { type: 'string', value: 'TIME', description: 'restore from the newest nightly archive made before TIME (2024-05-01, 2024-05-01T12:00Z, or 2d for two days ago)' },
   },
   handler: (g, v) => {
     const o = restoreOptions(v);
-    return o.at !== undefined ? restoreAtCommand(g, { host: o.host!, only: o.only, at: o.at, into: o.into, dryRun: o.dryRun }) : restoreCommand(g, o);
+    return o.at !== undefined ? restoreAtCommand(g, { host: o.host!, only: o.only, at: o.at, into: o.into, dryRun: o.dryRun, yes: o.yes, ...(o.database ? { database: o.database } : {}) }) : restoreCommand(g, o);
   },
 };

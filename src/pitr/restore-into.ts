@@ -38,9 +38,10 @@ export function walIntoDir(into: string): string {
 
 /**
  * Builds the recovered data directory `into` (new or empty) for `plan`, reading WAL from the
- * archives and `receivedWal`; throws ToolError (borg) or JobError (a gap, a missing base backup).
+ * archives and `receivedWal`, to listen on `opts.port` (default 5432) on its own socket; throws
+ * ToolError (borg) or JobError (a gap, a missing base backup).
  */
-export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: string, receivedWal: string, logger: Logger): Promise<IntoResult> {
+export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: string, receivedWal: string, logger: Logger, opts: { port?: number } = {}): Promise<IntoResult> {
   const walInto = walIntoDir(into);
   const stage = join(dirname(into), `.${basename(into)}.pullback-stage`);
   rmSync(stage, { recursive: true, force: true });
@@ -68,7 +69,7 @@ export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: strin
     if (existsSync(into)) rmSync(into, { recursive: true });
     renameSync(base, into);
     chmodSync(into, 0o700);
-    const port = 5432;
+    const port = opts.port ?? 5432;
     writeRecoverySettings(into, walInto, plan, port);
     await giveToPostgres([into, walInto], logger);
     const bin = pgBinDir();

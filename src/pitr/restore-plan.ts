@@ -39,13 +39,13 @@ export function planPitrRestore(input: { host: string; source: string; repositor
   return { ok: true, plan: { host: input.host, source: input.source, repository: input.repository, target: input.target, base: base!, walArchives, ...(input.newest ? { newest: input.newest } : {}) } };
 }
 
-/** The plan for people: the base backup, its archive, the WAL from where, to what point. */
-export function formatPitrPlan(p: PitrPlan, into: string, walInto: string): string {
+/** The plan for people: the base backup, its archive, the WAL from where, to what point, and where it goes (`into` lines, else the data directory and its WAL folder). */
+export function formatPitrPlan(p: PitrPlan, into: string, walInto: string, instead?: readonly string[]): string {
   const to = p.target.kind === 'latest' ? 'the end of the WAL received (latest)' : show(p.target.at);
   return [
     `Point-in-time restore of ${p.host}/${p.source} to ${to}:`,
     `  base backup   ${show(new Date(p.base.endedAt))} (archive ${p.base.archive}, timeline ${p.base.timeline}, from WAL ${p.base.startWal})`,
     `  WAL from      ${p.walArchives.join(', ')} and the receiver's own directory`,
-    `  into          ${into} (data directory), ${walInto} (the WAL its restore_command reads)`,
+    ...(instead ?? [`  into          ${into} (data directory), ${walInto} (the WAL its restore_command reads)`]),
   ].join('\n');
 }

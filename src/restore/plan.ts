@@ -302,7 +302,7 @@ function planStep(
 }
 
 /** What becomes of a database the plan restores, for people (see restore/databases/). */
-const REPLACED: Record<DumpEngine, string> = {
+export const REPLACED: Record<DumpEngine, string> = {
   postgres: 'replaced by the dump: restored into a fresh database, then swapped in; objects created since the dump are gone',
   mariadb: 'dropped if it exists, created again (with the character set and collation recorded with the dump, where it has them) and restored from the dump; objects created since the dump are gone',
   mysql: 'dropped if it exists, created again (with the character set and collation recorded with the dump, where it has them) and restored from the dump; objects created since the dump are gone',

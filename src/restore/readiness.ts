@@ -46,6 +46,7 @@ export async function checkArchive(borg: BorgContext, repo: string, archive: str
  * what the restore pushes (and holds borg's lock exclusively while nothing else may read).
  */
 function readWhole(archive: string, staging: Staging): ReadinessFacts['archiveCheck'] {
+  if (staging.readBackBy) return { archive, ok: true, by: 'extraction', detail: staging.readBackBy };
   const took = staging.took();
   const secs = took === undefined ? '' : ` in ${(took / 1000).toFixed(1)} s`;
   return { archive, ok: true, by: 'extraction', detail: `every item read and verified by the extraction ahead${secs} (each chunk's MAC; every chunk restored), which stands for borg check --archives-only` };
@@ -80,7 +81,7 @@ export async function readChunks(borg: BorgContext, plan: RestorePlan, staging?:
   let how = 'borg extract --dry-run of exactly the paths restored';
   if (staging && plan.steps.every((s) => staging.ahead.includes(s.source))) {
     if (await staging.settled()) {
-      const how = 'extracted ahead for the push, dumps compared with their SHA-256 recorded at night';
+      const how = staging.readBackBy ? `${staging.readBackBy}, compared with their SHA-256 again` : 'extracted ahead for the push, dumps compared with their SHA-256 recorded at night';
       // The reading is the extraction (begun before this was asked, maybe with the plan's reads), plus the digests.
       const hashing = Date.now();
       const took = () => (staging.took() ?? hashing - started) + (Date.now() - hashing);

@@ -33,6 +33,8 @@ export interface Staging {
   took(): number | undefined;
   /** Stops an extraction still running and waits for borg to exit; removes what it extracted. */
   dispose(): Promise<void>;
+  /** How what it holds was read back, when not extracted from the archive (dumps made now: restore --at); the checklist says it instead. */
+  readBackBy?: string;
 }
 
 /** Why sources are not extracted ahead (`bytes`: what they hold, by default the plan's figures), or undefined when they are. */

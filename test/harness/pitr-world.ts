@@ -113,3 +113,35 @@ export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrW
     return { output: () => out, stop, process: child };
   }
 }
+
+/**
+ * A ledger writer in `appdb.ledger` (one transaction per row) around a marker: at least 10 rows
+ * before it, then T (the next whole second after the marker's commit: an operator's --at has
+ * seconds), then at least 5 rows committed after T. Returns T and the ids the server committed at or
+ * before T (by its commit timestamps: the cluster needs track_commit_timestamp = on), and how many rows there are in all.
+ */
+export async function ledgerAroundMarker(w: Pick<PitrWorld, 'pg' | 'until'>): Promise<{ T: Date; expected: string[]; total: number }> {
+  let writing = true;
+  let written = 0;
+  const writer = (async () => {
+    while (writing) {
+      await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('row');");
+      written++;
+    }
+  })();
+  try {
+    await w.until('the writer wrote 10 rows', () => written >= 10);
+    await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('marker');");
+    const T = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
+    const rowsAfter = async () => Number(await w.pg.sql('appdb', `SELECT count(*) FROM ledger WHERE pg_xact_commit_timestamp(xmin) > '${T.toISOString()}';`));
+    await w.until('the writer wrote 5 rows after T', async () => (await rowsAfter()) >= 5);
+    writing = false;
+    await writer;
+    const expected = (await w.pg.sql('appdb', `SELECT id FROM ledger WHERE pg_xact_commit_timestamp(xmin) <= '${T.toISOString()}' ORDER BY id;`)).split('\n');
+    const total = Number(await w.pg.sql('appdb', 'SELECT count(*) FROM ledger;'));
+    return { T, expected, total };
+  } finally {
+    writing = false;
+    await writer.catch(() => undefined);
+  }
+}

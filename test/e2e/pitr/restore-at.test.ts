@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { asPostgres, makeTempDir, PG_BIN, pitrWorld, queryCatalog, registerCleanup } from '../../harness/index.js';
+import { asPostgres, ledgerAroundMarker, makeTempDir, PG_BIN, pitrWorld, queryCatalog, registerCleanup } from '../../harness/index.js';
 
 /** `YYYY-MM-DD HH:MM:SS` in this process's time zone (what an operator types). */
 function localText(d: Date): string {
@@ -62,26 +62,8 @@ describe('restore --at', () => {
     expect(bases).toHaveLength(1);
     expect(bases[0]!.archive).toMatch(/^main-\d{8}T\d{6}Z$/);
 
-    // A writer, one transaction per row, before and after the marker.
-    let writing = true;
-    let written = 0;
-    const writer = (async () => {
-      while (writing) {
-        await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('row');");
-        written++;
-      }
-    })();
-    await w.until('the writer wrote 10 rows', () => written >= 10);
-    await w.pg.sql('appdb', "INSERT INTO ledger (note) VALUES ('marker');");
-    // T: the next whole second after the marker's commit (the operator's --at has seconds).
-    const T = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
-    const rowsAfter = async () => Number(await w.pg.sql('appdb', `SELECT count(*) FROM ledger WHERE pg_xact_commit_timestamp(xmin) > '${T.toISOString()}';`));
-    await w.until('the writer wrote 5 rows after T', async () => (await rowsAfter()) >= 5);
-    writing = false;
-    await writer;
-    // What must come back: exactly the rows the server committed at or before T.
-    const expected = (await w.pg.sql('appdb', `SELECT id FROM ledger WHERE pg_xact_commit_timestamp(xmin) <= '${T.toISOString()}' ORDER BY id;`)).split('\n');
-    const total = Number(await w.pg.sql('appdb', 'SELECT count(*) FROM ledger;'));
+    // A writer, one transaction per row, before and after the marker; what must come back: exactly the rows committed at or before T.
+    const { T, expected, total } = await ledgerAroundMarker(w);
     expect(expected.length).toBeGreaterThan(2);
     expect(total).toBeGreaterThan(expected.length); // rows after T exist, and must not come back
     await w.pg.sql('appdb', 'DROP TABLE ledger;');
