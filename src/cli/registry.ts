@@ -17,7 +17,7 @@ import { checkSpec, pruneSpec } from '../commands/maintain.js';
 import { offsiteSpec } from '../commands/offsite.js';
 import { reportSpec } from '../commands/report.js';
 import { repoSpec } from '../commands/repo.js';
-import { restoreSpec } from '../commands/restore.js';
+import { restoreSpec } from '../commands/restore-spec.js';
 import { runSpec } from '../commands/run.js';
 import { scheduleSpec } from '../commands/schedule.js';
 import { statusSpec } from '../commands/status.js';

@@ -18,7 +18,7 @@ import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../restore/p
 import { checkArchive, gatherReadiness, recordedCheckFailures, zeroedFacts } from '../restore/readiness.js';
 import { beginLogin, type Login } from '../restore/login.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../restore/record.js';
-import type { CommandSpec, Values } from './spec.js';
+import type { Values } from './spec.js';
 import { repositoryPath, type HostConfig } from '../config/types.js';
 import { checkArchiveArg, checkLocalPathArg, checkNameArg } from '../config/names.js';
 import { parseDuration } from '../config/units.js';
@@ -34,7 +34,6 @@ import { shellCommand } from '../tools/ssh/quote.js';
 import { interruptedRestoreText, rollbackArgv, rollbackTarget, unresolvedInterruptedRestores } from '../catalog/interrupted-restores.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { restoreEvent } from '../notify/event.js';
-import { restoreAtCommand } from './restore-at.js';
 import { archiveBefore } from '../archive/facts.js';
 import { parsePathArg, type RequestedPath } from '../restore/selection.js';
 import { formatSelectionPreview, selectionFacts } from '../restore/selection-preview.js';
@@ -376,36 +375,3 @@ function record(plan: RestorePlan, job: Job, o: RestoreOptions) {
   return { kind: job.kind, host: plan.host, target: plan.target.name, repository: plan.repository, archive: plan.archive, only: o.only, rollbackOf: job.rollbackOf };
 }
 
-export const restoreSpec: CommandSpec = {
-  name: 'restore',
-  summary: 'restore a host from an archive (checklist, safety snapshot, ordered restore, checks), or roll one back',
-  usage:
-    'pullback restore --host NAME [--archive NAME|latest] [--to HOST [--map-db OLD=NEW]...] [--only SOURCE,...] [--into DIR] [--from-offsite TARGET] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
-    '       pullback restore --host NAME --only SOURCE --at TIME|latest [--database NAME] [--dry-run] [--yes]\n' +
-    '       pullback restore --host NAME --only SOURCE --at TIME|latest --into DIR [--dry-run]\n' +
-    '       pullback restore --host NAME --path SOURCE/PATH [--path ...] [--archive NAME | --before TIME] [--into DIR | --to HOST] [--delete] [--dry-run] [--yes]\n' +
-    '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
-  options: {
-    host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archive is restored (required unless --rollback)' },
-    archive: { type: 'string', value: 'NAME', description: "the archive to restore: a name from 'pullback list', or latest (the default)" },
-    to: { type: 'string', value: 'HOST', description: 'restore onto this other configured host (sources matched by name)' },
-    only: { type: 'string', value: 'SOURCE,...', description: 'restore only these sources or kinds (database or db, blobs, data), comma-separated' },
-    'map-db': { type: 'string', multiple: true, value: 'OLD=NEW', description: 'restore database OLD of the archive into database NEW on the target; repeat for several' },
-    into: { type: 'string', value: 'DIR', description: 'extract into this local folder instead of the host (no remote changes); it must be new or empty and is made 0700, as the files keep the server\'s owners and modes' },
-    'dry-run': { type: 'boolean', description: 'print the plan and the checklist, change nothing' },
-    yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
-    force: { type: 'boolean', description: 'restore an archive older than --max-age, or from a repository with a failed check recorded (those items become warnings; an unreadable chunk still stops the restore, and the safety snapshot goes to a separate repository)' },
-    'max-age': { type: 'string', value: 'DURATION', description: 'refuse an archive older than this (e.g. 48h, 3d; default 48h)' },
-    'from-offsite': { type: 'string', value: 'TARGET', description: "read the archive from this off-site target (rclone: fetched into <state_dir>/offsite and borg-checked first); works without the local repository" },
-    rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },
-    at: { type: 'string', value: 'TIME|latest', description: "point-in-time restore of a source with pitr: to 'YYYY-MM-DD HH:MM:SS' (this host's time zone) or latest; without --into, its database(s) recovered in a scratch cluster and put in place as a nightly dump is; with --into DIR, a recovered data directory and the command that starts it (docs/pitr.md)" },
-    database: { type: 'string', value: 'NAME', description: 'with --at: the database of the cluster to put back (default: every database the source dumps); the others are left as they are' },
-    path: { type: 'string', multiple: true, value: 'SOURCE/PATH', description: 'restore only this file or folder of a source (repeatable); nothing outside the paths is created, changed or deleted' },
-    delete: { type: 'boolean', description: 'with --path: inside a selected folder, delete what the archive does not hold (without it, files created since stay)' },
-    before: { type: 'string', value: 'TIME', description: 'restore from the newest nightly archive made before TIME (2024-05-01, 2024-05-01T12:00Z, or 2d for two days ago)' },
-  },
-  handler: (g, v) => {
-    const o = restoreOptions(v);
-    return o.at !== undefined ? restoreAtCommand(g, { host: o.host!, only: o.only, at: o.at, into: o.into, dryRun: o.dryRun, yes: o.yes, ...(o.database ? { database: o.database } : {}) }) : restoreCommand(g, o);
-  },
-};
