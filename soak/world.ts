@@ -273,6 +273,9 @@ export async function makeWorld(): Promise<World> {
     for (const f of all.slice(0, Math.max(0, all.length - 2))) rmSync(f);
     return file;
   }
+  /** The sources as they are now, with the cron source's rows from `cronRows` (the dump's or the live ones). */
+  const snapshot = (cronRows: () => Promise<Record<string, TableFingerprint>>): Promise<Origin> =>
+    timed('origin snapshots', (async () => ({ blobs: snapshotTree(blobs), data: snapshotTree(data), rows: await fingerprints(db), cronRows: await cronRows() }))());
   let tuned = false;
   const cronFiles = () => readdirSync(cronDumps).filter((f) => f.endsWith('.pgdump')).sort().map((f) => join(cronDumps, f));
 
@@ -296,8 +299,8 @@ export async function makeWorld(): Promise<World> {
       await runBorg(['config', repo, 'max_segment_size', String(8 * 1024 * 1024)], cfg.passphraseFile);
       tuned = true;
     },
-    origin: () => timed('origin snapshots', (async () => ({ blobs: snapshotTree(blobs), data: snapshotTree(data), rows: await fingerprints(db), cronRows: cronRowsAtDump }))()),
-    live: () => timed('origin snapshots', (async () => ({ blobs: snapshotTree(blobs), data: snapshotTree(data), rows: await fingerprints(db), cronRows: await fingerprints(cronDb) }))()),
+    origin: () => snapshot(async () => cronRowsAtDump),
+    live: () => snapshot(() => fingerprints(cronDb)),
     async listArchives() {
       try {
         return (await timed('borg list', borgList(repo, cfg.passphraseFile))).filter((a) => !a.includes('-pre-restore-'));
