@@ -4,6 +4,7 @@
 import type { CommandSpec } from './spec.js';
 import { restoreAtCommand } from './restore-at.js';
 import { restoreCommand, restoreOptions } from './restore.js';
+import { restoreTableCommand, tableOptions } from './restore-table.js';
 
 export const restoreSpec: CommandSpec = {
   name: 'restore',
@@ -13,6 +14,7 @@ export const restoreSpec: CommandSpec = {
     '       pullback restore --host NAME --only SOURCE --at TIME|latest [--database NAME] [--dry-run] [--yes]\n' +
     '       pullback restore --host NAME --only SOURCE --at TIME|latest --into DIR [--dry-run]\n' +
     '       pullback restore --host NAME --path SOURCE/PATH [--path ...] [--archive NAME | --before TIME] [--into DIR | --to HOST] [--delete] [--dry-run] [--yes]\n' +
+    '       pullback restore --host NAME --only SOURCE --table [SCHEMA.]TABLE [--database NAME] [--as NEW_NAME | --replace [--cascade]] [--archive NAME | --before TIME] [--dry-run] [--yes]\n' +
     '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
   options: {
     host: { type: 'string', short: 'H', value: 'NAME', description: 'the host whose archive is restored (required unless --rollback)' },
@@ -28,12 +30,17 @@ export const restoreSpec: CommandSpec = {
     'from-offsite': { type: 'string', value: 'TARGET', description: "read the archive from this off-site target (rclone: fetched into <state_dir>/offsite and borg-checked first); works without the local repository" },
     rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },
     at: { type: 'string', value: 'TIME|latest', description: "point-in-time restore of a source with pitr: to 'YYYY-MM-DD HH:MM:SS' (this host's time zone) or latest; without --into, its database(s) recovered in a scratch cluster and put in place as a nightly dump is; with --into DIR, a recovered data directory and the command that starts it (docs/pitr.md)" },
-    database: { type: 'string', value: 'NAME', description: 'with --at: the database of the cluster to put back (default: every database the source dumps); the others are left as they are' },
+    database: { type: 'string', value: 'NAME', description: 'with --at: the database of the cluster to put back (default: every database the source dumps; the others are left as they are); with --table: the database whose table is restored (needed when the source dumps several)' },
+    table: { type: 'string', value: '[SCHEMA.]TABLE', description: "restore one table of a database source's nightly dump (postgres: schema public unless named; mariadb/mysql) into the live database, under a new name unless --replace; its rows are counted against the dump's" },
+    as: { type: 'string', value: 'NEW_NAME', description: 'with --table: the name of the restored copy (default: TABLE_restored_YYYYMMDD, the dump\'s day); the live table is not touched' },
+    replace: { type: 'boolean', description: 'with --table: put the dump\'s rows in place of the live table\'s, in one transaction, the live rows kept first in TABLE_before_<time>; refused when other tables reference it unless --cascade' },
+    cascade: { type: 'boolean', description: 'with --replace (postgres): drop the foreign keys of other tables that reference the table and re-create them afterwards, validated (rows that would break them undo everything)' },
     path: { type: 'string', multiple: true, value: 'SOURCE/PATH', description: 'restore only this file or folder of a source (repeatable); nothing outside the paths is created, changed or deleted' },
     delete: { type: 'boolean', description: 'with --path: inside a selected folder, delete what the archive does not hold (without it, files created since stay)' },
     before: { type: 'string', value: 'TIME', description: 'restore from the newest nightly archive made before TIME (2024-05-01, 2024-05-01T12:00Z, or 2d for two days ago)' },
   },
   handler: (g, v) => {
+    if (v.table !== undefined || v.as !== undefined || v.replace || v.cascade) return restoreTableCommand(g, tableOptions(v));
     const o = restoreOptions(v);
     return o.at !== undefined ? restoreAtCommand(g, { host: o.host!, only: o.only, at: o.at, into: o.into, dryRun: o.dryRun, yes: o.yes, ...(o.database ? { database: o.database } : {}) }) : restoreCommand(g, o);
   },

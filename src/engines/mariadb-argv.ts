@@ -26,9 +26,13 @@ export function connArgs(conn: DbConnection): string[] {
   return [...pre, '-h', conn.host, '-P', String(conn.port), '-u', conn.user];
 }
 
-/** argv running `sql` (in `database`, or with none selected), rows tab-separated without headers. */
+/**
+ * argv running `sql` (in `database`, or with none selected), rows tab-separated without headers.
+ * The SQL is UTF-8 whatever the locale: over SSH there is often none, and the client then speaks
+ * latin1, so a non-ASCII name in the SQL would reach the server mangled.
+ */
 export function mariadbQueryArgv(programs: MariadbPrograms, conn: DbConnection, database: string | undefined, sql: string): string[] {
-  return [programs.client, ...connArgs(conn), '--batch', '--skip-column-names', ...(database !== undefined ? [`--database=${database}`] : []), '-e', sql];
+  return [programs.client, ...connArgs(conn), '--batch', '--skip-column-names', '--default-character-set=utf8mb4', ...(database !== undefined ? [`--database=${database}`] : []), '-e', sql];
 }
 
 /** argv restoring a dump into `database`: from `dumpFile` by `source`, or from stdin without one (stops at the first error). */
