@@ -133,7 +133,17 @@ describe('pullback ls, diff and mount', () => {
     const r = await h.run('mount', '--host', 'main', dir);
     if (r.exitCode === 0) {
       expect(r.stdout).toContain(`read-only at ${dir}`);
-      expect((await h.run('mount', '--unmount', dir)).exitCode).toBe(0);
+      try {
+        // One folder per archive; the first night's still holds the file deleted since, byte for byte, and nothing can be written.
+        expect(readdirSync(dir).sort()).toEqual([...nights].sort());
+        const first = join(dir, nights[0]!, 'data', 'docs');
+        expect(readFileSync(join(first, 'gone.txt'), 'utf8')).toBe('deleted on the second night\n');
+        expect(readFileSync(join(first, 'new\nline.txt'), 'utf8')).toBe('newline\n');
+        expect(() => writeFileSync(join(first, 'x.txt'), 'x')).toThrow(/EROFS|EACCES|EPERM|read-only/i);
+      } finally {
+        expect((await h.run('mount', '--unmount', dir)).exitCode).toBe(0);
+      }
+      expect(readdirSync(dir)).toEqual([]);
       return;
     }
     expect(r.exitCode).toBe(1);
