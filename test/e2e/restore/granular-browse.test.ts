@@ -104,6 +104,11 @@ describe('pullback ls, diff and mount', () => {
     const missing = await h.run('ls', '--host', 'main', 'data/docs/gone.txt');
     expect(missing.exitCode).toBe(1);
     expect(missing.stdout).toContain(`data/docs/gone.txt: not in ${nights[2]}`);
+    // A name with a newline is one line, escaped and quoted like the entries (never a forged line).
+    const nl = await h.run('ls', '--host', 'main', `data/${NEWLINE}`);
+    expect(nl.exitCode, nl.stderr).toBe(0);
+    expect(nl.stdout.split('\n')[0]).toBe(`${nights[2]}: 'data/docs/new\\nline.txt'`);
+    expect(nl.stdout.trimEnd().split('\n')).toHaveLength(2);
   });
 
   it('diff lists exactly what changed between two archives', async () => {
