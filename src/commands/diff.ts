@@ -3,23 +3,35 @@ import { listArchives } from '../tools/borg/list.js';
 import { nightlyGlob } from '../tools/borg/flags.js';
 import { diffArchives } from '../tools/borg/diff.js';
 import { UsageError } from '../errors.js';
-import { formatDiff } from '../restore/browse-format.js';
+import { entryAt } from '../catalog/file-index.js';
+import { formatDiff, shownName } from '../restore/browse-format.js';
 import { unsafeSelectedPath } from '../restore/selection.js';
-import { browseOptions, chosenArchive, lookInto, stringOption } from './browse.js';
-import type { GlobalOptions } from './common.js';
+import { browseOptions, chosenArchive, lookInto, stringOption, upToDateIndex, type OpenedHost } from './browse.js';
+import type { CommandEnv, GlobalOptions } from './common.js';
 import type { CommandSpec } from './spec.js';
 
-/** Runs `pullback diff`; 0 (also when nothing changed). */
+/** Runs `pullback diff`; 0 (also when nothing changed), 1 when neither archive holds the PATH given. */
 export function diffCommand(g: GlobalOptions, o: { host?: string; a: string; b: string; path?: string; json: boolean }): Promise<number> {
   return lookInto(g, o.host, async (env, h) => {
     const archives = await listArchives(h.borg, h.repository, nightlyGlob(h.host.name));
     const a = chosenArchive(archives, o.a, h.host.name);
     const b = chosenArchive(archives, o.b, h.host.name);
+    // borg diff says nothing of a path neither archive holds: "no difference" would read as "unchanged".
+    if (o.path !== undefined && !(await heldByEither(env, h, [a.name, b.name], o.path))) {
+      env.out(`${shownName(o.path)}: in neither ${a.name} nor ${b.name} (pullback find --host ${h.host.name} PATTERN lists the archives that hold a path)`);
+      return 1;
+    }
     const entries = await diffArchives(h.borg, h.repository, a.name, b.name, o.path ? [o.path] : []);
     if (o.json) env.out(JSON.stringify({ host: h.host.name, from: a.name, to: b.name, path: o.path ?? null, changes: entries }, null, 2));
     else env.out(formatDiff(entries, a.name, b.name));
     return 0;
   });
+}
+
+/** Whether one of the archives (by name) holds `path`, from the file index (brought up to date first). */
+async function heldByEither(env: CommandEnv, h: OpenedHost, names: readonly string[], path: string): Promise<boolean> {
+  const state = await upToDateIndex(env, h);
+  return state.archives.some((x) => names.includes(x.name) && entryAt(env.catalog.db, h.repository, h.host.name, x.seq, path) !== undefined);
 }
 
 export const diffSpec: CommandSpec = {

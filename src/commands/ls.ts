@@ -1,7 +1,7 @@
 // `pullback ls --host H [--archive A] [PATH]`: one folder of an archive like `ls -l`, from the file index.
 import { entryAt, folderEntries } from '../catalog/file-index.js';
 import { UsageError } from '../errors.js';
-import { formatListing } from '../restore/browse-format.js';
+import { formatListing, shownName } from '../restore/browse-format.js';
 import { unsafeSelectedPath } from '../restore/selection.js';
 import { browseOptions, chosenArchive, lookInto, stringOption, upToDateIndex } from './browse.js';
 import type { GlobalOptions } from './common.js';
@@ -15,13 +15,13 @@ export function lsCommand(g: GlobalOptions, o: { host?: string; archive?: string
     const db = env.catalog.db;
     const self = o.path === '' ? undefined : entryAt(db, h.repository, h.host.name, archive.seq, o.path);
     if (o.path !== '' && !self) {
-      env.out(`${o.path}: not in ${archive.name} (pullback find --host ${h.host.name} PATTERN lists the archives that hold a path)`);
+      env.out(`${shownName(o.path)}: not in ${archive.name} (pullback find --host ${h.host.name} PATTERN lists the archives that hold a path)`);
       return 1;
     }
     const entries = self && self.type !== 'd' ? [self] : folderEntries(db, h.repository, h.host.name, archive.seq, o.path);
     const dir = self && self.type !== 'd' ? o.path.slice(0, Math.max(0, o.path.lastIndexOf('/'))) : o.path;
     if (o.json) env.out(JSON.stringify({ host: h.host.name, archive: archive.name, path: o.path, entries }, null, 2));
-    else env.out([`${archive.name}:${o.path === '' ? '/' : ` ${o.path}`}`, formatListing(entries, dir)].filter((l) => l !== '').join('\n'));
+    else env.out([`${archive.name}:${o.path === '' ? '/' : ` ${shownName(o.path)}`}`, formatListing(entries, dir)].filter((l) => l !== '').join('\n'));
     return 0;
   });
 }

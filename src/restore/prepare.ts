@@ -47,7 +47,7 @@ export async function prepareRestore(
     // Two readers of the archive at once (borg's shared lock); neither is left running behind the other's failure.
     const archived = p.extractOnly ? undefined : new Map<string, Set<string>>();
     const broken: string[] = [];
-    const selected = p.paths ? selectionCollector(p.paths, p.archive) : undefined;
+    const selected = p.paths ? selectionCollector(p.paths, p.archive, p.origin?.name) : undefined;
     const [manifest, figures] = await both(readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived, broken, selected?.push));
     const selection = selected?.result();
     const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly, selection, deleteInSelection: p.deleteInSelection });

@@ -134,7 +134,7 @@ export async function restoreSelection(ctx: RestoreContext, step: PlannedStep, s
     const groups = pushGroups(looks);
     for (const [root, tops] of groups) {
       const out = await pushGroup(ctx, step, dir, root, tops, false);
-      if (!out.ok) return { status: 'failed', error: `push of ${tops.map((t) => JSON.stringify(printable(t))).join(', ')} to ${ctx.target.name}:${under(step.targetPath, root)}: ${out.reason}` };
+      if (!out.ok) return { status: 'failed', error: `push of ${tops.map((t) => `"${printable(t)}"`).join(', ')} to ${ctx.target.name}:${under(step.targetPath, root)}: ${out.reason}` };
       sent += out.sent;
       deleted += out.deleted;
     }
@@ -161,7 +161,7 @@ async function ensureFolder(ctx: RestoreContext, step: PlannedStep): Promise<boo
 
 /** The entries pushed compared with the staged ones (and removed ones gone); never throws. */
 async function compareSelection(ctx: RestoreContext, step: PlannedStep, dir: string, groups: ReadonlyMap<string, string[]>): Promise<ChecklistItem[]> {
-  const name = `${step.source}: ${groups.size ? [...groups.values()].flat().map((t) => JSON.stringify(printable(t))).join(', ') : 'paths removed'} on ${ctx.target.name} against ${ctx.archive}`;
+  const name = `${step.source}: ${groups.size ? [...groups.values()].flat().map((t) => `"${printable(t)}"`).join(', ') : 'paths removed'} on ${ctx.target.name} against ${ctx.archive}`;
   const differ: string[] = [];
   try {
     for (const [root, tops] of groups) {

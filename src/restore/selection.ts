@@ -82,9 +82,10 @@ export function parentsOf(rel: string): string[] {
 /**
  * Collects, from the archive's items (each given to `push`), the type and figures of every
  * requested path and the types of their parents; `result` then gives the selection per source, or
- * throws UsageError naming every path the archive does not hold or holds through a symlink.
+ * throws UsageError naming every path the archive does not hold or holds through a symlink (the hint
+ * to `pullback find` names `host`, the host whose archive it is).
  */
-export function selectionCollector(requested: readonly RequestedPath[], archive: string) {
+export function selectionCollector(requested: readonly RequestedPath[], archive: string, host = 'HOST') {
   const wanted = outermost(requested);
   const byPath = new Map<string, { req: RequestedPath; item?: SelectedItem }>();
   const parents = new Map<string, string | undefined>();
@@ -116,7 +117,7 @@ export function selectionCollector(requested: readonly RequestedPath[], archive:
       for (const [path, { req, item }] of byPath) {
         const linked = parentsOf(req.rel).find((p) => parents.get(`${req.source}/${p}`) === 'l');
         if (linked) problems.push(`${JSON.stringify(path)}: ${req.source}/${linked} is a symlink in ${archive}: pullback does not restore through a symlink (select ${req.source}/${linked} itself)`);
-        else if (!item?.type) problems.push(`${JSON.stringify(path)} is not in ${archive} (pullback find --host HOST ${JSON.stringify(posix.basename(req.rel))} lists the archives that hold it)`);
+        else if (!item?.type) problems.push(`${JSON.stringify(path)} is not in ${archive} (pullback find --host ${host} ${JSON.stringify(posix.basename(req.rel))} lists the archives that hold it)`);
         else out.set(req.source, [...(out.get(req.source) ?? []), item]);
       }
       if (problems.length) throw new UsageError(`cannot restore the paths asked:\n  ${problems.join('\n  ')}\nnothing was changed`);

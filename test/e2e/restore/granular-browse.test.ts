@@ -104,6 +104,11 @@ describe('pullback ls, diff and mount', () => {
     const missing = await h.run('ls', '--host', 'main', 'data/docs/gone.txt');
     expect(missing.exitCode).toBe(1);
     expect(missing.stdout).toContain(`data/docs/gone.txt: not in ${nights[2]}`);
+    // A name with a newline is one line, escaped and quoted like the entries (never a forged line).
+    const nl = await h.run('ls', '--host', 'main', `data/${NEWLINE}`);
+    expect(nl.exitCode, nl.stderr).toBe(0);
+    expect(nl.stdout.split('\n')[0]).toBe(`${nights[2]}: 'data/docs/new\\nline.txt'`);
+    expect(nl.stdout.trimEnd().split('\n')).toHaveLength(2);
   });
 
   it('diff lists exactly what changed between two archives', async () => {
@@ -117,6 +122,13 @@ describe('pullback ls, diff and mount', () => {
     const text = await h.run('diff', '--host', 'main', nights[1]!, nights[2]!, 'data/docs');
     expect(text.stdout).toMatch(/added \(1\):\n {4}data\/docs\/created\.txt {2}\(23 B\)/);
     expect(text.stdout).toMatch(/data\/docs\/-rf {2}\(mode -rw-r--r-- -> -rw-------\)/);
+    // A path neither archive holds is said so (exit 1), not "No difference".
+    const none = await h.run('diff', '--host', 'main', nights[0]!, nights[2]!, 'data/docs/never-there.txt');
+    expect(none.exitCode).toBe(1);
+    expect(none.stdout).toContain(`data/docs/never-there.txt: in neither ${nights[0]} nor ${nights[2]}`);
+    const one = await h.run('diff', '--host', 'main', nights[1]!, nights[2]!, 'data/docs/created.txt');
+    expect(one.exitCode).toBe(0);
+    expect(one.stdout).toContain('added (1):');
   });
 
   it('restore --path --into extracts only the paths asked into a new local folder', async () => {

@@ -81,7 +81,7 @@ describe('pullback restore --path', () => {
       ['/etc/passwd', "must start with a source's name"],
       ['nosuch/x', "must start with a source's name (sources: data)"],
       ['data', 'names the whole source data: restore it with --only data'],
-      ['data/docs/never-there.txt', `"data/docs/never-there.txt" is not in ${first}`],
+      ['data/docs/never-there.txt', `"data/docs/never-there.txt" is not in ${first} (pullback find --host main "never-there.txt" lists`],
     ] as const) {
       const r = await h.run('restore', '--host', 'main', `--path=${path}`, '--archive', first, '--yes');
       expect(r.exitCode, `${path}: ${r.stderr}${r.stdout}`).toBe(2);
@@ -125,6 +125,9 @@ describe('pullback restore --path', () => {
     const r = await h.run('restore', '--host', 'main', '--path', `data/${SPACES}`, '--path', `data/${NEWLINE}`, '--path', `data/${DASH}`, '--path', `data/${UNICODE}`, '--archive', first, '--yes');
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/PASS {2}data: .* against main-\d{8}T\d{6}Z: identical \(rsync --checksum/);
+    // Each name as the plan shows it (a newline as \n), not escaped twice (\\n).
+    expect(r.stdout).toContain('"docs/new\\nline.txt"');
+    expect(r.stdout).not.toContain('new\\\\nline');
     // Against the state before: only the restored files (the changed one's content, the two deleted ones).
     const changed = await changedSince(before);
     expect(changed.map((l) => l.slice(12)).sort()).toEqual([SPACES, NEWLINE, UNICODE].map(rsyncName).sort());

@@ -54,10 +54,10 @@ describe('selectionCollector', () => {
   });
 
   it('refuses every path the archive lacks or holds only through a symlink, naming each', () => {
-    const c = selectionCollector([{ source: 'data', rel: 'link/x' }, { source: 'data', rel: 'nope' }], 'main-1');
+    const c = selectionCollector([{ source: 'data', rel: 'link/x' }, { source: 'data', rel: 'nope' }], 'main-1', 'main');
     c.push(item('lrwxrwxrwx', 0, 'data/link'));
     expect(() => c.result()).toThrow(UsageError);
-    expect(() => c.result()).toThrow(/"data\/link\/x": data\/link is a symlink in main-1: pullback does not restore through a symlink[\s\S]*"data\/nope" is not in main-1/);
+    expect(() => c.result()).toThrow(/"data\/link\/x": data\/link is a symlink in main-1: pullback does not restore through a symlink[\s\S]*"data\/nope" is not in main-1 \(pullback find --host main "nope" lists/);
   });
 
   it('extracts each selected path whole and its parents alone (their owner, mode and times)', () => {
