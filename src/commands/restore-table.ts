@@ -284,7 +284,7 @@ interface PlanView {
 /** The plan people read before confirming. */
 export function formatTablePlan(p: PlanView, now = new Date()): string {
   const ago = age(now.getTime() - Date.parse(p.dumpedAt));
-  const live = p.facts.tableExists ? `the live table holds about ${p.facts.estimatedRows ?? '?'} rows` : 'the live database has no such table now';
+  const live = !p.facts.tableExists ? 'the live database has no such table now' : p.facts.estimatedRows !== undefined ? `the live table holds about ${p.facts.estimatedRows} rows` : 'the live table has no row estimate yet';
   const lines = [
     `Table restore plan: ${p.name.key} of ${p.label} (source ${p.source.name} of host ${p.host.name})`,
     `  from      archive ${p.archive}: dump ${p.db.dump.file}, taken ${show(p.dumpedAt)} (${ago} ago)`,

@@ -28,7 +28,8 @@ export async function postgresTableFacts(run: EngineRunner, conn: DbConnection, 
     `SELECT 'schema', '' WHERE EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${pgLiteral(schema)})`,
     `SELECT 'table', '' WHERE ${t} IS NOT NULL`,
     `SELECT 'copy', '' WHERE ${regclass(schema, copy)} IS NOT NULL`,
-    `SELECT 'rows', (SELECT reltuples::bigint::text FROM pg_class WHERE oid = ${t}) WHERE ${t} IS NOT NULL`,
+    // reltuples is -1 for a table never vacuumed or analyzed: no estimate then.
+    `SELECT 'rows', reltuples::bigint::text FROM pg_class WHERE oid = ${t} AND reltuples >= 0`,
     `SELECT 'referenced', ${hex(`format('%s (%I)', k.conrelid::regclass, k.conname)`)} FROM pg_constraint k WHERE k.contype = 'f' AND k.confrelid = ${t} AND k.conrelid <> ${t}`,
     `SELECT 'trigger', ${hex('tgname')} FROM pg_trigger WHERE tgrelid = ${t} AND NOT tgisinternal`,
   ].join(' UNION ALL ');
