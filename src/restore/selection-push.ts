@@ -13,13 +13,13 @@ import { buildSelectionPushArgs, ROOT_GUARD_REFUSAL } from '../tools/rsync/args.
 import { classifyRsyncExit } from '../tools/rsync/exit-codes.js';
 import { RsyncStderrTally } from '../tools/rsync/stderr-tally.js';
 import { RsyncStatsCollector } from '../tools/rsync/stats.js';
-import { remoteRun } from '../tools/ssh/remote.js';
+import { remotePathExists, remoteRun } from '../tools/ssh/remote.js';
 import { printable } from '../util/printable.js';
 import { removeLater, type RestoreContext, type RestoreStepResult } from './context.js';
 import { extractArchive } from '../tools/borg/extract.js';
 import type { PlannedStep } from './plan.js';
 import type { ChecklistItem } from './readiness-verdict.js';
-import { isGated } from './remote-facts.js';
+import { isGated, lookAtTargetRoot } from './remote-facts.js';
 import { selectionArchivePaths } from './selection.js';
 import { lookAtSelection, rebaseExcludes, rootOf, selectionRefusals, under, type ItemLook } from './selection-target.js';
 import type { Staging } from './staging.js';
@@ -91,8 +91,17 @@ async function pushGroup(ctx: RestoreContext, step: PlannedStep, dir: string, ro
 async function removeFromTarget(ctx: RestoreContext, step: PlannedStep, rel: string): Promise<void> {
   const root = under(step.targetPath, rootOf(rel));
   const name = rel.slice(rel.lastIndexOf('/') + 1);
+  const why = `cannot remove ${under(step.targetPath, rel)} on ${ctx.target.name}`;
+  if (isGated(ctx.session)) {
+    // The restricted key's pullback-gate runs no shell: the same as three commands it allows (it
+    // checks that no symlink leads out of the roots on the way; the folder was looked at just before).
+    const t = (await remoteRun(ctx.session, ['stat', '-c', '%.9Y', '--', root], `cannot read the time of ${root} on ${ctx.target.name}`, { quiet: true, signal: ctx.signal })).stdout?.trim() ?? '';
+    await remoteRun(ctx.session, ['rm', '-rf', '--', under(step.targetPath, rel)], why, { signal: ctx.signal });
+    if (/^\d+(\.\d+)?$/.test(t)) await remoteRun(ctx.session, ['touch', '-c', '-m', '-d', `@${t}`, '--', root], `cannot put back the time of ${root} on ${ctx.target.name}`, { signal: ctx.signal });
+    return;
+  }
   const script = 'cd -P -- "$1" && [ "$(pwd -P)" = "$1" ] || exit 126; t=$(stat -c %y .) || exit 126; rm -rf -- "./$2"; r=$?; touch -c -d "$t" .; exit $r';
-  await remoteRun(ctx.session, ['sh', '-c', script, 'sh', root, name], `cannot remove ${under(step.targetPath, rel)} on ${ctx.target.name}`, { signal: ctx.signal });
+  await remoteRun(ctx.session, ['sh', '-c', script, 'sh', root, name], why, { signal: ctx.signal });
 }
 
 /** Extracts what a granular step restores into `<workDir>/stage-sel` (its source folder there). */
@@ -155,6 +164,12 @@ export async function restoreSelection(ctx: RestoreContext, step: PlannedStep, s
 
 /** The source folder itself exists as a real directory (created when missing); false when it is something else. */
 async function ensureFolder(ctx: RestoreContext, step: PlannedStep): Promise<boolean> {
+  if (isGated(ctx.session)) {
+    // No shell through the restricted key: looked at (the gate refuses a symlink on the way), created when missing.
+    const look = await lookAtTargetRoot(ctx.session, step.targetPath);
+    if (look.kind === 'missing') await remoteRun(ctx.session, ['mkdir', '-p', '--', step.targetPath], `cannot create ${step.targetPath} on ${ctx.target.name}`, { signal: ctx.signal });
+    return look.kind === 'directory' || look.kind === 'missing';
+  }
   const r = await ctx.session.exec(['sh', '-c', '[ -d "$1" ] && [ ! -L "$1" ] || { [ ! -e "$1" ] && [ ! -L "$1" ] && mkdir -p -- "$1"; }', 'sh', step.targetPath], { quiet: true, signal: ctx.signal });
   return r.exitCode === 0;
 }
@@ -170,8 +185,11 @@ async function compareSelection(ctx: RestoreContext, step: PlannedStep, dir: str
       differ.push(...out.lines);
     }
     for (const rel of step.selection?.remove ?? []) {
-      const r = await ctx.session.exec(['sh', '-c', '[ -e "$1" ] || [ -L "$1" ]', 'sh', under(step.targetPath, rel)], { quiet: true });
-      if (r.exitCode === 0) differ.push(`still there: ${rel}`);
+      const full = under(step.targetPath, rel);
+      const there = isGated(ctx.session)
+        ? (await remotePathExists(ctx.session, full)) || (await ctx.session.exec(['test', '-L', full], { quiet: true })).exitCode === 0
+        : (await ctx.session.exec(['sh', '-c', '[ -e "$1" ] || [ -L "$1" ]', 'sh', full], { quiet: true })).exitCode === 0;
+      if (there) differ.push(`still there: ${rel}`);
     }
   } catch (e) {
     return [{ name, status: 'fail', figure: `not compared: ${describeError(e)}` }];

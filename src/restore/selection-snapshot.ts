@@ -12,6 +12,7 @@ import { RsyncStderrTally } from '../tools/rsync/stderr-tally.js';
 import type { RestoreContext } from './context.js';
 import type { PlannedStep } from './plan.js';
 import { lookAtSelection, rebaseExcludes, rootOf, selectionRefusals, under } from './selection-target.js';
+import { isGated } from './remote-facts.js';
 
 /** Saves what a granular step replaces into `dest` (the source's folder of the snapshot); throws. */
 export async function saveSelection(ctx: RestoreContext, step: PlannedStep, dest: string): Promise<SourceManifest> {
@@ -28,7 +29,7 @@ export async function saveSelection(ctx: RestoreContext, step: PlannedStep, dest
     const into = join(dest, root);
     mkdirSync(into, { recursive: true });
     const names = rels.map((r) => r.slice(r.lastIndexOf('/') + 1));
-    const args = buildSelectionPullArgs(ctx.global, ctx.target, under(step.targetPath, root), names, into, { exclude: rebaseExcludes(step.exclude, root), controlPath: ctx.sshMux?.controlPath() });
+    const args = buildSelectionPullArgs(ctx.global, ctx.target, under(step.targetPath, root), names, into, { exclude: rebaseExcludes(step.exclude, root), controlPath: ctx.sshMux?.controlPath(), asFolder: isGated(ctx.session) });
     const stderr = new RsyncStderrTally();
     const r = await runCommand('rsync', args, { logger: ctx.logger, signal: ctx.signal, env: { LC_ALL: 'C.UTF-8' }, onStderrLine: (l) => stderr.push(l) });
     const verdict = classifyRsyncExit(r.exitCode, stderr, r.timedOut);

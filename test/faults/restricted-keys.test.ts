@@ -232,6 +232,38 @@ describe('the restore key', () => {
   }, 600_000);
 });
 
+describe('granular restores through the restore key', () => {
+  it('one file, a folder with --delete, their rollback, and one table --as a new name', async () => {
+    mkdirSync(join(dir.blobs, 'sub dir'), { recursive: true });
+    writeFileSync(join(dir.blobs, 'sub dir', 'b.bin'), 'blob b\n');
+    const night = await cli('run', '--host', 'main');
+    expect(night.exitCode, night.stderr + night.stdout).toBe(0);
+    unlinkSync(join(dir.blobs, 'a.bin'));
+    writeFileSync(join(dir.blobs, 'sub dir', 'b.bin'), 'changed\n');
+    writeFileSync(join(dir.blobs, 'sub dir', 'new.bin'), 'created since\n');
+    const one = await cli('restore', '--host', 'main', '--path', 'blobs/a.bin', '--yes');
+    expect(one.exitCode, one.stderr + one.stdout).toBe(0);
+    expect(readFileSync(join(dir.blobs, 'a.bin'), 'utf8')).toBe('blob a\n');
+    const folder = await cli('restore', '--host', 'main', '--path', 'blobs/sub dir', '--delete', '--yes');
+    expect(folder.exitCode, folder.stderr + folder.stdout).toBe(0);
+    expect(readdirSync(join(dir.blobs, 'sub dir'))).toEqual(['b.bin']);
+    expect(readFileSync(join(dir.blobs, 'sub dir', 'b.bin'), 'utf8')).toBe('blob b\n');
+    // The first restore's rollback removes the file it created where there was none.
+    const id = /Restore (\d+) of main: done/.exec(one.stdout)?.[1];
+    const back = await cli('restore', '--rollback', id!, '--yes');
+    expect(back.exitCode, back.stderr + back.stdout).toBe(0);
+    expect(existsSync(join(dir.blobs, 'a.bin'))).toBe(false);
+    // One table of the MariaDB dump, beside the live one: its login needs scratch databases, and says so.
+    const denied = await cli('restore', '--host', 'main', '--only', 'db', '--database', mariaDb, '--table', 't', '--as', 't_copy', '--yes');
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stdout).toContain(`the login ${user} needs to create and drop scratch databases: GRANT ALL ON \`pullback\\_table\\_%\`.* TO its account`);
+    await mariadb(undefined, `GRANT ALL ON \`pullback\\_table\\_%\`.* TO '${user}'@'127.0.0.1'`);
+    const table = await cli('restore', '--host', 'main', '--only', 'db', '--database', mariaDb, '--table', 't', '--as', 't_copy', '--yes');
+    expect(table.exitCode, table.stderr + table.stdout).toBe(0);
+    expect((await mariadb(mariaDb, 'SELECT COUNT(*) FROM t_copy')).trim()).toBe('3');
+  }, 600_000);
+});
+
 describe('a source root replaced by a symlink', () => {
   it('is refused by the pull, dump and restore keys instead of followed', async () => {
     renameSync(dir.blobs, `${dir.blobs}.real`);

@@ -49,7 +49,10 @@ export async function restoreMariadbTable(engine: MariadbEngine, run: EngineRunn
     try {
       const [charset, collation] = (await query(undefined, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE HEX(SCHEMA_NAME) = '${hexOf(database)}'`, `cannot read the character set of ${database}`)).trim().split('\t');
       const props = charset && collation && /^\w+$/.test(charset) && /^\w+$/.test(collation) ? ` CHARACTER SET ${charset} COLLATE ${collation}` : '';
-      await query(undefined, `CREATE DATABASE ${myIdent(scratch)}${props}`, `cannot create the scratch database ${scratch}`);
+      await query(undefined, `CREATE DATABASE ${myIdent(scratch)}${props}`, `cannot create the scratch database ${scratch}`).catch((e: unknown) => {
+        const denied = /Access denied/.test(describeError(e));
+        throw new Error(`${describeError(e)}${denied ? ` (the login ${conn.user} needs to create and drop scratch databases: GRANT ALL ON \`pullback\\_table\\_%\`.* TO its account)` : ''}`);
+      });
       const load = engine.restoreArgv(conn, scratch, job.dumpFile);
       await run.run(load, { reason: `loading ${table} from the dump into the scratch database ${scratch} failed`, timeoutMs: job.timeoutMs });
     } catch (e) {

@@ -56,7 +56,10 @@ export async function restorePostgresTable(run: EngineRunner, cleanup: EngineRun
   try {
     try {
       const create = (await run.run(psql(conn, admin, copyDatabaseSql(database, scratch)), { reason: `cannot read the properties of ${database}` })).trim();
-      await run.run(psqlScript(conn, admin), { input: `${create};\n`, reason: `cannot create the scratch database ${scratch}` });
+      await run.run(psqlScript(conn, admin), { input: `${create};\n`, reason: `cannot create the scratch database ${scratch}` }).catch((e: unknown) => {
+        const denied = /permission denied to create database/.test(describeError(e));
+        throw new Error(`${describeError(e)}${denied ? ` (the login ${conn.user} needs CREATEDB to make a scratch database: ALTER ROLE ... CREATEDB)` : ''}`);
+      });
       await run.run(psql(conn, scratch, `CREATE SCHEMA IF NOT EXISTS ${pgIdent(schema)}`), { reason: `cannot create the schema ${schema} in ${scratch}` });
       // A custom-format dump gives up just the table; a plain one is loaded whole (the scratch database is dropped anyway).
       const load =

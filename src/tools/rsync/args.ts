@@ -158,17 +158,36 @@ export function buildSelectionPushArgs(
 }
 
 /** rsync argv pulling entries of one remote folder (`names` in `remoteDir`, not followed) into the local folder `dest` (a safety snapshot of a granular restore). */
-export function buildSelectionPullArgs(global: GlobalConfig, host: HostConfig, remoteDir: string, names: readonly string[], dest: string, o: { exclude?: readonly string[]; controlPath?: string } = {}): string[] {
+export function buildSelectionPullArgs(
+  global: GlobalConfig,
+  host: HostConfig,
+  remoteDir: string,
+  names: readonly string[],
+  dest: string,
+  o: { exclude?: readonly string[]; controlPath?: string; asFolder?: boolean } = {},
+): string[] {
   const addr = host.address.includes(':') ? `[${host.address}]` : host.address;
   const dir = remoteDir.endsWith('/') ? remoteDir : `${remoteDir}/`;
+  // asFolder: the folder itself is read (DIR/, as pullback-gate allows), filtered to exactly the names.
+  const only = o.asFolder ? [...names.flatMap((n) => [`--include=/${literalPattern(n)}`, `--include=/${literalPattern(n, true)}/***`]), '--exclude=*'] : [];
   return [
     ...EXACT_COPY.filter((a) => !a.startsWith('--delete')),
     '--no-devices',
     ...common(global, host, 'restore', o.controlPath),
     ...excludes(o.exclude ?? []),
+    ...only,
     '--',
     // One host, several paths: the later ones as `:path` (rsync's form for more files from the same host).
-    ...names.map((n, i) => (i === 0 ? `${addr}:${dir}${n}` : `:${dir}${n}`)),
+    ...(o.asFolder ? [`${addr}:${dir}`] : names.map((n, i) => (i === 0 ? `${addr}:${dir}${n}` : `:${dir}${n}`))),
     dest.endsWith('/') ? dest : `${dest}/`,
   ];
+}
+
+/**
+ * `name` as an rsync filter pattern matching exactly it: a pattern holding `*`, `?` or `[` is a
+ * wildcard pattern, where a backslash escapes; one without them is literal. `wild`: it will be
+ * followed by a wildcard (`/***`), so it is escaped whatever it holds.
+ */
+export function literalPattern(name: string, wild = false): string {
+  return wild || /[*?[]/.test(name) ? name.replace(/[\\*?[]/g, (c) => `\\${c}`) : name;
 }
