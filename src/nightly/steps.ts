@@ -33,6 +33,8 @@
 // The drill and the off-site copy are other features: the night receives them (NightlyFeatures)
 // from whoever runs it (commands/run.ts) and imports neither.
 import { dueChecks } from './checks-due.js';
+import { refreshIndex } from '../archive/file-index.js';
+import { describeError } from '../errors.js';
 import { archiveHost } from './archive.js';
 import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../job/context.js';
 import type { Gate, NightlyStep, NightlyStepName } from './step-types.js';
@@ -435,6 +437,27 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
       const out = await features.drill(ctx);
       night.checks.push('drill');
       return { status: out.status, error: out.error && `drill: ${out.error}` };
+    },
+  },
+  {
+    // Records: step (host); tonight's archive (and any the index lacks) in the host's file index
+    // (catalog: index_archives, index_paths, index_versions), so the first `pullback find` of an
+    // incident answers at once instead of listing every archive. Last, after everything the night
+    // owes; its failure is a warning (find indexes what is missing itself) and fails nothing.
+    scope: 'host',
+    name: 'index',
+    needs: ['archive'],
+    gate: (night) => (night.aborted() ? skip('interrupted', true) : RUN),
+    lock: 'repository',
+    stops: [],
+    run: async (ctx) => {
+      const t0 = Date.now();
+      try {
+        const state = await refreshIndex({ ...borgContext(ctx), nice: 10 }, ctx.catalog, hostRepo(ctx), ctx.host.name);
+        return { status: 'ok', value: { added: state.added, rebuilt: state.rebuilt, ms: Date.now() - t0 } };
+      } catch (e) {
+        return { status: 'warning', error: `file index not brought up to date (pullback find will index what it lacks): ${describeError(e)}` };
+      }
     },
   },
 ];
