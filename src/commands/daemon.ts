@@ -11,6 +11,7 @@ import { planSchedule, type PlannedJob } from '../schedule/schedule.js';
 import { CLI_SCRIPT, runPullbackJob } from '../schedule/child-job.js';
 import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
 import { pitrSources, runReceivers } from '../pitr/receivers.js';
+import { writeMetricsAfterJob } from '../report/metrics-write.js';
 
 /** Runs the schedule until interrupted; resolves 0 after a clean stop. UsageError when nothing is scheduled. */
 export async function daemonCommand(g: GlobalOptions): Promise<number> {
@@ -43,6 +44,12 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
     const tasks: Array<{ job: PlannedJob; task: ScheduledTask }> = [];
     // The WAL receivers (point-in-time recovery) run in this process beside the schedule, until the stop signal.
     const receivers = runReceivers(env.config, env.catalog, log, interrupt.signal);
+    // While WAL streams, the recovery window's newest point moves: the metrics file is rewritten every
+    // minute (a job rewrites it too), so an alert on its age reads the receiver's lag, not the last job's.
+    const refresh =
+      env.config.global.metricsFile && pitrSources(env.config).length > 0
+        ? setInterval(() => void writeMetricsAfterJob({ config: env.config, catalog: env.catalog, logger: log }), METRICS_REFRESH_MS)
+        : undefined;
     try {
       for (const job of plan.jobs) {
         const task = createTask(job.cron, () => queue.fire(job), { name: job.job, logger: cronLogger(log), ...(plan.timezone ? { timezone: plan.timezone } : {}) });
@@ -60,6 +67,7 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
       });
       log.info('daemon stopping: no new jobs; the running job is being stopped');
     } finally {
+      if (refresh) clearInterval(refresh);
       for (const { task } of tasks) await task.destroy();
       await queue.idle();
       await receivers;
@@ -71,6 +79,8 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
     env.close();
   }
 }
+
+const METRICS_REFRESH_MS = 60_000;
 
 /** node-cron's own messages (missed executions) into our log. */
 function cronLogger(log: Logger) {

@@ -180,7 +180,9 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
     if (stdoutCaptured.truncated) out.stdoutTruncated = true;
   }
   const logFields = { cmd: command, exitCode: out.exitCode, signal: out.signal, timedOut, durationMs };
-  if (opts.quiet) opts.logger?.debug(logFields, 'command finished');
+  // Every command is in the log file (debug); the terminal (info) hears only of those that failed:
+  // an operator restoring during an incident, and cron's mail, read the outcome, not the argv.
+  if (opts.quiet || out.exitCode === 0) opts.logger?.debug(logFields, 'command finished');
   else opts.logger?.info(logFields, 'command finished');
   guard.check(command, durationMs, stderrTail);
   if (streamError !== undefined) {

@@ -6,6 +6,8 @@ import { archivesOf, lastDrill, lastRunFigures, restoresSince, runsSince, stepNo
 import { repositoryPath, type Config } from '../config/types.js';
 import { backupCell, judgeFreshness, worst, type Light } from './freshness.js';
 import { hostFacts } from './freshness-facts.js';
+import { recoveryWindows } from '../pitr/windows.js';
+import { windowJson } from '../pitr/window.js';
 
 const DAY = 86400_000;
 export const TREND_DAYS = 30;
@@ -23,6 +25,19 @@ export interface RunLine {
   files: number;
   archive: string | null;
   error: string | null;
+}
+
+/** A point-in-time recovery source's window (pitr/window.ts windowJson). */
+export interface RecoveryWindowLine {
+  host: string;
+  source: string;
+  status: Light;
+  oldest: string | null;
+  newest: string | null;
+  lag_seconds: number | null;
+  receiver: string | null;
+  base_backups: number;
+  reasons: string[];
 }
 
 export interface HostReport {
@@ -48,6 +63,8 @@ export interface HostReport {
   restores: Array<{ id: number; kind: string; host: string; target: string; archive: string; status: string; started_at: string; ended_at: string | null; error: string | null }>;
   /** Restores onto the host that were interrupted and not resolved since (whenever they ran): each keeps the host red. */
   interrupted_restores: Array<{ id: number; rollback_command: string | null; message: string }>;
+  /** Each point-in-time recovery source's recovery window (none without pitr: sources). */
+  recovery_windows?: RecoveryWindowLine[];
   trend: Array<{ at: string; status: string; duration_seconds: number | null; bytes: number; files: number; repository_deduplicated_bytes: number }>;
 }
 
@@ -82,9 +99,11 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
     const drill = lastDrill(catalog, h.name);
     const trendFrom = new Date(now.getTime() - TREND_DAYS * DAY);
     const nightly = runsSince(catalog, h.name, trendFrom).filter((r) => r.kind === 'run');
+    // Point-in-time recovery sources: their recovery windows, whose light counts as the host's (as in status).
+    const windows = recoveryWindows(config.global, [h], catalog, now);
     return {
       host: h.name,
-      status: verdict.light,
+      status: worst([verdict.light, ...windows.map((w) => w.light)]),
       backup: { status: backup.light, last_success: backup.at?.toISOString() ?? null, age_seconds: secs(backup.ageMs), max_age_seconds: secs(backup.limitMs), reason: backup.reason },
       last_run: last ? runLine(last) : null,
       runs: runsSince(catalog, h.name, since).map(runLine),
@@ -118,6 +137,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
       drill: drill ? { at: drill.at, result: drill.status, archive: drill.archive ?? null, files_sampled: drill.filesSampled, matches: drill.matches, error: drill.error ?? null } : null,
       restores: restoresSince(catalog, h.name, since).map((r) => ({ id: r.id, kind: r.kind, host: r.host, target: r.target, archive: r.archive, status: r.status, started_at: r.startedAt, ended_at: r.endedAt ?? null, error: r.error ?? null })),
       interrupted_restores: (facts.interruptedRestores ?? []).map((f) => ({ id: f.id, rollback_command: f.rollbackCommand ?? null, message: f.text })),
+      ...(windows.length ? { recovery_windows: windows.map(windowJson) as RecoveryWindowLine[] } : {}),
       trend: nightly.map((r) => {
         const end = new Date(r.endedAt ?? r.startedAt);
         const held = archives.filter((a) => new Date(a.createdAt) <= end && (!a.prunedAt || new Date(a.prunedAt) > end));

@@ -86,6 +86,11 @@ function hostSection(h: HostReport, i: number): string {
   parts.push(`<h3>Archives</h3><p>${a.count} archive(s), last ${e(a.last ?? '–')}; repository ${e(humanBytes(a.repository_bytes))} original, ${e(humanBytes(a.deduplicated_bytes))} deduplicated; growth in the period ${e(humanBytes(a.growth_bytes))}</p>`);
   const checks = h.checks.filter((c) => c.kind !== 'drill' && c.frequency !== 'never');
   parts.push(list('Checks', 'checks', checks, (c) => `${light(c.status)} ${e(c.kind)}: ${e(c.result ?? 'never ran')}${c.at ? ` at ${e(t(c.at))}` : ''}`, 'none configured'));
+  parts.push(
+    list('Point-in-time recovery', 'pitr', h.recovery_windows ?? [], (w) =>
+      `${light(w.status)} ${e(w.source)}: from ${e(t(w.oldest))} to ${e(t(w.newest))} (${w.base_backups} base backup(s)${w.lag_seconds === null ? '' : `, lag ${e(humanDuration(w.lag_seconds * 1000))}`}; receiver ${e(w.receiver ?? 'never ran')})${w.reasons.length ? `<br>${w.reasons.map(e).join('<br>')}` : ''}`,
+    ),
+  );
   parts.push(list('Off-site copies', 'offsite', h.offsite ?? [], (o) => `${light(o.status)} ${e(o.target)}: ${o.verified_at ? `newest verified copy ${e(t(o.verified_at))}` : 'no verified copy'} (${e(o.reason)})`));
   const d = h.drill;
   parts.push(`<h3>Drill</h3><p>${d ? `${e(d.result)} at ${e(t(d.at))}, ${d.matches}/${d.files_sampled} sampled files matched${d.archive ? ` (archive ${e(d.archive)})` : ''}` : '<span class="none">none yet</span>'}</p>${d?.error ? `<pre>${e(d.error)}</pre>` : ''}`);

@@ -21,6 +21,8 @@ export interface HostMetrics {
   checks: Array<{ kind: string; at?: Date; status?: string }>;
   /** Per off-site target: when its newest verified copy was made or verified. */
   offsite?: Array<{ target: string; verifiedAt?: Date }>;
+  /** Per point-in-time recovery source: its recovery window (oldest and newest point reachable) and its light. */
+  recovery?: Array<{ source: string; oldest?: Date; newest?: Date; light: Light }>;
 }
 
 export const RUN_STATUSES = ['ok', 'warning', 'failed', 'interrupted'] as const;
@@ -52,6 +54,9 @@ export async function renderMetrics(hosts: HostMetrics[]): Promise<string> {
   const offsiteAt = gauge('offsite_last_verified_timestamp_seconds', 'When the host\'s newest off-site copy on the target whose remote check passed was made or verified, Unix time.', ['host', 'target']);
   const fresh = gauge('freshness', 'pullback status of the host: 0 green, 1 amber, 2 red.', ['host']);
   const sourceFresh = gauge('source_freshness', 'pullback status of the source: 0 green, 1 amber, 2 red.', ['host', 'source']);
+  const recOldest = gauge('recovery_oldest_timestamp_seconds', 'Point-in-time recovery: the oldest point the source can be restored to (its oldest archived base backup), Unix time.', ['host', 'source']);
+  const recNewest = gauge('recovery_newest_timestamp_seconds', 'Point-in-time recovery: the newest point the source can be restored to (the newest WAL received and flushed), Unix time; alert on time() minus this.', ['host', 'source']);
+  const recStatus = gauge('recovery_window_status', 'Point-in-time recovery window of the source: 0 green, 1 amber, 2 red (past max_lag, no base backup, or a WAL gap).', ['host', 'source']);
   const damaged = gauge('repository_damaged', 'Open failed borg checks of the host\'s repository (0 once a clean check of each failed kind passed).', ['host']);
 
   for (const h of hosts) {
@@ -77,6 +82,11 @@ export async function renderMetrics(hosts: HostMetrics[]): Promise<string> {
     repoSize.set({ host }, h.repositoryBytes);
     repoDedup.set({ host }, h.deduplicatedBytes);
     for (const o of h.offsite ?? []) if (o.verifiedAt) offsiteAt.set({ host, target: o.target }, seconds(o.verifiedAt));
+    for (const w of h.recovery ?? []) {
+      recStatus.set({ host, source: w.source }, LIGHT_VALUE[w.light]);
+      if (w.oldest) recOldest.set({ host, source: w.source }, seconds(w.oldest));
+      if (w.newest) recNewest.set({ host, source: w.source }, seconds(w.newest));
+    }
     for (const c of h.checks) {
       if (!c.at) continue;
       const passed = c.status === 'ok' || c.status === 'warning' ? 1 : 0;

@@ -10,6 +10,7 @@ import { lastRunFigures, repoStats } from '../catalog/queries.js';
 import { repositoryPath, type Config } from '../config/types.js';
 import { judgeFreshness } from './freshness.js';
 import { renderMetrics, type HostMetrics } from './metrics-render.js';
+import { recoveryWindows } from '../pitr/windows.js';
 
 /** The metrics of every host of the config as the catalog has them now. */
 export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()): HostMetrics[] {
@@ -31,6 +32,7 @@ export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()
       deduplicatedBytes: stats.deduplicatedSize,
       checks: facts.checks.map((c) => ({ kind: c.kind, ...(c.last ? { at: c.last.at, status: c.last.status } : {}) })),
       offsite: (facts.offsite ?? []).map((o) => ({ target: o.target, ...(o.newestVerified ? { verifiedAt: o.newestVerified } : {}) })),
+      recovery: recoveryWindows(config.global, [h], catalog, now).map((w) => ({ source: w.source, light: w.light, ...(w.oldest ? { oldest: w.oldest } : {}), ...(w.newest ? { newest: w.newest } : {}) })),
     };
   });
 }

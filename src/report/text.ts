@@ -51,6 +51,11 @@ function hostBlock(h: HostReport): string[] {
   out.push(`  drill: ${h.drill ? `${h.drill.result} at ${t(h.drill.at)}, ${h.drill.matches}/${h.drill.files_sampled} sampled files matched${h.drill.error ? `: ${h.drill.error}` : ''}` : 'none'}`);
   if (h.restores.length) out.push('  restores:', ...h.restores.map((r) => `    #${r.id} ${r.kind} of ${r.archive} onto ${r.target}: ${r.status}${r.error ? `: ${r.error}` : ''}`));
   for (const r of h.interrupted_restores ?? []) out.push(`  INTERRUPTED: ${r.message}`);
+  for (const w of h.recovery_windows ?? []) {
+    const lag = w.lag_seconds === null ? '' : `, lag ${humanDuration(w.lag_seconds * 1000)}`;
+    out.push(`  point-in-time recovery ${w.source}: ${w.status.toUpperCase()} from ${t(w.oldest)} to ${t(w.newest)} (${w.base_backups} base backup(s)${lag}; receiver ${w.receiver ?? 'never ran'})`);
+    out.push(...w.reasons.map((r) => `    ${r}`));
+  }
   out.push(...trendLine(h));
   return out;
 }

@@ -180,7 +180,8 @@ export async function execOnClient(
     if (captured.truncated) result.stdoutTruncated = true;
   }
   const fields = { cmd: command, exitCode, signal: result.signal, timedOut, aborted, durationMs };
-  if (opts.quiet) logger?.debug(fields, 'remote command finished');
+  // As for local commands (exec/run.ts): the log file has each one, the terminal only the failed ones.
+  if (opts.quiet || exitCode === 0) logger?.debug(fields, 'remote command finished');
   else logger?.info(fields, 'remote command finished');
   guard.check(command, durationMs, stderrTail);
   return result;

@@ -38,6 +38,10 @@ describe('a gap in the WAL', () => {
     const window = (JSON.parse(red.stdout) as { recovery_windows: Window[] }).recovery_windows[0]!;
     expect(window.status).toBe('red');
     expect(window.reasons.join('\n')).toMatch(/gap in the WAL/);
+    // The morning report says it too: the host red, the window with its reason.
+    const report = await w.run('report');
+    expect(report.stdout).toMatch(/^main: RED$/m);
+    expect(report.stdout).toMatch(/^ {2}point-in-time recovery db: RED from \S+ to \S+ \(\d+ base backup\(s\), lag .*; receiver .*\)\n {4}main\/db: gap in the WAL/m);
 
     // The next night's base backup begins after the gap: a new window, green.
     expect((await w.run('run')).exitCode).toBe(0);

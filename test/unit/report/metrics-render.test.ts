@@ -30,4 +30,27 @@ describe('renderMetrics', () => {
     expect(text).toContain('pullback_freshness{host="db"} 2');
     expect(text).not.toMatch(/process_cpu|nodejs_/); // not the global default registry
   });
+
+  it('renders each point-in-time recovery source\'s window: its oldest and newest points and its light', async () => {
+    const text = await renderMetrics([
+      {
+        host: 'db',
+        freshness: 'green',
+        sources: [],
+        archives: 1,
+        repositoryBytes: 0,
+        deduplicatedBytes: 0,
+        checks: [],
+        recovery: [
+          { source: 'pg', light: 'green', oldest: new Date('2026-12-01T02:00:00Z'), newest: new Date('2026-12-07T18:00:00Z') },
+          { source: 'pg2', light: 'red' },
+        ],
+      },
+    ]);
+    expect(text).toContain(`pullback_recovery_oldest_timestamp_seconds{host="db",source="pg"} ${Date.parse('2026-12-01T02:00:00Z') / 1000}`);
+    expect(text).toContain(`pullback_recovery_newest_timestamp_seconds{host="db",source="pg"} ${Date.parse('2026-12-07T18:00:00Z') / 1000}`);
+    expect(text).toContain('pullback_recovery_window_status{host="db",source="pg"} 0');
+    expect(text).toContain('pullback_recovery_window_status{host="db",source="pg2"} 2');
+    expect(text).not.toContain('pullback_recovery_newest_timestamp_seconds{host="db",source="pg2"}');
+  });
 });
