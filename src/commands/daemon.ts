@@ -12,6 +12,7 @@ import { CLI_SCRIPT, runPullbackJob } from '../schedule/child-job.js';
 import { interruptSignal, openEnv, type GlobalOptions } from './common.js';
 import { pitrSources, runReceivers } from '../pitr/receivers.js';
 import { writeMetricsAfterJob } from '../report/metrics-write.js';
+import type { HostConfig, SourceConfig } from '../config/types.js';
 
 /** Runs the schedule until interrupted; resolves 0 after a clean stop. UsageError when nothing is scheduled. */
 export async function daemonCommand(g: GlobalOptions): Promise<number> {
@@ -43,7 +44,10 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
     });
     const tasks: Array<{ job: PlannedJob; task: ScheduledTask }> = [];
     // The WAL receivers (point-in-time recovery) run in this process beside the schedule, until the stop signal.
-    const receivers = runReceivers(env.config, env.catalog, log, interrupt.signal);
+    // A gap in a source's WAL is answered at once by a run of its host, whose base backup starts a new window.
+    const afterGap = (host: HostConfig, source: SourceConfig) =>
+      queue.fire({ job: 'base-backup', command: 'run', what: `a base backup of ${host.name}/${source.name} after a WAL gap`, touchesHosts: true, cron: 'after a WAL gap', args: ['--host', host.name] });
+    const receivers = runReceivers(env.config, env.catalog, log, interrupt.signal, afterGap);
     // While WAL streams, the recovery window's newest point moves: the metrics file is rewritten every
     // minute (a job rewrites it too), so an alert on its age reads the receiver's lag, not the last job's.
     const refresh =

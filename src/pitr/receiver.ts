@@ -28,6 +28,8 @@ export interface ReceiverDeps {
   bin: string;
   /** Seconds between probes (default 5). */
   probeSeconds?: number;
+  /** Told once when a gap is found (the daemon answers with a base backup at once: a run of the host). */
+  onGap?: (gap: string) => void;
 }
 
 const FIRST_BACKOFF_MS = 1_000;
@@ -158,11 +160,10 @@ function noteTimeline(d: ReceiverDeps, dir: string, serverTimeline: number): voi
   const segments = readdirSync(dir).map(parseSegmentName).filter((s) => s !== undefined);
   const newest = segments.sort((a, b) => (a.segno < b.segno ? -1 : a.segno > b.segno ? 1 : a.timeline - b.timeline)).at(-1);
   if (newest && newest.timeline !== serverTimeline) {
-    recordReceiver(d.catalog, d.host.name, d.source.name, {
-      state: 'gap',
-      gap: `timeline switch: the server is on timeline ${serverTimeline}, the WAL received so far on ${newest.timeline} (a promotion or restore of the server): run pullback run --host ${d.host.name} for a base backup on the new timeline`,
-      gapAt: new Date().toISOString(),
-    });
+    const known = receiverRecord(d.catalog, d.host.name, d.source.name)?.gap;
+    const gap = `timeline switch: the server is on timeline ${serverTimeline}, the WAL received so far on ${newest.timeline} (a promotion or restore of the server): a base backup on the new timeline starts a new window (pullback run --host ${d.host.name})`;
+    recordReceiver(d.catalog, d.host.name, d.source.name, { state: 'gap', gap, gapAt: new Date().toISOString() });
+    if (!known) d.onGap?.(gap);
   }
 }
 
@@ -177,9 +178,10 @@ function setAsideAfterGap(d: ReceiverDeps, dir: string, said: string, log: Logge
   if (existsSync(dir)) renameSync(dir, aside);
   mkdirSync(dir, { recursive: true });
   ensurePrivateDir(dir);
-  const gap = `WAL lost on the server before the receiver got it (${said}); the WAL received before is kept in ${aside}; run pullback run --host ${d.host.name} for a base backup that starts a new window`;
+  const gap = `WAL lost on the server before the receiver got it (${said}); the WAL received before is kept in ${aside}; a base backup starts a new window (pullback run --host ${d.host.name})`;
   recordReceiver(d.catalog, d.host.name, d.source.name, { state: 'gap', gap, gapAt: new Date().toISOString() });
   log.error({ gap }, gap);
+  d.onGap?.(gap);
 }
 
 /** Waits `ms`, or less when `signal` fires or `over()` turns true (checked every 200 ms). */

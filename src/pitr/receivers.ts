@@ -12,14 +12,14 @@ export function pitrSources(config: Pick<Config, 'hosts'>): Array<{ host: HostCo
 }
 
 /** Supervises the receiver of every PITR source until `signal` fires; resolves once all stopped. */
-export async function runReceivers(config: Config, catalog: Catalog, logger: Logger, signal: AbortSignal): Promise<void> {
+export async function runReceivers(config: Config, catalog: Catalog, logger: Logger, signal: AbortSignal, onGap?: (host: HostConfig, source: SourceConfig, gap: string) => void): Promise<void> {
   const bin = pgBinDir();
   const all = pitrSources(config);
   if (all.length > 0) logger.info({ receivers: all.map((r) => `${r.host.name}/${r.source.name}`) }, `WAL receivers starting: ${all.length}`);
   await Promise.all(
     all.map(({ host, source }) =>
       // A receiver that could not even record its state (the catalog unwritable) must not take the daemon down.
-      superviseReceiver({ global: config.global, host, source, catalog, logger, signal, bin }).catch((e: unknown) =>
+      superviseReceiver({ global: config.global, host, source, catalog, logger, signal, bin, ...(onGap ? { onGap: (gap: string) => onGap(host, source, gap) } : {}) }).catch((e: unknown) =>
         logger.error({ receiver: `${host.name}/${source.name}`, err: describeError(e) }, `WAL receiver of ${host.name}/${source.name} gave up: ${describeError(e)}`),
       ),
     ),

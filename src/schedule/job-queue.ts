@@ -18,9 +18,14 @@ export interface JobQueueOptions {
   run: (job: PlannedJob, signal: AbortSignal) => Promise<JobOutcome>;
 }
 
+/** How often a job that waits for the run lock looks again. */
+const LOCK_RETRY_MS = 5_000;
+
 export class JobQueue {
   private readonly running = new Map<PlannedJob, Promise<void>>();
   private readonly waiting: PlannedJob[] = [];
+  /** Jobs that wait for the run lock (said once). */
+  private readonly lockWaits = new Set<PlannedJob>();
 
   constructor(private readonly o: JobQueueOptions) {}
 
@@ -54,10 +59,16 @@ export class JobQueue {
   private start(job: PlannedJob): void {
     const holder = job.command === 'run' ? lockHolder(this.o.runLockFile) : undefined;
     if (holder) {
-      this.skip(job, `${holder} holds the run lock`);
+      // A base backup after a WAL gap is owed, not merely due: it waits for the run lock instead of being skipped.
+      if (job.job === 'base-backup') {
+        if (!this.lockWaits.has(job)) this.o.logger.warn({ job: job.job }, `${job.what} waits: ${holder} holds the run lock`);
+        this.lockWaits.add(job);
+        setTimeout(() => this.fire(job), LOCK_RETRY_MS).unref();
+      } else this.skip(job, `${holder} holds the run lock`);
       this.next();
       return;
     }
+    this.lockWaits.delete(job);
     const log = this.o.logger.child({ job: job.job });
     const started = new Date();
     log.info({ cron: job.cron }, `${job.job} starting: pullback ${job.command}`);

@@ -4,17 +4,20 @@ import { parse } from 'node-cron';
 import type { ScheduleConfig, ScheduledJob } from '../config/types.js';
 import { UsageError } from '../errors.js';
 
-export interface JobSpec {
-  job: ScheduledJob;
+export interface JobSpec<J extends string = ScheduledJob | 'base-backup'> {
+  /** The schedule's job name, or `base-backup`: the daemon's own run of a host after a WAL gap (never skipped behind a nightly backup: it waits). */
+  job: J;
   /** The pullback command the job runs (also the catalog's run kind). */
   command: string;
   what: string;
   /** Whether it works on the hosts (then it never overlaps another such job of the daemon). */
   touchesHosts: boolean;
+  /** Arguments after the command (the daemon's own jobs, e.g. `--host H` for a base backup after a WAL gap). */
+  args?: readonly string[];
 }
 
 /** Every job a schedule can name, in the order they are listed and printed. */
-export const JOB_TABLE: readonly JobSpec[] = [
+export const JOB_TABLE: readonly JobSpec<ScheduledJob>[] = [
   { job: 'backup', command: 'run', what: 'the nightly job (pullback run)', touchesHosts: true },
   { job: 'check', command: 'check', what: 'borg check of every repository and its archives (pullback check)', touchesHosts: true },
   { job: 'drill', command: 'drill', what: 'a restore drill of every host (pullback drill)', touchesHosts: true },
@@ -54,7 +57,7 @@ export interface Launcher {
 
 /** The argv (after node) that runs `spec`'s command: the CLI, --config, the command. */
 export function jobArgs(launcher: Launcher, spec: JobSpec, logLevel?: string): string[] {
-  return [launcher.script, '--config', launcher.configPath, ...(logLevel ? ['--log-level', logLevel] : []), spec.command];
+  return [launcher.script, '--config', launcher.configPath, ...(logLevel ? ['--log-level', logLevel] : []), spec.command, ...(spec.args ?? [])];
 }
 
 /** A word for /bin/sh (cron runs its lines with it): bare when safe, else single-quoted; % escaped for cron. */
@@ -177,7 +180,7 @@ export function renderSystemdUnits(plan: SchedulePlan, launcher: Launcher): stri
   return [...parts, ...(tail.length ? [`${tail.join('\n')}\n`] : [])].join('\n');
 }
 
-export type OverlapDecision = { action: 'start' } | { action: 'wait'; behind: ScheduledJob } | { action: 'skip'; reason: string };
+export type OverlapDecision = { action: 'start' } | { action: 'wait'; behind: JobSpec['job'] } | { action: 'skip'; reason: string };
 
 /**
  * What the daemon does with `job` when it fires while `running` and `waiting` jobs exist: a job

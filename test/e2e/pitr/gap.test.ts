@@ -1,11 +1,12 @@
 // A gap in the WAL: while the daemon is stopped the slot is dropped and the server removes the WAL
 // the backup host had not received. The receiver started again finds it gone, keeps what it had
-// aside, streams on from the new slot, and the window is red naming the gap; the next night's base
-// backup starts a new window and it is green again.
+// aside, streams on from the new slot, and the window is red naming the gap; the daemon answers it
+// with a run of the host (waiting for a run that holds the run lock), whose base backup starts a new
+// window: green again.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pitrWorld } from '../../harness/index.js';
+import { holdLockInChild, pitrWorld } from '../../harness/index.js';
 
 interface Window {
   status: string;
@@ -13,7 +14,7 @@ interface Window {
 }
 
 describe('a gap in the WAL', () => {
-  it('is found when the server removed WAL the receiver had not received, reported red, and closed by the next base backup', async () => {
+  it('is found when the server removed WAL the receiver had not received, reported red, and closed at once by the daemon\'s run of the host (after the run lock freed)', async () => {
     const w = await pitrWorld();
     await w.pg.sql('appdb', 'CREATE TABLE t (n int);');
     const first = await w.receiving();
@@ -25,6 +26,8 @@ describe('a gap in the WAL', () => {
     for (let i = 0; i < 4; i++) await w.pg.sql('appdb', 'INSERT INTO t SELECT generate_series(1, 1000); SELECT pg_switch_wal();');
     await w.pg.sql('postgres', 'CHECKPOINT;');
 
+    // A run of the host holds the run lock while the gap is found: the daemon's base backup waits for it (the window stays red meanwhile).
+    const manual = await holdLockInChild(join(w.cfg.stateDir, 'locks', 'run.lock'), 'pullback run (test)');
     const second = w.daemon();
     await w.until('the gap is recorded', () => w.receiver()?.gap != null);
     expect(w.receiver()!.gap).toMatch(/WAL lost on the server before the receiver got it .*has already been removed/);
@@ -43,8 +46,9 @@ describe('a gap in the WAL', () => {
     expect(report.stdout).toMatch(/^main: RED$/m);
     expect(report.stdout).toMatch(/^ {2}point-in-time recovery db: RED from \S+ to \S+ \(\d+ base backup\(s\), lag .*; receiver .*\)\n {4}main\/db: gap in the WAL/m);
 
-    // The next night's base backup begins after the gap: a new window, green.
-    expect((await w.run('run')).exitCode).toBe(0);
+    // Once the lock is free, the daemon answers the gap with a run of the host: its base backup begins after the gap, a new window, green.
+    await manual.kill();
+    await w.until('the daemon ran the host after the gap', () => w.receiver()?.gap == null, 150_000);
     const green = await w.run('status', '--json');
     expect((JSON.parse(green.stdout) as { recovery_windows: Window[] }).recovery_windows[0]).toMatchObject({ status: 'green', reasons: [] });
     expect(green.exitCode).toBe(0);
