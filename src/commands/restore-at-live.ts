@@ -13,6 +13,7 @@ import { borgContext } from '../job/context.js';
 import { takeHostLock } from '../lock/host-lock.js';
 import type { HeldLock } from '../lock/run-lock.js';
 import { walDir } from '../pitr/paths.js';
+import { dryRunChecklist } from '../pitr/readiness.js';
 import { formatPitrPlan, type PitrPlan } from '../pitr/restore-plan.js';
 import { dumpAtPoint, scratchFolder, unreachableByPostgres } from '../pitr/scratch-cluster.js';
 import { restoreStateDir } from '../restore/prepare.js';
@@ -46,8 +47,8 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
     ]),
   );
   if (p.dryRun) {
-    env.out('Dry run: nothing was recovered or changed.');
-    return 0;
+    const borg = borgContext({ global, logger: env.logger, signal });
+    return dryRunChecklist(env.out, borg, p.plan, walDir(global, p.host.name, p.source.name), 'nothing was recovered or changed');
   }
   let lock: HeldLock | undefined;
   let login: Login | undefined;

@@ -10,6 +10,7 @@ import { borgContext } from '../job/context.js';
 import { openRepo } from '../archive/repo-identity.js';
 import { assertPreflight } from '../job/preflight.js';
 import { walDir } from '../pitr/paths.js';
+import { dryRunChecklist } from '../pitr/readiness.js';
 import { restoreInto, walIntoDir } from '../pitr/restore-into.js';
 import { formatPitrPlan, planPitrRestore } from '../pitr/restore-plan.js';
 import { parseRecoveryTarget } from '../pitr/target-time.js';
@@ -87,10 +88,7 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
     }
     if (!into) return await restoreAtLive(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
     env.out(formatPitrPlan(planned.plan, into, walIntoDir(into)));
-    if (o.dryRun) {
-      env.out('Dry run: nothing was extracted.');
-      return 0;
-    }
+    if (o.dryRun) return dryRunChecklist(env.out, borg, planned.plan, walDir(global, host!.name, source.name), 'nothing was extracted');
     const r = await restoreInto(borg, planned.plan, into, walDir(global, host!.name, source.name), env.logger).catch((e: unknown) => {
       if (e instanceof JobError) env.out(`Refused: ${e.message}. Nothing usable was left in ${into}.`);
       throw e;
@@ -105,3 +103,4 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
     env.close();
   }
 }
+

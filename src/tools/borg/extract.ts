@@ -52,7 +52,7 @@ const DAMAGE = /IntegrityError|ObjectNotFound|checksum mismatch|not found in rep
  * that file is named, left out, and the rest read again, up to MAX_DAMAGED_NAMED files. Throws
  * ToolError when borg fails for another reason (lock, passphrase): that says nothing of the data.
  */
-export async function readBack(ctx: BorgContext, repo: string, archive: string, paths?: ArchivePaths): Promise<ReadBack> {
+export async function readBack(ctx: BorgContext, repo: string, archive: string, paths?: ArchivePaths, o: { onPath?: (path: string) => void } = {}): Promise<ReadBack> {
   const started = Date.now();
   const damaged: string[] = [];
   // borg's words about the first damage met (a later pass, past the damaged files, may succeed).
@@ -67,6 +67,7 @@ export async function readBack(ctx: BorgContext, repo: string, archive: string, 
         if (!m) return line;
         if (m.name === 'borg.output.list') {
           last = m.message;
+          o.onPath?.(m.message);
           return undefined; // one line per file: never kept
         }
         // The traceback says where borg was: reading a file's chunks (extract_item) or the archive's item list.

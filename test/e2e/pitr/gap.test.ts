@@ -46,6 +46,12 @@ describe('a gap in the WAL', () => {
     expect(report.stdout).toMatch(/^main: RED$/m);
     expect(report.stdout).toMatch(/^ {2}point-in-time recovery db: RED from \S+ to \S+ \(\d+ base backup\(s\), lag .*; receiver .*\)\n {4}main\/db: gap in the WAL/m);
 
+    // A dry run of a restore to the newest point reads the WAL and finds the gap: refused before anything is extracted.
+    const dry = await w.run('restore', '--host', 'main', '--only', 'db', '--at', 'latest', '--into', join(w.cfg.stateDir, 'never-made'), '--dry-run');
+    expect(dry.exitCode, dry.stdout + dry.stderr).toBe(1);
+    expect(dry.stdout).toMatch(/FAIL {2}the WAL from [0-9A-F]{24} on: a gap: \d+ WAL segment\(s\) missing/);
+    expect(dry.stdout).toContain('Dry run: the restore would stop at the failed checks above; nothing was extracted.');
+    expect(existsSync(join(w.cfg.stateDir, 'never-made'))).toBe(false);
     // Once the lock is free, the daemon answers the gap with a run of the host: its base backup begins after the gap, a new window, green.
     await manual.kill();
     await w.until('the daemon ran the host after the gap', () => w.receiver()?.gap == null, 150_000);

@@ -40,6 +40,10 @@ describe('restore --at without --into', () => {
     expect(dry.stdout).toMatch(/WAL range +from [0-9A-F]{24}/);
     expect(dry.stdout).toContain(`to ${T.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`);
     expect(dry.stdout).toMatch(/replaces +postgres database appdb on 127\.0\.0\.1:\d+ of main/);
+    // Its checklist reads what the restore will read: the base backup's chunks, the WAL's, without a gap.
+    expect(dry.stdout).toMatch(/PASS {2}every chunk of the base backup in main-\d{8}T\d{6}Z: read and verified \(borg extract --dry-run of \.pitr\/db\/base/);
+    expect(dry.stdout).toMatch(/PASS {2}the WAL from [0-9A-F]{24} on: \d+ segment\(s\) without a gap up to [0-9A-F]{24}/);
+    expect(dry.stdout).toContain('Dry run: every check passed; nothing was recovered or changed.');
     // A time outside the window is refused, naming it.
     const early = await w.run('restore', '--host', 'main', '--only', 'db', '--at', '2001-01-01 00:00:00', '--yes');
     expect(early.exitCode).toBe(1);
