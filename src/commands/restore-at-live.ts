@@ -15,7 +15,7 @@ import type { HeldLock } from '../lock/run-lock.js';
 import { walDir } from '../pitr/paths.js';
 import { dryRunChecklist } from '../pitr/readiness.js';
 import { formatPitrPlan, type PitrPlan } from '../pitr/restore-plan.js';
-import { dumpAtPoint, scratchFolder, unreachableByPostgres } from '../pitr/scratch-cluster.js';
+import { dumpAtPoint, scratchFolder, sweepScratch, unreachableByPostgres } from '../pitr/scratch-cluster.js';
 import { restoreStateDir } from '../restore/prepare.js';
 import { beginLogin, type Login } from '../restore/login.js';
 import { recordSuppliedDumps, suppliedPlan, suppliedStaging, suppliedStagingDir } from '../restore/supplied-dumps.js';
@@ -59,6 +59,8 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
   try {
     lock = takeHostLock(global.stateDir, p.host.name, `restore --at onto ${p.host.name}`).lock;
     login = beginLogin(global, p.host, env.logger, signal);
+    // What a killed restore --at left (its scratch cluster may still run): stopped and removed first.
+    await sweepScratch(restoreStateDir(global), env.logger);
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true, mode: 0o700 });
     scratch = await scratchFolder(env.logger);

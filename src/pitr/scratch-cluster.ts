@@ -3,7 +3,8 @@
 // user when run as root (as the --into path prints it), waited for until its recovery reached the
 // target and it promoted, then stopped and deleted. `restore --at` without --into dumps databases
 // from it; it is never reachable from the network, so its clients are trusted on that socket.
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isGone, selfIdentity, type ProcessIdentity } from '../util/process-identity.js';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +136,8 @@ export async function dumpAtPoint(
  */
 export async function scratchFolder(logger: Logger): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'pullback-pitr-'));
+  // Whose it is: a restore killed before it removed its cluster is found by the next one (sweepScratch).
+  writeFileSync(join(dir, OWNER_FILE), JSON.stringify(selfIdentity()), { mode: 0o644 });
   if (userInfo().uid === 0) {
     const r = await runCommand('chown', ['--', 'postgres:postgres', dir], { logger, quiet: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw toolErrorFrom(r, `cannot give ${dir} to the postgres user`);
@@ -147,4 +150,52 @@ export async function unreachableByPostgres(dir: string, logger: Logger): Promis
   if (userInfo().uid !== 0) return undefined;
   const r = await runCommand('runuser', ['-u', 'postgres', '--', 'test', '-x', dir], { logger, quiet: true, timeoutMs: 30_000 });
   return r.exitCode === 0 ? undefined : `the postgres user cannot reach ${dir}, where the scratch cluster is built: give its parents the x bit for others (chmod o+x), or set TMPDIR to a folder it can reach`;
+}
+
+const OWNER_FILE = 'pullback-owner.json';
+
+/**
+ * Scratch clusters (and their folders) of point-in-time restores whose process is gone (killed, or
+ * the machine restarted): each still running is stopped (pg_ctl stop -m immediate), then its folder
+ * removed; also `<stateDir>/restore/pitr-<pid>` folders of gone processes. Returns what it removed,
+ * for the log; never throws.
+ */
+export async function sweepScratch(restoreDir: string, logger: Logger): Promise<string[]> {
+  const removed: string[] = [];
+  const bin = pgBinDir();
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith('pullback-pitr-'));
+  } catch {
+    names = [];
+  }
+  for (const n of names) {
+    const dir = join(tmpdir(), n);
+    try {
+      const owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as ProcessIdentity;
+      if (!isGone(owner)) continue;
+      const data = join(dir, 'data');
+      if (existsSync(join(data, 'postmaster.pid'))) {
+        const [cmd, ...args] = [...asPostgres(), pgTool(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-t', '60', 'stop'];
+        await runCommand(cmd!, args, { logger, quiet: true, timeoutMs: 90_000 }).catch(() => undefined);
+      }
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(`${data}.wal`, { recursive: true, force: true });
+      removed.push(`${dir} (restore --at of process ${owner.pid})`);
+    } catch {
+      // No owner file (not ours, or being made): left alone.
+    }
+  }
+  try {
+    for (const n of readdirSync(restoreDir).filter((x) => /^pitr-\d+$/.test(x))) {
+      const pid = Number(n.slice(5));
+      if (pid === process.pid || !isGone({ pid })) continue;
+      rmSync(join(restoreDir, n), { recursive: true, force: true });
+      removed.push(`${join(restoreDir, n)} (restore --at of process ${pid})`);
+    }
+  } catch {
+    // no restore folder yet
+  }
+  if (removed.length) logger.warn({ removed }, `removed what killed point-in-time restores left: ${removed.join(', ')}`);
+  return removed;
 }

@@ -4,8 +4,21 @@
 // dumps appdb and puts it in place through the nightly restore's path. appdb then holds exactly the
 // rows committed at or before T (by the server's commit timestamps), otherdb is as it was, and
 // `restore --rollback ID` puts back what the restore replaced.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { ledgerAroundMarker, pitrWorld } from '../../harness/index.js';
+import { CLI_PATH, ledgerAroundMarker, pitrWorld } from '../../harness/index.js';
+
+/** Whether process `pid` runs (a zombie, which no init may have reaped yet, does not). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** `YYYY-MM-DD HH:MM:SS` in this process's time zone (what an operator types). */
 function localText(d: Date): string {
@@ -68,6 +81,26 @@ describe('restore --at without --into', () => {
     expect(await w.pg.sql('appdb', "SELECT to_regclass('ledger') IS NULL, (SELECT note FROM after_drop);")).toBe('t\tafter the drop');
     expect(await w.pg.sql('otherdb', 'SELECT id, note FROM notes ORDER BY id;')).toBe(otherBefore);
 
+    // Killed while its scratch cluster runs: the cluster (a postgres pg_ctl started) outlives it;
+    // the next restore --at stops it and removes its folders before anything else.
+    const before = new Set(readdirSync(tmpdir()));
+    const killed = execa(process.execPath, [CLI_PATH, '--config', w.cfg.configPath, 'restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--yes'], { reject: false });
+    let leftover = '';
+    await w.until('the scratch cluster runs', () => {
+      leftover = readdirSync(tmpdir()).find((n) => n.startsWith('pullback-pitr-') && !before.has(n) && existsSync(join(tmpdir(), n, 'data', 'postmaster.pid'))) ?? '';
+      return leftover !== '';
+    }, 180_000);
+    const postmaster = Number(readFileSync(join(tmpdir(), leftover, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    killed.kill('SIGKILL');
+    await killed;
+    expect(alive(postmaster)).toBe(true);
+    const again = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--yes');
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(again.stderr).toContain(`removed what killed point-in-time restores left: ${join(tmpdir(), leftover)} (restore --at of process ${killed.pid})`);
+    expect(existsSync(join(tmpdir(), leftover))).toBe(false);
+    expect(alive(postmaster)).toBe(false);
+    expect(readdirSync(join(w.cfg.stateDir, 'restore')).filter((n) => n.startsWith('pitr-'))).toEqual([]);
+
     expect(await daemon.stop()).toBe(0);
-  }, 240_000);
+  }, 420_000);
 });
