@@ -90,6 +90,7 @@ describe('a source that goes missing or empty', () => {
       { step: 'archive', source: null, status: 'warning' },
       { step: 'schedule_prune', source: null, status: 'skipped' },
       { step: 'check', source: null, status: 'ok' },
+      { step: 'index', source: null, status: 'ok' },
     ]);
     await server.stop();
   });
