@@ -7,6 +7,7 @@ import { scheduleRules } from './schema-schedule.js';
 import { notifyProblems } from './normalize-notify.js';
 import { offsiteProblems } from './normalize-offsite.js';
 import { show } from './validate.js';
+import { DEFAULTS } from './defaults.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -128,6 +129,36 @@ export function uniqueHostNames(files: YamlFile[]): ConfigProblem[] {
     } else {
       seen.set(name, { file: y.file, line: lineOf(y, ['name']) });
     }
+  }
+  return out;
+}
+
+/**
+ * A replication slot streams to one receiver: two PITR sources whose slots are the same on the same
+ * PostgreSQL server (the host's address, then the server as the main server reaches it) would take
+ * it from each other, and each would see the other's WAL as missing. Across all host files.
+ */
+export function uniquePitrSlots(files: YamlFile[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const seen = new Map<string, { file: string; line?: number; source: string }>();
+  for (const y of files) {
+    const data = isObj(y.data) ? y.data : {};
+    if (typeof data.address !== 'string') continue;
+    items(data.sources).forEach((s, i) => {
+      if (!isObj(s) || !isObj(s.pitr) || s.kind !== 'database') return;
+      const conn = isObj(s.pitr.connection) ? s.pitr.connection : {};
+      const slot = typeof s.pitr.slot === 'string' ? s.pitr.slot : DEFAULTS.pitrSlot;
+      const server = `${String(conn.host ?? '127.0.0.1')}:${String(conn.port ?? 5432)}`;
+      const key = `${data.address}\0${String(data.port ?? 22)}\0${server}\0${slot}`;
+      const at: KeyPath = s.pitr.slot !== undefined ? ['sources', i, 'pitr', 'slot'] : ['sources', i, 'pitr'];
+      const first = seen.get(key);
+      if (first) {
+        const where = first.line ? `${first.file} line ${first.line}` : first.file;
+        out.push(problem(y, at, `replication slot '${slot}' of the PostgreSQL server ${server} on ${data.address} is already the slot of source '${first.source}' (${where}): one slot streams to one receiver; give this source pitr.slot with another name`, s.pitr.slot === undefined));
+      } else {
+        seen.set(key, { file: y.file, line: lineOf(y, at, s.pitr.slot === undefined), source: String(s.name) });
+      }
+    });
   }
   return out;
 }

@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../errors.js';
-import { globalRules, hostRules, uniqueHostNames } from './cross-rules.js';
+import { globalRules, hostRules, uniqueHostNames, uniquePitrSlots } from './cross-rules.js';
 import { DEFAULTS } from './defaults.js';
 import { lineOf, loadYaml, type YamlFile } from './load-yaml.js';
 import { normalizeGlobal, normalizeHost } from './normalize.js';
@@ -34,6 +34,7 @@ export function loadConfig(file: string): Config {
     hosts.push(h);
   }
   problems.push(...uniqueHostNames(hosts));
+  problems.push(...uniquePitrSlots(hosts));
 
   if (problems.length > 0 || !globalValid || !hostsValid) throw new ConfigError(ordered(problems));
   return {

@@ -11,6 +11,20 @@ describe('cross-field rules', () => {
     expect(problems).toEqual([{ file: 'hosts/b.yaml', line: 2, key: 'name', message: expect.stringMatching(/^duplicate host name 'web' \(also in \/.*\/hosts\/a\.yaml line 1\)$/) }]);
   });
 
+  it('one replication slot per PostgreSQL server: a second PITR source with the same slot on the same server is named, across host files', () => {
+    const pitr = (name: string, extra = '') => `  - {name: ${name}, kind: database, path: /${name}, dump: {engine: postgres, databases: [${name}]}, pitr: {${extra}}}\n`;
+    const problems = short(
+      problemsOf(GLOBAL, {
+        'web.yaml': `name: web\naddress: 10.0.0.5\nuser: backup\nsources:\n${pitr('a')}${pitr('b')}${pitr('c', 'slot: other')}${pitr('d', 'connection: {port: 5433}')}`,
+        'web2.yaml': `name: web2\naddress: 10.0.0.5\nuser: backup\nsources:\n${pitr('e', 'slot: other')}`,
+      }),
+    );
+    expect(problems).toEqual([
+      { file: 'hosts/web.yaml', line: 6, key: 'sources[1].pitr', message: expect.stringMatching(/^replication slot 'pullback' of the PostgreSQL server 127\.0\.0\.1:5432 on 10\.0\.0\.5 is already the slot of source 'a' \(\/.*\/hosts\/web\.yaml line 5\): one slot streams to one receiver; give this source pitr\.slot with another name$/) },
+      { file: 'hosts/web2.yaml', line: 5, key: 'sources[0].pitr.slot', message: expect.stringContaining("replication slot 'other' of the PostgreSQL server 127.0.0.1:5432 on 10.0.0.5 is already the slot of source 'c'") },
+    ]);
+  });
+
   it('duplicate source names in a host', () => {
     const problems = short(problemsOf(GLOBAL, host('  - {name: db, kind: data, path: /a}\n  - {name: x, kind: data, path: /b}\n  - {name: db, kind: blobs, path: /c}\n')));
     expect(problems).toEqual([{ file: 'hosts/web.yaml', line: 7, key: 'sources[2].name', message: "duplicate source name 'db' (also at line 5)" }]);
