@@ -4,6 +4,7 @@
 // backup, or when a gap was found and no base backup began after it. Pure over catalog facts.
 import type { BaseBackupRecord, ReceiverRecord } from '../catalog/pitr.js';
 import type { SourceConfig } from '../config/types.js';
+import { parseLsn } from '../engines/postgres-wal.js';
 
 export type WindowLight = 'green' | 'amber' | 'red';
 
@@ -39,6 +40,13 @@ export function recoveryWindow(host: string, source: SourceConfig, bases: readon
   }
   const gapAt = rec?.gapAt ? new Date(rec.gapAt) : undefined;
   if (rec?.gap && !(newestBase && gapAt && new Date(newestBase.startedAt) > gapAt)) reasons.push(`${host}/${source.name}: gap in the WAL: ${rec.gap}`);
+  // The slot's headroom: the WAL the server keeps for it (its position behind the server's) against
+  // max_slot_wal_keep_size, past which the server drops the slot (a gap). Red at half of it, long before.
+  const held = heldBySlot(rec);
+  const keep = rec?.slotKeepSize ? pgSizeBytes(rec.slotKeepSize) : undefined;
+  if (held !== undefined && keep !== undefined && keep > 0 && held * 2n > keep) {
+    reasons.push(`${host}/${source.name}: slot ${source.pitr?.slot} holds ${mib(held)} of WAL on the server, over half of max_slot_wal_keep_size (${rec!.slotKeepSize}): the receiver falls behind, and at ${rec!.slotKeepSize} the server drops the slot (a gap in the WAL)`);
+  }
   const red = reasons.length > 0;
   if (rec?.slotKeepSize === '-1') reasons.push(`${host}/${source.name}: the server's max_slot_wal_keep_size is -1 (unlimited): while the receiver is away, slot ${source.pitr?.slot} keeps WAL until the server's disk is full; set it (docs/pitr.md)`);
   return {
@@ -86,3 +94,24 @@ export function windowJson(w: RecoveryWindow): unknown {
     reasons: w.reasons,
   };
 }
+
+/** The WAL the server keeps for the slot: its flush position minus the slot's, from the receiver's last probe. */
+function heldBySlot(rec: ReceiverRecord | undefined): bigint | undefined {
+  if (!rec?.serverLsn || !rec.receivedLsn) return undefined;
+  try {
+    const d = parseLsn(rec.serverLsn) - parseLsn(rec.receivedLsn);
+    return d > 0n ? d : 0n;
+  } catch {
+    return undefined;
+  }
+}
+
+const UNITS: Record<string, bigint> = { B: 1n, kB: 1024n, MB: 1024n ** 2n, GB: 1024n ** 3n, TB: 1024n ** 4n };
+
+/** A PostgreSQL size setting as SHOW prints it (`1GB`, `512MB`, `-1`) in bytes; undefined for -1 or what it cannot read. Pure. */
+export function pgSizeBytes(text: string): bigint | undefined {
+  const m = /^(\d+)\s*(B|kB|MB|GB|TB)$/.exec(text.trim());
+  return m ? BigInt(m[1]!) * UNITS[m[2]!]! : undefined;
+}
+
+const mib = (b: bigint) => `${(Number(b) / 1024 / 1024).toFixed(0)} MiB`;
