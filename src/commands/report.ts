@@ -1,4 +1,6 @@
 // `pullback report`: the morning report from the catalog, as text (default), JSON or an HTML page, to stdout or a file.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { gatherReport, type ReportData } from '../report/data.js';
 import { renderCharts } from '../report/svg.js';
 import type { CommandSpec } from './spec.js';
@@ -22,6 +24,15 @@ const FORMATS = ['text', 'json', 'html'];
 const render = async (format: string, data: ReportData): Promise<string> =>
   format === 'json' ? JSON.stringify(data, null, 2) : format === 'html' ? reportHtml(data, await renderCharts(trendCharts(data))) : reportText(data);
 
+/** Refuses (UsageError, exit 2) an --output that is a folder, or whose folder does not exist (never made silently). */
+function outputProblem(output: string): void {
+  const file = resolve(output);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`--output ${output}: is a folder; give a file name (e.g. ${join(output, 'index.html')})`);
+  const dir = dirname(file);
+  if (!existsSync(dir)) throw new UsageError(`--output ${output}: the folder ${dir} does not exist (make it first)`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--output ${output}: ${dir} is not a folder`);
+}
+
 /** Prints (or writes to --output) the report; 0 always (status says whether things are fresh). Throws UsageError on bad options. */
 export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Promise<number> {
   if (!FORMATS.includes(opts.format)) throw new UsageError(`--format: unknown format '${opts.format}' (one of ${FORMATS.join(', ')})`);
@@ -31,6 +42,7 @@ export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Prom
   } catch {
     throw new UsageError(`--since: not a duration: ${opts.since} (e.g. 24h, 7d)`);
   }
+  if (opts.output !== undefined) outputProblem(opts.output);
   const env = openEnv(g);
   try {
     const hosts = selectHosts(env.config, opts.hosts);

@@ -17,7 +17,12 @@ export function loadConfig(file: string): Config {
   const globalFile = resolve(file);
   const problems: ConfigProblem[] = [];
   const g = loadYaml(globalFile, problems);
-  if (!g) throw new ConfigError(problems);
+  if (!g) {
+    // The global file itself: say where its name came from and how to give another.
+    const missing = problems.find((p) => p.file === globalFile && p.message === 'file not found');
+    if (missing) missing.message = 'file not found (the config is --config FILE, else $PULLBACK_CONFIG, else /etc/pullback/pullback.yaml; pullback init writes a first one)';
+    throw new ConfigError(problems);
+  }
   const globalValid = validateFile(g, validators().global, problems);
   problems.push(...globalRules(g));
 

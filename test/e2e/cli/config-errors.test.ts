@@ -91,7 +91,7 @@ describe('bad configuration', () => {
   it('a missing config file or a directory is a config error, not a crash', async () => {
     const missing = await runCli(['--config', '/nonexistent/pullback.yaml', 'run']);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toContain('/nonexistent/pullback.yaml: file not found');
+    expect(missing.stderr).toContain('/nonexistent/pullback.yaml: file not found (the config is --config FILE, else $PULLBACK_CONFIG, else /etc/pullback/pullback.yaml; pullback init writes a first one)');
     const dir = await runCli(['--config', makeTempDir('cfgdir-'), 'list']);
     expect(dir.exitCode).toBe(2);
     expectNoStack(missing.stderr + dir.stderr);

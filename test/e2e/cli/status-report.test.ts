@@ -1,6 +1,6 @@
 // Freshness, the morning report and the metrics file, read back after real runs: one host reachable
 // (a harness sshd), one not (a closed port); then the catalog backdated to make the good host stale.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -127,6 +127,12 @@ describe('status, report and metrics', () => {
     const out = join(dir, 'report.json');
     expect((await runCli([...c, 'report', '--format', 'json', '--output', out])).exitCode).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).hosts).toHaveLength(2);
+    // A folder, or a file in a folder that does not exist: a clear refusal (exit 2), nothing made.
+    const toDir = await runCli([...c, 'report', '--output', dir]);
+    expect([toDir.exitCode, toDir.stderr.trim()]).toEqual([2, `pullback: --output ${dir}: is a folder; give a file name (e.g. ${join(dir, 'index.html')})`]);
+    const toNowhere = await runCli([...c, 'report', '--output', join(dir, 'nope', 'r.html')]);
+    expect([toNowhere.exitCode, toNowhere.stderr.trim()]).toEqual([2, `pullback: --output ${join(dir, 'nope', 'r.html')}: the folder ${join(dir, 'nope')} does not exist (make it first)`]);
+    expect(existsSync(join(dir, 'nope'))).toBe(false);
     await checkHtmlReport(c, dir);
 
     const prom = readFileSync(metricsFile, 'utf8');
