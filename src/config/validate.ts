@@ -38,7 +38,9 @@ function toProblem(y: YamlFile, err: ErrorObject): ConfigProblem {
   const params = err.params as Record<string, unknown>;
   if (err.keyword === 'additionalProperties') {
     const extra = [...path, String(params.additionalProperty)];
-    return { file: y.file, line: lineOf(y, extra, true), key: formatKey(extra), message: `unknown key '${String(params.additionalProperty)}'` };
+    const known = Object.keys(((err.parentSchema ?? {}) as { properties?: Record<string, unknown> }).properties ?? {});
+    const near = closest(String(params.additionalProperty), known);
+    return { file: y.file, line: lineOf(y, extra, true), key: formatKey(extra), message: `unknown key '${String(params.additionalProperty)}'${near ? ` (did you mean '${near}'?)` : ''}` };
   }
   if (err.keyword === 'required') {
     const missing = [...path, String(params.missingProperty)];
@@ -98,4 +100,28 @@ export function show(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
+}
+
+/** The known key nearest to `key` (a typo: at most 2 edits away, 1 for a key of 4 letters or less), if any. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: { k: string; d: number } | undefined;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d <= (k.length <= 4 ? 1 : 2) && (!best || d < best.d)) best = { k, d };
+  }
+  return best?.k;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), with a transposition counted as one. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
 }

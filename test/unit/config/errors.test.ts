@@ -45,6 +45,16 @@ sources:
     expect(text).toContain("beta.yaml:4: colour: unknown key 'colour'");
   });
 
+  it('an unknown key that is a typo of a known one says which (did you mean)', () => {
+    const host = `name: web\naddress: 10.0.0.5\nuser: backup\nsources:\n  - {name: a, kind: data, path: /a, exlude: ['*.tmp'], zzzz: 1}\n`;
+    const problems = short(problemsOf(`${GLOBAL}retension: {daily: 3}\n`, { 'web.yaml': host }));
+    expect(problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      "retension: unknown key 'retension' (did you mean 'retention'?)",
+      "sources[0].exlude: unknown key 'exlude' (did you mean 'exclude'?)",
+      "sources[0].zzzz: unknown key 'zzzz'",
+    ]);
+  });
+
   it('reports problems of the global file and of host files together', () => {
     const problems = short(problemsOf(GLOBAL + 'concurrency: 0\nretention: {daily: 7, hourly: 3}\n', { 'web.yaml': HOST.replace('address: 10.0.0.5', 'address: 10.0.0.5\nport: "22"') }));
     expect(problems).toEqual([
