@@ -13,6 +13,7 @@ import { borgContext } from '../job/context.js';
 import { takeHostLock } from '../lock/host-lock.js';
 import type { HeldLock } from '../lock/run-lock.js';
 import { walDir } from '../pitr/paths.js';
+import { describeTarget } from '../pitr/target-time.js';
 import { dryRunChecklist } from '../pitr/readiness.js';
 import { formatPitrPlan, type PitrPlan } from '../pitr/restore-plan.js';
 import { dumpAtPoint, scratchFolder, sweepScratch, unreachableByPostgres } from '../pitr/scratch-cluster.js';
@@ -32,13 +33,12 @@ export interface LiveInput {
   yes: boolean;
 }
 
-const show = (d: Date) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 
 /** Runs it; the exit code of the restore (0 ok, 1 refused or failed). */
 export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: AbortSignal, p: LiveInput): Promise<number> {
   const global = env.config.global;
   const conn = p.source.dump?.connection ?? { ...ENGINE_CONNECTION.postgres };
-  const point = p.plan.target.kind === 'latest' ? 'latest' : show(p.plan.target.at);
+  const point = describeTarget(p.plan.target);
   env.out(
     formatPitrPlan(p.plan, '', '', [
       `  WAL range     from ${p.plan.base.startWal} (the base backup's start) to the target`,

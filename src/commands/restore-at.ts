@@ -58,7 +58,7 @@ function databasesOf(source: SourceConfig, database: string | undefined): string
 /** Runs the point-in-time restore; 0 when the data directory is ready (or the dry run's plan holds), 1 when refused. */
 export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): Promise<number> {
   const target = parseRecoveryTarget(o.at);
-  if (!target) throw new UsageError(`--at takes 'YYYY-MM-DD HH:MM:SS' (this host's time zone), an ISO time with Z or an offset, or latest; not ${JSON.stringify(o.at)}`);
+  if (!target) throw new UsageError(`--at takes 'YYYY-MM-DD HH:MM:SS' (this host's time zone), an ISO time with Z or an offset, latest, xid:TRANSACTION_ID or point:RESTORE_POINT_NAME; not ${JSON.stringify(o.at)}`);
   const into = o.into ? resolve(o.into) : undefined;
   if (into && existsSync(into) && (!lstatSync(into).isDirectory() || readdirSync(into).length > 0)) throw new UsageError(`--into ${into}: must be a new or empty folder`);
   if (!into && !o.dryRun && !o.yes && !process.stdin.isTTY) throw new UsageError('refusing to restore without --yes: stdin is not a terminal to confirm on');

@@ -3,7 +3,7 @@
 // needs (its own and every later one: each night's holds the WAL from the base backup before), and
 // a refusal, with the window, when the target lies outside what can be reached.
 import type { BaseBackupRecord } from '../catalog/pitr.js';
-import type { RecoveryTarget } from './target-time.js';
+import { describeTarget, type RecoveryTarget } from './target-time.js';
 
 export interface PitrPlan {
   host: string;
@@ -28,6 +28,8 @@ export function planPitrRestore(input: { host: string; source: string; repositor
   const window = `the recovery window is ${show(new Date(bases[0]!.endedAt))} to ${input.newest ? show(input.newest) : `${show(new Date(bases.at(-1)!.endedAt))} (no WAL received after it)`}`;
   let base: (typeof bases)[number] | undefined;
   if (input.target.kind === 'latest') base = bases.at(-1);
+  // A transaction or a restore point has no time pullback knows: the oldest base backup, whose WAL reaches any point of the window.
+  else if (input.target.kind === 'xid' || input.target.kind === 'name') base = bases[0];
   else {
     const at = input.target.at;
     base = bases.filter((b) => new Date(b.endedAt) <= at).at(-1);
@@ -41,7 +43,7 @@ export function planPitrRestore(input: { host: string; source: string; repositor
 
 /** The plan for people: the base backup, its archive, the WAL from where, to what point, and where it goes (`into` lines, else the data directory and its WAL folder). */
 export function formatPitrPlan(p: PitrPlan, into: string, walInto: string, instead?: readonly string[]): string {
-  const to = p.target.kind === 'latest' ? 'the end of the WAL received (latest)' : show(p.target.at);
+  const to = p.target.kind === 'latest' ? 'the end of the WAL received (latest)' : p.target.kind === 'time' ? show(p.target.at) : `${describeTarget(p.target)} (from the oldest base backup: its time is not known before the WAL is read)`;
   return [
     `Point-in-time restore of ${p.host}/${p.source} to ${to}:`,
     `  base backup   ${show(new Date(p.base.endedAt))} (archive ${p.base.archive}, timeline ${p.base.timeline}, from WAL ${p.base.startWal})`,

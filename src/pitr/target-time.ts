@@ -1,12 +1,28 @@
-// What `--at` says: `latest`, or a time (`YYYY-MM-DD HH:MM:SS` in the backup host's time zone, or
-// ISO 8601 with Z or an offset). Pure.
+// What `--at` says: `latest`, a time (`YYYY-MM-DD HH:MM:SS` in the backup host's time zone, or
+// ISO 8601 with Z or an offset), a transaction id (`xid:758`: recovery stops after it commits), or
+// a named restore point (`point:NAME`, made by pg_create_restore_point). Pure.
 
-export type RecoveryTarget = { kind: 'latest' } | { kind: 'time'; at: Date };
+export type RecoveryTarget = { kind: 'latest' } | { kind: 'time'; at: Date } | { kind: 'xid'; xid: string } | { kind: 'name'; name: string };
+
+/** The target for people: `latest`, the time in UTC, `transaction 758`, `restore point "x"`. */
+export function describeTarget(t: RecoveryTarget): string {
+  if (t.kind === 'latest') return 'latest';
+  if (t.kind === 'xid') return `transaction ${t.xid}`;
+  if (t.kind === 'name') return `restore point ${JSON.stringify(t.name)}`;
+  return t.at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
 
 /** The target `--at` names, or undefined when it is neither `latest` nor a time pullback reads. */
 export function parseRecoveryTarget(text: string): RecoveryTarget | undefined {
   const t = text.trim();
   if (t === 'latest') return { kind: 'latest' };
+  const xid = /^xid:(\d{1,20})$/.exec(t);
+  if (xid) return { kind: 'xid', xid: xid[1]! };
+  // A restore point's name as pg_create_restore_point took it (at most 63 bytes), taken as written after `point:`.
+  if (text.startsWith('point:')) {
+    const name = text.slice('point:'.length);
+    return name !== '' && Buffer.byteLength(name, 'utf8') < 64 && !name.includes('\0') ? { kind: 'name', name } : undefined;
+  }
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;

@@ -66,6 +66,8 @@ describe('restore --at', () => {
     const { T, expected, total } = await ledgerAroundMarker(w);
     expect(expected.length).toBeGreaterThan(2);
     expect(total).toBeGreaterThan(expected.length); // rows after T exist, and must not come back
+    // A named restore point after every ledger row, right before the DROP.
+    await w.pg.sql('appdb', "SELECT pg_create_restore_point('before the drop');");
     await w.pg.sql('appdb', 'DROP TABLE ledger;');
     await w.pg.sql('appdb', "INSERT INTO after_drop VALUES ('after the drop');");
     const afterDrop = new Date();
@@ -85,14 +87,21 @@ describe('restore --at', () => {
     const parent = recoveryParent();
     const into = join(parent, 'at-t');
     const latest = join(parent, 'latest');
+    const point = join(parent, 'point');
     mkdirSync(latest);
-    const [r, r2] = await Promise.all([
+    const [r, r2, r3] = await Promise.all([
       w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--into', into),
       w.run('restore', '--host', 'main', '--only', 'db', '--at', 'latest', '--into', latest),
+      w.run('restore', '--host', 'main', '--only', 'db', '--at', 'point:before the drop', '--into', point),
     ]);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r2.exitCode, r2.stdout + r2.stderr).toBe(0);
-    const [psql, psql2] = await Promise.all([startPrinted(r.stdout, into), startPrinted(r2.stdout, latest)]);
+    expect(r3.exitCode, r3.stdout + r3.stderr).toBe(0);
+    expect(r3.stdout).toContain('to restore point "before the drop" (from the oldest base backup');
+    const [psql, psql2, psql3] = await Promise.all([startPrinted(r.stdout, into), startPrinted(r2.stdout, latest), startPrinted(r3.stdout, point)]);
+    // The restore point: every ledger row (all were written before it), nothing of after the DROP.
+    expect(await psql3('SELECT count(*) FROM ledger;')).toBe(String(total));
+    expect(await psql3('SELECT count(*) FROM after_drop;')).toBe('0');
     // Exactly the rows committed at or before T, the marker among them.
     const got = (await psql('SELECT id FROM ledger ORDER BY id;')).split('\n');
     expect(got).toEqual(expected);

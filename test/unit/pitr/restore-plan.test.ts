@@ -26,6 +26,10 @@ describe('point-in-time restore plan', () => {
     const late = planPitrRestore({ ...input, target: { kind: 'time', at: new Date('2026-12-03T15:00:00Z') } });
     expect(late.ok).toBe(false);
     expect(planPitrRestore({ ...input, bases: [], target: { kind: 'latest' } }).ok).toBe(false);
+    // A transaction or a restore point: from the oldest base backup (its time is not known before the WAL is read).
+    const named = planPitrRestore({ ...input, target: { kind: 'name', name: 'p' } });
+    expect(named.ok && named.plan.base.id).toBe(1);
+    expect(named.ok && named.plan.walArchives).toEqual(['main-20261201T020000Z', 'main-20261202T020000Z', 'main-20261203T020000Z']);
   });
 
   it('reads --at as local time, ISO with a zone, or latest; writes UTC for PostgreSQL', () => {
@@ -35,6 +39,11 @@ describe('point-in-time restore plan', () => {
     expect(parseRecoveryTarget('2026-12-06 14:32:00')).toEqual({ kind: 'time', at: new Date(2026, 11, 6, 14, 32, 0) });
     expect(parseRecoveryTarget('2026-02-30 14:32:00')).toBeUndefined();
     expect(parseRecoveryTarget('yesterday')).toBeUndefined();
+    expect(parseRecoveryTarget('xid:758')).toEqual({ kind: 'xid', xid: '758' });
+    expect(parseRecoveryTarget('xid:7a')).toBeUndefined();
+    expect(parseRecoveryTarget('point:before migration')).toEqual({ kind: 'name', name: 'before migration' });
+    expect(parseRecoveryTarget('point:')).toBeUndefined();
+    expect(parseRecoveryTarget(`point:${'x'.repeat(64)}`)).toBeUndefined();
     expect(pgTimestamp(new Date('2026-12-06T14:32:00.250Z'))).toBe('2026-12-06 14:32:00.250+00');
   });
 
