@@ -2,7 +2,7 @@
 // it is left out of the archive. The summary and the archive's comment say so (never "its mirror as
 // last pulled": nothing was ever pulled), and borg is given only folders that exist, so the archive
 // of the other source is made without a warning about a missing path.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../src/archive/manifest.js';
@@ -37,7 +37,9 @@ describe("a dump source failing on the host's first night", () => {
     // The dump's own error names the missing database file; borg must not warn about a missing path.
     const borgLines = out.split('\n').filter((l) => /borg (create|finished)/.test(l));
     expect(borgLines.join('\n')).not.toMatch(/No such file or directory/);
-    expect(borgLines.find((l) => l.includes('borg create'))).toMatch(/ -- files \.pullback\/manifest\.json/);
+    // What borg create was given: the log file has every command (the terminal only failed ones).
+    const logged = readdirSync(join(cfg.stateDir, 'logs')).flatMap((f) => readFileSync(join(cfg.stateDir, 'logs', f), 'utf8').split('\n'));
+    expect(logged.find((l) => l.includes('"command finished"') && l.includes('"cmd":"borg create'))).toMatch(/ -- files \.pullback\/manifest\.json/);
 
     const repo = cfg.repoPath('main');
     const [archive] = await borgList(repo, cfg.passphraseFile);
