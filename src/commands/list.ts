@@ -9,8 +9,8 @@ import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedAr
 import { renderTable } from '../util/table.js';
 import { lostArchives, unresolvedVanished } from '../catalog/vanished.js';
 import { hostOption, hostsOf, openEnv, selectHosts, type GlobalOptions } from './common.js';
-import { recoveryWindows } from '../pitr/windows.js';
-import { WINDOW_HEADER, windowJson, windowRows } from '../pitr/window.js';
+import { recoveryWindows } from '../archive/recovery-windows.js';
+import { WINDOW_HEADER, windowJson, windowRows } from '../archive/recovery-window.js';
 
 export interface ListOptions {
   hosts?: string[];

@@ -14,7 +14,7 @@ import { takeHostLock } from '../lock/host-lock.js';
 import type { HeldLock } from '../lock/run-lock.js';
 import { walDir } from '../pitr/paths.js';
 import { describeTarget } from '../pitr/target-time.js';
-import { dryRunChecklist } from '../pitr/readiness.js';
+import { dryRunChecklist } from './pitr-dry-run.js';
 import { formatPitrPlan, type PitrPlan } from '../pitr/restore-plan.js';
 import { dumpAtPoint, scratchFolder, sweepScratch, unreachableByPostgres } from '../pitr/scratch-cluster.js';
 import { restoreStateDir } from '../restore/prepare.js';

@@ -10,7 +10,7 @@ import { borgContext } from '../job/context.js';
 import { openRepo } from '../archive/repo-identity.js';
 import { assertPreflight } from '../job/preflight.js';
 import { walDir } from '../pitr/paths.js';
-import { dryRunChecklist } from '../pitr/readiness.js';
+import { dryRunChecklist } from './pitr-dry-run.js';
 import { restoreInto, walIntoDir } from '../pitr/restore-into.js';
 import { formatPitrPlan, planPitrRestore } from '../pitr/restore-plan.js';
 import { parseRecoveryTarget } from '../pitr/target-time.js';

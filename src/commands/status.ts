@@ -7,8 +7,8 @@ import type { CommandSpec } from './spec.js';
 import { statusExitCode } from '../report/freshness.js';
 import { statusJson, statusText } from '../report/status-format.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
-import { recoveryWindows } from '../pitr/windows.js';
-import { WINDOW_HEADER, windowJson, windowRows } from '../pitr/window.js';
+import { recoveryWindows } from '../archive/recovery-windows.js';
+import { WINDOW_HEADER, windowJson, windowRows } from '../archive/recovery-window.js';
 import { renderTable } from '../util/table.js';
 
 export interface StatusOptions {

@@ -6,8 +6,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseLsn } from '../engines/postgres-wal.js';
 import { describeError } from '../errors.js';
-import type { ChecklistItem } from '../restore/readiness-verdict.js';
-import { formatChecklist } from '../restore/format.js';
 import { readBack } from '../tools/borg/extract.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { archivedPitrPaths } from './paths.js';
@@ -16,10 +14,17 @@ import { describeMissing, segnoOf, walContinuity } from './wal-files.js';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** One item of the checklist (the restore checklist's shape: commands print it with formatChecklist). */
+export interface PitrCheck {
+  name: string;
+  status: 'pass' | 'fail';
+  figure: string;
+}
+
 /** The checklist of `plan` (never throws: a borg that cannot run is a failed item). */
-export async function pitrReadiness(borg: BorgContext, plan: PitrPlan, receivedWal: string): Promise<ChecklistItem[]> {
+export async function pitrReadiness(borg: BorgContext, plan: PitrPlan, receivedWal: string): Promise<PitrCheck[]> {
   const paths = archivedPitrPaths(plan.source);
-  const items: ChecklistItem[] = [];
+  const items: PitrCheck[] = [];
   const name = `every chunk of the base backup in ${plan.base.archive}`;
   try {
     const rb = await readBack(borg, plan.repository, plan.base.archive, { prefix: [paths.base] });
@@ -56,11 +61,3 @@ export async function pitrReadiness(borg: BorgContext, plan: PitrPlan, receivedW
   return items;
 }
 
-/** Prints the dry run's checklist of `plan` and its verdict (`nothing`: what it left alone); 0 when every item passed. */
-export async function dryRunChecklist(out: (text: string) => void, borg: BorgContext, plan: PitrPlan, receivedWal: string, nothing: string): Promise<number> {
-  const items = await pitrReadiness(borg, plan, receivedWal);
-  out(formatChecklist('Readiness checklist:', items));
-  const ok = items.every((i) => i.status !== 'fail');
-  out(ok ? `Dry run: every check passed; ${nothing}.` : `Dry run: the restore would stop at the failed checks above; ${nothing}.`);
-  return ok ? 0 : 1;
-}

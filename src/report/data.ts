@@ -6,8 +6,8 @@ import { archivesOf, lastDrill, lastRunFigures, restoresSince, runsSince, stepNo
 import { repositoryPath, type Config } from '../config/types.js';
 import { backupCell, judgeFreshness, worst, type Light } from './freshness.js';
 import { hostFacts } from './freshness-facts.js';
-import { recoveryWindows } from '../pitr/windows.js';
-import { windowJson } from '../pitr/window.js';
+import { recoveryWindows } from '../archive/recovery-windows.js';
+import { windowJson } from '../archive/recovery-window.js';
 
 const DAY = 86400_000;
 export const TREND_DAYS = 30;
@@ -27,7 +27,7 @@ export interface RunLine {
   error: string | null;
 }
 
-/** A point-in-time recovery source's window (pitr/window.ts windowJson). */
+/** A point-in-time recovery source's window (archive/recovery-window.ts windowJson). */
 export interface RecoveryWindowLine {
   host: string;
   source: string;

@@ -10,7 +10,7 @@ import { lastRunFigures, repoStats } from '../catalog/queries.js';
 import { repositoryPath, type Config } from '../config/types.js';
 import { judgeFreshness } from './freshness.js';
 import { renderMetrics, type HostMetrics } from './metrics-render.js';
-import { recoveryWindows } from '../pitr/windows.js';
+import { recoveryWindows } from '../archive/recovery-windows.js';
 
 /** The metrics of every host of the config as the catalog has them now. */
 export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()): HostMetrics[] {

@@ -4,7 +4,7 @@ import type { BaseBackupRecord } from '../../../src/catalog/pitr.js';
 import type { SourceConfig } from '../../../src/config/types.js';
 import { planPitrRestore } from '../../../src/pitr/restore-plan.js';
 import { parseRecoveryTarget, pgTimestamp } from '../../../src/pitr/target-time.js';
-import { recoveryWindow } from '../../../src/pitr/window.js';
+import { recoveryWindow } from '../../../src/archive/recovery-window.js';
 import { reachedAt } from '../../../src/pitr/probe.js';
 
 const base = (n: number, endedAt: string): BaseBackupRecord => ({ id: n, host: 'main', source: 'db', startedAt: endedAt, endedAt, timeline: 1, startLsn: `0/${n}000000`, endLsn: `0/${n}000100`, startWal: `00000001000000000000000${n}`, archive: `main-2026120${n}T020000Z` });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BaseBackupRecord, ReceiverRecord } from '../../../src/catalog/pitr.js';
 import type { SourceConfig } from '../../../src/config/types.js';
-import { pgSizeBytes, recoveryWindow } from '../../../src/pitr/window.js';
+import { pgSizeBytes, recoveryWindow } from '../../../src/archive/recovery-window.js';
 
 const now = new Date('2026-12-07T12:00:00Z');
 const source = { name: 'db', kind: 'database', path: '/d', exclude: [], pitr: { slot: 'pullback', maxLagSeconds: 300, connection: { host: '127.0.0.1', port: 5432, user: 'r' } } } as unknown as SourceConfig;

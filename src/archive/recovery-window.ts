@@ -1,4 +1,4 @@
-// The recovery window of a PITR source: the oldest point reachable (the consistency point of the
+// The recovery window of a PITR source (shared: status, list, the report and the metrics read it): the oldest point reachable (the consistency point of the
 // oldest base backup an archive still holds) and the newest (the receiver's newest point proven
 // received), with a light: red when the newest is older than max_lag, when there is no base
 // backup, or when a gap was found and no base backup began after it. Pure over catalog facts.

@@ -2,7 +2,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { archivedBaseBackups, receiverRecord } from '../catalog/pitr.js';
 import { repositoryPath, type GlobalConfig, type HostConfig } from '../config/types.js';
-import { recoveryWindow, type RecoveryWindow } from './window.js';
+import { recoveryWindow, type RecoveryWindow } from './recovery-window.js';
 
 /** One window per source with pitr, in config order. */
 export function recoveryWindows(global: GlobalConfig, hosts: readonly HostConfig[], catalog: Catalog, now: Date): RecoveryWindow[] {
