@@ -55,7 +55,9 @@ export function parseCommandLine(argv: string[], options: OptionSpec, maxPositio
       value = true;
     } else {
       // `--host --json`: the next word is an option, so the value was forgotten (use --host=-x for a dash).
-      if (t.value === undefined || (!t.inlineValue && t.value.startsWith('-'))) {
+      // A dash and a digit (`--sample -3`, `--since -5h`) is a value the command then judges: no
+      // option is spelt that way, and "needs a value" would hide what is wrong with it.
+      if (t.value === undefined || (!t.inlineValue && t.value.startsWith('-') && !/^-\d/.test(t.value))) {
         throw new UsageError(`option ${label} needs a value: ${label} ${def.value ?? 'VALUE'}`);
       }
       value = t.value;

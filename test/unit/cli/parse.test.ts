@@ -30,6 +30,11 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['list', '--archive=-odd'], spec).values.archive).toBe('-odd');
   });
 
+  it('a dash and a digit is a value for the command to judge (--sample -3), not a missing one', () => {
+    expect(parseCommandLine(['drill', '--archive', '-3'], spec).values.archive).toBe('-3');
+    expect(parseCommandLine(['logs', '--archive', '-5h'], spec).values.archive).toBe('-5h');
+  });
+
   it("words every problem itself, never with Node's parseArgs text", () => {
     expect(usageError(['list', '--bogus'])).toBe("unknown option '--bogus'");
     expect(usageError(['list', '-x'])).toBe("unknown option '-x'");
