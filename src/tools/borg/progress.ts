@@ -15,6 +15,8 @@ export interface BorgCreateProgress {
 export type BorgLogLine =
   | { kind: 'progress'; progress: BorgCreateProgress }
   | { kind: 'message'; text: string }
+  /** A --list line (`{"type": "file_status", "status": "A", "path": ...}`), as borg prints it without --log-json. */
+  | { kind: 'file'; text: string }
   /** Other progress objects (progress_message, progress_percent): nothing for people or the verdict. */
   | { kind: 'other' };
 
@@ -43,6 +45,7 @@ export function parseBorgLogLine(line: string): BorgLogLine | undefined {
     };
   }
   if (o.type === 'log_message') return { kind: 'message', text: typeof o.message === 'string' ? o.message : line };
+  if (o.type === 'file_status' && typeof o.status === 'string' && typeof o.path === 'string') return { kind: 'file', text: `${o.status} ${o.path}` };
   if (o.type.startsWith('progress_')) return { kind: 'other' };
   return undefined;
 }

@@ -178,7 +178,7 @@ export function borgErrorFrom(result: RunResult, what: string): ToolError {
   return toolErrorFrom(result, what, borgReasonOf(result));
 }
 
-/** A --log-json stderr line as plain text: progress goes to `onProgress` and is dropped, messages are unwrapped. */
+/** A --log-json stderr line as plain text: progress goes to `onProgress` and is dropped, messages and file lines are unwrapped. */
 function logJsonLine(line: string, onProgress: (p: BorgCreateProgress) => void): string | undefined {
   const parsed = parseBorgLogLine(line);
   if (!parsed) return line;
@@ -186,5 +186,7 @@ function logJsonLine(line: string, onProgress: (p: BorgCreateProgress) => void):
     onProgress(parsed.progress);
     return undefined;
   }
-  return parsed.kind === 'message' ? parsed.text : undefined;
+  // A file's status line is handed on as borg prints it without --log-json, so that the --list
+  // counting (borg create) sees the same lines at a terminal as under cron.
+  return parsed.kind === 'message' || parsed.kind === 'file' ? parsed.text : undefined;
 }

@@ -20,6 +20,10 @@ describe('parseBorgLogLine', () => {
     expect(parseBorgLogLine('{"type": "progress_percent", "operation": 1, "msgid": "extract", "finished": false, "current": 1, "total": 2}')).toEqual({ kind: 'other' });
   });
 
+  it("gives a file's --list line as borg prints it without --log-json", () => {
+    expect(parseBorgLogLine('{"type": "file_status", "status": "A", "path": "data/new file"}')).toEqual({ kind: 'file', text: 'A data/new file' });
+  });
+
   it('leaves plain text and other JSON alone', () => {
     for (const l of ['Remote: borg says hello', '{not json', '{"archive": {"name": "a"}}', '']) expect(parseBorgLogLine(l), l).toBeUndefined();
   });
