@@ -60,6 +60,9 @@ export function createProgress(opts: { level: string; out?: (text: string) => vo
       format: formatLine as never,
       barsize: 24,
       hideCursor: false, // a hung-up or killed run must not leave the cursor hidden
+      // The terminal keeps wrapping lines (cli-progress would switch it off: log lines under the bars
+      // were cut at the screen's edge); the bars themselves are cut to the width instead.
+      linewrap: true,
       clearOnComplete: true,
       gracefulExit: false, // pullback's own signal handling stops the work
     });

@@ -58,6 +58,8 @@ describe('progress on a terminal', () => {
     // Log lines and the summary are whole lines above the bars, not cut into by them.
     expect(r.output).toMatch(/INFO: run started/);
     expect(r.output).toContain('main');
+    // Line wrap stays on (ESC [?7l would cut long log lines at the screen's edge).
+    expect(r.output).not.toContain('\x1b[?7l');
     const cmds = loggedCommands();
     expect(cmds.some((c) => c.startsWith('rsync') && c.includes('--info=progress2'))).toBe(true);
     expect(cmds.some((c) => c.startsWith('borg create') && c.includes('--progress --log-json'))).toBe(true);
