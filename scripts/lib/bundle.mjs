@@ -16,13 +16,21 @@
 // src/config/compile-validators.ts, which compiles the schema with ajv at run time (50 ms of
 // every command's start). Same schema, same ajv options (configAjv): the CLI's config tests
 // check the precompiled validators, the unit tests the run-time ones.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 import standalone from 'ajv/dist/standalone/index.js';
 import { configAjv } from '../../dist/config/compile-validators.js';
 import { globalSchema } from '../../dist/config/schema-global.js';
 import { hostSchema } from '../../dist/config/schema-host.js';
+
+// The same schemas as JSON Schema files in the package (dist/schema/), for editors and other tools:
+// `# yaml-language-server: $schema=...` in a config file, or any JSON Schema validator.
+mkdirSync(resolve('dist/schema'), { recursive: true });
+for (const [kind, schema] of [['global', globalSchema], ['host', hostSchema]]) {
+  const doc = { $schema: 'http://json-schema.org/draft-07/schema#', $id: `https://pullback.invalid/schema/pullback-${kind}.schema.json`, title: `pullback ${kind} file`, ...schema };
+  writeFileSync(resolve(`dist/schema/pullback-${kind}.schema.json`), `${JSON.stringify(doc, null, 2)}\n`);
+}
 
 const ajv = configAjv({ source: true, esm: true });
 ajv.addSchema(globalSchema, 'global').addSchema(hostSchema, 'host');

@@ -4,6 +4,7 @@
 import { resolveConfigPath } from '../config/index.js';
 import { ConfigError, InternalError, JobError, ToolError, UsageError } from '../errors.js';
 import { watchTerminal } from '../logging/terminal.js';
+import { installedVersion } from '../util/install-root.js';
 import { formatOptions, parseCommandLine, type Parsed } from './parse.js';
 import { commands, type CommandSpec, type OptionSpec } from './registry.js';
 
@@ -66,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const v = parsed.values as Record<string, unknown>;
   if (v.version) {
-    process.stdout.write('pullback 0.1.0\n');
+    process.stdout.write(`pullback ${installedVersion()}\n`);
     return 0;
   }
   if (v.help) {

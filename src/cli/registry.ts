@@ -4,6 +4,7 @@
 import type { CommandSpec } from '../commands/spec.js';
 import { daemonSpec } from '../commands/daemon.js';
 import { diffSpec } from '../commands/diff.js';
+import { doctorSpec } from '../commands/doctor.js';
 import { findSpec } from '../commands/find.js';
 import { lsSpec } from '../commands/ls.js';
 import { mountSpec } from '../commands/mount.js';
@@ -13,6 +14,7 @@ import { initSpec } from '../commands/init.js';
 import { keySpec } from '../commands/key.js';
 import { listSpec } from '../commands/list.js';
 import { logsSpec } from '../commands/logs.js';
+import { notifySpec } from '../commands/notify.js';
 import { checkSpec, pruneSpec } from '../commands/maintain.js';
 import { offsiteSpec } from '../commands/offsite.js';
 import { reportSpec } from '../commands/report.js';
@@ -32,6 +34,7 @@ export const commands: readonly CommandSpec[] = [
   checkSpec,
   pruneSpec,
   validateSpec,
+  doctorSpec,
   drillSpec,
   restoreSpec,
   findSpec,
@@ -42,6 +45,7 @@ export const commands: readonly CommandSpec[] = [
   statusSpec,
   daemonSpec,
   scheduleSpec,
+  notifySpec,
   reportSpec,
   logsSpec,
   hostsSpec,

@@ -141,3 +141,17 @@ export function staleEvent(s: { host: string; source?: string; offsite?: string;
   if (s.source) e.source = s.source;
   return e;
 }
+
+/** The event of a systemd unit of pullback that failed (its OnFailure= handler): a failure, naming the unit and where its log is. */
+export function unitFailedEvent(unit: string): NotifyEvent {
+  return {
+    kind: 'failure',
+    command: 'systemd',
+    at: now(),
+    status: 'failed',
+    title: `pullback: systemd unit ${unit} FAILED`,
+    summary: `${unit} failed (it exited non-zero, was killed, or ran past RuntimeMaxSec=); its output: journalctl -u ${unit}`,
+    errors: [`systemd unit ${unit} failed`],
+    details: { unit },
+  };
+}

@@ -1,5 +1,5 @@
 // The schedule as one table of jobs, and what it becomes for the three ways of running it: the
-// jobs pullback daemon fires, crontab lines, systemd service + timer units. Pure: no I/O.
+// jobs pullback daemon fires, crontab lines, and (systemd-units.ts) systemd service + timer units. Pure: no I/O.
 import { parse } from 'node-cron';
 import type { ScheduleConfig, ScheduledJob } from '../config/types.js';
 import { UsageError } from '../errors.js';
@@ -14,14 +14,16 @@ export interface JobSpec<J extends string = ScheduledJob | 'base-backup'> {
   touchesHosts: boolean;
   /** Arguments after the command (the daemon's own jobs, e.g. `--host H` for a base backup after a WAL gap). */
   args?: readonly string[];
+  /** The longest a systemd run of it may take (a oneshot's TimeoutStartSec=) before it is stopped and its failure notified. */
+  runtimeMax?: string;
 }
 
 /** Every job a schedule can name, in the order they are listed and printed. */
 export const JOB_TABLE: readonly JobSpec<ScheduledJob>[] = [
-  { job: 'backup', command: 'run', what: 'the nightly job (pullback run)', touchesHosts: true },
-  { job: 'check', command: 'check', what: 'borg check of every repository and its archives (pullback check)', touchesHosts: true },
-  { job: 'drill', command: 'drill', what: 'a restore drill of every host (pullback drill)', touchesHosts: true },
-  { job: 'report', command: 'report', what: 'the morning report (pullback report)', touchesHosts: false },
+  { job: 'backup', command: 'run', what: 'the nightly job (pullback run)', touchesHosts: true, runtimeMax: '23h' },
+  { job: 'check', command: 'check', what: 'borg check of every repository and its archives (pullback check)', touchesHosts: true, runtimeMax: '2d' },
+  { job: 'drill', command: 'drill', what: 'a restore drill of every host (pullback drill)', touchesHosts: true, runtimeMax: '12h' },
+  { job: 'report', command: 'report', what: 'the morning report (pullback report)', touchesHosts: false, runtimeMax: '1h' },
 ];
 
 export interface PlannedJob extends JobSpec {
@@ -119,65 +121,6 @@ export function onCalendar(cron: string, timezone?: string): string {
   const date = `*-${component(f.month, 1, 12, two)}-${component(f.dayOfMonth.map(Number), 1, 31, two)}`;
   const time = [component(f.hour, 0, 23, two), component(f.minute, 0, 59, two), component(f.second, 0, 59, two)].join(':');
   return [dow === '*' ? undefined : dow, date, time, timezone].filter((p) => p !== undefined).join(' ');
-}
-
-export interface UnitFile {
-  name: string;
-  text: string;
-}
-
-/** A oneshot service and a persistent timer per job (nice'd, idle I/O), for /etc/systemd/system. */
-export function buildSystemdUnits(plan: SchedulePlan, launcher: Launcher): UnitFile[] {
-  const out: UnitFile[] = [];
-  for (const j of plan.jobs) {
-    const exec = [launcher.node, ...jobArgs(launcher, j)].map(systemdWord).join(' ');
-    out.push({
-      name: `pullback-${j.job}.service`,
-      text: [
-        '[Unit]',
-        `Description=pullback ${j.job}: ${j.what}`,
-        'Wants=network-online.target',
-        'After=network-online.target',
-        '',
-        '[Service]',
-        'Type=oneshot',
-        `ExecStart=${exec}`,
-        'Nice=10',
-        'IOSchedulingClass=idle',
-        // SIGTERM lets pullback stop its children and record the run as interrupted before systemd's SIGKILL.
-        'KillSignal=SIGTERM',
-        'TimeoutStopSec=2min',
-        '',
-      ].join('\n'),
-    });
-    out.push({
-      name: `pullback-${j.job}.timer`,
-      text: [
-        '[Unit]',
-        `Description=pullback ${j.job} schedule (${j.cron})`,
-        '',
-        '[Timer]',
-        `OnCalendar=${onCalendar(j.cron, plan.timezone)}`,
-        'Persistent=true',
-        '',
-        '[Install]',
-        'WantedBy=timers.target',
-        '',
-      ].join('\n'),
-    });
-  }
-  return out;
-}
-
-/** The units as one text: each preceded by a comment naming its file; skipped jobs said at the end. */
-export function renderSystemdUnits(plan: SchedulePlan, launcher: Launcher): string {
-  const parts = buildSystemdUnits(plan, launcher).map((u) => `# /etc/systemd/system/${u.name}\n${u.text}`);
-  const timers = plan.jobs.map((j) => `pullback-${j.job}.timer`);
-  const tail = [
-    ...plan.skipped.map((s) => `# ${s.job}: not scheduled: ${s.reason}`),
-    ...(timers.length ? [`# Then: systemctl daemon-reload && systemctl enable --now ${timers.join(' ')}`] : []),
-  ];
-  return [...parts, ...(tail.length ? [`${tail.join('\n')}\n`] : [])].join('\n');
 }
 
 export type OverlapDecision = { action: 'start' } | { action: 'wait'; behind: JobSpec['job'] } | { action: 'skip'; reason: string };

@@ -16,3 +16,8 @@ export function installRoot(): string {
     if (dirname(dir) === dir) throw new Error(`pullback's package.json was not found above ${fileURLToPath(import.meta.url)}`);
   }
 }
+
+/** The version in pullback's own package.json (what `pullback --version` prints); throws like installRoot. */
+export function installedVersion(): string {
+  return (JSON.parse(readFileSync(join(installRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

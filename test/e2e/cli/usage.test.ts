@@ -34,7 +34,7 @@ describe('usage', () => {
     const top = await runCli(['--help']);
     expect(top.exitCode).toBe(0);
     const names = [...top.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.matchAll(/^ {2}(\S+) {2,}\S/gm)].map((m) => m[1]!);
-    expect(names).toEqual(expect.arrayContaining(['run', 'list', 'check', 'prune', 'validate', 'restore', 'drill']));
+    expect(names).toEqual(expect.arrayContaining(['run', 'list', 'check', 'prune', 'validate', 'doctor', 'restore', 'drill', 'schedule', 'notify']));
     expect(top.stdout).toMatch(/Global options:\n {2}-c, --config FILE +the config file/);
     const expected: Record<string, string[]> = {
       run: ['--host NAME', '--accept-shrink SOURCE'],
@@ -48,6 +48,9 @@ describe('usage', () => {
       mount: ['--host NAME', '--archive NAME', '--unmount'],
       drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--json', '--from-offsite TARGET'],
       validate: [],
+      doctor: ['--mount'],
+      notify: ['--unit-failed UNIT'],
+      schedule: ['--cron', '--systemd', '--user NAME'],
     };
     const helps = await Promise.all(names.map((n) => runCli([n, '--help'])));
     helps.forEach((h, i) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildCrontab, buildSystemdUnits, cronWord, onCalendar, overlapDecision, planSchedule, systemdWord, JOB_TABLE } from '../../../src/schedule/schedule.js';
+import { buildCrontab, cronWord, onCalendar, overlapDecision, planSchedule, systemdWord, JOB_TABLE } from '../../../src/schedule/schedule.js';
+import { buildSystemdUnits, sandboxLines, writablePaths } from '../../../src/schedule/systemd-units.js';
 
 const launcher = { node: '/usr/bin/node', script: '/opt/pullback/dist/cli/main.js', configPath: '/etc/pullback/pullback.yaml' };
 const schedule = { timezone: 'Europe/Berlin', jobs: { backup: '0 2 * * *', check: '0 4 * * 0', drill: '0 5 1 * *', report: '0 7 * * *' } };
@@ -52,8 +53,17 @@ describe('schedule plan', () => {
     expect(onCalendar('*/20 * * * * *')).toBe('*-*-* *:*:00,20,40');
   });
 
-  it('systemd: a oneshot service and a persistent timer per job, exactly', () => {
-    const units = buildSystemdUnits(planSchedule({ timezone: 'UTC', jobs: { backup: '0 2 * * *' } }, () => true), { ...launcher, configPath: '/etc/pull back/$x%.yaml' });
+  it('systemd: writable are the state directory, each repository and the metrics folder, none inside another', () => {
+    const global = { stateDir: '/var/lib/pullback', repository: { pathTemplate: '/srv/borg/{host}' }, metricsFile: '/var/lib/pullback/metrics/pullback.prom' };
+    const config = { global, hosts: [{ name: 'a' }, { name: 'b' }] } as unknown as Parameters<typeof writablePaths>[0];
+    expect(writablePaths(config)).toEqual(['/var/lib/pullback', '/srv/borg/a', '/srv/borg/b']);
+    const apart = { ...config, global: { ...global, repository: { pathTemplate: '/var/lib/pullback/repos/{host}' }, metricsFile: '/var/lib/node_exporter/pullback.prom' } } as typeof config;
+    expect(writablePaths(apart)).toEqual(['/var/lib/pullback', '/var/lib/node_exporter']);
+  });
+
+  it('systemd: a sandboxed oneshot service and a persistent timer per job, and the failure notifier, exactly', () => {
+    const o = { user: 'pullback', writable: ['/var/lib/pullback', '/srv/borg/main'] };
+    const units = buildSystemdUnits(planSchedule({ timezone: 'UTC', jobs: { backup: '0 2 * * *' } }, () => true), { ...launcher, configPath: '/etc/pull back/$x%.yaml' }, o);
     expect(units).toEqual([
       {
         name: 'pullback-backup.service',
@@ -62,6 +72,7 @@ describe('schedule plan', () => {
           'Description=pullback backup: the nightly job (pullback run)',
           'Wants=network-online.target',
           'After=network-online.target',
+          'OnFailure=pullback-notify-failure@%n.service',
           '',
           '[Service]',
           'Type=oneshot',
@@ -70,6 +81,8 @@ describe('schedule plan', () => {
           'IOSchedulingClass=idle',
           'KillSignal=SIGTERM',
           'TimeoutStopSec=2min',
+          'TimeoutStartSec=23h',
+          ...sandboxLines(o),
           '',
         ].join('\n'),
       },
@@ -77,7 +90,24 @@ describe('schedule plan', () => {
         name: 'pullback-backup.timer',
         text: ['[Unit]', 'Description=pullback backup schedule (0 2 * * *)', '', '[Timer]', 'OnCalendar=*-*-* 02:00:00 UTC', 'Persistent=true', '', '[Install]', 'WantedBy=timers.target', ''].join('\n'),
       },
+      {
+        name: 'pullback-notify-failure@.service',
+        text: [
+          '[Unit]',
+          'Description=pullback: tell the notifiers that %i failed',
+          '',
+          '[Service]',
+          'Type=oneshot',
+          'ExecStart=/usr/bin/node /opt/pullback/dist/cli/main.js --config "/etc/pull back/$$x%%.yaml" notify --unit-failed %i',
+          'TimeoutStartSec=10min',
+          ...sandboxLines(o),
+          '',
+        ].join('\n'),
+      },
     ]);
+    expect(sandboxLines(o)).toEqual(expect.arrayContaining(['User=pullback', 'Group=pullback', 'ProtectSystem=strict', 'ReadWritePaths=-/var/lib/pullback -/srv/borg/main', 'CapabilityBoundingSet=', 'NoNewPrivileges=yes']));
+    expect(sandboxLines({ ...o, user: 'root' })).not.toContain('Group=root');
+    expect(sandboxLines(o).join('\n')).not.toMatch(/MemoryDenyWriteExecute/);
     expect(systemdWord('a"b\\c')).toBe('"a\\"b\\\\c"');
   });
 
