@@ -15,6 +15,11 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: workers,
     globalSetup: ['test/harness/global-setup.ts'],
+    // The tests run pullback with pipes for stdout and stderr, which is cron mode (no log lines, no
+    // tables when all went well: logging/output-mode.ts). They read its log lines and tables, so
+    // every pullback they start is verbose, as at a terminal; the cron-mode tests remove the variable
+    // (runCli's `cron: true`).
+    env: { PULLBACK_VERBOSE: '1' },
     projects: [
       // The soak's short form (issue 22): one file, 20 nights by default, seeded by scripts/test with
       // today's date (SOAK_SEED) and printed there. It is the longest file of the suite, so it is

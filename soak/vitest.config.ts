@@ -11,5 +11,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 1,
     globalSetup: ['test/harness/global-setup.ts'],
+    // pullback as at a terminal (its log lines and tables are read), not cron mode: see ../vitest.config.ts.
+    env: { PULLBACK_VERBOSE: '1' },
   },
 });

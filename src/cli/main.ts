@@ -3,6 +3,7 @@
 // message and an exit code (0 success, 1 a job failed, 2 bad input or usage).
 import { resolveConfigPath } from '../config/index.js';
 import { ConfigError, InternalError, JobError, ToolError, UsageError } from '../errors.js';
+import { decideOutputMode } from '../logging/output-mode.js';
 import { watchTerminal } from '../logging/terminal.js';
 import { installedVersion } from '../util/install-root.js';
 import { formatOptions, parseCommandLine, type Parsed } from './parse.js';
@@ -12,6 +13,8 @@ const GLOBAL: OptionSpec = {
   config: { type: 'string', short: 'c', value: 'FILE', description: 'the config file (else $PULLBACK_CONFIG, else /etc/pullback/pullback.yaml)' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'terminal log level: trace, debug, info, warn, error, fatal or silent' },
   'log-format': { type: 'string', value: 'FORMAT', description: 'log lines on stderr: pretty (readable, the default, also in cron) or json (pino JSON, as in the log file)' },
+  quiet: { type: 'boolean', short: 'q', description: 'as under cron: no log lines on the terminal, nothing printed when a job went well, only the failures when not (the default when neither stdout nor stderr is a terminal)' },
+  verbose: { type: 'boolean', description: 'as at a terminal, also without one: log lines on stderr and the tables on stdout (also $PULLBACK_VERBOSE=1)' },
   help: { type: 'boolean', short: 'h', description: 'print this help and exit' },
   version: { type: 'boolean', description: "print pullback's version and exit" },
 };
@@ -21,7 +24,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    'usage: pullback [--config FILE] [--log-level LEVEL] [--log-format pretty|json] COMMAND [OPTIONS]',
+    'usage: pullback [--config FILE] [--log-level LEVEL] [--log-format pretty|json] [--quiet|--verbose] COMMAND [OPTIONS]',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -81,6 +84,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const format = v['log-format'] as string | undefined;
   if (format !== undefined && format !== 'pretty' && format !== 'json') throw new UsageError(`unknown log format '${format}' (pretty or json)`);
+  if (v.quiet && v.verbose) throw new UsageError('--quiet and --verbose contradict each other: give one');
+  const mode = decideOutputMode({
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    quiet: v.quiet === true,
+    verbose: v.verbose === true,
+    verboseEnv: process.env.PULLBACK_VERBOSE,
+  });
   const extra = parsed.positionals.slice(1);
   const configPath = resolveConfigPath(v.config as string | undefined, process.env);
   const g = {
@@ -88,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     logLevel: v['log-level'] as string | undefined,
     logFormat: format as 'pretty' | 'json' | undefined,
     out: (t: string) => process.stdout.write(`${t}\n`),
+    quiet: mode === 'quiet',
     hasCommand: (n: string) => commands.some((c) => c.name === n),
   };
   return spec.handler(g, parsed.values as never, extra);

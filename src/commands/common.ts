@@ -24,6 +24,11 @@ export interface CommandEnv {
   out: (text: string) => void;
   /** Progress bars on a terminal (drawn only when stdout is one and --log-level is info or lower). */
   progress: Progress;
+  /**
+   * Cron mode for a job (openEnv's `job`, and GlobalOptions.quiet): no log lines on the terminal
+   * unless --log-level asks for them; the command prints only what went wrong.
+   */
+  quiet: boolean;
   close(): void;
 }
 
@@ -31,26 +36,31 @@ export interface CommandEnv {
  * Loads the config (ConfigError on problems) and opens logger and catalog in its state dir. A command
  * that opens `repositories` refuses (ConfigError) when the passphrase file is not private to this user.
  */
-export function openEnv(opts: GlobalOptions, uses: { repositories?: boolean } = {}): CommandEnv {
+export function openEnv(opts: GlobalOptions, uses: { repositories?: boolean; job?: boolean } = {}): CommandEnv {
   const config = loadConfig(opts.configPath);
   if (uses.repositories) assertPassphraseFilePrivate(config.global);
+  // A job run from cron (no terminal) is quiet: cron mails whatever it prints. Other commands print
+  // what they were asked for wherever their output goes.
+  const quiet = uses.job === true && opts.quiet === true;
+  const terminalLevel = opts.logLevel ?? (quiet ? 'silent' : 'info');
   // The log file keeps every command (debug); the terminal shows info unless --log-level says otherwise.
   const logger = createLogger({
     stateDir: config.global.stateDir,
     level: 'debug',
-    stderrLevel: opts.logLevel ?? 'info',
+    stderrLevel: terminalLevel,
     stderrFormat: opts.logFormat,
     keepDays: config.global.logKeepDays,
   });
   const catalog = Catalog.open(config.global.stateDir);
   noticeAbandoned(catalog, logger);
-  const progress = createProgress({ level: opts.logLevel ?? 'info', out: opts.out });
+  const progress = createProgress({ level: quiet ? 'silent' : terminalLevel, out: opts.out });
   return {
     config,
     logger,
     catalog,
     out: (t) => progress.print(t),
     progress,
+    quiet,
     close: () => {
       progress.stop();
       catalog.close();

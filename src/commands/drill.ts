@@ -15,6 +15,7 @@ import { parseSampleRequest } from '../drill/sample.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { assertPreflight } from '../job/preflight.js';
+import { logFileOf, quietLines, type QuietHost } from './quiet-lines.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { drillEvent } from '../notify/event.js';
 
@@ -35,7 +36,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
   const sample = parseSampleRequest(opts.sample, opts.percent);
   if (opts.seed !== undefined && opts.seed.trim() === '') throw new UsageError('--seed needs a value');
   const seed = opts.seed ?? newSeed();
-  const env = openEnv(g, { repositories: true });
+  const env = openEnv(g, { repositories: true, job: true });
   const interrupt = interruptSignal(env.logger);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
@@ -44,6 +45,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     const runId = env.catalog.startRun('drill', { hosts: hosts.map((h) => h.name), archive: opts.archive, sample, seed });
     const target = opts.fromOffsite ? findTarget(env.config.global, opts.fromOffsite) : undefined;
     const results: DrillResult[] = [];
+    const outcomes: QuietHost[] = [];
     let unreadable = false;
     const notes = createNotifications(env.config.global.notify, { logger: env.logger.child({ runId }), catalog: env.catalog });
     for (const host of hosts) {
@@ -53,12 +55,13 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
       if (target) {
         try {
           const off = await fromOffsite(global, env.catalog, target, host.name, env.logger, interrupt.signal);
-          env.out(`${host.name}: off-site: ${off.note}.`);
+          if (!env.quiet) env.out(`${host.name}: off-site: ${off.note}.`);
           global = off.global;
         } catch (e) {
           const error = `off-site ${target.name}: ${describeError(e)}`;
           env.catalog.finishHost(hostId, 'failed', undefined, error);
-          env.out(`${host.name}: FAILED: ${error}`);
+          if (!env.quiet) env.out(`${host.name}: FAILED: ${error}`);
+          outcomes.push({ host: host.name, status: 'failed', problems: [error] });
           await notes.emit(drillEvent(runId, { host: host.name, status: 'failed', seed }, [error]));
           unreadable = true;
           continue;
@@ -68,14 +71,22 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
       const out = await drillStep(ctx, { archive, sample, seed });
       env.catalog.finishHost(hostId, out.status, out.value?.archive, out.error);
       if (out.value) results.push(out.value);
+      outcomes.push({ host: host.name, status: out.value?.status ?? 'failed', problems: out.value ? describeProblems(out.value) : [out.error ?? 'drill failed'] });
       if (out.value) await notes.emit(drillEvent(runId, out.value, describeProblems(out.value)));
       else await notes.emit(drillEvent(runId, { host: host.name, status: 'failed', seed }, [out.error ?? 'drill failed']));
     }
     const failed = unreadable || results.some((r) => r.status === 'failed' || r.status === 'unverified') || interrupt.signal.aborted;
+    const status = interrupt.signal.aborted ? 'interrupted' : failed ? 'failed' : results.some((r) => r.status === 'warning') ? 'warning' : 'ok';
     if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
-    else env.catalog.finishRun(runId, failed ? 'failed' : results.some((r) => r.status === 'warning') ? 'warning' : 'ok');
-    env.out(opts.json ? JSON.stringify({ seed, drills: results }, null, 2) : summary(results, seed));
+    else env.catalog.finishRun(runId, status as 'failed' | 'warning' | 'ok');
+    if (opts.json || !env.quiet) env.out(opts.json ? JSON.stringify({ seed, drills: results }, null, 2) : summary(results, seed));
     await writeMetricsAfterJob(env);
+    await notes.flush();
+    if (env.quiet && !opts.json) {
+      // Cron mode: nothing when every drill passed; else each host's problems and how to repeat it.
+      const lines = quietLines({ command: 'drill', status, logFile: logFileOf(env.config.global.stateDir) }, outcomes, [], notes.failures());
+      if (lines.length > 0) process.stderr.write(`${[...lines, `seed: ${seed} (repeat this drill with --seed ${seed})`].join('\n')}\n`);
+    }
     return failed ? 1 : 0;
   } finally {
     interrupt.dispose();

@@ -6,6 +6,7 @@ import type { HostContext, StepOutcome } from '../job/context.js';
 import { assertPreflight } from '../job/preflight.js';
 import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import { renderTable } from '../util/table.js';
+import { logFileOf, quietLines, type QuietHost } from './quiet-lines.js';
 import { interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
 
 export interface MaintainOptions {
@@ -25,7 +26,7 @@ export type Prelude = (env: CommandEnv, hosts: HostConfig[]) => Promise<number |
 
 /** Runs `work` for each selected host as one recorded job of `kind`: a table, metrics, exit 1 when any host failed. */
 export async function perHost(g: GlobalOptions, kind: string, opts: MaintainOptions, work: Work, report?: Report, prelude?: Prelude): Promise<number> {
-  const env = openEnv(g, { repositories: true });
+  const env = openEnv(g, { repositories: true, job: true });
   const interrupt = interruptSignal(env.logger);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
@@ -35,6 +36,7 @@ export async function perHost(g: GlobalOptions, kind: string, opts: MaintainOpti
     const runId = env.catalog.startRun(kind, { hosts: hosts.map((h) => h.name), verifyData: opts.verifyData });
     const rows: string[][] = [];
     const after: string[] = [];
+    const outcomesOf: QuietHost[] = [];
     let failed = false;
     for (const host of hosts) {
       const hostId = env.catalog.startHost(runId, host.name);
@@ -46,11 +48,19 @@ export async function perHost(g: GlobalOptions, kind: string, opts: MaintainOpti
       failed ||= status === 'failed' || status === 'interrupted';
       env.catalog.finishHost(hostId, status, undefined, why);
       rows.push([host.name, status.toUpperCase(), why ?? report?.(host.name, outcomes)[0] ?? '']);
+      outcomesOf.push({ host: host.name, status, problems: why ? [why] : [] });
       after.push(...(report?.(host.name, outcomes).slice(1) ?? []));
     }
     env.catalog.finishRun(runId, failed ? 'failed' : 'ok');
-    env.out(renderTable(['HOST', kind.toUpperCase(), 'DETAIL'], rows));
     await writeMetricsAfterJob(env);
+    if (env.quiet) {
+      // Cron mode: nothing when every host went well; else the hosts that did not, and what follows
+      // the table (a damage report says what to do next).
+      const lines = quietLines({ command: kind, status: failed ? 'failed' : 'ok', logFile: logFileOf(env.config.global.stateDir) }, outcomesOf, env.catalog.stepsOf(runId));
+      if (lines.length > 0) process.stderr.write(`${[...lines, ...(failed ? after : [])].join('\n')}\n`);
+      return failed ? 1 : 0;
+    }
+    env.out(renderTable(['HOST', kind.toUpperCase(), 'DETAIL'], rows));
     if (after.length > 0) env.out(['', ...after].join('\n'));
     return failed ? 1 : 0;
   } finally {

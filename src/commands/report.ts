@@ -43,7 +43,8 @@ export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Prom
     throw new UsageError(`--since: not a duration: ${opts.since} (e.g. 24h, 7d)`);
   }
   if (opts.output !== undefined) outputProblem(opts.output);
-  const env = openEnv(g);
+  // A job (cron renders the page): no log lines on a terminal-less run; the report itself is still printed.
+  const env = openEnv(g, { job: true });
   try {
     const hosts = selectHosts(env.config, opts.hosts);
     const now = new Date();

@@ -14,17 +14,20 @@ import { recordStep, type HostContext, type StepOutcome } from '../job/context.j
 import { assertPassphraseFilePrivate } from '../job/passphrase-file.js';
 import { waitForHostLock } from '../lock/host-lock.js';
 import { acquireLock } from '../lock/run-lock.js';
-import { writeMetricsAfterJob } from '../report/metrics-write.js';
+import { serialMetricsWriter } from '../report/metrics-write.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { finishEvent, hostEvent, startEvent } from '../notify/event.js';
 import { mapPool } from '../util/pool.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
+import { logFileOf, quietLines, summaryLine } from './quiet-lines.js';
 import { hostOption, hostsOf, interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 
 export interface RunOptions {
   hosts?: string[];
   /** Sources whose mass deletion the operator confirms for this run (max_shrink not applied). */
   acceptShrink?: string[];
+  /** Cron mode: one summary line on stdout even when every host went well. */
+  summary?: boolean;
 }
 
 /**
@@ -46,7 +49,7 @@ const nightlyFeatures: NightlyFeatures = {
 export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<number> {
   // A passphrase file others may read refuses the night, but not silently: the refusal is recorded
   // as the night of every host it would have run (status red, notifications), not only printed.
-  const env = openEnv(g);
+  const env = openEnv(g, { job: true });
   try {
     const hosts = selectHosts(env.config, opts.hosts);
     const refusedConfig = configRefusal(env.config.global);
@@ -75,6 +78,8 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
         const refused = space?.refused.get(h);
         if (refused) space!.refused.set(h, `${refused}; ${note}`);
       }
+      // Each host's event and the metrics go out as soon as that host ends, not after the slowest.
+      const writeMetrics = serialMetricsWriter({ ...env, logger: log });
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
         const hostId = env.catalog.startHost(runId, host.name);
         const ctx = { global: env.config.global, host, catalog: env.catalog, runId, logger: log.child({ host: host.name }), signal: interrupt.signal, acceptShrink: opts.acceptShrink, progress: env.progress };
@@ -91,19 +96,26 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
           r = failedHost(host.name, `internal error: ${(e as Error).message}`);
         }
         env.catalog.finishHost(hostId, r.status, r.archive, r.problems.join('; ') || undefined);
+        void notes.emit(hostEvent(runId, r, env.catalog.stepsOf(runId)));
+        await writeMetrics();
         return r;
       });
       const status = overall(results.map((r) => r.status));
       if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
       else env.catalog.finishRun(runId, status);
+      const ended = interrupt.signal.aborted ? 'interrupted' : status;
       const text = summary(results);
-      env.out(text);
-      log.info({ status: interrupt.signal.aborted ? 'interrupted' : status }, 'run finished');
-      await writeMetricsAfterJob({ ...env, logger: log });
-      const steps = env.catalog.stepsOf(runId);
-      await Promise.all(results.map((r) => notes.emit(hostEvent(runId, r, steps))));
-      await notes.emit(finishEvent('run', runId, interrupt.signal.aborted ? 'interrupted' : status, text));
+      if (!env.quiet) env.out(text);
+      log.info({ status: ended }, 'run finished');
+      await writeMetrics();
+      await notes.emit(finishEvent('run', runId, ended, text));
       await notes.flush();
+      // A refused configuration is printed as the ConfigError below, and only so.
+      if (env.quiet && !refusedConfig) {
+        if (opts.summary) env.out(summaryLine('run', ended, results));
+        const lines = quietLines({ command: 'run', status: ended, logFile: logFileOf(env.config.global.stateDir) }, results, env.catalog.stepsOf(runId), notes.failures());
+        if (lines.length > 0) process.stderr.write(`${lines.join('\n')}\n`);
+      }
       // A configuration refusal, now that it is recorded, is reported as every configuration error is
       // (file, key, fix on stderr; exit 2).
       if (refusedConfig) throw refusedConfig.error;
@@ -209,10 +221,11 @@ function summary(results: HostRunResult[]): string {
 export const runSpec: CommandSpec = {
   name: 'run',
   summary: 'pull every host, archive, prune, compact and check (the nightly job)',
-  usage: 'pullback run [--host NAME]... [--accept-shrink SOURCE]...',
+  usage: 'pullback run [--host NAME]... [--accept-shrink SOURCE]... [--summary]',
   options: {
     ...hostOption,
     'accept-shrink': { type: 'string', multiple: true, value: 'SOURCE', description: 'mirror and archive a mass deletion of SOURCE that max_shrink refused (needs --host; repeat for several)' },
+    summary: { type: 'boolean', description: 'without a terminal (cron) also print one summary line when every host went well (otherwise nothing is printed then)' },
   },
-  handler: (g, v) => runCommand(g, { hosts: hostsOf(v), acceptShrink: v['accept-shrink'] as string[] | undefined }),
+  handler: (g, v) => runCommand(g, { hosts: hostsOf(v), acceptShrink: v['accept-shrink'] as string[] | undefined, summary: v.summary === true }),
 };

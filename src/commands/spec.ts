@@ -32,6 +32,11 @@ export interface GlobalOptions {
   logFormat?: 'pretty' | 'json';
   /** Where people-facing output goes (stdout). */
   out: (text: string) => void;
+  /**
+   * Cron mode (logging/output-mode.ts): a job (run, drill, check, prune, status --notify, report)
+   * writes no log lines to the terminal and prints only what went wrong.
+   */
+  quiet?: boolean;
   /** Whether this pullback has a command of that name (the schedule runs only those); default: all. */
   hasCommand?: (name: string) => boolean;
 }

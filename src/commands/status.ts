@@ -2,11 +2,14 @@
 // succeed? One line per host and per source; exit 0 when nothing is red, 1 otherwise.
 import { findStale, freshnessOf } from '../report/freshness-facts.js';
 import { createNotifications } from '../notify/dispatch.js';
-import { staleEvent } from '../notify/event.js';
+import { recoveredEvent, staleEvent } from '../notify/event.js';
 import type { CommandSpec } from './spec.js';
 import { statusExitCode } from '../report/freshness.js';
 import { statusJson, statusText } from '../report/status-format.js';
-import { openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
+import type { HostConfig } from '../config/types.js';
+import { planStaleNotices, rowAfter } from '../notify/stale-plan.js';
+import { readNotifyStates, writeNotifyState } from '../notify/stale-state.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
 import { WINDOW_HEADER, windowJson, windowRows } from '../archive/recovery-window.js';
 import { renderTable } from '../util/table.js';
@@ -20,14 +23,17 @@ export interface StatusOptions {
 
 /** Prints the freshness of each host and source; returns 1 when any is red (stale, failed, check overdue). */
 export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Promise<number> {
-  const env = openEnv(g);
+  // status --notify is a job (cron runs it hourly): quiet without a terminal. Plain status prints its table.
+  const env = openEnv(g, { job: opts.notify === true });
   try {
     const hosts = selectHosts(env.config, opts.hosts);
     const now = new Date();
     const verdicts = freshnessOf({ ...env.config, hosts }, env.catalog, now);
     // Point-in-time recovery: each PITR source's recovery window, red past its max_lag or after a gap.
     const windows = recoveryWindows(env.config.global, hosts, env.catalog, now);
-    if (opts.json) {
+    if (env.quiet && !opts.json) {
+      // Cron mode: the table is not printed; what was sent (below) is.
+    } else if (opts.json) {
       const json = statusJson(verdicts, now) as { status: string };
       if (windows.some((w) => w.light === 'red')) json.status = 'red';
       else if (json.status === 'green' && windows.some((w) => w.light === 'amber')) json.status = 'amber';
@@ -42,16 +48,50 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
     }
     if (opts.notify) {
       // Staleness never needs a run to be noticed: cron (or the daemon's report job) runs `status --notify`.
-      const notes = createNotifications(env.config.global.notify, { logger: env.logger, catalog: env.catalog });
-      for (const f of findStale({ ...env.config, hosts }, env.catalog, now)) {
-        await notes.emit(staleEvent({ host: f.host, source: f.source, offsite: f.offsite, lastSuccess: f.lastSuccess?.toISOString(), ageSeconds: f.ageMs === undefined ? undefined : Math.round(f.ageMs / 1000), maxAgeSeconds: Math.round(f.maxAgeMs / 1000) }));
-      }
-      await notes.flush();
+      const told = await notifyStale(env, hosts, now);
+      if (env.quiet && told.length > 0) process.stderr.write(`${told.join('\n')}\n`);
     }
     return windows.some((w) => w.light === 'red') ? 1 : statusExitCode(verdicts);
   } finally {
     env.close();
   }
+}
+
+/**
+ * Sends what changed since the last status --notify (stale, recovered) and the reminders due; records
+ * what was delivered. Returns the lines cron mode prints: each event sent, each delivery given up.
+ */
+async function notifyStale(env: CommandEnv, hosts: HostConfig[], now: Date): Promise<string[]> {
+  const { global } = env.config;
+  const notes = createNotifications(global.notify, { logger: env.logger, catalog: env.catalog });
+  const known = new Map(hosts.map((h) => [h.name, h]));
+  const plan = planStaleNotices({
+    stale: findStale({ ...env.config, hosts }, env.catalog, now),
+    rows: readNotifyStates(env.catalog.db),
+    hosts: new Set(known.keys()),
+    configured: (k) => {
+      const h = known.get(k.host);
+      if (!h) return false;
+      if (k.offsite !== undefined) return global.offsite.some((t) => t.name === k.offsite);
+      return k.source === undefined || h.sources.some((s) => s.name === k.source);
+    },
+    now,
+    remindSeconds: global.notifyRemindSeconds,
+  });
+  for (const key of plan.drop) writeNotifyState(env.catalog.db, key, undefined);
+  const lines: string[] = [];
+  for (const n of plan.send) {
+    const f = n.finding;
+    const event = f
+      ? staleEvent({ host: f.host, source: f.source, offsite: f.offsite, lastSuccess: f.lastSuccess?.toISOString(), ageSeconds: f.ageMs === undefined ? undefined : Math.round(f.ageMs / 1000), maxAgeSeconds: Math.round(f.maxAgeMs / 1000), reminder: n.kind === 'reminder' })
+      : recoveredEvent({ host: n.before!.host, source: n.before!.source, offsite: n.before!.offsite, staleSince: n.before!.since });
+    const delivered = await notes.emit(event);
+    writeNotifyState(env.catalog.db, n.key, rowAfter(n, delivered, now));
+    env.logger.info({ key: n.key, notice: n.kind, delivered }, `status --notify: ${event.title}`);
+    lines.push(event.title);
+  }
+  await notes.flush();
+  return [...lines, ...notes.failures()];
 }
 
 export const statusSpec: CommandSpec = {
@@ -61,7 +101,7 @@ export const statusSpec: CommandSpec = {
   options: {
     host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
     json: { type: 'boolean', description: 'print JSON for monitoring systems (status green/amber/red, ages and limits in seconds)' },
-    notify: { type: 'boolean', description: 'also send a stale event to the notifiers (notify:) for each host or source past its max_age' },
+    notify: { type: 'boolean', description: 'also tell the notifiers (notify:) of each host or source that became stale (past its max_age) or recovered since the last status --notify, and remind them of what stays stale every notify_remind' },
   },
   handler: (g, v) => statusCommand(g, { hosts: v.host as string[] | undefined, json: !!v.json, notify: !!v.notify }),
 };

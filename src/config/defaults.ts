@@ -26,6 +26,7 @@ export const DEFAULTS = {
   restoreWait: '2h',
   maxShrink: '50%',
   maxShrinkWindow: '7d',
+  notifyRemind: '1d',
   maxDiskUsage: '95%',
   port: 22,
   exclude: [] as string[],

@@ -71,6 +71,7 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     maxShrink: parsePercent(raw.max_shrink ?? DEFAULTS.maxShrink),
     maxShrinkWindowSeconds: parseDuration(raw.max_shrink_window ?? DEFAULTS.maxShrinkWindow),
     notify: normalizeNotify(raw.notify, dir),
+    notifyRemindSeconds: parseDuration(raw.notify_remind ?? DEFAULTS.notifyRemind),
     offsite: [],
     ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),
     logKeepDays: raw.logs?.keep_days ?? DEFAULTS.logKeepDays,

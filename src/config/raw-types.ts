@@ -27,6 +27,7 @@ export interface RawGlobal {
   restore_wait?: RawDuration;
   schedule?: { timezone?: string; backup?: string; check?: string; drill?: string; report?: string };
   notify?: RawNotifier[];
+  notify_remind?: RawDuration;
   offsite?: RawOffsite[];
   max_shrink?: string;
   max_shrink_window?: RawDuration;

@@ -258,6 +258,18 @@ export const globalSchema: SchemaNode = obj(
     }),
     schedule: scheduleSchema,
     notify: notifySchema,
+    notify_remind: duration(
+      {
+        description:
+          'How often `pullback status --notify` reminds the notifiers of a host, source or off-site copy that stays stale. ' +
+          'A change of state is sent when status first sees it (fresh to stale: a stale event; stale to fresh: a recovered event); while it stays stale, ' +
+          'the stale event is sent again once this long has passed since the last one delivered, however often status runs (an hourly cron sends one a day by default). ' +
+          'An event a notifier did not take is sent again at the next status --notify. 0: no reminders, only changes.',
+        default: DEFAULTS.notifyRemind,
+        example: '12h',
+      },
+      DURATION_PATTERN,
+    ),
     offsite: offsiteSchema,
   },
   { description: 'Where pullback keeps its state and repositories, how it reaches the main servers, what it keeps and checks.', required: ['repository', 'ssh'] },

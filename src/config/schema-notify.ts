@@ -15,7 +15,7 @@ export const DEFAULT_ON: Record<NotifierKind, NotifyEventKind[]> = {
 
 const EVENTS_TEXT =
   'start (a run, restore or drill began), finish (a run ended: its summary), success, warning and failure (one per host of a run: host, failed source and step, error lines), ' +
-  'partial (a host archived with a failed source\'s last good state), check (archive checks ran), drill (a drill\'s result), restore (restore start and end), stale (a host\'s or source\'s last success is older than its max_age)';
+  'partial (a host archived with a failed source\'s last good state), check (archive checks ran), drill (a drill\'s result), restore (restore start and end), stale (a host\'s or source\'s last success is older than its max_age: sent by status --notify when it becomes stale, then every notify_remind), recovered (a stale host or source is fresh again; a notifier with stale gets it too)';
 
 const notifier: SchemaNode = obj(
   {

@@ -1,7 +1,7 @@
 // The typed notify configuration (schema-notify.ts is its documentation).
 
 /** What a notifier can be told about; `on:` lists these. */
-export const NOTIFY_EVENT_KINDS = ['start', 'finish', 'success', 'warning', 'failure', 'partial', 'check', 'drill', 'restore', 'stale'] as const;
+export const NOTIFY_EVENT_KINDS = ['start', 'finish', 'success', 'warning', 'failure', 'partial', 'check', 'drill', 'restore', 'stale', 'recovered'] as const;
 export type NotifyEventKind = (typeof NOTIFY_EVENT_KINDS)[number];
 
 export const NOTIFIER_KINDS = ['webhook', 'command', 'healthchecks', 'email'] as const;

@@ -104,6 +104,8 @@ export interface GlobalConfig {
   maxShrinkWindowSeconds: number;
   /** Who is told what happened (empty: nobody). */
   notify: NotifierConfig[];
+  /** Seconds between reminders of a host or source that stays stale (`status --notify`); 0: none, only changes. */
+  notifyRemindSeconds: number;
   /** Off-site targets every host's repository is copied to (empty: none). */
   offsite: OffsiteTarget[];
   /** Absolute path of the Prometheus text file written after each job, or undefined for none. */

@@ -10,19 +10,22 @@ import { recordDelivery } from './record.js';
 import { getNotifier } from './registry.js';
 
 export interface Notifications {
-  /** Sends `e` to every notifier that wants it; resolves when all are delivered or given up. Never rejects. */
-  emit(e: NotifyEvent): Promise<void>;
+  /** Sends `e` to every notifier that wants it; resolves when all are delivered (true) or one was given up (false). Never rejects. */
+  emit(e: NotifyEvent): Promise<boolean>;
   /** Resolves when every emitted event is delivered or given up (for events emitted without waiting). */
   flush(): Promise<void>;
+  /** One line per delivery given up so far (notifier, event, host, error): what cron mode prints. */
+  failures(): string[];
 }
 
 /** The notifications of `configs`; logs to `logger` and records in `catalog` (when given). */
 export function createNotifications(configs: readonly NotifierConfig[], opts: { logger: Logger; catalog?: Catalog }): Notifications {
-  const pending = new Set<Promise<void>>();
+  const pending = new Set<Promise<boolean>>();
+  const failed: string[] = [];
   const log = opts.logger.child({ component: 'notify' });
   return {
     emit(e) {
-      const p = Promise.all(configs.filter((c) => wants(c.on, e)).map((c) => deliverWithRetries(c, e, log, opts.catalog))).then(() => undefined);
+      const p = Promise.all(configs.filter((c) => wants(c.on, e)).map((c) => deliverWithRetries(c, e, log, opts.catalog, failed))).then((all) => all.every(Boolean));
       pending.add(p);
       void p.finally(() => pending.delete(p));
       return p;
@@ -30,10 +33,12 @@ export function createNotifications(configs: readonly NotifierConfig[], opts: { 
     async flush() {
       while (pending.size > 0) await Promise.all([...pending]);
     },
+    failures: () => [...failed],
   };
 }
 
-async function deliverWithRetries(c: NotifierConfig, e: NotifyEvent, log: Logger, catalog: Catalog | undefined): Promise<void> {
+/** Delivers `e` to `c`, retrying; true when delivered. A delivery given up is logged, recorded and added to `failed`. */
+async function deliverWithRetries(c: NotifierConfig, e: NotifyEvent, log: Logger, catalog: Catalog | undefined, failed: string[]): Promise<boolean> {
   let what = c.kind as string;
   const started = Date.now();
   let attempts = 0;
@@ -47,7 +52,7 @@ async function deliverWithRetries(c: NotifierConfig, e: NotifyEvent, log: Logger
         await withDeadline(timeoutMs, (signal) => notifier.deliver(c, e, { signal, timeoutMs, logger: log }));
         log.debug({ notifier: what, event: e.kind, host: e.host, attempts }, `notified ${what} of ${e.kind}`);
         record(catalog, log, { runId: e.runId, event: e.kind, host: e.host, notifier: what, status: 'ok', attempts, durationMs: Date.now() - started });
-        return;
+        return true;
       } catch (err) {
         lastError = describeError(err);
         if (attempts < c.attempts) {
@@ -61,8 +66,11 @@ async function deliverWithRetries(c: NotifierConfig, e: NotifyEvent, log: Logger
   } catch (err) {
     lastError = describeError(err); // a bug in a notifier: still only a failed notification
   }
-  log.warn({ notifier: what, event: e.kind, host: e.host, attempts, error: lastError }, `could not notify ${what} of ${e.kind}${e.host ? ` (${e.host})` : ''} after ${attempts} attempt(s): ${lastError}`);
+  const line = `could not notify ${what} of ${e.kind}${e.host ? ` (${e.host})` : ''} after ${attempts} attempt(s): ${lastError}`;
+  log.warn({ notifier: what, event: e.kind, host: e.host, attempts, error: lastError }, line);
   record(catalog, log, { runId: e.runId, event: e.kind, host: e.host, notifier: what, status: 'failed', attempts, durationMs: Date.now() - started, error: lastError });
+  failed.push(line);
+  return false;
 }
 
 /** Runs `fn` with a signal that aborts after `ms`; rejects at `ms` even if `fn` ignores the signal. */

@@ -36,9 +36,9 @@ export interface NotifyEvent {
   details?: Record<string, unknown>;
 }
 
-/** True when a notifier subscribed to `on` is sent `e`: its kind, or `partial` for a partial archive. */
+/** True when a notifier subscribed to `on` is sent `e`: its kind, `partial` for a partial archive, `stale` for a recovery. */
 export function wants(on: readonly NotifyEventKind[], e: NotifyEvent): boolean {
-  return on.includes(e.kind) || (e.partial === true && on.includes('partial')) || (e.checks !== undefined && e.checks.length > 0 && on.includes('check'));
+  return on.includes(e.kind) || (e.kind === 'recovered' && on.includes('stale')) || (e.partial === true && on.includes('partial')) || (e.checks !== undefined && e.checks.length > 0 && on.includes('check'));
 }
 
 const now = () => new Date().toISOString();
@@ -124,9 +124,17 @@ export function restoreEvent(phase: 'start' | 'end', r: { restoreId: number; kin
   };
 }
 
-/** The event of a host (or one of its sources) whose last success is older than its max_age; for `pullback status`. */
-export function staleEvent(s: { host: string; source?: string; offsite?: string; lastSuccess?: string; ageSeconds?: number; maxAgeSeconds: number }): NotifyEvent {
-  const who = s.offsite ? `${s.host}'s off-site copy on ${s.offsite}` : s.source ? `${s.host}/${s.source}` : s.host;
+/** The words for a host, a source or an off-site copy in an event. */
+function staleWho(s: { host: string; source?: string; offsite?: string }): string {
+  return s.offsite ? `${s.host}'s off-site copy on ${s.offsite}` : s.source ? `${s.host}/${s.source}` : s.host;
+}
+
+/**
+ * The event of a host (or one of its sources) whose last success is older than its max_age; for
+ * `pullback status`. `reminder`: it was stale when last told (since `staleSince`) and still is.
+ */
+export function staleEvent(s: { host: string; source?: string; offsite?: string; lastSuccess?: string; ageSeconds?: number; maxAgeSeconds: number; reminder?: boolean }): NotifyEvent {
+  const who = staleWho(s);
   const last = s.lastSuccess ? `last success ${s.lastSuccess}` : 'never succeeded';
   const e: NotifyEvent = {
     kind: 'stale',
@@ -134,7 +142,7 @@ export function staleEvent(s: { host: string; source?: string; offsite?: string;
     at: now(),
     status: 'stale',
     host: s.host,
-    title: `pullback: ${who} is stale (${last})`,
+    title: `pullback: ${who} is ${s.reminder ? 'still ' : ''}stale (${last})`,
     summary: `${who}: ${last}; max age ${Math.round(s.maxAgeSeconds / 3600)}h`,
     details: { lastSuccess: s.lastSuccess ?? null, ageSeconds: s.ageSeconds ?? null, maxAgeSeconds: s.maxAgeSeconds, ...(s.offsite ? { offsite: s.offsite } : {}) },
   };
@@ -150,8 +158,25 @@ export function unitFailedEvent(unit: string): NotifyEvent {
     at: now(),
     status: 'failed',
     title: `pullback: systemd unit ${unit} FAILED`,
-    summary: `${unit} failed (it exited non-zero, was killed, or ran past RuntimeMaxSec=); its output: journalctl -u ${unit}`,
+    summary: `${unit} failed (it exited non-zero, was killed, or ran past its time limit); its output: journalctl -u ${unit}`,
     errors: [`systemd unit ${unit} failed`],
     details: { unit },
   };
+}
+
+/** The event of a host, source or off-site copy that was stale when last told and is fresh again; for `pullback status`. */
+export function recoveredEvent(s: { host: string; source?: string; offsite?: string; staleSince: string }): NotifyEvent {
+  const who = staleWho(s);
+  const e: NotifyEvent = {
+    kind: 'recovered',
+    command: 'status',
+    at: now(),
+    status: 'ok',
+    host: s.host,
+    title: `pullback: ${who} recovered (fresh again)`,
+    summary: `${who}: fresh again; stale since ${s.staleSince}`,
+    details: { staleSince: s.staleSince, ...(s.offsite ? { offsite: s.offsite } : {}) },
+  };
+  if (s.source) e.source = s.source;
+  return e;
 }

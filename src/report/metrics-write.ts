@@ -61,3 +61,17 @@ export async function writeMetricsAfterJob(env: { config: Config; catalog: Catal
     env.logger.warn({ err: e, file }, `metrics file ${file} not written: ${(e as Error).message}`);
   }
 }
+
+/**
+ * A writer of the metrics file for a job whose hosts end one by one (a run's hosts side by side):
+ * each call rewrites the file with what the catalog holds then, so a host's figures are exported as
+ * soon as it ends, not after the slowest host. Calls never overlap (the temporary file is per
+ * process); each resolves when its own write is done. Never rejects.
+ */
+export function serialMetricsWriter(env: { config: Config; catalog: Catalog; logger: Logger }): () => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  return () => {
+    last = last.then(() => writeMetricsAfterJob(env));
+    return last;
+  };
+}

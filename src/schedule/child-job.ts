@@ -32,7 +32,10 @@ export interface JobRunOptions {
 
 /** Runs `pullback --config FILE <command>`; resolves with how it ended, throws ToolError only when it cannot start. */
 export async function runPullbackJob(launcher: Launcher, spec: JobSpec, o: JobRunOptions): Promise<JobOutcome> {
-  const r = await runCommand(launcher.node, jobArgs(launcher, spec, o.logLevel), {
+  // --verbose: the daemon logs the job's summary and relays its log lines (its own output is a
+  // service's journal, not a cron mail), so the job prints them as at a terminal.
+  const [script, ...rest] = jobArgs(launcher, spec, o.logLevel);
+  const r = await runCommand(launcher.node, [script!, '--verbose', ...rest], {
     cwd: '/',
     signal: o.signal,
     killGraceMs: JOB_STOP_GRACE_MS,

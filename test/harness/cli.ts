@@ -15,6 +15,8 @@ export interface CliOptions {
   input?: string;
   /** Put before `node dist/cli/main.js` (a tracer, as traceExecs gives). */
   prefix?: string[];
+  /** As cron runs it: stdin, stdout and stderr not a terminal and no $PULLBACK_VERBOSE (the suite sets it). */
+  cron?: boolean;
 }
 
 export interface CliResult {
@@ -25,7 +27,7 @@ export interface CliResult {
 
 /** Runs `node dist/cli/main.js ...args`; never throws on a non-zero exit. */
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const merged: Record<string, string | undefined> = { ...process.env, PULLBACK_CONFIG: opts.configEnv, NO_COLOR: '1', ...opts.env };
+  const merged: Record<string, string | undefined> = { ...process.env, PULLBACK_CONFIG: opts.configEnv, NO_COLOR: '1', ...opts.env, ...(opts.cron ? { PULLBACK_VERBOSE: undefined } : {}) };
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
   const stdio = opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input };

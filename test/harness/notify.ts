@@ -12,6 +12,8 @@ export interface Received {
   path: string;
   headers: IncomingMessage['headers'];
   body: string;
+  /** When the request was received (ISO, as the catalog writes its times). */
+  at: string;
 }
 
 export interface Listener {
@@ -29,7 +31,7 @@ export async function startListener(opts: { hang?: boolean; status?: number } = 
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: new Date().toISOString() });
       if (opts.hang) open.add(res);
       else res.writeHead(opts.status ?? 200, { 'content-type': 'text/plain' }).end('OK');
     });

@@ -24,16 +24,20 @@ describe('notifications of pullback run', () => {
     const page = recordingScript('page-oncall');
     const sendmail = recordingScript('sendmail');
     const fast = { timeout: '1s', attempts: 2, backoff: '1s' };
+    // The live targets get a generous timeout: each host's events go out while the other host is
+    // still being backed up, and on a loaded machine a 1 s attempt timed out after the target had
+    // it (a second /start, a failure recorded for a live target).
+    const live = { timeout: '20s', attempts: 2, backoff: '1s' };
     const down = { address: server.address, port: await freePort(server.address), user: server.user };
     const cfg = await writeTestConfig({
       global: {
         rsync: { attempts: 1, backoff: '1s' },
         notify: [
-          { webhook: `${hook.url}/hook`, on: ['failure', 'success', 'start'], ...fast },
+          { webhook: `${hook.url}/hook`, on: ['failure', 'success', 'start'], ...live },
           { webhook: `${dead.url}/never`, on: ['failure', 'success', 'start', 'finish'], ...fast },
-          { healthchecks: `${hc.url}/ping/uuid`, ...fast },
-          { command: [page.path], on: ['failure'], ...fast },
-          { email: { to: ['ops@example.org'], from: 'backup@example.org', sendmail: sendmail.path }, on: ['failure'], ...fast },
+          { healthchecks: `${hc.url}/ping/uuid`, ...live },
+          { command: [page.path], on: ['failure'], ...live },
+          { email: { to: ['ops@example.org'], from: 'backup@example.org', sendmail: sendmail.path }, on: ['failure'], ...live },
         ],
       },
       hosts: [
@@ -71,7 +75,7 @@ describe('notifications of pullback run', () => {
     const rows = db.prepare('SELECT event, notifier, status, attempts FROM notifications ORDER BY id').all() as Array<{ event: string; notifier: string; status: string; attempts: number }>;
     db.close();
     const failed = rows.filter((r) => r.status === 'failed');
-    expect(failed.length).toBe(4);
+    expect(failed.length, JSON.stringify(failed)).toBe(4);
     expect(failed.every((r) => r.attempts === 2 && r.notifier.startsWith('webhook http://127.0.0.1:') && !r.notifier.includes('never'))).toBe(true);
     expect(rows.filter((r) => r.status === 'ok').length).toBeGreaterThanOrEqual(6);
 
