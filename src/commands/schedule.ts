@@ -13,7 +13,10 @@ import type { GlobalOptions } from './common.js';
 export function scheduleCommand(g: GlobalOptions, opts: { cron: boolean; systemd: boolean; user?: string }): number {
   if (opts.cron === opts.systemd) throw new UsageError('pullback schedule needs exactly one of --cron or --systemd');
   if (opts.user !== undefined && !opts.systemd) throw new UsageError('--user goes with --systemd (cron lines run as the current user)');
-  const user = opts.user ?? 'pullback';
+  // root by default: only root keeps what is pulled as the main server has it (owners, groups,
+  // security.* attributes); the sandbox still leaves only the state and repositories writable and
+  // the capabilities to those of file ownership. A dedicated user is a choice made knowingly.
+  const user = opts.user ?? 'root';
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) throw new UsageError(`--user ${JSON.stringify(user)} is not a user name`);
   const config = loadConfig(g.configPath);
   const plan = planSchedule(config.global.schedule, g.hasCommand ?? (() => true));
@@ -30,7 +33,7 @@ export const scheduleSpec: CommandSpec = {
   options: {
     cron: { type: 'boolean', description: 'print lines for /etc/cron.d/pullback (run as the current user)' },
     systemd: { type: 'boolean', description: 'print a sandboxed service and a timer per job, and the failure notifier, for /etc/systemd/system' },
-    user: { type: 'string', value: 'NAME', description: 'with --systemd: the user the units run as (default pullback; root keeps pulled files\' owners)' },
+    user: { type: 'string', value: 'NAME', description: 'with --systemd: the user the units run as (default root, which keeps pulled files\' owners; a dedicated user such as pullback stores every file as its own)' },
   },
   handler: async (g, v) => scheduleCommand(g, { cron: !!v.cron, systemd: !!v.systemd, ...(v.user !== undefined ? { user: v.user as string } : {}) }),
 };
