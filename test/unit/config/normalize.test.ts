@@ -33,6 +33,7 @@ describe('normalization', () => {
       maxShrink: 0.5,
       maxShrinkWindowSeconds: 7 * 86400,
       notify: [],
+      notifyRemindSeconds: 86400,
       offsite: [],
       logKeepDays: 30,
       maxDiskUsage: 0.95,

@@ -120,7 +120,9 @@ describe.concurrent('every notifier, against a target that never answers', () =>
     const started = Date.now();
     // false: given up (status --notify sends it again next time); said once for cron mode.
     await expect(notes.emit(event)).resolves.toBe(false);
-    expect(Date.now() - started).toBeLessThan(2 * 1000 + 200 + 1500);
+    // It gives up (a notifier without a timeout would hang until the test's own): the bound is loose,
+    // as a loaded 2-core CI machine stretches 2 x 1 s + 0.2 s by seconds.
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(notes.failures()).toHaveLength(1);
     expect(notes.failures()[0]).toMatch(/^could not notify .* after 2 attempt\(s\)/);
   });
