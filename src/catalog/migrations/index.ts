@@ -19,6 +19,7 @@ import { repositoryCreations } from './016-repository-creations.js';
 import { damageZeroedFiles } from './017-damage-zeroed-files.js';
 import { pitr } from './018-pitr.js';
 import { fileIndex } from './019-file-index.js';
+import { repositorySizes } from './020-repository-sizes.js';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles, pitr, fileIndex];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles, pitr, fileIndex, repositorySizes];
