@@ -48,12 +48,13 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
     const afterGap = (host: HostConfig, source: SourceConfig) =>
       queue.fire({ job: 'base-backup', command: 'run', what: `a base backup of ${host.name}/${source.name} after a WAL gap`, touchesHosts: true, cron: 'after a WAL gap', args: ['--host', host.name] });
     const receivers = runReceivers(env.config, env.catalog, log, interrupt.signal, afterGap);
-    // While WAL streams, the recovery window's newest point moves: the metrics file is rewritten every
-    // minute (a job rewrites it too), so an alert on its age reads the receiver's lag, not the last job's.
-    const refresh =
-      env.config.global.metricsFile && pitrSources(env.config).length > 0
-        ? setInterval(() => void writeMetricsAfterJob({ config: env.config, catalog: env.catalog, logger: log }), METRICS_REFRESH_MS)
-        : undefined;
+    // The metrics file is rewritten every minute (a job rewrites it too): while WAL streams the
+    // recovery window's newest point moves, and the lights (pullback_freshness) turn red as time
+    // passes without a run. The alert rules need no refresh (they compute ages from the timestamps
+    // with time(), docs/alerts/), but a dashboard's lights are then never older than a minute.
+    const refresh = env.config.global.metricsFile
+      ? setInterval(() => void writeMetricsAfterJob({ config: env.config, catalog: env.catalog, logger: log }), METRICS_REFRESH_MS)
+      : undefined;
     try {
       for (const job of plan.jobs) {
         const task = createTask(job.cron, () => queue.fire(job), { name: job.job, logger: cronLogger(log), ...(plan.timezone ? { timezone: plan.timezone } : {}) });

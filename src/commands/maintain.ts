@@ -10,6 +10,7 @@ import { repairCommand } from './check-repair.js';
 import type { DamageScan } from '../catalog/check-damage.js';
 import { describeDamage } from '../nightly/damage-search.js';
 import { damageNextStep } from '../report/freshness.js';
+import { measureRepository } from '../nightly/repository-size.js';
 
 
 /** `pullback check [--verify-data]`: the archives the catalog recorded against borg's listing, then repository and archive checks (and a full data read when asked). */
@@ -41,12 +42,14 @@ function damageLines(host: string, o: StepOutcome<unknown> | undefined): string[
   return ['', `Damage in the repository of ${host}:`, ...describeDamage(scan).map((l) => `  ${l}`), `Next: ${damageNextStep(host, o?.status === 'failed' && (o.details as { kinds?: string[] }).kinds?.includes('data') ? 'data' : 'archives')}`];
 }
 
-/** `pullback prune`: retention then compact. */
+/** `pullback prune`: retention, compact, then the repository's size measured (for the report and the metrics). */
 export function pruneCommand(g: GlobalOptions, opts: MaintainOptions): Promise<number> {
   return perHost(g, 'prune', opts, async (ctx) => {
     const p = await recordStep(ctx, 'prune', undefined, () => pruneHost(ctx));
     if (p.status === 'failed' || p.status === 'skipped') return [p];
-    return [p, await recordStep(ctx, 'compact', undefined, () => compactHost(ctx))];
+    const compact = await recordStep(ctx, 'compact', undefined, () => compactHost(ctx));
+    // The size the report and the metrics show, as borg has it after what was pruned and freed.
+    return [p, compact, await recordStep(ctx, 'repository_size', undefined, () => measureRepository(ctx))];
   }, (host, outcomes) => {
     const pruned = outcomes[0]?.status === 'ok' ? (outcomes[0].value as { pruned: string[] } | undefined)?.pruned : undefined;
     return pruned ? formatPruned(host, pruned) : [];

@@ -205,7 +205,7 @@ export const globalSchema: SchemaNode = obj(
       {
         file: localPath({
           description:
-            'Prometheus text file (for node_exporter\'s textfile collector) rewritten atomically after each pullback run, check and drill: per host and source the last success, last status, duration, bytes and files, archive count, repository sizes, last check and drill. None: no metrics are written.',
+            'Prometheus text file (for node_exporter\'s textfile collector) rewritten atomically after each pullback run, check, prune and drill (and every minute under pullback daemon): per host and source the last success (0 when it never succeeded), max_age and first sight, last status, duration, bytes and files, archive count, the repository\'s size as borg reports it, last check and drill. docs/metrics.md lists the series and the alert rules shipped with pullback (docs/alerts/). None: no metrics are written.',
           example: '/var/lib/node_exporter/pullback.prom',
         }),
       },

@@ -95,4 +95,4 @@ export type NightlyStep<N extends string = string> = SourceStep<N> | HostStep<N>
 export type NightlyStepName =
   | 'repository' | 'compare_archives' | 'prune' | 'compact' | 'check_repository' | 'create_repository' | 'connect'
   | 'dump' | 'pull' | 'dump_times' | 'verify' | 'base_backup' | 'keep_last_good'
-  | 'archive' | 'schedule_prune' | 'check' | 'offsite' | 'drill' | 'index';
+  | 'archive' | 'schedule_prune' | 'check' | 'offsite' | 'drill' | 'index' | 'repository_size';

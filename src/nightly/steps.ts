@@ -49,6 +49,7 @@ import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors
 import { openDamage } from '../catalog/check-damage.js';
 import { nightFailedSince } from '../catalog/queries.js';
 import { keepLastGood } from './last-good.js';
+import { measureRepository } from './repository-size.js';
 import { attachBaseBackupArchive } from '../catalog/pitr.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -459,6 +460,21 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
         return { status: 'warning', error: `file index not brought up to date (pullback find will index what it lacks): ${describeError(e)}` };
       }
     },
+  },
+  {
+    // Records: step (host) with borg's totals; the repository's size under (repository) in
+    // repository_sizes, which the report, its chart and the metrics read. Last, once the prune,
+    // compaction and archive of the night are done, whether or not an archive was made tonight (a
+    // prune may have freed space); its failure is a warning and stops nothing.
+    scope: 'host',
+    name: 'repository_size',
+    gate: (night) => {
+      if (night.aborted()) return skip('interrupted', true);
+      return night.repoPresent || night.repoCreated || night.archive ? RUN : skip('no repository yet', true);
+    },
+    lock: 'repository',
+    stops: [],
+    run: (ctx) => measureRepository(ctx),
   },
 ];
 

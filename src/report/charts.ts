@@ -1,5 +1,5 @@
 // The morning report's 30-day trend charts as vega-lite specs: one chart per measure (duration,
-// transferred bytes, deduplicated repository size), one line per host. Pure: charts/svg renders them.
+// transferred bytes, the repository's size as borg measured it after each night), one line per host. Pure: charts/svg renders them.
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportData } from './data.js';
 
@@ -14,7 +14,7 @@ type Field = 'duration_seconds' | 'bytes' | 'repository_deduplicated_bytes';
 const MEASURES: Array<{ id: TrendChart['id']; title: string; field: Field; axis: string; format: string }> = [
   { id: 'duration', title: 'Nightly run duration', field: 'duration_seconds', axis: 'seconds', format: '~s' },
   { id: 'bytes', title: 'Transferred per nightly run', field: 'bytes', axis: 'bytes', format: '~s' },
-  { id: 'repository', title: 'Repository size (deduplicated)', field: 'repository_deduplicated_bytes', axis: 'bytes', format: '~s' },
+  { id: 'repository', title: 'Repository size (borg: deduplicated, compressed)', field: 'repository_deduplicated_bytes', axis: 'bytes', format: '~s' },
 ];
 
 /** The three trend charts of `r`; a chart without any data point has no spec. */

@@ -8,6 +8,8 @@ import { backupCell, judgeFreshness, worst, type Light } from './freshness.js';
 import { hostFacts } from './freshness-facts.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
 import { windowJson } from '../archive/recovery-window.js';
+import { humanBytes } from '../util/table.js';
+import { repositorySizeAt, type RepositorySize } from '../catalog/repository-sizes.js';
 
 const DAY = 86400_000;
 export const TREND_DAYS = 30;
@@ -51,7 +53,13 @@ export interface HostReport {
   warnings: Array<{ run_id: number; step: string; source: string | null; status: string; retries: number; message: string }>;
   failures: Array<{ run_id: number; step: string; source: string | null; message: string }>;
   partial_archives: string[];
-  archives: { count: number; repository_bytes: number; deduplicated_bytes: number; growth_bytes: number; last: string | null };
+  /**
+   * repository_bytes: the original sizes of the kept archives, summed; deduplicated_bytes and
+   * compressed_bytes: borg's own totals of the repository (unique_csize, total_csize) as measured
+   * at size_measured_at (null until a night or `pullback prune` measured it); growth_bytes: the
+   * change of deduplicated_bytes over the period (null when no measurement tells where it began).
+   */
+  archives: { count: number; repository_bytes: number; deduplicated_bytes: number | null; compressed_bytes: number | null; size_measured_at: string | null; growth_bytes: number | null; last: string | null };
   /** Archives recorded that the repository no longer holds: gone (not yet accepted) or lost (report/archive-loss.ts). */
   archive_loss: { status: Light; reason: string };
   checks: Array<{ kind: string; frequency: string; status: Light; at: string | null; result: string | null; reason: string }>;
@@ -65,7 +73,18 @@ export interface HostReport {
   interrupted_restores: Array<{ id: number; rollback_command: string | null; message: string }>;
   /** Each point-in-time recovery source's recovery window (none without pitr: sources). */
   recovery_windows?: RecoveryWindowLine[];
-  trend: Array<{ at: string; status: string; duration_seconds: number | null; bytes: number; files: number; repository_deduplicated_bytes: number }>;
+  /** repository_deduplicated_bytes: borg's unique_csize as last measured by the run's end (null before any measurement). */
+  trend: Array<{ at: string; status: string; duration_seconds: number | null; bytes: number; files: number; repository_deduplicated_bytes: number | null }>;
+}
+
+/** The archives' line of the text and HTML reports (after the count): their original size, the repository's size as borg measured it, growth. */
+export function archivesSaid(a: HostReport['archives']): string {
+  const repo =
+    a.deduplicated_bytes === null
+      ? 'repository size not measured yet (after the next nightly run or pullback prune)'
+      : `repository ${humanBytes(a.deduplicated_bytes)} deduplicated and compressed (borg, ${a.size_measured_at?.replace(/\.\d{3}Z$/, 'Z')})`;
+  const growth = a.growth_bytes === null ? 'unknown' : `${a.growth_bytes < 0 ? '-' : ''}${humanBytes(Math.abs(a.growth_bytes))}`;
+  return `${humanBytes(a.repository_bytes)} original; ${repo}; growth in the period ${growth}`;
 }
 
 /** Whether the report says anything about the host's archives: some are gone or were accepted as lost (text and HTML alike). */
@@ -96,6 +115,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
     const archives = archivesOf(catalog, repository, h.name);
     const kept = archives.filter((a) => !a.prunedAt);
     const inPeriod = archives.filter((a) => new Date(a.createdAt) >= since);
+    const size = repositorySizeAt(catalog, repository);
     const drill = lastDrill(catalog, h.name);
     const trendFrom = new Date(now.getTime() - TREND_DAYS * DAY);
     const nightly = runsSince(catalog, h.name, trendFrom).filter((r) => r.kind === 'run');
@@ -126,8 +146,10 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
       archives: {
         count: kept.length,
         repository_bytes: kept.reduce((a, x) => a + x.originalSize, 0),
-        deduplicated_bytes: kept.reduce((a, x) => a + x.deduplicatedSize, 0),
-        growth_bytes: inPeriod.reduce((a, x) => a + x.deduplicatedSize, 0),
+        deduplicated_bytes: size?.uniqueCsize ?? null,
+        compressed_bytes: size?.totalCsize ?? null,
+        size_measured_at: size?.measuredAt.toISOString() ?? null,
+        growth_bytes: growth(size, repositorySizeAt(catalog, repository, since), archives[0] !== undefined && new Date(archives[0].createdAt) >= since),
         last: archives.at(-1)?.name ?? null,
       },
       archive_loss: { status: verdict.archiveLoss.light, reason: withoutPrefix(verdict.archiveLoss.reason, `${h.name}: archives: `) },
@@ -140,12 +162,21 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
       ...(windows.length ? { recovery_windows: windows.map(windowJson) as RecoveryWindowLine[] } : {}),
       trend: nightly.map((r) => {
         const end = new Date(r.endedAt ?? r.startedAt);
-        const held = archives.filter((a) => new Date(a.createdAt) <= end && (!a.prunedAt || new Date(a.prunedAt) > end));
-        return { at: r.startedAt, status: r.status, duration_seconds: secs(r.durationMs), bytes: r.bytes, files: r.files, repository_deduplicated_bytes: held.reduce((a, x) => a + x.deduplicatedSize, 0) };
+        return { at: r.startedAt, status: r.status, duration_seconds: secs(r.durationMs), bytes: r.bytes, files: r.files, repository_deduplicated_bytes: repositorySizeAt(catalog, repository, end)?.uniqueCsize ?? null };
       }),
     };
   });
   return { generated_at: now.toISOString(), since: since.toISOString(), status: worst(hosts.map((h) => h.status)), hosts };
+}
+
+/**
+ * How much the repository grew over the period: its size now less its size when the period began
+ * (nothing, when its first archive was made in the period); null when no measurement says that.
+ */
+function growth(now: RepositorySize | undefined, atStart: RepositorySize | undefined, createdInPeriod: boolean): number | null {
+  if (!now) return null;
+  if (atStart) return now.uniqueCsize - atStart.uniqueCsize;
+  return createdInPeriod ? now.uniqueCsize : null;
 }
 
 /** The report names the host and target already: the status line's own prefix would repeat them. */

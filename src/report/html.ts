@@ -2,7 +2,7 @@
 // red/amber/green, a section per host (last success, sources, failures with their error lines,
 // warnings, partial archives, archives, checks, drill, restores) and the 30-day trend charts as
 // inline SVG rendered beforehand (charts/svg). Inline CSS and a CSP that forbids every request. Pure.
-import { saysArchiveLoss, type HostReport, type ReportData } from './data.js';
+import { archivesSaid, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
 import { humanBytes, humanDuration } from '../util/table.js';
 import { age, type Light } from './freshness.js';
 
@@ -83,7 +83,7 @@ function hostSection(h: HostReport, i: number): string {
   parts.push(list('Partial archives', 'partial', h.partial_archives, (a) => e(a)));
   const a = h.archives;
   if (saysArchiveLoss(h)) parts.push(`<div class="archive-loss"><h3>Missing archives</h3><p>${light(h.archive_loss.status)} ${e(h.archive_loss.reason)}</p></div>`);
-  parts.push(`<h3>Archives</h3><p>${a.count} archive(s), last ${e(a.last ?? '–')}; repository ${e(humanBytes(a.repository_bytes))} original, ${e(humanBytes(a.deduplicated_bytes))} deduplicated; growth in the period ${e(humanBytes(a.growth_bytes))}</p>`);
+  parts.push(`<h3>Archives</h3><p>${a.count} archive(s), last ${e(a.last ?? '–')}; ${e(archivesSaid(a))}</p>`);
   const checks = h.checks.filter((c) => c.kind !== 'drill' && c.frequency !== 'never');
   parts.push(list('Checks', 'checks', checks, (c) => `${light(c.status)} ${e(c.kind)}: ${e(c.result ?? 'never ran')}${c.at ? ` at ${e(t(c.at))}` : ''}`, 'none configured'));
   parts.push(

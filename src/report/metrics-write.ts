@@ -11,12 +11,20 @@ import { repositoryPath, type Config } from '../config/types.js';
 import { judgeFreshness } from './freshness.js';
 import { renderMetrics, type HostMetrics } from './metrics-render.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
+import { repositorySizeAt } from '../catalog/repository-sizes.js';
+import { configuredSince, noteConfigured } from '../catalog/configured-since.js';
+
+/** `{ [key]: d }` when `d` is set, else no key at all (optional fields are never set to undefined). */
+const at = <K extends string>(key: K, d: Date | undefined) => (d ? ({ [key]: d } as Record<K, Date>) : {});
 
 /** The metrics of every host of the config as the catalog has them now. */
 export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()): HostMetrics[] {
   return config.hosts.map((h) => {
     const facts = hostFacts(config, catalog, h);
-    const stats = repoStats(catalog, repositoryPath(config.global, h.name), h.name);
+    const repository = repositoryPath(config.global, h.name);
+    const stats = repoStats(catalog, repository, h.name);
+    const size = repositorySizeAt(catalog, repository);
+    const seen = configuredSince(catalog, h.name);
     const run = lastRunFigures(catalog, h.name);
     const verdict = judgeFreshness(facts, now);
     return {
@@ -25,11 +33,13 @@ export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()
       sourceFreshness: verdict.sources.map((s) => ({ source: s.name, light: s.light })),
       damaged: (facts.damage ?? []).length,
       ...(facts.lastSuccess ? { lastSuccess: facts.lastSuccess } : {}),
+      maxAgeSeconds: Math.round(facts.maxAgeMs / 1000),
+      ...at('firstSeen', seen.get('')),
       ...(run ? { lastRun: run } : {}),
-      sources: facts.sources.map((s) => ({ source: s.name, ...(s.lastSuccess ? { lastSuccess: s.lastSuccess } : {}) })),
+      sources: facts.sources.map((s) => ({ source: s.name, ...at('lastSuccess', s.lastSuccess), maxAgeSeconds: Math.round(s.maxAgeMs / 1000), ...at('firstSeen', seen.get(s.name)) })),
       archives: stats.archives,
       repositoryBytes: stats.originalSize,
-      deduplicatedBytes: stats.deduplicatedSize,
+      ...(size ? { repository: { uniqueCsize: size.uniqueCsize, totalCsize: size.totalCsize, measuredAt: size.measuredAt } } : {}),
       checks: facts.checks.map((c) => ({ kind: c.kind, ...(c.last ? { at: c.last.at, status: c.last.status } : {}) })),
       offsite: (facts.offsite ?? []).map((o) => ({ target: o.target, ...(o.newestVerified ? { verifiedAt: o.newestVerified } : {}) })),
       recovery: recoveryWindows(config.global, [h], catalog, now).map((w) => ({ source: w.source, light: w.light, ...(w.oldest ? { oldest: w.oldest } : {}), ...(w.newest ? { newest: w.newest } : {}) })),
@@ -55,7 +65,10 @@ export async function writeMetricsAfterJob(env: { config: Config; catalog: Catal
   const file = env.config.global.metricsFile;
   if (!file) return;
   try {
-    writeAtomically(file, await renderMetrics(gatherMetrics(env.config, env.catalog)));
+    const now = new Date();
+    // Every configured host and source gets its first sight recorded: the grace of "never backed up".
+    noteConfigured(env.catalog, env.config.hosts, now);
+    writeAtomically(file, await renderMetrics(gatherMetrics(env.config, env.catalog, now), now));
     env.logger.debug({ file }, 'metrics written');
   } catch (e) {
     env.logger.warn({ err: e, file }, `metrics file ${file} not written: ${(e as Error).message}`);

@@ -1,7 +1,7 @@
 // The morning report as text (the default format, and what the email notifier sends): per host its
 // status, last success, the period's jobs, warnings and failures with their error lines, archives,
 // checks, drill, restores, and the 30-day trends as numbers. Pure.
-import { saysArchiveLoss, type HostReport, type ReportData } from './data.js';
+import { archivesSaid, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
 import { humanBytes, humanDuration } from '../util/table.js';
 import { age } from './freshness.js';
 
@@ -15,13 +15,16 @@ function trendLine(h: HostReport): string[] {
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const d = nums(h.trend.map((r) => r.duration_seconds));
   const b = h.trend.map((r) => r.bytes);
-  const first = h.trend[0]!.repository_deduplicated_bytes;
-  const lastSize = h.trend.at(-1)!.repository_deduplicated_bytes;
+  const sizes = nums(h.trend.map((r) => r.repository_deduplicated_bytes));
+  const first = sizes[0];
+  const lastSize = sizes.at(-1);
   return [
     `  trend (30 days, ${h.trend.length} nightly run(s), ${h.trend.filter((r) => r.status === 'ok' || r.status === 'warning').length} successful):`,
     `    duration: avg ${humanDuration(avg(d) * 1000)}, max ${humanDuration(Math.max(0, ...d) * 1000)}, last ${dur(h.trend.at(-1)!.duration_seconds)}`,
     `    transferred: avg ${humanBytes(Math.round(avg(b)))}, total ${humanBytes(b.reduce((x, y) => x + y, 0))}`,
-    `    repository (deduplicated): ${humanBytes(first)} -> ${humanBytes(lastSize)} (${lastSize >= first ? '+' : '-'}${humanBytes(Math.abs(lastSize - first))})`,
+    first === undefined || lastSize === undefined
+      ? '    repository (deduplicated): not measured'
+      : `    repository (deduplicated): ${humanBytes(first)} -> ${humanBytes(lastSize)} (${lastSize >= first ? '+' : '-'}${humanBytes(Math.abs(lastSize - first))})`,
   ];
 }
 
@@ -44,7 +47,7 @@ function hostBlock(h: HostReport): string[] {
   if (h.partial_archives.length) out.push(`  partial archives: ${h.partial_archives.join(', ')}`);
   const a = h.archives;
   if (saysArchiveLoss(h)) out.push(`  missing archives (${h.archive_loss.status.toUpperCase()}): ${h.archive_loss.reason}`);
-  out.push(`  archives: ${a.count}, repository ${humanBytes(a.repository_bytes)} original, ${humanBytes(a.deduplicated_bytes)} deduplicated, growth in the period ${humanBytes(a.growth_bytes)}`);
+  out.push(`  archives: ${a.count}, ${archivesSaid(a)}`);
   const checks = h.checks.filter((c) => c.kind !== 'drill' && c.frequency !== 'never');
   out.push(`  checks: ${checks.length === 0 ? 'none configured' : checks.map((c) => `${c.kind} ${c.result ?? 'never'}${c.at ? ` ${t(c.at)}` : ''} (${c.status.toUpperCase()})`).join('; ')}`);
   for (const o of h.offsite ?? []) out.push(`  off-site ${o.target}: ${o.verified_at ? `newest verified copy ${t(o.verified_at)}` : 'no verified copy'} (${o.status.toUpperCase()}): ${o.reason}`);

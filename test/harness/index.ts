@@ -22,3 +22,4 @@ export * from './clock.js';
 export * from './one-folder-host.js';
 export * from './pg-cluster.js';
 export * from './pitr-world.js';
+export * from './prom.js';

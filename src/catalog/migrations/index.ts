@@ -20,6 +20,7 @@ import { damageZeroedFiles } from './017-damage-zeroed-files.js';
 import { pitr } from './018-pitr.js';
 import { fileIndex } from './019-file-index.js';
 import { notifyState } from './020-notify-state.js';
+import { repositorySizes } from './021-repository-sizes.js';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles, pitr, fileIndex, notifyState];
+export const migrations: Migration[] = [core, dumps, restores, drills, hostChecks, guards, notifications, offsite, runProcess, mirrorArchive, sourceMirrorState, vanishedArchives, checkDamage, dumpFirstSeen, restoreProcess, repositoryCreations, damageZeroedFiles, pitr, fileIndex, notifyState, repositorySizes];

@@ -1,5 +1,6 @@
 // `borg info --json`: archives' size and file count, for archives the catalog has no statistics
-// for (`pullback list`).
+// for (`pullback list`); and the repository's own totals (what it holds on disk, deduplicated and
+// compressed), which the nightly job records for the report and the metrics.
 import { JobError } from '../../errors.js';
 import { LOCK_WAIT, parseJsonOutput } from './flags.js';
 import { runBorgOrThrow, type BorgContext } from './run.js';
@@ -38,4 +39,38 @@ export async function archiveStats(ctx: BorgContext, repo: string, names: readon
     }
   }
   return out;
+}
+
+/** `borg info --json` of the repository itself (no archive): its cache's totals. */
+export function buildRepoInfoArgs(repo: string): string[] {
+  return ['info', ...LOCK_WAIT, '--json', repo];
+}
+
+/** borg's totals of a repository (`cache.stats`), in bytes. */
+export interface RepoTotals {
+  /** What the repository holds, deduplicated and compressed: its size (before `borg compact` frees pruned segments). */
+  uniqueCsize: number;
+  /** The same, uncompressed. */
+  uniqueSize: number;
+  /** Every archive's compressed size, summed (as if nothing were deduplicated). */
+  totalCsize: number;
+  /** Every archive's original size, summed. */
+  totalSize: number;
+}
+
+/** The totals of `borg info --json REPO` output; undefined when it is not JSON or has no cache stats. */
+export function parseRepoTotals(lines: readonly string[]): RepoTotals | undefined {
+  const json = parseJsonOutput(lines) as { cache?: { stats?: Record<string, unknown> } } | undefined;
+  const s = json?.cache?.stats;
+  const n = (k: string) => (typeof s?.[k] === 'number' && Number.isFinite(s[k]) ? (s[k] as number) : undefined);
+  const [uniqueCsize, uniqueSize, totalCsize, totalSize] = [n('unique_csize'), n('unique_size'), n('total_csize'), n('total_size')];
+  if (uniqueCsize === undefined || uniqueSize === undefined || totalCsize === undefined || totalSize === undefined) return undefined;
+  return { uniqueCsize, uniqueSize, totalCsize, totalSize };
+}
+
+/** The repository's totals from `borg info --json`. Throws ToolError when borg fails, JobError when it printed no totals. */
+export async function repositoryTotals(ctx: BorgContext, repo: string): Promise<RepoTotals> {
+  const totals = parseRepoTotals(await runBorgOrThrow(ctx, buildRepoInfoArgs(repo), `borg info of ${repo}`, { quiet: true }));
+  if (!totals) throw new JobError(`borg info of ${repo} printed no repository totals (cache.stats)`);
+  return totals;
 }

@@ -6,21 +6,9 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openInChromium } from '../../harness/chromium.js';
-import { freePort, makeTempDir, runCli, startListener, startSshd, writeTestConfig } from '../../harness/index.js';
+import { freePort, makeTempDir, parseProm, runCli, startListener, startSshd, writeTestConfig } from '../../harness/index.js';
 
 type Json = Record<string, any>;
-
-/** The samples of a Prometheus text file: `name{labels}` -> value; HELP and TYPE lines checked present. */
-function parseProm(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
-    out.set(m[1]!, Number(m[2]));
-  }
-  return out;
-}
 
 /** `pullback report --format html` looked at in headless Chromium: summary, coloured host rows, drawn charts, no errors, no requests. */
 async function checkHtmlReport(c: string[], dir: string): Promise<void> {
@@ -140,7 +128,8 @@ describe('status, report and metrics', () => {
     const m = parseProm(prom);
     const success = m.get('pullback_last_success_timestamp_seconds{host="up"}')!;
     expect(Math.abs(success - Date.now() / 1000)).toBeLessThan(300);
-    expect(m.has('pullback_last_success_timestamp_seconds{host="down"}')).toBe(false);
+    // Never succeeded: the series is there, 0 (docs/metrics.md), so "never" is alertable.
+    expect(m.get('pullback_last_success_timestamp_seconds{host="down"}')).toBe(0);
     expect(m.get('pullback_last_run_status{host="up",status="ok"}')).toBe(1);
     expect(m.get('pullback_last_run_status{host="down",status="failed"}')).toBe(1);
     expect(m.get('pullback_last_run_status{host="down",status="ok"}')).toBe(0);
@@ -166,6 +155,7 @@ describe('status, report and metrics', () => {
     back('steps', ['started_at', 'ended_at']);
     back('archives', ['created_at']);
     back('check_history', ['last_run_at']);
+    back('repository_sizes', ['measured_at']);
     db.close();
     const stale = await runCli([...c, 'status', '--host', 'up']);
     expect(stale.exitCode, stale.stdout).toBe(1);

@@ -91,6 +91,7 @@ describe('a source that goes missing or empty', () => {
       { step: 'schedule_prune', source: null, status: 'skipped' },
       { step: 'check', source: null, status: 'ok' },
       { step: 'index', source: null, status: 'ok' },
+      { step: 'repository_size', source: null, status: 'ok' },
     ]);
     await server.stop();
   });

@@ -219,13 +219,13 @@ describe('the nightly step table', () => {
     for (const s of NIGHTLY_STEPS) if (s.scope === 'host') for (const e of [...(s.needs ?? []), ...(s.stops === 'rest' ? [] : s.stops)]) expect(names).toContain(typeof e === 'string' ? e : e.step);
   });
 
-  it('is in order: the repository first, then its archives compared with the catalog; its check, then the prune an earlier night owes and compact, or its creation, alongside the login and the sources; per source dump, pull, dump_times, verify, base_backup, keep_last_good; then archive, the prune it owes, check, offsite, drill, and last the file index', () => {
+  it('is in order: the repository first, then its archives compared with the catalog; its check, then the prune an earlier night owes and compact, or its creation, alongside the login and the sources; per source dump, pull, dump_times, verify, base_backup, keep_last_good; then archive, the prune it owes, check, offsite, drill, the file index, and last the repository\'s size', () => {
     expect(NIGHTLY_STEPS.map((s) => `${s.scope}:${s.name}`)).toEqual([
-      'host:repository', 'host:compare_archives', 'host:check_repository', 'host:prune', 'host:compact', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:dump_times', 'source:verify', 'source:base_backup', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill', 'host:index',
+      'host:repository', 'host:compare_archives', 'host:check_repository', 'host:prune', 'host:compact', 'host:create_repository', 'host:connect', 'source:dump', 'source:pull', 'source:dump_times', 'source:verify', 'source:base_backup', 'source:keep_last_good', 'host:archive', 'host:schedule_prune', 'host:check', 'host:offsite', 'host:drill', 'host:index', 'host:repository_size',
     ]);
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.alongside).map((s) => s.name)).toEqual(['connect']);
     expect(NIGHTLY_STEPS.filter((s) => s.scope === 'host' && s.background).map((s) => s.name)).toEqual(['compare_archives', 'check_repository', 'prune', 'compact', 'create_repository']);
-    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['compare_archives', 'check_repository', 'prune', 'compact', 'create_repository', 'keep_last_good', 'archive', 'check', 'offsite', 'index']);
+    expect(NIGHTLY_STEPS.filter((s) => s.lock === 'repository').map((s) => s.name)).toEqual(['compare_archives', 'check_repository', 'prune', 'compact', 'create_repository', 'keep_last_good', 'archive', 'check', 'offsite', 'index', 'repository_size']);
   });
 
   it('calls the drill hook when a drill is due after an archive, and records its step once (the hook records it)', async () => {

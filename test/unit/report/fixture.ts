@@ -13,7 +13,7 @@ export const reportHost = (over: Partial<HostReport>): HostReport => ({
   failures: [],
   partial_archives: [],
   archive_loss: { status: 'green', reason: 'every archive recorded is in the repository' },
-  archives: { count: 2, repository_bytes: 10 * 1024 * 1024, deduplicated_bytes: 1024 * 1024, growth_bytes: 4096, last: 'web-20260310T020000Z' },
+  archives: { count: 2, repository_bytes: 10 * 1024 * 1024, deduplicated_bytes: 1024 * 1024, compressed_bytes: 3 * 1024 * 1024, size_measured_at: '2026-03-10T02:10:00.000Z', growth_bytes: 4096, last: 'web-20260310T020000Z' },
   checks: [
     { kind: 'archives', frequency: 'always', status: 'green', at: '2026-03-10T02:10:00.000Z', result: 'ok', reason: '' },
     { kind: 'data', frequency: 'never', status: 'green', at: null, result: null, reason: '' },
