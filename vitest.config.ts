@@ -1,12 +1,52 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects in one pool of workers. The end-to-end and fault tests ("e2e", sorted first by
+// Three projects in one pool of workers. The end-to-end and fault tests ("e2e", sorted first by
 // name, so they start first; the largest files first within it) each get a fresh process: they
 // start servers and change process state. The unit tests ("unit") are pure and share their worker
 // processes (isolate: false): a fresh process per unit file cost more than the tests themselves.
+// The longest end-to-end and fault files ("long", LONG_TESTS below) are run by scripts/test-long,
+// not scripts/test, which stays a few minutes long for the person who runs it after each change;
+// .ci/run runs both, then the soak's short form (scripts/soak).
 // Most of an end-to-end test's time is spent waiting on its subprocesses (ssh, rsync, borg, the
 // databases), so three workers keep two cores busy; PULLBACK_TEST_WORKERS overrides the count.
 const workers = Number(process.env.PULLBACK_TEST_WORKERS) || 3;
+
+/**
+ * The files of the "long" project: each took 100 s or more in a run of the whole suite at load 15
+ * (7 December), between 40 s and several minutes on a quiet machine. A new test that takes
+ * that long belongs here (time them with `npx vitest run FILE`).
+ */
+export const LONG_TESTS = [
+  'test/e2e/cli/list-prune.test.ts',
+  'test/e2e/drill/busy-databases.test.ts',
+  'test/e2e/drill/drill-databases.test.ts',
+  'test/e2e/drill/drill-mirror.test.ts',
+  'test/e2e/drill/drill-unverified.test.ts',
+  'test/e2e/dump/faults.test.ts',
+  'test/e2e/dump/future-dump.test.ts',
+  'test/e2e/dump/roundtrip.test.ts',
+  'test/e2e/pitr/restore-at-live.test.ts',
+  'test/e2e/pitr/restore-at.test.ts',
+  'test/e2e/restore/damaged-repo.test.ts',
+  'test/e2e/restore/database.test.ts',
+  'test/e2e/restore/early-extraction.test.ts',
+  'test/e2e/restore/engines.test.ts',
+  'test/e2e/restore/exact-databases-postgres.test.ts',
+  'test/e2e/restore/files.test.ts',
+  'test/e2e/restore/granular-tables.test.ts',
+  'test/e2e/restore/metadata.test.ts',
+  'test/e2e/restore/plain-sql-dumps.test.ts',
+  'test/e2e/restore/readiness.test.ts',
+  'test/e2e/restore/symlinked-target.test.ts',
+  'test/e2e/restore/uncertain-outcomes.test.ts',
+  'test/e2e/run/half-created-repo.test.ts',
+  'test/e2e/run/preflight.test.ts',
+  'test/faults/config-fuzz.test.ts',
+  'test/faults/dirty-mirror.test.ts',
+  'test/faults/kill.test.ts',
+  'test/faults/least-privilege.test.ts',
+  'test/faults/restricted-keys.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -21,17 +61,13 @@ export default defineConfig({
     // (runCli's `cron: true`).
     env: { PULLBACK_VERBOSE: '1' },
     projects: [
-      // The soak's short form (issue 22): one file, 20 nights by default, seeded by scripts/test with
-      // today's date (SOAK_SEED) and printed there. It is the longest file of the suite, so it is
-      // its own project, to start at once beside the end-to-end files: vitest runs projects in the
-      // order of their names, hence the leading "0".
       {
         extends: true,
-        test: { name: '0-soak', include: ['soak/soak.run.ts'], testTimeout: 1_200_000 },
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts', 'test/harness/**/*.test.ts'], exclude: LONG_TESTS },
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts', 'test/harness/**/*.test.ts'] },
+        test: { name: 'long', include: LONG_TESTS },
       },
       {
         extends: true,
