@@ -18,6 +18,8 @@ const workers = Number(process.env.PULLBACK_TEST_WORKERS) || 3;
  */
 export const LONG_TESTS = [
   'test/e2e/cli/list-prune.test.ts',
+  'test/e2e/cli/metrics-alerts.test.ts',
+  'test/e2e/install/npm-package.test.ts',
   'test/e2e/drill/busy-databases.test.ts',
   'test/e2e/drill/drill-databases.test.ts',
   'test/e2e/drill/drill-mirror.test.ts',
