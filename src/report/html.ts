@@ -88,10 +88,16 @@ function table(columns: Column[], rows: Array<{ attrs?: string; cells: string[] 
   return `<div class="table"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
+/** "7 failure(s) (1 distinct)" (the distinct count only when some repeat); '' for none. */
+function counted(n: number, distinct: number, what: string): string {
+  if (n === 0) return '';
+  return `${n} ${what}(s)${distinct < n ? ` (${distinct} distinct)` : ''}`;
+}
+
 function overview(r: ReportData): string {
   const rows = r.hosts.map((h, i) => {
     const b = h.backup;
-    const issues = [h.failures.length ? `${h.failures.length} failure(s)` : '', h.warnings.length ? `${h.warnings.length} warning(s)` : '', h.partial_archives.length ? `${h.partial_archives.length} partial` : ''].filter(Boolean).join(', ');
+    const issues = [counted(h.failures.length, h.failure_groups.length, 'failure'), counted(h.warnings.length, h.warning_groups.length, 'warning'), h.partial_archives.length ? `${h.partial_archives.length} partial` : ''].filter(Boolean).join(', ');
     const lastRun = h.last_run ? `${e(h.last_run.status)}, ${e(dur(h.last_run.duration_seconds))}, ${e(humanBytes(h.last_run.bytes))}` : 'none';
     return { attrs: ` class="host-row ${h.status}" data-host="${e(h.host)}"`, cells: [`<a href="#host-${i}">${e(h.host)}</a>`, light(h.status), e(t(b.last_success)), e(ago(b.age_seconds)), lastRun, String(h.archives.count), e(issues || '–')] };
   });

@@ -133,8 +133,8 @@ describe('the morning page', () => {
         if (ch.id !== 'repository') expect(ch.red, `${ch.id}: red marks`).toBeGreaterThanOrEqual(7);
         expect(ch.texts).toContain('failed');
         expect(ch.texts.some((x) => /^time \(UTC\)/.test(x)), ch.texts.join('|')).toBe(true);
-        // 24-hour UTC labels within the runs' span (a local-time axis would be 13h45 off).
-        const labels = ch.texts.filter((x) => /^\d\d:\d\d$/.test(x));
+        // 24-hour UTC labels within the runs' span (a local-time axis would be 13h45 off); over midnight they carry the date.
+        const labels = ch.texts.filter((x) => /^(\d\d-\d\d )?\d\d:\d\d$/.test(x)).map((x) => x.slice(-5));
         expect(labels.length, ch.texts.join('|')).toBeGreaterThan(0);
         for (const l of labels) {
           const m = minutes(l);
