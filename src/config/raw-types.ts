@@ -25,7 +25,7 @@ export interface RawGlobal {
   dump_timeout?: RawDuration;
   dumps?: { max_clock_skew?: RawDuration };
   restore_wait?: RawDuration;
-  schedule?: { timezone?: string; backup?: string; check?: string; drill?: string; report?: string };
+  schedule?: { timezone?: string; backup?: string; check?: string; drill?: string; report?: string; args?: Partial<Record<'backup' | 'check' | 'drill' | 'report', string[]>> };
   notify?: RawNotifier[];
   notify_remind?: RawDuration;
   offsite?: RawOffsite[];

@@ -1,7 +1,7 @@
 // The `schedule` section of the global file: its schema (the docs), its rules (cron expressions
 // and the time zone, checked with the same library the daemon runs them with) and its normalization.
 import { validateDetailed } from 'node-cron';
-import { obj, str, type SchemaNode } from './schema-node.js';
+import { list, obj, str, type SchemaNode } from './schema-node.js';
 import type { ScheduleConfig, ScheduledJob } from './types.js';
 
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = ['backup', 'check', 'drill', 'report'];
@@ -25,9 +25,29 @@ export const scheduleSchema: SchemaNode = obj(
     check: job('pullback check (borg check of every repository and its archives)', '0 4 * * 0'),
     drill: job('pullback drill (a restore drill of every host)', '0 5 1 * *'),
     report: job('pullback report, when this pullback has the report command (else the daemon logs that it is skipped)', '0 7 * * *'),
+    args: obj(
+      {
+        backup: jobArgs('pullback run', ['--host', 'web']),
+        check: jobArgs('pullback check', ['--verify-data']),
+        drill: jobArgs('pullback drill', ['--host', 'web']),
+        report: jobArgs('pullback report', ['--format', 'html', '--output', '/var/www/backup/index.html']),
+      },
+      {
+        description:
+          'Options given to a scheduled job\'s command, one word per item (never a shell string), after the command: e.g. the HTML report written to a file. --config and --log-level are the schedule\'s own. Only for jobs that are scheduled.',
+        example: { report: ['--format', 'html', '--output', '/var/www/backup/index.html'] },
+      },
+    ),
   },
   { description: 'When pullback daemon runs each job; pullback schedule --cron or --systemd prints the same schedule for the system\'s scheduler.' },
 );
+
+function jobArgs(command: string, example: string[]): SchemaNode {
+  return list(str({ description: 'One word of the command line.', example: example[0] }), { description: `What the job runs after \`${command}\`, one word per item.`, example, minItems: 1 });
+}
+
+/** Options a job may not be given: the schedule passes them itself (the config file it was read from, the daemon's log level). */
+const OWN_OPTIONS = ['--config', '-c', '--log-level'];
 
 /** Whether `tz` is a time zone this Node knows. */
 export function isTimeZone(tz: string): boolean {
@@ -82,12 +102,23 @@ export function scheduleRules<P>(raw: unknown, at: (path: string[], message: str
     const why = cronProblem(expr);
     if (why) out.push(at([j], why));
   }
+  const args = s.args;
+  if (typeof args === 'object' && args !== null && !Array.isArray(args)) {
+    for (const [j, words] of Object.entries(args as Record<string, unknown>)) {
+      if (!(SCHEDULED_JOBS as readonly string[]).includes(j) || !Array.isArray(words)) continue;
+      if (typeof s[j] !== 'string') out.push(at(['args', j], `arguments for the ${j} job, which is not scheduled (set schedule.${j} to a cron expression)`));
+      const own = words.find((w) => typeof w === 'string' && OWN_OPTIONS.some((o) => w === o || w.startsWith(`${o}=`)));
+      if (own !== undefined) out.push(at(['args', j], `${own} is given by the schedule itself (the configuration file the schedule was read from, the daemon's log level): leave it out`));
+    }
+  }
   return out;
 }
 
 /** The typed schedule of a valid `schedule` mapping (none: nothing scheduled). */
-export function normalizeSchedule(raw: { timezone?: string } & Partial<Record<ScheduledJob, string>> | undefined): ScheduleConfig {
+export function normalizeSchedule(raw: ({ timezone?: string; args?: Partial<Record<ScheduledJob, string[]>> } & Partial<Record<ScheduledJob, string>>) | undefined): ScheduleConfig {
   const jobs: ScheduleConfig['jobs'] = {};
   for (const j of SCHEDULED_JOBS) if (raw?.[j] !== undefined) jobs[j] = raw[j];
-  return raw?.timezone !== undefined ? { timezone: raw.timezone, jobs } : { jobs };
+  const out: ScheduleConfig = raw?.timezone !== undefined ? { timezone: raw.timezone, jobs } : { jobs };
+  if (raw?.args && Object.keys(raw.args).length > 0) out.args = { ...raw.args };
+  return out;
 }

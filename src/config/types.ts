@@ -124,6 +124,8 @@ export interface ScheduleConfig {
   timezone?: string;
   /** Cron expression (5 fields, or 6 with seconds first) of each scheduled job; absent jobs are not scheduled. */
   jobs: Partial<Record<ScheduledJob, string>>;
+  /** Words given to a job's command after it (schedule.args); absent: none. */
+  args?: Partial<Record<ScheduledJob, string[]>>;
 }
 
 export interface DumpConfig {

@@ -10,6 +10,7 @@ import { recoveryWindows } from '../archive/recovery-windows.js';
 import { windowJson } from '../archive/recovery-window.js';
 import { humanBytes } from '../util/table.js';
 import { repositorySizeAt, type RepositorySize } from '../catalog/repository-sizes.js';
+import { groupNotes, type NoteGroup } from './grouping.js';
 
 const DAY = 86400_000;
 export const TREND_DAYS = 30;
@@ -50,8 +51,13 @@ export interface HostReport {
   last_run: RunLine | null;
   runs: RunLine[];
   sources: Array<{ source: string; status: Light; last_success: string | null; age_seconds: number | null; reason: string; last_run: { status: string; bytes: number; files: number; error: string | null } | null }>;
-  warnings: Array<{ run_id: number; step: string; source: string | null; status: string; retries: number; message: string }>;
-  failures: Array<{ run_id: number; step: string; source: string | null; message: string }>;
+  /** `at`: when the step started. */
+  warnings: Array<{ run_id: number; step: string; source: string | null; status: string; retries: number; message: string; at: string }>;
+  failures: Array<{ run_id: number; step: string; source: string | null; message: string; at: string }>;
+  /** The failures, one per distinct (step, source, message), with their count and first and last time (what the text and HTML show). */
+  failure_groups: NoteGroup[];
+  /** The warnings grouped likewise (retries part of what makes two identical). */
+  warning_groups: NoteGroup[];
   partial_archives: string[];
   /**
    * repository_bytes: the original sizes of the kept archives, summed; deduplicated_bytes and
@@ -121,6 +127,12 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
     const nightly = runsSince(catalog, h.name, trendFrom).filter((r) => r.kind === 'run');
     // Point-in-time recovery sources: their recovery windows, whose light counts as the host's (as in status).
     const windows = recoveryWindows(config.global, [h], catalog, now);
+    const warnings = notes
+      .filter((n) => n.status === 'warning' || (n.status === 'ok' && n.retries > 0))
+      .map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, status: n.status, retries: n.retries, message: n.error ?? `succeeded after ${n.retries} retr${n.retries === 1 ? 'y' : 'ies'}`, at: n.at }));
+    const failures = notes
+      .filter((n) => n.status === 'failed' || n.status === 'interrupted')
+      .map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, message: n.error ?? n.status, at: n.at }));
     return {
       host: h.name,
       status: worst([verdict.light, ...windows.map((w) => w.light)]),
@@ -138,10 +150,10 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
           last_run: lr ? { status: lr.status, bytes: lr.bytes, files: lr.files, error: lr.error ?? null } : null,
         };
       }),
-      warnings: notes
-        .filter((n) => n.status === 'warning' || (n.status === 'ok' && n.retries > 0))
-        .map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, status: n.status, retries: n.retries, message: n.error ?? `succeeded after ${n.retries} retr${n.retries === 1 ? 'y' : 'ies'}` })),
-      failures: notes.filter((n) => n.status === 'failed' || n.status === 'interrupted').map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, message: n.error ?? n.status })),
+      warnings,
+      failures,
+      failure_groups: groupNotes(failures),
+      warning_groups: groupNotes(warnings),
       partial_archives: inPeriod.filter((a) => a.partial).map((a) => a.name),
       archives: {
         count: kept.length,

@@ -1,16 +1,20 @@
 // The morning report as one self-contained HTML page: a summary line, a table of hosts in
 // red/amber/green, a section per host (last success, sources, failures with their error lines,
 // warnings, partial archives, archives, checks, drill, restores) and the 30-day trend charts as
-// inline SVG rendered beforehand (charts/svg). Inline CSS and a CSP that forbids every request. Pure.
+// inline SVG rendered beforehand (charts/svg), in a wide and a narrow layout of which the CSS shows
+// the one that fits. Repeated identical failures and warnings are listed once with their count.
+// Times in UTC. Readable on a phone: nothing is wider than the screen (tables scroll in their own
+// box). Inline CSS and a CSP that forbids every request. Pure.
 import { archivesSaid, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
 import { humanBytes, humanDuration } from '../util/table.js';
 import { age, type Light } from './freshness.js';
+import { collapseRepeats, repeatedText, type NoteGroup } from './grouping.js';
 
 export interface RenderedChart {
   id: string;
   title: string;
-  /** Trusted SVG markup from the chart renderer; undefined: nothing to draw. */
-  svg?: string;
+  /** Trusted SVG markup from the chart renderer, per layout; undefined: nothing to draw. */
+  svg?: { wide: string; narrow: string };
 }
 
 /** `s` safe as HTML text and as a quoted attribute value. */
@@ -25,13 +29,19 @@ const ago = (s: number | null) => (s === null ? '' : `${age(s * 1000)} ago`);
 const where = (step: string, source: string | null) => e(source ? `${step}/${source}` : step);
 const ORDER: Light[] = ['red', 'amber', 'green'];
 
+// Up to NARROW px the narrow chart layout is shown (its SVG is 340 px wide, charts.ts; the wide one
+// 760 px, which would be drawn smaller than its text allows below this), and the page's margins shrink.
+const NARROW = 860;
 const CSS = `
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;background:#f6f8fa;margin:0;padding:24px}
+*{box-sizing:border-box}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;background:#f6f8fa;margin:0;padding:24px;overflow-wrap:break-word}
 main{max-width:980px;margin:0 auto}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:0 0 8px;display:flex;align-items:center;gap:10px}h3{font-size:15px;margin:14px 0 4px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:0 0 8px;display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px}h3{font-size:15px;margin:14px 0 4px}
 .summary{font-size:18px;font-weight:600;margin:8px 0 2px}.meta{color:#59636e;margin:0 0 18px}
-section,.card{background:#fff;border:1px solid #d1d9e0;border-radius:8px;padding:16px 18px;margin:0 0 16px}
+section,.card{background:#fff;border:1px solid #d1d9e0;border-radius:8px;padding:16px 18px;margin:0 0 16px;min-width:0}
+.table{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e6eaef;vertical-align:top}th{font-size:13px;color:#59636e;font-weight:600}
+td.time{white-space:nowrap}
 .light{display:inline-block;min-width:4.5em;text-align:center;border-radius:4px;padding:1px 8px;font-weight:700;font-size:13px;color:#fff}
 .light.red{background:#cf222e}.light.amber{background:#bf8700}.light.green{background:#1a7f37}
 tr.host-row.red{background:#ffebe9}tr.host-row.amber{background:#fff8c5}tr.host-row.green{background:#dafbe1}
@@ -39,7 +49,19 @@ section.host.red{border-left:6px solid #cf222e}section.host.amber{border-left:6p
 pre{background:#f6f8fa;border:1px solid #e6eaef;border-radius:4px;padding:6px 8px;margin:2px 0 8px;white-space:pre-wrap;word-break:break-word;font-size:13px}
 ul{margin:4px 0;padding-left:20px}.none{color:#59636e}
 .failures h3{color:#cf222e}.warnings h3{color:#9a6700}
-figure{margin:0 0 12px}figcaption{font-weight:600;margin:0 0 4px}figure svg{max-width:100%;height:auto}
+.count{display:inline-block;border-radius:10px;padding:0 8px;font-weight:700;font-size:13px;background:#ffebe9;color:#a40e26}.warnings .count{background:#fff8c5;color:#7d4e00}
+.when{color:#59636e}
+figure{margin:0 0 16px}figcaption{font-weight:600;margin:0 0 4px}
+.chart svg{display:block;max-width:100%;height:auto}.chart .narrow{display:none}
+@media (max-width:${NARROW}px){
+body{padding:10px}section,.card{padding:12px}section.host{padding-left:10px}
+h1{font-size:21px}h2{font-size:17px}.summary{font-size:16px}
+ul{padding-left:16px}
+.chart .wide{display:none}.chart .narrow{display:block}
+.table thead{display:none}.table tr{display:block;padding:6px 8px;border-bottom:1px solid #e6eaef}
+.table td{display:block;border:0;padding:1px 0}.table td:nth-child(-n+2){display:inline-block;margin:0 8px 2px 0;font-weight:600}
+.table td:empty{display:none}.table td:nth-child(n+3)::before{content:attr(data-label) ": ";color:#59636e}
+}
 `;
 
 /** "2 hosts: 1 red, 1 green" (zero counts left out). */
@@ -51,18 +73,47 @@ export function summaryLine(r: ReportData): string {
 
 const light = (l: Light) => `<span class="light ${l}">${l.toUpperCase()}</span>`;
 
+interface Column {
+  label: string;
+  cls?: string;
+}
+const HOST_COLUMNS: Column[] = [{ label: 'host' }, { label: 'status' }, { label: 'last success', cls: 'time' }, { label: 'age' }, { label: 'last run' }, { label: 'archives' }, { label: 'in the period' }];
+const SOURCE_COLUMNS: Column[] = [{ label: 'source' }, { label: 'status' }, { label: 'last success', cls: 'time' }, { label: 'age' }, { label: 'last run' }];
+
+/** A table of `rows` (cells already HTML); each cell names its column (data-label), which a phone shows in place of the header. */
+function table(columns: Column[], rows: Array<{ attrs?: string; cells: string[] }>): string {
+  const head = columns.map((c) => `<th>${e(c.label)}</th>`).join('');
+  const cell = (html: string, i: number) => `<td data-label="${e(columns[i]!.label)}"${columns[i]!.cls ? ` class="${columns[i]!.cls}"` : ''}>${html}</td>`;
+  const body = rows.map((r) => `<tr${r.attrs ?? ''}>${r.cells.map(cell).join('')}</tr>`).join('');
+  return `<div class="table"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+/** "7 failure(s) (1 distinct)" (the distinct count only when some repeat); '' for none. */
+function counted(n: number, distinct: number, what: string): string {
+  if (n === 0) return '';
+  return `${n} ${what}(s)${distinct < n ? ` (${distinct} distinct)` : ''}`;
+}
+
 function overview(r: ReportData): string {
   const rows = r.hosts.map((h, i) => {
     const b = h.backup;
-    const issues = [h.failures.length ? `${h.failures.length} failure(s)` : '', h.warnings.length ? `${h.warnings.length} warning(s)` : '', h.partial_archives.length ? `${h.partial_archives.length} partial` : ''].filter(Boolean).join(', ');
-    return `<tr class="host-row ${h.status}" data-host="${e(h.host)}"><td><a href="#host-${i}">${e(h.host)}</a></td><td>${light(h.status)}</td><td>${e(t(b.last_success))}</td><td>${e(ago(b.age_seconds))}</td><td>${h.last_run ? `${e(h.last_run.status)}, ${e(dur(h.last_run.duration_seconds))}, ${e(humanBytes(h.last_run.bytes))}` : 'none'}</td><td>${h.archives.count}</td><td>${e(issues || '–')}</td></tr>`;
+    const issues = [counted(h.failures.length, h.failure_groups.length, 'failure'), counted(h.warnings.length, h.warning_groups.length, 'warning'), h.partial_archives.length ? `${h.partial_archives.length} partial` : ''].filter(Boolean).join(', ');
+    const lastRun = h.last_run ? `${e(h.last_run.status)}, ${e(dur(h.last_run.duration_seconds))}, ${e(humanBytes(h.last_run.bytes))}` : 'none';
+    return { attrs: ` class="host-row ${h.status}" data-host="${e(h.host)}"`, cells: [`<a href="#host-${i}">${e(h.host)}</a>`, light(h.status), e(t(b.last_success)), e(ago(b.age_seconds)), lastRun, String(h.archives.count), e(issues || '–')] };
   });
-  return `<section class="card overview"><h2>Hosts</h2><table><thead><tr><th>host</th><th>status</th><th>last success</th><th>age</th><th>last run</th><th>archives</th><th>in the period</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return `<section class="card overview"><h2>Hosts</h2>${table(HOST_COLUMNS, rows)}</section>`;
 }
 
 function list<T>(title: string, cls: string, items: T[], item: (x: T) => string, empty?: string): string {
   if (items.length === 0) return empty === undefined ? '' : `<div class="${cls}"><h3>${title}</h3><p class="none">${empty}</p></div>`;
   return `<div class="${cls}"><h3>${title}</h3><ul>${items.map((x) => `<li>${item(x)}</li>`).join('')}</ul></div>`;
+}
+
+/** When a failure or warning was seen: once (its run and time), or its count, first and last. */
+function seen(g: NoteGroup): string {
+  const r = repeatedText(g, t);
+  if (!r) return `<span class="when">(run ${g.first_run_id}, ${e(t(g.first_at))})</span>`;
+  return `<span class="count" data-count="${g.count}">${e(r.count)}</span> <span class="when">${e(r.when)}</span>`;
 }
 
 function hostSection(h: HostReport, i: number): string {
@@ -74,12 +125,14 @@ function hostSection(h: HostReport, i: number): string {
   const r = h.last_run;
   parts.push(`<p>Last run: ${r ? `${e(r.status)} at ${e(t(r.started_at))}, took ${e(dur(r.duration_seconds))}, pulled ${e(humanBytes(r.bytes))} over the network (every attempt of a retried pull counted) in ${r.files} file(s), archive ${e(r.archive ?? '–')}` : 'none'}</p>`);
   if (h.sources.length) {
-    const rows = h.sources.map((s) => `<tr><td>${e(s.source)}</td><td>${light(s.status)}</td><td>${e(t(s.last_success))}</td><td>${e(ago(s.age_seconds))}</td><td>${s.last_run ? `${e(s.last_run.status)}, ${e(humanBytes(s.last_run.bytes))}, ${s.last_run.files} file(s)` : '–'}</td></tr>`);
-    parts.push(`<h3>Sources</h3><table><thead><tr><th>source</th><th>status</th><th>last success</th><th>age</th><th>last run</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
+    const rows = h.sources.map((s) => ({
+      cells: [e(s.source), light(s.status), e(t(s.last_success)), e(ago(s.age_seconds)), s.last_run ? `${e(s.last_run.status)}, ${e(humanBytes(s.last_run.bytes))}, ${s.last_run.files} file(s)` : '–'],
+    }));
+    parts.push(`<h3>Sources</h3>${table(SOURCE_COLUMNS, rows)}`);
   }
-  parts.push(`<p>Jobs in the period: ${h.runs.length ? e(h.runs.map((x) => `${x.kind} ${x.status}`).join(', ')) : '<span class="none">none</span>'}</p>`);
-  parts.push(list('Failures', 'failures', h.failures, (f) => `<b>${where(f.step, f.source)}</b> (run ${f.run_id})<pre>${e(f.message)}</pre>`));
-  parts.push(list('Warnings', 'warnings', h.warnings, (w) => `<b>${where(w.step, w.source)}</b>${w.retries ? ` (${w.retries} retr${w.retries === 1 ? 'y' : 'ies'})` : ''}<pre>${e(w.message)}</pre>`));
+  parts.push(`<p>Jobs in the period: ${h.runs.length ? e(collapseRepeats(h.runs.map((x) => `${x.kind} ${x.status}`)).join(', ')) : '<span class="none">none</span>'}</p>`);
+  parts.push(list('Failures', 'failures', h.failure_groups, (f) => `<b>${where(f.step, f.source)}</b> ${seen(f)}<pre>${e(f.message)}</pre>`));
+  parts.push(list('Warnings', 'warnings', h.warning_groups, (w) => `<b>${where(w.step, w.source)}</b>${w.retries ? ` (${w.retries} retr${w.retries === 1 ? 'y' : 'ies'})` : ''} ${seen(w)}<pre>${e(w.message)}</pre>`));
   parts.push(list('Partial archives', 'partial', h.partial_archives, (a) => e(a)));
   const a = h.archives;
   if (saysArchiveLoss(h)) parts.push(`<div class="archive-loss"><h3>Missing archives</h3><p>${light(h.archive_loss.status)} ${e(h.archive_loss.reason)}</p></div>`);
@@ -100,8 +153,9 @@ function hostSection(h: HostReport, i: number): string {
 }
 
 function trends(charts: RenderedChart[]): string {
-  const figs = charts.map((c) => `<figure class="chart" data-chart="${e(c.id)}"><figcaption>${e(c.title)}</figcaption>${c.svg ?? '<p class="none">no nightly runs in the last 30 days</p>'}</figure>`);
-  return `<section class="card trends"><h2>Trends (30 days)</h2>${figs.join('\n')}</section>`;
+  const drawn = (c: RenderedChart) => (c.svg ? `<div class="wide">${c.svg.wide}</div><div class="narrow">${c.svg.narrow}</div>` : '<p class="none">no nightly runs in the last 30 days</p>');
+  const figs = charts.map((c) => `<figure class="chart" data-chart="${e(c.id)}"><figcaption>${e(c.title)}</figcaption>${drawn(c)}</figure>`);
+  return `<section class="card trends"><h2>Trends (30 days, UTC)</h2>${figs.join('\n')}</section>`;
 }
 
 /** The whole page for `r`, with `charts` (already rendered SVG) in the trends section. */

@@ -3,6 +3,8 @@
 // vega and vega-lite are loaded on the first chart, not with the CLI: together they take half a
 // second to load, which every other command (a nightly run, a drill) would pay for nothing.
 import type { TopLevelSpec } from 'vega-lite';
+import type { TrendChart } from './charts.js';
+import type { RenderedChart } from './html.js';
 
 /** The SVG markup of `spec`. Throws when the spec does not compile (a bug in the spec builder). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -16,7 +18,13 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Each chart with its SVG (none for a chart without a spec). */
-export async function renderCharts(charts: Array<{ id: string; title: string; spec?: TopLevelSpec }>): Promise<Array<{ id: string; title: string; svg?: string }>> {
-  return Promise.all(charts.map(async (c) => ({ id: c.id, title: c.title, svg: c.spec ? await renderSvg(c.spec) : undefined })));
+/** Each chart with its SVG in both layouts (none for a chart without specs). */
+export async function renderCharts(charts: TrendChart[]): Promise<RenderedChart[]> {
+  return Promise.all(
+    charts.map(async (c) => {
+      if (!c.specs) return { id: c.id, title: c.title };
+      const [wide, narrow] = await Promise.all([renderSvg(c.specs.wide), renderSvg(c.specs.narrow)]);
+      return { id: c.id, title: c.title, svg: { wide, narrow } };
+    }),
+  );
 }

@@ -4,10 +4,16 @@
 import { archivesSaid, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
 import { humanBytes, humanDuration } from '../util/table.js';
 import { age } from './freshness.js';
+import { collapseRepeats, repeatedText, type NoteGroup } from './grouping.js';
 
 const t = (iso: string | null) => (iso ? iso.replace(/\.\d{3}Z$/, 'Z') : 'never');
 const dur = (s: number | null) => (s === null ? '-' : humanDuration(s * 1000));
 const src = (s: string | null) => (s ? `/${s}` : '');
+
+const repeats = (g: NoteGroup) => {
+  const r = repeatedText(g, t);
+  return r ? [`      ${r.count}, ${r.when}`] : [];
+};
 
 function trendLine(h: HostReport): string[] {
   if (h.trend.length === 0) return ['  trend (30 days): no nightly runs'];
@@ -41,9 +47,9 @@ function hostBlock(h: HostReport): string[] {
     const lr = s.last_run ? `; last run ${s.last_run.status}, ${humanBytes(s.last_run.bytes)}, ${s.last_run.files} file(s)` : '';
     out.push(`  source ${s.source}: ${s.status.toUpperCase()} last success ${t(s.last_success)}${s.age_seconds !== null ? ` (${age(s.age_seconds * 1000)} ago)` : ''}${lr}`);
   }
-  out.push(`  jobs in the period: ${h.runs.length === 0 ? 'none' : h.runs.map((r) => `${r.kind} ${r.status}`).join(', ')}`);
-  if (h.failures.length) out.push('  failures:', ...h.failures.map((f) => `    ${f.step}${src(f.source)}: ${f.message}`));
-  if (h.warnings.length) out.push('  warnings:', ...h.warnings.map((w) => `    ${w.step}${src(w.source)}: ${w.message}${w.retries ? ` (${w.retries} retr${w.retries === 1 ? 'y' : 'ies'})` : ''}`));
+  out.push(`  jobs in the period: ${h.runs.length === 0 ? 'none' : collapseRepeats(h.runs.map((r) => `${r.kind} ${r.status}`)).join(', ')}`);
+  if (h.failure_groups.length) out.push('  failures:', ...h.failure_groups.flatMap((f) => [`    ${f.step}${src(f.source)}: ${f.message}`, ...repeats(f)]));
+  if (h.warning_groups.length) out.push('  warnings:', ...h.warning_groups.flatMap((w) => [`    ${w.step}${src(w.source)}: ${w.message}${w.retries ? ` (${w.retries} retr${w.retries === 1 ? 'y' : 'ies'})` : ''}`, ...repeats(w)]));
   if (h.partial_archives.length) out.push(`  partial archives: ${h.partial_archives.join(', ')}`);
   const a = h.archives;
   if (saysArchiveLoss(h)) out.push(`  missing archives (${h.archive_loss.status.toUpperCase()}): ${h.archive_loss.reason}`);

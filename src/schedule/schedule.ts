@@ -37,14 +37,15 @@ export interface SchedulePlan {
   skipped: Array<{ job: ScheduledJob; reason: string }>;
 }
 
-/** The configured jobs whose command this pullback has (`hasCommand`); the others skipped with a reason. */
+/** The configured jobs (with their schedule.args) whose command this pullback has (`hasCommand`); the others skipped with a reason. */
 export function planSchedule(schedule: ScheduleConfig, hasCommand: (name: string) => boolean): SchedulePlan {
   const plan: SchedulePlan = { jobs: [], skipped: [] };
   if (schedule.timezone !== undefined) plan.timezone = schedule.timezone;
   for (const spec of JOB_TABLE) {
     const cron = schedule.jobs[spec.job];
     if (cron === undefined) continue;
-    if (hasCommand(spec.command)) plan.jobs.push({ ...spec, cron });
+    const args = schedule.args?.[spec.job];
+    if (hasCommand(spec.command)) plan.jobs.push({ ...spec, cron, ...(args ? { args } : {}) });
     else plan.skipped.push({ job: spec.job, reason: `this pullback has no '${spec.command}' command` });
   }
   return plan;

@@ -87,12 +87,15 @@ export function classifyRsyncExit(exitCode: number | undefined, said: RsyncStder
   const gate = stderr.find((l) => l.startsWith('pullback-gate: refused: '));
   if (gate) return { kind: 'failed', reason: `the server refused the request: ${gate.trim()} (rsync exit ${exitCode})` };
   if (TRANSPORT[exitCode]) {
-    const refusal = exitCode === 255 ? sshRefusal(stderr) : undefined;
-    if (refusal?.kind === 'host-key') {
-      return { kind: 'failed', refused: 'host-key', reason: `ssh refused the server's host key: ${refusal.line} (rsync exit 255)` };
-    }
-    if (refusal) return { kind: 'failed', refused: 'login', reason: `ssh login refused: ${refusal.line} (rsync exit 255)` };
+    // When ssh cannot connect, rsync ends with 255 (ssh's exit) or 12 (it saw the stream close
+    // first): a race. ssh's own line is the evidence then, and the reason is the same whichever
+    // exit won, so the same failure reads the same every night (the report groups identical ones).
+    const sshExit = exitCode === 255 || exitCode === 12;
+    const refusal = sshExit ? sshRefusal(stderr) : undefined;
+    if (refusal?.kind === 'host-key') return { kind: 'failed', refused: 'host-key', reason: `ssh refused the server's host key: ${refusal.line}` };
+    if (refusal) return { kind: 'failed', refused: 'login', reason: `ssh login refused: ${refusal.line}` };
     const said = transportLine(stderr);
+    if (sshExit && said?.startsWith('ssh: ')) return { kind: 'retry', reason: `${TRANSPORT[255]}: ${said}` };
     return { kind: 'retry', reason: `${TRANSPORT[exitCode]}${said ? `: ${said}` : ''} (rsync exit ${exitCode})` };
   }
   if (exitCode === 23) {

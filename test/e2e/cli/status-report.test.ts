@@ -33,7 +33,7 @@ async function checkHtmlReport(c: string[], dir: string): Promise<void> {
     expect(await failure.isVisible()).toBe(true);
     expect(await failure.innerText()).toMatch(/connection refused|ssh connection failed|cannot list/i);
     for (const id of ['duration', 'bytes', 'repository']) {
-      const svg = page.locator(`figure[data-chart="${id}"] svg`);
+      const svg = page.locator(`figure[data-chart="${id}"] .wide svg`);
       const box = await svg.boundingBox();
       expect(box, id).not.toBeNull();
       expect(box!.width, id).toBeGreaterThan(100);

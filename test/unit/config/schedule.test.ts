@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCrontab, jobArgs, planSchedule } from '../../../src/schedule/schedule.js';
+import { REPO_ROOT } from '../../harness/cli.js';
 import { GLOBAL, problemsOf, short, writeConfig } from './fixture.js';
 
 describe('schedule config', () => {
@@ -23,6 +27,33 @@ describe('schedule config', () => {
       },
       { file: 'pullback.yaml', line: 12, key: 'schedule.report', message: "uses L, W or # (crontab and systemd have no equivalent; got '0 7 L * *')" },
       { file: 'pullback.yaml', line: 13, key: 'schedule.weekly', message: "unknown key 'weekly'" },
+    ]);
+  });
+});
+
+describe('schedule.args', () => {
+  it('gives a job its options, one word per item, after the command (the documented HTML report)', () => {
+    const c = loadConfig(writeConfig(`${GLOBAL}schedule:\n  report: "0 7 * * *"\n  args:\n    report: [--format, html, --output, /var/www/backup/index.html]\n`));
+    expect(c.global.schedule).toEqual({ jobs: { report: '0 7 * * *' }, args: { report: ['--format', 'html', '--output', '/var/www/backup/index.html'] } });
+    const plan = planSchedule(c.global.schedule, () => true);
+    const launcher = { node: '/usr/bin/node', script: '/opt/pullback/dist/cli/main.js', configPath: '/etc/pullback/pullback.yaml' };
+    expect(jobArgs(launcher, plan.jobs[0]!)).toEqual([launcher.script, '--config', launcher.configPath, 'report', '--format', 'html', '--output', '/var/www/backup/index.html']);
+    expect(buildCrontab(plan, launcher, 'pullback')).toContain(' report --format html --output /var/www/backup/index.html\n');
+  });
+
+  it('the example in docs/operations.md validates as it is written', () => {
+    const docs = readFileSync(join(REPO_ROOT, 'docs/operations.md'), 'utf8');
+    const block = /## Scheduling[\s\S]*?```yaml\n([\s\S]*?)```/.exec(docs)![1]!;
+    expect(block).toContain('report: [--format, html, --output, /var/www/backup/index.html]');
+    const c = loadConfig(writeConfig(`${GLOBAL}${block}`));
+    expect(c.global.schedule.args?.report).toEqual(['--format', 'html', '--output', '/var/www/backup/index.html']);
+  });
+
+  it('refuses arguments for a job that is not scheduled, and the options the schedule gives itself', () => {
+    const rules = short(problemsOf(`${GLOBAL}schedule:\n  backup: "0 2 * * *"\n  args:\n    report: [--format, html]\n    backup: [--config=/tmp/other.yaml]\n`));
+    expect(rules).toEqual([
+      { file: 'pullback.yaml', line: 10, key: 'schedule.args.report', message: 'arguments for the report job, which is not scheduled (set schedule.report to a cron expression)' },
+      { file: 'pullback.yaml', line: 11, key: 'schedule.args.backup', message: "--config=/tmp/other.yaml is given by the schedule itself (the configuration file the schedule was read from, the daemon's log level): leave it out" },
     ]);
   });
 });

@@ -1,8 +1,14 @@
 // A host of the morning report's data, for the report formatters' tests (text and HTML).
 import type { HostReport } from '../../../src/report/data.js';
+import { groupNotes } from '../../../src/report/grouping.js';
 
-/** A green host with one source, two archives, two checks and a two-night trend; `over` replaces fields. */
-export const reportHost = (over: Partial<HostReport>): HostReport => ({
+/** A green host with one source, two archives, two checks and a two-night trend; `over` replaces fields (the failure and warning groups follow its failures and warnings). */
+export const reportHost = (over: Partial<HostReport>): HostReport => {
+  const h = base(over);
+  return { ...h, failure_groups: over.failure_groups ?? groupNotes(h.failures), warning_groups: over.warning_groups ?? groupNotes(h.warnings) };
+};
+
+const base = (over: Partial<HostReport>): HostReport => ({
   host: 'web',
   status: 'green',
   backup: { status: 'green', last_success: '2026-03-10T02:10:00.000Z', age_seconds: 5 * 3600, max_age_seconds: 26 * 3600, reason: 'web: last success 5h ago' },
@@ -11,6 +17,8 @@ export const reportHost = (over: Partial<HostReport>): HostReport => ({
   sources: [{ source: 'data', status: 'green', last_success: '2026-03-10T02:09:00.000Z', age_seconds: 5 * 3600, reason: '', last_run: { status: 'ok', bytes: 2048, files: 3, error: null } }],
   warnings: [],
   failures: [],
+  failure_groups: [],
+  warning_groups: [],
   partial_archives: [],
   archive_loss: { status: 'green', reason: 'every archive recorded is in the repository' },
   archives: { count: 2, repository_bytes: 10 * 1024 * 1024, deduplicated_bytes: 1024 * 1024, compressed_bytes: 3 * 1024 * 1024, size_measured_at: '2026-03-10T02:10:00.000Z', growth_bytes: 4096, last: 'web-20260310T020000Z' },

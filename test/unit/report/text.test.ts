@@ -27,8 +27,8 @@ describe('reportText', () => {
       hosts: [
         host({
           status: 'red',
-          failures: [{ run_id: 3, step: 'pull', source: 'db', message: 'cannot list /srv/db: connection refused' }],
-          warnings: [{ run_id: 3, step: 'pull', source: 'data', status: 'warning', retries: 1, message: 'some files vanished before they could be transferred (rsync exit 24)' }],
+          failures: [{ run_id: 3, step: 'pull', source: 'db', message: 'cannot list /srv/db: connection refused', at: '2026-03-10T02:01:00.000Z' }],
+          warnings: [{ run_id: 3, step: 'pull', source: 'data', status: 'warning', retries: 1, message: 'some files vanished before they could be transferred (rsync exit 24)', at: '2026-03-10T02:01:00.000Z' }],
           partial_archives: ['web-20260310T020000Z'],
         }),
       ],
@@ -37,6 +37,18 @@ describe('reportText', () => {
     expect(text).toContain('  failures:\n    pull/db: cannot list /srv/db: connection refused');
     expect(text).toContain('    pull/data: some files vanished before they could be transferred (rsync exit 24) (1 retry)');
     expect(text).toContain('  partial archives: web-20260310T020000Z');
+  });
+
+  it('tells a failure repeated every night once, with its count and first and last time (each distinct failure apart)', () => {
+    const refused = 'ssh connection failed: ssh: connect to host db port 22: Connection refused';
+    const failures = [1, 2, 3, 4, 5, 6, 7].map((d) => ({ run_id: d, step: 'pull', source: 'data', message: refused, at: `2026-03-0${d}T02:00:00.000Z` }));
+    failures.splice(3, 0, { run_id: 4, step: 'pull', source: 'logs', message: refused, at: '2026-03-04T02:00:00.000Z' });
+    const r: ReportData = { generated_at: '2026-03-08T07:00:00.000Z', since: '2026-03-01T00:00:00.000Z', status: 'red', hosts: [host({ status: 'red', failures })] };
+    const text = reportText(r);
+    expect(text).toContain(
+      `  failures:\n    pull/data: ${refused}\n      7 times, first 2026-03-01T02:00:00Z (run 1), last 2026-03-07T02:00:00Z (run 7)\n    pull/logs: ${refused}\n  `,
+    );
+    expect(text.split(refused).length - 1).toBe(2);
   });
 });
 

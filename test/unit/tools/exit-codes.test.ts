@@ -55,8 +55,17 @@ describe('classifyRsyncExit', () => {
     const stderr = ['ssh: connect to host 10.0.0.5 port 22: Connection refused', 'rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]', 'rsync error: unexplained error (code 255) at io.c(232) [Receiver=3.2.7]'];
     expect(classifyRsyncExit(255, stderr)).toEqual({
       kind: 'retry',
-      reason: 'ssh connection failed: ssh: connect to host 10.0.0.5 port 22: Connection refused (rsync exit 255)',
+      reason: 'ssh connection failed: ssh: connect to host 10.0.0.5 port 22: Connection refused',
     });
+  });
+
+  it('12 after ssh could not connect reads as 255 does (rsync saw the stream close before ssh exited: a race)', () => {
+    // Seen against a closed port: the same night gives 12 or 255, and the report must see one failure.
+    const said = ['ssh: connect to host 127.0.0.119 port 40461: Connection refused', 'rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]'];
+    expect(classifyRsyncExit(12, [...said, 'rsync error: error in rsync protocol data stream (code 12) at io.c(285) [Receiver=3.5.0]'])).toEqual(classifyRsyncExit(255, [...said, 'rsync error: unexplained error (code 255) at io.c(232) [Receiver=3.5.0]']));
+    expect(classifyRsyncExit(12, ['Host key verification failed.', said[1]!])).toMatchObject({ kind: 'failed', refused: 'host-key' });
+    // A stream lost after ssh connected says no ssh line: still the protocol stream (exit 12).
+    expect(classifyRsyncExit(12, [said[1]!]).reason).toBe('error in the rsync protocol data stream (connection lost) (rsync exit 12)');
   });
 
   it('255 from a refused host key or login fails at once (no retry can help)', () => {
@@ -72,7 +81,7 @@ describe('classifyRsyncExit', () => {
     expect(classifyRsyncExit(255, changed)).toEqual({
       kind: 'failed',
       refused: 'host-key',
-      reason: "ssh refused the server's host key: Host key for [10.0.0.5]:2222 has changed and you have requested strict checking. (rsync exit 255)",
+      reason: "ssh refused the server's host key: Host key for [10.0.0.5]:2222 has changed and you have requested strict checking.",
     });
     const unknown = ['No ED25519 host key is known for [10.0.0.5]:2222 and you have requested strict checking.', 'Host key verification failed.'];
     expect(classifyRsyncExit(255, unknown)).toMatchObject({ kind: 'failed', refused: 'host-key', reason: expect.stringContaining('No ED25519 host key is known') });
@@ -80,7 +89,7 @@ describe('classifyRsyncExit', () => {
     expect(classifyRsyncExit(255, login)).toEqual({
       kind: 'failed',
       refused: 'login',
-      reason: 'ssh login refused: backup@10.0.0.5: Permission denied (publickey,password). (rsync exit 255)',
+      reason: 'ssh login refused: backup@10.0.0.5: Permission denied (publickey,password).',
     });
     // A file's "Permission denied (13)" is not a login refusal.
     expect(classifyRsyncExit(255, [DENIED]).kind).toBe('retry');
