@@ -118,7 +118,7 @@ describe('metrics and alerts', () => {
     expect(up.archives).toMatchObject({ count: 2, deduplicated_bytes: unique, compressed_bytes: total });
     expect(up.trend.map((p) => p.repository_deduplicated_bytes).at(-1)).toBe(unique);
     const chart = trendCharts(report).find((ch) => ch.id === 'repository')!;
-    const points = (chart.spec!.data as { values: Array<{ host: string; value: number }> }).values.filter((v) => v.host === 'up');
+    const points = (chart.specs!.wide.data as { values: Array<{ host: string; value: number }> }).values.filter((v) => v.host === 'up');
     expect(points.at(-1)!.value).toBe(unique);
     const text = await runCli([...c, 'report', '--host', 'up']);
     expect(text.stdout).toContain(`; repository ${humanBytes(unique)} deduplicated and compressed (borg, `);
