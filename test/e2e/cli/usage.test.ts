@@ -37,7 +37,7 @@ describe('usage', () => {
     expect(names).toEqual(expect.arrayContaining(['run', 'list', 'check', 'prune', 'validate', 'doctor', 'restore', 'drill', 'schedule', 'notify']));
     expect(top.stdout).toMatch(/Global options:\n {2}-c, --config FILE +the config file/);
     const expected: Record<string, string[]> = {
-      run: ['--host NAME', '--accept-shrink SOURCE'],
+      run: ['--host NAME', '--accept-shrink SOURCE', '--summary'],
       list: ['--host NAME', '--json'],
       check: ['--host NAME', '--verify-data', '--repair', '--yes'],
       prune: ['--host NAME'],
