@@ -123,7 +123,7 @@ beforeAll(async () => {
   }
   expect(lines).toHaveLength(6);
   writeFileSync(join(server.dir, 'authorized_keys'), `${lines.join('\n')}\n`, { mode: 0o600 });
-}, 120_000);
+}, 300_000);
 
 describe('the dump key', () => {
   it('refuses connection strings, URIs and options in place of a database name, for every engine and template', async () => {

@@ -75,5 +75,5 @@ describe('WAL receiver', () => {
     const r = await execa(join(PG_BIN, 'pg_waldump'), ['--path', dir, '--quiet', first, complete.at(-1)!], { reject: false });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

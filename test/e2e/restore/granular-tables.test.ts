@@ -91,7 +91,7 @@ describe('restore --table: one table from a dump', () => {
     const r = await w.cli('restore', '--host', 'main', '--only', 'db', '--table', 'order', '--dry-run');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`the dump of ${pg} holds no table "order" (similar: "shop.orders")`);
-  }, 120_000);
+  }, 300_000);
 
   it('postgres --replace: refused while other tables reference it; with --cascade the rows are the dump\'s, the rows before kept, foreign keys validated', async () => {
     await psql(pg, 'CREATE TABLE public.order_notes (order_id int REFERENCES shop.orders(id), txt text); INSERT INTO public.order_notes VALUES (150, \'kept\');');

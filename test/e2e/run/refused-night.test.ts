@@ -28,7 +28,7 @@ beforeAll(async () => {
       { name: 'two', server, sources: [{ name: 'data', kind: 'data', path: source }] },
     ],
   });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await server.stop();

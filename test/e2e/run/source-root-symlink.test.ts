@@ -42,7 +42,7 @@ beforeAll(async () => {
       },
     ],
   });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await server.stop();
