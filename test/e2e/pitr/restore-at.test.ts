@@ -75,10 +75,10 @@ describe('restore --at', () => {
 
     // The window is shown, green.
     const status = await w.run('status', '--json');
-    const windows = (JSON.parse(status.stdout) as { recovery_windows: Array<{ status: string; oldest: string; newest: string }> }).recovery_windows;
+    const windows = (JSON.parse(status.stdout) as { recovery_windows: Array<{ status: string; oldest_at: string; newest_at: string }> }).recovery_windows;
     expect(windows).toHaveLength(1);
     expect(windows[0]!.status).toBe('green');
-    expect(new Date(windows[0]!.newest) >= afterDrop).toBe(true);
+    expect(new Date(windows[0]!.newest_at) >= afterDrop).toBe(true);
     const listed = await w.run('list');
     expect(listed.stdout).toContain('Recovery windows');
 
