@@ -1,6 +1,8 @@
 // What `pullback list` says about each archive: its kind (nightly, partial, pre-restore snapshot),
 // size and file count, as table rows or JSON. Pure: the command gathers borg's and the catalog's facts.
 import { humanBytes } from '../util/table.js';
+import { jsonDocument, utcTime } from '../util/json-doc.js';
+import { windowJson, type RecoveryWindow } from './recovery-window.js';
 
 /** `lost`: recorded by pullback, gone from the repository (issue 22: vanished, or accepted as lost); listed from the catalog only. */
 export type ArchiveKind = 'nightly' | 'partial' | 'pre-restore' | 'lost';
@@ -63,4 +65,19 @@ export function listRows(hosts: ReadonlyArray<{ host: string; archives: readonly
       ? h.archives.map((a) => [h.host, a.name, a.start, KIND_WORDS[a.kind], a.size === null ? '?' : humanBytes(a.size), a.files === null ? '?' : String(a.files)])
       : [[h.host, '(no archives)', '', '', '', '']],
   );
+}
+
+/**
+ * `pullback list --json` (docs/schemas/list.schema.json): per host its repository and archives, each
+ * archive's start in UTC with its zone (borg's own is local and zoneless); then the recovery windows.
+ */
+export function listJson(hosts: ReadonlyArray<{ host: string; repository: string; archives: readonly ListedArchive[] }>, windows: readonly RecoveryWindow[]): unknown {
+  return jsonDocument({
+    hosts: hosts.map((h) => ({
+      host: h.host,
+      repository: h.repository,
+      archives: h.archives.map((a) => ({ name: a.name, started_at: utcTime(a.start), kind: a.kind, size: a.size, files: a.files, ...(a.comment ? { comment: a.comment } : {}) })),
+    })),
+    ...(windows.length > 0 ? { recovery_windows: windows.map(windowJson) } : {}),
+  });
 }

@@ -9,6 +9,7 @@ import { unsafeSelectedPath } from '../restore/selection.js';
 import { browseOptions, chosenArchive, lookInto, stringOption, upToDateIndex, type OpenedHost } from './browse.js';
 import type { CommandEnv, GlobalOptions } from './common.js';
 import type { CommandSpec } from './spec.js';
+import { diffJson } from '../restore/browse-json.js';
 
 /** Runs `pullback diff`; 0 (also when nothing changed), 1 when neither archive holds the PATH given. */
 export function diffCommand(g: GlobalOptions, o: { host?: string; a: string; b: string; path?: string; json: boolean }): Promise<number> {
@@ -22,7 +23,7 @@ export function diffCommand(g: GlobalOptions, o: { host?: string; a: string; b: 
       return 1;
     }
     const entries = await diffArchives(h.borg, h.repository, a.name, b.name, o.path ? [o.path] : []);
-    if (o.json) env.out(JSON.stringify({ host: h.host.name, from: a.name, to: b.name, path: o.path ?? null, changes: entries }, null, 2));
+    if (o.json) env.out(JSON.stringify(diffJson(h.host.name, a.name, b.name, o.path, entries), null, 2));
     else env.out(formatDiff(entries, a.name, b.name));
     return 0;
   });

@@ -18,6 +18,7 @@ import { assertPreflight } from '../job/preflight.js';
 import { logFileOf, quietLines, type QuietHost } from './quiet-lines.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { drillEvent } from '../notify/event.js';
+import { drillJson } from '../drill/json.js';
 
 export interface DrillCommandOptions {
   hosts?: string[];
@@ -79,7 +80,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     const status = interrupt.signal.aborted ? 'interrupted' : failed ? 'failed' : results.some((r) => r.status === 'warning') ? 'warning' : 'ok';
     if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
     else env.catalog.finishRun(runId, status as 'failed' | 'warning' | 'ok');
-    if (opts.json || !env.quiet) env.out(opts.json ? JSON.stringify({ seed, drills: results }, null, 2) : summary(results, seed));
+    if (opts.json || !env.quiet) env.out(opts.json ? JSON.stringify(drillJson(seed, results), null, 2) : summary(results, seed));
     await writeMetricsAfterJob(env);
     await notes.flush();
     if (env.quiet && !opts.json) {

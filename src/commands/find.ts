@@ -6,6 +6,7 @@ import { foundVersions, formatFound, pathMatch } from '../restore/find.js';
 import { browseOptions, lookInto, stringOption, upToDateIndex } from './browse.js';
 import type { GlobalOptions } from './common.js';
 import type { CommandSpec } from './spec.js';
+import { findJson } from '../restore/browse-json.js';
 
 const DEFAULT_LIMIT = 100;
 
@@ -17,7 +18,7 @@ export function findCommand(g: GlobalOptions, o: { host?: string; pattern: strin
     const { versions, morePaths } = matchingVersions(env.catalog.db, h.repository, h.host.name, pathMatch(o.pattern), o.limit);
     const rows = foundVersions(versions, state.archives);
     env.logger.debug({ ms: Date.now() - started, versions: versions.length }, 'find: answered from the file index');
-    if (o.json) env.out(JSON.stringify({ host: h.host.name, pattern: o.pattern, matches: rows, truncated: morePaths }, null, 2));
+    if (o.json) env.out(JSON.stringify(findJson(h.host.name, o.pattern, rows, morePaths), null, 2));
     else {
       env.out(formatFound(rows, h.host.name));
       if (morePaths) env.out(`(only the first ${o.limit} matching paths: narrow the pattern or give --limit)`);

@@ -5,12 +5,12 @@ import { borgContext, hostRepo } from '../job/context.js';
 import { openRepo } from '../archive/repo-identity.js';
 import { archiveStats } from '../tools/borg/info.js';
 import { listArchiveHeaders, type ArchiveHeader } from '../tools/borg/list.js';
-import { LIST_HEADER, listArchivesOf, listRows, type ArchiveFacts, type ListedArchive } from '../archive/listing.js';
+import { LIST_HEADER, listArchivesOf, listJson, listRows, type ArchiveFacts, type ListedArchive } from '../archive/listing.js';
 import { renderTable } from '../util/table.js';
 import { lostArchives, unresolvedVanished } from '../catalog/vanished.js';
 import { hostOption, hostsOf, openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
-import { WINDOW_HEADER, windowJson, windowRows } from '../archive/recovery-window.js';
+import { WINDOW_HEADER, windowRows } from '../archive/recovery-window.js';
 
 export interface ListOptions {
   hosts?: string[];
@@ -42,7 +42,7 @@ export async function listCommand(g: GlobalOptions, opts: ListOptions): Promise<
     }
     // Point-in-time recovery: the points each PITR source can be restored to, besides its archives.
     const windows = recoveryWindows(env.config.global, hosts, env.catalog, new Date());
-    if (opts.json) env.out(JSON.stringify(windows.length > 0 ? { hosts: out, recovery_windows: windows.map(windowJson) } : { hosts: out }, null, 2));
+    if (opts.json) env.out(JSON.stringify(listJson(out, windows), null, 2));
     else {
       env.out(renderTable(LIST_HEADER, listRows(out)));
       if (windows.length > 0) env.out(`\nRecovery windows (restore --at any second between):\n${renderTable(WINDOW_HEADER, windowRows(windows))}`);

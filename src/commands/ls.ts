@@ -6,6 +6,7 @@ import { unsafeSelectedPath } from '../restore/selection.js';
 import { browseOptions, chosenArchive, lookInto, stringOption, upToDateIndex } from './browse.js';
 import type { GlobalOptions } from './common.js';
 import type { CommandSpec } from './spec.js';
+import { lsJson } from '../restore/browse-json.js';
 
 /** Runs `pullback ls`; 0 when the path is in the archive, 1 when it is not. */
 export function lsCommand(g: GlobalOptions, o: { host?: string; archive?: string; path: string; json: boolean }): Promise<number> {
@@ -20,7 +21,7 @@ export function lsCommand(g: GlobalOptions, o: { host?: string; archive?: string
     }
     const entries = self && self.type !== 'd' ? [self] : folderEntries(db, h.repository, h.host.name, archive.seq, o.path);
     const dir = self && self.type !== 'd' ? o.path.slice(0, Math.max(0, o.path.lastIndexOf('/'))) : o.path;
-    if (o.json) env.out(JSON.stringify({ host: h.host.name, archive: archive.name, path: o.path, entries }, null, 2));
+    if (o.json) env.out(JSON.stringify(lsJson(h.host.name, archive.name, o.path, entries), null, 2));
     else env.out([`${archive.name}:${o.path === '' ? '/' : ` ${shownName(o.path)}`}`, formatListing(entries, dir)].filter((l) => l !== '').join('\n'));
     return 0;
   });

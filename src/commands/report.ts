@@ -11,6 +11,7 @@ import { trendCharts } from '../report/charts.js';
 import { reportHtml } from '../report/html.js';
 import { reportText } from '../report/text.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { jsonDocument } from '../util/json-doc.js';
 
 export interface ReportOptions {
   hosts?: string[];
@@ -22,7 +23,7 @@ export interface ReportOptions {
 const FORMATS = ['text', 'json', 'html'];
 
 const render = async (format: string, data: ReportData): Promise<string> =>
-  format === 'json' ? JSON.stringify(data, null, 2) : format === 'html' ? reportHtml(data, await renderCharts(trendCharts(data))) : reportText(data);
+  format === 'json' ? JSON.stringify(jsonDocument(data), null, 2) : format === 'html' ? reportHtml(data, await renderCharts(trendCharts(data))) : reportText(data);
 
 /** Refuses (UsageError, exit 2) an --output that is a folder, or whose folder does not exist (never made silently). */
 function outputProblem(output: string): void {

@@ -11,7 +11,7 @@ import type { HostConfig } from '../config/types.js';
 import { planStaleNotices, rowAfter } from '../notify/stale-plan.js';
 import { readNotifyStates, writeNotifyState } from '../notify/stale-state.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
-import { WINDOW_HEADER, windowJson, windowRows } from '../archive/recovery-window.js';
+import { WINDOW_HEADER, windowRows } from '../archive/recovery-window.js';
 import { renderTable } from '../util/table.js';
 
 export interface StatusOptions {
@@ -34,10 +34,7 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
     if (env.quiet && !opts.json) {
       // Cron mode: the table is not printed; what was sent (below) is.
     } else if (opts.json) {
-      const json = statusJson(verdicts, now) as { status: string };
-      if (windows.some((w) => w.light === 'red')) json.status = 'red';
-      else if (json.status === 'green' && windows.some((w) => w.light === 'amber')) json.status = 'amber';
-      env.out(JSON.stringify(windows.length > 0 ? { ...json, recovery_windows: windows.map(windowJson) } : json, null, 2));
+      env.out(JSON.stringify(statusJson(verdicts, windows, now), null, 2));
     } else {
       env.out(statusText(verdicts));
       if (windows.length > 0) {

@@ -19,7 +19,7 @@ const EVENTS_TEXT =
 
 const notifier: SchemaNode = obj(
   {
-    webhook: str({ description: 'URL the event is POSTed to as JSON (Content-Type: application/json).', example: 'https://example.org/hook' }),
+    webhook: str({ description: 'URL the event is POSTed to as JSON (Content-Type: application/json; docs/json.md: its text field is the one line chat webhooks show, backup_host the machine that sent it).', example: 'https://example.org/hook' }),
     headers: list(
       obj(
         {
@@ -31,7 +31,7 @@ const notifier: SchemaNode = obj(
       ),
       { description: 'Extra HTTP headers of a webhook; each has value or value_file.', example: [{ name: 'Authorization', value_file: '/etc/pullback/hook-token' }] },
     ),
-    command: argv('A command (argv, never a shell) given the event as JSON on stdin; exit 0 means delivered.'),
+    command: argv('A command (argv, never a shell) given the event as JSON on stdin (the webhook payload, docs/json.md); exit 0 means delivered.'),
     healthchecks: str({
       description: 'A healthchecks.io-style ping URL: <url>/start when a run starts, <url> when it succeeds (or warns), <url>/fail with the summary as body when it fails.',
       example: 'https://hc-ping.com/your-uuid',

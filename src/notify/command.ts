@@ -1,4 +1,6 @@
-// Command: an argv (never a shell) given the event as JSON on stdin; exit 0 means delivered.
+// Command: an argv (never a shell) given the event as JSON on stdin (payload.ts); exit 0 means delivered.
+import { hostname } from 'node:os';
+import { eventPayload } from './payload.js';
 import type { CommandNotifierConfig } from '../config/types-notify.js';
 import { runCommand } from '../exec/run.js';
 import type { Notifier } from './notifier.js';
@@ -9,7 +11,7 @@ export const commandNotifier: Notifier<CommandNotifierConfig> = {
   async deliver(c, event, ctx) {
     const [file, ...args] = c.argv;
     const r = await runCommand(file!, args, {
-      input: JSON.stringify(event) + '\n',
+      input: JSON.stringify(eventPayload(event, hostname())) + '\n',
       env: { PULLBACK_EVENT: event.kind },
       timeoutMs: ctx.timeoutMs,
       signal: ctx.signal,

@@ -33,6 +33,7 @@ export interface NotifyEvent {
   checks?: string[];
   /** restore: start or end. */
   phase?: 'start' | 'end';
+  /** More facts of the occasion, snake_case as the payload prints them (seed, restore_id, max_age_seconds, ...). */
   details?: Record<string, unknown>;
 }
 
@@ -120,7 +121,7 @@ export function restoreEvent(phase: 'start' | 'end', r: { restoreId: number; kin
     title: phase === 'start' ? `pullback: ${what} started` : `pullback: ${what} ${r.status.toUpperCase()}`,
     summary: phase === 'start' ? `${what} started` : `${what}: ${r.status.toUpperCase()}${r.error ? `\n  ${r.error}` : ''}`,
     errors: r.error ? [r.error] : [],
-    details: { restoreId: r.restoreId, origin: r.host, restoreKind: r.kind },
+    details: { restore_id: r.restoreId, origin: r.host, restore_kind: r.kind },
   };
 }
 
@@ -144,7 +145,7 @@ export function staleEvent(s: { host: string; source?: string; offsite?: string;
     host: s.host,
     title: `pullback: ${who} is ${s.reminder ? 'still ' : ''}stale (${last})`,
     summary: `${who}: ${last}; max age ${Math.round(s.maxAgeSeconds / 3600)}h`,
-    details: { lastSuccess: s.lastSuccess ?? null, ageSeconds: s.ageSeconds ?? null, maxAgeSeconds: s.maxAgeSeconds, ...(s.offsite ? { offsite: s.offsite } : {}) },
+    details: { last_success: s.lastSuccess ?? null, age_seconds: s.ageSeconds ?? null, max_age_seconds: s.maxAgeSeconds, ...(s.offsite ? { offsite: s.offsite } : {}) },
   };
   if (s.source) e.source = s.source;
   return e;
@@ -175,7 +176,7 @@ export function recoveredEvent(s: { host: string; source?: string; offsite?: str
     host: s.host,
     title: `pullback: ${who} recovered (fresh again)`,
     summary: `${who}: fresh again; stale since ${s.staleSince}`,
-    details: { staleSince: s.staleSince, ...(s.offsite ? { offsite: s.offsite } : {}) },
+    details: { stale_since: s.staleSince, ...(s.offsite ? { offsite: s.offsite } : {}) },
   };
   if (s.source) e.source = s.source;
   return e;

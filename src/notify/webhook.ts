@@ -1,5 +1,7 @@
-// Webhook: the event as a JSON POST; header values may come from files (tokens).
+// Webhook: the event as a JSON POST (payload.ts); header values may come from files (tokens).
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { eventPayload } from './payload.js';
 import type { WebhookNotifierConfig } from '../config/types-notify.js';
 import { urlOrigin, type Notifier } from './notifier.js';
 import { postOk } from './http.js';
@@ -10,7 +12,7 @@ export const webhookNotifier: Notifier<WebhookNotifierConfig> = {
   async deliver(c, event, ctx) {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'pullback' };
     for (const h of c.headers) headers[h.name] = h.valueFile ? readSecret(h.valueFile) : (h.value ?? '');
-    await postOk(c.url, { headers, body: JSON.stringify(event), signal: ctx.signal });
+    await postOk(c.url, { headers, body: JSON.stringify(eventPayload(event, hostname())), signal: ctx.signal });
   },
 };
 

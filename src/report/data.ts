@@ -35,8 +35,8 @@ export interface RecoveryWindowLine {
   host: string;
   source: string;
   status: Light;
-  oldest: string | null;
-  newest: string | null;
+  oldest_at: string | null;
+  newest_at: string | null;
   lag_seconds: number | null;
   receiver: string | null;
   base_backups: number;
@@ -50,7 +50,7 @@ export interface HostReport {
   backup: { status: Light; last_success: string | null; age_seconds: number | null; max_age_seconds: number | null; reason: string };
   last_run: RunLine | null;
   runs: RunLine[];
-  sources: Array<{ source: string; status: Light; last_success: string | null; age_seconds: number | null; reason: string; last_run: { status: string; bytes: number; files: number; error: string | null } | null }>;
+  sources: Array<{ source: string; status: Light; last_success: string | null; age_seconds: number | null; max_age_seconds: number | null; reason: string; last_run: { status: string; bytes: number; files: number; error: string | null } | null }>;
   /** `at`: when the step started. */
   warnings: Array<{ run_id: number; step: string; source: string | null; status: string; retries: number; message: string; at: string }>;
   failures: Array<{ run_id: number; step: string; source: string | null; message: string; at: string }>;
@@ -146,6 +146,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
           status: s.light,
           last_success: s.at?.toISOString() ?? null,
           age_seconds: secs(s.ageMs),
+          max_age_seconds: secs(s.limitMs),
           reason: s.reason,
           last_run: lr ? { status: lr.status, bytes: lr.bytes, files: lr.files, error: lr.error ?? null } : null,
         };

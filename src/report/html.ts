@@ -141,7 +141,7 @@ function hostSection(h: HostReport, i: number): string {
   parts.push(list('Checks', 'checks', checks, (c) => `${light(c.status)} ${e(c.kind)}: ${e(c.result ?? 'never ran')}${c.at ? ` at ${e(t(c.at))}` : ''}`, 'none configured'));
   parts.push(
     list('Point-in-time recovery', 'pitr', h.recovery_windows ?? [], (w) =>
-      `${light(w.status)} ${e(w.source)}: from ${e(t(w.oldest))} to ${e(t(w.newest))} (${w.base_backups} base backup(s)${w.lag_seconds === null ? '' : `, lag ${e(humanDuration(w.lag_seconds * 1000))}`}; receiver ${e(w.receiver ?? 'never ran')})${w.reasons.length ? `<br>${w.reasons.map(e).join('<br>')}` : ''}`,
+      `${light(w.status)} ${e(w.source)}: from ${e(t(w.oldest_at))} to ${e(t(w.newest_at))} (${w.base_backups} base backup(s)${w.lag_seconds === null ? '' : `, lag ${e(humanDuration(w.lag_seconds * 1000))}`}; receiver ${e(w.receiver ?? 'never ran')})${w.reasons.length ? `<br>${w.reasons.map(e).join('<br>')}` : ''}`,
     ),
   );
   parts.push(list('Off-site copies', 'offsite', h.offsite ?? [], (o) => `${light(o.status)} ${e(o.target)}: ${o.verified_at ? `newest verified copy ${e(t(o.verified_at))}` : 'no verified copy'} (${e(o.reason)})`));

@@ -1,6 +1,8 @@
 // How `pullback status` prints the freshness verdicts: a table (one line per host, one per source)
 // and the JSON monitoring systems read. Pure.
 import { renderTable } from '../util/table.js';
+import { jsonDocument, utcTime, utcTimeOrNull } from '../util/json-doc.js';
+import { windowJson, type RecoveryWindow } from '../archive/recovery-window.js';
 import { age, backupCell, cellLight, type HostCell, type HostFreshness, type Verdict } from './freshness.js';
 
 const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'never');
@@ -34,36 +36,40 @@ export function statusText(hosts: HostFreshness[]): string {
   return problems.length > 0 ? `${table}\n\nAttention:\n${problems.join('\n')}` : table;
 }
 
-const verdictJson = (v: Verdict) => ({
+/** A verdict as JSON: `at` is named for what the time is (last_success, verified_at, ...); the limit is always max_age_seconds. */
+const verdictJson = (v: Verdict, at = 'at') => ({
   status: v.light,
-  at: v.at?.toISOString() ?? null,
+  [at]: utcTimeOrNull(v.at),
   age_seconds: v.ageMs === undefined ? null : Math.round(v.ageMs / 1000),
-  limit_seconds: v.limitMs === undefined ? null : Math.round(v.limitMs / 1000),
+  max_age_seconds: v.limitMs === undefined ? null : Math.round(v.limitMs / 1000),
   reason: v.reason,
 });
 
 /**
- * The JSON of `pullback status --json`: overall status, then each host with its sources and checks.
- * The host's `backup` and `cells` are the table's host row (cellLight: the same verdicts as its
- * Attention lines), each source's status its row's.
+ * The JSON of `pullback status --json` (docs/schemas/status.schema.json): overall status, then each
+ * host with its sources and checks, then the recovery windows (each red or amber one counts in the
+ * overall status). The host's `backup` and `cells` are the table's host row (cellLight: the same
+ * verdicts as its Attention lines), each source's status its row's.
  */
-export function statusJson(hosts: HostFreshness[], now: Date): unknown {
-  return {
-    generated_at: now.toISOString(),
-    status: hosts.some((h) => h.light === 'red') ? 'red' : hosts.some((h) => h.light === 'amber') ? 'amber' : 'green',
+export function statusJson(hosts: HostFreshness[], windows: readonly RecoveryWindow[], now: Date): unknown {
+  const lights = [...hosts.map((h) => h.light), ...windows.map((w) => w.light)];
+  return jsonDocument({
+    generated_at: utcTime(now),
+    status: lights.includes('red') ? 'red' : lights.includes('amber') ? 'amber' : 'green',
     hosts: hosts.map((h) => ({
       host: h.host,
       status: h.light,
-      backup: verdictJson(backupCell(h)),
+      backup: verdictJson(backupCell(h), 'last_success'),
       cells: { backup: cellLight(h, 'backup'), check: cellLight(h, 'check'), drill: cellLight(h, 'drill') },
-      last_job: h.lastJob ? { kind: h.lastJob.kind, status: h.lastJob.status, at: h.lastJob.at.toISOString(), error: h.lastJob.error ?? null } : null,
-      sources: h.sources.map((s) => ({ source: s.name, ...verdictJson(s) })),
+      last_job: h.lastJob ? { kind: h.lastJob.kind, status: h.lastJob.status, at: utcTime(h.lastJob.at), error: h.lastJob.error ?? null } : null,
+      sources: h.sources.map((s) => ({ source: s.name, ...verdictJson(s, 'last_success') })),
       checks: h.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, result: c.status ?? null, ...verdictJson(c) })),
-      offsite: h.offsite.map((o) => ({ target: o.target, ...verdictJson(o) })),
+      offsite: h.offsite.map((o) => ({ target: o.target, ...verdictJson(o, 'verified_at') })),
       archives: verdictJson(h.archiveLoss),
-      damage: h.damage.map((d) => ({ kinds: d.kind.split('+'), ...verdictJson(d) })),
-      interrupted_restores: h.restores.map(verdictJson),
+      damage: h.damage.map((d) => ({ kinds: d.kind.split('+'), ...verdictJson(d, 'failed_at') })),
+      interrupted_restores: h.restores.map((r) => verdictJson(r)),
       zero_filled: h.repaired.map((r) => ({ source: r.source ?? null, ...verdictJson(r) })),
     })),
-  };
+    ...(windows.length > 0 ? { recovery_windows: windows.map(windowJson) } : {}),
+  });
 }

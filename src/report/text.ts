@@ -62,7 +62,7 @@ function hostBlock(h: HostReport): string[] {
   for (const r of h.interrupted_restores ?? []) out.push(`  INTERRUPTED: ${r.message}`);
   for (const w of h.recovery_windows ?? []) {
     const lag = w.lag_seconds === null ? '' : `, lag ${humanDuration(w.lag_seconds * 1000)}`;
-    out.push(`  point-in-time recovery ${w.source}: ${w.status.toUpperCase()} from ${t(w.oldest)} to ${t(w.newest)} (${w.base_backups} base backup(s)${lag}; receiver ${w.receiver ?? 'never ran'})`);
+    out.push(`  point-in-time recovery ${w.source}: ${w.status.toUpperCase()} from ${t(w.oldest_at)} to ${t(w.newest_at)} (${w.base_backups} base backup(s)${lag}; receiver ${w.receiver ?? 'never ran'})`);
     out.push(...w.reasons.map((r) => `    ${r}`));
   }
   out.push(...trendLine(h));

@@ -23,3 +23,4 @@ export * from './one-folder-host.js';
 export * from './pg-cluster.js';
 export * from './pitr-world.js';
 export * from './prom.js';
+export * from './json-schemas.js';

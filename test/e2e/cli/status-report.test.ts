@@ -88,7 +88,7 @@ describe('status, report and metrics', () => {
     expect(sj.status).toBe('red');
     const byHost = Object.fromEntries(sj.hosts.map((h: Json) => [h.host, h]));
     expect(byHost.up.status).toBe('green');
-    expect(byHost.up.backup.limit_seconds).toBe(26 * 3600);
+    expect(byHost.up.backup.max_age_seconds).toBe(26 * 3600);
     expect(byHost.up.checks.find((k: Json) => k.kind === 'archives')).toMatchObject({ result: 'ok', status: 'green' });
     expect(byHost.down).toMatchObject({ status: 'red', last_job: { kind: 'run', status: 'failed' } });
 

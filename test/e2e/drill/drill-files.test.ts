@@ -18,7 +18,7 @@ describe('pullback drill (files)', () => {
     expect(d.status).toBe('ok');
     expect(d.counts).toEqual({ sampled: 20, matches: 20, mismatches: 0, changed: 0, unverified: 0 });
     expect(d.extracted).toBe(20);
-    expect(d.bytesRestored).toBeGreaterThan(0);
+    expect(d.bytes_restored).toBeGreaterThan(0);
     const rows = drillRows(cfg.stateDir);
     expect(rows.at(-1)).toMatchObject({ host: 'main', status: 'ok', files_sampled: 20, matches: 20, changed_since_backup: 0, archive: d.archive, seed: report.seed });
     expect(checkRow(cfg.stateDir, cfg.repoPath('main'), 'drill')?.status).toBe('ok');

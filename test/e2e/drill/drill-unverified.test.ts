@@ -118,7 +118,7 @@ describe('pullback drill: what could not be verified', () => {
     const d = report.drills[0]!;
     expect(d.status).toBe('unverified');
     expect(d.counts).toEqual({ sampled: 0, matches: 0, mismatches: 0, changed: 0, unverified: 0 });
-    expect(d.unverified).toMatch(/^sampled nothing: the archive .*holds no regular file and no dump to restore$/);
+    expect(d.unverified_reason).toMatch(/^sampled nothing: the archive .*holds no regular file and no dump to restore$/);
     const status = JSON.parse((await cli('status', '--json', '--host', 'empty')).stdout) as Json;
     expect(status.hosts[0].checks.find((c: Json) => c.kind === 'drill')).toMatchObject({ result: 'unverified', status: 'amber' });
   });

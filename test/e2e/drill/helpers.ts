@@ -12,13 +12,13 @@ export interface DrillJson {
     archive?: string;
     status: string;
     counts: { sampled: number; matches: number; mismatches: number; changed: number; unverified: number };
-    unverified?: string;
+    unverified_reason: string | null;
     sampled: string[];
     extracted: number;
-    bytesRestored: number;
+    bytes_restored: number;
     mismatches: Array<{ path: string; reason: string }>;
     changed: Array<{ path: string; reason: string }>;
-    databases: Array<{ path: string; status: string; error?: string; tables: Array<{ table: string; expected?: number; actual?: number }>; checks: Array<{ name: string; ok: boolean }> }>;
+    databases: Array<{ path: string; status: string; error?: string; tables: Array<{ table: string; expected: number | null; actual: number | null }>; checks: Array<{ name: string; ok: boolean }> }>;
     warnings: string[];
     error?: string;
   }>;

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { borgList, freePort, makeTempDir, recordingScript, runCli, startListener, startSshd, writeTestConfig } from '../../harness/index.js';
+import { borgList, freePort, makeTempDir, recordingScript, runCli, schemaProblems, startListener, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('notifications of pullback run', () => {
   let server: Awaited<ReturnType<typeof startSshd>>;
@@ -57,11 +57,14 @@ describe('notifications of pullback run', () => {
     expect(failure.host).toBe('down');
     expect(failure.errors!.join('\n')).toMatch(/connection refused|ssh connection failed|preflight/i);
     expect(events.find((e) => e.kind === 'success')!.host).toBe('up');
+    for (const r of hook.received) expect(schemaProblems('event', JSON.parse(r.body)), r.body).toEqual([]);
 
     expect(hc.received.map((r) => r.path)).toEqual(['/ping/uuid/start', '/ping/uuid/fail']);
     expect(hc.received[1]!.body).toContain('down');
     expect(page.records()).toHaveLength(1);
     expect(page.records()[0]).toContain('"host":"down"');
+    // The command notifier reads the same payload as the webhook, one JSON line on stdin.
+    expect(schemaProblems('event', JSON.parse(page.records()[0]!.split('\n')[1]!))).toEqual([]);
     expect(sendmail.records()).toHaveLength(1);
     expect(sendmail.records()[0]).toMatch(/ARGV: -i -f backup@example.org -- ops@example.org/);
     expect(sendmail.records()[0]).toMatch(/Subject: pullback: down FAILED/);

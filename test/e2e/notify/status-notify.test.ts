@@ -5,7 +5,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, queryCatalog, runCli, startListener, startSshd, writeTestConfig } from '../../harness/index.js';
+import { hostname } from 'node:os';
+import { makeTempDir, queryCatalog, runCli, schemaProblems, startListener, startSshd, writeTestConfig } from '../../harness/index.js';
 
 interface Event {
   kind: string;
@@ -40,6 +41,12 @@ describe('status --notify', () => {
     expect(first.stdout).toBe('');
     expect(events().map((e) => `${e.kind} ${e.host}${e.source ? `/${e.source}` : ''}`).sort()).toEqual(['stale main', 'stale main/data']);
     expect(first.stderr).toContain('pullback: main is stale (never succeeded)');
+    // The payload (docs/schemas/event.schema.json): one text line for chat, the backup host, snake_case details.
+    for (const r of hook.received) expect(schemaProblems('event', JSON.parse(r.body)), r.body).toEqual([]);
+    const stale = JSON.parse(hook.received[0]!.body) as { text: string; backup_host: string; details: Record<string, unknown> };
+    expect(stale.text).toMatch(/^pullback: main(\/data)? is stale \(never succeeded\) \| /);
+    expect(stale.backup_host).toBe(hostname());
+    expect(stale.details).toMatchObject({ last_success: null, age_seconds: null, max_age_seconds: expect.any(Number) });
     for (let i = 0; i < 2; i++) {
       const again = await status();
       expect({ exit: again.exitCode, stdout: again.stdout, stderr: again.stderr }).toEqual({ exit: 1, stdout: '', stderr: '' });

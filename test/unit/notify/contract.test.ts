@@ -102,7 +102,7 @@ describe.each(allNotifiers().map((n) => [n.kind, n] as const))('notifier %s', (k
     expect(got[0]).toMatch(/connection refused/);
     if (kind === 'webhook') expect(got[0]).toMatch(/^sekrit-token \{/);
     if (kind === 'healthchecks') expect(got[0]).toMatch(/^\/ping\/uuid\/fail /);
-    if (kind === 'command') expect(got[0]).toMatch(/ARGV: --urgent\n\{"kind":"failure"/);
+    if (kind === 'command') expect(got[0]).toMatch(/ARGV: --urgent\n\{"schema_version":1,"kind":"failure"/);
     if (kind === 'email') expect(got[0]).toMatch(/ARGV: -i -f backup@example.org -- ops@example.org\n[\s\S]*Subject: pullback: web-1 FAILED/);
   });
 

@@ -84,8 +84,8 @@ describe('the status host row and its Attention lines', () => {
   it('status --json says what the table says: the BACKUP cell red during an interrupted restore, with its reason', () => {
     const text = 'restore 4 was interrupted; to put the target back: pullback restore --rollback 4 --yes';
     const v = judgeFreshness(facts({ interruptedRestores: [{ id: 4, startedAt: ago(1), rollbackCommand: 'pullback restore --rollback 4 --yes', text }] }), now);
-    const host = (statusJson([v], now) as { hosts: Array<Record<string, any>> }).hosts[0]!;
-    expect(host.backup).toMatchObject({ status: 'red', reason: `web: ${text}`, at: ago(3).toISOString(), age_seconds: 3 * 3600, limit_seconds: 26 * 3600 });
+    const host = (statusJson([v], [], now) as { hosts: Array<Record<string, any>> }).hosts[0]!;
+    expect(host.backup).toMatchObject({ status: 'red', reason: `web: ${text}`, last_success: ago(3).toISOString(), age_seconds: 3 * 3600, max_age_seconds: 26 * 3600 });
     expect(host.cells).toEqual({ backup: 'red', check: 'green', drill: 'green' });
     expect(host.status).toBe('red');
     expect(host.sources.map((s: { source: string; status: string }) => [s.source, s.status])).toEqual([['data', 'green']]);
@@ -102,7 +102,7 @@ describe('the status host row and its Attention lines', () => {
     ];
     for (const f of cases) {
       const v = judgeFreshness(f, now);
-      const host = (statusJson([v], now) as { hosts: Array<Record<string, any>> }).hosts[0]!;
+      const host = (statusJson([v], [], now) as { hosts: Array<Record<string, any>> }).hosts[0]!;
       const row = hostRow(v);
       expect(host.backup.status.toUpperCase()).toBe(row.backup);
       expect(host.cells.backup.toUpperCase()).toBe(row.backup);
