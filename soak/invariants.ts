@@ -171,7 +171,8 @@ export function named(world: World, state: SoakState, what: string, r: Result, m
   state.checks++;
   const rows = rowsAfter(world, m);
   const output = `${r.stdout}\n${r.stderr}`;
-  const all = `${rows.runs.length} run row(s) ${JSON.stringify(rows.runs)}, failed steps ${JSON.stringify(rows.steps)}, restores ${JSON.stringify(rows.restores)}`;
+  // The host results too: a failed run whose host result is only a warning is what seed 202 night 187 showed.
+  const all = `${rows.runs.length} run row(s) ${JSON.stringify(rows.runs)}, host results ${JSON.stringify(rows.hosts)}, failed steps ${JSON.stringify(rows.steps)}, restores ${JSON.stringify(rows.restores)}`;
   const isNight = what === 'run';
   if (r.exitCode === 0) {
     const bad = [...rows.runs.filter((x) => !OK.has(x.status)).map((x) => `run ${x.id} (${x.kind}) ${x.status}: ${x.error}`), ...rows.hosts.filter((x) => !OK.has(x.status)).map((x) => `host result of run ${x.run_id} ${x.status}: ${x.error}`), ...rows.steps.map((x) => `step ${x.step}${x.source ? ` of ${x.source}` : ''} of run ${x.run_id} ${x.status}: ${x.error}`), ...rows.restores.filter((x) => !OK.has(x.status)).map((x) => `${x.kind} ${x.id} ${x.status}: ${x.error}`)];

@@ -47,7 +47,8 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     const target = opts.fromOffsite ? findTarget(env.config.global, opts.fromOffsite) : undefined;
     const results: DrillResult[] = [];
     const outcomes: QuietHost[] = [];
-    let unreadable = false;
+    // The exit code follows what was recorded: a host whose drill step failed (UNVERIFIED included) fails the run.
+    let hostFailed = false;
     const notes = createNotifications(env.config.global.notify, { logger: env.logger.child({ runId }), catalog: env.catalog });
     for (const host of hosts) {
       if (interrupt.signal.aborted) break;
@@ -64,19 +65,21 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
           if (!env.quiet) env.out(`${host.name}: FAILED: ${error}`);
           outcomes.push({ host: host.name, status: 'failed', problems: [error] });
           await notes.emit(drillEvent(runId, { host: host.name, status: 'failed', seed }, [error]));
-          unreadable = true;
+          hostFailed = true;
           continue;
         }
       }
       const ctx = { global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal, progress: env.progress };
-      const out = await drillStep(ctx, { archive, sample, seed });
+      // A drill that verified nothing exits 1: recorded as the failure it is here, with its reason.
+      const out = await drillStep(ctx, { archive, sample, seed }, 'failed');
       env.catalog.finishHost(hostId, out.status, out.value?.archive, out.error);
+      if (out.status === 'failed') hostFailed = true;
       if (out.value) results.push(out.value);
       outcomes.push({ host: host.name, status: out.value?.status ?? 'failed', problems: out.value ? describeProblems(out.value) : [out.error ?? 'drill failed'] });
       if (out.value) await notes.emit(drillEvent(runId, out.value, describeProblems(out.value)));
       else await notes.emit(drillEvent(runId, { host: host.name, status: 'failed', seed }, [out.error ?? 'drill failed']));
     }
-    const failed = unreadable || results.some((r) => r.status === 'failed' || r.status === 'unverified') || interrupt.signal.aborted;
+    const failed = hostFailed || interrupt.signal.aborted;
     const status = interrupt.signal.aborted ? 'interrupted' : failed ? 'failed' : results.some((r) => r.status === 'warning') ? 'warning' : 'ok';
     if (interrupt.signal.aborted) env.catalog.interruptRun(runId);
     else env.catalog.finishRun(runId, status as 'failed' | 'warning' | 'ok');

@@ -36,9 +36,9 @@ export interface RunOptions {
  */
 const nightlyFeatures: NightlyFeatures = {
   // A due drill: a random archive, the configured sample, a fresh seed. An unverified drill is a
-  // warning of the night (drillStep says so): the backup itself was made.
+  // warning of the night: the backup itself was made.
   drill: async (ctx) => {
-    const out = await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() });
+    const out = await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() }, 'warning');
     return { status: out.status, error: out.error };
   },
   offsite: (ctx, src, checkTonight) => offsiteHost(ctx, src, checkTonight),

@@ -10,14 +10,20 @@ export function newSeed(): string {
   return randomBytes(4).toString('hex');
 }
 
+/**
+ * How a drill that proved nothing (UNVERIFIED) is recorded in the steps and hosts tables, which know
+ * ok, warning and failed: a failure of `pullback drill` (it exits 1 for it, so its run failed, and a
+ * failed run must name why), a warning of the nightly job's due drill (the backup itself was made).
+ */
+export type UnverifiedAs = 'failed' | 'warning';
+
 /** Runs one host's drill as a recorded step (steps table) whose value is the drill's result. */
-export function drillStep(ctx: HostContext, opts: DrillOptions): Promise<StepOutcome<DrillResult>> {
+export function drillStep(ctx: HostContext, opts: DrillOptions, unverifiedAs: UnverifiedAs): Promise<StepOutcome<DrillResult>> {
   return recordStep(ctx, 'drill', undefined, async () => {
     const r = await drillHost(ctx, opts);
     const problems = describeProblems(r);
     return {
-      // The steps and hosts tables know ok, warning and failed: a drill that proved nothing is not ok there either.
-      status: r.status === 'unverified' ? 'warning' : r.status,
+      status: r.status === 'unverified' ? unverifiedAs : r.status,
       files: r.counts.sampled,
       bytes: r.bytesRestored,
       error: problems.length > 0 ? problems.slice(0, 5).join('; ') : undefined,

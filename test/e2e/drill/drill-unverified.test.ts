@@ -1,7 +1,10 @@
 // What a drill could not verify is said, never passed as green (issue 20): a sampled file whose
 // origin cannot be read is 'unverified', not a match; a drill that verified nothing (no file could
 // be compared, or the archive has nothing to sample) is UNVERIFIED and exits 1; a restored dump
-// with nothing to compare is unverified. `pullback status` and the report show them amber.
+// with nothing to compare is unverified. `pullback status` and the report show the drill amber.
+// The exit 1 is recorded as what it is: `pullback drill`'s step and host result fail with the
+// drill's reason (a failed run that named no failure stopped the soak: seed 202, night 187), while
+// the nightly job's due drill that verified nothing stays a warning of the night.
 // The unreadable origin is real: the host's pull key is restricted to its source by pullback-gate,
 // and a folder of the source moved to another disk and linked back is outside what the key may read.
 import { createHash } from 'node:crypto';
@@ -10,7 +13,7 @@ import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMeta } from '../../../src/nightly/dumps/meta.js';
-import { clientKey, createMariaDatabase, generateKey, makeTempDir, REPO_ROOT, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
+import { clientKey, createMariaDatabase, generateKey, makeTempDir, queryCatalog, REPO_ROOT, runCli, startSshd, writeTestConfig, type TestConfig } from '../../harness/index.js';
 import { checkRow, drillJson, drillRows } from './helpers.js';
 
 const GATE = join(REPO_ROOT, 'share', 'remote', 'pullback-gate');
@@ -22,6 +25,14 @@ let gated: string;
 type Json = any;
 
 const cli = (...args: string[]) => runCli(['--config', cfg.configPath, ...args]);
+
+/** The newest run of `kind`, with its host result and its failed or warning steps. */
+function lastRun(kind: string): { run: { id: number; status: string; error: string | null }; host: { status: string; error: string | null }; steps: Array<{ step: string; status: string; error: string | null }> } {
+  const run = queryCatalog<{ id: number; status: string; error: string | null }>(cfg.stateDir, 'SELECT id, status, error FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1', kind)[0]!;
+  const host = queryCatalog<{ status: string; error: string | null }>(cfg.stateDir, 'SELECT status, error FROM host_results WHERE run_id = ?', run.id)[0]!;
+  const steps = queryCatalog<{ step: string; status: string; error: string | null }>(cfg.stateDir, "SELECT step, status, error FROM steps WHERE run_id = ? AND status <> 'ok' ORDER BY id", run.id);
+  return { run, host, steps };
+}
 
 /** Moves `dir` of the gated source to another place (keeping its files' sizes and mtimes) and links it back. */
 function moveAway(dir: string): void {
@@ -104,12 +115,22 @@ describe('pullback drill: what could not be verified', () => {
     expect(text.stdout).toContain('gated: warning: 3 of 3 sampled file(s) not verified against the origin (0 verified): data/kept/top.txt, data/moved/a.txt, data/moved/b.txt: cannot stat it');
     expect(drillRows(cfg.stateDir).at(-1)).toMatchObject({ host: 'gated', status: 'unverified', matches: 0 });
     expect(checkRow(cfg.stateDir, cfg.repoPath('gated'), 'drill')?.status).toBe('unverified');
+    // The exit 1 is a failed run, and the catalog names why: the drill step and the host's result.
+    const why = 'UNVERIFIED: nothing was verified: none of the 3 sampled file(s) could be compared with the origin';
+    const { run, host, steps } = lastRun('drill');
+    expect(run.status).toBe('failed');
+    expect(host).toMatchObject({ status: 'failed', error: expect.stringContaining(why) });
+    expect(steps).toEqual([{ step: 'drill', status: 'failed', error: expect.stringContaining(why) }]);
 
     const status = JSON.parse((await cli('status', '--json', '--host', 'gated')).stdout) as Json;
-    expect(status.hosts[0].status).toBe('amber');
+    expect(status.hosts[0].status).toBe('red');
+    expect(status.hosts[0].last_job).toMatchObject({ kind: 'drill', status: 'failed', error: expect.stringContaining(why) });
     expect(status.hosts[0].checks.find((c: Json) => c.kind === 'drill')).toMatchObject({ result: 'unverified', status: 'amber' });
     const report = await cli('report', '--host', 'gated');
     expect(report.stdout).toMatch(/drill: unverified at .*, 0\/3 sampled files matched: none of the 3 sampled file\(s\) could be compared with the origin/);
+    const json = JSON.parse((await cli('report', '--host', 'gated', '--format', 'json')).stdout) as Json;
+    expect(json.hosts[0].runs.find((x: Json) => x.run_id === run.id)).toMatchObject({ status: 'failed' });
+    expect(json.hosts[0].failures).toContainEqual({ run_id: run.id, step: 'drill', source: null, message: expect.stringContaining(why) });
   });
 
   it('is UNVERIFIED (exit 1) for an archive with no regular file to sample', async () => {
@@ -119,8 +140,18 @@ describe('pullback drill: what could not be verified', () => {
     expect(d.status).toBe('unverified');
     expect(d.counts).toEqual({ sampled: 0, matches: 0, mismatches: 0, changed: 0, unverified: 0 });
     expect(d.unverified_reason).toMatch(/^sampled nothing: the archive .*holds no regular file and no dump to restore$/);
+    const drill = lastRun('drill');
+    expect(drill.run.status).toBe('failed');
+    expect(drill.steps).toEqual([{ step: 'drill', status: 'failed', error: expect.stringMatching(/^UNVERIFIED: nothing was verified: sampled nothing: /) }]);
     const status = JSON.parse((await cli('status', '--json', '--host', 'empty')).stdout) as Json;
     expect(status.hosts[0].checks.find((c: Json) => c.kind === 'drill')).toMatchObject({ result: 'unverified', status: 'amber' });
+
+    // The drill stays due; the night's drill that verified nothing is a warning of the night, which made its backup.
+    const night = await cli('run', '--host', 'empty');
+    expect(night.exitCode, night.stdout + night.stderr).toBe(0);
+    const nightly = lastRun('run');
+    expect(nightly.run.status).toBe('warning');
+    expect(nightly.steps).toContainEqual({ step: 'drill', status: 'warning', error: expect.stringMatching(/^UNVERIFIED: nothing was verified: sampled nothing: /) });
   });
 
   it('says a restored dump of a database with no table verified nothing (a warning, not OK)', async () => {
