@@ -130,7 +130,7 @@ describe('pullback drill: what could not be verified', () => {
     expect(report.stdout).toMatch(/drill: unverified at .*, 0\/3 sampled files matched: none of the 3 sampled file\(s\) could be compared with the origin/);
     const json = JSON.parse((await cli('report', '--host', 'gated', '--format', 'json')).stdout) as Json;
     expect(json.hosts[0].runs.find((x: Json) => x.run_id === run.id)).toMatchObject({ status: 'failed' });
-    expect(json.hosts[0].failures).toContainEqual({ run_id: run.id, step: 'drill', source: null, message: expect.stringContaining(why) });
+    expect(json.hosts[0].failures).toContainEqual({ run_id: run.id, step: 'drill', source: null, message: expect.stringContaining(why), at: expect.stringMatching(/Z$/) });
   });
 
   it('is UNVERIFIED (exit 1) for an archive with no regular file to sample', async () => {
