@@ -188,6 +188,8 @@ function firstLookRefusal(
   if (look.missing) return { ...base, error: `source ${source.path} does not exist on ${ctx.host.name}; the mirror was left untouched` };
   if (look.verdict.kind === 'failed') {
     const v = look.verdict;
+    // Our own signal stopped it: neither the host nor the source is to blame.
+    if (ctx.signal?.aborted) return { ...base, error: `${how === 'probe' ? 'listing' : 'pull'} of ${source.path}: ${v.reason}` };
     const transport = v.refused !== undefined || look.last.timedOut || isTransportExit(look.last.exitCode);
     if (how === 'pull' && !transport) return undefined;
     const hint =
