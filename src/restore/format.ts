@@ -1,6 +1,6 @@
 // How a restore explains itself: the plan, the checklists and the closing summary as plain text
 // lines. Pure, so the exact wording is unit-tested and the command only prints.
-import { humanBytes, humanDuration } from '../util/table.js';
+import { counted, humanBytes, humanDuration } from '../util/table.js';
 import type { RestorePlan } from './plan.js';
 import type { ChecklistItem } from './readiness-verdict.js';
 
@@ -17,7 +17,7 @@ export function formatPlan(plan: RestorePlan, opts: { title?: string; into?: str
   lines.push(...partialLines(plan));
   const width = Math.max(...plan.steps.map((s) => s.source.length));
   for (const s of plan.steps) {
-    const count = s.mode === 'databases' && !opts.into ? `${s.databases.length} dump(s)` : `${s.files} files`;
+    const count = s.mode === 'databases' && !opts.into ? `${s.databases.length} dump(s)` : counted(s.files, 'file');
     lines.push(`  ${s.order}. ${s.kind.padEnd(8)} ${s.source.padEnd(width)}  ${humanBytes(s.bytes).padStart(9)}  ${count}`);
     if (opts.into) lines.push(`       -> ${opts.into}/${s.source}${s.selection ? ` (only ${s.selection.items.map((i) => JSON.stringify(i.rel)).join(', ')})` : ''}`);
     else lines.push(`       overwrites: ${s.overwrites}`);

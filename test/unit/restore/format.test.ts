@@ -18,6 +18,19 @@ const plan = buildRestorePlan({
 });
 
 describe('restore output', () => {
+  it('counts in agreement: 1 file, 3 files (never "1 files")', () => {
+    const one = buildRestorePlan({
+      manifest: manifest([{ name: 'files', kind: 'data', path: '/srv/files', status: 'ok' }]),
+      repository: '/borg/main',
+      archive: 'main-20240101T000000Z',
+      origin: main,
+      target: main,
+      figures: { files: { files: 1, bytes: 10 } },
+    });
+    expect(formatPlan(one)).toMatch(/^  1\. data +files +10 B  1 file$/m);
+    expect(formatPlan(plan)).toContain('  3 files\n');
+  });
+
   it('prints the plan in order with sizes and what is overwritten', () => {
     expect(formatPlan(plan).split('\n')).toEqual([
       'Restore plan: archive main-20240101T000000Z of host main (/borg/main) onto host main (backup@10.0.0.5:22)',
