@@ -60,6 +60,7 @@ describe('restore output', () => {
     );
     expect(formatStep({ kind: 'stop_writes', status: 'ok' })).toBe('  OK      stop writes');
     expect(formatStep({ kind: 'blobs', source: 'b', status: 'failed', detail: 'push failed' })).toBe('  FAILED  blobs b: push failed');
+    expect(formatStep({ kind: 'data', source: 'data', status: 'ok', detail: '3 files sent, 0 deleted' })).toBe('  OK      data: 3 files sent, 0 deleted');
   });
 
   it('says what state a failed restore left and how to roll back', () => {
@@ -75,7 +76,7 @@ describe('restore output', () => {
       rollbackCommand: 'pullback --config /etc/p.yaml restore --rollback 7 --yes',
     });
     expect(text.split('\n')).toEqual([
-      'Restore 7 of main FAILED at blobs blobs: rsync exit 23',
+      'Restore 7 of main FAILED at blobs: rsync exit 23',
       'State of the target:',
       '  restored: db',
       '  possibly changed: blobs (it cannot be told whether the failed step changed it; the error above says what to check)',
