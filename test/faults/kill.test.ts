@@ -116,6 +116,9 @@ describe('pullback run killed mid-work', () => {
         expect(r.stderr).toMatch(/interrupted: stopping running commands/);
         expect(r.stdout).toMatch(/main\s+INTERRUPTED/);
         expect(lastRun()).toMatchObject({ id: killed.id, status: 'interrupted', error: 'interrupted by a signal' });
+        // The log agrees with the catalog.
+        expect(r.stderr).toMatch(/INFO: run finished \{"runId":\d+,"status":"interrupted"\}/);
+        expect(r.stderr).not.toMatch(/run finished \{[^}]*"status":"failed"/);
         expect(stepsOf(killed.id)).toContain(`${step}:interrupted`);
         // Told as interrupted, not as a host or a repository that failed (rsync's 255 from its killed ssh, borg's SIGTERM).
         const said = r.stdout + r.stderr;
