@@ -3,6 +3,7 @@
 // Pure: the command refreshes the file index and reads the versions (catalog/file-index.ts).
 import type { IndexedVersion, PathMatch } from '../catalog/file-index.js';
 import { shownName } from './browse-format.js';
+import { utcText } from '../util/stamp.js';
 import { humanBytes, renderTable } from '../util/table.js';
 
 /** Relative to the archive before it: `new` (not there), `changed` (another version), `same`, `deleted` (there before, gone now), `oldest` (the oldest archive kept: nothing to compare). */
@@ -72,7 +73,7 @@ export function formatFound(rows: readonly FoundVersion[], host: string): string
       current = r.path;
       table = [];
     }
-    table.push([r.archive, r.time.replace('T', ' ').replace(/\.\d+$/, ''), r.size === undefined ? '-' : humanBytes(r.size), r.mode ?? '-', r.mtime?.replace('T', ' ').replace(/\.\d+$/, '') ?? '-', CHANGE_WORDS[r.change]]);
+    table.push([r.archive, utcText(r.time), r.size === undefined ? '-' : humanBytes(r.size), r.mode ?? '-', r.mtime === undefined ? '-' : utcText(r.mtime), CHANGE_WORDS[r.change]]);
   }
   flush();
   blocks.push(`Restore a version: pullback restore --host ${host} --path PATH --archive ARCHIVE --dry-run`);

@@ -41,6 +41,12 @@ describe('foundVersions', () => {
     expect(blocks('data/new\nline')[0]).toBe("'data/new\\nline'");
   });
 
+  it('shows the archive and modification times in UTC with their Z (borg gives this machine\'s local time, without a zone)', () => {
+    const utc = (local: string) => new Date(local).toISOString().replace('.000Z', 'Z');
+    const line = formatFound(foundVersions([v(1, undefined, 5)], archives.slice(0, 1)), 'main').split('\n')[3]!;
+    expect(line).toMatch(new RegExp(`^  main-1 +${utc('2026-01-01T02:00:00')} +5 B +-rw-r--r-- +${utc('2026-01-01T00:00:00')} +oldest kept$`));
+  });
+
   it('reads a pattern with glob characters as a glob, anything else as a substring', () => {
     expect(pathMatch('*.conf')).toEqual({ glob: '*.conf' });
     expect(pathMatch('report')).toEqual({ substring: 'report' });
