@@ -1,5 +1,6 @@
 // What `pullback list` says about each archive: its kind (nightly, partial, pre-restore snapshot),
 // size and file count, as table rows or JSON. Pure: the command gathers borg's and the catalog's facts.
+import { utcText } from '../util/stamp.js';
 import { humanBytes } from '../util/table.js';
 import { jsonDocument, utcTime } from '../util/json-doc.js';
 import { windowJson, type RecoveryWindow } from './recovery-window.js';
@@ -62,7 +63,7 @@ export const LIST_HEADER = ['HOST', 'ARCHIVE', 'CREATED', 'KIND', 'SIZE', 'FILES
 export function listRows(hosts: ReadonlyArray<{ host: string; archives: readonly ListedArchive[] }>): string[][] {
   return hosts.flatMap((h) =>
     h.archives.length
-      ? h.archives.map((a) => [h.host, a.name, a.start, KIND_WORDS[a.kind], a.size === null ? '?' : humanBytes(a.size), a.files === null ? '?' : String(a.files)])
+      ? h.archives.map((a) => [h.host, a.name, utcText(a.start), KIND_WORDS[a.kind], a.size === null ? '?' : humanBytes(a.size), a.files === null ? '?' : String(a.files)])
       : [[h.host, '(no archives)', '', '', '', '']],
   );
 }

@@ -14,7 +14,7 @@ import { adoptEarlyStaging, beginEarlyStaging, type EarlyInput, type EarlyStagin
 import { fromOffsite } from '../offsite/fetch.js';
 import { findTarget } from '../offsite/targets.js';
 import { checkInto, extractInto, localSpaceFact, prepareIntoDir } from '../restore/into.js';
-import { prepareRestore, resolveAndPrepare, restoreStateDir } from '../restore/prepare.js';
+import { prepareRestore, resolveAndPrepare, restoreStateDir, type ArchivedAttrs } from '../restore/prepare.js';
 import { checkArchive, gatherReadiness, recordedCheckFailures, zeroedFacts } from '../restore/readiness.js';
 import { beginLogin, type Login } from '../restore/login.js';
 import { getRestore, RestoreRecorder, type RestoreKind } from '../restore/record.js';
@@ -212,7 +212,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     // With the extraction ahead running, the plan's reads have time to spare: they yield the CPU to it.
     const selection = { paths: o.paths, deleteInSelection: o.deleteInSelection };
     const prepared = await resolveAndPrepare(global, early ? { ...borg, nice: 5 } : borg, origin!.name, wanted, guess, { repository, origin, target: target!, only: o.only, mapDb: o.mapDb, extractOnly: o.into !== undefined, ...selection });
-    const { plan, figures, archived = new Map(), broken, archive: { name: archive, start } } = prepared;
+    const { plan, figures, archived = new Map(), attrs, broken, archive: { name: archive, start } } = prepared;
     const backup: BackupAgeFact = {
       host: origin!.name,
       maxAgeSeconds: o.maxAgeSeconds,
@@ -236,7 +236,7 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       env.out(formatChecklist('Post-restore checks:', checks));
       return checks.every((c) => c.status === 'pass') ? 0 : 1;
     }
-    return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, broken, kind: 'restore', backup, early });
+    return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, attrs, broken, kind: 'restore', backup, early });
   } finally {
     await early?.staging.dispose();
     await login?.close();
@@ -266,6 +266,8 @@ export interface Job {
   plan: RestorePlan;
   /** The archive's paths per source, read with the plan (the deletion preview's side of the archive). */
   archived: ReadonlyMap<string, ReadonlySet<string>>;
+  /** With --path: the archived entries' type, size and time per source (an unchanged entry is not shown as replaced). */
+  attrs?: ReadonlyMap<string, ReadonlyMap<string, ArchivedAttrs>>;
   /** The archive's items borg marks broken (all-zero replacement chunks), read with the plan. */
   broken: readonly string[];
   kind: RestoreKind;
@@ -310,7 +312,7 @@ export async function carryOut(g: GlobalOptions, env: CommandEnv, o: RestoreOpti
     };
     // A granular restore: what it changes, path by path; a path through a symlink is refused here (exit 2), nothing changed.
     if ('session' in ctx && granular(plan)) {
-      const sel = await selectionFacts(ctx, plan, job.archived);
+      const sel = await selectionFacts(ctx, plan, job.archived, job.attrs);
       if (sel.refusals.length) throw new UsageError(`cannot restore the paths asked:\n  ${sel.refusals.join('\n  ')}\nnothing was changed`);
       env.out(formatSelectionPreview(sel.previews));
     }

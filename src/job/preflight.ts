@@ -87,17 +87,28 @@ export function preflightLocal(global: GlobalConfig, host: HostConfig, needs: Pr
 
 /** The preflight's connection: one SSH login to `host` with its pull key; the refusals, or none. Never throws. */
 export async function preflightConnect(global: GlobalConfig, host: HostConfig, opts: { signal?: AbortSignal; logger?: Logger } = {}): Promise<string[]> {
+  return (await tryConnect(global, host, opts)).problems;
+}
+
+/**
+ * The preflight's login, told apart: `problems` are refusals (host key, login) no retry helps;
+ * `noLogin` says why a login that was not refused did not happen either (the host did not answer),
+ * which the jobs retry. Never throws.
+ */
+export async function tryConnect(global: GlobalConfig, host: HostConfig, opts: { signal?: AbortSignal; logger?: Logger } = {}): Promise<{ problems: string[]; noLogin?: string }> {
   try {
     const session = await connectSsh({ address: host.address, port: host.port, user: host.user, name: host.name }, sshForRole(global.ssh, host, 'pull'), opts);
     session.close();
   } catch (e) {
     if (e instanceof SshConnectError && e.refused) {
-      if (e.refused === 'login') return [`${e.message}; is the public key of ${sshForRole(global.ssh, host, 'pull').identityFile} in ${host.user}'s authorized_keys on ${host.name}?`];
-      return [e.message];
+      if (e.refused === 'login') return { problems: [`${e.message}; is the public key of ${sshForRole(global.ssh, host, 'pull').identityFile} in ${host.user}'s authorized_keys on ${host.name}?`] };
+      return { problems: [e.message] };
     }
-    opts.logger?.warn({ err: describeError(e) }, 'preflight could not connect; the job goes on and retries');
+    const err = describeError(e);
+    opts.logger?.warn({ err }, 'preflight could not connect; the job goes on and retries');
+    return { problems: [], noLogin: err };
   }
-  return [];
+  return { problems: [] };
 }
 
 /** Problems with the per-role keys a host file names for a nightly job (pull, and dump when it takes dumps). */

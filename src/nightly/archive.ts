@@ -4,7 +4,7 @@ import { borgContext, hostMirrorDir, hostRepo, type HostContext, type StepOutcom
 import type { Manifest, SourceManifest } from '../archive/manifest.js';
 import type { BorgCreateProgress } from '../tools/borg/progress.js';
 import { archiveName, archiveTree, type ArchiveResult } from '../archive/create.js';
-import { humanBytes } from '../util/table.js';
+import { counted, humanBytes } from '../util/table.js';
 import { ToolError } from '../errors.js';
 import { freeUncommitted } from './disk-preflight.js';
 
@@ -25,7 +25,7 @@ export async function archiveHost(
   const bar = ctx.progress?.enabled ? ctx.progress.task(`archive ${ctx.host.name}`) : undefined;
   // borg cannot know the total in advance: the mirror's size from this night's pulls stands in.
   const total = sources.reduce((n, s) => n + (s.pull?.stats?.totalSize ?? 0), 0);
-  const onProgress = bar && ((p: BorgCreateProgress) => bar.update(p.originalSize, total, `${p.nfiles} files, ${humanBytes(p.originalSize)} read, ${humanBytes(p.deduplicatedSize)} new`));
+  const onProgress = bar && ((p: BorgCreateProgress) => bar.update(p.originalSize, total, `${counted(p.nfiles, 'file')}, ${humanBytes(p.originalSize)} read, ${humanBytes(p.deduplicatedSize)} new`));
   const included = opts.included ?? ctx.host.sources.map((s) => s.name);
   // The manifest is rewritten in the mirror: it equals no archive until this one is made.
   ctx.catalog.forgetMirrorArchive(ctx.host.name);

@@ -108,9 +108,10 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
       return { status: 'failed', error: `${what} of ${repo} could not run: ${out.verdict.reason}`, details: { ...details, problems: out.problems }, value: out.problems };
     }
     if (out.verdict.kind === 'failed') {
+      // Stopped by our own signal, borg found nothing: "killed by SIGTERM" is no problem of the repository's.
+      if (ctx.signal?.aborted) return { status: 'interrupted', error: `${what} of ${repo} interrupted: pullback was stopped by a signal`, details: { ...details, problems: out.problems }, value: out.problems };
       const detail = out.problems.filter((l) => !CHECK_CHATTER.test(l)).slice(0, 5);
       const error = `${what} of ${repo} found problems: ${detail.join(' | ') || out.verdict.reason}`;
-      if (ctx.signal?.aborted) return { status: 'interrupted', error, details: { ...details, problems: out.problems }, value: out.problems };
       // Damage until a whole check of the same kind passes: recorded before the (bounded) search, so
       // status is red even if the search is cut short.
       for (const k of kinds) recordCheckFailure(ctx.catalog, repo, k, ctx.host.name, error);

@@ -18,7 +18,7 @@ import type { ProgressTask } from '../progress/progress.js';
 import type { RunResult } from '../exec/run.js';
 import { isTransportExit, type RsyncVerdict } from '../tools/rsync/exit-codes.js';
 import { describeFilesystemOf } from '../util/filesystem.js';
-import { humanBytes } from '../util/table.js';
+import { counted, humanBytes } from '../util/table.js';
 import { lookAtSourceRoot } from './source-root.js';
 import { ensureMirrorTop, sourceMirrorDir, type HostContext, type StepOutcome } from '../job/context.js';
 
@@ -188,6 +188,8 @@ function firstLookRefusal(
   if (look.missing) return { ...base, error: `source ${source.path} does not exist on ${ctx.host.name}; the mirror was left untouched` };
   if (look.verdict.kind === 'failed') {
     const v = look.verdict;
+    // Our own signal stopped it: neither the host nor the source is to blame.
+    if (ctx.signal?.aborted) return { ...base, error: `${how === 'probe' ? 'listing' : 'pull'} of ${source.path}: ${v.reason}` };
     const transport = v.refused !== undefined || look.last.timedOut || isTransportExit(look.last.exitCode);
     if (how === 'pull' && !transport) return undefined;
     const hint =
@@ -247,7 +249,7 @@ async function deletingPass(
 
 /** rsync's whole-transfer progress on a bar: its percentage, files and bytes so far. */
 function progressOf(bar: ProgressTask): (p: RsyncProgress) => void {
-  return (p) => bar.update(p.percent, 100, `${p.files ?? 0} files, ${humanBytes(p.bytes)}${p.total !== undefined ? ` (${p.total - (p.toCheck ?? 0)} of ${p.total} checked)` : ''}`);
+  return (p) => bar.update(p.percent, 100, `${counted(p.files ?? 0, 'file')}, ${humanBytes(p.bytes)}${p.total !== undefined ? ` (${p.total - (p.toCheck ?? 0)} of ${p.total} checked)` : ''}`);
 }
 
 /** Advice after ssh refused the host key: record it (unknown host), or both fingerprints and the deliberate way to accept a change. */

@@ -44,7 +44,7 @@ import { verifyDumps } from './dumps/verify.js';
 import { judgeDumpTimes } from './dumps/times.js';
 import { checkHost, compactDecision, compactHost, compareArchives, pruneHost } from './maintain.js';
 import { openPullConnection, pullSource } from './pull.js';
-import { preflightConnect, preflightPassphrase } from '../job/preflight.js';
+import { preflightPassphrase, tryConnect } from '../job/preflight.js';
 import { recordSourceMirror, sourceMirrorState } from '../catalog/source-mirrors.js';
 import { openDamage } from '../catalog/check-damage.js';
 import { nightFailedSince } from '../catalog/queries.js';
@@ -220,8 +220,10 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
         ctx.sshMux = mux;
         return { status: 'ok', details: { sharedConnection: true } };
       }
-      const problems = await preflightConnect(ctx.global, ctx.host, { signal: ctx.signal, logger: ctx.logger });
-      if (problems.length > 0) return { status: 'failed', error: `preflight: ${problems.join('; ')}` };
+      const login = await tryConnect(ctx.global, ctx.host, { signal: ctx.signal, logger: ctx.logger });
+      if (login.problems.length > 0) return { status: 'failed', error: `preflight: ${login.problems.join('; ')}` };
+      // No login proved, none refused (the host did not answer): no OK, and nothing stopped, since the pulls retry.
+      if (login.noLogin !== undefined) return { status: 'warning', error: `no SSH login to ${ctx.host.name}: ${login.noLogin}; the pulls try again`, details: { sharedConnection: false } };
       return { status: 'ok', details: { sharedConnection: false } };
     },
   },

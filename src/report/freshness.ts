@@ -77,7 +77,8 @@ export interface HostFreshness {
   backup: Verdict;
   lastJob?: HostFacts['lastJob'];
   sources: Array<{ name: string } & Verdict>;
-  checks: Array<{ kind: CheckFacts['kind']; frequency: Frequency; status?: string } & Verdict>;
+  /** `lastAgeMs`: how long ago it last ran, also when it is not configured (a manual `pullback drill` or `check`): the table shows it. */
+  checks: Array<{ kind: CheckFacts['kind']; frequency: Frequency; status?: string; lastAgeMs?: number } & Verdict>;
   offsite: Array<{ target: string } & Verdict>;
   /** Whether every archive the catalog recorded is still in the repository (report/archive-loss.ts). */
   archiveLoss: Verdict;
@@ -210,7 +211,7 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
   });
   const checks = f.checks.map((c) => {
     const v = checkVerdict(c, f.maxAgeMs, now);
-    return { kind: c.kind, frequency: c.frequency, status: c.last?.status, ...v, reason: `${f.host}: ${v.reason}` };
+    return { kind: c.kind, frequency: c.frequency, status: c.last?.status, ...(c.last ? { lastAgeMs: now.getTime() - c.last.at.getTime() } : {}), ...v, reason: `${f.host}: ${v.reason}` };
   });
   const offsite = (f.offsite ?? []).map((o) => offsiteVerdict(f.host, o, now));
   const archiveLoss = archiveLossVerdict(f.host, f.archiveLoss, f.lastSuccess);

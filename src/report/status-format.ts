@@ -15,8 +15,13 @@ const limit = (v: Verdict) => (v.limitMs === undefined ? '-' : age(v.limitMs));
  */
 function checkCell(h: HostFreshness, cell: HostCell, kinds: string[]): string {
   const light = cellLight(h, cell);
-  const shown = h.checks.filter((c) => kinds.includes(c.kind) && c.frequency !== 'never');
-  const when = shown.map((c) => `${c.kind === 'drill' ? '' : `${c.kind} `}${c.at ? `${age(c.ageMs!)} ago` : 'never'}`);
+  // A kind the config never runs is shown once it was run by hand (a passing `pullback drill`), with its result unless ok.
+  const shown = h.checks.filter((c) => kinds.includes(c.kind) && (c.frequency !== 'never' || c.lastAgeMs !== undefined));
+  const when = shown.map((c) => {
+    const name = c.kind === 'drill' ? '' : `${c.kind} `;
+    if (c.frequency === 'never') return `${name}${c.status === 'ok' ? '' : `${c.status} `}${age(c.lastAgeMs!)} ago (by hand)`;
+    return `${name}${c.at ? `${age(c.ageMs!)} ago` : 'never'}`;
+  });
   if (shown.length === 0) return light === 'green' ? '-' : light.toUpperCase();
   return `${light.toUpperCase()} ${when.join(', ')}`;
 }

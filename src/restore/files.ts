@@ -12,6 +12,7 @@ import { removeLater, rsyncVia, type RestoreContext, type RestoreStepResult } fr
 import { isGated, lookAtTargetRoot } from './remote-facts.js';
 import { rootRefusal } from './target-root.js';
 import type { Staging } from './staging.js';
+import { counted } from '../util/table.js';
 
 /** Extracts folder `source` of the context's archive into `<workDir>/stage/<source>` (created empty if the archive has none). */
 export async function stageSource(ctx: RestoreContext, source: string): Promise<string> {
@@ -45,7 +46,7 @@ export async function pushTree(ctx: RestoreContext, from: string, targetPath: st
   if (out.verdict.kind !== 'ok') {
     return { status: 'failed', error: `push to ${ctx.target.name}:${targetPath}: ${'reason' in out.verdict ? out.verdict.reason : ''}`, details, ...(out.rootRefused ? { changed: false } : {}) };
   }
-  return { status: 'ok', summary: `${out.stats.filesTransferred} files sent, ${out.stats.deleted} deleted`, details };
+  return { status: 'ok', summary: `${counted(out.stats.filesTransferred, 'file')} sent, ${out.stats.deleted} deleted`, details };
 }
 
 /**

@@ -2,7 +2,8 @@
 // first, each with whether it differs from the archive before it, and where a path went away.
 // Pure: the command refreshes the file index and reads the versions (catalog/file-index.ts).
 import type { IndexedVersion, PathMatch } from '../catalog/file-index.js';
-import { printable } from '../util/printable.js';
+import { shownName } from './browse-format.js';
+import { utcText } from '../util/stamp.js';
 import { humanBytes, renderTable } from '../util/table.js';
 
 /** Relative to the archive before it: `new` (not there), `changed` (another version), `same`, `deleted` (there before, gone now), `oldest` (the oldest archive kept: nothing to compare). */
@@ -55,7 +56,7 @@ export function foundVersions(versions: readonly IndexedVersion[], archives: Rea
 
 const CHANGE_WORDS: Record<Change, string> = { new: 'new', changed: 'changed', same: 'same', deleted: 'DELETED (gone in this archive)', oldest: 'oldest kept' };
 
-/** The rows as text: a block per path, a line per archive. */
+/** The rows as text: a block per path (headed by the path as `ls` shows a name: escaped, quoted when it needs it), a line per archive. */
 export function formatFound(rows: readonly FoundVersion[], host: string): string {
   if (rows.length === 0) return 'No path of the archives kept matches.';
   const blocks: string[] = [];
@@ -64,7 +65,7 @@ export function formatFound(rows: readonly FoundVersion[], host: string): string
   const flush = () => {
     if (current === undefined) return;
     const indented = renderTable(['ARCHIVE', 'CREATED', 'SIZE', 'MODE', 'MODIFIED', 'CHANGE'], table).split('\n').map((l) => `  ${l}`);
-    blocks.push([printable(current), ...indented].join('\n'));
+    blocks.push([shownName(current), ...indented].join('\n'));
   };
   for (const r of rows) {
     if (r.path !== current) {
@@ -72,7 +73,7 @@ export function formatFound(rows: readonly FoundVersion[], host: string): string
       current = r.path;
       table = [];
     }
-    table.push([r.archive, r.time.replace('T', ' ').replace(/\.\d+$/, ''), r.size === undefined ? '-' : humanBytes(r.size), r.mode ?? '-', r.mtime?.replace('T', ' ').replace(/\.\d+$/, '') ?? '-', CHANGE_WORDS[r.change]]);
+    table.push([r.archive, utcText(r.time), r.size === undefined ? '-' : humanBytes(r.size), r.mode ?? '-', r.mtime === undefined ? '-' : utcText(r.mtime), CHANGE_WORDS[r.change]]);
   }
   flush();
   blocks.push(`Restore a version: pullback restore --host ${host} --path PATH --archive ARCHIVE --dry-run`);

@@ -1,6 +1,6 @@
 // How a restore explains itself: the plan, the checklists and the closing summary as plain text
 // lines. Pure, so the exact wording is unit-tested and the command only prints.
-import { humanBytes, humanDuration } from '../util/table.js';
+import { counted, humanBytes, humanDuration } from '../util/table.js';
 import type { RestorePlan } from './plan.js';
 import type { ChecklistItem } from './readiness-verdict.js';
 
@@ -17,7 +17,7 @@ export function formatPlan(plan: RestorePlan, opts: { title?: string; into?: str
   lines.push(...partialLines(plan));
   const width = Math.max(...plan.steps.map((s) => s.source.length));
   for (const s of plan.steps) {
-    const count = s.mode === 'databases' && !opts.into ? `${s.databases.length} dump(s)` : `${s.files} files`;
+    const count = s.mode === 'databases' && !opts.into ? `${s.databases.length} dump(s)` : counted(s.files, 'file');
     lines.push(`  ${s.order}. ${s.kind.padEnd(8)} ${s.source.padEnd(width)}  ${humanBytes(s.bytes).padStart(9)}  ${count}`);
     if (opts.into) lines.push(`       -> ${opts.into}/${s.source}${s.selection ? ` (only ${s.selection.items.map((i) => JSON.stringify(i.rel)).join(', ')})` : ''}`);
     else lines.push(`       overwrites: ${s.overwrites}`);
@@ -93,9 +93,14 @@ export function formatChecklist(title: string, items: readonly ChecklistItem[]):
   return [title, ...items.map((i) => `  ${MARK[i.status]!.padEnd(4)}  ${i.name}: ${i.figure}`)].join('\n');
 }
 
+/** A step of a source for people: its kind and name, said once when they are the same (a data source called data: "data", not "data data"). */
+function stepName(kind: string, source: string | undefined): string {
+  return source && source !== kind ? `${kind} ${source}` : (source ?? kind);
+}
+
 /** One finished step of the restore. */
 export function formatStep(s: { kind: string; source?: string; status: string; detail?: string }): string {
-  const what = s.source ? `${s.kind} ${s.source}` : s.kind.replace('_', ' ');
+  const what = s.source ? stepName(s.kind, s.source) : s.kind.replace('_', ' ');
   return `  ${(MARK[s.status] ?? s.status.toUpperCase()).padEnd(7)} ${what}${s.detail ? `: ${s.detail}` : ''}`;
 }
 
@@ -135,7 +140,7 @@ export function formatOutcome(o: OutcomeFacts): string {
     if (o.snapshot) lines.push(`The state before it is kept as ${o.snapshot}${inRepo(o)}; to undo: ${o.rollbackCommand}`);
     return lines.join('\n');
   }
-  const at = o.stoppedAt ? `${o.stoppedAt.kind}${o.stoppedAt.source ? ` ${o.stoppedAt.source}` : ''}` : 'unknown step';
+  const at = o.stoppedAt ? stepName(o.stoppedAt.kind, o.stoppedAt.source) : 'unknown step';
   if (o.stoppedAt?.kind === 'verify') return verifyFailed(o, what).join('\n');
   lines.push(`${what} ${o.restoreId} of ${o.target} ${o.status === 'interrupted' ? 'was INTERRUPTED' : 'FAILED'} at ${at}: ${o.stoppedAt?.error ?? ''}`);
   const restoring = o.stoppedAt?.source;

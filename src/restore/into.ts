@@ -10,7 +10,7 @@ import type { ChecklistItem, SpaceFact } from './readiness-verdict.js';
 import { extractArchive } from '../tools/borg/extract.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { ensurePrivateDir } from '../util/private.js';
-import { humanBytes } from '../util/table.js';
+import { counted, humanBytes } from '../util/table.js';
 import { selectionArchivePaths } from './selection.js';
 
 /** The absolute folder to extract into; throws UsageError when it exists and is not an empty folder. */
@@ -76,7 +76,7 @@ export function checkInto(plan: RestorePlan, dir: string, figures: Record<string
     return {
       name: `${s.source}: files at ${join(dir, s.source)}`,
       status: pass ? 'pass' : 'fail',
-      figure: `${got.files} files, ${humanBytes(got.bytes)} (${got.bytes} B); archive: ${want.files} files, ${want.bytes} B`,
+      figure: `${counted(got.files, 'file')}, ${humanBytes(got.bytes)} (${got.bytes} B); archive: ${counted(want.files, 'file')}, ${want.bytes} B`,
     };
   });
 }

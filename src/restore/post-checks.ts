@@ -11,7 +11,7 @@ import { getEngine } from '../engines/registry.js';
 import { describeError } from '../errors.js';
 import { reasonOf } from '../exec/stderr.js';
 import { rsyncListTree } from '../tools/rsync/list.js';
-import { humanBytes } from '../util/table.js';
+import { counted, humanBytes } from '../util/table.js';
 import { credentialsToHeader, redactUrls } from '../util/url.js';
 import type { PlannedStep, RestorePlan } from './plan.js';
 import type { ChecklistItem } from './readiness-verdict.js';
@@ -49,7 +49,7 @@ export async function checkStep(ctx: RestoreContext, step: PlannedStep): Promise
     try {
       const got = await remoteTreeFigures(ctx, step.targetPath, step.exclude);
       const pass = got.files === step.files && got.bytes === step.bytes;
-      return [item(name, pass, `${got.files} files, ${humanBytes(got.bytes)} (${got.bytes} B); archive: ${step.files} files, ${step.bytes} B`)];
+      return [item(name, pass, `${counted(got.files, 'file')}, ${humanBytes(got.bytes)} (${got.bytes} B); archive: ${counted(step.files, 'file')}, ${step.bytes} B`)];
     } catch (e) {
       return [item(name, false, describeError(e))];
     }

@@ -8,12 +8,23 @@ import type { ArchiveSummary } from '../tools/borg/list.js';
 import { archiveFigures, readManifest, resolveArchive, type SourceFigures } from '../archive/facts.js';
 import { both, settle } from '../util/pool.js';
 import { selectionCollector, type RequestedPath } from './selection.js';
+import type { ItemSize } from '../tools/borg/list-items.js';
+
+/** What rsync's quick check compares (type, size, modification time): an entry equal in all three is not written again. */
+export interface ArchivedAttrs {
+  type: string;
+  size: number;
+  /** borg's isomtime: this machine's local time, microseconds. */
+  mtime: string;
+}
 
 export interface Prepared {
   plan: RestorePlan;
   figures: Record<string, SourceFigures>;
   /** Each top-level folder's archived paths (relative to it), for the deletion preview; not for an extraction into a local folder. */
   archived?: Map<string, Set<string>>;
+  /** With `--path`: each archived entry's type, size and modification time per top-level folder (relative to it), so the preview tells an unchanged entry from one replaced. */
+  attrs?: Map<string, Map<string, ArchivedAttrs>>;
   /** Every item of the archive borg marks broken (all-zero replacement chunks a repair gave it), from the same walk. */
   broken: string[];
 }
@@ -48,10 +59,20 @@ export async function prepareRestore(
     const archived = p.extractOnly ? undefined : new Map<string, Set<string>>();
     const broken: string[] = [];
     const selected = p.paths ? selectionCollector(p.paths, p.archive, p.origin?.name) : undefined;
-    const [manifest, figures] = await both(readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived, broken, selected?.push));
+    const attrs = selected ? new Map<string, Map<string, ArchivedAttrs>>() : undefined;
+    const onItem = selected && ((item: ItemSize) => {
+      selected.push(item);
+      const slash = item.path.indexOf('/');
+      if (slash < 0) return;
+      const top = item.path.slice(0, slash);
+      let m = attrs!.get(top);
+      if (!m) attrs!.set(top, (m = new Map()));
+      m.set(item.path.slice(slash + 1), { type: item.type, size: item.size, mtime: item.mtime });
+    });
+    const [manifest, figures] = await both(readManifest(borg, p.repository, p.archive, scratch), archiveFigures(borg, p.repository, p.archive, archived, broken, onItem));
     const selection = selected?.result();
     const plan = buildRestorePlan({ manifest, repository: p.repository, archive: p.archive, origin: p.origin, target: p.target, figures, only: p.only, mapDb: p.mapDb, extractOnly: p.extractOnly, selection, deleteInSelection: p.deleteInSelection });
-    return { plan, figures, archived, broken };
+    return { plan, figures, archived, broken, ...(attrs ? { attrs } : {}) };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

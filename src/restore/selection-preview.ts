@@ -4,7 +4,8 @@
 // selected folder, only with --delete) or left as they are (created since, no --delete). Paths the
 // target has through a symlink are refused here, before anything is shown as planned.
 import { describeError } from '../errors.js';
-import { rsyncListTree } from '../tools/rsync/list.js';
+import { rsyncListTree, type ListedEntry } from '../tools/rsync/list.js';
+import type { ArchivedAttrs } from './prepare.js';
 import { printable } from '../util/printable.js';
 import { rsyncVia, type RestoreContext } from './context.js';
 import { borgListedPath } from './deletions.js';
@@ -17,6 +18,8 @@ export interface SelectionPreview {
   where: string;
   create: string[];
   replace: string[];
+  /** On the target as in the archive (type, size and time: rsync's quick check), so not written again. */
+  same: number;
   /** Deleted: inside a selected folder with --delete, or removed by a rollback. */
   remove: string[];
   /** On the target inside a selected folder, not in the archive, and left alone (no --delete). */
@@ -34,7 +37,18 @@ function archivedUnder(archived: ReadonlySet<string>, rel: string): string[] {
   return out;
 }
 
-async function previewItem(ctx: RestoreContext, step: PlannedStep, look: ItemLook, archived: ReadonlySet<string>, p: SelectionPreview): Promise<void> {
+/**
+ * Whether the target's entry is the archived one by rsync's quick check (the push's own test: type,
+ * size for files, modification time to the second, both read in this machine's local time), so the
+ * push leaves it as it is. Without the archive's figures (a rollback) nothing is known the same.
+ */
+export function sameEntry(archived: ArchivedAttrs | undefined, onTarget: ListedEntry): boolean {
+  if (!archived || archived.type !== onTarget.type || (archived.type !== '-' && archived.type !== 'd')) return false;
+  if (archived.type === '-' && archived.size !== onTarget.size) return false;
+  return archived.mtime.slice(0, 19).replace('T', ' ').replaceAll('-', '/') === onTarget.mtime;
+}
+
+async function previewItem(ctx: RestoreContext, step: PlannedStep, look: ItemLook, archived: ReadonlySet<string>, p: SelectionPreview, attrs?: ReadonlyMap<string, ArchivedAttrs>): Promise<void> {
   const names = archivedUnder(archived, look.rel);
   const type = step.selection?.items.find((i) => i.rel === look.rel)?.type;
   if (!look.present) {
@@ -43,19 +57,25 @@ async function previewItem(ctx: RestoreContext, step: PlannedStep, look: ItemLoo
   }
   // A rollback's paths carry no type: a folder is one the snapshot holds entries under.
   if (type !== 'd' && !(type === undefined && names.some((n) => n !== look.rel))) {
+    // A single entry is not listed (rsync lists folders): shown replaced, whether or not it differs.
     p.replace.push(look.rel);
     return;
   }
   const full = under(step.targetPath, look.rel);
-  const onTarget = new Set<string>();
+  const onTarget = new Map<string, ListedEntry>();
   const listed = await rsyncListTree(ctx.global, ctx.target, full, rebaseExcludes(step.exclude, look.rel), (e) => {
     const n = borgListedPath(e.name);
-    onTarget.add(n === '.' ? look.rel : `${look.rel}/${n}`);
+    onTarget.set(n === '.' ? look.rel : `${look.rel}/${n}`, e);
   }, rsyncVia(ctx));
   if (listed.verdict.kind !== 'ok' && !listed.missing) throw new Error(`listing ${full} with rsync: ${'reason' in listed.verdict ? listed.verdict.reason : 'failed'}`);
   const inArchive = new Set(names);
-  for (const n of names) (onTarget.has(n) ? p.replace : p.create).push(n);
-  for (const t of onTarget) if (!inArchive.has(t)) (step.selection?.delete ? p.remove : p.stay).push(t);
+  for (const n of names) {
+    const there = onTarget.get(n);
+    if (!there) p.create.push(n);
+    else if (sameEntry(attrs?.get(n), there)) p.same++;
+    else p.replace.push(n);
+  }
+  for (const t of onTarget.keys()) if (!inArchive.has(t)) (step.selection?.delete ? p.remove : p.stay).push(t);
 }
 
 /**
@@ -63,16 +83,21 @@ async function previewItem(ctx: RestoreContext, step: PlannedStep, look: ItemLoo
  * a folder is needed), which stop the restore before anything; never throws for a listing's failure
  * (the preview then says why it is unknown). Throws ToolError when the target cannot be looked at.
  */
-export async function selectionFacts(ctx: RestoreContext, plan: RestorePlan, archived: ReadonlyMap<string, ReadonlySet<string>>): Promise<{ previews: SelectionPreview[]; refusals: string[] }> {
+export async function selectionFacts(
+  ctx: RestoreContext,
+  plan: RestorePlan,
+  archived: ReadonlyMap<string, ReadonlySet<string>>,
+  attrs?: ReadonlyMap<string, ReadonlyMap<string, ArchivedAttrs>>,
+): Promise<{ previews: SelectionPreview[]; refusals: string[] }> {
   const previews: SelectionPreview[] = [];
   const refusals: string[] = [];
   for (const step of plan.steps.filter((s) => s.selection)) {
     const types = new Map(step.selection!.items.map((i) => [i.rel, i.type]));
     const looks = await lookAtSelection(ctx.session, step, (rel) => types.get(rel));
     refusals.push(...selectionRefusals(step.source, looks));
-    const p: SelectionPreview = { source: step.source, where: `${plan.target.name}:${step.targetPath}`, create: [], replace: [], remove: [...(step.selection!.remove ?? [])], stay: [] };
+    const p: SelectionPreview = { source: step.source, where: `${plan.target.name}:${step.targetPath}`, create: [], replace: [], same: 0, remove: [...(step.selection!.remove ?? [])], stay: [] };
     try {
-      for (const look of looks.filter((l) => !l.refusal)) await previewItem(ctx, step, look, archived.get(step.source) ?? new Set(), p);
+      for (const look of looks.filter((l) => !l.refusal)) await previewItem(ctx, step, look, archived.get(step.source) ?? new Set(), p, attrs?.get(step.source));
     } catch (e) {
       p.error = describeError(e);
     }
@@ -95,7 +120,8 @@ export function formatSelectionPreview(previews: readonly SelectionPreview[]): s
       continue;
     }
     const stay = p.stay.length ? `; ${p.stay.length} created since stay (no --delete)` : '';
-    lines.push(`  ${p.source}: ${p.create.length} created, ${p.replace.length} replaced, ${p.remove.length} deleted in ${p.where}${stay}`);
+    const same = p.same ? `; ${p.same} unchanged (as archived: left as they are)` : '';
+    lines.push(`  ${p.source}: ${p.create.length} created, ${p.replace.length} replaced, ${p.remove.length} deleted in ${p.where}${same}${stay}`);
     names('create ', p.create);
     names('replace', p.replace);
     names('delete ', p.remove);

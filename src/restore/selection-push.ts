@@ -23,6 +23,7 @@ import { isGated, lookAtTargetRoot } from './remote-facts.js';
 import { selectionArchivePaths } from './selection.js';
 import { lookAtSelection, rebaseExcludes, rootOf, selectionRefusals, under, type ItemLook } from './selection-target.js';
 import type { Staging } from './staging.js';
+import { counted } from '../util/table.js';
 
 /** The local type of a staged entry ('d' folder, '-' file, 'l' symlink), undefined when absent. */
 function stagedType(dir: string, rel: string): string | undefined {
@@ -156,7 +157,7 @@ export async function restoreSelection(ctx: RestoreContext, step: PlannedStep, s
       }
     }
     const check = await compareSelection(ctx, step, dir, groups);
-    return { status: 'ok', summary: `${looks.length} path(s): ${sent} files sent, ${deleted} deleted`, details: { sent, deleted, paths: looks.map((l) => l.rel) }, value: check };
+    return { status: 'ok', summary: `${looks.length} path(s): ${counted(sent, 'file')} sent, ${deleted} deleted`, details: { sent, deleted, paths: looks.map((l) => l.rel) }, value: check };
   } finally {
     if (!(staging && staging.ahead.includes(step.source))) removeLater(ctx, join(ctx.workDir, 'stage-sel'));
   }

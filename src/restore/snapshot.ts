@@ -26,6 +26,7 @@ import { lookAtTargetRoot } from './remote-facts.js';
 import { rootRefusal } from './target-root.js';
 import { recordedCheckFailures } from './readiness.js';
 import { saveSelection } from './selection-snapshot.js';
+import { counted } from '../util/table.js';
 
 export interface SnapshotResult {
   repository: string;
@@ -102,7 +103,7 @@ export async function takeSafetySnapshot(
       const where = outside ? ` in ${repository}, outside the damaged repository (${outside})` : '';
       return {
         status: 'ok',
-        summary: `${archive} (${stats.nfiles} files, read back in ${(readMs / 1000).toFixed(1)} s)${where}`,
+        summary: `${archive} (${counted(stats.nfiles, 'file')}, read back in ${(readMs / 1000).toFixed(1)} s)${where}`,
         details: { repository, archive, nfiles: stats.nfiles, bytes: stats.originalSize, readBackMs: readMs, outside },
         value: { repository, archive, ...(outside ? { outside } : {}) },
       };

@@ -4,12 +4,13 @@
 // goes through here.
 
 // C0 controls, DEL, C1 controls (0x9b is a one-byte CSI), the line and paragraph separators, and
-// the bidirectional overrides and isolates that make text read differently from its bytes.
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// the bidirectional overrides and isolates that make text read differently from its bytes. And the
+// backslash itself: a file named `a\nb` (four characters) must not read like `a` newline `b`.
+const UNPRINTABLE = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e' };
+const NAMED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e' };
 
-/** `text` with every control character written as an escape (\n, \r, \t, \e, \xNN, \uNNNN); other text unchanged. */
+/** `text` with every control character written as an escape (\n, \r, \t, \e, \xNN, \uNNNN) and each backslash doubled; other text unchanged. */
 export function printable(text: string): string {
   return text.replace(UNPRINTABLE, (c) => {
     const code = c.charCodeAt(0);

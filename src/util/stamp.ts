@@ -10,3 +10,14 @@ export function stampTime(name: string): Date | undefined {
   const m = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(name);
   return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : undefined;
 }
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ`, the time people read (in UTC, and saying so), for a Date or an ISO time:
+ * with its zone, or without one as borg prints its times (the local time of this machine). Text
+ * that is no time is given back as it came.
+ */
+export function utcText(at: Date | string): string {
+  const d = typeof at === 'string' ? new Date(at) : at;
+  if (Number.isNaN(d.getTime())) return String(at);
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

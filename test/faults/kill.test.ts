@@ -116,7 +116,16 @@ describe('pullback run killed mid-work', () => {
         expect(r.stderr).toMatch(/interrupted: stopping running commands/);
         expect(r.stdout).toMatch(/main\s+INTERRUPTED/);
         expect(lastRun()).toMatchObject({ id: killed.id, status: 'interrupted', error: 'interrupted by a signal' });
+        // The log agrees with the catalog.
+        expect(r.stderr).toMatch(/INFO: run finished \{"runId":\d+,"status":"interrupted"\}/);
+        expect(r.stderr).not.toMatch(/run finished \{[^}]*"status":"failed"/);
         expect(stepsOf(killed.id)).toContain(`${step}:interrupted`);
+        // Told as interrupted, not as a host or a repository that failed (rsync's 255 from its killed ssh, borg's SIGTERM).
+        const said = r.stdout + r.stderr;
+        expect(said).not.toMatch(/ssh connection failed|gave up after|found problems/);
+        const errors = catalog<{ step: string; error: string }>("SELECT step, error FROM steps WHERE run_id = ? AND status = 'interrupted'", killed.id);
+        if (phase === 'pull') expect(errors.find((e) => e.step === 'pull')?.error).toMatch(/^pull of \S+: interrupted: pullback was stopped by a signal$/);
+        for (const e of errors.filter((x) => x.step === 'check_repository')) expect(e.error).toMatch(/interrupted: pullback was stopped by a signal$/);
       } else {
         expect(r.signal).toBe('SIGKILL');
         expect(lastRun()).toMatchObject({ id: killed.id, status: 'running' });

@@ -30,7 +30,7 @@ export function buildListPathsArgs(repo: string, archive: string, paths?: Archiv
  * bytes. HEALTH is `broken` for a file `borg check --repair` gave all-zero replacement chunks.
  */
 export function buildListSizesArgs(repo: string, archive: string): string[] {
-  return ['list', ...LOCK_WAIT, '--format', '{mode} {size} {health} {path}{NUL}{linktarget}{NUL}', `${repo}::${archive}`];
+  return ['list', ...LOCK_WAIT, '--format', '{mode} {size} {isomtime} {health} {path}{NUL}{linktarget}{NUL}', `${repo}::${archive}`];
 }
 
 /** Lists `exact` paths of an archive as `HEALTH PATH` records, each ended by NUL. */
@@ -113,11 +113,11 @@ export async function listItemPaths(ctx: BorgContext, repo: string, archive: str
   if (out.verdict.kind === 'failed') throw borgFailure(out, `borg list ${archive}`);
 }
 
-/** An item as `listItemSizes` gives it: no times, no owners, no hashes; `broken` when borg marks it so (all-zero replacement chunks). */
-export type ItemSize = Pick<ArchiveItem, 'type' | 'mode' | 'path' | 'size' | 'linktarget'> & { broken?: boolean };
+/** An item as `listItemSizes` gives it: its modification time, no owners, no hashes; `broken` when borg marks it so (all-zero replacement chunks). */
+export type ItemSize = Pick<ArchiveItem, 'type' | 'mode' | 'path' | 'size' | 'mtime' | 'linktarget'> & { broken?: boolean };
 
 /**
- * Folds the record pairs of buildListSizesArgs into items: `MODE SIZE HEALTH PATH`, then the link target.
+ * Folds the record pairs of buildListSizesArgs into items: `MODE SIZE ISOMTIME HEALTH PATH`, then the link target.
  * Returns the function to give each record to; it throws on a record that is neither.
  */
 export function itemSizeRecords(onItem: (item: ItemSize) => void): (record: string) => void {
@@ -128,9 +128,9 @@ export function itemSizeRecords(onItem: (item: ItemSize) => void): (record: stri
       pending = undefined;
       return;
     }
-    const m = /^(\S+) (\d+) (healthy|broken) ([\s\S]*)$/.exec(record);
-    if (!m) throw new Error('not a "mode size health path" record');
-    pending = { type: typeOfMode(m[1]!), mode: m[1]!, size: Number(m[2]), path: m[4]!, ...(m[3] === 'broken' ? { broken: true } : {}) };
+    const m = /^(\S+) (\d+) (\S+) (healthy|broken) ([\s\S]*)$/.exec(record);
+    if (!m) throw new Error('not a "mode size isomtime health path" record');
+    pending = { type: typeOfMode(m[1]!), mode: m[1]!, size: Number(m[2]), mtime: m[3]!, path: m[5]!, ...(m[4] === 'broken' ? { broken: true } : {}) };
   };
 }
 

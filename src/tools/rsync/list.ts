@@ -13,6 +13,8 @@ export interface ListedEntry {
   /** First letter of the mode: '-' file, 'd' directory, 'l' symlink, 'p' fifo, ... */
   type: string;
   size: number;
+  /** Modification time as rsync prints it, to the second in this machine's local time: `YYYY/MM/DD HH:MM:SS`. */
+  mtime: string;
   /** The path below the listed root, as raw bytes ('.' is the root itself). */
   name: Buffer;
 }
@@ -26,9 +28,9 @@ export interface ListOutcome {
 
 /** One line of `rsync --list-only --no-human-readable` output, or undefined for anything else. */
 export function parseListLine(line: string): ListedEntry | undefined {
-  const m = /^(\S)\S*\s+(\d+) \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (.+)$/.exec(line);
+  const m = /^(\S)\S*\s+(\d+) (\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d) (.+)$/.exec(line);
   if (!m) return undefined;
-  return { type: m[1]!, size: Number(m[2]), name: decodeRsyncName(m[3]!) };
+  return { type: m[1]!, size: Number(m[2]), mtime: m[3]!, name: decodeRsyncName(m[4]!) };
 }
 
 /** The raw bytes of a name as rsync prints it: `\#ooo` is the byte with octal value ooo, anything else itself (UTF-8). */

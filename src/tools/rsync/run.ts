@@ -155,7 +155,11 @@ async function withRetries<T extends { verdict: RsyncVerdict; last: RunResult; c
   for (let n = 1; ; n++) {
     const { crossed, ...out } = await attempt();
     received += crossed;
-    if (out.verdict.kind !== 'retry' || n >= max || opts.signal?.aborted) {
+    // Stopped by pullback's own signal, rsync's exit (255 from its killed ssh, 20, ...) says nothing about the host.
+    if (opts.signal?.aborted && (out.verdict.kind === 'retry' || out.verdict.kind === 'failed')) {
+      return { ...out, verdict: { kind: 'failed', reason: 'interrupted: pullback was stopped by a signal' }, attempts: n, received };
+    }
+    if (out.verdict.kind !== 'retry' || n >= max) {
       const verdict: RsyncVerdict =
         out.verdict.kind === 'retry' ? { kind: 'failed', reason: `${out.verdict.reason}; gave up after ${n} attempt(s)` } : out.verdict;
       return { ...out, verdict, attempts: n, received };

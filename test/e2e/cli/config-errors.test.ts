@@ -1,8 +1,9 @@
 // Bad configurations: `validate` and every other command exit 2 with file, line and key, never a stack trace.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, runCli } from '../../harness/index.js';
+import { CLI_PATH, makeTempDir, runCli } from '../../harness/index.js';
 
 const BROKEN = `name: broken
 address: 10.0.0.5
@@ -64,6 +65,9 @@ describe('bad configuration', () => {
     expect(r.stderr).toContain(`${cfg.typo}:4: colour: unknown key 'colour'`);
     expect(r.stderr).toContain(`${cfg.typo}:7: sources[1].kind: must be one of database, blobs, data (got 'datum')`);
     expect(r.stdout).toBe('');
+    // The list ends with its newline (runCli strips it, as execa does: read the bytes themselves).
+    const raw = await execa(process.execPath, [CLI_PATH, '--config', cfg.configPath, 'validate'], { reject: false, stripFinalNewline: false, env: { NO_COLOR: '1' } });
+    expect(raw.stderr).toMatch(/\(got 'datum'\)\n$/);
   });
 
   it('every command refuses a bad config the same way (exit 2), also through $PULLBACK_CONFIG', async () => {

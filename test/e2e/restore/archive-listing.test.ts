@@ -50,8 +50,8 @@ describe('the restore plan\'s archive listing', () => {
     expect([...archived.get('blobs')!].sort()).toEqual(['big', 'link -> x', 'same\nbig'].sort());
   });
 
-  it('refuses a record that is not MODE SIZE HEALTH PATH', () => {
+  it('refuses a record that is not MODE SIZE ISOMTIME HEALTH PATH', () => {
     const fold = itemSizeRecords(() => undefined);
-    expect(() => fold('garbage')).toThrow(/mode size health path/);
+    expect(() => fold('garbage')).toThrow(/mode size isomtime health path/);
   });
 });

@@ -101,7 +101,7 @@ describe('pullback restore (database, blobs, data)', () => {
       execFileSync('chattr', ['-i', locked]);
     }
     expect(r.exitCode, r.stderr + r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/FAILED at blobs blobs/);
+    expect(r.stdout).toMatch(/FAILED at blobs: /);
     expect(r.stdout).toContain('restored: db');
     expect(r.stdout).toContain('untouched: data');
     expect(await tableFingerprints('postgres', db)).toEqual(backup.rows);

@@ -120,6 +120,19 @@ describe('pullback restore --path', () => {
     expect(await changedSince(before)).toEqual([]);
   });
 
+  it('--dry-run of a folder as the target has it: nothing listed as replaced, the unchanged entries counted (rsync would not write them)', async () => {
+    const r = await h.run('restore', '--host', 'main', '--path', 'data/docs/sub', '--archive', second, '--dry-run');
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/data: 0 created, 0 replaced, 0 deleted in main:\S+; 2 unchanged \(as archived: left as they are\)/);
+    expect(r.stdout).not.toMatch(/^ +replace "/m);
+    // Against the first night: in the folder, the file changed since is replaced, the one that did not change is not.
+    const older = await h.run('restore', '--host', 'main', '--path', 'data/docs', '--archive', first, '--dry-run');
+    expect(older.exitCode, older.stderr + older.stdout).toBe(0);
+    expect(older.stdout).toContain(`replace "${UNICODE}"`);
+    expect(older.stdout).not.toContain(`replace "${DASH}"`);
+    expect(older.stdout).toMatch(/data: \d+ created, \d+ replaced, 0 deleted in main:\S+; \d+ unchanged/);
+  });
+
   it('restores deleted files with awkward names exactly, and nothing else changes (not even their folder\'s time)', async () => {
     const before = await copyNow();
     const r = await h.run('restore', '--host', 'main', '--path', `data/${SPACES}`, '--path', `data/${NEWLINE}`, '--path', `data/${DASH}`, '--path', `data/${UNICODE}`, '--archive', first, '--yes');

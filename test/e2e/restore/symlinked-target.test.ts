@@ -110,7 +110,7 @@ describe('a restore onto a target folder that is a symlink', () => {
     try {
       const r = await cli('restore', '--rollback', id, '--yes');
       expect(r.exitCode, r.stdout + r.stderr).toBe(1);
-      expect(r.stdout).toContain(`FAILED at data data: main: ${data} is a symlink to ${elsewhere}: pullback does not restore through a symlink`);
+      expect(r.stdout).toContain(`FAILED at data: main: ${data} is a symlink to ${elsewhere}: pullback does not restore through a symlink`);
       expect(r.stdout).toContain('nothing was pushed');
       expect(r.stdout).toMatch(/untouched: data/);
       expect(snapshotTree(elsewhere)).toEqual(elsewhereBefore);

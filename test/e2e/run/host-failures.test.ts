@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { borgList, freePort, makeTempDir, regenerateHostKey, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
+import { borgList, freePort, makeTempDir, queryCatalog, regenerateHostKey, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
 
 describe('host failures', () => {
   let server: Awaited<ReturnType<typeof startSshd>>;
@@ -40,6 +40,14 @@ describe('host failures', () => {
     expect(run.stdout).toMatch(/down: .*2 attempt/);
     // Its second source is not tried again once the host proved unreachable.
     expect(run.stdout).toMatch(/down: not pulled \(host unreachable\): more/);
+    // No login happened: its connect step is no OK, in the catalog and in the log (the up host's is).
+    const connects = queryCatalog<{ host: string; status: string; error: string | null }>(cfg.stateDir, "SELECT host, status, error FROM steps WHERE step = 'connect' ORDER BY host");
+    expect(connects).toEqual([
+      { host: 'down', status: 'warning', error: expect.stringMatching(/^no SSH login to down: .*ECONNREFUSED.*; the pulls try again$/) },
+      { host: 'up', status: 'ok', error: null },
+    ]);
+    expect(run.stderr).toMatch(/WARN: down connect: connect finished with a warning/);
+    expect(run.stderr).not.toMatch(/down connect: connect done/);
     expect(await borgList(cfg.repoPath('up'), cfg.passphraseFile)).toHaveLength(1);
     expect(await borgList(cfg.repoPath('down'), cfg.passphraseFile).catch(() => [])).toEqual([]);
     expect(run.stderr).not.toMatch(/internal error|\n\s+at /);

@@ -24,12 +24,21 @@ describe('archive list', () => {
     expect(archives[1]).toEqual({ name: 'main-20240102T000000Z', start: '2024-01-02T00:00:00', kind: 'partial', size: 2048, files: 12, comment: 'partial: failed data' });
     expect(archives[2]).toMatchObject({ kind: 'pre-restore', size: null, files: null });
     expect(LIST_HEADER).toEqual(['HOST', 'ARCHIVE', 'CREATED', 'KIND', 'SIZE', 'FILES']);
+    // borg's times are this machine's local time without a zone: shown in UTC, with their Z.
+    const utc = (local: string) => new Date(local).toISOString().replace('.000Z', 'Z');
     expect(listRows([{ host: 'main', archives }, { host: 'spare', archives: [] }])).toEqual([
-      ['main', 'main-20240101T000000Z', '2024-01-01T00:00:00', 'nightly', '2.9 KiB', '1'],
-      ['main', 'main-20240102T000000Z', '2024-01-02T00:00:00', 'partial', '2.0 KiB', '12'],
-      ['main', 'main-pre-restore-20240103T000000Z', '2024-01-03T00:00:00', 'pre-restore snapshot', '?', '?'],
+      ['main', 'main-20240101T000000Z', utc('2024-01-01T00:00:00'), 'nightly', '2.9 KiB', '1'],
+      ['main', 'main-20240102T000000Z', utc('2024-01-02T00:00:00'), 'partial', '2.0 KiB', '12'],
+      ['main', 'main-pre-restore-20240103T000000Z', utc('2024-01-03T00:00:00'), 'pre-restore snapshot', '?', '?'],
       ['spare', '(no archives)', '', '', '', ''],
     ]);
+  });
+
+  it('rows: every time in UTC with its Z, whatever zone it came with', () => {
+    const row = (start: string) => listRows([{ host: 'main', archives: [{ name: 'main-20240101T000000Z', start, kind: 'lost', size: null, files: null }] }])[0]![2];
+    expect(row('2024-01-02T00:30:00.123456+01:00')).toBe('2024-01-01T23:30:00Z');
+    expect(row('2024-01-01T23:30:00Z')).toBe('2024-01-01T23:30:00Z');
+    expect(row('2024-01-01T23:30:00.000000')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:30:00Z$/);
   });
 
   it('prune names what it deleted', () => {

@@ -47,6 +47,21 @@ describe('the status host row and its Attention lines', () => {
     expect(hostRow(v)).toEqual({ backup: 'GREEN', check: 'GREEN repository 3h ago, archives 3h ago', drill: 'GREEN 3h ago' });
   });
 
+  it('a drill (or check) the config never runs shows once run by hand: a passing `pullback drill` is not "-"', () => {
+    const never = (drill?: { at: Date; status: string }) =>
+      facts({
+        lastJob: drill ? { kind: 'drill', status: drill.status, at: drill.at } : undefined,
+        checks: [
+          { kind: 'repository', frequency: 'always', last: { at: ago(3), status: 'ok' } },
+          { kind: 'data', frequency: 'never' },
+          { kind: 'drill', frequency: 'never', ...(drill ? { last: drill } : {}) },
+        ],
+      });
+    expect(hostRow(judgeFreshness(never(), now)).drill).toBe('-');
+    expect(hostRow(judgeFreshness(never({ at: ago(1), status: 'ok' }), now))).toMatchObject({ check: 'GREEN repository 3h ago', drill: 'GREEN 1h ago (by hand)' });
+    expect(hostRow(judgeFreshness(never({ at: ago(1), status: 'warning' }), now)).drill).toMatch(/^\S+ warning 1h ago \(by hand\)$/);
+  });
+
   it('a rolled-back repository (archives gone, the check job failed) makes the CHECK cell red, whatever the last check records said', () => {
     const v = judgeFreshness(
       facts({

@@ -1,7 +1,7 @@
 // `pullback find`'s rows from the file index's versions (pure): newest archive first, each version
 // marked against the archive before it, a row where the path went away; and borg diff's lines.
 import { describe, expect, it } from 'vitest';
-import { foundVersions, pathMatch } from '../../../src/restore/find.js';
+import { formatFound, foundVersions, pathMatch } from '../../../src/restore/find.js';
 import { parseDiffLine } from '../../../src/tools/borg/diff.js';
 
 const archives = [1, 2, 3, 4].map((seq) => ({ name: `main-${seq}`, start: `2026-01-0${seq}T02:00:00.000000`, seq }));
@@ -32,6 +32,19 @@ describe('foundVersions', () => {
       ['main-3', 'same'],
       ['main-1', 'oldest'],
     ]);
+  });
+
+  it('heads each block with the path as ls shows a name: quoted when it holds a space, escaped', () => {
+    const blocks = (path: string) => formatFound(foundVersions([v(1, undefined, 5, path)], archives), 'main').split('\n\n').map((b) => b.split('\n')[0]);
+    expect(blocks('data/a.txt')[0]).toBe('data/a.txt');
+    expect(blocks('data/empty dir')[0]).toBe("'data/empty dir'");
+    expect(blocks('data/new\nline')[0]).toBe("'data/new\\nline'");
+  });
+
+  it('shows the archive and modification times in UTC with their Z (borg gives this machine\'s local time, without a zone)', () => {
+    const utc = (local: string) => new Date(local).toISOString().replace('.000Z', 'Z');
+    const line = formatFound(foundVersions([v(1, undefined, 5)], archives.slice(0, 1)), 'main').split('\n')[3]!;
+    expect(line).toMatch(new RegExp(`^  main-1 +${utc('2026-01-01T02:00:00')} +5 B +-rw-r--r-- +${utc('2026-01-01T00:00:00')} +oldest kept$`));
   });
 
   it('reads a pattern with glob characters as a glob, anything else as a substring', () => {

@@ -18,6 +18,19 @@ const plan = buildRestorePlan({
 });
 
 describe('restore output', () => {
+  it('counts in agreement: 1 file, 3 files (never "1 files")', () => {
+    const one = buildRestorePlan({
+      manifest: manifest([{ name: 'files', kind: 'data', path: '/srv/files', status: 'ok' }]),
+      repository: '/borg/main',
+      archive: 'main-20240101T000000Z',
+      origin: main,
+      target: main,
+      figures: { files: { files: 1, bytes: 10 } },
+    });
+    expect(formatPlan(one)).toMatch(/^  1\. data +files +10 B  1 file$/m);
+    expect(formatPlan(plan)).toContain('  3 files\n');
+  });
+
   it('prints the plan in order with sizes and what is overwritten', () => {
     expect(formatPlan(plan).split('\n')).toEqual([
       'Restore plan: archive main-20240101T000000Z of host main (/borg/main) onto host main (backup@10.0.0.5:22)',
@@ -47,6 +60,7 @@ describe('restore output', () => {
     );
     expect(formatStep({ kind: 'stop_writes', status: 'ok' })).toBe('  OK      stop writes');
     expect(formatStep({ kind: 'blobs', source: 'b', status: 'failed', detail: 'push failed' })).toBe('  FAILED  blobs b: push failed');
+    expect(formatStep({ kind: 'data', source: 'data', status: 'ok', detail: '3 files sent, 0 deleted' })).toBe('  OK      data: 3 files sent, 0 deleted');
   });
 
   it('says what state a failed restore left and how to roll back', () => {
@@ -62,7 +76,7 @@ describe('restore output', () => {
       rollbackCommand: 'pullback --config /etc/p.yaml restore --rollback 7 --yes',
     });
     expect(text.split('\n')).toEqual([
-      'Restore 7 of main FAILED at blobs blobs: rsync exit 23',
+      'Restore 7 of main FAILED at blobs: rsync exit 23',
       'State of the target:',
       '  restored: db',
       '  possibly changed: blobs (it cannot be told whether the failed step changed it; the error above says what to check)',

@@ -82,3 +82,18 @@ describe('pushes and excludes of a granular step', () => {
     expect(rebaseExcludes(['/cache/'], '')).toEqual(['/cache/']);
   });
 });
+
+describe('sameEntry (the preview\'s unchanged: rsync\'s quick check)', () => {
+  const onTarget = (type: string, size: number, mtime: string) => ({ type, size, mtime, name: Buffer.from('x') });
+  it('is the same file by type, size and time to the second; a folder by type and time; anything else is replaced', async () => {
+    const { sameEntry } = await import('../../../src/restore/selection-preview.js');
+    const file = { type: '-', size: 31, mtime: '2026-12-07T22:53:22.089667' };
+    expect(sameEntry(file, onTarget('-', 31, '2026/12/07 22:53:22'))).toBe(true);
+    expect(sameEntry(file, onTarget('-', 32, '2026/12/07 22:53:22'))).toBe(false);
+    expect(sameEntry(file, onTarget('-', 31, '2026/12/07 22:53:23'))).toBe(false);
+    expect(sameEntry(file, onTarget('d', 31, '2026/12/07 22:53:22'))).toBe(false);
+    expect(sameEntry({ type: 'd', size: 0, mtime: '2026-12-07T22:53:22.5' }, onTarget('d', 4096, '2026/12/07 22:53:22'))).toBe(true);
+    expect(sameEntry({ type: 'l', size: 0, mtime: '2026-12-07T22:53:22.5' }, onTarget('l', 0, '2026/12/07 22:53:22'))).toBe(false);
+    expect(sameEntry(undefined, onTarget('-', 31, '2026/12/07 22:53:22'))).toBe(false);
+  });
+});
