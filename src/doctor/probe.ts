@@ -7,6 +7,7 @@ import { filesystemOf, type FilesystemFacts } from '../util/filesystem.js';
 import { fuseProblem } from '../tools/borg/mount.js';
 import type { Check } from './plan.js';
 import { TOOLS } from './tools.js';
+import { loginName } from '../util/login-name.js';
 
 export interface StatFacts {
   /** ENOENT, EACCES, ... when it could not be stat'ed. */
@@ -152,14 +153,5 @@ function uid(): number {
 
 /** The login name of `id` from /etc/passwd, else `uid N`. */
 export function userName(id: number): string {
-  try {
-    const name = readFileSync('/etc/passwd', 'utf8')
-      .split('\n')
-      .map((l) => l.split(':'))
-      .find((f) => f[2] === String(id))?.[0];
-    if (name) return name;
-  } catch {
-    // no passwd file
-  }
-  return `uid ${id}`;
+  return loginName(id) ?? `uid ${id}`;
 }

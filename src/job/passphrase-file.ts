@@ -1,9 +1,10 @@
 // The borg passphrase file opens every archive: only the user pullback runs as may read it. A file
 // that group or others may read, or that another user owns (and so may rewrite or share), makes
 // every command that opens a repository refuse to start, before anything is done.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { GlobalConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
+import { loginName } from '../util/login-name.js';
 
 /** Why the passphrase file at `path` is not private to this user, with the fix; undefined when it is (or cannot be stat'ed: the preflight names that). */
 export function passphraseFileProblem(path: string, uid: number = process.getuid?.() ?? 0): string | undefined {
@@ -32,15 +33,7 @@ export function assertPassphraseFilePrivate(global: GlobalConfig): void {
 
 /** `name (uid N)` from /etc/passwd, or `uid N` when it has no entry; without `withUid` the name alone (or the number), for a command. */
 function userName(uid: number, withUid = true): string {
-  let name: string | undefined;
-  try {
-    name = readFileSync('/etc/passwd', 'utf8')
-      .split('\n')
-      .map((l) => l.split(':'))
-      .find((f) => f[2] === String(uid))?.[0];
-  } catch {
-    // no passwd file: the number says it
-  }
+  const name = loginName(uid);
   if (!withUid) return name ?? String(uid);
   return name ? `${name} (uid ${uid})` : `uid ${uid}`;
 }
