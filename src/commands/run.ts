@@ -96,6 +96,8 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
           r = failedHost(host.name, `internal error: ${(e as Error).message}`);
         }
         env.catalog.finishHost(hostId, r.status, r.archive, r.problems.join('; ') || undefined);
+        // The host's night, as recorded, goes to the fleet catalog now (not awaited: never the night's outcome).
+        void env.fleet?.syncSoon(env.catalog.db);
         void notes.emit(hostEvent(runId, r, env.catalog.stepsOf(runId)));
         await writeMetrics();
         return r;
