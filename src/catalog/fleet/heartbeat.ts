@@ -7,7 +7,7 @@ import type { FleetDb } from './connect.js';
 
 export interface Heartbeat {
   name: string;
-  servers: Array<{ name: string; home?: string }>;
+  servers: Array<{ name: string; home?: string; maxAgeSeconds: number }>;
   maxAgeSeconds: number;
   pid: number;
   version?: string;
@@ -17,7 +17,7 @@ export interface Heartbeat {
 export function heartbeatOf(config: Config, version?: string): Heartbeat {
   return {
     name: config.global.backupHost,
-    servers: config.hosts.map((h) => ({ name: h.name, ...(h.backupHost ? { home: h.backupHost } : {}) })),
+    servers: config.hosts.map((h) => ({ name: h.name, ...(h.backupHost ? { home: h.backupHost } : {}), maxAgeSeconds: h.staleAfterSeconds ?? 26 * 3600 })),
     maxAgeSeconds: Math.max(0, ...config.hosts.map((h) => h.staleAfterSeconds ?? 0)) || 26 * 3600,
     pid: process.pid,
     ...(version ? { version } : {}),
