@@ -7,6 +7,7 @@ import { backupHost, type HostRunResult, type NightlyFeatures } from '../nightly
 import { offsiteHost } from '../offsite/night.js';
 import { drillStep, newSeed } from '../drill/recorded-step.js';
 import { diskPreflight, freeLeftovers, recordDiskSpace } from '../nightly/disk-preflight.js';
+import { withServerLease } from '../nightly/fleet-lease.js';
 import { preflightLocal } from '../job/preflight.js';
 import type { GlobalConfig, HostConfig } from '../config/types.js';
 import { ConfigError, JobError, UsageError } from '../errors.js';
@@ -78,6 +79,9 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
         const refused = space?.refused.get(h);
         if (refused) space!.refused.set(h, `${refused}; ${note}`);
       }
+      // The fleet catalog first: what earlier commands could not push, the schema, the heartbeat; its
+      // answer decides whether servers run under leases or (unreachable) only this backup host's own.
+      const fleetReachable = env.fleet ? (await env.fleet.syncSoon(env.catalog.db)) !== undefined : false;
       // Each host's event and the metrics go out as soon as that host ends, not after the slowest.
       const writeMetrics = serialMetricsWriter({ ...env, logger: log });
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
@@ -88,7 +92,7 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
           if (refusedConfig) r = failedHost(host.name, (await refuse(ctx, refusedConfig.why)).error!);
           else {
             const refusal = await recordDiskSpace(ctx, space!);
-            r = refusal ? failedHost(host.name, refusal) : await backUpHoldingLock(ctx, runId);
+            r = refusal ? failedHost(host.name, refusal) : await withServerLease({ fleet: env.fleet, reachable: fleetReachable, host, logger: ctx.logger }, () => backUpHoldingLock(ctx, runId));
           }
         } catch (e) {
           // A bug in one host's job must not stop the others: record it as that host's failure.
