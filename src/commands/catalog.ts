@@ -5,7 +5,7 @@ import { commandGroup, type Subcommand } from './group.js';
 import { openEnv, type GlobalOptions } from './common.js';
 import type { Values } from './spec.js';
 import { JobError, UsageError } from '../errors.js';
-import { describeUrl, openFleetDb } from '../catalog/fleet/connect.js';
+import { describeUrl, openFleetDb, type FleetDb } from '../catalog/fleet/connect.js';
 import { pushCatalog, type PushReport } from '../catalog/fleet/sync.js';
 import { compareCatalog } from '../catalog/fleet/verify.js';
 import { renderTable } from '../util/table.js';
@@ -40,8 +40,9 @@ async function migrateCommand(g: GlobalOptions, v: Values): Promise<number> {
   if (!URL_PATTERN.test(to)) throw new UsageError(`--to ${describeUrl(to)}: expected postgres://USER@HOST[:PORT]/DATABASE (a password goes in --password-file)`);
   const passwordFile = v['password-file'] as string | undefined;
   const env = openEnv(g);
-  const k = openFleetDb({ url: to, ...(passwordFile ? { passwordFile } : {}) });
+  let k: FleetDb | undefined;
   try {
+    k = await openFleetDb({ url: to, ...(passwordFile ? { passwordFile } : {}) });
     const backupHost = env.config.global.backupHost;
     let report: PushReport;
     try {
@@ -61,7 +62,7 @@ async function migrateCommand(g: GlobalOptions, v: Values): Promise<number> {
     env.out(`\nEvery table: the same row count on both sides, and every sampled row equal field by field. To use it, set in ${env.config.global.file}:\n  catalog:\n    url: ${describeUrl(to)}${passwordFile ? `\n    password_file: ${passwordFile}` : ''}`);
     return 0;
   } finally {
-    await k.destroy();
+    await k?.destroy();
     env.close();
   }
 }

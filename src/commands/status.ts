@@ -68,7 +68,7 @@ async function fleetVerdicts(env: CommandEnv): Promise<FleetVerdicts | undefined
   if (!env.fleet) return undefined;
   if (!(await env.fleet.syncSoon(env.catalog.db))) return undefined;
   try {
-    return judgeFleet(await readFleet(env.fleet.k));
+    return judgeFleet(await readFleet(await env.fleet.db()));
   } catch (e) {
     env.fleet.unreachable(e);
     return undefined;

@@ -36,7 +36,10 @@ export async function withServerLease(o: LeaseOptions, night: () => Promise<Host
     logger.warn(`the fleet catalog is unreachable: backing up ${host.name} (its home is this backup host) without a lease`);
     return night();
   }
-  const attempt = await acquireLease(fleet.k, host.name, me, LEASE_TTL_SECONDS).catch((e: unknown) => e as Error);
+  const attempt = await fleet
+    .db()
+    .then((k) => acquireLease(k, host.name, me, LEASE_TTL_SECONDS))
+    .catch((e: unknown) => e as Error);
   if (attempt instanceof Error) {
     fleet.unreachable(attempt);
     return withServerLease({ ...o, reachable: false }, night);
@@ -46,10 +49,11 @@ export async function withServerLease(o: LeaseOptions, night: () => Promise<Host
     return skipped(host.name, attempt.message);
   }
   const { token } = attempt.lease;
+  const k = await fleet.db();
   logger.info({ token }, `lease on ${host.name} taken (token ${token})`);
   let lost = false;
   const timer = setInterval(() => {
-    renewLease(fleet.k, host.name, token, LEASE_TTL_SECONDS)
+    renewLease(k, host.name, token, LEASE_TTL_SECONDS)
       .then((held) => {
         if (!held && !lost) {
           lost = true;
@@ -65,6 +69,6 @@ export async function withServerLease(o: LeaseOptions, night: () => Promise<Host
     return { ...r, status: r.status === 'ok' ? 'warning' : r.status, problems: [...r.problems, `the lease on ${host.name} (token ${token}) was lost during the night: another backup host may have started it`] };
   } finally {
     clearInterval(timer);
-    await releaseLease(fleet.k, host.name, token).catch((e: unknown) => logger.debug({ err: e }, `could not release the lease on ${host.name}: it expires by itself`));
+    await releaseLease(k, host.name, token).catch((e: unknown) => logger.debug({ err: e }, `could not release the lease on ${host.name}: it expires by itself`));
   }
 }

@@ -1,8 +1,8 @@
 // The connection to the fleet's PostgreSQL catalog: Kysely over a small pg pool. The password is read
-// from its file and handed to pg in memory (never argv, never the URL, never a log line).
+// from its file and handed to pg in memory (never argv, never the URL, never a log line). Kysely and pg
+// are loaded when a fleet catalog is used, never at start-up (test/unit/cli/lazy-deps.test.ts).
 import { readFileSync } from 'node:fs';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type { Kysely, Sql } from 'kysely';
 import type { FleetCatalogConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 
@@ -33,8 +33,13 @@ function readPassword(file: string | undefined): string | undefined {
   }
 }
 
-/** A Kysely handle on the fleet catalog (lazy: nothing connects before the first query). Throws UsageError on a bad URL. */
-export function openFleetDb(cfg: FleetCatalogConfig): FleetDb {
+/** Kysely's sql template tag, loaded on first use. */
+export async function sqlTag(): Promise<Sql> {
+  return (await import('kysely')).sql;
+}
+
+/** A Kysely handle on the fleet catalog (nothing connects before the first query). Throws UsageError on a bad URL or an unreadable password file. */
+export async function openFleetDb(cfg: FleetCatalogConfig): Promise<FleetDb> {
   let u: URL;
   try {
     u = new URL(cfg.url);
@@ -43,6 +48,7 @@ export function openFleetDb(cfg: FleetCatalogConfig): FleetDb {
   }
   if (u.password) throw new UsageError('the catalog URL carries a password: put it in catalog.password_file (or --password-file) instead');
   const password = readPassword(cfg.passwordFile);
+  const [{ Kysely, PostgresDialect }, { default: pg }] = await Promise.all([import('kysely'), import('pg')]);
   const pool = new pg.Pool({
     host: decodeURIComponent(u.hostname.replace(/^\[|\]$/g, '')),
     port: u.port ? Number(u.port) : 5432,

@@ -1,7 +1,6 @@
 // What `pullback status` reads of the whole fleet from the PostgreSQL catalog: every backup host's
 // heartbeat and servers, its last night, and each main server's last nightly backup per backup host.
-import { sql } from 'kysely';
-import type { FleetDb } from './connect.js';
+import { sqlTag, type FleetDb } from './connect.js';
 
 export interface FleetBackupHost {
   name: string;
@@ -32,6 +31,7 @@ const date = (v: unknown): Date | undefined => (v === null || v === undefined ? 
 
 /** Reads the fleet (rejects when PostgreSQL is unreachable or holds no fleet yet). */
 export async function readFleet(k: FleetDb): Promise<FleetView> {
+  const sql = await sqlTag();
   const now = (await sql<{ now: Date }>`SELECT now() AS now`.execute(k)).rows[0]!.now;
   const hosts = await k.selectFrom('backup_hosts').select(['name', 'heartbeat_at', 'max_age_seconds', 'servers']).orderBy('name').execute();
   const lastNights = await k

@@ -1,9 +1,8 @@
 // Each backup host's heartbeat in the fleet catalog: when it was last heard of, the main servers its
 // config lists (with their home backup host) and how old its heartbeat and nights may get before it
 // counts as missing (the largest max_age of its servers).
-import { sql } from 'kysely';
 import type { Config } from '../../config/types.js';
-import type { FleetDb } from './connect.js';
+import { sqlTag, type FleetDb } from './connect.js';
 
 export interface Heartbeat {
   name: string;
@@ -26,6 +25,7 @@ export function heartbeatOf(config: Config, version?: string): Heartbeat {
 
 /** Records the heartbeat (PostgreSQL's clock: backup hosts' clocks are not compared with each other). */
 export async function writeHeartbeat(k: FleetDb, h: Heartbeat): Promise<void> {
+  const sql = await sqlTag();
   const values = { name: h.name, heartbeat_at: sql`now()`, servers: JSON.stringify(h.servers), max_age_seconds: String(h.maxAgeSeconds), pid: String(h.pid), version: h.version ?? null };
   await k
     .insertInto('backup_hosts')

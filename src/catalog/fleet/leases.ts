@@ -1,8 +1,7 @@
 // Leases on main servers in the fleet catalog: one backup host at a time backs a main server up.
 // A lease is (main_server, holder, token, expires_at); tokens come from one sequence, so a later lease
 // always carries a larger token (a fencing token: a write carrying a superseded or expired one is refused).
-import { sql } from 'kysely';
-import type { FleetDb } from './connect.js';
+import { sqlTag, type FleetDb } from './connect.js';
 
 export interface Lease {
   mainServer: string;
@@ -22,6 +21,7 @@ export class LeaseLostError extends Error {}
  * One statement, so two backup hosts racing for it get one lease and one refusal naming the holder.
  */
 export async function acquireLease(k: FleetDb, mainServer: string, holder: string, ttlSeconds: number): Promise<LeaseAttempt> {
+  const sql = await sqlTag();
   const ttl = sql`make_interval(secs => ${ttlSeconds})`;
   const got = await k
     .insertInto('leases')
@@ -52,6 +52,7 @@ export async function acquireLease(k: FleetDb, mainServer: string, holder: strin
  * locked meanwhile, so it cannot be taken over in the middle). Throws LeaseLostError otherwise.
  */
 export async function fencedWrite<T>(k: FleetDb, mainServer: string, token: string, write: (tx: FleetDb) => Promise<T>): Promise<T> {
+  const sql = await sqlTag();
   return k.transaction().execute(async (tx) => {
     const held = await tx
       .selectFrom('leases')
@@ -68,6 +69,7 @@ export async function fencedWrite<T>(k: FleetDb, mainServer: string, token: stri
 
 /** Extends the lease by `ttlSeconds` from now; false when `token` no longer holds it (expired or superseded). */
 export async function renewLease(k: FleetDb, mainServer: string, token: string, ttlSeconds: number): Promise<boolean> {
+  const sql = await sqlTag();
   try {
     await fencedWrite(k, mainServer, token, (tx) => tx.updateTable('leases').set({ expires_at: sql`now() + make_interval(secs => ${ttlSeconds})` }).where('main_server', '=', mainServer).execute());
     return true;

@@ -9,7 +9,7 @@ import { heartbeatOf, writeHeartbeat } from './heartbeat.js';
 import { pushCatalog, type PushReport } from './sync.js';
 
 export class FleetLink {
-  readonly k: FleetDb;
+  private kp: Promise<FleetDb> | undefined;
   readonly backupHost: string;
   readonly url: string;
   private running: Promise<PushReport | undefined> | undefined;
@@ -20,15 +20,21 @@ export class FleetLink {
     private readonly config: Config,
     private readonly logger: Logger,
   ) {
-    this.k = openFleetDb(config.global.catalog!);
     this.backupHost = config.global.backupHost;
     this.url = describeUrl(config.global.catalog!.url);
   }
 
+  /** The Kysely handle (kysely and pg are loaded on first use). */
+  db(): Promise<FleetDb> {
+    this.kp ??= openFleetDb(this.config.global.catalog!);
+    return this.kp;
+  }
+
   /** Pushes the local catalog and writes the heartbeat now (rejects when PostgreSQL is unreachable). */
   async pushNow(db: Db): Promise<PushReport> {
-    const report = await pushCatalog(db, this.k, this.backupHost);
-    await writeHeartbeat(this.k, heartbeatOf(this.config));
+    const k = await this.db();
+    const report = await pushCatalog(db, k, this.backupHost);
+    await writeHeartbeat(k, heartbeatOf(this.config));
     return report;
   }
 
@@ -71,6 +77,7 @@ export class FleetLink {
 
   async close(): Promise<void> {
     await this.running;
-    await this.k.destroy();
+    const k = await this.kp?.catch(() => undefined);
+    await k?.destroy();
   }
 }

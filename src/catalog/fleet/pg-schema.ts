@@ -2,8 +2,7 @@
 // extended through Kysely's schema builder: every local table with `backup_host` in front of its key,
 // plus the fleet's own tables (pullback_schema, pullback_sync_blocks, backup_hosts, leases).
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
-import type { FleetDb } from './connect.js';
+import { sqlTag, type FleetDb } from './connect.js';
 import { ROWID_COLUMN, type TableSpec } from './sqlite-schema.js';
 
 /** Tables the fleet adds beside the catalog's own; a local table of one of these names would clash. */
@@ -21,6 +20,7 @@ export function schemaHash(specs: TableSpec[]): string {
  * backup hosts deriving at once take turns. Returns whether anything was (re)derived.
  */
 export async function ensureFleetSchema(k: FleetDb, specs: TableSpec[], version: number, backupHost: string): Promise<boolean> {
+  const sql = await sqlTag();
   const hash = schemaHash(specs);
   const known = await recordedSchema(k, backupHost);
   if (known?.hash === hash && known.version === version) return false;
@@ -55,6 +55,7 @@ export async function ensureFleetSchema(k: FleetDb, specs: TableSpec[], version:
 
 /** What pullback_schema records for `backupHost`; undefined when it has no row or no table yet. */
 async function recordedSchema(k: FleetDb, backupHost: string): Promise<{ version: number; hash: string } | undefined> {
+  const sql = await sqlTag();
   const exists = await sql<{ t: string | null }>`SELECT to_regclass('pullback_schema')::text AS t`.execute(k);
   if (!exists.rows[0]?.t) return undefined;
   const row = await k.selectFrom('pullback_schema').select(['local_version', 'schema_hash']).where('backup_host', '=', backupHost).executeTakeFirst();
@@ -63,6 +64,7 @@ async function recordedSchema(k: FleetDb, backupHost: string): Promise<{ version
 
 /** The fleet's own tables, whatever the local catalog holds. */
 async function createFleetTables(k: FleetDb): Promise<void> {
+  const sql = await sqlTag();
   await k.schema
     .createTable('pullback_schema')
     .ifNotExists()

@@ -5,9 +5,8 @@
 // So new rows, rows updated in place (a run that ended, an archive pruned, a check_history upsert) and
 // rows deleted locally all reach PostgreSQL, whatever was missed while it was unreachable, at the cost
 // of reading the local catalog once per push (docs/fleet.md, "Catch-up").
-import { sql } from 'kysely';
 import type { Db } from '../db.js';
-import type { FleetDb } from './connect.js';
+import { sqlTag, type FleetDb } from './connect.js';
 import { ensureFleetSchema } from './pg-schema.js';
 import { localSchemaVersion, quoteIdent, readCatalogSchema, ROWID_COLUMN, type ColumnSpec, type TableSpec } from './sqlite-schema.js';
 
@@ -118,6 +117,7 @@ export function toPgValue(c: ColumnSpec, v: unknown): unknown {
  * host pushing at once take turns. Rejects when PostgreSQL cannot be reached or refuses a write.
  */
 export async function pushCatalog(db: Db, k: FleetDb, backupHost: string): Promise<PushReport> {
+  const sql = await sqlTag();
   const specs = readCatalogSchema(db);
   const schemaDerived = await ensureFleetSchema(k, specs, localSchemaVersion(db), backupHost);
   const local = new Map(specs.map((t) => [t.name, localFingerprints(db, t)]));

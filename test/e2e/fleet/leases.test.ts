@@ -15,8 +15,8 @@ describe('leases', () => {
   it('gives one of two racing backup hosts the lease and refuses the other, naming the holder; fences stale tokens', async () => {
     const { db, url } = await fleetCatalog();
     const local = Catalog.open(makeTempDir('fleet-lease-'));
-    const a = openFleetDb({ url });
-    const b = openFleetDb({ url });
+    const a = await openFleetDb({ url });
+    const b = await openFleetDb({ url });
     try {
       await ensureFleetSchema(a, readCatalogSchema(local.db), localSchemaVersion(local.db), 'backup-a');
       const [ra, rb] = await Promise.all([acquireLease(a, 'srv', 'backup-a', 600), acquireLease(b, 'srv', 'backup-b', 600)]);
