@@ -189,3 +189,11 @@ describe('the fleet catalog keys', () => {
     expect(problems[0]!.message).toContain('without a password');
   });
 });
+
+describe('a catalog URL with a password', () => {
+  it('is refused without echoing the password', () => {
+    const problems = short(problemsOf(`${GLOBAL}catalog:\n  url: postgres://pullback:hunter2@db.example/pullback\n`));
+    expect(problems[0]!.message).toContain("postgres://pullback:***@db.example/pullback");
+    expect(problems[0]!.message).not.toContain('hunter2');
+  });
+});
