@@ -53,6 +53,9 @@ export class FleetLink {
         this.again = false;
         try {
           report = await this.pushNow(db);
+          // Reachable again: the next outage is warned of again (a daemon lives through several).
+          if (this.warned) this.logger.info(`the fleet catalog ${this.url} is reachable again: caught up`);
+          this.warned = false;
           this.logger.debug({ fleetCatalog: this.url, pushed: report.tables.filter((t) => t.rows > 0 || t.blocks > 0) }, 'fleet catalog: pushed');
         } catch (e) {
           this.unreachable(e);
@@ -67,7 +70,7 @@ export class FleetLink {
     return this.running;
   }
 
-  /** Logs PostgreSQL's failure: a warning once per command, then debug lines. */
+  /** Logs PostgreSQL's failure: a warning once per outage, then debug lines. */
   unreachable(e: unknown): void {
     const msg = `the fleet catalog ${this.url} could not be reached or written (${(e as Error)?.message ?? e}): this backup host's records stay in its local catalog and the next command that reaches it catches up`;
     if (this.warned) this.logger.debug({ err: e }, msg);
