@@ -38,7 +38,8 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
       // Cron mode: the table is not printed; what was sent (below) is.
     } else if (opts.json) {
       const doc = statusJson(verdicts, windows, now) as Record<string, unknown>;
-      env.out(JSON.stringify(env.fleet ? { ...doc, fleet: fleet ? fleetJson(fleet) : null } : doc, null, 2));
+      // A red backup host or server of the fleet makes the whole status red, as it makes the exit code 1.
+      env.out(JSON.stringify(env.fleet ? { ...doc, ...(fleetRed(fleet) ? { status: 'red' } : {}), fleet: fleet ? fleetJson(fleet) : null } : doc, null, 2));
     } else {
       env.out(statusText(verdicts));
       if (windows.length > 0) {
@@ -53,11 +54,15 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
       const told = await notifyStale(env, hosts, now);
       if (env.quiet && told.length > 0) process.stderr.write(`${told.join('\n')}\n`);
     }
-    if (fleet && [...fleet.backupHosts, ...fleet.servers].some((x) => x.light === 'red')) return 1;
+    if (fleetRed(fleet)) return 1;
     return windows.some((w) => w.light === 'red') ? 1 : statusExitCode(verdicts);
   } finally {
     env.close();
   }
+}
+
+function fleetRed(fleet: FleetVerdicts | undefined): boolean {
+  return fleet !== undefined && [...fleet.backupHosts, ...fleet.servers].some((x) => x.light === 'red');
 }
 
 /**
