@@ -12,6 +12,8 @@ export type FleetDb = Kysely<any>;
 
 /** How long a connection attempt may take before PostgreSQL counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5000;
+/** How long one statement may take (a push of a large catalog is many statements, each small). */
+const STATEMENT_TIMEOUT_MS = 120_000;
 
 /** The URL with its user, host and database but never a password (for messages and logs). */
 export function describeUrl(url: string): string {
@@ -58,6 +60,9 @@ export async function openFleetDb(cfg: FleetCatalogConfig): Promise<FleetDb> {
     max: 2,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 1000,
+    // A PostgreSQL that accepts connections but never answers must not hold a command for ever.
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: STATEMENT_TIMEOUT_MS + 10_000,
     allowExitOnIdle: true,
     application_name: 'pullback',
   });
