@@ -91,8 +91,12 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
         try {
           if (refusedConfig) r = failedHost(host.name, (await refuse(ctx, refusedConfig.why)).error!);
           else {
-            const refusal = await recordDiskSpace(ctx, space!);
-            r = refusal ? failedHost(host.name, refusal) : await withServerLease({ fleet: env.fleet, reachable: fleetReachable, host, logger: ctx.logger }, () => backUpHoldingLock(ctx, runId));
+            // Under the server's lease (a fleet catalog) from its first recorded step: a server leased
+            // to another backup host is skipped with nothing of a night recorded here.
+            r = await withServerLease({ fleet: env.fleet, reachable: fleetReachable, host, logger: ctx.logger }, async () => {
+              const refusal = await recordDiskSpace(ctx, space!);
+              return refusal ? failedHost(host.name, refusal) : backUpHoldingLock(ctx, runId);
+            });
           }
         } catch (e) {
           // A bug in one host's job must not stop the others: record it as that host's failure.
