@@ -13,8 +13,8 @@ import { readNotifyStates, writeNotifyState } from '../notify/stale-state.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
 import { WINDOW_HEADER, windowRows } from '../archive/recovery-window.js';
 import { renderTable } from '../util/table.js';
-import { readFleet } from '../catalog/fleet/fleet-read.js';
-import { fleetJson, fleetText, judgeFleet, type FleetVerdicts } from '../report/fleet-status.js';
+import { fleetJson, fleetText } from '../report/fleet-status.js';
+import { fleetRed, fleetVerdicts } from './fleet-view.js';
 
 export interface StatusOptions {
   hosts?: string[];
@@ -58,25 +58,6 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
     return windows.some((w) => w.light === 'red') ? 1 : statusExitCode(verdicts);
   } finally {
     env.close();
-  }
-}
-
-function fleetRed(fleet: FleetVerdicts | undefined): boolean {
-  return fleet !== undefined && [...fleet.backupHosts, ...fleet.servers].some((x) => x.light === 'red');
-}
-
-/**
- * The whole fleet from the PostgreSQL catalog, after pushing this backup host's own records and
- * heartbeat; undefined without a fleet catalog or when it is unreachable (warned once, by the link).
- */
-async function fleetVerdicts(env: CommandEnv): Promise<FleetVerdicts | undefined> {
-  if (!env.fleet) return undefined;
-  if (!(await env.fleet.syncSoon(env.catalog.db))) return undefined;
-  try {
-    return judgeFleet(await readFleet(await env.fleet.db()));
-  } catch (e) {
-    env.fleet.unreachable(e);
-    return undefined;
   }
 }
 

@@ -3,6 +3,7 @@
 // than its servers' max_age is red, with its servers named as unprotected.
 import { describe, expect, it } from 'vitest';
 import { psql, runCli, startSshd } from '../../harness/index.js';
+import { schemaProblems } from '../../harness/json-schemas.js';
 import { backupHostConfig, fleetCatalog } from './fleet-setup.js';
 
 describe('a fleet of two backup hosts', () => {
@@ -28,6 +29,15 @@ describe('a fleet of two backup hosts', () => {
     const json = await runCli(['--config', b.configPath, 'status', '--json']);
     const doc = JSON.parse(json.stdout) as { fleet: { servers: Array<{ host: string; backup_host: string; status: string }> } };
     expect(doc.fleet.servers.map((s) => `${s.host}@${s.backup_host}:${s.status}`)).toEqual(['alpha@backup-a:green', 'beta@backup-a:green', 'gamma@backup-b:green']);
+    expect(schemaProblems('status', doc)).toEqual([]);
+    // The morning report ends with the same fleet, as text and as JSON.
+    const report = await runCli(['--config', b.configPath, 'report']);
+    expect(report.exitCode, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/^alpha\s+backup-a\s+backup-a\s+GREEN\s/m);
+    const reportJson = await runCli(['--config', a.configPath, 'report', '--format', 'json']);
+    const rdoc = JSON.parse(reportJson.stdout) as { fleet: { servers: unknown[] } };
+    expect(rdoc.fleet.servers).toHaveLength(3);
+    expect(schemaProblems('report', rdoc)).toEqual([]);
 
     // backup-b goes silent: its heartbeat and its last night put back two days (its max_age is 26h).
     await psql(db, "UPDATE backup_hosts SET heartbeat_at = heartbeat_at - interval '2 days' WHERE name = 'backup-b';");
