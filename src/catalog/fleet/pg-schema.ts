@@ -2,6 +2,7 @@
 // extended through Kysely's schema builder: every local table with `backup_host` in front of its key,
 // plus the fleet's own tables (pullback_schema, pullback_sync_blocks, backup_hosts, leases).
 import { createHash } from 'node:crypto';
+import { InternalError } from '../../errors.js';
 import { sqlTag, type FleetDb } from './connect.js';
 import { ROWID_COLUMN, type TableSpec } from './sqlite-schema.js';
 
@@ -21,6 +22,8 @@ export function schemaHash(specs: TableSpec[]): string {
  */
 export async function ensureFleetSchema(k: FleetDb, specs: TableSpec[], version: number, backupHost: string): Promise<boolean> {
   const sql = await sqlTag();
+  const clash = specs.find((t) => (FLEET_TABLES as readonly string[]).includes(t.name));
+  if (clash) throw new InternalError(`the local catalog's table ${clash.name} has the name of one of the fleet catalog's own tables (${FLEET_TABLES.join(', ')}): rename one`);
   const hash = schemaHash(specs);
   const known = await recordedSchema(k, backupHost);
   if (known?.hash === hash && known.version === version) return false;

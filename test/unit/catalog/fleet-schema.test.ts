@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../../src/catalog/catalog.js';
 import { migrations } from '../../../src/catalog/migrations/index.js';
 import { localSchemaVersion, pgTypeOf, readCatalogSchema } from '../../../src/catalog/fleet/sqlite-schema.js';
+import { FLEET_TABLES } from '../../../src/catalog/fleet/pg-schema.js';
 import { makeTempDir } from '../../harness/index.js';
 
 describe('the catalog schema as the fleet derives it', () => {
@@ -23,6 +24,8 @@ describe('the catalog schema as the fleet derives it', () => {
       // A partial index is not carried (its WHERE is SQLite's).
       expect(by.get('index_versions')!.indexes.map((i) => i.name)).toEqual(['index_versions_path']);
       expect(specs.some((t) => t.name.startsWith('sqlite_'))).toBe(false);
+      // The fleet's own tables live beside the derived ones: no migration may take one of their names.
+      expect(specs.filter((t) => (FLEET_TABLES as readonly string[]).includes(t.name))).toEqual([]);
     } finally {
       c.close();
     }
