@@ -12,8 +12,10 @@ export class FleetLink {
   private kp: Promise<FleetDb> | undefined;
   readonly backupHost: string;
   readonly url: string;
-  private running: Promise<PushReport | undefined> | undefined;
-  private again = false;
+  /** A push asked for and not started yet. */
+  private queued: Promise<PushReport | undefined> | undefined;
+  /** The last push asked for (running, queued or done). */
+  private last: Promise<unknown> = Promise.resolve();
   private warned = false;
 
   constructor(
@@ -39,35 +41,30 @@ export class FleetLink {
   }
 
   /**
-   * A push soon, for a night's host that ended: one at a time, and one more after the running one when
-   * asked meanwhile. Never rejects: a failure is logged (a warning the first time) and left to the next.
+   * A push soon, for a night's host that ended: one at a time. A push asked for while one is queued
+   * and not started yet is that one (it will see every write made before it starts); asked for while
+   * one runs, it is queued after it. Never rejects: a failure is logged (a warning once per outage)
+   * and left to the next push.
    */
   syncSoon(db: Db): Promise<PushReport | undefined> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    const run = async (): Promise<PushReport | undefined> => {
-      let report: PushReport | undefined;
-      do {
-        this.again = false;
-        try {
-          report = await this.pushNow(db);
-          // Reachable again: the next outage is warned of again (a daemon lives through several).
-          if (this.warned) this.logger.info(`the fleet catalog ${this.url} is reachable again: caught up`);
-          this.warned = false;
-          this.logger.debug({ fleetCatalog: this.url, pushed: report.tables.filter((t) => t.rows > 0 || t.blocks > 0) }, 'fleet catalog: pushed');
-        } catch (e) {
-          this.unreachable(e);
-          return undefined;
-        }
-      } while (this.again);
-      return report;
-    };
-    this.running = run().finally(() => {
-      this.running = undefined;
+    if (this.queued) return this.queued;
+    const push = this.last.then(async (): Promise<PushReport | undefined> => {
+      this.queued = undefined;
+      try {
+        const report = await this.pushNow(db);
+        // Reachable again: the next outage is warned of again (a daemon lives through several).
+        if (this.warned) this.logger.info(`the fleet catalog ${this.url} is reachable again: caught up`);
+        this.warned = false;
+        this.logger.debug({ fleetCatalog: this.url, pushed: report.tables.filter((t) => t.blocks > 0) }, 'fleet catalog: pushed');
+        return report;
+      } catch (e) {
+        this.unreachable(e);
+        return undefined;
+      }
     });
-    return this.running;
+    this.queued = push;
+    this.last = push;
+    return push;
   }
 
   /** Logs PostgreSQL's failure: a warning once per outage, then debug lines. */
@@ -79,7 +76,7 @@ export class FleetLink {
   }
 
   async close(): Promise<void> {
-    await this.running;
+    await this.last;
     const k = await this.kp?.catch(() => undefined);
     await k?.destroy();
   }
