@@ -7,6 +7,7 @@ import type { Db } from '../db.js';
 import { describeUrl, openFleetDb, type FleetDb } from './connect.js';
 import { heartbeatOf, writeHeartbeat } from './heartbeat.js';
 import { pushCatalog, type PushReport } from './sync.js';
+import { installedVersion } from '../../util/install-root.js';
 
 export class FleetLink {
   private kp: Promise<FleetDb> | undefined;
@@ -36,7 +37,7 @@ export class FleetLink {
   async pushNow(db: Db): Promise<PushReport> {
     const k = await this.db();
     const report = await pushCatalog(db, k, this.backupHost);
-    await writeHeartbeat(k, heartbeatOf(this.config));
+    await writeHeartbeat(k, heartbeatOf(this.config, this.version()));
     return report;
   }
 
@@ -65,6 +66,15 @@ export class FleetLink {
     this.queued = push;
     this.last = push;
     return push;
+  }
+
+  /** pullback's version, as the heartbeat records it (a fleet may run several during an upgrade). */
+  private version(): string | undefined {
+    try {
+      return installedVersion();
+    } catch {
+      return undefined;
+    }
   }
 
   /** Logs PostgreSQL's failure: a warning once per outage, then debug lines. */

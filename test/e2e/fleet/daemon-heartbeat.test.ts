@@ -22,6 +22,7 @@ describe('the daemon and the fleet catalog', () => {
       }
       expect(JSON.parse(seen)).toEqual([{ name: 'delta', maxAgeSeconds: 26 * 3600 }]);
       expect((await psql(db, "SELECT count(*) FROM runs WHERE backup_host = 'backup-d';")).trim()).toBe('0');
+      expect((await psql(db, "SELECT version FROM backup_hosts WHERE name = 'backup-d';")).trim()).toMatch(/^\d+\.\d+\.\d+/);
     } finally {
       daemon.kill('SIGTERM');
       const r = await daemon;
