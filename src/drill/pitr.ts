@@ -58,7 +58,12 @@ async function drillOne(d: DrillRun, source: SourceConfig): Promise<PitrDrillRes
   try {
     cluster = await opts.pitr.recover({ host, source: source.name, at, user, timeoutMs, signal: ctx.signal });
   } catch (e) {
-    return { ...r, error: `could not recover to ${r.target}: ${describeError(e)}` };
+    const why = describeError(e);
+    // PostgreSQL stops a time target only at the first transaction that ended after it: none in the WAL, no stop.
+    const idle = /recovery ended before configured recovery target was reached/.test(why)
+      ? ' (PostgreSQL found no transaction that ended after the point in the WAL held: a server idle since before it cannot be recovered to it by time, and restore --at to it fails the same way)'
+      : '';
+    return { ...r, error: `could not recover to ${r.target}: ${why}${idle}` };
   }
   try {
     Object.assign(r, {
