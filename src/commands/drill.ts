@@ -52,6 +52,7 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
     const hosts = selectHosts(env.config, opts.hosts);
     assertPreflight(env.config.global, { borg: true, ssh: true });
     if (archive.kind === 'named' && hosts.length !== 1) throw new UsageError('--archive NAME needs exactly one --host (an archive belongs to one host)');
+    if (pitrAt && opts.fromOffsite) throw new UsageError('--at recovers a point in time from the local repository: not with --from-offsite');
     if (pitrAt && !hosts.some((h) => pitrSources(h.sources).length > 0)) throw new UsageError(`--at: no host drilled has a PostgreSQL source with pitr: (${hosts.map((h) => h.name).join(', ')})`);
     const runId = env.catalog.startRun('drill', { hosts: hosts.map((h) => h.name), archive: opts.archive, sample, seed });
     const target = opts.fromOffsite ? findTarget(env.config.global, opts.fromOffsite) : undefined;
@@ -81,8 +82,11 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
       }
       const ctx = { global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal, progress: env.progress };
       // A drill that verified nothing exits 1: recorded as the failure it is here, with its reason.
-      const pitr = pitrDrillRecovery(global, env.catalog, ctx.logger);
-      const out = await drillStep(ctx, { archive, sample, seed, pitr, ...(pitrAt?.kind === 'time' ? { pitrAt: pitrAt.at } : {}) }, 'failed');
+      // PITR is drilled from the local repository and the receiver's WAL only: an off-site copy's drill says it did not.
+      const pitr = target
+        ? { pitrNotDrilled: `a drill of the off-site copy ${target.name} does not recover points in time (its base backups are recorded for the local repository, the newest WAL is on this host)` }
+        : { pitr: pitrDrillRecovery(global, env.catalog, ctx.logger), ...(pitrAt?.kind === 'time' ? { pitrAt: pitrAt.at } : {}) };
+      const out = await drillStep(ctx, { archive, sample, seed, ...pitr }, 'failed');
       env.catalog.finishHost(hostId, out.status, out.value?.archive, out.error);
       if (out.status === 'failed') hostFailed = true;
       if (out.value) results.push(out.value);

@@ -27,6 +27,10 @@ export function pitrSources(sources: readonly SourceConfig[]): SourceConfig[] {
 /** The `pitr` row: one PITR drill per source, in r.pitr; never throws for a source's own failure. */
 export async function drillPitr(d: DrillRun): Promise<void> {
   const { ctx } = d;
+  if (d.opts.pitrNotDrilled) {
+    d.r.warnings.push(`point-in-time recovery of ${pitrSources(ctx.host.sources).map((s) => s.name).join(', ')} not drilled: ${d.opts.pitrNotDrilled}`);
+    return;
+  }
   const recovery = d.opts.pitr;
   if (recovery) await recovery.sweep();
   for (const source of pitrSources(ctx.host.sources)) {

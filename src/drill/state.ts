@@ -24,6 +24,8 @@ export interface DrillOptions {
   pitrAt?: Date;
   /** Point-in-time recovery, handed over by the command (absent: PITR sources are unverified). */
   pitr?: PitrRecovery;
+  /** Why this drill does not drill point-in-time recovery at all (a drill of an off-site copy): a warning, not a PITR drill. */
+  pitrNotDrilled?: string;
 }
 
 export interface DrillResult {
