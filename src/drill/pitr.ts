@@ -113,6 +113,8 @@ async function expectedStop(d: DrillRun, c: RecoveredCluster, at: Date): Promise
     const r = await runCommand(pgTool(pgBinDir(), 'pg_waldump'), ['--path', c.walDir, '--timeline', String(c.timeline), '--start', c.startLsn, '--rmgr', 'Transaction'], {
       env: { TZ: 'UTC' },
       logger: d.ctx.logger,
+      // Stopped on purpose once the first commit after the point is read: what it found is logged below instead.
+      quiet: true,
       signal: enough.signal,
       timeoutMs: d.ctx.global.dumpTimeoutSeconds * 1000,
       onStdoutLine: (line) => {
@@ -125,7 +127,9 @@ async function expectedStop(d: DrillRun, c: RecoveredCluster, at: Date): Promise
     if (!finder.done && r.exitCode !== 0 && !r.stderrTail.some((l) => /error in WAL record|invalid record length|could not find file/.test(l))) {
       throw new JobError(`pg_waldump could not read the WAL it replayed (exit ${r.exitCode ?? r.signal}): ${r.stderrTail.slice(-2).join(' | ')}`);
     }
-    return finder.found;
+    const f = finder.found;
+    d.ctx.logger.info({ walDir: c.walDir, lastCommit: f.lastCommit?.xid, stop: f.stop?.xid, firstCommitAfter: f.firstCommitAfter?.xid, exitCode: r.exitCode, stoppedEarly: r.aborted }, 'pg_waldump: the transactions around the point');
+    return f;
   } finally {
     d.ctx.signal?.removeEventListener('abort', onAbort);
   }
