@@ -41,6 +41,7 @@ export const LONG_TESTS = [
   'test/e2e/install/npm-package.test.ts',
   'test/e2e/offsite/offsite-guards.test.ts',
   'test/e2e/offsite/offsite.test.ts',
+  'test/e2e/pitr/drill.test.ts',
   'test/e2e/pitr/gap.test.ts',
   'test/e2e/pitr/restore-at-live.test.ts',
   'test/e2e/pitr/restore-at.test.ts',

@@ -265,15 +265,52 @@ export interface DrillRow {
   filesSampled: number;
   matches: number;
   error?: string;
+  /** Its point-in-time recovery drills (kept in the row's databases column with kind 'pitr'). */
+  pitr: PitrDrillRow[];
+}
+
+/** One PITR drill of a drill row: the point, the verdict and the measured recovery time (seconds). */
+export interface PitrDrillRow {
+  source: string;
+  status: string;
+  target?: string;
+  rtoSeconds?: number;
+  extractionSeconds?: number;
+  replaySeconds?: number;
+  error?: string;
+}
+
+/** The PITR drills of a drill row's databases column (entries with kind 'pitr'); none for a row that cannot be read. */
+export function pitrDrillsOf(databases: string | null): PitrDrillRow[] {
+  let all: unknown;
+  try {
+    all = JSON.parse(databases ?? '[]');
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(all)) return [];
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return all
+    .filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && (x as Record<string, unknown>).kind === 'pitr')
+    .map((x) => {
+      const row: PitrDrillRow = { source: String(x.source), status: String(x.status) };
+      const target = str(x.target);
+      const rto = num(x.rto_seconds);
+      const extraction = num(x.extraction_seconds);
+      const replay = num(x.replay_seconds);
+      const error = str(x.error);
+      return { ...row, ...(target ? { target } : {}), ...(rto !== undefined ? { rtoSeconds: rto } : {}), ...(extraction !== undefined ? { extractionSeconds: extraction } : {}), ...(replay !== undefined ? { replaySeconds: replay } : {}), ...(error ? { error } : {}) };
+    });
 }
 
 /** The host's latest finished drill, or undefined when none ran. */
 export function lastDrill(catalog: Catalog, host: string): DrillRow | undefined {
   const r = catalog.db
-    .prepare("SELECT started_at, ended_at, status, archive, files_sampled, matches, error FROM drills WHERE host = ? AND status <> 'running' ORDER BY started_at DESC LIMIT 1")
-    .get(host) as { started_at: string; ended_at: string | null; status: string; archive: string | null; files_sampled: number; matches: number; error: string | null } | undefined;
+    .prepare("SELECT started_at, ended_at, status, archive, files_sampled, matches, error, databases FROM drills WHERE host = ? AND status <> 'running' ORDER BY started_at DESC LIMIT 1")
+    .get(host) as { started_at: string; ended_at: string | null; status: string; archive: string | null; files_sampled: number; matches: number; error: string | null; databases: string | null } | undefined;
   if (!r) return undefined;
-  return { at: r.ended_at ?? r.started_at, status: r.status, ...(r.archive ? { archive: r.archive } : {}), filesSampled: r.files_sampled, matches: r.matches, ...(r.error ? { error: r.error } : {}) };
+  return { at: r.ended_at ?? r.started_at, status: r.status, ...(r.archive ? { archive: r.archive } : {}), filesSampled: r.files_sampled, matches: r.matches, ...(r.error ? { error: r.error } : {}), pitr: pitrDrillsOf(r.databases) };
 }
 
 export interface RestoreRow {

@@ -19,6 +19,10 @@ import { logFileOf, quietLines, type QuietHost } from './quiet-lines.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { drillEvent } from '../notify/event.js';
 import { drillJson } from '../drill/json.js';
+import { pitrLines } from '../drill/pitr-format.js';
+import { pitrSources } from '../drill/pitr.js';
+import { pitrDrillRecovery } from '../pitr/drill-recovery.js';
+import { parseRecoveryTarget } from '../pitr/target-time.js';
 
 export interface DrillCommandOptions {
   hosts?: string[];
@@ -29,6 +33,8 @@ export interface DrillCommandOptions {
   json?: boolean;
   /** Drill the copy on this off-site target instead of the local repository. */
   fromOffsite?: string;
+  /** The point PITR sources are recovered to (else drawn in each window). */
+  at?: string;
 }
 
 /** Runs the drills; returns the exit code (0 when no host failed). */
@@ -37,12 +43,17 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
   const sample = parseSampleRequest(opts.sample, opts.percent);
   if (opts.seed !== undefined && opts.seed.trim() === '') throw new UsageError('--seed needs a value');
   const seed = opts.seed ?? newSeed();
+  const pitrAt = opts.at === undefined ? undefined : parseRecoveryTarget(opts.at);
+  if (pitrAt !== undefined && pitrAt.kind !== 'time') throw new UsageError(`--at takes a time for the PITR drill: 'YYYY-MM-DD HH:MM:SS' (this host's time zone) or an ISO time with Z or an offset; not ${JSON.stringify(opts.at)}`);
+  if (opts.at !== undefined && pitrAt === undefined) throw new UsageError(`--at takes 'YYYY-MM-DD HH:MM:SS' (this host's time zone) or an ISO time with Z or an offset; not ${JSON.stringify(opts.at)}`);
   const env = openEnv(g, { repositories: true, job: true });
   const interrupt = interruptSignal(env.logger);
   try {
     const hosts = selectHosts(env.config, opts.hosts);
     assertPreflight(env.config.global, { borg: true, ssh: true });
     if (archive.kind === 'named' && hosts.length !== 1) throw new UsageError('--archive NAME needs exactly one --host (an archive belongs to one host)');
+    if (pitrAt && opts.fromOffsite) throw new UsageError('--at recovers a point in time from the local repository: not with --from-offsite');
+    if (pitrAt && !hosts.some((h) => pitrSources(h.sources).length > 0)) throw new UsageError(`--at: no host drilled has a PostgreSQL source with pitr: (${hosts.map((h) => h.name).join(', ')})`);
     const runId = env.catalog.startRun('drill', { hosts: hosts.map((h) => h.name), archive: opts.archive, sample, seed });
     const target = opts.fromOffsite ? findTarget(env.config.global, opts.fromOffsite) : undefined;
     const results: DrillResult[] = [];
@@ -71,7 +82,11 @@ export async function drillCommand(g: GlobalOptions, opts: DrillCommandOptions):
       }
       const ctx = { global, host, catalog: env.catalog, runId, logger: env.logger.child({ runId, host: host.name }), signal: interrupt.signal, progress: env.progress };
       // A drill that verified nothing exits 1: recorded as the failure it is here, with its reason.
-      const out = await drillStep(ctx, { archive, sample, seed }, 'failed');
+      // PITR is drilled from the local repository and the receiver's WAL only: an off-site copy's drill says it did not.
+      const pitr = target
+        ? { pitrNotDrilled: `a drill of the off-site copy ${target.name} does not recover points in time (its base backups are recorded for the local repository, the newest WAL is on this host)` }
+        : { pitr: pitrDrillRecovery(global, env.catalog, ctx.logger), ...(pitrAt?.kind === 'time' ? { pitrAt: pitrAt.at } : {}) };
+      const out = await drillStep(ctx, { archive, sample, seed, ...pitr }, 'failed');
       env.catalog.finishHost(hostId, out.status, out.value?.archive, out.error);
       if (out.status === 'failed') hostFailed = true;
       if (out.value) results.push(out.value);
@@ -126,6 +141,8 @@ function summary(results: DrillResult[], seed: string): string {
   if (changed.length > 0) lines.push('', 'Changed on the origin since the backup (not failures):', ...changed);
   const dbs = results.flatMap((r) => r.databases.filter((d) => d.status === 'ok').map((d) => `  ${r.host}: ${printable(d.path)}: ${d.engine} ${d.database}: ${d.tables.length} table(s) with equal row counts, ${d.checks.length} check(s) passed`));
   if (dbs.length > 0) lines.push('', 'Databases restored:', ...dbs);
+  const pitr = results.flatMap((r) => pitrLines(r.host, r.pitr));
+  if (pitr.length > 0) lines.push('', 'Point-in-time recovery drills (recovered in a scratch cluster, removed after):', ...pitr);
   return lines.join('\n');
 }
 
@@ -141,13 +158,14 @@ function databases(r: DrillResult): string {
 export const drillSpec: CommandSpec = {
   name: 'drill',
   summary: 'restore a random sample (and every database dump) and compare with borg and the origin',
-  usage: 'pullback drill [--host NAME]... [--sample N | --percent P] [--archive latest|random|NAME] [--seed S] [--from-offsite TARGET] [--json]',
+  usage: 'pullback drill [--host NAME]... [--sample N | --percent P] [--archive latest|random|NAME] [--seed S] [--at TIME] [--from-offsite TARGET] [--json]',
   options: {
     host: { type: 'string', multiple: true, short: 'H', value: 'NAME', description: 'only this host; repeat for several (default: every host in the config)' },
     sample: { type: 'string', value: 'N', description: 'restore N randomly chosen files (default: the configured sample)' },
     percent: { type: 'string', value: 'P', description: 'restore P percent of the files instead of a fixed number' },
     archive: { type: 'string', value: 'ARCHIVE', description: 'the archive to drill: random (the default, newer ones likelier), latest, or an archive name' },
     seed: { type: 'string', value: 'S', description: 'the random seed, to repeat an earlier drill exactly' },
+    at: { type: 'string', value: 'TIME', description: 'recover each PostgreSQL source with pitr: to this point (default: one drawn inside its recovery window with the seed)' },
     json: { type: 'boolean', description: 'print the results as JSON' },
     'from-offsite': { type: 'string', value: 'TARGET', description: 'drill the copy on this off-site target (rclone: fetched and borg-checked first)' },
   },
@@ -160,6 +178,7 @@ export const drillSpec: CommandSpec = {
       seed: v.seed as string | undefined,
       json: !!v.json,
       fromOffsite: v['from-offsite'] as string | undefined,
+      at: v.at as string | undefined,
     }),
 };
 

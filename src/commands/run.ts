@@ -5,6 +5,7 @@ import type { Status } from '../catalog/catalog.js';
 import { takeBaseBackup } from '../pitr/base-backup.js';
 import { backupHost, type HostRunResult, type NightlyFeatures } from '../nightly/backup-host.js';
 import { offsiteHost } from '../offsite/night.js';
+import { pitrDrillRecovery } from '../pitr/drill-recovery.js';
 import { drillStep, newSeed } from '../drill/recorded-step.js';
 import { diskPreflight, freeLeftovers, recordDiskSpace } from '../nightly/disk-preflight.js';
 import { withServerLease } from '../nightly/fleet-lease.js';
@@ -39,7 +40,8 @@ const nightlyFeatures: NightlyFeatures = {
   // A due drill: a random archive, the configured sample, a fresh seed. An unverified drill is a
   // warning of the night: the backup itself was made.
   drill: async (ctx) => {
-    const out = await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed() }, 'warning');
+    // With its PITR drill: each PostgreSQL source with pitr: recovered to a point drawn in its window.
+    const out = await drillStep(ctx, { archive: { kind: 'random' }, sample: {}, seed: newSeed(), pitr: pitrDrillRecovery(ctx.global, ctx.catalog, ctx.logger) }, 'warning');
     return { status: out.status, error: out.error };
   },
   offsite: (ctx, src, checkTonight) => offsiteHost(ctx, src, checkTonight),

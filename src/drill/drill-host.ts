@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostRepo, type HostContext } from '../job/context.js';
 import { describeBorgFailure } from './archive-files.js';
+import { pitrProblems, pitrRecord } from './pitr-format.js';
 import { finishDrill, startDrill } from './record.js';
 import { newDrillRun, type DrillOptions, type DrillResult, type SampleFacts } from './state.js';
 import { DRILL_STEPS, runSteps } from './steps.js';
@@ -23,7 +24,7 @@ export async function drillHost(ctx: HostContext, opts: DrillOptions): Promise<D
   const r: DrillResult = {
     drillId, host: ctx.host.name, repository, seed: opts.seed, status: 'failed',
     counts: { sampled: 0, matches: 0, mismatches: 0, changed: 0, unverified: 0 }, sampled: [],
-    extracted: 0, bytesRestored: 0, mismatches: [], changed: [], databases: [], warnings: [], durationMs: 0,
+    extracted: 0, bytesRestored: 0, mismatches: [], changed: [], databases: [], pitr: [], warnings: [], durationMs: 0,
   };
   const sample: SampleFacts = { from: 'archive' };
   try {
@@ -37,13 +38,16 @@ export async function drillHost(ctx: HostContext, opts: DrillOptions): Promise<D
   const databaseFailures = r.databases.filter((d) => d.status === 'failed').length;
   // Only a drill that ran to its end can say it verified nothing (an error is said as such).
   if (r.error === undefined && !ctx.signal?.aborted) r.unverified = nothingVerified(r.counts, sample.candidates, sample.from);
-  r.status = ctx.signal?.aborted ? 'failed' : drillStatus({ mismatches: r.counts.mismatches, databaseFailures, error: r.error, warnings: r.warnings.length, nothingVerified: r.unverified });
+  const pitrFailures = r.pitr.filter((p) => p.status === 'failed').length;
+  const pitrUnverified = r.pitr.filter((p) => p.status === 'unverified').length;
+  r.status = ctx.signal?.aborted ? 'failed' : drillStatus({ mismatches: r.counts.mismatches, databaseFailures, error: r.error, warnings: r.warnings.length, nothingVerified: r.unverified, pitrFailures, pitrUnverified });
   r.durationMs = Date.now() - started;
   finishDrill(ctx.catalog, drillId, {
     archive: r.archive, status: ctx.signal?.aborted ? 'interrupted' : r.status, filesSampled: r.counts.sampled, sampled: r.sampled, bytesRestored: r.bytesRestored,
-    matches: r.counts.matches, mismatches: r.mismatches, changed: r.changed, databases: r.databases, durationMs: r.durationMs,
+    // The PITR drills are kept beside the dumps' results (kind 'pitr': catalog/queries.ts lastDrill reads them back).
+    matches: r.counts.matches, mismatches: r.mismatches, changed: r.changed, databases: [...r.databases, ...r.pitr.map(pitrRecord)], durationMs: r.durationMs,
     // What a drill that did not fail could not verify is kept with it, for the report.
-    error: r.error ?? (r.status === 'ok' ? undefined : [r.unverified, ...r.warnings].filter(Boolean).join('; ')),
+    error: r.error ?? (r.status === 'ok' ? undefined : [r.unverified, ...pitrProblems(r), ...r.warnings].filter(Boolean).join('; ')),
   });
   ctx.catalog.recordCheck(repository, 'drill', ctx.host.name, r.status);
   return r;

@@ -1,5 +1,6 @@
 // `pullback drill --json` (docs/schemas/drill.schema.json): the seed and each host's drill, snake_case. Pure.
 import { jsonDocument } from '../util/json-doc.js';
+import { pitrJson } from './pitr-format.js';
 import type { DrillResult } from './state.js';
 
 /** One host's drill as JSON: what was sampled, restored and compared, and the verdict. */
@@ -30,6 +31,7 @@ function drillLine(r: DrillResult): unknown {
       error: d.error ?? null,
       note: d.note ?? null,
     })),
+    pitr: r.pitr.map(pitrJson),
     warnings: r.warnings,
     error: r.error ?? null,
     duration_seconds: Math.round(r.durationMs / 100) / 10,

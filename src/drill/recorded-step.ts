@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { recordStep, type HostContext, type StepOutcome } from '../job/context.js';
 import { printable } from '../util/printable.js';
+import { pitrProblems } from './pitr-format.js';
 import { drillHost, type DrillOptions, type DrillResult } from './drill-host.js';
 
 /** A fresh seed, printed and recorded so the drill can be repeated. */
@@ -42,6 +43,7 @@ export function describeProblems(r: DrillResult): string[] {
   for (const d of r.databases) {
     if (d.status === 'failed') out.push(`DATABASE ${printable(d.path)} (${d.engine} ${d.database}): ${d.error ?? 'failed'}`);
   }
+  out.push(...pitrProblems(r));
   for (const w of r.warnings) out.push(`warning: ${w}`);
   return out;
 }

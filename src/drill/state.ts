@@ -2,6 +2,7 @@
 // as they go (DrillRun): the table's rows read and fill one DrillRun, in the order of DRILL_STEPS.
 import type { ArchiveChoice } from './archive-choice.js';
 import type { DatabaseDrillResult } from './databases.js';
+import type { PitrDrillResult, PitrRecovery } from './pitr-result.js';
 import { seededRandom } from './random.js';
 import type { DrillProblem } from './record.js';
 import type { DrillCounts, DrillStatus, FileResult, MissingOnOrigin } from './verdict.js';
@@ -19,6 +20,12 @@ export interface DrillOptions {
   archive: ArchiveChoice;
   sample: SampleRequest;
   seed: string;
+  /** The point every PITR source is recovered to (--at); else one drawn inside each window with the seed. */
+  pitrAt?: Date;
+  /** Point-in-time recovery, handed over by the command (absent: PITR sources are unverified). */
+  pitr?: PitrRecovery;
+  /** Why this drill does not drill point-in-time recovery at all (a drill of an off-site copy): a warning, not a PITR drill. */
+  pitrNotDrilled?: string;
 }
 
 export interface DrillResult {
@@ -41,6 +48,8 @@ export interface DrillResult {
   /** Sampled files gone from the origin: counted and listed; a warning past drill.max_missing of the sample. */
   missingOnOrigin?: MissingOnOrigin;
   databases: DatabaseDrillResult[];
+  /** One PITR drill per PostgreSQL source with pitr: (drill/pitr.ts). */
+  pitr: PitrDrillResult[];
   /** Things that went unchecked (origin unreachable, ...): a warning, not a failure. */
   warnings: string[];
   error?: string;

@@ -15,6 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { pickArchive } from './archive-choice.js';
 import { drillDatabases, type DatabaseDrillResult } from './databases.js';
 import { compareWithOrigin, extractSample } from './files.js';
+import { drillPitr, pitrSources } from './pitr.js';
 import { chooseSample, dumpsToRestore } from './sample.js';
 import type { DrillRun } from './state.js';
 
@@ -28,12 +29,16 @@ export interface Step<S, N extends string = string> {
   run: (s: S) => Promise<void>;
 }
 
-export type DrillStepName = 'repository' | 'archive' | 'sample' | 'extract' | 'compare' | 'databases';
+export type DrillStepName = 'repository' | 'archive' | 'sample' | 'extract' | 'compare' | 'databases' | 'pitr';
 
-/** The drill, in order (drill-host.ts runs it). Every failure ends the drill: nothing after it can be checked without it. */
+/**
+ * The drill, in order (drill-host.ts runs it). A failure of the file rows ends them: nothing after it
+ * can be checked without it; the PITR drill needs only the repository (its base backups and WAL are
+ * not the sampled archive's).
+ */
 export const DRILL_STEPS: readonly Step<DrillRun, DrillStepName>[] = [
   // Nothing recorded: a missing or swapped repository is refused, nothing created.
-  { name: 'repository', stops: ['archive', 'sample', 'extract', 'compare', 'databases'], run: openRepository },
+  { name: 'repository', stops: ['archive', 'sample', 'extract', 'compare', 'databases', 'pitr'], run: openRepository },
   // The drill's archive.
   { name: 'archive', stops: ['sample', 'extract', 'compare', 'databases'], run: chooseArchive },
   // The archive's manifest; the sampled paths (random files from archive metadata, then every dump).
@@ -44,6 +49,8 @@ export const DRILL_STEPS: readonly Step<DrillRun, DrillStepName>[] = [
   { name: 'compare', stops: ['databases'], run: compareWithOrigin },
   // Each dump restored into a scratch database, its row counts against the dump.
   { name: 'databases', when: (d) => d.dumpTargets.length > 0, stops: [], run: restoreDumps },
+  // Each PostgreSQL source with pitr: recovered to a point of its window in a scratch cluster, measured (pitr.ts).
+  { name: 'pitr', when: (d) => pitrSources(d.ctx.host.sources).length > 0, stops: [], run: drillPitr },
 ];
 
 export type StepStatus = 'ok' | 'failed' | 'skipped' | 'stopped' | 'interrupted';

@@ -193,11 +193,12 @@ export function nothingVerified(c: DrillCounts, candidates: number | undefined, 
 export type DrillStatus = 'ok' | 'warning' | 'unverified' | 'failed';
 
 /**
- * A drill's status: failed on any mismatch, failed database check or error; unverified when it
- * verified nothing (`nothingVerified` says why); warning when something went unchecked.
+ * A drill's status: failed on any mismatch, failed database check, failed PITR drill or error;
+ * unverified when it verified nothing (`nothingVerified` says why) or a PITR source had no window to
+ * drill; warning when something went unchecked.
  */
-export function drillStatus(o: { mismatches: number; databaseFailures: number; error?: string; warnings: number; nothingVerified?: string }): DrillStatus {
-  if (o.error !== undefined || o.mismatches > 0 || o.databaseFailures > 0) return 'failed';
-  if (o.nothingVerified !== undefined) return 'unverified';
+export function drillStatus(o: { mismatches: number; databaseFailures: number; error?: string; warnings: number; nothingVerified?: string; pitrFailures?: number; pitrUnverified?: number }): DrillStatus {
+  if (o.error !== undefined || o.mismatches > 0 || o.databaseFailures > 0 || (o.pitrFailures ?? 0) > 0) return 'failed';
+  if (o.nothingVerified !== undefined || (o.pitrUnverified ?? 0) > 0) return 'unverified';
   return o.warnings > 0 ? 'warning' : 'ok';
 }

@@ -2,7 +2,7 @@
 // catalog's facts gathered per host, judged by report/freshness.ts. Reads only; never throws for a host
 // that has no history (it is simply never backed up).
 import type { Catalog } from '../catalog/catalog.js';
-import { lastCheckRecord, lastJob, lastSourceAttempt, lastSourceSuccess } from '../catalog/queries.js';
+import { lastCheckRecord, lastDrill, lastJob, lastSourceAttempt, lastSourceSuccess } from '../catalog/queries.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { parseDuration } from '../config/units.js';
 import { repositoryPath, type Config, type HostConfig } from '../config/types.js';
@@ -50,6 +50,7 @@ export function hostFacts(config: Config, catalog: Catalog, host: HostConfig): H
     archiveLoss: { unresolved: unresolvedVanished(catalog, repository, host.name), lost: lostArchives(catalog, repository, host.name) },
     interruptedRestores: interruptedRestoreFacts(config, catalog, host.name),
     repaired: repairedFacts(catalog, repository, host),
+    pitrDrills: (lastDrill(catalog, host.name)?.pitr ?? []).map((p) => ({ source: p.source, status: p.status, ...(p.rtoSeconds !== undefined ? { rtoSeconds: p.rtoSeconds } : {}) })),
   };
 }
 

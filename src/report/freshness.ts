@@ -39,6 +39,8 @@ export interface HostFacts {
   interruptedRestores?: InterruptedRestoreFact[];
   /** Files a repair zero-filled in the host's archives, per source, not yet archived again and checked. */
   repaired?: RepairedFacts[];
+  /** The PITR drills of the host's last drill: each source's verdict and measured recovery time (seconds). */
+  pitrDrills?: Array<{ source: string; status: string; rtoSeconds?: number }>;
 }
 
 /** Files `pullback check --repair` zero-filled in a source's archives (catalog/zeroed-files.ts), while unresolved. */
@@ -95,6 +97,8 @@ export interface HostFreshness {
    * line about the same thing.
    */
   verdicts: Array<{ verdict: Verdict; cells: HostCell[] }>;
+  /** The PITR drills of the last drill (the DRILL cell shows their RTO). */
+  pitrDrills: NonNullable<HostFacts['pitrDrills']>;
 }
 
 /** The cells of a host's row in the status table: its backup (and what was restored onto it), its repository's checks, its drill. */
@@ -230,7 +234,7 @@ export function judgeFreshness(f: HostFacts, now: Date): HostFreshness {
     ...repaired.filter((r) => r.source === undefined).map((verdict) => ({ verdict, cells: ['check' as const] })),
   ];
   const light = worst(verdicts.map((v) => v.verdict.light));
-  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss, restores, repaired, verdicts };
+  return { host: f.host, light, backup, lastJob: job, sources, checks, offsite, damage, archiveLoss, restores, repaired, verdicts, pitrDrills: f.pitrDrills ?? [] };
 }
 
 /** The next command for an open failure of `kinds` ('repository+archives+data'): repair; a clean check of the same kinds resolves it. */

@@ -5,7 +5,7 @@
 // the one that fits. Repeated identical failures and warnings are listed once with their count.
 // Times in UTC. Readable on a phone: nothing is wider than the screen (tables scroll in their own
 // box). Inline CSS and a CSP that forbids every request. Pure.
-import { archivesSaid, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
+import { archivesSaid, pitrDrillText, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
 import { counted, humanBytes, humanDuration } from '../util/table.js';
 import { age, type Light } from './freshness.js';
 import { collapseRepeats, repeatedText, type NoteGroup } from './grouping.js';
@@ -146,7 +146,7 @@ function hostSection(h: HostReport, i: number): string {
   );
   parts.push(list('Off-site copies', 'offsite', h.offsite ?? [], (o) => `${light(o.status)} ${e(o.target)}: ${o.verified_at ? `newest verified copy ${e(t(o.verified_at))}` : 'no verified copy'} (${e(o.reason)})`));
   const d = h.drill;
-  parts.push(`<h3>Drill</h3><p>${d ? `${e(d.result)} at ${e(t(d.at))}, ${d.matches}/${d.files_sampled} sampled files matched${d.archive ? ` (archive ${e(d.archive)})` : ''}` : '<span class="none">none yet</span>'}</p>${d?.error ? `<pre>${e(d.error)}</pre>` : ''}`);
+  parts.push(`<h3>Drill</h3><p>${d ? `${e(d.result)} at ${e(t(d.at))}, ${d.matches}/${d.files_sampled} sampled files matched${d.archive ? ` (archive ${e(d.archive)})` : ''}` : '<span class="none">none yet</span>'}</p>${d?.error ? `<pre>${e(d.error)}</pre>` : ''}${(d?.pitr ?? []).map((p) => `<p>${e(pitrDrillText(p))}</p>`).join('')}`);
   if (h.interrupted_restores?.length) parts.push(list('Interrupted restores', 'interrupted-restores', h.interrupted_restores, (x) => `<b>restore ${x.id}</b><pre>${e(x.message)}</pre>`));
   parts.push(list('Restores in the period', 'restores', h.restores, (x) => `#${x.id} ${e(x.kind)} of ${e(x.archive)} onto ${e(x.target)}: <b>${e(x.status)}</b>${x.error ? `<pre>${e(x.error)}</pre>` : ''}`, 'none'));
   return `<section class="host ${h.status}" id="host-${i}" data-host="${e(h.host)}">${parts.join('\n')}</section>`;

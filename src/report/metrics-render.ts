@@ -29,6 +29,8 @@ export interface HostMetrics {
   offsite?: Array<{ target: string; verifiedAt?: Date }>;
   /** Per point-in-time recovery source: its recovery window (oldest and newest point reachable) and its light. */
   recovery?: Array<{ source: string; oldest?: Date; newest?: Date; light: Light }>;
+  /** The PITR drills of the host's last drill: each source's verdict and measured recovery time (seconds). */
+  pitrDrills?: Array<{ source: string; status: string; rtoSeconds?: number }>;
 }
 
 export const RUN_STATUSES = ['ok', 'warning', 'failed', 'interrupted'] as const;
@@ -74,6 +76,8 @@ export async function renderMetrics(hosts: HostMetrics[], now = new Date()): Pro
   const recOldest = gauge('recovery_oldest_timestamp_seconds', 'Point-in-time recovery: the oldest point the source can be restored to (its oldest archived base backup), Unix time.', ['host', 'source']);
   const recNewest = gauge('recovery_newest_timestamp_seconds', 'Point-in-time recovery: the newest point the source can be restored to (the newest WAL received and flushed), Unix time; alert on time() minus this.', ['host', 'source']);
   const recStatus = gauge('recovery_window_status', 'Point-in-time recovery window of the source: 0 green, 1 amber, 2 red (past max_lag, no base backup, or a WAL gap).', ['host', 'source']);
+  const pitrOk = gauge('pitr_drill_success', 'Point-in-time recovery drill of the source in the host\'s last drill: 1 when it recovered exactly to its point and its checks passed, else 0 (failed, or unverified: no window yet).', ['host', 'source']);
+  const pitrRto = gauge('pitr_drill_rto_seconds', 'Point-in-time recovery drill of the source in the host\'s last drill: the recovery time measured, from the start of the extraction to the scratch cluster answering queries (alert on it above your objective).', ['host', 'source']);
   const damaged = gauge('repository_damaged', 'Open failed borg checks of the host\'s repository (0 once a clean check of each failed kind passed).', ['host']);
 
   generated.set(seconds(now));
@@ -117,6 +121,10 @@ export async function renderMetrics(hosts: HostMetrics[], now = new Date()): Pro
       recStatus.set({ host, source: w.source }, LIGHT_VALUE[w.light]);
       if (w.oldest) recOldest.set({ host, source: w.source }, seconds(w.oldest));
       if (w.newest) recNewest.set({ host, source: w.source }, seconds(w.newest));
+    }
+    for (const p of h.pitrDrills ?? []) {
+      pitrOk.set({ host, source: p.source }, p.status === 'ok' ? 1 : 0);
+      if (p.rtoSeconds !== undefined) pitrRto.set({ host, source: p.source }, p.rtoSeconds);
     }
     for (const c of h.checks) {
       if (!c.at) continue;

@@ -43,6 +43,7 @@ export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()
       checks: facts.checks.map((c) => ({ kind: c.kind, ...(c.last ? { at: c.last.at, status: c.last.status } : {}) })),
       offsite: (facts.offsite ?? []).map((o) => ({ target: o.target, ...(o.newestVerified ? { verifiedAt: o.newestVerified } : {}) })),
       recovery: recoveryWindows(config.global, [h], catalog, now).map((w) => ({ source: w.source, light: w.light, ...(w.oldest ? { oldest: w.oldest } : {}), ...(w.newest ? { newest: w.newest } : {}) })),
+      pitrDrills: facts.pitrDrills ?? [],
     };
   });
 }

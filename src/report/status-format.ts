@@ -23,8 +23,10 @@ function checkCell(h: HostFreshness, cell: HostCell, kinds: string[]): string {
     if (c.frequency === 'never') return `${name}${c.status === 'ok' ? '' : `${c.status} `}${age(c.lastAgeMs!)} ago (by hand)`;
     return `${name}${c.at ? `${age(c.ageMs!)} ago` : 'never'}`;
   });
-  if (shown.length === 0) return light === 'green' ? '-' : light.toUpperCase();
-  return `${light.toUpperCase()} ${when.join(', ')}`;
+  // The drill's PITR drills: each source's measured recovery time, or its verdict when it has none.
+  const pitr = cell === 'drill' ? h.pitrDrills.map((p) => `PITR ${p.source} ${p.rtoSeconds !== undefined && p.status === 'ok' ? `RTO ${p.rtoSeconds} s` : p.status}`) : [];
+  if (shown.length === 0) return [light === 'green' ? '-' : light.toUpperCase(), ...pitr].join(', ');
+  return `${light.toUpperCase()} ${[...when, ...pitr].join(', ')}`;
 }
 
 /** The status table and, under it, the reason of every line that is not green: both from each host's one list of verdicts. */

@@ -1,7 +1,7 @@
 // The morning report as text (the default format, and what the email notifier sends): per host its
 // status, last success, the period's jobs, warnings and failures with their error lines, archives,
 // checks, drill, restores, and the 30-day trends as numbers. Pure.
-import { archivesSaid, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
+import { archivesSaid, pitrDrillText, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
 import { counted, humanBytes, humanDuration } from '../util/table.js';
 import { age } from './freshness.js';
 import { collapseRepeats, repeatedText, type NoteGroup } from './grouping.js';
@@ -58,6 +58,7 @@ function hostBlock(h: HostReport): string[] {
   out.push(`  checks: ${checks.length === 0 ? 'none configured' : checks.map((c) => `${c.kind} ${c.result ?? 'never'}${c.at ? ` ${t(c.at)}` : ''} (${c.status.toUpperCase()})`).join('; ')}`);
   for (const o of h.offsite ?? []) out.push(`  off-site ${o.target}: ${o.verified_at ? `newest verified copy ${t(o.verified_at)}` : 'no verified copy'} (${o.status.toUpperCase()}): ${o.reason}`);
   out.push(`  drill: ${h.drill ? `${h.drill.result} at ${t(h.drill.at)}, ${h.drill.matches}/${h.drill.files_sampled} sampled files matched${h.drill.error ? `: ${h.drill.error}` : ''}` : 'none'}`);
+  for (const p of h.drill?.pitr ?? []) out.push(`    ${pitrDrillText(p)}`);
   if (h.restores.length) out.push('  restores:', ...h.restores.map((r) => `    #${r.id} ${r.kind} of ${r.archive} onto ${r.target}: ${r.status}${r.error ? `: ${r.error}` : ''}`));
   for (const r of h.interrupted_restores ?? []) out.push(`  INTERRUPTED: ${r.message}`);
   for (const w of h.recovery_windows ?? []) {
@@ -74,3 +75,4 @@ export function reportText(r: ReportData): string {
   const head = [`pullback report ${t(r.generated_at)}: ${r.status.toUpperCase()} (since ${t(r.since)})`, ''];
   return [...head, ...r.hosts.flatMap((h) => [...hostBlock(h), ''])].join('\n').trimEnd();
 }
+

@@ -46,7 +46,7 @@ describe('usage', () => {
       ls: ['--host NAME', '--archive NAME', '--json'],
       diff: ['--host NAME', '--json'],
       mount: ['--host NAME', '--archive NAME', '--unmount'],
-      drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--json', '--from-offsite TARGET'],
+      drill: ['--host NAME', '--sample N', '--percent P', '--archive ARCHIVE', '--seed S', '--at TIME', '--json', '--from-offsite TARGET'],
       validate: [],
       doctor: ['--mount'],
       notify: ['--unit-failed UNIT'],

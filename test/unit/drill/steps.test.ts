@@ -67,31 +67,41 @@ describe('the drill step table', () => {
       ran.push(r.name);
       if (r.name === failing) throw new Error(`${r.name} failed`);
     } }));
-  const withDumps = { dumpTargets: [{ path: 'db/app.pgdump', size: 1 }] } as unknown as DrillRun;
+  const pitrHost = { host: { sources: [{ name: 'db', kind: 'database', dump: { engine: 'postgres' }, pitr: { slot: 's' } }] } };
+  const withDumps = { dumpTargets: [{ path: 'db/app.pgdump', size: 1 }], ctx: pitrHost } as unknown as DrillRun;
 
-  it('opens the repository, picks the archive, samples, extracts, compares, then restores the dumps', async () => {
-    expect(names).toEqual(['repository', 'archive', 'sample', 'extract', 'compare', 'databases']);
+  it('opens the repository, picks the archive, samples, extracts, compares, restores the dumps, then drills point-in-time recovery', async () => {
+    expect(names).toEqual(['repository', 'archive', 'sample', 'extract', 'compare', 'databases', 'pitr']);
     const ran: string[] = [];
     const out = await runSteps(faked(undefined, ran), withDumps);
     expect(ran).toEqual(names);
     expect(out.failures).toEqual([]);
   });
 
-  it.each(DRILL_STEPS.map((r) => r.name))("a failure of '%s' stops exactly the rows its stops names, and ends the drill", async (failing) => {
+  it.each(DRILL_STEPS.map((r) => r.name))("a failure of '%s' stops exactly the rows its stops names, and ends the file drill (the PITR drill needs the repository only)", async (failing) => {
     const stops = DRILL_STEPS.find((r) => r.name === failing)!.stops;
     const ran: string[] = [];
     const out = await runSteps(faked(failing, ran), withDumps);
     expect(ran).toEqual(names.filter((n) => !stops.includes(n)));
     expect(out.steps.filter((x) => x.status === 'stopped').map((x) => x.name)).toEqual([...stops]);
     expect(out.failures.map((f) => f.name)).toEqual([failing]);
-    // Every row after a failed one needs what it did not do: the drill ends there.
-    expect(ran.at(-1)).toBe(failing);
+    // Every file row after a failed one needs what it did not do: the file drill ends there; the PITR drill runs unless the repository failed.
+    if (failing !== 'pitr') expect(ran.filter((n) => n !== 'pitr').at(-1)).toBe(failing);
+    expect(ran.includes('pitr')).toBe(failing !== 'repository');
   });
 
   it('restores databases only when the sample holds a dump', async () => {
     const ran: string[] = [];
-    const out = await runSteps(faked(undefined, ran), { dumpTargets: [] } as unknown as DrillRun);
+    const out = await runSteps(faked(undefined, ran), { dumpTargets: [], ctx: pitrHost } as unknown as DrillRun);
     expect(ran).not.toContain('databases');
-    expect(out.steps.at(-1)).toEqual({ name: 'databases', status: 'skipped' });
+    expect(out.steps.find((x) => x.name === 'databases')).toEqual({ name: 'databases', status: 'skipped' });
+  });
+
+  it('drills point-in-time recovery only when the host has a PostgreSQL source with pitr:', async () => {
+    const ran: string[] = [];
+    const noPitr = { host: { sources: [{ name: 'db', kind: 'database', dump: { engine: 'postgres' } }, { name: 'm', kind: 'database', dump: { engine: 'mariadb' }, pitr: { slot: 's' } }] } };
+    const out = await runSteps(faked(undefined, ran), { dumpTargets: [], ctx: noPitr } as unknown as DrillRun);
+    expect(ran).not.toContain('pitr');
+    expect(out.steps.at(-1)).toEqual({ name: 'pitr', status: 'skipped' });
   });
 });

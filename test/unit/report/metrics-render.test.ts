@@ -17,8 +17,13 @@ describe('renderMetrics', () => {
         repository: { uniqueCsize: 100, totalCsize: 400, measuredAt: new Date('2026-03-10T02:11:00Z') },
         checks: [{ kind: 'archives', at: new Date('2026-03-10T02:10:00Z'), status: 'ok' }, { kind: 'drill', at: new Date('2026-03-01T05:00:00Z'), status: 'failed' }, { kind: 'data' }],
       },
-      { host: 'db', freshness: 'red', maxAgeSeconds: 93600, sources: [{ source: 'pg', maxAgeSeconds: 93600 }], archives: 0, repositoryBytes: 0, checks: [] },
+      { host: 'db', freshness: 'red', maxAgeSeconds: 93600, sources: [{ source: 'pg', maxAgeSeconds: 93600 }], archives: 0, repositoryBytes: 0, checks: [], pitrDrills: [{ source: 'pg', status: 'ok', rtoSeconds: 7.7 }, { source: 'other', status: 'unverified' }] },
     ], new Date('2026-03-10T03:00:00Z'));
+    // The PITR drills of the last drill: passed or not, and the recovery time measured (none when not measured).
+    expect(text).toContain('pullback_pitr_drill_success{host="db",source="pg"} 1');
+    expect(text).toContain('pullback_pitr_drill_rto_seconds{host="db",source="pg"} 7.7');
+    expect(text).toContain('pullback_pitr_drill_success{host="db",source="other"} 0');
+    expect(text).not.toContain('pullback_pitr_drill_rto_seconds{host="db",source="other"}');
     expect(text).toContain('# TYPE pullback_last_success_timestamp_seconds gauge');
     expect(text).toContain(`pullback_last_success_timestamp_seconds{host="web"} ${Date.parse('2026-03-10T02:10:00Z') / 1000}`);
     // Never succeeded: a series of 0 (alertable), with its max_age; the file's own time.

@@ -47,6 +47,12 @@ describe('the status host row and its Attention lines', () => {
     expect(hostRow(v)).toEqual({ backup: 'GREEN', check: 'GREEN repository 3h ago, archives 3h ago', drill: 'GREEN 3h ago' });
   });
 
+  it("the DRILL cell shows each PITR drill's measured RTO, or its status when it did not pass", () => {
+    expect(hostRow(judgeFreshness(facts({ pitrDrills: [{ source: 'db', status: 'ok', rtoSeconds: 7.7 }] }), now)).drill).toBe('GREEN 3h ago, PITR db RTO 7.7 s');
+    const failed = facts({ pitrDrills: [{ source: 'db', status: 'failed', rtoSeconds: 7.7 }, { source: 'other', status: 'unverified' }] });
+    expect(hostRow(judgeFreshness(failed, now)).drill).toBe('GREEN 3h ago, PITR db failed, PITR other unverified');
+  });
+
   it('a drill (or check) the config never runs shows once run by hand: a passing `pullback drill` is not "-"', () => {
     const never = (drill?: { at: Date; status: string }) =>
       facts({
