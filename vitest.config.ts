@@ -51,6 +51,7 @@ export const LONG_TESTS = [
   'test/e2e/run/mass-deletion.test.ts',
   'test/e2e/run/partial-archive.test.ts',
   'test/e2e/run/preflight.test.ts',
+  'test/e2e/run/rolled-back-repair.test.ts',
   'test/e2e/run/rolled-back-repo.test.ts',
   'test/faults/config-fuzz.test.ts',
   'test/faults/dirty-mirror.test.ts',
