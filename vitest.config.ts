@@ -69,6 +69,7 @@ export const LONG_TESTS = [
   'test/e2e/run/repo-missing.test.ts',
   'test/e2e/run/retention.test.ts',
   'test/e2e/run/rollback-no-compact.test.ts',
+  'test/e2e/run/rolled-back-repair.test.ts',
   'test/e2e/run/rolled-back-repo.test.ts',
   'test/faults/config-fuzz.test.ts',
   'test/faults/dirty-mirror.test.ts',

@@ -27,6 +27,11 @@ export interface ArchiveComparison {
   expected: number;
   /** The newest of the host's expected archives borg still lists. */
   newestListed?: string;
+  /**
+   * When the repository went back in time: the time of the `pullback check --repair` that was
+   * pullback's newest write to it (no archive recorded since), most likely the transaction lost.
+   */
+  repairLost?: string;
 }
 
 /** The archive names borg lists in `repo`, and whether borg refused it as rolled back (the names then come from a scratch look). Throws ToolError/JobError. */
@@ -74,6 +79,9 @@ export async function compareWithCatalog(borg: BorgContext, catalog: Catalog, re
   markListedAgain(catalog, repo, back.map((a) => a.name));
   const noticed = now.toISOString();
   const listed = expected.filter((a) => names.has(a.name));
+  // Recorded once borg remembered the repaired state (nightly/repair.ts): a rollback found before any later archive undid that repair, most likely.
+  const repaired = rolledBack ? catalog.lastCheck(repo, 'repair', host)?.toISOString() : undefined;
+  const repairLost = repaired !== undefined && expected.every((a) => a.createdAt < repaired) ? repaired : undefined;
   return {
     repository: repo,
     host,
@@ -81,6 +89,7 @@ export async function compareWithCatalog(borg: BorgContext, catalog: Catalog, re
     vanished: gone.map((a) => ({ ...a, vanishedAt: a.vanishedAt ?? noticed })),
     expected: expected.length,
     ...(listed.length > 0 ? { newestListed: listed.at(-1)!.name } : {}),
+    ...(repairLost ? { repairLost } : {}),
   };
 }
 
@@ -114,12 +123,19 @@ export function explainComparison(c: ArchiveComparison): string {
   const older = kept > 0 ? `The ${kept} older archive(s) are still there${c.newestListed ? ` (newest: ${c.newestListed})` : ''}. ` : 'No archive of this host is left in it. ';
   const next = `Once you know the cause, \`${acceptCommand(c.host)}\` accepts the repository as it is now (borg forgets the newer state, the archives that are gone are recorded as lost, a check proves the repository usable); the next night then archives normally.`;
   if (c.rolledBack) {
+    // borg check --repair commits a transaction of its own: cut short, the repair is undone, while every archive is still listed.
+    const repair = c.repairLost
+      ? `pullback's newest write to it was \`pullback check --repair\` of ${when(c.repairLost)} (no archive since): most likely that repair is the transaction lost, and then the damage it repaired is back (the archives point again at the chunks it had replaced with zeros or removed). `
+      : '';
+    const recheck = c.repairLost ? ` Its check then finds that damage again if it is back: \`pullback check --host ${c.host} --repair\` repairs it again.` : '';
     return (
       `Repository ${c.repository} went back in time: it lost its newest transaction(s), most likely a crash or a bad disk cut its last segment file short, and borg now refuses to use it ("newer than repository"). ` +
       gone +
+      repair +
       older +
       'borg archives nothing into it until its state is accepted. If there was no crash and the disk is healthy, someone may have put an older copy of the repository in its place: find out before accepting. ' +
-      next
+      next +
+      recheck
     );
   }
   return (

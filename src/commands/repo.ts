@@ -113,7 +113,9 @@ export async function acceptRollbackCommand(g: GlobalOptions, o: AcceptRollbackO
     if (after.status !== 'ok' || (check.status !== 'ok' && check.status !== 'warning')) {
       const why = after.status !== 'ok' ? after.error : check.error;
       finish('failed', why);
-      env.out(`${host!.name}: accepted, ${lostLine}, but the repository is not proven usable: ${why ?? 'the check did not pass'}. See docs/operations.md ("A repository that went back in time").`);
+      // The check found damage (recorded: red until a whole check passes), e.g. what a repair undone by the rollback had repaired: the repair is the next step.
+      const repair = after.status === 'ok' && check.status === 'failed' ? ` The check recorded the damage it found: \`pullback check --host ${host!.name} --repair\` repairs it (docs/operations.md, "Repairing a damaged repository").` : '';
+      env.out(`${host!.name}: accepted, ${lostLine}, but the repository is not proven usable: ${why ?? 'the check did not pass'}.${repair} See docs/operations.md ("A repository that went back in time").`);
       return 1;
     }
     finish('ok');

@@ -35,6 +35,15 @@ describe('a repository that went back in time', () => {
     expect(explainComparison({ ...base, rolledBack: false, vanished: [] })).toBe('');
   });
 
+  it('says when the transaction lost is most likely a repair (no archive since it): its damage may be back, and the repair is named as the next step', () => {
+    const text = explainComparison({ ...base, vanished: [], expected: 2, repairLost: '2026-12-08T01:23:17.000Z' });
+    expect(text).toContain("pullback's newest write to it was `pullback check --repair` of 2026-12-08T01:23:17Z (no archive since): most likely that repair is the transaction lost, and then the damage it repaired is back");
+    expect(text).toContain('The 2 older archive(s) are still there');
+    expect(text).toContain('`pullback repo accept-rollback --host main`');
+    expect(text).toMatch(/`pullback check --host main --repair` repairs it again\.$/);
+    expect(explainComparison(base)).not.toContain('check --repair');
+  });
+
   it("uses borg's documented commands: the cache alone deleted, the id read without the manifest", () => {
     expect(buildDeleteCacheArgs('/srv/borg/main')).toEqual(['delete', '--lock-wait', '2', '--cache-only', '/srv/borg/main']);
     expect(buildConfigIdArgs('ssh://b/x')).toEqual(['config', '--lock-wait', '2', 'ssh://b/x', 'id']);

@@ -1,6 +1,7 @@
 // Exact argv of borg info (the statistics behind `pullback list`).
 import { describe, expect, it } from 'vitest';
 import { buildArchiveInfoArgs, buildRepoInfoArgs, parseRepoTotals } from '../../../../src/tools/borg/info.js';
+import { parseLastModified } from '../../../../src/tools/borg/security.js';
 
 const LW = ['--lock-wait', '2'];
 
@@ -23,5 +24,9 @@ describe('buildRepoInfoArgs and parseRepoTotals', () => {
     expect(parseRepoTotals(out)).toEqual({ uniqueCsize: 600, uniqueSize: 634, totalCsize: 6, totalSize: 3 });
     expect(parseRepoTotals(['not json'])).toBeUndefined();
     expect(parseRepoTotals(['{"cache": {"stats": {"unique_csize": 1}}}'])).toBeUndefined();
+    // The manifest's time, which borg remembers once info opened the cache (after a repair: tools/borg/security.ts).
+    expect(parseLastModified(out)).toBe('2026-12-07T21:50:40.000000');
+    expect(parseLastModified(['not json'])).toBeUndefined();
+    expect(parseLastModified(['{"repository": {"id": "ab"}}'])).toBeUndefined();
   });
 });
