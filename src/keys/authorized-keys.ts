@@ -115,12 +115,13 @@ function dumpPolicy(host: HostConfig, engineOf: (name: string) => DatabaseEngine
     const conn = dump.connection;
     const templates: string[][] = [engine.versionArgv(conn)];
     // Each dump reads the database's properties first (dump/take.ts), with the same key.
+    const dumpOpts = { binlogPosition: s.pitr !== undefined };
     const propertiesOf = (db: string) => (engine.propertiesArgv ? [engine.propertiesArgv(conn, db)] : []);
     if (dump.databases === 'all') {
-      templates.push(engine.listDatabasesArgv(conn), engine.dumpArgv(conn, DB_PLACEHOLDER, OUT_PLACEHOLDER), ...propertiesOf(DB_PLACEHOLDER));
+      templates.push(engine.listDatabasesArgv(conn), engine.dumpArgv(conn, DB_PLACEHOLDER, OUT_PLACEHOLDER, dumpOpts), ...propertiesOf(DB_PLACEHOLDER));
       if (engine.globalsDumpArgv) templates.push(engine.globalsDumpArgv(conn, OUT_PLACEHOLDER));
     } else {
-      for (const db of dump.databases) templates.push(engine.dumpArgv(conn, db, OUT_PLACEHOLDER), ...propertiesOf(db));
+      for (const db of dump.databases) templates.push(engine.dumpArgv(conn, db, OUT_PLACEHOLDER, dumpOpts), ...propertiesOf(db));
     }
     out.push('--dir', s.path, ...unique(templates).flatMap((t) => ['--command', JSON.stringify(t)]));
   }
