@@ -85,7 +85,7 @@ const ALLOWS: Record<SshRole, string> = {
   pull: 'read-only rsync of the source paths (and read-only stat/sha256sum/getfattr of files below them, for drills); no writes, deletes, shell or other commands',
   dump: 'the configured dump commands writing into the dump directories, and the file operations of their rotation there (create, checksum, rename, delete); nothing else',
   restore: 'rsync to and from the source paths, the restore probes, the configured stop_writes/start_writes/check commands and the database clients; install it only for a restore and remove it afterwards',
-  wal: 'a forwarded connection to the PostgreSQL server of each source with pitr (pg_receivewal, pg_basebackup); no command, no shell',
+  wal: 'a forwarded connection to the database server of each source with pitr (pg_receivewal, pg_basebackup; mariadb-binlog); no command, no shell',
 };
 
 /**

@@ -43,6 +43,11 @@ describe('restore --at of a MariaDB source', () => {
     await writer;
     const expected = (await w.my.sql('appdb', `SELECT id FROM ledger WHERE at <= ${t} ORDER BY id`)).split('\n');
     expect(expected.length).toBeGreaterThan(10);
+    const all = (await w.my.sql('appdb', 'SELECT id FROM ledger ORDER BY id')).split('\n');
+    // The drop in a second of its own, D: every row was logged before it.
+    const lastRow = Number(await w.my.sql('appdb', 'SELECT MAX(at) FROM ledger'));
+    await w.until('the clock is past the last row\'s second', () => Date.now() >= (lastRow + 1) * 1000);
+    const D = new Date(Math.floor(Date.now() / 1000) * 1000);
     await w.my.sql('appdb', "DROP TABLE ledger; INSERT INTO after_drop VALUES ('after the drop')");
     await w.my.sql('otherdb', "INSERT INTO notes (note) VALUES ('after T')");
     const otherBefore = await w.my.sql('otherdb', 'SELECT id, note FROM notes ORDER BY id');
@@ -77,6 +82,12 @@ describe('restore --at of a MariaDB source', () => {
     expect(rb.exitCode, rb.stdout + rb.stderr).toBe(0);
     expect(await w.my.sql('appdb', "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'appdb' AND table_name = 'ledger'")).toBe('0');
     expect(await w.my.sql('appdb', 'SELECT note FROM after_drop')).toBe('after the drop');
+
+    // The table dropped at D, back with --at D-1s: exactly the rows written before D.
+    const before = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(new Date(D.getTime() - 1000)), '--database', 'appdb', '--yes');
+    expect(before.exitCode, before.stdout + before.stderr).toBe(0);
+    expect((await w.my.sql('appdb', 'SELECT id FROM ledger ORDER BY id')).split('\n')).toEqual(all);
+    expect(await w.my.sql('appdb', 'SELECT COUNT(*) FROM after_drop')).toBe('0');
     expect(await daemon.stop()).toBe(0);
   }, 420_000);
 });
