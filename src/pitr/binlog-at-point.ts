@@ -11,6 +11,8 @@ import type { DumpRecord } from '../archive/manifest.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { runDumpRecords } from '../catalog/pitr.js';
 import { binlogPrograms, buildReplayArgs } from '../engines/mariadb-binlog.js';
+import { CHARSET, COLLATION, myIdent, parseMariadbProperties } from '../engines/mariadb.js';
+import { PROPERTIES_SQL } from '../engines/mariadb-argv.js';
 import { JobError } from '../errors.js';
 import { runCommand, toolErrorFrom } from '../exec/run.js';
 import { extractArchive } from '../tools/borg/extract.js';
@@ -49,7 +51,7 @@ function gatherLogs(from: string, to: string): void {
 }
 
 export interface BinlogAtPoint {
-  dumps: Array<{ database: string; file: string }>;
+  dumps: Array<{ database: string; file: string; properties: Record<string, string>; serverVersion?: string }>;
   logs: number;
   newest?: string;
 }
@@ -79,19 +81,24 @@ export async function binlogAtPoint(
   const cont = binlogContinuity(readdirSync(logs), earliest);
   if (cont.missing.length > 0) throw new JobError(`the binary logs from the dump's position on have a gap: ${describeMissingBinlogs(cont.missing)}; restore to a point before it, or from a later night`);
   const programs = binlogPrograms(p.engine);
-  const run = async (file: string, args: string[], reason: string, extra: { stdoutFd?: number; env?: Record<string, string> } = {}) => {
+  const run = async (file: string, args: string[], reason: string, extra: { stdoutFd?: number; env?: Record<string, string>; captureStdout?: boolean } = {}) => {
     const r = await runCommand(file, args, { logger: p.logger, timeoutMs: p.timeoutMs, signal: p.signal, ...extra });
     if (r.exitCode !== 0) throw toolErrorFrom(r, reason);
+    return r.stdout ?? '';
   };
   const scratch: ScratchMariadb = await startScratchMariadb(p.logger, p.timeoutMs, p.signal);
   try {
     const client = (db?: string) => [...scratchClientArgs(scratch), '--batch', ...(db ? [`--database=${db}`] : [])];
     const outDir = join(p.work, 'dumps');
     mkdirSync(outDir, { recursive: true, mode: 0o700 });
-    const out: Array<{ database: string; file: string }> = [];
+    const out: BinlogAtPoint['dumps'] = [];
     for (const [i, d] of dumps.entries()) {
       const db = d.database;
-      await run(programs.client, [...client(), '-e', `CREATE DATABASE \`${db.split('`').join('``')}\``], `cannot create ${db} in the scratch server`);
+      // With the database's own defaults as dumped: tables and routines the replay creates take them.
+      const charset = d.properties?.[CHARSET];
+      const collation = d.properties?.[COLLATION];
+      const defaults = charset && /^\w+$/.test(charset) ? ` CHARACTER SET ${charset}${collation && /^\w+$/.test(collation) ? ` COLLATE ${collation}` : ''}` : '';
+      await run(programs.client, [...client(), '-e', `CREATE DATABASE ${myIdent(db)}${defaults}`], `cannot create ${db} in the scratch server`);
       await run(programs.client, [...client(db), '--abort-source-on-error', '-e', `source ${join(base, plan.source, d.file)}`], `loading the dump of ${db} into the scratch server failed`);
       // The events of this database from the dump's position to the target, as SQL (UTC: mariadb-binlog reads --stop-datetime in its time zone).
       const files = cont.files.filter((f) => f.seq >= (binlogContinuity([d.binlogPosition.file]).newest?.seq ?? 0)).map((f) => join(logs, f.name));
@@ -108,7 +115,9 @@ export async function binlogAtPoint(
       await run(programs.client, [...client(db), '--abort-source-on-error', '-e', `source ${sql}`], `replaying the binary logs of ${db} into the scratch server failed`);
       const file = join(outDir, `${i + 1}-${db.replace(/[^A-Za-z0-9_.-]/g, '_')}.pitr.sql`);
       await run('mariadb-dump', [...scratchClientArgs(scratch), '--single-transaction', '--routines', '--events', '--triggers', '--hex-blob', `--result-file=${file}`, '--', db], `mariadb-dump of ${db} from the scratch server failed`);
-      out.push({ database: db, file });
+      // Its properties as the replay left them (an ALTER DATABASE or a routine created since the dump counts): what the restore applies and checks.
+      const properties = parseMariadbProperties(await run(programs.client, [...client(db), '--skip-column-names', '--default-character-set=utf8mb4', '-e', PROPERTIES_SQL], `cannot read the properties of ${db} in the scratch server`, { captureStdout: true }));
+      out.push({ database: db, file, properties, ...(d.serverVersion ? { serverVersion: d.serverVersion } : {}) });
     }
     return { dumps: out, logs: cont.files.length, ...(cont.newest ? { newest: cont.newest.name } : {}) };
   } finally {

@@ -23,6 +23,10 @@ export interface SuppliedDump {
   file: string;
   /** When the state it holds was current (the recovery target), ISO. */
   takenAt: string;
+  /** The database's own properties as the dump's source had them (mariadb: character sets and collations), for the restore to apply and check. */
+  properties?: Record<string, string>;
+  /** The version of the server the dumped state comes from. */
+  serverVersion?: string;
 }
 
 /** Where the dumps are staged (`<dir>/<source>/<file>`), as the staging of an archive's restore. */
@@ -47,7 +51,7 @@ export async function recordSuppliedDumps(dumps: readonly SuppliedDump[], stageD
     const reading = await engine.readDump(run, staged, format);
     if (reading.problem) throw new JobError(`the dump of ${d.database} made from the scratch ${engineName === 'postgres' ? 'cluster' : 'server'} does not read back: ${reading.problem}`);
     const checks = format === 'custom' ? ['pg_restore'] : ['trailer', 'insert_rows'];
-    out.push({ file, engine: engineName, database: d.database, format, startedAt: d.takenAt, endedAt: d.takenAt, size: statSync(staged).size, sha256: await sha256OfFile(staged), ...(reading.rowCounts ? { rowCounts: reading.rowCounts } : {}), verified: ['sha256', ...checks] });
+    out.push({ file, engine: engineName, database: d.database, format, startedAt: d.takenAt, endedAt: d.takenAt, ...(d.serverVersion ? { serverVersion: d.serverVersion } : {}), ...(d.properties ? { properties: d.properties } : {}), size: statSync(staged).size, sha256: await sha256OfFile(staged), ...(reading.rowCounts ? { rowCounts: reading.rowCounts } : {}), verified: ['sha256', ...checks] });
   }
   return out;
 }

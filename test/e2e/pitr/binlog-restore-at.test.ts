@@ -68,6 +68,10 @@ describe('restore --at of a MariaDB source', () => {
     const r = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--yes');
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Recovered to .* in a scratch MariaDB server/);
+    // The ordinary restore's data checks against the dump made from the scratch server: rows, character sets and collations.
+    expect(r.stdout).toMatch(/PASS {2}db: rows of mariadb appdb on 127\.0\.0\.1:\d+: 2 tables, \d+ rows, as at dump time/);
+    expect(r.stdout).toMatch(/PASS {2}db: character sets and collations of mariadb appdb/);
+    expect(r.stdout).not.toContain('could not verify');
     // Exactly the rows logged at or before T's second, the marker among them; the row written after the drop is not there.
     expect((await w.my.sql('appdb', 'SELECT id FROM ledger ORDER BY id')).split('\n')).toEqual(expected);
     expect(await w.my.sql('appdb', "SELECT COUNT(*) FROM ledger WHERE note = 'marker'")).toBe('1');
