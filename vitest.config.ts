@@ -32,6 +32,7 @@ export const LONG_TESTS = [
   'test/e2e/dump/roundtrip.test.ts',
   'test/e2e/install/npm-package.test.ts',
   'test/e2e/offsite/offsite.test.ts',
+  'test/e2e/pitr/binlog-restore-at.test.ts',
   'test/e2e/pitr/restore-at-live.test.ts',
   'test/e2e/pitr/restore-at.test.ts',
   'test/e2e/restore/damaged-repo.test.ts',

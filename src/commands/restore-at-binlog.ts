@@ -16,6 +16,7 @@ import { binlogAtPoint } from '../pitr/binlog-at-point.js';
 import { binlogReadiness } from '../pitr/binlog-readiness.js';
 import { binlogDir } from '../pitr/paths.js';
 import type { PitrPlan } from '../pitr/restore-plan.js';
+import { sweepScratch } from '../pitr/scratch-cluster.js';
 import { sweepScratchMariadb } from '../pitr/scratch-mariadb.js';
 import { describeTarget } from '../pitr/target-time.js';
 import { formatChecklist } from '../restore/format.js';
@@ -69,7 +70,9 @@ export async function restoreAtBinlog(g: GlobalOptions, env: CommandEnv, signal:
   try {
     lock = takeHostLock(global.stateDir, p.host.name, `restore --at onto ${p.host.name}`).lock;
     login = beginLogin(global, p.host, env.logger, signal);
+    // What killed restores left: scratch servers whose process is gone, and their state dir folders (restore/pitr-<pid>).
     sweepScratchMariadb(env.logger);
+    await sweepScratch(restoreStateDir(global), env.logger);
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true, mode: 0o700 });
     const borg = borgContext({ global, logger: env.logger, signal });

@@ -85,6 +85,7 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
       target,
       bases: archivedBaseBackups(env.catalog, repository, host!.name, source.name),
       ...(rec?.reachedAt ? { newest: new Date(rec.reachedAt) } : {}),
+      binlog,
     });
     if (!planned.ok) {
       env.out(`Refused: ${planned.reason}. Nothing was changed.`);

@@ -1,10 +1,11 @@
 // The world of binary log point-in-time recovery tests: a MariaDB server of the test's own (log-bin,
-// ROW) behind a harness sshd whose tunnel key may only forward to it, a host with one database
+// ROW) behind a harness sshd whose tunnel key may only forward to it and whose dump key runs only
+// what `pullback hosts authorize` allows (through the real pullback-gate), a host with one database
 // source `db` that dumps `appdb` and has `pitr:`, and runners for the CLI and the daemon.
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { CLI_PATH, runCli } from './cli.js';
+import { CLI_PATH, REPO_ROOT, runCli } from './cli.js';
 import { registerCleanup } from './cleanup.js';
 import { writeTestConfig } from './config.js';
 import { startMariadbServer, writeMyCnf, type MariadbServer } from './mariadb-server.js';
@@ -22,6 +23,11 @@ export async function binlogWorld(opts: { maxLag?: string } = {}): Promise<Binlo
   const secrets = makeTempDir('binlog-secrets-');
   const walKey = join(secrets, 'wal_key');
   const walPublic = await generateKey(walKey, 'pullback-test-wal');
+  // The night's pull and dump through the restricted keys and the real pullback-gate (--master-data=2 must pass it).
+  const dumpKey = join(secrets, 'dump_key');
+  await generateKey(dumpKey, 'pullback-test-dump');
+  const pullKey = join(secrets, 'pull_key');
+  await generateKey(pullKey, 'pullback-test-pull');
   const my = await startMariadbServer();
   const server = await startSshd({ authorizedKeys: [`restrict,port-forwarding,permitopen="127.0.0.1:${my.port}",command="/bin/false" ${walPublic}`] });
   await my.sql(undefined, 'CREATE DATABASE appdb');
@@ -36,7 +42,11 @@ export async function binlogWorld(opts: { maxLag?: string } = {}): Promise<Binlo
     dump: { engine: 'mariadb', databases: ['appdb'], connection: { host: '127.0.0.1', port: my.port, user: my.user } },
     pitr: { max_lag: opts.maxLag ?? '1m', connection: { port: my.port, user: my.replicationUser, password_file: cnf } },
   };
-  const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [db], override: { keys: { wal: walKey } } }] });
+  const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [db], override: { keys: { wal: walKey, dump: dumpKey, pull: pullKey } } }] });
+  const auth = await runCli(['--config', cfg.configPath, 'hosts', 'authorize', 'main', '--gate', join(REPO_ROOT, 'share', 'remote', 'pullback-gate')]);
+  if (auth.exitCode !== 0) throw new Error(`hosts authorize failed: ${auth.stderr}${auth.stdout}`);
+  // After the harness's own line (the restore key, unrestricted): the pull, dump and wal keys run only what their lines allow.
+  appendFileSync(join(server.dir, 'authorized_keys'), `${auth.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).join('\n')}\n`);
   const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => {
     const end = Date.now() + ms;
     while (!(await ok())) {

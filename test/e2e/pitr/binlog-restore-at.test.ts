@@ -5,10 +5,12 @@
 // received binary logs up to T and puts appdb in place through the nightly restore's path. appdb then
 // holds exactly the rows logged at or before T's second, otherdb is as it was, and
 // `restore --rollback ID` puts back what the restore replaced.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { binlogWorld } from '../../harness/index.js';
+import { binlogWorld, CLI_PATH } from '../../harness/index.js';
 
 /** `YYYY-MM-DD HH:MM:SS` in this process's time zone (what an operator types). */
 function localText(d: Date): string {
@@ -92,6 +94,23 @@ describe('restore --at of a MariaDB source', () => {
     expect(before.exitCode, before.stdout + before.stderr).toBe(0);
     expect((await w.my.sql('appdb', 'SELECT id FROM ledger ORDER BY id')).split('\n')).toEqual(all);
     expect(await w.my.sql('appdb', 'SELECT COUNT(*) FROM after_drop')).toBe('0');
+
+    // Killed while its scratch server runs: the next restore --at removes what it left before anything else.
+    const seen = new Set(readdirSync(tmpdir()));
+    const killed = execa(process.execPath, [CLI_PATH, '--config', w.cfg.configPath, 'restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--yes'], { reject: false });
+    let leftover = '';
+    await w.until('the scratch server runs', () => {
+      leftover = readdirSync(tmpdir()).find((n) => n.startsWith('pullback-binlog-') && !seen.has(n) && existsSync(join(tmpdir(), n, 'mariadbd.pid'))) ?? '';
+      return leftover !== '';
+    }, 180_000);
+    killed.kill('SIGKILL');
+    await killed;
+    const again = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--yes');
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(again.stderr).toContain(`${join(tmpdir(), leftover)} (restore --at of process ${killed.pid})`);
+    expect(existsSync(join(tmpdir(), leftover))).toBe(false);
+    expect(readdirSync(join(w.cfg.stateDir, 'restore')).filter((n) => n.startsWith('pitr-'))).toEqual([]);
+    expect((await w.my.sql('appdb', 'SELECT id FROM ledger ORDER BY id')).split('\n')).toEqual(expected);
     expect(await daemon.stop()).toBe(0);
   }, 420_000);
 });
