@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { binlogWorld, queryCatalog } from '../../harness/index.js';
+import { binlogWorld, holdLockInChild, queryCatalog } from '../../harness/index.js';
 
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
@@ -99,15 +99,28 @@ describe('binary log receiver', () => {
       await w.my.sql(undefined, `PURGE BINARY LOGS TO '${current}'`);
       return (await w.my.sql(undefined, 'SHOW BINARY LOGS')).split('\n')[0]!.startsWith(`${current}\t`);
     }, 120_000);
+    // A run of the host holds the run lock while the gap is found: the daemon's answer (a run, a new dump) waits for it.
+    const manual = await holdLockInChild(join(w.cfg.stateDir, 'locks', 'run.lock'), 'pullback run (test)');
     const d2 = w.daemon();
     await w.until('the gap is recorded', () => w.receiver()?.gap != null, 120_000).catch((e) => {
       throw new Error(`${String(e)}: ${JSON.stringify(w.receiver())}\n${d2.output().slice(-3000)}`);
     });
     expect(w.receiver()!.gap).toMatch(/binary logs lost: the server no longer has mysql-bin\.\d{6}, the newest binary log received/);
-    const red = await w.run('status');
-    expect(red.exitCode).toBe(1);
-    expect(red.stdout + red.stderr).toMatch(/gap in the binary logs/);
     expect(readdirSync(join(w.cfg.stateDir, 'pitr', 'main', 'db')).some((n) => n.startsWith('binlog-before-gap-'))).toBe(true);
-    await d2.stop();
+    const red = await w.run('status', '--json');
+    expect(red.exitCode).toBe(1);
+    const redWindow = JSON.parse(red.stdout).recovery_windows[0];
+    expect(redWindow.status).toBe('red');
+    expect(redWindow.reasons.join('\n')).toMatch(/gap in the binary logs: binary logs lost/);
+    // A dry run to the newest point reads the logs from last night's dump on and finds the hole.
+    const dry = await w.run('restore', '--host', 'main', '--only', 'db', '--at', 'latest', '--dry-run');
+    expect(dry.exitCode, dry.stdout + dry.stderr).toBe(1);
+    expect(dry.stdout).toMatch(/FAIL {2}the binary logs from mysql-bin\.\d{6} on: a gap: \d+ binary log\(s\) missing \(mysql-bin\.\d{6}/);
+    // Once the lock is free, the daemon answers the gap with a run of the host: tonight's dump starts a new window, green.
+    await manual.kill();
+    await w.until('the daemon ran the host after the gap', () => w.receiver()?.gap == null, 150_000);
+    const green = await w.run('status', '--json');
+    expect(JSON.parse(green.stdout).recovery_windows[0]).toMatchObject({ status: 'green', reasons: [] });
+    expect(await d2.stop()).toBe(0);
   }, 400_000);
 });
