@@ -83,32 +83,38 @@ export async function receiveBinlogOnce(d: ReceiverDeps, log: Logger): Promise<s
 }
 
 /**
- * The log to start from: the newest received (received again whole: the server sends it from its
- * start), else the server's current one. When the server no longer has the newest received log
- * (purged by binlog_expire_logs_seconds or PURGE BINARY LOGS while the receiver was away) or a log
- * received is missing in between, the events between are lost: the received logs are moved aside,
- * the gap recorded, and receiving starts again at the server's current log.
+ * The log to start from: the newest received (received again whole: mariadb-binlog truncates it and
+ * the server sends it from its start), else the server's current one. When the server no longer has
+ * the newest received log (purged by binlog_expire_logs_seconds or PURGE BINARY LOGS while the
+ * receiver was away, or RESET MASTER) or a log received is missing in between, the events between
+ * are lost: the received logs are moved aside, the gap recorded, and receiving starts again at the
+ * server's current log.
  */
 function startingLog(d: ReceiverDeps, dir: string, server: BinlogProbe, log: Logger): string {
-  const have = binlogContinuity(readdirSync(dir));
-  const newest = have.newest;
-  if (!newest) return server.file;
-  const problem = have.missing.length > 0
-    ? `${describeMissingBinlogs(have.missing)} among those received`
-    : !server.logs.includes(newest.name)
-      ? `the server no longer has ${newest.name}, the newest binary log received (its oldest is ${server.logs[0] ?? 'none'}: purged before the receiver got the rest)`
-      : undefined;
-  if (!problem) return newest.name;
+  const decided = decideStart(readdirSync(dir), server);
+  if (!decided.gap) return decided.start;
   const aside = `${dir}-before-gap-${utcStamp(new Date())}`;
   renameSync(dir, aside);
   mkdirSync(dir, { recursive: true });
   ensurePrivateDir(dir);
-  const gap = `binary logs lost: ${problem}; the logs received before are kept in ${aside}; the next dump starts a new window (pullback run --host ${d.host.name})`;
+  const gap = `binary logs lost: ${decided.gap}; the logs received before are kept in ${aside}; the next dump starts a new window (pullback run --host ${d.host.name})`;
   const known = receiverRecord(d.catalog, d.host.name, d.source.name)?.gap;
   recordReceiver(d.catalog, d.host.name, d.source.name, { state: 'gap', gap, gapAt: new Date().toISOString() });
   log.error({ gap }, gap);
   if (!known) d.onGap?.(gap);
-  return server.file;
+  return decided.start;
+}
+
+/** Where to start receiving, from the files received and the server's answer, and the gap found if any. Pure. */
+export function decideStart(received: readonly string[], server: BinlogProbe): { start: string; gap?: string } {
+  const have = binlogContinuity(received);
+  const newest = have.newest;
+  if (!newest) return { start: server.file };
+  if (have.missing.length > 0) return { start: server.file, gap: `${describeMissingBinlogs(have.missing)} among those received` };
+  if (!server.logs.includes(newest.name)) {
+    return { start: server.file, gap: `the server no longer has ${newest.name}, the newest binary log received (its oldest is ${server.logs[0] ?? 'none'}: purged before the receiver got the rest)` };
+  }
+  return { start: newest.name };
 }
 
 /** Bytes of `file` received so far (0 when not yet there). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binlogContinuity, binlogOrdinal, parseBinlogName } from '../../../src/pitr/binlog-files.js';
+import { decideStart } from '../../../src/pitr/binlog-receiver.js';
 import { buildBinlogProbeArgs, buildReceiveBinlogArgs, buildReplayArgs, binlogPrograms, parseBinlogProbe } from '../../../src/engines/mariadb-binlog.js';
 
 describe('binary log files', () => {
@@ -30,5 +31,22 @@ describe('binary log files', () => {
   it('parses the probe: the current log and position, the logs the server still has', () => {
     expect(parseBinlogProbe('MASTER\nmysql-bin.000004\t385\t\t\nLOGS\nmysql-bin.000003\t1200\tNo\nmysql-bin.000004\t385\tNo\n')).toEqual({ file: 'mysql-bin.000004', position: 385, logs: ['mysql-bin.000003', 'mysql-bin.000004'] });
     expect(parseBinlogProbe('MASTER\nLOGS\n')).toBeUndefined();
+  });
+});
+
+describe('where the binary log receiver starts', () => {
+  const server = { file: 'mysql-bin.000009', position: 4, logs: ['mysql-bin.000007', 'mysql-bin.000008', 'mysql-bin.000009'] };
+  it('the server\'s current log the first time; else the newest received, again', () => {
+    expect(decideStart([], server)).toEqual({ start: 'mysql-bin.000009' });
+    expect(decideStart(['mysql-bin.000007', 'mysql-bin.000008'], server)).toEqual({ start: 'mysql-bin.000008' });
+  });
+  it('a gap when the server purged the newest log received, or one is missing among those received', () => {
+    expect(decideStart(['mysql-bin.000005', 'mysql-bin.000006'], server)).toEqual({
+      start: 'mysql-bin.000009',
+      gap: 'the server no longer has mysql-bin.000006, the newest binary log received (its oldest is mysql-bin.000007: purged before the receiver got the rest)',
+    });
+    expect(decideStart(['mysql-bin.000007', 'mysql-bin.000009'], server)).toEqual({ start: 'mysql-bin.000009', gap: '1 binary log(s) missing (mysql-bin.000008) among those received' });
+    // RESET MASTER: the numbering starts again, the newest received is not among the server's.
+    expect(decideStart(['mysql-bin.000008'], { file: 'mysql-bin.000001', position: 4, logs: ['mysql-bin.000001'] }).gap).toMatch(/no longer has mysql-bin\.000008/);
   });
 });
