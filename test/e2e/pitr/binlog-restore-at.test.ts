@@ -37,6 +37,10 @@ describe('restore --at of a MariaDB source', () => {
       }
     })();
     await w.until('the writer wrote 10 rows', () => written >= 10);
+    // Changes to the other database before T, one of them from appdb as the default database: the
+    // replay of appdb's events must leave them out (the scratch server has no otherdb: a replayed one would fail).
+    await w.my.sql('appdb', "INSERT INTO otherdb.notes (note) VALUES ('before T, from appdb')");
+    await w.my.sql('otherdb', "INSERT INTO notes (note) VALUES ('before T')");
     await w.my.sql('appdb', "INSERT INTO ledger (note) VALUES ('marker')");
     const T = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
     const t = T.getTime() / 1000;
