@@ -112,7 +112,7 @@ export async function binlogAtPoint(
       } finally {
         closeSync(fd);
       }
-      await run(programs.client, [...client(db), '--abort-source-on-error', '-e', `source ${sql}`], `replaying the binary logs of ${db} into the scratch server failed`);
+      await run(programs.client, [...client(db), '--abort-source-on-error', '-e', `source ${sql}`], `replaying the binary logs of ${db} into the scratch server failed (nothing was changed; a statement on another database issued with ${db} as the default database stops it: docs/pitr.md)`);
       const file = join(outDir, `${i + 1}-${db.replace(/[^A-Za-z0-9_.-]/g, '_')}.pitr.sql`);
       await run('mariadb-dump', [...scratchClientArgs(scratch), '--single-transaction', '--routines', '--events', '--triggers', '--hex-blob', `--result-file=${file}`, '--', db], `mariadb-dump of ${db} from the scratch server failed`);
       // Its properties as the replay left them (an ALTER DATABASE or a routine created since the dump counts): what the restore applies and checks.

@@ -115,6 +115,16 @@ describe('restore --at of a MariaDB source', () => {
     expect(existsSync(join(tmpdir(), leftover))).toBe(false);
     expect(readdirSync(join(w.cfg.stateDir, 'restore')).filter((n) => n.startsWith('pitr-'))).toEqual([]);
     expect((await w.my.sql('appdb', 'SELECT id FROM ledger ORDER BY id')).split('\n')).toEqual(expected);
+
+    // latest: every event received replayed, from the night's dump through the drop, the restores and
+    // the rollback since (each logged by the server as it changed appdb): appdb as it is now.
+    const state = async () => [await w.my.sql('appdb', 'SELECT id, at, note FROM ledger ORDER BY id'), await w.my.sql('appdb', 'SELECT note FROM after_drop')];
+    const now = await state();
+    const settled = new Date();
+    await w.until('the received binary logs reach past the last restore', () => new Date(w.receiver()?.reached_at ?? 0) > settled);
+    const latest = await w.run('restore', '--host', 'main', '--only', 'db', '--at', 'latest', '--database', 'appdb', '--yes');
+    expect(latest.exitCode, latest.stdout + latest.stderr).toBe(0);
+    expect(await state()).toEqual(now);
     expect(await daemon.stop()).toBe(0);
   }, 420_000);
 });
