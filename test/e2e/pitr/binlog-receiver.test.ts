@@ -123,4 +123,17 @@ describe('binary log receiver', () => {
     expect(JSON.parse(green.stdout).recovery_windows[0]).toMatchObject({ status: 'green', reasons: [] });
     expect(await d2.stop()).toBe(0);
   }, 400_000);
+
+  it('makes status red once the newest binary log point received is older than max_lag (the daemon stopped)', async () => {
+    const w = await binlogWorld({ maxLag: '15s' });
+    const d = await w.receiving();
+    expect(await d.stop()).toBe(0);
+    let reasons: string[] = [];
+    await w.until('status names the lag', async () => {
+      const r = await w.run('status', '--json');
+      reasons = JSON.parse(r.stdout).recovery_windows[0].reasons as string[];
+      return r.exitCode === 1 && reasons.some((x) => x.includes('over max_lag'));
+    }, 120_000);
+    expect(reasons.join('\n')).toMatch(/main\/db: the newest binary log received reaches \d+ s ago, over max_lag 15 s \(receiver stopped\)/);
+  }, 200_000);
 });
