@@ -8,7 +8,8 @@
 // - native addons (better-sqlite3; ssh2, whose optional crypto binding and cpu-features are found
 //   by require() at run time);
 // - what a command loads only when it needs it (vega and vega-lite for the report's charts,
-//   nodemailer for mail, prom-client for metrics): bundled, every command would parse them.
+//   nodemailer for mail, prom-client for metrics, kysely and pg for a fleet's PostgreSQL catalog):
+//   bundled, every command would parse them.
 // The rest of dist/ stays as tsc wrote it (node dist/config/docs.js).
 //
 // The configuration validators are compiled here, once, into ajv's standalone code
@@ -60,7 +61,7 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
   plugins: [precompiledValidators],
-  external: ['better-sqlite3', 'ssh2', 'vega', 'vega-lite', 'nodemailer', 'nodemailer/*', 'prom-client'],
+  external: ['better-sqlite3', 'ssh2', 'vega', 'vega-lite', 'nodemailer', 'nodemailer/*', 'prom-client', 'kysely', 'pg'],
   // CommonJS dependencies bundled into an ES module still call require() for Node's own modules.
   banner: { js: "import { createRequire as pullbackCreateRequire } from 'node:module';\nconst require = pullbackCreateRequire(import.meta.url);" },
 });

@@ -8,6 +8,7 @@ import { watchTerminal } from '../logging/terminal.js';
 import { installedVersion } from '../util/install-root.js';
 import { formatOptions, parseCommandLine, type Parsed } from './parse.js';
 import { commands, type CommandSpec, type OptionSpec } from './registry.js';
+import { settleFleetWork } from '../catalog/fleet/pending.js';
 
 const GLOBAL: OptionSpec = {
   config: { type: 'string', short: 'c', value: 'FILE', description: 'the config file (else $PULLBACK_CONFIG, else /etc/pullback/pullback.yaml)' },
@@ -130,10 +131,14 @@ export function handleError(e: unknown): number {
 
 // A terminal that goes away mid-command must not kill it (a restore still runs start_writes).
 watchTerminal();
+// The last push into the fleet catalog (catalog/fleet/pending.ts) is awaited after the command, so
+// the exit code stays the command's own whether PostgreSQL answered or not.
 main(process.argv.slice(2))
-  .then((code) => {
+  .then(async (code) => {
+    await settleFleetWork();
     process.exitCode = code;
   })
-  .catch((e) => {
+  .catch(async (e) => {
+    await settleFleetWork();
     process.exitCode = handleError(e);
   });

@@ -16,6 +16,7 @@ import { listSpec } from '../commands/list.js';
 import { logsSpec } from '../commands/logs.js';
 import { notifySpec } from '../commands/notify.js';
 import { checkSpec, pruneSpec } from '../commands/maintain.js';
+import { catalogSpec } from '../commands/catalog.js';
 import { offsiteSpec } from '../commands/offsite.js';
 import { reportSpec } from '../commands/report.js';
 import { repoSpec } from '../commands/repo.js';
@@ -52,4 +53,5 @@ export const commands: readonly CommandSpec[] = [
   keySpec,
   offsiteSpec,
   repoSpec,
+  catalogSpec,
 ];

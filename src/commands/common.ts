@@ -14,6 +14,8 @@ export type { GlobalOptions };
 import { createLogger } from '../logging/logger.js';
 import { detachTerminal } from '../logging/terminal.js';
 import { createProgress, type Progress } from '../progress/progress.js';
+import { FleetLink } from '../catalog/fleet/link.js';
+import { trackFleetWork } from '../catalog/fleet/pending.js';
 
 
 export interface CommandEnv {
@@ -29,6 +31,8 @@ export interface CommandEnv {
    * unless --log-level asks for them; the command prints only what went wrong.
    */
   quiet: boolean;
+  /** The fleet's PostgreSQL catalog (catalog: in the config), or undefined without one. */
+  fleet?: FleetLink;
   close(): void;
 }
 
@@ -54,6 +58,7 @@ export function openEnv(opts: GlobalOptions, uses: { repositories?: boolean; job
   const catalog = Catalog.open(config.global.stateDir);
   noticeAbandoned(catalog, logger);
   const progress = createProgress({ level: quiet ? 'silent' : terminalLevel, out: opts.out });
+  const fleet = config.global.catalog ? new FleetLink(config, logger) : undefined;
   return {
     config,
     logger,
@@ -61,9 +66,18 @@ export function openEnv(opts: GlobalOptions, uses: { repositories?: boolean; job
     out: (t) => progress.print(t),
     progress,
     quiet,
+    ...(fleet ? { fleet } : {}),
     close: () => {
       progress.stop();
-      catalog.close();
+      if (!fleet) return catalog.close();
+      // At the end of every command: what it recorded (and anything missed before) goes to the fleet
+      // catalog, then the heartbeat. The CLI waits for it (settleFleetWork) before the process exits.
+      trackFleetWork(
+        fleet
+          .syncSoon(catalog.db)
+          .then(() => fleet.close())
+          .finally(() => catalog.close()),
+      );
     },
   };
 }

@@ -15,6 +15,8 @@ import { writeMetricsAfterJob } from '../report/metrics-write.js';
 import type { HostConfig, SourceConfig } from '../config/types.js';
 
 /** Runs the schedule until interrupted; resolves 0 after a clean stop. UsageError when nothing is scheduled. */
+const HEARTBEAT_MS = 60_000;
+
 export async function daemonCommand(g: GlobalOptions): Promise<number> {
   const env = openEnv(g, { repositories: true });
   try {
@@ -55,6 +57,11 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
     const refresh = env.config.global.metricsFile
       ? setInterval(() => void writeMetricsAfterJob({ config: env.config, catalog: env.catalog, logger: log }), METRICS_REFRESH_MS)
       : undefined;
+    // A fleet catalog hears from this backup host every minute (its heartbeat, with anything the jobs
+    // could not push): a backup host whose daemon stopped turns red on every other one's status.
+    const heartbeat = env.fleet ? setInterval(() => void env.fleet!.syncSoon(env.catalog.db), HEARTBEAT_MS) : undefined;
+    heartbeat?.unref();
+    if (env.fleet) void env.fleet.syncSoon(env.catalog.db);
     try {
       for (const job of plan.jobs) {
         const task = createTask(job.cron, () => queue.fire(job), { name: job.job, logger: cronLogger(log), ...(plan.timezone ? { timezone: plan.timezone } : {}) });
@@ -73,6 +80,7 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
       log.info('daemon stopping: no new jobs; the running job is being stopped');
     } finally {
       if (refresh) clearInterval(refresh);
+      if (heartbeat) clearInterval(heartbeat);
       for (const { task } of tasks) await task.destroy();
       await queue.idle();
       await receivers;

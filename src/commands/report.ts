@@ -12,6 +12,8 @@ import { reportHtml } from '../report/html.js';
 import { reportText } from '../report/text.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { jsonDocument } from '../util/json-doc.js';
+import { fleetJson, fleetText } from '../report/fleet-status.js';
+import { fleetVerdicts } from './fleet-view.js';
 
 export interface ReportOptions {
   hosts?: string[];
@@ -50,7 +52,13 @@ export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Prom
     const hosts = selectHosts(env.config, opts.hosts);
     const now = new Date();
     const data = gatherReport({ ...env.config, hosts }, env.catalog, new Date(now.getTime() - sinceMs), now);
-    const text = await render(opts.format, data);
+    let text = await render(opts.format, data);
+    // With a fleet catalog, the text and JSON reports end with the whole fleet (as status shows it).
+    if (env.fleet && opts.format !== 'html') {
+      const fleet = await fleetVerdicts(env);
+      if (opts.format === 'json') text = JSON.stringify({ ...(JSON.parse(text) as object), fleet: fleet ? fleetJson(fleet) : null }, null, 2);
+      else text += fleet ? `\n${fleetText(fleet, env.fleet.url)}` : `\n\nFleet (${env.fleet.url}): unreachable, this backup host's own servers only (above)`;
+    }
     if (opts.output) writeAtomically(opts.output, `${text}\n`);
     else env.out(text);
     return 0;

@@ -21,7 +21,8 @@ import { takeHostLock } from '../lock/host-lock.js';
 import type { HeldLock } from '../lock/run-lock.js';
 import { nightlyGlob } from '../tools/borg/flags.js';
 import { extractArchive } from '../tools/borg/extract.js';
-import { decompressedName, decompressToFile } from '../tools/compress/decompress.js';
+import { decompressedName } from '../tools/compress/decompress.js';
+import { decompressDump } from '../restore/db-restore.js';
 import type { PlannedDatabase } from '../restore/plan.js';
 import { resolveAndPrepare, restoreStateDir } from '../restore/prepare.js';
 import { recordedCheckFailures } from '../restore/readiness.js';
@@ -315,8 +316,7 @@ async function readBack(ctx: RestoreContext, step: NonNullable<Parameters<typeof
   let file = join(stage, step.source, db.dump.file);
   if (db.dump.compression) {
     const plain = join(work, decompressedName(basename(db.dump.file)));
-    const problem = await decompressToFile(db.dump.compression, file, plain, { logger: ctx.logger, signal: ctx.signal, timeoutMs: ctx.global.dumpTimeoutSeconds * 1000 });
-    if (problem) throw new Error(`the dump ${db.dump.file} cannot be decompressed: ${problem}`);
+    await decompressDump(ctx, db.dump, file, plain);
     file = plain;
   }
   const push = join(work, 'push');

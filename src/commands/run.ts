@@ -7,6 +7,7 @@ import { backupHost, type HostRunResult, type NightlyFeatures } from '../nightly
 import { offsiteHost } from '../offsite/night.js';
 import { drillStep, newSeed } from '../drill/recorded-step.js';
 import { diskPreflight, freeLeftovers, recordDiskSpace } from '../nightly/disk-preflight.js';
+import { withServerLease } from '../nightly/fleet-lease.js';
 import { preflightLocal } from '../job/preflight.js';
 import type { GlobalConfig, HostConfig } from '../config/types.js';
 import { ConfigError, JobError, UsageError } from '../errors.js';
@@ -78,6 +79,9 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
         const refused = space?.refused.get(h);
         if (refused) space!.refused.set(h, `${refused}; ${note}`);
       }
+      // The fleet catalog first: what earlier commands could not push, the schema, the heartbeat; its
+      // answer decides whether servers run under leases or (unreachable) only this backup host's own.
+      const fleetReachable = env.fleet ? (await env.fleet.syncSoon(env.catalog.db)) !== undefined : false;
       // Each host's event and the metrics go out as soon as that host ends, not after the slowest.
       const writeMetrics = serialMetricsWriter({ ...env, logger: log });
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
@@ -87,8 +91,12 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
         try {
           if (refusedConfig) r = failedHost(host.name, (await refuse(ctx, refusedConfig.why)).error!);
           else {
-            const refusal = await recordDiskSpace(ctx, space!);
-            r = refusal ? failedHost(host.name, refusal) : await backUpHoldingLock(ctx, runId);
+            // Under the server's lease (a fleet catalog) from its first recorded step: a server leased
+            // to another backup host is skipped with nothing of a night recorded here.
+            r = await withServerLease({ fleet: env.fleet, reachable: fleetReachable, host, logger: ctx.logger }, async () => {
+              const refusal = await recordDiskSpace(ctx, space!);
+              return refusal ? failedHost(host.name, refusal) : backUpHoldingLock(ctx, runId);
+            });
           }
         } catch (e) {
           // A bug in one host's job must not stop the others: record it as that host's failure.
@@ -96,6 +104,8 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
           r = failedHost(host.name, `internal error: ${(e as Error).message}`);
         }
         env.catalog.finishHost(hostId, r.status, r.archive, r.problems.join('; ') || undefined);
+        // The host's night, as recorded, goes to the fleet catalog now (not awaited: never the night's outcome).
+        void env.fleet?.syncSoon(env.catalog.db);
         void notes.emit(hostEvent(runId, r, env.catalog.stepsOf(runId)));
         await writeMetrics();
         return r;

@@ -13,6 +13,8 @@ import { readNotifyStates, writeNotifyState } from '../notify/stale-state.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
 import { WINDOW_HEADER, windowRows } from '../archive/recovery-window.js';
 import { renderTable } from '../util/table.js';
+import { fleetJson, fleetText } from '../report/fleet-status.js';
+import { fleetRed, fleetVerdicts } from './fleet-view.js';
 
 export interface StatusOptions {
   hosts?: string[];
@@ -31,10 +33,13 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
     const verdicts = freshnessOf({ ...env.config, hosts }, env.catalog, now);
     // Point-in-time recovery: each PITR source's recovery window, red past its max_lag or after a gap.
     const windows = recoveryWindows(env.config.global, hosts, env.catalog, now);
+    const fleet = await fleetVerdicts(env);
     if (env.quiet && !opts.json) {
       // Cron mode: the table is not printed; what was sent (below) is.
     } else if (opts.json) {
-      env.out(JSON.stringify(statusJson(verdicts, windows, now), null, 2));
+      const doc = statusJson(verdicts, windows, now) as Record<string, unknown>;
+      // A red backup host or server of the fleet makes the whole status red, as it makes the exit code 1.
+      env.out(JSON.stringify(env.fleet ? { ...doc, ...(fleetRed(fleet) ? { status: 'red' } : {}), fleet: fleet ? fleetJson(fleet) : null } : doc, null, 2));
     } else {
       env.out(statusText(verdicts));
       if (windows.length > 0) {
@@ -42,12 +47,14 @@ export async function statusCommand(g: GlobalOptions, opts: StatusOptions): Prom
         const reasons = windows.flatMap((w) => w.reasons.map((r) => `  ${w.light.toUpperCase()} ${r}`));
         if (reasons.length > 0) env.out(`\nAttention (recovery windows):\n${reasons.join('\n')}`);
       }
+      if (env.fleet) env.out(fleet ? fleetText(fleet, env.fleet.url) : `\nFleet (${env.fleet.url}): unreachable, this backup host's own servers only (above)`);
     }
     if (opts.notify) {
       // Staleness never needs a run to be noticed: cron (or the daemon's report job) runs `status --notify`.
       const told = await notifyStale(env, hosts, now);
       if (env.quiet && told.length > 0) process.stderr.write(`${told.join('\n')}\n`);
     }
+    if (fleetRed(fleet)) return 1;
     return windows.some((w) => w.light === 'red') ? 1 : statusExitCode(verdicts);
   } finally {
     env.close();

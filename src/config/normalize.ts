@@ -1,6 +1,6 @@
 // Step 3: turn schema-valid YAML data into the typed configuration: defaults applied, durations in
 // seconds, sizes in bytes, local paths absolute (relative ones resolved against the file's directory).
-import { cpus } from 'node:os';
+import { cpus, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { DEFAULTS, ENGINE_CONNECTION } from './defaults.js';
 import { normalizeNotify } from './normalize-notify.js';
@@ -76,6 +76,8 @@ export function normalizeGlobal(raw: RawGlobal, file: string): GlobalConfig {
     ...(raw.metrics?.file ? { metricsFile: at(raw.metrics.file) } : {}),
     logKeepDays: raw.logs?.keep_days ?? DEFAULTS.logKeepDays,
     maxDiskUsage: parsePercent(raw.max_disk_usage ?? DEFAULTS.maxDiskUsage),
+    backupHost: raw.backup_host ?? hostname(),
+    ...(raw.catalog ? { catalog: { url: raw.catalog.url, ...(raw.catalog.password_file ? { passwordFile: at(raw.catalog.password_file) } : {}) } } : {}),
   };
   g.offsite = normalizeOffsite(raw.offsite, dir, { ssh: g.ssh, passphraseFile: repository.passphraseFile, checks: g.checks });
   return g;
@@ -123,6 +125,7 @@ export function normalizeHost(raw: RawHost, file: string): HostConfig {
     user: raw.user,
     ...(raw.keys ? { keys: Object.fromEntries(Object.entries(raw.keys).map(([role, path]) => [role, resolve(dirname(file), path)])) } : {}),
     staleAfterSeconds,
+    ...(raw.backup_host ? { backupHost: raw.backup_host } : {}),
     sources: raw.sources.map((s) => source(s, staleAfterSeconds, dirname(file))),
     restore: {
       stopWrites: r.stop_writes ?? [],

@@ -34,6 +34,8 @@ export interface RawGlobal {
   max_disk_usage?: string;
   metrics?: { file?: string };
   logs?: { keep_days?: number };
+  backup_host?: string;
+  catalog?: { url: string; password_file?: string };
 }
 
 export interface RawSource {
@@ -63,6 +65,7 @@ export interface RawHost {
   user: string;
   keys?: { pull?: string; dump?: string; restore?: string; wal?: string };
   max_age?: RawDuration;
+  backup_host?: string;
   sources: RawSource[];
   restore?: {
     stop_writes?: string[][];

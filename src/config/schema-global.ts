@@ -271,6 +271,30 @@ export const globalSchema: SchemaNode = obj(
       DURATION_PATTERN,
     ),
     offsite: offsiteSchema,
+    backup_host: str({
+      description:
+        "This backup host's name in a fleet sharing one PostgreSQL catalog (catalog.url): the key of its rows there, of its heartbeat and of the leases it holds; a host file's backup_host names its home backup host. Unique in the fleet.",
+      defaultText: "the machine's host name (os.hostname())",
+      example: 'backup-1',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+      patternDescription: 'letters, digits, dots, dashes and underscores, starting with a letter or digit',
+    }),
+    catalog: obj(
+      {
+        url: str({
+          description:
+            "The fleet's PostgreSQL catalog, postgres://USER@HOST:PORT/DATABASE (no password in it: password_file). The local SQLite catalog (state_dir/catalog.db) stays this backup host's journal, written first; every command then pushes what changed into PostgreSQL, where status shows the whole fleet and leases keep two backup hosts off one main server. Unreachable, a night runs locally (its home servers) and the next command catches up (docs/fleet.md).",
+          example: 'postgres://pullback@catalog.example.net:5432/pullback',
+          pattern: '^postgres(ql)?://[^:@/]+@[^/]+/[^/?]+$',
+          patternDescription: 'postgres://USER@HOST[:PORT]/DATABASE, without a password',
+        }),
+        password_file: localPath({
+          description: "File holding the catalog user's password (its first line), read by pullback and handed to the PostgreSQL client in memory: never on a command line nor in a log. None: no password (trust or peer authentication).",
+          example: '/etc/pullback/catalog-password',
+        }),
+      },
+      { description: 'A PostgreSQL catalog shared by a fleet of backup hosts. None: the local SQLite catalog alone.', required: ['url'] },
+    ),
   },
   { description: 'Where pullback keeps its state and repositories, how it reaches the main servers, what it keeps and checks.', required: ['repository', 'ssh'] },
 );

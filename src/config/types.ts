@@ -114,6 +114,16 @@ export interface GlobalConfig {
   logKeepDays: number;
   /** Share (0..1] of a filesystem's usable space a run may fill: the free-space preflight refuses hosts past it. */
   maxDiskUsage: number;
+  /** This backup host's name in the fleet (backup_host; default os.hostname()). */
+  backupHost: string;
+  /** The fleet's PostgreSQL catalog (catalog:), or undefined for the local SQLite catalog alone. */
+  catalog?: FleetCatalogConfig;
+}
+
+/** Where the fleet's PostgreSQL catalog is: a URL without password, the password in a file. */
+export interface FleetCatalogConfig {
+  url: string;
+  passwordFile?: string;
 }
 
 /** A job pullback daemon fires (and `pullback schedule` prints for cron or systemd). */
@@ -207,6 +217,8 @@ export interface HostConfig {
   keys?: Partial<Record<SshRole, string>>;
   /** Seconds since its last successful backup before the host is stale (`max_age`, default 26h). */
   staleAfterSeconds?: number;
+  /** Its home backup host in a fleet (backup_host:), or undefined: whichever backup host lists it. */
+  backupHost?: string;
   sources: SourceConfig[];
   restore: RestoreConfig;
 }

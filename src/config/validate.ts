@@ -95,6 +95,8 @@ function typeName(type: unknown): string {
 /** A value as an operator would recognise it in a message. */
 export function show(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
+  // A URL's password (scheme://user:PASSWORD@host) is never echoed into a message or a log.
+  if (typeof value === 'string') value = value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:***@');
   // Shown whole up to a line's worth, control characters escaped: a message stays one readable line.
   if (typeof value === 'string') return `'${printable(value.length > 80 ? `${value.slice(0, 60)}… (${value.length} characters)` : value)}'`;
   if (Array.isArray(value)) return 'a list';

@@ -74,6 +74,7 @@ export function planChecks(input: PlanInput): Check[] {
   if (engines.has('postgres')) secret(g.drill.database.postgres.passwordFile, 'drill PostgreSQL password file (drill.database.postgres.password_file)');
   if (engines.has('mariadb') || engines.has('mysql')) secret(g.drill.database.mariadb.passwordFile, 'drill MariaDB password file (drill.database.mariadb.password_file)');
   for (const h of c.hosts) for (const s of h.sources) if (s.pitr) secret(s.pitr.connection.passwordFile, `replication password file of ${h.name}/${s.name} (pitr.connection.password_file)`);
+  secret(g.catalog?.passwordFile, "fleet catalog's password file (catalog.password_file)");
   checks.push({ kind: 'file', path: g.ssh.knownHosts, label: 'known_hosts file (ssh.known_hosts)' });
   checks.push({ kind: 'state-dir', path: g.stateDir });
   checks.push({

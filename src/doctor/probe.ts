@@ -1,6 +1,6 @@
 // The doctor's measurements: each planned check looked at on this machine (programs run through
 // exec/, files stat'ed, filesystems statfs'ed). Never throws: what cannot be measured is a fact too.
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { runCommand } from '../exec/run.js';
 import { filesystemOf, type FilesystemFacts } from '../util/filesystem.js';
@@ -29,7 +29,7 @@ export type Facts =
   | { kind: 'file'; stat: StatFacts }
   | { kind: 'state-dir'; stat: StatFacts; parent?: StatFacts }
   | { kind: 'space'; filesystems: Array<{ path: string; label: string; fs?: FilesystemFacts; error?: string }> }
-  | { kind: 'clock'; synchronized?: 'yes' | 'no'; error?: string };
+  | { kind: 'clock'; synchronized?: 'yes' | 'no'; /** What answered: the command, or the file. */ source?: string; error?: string };
 
 /** Measures `check` on this machine with `env`'s PATH. */
 export async function probe(check: Check, env: { path: string }): Promise<Facts> {
@@ -117,19 +117,38 @@ async function probeFuse(path: string): Promise<Facts> {
   }
 }
 
+/** The file systemd-timesyncd keeps while the clock is synchronised (systemd 239+). */
+export const TIMESYNCD_SYNCHRONIZED = '/run/systemd/timesync/synchronized';
+
+/**
+ * Whether an NTP client keeps the clock, asked of whichever is there: systemd (timedatectl, which
+ * needs a running systemd), chrony (chronyc tracking: "Leap status : Normal" once synchronised), or
+ * the mark systemd-timesyncd leaves; the first that answers decides and is named.
+ */
 async function probeClock(path: string): Promise<Facts> {
-  const timedatectl = findProgram('timedatectl', path.split(delimiter));
-  if (!timedatectl) return { kind: 'clock', error: 'timedatectl not found' };
-  const out: string[] = [];
-  const err: string[] = [];
-  try {
-    const r = await runCommand(timedatectl, ['show', '--property=NTPSynchronized', '--value'], { env: { PATH: path, LC_ALL: 'C' }, timeoutMs: 15_000, onStdoutLine: (l) => out.push(l), onStderrLine: (l) => err.push(l), quiet: true });
-    const v = out.join('').trim();
-    if (r.exitCode === 0 && (v === 'yes' || v === 'no')) return { kind: 'clock', synchronized: v };
-    return { kind: 'clock', error: err.join(' ').trim() || `timedatectl exited ${r.exitCode ?? r.signal}` };
-  } catch (e) {
-    return { kind: 'clock', error: (e as Error).message };
-  }
+  const dirs = path.split(delimiter);
+  const asked: string[] = [];
+  const ask = async (name: string, args: string[], read: (out: string) => 'yes' | 'no' | undefined): Promise<Facts | undefined> => {
+    const program = findProgram(name, dirs);
+    if (!program) return void asked.push(`${name} not found`);
+    const out: string[] = [];
+    const err: string[] = [];
+    try {
+      const r = await runCommand(program, args, { env: { PATH: path, LC_ALL: 'C' }, timeoutMs: 15_000, onStdoutLine: (l) => out.push(l), onStderrLine: (l) => err.push(l), quiet: true });
+      const v = r.exitCode === 0 ? read(out.join('\n')) : undefined;
+      if (v) return { kind: 'clock', synchronized: v, source: `${name} ${args.join(' ')}` };
+      asked.push(`${name}: ${err.join(' ').trim() || `exited ${r.exitCode ?? r.signal}`}`);
+    } catch (e) {
+      asked.push(`${name}: ${(e as Error).message}`);
+    }
+    return undefined;
+  };
+  const said =
+    (await ask('timedatectl', ['show', '--property=NTPSynchronized', '--value'], (o) => (o.trim() === 'yes' || o.trim() === 'no' ? o.trim() as 'yes' | 'no' : undefined))) ??
+    (await ask('chronyc', ['-n', 'tracking'], (o) => { const m = /^Leap status\s*:\s*(.+)$/m.exec(o); return m ? (m[1]!.trim() === 'Not synchronised' ? 'no' : 'yes') : undefined; }));
+  if (said) return said;
+  if (existsSync(TIMESYNCD_SYNCHRONIZED)) return { kind: 'clock', synchronized: 'yes', source: TIMESYNCD_SYNCHRONIZED };
+  return { kind: 'clock', error: asked.join('; ') };
 }
 
 function statOf(path: string, use: 'read' | 'write'): StatFacts {

@@ -51,8 +51,8 @@ export function judge(check: Check, facts: Facts): CheckLine[] {
   if (check.kind === 'state-dir' && facts.kind === 'state-dir') return judgeStateDir(check.path, facts.stat, facts.parent);
   if (check.kind === 'space' && facts.kind === 'space') return judgeSpace(check.maxUsage, facts.filesystems);
   if (check.kind === 'clock' && facts.kind === 'clock') {
-    if (facts.synchronized === 'yes') return line('OK', 'clock', 'synchronised (timedatectl: NTPSynchronized=yes)');
-    if (facts.synchronized === 'no') return line('WARN', 'clock', 'not synchronised (timedatectl: NTPSynchronized=no): enable time synchronisation (systemctl enable --now systemd-timesyncd, or install chrony); dump ages and the schedule depend on it');
+    if (facts.synchronized === 'yes') return line('OK', 'clock', `synchronised (${facts.source})`);
+    if (facts.synchronized === 'no') return line('WARN', 'clock', `not synchronised (${facts.source}): enable time synchronisation (systemctl enable --now systemd-timesyncd, or install chrony); dump ages and the schedule depend on it`);
     return line('WARN', 'clock', `whether the clock is synchronised could not be told (${facts.error}): make sure an NTP client (systemd-timesyncd, chrony) keeps it`);
   }
   return line('FAIL', check.kind, `internal: the facts measured (${facts.kind}) do not belong to this check`);

@@ -8,7 +8,7 @@ import { backupCell, judgeFreshness, worst, type Light } from './freshness.js';
 import { hostFacts } from './freshness-facts.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
 import { windowJson } from '../archive/recovery-window.js';
-import { humanBytes } from '../util/table.js';
+import { counted, humanBytes } from '../util/table.js';
 import { repositorySizeAt, type RepositorySize } from '../catalog/repository-sizes.js';
 import { groupNotes, type NoteGroup } from './grouping.js';
 
@@ -129,7 +129,7 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
     const windows = recoveryWindows(config.global, [h], catalog, now);
     const warnings = notes
       .filter((n) => n.status === 'warning' || (n.status === 'ok' && n.retries > 0))
-      .map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, status: n.status, retries: n.retries, message: n.error ?? `succeeded after ${n.retries} retr${n.retries === 1 ? 'y' : 'ies'}`, at: n.at }));
+      .map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, status: n.status, retries: n.retries, message: n.error ?? `succeeded after ${counted(n.retries, 'retry', 'retries')}`, at: n.at }));
     const failures = notes
       .filter((n) => n.status === 'failed' || n.status === 'interrupted')
       .map((n) => ({ run_id: n.runId, step: n.step, source: n.source ?? null, message: n.error ?? n.status, at: n.at }));

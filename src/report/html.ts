@@ -6,7 +6,7 @@
 // Times in UTC. Readable on a phone: nothing is wider than the screen (tables scroll in their own
 // box). Inline CSS and a CSP that forbids every request. Pure.
 import { archivesSaid, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
-import { humanBytes, humanDuration } from '../util/table.js';
+import { counted, humanBytes, humanDuration } from '../util/table.js';
 import { age, type Light } from './freshness.js';
 import { collapseRepeats, repeatedText, type NoteGroup } from './grouping.js';
 
@@ -88,16 +88,16 @@ function table(columns: Column[], rows: Array<{ attrs?: string; cells: string[] 
   return `<div class="table"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
-/** "7 failure(s) (1 distinct)" (the distinct count only when some repeat); '' for none. */
-function counted(n: number, distinct: number, what: string): string {
+/** "7 failures (1 distinct)" (the distinct count only when some repeat); '' for none. */
+function tally(n: number, distinct: number, what: string): string {
   if (n === 0) return '';
-  return `${n} ${what}(s)${distinct < n ? ` (${distinct} distinct)` : ''}`;
+  return `${counted(n, what)}${distinct < n ? ` (${distinct} distinct)` : ''}`;
 }
 
 function overview(r: ReportData): string {
   const rows = r.hosts.map((h, i) => {
     const b = h.backup;
-    const issues = [counted(h.failures.length, h.failure_groups.length, 'failure'), counted(h.warnings.length, h.warning_groups.length, 'warning'), h.partial_archives.length ? `${h.partial_archives.length} partial` : ''].filter(Boolean).join(', ');
+    const issues = [tally(h.failures.length, h.failure_groups.length, 'failure'), tally(h.warnings.length, h.warning_groups.length, 'warning'), h.partial_archives.length ? `${h.partial_archives.length} partial` : ''].filter(Boolean).join(', ');
     const lastRun = h.last_run ? `${e(h.last_run.status)}, ${e(dur(h.last_run.duration_seconds))}, ${e(humanBytes(h.last_run.bytes))}` : 'none';
     return { attrs: ` class="host-row ${h.status}" data-host="${e(h.host)}"`, cells: [`<a href="#host-${i}">${e(h.host)}</a>`, light(h.status), e(t(b.last_success)), e(ago(b.age_seconds)), lastRun, String(h.archives.count), e(issues || '–')] };
   });
@@ -132,7 +132,7 @@ function hostSection(h: HostReport, i: number): string {
   }
   parts.push(`<p>Jobs in the period: ${h.runs.length ? e(collapseRepeats(h.runs.map((x) => `${x.kind} ${x.status}`)).join(', ')) : '<span class="none">none</span>'}</p>`);
   parts.push(list('Failures', 'failures', h.failure_groups, (f) => `<b>${where(f.step, f.source)}</b> ${seen(f)}<pre>${e(f.message)}</pre>`));
-  parts.push(list('Warnings', 'warnings', h.warning_groups, (w) => `<b>${where(w.step, w.source)}</b>${w.retries ? ` (${w.retries} retr${w.retries === 1 ? 'y' : 'ies'})` : ''} ${seen(w)}<pre>${e(w.message)}</pre>`));
+  parts.push(list('Warnings', 'warnings', h.warning_groups, (w) => `<b>${where(w.step, w.source)}</b>${w.retries ? ` (${counted(w.retries, 'retry', 'retries')})` : ''} ${seen(w)}<pre>${e(w.message)}</pre>`));
   parts.push(list('Partial archives', 'partial', h.partial_archives, (a) => e(a)));
   const a = h.archives;
   if (saysArchiveLoss(h)) parts.push(`<div class="archive-loss"><h3>Missing archives</h3><p>${light(h.archive_loss.status)} ${e(h.archive_loss.reason)}</p></div>`);

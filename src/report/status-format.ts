@@ -2,10 +2,11 @@
 // and the JSON monitoring systems read. Pure.
 import { renderTable } from '../util/table.js';
 import { jsonDocument, utcTime, utcTimeOrNull } from '../util/json-doc.js';
+import { utcSeconds } from '../util/stamp.js';
 import { windowJson, type RecoveryWindow } from '../archive/recovery-window.js';
 import { age, backupCell, cellLight, type HostCell, type HostFreshness, type Verdict } from './freshness.js';
 
-const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'never');
+const iso = (d: Date | undefined) => (d ? utcSeconds(d) : 'never');
 const ago = (v: Verdict) => (v.ageMs === undefined ? '-' : age(v.ageMs));
 const limit = (v: Verdict) => (v.limitMs === undefined ? '-' : age(v.limitMs));
 

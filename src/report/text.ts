@@ -2,7 +2,7 @@
 // status, last success, the period's jobs, warnings and failures with their error lines, archives,
 // checks, drill, restores, and the 30-day trends as numbers. Pure.
 import { archivesSaid, saysArchiveLoss, type HostReport, type ReportData } from './data.js';
-import { humanBytes, humanDuration } from '../util/table.js';
+import { counted, humanBytes, humanDuration } from '../util/table.js';
 import { age } from './freshness.js';
 import { collapseRepeats, repeatedText, type NoteGroup } from './grouping.js';
 
@@ -49,7 +49,7 @@ function hostBlock(h: HostReport): string[] {
   }
   out.push(`  jobs in the period: ${h.runs.length === 0 ? 'none' : collapseRepeats(h.runs.map((r) => `${r.kind} ${r.status}`)).join(', ')}`);
   if (h.failure_groups.length) out.push('  failures:', ...h.failure_groups.flatMap((f) => [`    ${f.step}${src(f.source)}: ${f.message}`, ...repeats(f)]));
-  if (h.warning_groups.length) out.push('  warnings:', ...h.warning_groups.flatMap((w) => [`    ${w.step}${src(w.source)}: ${w.message}${w.retries ? ` (${w.retries} retr${w.retries === 1 ? 'y' : 'ies'})` : ''}`, ...repeats(w)]));
+  if (h.warning_groups.length) out.push('  warnings:', ...h.warning_groups.flatMap((w) => [`    ${w.step}${src(w.source)}: ${w.message}${w.retries ? ` (${counted(w.retries, 'retry', 'retries')})` : ''}`, ...repeats(w)]));
   if (h.partial_archives.length) out.push(`  partial archives: ${h.partial_archives.join(', ')}`);
   const a = h.archives;
   if (saysArchiveLoss(h)) out.push(`  missing archives (${h.archive_loss.status.toUpperCase()}): ${h.archive_loss.reason}`);

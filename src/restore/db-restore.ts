@@ -100,10 +100,15 @@ export async function restoreDatabaseStep(ctx: RestoreContext, step: PlannedStep
 async function stagedFile(ctx: RestoreContext, stage: string, dump: DumpRecord): Promise<string> {
   if (!dump.compression) return dump.file;
   const name = decompressedName(dump.file);
-  const problem = await decompressToFile(dump.compression, join(stage, dump.file), join(stage, name), { logger: ctx.logger, signal: ctx.signal, timeoutMs: timeout(ctx) });
-  if (problem) throw new Error(`the dump ${dump.file} cannot be decompressed: ${problem}`);
+  await decompressDump(ctx, dump, join(stage, dump.file), join(stage, name));
   rmSync(join(stage, dump.file), { force: true });
   return name;
+}
+
+/** Decompresses the staged copy `from` of the compressed `dump` into `to`; throws naming the dump when the compressor cannot read it whole. */
+export async function decompressDump(ctx: Pick<RestoreContext, 'logger' | 'signal' | 'global'>, dump: DumpRecord, from: string, to: string): Promise<void> {
+  const problem = await decompressToFile(dump.compression!, from, to, { logger: ctx.logger, signal: ctx.signal, timeoutMs: ctx.global.dumpTimeoutSeconds * 1000 });
+  if (problem) throw new Error(`the dump ${dump.file} cannot be decompressed: ${problem}`);
 }
 
 function timeout(ctx: RestoreContext): number {

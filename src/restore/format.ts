@@ -1,6 +1,7 @@
 // How a restore explains itself: the plan, the checklists and the closing summary as plain text
 // lines. Pure, so the exact wording is unit-tested and the command only prints.
 import { counted, humanBytes, humanDuration } from '../util/table.js';
+import { utcText } from '../util/stamp.js';
 import type { RestorePlan } from './plan.js';
 import type { ChecklistItem } from './readiness-verdict.js';
 
@@ -33,7 +34,7 @@ function versionLines(plan: RestorePlan, now: Date | undefined): string[] {
   if (!plan.steps.some((s) => s.selection)) return [];
   const made = Date.parse(plan.createdAt);
   const age = now && Number.isFinite(made) ? `, ${humanDuration(Math.max(0, now.getTime() - made))} old` : '';
-  return [`  version: the paths as they were in ${plan.archive} (made ${plan.createdAt}${age})`];
+  return [`  version: the paths as they were in ${plan.archive} (made ${utcText(plan.createdAt)}${age})`];
 }
 
 /** A partial archive, said before anything else: which restored sources come from an older night, and how much older. */

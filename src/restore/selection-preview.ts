@@ -48,6 +48,13 @@ export function sameEntry(archived: ArchivedAttrs | undefined, onTarget: ListedE
   return archived.mtime.slice(0, 19).replace('T', ' ').replaceAll('-', '/') === onTarget.mtime;
 }
 
+/** The target's entry at `rel` as rsync lists it alone, or undefined when the listing fails or holds no single entry. */
+async function listedAlone(ctx: RestoreContext, step: PlannedStep, rel: string): Promise<ListedEntry | undefined> {
+  const found: ListedEntry[] = [];
+  const listed = await rsyncListTree(ctx.global, ctx.target, under(step.targetPath, rel), [], (e) => found.push(e), { ...rsyncVia(ctx), entry: true });
+  return listed.verdict.kind === 'ok' && found.length === 1 && found[0]!.type !== 'd' ? found[0] : undefined;
+}
+
 async function previewItem(ctx: RestoreContext, step: PlannedStep, look: ItemLook, archived: ReadonlySet<string>, p: SelectionPreview, attrs?: ReadonlyMap<string, ArchivedAttrs>): Promise<void> {
   const names = archivedUnder(archived, look.rel);
   const type = step.selection?.items.find((i) => i.rel === look.rel)?.type;
@@ -57,8 +64,11 @@ async function previewItem(ctx: RestoreContext, step: PlannedStep, look: ItemLoo
   }
   // A rollback's paths carry no type: a folder is one the snapshot holds entries under.
   if (type !== 'd' && !(type === undefined && names.some((n) => n !== look.rel))) {
-    // A single entry is not listed (rsync lists folders): shown replaced, whether or not it differs.
-    p.replace.push(look.rel);
+    // A single entry: rsync lists it alone (named by its last component); the push's quick check
+    // decides as for a folder's entries. Unknown (no figures, a listing that failed): replaced.
+    const there = await listedAlone(ctx, step, look.rel);
+    if (there && sameEntry(attrs?.get(look.rel), there)) p.same++;
+    else p.replace.push(look.rel);
     return;
   }
   const full = under(step.targetPath, look.rel);

@@ -1,5 +1,6 @@
 // What every JSON document pullback prints (and every webhook payload) shares: a schema_version
 // at the top and times in UTC with their zone (docs/json.md). Pure.
+import { timeOf } from './stamp.js';
 
 /** The version of every JSON output's schema (docs/schemas/): raised when a field is renamed or removed. */
 export const SCHEMA_VERSION = 1;
@@ -15,8 +16,8 @@ export function jsonDocument<T extends object>(body: T): { schema_version: numbe
  * that is not a time (a bug: the catalog and borg only give times).
  */
 export function utcTime(value: Date | string): string {
-  const d = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(d.getTime())) throw new Error(`not a time: ${JSON.stringify(String(value))}`);
+  const d = timeOf(value);
+  if (!d) throw new Error(`not a time: ${JSON.stringify(String(value))}`);
   return d.toISOString();
 }
 

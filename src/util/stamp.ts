@@ -17,7 +17,15 @@ export function stampTime(name: string): Date | undefined {
  * that is no time is given back as it came.
  */
 export function utcText(at: Date | string): string {
-  const d = typeof at === 'string' ? new Date(at) : at;
-  if (Number.isNaN(d.getTime())) return String(at);
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const d = timeOf(at);
+  return d ? utcSeconds(d) : String(at);
 }
+
+/** A Date for a Date or a time string (one without a zone read as this machine's local time, as borg writes them); undefined when it is none. */
+export function timeOf(at: Date | string): Date | undefined {
+  const d = typeof at === 'string' ? new Date(at) : at;
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** `YYYY-MM-DDTHH:MM:SSZ`: the ISO time in UTC to the second. */
+export const utcSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

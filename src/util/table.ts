@@ -7,9 +7,9 @@ export function renderTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** 1 -> "1 file", 2 -> "2 files": a count with its noun in agreement (nouns that take an s). */
-export function counted(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+/** 1 -> "1 file", 2 -> "2 files": a count with its noun in agreement (an s, or the plural given: counted(n, 'retry', 'retries')). */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }
 
 /** 1536 -> "1.5 KiB". */

@@ -48,6 +48,9 @@ export interface TableOutcome {
   warnings: string[];
 }
 
+/** A name the facts queries send hex-encoded (UTF-8, safe through any client's output escaping). */
+export const unhex = (h: string): string => Buffer.from(h, 'hex').toString('utf8');
+
 /**
  * TableFacts from the lines of a facts query: `kind<TAB>value`, kinds `schema`, `table`, `copy`,
  * `rows` (a number) and `referenced`/`trigger` (hex-encoded UTF-8 names). `schemaExists` is true
@@ -55,7 +58,6 @@ export interface TableOutcome {
  */
 export function parseTableFacts(stdout: string, hasSchemas: boolean): TableFacts {
   const facts: TableFacts = { schemaExists: !hasSchemas, tableExists: false, copyExists: false, referencedBy: [], triggers: [] };
-  const unhex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
   for (const line of stdout.split('\n').filter((l) => l.trim() !== '')) {
     const [kind, value = ''] = line.split('\t');
     if (kind === 'schema') facts.schemaExists = true;

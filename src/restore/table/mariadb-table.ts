@@ -13,11 +13,10 @@ import { myIdent, type MariadbEngine } from '../../engines/mariadb.js';
 import { describeError } from '../../errors.js';
 import { ReplaceError } from '../databases/replace.js';
 import { pullbackTag } from '../databases/postgres-swap.js';
-import { parseTableFacts, type TableFacts, type TableJob, type TableOutcome } from './job.js';
+import { parseTableFacts, unhex, type TableFacts, type TableJob, type TableOutcome } from './job.js';
 import { columnDifferences } from './postgres-table.js';
 
 const hexOf = (s: string) => Buffer.from(s, 'utf8').toString('hex').toUpperCase();
-const unhex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
 
 /** What the live database holds of the table and its copy's name (read before anything changes). */
 export async function mariadbTableFacts(engine: MariadbEngine, run: EngineRunner, conn: DbConnection, database: string, table: string, copy: string): Promise<TableFacts> {

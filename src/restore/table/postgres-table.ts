@@ -14,10 +14,9 @@ import { connArgs, envPrefix, maintenanceDb, pgDbname, pgIdent, pgLiteral, psql,
 import { describeError } from '../../errors.js';
 import { ReplaceError } from '../databases/replace.js';
 import { copyDatabaseSql, pullbackTag } from '../databases/postgres-swap.js';
-import { parseTableFacts, type TableFacts, type TableJob, type TableOutcome } from './job.js';
+import { parseTableFacts, unhex, type TableFacts, type TableJob, type TableOutcome } from './job.js';
 
 const hex = (sql: string) => `encode(convert_to(${sql}, 'UTF8'), 'hex')`;
-const unhex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
 const qualified = (schema: string, name: string) => `${pgIdent(schema)}.${pgIdent(name)}`;
 const regclass = (schema: string, name: string) => `to_regclass(${pgLiteral(qualified(schema, name))})`;
 

@@ -75,9 +75,11 @@ export function buildProbeArgs(global: GlobalConfig, host: HostConfig, source: S
  * way a pull or push applies them: what it lists is exactly what a push with --delete may delete.
  * No --links: symlinks are listed by name only (no ` -> target` to split).
  */
-export function buildListTreeArgs(global: GlobalConfig, host: HostConfig, remotePath: string, exclude: readonly string[], o: { controlPath?: string } = {}): string[] {
+export function buildListTreeArgs(global: GlobalConfig, host: HostConfig, remotePath: string, exclude: readonly string[], o: { controlPath?: string; entry?: boolean } = {}): string[] {
   // Only restores list a target's tree (what a push may delete, what it wrote): the restore key.
-  return ['--list-only', '--recursive', '--no-human-readable', ...common(global, host, 'restore', o.controlPath), ...excludes(exclude), '--', remoteSpec(host.address, remotePath)];
+  // `entry`: the path itself (a file), not a folder's contents.
+  const spec = o.entry ? `${host.address.includes(':') ? `[${host.address}]` : host.address}:${remotePath}` : remoteSpec(host.address, remotePath);
+  return ['--list-only', '--recursive', '--no-human-readable', ...common(global, host, 'restore', o.controlPath), ...excludes(exclude), '--', spec];
 }
 
 /** The first words of the line a guarded push's remote shell writes when it refuses its root (guardedRsyncPath). */

@@ -50,17 +50,17 @@ export function decodeRsyncName(printed: string): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Lists `remotePath` on `host` recursively (excludes applied), streaming each entry; never throws on exit codes. */
+/** Lists `remotePath` on `host` recursively (excludes applied), streaming each entry (with `entry`, the path itself: one file); never throws on exit codes. */
 export async function rsyncListTree(
   global: GlobalConfig,
   host: HostConfig,
   remotePath: string,
   exclude: readonly string[],
   onEntry: (e: ListedEntry) => void,
-  opts: RsyncRunOptions = {},
+  opts: RsyncRunOptions & { entry?: boolean } = {},
 ): Promise<ListOutcome> {
   const stderr = new RsyncStderrTally();
-  const last = await runCommand('rsync', buildListTreeArgs(global, host, remotePath, exclude, { controlPath: opts.controlPath?.() }), {
+  const last = await runCommand('rsync', buildListTreeArgs(global, host, remotePath, exclude, { controlPath: opts.controlPath?.(), entry: opts.entry }), {
     logger: opts.logger,
     quiet: true,
     signal: opts.signal,

@@ -102,7 +102,7 @@ describe('pullback ls, diff and mount', () => {
     const r = await h.run('ls', '--host', 'main', '--archive', nights[0]!, 'data/docs');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe(`${nights[0]}: data/docs`);
-    expect(r.stdout).toMatch(/^-rw-r--r-- 0 0 28 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d gone\.txt$/m);
+    expect(r.stdout).toMatch(/^-rw-r--r-- 0 0 28 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ gone\.txt$/m);
     expect(r.stdout).toMatch(/^drwxr-xr-x 0 0 +\d+ .* sub\/$/m);
     expect(r.stdout).toContain("'new\\nline.txt'");
     expect(r.stdout).not.toContain('same.txt'); // inside sub/

@@ -125,6 +125,10 @@ describe('pullback restore --path', () => {
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/data: 0 created, 0 replaced, 0 deleted in main:\S+; 2 unchanged \(as archived: left as they are\)/);
     expect(r.stdout).not.toMatch(/^ +replace "/m);
+    // One file as the target has it: unchanged too (rsync lists it alone), not "replaced".
+    const one = await h.run('restore', '--host', 'main', '--path', 'data/docs/sub/new.txt', '--archive', second, '--dry-run');
+    expect(one.exitCode, one.stderr + one.stdout).toBe(0);
+    expect(one.stdout).toMatch(/data: 0 created, 0 replaced, 0 deleted in main:\S+; 1 unchanged \(as archived: left as they are\)/);
     // Against the first night: in the folder, the file changed since is replaced, the one that did not change is not.
     const older = await h.run('restore', '--host', 'main', '--path', 'data/docs', '--archive', first, '--dry-run');
     expect(older.exitCode, older.stderr + older.stdout).toBe(0);

@@ -1,12 +1,14 @@
 // Every pullback command loads the whole CLI; libraries that only one path needs (charts for the
 // HTML report, mail, Prometheus text) are imported where they are used, so a nightly run or a
-// drill does not pay half a second and tens of MB to load them.
+// drill does not pay half a second and tens of MB to load them (nor a backup host without a fleet
+// catalog the PostgreSQL client).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../harness/index.js';
 
-const LAZY = ['vega', 'vega-lite', 'nodemailer', 'prom-client'];
+// kysely and pg: only a backup host with a fleet catalog (catalog: in its config) loads them.
+const LAZY = ['vega', 'vega-lite', 'nodemailer', 'prom-client', 'kysely', 'pg'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

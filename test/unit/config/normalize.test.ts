@@ -1,4 +1,4 @@
-import { cpus } from 'node:os';
+import { cpus, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseDuration, parseSize, repositoryPath, resolveConfigPath } from '../../../src/config/index.js';
@@ -37,6 +37,8 @@ describe('normalization', () => {
       offsite: [],
       logKeepDays: 30,
       maxDiskUsage: 0.95,
+      // No catalog: (the local SQLite catalog alone); the fleet name is the machine's.
+      backupHost: hostname(),
     });
     expect(hosts).toEqual([
       {
@@ -175,5 +177,29 @@ restore:
     expect(resolveConfigPath('/a.yaml', { PULLBACK_CONFIG: '/b.yaml' })).toBe('/a.yaml');
     expect(resolveConfigPath(undefined, { PULLBACK_CONFIG: '/b.yaml' })).toBe('/b.yaml');
     expect(resolveConfigPath(undefined, {})).toBe('/etc/pullback/pullback.yaml');
+  });
+});
+
+describe('the fleet catalog keys', () => {
+  it('reads catalog.url and password_file (resolved against the file) and backup_host, globally and per host', () => {
+    const file = writeConfig(`${GLOBAL}backup_host: backup-1\ncatalog:\n  url: postgres://pullback@db.example:5432/pullback\n  password_file: catalog-password\n`, { 'web.yaml': `${HOST}backup_host: backup-2\n` });
+    const { global, hosts } = loadConfig(file);
+    expect(global.backupHost).toBe('backup-1');
+    expect(global.catalog).toEqual({ url: 'postgres://pullback@db.example:5432/pullback', passwordFile: join(dirname(file), 'catalog-password') });
+    expect(hosts[0]!.backupHost).toBe('backup-2');
+  });
+
+  it('refuses a catalog URL carrying a password, naming the file, line and key', () => {
+    const problems = short(problemsOf(`${GLOBAL}catalog:\n  url: postgres://pullback:secret@db.example/pullback\n`));
+    expect(problems).toEqual([expect.objectContaining({ file: 'pullback.yaml', key: 'catalog.url', line: expect.any(Number) })]);
+    expect(problems[0]!.message).toContain('without a password');
+  });
+});
+
+describe('a catalog URL with a password', () => {
+  it('is refused without echoing the password', () => {
+    const problems = short(problemsOf(`${GLOBAL}catalog:\n  url: postgres://pullback:hunter2@db.example/pullback\n`));
+    expect(problems[0]!.message).toContain("postgres://pullback:***@db.example/pullback");
+    expect(problems[0]!.message).not.toContain('hunter2');
   });
 });

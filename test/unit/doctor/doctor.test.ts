@@ -48,6 +48,13 @@ describe('doctor plan', () => {
     expect(checks.some((c) => c.kind === 'fuse')).toBe(false);
     expect(planChecks({ mount: true }).map((c) => c.kind)).toEqual(['node', 'user', 'tool', 'tool', 'tool', 'tool', 'fuse', 'clock']);
   });
+
+  it("checks the fleet catalog's password file like every other secret", () => {
+    const c = config([]);
+    c.global.catalog = { url: 'postgres://pullback@db/pullback', passwordFile: '/etc/pullback/catalog-password' };
+    const secrets = planChecks({ config: c, mount: false }).filter((k) => k.kind === 'secret-file');
+    expect(secrets.map((k) => (k.kind === 'secret-file' ? `${k.path}:${k.label}` : ''))).toContain("/etc/pullback/catalog-password:fleet catalog's password file (catalog.password_file)");
+  });
 });
 
 describe('doctor verdicts', () => {

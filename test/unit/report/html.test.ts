@@ -58,7 +58,7 @@ describe('reportHtml', () => {
     );
     expect(html).toContain('<li><b>dump/data</b> <span class="when">(run 12, 2026-03-01 02:00:00Z)</span><pre>');
     expect(html).toContain('Jobs in the period: run failed (7 times)</p>');
-    expect(html).toContain('<td data-label="in the period">8 failure(s) (2 distinct)</td>');
+    expect(html).toContain('<td data-label="in the period">8 failures (2 distinct)</td>');
   });
 
   it('is readable on a phone: the narrow charts and smaller margins below the breakpoint, tables in a box of their own', () => {

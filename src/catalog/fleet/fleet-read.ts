@@ -1,0 +1,62 @@
+// What `pullback status` reads of the whole fleet from the PostgreSQL catalog: every backup host's
+// heartbeat and servers, its last night, and each main server's last nightly backup per backup host.
+import { sqlTag, type FleetDb } from './connect.js';
+
+export interface FleetBackupHost {
+  name: string;
+  heartbeatAt: Date;
+  maxAgeSeconds: number;
+  servers: Array<{ name: string; home?: string; maxAgeSeconds: number }>;
+  /** When its last `pullback run` ended (any outcome); undefined when it never ran one. */
+  lastNightAt?: Date;
+}
+
+export interface FleetServerNight {
+  backupHost: string;
+  host: string;
+  /** The end of its last successful nightly backup (ok or warning, with an archive). */
+  lastOkAt?: Date;
+  /** Its last nightly's status. */
+  lastStatus?: string;
+}
+
+export interface FleetView {
+  /** PostgreSQL's clock, which every heartbeat was written with. */
+  now: Date;
+  backupHosts: FleetBackupHost[];
+  nights: FleetServerNight[];
+}
+
+const date = (v: unknown): Date | undefined => (v === null || v === undefined ? undefined : new Date(v as string));
+
+/** Reads the fleet (rejects when PostgreSQL is unreachable or holds no fleet yet). */
+export async function readFleet(k: FleetDb): Promise<FleetView> {
+  const sql = await sqlTag();
+  const now = (await sql<{ now: Date }>`SELECT now() AS now`.execute(k)).rows[0]!.now;
+  const hosts = await k.selectFrom('backup_hosts').select(['name', 'heartbeat_at', 'max_age_seconds', 'servers']).orderBy('name').execute();
+  const lastNights = await k
+    .selectFrom('runs')
+    .select(['backup_host', (eb) => eb.fn.max('ended_at').as('ended_at')])
+    .where('kind', '=', 'run')
+    .groupBy('backup_host')
+    .execute();
+  const nightBy = new Map(lastNights.map((r) => [String(r.backup_host), date(r.ended_at)]));
+  const nights = await sql<{ backup_host: string; host: string; last_ok: string | null; last_status: string | null }>`
+    SELECT h.backup_host, h.host,
+           max(h.ended_at) FILTER (WHERE h.status IN ('ok', 'warning') AND h.archive IS NOT NULL) AS last_ok,
+           (array_agg(h.status ORDER BY h.started_at DESC))[1] AS last_status
+      FROM host_results h JOIN runs r ON r.backup_host = h.backup_host AND r.id = h.run_id
+     WHERE r.kind = 'run'
+     GROUP BY h.backup_host, h.host`.execute(k);
+  return {
+    now,
+    backupHosts: hosts.map((h) => ({
+      name: String(h.name),
+      heartbeatAt: new Date(h.heartbeat_at as string),
+      maxAgeSeconds: Number(h.max_age_seconds),
+      servers: h.servers as FleetBackupHost['servers'],
+      ...(nightBy.get(String(h.name)) ? { lastNightAt: nightBy.get(String(h.name))! } : {}),
+    })),
+    nights: nights.rows.map((r) => ({ backupHost: r.backup_host, host: r.host, ...(r.last_ok ? { lastOkAt: new Date(r.last_ok) } : {}), ...(r.last_status ? { lastStatus: r.last_status } : {}) })),
+  };
+}
