@@ -73,10 +73,10 @@ export function parseBinlogProbe(stdout: string): BinlogProbe | undefined {
 /**
  * mariadb-binlog printing, as SQL, the events of `files` (in order) for `database` from `startPosition`
  * of the first file up to (not including) the first event at or after `stopDatetime` (`YYYY-MM-DD
- * HH:MM:SS`, read in the process's time zone: run it with TZ=UTC). `--database` keeps only the
- * events of that database (row events by their table's database; statements by their default
- * database, see docs/pitr.md).
+ * HH:MM:SS`, read in the process's time zone: run it with TZ=UTC), or to the end without one.
+ * `--database` keeps only the events of that database (row events by their table's database;
+ * statements by their default database, see docs/pitr.md).
  */
-export function buildReplayArgs(programs: BinlogPrograms, files: readonly string[], database: string, startPosition: number, stopDatetime: string): string[] {
-  return [programs.binlog, '--no-defaults', `--database=${database}`, `--start-position=${startPosition}`, `--stop-datetime=${stopDatetime}`, '--', ...files];
+export function buildReplayArgs(programs: BinlogPrograms, files: readonly string[], database: string, startPosition: number, stopDatetime?: string): string[] {
+  return [programs.binlog, '--no-defaults', `--database=${database}`, `--start-position=${startPosition}`, ...(stopDatetime ? [`--stop-datetime=${stopDatetime}`] : []), '--', ...files];
 }

@@ -106,8 +106,7 @@ export async function binlogAtPoint(
       const fd = openSync(sql, 'w', 0o600);
       try {
         const stop = plan.target.kind === 'time' ? stopDatetime(plan.target.at) : undefined;
-        const argv = buildReplayArgs(programs, files, db, d.binlogPosition.position, stop ?? '');
-        const [tool, ...args] = stop ? argv : argv.filter((a) => !a.startsWith('--stop-datetime='));
+        const [tool, ...args] = buildReplayArgs(programs, files, db, d.binlogPosition.position, stop);
         await run(tool!, args, `${programs.binlog} could not read the binary logs of ${db}`, { stdoutFd: fd, env: { TZ: 'UTC' } });
       } finally {
         closeSync(fd);

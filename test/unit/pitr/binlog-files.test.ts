@@ -23,6 +23,8 @@ describe('binary log files', () => {
       '--read-from-remote-server', '--raw', '--stop-never', '--result-file=/st/binlog/', 'mysql-bin.000003',
     ]);
     expect(buildBinlogProbeArgs({ socket: '/s', user: 'repl' })[0]).toBe('--no-defaults');
+    // latest: to the end of what was received.
+    expect(buildReplayArgs(binlogPrograms('mariadb'), ['/a/b.000001'], 'shop', 4)).toEqual(['mariadb-binlog', '--no-defaults', '--database=shop', '--start-position=4', '--', '/a/b.000001']);
     expect(buildReplayArgs(binlogPrograms('mysql'), ['/a/b.000001', '/a/b.000002'], 'shop', 603, '2026-12-07 14:32:01')).toEqual([
       'mysqlbinlog', '--no-defaults', '--database=shop', '--start-position=603', '--stop-datetime=2026-12-07 14:32:01', '--', '/a/b.000001', '/a/b.000002',
     ]);
@@ -48,5 +50,14 @@ describe('where the binary log receiver starts', () => {
     expect(decideStart(['mysql-bin.000007', 'mysql-bin.000009'], server)).toEqual({ start: 'mysql-bin.000009', gap: '1 binary log(s) missing (mysql-bin.000008) among those received' });
     // RESET MASTER: the numbering starts again, the newest received is not among the server's.
     expect(decideStart(['mysql-bin.000008'], { file: 'mysql-bin.000001', position: 4, logs: ['mysql-bin.000001'] }).gap).toMatch(/no longer has mysql-bin\.000008/);
+  });
+});
+
+describe('the replay\'s stop time', () => {
+  it('is the second after the target\'s, in UTC: events logged in the target\'s second are kept', async () => {
+    const { stopDatetime } = await import('../../../src/pitr/binlog-at-point.js');
+    expect(stopDatetime(new Date('2026-12-07T14:32:06.000Z'))).toBe('2026-12-07 14:32:07');
+    expect(stopDatetime(new Date('2026-12-07T14:32:06.999Z'))).toBe('2026-12-07 14:32:07');
+    expect(stopDatetime(new Date('2026-12-31T23:59:59.500Z'))).toBe('2027-01-01 00:00:00');
   });
 });
