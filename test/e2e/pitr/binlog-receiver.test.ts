@@ -89,6 +89,8 @@ describe('binary log receiver', () => {
     expect(win.oldest_at).not.toBeNull();
     const list = await w.run('list', '--host', 'main');
     expect(list.stdout).toMatch(/main +db +GREEN/);
+    const report = await w.run('report', '--format', 'json');
+    expect(JSON.parse(report.stdout).hosts[0].recovery_windows[0]).toMatchObject({ host: 'main', source: 'db', status: 'green', base_backups: 1 });
 
     // Away while the server rotates and purges: the logs between are lost, a gap, red.
     expect(await d.stop()).toBe(0);
