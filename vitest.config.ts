@@ -41,6 +41,8 @@ export const LONG_TESTS = [
   'test/e2e/install/npm-package.test.ts',
   'test/e2e/offsite/offsite-guards.test.ts',
   'test/e2e/offsite/offsite.test.ts',
+  'test/e2e/pitr/binlog-receiver.test.ts',
+  'test/e2e/pitr/binlog-restore-at.test.ts',
   'test/e2e/pitr/drill.test.ts',
   'test/e2e/pitr/gap.test.ts',
   'test/e2e/pitr/restore-at-live.test.ts',

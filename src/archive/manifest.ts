@@ -125,6 +125,12 @@ export interface DumpRecord {
    * restores and drills decompress it before loading it. `size` and `sha256` are the compressed file's.
    */
   compression?: Compression;
+  /**
+   * mariadb/mysql dumps of a source with pitr: the binary log file and position of the dump's
+   * snapshot (its `--master-data=2` comment, read when the dump is verified): where a point-in-time
+   * restore starts replaying the received binary logs.
+   */
+  binlogPosition?: { file: string; position: number };
 }
 
 /**
@@ -217,7 +223,7 @@ const COMPRESSIONS = ['gzip', 'zstd', 'xz', 'bzip2'] as const;
 
 const dumpRecord = fields(
   { file: str, engine: str, database: str, format: oneOf(DUMP_FORMATS), size: num, sha256: str },
-  { serverVersion: str, startedAt: str, endedAt: str, modifiedAt: str, firstSeenAt: str, rowCounts: recordOf(num), properties: recordOf(str), verified: arrayOf(str), compression: oneOf(COMPRESSIONS) },
+  { serverVersion: str, startedAt: str, endedAt: str, modifiedAt: str, firstSeenAt: str, rowCounts: recordOf(num), properties: recordOf(str), verified: arrayOf(str), compression: oneOf(COMPRESSIONS), binlogPosition: fields({ file: str, position: num }) },
 );
 
 const sourceFields = {

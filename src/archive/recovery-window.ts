@@ -25,6 +25,9 @@ export interface RecoveryWindow {
 /** The window of `source` of `host` from its archived base backups and its receiver's record. */
 export function recoveryWindow(host: string, source: SourceConfig, bases: readonly BaseBackupRecord[], rec: ReceiverRecord | undefined, now: Date): RecoveryWindow {
   const reasons: string[] = [];
+  // MariaDB/MySQL: binary logs, and the nightly dump (with its log position) is the base backup.
+  const binlog = source.pitr?.engine !== undefined && source.pitr.engine !== 'postgres';
+  const logs = binlog ? 'binary log' : 'WAL';
   const oldest = bases[0] ? new Date(bases[0].endedAt) : undefined;
   const reached = rec?.reachedAt ? new Date(rec.reachedAt) : undefined;
   const newestBase = bases.at(-1);
@@ -32,14 +35,14 @@ export function recoveryWindow(host: string, source: SourceConfig, bases: readon
   const newest = reached ?? (newestBase ? new Date(newestBase.endedAt) : undefined);
   const maxLagMs = (source.pitr?.maxLagSeconds ?? 300) * 1000;
   const lagMs = newest ? now.getTime() - newest.getTime() : undefined;
-  if (bases.length === 0) reasons.push(`${host}/${source.name}: no base backup in an archive yet (the next pullback run takes one)`);
-  if (!rec) reasons.push(`${host}/${source.name}: no WAL receiver has run (pullback daemon runs it)`);
+  if (bases.length === 0) reasons.push(`${host}/${source.name}: no ${binlog ? 'dump with a binary log position' : 'base backup'} in an archive yet (the next pullback run takes one)`);
+  if (!rec) reasons.push(`${host}/${source.name}: no ${logs} receiver has run (pullback daemon runs it)`);
   if (lagMs === undefined || lagMs > maxLagMs) {
     const state = rec ? `receiver ${rec.state}${rec.lastError ? `: ${rec.lastError}` : ''}` : 'no receiver';
-    reasons.push(`${host}/${source.name}: the newest WAL received reaches ${newest ? `${Math.round(lagMs! / 1000)} s ago` : 'no point'}, over max_lag ${Math.round(maxLagMs / 1000)} s (${state})`);
+    reasons.push(`${host}/${source.name}: the newest ${logs} received reaches ${newest ? `${Math.round(lagMs! / 1000)} s ago` : 'no point'}, over max_lag ${Math.round(maxLagMs / 1000)} s (${state})`);
   }
   const gapAt = rec?.gapAt ? new Date(rec.gapAt) : undefined;
-  if (rec?.gap && !(newestBase && gapAt && new Date(newestBase.startedAt) > gapAt)) reasons.push(`${host}/${source.name}: gap in the WAL: ${rec.gap}`);
+  if (rec?.gap && !(newestBase && gapAt && new Date(newestBase.startedAt) > gapAt)) reasons.push(`${host}/${source.name}: gap in the ${binlog ? 'binary logs' : 'WAL'}: ${rec.gap}`);
   // The slot's headroom: the WAL the server keeps for it (its position behind the server's) against
   // max_slot_wal_keep_size, past which the server drops the slot (a gap). Red at half of it, long before.
   const held = heldBySlot(rec);

@@ -135,3 +135,9 @@ export function archivedBaseBackups(catalog: Catalog, repository: string, host: 
     archive: r.archive === null ? undefined : String(r.archive),
   }));
 }
+
+/** The dump records (the JSON the dumps table keeps) of `host`/`source` verified without a problem in run `runId`. */
+export function runDumpRecords(catalog: Catalog, runId: number, host: string, source: string): unknown[] {
+  const rows = catalog.db.prepare("SELECT record FROM dumps WHERE run_id = ? AND host = ? AND source = ? AND status = 'ok' ORDER BY id").all(runId, host, source) as Array<{ record: string | null }>;
+  return rows.flatMap((r) => (r.record ? [JSON.parse(r.record) as unknown] : []));
+}

@@ -17,6 +17,7 @@ import { parseRecoveryTarget } from '../pitr/target-time.js';
 import { shellCommand } from '../tools/ssh/quote.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { restoreAtLive } from './restore-at-live.js';
+import { restoreAtBinlog } from './restore-at-binlog.js';
 
 export interface RestoreAtOptions {
   host: string;
@@ -68,6 +69,9 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
     assertPreflight(env.config.global, { borg: true, ssh: !into });
     const [host] = selectHosts(env.config, [o.host]);
     const source = pitrSourceOf(host!, o.only);
+    const binlog = source.pitr!.engine !== 'postgres';
+    if (binlog && into) throw new UsageError(`--into: source ${source.name} is ${source.pitr!.engine} (binary logs): restore --at puts its databases back in the live server; --into is for PostgreSQL sources`);
+    if (binlog && target.kind !== 'time' && target.kind !== 'latest') throw new UsageError(`--at ${o.at}: a ${source.pitr!.engine} source is restored to a time or latest (xid: and point: are PostgreSQL's)`);
     const databases = into ? [] : databasesOf(source, o.database);
     const global = env.config.global;
     const repository = repositoryPath(global, host!.name);
@@ -81,11 +85,13 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
       target,
       bases: archivedBaseBackups(env.catalog, repository, host!.name, source.name),
       ...(rec?.reachedAt ? { newest: new Date(rec.reachedAt) } : {}),
+      binlog,
     });
     if (!planned.ok) {
       env.out(`Refused: ${planned.reason}. Nothing was changed.`);
       return 1;
     }
+    if (binlog) return await restoreAtBinlog(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
     if (!into) return await restoreAtLive(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
     env.out(formatPitrPlan(planned.plan, into, walIntoDir(into)));
     if (o.dryRun) return dryRunChecklist(env.out, borg, planned.plan, walDir(global, host!.name, source.name), 'nothing was extracted');

@@ -2,7 +2,7 @@
 import type { CommandSpec } from './spec.js';
 import { join } from 'node:path';
 import type { Status } from '../catalog/catalog.js';
-import { takeBaseBackup } from '../pitr/base-backup.js';
+import { nightPitr } from '../pitr/night.js';
 import { backupHost, type HostRunResult, type NightlyFeatures } from '../nightly/backup-host.js';
 import { offsiteHost } from '../offsite/night.js';
 import { pitrDrillRecovery } from '../pitr/drill-recovery.js';
@@ -45,7 +45,7 @@ const nightlyFeatures: NightlyFeatures = {
     return { status: out.status, error: out.error };
   },
   offsite: (ctx, src, checkTonight) => offsiteHost(ctx, src, checkTonight),
-  baseBackup: (ctx, source) => takeBaseBackup(ctx, source),
+  baseBackup: (ctx, source, dumps) => nightPitr(ctx, source, dumps),
 };
 
 /** Runs the nightly job; returns the exit code (0 all hosts ok or warning, 1 otherwise, 2 when the configuration refused the night: recorded as failed all the same). */

@@ -65,8 +65,12 @@ export function hostRules(y: YamlFile): ConfigProblem[] {
       }
     }
     if (isObj(s.dump)) out.push(...sqliteRules(y, s.dump, ['sources', i, 'dump']));
-    if (s.pitr !== undefined && isObj(s.dump) && typeof s.dump.engine === 'string' && s.dump.engine !== 'postgres') {
-      out.push(problem(y, ['sources', i, 'pitr'], `point-in-time recovery is for PostgreSQL servers; this source dumps ${s.dump.engine} (MariaDB binary logs are not supported yet)`, true));
+    if (s.pitr !== undefined && isObj(s.dump) && s.dump.engine === 'sqlite') {
+      out.push(problem(y, ['sources', i, 'pitr'], 'point-in-time recovery is for PostgreSQL, MariaDB and MySQL servers; this source dumps sqlite', true));
+    }
+    // The binary logs replay from the nightly dump's position: a MariaDB/MySQL source with pitr: needs its dump by pullback.
+    if (s.pitr !== undefined && isObj(s.dump) && (s.dump.engine === 'mariadb' || s.dump.engine === 'mysql') && isObj(s.pitr) && s.pitr.slot !== undefined) {
+      out.push(problem(y, ['sources', i, 'pitr', 'slot'], `'slot' is a PostgreSQL replication slot; ${s.dump.engine} binary logs are read without one`));
     }
     if (s.dump !== undefined && s.pattern !== undefined) {
       out.push(problem(y, ['sources', i, 'pattern'], "'pattern' says which files of a directory the server fills itself are dumps; with 'dump' pullback knows its own dumps"));
@@ -146,6 +150,7 @@ export function uniquePitrSlots(files: YamlFile[]): ConfigProblem[] {
     if (typeof data.address !== 'string') continue;
     items(data.sources).forEach((s, i) => {
       if (!isObj(s) || !isObj(s.pitr) || s.kind !== 'database') return;
+      if (isObj(s.dump) && s.dump.engine !== 'postgres') return; // binary logs: no slot
       const conn = isObj(s.pitr.connection) ? s.pitr.connection : {};
       const slot = typeof s.pitr.slot === 'string' ? s.pitr.slot : DEFAULTS.pitrSlot;
       const server = `${String(conn.host ?? '127.0.0.1')}:${String(conn.port ?? 5432)}`;

@@ -101,10 +101,13 @@ function source(raw: RawSource, hostStaleAfter: number, dir: string): SourceConf
     s.dump = dump;
   }
   if (raw.pitr) {
+    // MariaDB/MySQL: binary logs instead of WAL, the nightly dump instead of a base backup (docs/pitr.md).
+    const engine = s.dump?.engine === 'mariadb' || s.dump?.engine === 'mysql' ? s.dump.engine : 'postgres';
     s.pitr = {
+      engine,
       slot: raw.pitr.slot ?? DEFAULTS.pitrSlot,
       maxLagSeconds: parseDuration(raw.pitr.max_lag ?? DEFAULTS.pitrMaxLag),
-      connection: connection(raw.pitr.connection, { host: '127.0.0.1', port: 5432, user: DEFAULTS.pitrUser }, dir),
+      connection: connection(raw.pitr.connection, { host: '127.0.0.1', port: engine === 'postgres' ? 5432 : 3306, user: DEFAULTS.pitrUser }, dir),
     };
   }
   return s;

@@ -47,7 +47,7 @@ const pitr = obj(
   {
     slot: str({
       description:
-        'Physical replication slot on the main server that pg_receivewal streams from (created by pullback when missing). The slot makes the server keep every WAL segment the backup host has not received yet: set `max_slot_wal_keep_size` on the server (docs/pitr.md) so a backup host away for long cannot fill its disk; the slot is then lost, which pullback reports red (a gap in the WAL) until the next base backup starts a new window.',
+        'PostgreSQL only (MariaDB/MySQL binary logs are read without a slot: set the server\'s binlog_expire_logs_seconds long enough, docs/pitr.md). Physical replication slot on the main server that pg_receivewal streams from (created by pullback when missing). The slot makes the server keep every WAL segment the backup host has not received yet: set `max_slot_wal_keep_size` on the server (docs/pitr.md) so a backup host away for long cannot fill its disk; the slot is then lost, which pullback reports red (a gap in the WAL) until the next base backup starts a new window.',
       default: DEFAULTS.pitrSlot,
       example: DEFAULTS.pitrSlot,
       pattern: '^[a-z0-9_]{1,63}$',
@@ -56,7 +56,7 @@ const pitr = obj(
     max_lag: duration(
       {
         description:
-          'How old the newest point the received WAL reaches may be before `pullback status` shows the source red: the receiver stopped, the tunnel is down, or it falls behind the server.',
+          'How old the newest point the received WAL (or binary log) reaches may be before `pullback status` shows the source red: the receiver stopped, the tunnel is down, or it falls behind the server.',
         default: DEFAULTS.pitrMaxLag,
         example: DEFAULTS.pitrMaxLag,
       },
@@ -64,12 +64,17 @@ const pitr = obj(
     ),
     connection: obj(
       {
-        host: str({ description: 'PostgreSQL server address as seen from the main server (the SSH tunnel\'s far end; never opened to the network).', default: '127.0.0.1', example: '127.0.0.1' }),
-        port: int({ description: 'PostgreSQL server port on the main server.', default: 5432, example: 5432, minimum: 1, maximum: 65535 }),
-        user: str({ description: 'The replication login (a role WITH LOGIN REPLICATION and nothing else).', default: DEFAULTS.pitrUser, example: DEFAULTS.pitrUser }),
+        host: str({ description: 'Database server address as seen from the main server (the SSH tunnel\'s far end; never opened to the network).', default: '127.0.0.1', example: '127.0.0.1' }),
+        port: int({ description: 'Database server port on the main server.', defaultText: '5432 (postgres), 3306 (mariadb, mysql)', example: 5432, minimum: 1, maximum: 65535 }),
+        user: str({
+          description:
+            'The replication login: PostgreSQL a role WITH LOGIN REPLICATION and nothing else; MariaDB a user with REPLICATION SLAVE and BINLOG MONITOR only (MySQL: REPLICATION SLAVE, REPLICATION CLIENT), docs/pitr.md.',
+          default: DEFAULTS.pitrUser,
+          example: DEFAULTS.pitrUser,
+        }),
         password_file: localPath({
           description:
-            'File on the backup host (pg_receivewal and pg_basebackup run here) holding the replication password in .pgpass format (`*:*:*:USER:PASSWORD`, mode 0600), given to them as PGPASSFILE, never on the command line. None: no password (trust or peer on the server).',
+            'File on the backup host (pg_receivewal and pg_basebackup, or mariadb-binlog, run here) holding the replication password, mode 0600, never on the command line: PostgreSQL in .pgpass format (`*:*:*:USER:PASSWORD`, given as PGPASSFILE); MariaDB/MySQL an option file (`[client]` then `password=PASSWORD`, given as --defaults-extra-file). None: no password (trust or peer on the server).',
           example: '/etc/pullback/main-server-replication.pgpass',
         }),
       },
@@ -78,7 +83,8 @@ const pitr = obj(
   },
   {
     description:
-      'Point-in-time recovery of this PostgreSQL server (docs/pitr.md): `pullback daemon` receives its WAL continuously with pg_receivewal through the host\'s SSH connection, and each nightly run takes a base backup with pg_basebackup; both are archived with the source. `pullback restore --host H --only SOURCE --at TIME --into DIR` then recovers the cluster to any second between the oldest base backup kept and the newest WAL received.',
+      'Point-in-time recovery of this database server (docs/pitr.md). PostgreSQL: `pullback daemon` receives its WAL continuously with pg_receivewal through the host\'s SSH connection, and each nightly run takes a base backup with pg_basebackup; both are archived with the source. `pullback restore --host H --only SOURCE --at TIME --into DIR` then recovers the cluster to any second between the oldest base backup kept and the newest WAL received. ' +
+      'MariaDB/MySQL (the source\'s dump engine): `pullback daemon` receives the binary logs continuously with `mariadb-binlog --read-from-remote-server --raw --stop-never` (mysqlbinlog) through the same tunnel, the nightly dump records its binary log position (`--master-data=2`), and `restore --at TIME` loads the dump and replays the logs up to TIME in a scratch server, then restores the result as a nightly dump (fresh database, swap, rollback). The server needs `log_bin` and `binlog_format=ROW`.',
     example: { slot: DEFAULTS.pitrSlot, max_lag: DEFAULTS.pitrMaxLag, connection: { user: DEFAULTS.pitrUser, password_file: '/etc/pullback/main-server-replication.pgpass' } },
   },
 );

@@ -146,9 +146,15 @@ export interface DumpConfig {
   keep: number;
 }
 
-/** Point-in-time recovery of a PostgreSQL source (`pitr:`): WAL received continuously, base backups nightly. */
+/**
+ * Point-in-time recovery of a database source (`pitr:`): PostgreSQL's WAL received continuously and
+ * base backups nightly; MariaDB/MySQL binary logs received continuously, the nightly dump (with its
+ * binary log position) as the starting point.
+ */
 export interface PitrConfig {
-  /** Physical replication slot on the main server. */
+  /** Whose logs: `postgres` (WAL), `mariadb` or `mysql` (binary logs); from the source's dump engine. */
+  engine: 'postgres' | 'mariadb' | 'mysql';
+  /** Physical replication slot on the main server (postgres only). */
   slot: string;
   /** Seconds the newest reachable point may lag behind now before status is red. */
   maxLagSeconds: number;
@@ -163,7 +169,7 @@ export interface SourceConfig {
   path: string;
   exclude: string[];
   dump?: DumpConfig;
-  /** Point-in-time recovery (postgres database sources only). */
+  /** Point-in-time recovery (postgres, mariadb and mysql database sources). */
   pitr?: PitrConfig;
   /** Max age in seconds of the newest dump in a pulled dump directory (database sources without dump). */
   maxAgeSeconds?: number;

@@ -43,8 +43,17 @@ export function planChecks(input: PlanInput): Check[] {
     for (const [engine, sources] of enginesUsed(c)) {
       for (const t of ENGINE_TOOLS[engine] ?? []) tool(t, `${engine} sources ${sources.join(', ')}`);
     }
-    const pitr = c.hosts.flatMap((h) => h.sources.filter((s) => s.pitr).map((s) => `${h.name}/${s.name}`));
+    const pitrOf = (engine: string) => c.hosts.flatMap((h) => h.sources.filter((s) => s.pitr?.engine === engine).map((s) => `${h.name}/${s.name}`));
+    const pitr = pitrOf('postgres');
     if (pitr.length > 0) for (const t of ['pg_receivewal', 'pg_basebackup'] as const) tool(t, `point-in-time recovery of ${pitr.join(', ')}`, true, input.pgBinDir ? [input.pgBinDir] : undefined);
+    // Binary logs: received by mariadb-binlog; restore --at replays them in a scratch mariadbd.
+    const maria = pitrOf('mariadb');
+    if (maria.length > 0) {
+      tool('mariadb-binlog', `point-in-time recovery of ${maria.join(', ')}`);
+      tool('mariadbd', `restore --at of ${maria.join(', ')} (a scratch server)`, false);
+    }
+    const mysql = pitrOf('mysql');
+    if (mysql.length > 0) tool('mysqlbinlog', `point-in-time recovery of ${mysql.join(', ')}`);
     const rclone = c.global.offsite.filter((t) => t.kind === 'rclone').map((t) => t.name);
     if (rclone.length > 0) tool('rclone', `off-site targets ${rclone.join(', ')}`);
   }

@@ -29,6 +29,13 @@ export interface DumpReading {
   problem?: string;
   /** Rows per table as the dump holds them (keys as rowCounts names tables); absent for formats without tables (globals). */
   rowCounts?: Record<string, number>;
+  /** mariadb/mysql dumps taken with `--master-data=2` (sources with pitr:): the binary log position of the dump's snapshot. */
+  binlogPosition?: { file: string; position: number };
+}
+
+export interface DumpArgvOptions {
+  /** mariadb/mysql: record the binary log position of the snapshot in the dump (a source with pitr:). */
+  binlogPosition?: boolean;
 }
 
 /** Runs an engine's argv somewhere (the main server over SSH, or this machine). */
@@ -77,7 +84,7 @@ export interface DatabaseEngine {
   listDatabasesArgv(conn: DbConnection): string[];
   parseDatabaseList(stdout: string): string[];
   /** argv writing a consistent dump of `database` (sqlite: a database file path) to `outFile`. */
-  dumpArgv(conn: DbConnection, database: string, outFile: string): string[];
+  dumpArgv(conn: DbConnection, database: string, outFile: string, opts?: DumpArgvOptions): string[];
   /** argv writing the cluster-wide globals (roles) to `outFile`; only engines with globalsFormat. */
   globalsDumpArgv?(conn: DbConnection, outFile: string): string[];
   /**

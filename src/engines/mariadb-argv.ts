@@ -44,9 +44,30 @@ export function mariadbRestoreArgv(programs: MariadbPrograms, conn: DbConnection
   return [...argv, ...(programs.abortSourceOption ? ['--abort-source-on-error'] : []), '-e', `source ${dumpFile}`];
 }
 
-/** argv dumping `database` into `outFile`: one consistent InnoDB snapshot, with routines, events and triggers. */
-export function mariadbDumpArgv(programs: MariadbPrograms, conn: DbConnection, database: string, outFile: string): string[] {
-  return [programs.dump, ...connArgs(conn), '--single-transaction', '--routines', '--events', '--triggers', '--hex-blob', `--result-file=${outFile}`, '--', database];
+/**
+ * argv dumping `database` into `outFile`: one consistent InnoDB snapshot, with routines, events and
+ * triggers. With `binlogPosition` (a source with pitr:) also `--master-data=2`: the binary log file
+ * and position of that very snapshot, written as a comment (`-- CHANGE MASTER TO MASTER_LOG_FILE=...`)
+ * near the top of the dump, where point-in-time recovery starts replaying (parseBinlogPosition).
+ */
+export function mariadbDumpArgv(programs: MariadbPrograms, conn: DbConnection, database: string, outFile: string, opts: { binlogPosition?: boolean } = {}): string[] {
+  return [programs.dump, ...connArgs(conn), '--single-transaction', '--routines', '--events', '--triggers', '--hex-blob', ...(opts.binlogPosition ? ['--master-data=2'] : []), `--result-file=${outFile}`, '--', database];
+}
+
+/** Where a dump's snapshot stands in the server's binary log. */
+export interface BinlogPosition {
+  file: string;
+  position: number;
+}
+
+/**
+ * The binary log position a dump taken with `--master-data=2` names in its head: MariaDB's and
+ * MySQL's `-- CHANGE MASTER TO MASTER_LOG_FILE='f', MASTER_LOG_POS=n;`, MySQL 8's
+ * `-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='f', SOURCE_LOG_POS=n;`; undefined when there is none. Pure.
+ */
+export function parseBinlogPosition(head: string): BinlogPosition | undefined {
+  const m = /^-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE='([^'\n]+)', (?:MASTER|SOURCE)_LOG_POS=(\d+);/m.exec(head);
+  return m ? { file: m[1]!, position: Number(m[2]) } : undefined;
 }
 
 /** Property names of the database's own defaults. */

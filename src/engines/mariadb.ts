@@ -4,12 +4,12 @@
 import type { DbConnection, DumpEngine } from '../config/types.js';
 import { describeError } from '../errors.js';
 import { firstToken, parseHexCounts, parseHexLines, type DatabaseEngine, type DatabaseProperties } from './engine.js';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { checkTrailer } from './file-peek.js';
 import { InsertRowCounter } from './sql-insert-counter.js';
-import { CHARSET, COLLATION, LIST_DATABASES_SQL, mariadbDumpArgv, mariadbQueryArgv, mariadbRestoreArgv, myIdent, PROPERTIES_SQL, ROW_COUNTS_SQL, type MariadbPrograms } from './mariadb-argv.js';
+import { CHARSET, COLLATION, LIST_DATABASES_SQL, mariadbDumpArgv, parseBinlogPosition, mariadbQueryArgv, mariadbRestoreArgv, myIdent, PROPERTIES_SQL, ROW_COUNTS_SQL, type BinlogPosition, type MariadbPrograms } from './mariadb-argv.js';
 
-export { CHARSET, COLLATION, myIdent, type MariadbPrograms };
+export { CHARSET, COLLATION, myIdent, parseBinlogPosition, type BinlogPosition, type MariadbPrograms };
 
 /** The trailer mariadb-dump and mysqldump write as their last line when a dump completed. */
 export const MARIADB_TRAILER = '-- Dump completed';
@@ -43,6 +43,17 @@ export async function countSqlDumpRows(file: string): Promise<Record<string, num
   return counter.finish();
 }
 
+/** The first 64 KiB of a dump as text: where mariadb-dump writes its `--master-data` comment. */
+function dumpHead(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A MariaDB/MySQL engine: a DatabaseEngine that also runs SQL with no database selected. */
 export interface MariadbEngine extends DatabaseEngine {
   /** argv running `sql` on the server with no database selected, printing rows tab-separated without headers. */
@@ -63,7 +74,7 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
     listDatabasesArgv: (conn) => query(conn, undefined, LIST_DATABASES_SQL),
     parseDatabaseList: parseHexLines,
 
-    dumpArgv: (conn, database, outFile) => mariadbDumpArgv(programs, conn, database, outFile),
+    dumpArgv: (conn, database, outFile, opts) => mariadbDumpArgv(programs, conn, database, outFile, opts),
 
     async rowCounts(run, conn, database) {
       return parseHexCounts(await run.run(query(conn, database, ROW_COUNTS_SQL), { reason: `cannot count rows in ${database}` }));
@@ -77,7 +88,8 @@ export function makeMariadbEngine(name: DumpEngine, programs: MariadbPrograms): 
       const problem = checkTrailer(file, MARIADB_TRAILER, 'SQL dump');
       if (problem) return { problem };
       try {
-        return { rowCounts: await countSqlDumpRows(file) };
+        const binlogPosition = parseBinlogPosition(dumpHead(file));
+        return { rowCounts: await countSqlDumpRows(file), ...(binlogPosition ? { binlogPosition } : {}) };
       } catch (e) {
         return { problem: `cannot count the rows in the dump: ${describeError(e)}` };
       }

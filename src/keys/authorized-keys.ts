@@ -85,7 +85,7 @@ const ALLOWS: Record<SshRole, string> = {
   pull: 'read-only rsync of the source paths (and read-only stat/sha256sum/getfattr of files below them, for drills); no writes, deletes, shell or other commands',
   dump: 'the configured dump commands writing into the dump directories, and the file operations of their rotation there (create, checksum, rename, delete); nothing else',
   restore: 'rsync to and from the source paths, the restore probes, the configured stop_writes/start_writes/check commands and the database clients; install it only for a restore and remove it afterwards',
-  wal: 'a forwarded connection to the PostgreSQL server of each source with pitr (pg_receivewal, pg_basebackup); no command, no shell',
+  wal: 'a forwarded connection to the database server of each source with pitr (pg_receivewal, pg_basebackup; mariadb-binlog); no command, no shell',
 };
 
 /**
@@ -115,12 +115,13 @@ function dumpPolicy(host: HostConfig, engineOf: (name: string) => DatabaseEngine
     const conn = dump.connection;
     const templates: string[][] = [engine.versionArgv(conn)];
     // Each dump reads the database's properties first (dump/take.ts), with the same key.
+    const dumpOpts = { binlogPosition: s.pitr !== undefined };
     const propertiesOf = (db: string) => (engine.propertiesArgv ? [engine.propertiesArgv(conn, db)] : []);
     if (dump.databases === 'all') {
-      templates.push(engine.listDatabasesArgv(conn), engine.dumpArgv(conn, DB_PLACEHOLDER, OUT_PLACEHOLDER), ...propertiesOf(DB_PLACEHOLDER));
+      templates.push(engine.listDatabasesArgv(conn), engine.dumpArgv(conn, DB_PLACEHOLDER, OUT_PLACEHOLDER, dumpOpts), ...propertiesOf(DB_PLACEHOLDER));
       if (engine.globalsDumpArgv) templates.push(engine.globalsDumpArgv(conn, OUT_PLACEHOLDER));
     } else {
-      for (const db of dump.databases) templates.push(engine.dumpArgv(conn, db, OUT_PLACEHOLDER), ...propertiesOf(db));
+      for (const db of dump.databases) templates.push(engine.dumpArgv(conn, db, OUT_PLACEHOLDER, dumpOpts), ...propertiesOf(db));
     }
     out.push('--dir', s.path, ...unique(templates).flatMap((t) => ['--command', JSON.stringify(t)]));
   }

@@ -4,6 +4,7 @@
 import type { Status } from '../catalog/catalog.js';
 import type { SourceConfig } from '../config/types.js';
 import type { ArchiveResult } from '../archive/create.js';
+import type { DumpRecord } from '../archive/manifest.js';
 import type { HostContext, StepOutcome } from '../job/context.js';
 import type { NightState, SourceState } from './state.js';
 
@@ -26,8 +27,12 @@ export interface NightlyFeatures {
   drill: (ctx: HostContext) => Promise<{ status: Status; error?: string }>;
   /** Copies the host's repository to every off-site target whose gate opens; `checkTonight` is this night's check status, if one ran. */
   offsite: (ctx: HostContext, src: OffsiteSource, checkTonight: Status | undefined) => Promise<StepOutcome<unknown>>;
-  /** Takes, verifies and records a point-in-time recovery source's base backup into the mirror's `.pitr/<source>/` (the archive holds it). */
-  baseBackup: (ctx: HostContext, source: SourceConfig) => Promise<StepOutcome<unknown>>;
+  /**
+   * Takes, verifies and records a point-in-time recovery source's base backup into the mirror's
+   * `.pitr/<source>/` (the archive holds it); for MariaDB/MySQL, tonight's verified `dumps` are the
+   * starting point and the received binary logs go there.
+   */
+  baseBackup: (ctx: HostContext, source: SourceConfig, dumps: readonly DumpRecord[]) => Promise<StepOutcome<unknown>>;
 }
 
 /**

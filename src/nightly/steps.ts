@@ -317,7 +317,8 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     gate: sourceGate,
     lock: 'none',
     stops: 'nothing',
-    run: (ctx, _n, s, features) => features.baseBackup(ctx, s.source),
+    // Tonight's dumps only (as verified, with what was read from them): the directory keeps older ones.
+    run: (ctx, _n, s, features) => features.baseBackup(ctx, s.source, (s.dumps ?? []).filter((d) => s.taken?.some((t) => t.file === d.file))),
   },
   {
     // Records: step (host, source): the archive whose copy of the source is archived tonight; a

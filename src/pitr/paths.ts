@@ -31,3 +31,13 @@ export function mirrorPitrDir(global: GlobalConfig, host: string, source: string
 export function archivedPitrPaths(source: string): { base: string; wal: string } {
   return { base: `${ARCHIVE_PITR_DIR}/${source}/base`, wal: `${ARCHIVE_PITR_DIR}/${source}/wal` };
 }
+
+/** The binary logs mariadb-binlog writes (MariaDB/MySQL sources), each under the server's own name. */
+export function binlogDir(global: GlobalConfig, host: string, source: string): string {
+  return join(pitrStateDir(global, host, source), 'binlog');
+}
+
+/** The path inside an archive of a MariaDB/MySQL source's binary logs. */
+export function archivedBinlogPath(source: string): string {
+  return `${ARCHIVE_PITR_DIR}/${source}/binlog`;
+}

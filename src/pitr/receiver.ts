@@ -1,12 +1,10 @@
-// The WAL receiver of one PostgreSQL source, supervised: log in, open the tunnel, make sure the slot
-// exists, run pg_receivewal into <state_dir>/pitr/<host>/<source>/wal and probe how far it reached
-// every few seconds; when it, the tunnel or the SSH connection dies, record why and start again
+// The WAL receiver of one PostgreSQL source (or the binary log receiver of a MariaDB/MySQL source,
+// binlog-receiver.ts), supervised: log in, open the tunnel, make sure the slot exists, run
+// pg_receivewal into <state_dir>/pitr/<host>/<source>/wal and probe how far it reached every few seconds; when it, the tunnel or the SSH connection dies, record why and start again
 // after a back-off (1 s, doubling to 1 min; reset after a minute of streaming). Runs until `signal`.
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Catalog } from '../catalog/catalog.js';
 import { receiverRecord, recordReceiver } from '../catalog/pitr.js';
-import type { GlobalConfig, HostConfig, SourceConfig } from '../config/types.js';
 import { buildCreateSlotArgs, buildReceiveWalArgs, formatLsn, pgTool, walEnv } from '../engines/postgres-wal.js';
 import { describeError } from '../errors.js';
 import { runCommand, toolErrorFrom } from '../exec/run.js';
@@ -15,22 +13,13 @@ import { ensurePrivateDir } from '../util/private.js';
 import { receiverSocketDir, walDir } from './paths.js';
 import { probeReplication, reachedAt, serverSetting, type ProbePoint } from './probe.js';
 import { openPitrLink, type PitrLink } from './tunnel.js';
+import { pause } from './pause.js';
+import { receiveBinlogOnce } from './binlog-receiver.js';
+import type { ReceiverDeps } from './receiver-deps.js';
+
+export type { ReceiverDeps };
 import { parseSegmentName } from './wal-files.js';
 
-export interface ReceiverDeps {
-  global: GlobalConfig;
-  host: HostConfig;
-  source: SourceConfig;
-  catalog: Catalog;
-  logger: Logger;
-  signal: AbortSignal;
-  /** PostgreSQL's bin directory ('' for PATH). */
-  bin: string;
-  /** Seconds between probes (default 5). */
-  probeSeconds?: number;
-  /** Told once when a gap is found (the daemon answers with a base backup at once: a run of the host). */
-  onGap?: (gap: string) => void;
-}
 
 const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
@@ -41,6 +30,8 @@ const HEALTHY_MS = 60_000;
 export async function superviseReceiver(d: ReceiverDeps): Promise<void> {
   const { host, source, catalog } = d;
   const log = d.logger.child({ receiver: `${host.name}/${source.name}` });
+  const binlog = source.pitr!.engine !== 'postgres';
+  const what = binlog ? 'binary log receiver' : 'WAL receiver';
   let backoff = FIRST_BACKOFF_MS;
   let first = true;
   while (!d.signal.aborted) {
@@ -51,7 +42,7 @@ export async function superviseReceiver(d: ReceiverDeps): Promise<void> {
     first = false;
     let why: string;
     try {
-      why = await receiveOnce(d, log);
+      why = await (binlog ? receiveBinlogOnce(d, log) : receiveOnce(d, log));
     } catch (e) {
       why = describeError(e);
     }
@@ -59,12 +50,12 @@ export async function superviseReceiver(d: ReceiverDeps): Promise<void> {
     if (Date.now() - started > HEALTHY_MS) backoff = FIRST_BACKOFF_MS;
     const state = receiverRecord(catalog, host.name, source.name)?.state === 'gap' ? 'gap' : 'retrying';
     recordReceiver(catalog, host.name, source.name, { state, lastError: why, since: new Date().toISOString() });
-    log.warn({ err: why, retryInMs: backoff }, `WAL receiver stopped: ${why}; again in ${Math.round(backoff / 1000)} s`);
+    log.warn({ err: why, retryInMs: backoff }, `${what} stopped: ${why}; again in ${Math.round(backoff / 1000)} s`);
     await pause(backoff, d.signal);
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   }
   recordReceiver(catalog, host.name, source.name, { state: 'stopped', since: new Date().toISOString() });
-  log.info('WAL receiver stopped (daemon stopping)');
+  log.info(`${what} stopped (daemon stopping)`);
 }
 
 /** One life of the receiver: returns (or throws) why it ended. */
@@ -182,16 +173,4 @@ function setAsideAfterGap(d: ReceiverDeps, dir: string, said: string, log: Logge
   recordReceiver(d.catalog, d.host.name, d.source.name, { state: 'gap', gap, gapAt: new Date().toISOString() });
   log.error({ gap }, gap);
   d.onGap?.(gap);
-}
-
-/** Waits `ms`, or less when `signal` fires or `over()` turns true (checked every 200 ms). */
-function pause(ms: number, signal: AbortSignal, over: () => boolean = () => false): Promise<void> {
-  return new Promise((resolve) => {
-    const end = Date.now() + ms;
-    const tick = () => {
-      if (signal.aborted || over() || Date.now() >= end) resolve();
-      else setTimeout(tick, Math.min(200, end - Date.now()));
-    };
-    tick();
-  });
 }

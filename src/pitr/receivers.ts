@@ -1,4 +1,4 @@
-// Every configured WAL receiver, started together under `pullback daemon` and stopped by its signal.
+// Every configured receiver (WAL of PostgreSQL sources, binary logs of MariaDB/MySQL ones), started together under `pullback daemon` and stopped by its signal.
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Config, HostConfig, SourceConfig } from '../config/types.js';
@@ -15,7 +15,7 @@ export function pitrSources(config: Pick<Config, 'hosts'>): Array<{ host: HostCo
 export async function runReceivers(config: Config, catalog: Catalog, logger: Logger, signal: AbortSignal, onGap?: (host: HostConfig, source: SourceConfig, gap: string) => void): Promise<void> {
   const bin = pgBinDir();
   const all = pitrSources(config);
-  if (all.length > 0) logger.info({ receivers: all.map((r) => `${r.host.name}/${r.source.name}`) }, `WAL receivers starting: ${all.length}`);
+  if (all.length > 0) logger.info({ receivers: all.map((r) => `${r.host.name}/${r.source.name}`) }, `receivers (WAL, binary logs) starting: ${all.length}`);
   await Promise.all(
     all.map(({ host, source }) =>
       // A receiver that could not even record its state (the catalog unwritable) must not take the daemon down.

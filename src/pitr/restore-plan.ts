@@ -21,11 +21,13 @@ export type PlanResult = { ok: true; plan: PitrPlan } | { ok: false; reason: str
 
 const show = (d: Date) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 
-/** The plan for `target` from the source's archived base backups (oldest first) and the newest point received. */
-export function planPitrRestore(input: { host: string; source: string; repository: string; target: RecoveryTarget; bases: readonly BaseBackupRecord[]; newest?: Date }): PlanResult {
+/** The plan for `target` from the source's archived base backups (oldest first; for `binlog`, the nights' dumps) and the newest point received. */
+export function planPitrRestore(input: { host: string; source: string; repository: string; target: RecoveryTarget; bases: readonly BaseBackupRecord[]; newest?: Date; binlog?: boolean }): PlanResult {
   const bases = input.bases.filter((b): b is BaseBackupRecord & { archive: string } => b.archive !== undefined);
-  if (bases.length === 0) return { ok: false, reason: `${input.host}/${input.source} has no base backup in an archive yet: run pullback run --host ${input.host} first` };
-  const window = `the recovery window is ${show(new Date(bases[0]!.endedAt))} to ${input.newest ? show(input.newest) : `${show(new Date(bases.at(-1)!.endedAt))} (no WAL received after it)`}`;
+  // MariaDB/MySQL (`binlog`): the night's dump with its binary log position is the base backup.
+  const start = input.binlog ? 'dump with a binary log position' : 'base backup';
+  if (bases.length === 0) return { ok: false, reason: `${input.host}/${input.source} has no ${start} in an archive yet: run pullback run --host ${input.host} first` };
+  const window = `the recovery window is ${show(new Date(bases[0]!.endedAt))} to ${input.newest ? show(input.newest) : `${show(new Date(bases.at(-1)!.endedAt))} (no ${input.binlog ? 'binary log' : 'WAL'} received after it)`}`;
   let base: (typeof bases)[number] | undefined;
   if (input.target.kind === 'latest') base = bases.at(-1);
   // A transaction or a restore point has no time pullback knows: the oldest base backup, whose WAL reaches any point of the window.

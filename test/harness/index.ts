@@ -22,5 +22,7 @@ export * from './clock.js';
 export * from './one-folder-host.js';
 export * from './pg-cluster.js';
 export * from './pitr-world.js';
+export * from './binlog-world.js';
+export * from './mariadb-server.js';
 export * from './prom.js';
 export * from './json-schemas.js';

@@ -128,7 +128,7 @@ async function takeOne(
   const final = posix.join(source.path, file);
   const partial = posix.join(source.path, partialName(file));
   const what = job.database === undefined ? 'the globals' : job.database;
-  const argv = job.database === undefined ? engine.globalsDumpArgv!(dump.connection, partial) : engine.dumpArgv(dump.connection, job.database, partial);
+  const argv = job.database === undefined ? engine.globalsDumpArgv!(dump.connection, partial) : engine.dumpArgv(dump.connection, job.database, partial, { binlogPosition: source.pitr !== undefined });
   ctx.logger.info({ database: what, file: final }, 'taking dump');
   try {
     // Read before the dump: what a restore re-creates where the database (or file) is gone, and what its check compares.

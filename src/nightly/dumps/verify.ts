@@ -220,6 +220,7 @@ async function verifyOne(run: EngineRunner, c: FoundDump, configured: string | u
   const reading = await getEngine(known.engine as DumpEngine).readDump(run, c.abs, known.format);
   if (reading.problem) return { record, problem: reading.problem };
   if (record && reading.rowCounts) record.rowCounts = reading.rowCounts;
+  if (record && reading.binlogPosition) record.binlogPosition = reading.binlogPosition;
   done(known.format === 'custom' ? 'pg_restore' : known.format === 'sqlite' ? 'integrity_check' : 'trailer');
   if (known.format === 'sql' && reading.rowCounts) done(known.engine === 'postgres' ? 'copy_rows' : 'insert_rows');
   return { record };

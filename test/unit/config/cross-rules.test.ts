@@ -38,20 +38,22 @@ describe('cross-field rules', () => {
     ]);
   });
 
-  it('pitr only on database sources, and with a dump only for postgres; its keys are checked with file, line and key', () => {
+  it('pitr only on database sources, not for sqlite, no slot for binary logs; its keys are checked with file, line and key', () => {
     const problems = short(
       problemsOf(
         GLOBAL,
         host(
-          '  - {name: a, kind: data, path: /a, pitr: {}}\n  - {name: b, kind: database, path: /b, dump: {engine: mariadb, databases: all}, pitr: {}}\n  - {name: c, kind: database, path: /c, pitr: {slot: Bad-Slot, max_lag: soon}}\n',
+          '  - {name: a, kind: data, path: /a, pitr: {}}\n  - {name: b, kind: database, path: /b, dump: {engine: sqlite, databases: [/b/x.db]}, pitr: {}}\n  - {name: c, kind: database, path: /c, pitr: {slot: Bad-Slot, max_lag: soon}}\n' +
+            '  - {name: d, kind: database, path: /d, dump: {engine: mariadb, databases: [shop]}, pitr: {max_lag: 2m}}\n  - {name: e, kind: database, path: /e, dump: {engine: mysql, databases: [shop]}, pitr: {slot: s1}}\n',
         ),
       ),
     );
     expect(problems).toEqual([
       { file: 'hosts/web.yaml', line: 5, key: 'sources[0].pitr', message: "only database sources can have 'pitr' (this source is kind data)" },
-      { file: 'hosts/web.yaml', line: 6, key: 'sources[1].pitr', message: 'point-in-time recovery is for PostgreSQL servers; this source dumps mariadb (MariaDB binary logs are not supported yet)' },
+      { file: 'hosts/web.yaml', line: 6, key: 'sources[1].pitr', message: 'point-in-time recovery is for PostgreSQL, MariaDB and MySQL servers; this source dumps sqlite' },
       { file: 'hosts/web.yaml', line: 7, key: 'sources[2].pitr.slot', message: "must be a slot name: 1 to 63 lower-case letters, digits and _ (got 'Bad-Slot')" },
       { file: 'hosts/web.yaml', line: 7, key: 'sources[2].pitr.max_lag', message: "must be a duration such as 30s, 10m, 26h or 2d, or a whole number of seconds (got 'soon')" },
+      { file: 'hosts/web.yaml', line: 9, key: 'sources[4].pitr.slot', message: "'slot' is a PostgreSQL replication slot; mysql binary logs are read without one" },
     ]);
   });
 

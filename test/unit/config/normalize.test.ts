@@ -146,7 +146,13 @@ restore:
   it('pitr: defaults (slot pullback, max_lag 5 min, the replication login on 127.0.0.1:5432), its password file resolved against the host file', () => {
     const file = writeConfig(GLOBAL, { 'web.yaml': `${HOST.replace(/sources:[\s\S]*$/, '')}sources:\n  - {name: db, kind: database, path: /d, pitr: {connection: {password_file: repl.pgpass}}}\n` });
     const db = loadConfig(file).hosts[0]!.sources[0]!;
-    expect(db.pitr).toEqual({ slot: 'pullback', maxLagSeconds: 300, connection: { host: '127.0.0.1', port: 5432, user: 'pullback_replication', passwordFile: join(dirname(file), 'hosts', 'repl.pgpass') } });
+    expect(db.pitr).toEqual({ engine: 'postgres', slot: 'pullback', maxLagSeconds: 300, connection: { host: '127.0.0.1', port: 5432, user: 'pullback_replication', passwordFile: join(dirname(file), 'hosts', 'repl.pgpass') } });
+  });
+
+  it('pitr of a mariadb source: binary logs, the replication login on 127.0.0.1:3306 by default', () => {
+    const file = writeConfig(GLOBAL, { 'web.yaml': `${HOST.replace(/sources:[\s\S]*$/, '')}sources:\n  - {name: db, kind: database, path: /d, dump: {engine: mariadb, databases: [shop]}, pitr: {max_lag: 2m}}\n` });
+    const db = loadConfig(file).hosts[0]!.sources[0]!;
+    expect(db.pitr).toEqual({ engine: 'mariadb', slot: 'pullback', maxLagSeconds: 120, connection: { host: '127.0.0.1', port: 3306, user: 'pullback_replication' } });
   });
 
   it('parses durations and sizes', () => {

@@ -49,6 +49,23 @@ describe('doctor plan', () => {
     expect(planChecks({ mount: true }).map((c) => c.kind)).toEqual(['node', 'user', 'tool', 'tool', 'tool', 'tool', 'fuse', 'clock']);
   });
 
+  it('asks for the receivers of sources with pitr: pg_receivewal and pg_basebackup, mariadb-binlog (and mariadbd, optional, for restore --at)', () => {
+    const c = config(['postgres', 'mariadb']);
+    const [pg, maria] = c.hosts[0]!.sources;
+    const conn = { host: '127.0.0.1', port: 1, user: 'r' };
+    Object.assign(pg!, { pitr: { engine: 'postgres', slot: 'pullback', maxLagSeconds: 300, connection: conn } });
+    Object.assign(maria!, { pitr: { engine: 'mariadb', slot: 'pullback', maxLagSeconds: 300, connection: { ...conn, passwordFile: '/etc/pullback/repl.cnf' } } });
+    const checks = planChecks({ config: c, mount: false });
+    const tools = checks.flatMap((x) => (x.kind === 'tool' ? [`${x.tool}:${x.required}:${x.why}`] : []));
+    expect(tools.slice(-4)).toEqual([
+      'pg_receivewal:true:point-in-time recovery of web/db0',
+      'pg_basebackup:true:point-in-time recovery of web/db0',
+      'mariadb-binlog:true:point-in-time recovery of web/db1',
+      'mariadbd:false:restore --at of web/db1 (a scratch server)',
+    ]);
+    expect(checks.some((x) => x.kind === 'secret-file' && x.path === '/etc/pullback/repl.cnf')).toBe(true);
+  });
+
   it("checks the fleet catalog's password file like every other secret", () => {
     const c = config([]);
     c.global.catalog = { url: 'postgres://pullback@db/pullback', passwordFile: '/etc/pullback/catalog-password' };

@@ -1,7 +1,7 @@
 // Exact argument arrays of each engine: passwords only through files, outputs through the tools' own options.
 import { describe, expect, it } from 'vitest';
 import type { DbConnection } from '../../../src/config/types.js';
-import { mariadbEngine, mysqlEngine } from '../../../src/engines/mariadb.js';
+import { mariadbEngine, mysqlEngine, parseBinlogPosition } from '../../../src/engines/mariadb.js';
 import { pgDbname, postgresEngine } from '../../../src/engines/postgres.js';
 import { sqliteDotArg, sqliteEngine } from '../../../src/engines/sqlite.js';
 import { programOf } from '../../../src/engines/engine.js';
@@ -65,6 +65,16 @@ describe('mariadb and mysql argv', () => {
     ]);
     expect(mysqlEngine.dumpArgv(my, 'shop', '/x')[0]).toBe('mysqldump');
     expect(mysqlEngine.versionArgv(my)[0]).toBe('mysql');
+  });
+
+  it('records the binary log position of the snapshot (--master-data=2) for a source with pitr:, read back from the dump head', () => {
+    expect(mariadbEngine.dumpArgv(my, 'shop', '/x', { binlogPosition: true }).slice(8, 15)).toEqual(['--single-transaction', '--routines', '--events', '--triggers', '--hex-blob', '--master-data=2', '--result-file=/x']);
+    expect(mariadbEngine.dumpArgv(my, 'shop', '/x', { binlogPosition: false })).not.toContain('--master-data=2');
+    const head = "-- MariaDB dump 10.19\n--\n-- Position to start replication or point-in-time recovery from\n--\n\n-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=603;\n";
+    expect(parseBinlogPosition(head)).toEqual({ file: 'mysql-bin.000002', position: 603 });
+    expect(parseBinlogPosition("-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000010', SOURCE_LOG_POS=157;\n")).toEqual({ file: 'binlog.000010', position: 157 });
+    // Only the commented form mariadb-dump writes, at a line start: never a row's text.
+    expect(parseBinlogPosition("INSERT INTO t VALUES ('-- CHANGE MASTER TO MASTER_LOG_FILE=''x'', MASTER_LOG_POS=1;');\n")).toBeUndefined();
   });
 
   it('restores from stdin, or from a file with source (aborting on the first error)', () => {

@@ -88,6 +88,18 @@ describe('planAuthorizedKeys', () => {
     }
   });
 
+  it('dump: a MariaDB source with pitr: dumps with --master-data=2 (its binary log position), the others without', () => {
+    const maria = { host: '127.0.0.1', port: 3306, user: 'root' };
+    const pitr = { engine: 'mariadb' as const, slot: 'pullback', maxLagSeconds: 300, connection: { host: '127.0.0.1', port: 3306, user: 'repl' } };
+    for (const withPitr of [true, false]) {
+      const h = host({ sources: [{ ...host().sources[0]!, dump: { engine: 'mariadb', databases: ['shop'], connection: maria, keep: 2 }, ...(withPitr ? { pitr } : {}) }] });
+      const plan = planAuthorizedKeys(input(h));
+      if (!plan.ok) throw new Error(plan.problems.join());
+      const dump = commandOf(plan.lines.find((l) => l.role === 'dump')!.line);
+      expect(dump.includes('"--hex-blob","--master-data=2","--result-file=')).toBe(withPitr);
+    }
+  });
+
   it('restore: roots, the hooks and command checks exactly, the engine clients and the password file', () => {
     const plan = planAuthorizedKeys(input(host()));
     if (!plan.ok) throw new Error(plan.problems.join());

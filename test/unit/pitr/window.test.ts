@@ -37,3 +37,20 @@ describe('recovery window: the slot\'s headroom', () => {
     expect(pgSizeBytes('64kB')).toBe(65536n);
   });
 });
+
+describe('recovery window of a MariaDB source (binary logs)', () => {
+  const maria = { name: 'db', kind: 'database', path: '/d', exclude: [], pitr: { engine: 'mariadb', slot: 'pullback', maxLagSeconds: 300, connection: { host: '127.0.0.1', port: 3306, user: 'r' } } } as unknown as SourceConfig;
+  const night: BaseBackupRecord = { id: 2, host: 'main', source: 'db', startedAt: '2026-12-07T02:00:00Z', endedAt: '2026-12-07T02:00:05Z', timeline: 0, startLsn: 'mysql-bin.000002:603', endLsn: 'mysql-bin.000002:603', startWal: 'mysql-bin.000002', archive: 'main-x' };
+  const r = (reachedAt: string, extra: Partial<ReceiverRecord> = {}): ReceiverRecord => ({ host: 'main', source: 'db', state: 'streaming', updatedAt: now.toISOString(), reachedAt, restarts: 0, serverLsn: 'mysql-bin.000003:400', receivedLsn: 'mysql-bin.000003:400', ...extra });
+
+  it('green from the night\'s dump to the newest point received; red past max_lag (5 min by default) and on a gap, in words of binary logs', () => {
+    const green = recoveryWindow('main', maria, [night], r('2026-12-07T11:59:58Z'), now);
+    expect(green).toMatchObject({ light: 'green', reasons: [], oldest: new Date(night.endedAt), newest: new Date('2026-12-07T11:59:58Z') });
+    const late = recoveryWindow('main', maria, [night], r('2026-12-07T11:54:00Z'), now);
+    expect(late.light).toBe('red');
+    expect(late.reasons).toEqual(['main/db: the newest binary log received reaches 360 s ago, over max_lag 300 s (receiver streaming)']);
+    const gap = recoveryWindow('main', maria, [night], r('2026-12-07T11:59:58Z', { state: 'gap', gap: 'binary logs lost: ...', gapAt: '2026-12-07T10:00:00Z' }), now);
+    expect(gap.reasons).toEqual(['main/db: gap in the binary logs: binary logs lost: ...']);
+    expect(recoveryWindow('main', maria, [], undefined, now).reasons[0]).toBe('main/db: no dump with a binary log position in an archive yet (the next pullback run takes one)');
+  });
+});
