@@ -468,7 +468,8 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     // Records: step (host) with borg's totals; the repository's size under (repository) in
     // repository_sizes, which the report, its chart and the metrics read. Last, once the prune,
     // compaction and archive of the night are done, whether or not an archive was made tonight (a
-    // prune may have freed space); its failure is a warning and stops nothing.
+    // prune may have freed space); its failure is a warning and stops nothing. With tonight's
+    // archive, the totals its borg create printed (nothing writes after it); else borg info.
     scope: 'host',
     name: 'repository_size',
     gate: (night) => {
@@ -477,7 +478,7 @@ export const NIGHTLY_STEPS: readonly NightlyStep<NightlyStepName>[] = [
     },
     lock: 'repository',
     stops: [],
-    run: (ctx) => measureRepository(ctx),
+    run: (ctx, night) => measureRepository(ctx, night.archive?.stats.repository),
   },
 ];
 

@@ -5,6 +5,7 @@ import { describeFilesystemOf } from '../../util/filesystem.js';
 import { LOCK_WAIT, parseJsonOutput } from './flags.js';
 import type { BorgCreateProgress } from './progress.js';
 import { borgErrorFrom, borgFailure, runBorg, type BorgContext } from './run.js';
+import { parseRepoTotals, type RepoTotals } from './info.js';
 
 export interface CreateOptions {
   repo: string;
@@ -64,6 +65,8 @@ export interface CreateStats {
    * files cache unread), errors. `counted: false` for a first archive: every file read, not listed.
    */
   read?: { added: number; modified: number; errors: number; counted?: false };
+  /** The repository's totals once the archive was committed (`cache.stats` of the same JSON, as `borg info --json REPO` prints them). */
+  repository?: RepoTotals;
   warning?: string;
 }
 
@@ -105,5 +108,6 @@ export async function createArchive(ctx: BorgContext, o: CreateOptions, cwd: str
   if (out.verdict.kind === 'failed') throw borgFailure(out, `borg create ${o.archive}`);
   const stats = parseCreateStats(lines);
   if (o.listRead === false) Object.assign(read, { added: stats.nfiles, counted: false as const });
-  return { ...stats, read, warning: out.verdict.kind === 'warning' ? out.verdict.reason : undefined };
+  const repository = parseRepoTotals(lines);
+  return { ...stats, read, ...(repository ? { repository } : {}), warning: out.verdict.kind === 'warning' ? out.verdict.reason : undefined };
 }
