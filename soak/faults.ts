@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statfsSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { mariadb, psql } from '../test/harness/index.js';
+import { psql } from '../test/harness/index.js';
 import { command, killedRestore, restorable } from './actions.js';
 import { filesDiffer, rowsDiffer, show } from './invariants.js';
 import { descendants, programOf, signal, watch, type Watch } from './procs.js';
@@ -168,7 +168,7 @@ export async function inject(world: World, state: SoakState, fault: Fault): Prom
       // The same change in both nightly-dumped databases (one draw: the seed keeps its nights).
       const n = 1 + int(50);
       await psql(world.db, `CREATE TABLE extra_${state.night} (id int PRIMARY KEY, note text); INSERT INTO extra_${state.night} SELECT g, 'n' FROM generate_series(1, ${n}) g;`);
-      await mariadb(world.mariaDb, `CREATE TABLE extra_${state.night} (id int PRIMARY KEY, note text); ${mariaInsert(`extra_${state.night}`, 'note', 0, n, 'n')}`);
+      await world.mariaWork(`CREATE TABLE extra_${state.night} (id int PRIMARY KEY, note text); ${mariaInsert(`extra_${state.night}`, 'note', 0, n, 'n')}`);
       return {};
     }
     case 'passphrase-0644':

@@ -206,6 +206,13 @@ export interface World {
   tuneRepo(): Promise<void>;
   /** The day's ordinary changes on the main server: a new file, a changed one, a deleted one, new rows. */
   dayOfWork(night: number): Promise<void>;
+  /**
+   * Runs `sql` in the MariaDB database as its application would: the database and its `items` table
+   * created first if missing. pullback replaces a MariaDB database by dropping, re-creating and
+   * restoring it (there is no RENAME DATABASE): a restore killed in it leaves it part-restored, or
+   * gone, until a restore or its rollback ends (seed 7, night 9: the day's INSERT met no `items`).
+   */
+  mariaWork(sql: string): Promise<void>;
 }
 
 /** Starts the main server, writes its sources and the configuration. */
@@ -230,7 +237,10 @@ export async function makeWorld(): Promise<World> {
   await psql(cronDb, `CREATE TABLE orders (id int PRIMARY KEY, what text); INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 100) g;`);
   // Dropped when the soak ends (the harness's cleanup, as the PostgreSQL ones).
   const mariaDb = await createMariaDatabase('pbsoakmaria');
-  await mariadb(mariaDb, `CREATE TABLE items (id int PRIMARY KEY, label text); ${mariaInsert('items', 'label', 0, 150, 'item')}`);
+  const mariaWork = async (sql: string) => {
+    await mariadb(undefined, `CREATE DATABASE IF NOT EXISTS ${myIdent(mariaDb)}; USE ${myIdent(mariaDb)}; CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, label text); ${sql}`);
+  };
+  await mariaWork(mariaInsert('items', 'label', 0, 150, 'item'));
   const cfg: TestConfig = await writeTestConfig({
     hosts: [
       {
@@ -340,6 +350,7 @@ export async function makeWorld(): Promise<World> {
       await waitFor("the killed run's children to end", () => processesMentioning([repo, cfg.stateDir]).length === 0, 120_000);
     },
     dayOfWork: (night: number) => timed('day of work', dayOfWork(night)),
+    mariaWork,
   };
   async function dayOfWork(night: number): Promise<void> {
     writeFileSync(join(data, `day-${night}.txt`), `written on night ${night} ${random()}\n`);
@@ -351,7 +362,7 @@ export async function makeWorld(): Promise<World> {
     await psql(db, `INSERT INTO items SELECT g, 'night ${night}' FROM generate_series((SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + ${1 + int(20)} FROM items)) g;`);
     await psql(cronDb, `INSERT INTO orders SELECT g, 'night ${night}' FROM generate_series((SELECT coalesce(max(id), 0) + 1 FROM orders), (SELECT coalesce(max(id), 0) + ${1 + int(10)} FROM orders)) g;`);
     // A number of rows from the night, not from random(): the seed draws the same nights as before the MariaDB source.
-    await mariadb(mariaDb, mariaInsert('items', 'label', undefined, 1 + ((night * 7) % 13), `night ${night}`));
+    await mariaWork(mariaInsert('items', 'label', undefined, 1 + ((night * 7) % 13), `night ${night}`));
     await cronDump(night);
   }
 }
@@ -372,6 +383,7 @@ export async function fingerprints(db: string): Promise<Record<string, TableFing
   return out;
 }
 const quoteLiteral = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const myIdent = (s: string) => `\`${s.replaceAll('`', '``')}\``;
 
 /**
  * SQL inserting `n` rows into MariaDB table `table` (id int, one text column `col`): ids after
@@ -388,15 +400,16 @@ export function mariaInsert(table: string, col: string, from: number | undefined
  * a schema change added.
  */
 export async function mariaFingerprints(db: string): Promise<Record<string, TableFingerprint>> {
+  // No database selected: a restore killed between its DROP and CREATE DATABASE leaves none (no tables, then).
   const cols = await mariadb(
-    db,
-    "SET SESSION group_concat_max_len = 1048576; SELECT c.table_name, GROUP_CONCAT(CONCAT('QUOTE(`', REPLACE(c.column_name, '`', '``'), '`)') ORDER BY c.ordinal_position SEPARATOR ', ') FROM information_schema.columns c JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name WHERE c.table_schema = DATABASE() AND t.table_type = 'BASE TABLE' GROUP BY c.table_name ORDER BY c.table_name;",
+    undefined,
+    `SET SESSION group_concat_max_len = 1048576; SELECT c.table_name, GROUP_CONCAT(CONCAT('QUOTE(\`', REPLACE(c.column_name, '\`', '\`\`'), '\`)') ORDER BY c.ordinal_position SEPARATOR ', ') FROM information_schema.columns c JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name WHERE c.table_schema = ${quoteLiteral(db)} AND t.table_type = 'BASE TABLE' GROUP BY c.table_name ORDER BY c.table_name;`,
   );
   const tables = cols.split('\n').filter((l) => l).map((l) => l.split('\t') as [string, string]);
   if (tables.length === 0) return {};
-  const one = ([t, c]: [string, string]) => `SELECT ${quoteLiteral(t)}, COUNT(*), COALESCE(MD5(GROUP_CONCAT(CONCAT_WS(',', ${c}) ORDER BY CONCAT_WS(',', ${c}) SEPARATOR '\\n')), '') FROM \`${t.replaceAll('`', '``')}\``;
+  const one = ([t, c]: [string, string]) => `SELECT ${quoteLiteral(t)}, COUNT(*), COALESCE(MD5(GROUP_CONCAT(CONCAT_WS(',', ${c}) ORDER BY CONCAT_WS(',', ${c}) SEPARATOR '\\n')), '') FROM ${myIdent(db)}.${myIdent(t)}`;
   const out: Record<string, TableFingerprint> = {};
-  for (const line of (await mariadb(db, `SET SESSION group_concat_max_len = 4294967295; ${tables.map(one).join(' UNION ALL ')} ORDER BY 1;`)).split('\n').filter((l) => l)) {
+  for (const line of (await mariadb(undefined, `SET SESSION group_concat_max_len = 4294967295; ${tables.map(one).join(' UNION ALL ')} ORDER BY 1;`)).split('\n').filter((l) => l)) {
     const [t, n, digest] = line.split('\t');
     out[t!] = { rows: Number(n), sha256: digest! };
   }
