@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { psql, queryCatalog } from '../test/harness/index.js';
 import { filesDiffer, firstLines, gist, invariants, mark, named, rowsDiffer, sameAsArchive, show, violation } from './invariants.js';
-import { HOST, int, note, pick, random, unsupported, type CliOptions, type Kill, type Result, type SoakState, type World } from './world.js';
+import { HOST, int, mariaInsert, note, pick, random, unsupported, type CliOptions, type Kill, type Result, type SoakState, type World } from './world.js';
 
 /** Restore twice as likely, as it is what invariant 1 is about. */
 export const ACTIONS = ['restore', 'restore', 'restore-killed', 'drill', 'check', 'prune', 'status'] as const;
@@ -108,6 +108,7 @@ export async function killedRestore(world: World, state: SoakState, signal: Kill
   if (!archive) return 'skipped: no archive of an OK night';
   writeFileSync(join(world.data, `late-${state.night}.txt`), 'written after the night\n');
   await psql(world.db, `INSERT INTO items VALUES ((SELECT max(id) + 1 FROM items), 'late ${state.night}');`);
+  await world.mariaWork(mariaInsert('items', 'label', undefined, 1, `late ${state.night}`));
   const was = await world.live();
   const m = mark(world);
   const x = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes'], { kill: { signal, afterMs: 300 + int(6000) } });

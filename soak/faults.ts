@@ -8,7 +8,7 @@ import { psql } from '../test/harness/index.js';
 import { command, killedRestore, restorable } from './actions.js';
 import { filesDiffer, rowsDiffer, show } from './invariants.js';
 import { descendants, programOf, signal, watch, type Watch } from './procs.js';
-import { HOST, SEED, int, note, pick, random, rng, type Kill, type Origin, type SoakState, type World } from './world.js';
+import { HOST, SEED, int, mariaInsert, note, pick, random, rng, type Kill, type Origin, type SoakState, type World } from './world.js';
 
 export const FAULTS = [
   'none',
@@ -164,9 +164,13 @@ export async function inject(world: World, state: SoakState, fault: Fault): Prom
       return { kill: { signal: 'SIGKILL', afterMs: 200 + int(2800) } };
     case 'sigterm-run':
       return { kill: { signal: 'SIGTERM', afterMs: 200 + int(2800) } };
-    case 'db-schema-change':
-      await psql(world.db, `CREATE TABLE extra_${state.night} (id int PRIMARY KEY, note text); INSERT INTO extra_${state.night} SELECT g, 'n' FROM generate_series(1, ${1 + int(50)}) g;`);
+    case 'db-schema-change': {
+      // The same change in both nightly-dumped databases (one draw: the seed keeps its nights).
+      const n = 1 + int(50);
+      await psql(world.db, `CREATE TABLE extra_${state.night} (id int PRIMARY KEY, note text); INSERT INTO extra_${state.night} SELECT g, 'n' FROM generate_series(1, ${n}) g;`);
+      await world.mariaWork(`CREATE TABLE extra_${state.night} (id int PRIMARY KEY, note text); ${mariaInsert(`extra_${state.night}`, 'note', 0, n, 'n')}`);
       return {};
+    }
     case 'passphrase-0644':
       chmodSync(cfg.passphraseFile, 0o644);
       return { undo: () => chmodSync(cfg.passphraseFile, 0o600) };

@@ -1,7 +1,7 @@
 // The invariants of issue 22, checked after every step of the soak (docs/soak.md, "The invariants").
 // A violation throws: the loop prints it with the seed and the command that replays it.
 import { diffTrees, queryCatalog, snapshotTree, type TreeSnapshot } from '../test/harness/index.js';
-import { HOST, MAX_AGE_S, fingerprints, note, replay, unsupported, type Origin, type Result, type SoakState, type World } from './world.js';
+import { HOST, MAX_AGE_S, fingerprints, mariaFingerprints, note, replay, unsupported, type Origin, type Result, type SoakState, type World } from './world.js';
 
 export class Violation extends Error {}
 
@@ -81,6 +81,8 @@ export async function rowsDiffer(world: World, want: Origin): Promise<string[]> 
   if (rows !== JSON.stringify(want.rows)) out.push(`database ${world.db} (source db):\nwant ${JSON.stringify(want.rows)}\ngot  ${rows}`);
   const cron = JSON.stringify(await fingerprints(world.cronDb));
   if (cron !== JSON.stringify(want.cronRows)) out.push(`database ${world.cronDb} (source cron):\nwant ${JSON.stringify(want.cronRows)}\ngot  ${cron}`);
+  const maria = JSON.stringify(await mariaFingerprints(world.mariaDb));
+  if (maria !== JSON.stringify(want.mariaRows)) out.push(`MariaDB database ${world.mariaDb} (source maria):\nwant ${JSON.stringify(want.mariaRows)}\ngot  ${maria}`);
   return out;
 }
 

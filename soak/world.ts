@@ -1,5 +1,6 @@
 // The soak's world: one real main server (harness sshd) with blobs, data, a PostgreSQL database
-// dumped by the nightly and another whose "cron" (the soak) writes dumps into a dump directory, the
+// and a MariaDB database dumped by the nightly, and another PostgreSQL database whose "cron" (the
+// soak) writes dumps into a dump directory, the
 // repository on a small tmpfs, its pullback configuration, the pullback CLI it drives (SOAK_PULLBACK:
 // another checkout's), the seeded randomness, and the state the invariants follow (docs/soak.md).
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,9 +11,12 @@ import {
   REPO_ROOT,
   borgList,
   runBorg,
+  createMariaDatabase,
   createPgDatabase,
+  mariadb,
   makeTempDir,
   mountTmpfs,
+  MARIA,
   PG,
   processesMentioning,
   psql,
@@ -70,6 +74,8 @@ export interface Origin {
   rows: Record<string, TableFingerprint>;
   /** The rows of the database the server's cron dumps (as of its newest dump). */
   cronRows: Record<string, TableFingerprint>;
+  /** The rows of the MariaDB database the nightly dumps (mariadb-dump, as pullback's MariaDB sources). */
+  mariaRows: Record<string, TableFingerprint>;
   /** Data paths that changed while the night pulled (changing-files): each may hold any of these SHA-256 ('absent': missing). */
   loose?: Record<string, string[]>;
 }
@@ -170,6 +176,10 @@ export interface World {
   aside: string;
   /** The PostgreSQL database the nightly dumps. */
   db: string;
+  /** The MariaDB database (127.0.0.1:3306) the nightly dumps: unique per soak, dropped at its end. */
+  mariaDb: string;
+  /** Where the nightly writes the MariaDB dumps on the server. */
+  mariaDumps: string;
   cfg: TestConfig;
   repo: string;
   /** Runs pullback; with `kill`, sends that signal after `afterMs`. */
@@ -196,6 +206,13 @@ export interface World {
   tuneRepo(): Promise<void>;
   /** The day's ordinary changes on the main server: a new file, a changed one, a deleted one, new rows. */
   dayOfWork(night: number): Promise<void>;
+  /**
+   * Runs `sql` in the MariaDB database as its application would: the database and its `items` table
+   * created first if missing. pullback replaces a MariaDB database by dropping, re-creating and
+   * restoring it (there is no RENAME DATABASE): a restore killed in it leaves it part-restored, or
+   * gone, until a restore or its rollback ends (seed 7, night 9: the day's INSERT met no `items`).
+   */
+  mariaWork(sql: string): Promise<void>;
 }
 
 /** Starts the main server, writes its sources and the configuration. */
@@ -205,8 +222,9 @@ export async function makeWorld(): Promise<World> {
   const blobs = join(root, 'blobs');
   const data = join(root, 'data');
   const dumps = join(root, 'dumps');
+  const mariaDumps = join(root, 'maria-dumps');
   const aside = makeTempDir('pullback-soak-aside-');
-  for (const d of [blobs, data, dumps]) mkdirSync(d, { recursive: true });
+  for (const d of [blobs, data, dumps, mariaDumps]) mkdirSync(d, { recursive: true });
   for (let i = 0; i < 8; i++) writeFileSync(join(blobs, `blob-${i}.bin`), Buffer.from(Array.from({ length: 20_000 }, () => int(256))));
   for (let i = 0; i < 30; i++) writeFileSync(join(data, `note-${i}.txt`), `note ${i} ${random()}\n`.repeat(20));
   mkdirSync(join(data, 'sub'), { recursive: true });
@@ -217,6 +235,12 @@ export async function makeWorld(): Promise<World> {
   mkdirSync(cronDumps);
   const cronDb = await createPgDatabase('pbsoakcron');
   await psql(cronDb, `CREATE TABLE orders (id int PRIMARY KEY, what text); INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 100) g;`);
+  // Dropped when the soak ends (the harness's cleanup, as the PostgreSQL ones).
+  const mariaDb = await createMariaDatabase('pbsoakmaria');
+  const mariaWork = async (sql: string) => {
+    await mariadb(undefined, `CREATE DATABASE IF NOT EXISTS ${myIdent(mariaDb)}; USE ${myIdent(mariaDb)}; CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, label text); ${sql}`);
+  };
+  await mariaWork(mariaInsert('items', 'label', 0, 150, 'item'));
   const cfg: TestConfig = await writeTestConfig({
     hosts: [
       {
@@ -225,6 +249,7 @@ export async function makeWorld(): Promise<World> {
         sources: [
           { name: 'db', kind: 'database', path: dumps, dump: { engine: 'postgres', databases: [db], connection: { host: '127.0.0.1', port: 5432, user: 'postgres' }, keep: 2 } },
           { name: 'cron', kind: 'database', path: cronDumps, database: cronDb },
+          { name: 'maria', kind: 'database', path: mariaDumps, dump: { engine: 'mariadb', databases: [mariaDb], connection: { host: MARIA.host, port: MARIA.port, user: MARIA.user }, keep: 2 } },
           { name: 'blobs', kind: 'blobs', path: blobs },
           { name: 'data', kind: 'data', path: data },
         ],
@@ -275,7 +300,10 @@ export async function makeWorld(): Promise<World> {
   }
   /** The sources as they are now, with the cron source's rows from `cronRows` (the dump's or the live ones). */
   const snapshot = (cronRows: () => Promise<Record<string, TableFingerprint>>): Promise<Origin> =>
-    timed('origin snapshots', (async () => ({ blobs: snapshotTree(blobs), data: snapshotTree(data), rows: await fingerprints(db), cronRows: await cronRows() }))());
+    timed('origin snapshots', (async () => {
+      const [rows, cron, maria] = await Promise.all([fingerprints(db), cronRows(), mariaFingerprints(mariaDb)]);
+      return { blobs: snapshotTree(blobs), data: snapshotTree(data), rows, cronRows: cron, mariaRows: maria };
+    })());
   let tuned = false;
   const cronFiles = () => readdirSync(cronDumps).filter((f) => f.endsWith('.pgdump')).sort().map((f) => join(cronDumps, f));
 
@@ -289,6 +317,8 @@ export async function makeWorld(): Promise<World> {
     repoFs,
     aside,
     db,
+    mariaDb,
+    mariaDumps,
     cfg,
     repo,
     cli,
@@ -320,6 +350,7 @@ export async function makeWorld(): Promise<World> {
       await waitFor("the killed run's children to end", () => processesMentioning([repo, cfg.stateDir]).length === 0, 120_000);
     },
     dayOfWork: (night: number) => timed('day of work', dayOfWork(night)),
+    mariaWork,
   };
   async function dayOfWork(night: number): Promise<void> {
     writeFileSync(join(data, `day-${night}.txt`), `written on night ${night} ${random()}\n`);
@@ -330,6 +361,8 @@ export async function makeWorld(): Promise<World> {
     writeFileSync(join(blobs, `blob-night-${night}.bin`), Buffer.from(Array.from({ length: 5000 }, () => int(256))));
     await psql(db, `INSERT INTO items SELECT g, 'night ${night}' FROM generate_series((SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + ${1 + int(20)} FROM items)) g;`);
     await psql(cronDb, `INSERT INTO orders SELECT g, 'night ${night}' FROM generate_series((SELECT coalesce(max(id), 0) + 1 FROM orders), (SELECT coalesce(max(id), 0) + ${1 + int(10)} FROM orders)) g;`);
+    // A number of rows from the night, not from random(): the seed draws the same nights as before the MariaDB source.
+    await mariaWork(mariaInsert('items', 'label', undefined, 1 + ((night * 7) % 13), `night ${night}`));
     await cronDump(night);
   }
 }
@@ -350,3 +383,35 @@ export async function fingerprints(db: string): Promise<Record<string, TableFing
   return out;
 }
 const quoteLiteral = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const myIdent = (s: string) => `\`${s.replaceAll('`', '``')}\``;
+
+/**
+ * SQL inserting `n` rows into MariaDB table `table` (id int, one text column `col`): ids after
+ * `from` (undefined: after the table's largest id), the text `${what} ${id}`.
+ */
+export function mariaInsert(table: string, col: string, from: number | undefined, n: number, what: string): string {
+  const start = from === undefined ? `(SELECT COALESCE(MAX(id), 0) FROM \`${table}\`)` : String(from);
+  return `SET @pb_from = ${start}; INSERT INTO \`${table}\` (id, \`${col}\`) WITH RECURSIVE s(n) AS (SELECT @pb_from + 1 UNION ALL SELECT n + 1 FROM s WHERE n < @pb_from + ${n}) SELECT n, CONCAT(${quoteLiteral(`${what} `)}, n) FROM s;`;
+}
+
+/**
+ * The MariaDB side of `fingerprints`: every base table's row count and an MD5 of its rows (each
+ * column QUOTE()d, so NULL is not ''), ordered by that text; two client calls however many tables
+ * a schema change added.
+ */
+export async function mariaFingerprints(db: string): Promise<Record<string, TableFingerprint>> {
+  // No database selected: a restore killed between its DROP and CREATE DATABASE leaves none (no tables, then).
+  const cols = await mariadb(
+    undefined,
+    `SET SESSION group_concat_max_len = 1048576; SELECT c.table_name, GROUP_CONCAT(CONCAT('QUOTE(\`', REPLACE(c.column_name, '\`', '\`\`'), '\`)') ORDER BY c.ordinal_position SEPARATOR ', ') FROM information_schema.columns c JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name WHERE c.table_schema = ${quoteLiteral(db)} AND t.table_type = 'BASE TABLE' GROUP BY c.table_name ORDER BY c.table_name;`,
+  );
+  const tables = cols.split('\n').filter((l) => l).map((l) => l.split('\t') as [string, string]);
+  if (tables.length === 0) return {};
+  const one = ([t, c]: [string, string]) => `SELECT ${quoteLiteral(t)}, COUNT(*), COALESCE(MD5(GROUP_CONCAT(CONCAT_WS(',', ${c}) ORDER BY CONCAT_WS(',', ${c}) SEPARATOR '\\n')), '') FROM ${myIdent(db)}.${myIdent(t)}`;
+  const out: Record<string, TableFingerprint> = {};
+  for (const line of (await mariadb(undefined, `SET SESSION group_concat_max_len = 4294967295; ${tables.map(one).join(' UNION ALL ')} ORDER BY 1;`)).split('\n').filter((l) => l)) {
+    const [t, n, digest] = line.split('\t');
+    out[t!] = { rows: Number(n), sha256: digest! };
+  }
+  return out;
+}

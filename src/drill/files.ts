@@ -4,6 +4,7 @@
 import { existsSync, lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_DIR, type Manifest } from '../archive/manifest.js';
+import { zeroedIn } from '../catalog/zeroed-files.js';
 import { localXattrs } from '../tools/attr/xattrs.js';
 import { sshForRole } from '../tools/ssh/options.js';
 import { sha256File } from '../util/files.js';
@@ -68,6 +69,8 @@ export async function compareWithOrigin(d: DrillRun): Promise<void> {
   const local = await localXattrs([...restored.keys()].map((p) => join(scratch, p)));
   const restoredXattrs = (p: string) => local.xattrs.get(join(scratch, p));
   const startedSeconds = backupStarts(manifest);
+  // The files a repair zero-filled in this archive: each is a mismatch of its own, named as such (the rest of its source is judged file by file).
+  const zeroed = new Map(zeroedIn(ctx.catalog, r.repository, d.archive!).map((z) => [z.path, z.repairedAt]));
 
   const results: FileResult[] = targets.map((t, i) =>
     classifyFile({
@@ -76,6 +79,7 @@ export async function compareWithOrigin(d: DrillRun): Promise<void> {
       restoreError: d.damaged.get(t.path),
       borgSha256: d.borgSha256.get(t.path),
       recordedSha256: t.dump?.record.sha256,
+      zeroFilledAt: zeroed.get(t.path),
       archivedSize: t.size,
       archivedMtimeSeconds: queries[i]!.archivedMtimeSeconds,
       restoredXattrs: restoredXattrs(t.path),

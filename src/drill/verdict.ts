@@ -35,6 +35,8 @@ export interface FileObservation {
   borgSha256?: string;
   /** SHA-256 recorded at dump time (dumps only). */
   recordedSha256?: string;
+  /** When `pullback check --repair` recorded this file zero-filled in the archive drilled (catalog zeroed_files), if it did. */
+  zeroFilledAt?: string;
   archivedSize: number;
   archivedMtimeSeconds: number;
   /** Extended attributes (ACLs included) of the restored file; undefined when not read. */
@@ -86,6 +88,8 @@ export function classifyFile(f: FileObservation): FileResult {
   if (f.borgSha256 === undefined) return r('mismatch', 'borg has no record of its content');
   if (f.restoredSha256 !== f.borgSha256) return r('mismatch', "restored content differs from borg's record");
   if (f.recordedSha256 !== undefined && f.recordedSha256 !== f.restoredSha256) return r('mismatch', 'restored dump differs from the SHA-256 recorded at dump time');
+  // borg's record is of the zeros too, and an origin changed since would make it "changed": the repair's record decides, whatever the origin holds.
+  if (f.zeroFilledAt !== undefined) return r('mismatch', `ZERO-FILLED by pullback check --repair at ${f.zeroFilledAt}: its unreadable parts are zeros in this archive (a restore of it refuses this file; the other files are not affected)`);
   const o = f.origin;
   if (o.kind === 'unchecked') return r('unverified', o.reason);
   if (o.kind === 'missing') return r('changed', MISSING_ON_ORIGIN);

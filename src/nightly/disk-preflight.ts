@@ -3,16 +3,17 @@
 // expected growth (nightly/disk-space.ts). A host with anything on a filesystem that would pass
 // max_disk_usage is refused before its lock, its pulls or its repository are touched; hosts on
 // other filesystems run. Each host records the verdict as its `disk_space` step.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { hostGrowthHistory } from './growth.js';
 import { repositoryPath, type GlobalConfig, type HostConfig } from '../config/types.js';
-import { compactRoom, GROWTH_WINDOW, judgeDiskSpace, mirrorGrowth, refusedHosts, repositoryGrowth, type FilesystemVerdict, type RepoFacts, type SpaceNeed } from './disk-space.js';
+import { borgRoom, GROWTH_WINDOW, judgeDiskSpace, mirrorGrowth, refusedHosts, repositoryGrowth, type FilesystemVerdict, type RepoFacts, type SpaceNeed } from './disk-space.js';
 import { filesystemOf, type FilesystemFacts } from '../util/filesystem.js';
 import { hostMirrorDir, recordStep, type HostContext } from '../job/context.js';
 import { compactRepo } from '../tools/borg/compact.js';
+import { INDEX_HEADER_BYTES, parseHintsCompact, parseIndexHeader } from '../tools/borg/repo-files.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { describeError } from '../errors.js';
 import { acceptCommand, compareWithCatalog } from '../archive/vanished.js';
@@ -49,12 +50,15 @@ export function diskPreflight(global: GlobalConfig, hosts: readonly HostConfig[]
   };
   const needs: SpaceNeed[] = [];
   const repos = new Map<string, string[]>();
+  // Tonight's expected growth of each repository (its hosts' archives): borg's room depends on it (tonight's objects).
+  const repoGrowth = new Map<string, number>();
   for (const host of hosts) {
     const repo = repositoryPath(global, host.name);
     repos.set(repo, [...(repos.get(repo) ?? []), host.name]);
     const history = hostGrowthHistory(catalog, repo, host.name, host.sources.map((s) => s.name), GROWTH_WINDOW);
     const mirror = mirrorGrowth(history);
     const repository = repositoryGrowth(history, mirror);
+    repoGrowth.set(repo, (repoGrowth.get(repo) ?? 0) + repository.bytes);
     for (const e of [mirror, repository]) if (e.unknown) note([host.name], e.unknown);
     const mirrorDev = measure(hostMirrorDir(global, host.name), [host.name]);
     if (mirrorDev !== undefined) needs.push({ hosts: [host.name], what: `mirror of ${host.name}`, dev: mirrorDev, estimate: mirror });
@@ -63,7 +67,7 @@ export function diskPreflight(global: GlobalConfig, hosts: readonly HostConfig[]
   }
   for (const [repo, hostNames] of repos) {
     const dev = measure(repo, hostNames);
-    if (dev !== undefined) needs.push({ hosts: hostNames, what: `room for borg in ${repo}`, dev, estimate: compactRoom(repoFacts(repo)) });
+    if (dev !== undefined) needs.push({ hosts: hostNames, what: `room for borg in ${repo}`, dev, estimate: borgRoom(repoFacts(repo), repoGrowth.get(repo) ?? 0) });
   }
   const verdicts = judgeDiskSpace(filesystems, needs, global.maxDiskUsage);
   return { verdicts, refused: refusedHosts(verdicts), notes };
@@ -109,9 +113,26 @@ export function repoFacts(path: string): RepoFacts {
   facts.additionalFreeSpace = borgSize(value('additional_free_space')) ?? 0;
   const entries = safeReaddir(path);
   const index = entries.filter((e) => /^index\.\d+$/.test(e)).sort((a, b) => Number(b.slice(6)) - Number(a.slice(6)))[0];
-  if (index) facts.indexBytes = sizeOf(join(path, index));
+  if (index) {
+    facts.indexBytes = sizeOf(join(path, index));
+    const header = headOf(join(path, index), INDEX_HEADER_BYTES);
+    const parsed = header ? parseIndexHeader(header) : undefined;
+    if (parsed) facts.index = parsed;
+    // The hints of the same transaction: the segments waiting for compaction.
+    const compact = readOr(join(path, `hints.${index.slice(6)}`), parseHintsCompact);
+    if (compact) facts.compactable = [...compact].map(([segment, free]) => ({ segment, size: 0, free }));
+  }
   const data = join(path, 'data');
-  for (const dir of safeReaddir(data)) for (const seg of safeReaddir(join(data, dir))) facts.dataBytes += sizeOf(join(data, dir, seg));
+  const sizes = new Map<number, number>();
+  for (const dir of safeReaddir(data))
+    for (const seg of safeReaddir(join(data, dir))) {
+      const size = sizeOf(join(data, dir, seg));
+      facts.dataBytes += size;
+      if (/^\d+$/.test(seg)) sizes.set(Number(seg), size);
+    }
+  facts.segmentCount = sizes.size;
+  // A segment the hints name that is gone (compacted since) waits for nothing.
+  if (facts.compactable) facts.compactable = facts.compactable.filter((c) => sizes.has(c.segment)).map((c) => ({ ...c, size: sizes.get(c.segment)! }));
   return facts;
 }
 
@@ -237,6 +258,30 @@ export async function freeLeftovers(global: GlobalConfig, hosts: readonly HostCo
 }
 
 /** A file's size, 0 when it is gone or unreadable (a segment compacted away meanwhile). */
+/** The first `n` bytes of `file`, or undefined when it cannot be read. */
+function headOf(file: string, n: number): Buffer | undefined {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      return buf.subarray(0, readSync(fd, buf, 0, n, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** `parse` of the whole of `file`, or undefined when it cannot be read (or parsed). */
+function readOr<T>(file: string, parse: (b: Buffer) => T | undefined): T | undefined {
+  try {
+    return parse(readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
 function sizeOf(file: string): number {
   try {
     return statSync(file).size;

@@ -4,6 +4,7 @@
 // whether the usage after that growth stays within max_disk_usage. The hosts with anything on a
 // filesystem that would pass it are refused before anything is pulled.
 import { describeFilesystem, percent, type FilesystemFacts } from '../util/filesystem.js';
+import { bucketsFor, indexFileBytes } from '../tools/borg/repo-files.js';
 import { humanBytes } from '../util/table.js';
 
 /** Nightly runs (pulls, archives) the estimate looks back over: the largest of them is expected again. */
@@ -40,7 +41,45 @@ export interface RepoFacts {
   additionalFreeSpace: number;
   /** Bytes of its newest index file. */
   indexBytes: number;
+  /** The index's header: objects, buckets, bytes per bucket (absent: no index yet, or unreadable). */
+  index?: { entries: number; buckets: number; bucketBytes: number };
+  /** Segment files (committed or not). */
+  segmentCount?: number;
+  /** Segments the hints file says hold freed space (they wait for compaction): each one's file size and bytes freed. */
+  compactable?: Array<{ segment: number; size: number; free: number }>;
 }
+
+/**
+ * borg 1.2 (repository.py check_free_space) before every commit, compaction included: free space for
+ * 4 × its index, the hints, additional_free_space, and working room for compaction: the live bytes
+ * of the segments waiting for it while fewer than 10 do, else a whole segment (max_segment_size +
+ * its largest object) whatever the repository's size.
+ */
+export const BORG_FULL_SEGMENT_AT = 10;
+/**
+ * Segments tonight's borg create adds to those waiting for compaction before its commit checks the
+ * free space (measured, borg 1.2.4: a create leaves 3 more waiting, the third after its check; with 7
+ * waiting it committed needing no whole segment, with 10 it demanded one). A prune that deletes an
+ * archive adds more before its own check: it may then demand the whole segment when the archive did
+ * not (it fails, naming borg's figure; the archive is kept).
+ */
+export const TONIGHT_COMPACTABLE = 2;
+/**
+ * Bytes a new object costs in the segments beyond what borg counts as its deduplicated size: the
+ * segment entry's header (41), and the archive's item metadata per file (measured, borg 1.2.4:
+ * 106 to 157 bytes a new object, repokey and none, 16 B to 200 KB files).
+ */
+export const OBJECT_OVERHEAD = 160;
+/** The per-object costs certain in every repository (segment entry header and a MAC/IV envelope), to tell objects from their data. */
+const OBJECT_OVERHEAD_MIN = 82;
+/** An object's size where the repository has none yet to average over (borg's chunker makes files under 512 KiB one chunk each). */
+const FIRST_OBJECT_BYTES = 16 * 1024;
+/**
+ * What a night's write transaction adds besides objects: a new segment file, the new hints and
+ * integrity files beside the old ones, the lock (measured: an unchanged archive grows a tmpfs
+ * repository by 16 KiB, 20 KiB at its peak); four times that.
+ */
+export const BORG_FIXED_OVERHEAD = 64 * 1024;
 
 export interface Estimate {
   bytes: number;
@@ -82,15 +121,50 @@ export function repositoryGrowth(h: HostHistory, mirror: Estimate): Estimate {
 }
 
 /**
- * Room borg needs in the repository's filesystem besides the new data: compact rewrites the live
- * part of sparse segments into new ones before it deletes them (up to a full segment: at most the
- * repository's data), a commit needs about four times the index, and additional_free_space is kept.
+ * Room borg needs in the repository's filesystem besides tonight's deduplicated data (`growth`, the
+ * archives' expected growth), as borg itself demands it at each commit (check_free_space) and as
+ * its writes use it:
+ * - working room for compaction: a whole segment (max_segment_size + its largest object) once
+ *   BORG_FULL_SEGMENT_AT segments wait for compaction, counting the TONIGHT_COMPACTABLE tonight's
+ *   archive adds (whatever the repository's size: a filesystem smaller than that never gives it, and
+ *   only a smaller max_segment_size, `borg config`, lets borg write again); else one segment's
+ *   rewrite by compact (which a prune may owe tonight), at most the repository's data;
+ * - a commit reserve of 4 × the index as it will be after tonight's objects (the hash table grows
+ *   by steps: 4099 to 8209 buckets of 40 bytes is 656 KiB more reserve), plus the hints;
+ * - tonight's objects' own overhead in the segments (OBJECT_OVERHEAD each, beyond the deduplicated
+ *   size), the transaction's fixed files (BORG_FIXED_OVERHEAD) and additional_free_space.
+ * Tonight's objects are counted from the repository's own mix: its objects per deduplicated byte.
  */
-export function compactRoom(r: RepoFacts): Estimate {
-  const segment = Math.min(r.maxSegmentSize + BORG_MAX_OBJECT, r.dataBytes);
-  const bytes = segment + 4 * r.indexBytes + r.additionalFreeSpace;
+export function borgRoom(r: RepoFacts, growth: number): Estimate {
+  const full = r.maxSegmentSize + BORG_MAX_OBJECT;
+  const waiting = r.compactable ?? [];
+  const waitingAfter = waiting.length + TONIGHT_COMPACTABLE;
+  let work: number;
+  let workSaid: string;
+  if (waitingAfter >= BORG_FULL_SEGMENT_AT) {
+    work = full;
+    workSaid =
+      `a whole free segment ${humanBytes(full)} (max_segment_size ${humanBytes(r.maxSegmentSize)} + borg's largest object: borg demands it at every commit once ${BORG_FULL_SEGMENT_AT} segments wait for compaction; ` +
+      `${waiting.length} wait and tonight's archive adds about ${TONIGHT_COMPACTABLE}; a smaller max_segment_size lowers it: borg config ${r.path} max_segment_size SIZE)`;
+  } else {
+    work = Math.min(full, r.dataBytes);
+    workSaid = `a segment rewrite ${humanBytes(work)} (${waiting.length} segment(s) wait for compaction; a whole segment, ${humanBytes(full)}, once ${BORG_FULL_SEGMENT_AT} do)`;
+  }
+  const ix = r.index;
+  const perObject = ix && ix.entries > 0 ? Math.max((r.dataBytes - OBJECT_OVERHEAD_MIN * ix.entries) / ix.entries, 16) : FIRST_OBJECT_BYTES;
+  const objects = growth > 0 ? Math.ceil(growth / perObject) : 0;
+  const indexAfter = ix ? indexFileBytes(bucketsFor(ix.entries + objects + 8, ix.buckets), ix.bucketBytes) : Math.max(r.indexBytes, indexFileBytes(bucketsFor(objects + 8, 0), 40));
+  const hints = 10 * ((r.segmentCount ?? 0) + waitingAfter + 4);
+  const reserve = 4 * indexAfter + hints;
+  const overhead = objects * OBJECT_OVERHEAD;
+  const bytes = work + reserve + overhead + BORG_FIXED_OVERHEAD + r.additionalFreeSpace;
   const extra = r.additionalFreeSpace > 0 ? ` + additional_free_space ${humanBytes(r.additionalFreeSpace)}` : '';
-  return { bytes, basis: `a segment rewrite ${humanBytes(segment)} + a commit reserve ${humanBytes(4 * r.indexBytes)} (4 × the ${humanBytes(r.indexBytes)} index)${extra}` };
+  return {
+    bytes,
+    basis:
+      `${workSaid} + a commit reserve ${humanBytes(reserve)} (4 × the index after tonight's ~${objects} new objects, ${humanBytes(indexAfter)}, + hints) + ` +
+      `${humanBytes(overhead)} for those objects' headers and metadata + ${humanBytes(BORG_FIXED_OVERHEAD)} for the transaction's own files${extra}`,
+  };
 }
 
 /** One thing expected to grow on a filesystem. */

@@ -82,6 +82,12 @@ export interface HostReport {
   checks: Array<{ kind: string; frequency: string; status: Light; at: string | null; result: string | null; reason: string }>;
   /** Open check failures (a damaged repository): what failed, when, the files named, the next command. */
   damage?: Array<{ kinds: string[]; failed_at: string | null; reason: string }>;
+  /**
+   * Files `pullback check --repair` zero-filled in the host's archives, per source, while unresolved
+   * (present only then): each file with how many archives hold it zero-filled and the newest; only
+   * these files are refused by a restore, the rest of their source restores.
+   */
+  zero_filled?: Array<{ source: string | null; status: Light; repaired_at: string; files: Array<{ path: string; archives: number; newest_archive: string }>; reason: string }>;
   /** Per off-site target: the newest verified copy and its age. */
   offsite?: Array<{ target: string; status: Light; verified_at: string | null; age_seconds: number | null; reason: string }>;
   drill: { at: string; result: string; archive: string | null; files_sampled: number; matches: number; error: string | null; pitr: PitrDrillLine[] } | null;
@@ -179,6 +185,17 @@ export function gatherReport(config: Config, catalog: Catalog, since: Date, now 
       archive_loss: { status: verdict.archiveLoss.light, reason: withoutPrefix(verdict.archiveLoss.reason, `${h.name}: archives: `) },
       checks: verdict.checks.map((c) => ({ kind: c.kind, frequency: c.frequency, status: c.light, at: c.at?.toISOString() ?? null, result: c.status ?? null, reason: c.reason })),
       damage: verdict.damage.map((d) => ({ kinds: d.kind.split('+'), failed_at: d.at?.toISOString() ?? null, reason: withoutPrefix(d.reason, `${h.name}: `) })),
+      ...(facts.repaired?.length
+        ? {
+            zero_filled: facts.repaired.map((z, i) => ({
+              source: z.source ?? null,
+              status: verdict.repaired[i]!.light,
+              repaired_at: z.repairedAt.toISOString(),
+              files: z.files.map((f) => ({ path: f.path, archives: f.archives, newest_archive: f.newest })),
+              reason: verdict.repaired[i]!.reason,
+            })),
+          }
+        : {}),
       offsite: verdict.offsite.map((o) => ({ target: o.target, status: o.light, verified_at: o.at?.toISOString() ?? null, age_seconds: secs(o.ageMs), reason: withoutPrefix(o.reason, `${h.name}: off-site ${o.target}: `) })),
       drill: drill
         ? {

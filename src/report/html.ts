@@ -122,6 +122,7 @@ function hostSection(h: HostReport, i: number): string {
   parts.push(`<h2>${e(h.host)} ${light(h.status)}</h2>`);
   parts.push(`<p>Last success: <b>${e(t(b.last_success))}</b>${b.age_seconds !== null ? ` (${e(ago(b.age_seconds))}${b.max_age_seconds !== null ? `, max_age ${e(age(b.max_age_seconds * 1000))}` : ''})` : ''}${b.reason && h.status !== 'green' ? ` — ${e(b.reason)}` : ''}</p>`);
   parts.push(list('Damaged repository', 'damage', h.damage ?? [], (d) => `${light('red')} ${e(d.reason)}`));
+  parts.push(list('Zero-filled by a repair', 'zero-filled', h.zero_filled ?? [], (z) => `${light(z.status)} ${e(z.reason)}`));
   const r = h.last_run;
   parts.push(`<p>Last run: ${r ? `${e(r.status)} at ${e(t(r.started_at))}, took ${e(dur(r.duration_seconds))}, pulled ${e(humanBytes(r.bytes))} over the network (every attempt of a retried pull counted) in ${r.files} file(s), archive ${e(r.archive ?? '–')}` : 'none'}</p>`);
   if (h.sources.length) {

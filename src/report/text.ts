@@ -47,6 +47,8 @@ function hostBlock(h: HostReport): string[] {
     const lr = s.last_run ? `; last run ${s.last_run.status}, ${humanBytes(s.last_run.bytes)}, ${s.last_run.files} file(s)` : '';
     out.push(`  source ${s.source}: ${s.status.toUpperCase()} last success ${t(s.last_success)}${s.age_seconds !== null ? ` (${age(s.age_seconds * 1000)} ago)` : ''}${lr}`);
   }
+  // Which files keep a source amber after a repair (the source's other files restore).
+  for (const z of h.zero_filled ?? []) out.push(`  ${z.status.toUpperCase()} ${z.reason}`);
   out.push(`  jobs in the period: ${h.runs.length === 0 ? 'none' : collapseRepeats(h.runs.map((r) => `${r.kind} ${r.status}`)).join(', ')}`);
   if (h.failure_groups.length) out.push('  failures:', ...h.failure_groups.flatMap((f) => [`    ${f.step}${src(f.source)}: ${f.message}`, ...repeats(f)]));
   if (h.warning_groups.length) out.push('  warnings:', ...h.warning_groups.flatMap((w) => [`    ${w.step}${src(w.source)}: ${w.message}${w.retries ? ` (${counted(w.retries, 'retry', 'retries')})` : ''}`, ...repeats(w)]));

@@ -24,6 +24,15 @@ describe('drill verdicts', () => {
     expect(classifyFile({ ...base, restoredSha256: undefined, restoreError: 'segment 6' }).reason).toMatch(/segment 6/);
   });
 
+  it('is a mismatch for a file a repair zero-filled in the archive, whatever the origin holds (borg agrees with the zeros)', () => {
+    const at = '2026-12-08T01:00:00.000Z';
+    for (const origin of [base.origin, { kind: 'missing' } as const, { kind: 'present', type: 'file', size: 10, mtimeSeconds: 2000 } as const, { kind: 'unchecked', reason: 'down' } as const]) {
+      const r = classifyFile({ ...base, zeroFilledAt: at, origin });
+      expect(r.verdict).toBe('mismatch');
+      expect(r.reason).toBe(`ZERO-FILLED by pullback check --repair at ${at}: its unreadable parts are zeros in this archive (a restore of it refuses this file; the other files are not affected)`);
+    }
+  });
+
   it('counts origin files modified or gone since the backup as changed', () => {
     expect(classifyFile({ ...base, origin: { kind: 'missing' } }).verdict).toBe('changed');
     expect(classifyFile({ ...base, origin: { kind: 'present', type: 'file', size: 11, mtimeSeconds: 1000 } }).reason).toBe('size changed');

@@ -1,7 +1,7 @@
 // The free-space preflight's arithmetic: growth estimates from history (and without it), room for
 // borg, one verdict per filesystem however many mirrors and repositories share it.
 import { describe, expect, it } from 'vitest';
-import { BORG_MAX_OBJECT, compactRoom, judgeDiskSpace, mirrorGrowth, refusedHosts, repositoryGrowth, type HostHistory, type SpaceNeed } from '../../../src/nightly/disk-space.js';
+import { BORG_FIXED_OVERHEAD, BORG_MAX_OBJECT, OBJECT_OVERHEAD, borgRoom, judgeDiskSpace, mirrorGrowth, refusedHosts, repositoryGrowth, type HostHistory, type SpaceNeed } from '../../../src/nightly/disk-space.js';
 import type { FilesystemFacts } from '../../../src/util/filesystem.js';
 
 const MiB = 1024 * 1024;
@@ -46,13 +46,34 @@ describe('growth estimates', () => {
     expect(r).toEqual({ bytes: 9 * MiB, basis: 'largest archive growth of the last 7 + 5.0 MiB pulled since the last archive' });
   });
 
-  it('room for borg: one segment rewrite (at most the repository), 4 × the index, additional_free_space', () => {
-    const small = compactRoom({ path: '/r', dataBytes: 3 * MiB, maxSegmentSize: 500 * MiB, additionalFreeSpace: 0, indexBytes: 1000 });
-    expect(small.bytes).toBe(3 * MiB + 4000);
-    const big = compactRoom({ path: '/r', dataBytes: 10_000 * MiB, maxSegmentSize: 500 * MiB, additionalFreeSpace: 2 * MiB, indexBytes: 0 });
-    expect(big.bytes).toBe(500 * MiB + BORG_MAX_OBJECT + 2 * MiB);
+  const repo = { path: '/r', maxSegmentSize: 500 * MiB, additionalFreeSpace: 0, indexBytes: 0 };
+  it('room for borg: one segment rewrite (at most the repository), 4 × the index after tonight, the objects\' overhead, the fixed files, additional_free_space', () => {
+    // 3 MiB in 1000 objects (index 2053 buckets), 2 segments waiting: tonight's 1 MiB is ~340 more objects, the table stays.
+    const index = { entries: 1000, buckets: 2053, bucketBytes: 40 };
+    const small = borgRoom({ ...repo, dataBytes: 3 * MiB, index, segmentCount: 4, compactable: [{ segment: 1, size: MiB, free: 10 }, { segment: 2, size: MiB, free: 10 }] }, MiB);
+    const objects = Math.ceil(MiB / ((3 * MiB - 82 * 1000) / 1000));
+    expect(small.bytes).toBe(3 * MiB + 4 * (18 + 2053 * 40) + 10 * (4 + 4 + 4) + objects * OBJECT_OVERHEAD + BORG_FIXED_OVERHEAD);
+    expect(small.basis).toMatch(/^a segment rewrite 3\.0 MiB \(2 segment\(s\) wait for compaction; a whole segment, 520\.0 MiB, once 10 do\) \+ a commit reserve .* \(4 × the index after tonight's ~\d+ new objects, 80\.2 KiB, \+ hints\)/);
+    const big = borgRoom({ ...repo, dataBytes: 10_000 * MiB, additionalFreeSpace: 2 * MiB }, 0);
+    expect(big.bytes).toBe(500 * MiB + BORG_MAX_OBJECT + 4 * (18 + 1031 * 40) + 10 * 6 + BORG_FIXED_OVERHEAD + 2 * MiB);
     expect(big.basis).toContain('additional_free_space');
-    expect(compactRoom({ path: '/r', dataBytes: 0, maxSegmentSize: 500 * MiB, additionalFreeSpace: 0, indexBytes: 0 }).bytes).toBe(0);
+  });
+
+  it('room for borg: the index grows by steps as borg\'s hash table does (many small objects: 4 × the larger table)', () => {
+    // 3004 objects in 4099 buckets (as borg left them after 3000 files of 16 bytes); 3000 more pass 0.75 × 4099: 8209 buckets.
+    const index = { entries: 3004, buckets: 4099, bucketBytes: 40 };
+    const r = borgRoom({ ...repo, dataBytes: 464_687, index, segmentCount: 6, compactable: [] }, 177_620);
+    expect(r.basis).toContain(`320.7 KiB, + hints`);
+    expect(r.bytes).toBeGreaterThan(4 * (18 + 8209 * 40));
+  });
+
+  it('room for borg: a whole free segment once 10 segments wait for compaction, however small the repository (borg demands it)', () => {
+    const waiting = Array.from({ length: 8 }, (_, i) => ({ segment: i, size: 4096, free: 41 }));
+    const r = borgRoom({ ...repo, dataBytes: 200 * 1024, index: { entries: 20, buckets: 1031, bucketBytes: 40 }, segmentCount: 12, compactable: waiting }, 8 * 1024);
+    expect(r.bytes).toBeGreaterThan(500 * MiB + BORG_MAX_OBJECT);
+    expect(r.basis).toMatch(/^a whole free segment 520\.0 MiB \(max_segment_size 500\.0 MiB \+ borg's largest object: borg demands it at every commit once 10 segments wait for compaction; 8 wait and tonight's archive adds about 2; a smaller max_segment_size lowers it: borg config \/r max_segment_size SIZE\)/);
+    // One fewer waiting: the segment rewrite, at most the data.
+    expect(borgRoom({ ...repo, dataBytes: 200 * 1024, index: { entries: 20, buckets: 1031, bucketBytes: 40 }, segmentCount: 12, compactable: waiting.slice(1) }, 8 * 1024).bytes).toBeLessThan(MiB);
   });
 });
 
