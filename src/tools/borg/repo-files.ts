@@ -2,7 +2,7 @@
 // any borg runs): the index's header (how many objects, in how many hash buckets of how many bytes)
 // and the hints file (which segments hold freed space and wait for compaction). Pure parsers, and
 // the hash table's growth as borg's hashindex.c does it.
-import { decodeMsgpack, type MsgValue } from '../../util/msgpack.js';
+import { decode } from '@msgpack/msgpack';
 
 export interface IndexHeader {
   /** Objects in the repository. */
@@ -46,17 +46,18 @@ export const indexFileBytes = (buckets: number, bucketBytes: number) => INDEX_HE
 
 /** Segments that hold freed space (hints `compact`: segment number → bytes freed), or undefined when `bytes` is not a hints file. Pure. */
 export function parseHintsCompact(bytes: Buffer): Map<number, number> | undefined {
-  let doc: MsgValue;
+  let doc: unknown;
   try {
-    doc = decodeMsgpack(bytes);
+    // Map keys are str, or bin in files an older msgpack wrote (read as text); integer keys come as their digits.
+    doc = decode(bytes, { mapKeyConverter: (k) => (k instanceof Uint8Array ? Buffer.from(k).toString('latin1') : (k as string | number)) });
   } catch {
     return undefined;
   }
-  if (!(doc instanceof Map)) return undefined;
-  // The key is a str, or bin in files an older msgpack wrote.
-  const compact = [...doc].find(([k]) => (Buffer.isBuffer(k) ? k.toString('latin1') : k) === 'compact')?.[1];
-  if (!(compact instanceof Map)) return undefined;
+  const compact = isRecord(doc) ? doc.compact : undefined;
+  if (!isRecord(compact)) return undefined;
   const out = new Map<number, number>();
-  for (const [k, v] of compact) if (typeof k === 'number' && typeof v === 'number') out.set(k, v);
+  for (const [k, v] of Object.entries(compact)) if (/^\d+$/.test(k) && typeof v === 'number') out.set(Number(k), v);
   return out;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
