@@ -89,7 +89,7 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
     if (!into) return await restoreAtLive(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
     env.out(formatPitrPlan(planned.plan, into, walIntoDir(into)));
     const timeoutMs = global.dumpTimeoutSeconds * 1000;
-    if (o.dryRun) return dryRunChecklist(env.out, borg, planned.plan, walDir(global, host!.name, source.name), `nothing was written to ${into}`, env.logger, timeoutMs);
+    if (o.dryRun) return dryRunChecklist(env.out, borg, planned.plan, walDir(global, host!.name, source.name), planned.plan.target.kind === 'time' ? `nothing was written to ${into} (the WAL read for where recovery stops was gathered in a temporary folder, removed)` : 'nothing was extracted', env.logger, timeoutMs);
     const r = await restoreInto(borg, planned.plan, into, walDir(global, host!.name, source.name), env.logger, { timeoutMs, signal: interrupt.signal }).catch((e: unknown) => {
       if (e instanceof JobError) env.out(`Refused: ${e.message}. Nothing usable was left in ${into}.`);
       throw e;
