@@ -15,7 +15,7 @@ import type { HeldLock } from '../lock/run-lock.js';
 import { walDir } from '../pitr/paths.js';
 import { describeTarget } from '../pitr/target-time.js';
 import { dryRunChecklist } from './pitr-dry-run.js';
-import { formatPitrPlan, type PitrPlan } from '../pitr/restore-plan.js';
+import { formatPitrPlan, walEndNote, type PitrPlan } from '../pitr/restore-plan.js';
 import { dumpAtPoint, scratchFolder, sweepScratch, unreachableByPostgres } from '../pitr/scratch-cluster.js';
 import { restoreStateDir } from '../restore/prepare.js';
 import { beginLogin, type Login } from '../restore/login.js';
@@ -48,7 +48,7 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
   );
   if (p.dryRun) {
     const borg = borgContext({ global, logger: env.logger, signal });
-    return dryRunChecklist(env.out, borg, p.plan, walDir(global, p.host.name, p.source.name), 'nothing was recovered or changed');
+    return dryRunChecklist(env.out, borg, p.plan, walDir(global, p.host.name, p.source.name), 'nothing was recovered or changed', env.logger, global.dumpTimeoutSeconds * 1000);
   }
   let lock: HeldLock | undefined;
   let login: Login | undefined;
@@ -75,7 +75,9 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
       if (e instanceof JobError) env.out(`Refused: ${e.message}. Nothing was changed.`);
       throw e;
     });
-    env.out(`Recovered to ${point} in a scratch cluster (${made.walFiles} WAL files, up to ${made.newestSegment ?? '-'}), dumped ${made.dumps.map((d) => d.database).join(', ')}, scratch cluster deleted.`);
+    const toEnd = made.time?.recovery.kind === 'wal-end';
+    if (toEnd) env.out(walEndNote(p.plan, 'recovered to it.'));
+    env.out(`Recovered to ${toEnd ? `the WAL's end (the state at ${point})` : point} in a scratch cluster (${made.walFiles} WAL files, up to ${made.newestSegment ?? '-'}), dumped ${made.dumps.map((d) => d.database).join(', ')}, scratch cluster deleted.`);
     const stage = join(work, 'stage');
     const dumps = await recordSuppliedDumps(
       made.dumps.map((d) => ({ ...d, takenAt: p.plan.target.kind === 'time' ? p.plan.target.at.toISOString() : new Date().toISOString() })),
@@ -85,7 +87,7 @@ export async function restoreAtLive(g: GlobalOptions, env: CommandEnv, signal: A
     );
     rmSync(scratch, { recursive: true, force: true });
     staging = suppliedStaging(stage, p.source.name);
-    const label = `${p.plan.base.archive} + WAL to ${point}`;
+    const label = `${p.plan.base.archive} + WAL to ${toEnd ? `its end (no transaction ended after ${point})` : point}`;
     const plan = suppliedPlan({ host: p.host.name, target: p.host, source: p.source, repository: repositoryPath(global, p.host.name), label, createdAt: new Date().toISOString(), dumps });
     const o = { host: p.host.name, only: [p.source.name], dryRun: false, yes: p.yes, force: false, maxAgeSeconds: 0, deleteInSelection: false };
     return await carryOut(g, env, o, signal, login, { plan, archived: new Map(), broken: [], kind: 'restore', title: `Restore plan (point in time ${point})`, staged: staging });

@@ -12,7 +12,7 @@ import { assertPreflight } from '../job/preflight.js';
 import { walDir } from '../pitr/paths.js';
 import { dryRunChecklist } from './pitr-dry-run.js';
 import { restoreInto, walIntoDir } from '../pitr/restore-into.js';
-import { formatPitrPlan, planPitrRestore } from '../pitr/restore-plan.js';
+import { formatPitrPlan, planPitrRestore, walEndNote } from '../pitr/restore-plan.js';
 import { parseRecoveryTarget } from '../pitr/target-time.js';
 import { shellCommand } from '../tools/ssh/quote.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
@@ -94,13 +94,16 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
     if (binlog) return await restoreAtBinlog(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
     if (!into) return await restoreAtLive(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
     env.out(formatPitrPlan(planned.plan, into, walIntoDir(into)));
-    if (o.dryRun) return dryRunChecklist(env.out, borg, planned.plan, walDir(global, host!.name, source.name), 'nothing was extracted');
-    const r = await restoreInto(borg, planned.plan, into, walDir(global, host!.name, source.name), env.logger).catch((e: unknown) => {
+    const timeoutMs = global.dumpTimeoutSeconds * 1000;
+    if (o.dryRun) return dryRunChecklist(env.out, borg, planned.plan, walDir(global, host!.name, source.name), planned.plan.target.kind === 'time' ? `nothing was written to ${into} (the WAL read for where recovery stops was gathered in a temporary folder, removed)` : 'nothing was extracted', env.logger, timeoutMs);
+    const r = await restoreInto(borg, planned.plan, into, walDir(global, host!.name, source.name), env.logger, { timeoutMs, signal: interrupt.signal }).catch((e: unknown) => {
       if (e instanceof JobError) env.out(`Refused: ${e.message}. Nothing usable was left in ${into}.`);
       throw e;
     });
     env.out(`Recovered data directory ready: ${r.dataDir} (${r.walFiles} WAL files in ${r.walDir}, up to ${r.newestSegment ?? '-'}).`);
-    env.out('Start it (it replays the WAL to the target, then promotes; its socket is in the data directory):');
+    const toEnd = r.time?.recovery.kind === 'wal-end';
+    if (toEnd) env.out(walEndNote(planned.plan, 'it recovers to it when started (no recovery_target_time written).'));
+    env.out(`Start it (it replays the WAL to ${toEnd ? 'its end' : 'the target'}, then promotes; its socket is in the data directory):`);
     env.out(`  ${shellCommand(r.start)}`);
     env.out(`  psql -h ${shellCommand([r.socketDir])} -p ${r.port} -U postgres`);
     return 0;

@@ -1,7 +1,8 @@
-// The PITR drill's pure decisions: which point of the window it recovers to (seeded), what pg_waldump
-// says about the transactions around it, where PostgreSQL must stop for it, and whether the recovered
-// cluster stopped exactly there. Times are kept in microseconds, as PostgreSQL keeps them: a commit at
-// .000400 after a target at .000 is after it.
+// The PITR drill's pure decisions: which point of the window it recovers to (seeded), and whether
+// the recovered cluster stopped exactly there, given the transactions around it that pitr/ read from
+// the WAL with pg_waldump (pitr/xact-ends.ts: handed over with the recovered cluster). Times are kept
+// in microseconds, as PostgreSQL keeps them: a commit at .000400 after a target at .000 is after it.
+import type { TransactionsAround } from './pitr-result.js';
 import type { Random } from './random.js';
 
 /** A point drawn uniformly inside [oldest, newest], to the millisecond. */
@@ -10,79 +11,25 @@ export function drawPoint(rand: Random, oldest: Date, newest: Date): Date {
   return new Date(oldest.getTime() + Math.floor(rand() * (span + 1)));
 }
 
-/** A transaction's end as pg_waldump shows it (COMMIT or ABORT, prepared or not). */
-export interface XactRecord {
-  kind: 'commit' | 'abort';
-  prepared: boolean;
-  xid: string;
-  lsn: string;
-  /** Microseconds since the Unix epoch, UTC. */
-  timeUs: bigint;
-  /** The time as pg_waldump printed it (run with TZ=UTC). */
-  time: string;
-}
-
-const RECORD = /\btx:\s*(\d+), lsn: ([0-9A-F]+\/[0-9A-F]+),.* desc: (COMMIT|ABORT|COMMIT_PREPARED|ABORT_PREPARED) (?:(\d+): )?(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\.(\d{6}) UTC\b/;
-
-/** One line of `pg_waldump --rmgr=Transaction` (TZ=UTC) as a transaction's end, or undefined for any other line. */
-export function parseXactLine(line: string): XactRecord | undefined {
-  const m = RECORD.exec(line);
-  if (!m) return undefined;
-  const [, tx, lsn, what, twoPhaseXid, day, clock, micros] = m;
-  const ms = Date.parse(`${day}T${clock}Z`);
-  if (Number.isNaN(ms)) return undefined;
-  return {
-    kind: what!.startsWith('COMMIT') ? 'commit' : 'abort',
-    prepared: what!.endsWith('_PREPARED'),
-    // A prepared transaction's end is written by another transaction: its own id is the one named.
-    xid: twoPhaseXid ?? tx!,
-    lsn: lsn!,
-    timeUs: BigInt(ms) * 1000n + BigInt(micros!),
-    time: `${day} ${clock}.${micros} UTC`,
-  };
-}
-
-/** Microseconds of a Date. */
-export function microsOf(d: Date): bigint {
-  return BigInt(d.getTime()) * 1000n;
-}
-
-/**
- * Where recovery to `target` must stop, from the transaction ends in WAL order (as PostgreSQL replays
- * them, with recovery_target_inclusive): before `stop`, the first end (commit or abort) later than the
- * target; `lastCommit` is the last commit before it (at or before the target: it must be applied),
- * `firstCommitAfter` the first commit from `stop` on (it must not be).
- */
-export interface ExpectedStop {
-  lastCommit?: XactRecord;
-  stop?: XactRecord;
-  firstCommitAfter?: XactRecord;
-}
-
-/** Folds transaction ends (in WAL order) into the expected stop; `done` once nothing later can change it. */
-export class StopFinder {
-  readonly found: ExpectedStop = {};
-  constructor(private readonly targetUs: bigint) {}
-
-  add(r: XactRecord): void {
-    if (this.done) return;
-    if (!this.found.stop) {
-      if (r.timeUs > this.targetUs) this.found.stop = r;
-      else if (r.kind === 'commit') this.found.lastCommit = r;
-    }
-    if (this.found.stop && r.kind === 'commit') this.found.firstCommitAfter = r;
-  }
-
-  get done(): boolean {
-    return this.found.firstCommitAfter !== undefined;
-  }
-}
-
 /** What the recovered cluster said: the status of each transaction asked (pg_xact_status), and the stop its log names. */
 export interface ClusterObservation {
   status: Map<string, string>;
   /** From "recovery stopping before commit|abort of transaction N": N, if the log says so. */
   stoppedBefore?: string;
+  /** From "last completed transaction was at log time T": T in microseconds since the epoch, if the log says so. */
+  lastCompletedUs?: bigint;
+}
+
+/** The time of the last transaction recovery replayed, from its log ("last completed transaction was at log time 2026-12-08 01:57:17.556082+00"), in microseconds. */
+export function lastCompletedOf(log: string): bigint | undefined {
+  const all = [...log.matchAll(/last completed transaction was at log time (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?([+-]\d{2})(?::?(\d{2}))?/g)];
+  const m = all.at(-1);
+  if (!m) return undefined;
+  const [, day, clock, frac, hours, minutes] = m;
+  const offset = `${hours}:${minutes ?? '00'}`;
+  const ms = Date.parse(`${day}T${clock}${offset}`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * 1000n + BigInt((frac ?? '').padEnd(6, '0'));
 }
 
 /** The transaction PostgreSQL's log says it stopped before: "recovery stopping before commit of transaction 758, time ...". */
@@ -97,9 +44,9 @@ export function stoppedBeforeOf(log: string): string | undefined {
  * must be the end pg_waldump found first after the target. With no transaction end after the target
  * in the WAL, PostgreSQL cannot stop there at all.
  */
-export function stopProblems(expected: ExpectedStop, seen: ClusterObservation): string[] {
+export function stopProblems(expected: TransactionsAround, seen: ClusterObservation): string[] {
   const out: string[] = [];
-  if (!expected.stop) return ['the WAL holds no transaction that ended after the point: PostgreSQL cannot stop there (a restore --at to it ends with "recovery ended before configured recovery target was reached")'];
+  if (!expected.stop) return ['the WAL holds no transaction that ended after the point, yet recovery was given it as a time target (PostgreSQL cannot stop there)'];
   const last = expected.lastCommit;
   if (last && seen.status.get(last.xid) !== 'committed') out.push(`transaction ${last.xid}, committed at ${last.time} (at or before the point), is ${seen.status.get(last.xid) ?? 'unknown'} in the recovered cluster, not committed`);
   const after = expected.firstCommitAfter;
@@ -107,6 +54,31 @@ export function stopProblems(expected: ExpectedStop, seen: ClusterObservation): 
   if (seen.stoppedBefore === undefined) out.push(`the recovered cluster's log does not say where recovery stopped (expected before the ${expected.stop.kind} of transaction ${expected.stop.xid} at ${expected.stop.time})`);
   else if (seen.stoppedBefore !== expected.stop.xid) out.push(`recovery stopped before transaction ${seen.stoppedBefore}, not before ${expected.stop.xid} (the first to end after the point, at ${expected.stop.time})`);
   return out;
+}
+
+/**
+ * Why a cluster recovered to the WAL's end (no transaction ended after the point in it) does not hold
+ * exactly the state at the point (empty when it does): the last commit at or before the point must be
+ * committed there, recovery must not have stopped at a target, and the last transaction it replayed
+ * (its log) must be the WAL's last transaction end, at or before the point: nothing after it exists.
+ */
+export function walEndProblems(expected: TransactionsAround, seen: ClusterObservation): string[] {
+  const out: string[] = [];
+  if (expected.stop) return [`transaction ${expected.stop.xid} ended after the point (at ${expected.stop.time}), yet recovery went to the WAL's end`];
+  const last = expected.lastCommit;
+  if (last && seen.status.get(last.xid) !== 'committed') out.push(`transaction ${last.xid}, committed at ${last.time} (at or before the point), is ${seen.status.get(last.xid) ?? 'unknown'} in the recovered cluster, not committed`);
+  if (seen.stoppedBefore !== undefined) out.push(`the recovered cluster's log says recovery stopped before transaction ${seen.stoppedBefore}, though it was to replay the WAL to its end`);
+  const end = expected.lastEnd;
+  if (end && seen.lastCompletedUs === undefined) out.push(`the recovered cluster's log does not name the last transaction it replayed (expected the ${end.kind} of transaction ${end.xid} at ${end.time}, the WAL's last)`);
+  else if (end && seen.lastCompletedUs !== end.timeUs) out.push(`the last transaction the recovered cluster replayed ended at ${utcMicros(seen.lastCompletedUs!)}, not at ${end.time} (the ${end.kind} of transaction ${end.xid}, the WAL's last)`);
+  else if (!end && seen.lastCompletedUs !== undefined) out.push('the recovered cluster replayed a transaction end, though the WAL from the base backup holds none');
+  return out;
+}
+
+/** Microseconds since the epoch as pg_waldump prints a time: `2026-12-08 01:57:17.556082 UTC`. */
+function utcMicros(us: bigint): string {
+  const secs = new Date(Number(us / 1_000_000n) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return `${secs}.${String(us % 1_000_000n).padStart(6, '0')} UTC`;
 }
 
 /** The full (epoch-qualified) transaction id of 32-bit `xid`, given the cluster's next full id `nextFull` (the newest epoch not past it). */

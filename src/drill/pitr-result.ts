@@ -36,6 +36,19 @@ export interface PitrDrillResult {
   note?: string;
 }
 
+/** A transaction's end read from the WAL (by pitr/, with pg_waldump), its time in microseconds since the epoch. */
+export interface XactEnd extends XactRef {
+  timeUs: bigint;
+}
+
+/** The transaction ends around the point in WAL order: the last commit and last end at or before it, the first end after it (the stop), the first commit after it. */
+export interface TransactionsAround {
+  lastCommit?: XactEnd;
+  lastEnd?: XactEnd;
+  stop?: XactEnd;
+  firstCommitAfter?: XactEnd;
+}
+
 /** A scratch cluster recovered to a time (pitr/drill-recovery.ts gives it). */
 export interface RecoveredCluster {
   socketDir: string;
@@ -46,6 +59,10 @@ export interface RecoveredCluster {
   baseArchive: string;
   walArchives: string[];
   walFiles: number;
+  /** Read from the WAL before recovery; with no end after the point, `toWalEnd`: recovered to the WAL's end (`walEndNote` says so). */
+  around: TransactionsAround;
+  toWalEnd: boolean;
+  walEndNote?: string;
   extractMs: number;
   replayMs: number;
   log(): string;

@@ -4,7 +4,10 @@
 // WAL replay, the two together: the RTO); proven to have stopped exactly at the point: pg_waldump
 // reads the commits around it from the same WAL, and the recovered cluster must hold the last one at
 // or before the point committed and the first after it not (pg_xact_status), its log naming the same
-// stop; then the host's SQL restore checks of the source run against it. The cluster is always removed.
+// stop. A point no transaction ended after (a server idle since) is recovered, as restore --at does,
+// to the WAL's end: the last commit at or before it must be committed, and the last transaction the
+// cluster replayed must be the WAL's last (nothing after it exists). Then the host's SQL restore checks
+// of the source run against it. The cluster is always removed.
 import { describeError, JobError } from '../errors.js';
 import { ENGINE_CONNECTION } from '../config/defaults.js';
 import type { SourceConfig } from '../config/types.js';
@@ -14,7 +17,7 @@ import { getEngine } from '../engines/registry.js';
 import { localRunner } from '../engines/runner.js';
 import type { CheckResult } from './databases.js';
 import { checkPasses, checksFor } from './database-plan.js';
-import { drawPoint, fullXid, microsOf, parseXactLine, stoppedBeforeOf, stopProblems, StopFinder, type ExpectedStop, type XactRecord } from './pitr-point.js';
+import { drawPoint, fullXid, lastCompletedOf, stoppedBeforeOf, stopProblems, walEndProblems } from './pitr-point.js';
 import type { PitrDrillResult, RecoveredCluster, XactRef } from './pitr-result.js';
 import { seededRandom } from './random.js';
 import type { DrillRun } from './state.js';
@@ -62,12 +65,7 @@ async function drillOne(d: DrillRun, source: SourceConfig): Promise<PitrDrillRes
   try {
     cluster = await opts.pitr.recover({ host, source: source.name, at, user, timeoutMs, signal: ctx.signal });
   } catch (e) {
-    const why = describeError(e);
-    // PostgreSQL stops a time target only at the first transaction that ended after it: none in the WAL, no stop.
-    const idle = /recovery ended before configured recovery target was reached/.test(why)
-      ? ' (PostgreSQL found no transaction that ended after the point in the WAL held: a server idle since before it cannot be recovered to it by time, and restore --at to it fails the same way)'
-      : '';
-    return { ...r, error: `could not recover to ${r.target}: ${why}${idle}` };
+    return { ...r, error: `could not recover to ${r.target}: ${describeError(e)}` };
   }
   try {
     Object.assign(r, {
@@ -79,13 +77,16 @@ async function drillOne(d: DrillRun, source: SourceConfig): Promise<PitrDrillRes
       rtoMs: cluster.extractMs + cluster.replayMs,
     });
     const problems: string[] = [];
-    // Where it must have stopped, read from the WAL it replayed; what it holds, asked of it.
-    const expected = await expectedStop(d, cluster, at);
+    // Where it must have stopped, read from the WAL it replayed (before it did: pitr/); what it holds, asked of it.
+    const expected = cluster.around;
     Object.assign(r, { lastCommit: ref(expected.lastCommit), stop: ref(expected.stop), firstCommitAfter: ref(expected.firstCommitAfter) });
     const xids = [expected.lastCommit?.xid, expected.firstCommitAfter?.xid].filter((x): x is string => x !== undefined);
     const status = await xactStatus(d, cluster, user, xids);
-    problems.push(...stopProblems(expected, { status, stoppedBefore: stoppedBeforeOf(cluster.log()) }));
-    if (!expected.lastCommit && expected.stop) r.note = 'no transaction committed between the base backup and the point: the cluster is the base backup replayed to it';
+    const log = cluster.log();
+    const seen = { status, stoppedBefore: stoppedBeforeOf(log), lastCompletedUs: lastCompletedOf(log) };
+    problems.push(...(cluster.toWalEnd ? walEndProblems(expected, seen) : stopProblems(expected, seen)));
+    if (cluster.toWalEnd) r.note = `${cluster.walEndNote ?? "no transaction ended after the point in the WAL: recovered to the WAL's end"}${expected.lastEnd ? ` (the last transaction it replayed: the ${expected.lastEnd.kind} of ${expected.lastEnd.xid} at ${expected.lastEnd.time}, the WAL's last; nothing after it exists)` : ''}`;
+    else if (!expected.lastCommit && expected.stop) r.note = 'no transaction committed between the base backup and the point: the cluster is the base backup replayed to it';
     r.checks = await sqlChecks(d, source, cluster, user);
     for (const c of r.checks.filter((x) => !x.ok)) problems.push(`check '${c.name}' ${c.error ? `failed: ${c.error}` : `returned ${JSON.stringify(c.got)}, expected ${JSON.stringify(c.expected)}`}`);
     if (ctx.signal?.aborted) problems.push('interrupted');
@@ -96,44 +97,7 @@ async function drillOne(d: DrillRun, source: SourceConfig): Promise<PitrDrillRes
   }
 }
 
-const ref = (x: XactRecord | undefined): XactRef | undefined => (x ? { xid: x.xid, time: x.time, lsn: x.lsn, kind: x.kind } : undefined);
-
-/**
- * The transaction ends around `at` in the WAL the cluster replayed, from its base backup's start on
- * (pg_waldump in UTC, stopped as soon as the first commit after the point is seen). pg_waldump ends
- * with an error at the end of the WAL (the last record of a partial segment): that is where the WAL
- * ends, not a failure; any other end before the point is said.
- */
-async function expectedStop(d: DrillRun, c: RecoveredCluster, at: Date): Promise<ExpectedStop> {
-  const finder = new StopFinder(microsOf(at));
-  const enough = new AbortController();
-  const onAbort = () => enough.abort();
-  d.ctx.signal?.addEventListener('abort', onAbort);
-  try {
-    const r = await runCommand(pgTool(pgBinDir(), 'pg_waldump'), ['--path', c.walDir, '--timeline', String(c.timeline), '--start', c.startLsn, '--rmgr', 'Transaction'], {
-      env: { TZ: 'UTC' },
-      logger: d.ctx.logger,
-      // Stopped on purpose once the first commit after the point is read: what it found is logged below instead.
-      quiet: true,
-      signal: enough.signal,
-      timeoutMs: d.ctx.global.dumpTimeoutSeconds * 1000,
-      onStdoutLine: (line) => {
-        const x = parseXactLine(line);
-        if (x) finder.add(x);
-        if (finder.done && !enough.signal.aborted) enough.abort();
-      },
-    });
-    if (d.ctx.signal?.aborted) throw new JobError('interrupted');
-    if (!finder.done && r.exitCode !== 0 && !r.stderrTail.some((l) => /error in WAL record|invalid record length|could not find file/.test(l))) {
-      throw new JobError(`pg_waldump could not read the WAL it replayed (exit ${r.exitCode ?? r.signal}): ${r.stderrTail.slice(-2).join(' | ')}`);
-    }
-    const f = finder.found;
-    d.ctx.logger.info({ walDir: c.walDir, lastCommit: f.lastCommit?.xid, stop: f.stop?.xid, firstCommitAfter: f.firstCommitAfter?.xid, exitCode: r.exitCode, stoppedEarly: r.aborted }, 'pg_waldump: the transactions around the point');
-    return f;
-  } finally {
-    d.ctx.signal?.removeEventListener('abort', onAbort);
-  }
-}
+const ref = (x: XactRef | undefined): XactRef | undefined => (x ? { xid: x.xid, time: x.time, lsn: x.lsn, kind: x.kind } : undefined);
 
 /** pg_xact_status of each of `xids` in the recovered cluster (an id it has not reached yet: 'not assigned'). */
 async function xactStatus(d: DrillRun, c: RecoveredCluster, user: string, xids: readonly string[]): Promise<Map<string, string>> {

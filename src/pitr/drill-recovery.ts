@@ -12,8 +12,9 @@ import { JobError } from '../errors.js';
 import { borgContext } from '../job/context.js';
 import { walDir } from './paths.js';
 import { restoreInto } from './restore-into.js';
-import { planPitrRestore } from './restore-plan.js';
+import { planPitrRestore, walEndNote } from './restore-plan.js';
 import { freePort, scratchFolder, startScratch, sweepScratch, unreachableByPostgres } from './scratch-cluster.js';
+import type { TransactionsAround } from './xact-ends.js';
 
 /** A source's recovery window, or why it has none yet. */
 export type PitrWindow = { ok: true; oldest: Date; newest: Date; bases: number } | { ok: false; reason: string };
@@ -30,6 +31,11 @@ export interface RecoveredScratch {
   baseArchive: string;
   walArchives: string[];
   walFiles: number;
+  /** The transaction ends around the target in that WAL (pg_waldump, read before recovery: restore-into.ts). */
+  around: TransactionsAround;
+  /** No transaction ended after the target in the WAL: recovered to the WAL's end, without a time target; `walEndNote` says so for people. */
+  toWalEnd: boolean;
+  walEndNote?: string;
   /** Milliseconds: the base backup and WAL extracted and the recovery settings written; then started until promoted (WAL replay). */
   extractMs: number;
   replayMs: number;
@@ -82,7 +88,9 @@ export function pitrDrillRecovery(global: GlobalConfig, catalog: Catalog, logger
         if (unreachable) throw new JobError(unreachable);
         const borg = borgContext({ global, logger, signal: p.signal });
         const t0 = Date.now();
-        const into = await restoreInto(borg, plan, join(dir, 'data'), walDir(global, p.host, p.source), logger, { port: await freePort() });
+        const into = await restoreInto(borg, plan, join(dir, 'data'), walDir(global, p.host, p.source), logger, { port: await freePort(), timeoutMs: p.timeoutMs, signal: p.signal });
+        if (!into.time) throw new JobError('the recovery to a time read no transactions around it');
+        const toWalEnd = into.time.recovery.kind === 'wal-end';
         const t1 = Date.now();
         const cluster = await startScratch(into, p.user, logger, p.timeoutMs, p.signal);
         const t2 = Date.now();
@@ -95,6 +103,9 @@ export function pitrDrillRecovery(global: GlobalConfig, catalog: Catalog, logger
           baseArchive: plan.base.archive,
           walArchives: plan.walArchives,
           walFiles: into.walFiles,
+          around: into.time.around,
+          toWalEnd,
+          ...(toWalEnd ? { walEndNote: walEndNote(plan, 'recovered to it') } : {}),
           extractMs: t1 - t0,
           replayMs: t2 - t1,
           log: () => {

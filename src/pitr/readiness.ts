@@ -2,14 +2,19 @@
 // (borg extract --dry-run of its paths), and the WAL from its start on: every chunk of the WAL in
 // the archives read the same way, the receiver's own segments beside them, and the whole checked
 // for a missing segment. The dry run of `restore --at` prints these as its checklist.
-import { existsSync, readdirSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
 import { parseLsn } from '../engines/postgres-wal.js';
 import { describeError } from '../errors.js';
 import { readBack } from '../tools/borg/extract.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { archivedPitrPaths } from './paths.js';
-import type { PitrPlan } from './restore-plan.js';
+import { collectWal } from './restore-into.js';
+import { walEndNote, type PitrPlan } from './restore-plan.js';
+import { scanTransactionEnds } from './wal-scan.js';
+import { timeRecoveryOf } from './xact-ends.js';
 import { describeMissing, segnoOf, walContinuity } from './wal-files.js';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -21,8 +26,8 @@ export interface PitrCheck {
   figure: string;
 }
 
-/** The checklist of `plan` (never throws: a borg that cannot run is a failed item). */
-export async function pitrReadiness(borg: BorgContext, plan: PitrPlan, receivedWal: string): Promise<PitrCheck[]> {
+/** The checklist of `plan` (never throws: a borg that cannot run is a failed item); `logger` and `timeoutMs` for pg_waldump. */
+export async function pitrReadiness(borg: BorgContext, plan: PitrPlan, receivedWal: string, logger: Logger, timeoutMs: number): Promise<PitrCheck[]> {
   const paths = archivedPitrPaths(plan.source);
   const items: PitrCheck[] = [];
   const name = `every chunk of the base backup in ${plan.base.archive}`;
@@ -57,7 +62,33 @@ export async function pitrReadiness(borg: BorgContext, plan: PitrPlan, receivedW
       status: 'pass',
       figure: `${cont.segments.length} segment(s) without a gap up to ${cont.newest?.name ?? '-'}${cont.newest?.partial ? ' (being written)' : ''}: ${plan.walArchives.length} archive(s) read and verified (${secs(ms)}), ${received.length} file(s) received since`,
     });
+    if (plan.target.kind === 'time') items.push(await stopCheck(borg, plan, receivedWal, logger, timeoutMs));
   }
   return items;
+}
+
+/**
+ * Where recovery to a time stops, read as the restore reads it: the same WAL gathered into a private
+ * temporary folder (removed after), pg_waldump over it: before the first transaction end after the
+ * target, or, with none, at the WAL's end (the restore then recovers without a time target).
+ */
+async function stopCheck(borg: BorgContext, plan: PitrPlan, receivedWal: string, logger: Logger, timeoutMs: number): Promise<PitrCheck> {
+  if (plan.target.kind !== 'time') throw new Error('a time target only');
+  const name = 'where recovery stops';
+  const dir = mkdtempSync(join(tmpdir(), 'pullback-walscan-'));
+  try {
+    const { cont } = await collectWal(borg, plan, receivedWal, join(dir, 'wal'), dir);
+    if (!cont.newest) return { name, status: 'fail', figure: 'no WAL to read' };
+    const scan = await scanTransactionEnds({ walDir: join(dir, 'wal'), timeline: plan.base.timeline, startLsn: plan.base.startLsn, newest: cont.newest.name, at: plan.target.at, logger, timeoutMs, signal: borg.signal });
+    const a = scan.around;
+    const last = a.lastCommit ? `; the last commit at or before it: transaction ${a.lastCommit.xid} at ${a.lastCommit.time}` : '; no commit between the base backup and it';
+    if (timeRecoveryOf(a, scan.readToEnd).kind === 'wal-end') return { name, status: 'pass', figure: `${walEndNote(plan, 'it recovers to it (no time target)')}${last}` };
+    if (a.stop) return { name, status: 'pass', figure: `before the ${a.stop.kind} of transaction ${a.stop.xid} at ${a.stop.time}, the first transaction end after the target${last}` };
+    return { name, status: 'fail', figure: `pg_waldump could not read the WAL to its newest segment ${cont.newest.name} and found no transaction end after the target before that: recovery would end before the target` };
+  } catch (e) {
+    return { name, status: 'fail', figure: `not read: ${describeError(e)}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 

@@ -17,6 +17,8 @@ import { shellQuote } from '../tools/ssh/quote.js';
 import type { PitrPlan } from './restore-plan.js';
 import { pgTimestamp } from './target-time.js';
 import { describeMissing, historyFiles, parseSegmentName, segnoOf, walContinuity } from './wal-files.js';
+import { scanTransactionEnds } from './wal-scan.js';
+import { timeRecoveryOf, type TimeRecovery, type TransactionsAround } from './xact-ends.js';
 
 export interface IntoResult {
   dataDir: string;
@@ -29,6 +31,11 @@ export interface IntoResult {
   /** The local socket directory and port it will listen on. */
   socketDir: string;
   port: number;
+  /**
+   * For a time target: the transaction ends around it in this WAL (pg_waldump), and how it is
+   * recovered: stopped before the first end after it, or, with none, to the WAL's end (no time target written).
+   */
+  time?: { recovery: TimeRecovery; around: TransactionsAround };
 }
 
 /** The folder beside `into` holding the WAL its restore_command reads. */
@@ -41,7 +48,7 @@ export function walIntoDir(into: string): string {
  * archives and `receivedWal`, to listen on `opts.port` (default 5432) on its own socket; throws
  * ToolError (borg) or JobError (a gap, a missing base backup).
  */
-export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: string, receivedWal: string, logger: Logger, opts: { port?: number } = {}): Promise<IntoResult> {
+export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: string, receivedWal: string, logger: Logger, opts: { port?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IntoResult> {
   const walInto = walIntoDir(into);
   const stage = join(dirname(into), `.${basename(into)}.pullback-stage`);
   rmSync(stage, { recursive: true, force: true });
@@ -51,26 +58,21 @@ export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: strin
     await extractArchive(borg, plan.repository, plan.base.archive, join(stage, 'base'), { prefix: [paths.base] });
     const base = join(stage, 'base', paths.base);
     if (!existsSync(join(base, 'backup_label'))) throw new JobError(`archive ${plan.base.archive} holds no base backup of ${plan.source} (${paths.base})`);
-    rmSync(walInto, { recursive: true, force: true });
-    mkdirSync(walInto, { recursive: true, mode: 0o700 });
-    for (const [i, archive] of plan.walArchives.entries()) {
-      const to = join(stage, `wal-${i}`);
-      await extractArchive(borg, plan.repository, archive, to, { prefix: [paths.wal] });
-      gather(join(to, paths.wal), walInto);
-    }
-    // The receiver's own WAL last: it is the newest (its partial segment reaches the newest point).
-    gather(receivedWal, walInto);
-    const files = takePartials(walInto);
-    const from = segnoOf(parseLsn(plan.base.startLsn));
-    const cont = walContinuity(files, from);
+    const { files, cont } = await collectWal(borg, plan, receivedWal, walInto, stage);
     if (cont.missing.length > 0) throw new JobError(`the WAL from the base backup on has a gap: ${describeMissing(plan.base.timeline, cont.missing)}; recover to a point before it, or from a later base backup`);
     if (cont.segments.length === 0) throw new JobError(`no WAL found from ${plan.base.startWal} on (archives ${plan.walArchives.join(', ')}, ${receivedWal})`);
+    // PostgreSQL stops a time target only before a transaction that ended after it: with none in this WAL, the state at the target is the WAL's end.
+    let time: IntoResult['time'];
+    if (plan.target.kind === 'time') {
+      const scan = await scanTransactionEnds({ walDir: walInto, timeline: plan.base.timeline, startLsn: plan.base.startLsn, newest: cont.newest!.name, at: plan.target.at, logger, timeoutMs: opts.timeoutMs ?? 3_600_000, signal: opts.signal ?? borg.signal });
+      time = { recovery: timeRecoveryOf(scan.around, scan.readToEnd), around: scan.around };
+    }
     // The data directory: the base backup moved into place.
     if (existsSync(into)) rmSync(into, { recursive: true });
     renameSync(base, into);
     chmodSync(into, 0o700);
     const port = opts.port ?? 5432;
-    writeRecoverySettings(into, walInto, plan, port);
+    writeRecoverySettings(into, walInto, plan, port, time?.recovery.kind === 'wal-end');
     await giveToPostgres([into, walInto], logger);
     const bin = pgBinDir();
     const start = [
@@ -83,8 +85,8 @@ export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: strin
       '-w', '-t', '86400',
       'start',
     ];
-    logger.info({ into, walFiles: files.length, newest: cont.newest?.name }, 'recovered data directory ready');
-    return { dataDir: into, walDir: walInto, walFiles: files.length, ...(cont.newest ? { newestSegment: cont.newest.name } : {}), start, socketDir: into, port };
+    logger.info({ into, walFiles: files.length, newest: cont.newest?.name, recovery: time?.recovery.kind }, 'recovered data directory ready');
+    return { dataDir: into, walDir: walInto, walFiles: files.length, ...(cont.newest ? { newestSegment: cont.newest.name } : {}), start, socketDir: into, port, ...(time ? { time } : {}) };
   } catch (e) {
     // Nothing half-made is left beside `into` (the data directory itself is moved in last).
     rmSync(walInto, { recursive: true, force: true });
@@ -92,6 +94,27 @@ export async function restoreInto(borg: BorgContext, plan: PitrPlan, into: strin
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/**
+ * Gathers the WAL `plan` replays into `walInto` (made anew, 0700): each WAL archive's, extracted
+ * under `stage`, then the receiver's own (`receivedWal`), partial segments under their full names;
+ * returns its files and their continuity from the base backup's first segment on. Throws ToolError (borg).
+ */
+export async function collectWal(borg: BorgContext, plan: PitrPlan, receivedWal: string, walInto: string, stage: string): Promise<{ files: string[]; cont: ReturnType<typeof walContinuity> }> {
+  const paths = archivedPitrPaths(plan.source);
+  rmSync(walInto, { recursive: true, force: true });
+  mkdirSync(walInto, { recursive: true, mode: 0o700 });
+  for (const [i, archive] of plan.walArchives.entries()) {
+    const to = join(stage, `wal-${i}`);
+    await extractArchive(borg, plan.repository, archive, to, { prefix: [paths.wal] });
+    gather(join(to, paths.wal), walInto);
+    rmSync(to, { recursive: true, force: true });
+  }
+  // The receiver's own WAL last: it is the newest (its partial segment reaches the newest point).
+  gather(receivedWal, walInto);
+  const files = takePartials(walInto);
+  return { files, cont: walContinuity(files, segnoOf(parseLsn(plan.base.startLsn))) };
 }
 
 /** Copies the segments, partial segments and history files of `from` into `to` (a complete segment is never replaced by a partial one). */
@@ -123,16 +146,18 @@ function takePartials(dir: string): string[] {
 
 /**
  * The recovery settings, in postgresql.auto.conf (read last, so they win): WAL from `walDir`, the
- * target and promotion at it, and nothing the main server did that a copy must not (archiving,
+ * target and promotion at it (`toWalEnd`: a time target no transaction ended after, recovered to the
+ * WAL's end without one), and nothing the main server did that a copy must not (archiving,
  * replicating from it). recovery.signal makes the start a targeted recovery.
  */
-function writeRecoverySettings(dataDir: string, walDir: string, plan: PitrPlan, port: number): void {
+function writeRecoverySettings(dataDir: string, walDir: string, plan: PitrPlan, port: number, toWalEnd: boolean): void {
   const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
   const lines = [
     '',
     `# pullback restore --at: point-in-time recovery of ${plan.host}/${plan.source} from base backup ${plan.base.archive}`,
     `restore_command = ${q(`cp '${walDir}/%f' '%p'`)}`,
-    ...(plan.target.kind === 'time' ? [`recovery_target_time = ${q(pgTimestamp(plan.target.at))}`, "recovery_target_inclusive = 'on'"] : []),
+    ...(plan.target.kind === 'time' && toWalEnd ? [`# no transaction ended after ${pgTimestamp(plan.target.at)} in this WAL: its state then is the WAL's end, recovered to without a time target`] : []),
+    ...(plan.target.kind === 'time' && !toWalEnd ? [`recovery_target_time = ${q(pgTimestamp(plan.target.at))}`, "recovery_target_inclusive = 'on'"] : []),
     ...(plan.target.kind === 'xid' ? [`recovery_target_xid = ${q(plan.target.xid)}`, "recovery_target_inclusive = 'on'"] : []),
     ...(plan.target.kind === 'name' ? [`recovery_target_name = ${q(plan.target.name)}`] : []),
     "recovery_target_timeline = 'latest'",

@@ -50,6 +50,18 @@ export function formatPitrPlan(p: PitrPlan, into: string, walInto: string, inste
     `Point-in-time restore of ${p.host}/${p.source} to ${to}:`,
     `  base backup   ${show(new Date(p.base.endedAt))} (archive ${p.base.archive}, timeline ${p.base.timeline}, from WAL ${p.base.startWal})`,
     `  WAL from      ${p.walArchives.join(', ')} and the receiver's own directory`,
+    ...(p.target.kind === 'time' ? [`  stops at      the first transaction that ended after ${exact(p.target.at)}, read from this WAL with pg_waldump before recovery; with none, the state then is the WAL's end, recovered to without a time target`] : []),
     ...(instead ?? [`  into          ${into} (data directory), ${walInto} (the WAL its restore_command reads)`]),
   ].join('\n');
+}
+
+const exact = (d: Date) => d.toISOString().replace('T', ' ').replace(/\.000Z$/, 'Z').replace(/Z$/, ' UTC');
+
+/**
+ * Why a time target is recovered to the end of the WAL, for people: no transaction ended after it
+ * in the WAL received up to the newest point, so its state is the WAL's end; `outcome` says what was (or will be) done.
+ */
+export function walEndNote(p: PitrPlan, outcome: string): string {
+  const at = p.target.kind === 'time' ? exact(p.target.at) : describeTarget(p.target);
+  return `no transaction ended after ${at} in the WAL received up to ${p.newest ? exact(p.newest) : 'its newest point'}: the state at ${at} is the WAL's end; ${outcome}`;
 }

@@ -65,9 +65,10 @@ export async function startScratch(into: IntoResult, user: string, logger: Logge
     },
   };
   // Only this process reaches the socket (its folder is the 0700 data directory): trusted there, whatever the main server's pg_hba.conf said.
+  // Its log in UTC: the PITR drill reads the times recovery names in it.
   const hba = join(into.dataDir, 'pullback-scratch-hba.conf');
   writeFileSync(hba, 'local all all trust\n', { mode: 0o644 });
-  appendFileSync(join(into.dataDir, 'postgresql.auto.conf'), `hba_file = '${hba.replace(/'/g, "''")}'\nhot_standby = 'on'\n`);
+  appendFileSync(join(into.dataDir, 'postgresql.auto.conf'), `hba_file = '${hba.replace(/'/g, "''")}'\nhot_standby = 'on'\nlog_timezone = 'UTC'\n`);
   try {
     const [cmd, ...args] = into.start;
     const started = await runCommand(cmd!, args, { logger, timeoutMs, signal });
@@ -109,8 +110,8 @@ export async function dumpAtPoint(
   borg: BorgContext,
   plan: PitrPlan,
   p: { dir: string; dumpDir: string; receivedWal: string; databases: readonly string[]; user: string; logger: Logger; timeoutMs: number; signal?: AbortSignal },
-): Promise<{ dumps: Array<{ database: string; file: string }>; walFiles: number; newestSegment?: string }> {
-  const into = await restoreInto(borg, plan, join(p.dir, 'data'), p.receivedWal, p.logger, { port: await freePort() });
+): Promise<{ dumps: Array<{ database: string; file: string }>; walFiles: number; newestSegment?: string; time?: IntoResult['time'] }> {
+  const into = await restoreInto(borg, plan, join(p.dir, 'data'), p.receivedWal, p.logger, { port: await freePort(), timeoutMs: p.timeoutMs, signal: p.signal });
   const cluster = await startScratch(into, p.user, p.logger, p.timeoutMs, p.signal);
   try {
     const outDir = p.dumpDir;
@@ -123,7 +124,7 @@ export async function dumpAtPoint(
       await run.run(engine.dumpArgv({ host: cluster.socketDir, port: cluster.port, user: p.user }, database, file), { reason: `pg_dump of ${database} from the scratch cluster failed` });
       out.push({ database, file });
     }
-    return { dumps: out, walFiles: into.walFiles, ...(into.newestSegment ? { newestSegment: into.newestSegment } : {}) };
+    return { dumps: out, walFiles: into.walFiles, ...(into.newestSegment ? { newestSegment: into.newestSegment } : {}), ...(into.time ? { time: into.time } : {}) };
   } finally {
     await cluster.remove();
   }

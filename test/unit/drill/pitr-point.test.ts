@@ -1,8 +1,9 @@
-// The PITR drill's pure decisions: the point drawn (seeded, inside the window), pg_waldump's lines
-// read to the microsecond, where recovery must stop, and the verdict on what the cluster showed.
+// The PITR drill's pure decisions: the point drawn (seeded, inside the window), and the verdict on what
+// the cluster showed, given the transactions around the point (read by pitr/: test/unit/pitr/xact-ends.test.ts).
 import { describe, expect, it } from 'vitest';
-import { drawPoint, fullXid, microsOf, parseXactLine, StopFinder, stoppedBeforeOf, stopProblems, type XactRecord } from '../../../src/drill/pitr-point.js';
+import { drawPoint, fullXid, lastCompletedOf, stoppedBeforeOf, stopProblems, walEndProblems } from '../../../src/drill/pitr-point.js';
 import { seededRandom } from '../../../src/drill/random.js';
+import { microsOf, parseXactLine, StopFinder, type XactRecord } from '../../../src/pitr/xact-ends.js';
 
 const line = (tx: number, lsn: string, desc: string) => `rmgr: Transaction len (rec/tot):     34/    34, tx:        ${tx}, lsn: ${lsn}, prev 0/0301A280, desc: ${desc}`;
 const rec = (xid: string, time: string, kind: 'commit' | 'abort' = 'commit'): XactRecord => parseXactLine(line(Number(xid), '0/1', `${kind === 'commit' ? 'COMMIT' : 'ABORT'} ${time} UTC`))!;
@@ -20,41 +21,13 @@ describe('drawPoint', () => {
   });
 });
 
-describe('parseXactLine', () => {
-  it('reads a commit, an abort and a prepared commit (its own transaction id) to the microsecond', () => {
-    expect(parseXactLine(line(758, '0/0301A2B8', 'COMMIT 2026-12-07 15:44:58.450123 UTC'))).toEqual({ kind: 'commit', prepared: false, xid: '758', lsn: '0/0301A2B8', timeUs: BigInt(Date.parse('2026-12-07T15:44:58Z')) * 1000n + 450123n, time: '2026-12-07 15:44:58.450123 UTC' });
-    expect(parseXactLine(line(759, '0/0301A300', 'COMMIT 2026-12-07 15:44:58.000001 UTC; inval msgs: catcache 55 relcache 16384'))?.xid).toBe('759');
-    expect(parseXactLine(line(0, '0/0301A400', 'ABORT 2026-12-07 15:44:59.000000 UTC'))).toMatchObject({ kind: 'abort', xid: '0' });
-    expect(parseXactLine(line(770, '0/0301A500', 'COMMIT_PREPARED 741: 2026-12-07 15:45:00.000000 UTC'))).toMatchObject({ kind: 'commit', prepared: true, xid: '741' });
-  });
-  it('ignores other records and times not in UTC', () => {
-    expect(parseXactLine('rmgr: Transaction len (rec/tot): 58/58, tx: 0, lsn: 0/1, prev 0/0, desc: RUNNING_XACTS nextXid 760')).toBeUndefined();
-    expect(parseXactLine(line(758, '0/1', 'COMMIT 2026-12-07 16:44:58.450123 CET'))).toBeUndefined();
-    expect(parseXactLine('pg_waldump: error: error in WAL record at 0/6000C60: invalid record length at 0/6000C98: wanted 24, got 0')).toBeUndefined();
-  });
-});
-
-describe('StopFinder and stopProblems', () => {
+describe('stopProblems and walEndProblems', () => {
   const target = microsOf(new Date('2026-12-07T15:45:00.000Z'));
   const found = (records: XactRecord[]) => {
     const f = new StopFinder(target);
     for (const r of records) f.add(r);
     return f;
   };
-
-  it('stops before the first end after the target; a commit 400 µs after it is after it', () => {
-    const f = found([rec('740', '2026-12-07 15:44:59.000000'), rec('741', '2026-12-07 15:45:00.000000'), rec('742', '2026-12-07 15:45:00.000400'), rec('743', '2026-12-07 15:45:01.000000')]);
-    expect(f.done).toBe(true);
-    expect([f.found.lastCommit?.xid, f.found.stop?.xid, f.found.firstCommitAfter?.xid]).toEqual(['741', '742', '742']);
-  });
-
-  it('an abort after the target is where recovery stops; the first commit after it is the one that must be missing', () => {
-    const f = found([rec('740', '2026-12-07 15:44:59.000000'), rec('741', '2026-12-07 15:45:00.500000', 'abort'), rec('742', '2026-12-07 15:45:01.000000')]);
-    expect([f.found.lastCommit?.xid, f.found.stop?.xid, f.found.firstCommitAfter?.xid]).toEqual(['740', '741', '742']);
-    // A commit stamped at or before the target but written after the stop is not "the last commit before it" (recovery never reaches it).
-    const g = found([rec('740', '2026-12-07 15:44:59.000000'), rec('742', '2026-12-07 15:45:00.100000'), rec('741', '2026-12-07 15:44:59.900000')]);
-    expect([g.found.lastCommit?.xid, g.found.stop?.xid, g.found.firstCommitAfter?.xid]).toEqual(['740', '742', '742']);
-  });
 
   it('passes only when the last commit at or before the point is committed, the first after is not, and the log names the same stop', () => {
     const f = found([rec('740', '2026-12-07 15:44:59.000000'), rec('741', '2026-12-07 15:45:01.000000')]).found;
@@ -66,10 +39,20 @@ describe('StopFinder and stopProblems', () => {
     expect(stopProblems(f, { status: new Map([['740', 'committed'], ['741', 'aborted']]) }).join()).toMatch(/log does not say where recovery stopped/);
   });
 
-  it('a point after every transaction in the WAL cannot be stopped at: said, not passed', () => {
-    const f = found([rec('740', '2026-12-07 15:44:59.000000')]);
+  it("a point after every transaction in the WAL is the WAL's end: passes when the last commit is committed and the last transaction replayed is the WAL's last", () => {
+    const f = found([rec('740', '2026-12-07 15:44:59.000000'), rec('741', '2026-12-07 15:44:59.250000', 'abort')]);
     expect(f.done).toBe(false);
     expect(stopProblems(f.found, { status: new Map([['740', 'committed']]) }).join()).toMatch(/holds no transaction that ended after the point/);
+    const lastUs = f.found.lastEnd!.timeUs;
+    expect(walEndProblems(f.found, { status: new Map([['740', 'committed']]), lastCompletedUs: lastUs })).toEqual([]);
+    expect(walEndProblems(f.found, { status: new Map([['740', 'aborted']]), lastCompletedUs: lastUs }).join()).toMatch(/transaction 740, committed at .* is aborted/);
+    expect(walEndProblems(f.found, { status: new Map([['740', 'committed']]), lastCompletedUs: lastUs - 1n }).join()).toMatch(/the last transaction the recovered cluster replayed ended at 2026-12-07 15:44:59.249999 UTC, not at 2026-12-07 15:44:59.250000 UTC \(the abort of transaction 741/);
+    expect(walEndProblems(f.found, { status: new Map([['740', 'committed']]) }).join()).toMatch(/does not name the last transaction it replayed/);
+    expect(walEndProblems(f.found, { status: new Map([['740', 'committed']]), lastCompletedUs: lastUs, stoppedBefore: '741' }).join()).toMatch(/says recovery stopped before transaction 741/);
+    const later = found([rec('740', '2026-12-07 15:44:59.000000'), rec('742', '2026-12-07 15:45:02.000000')]).found;
+    expect(walEndProblems(later, { status: new Map([['740', 'committed']]) }).join()).toMatch(/transaction 742 ended after the point/);
+    expect(walEndProblems({}, { status: new Map() })).toEqual([]);
+    expect(walEndProblems({}, { status: new Map(), lastCompletedUs: 1n }).join()).toMatch(/holds none/);
   });
 });
 
@@ -78,6 +61,13 @@ describe('stoppedBeforeOf and fullXid', () => {
     expect(stoppedBeforeOf('LOG:  starting point-in-time recovery to 2026-12-07 15:44:57+00\nLOG:  recovery stopping before commit of transaction 758, time 2026-12-07 15:44:58.45+00\nLOG:  redo done')).toBe('758');
     expect(stoppedBeforeOf('LOG:  recovery stopping before abort of transaction 9, time x')).toBe('9');
     expect(stoppedBeforeOf('LOG:  redo done')).toBeUndefined();
+  });
+  it("reads the last transaction replayed from PostgreSQL's log, to the microsecond, in any offset", () => {
+    const us = (iso: string, micros: bigint) => BigInt(Date.parse(iso)) * 1000n + micros;
+    expect(lastCompletedOf('LOG:  redo done at 0/6000C60\nLOG:  last completed transaction was at log time 2026-12-08 01:57:17.556082+00\n')).toBe(us('2026-12-08T01:57:17Z', 556082n));
+    expect(lastCompletedOf('LOG:  last completed transaction was at log time 2026-12-08 02:57:17.55+01')).toBe(us('2026-12-08T01:57:17Z', 550000n));
+    expect(lastCompletedOf('LOG:  last completed transaction was at log time 2026-12-08 07:27:17+05:30')).toBe(us('2026-12-08T01:57:17Z', 0n));
+    expect(lastCompletedOf('LOG:  redo done')).toBeUndefined();
   });
   it('qualifies a 32-bit id with the epoch of the next id, the one before when it would be in the future', () => {
     expect(fullXid('746', 760n)).toBe(746n);
