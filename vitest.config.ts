@@ -35,6 +35,7 @@ export const LONG_TESTS = [
   'test/e2e/dump/faults.test.ts',
   'test/e2e/dump/future-dump.test.ts',
   'test/e2e/dump/roundtrip.test.ts',
+  'test/e2e/fleet/demo-fleet.test.ts',
   'test/e2e/fleet/migrate.test.ts',
   'test/e2e/fleet/sync.test.ts',
   'test/e2e/fleet/two-backup-hosts.test.ts',

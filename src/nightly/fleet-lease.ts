@@ -33,7 +33,7 @@ export async function withServerLease(o: LeaseOptions, night: () => Promise<Host
   const notMine = host.backupHost !== undefined && host.backupHost !== me;
   if (!o.reachable) {
     if (notMine) return skipped(host.name, `the fleet catalog is unreachable and ${host.name}'s home is backup host ${host.backupHost}: without a lease only this backup host's own servers run`);
-    logger.warn(`the fleet catalog is unreachable: backing up ${host.name} (its home is this backup host) without a lease`);
+    logger.info(`the fleet catalog is unreachable: backing up ${host.name} (its home is this backup host) without a lease`);
     return night();
   }
   const attempt = await fleet
