@@ -38,6 +38,7 @@ export const LONG_TESTS = [
   'test/e2e/fleet/demo-fleet.test.ts',
   'test/e2e/fleet/migrate.test.ts',
   'test/e2e/fleet/sync.test.ts',
+  'test/e2e/fleet/takeover.test.ts',
   'test/e2e/fleet/two-backup-hosts.test.ts',
   'test/e2e/install/npm-package.test.ts',
   'test/e2e/offsite/offsite-guards.test.ts',

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { listArchives } from '../tools/borg/list.js';
+import { localRepoExists } from '../tools/borg/repo.js';
 import { recordTakeover } from '../catalog/fleet/homes.js';
 import type { FleetDb } from '../catalog/fleet/connect.js';
 import type { TakeoverPlan } from './takeover-plan.js';
@@ -15,6 +16,11 @@ export async function probeRepositories(plan: TakeoverPlan, config: Config, logg
   for (const s of plan.servers) {
     if (!s.repository || s.problem) {
       servers.push(s);
+      continue;
+    }
+    // borg list of a local path that holds no repository says nothing (an empty list): say it is not there.
+    if (localRepoExists(s.repository) === false) {
+      servers.push({ ...s, problem: `no repository at ${s.repository} here (is the storage mounted, is repository.path the one ${plan.from} used?)` });
       continue;
     }
     try {

@@ -2,10 +2,11 @@
 // path (the storage server's place: both reach it, the lease and the recorded home decide who writes).
 // A server whose home is the other backup host is not run; the takeover is refused while the old
 // backup host's heartbeat is fresh, while a lease of it is alive, and while a server of it is not in
-// this backup host's hosts_dir (each named); then the plan shows each repository read here, and after
+// this backup host's hosts_dir or its repository does not answer here (each named); then the plan
+// shows each repository read here, and after
 // --yes the next night here backs the servers up into the same repositories, and the old backup host,
 // come back, skips them.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { borgList, makeTempDir, psql, runCli, startSshd, writeTestConfig } from '../../harness/index.js';
@@ -52,6 +53,13 @@ describe('pullback fleet takeover', () => {
       expect(missing.stderr).toContain('refusing to take over backup-old: epsilon cannot be backed up from backup-new');
 
       copyFileSync(join(old.hostsDir, 'epsilon.yaml'), join(adopter.hostsDir, 'epsilon.yaml'));
+      // epsilon's repository away (the storage server unreachable): the plan says so, nothing is recorded.
+      renameSync(join(shared, 'epsilon'), join(shared, 'epsilon.away'));
+      const unreachable = await runCli(['--config', adopter.configPath, 'fleet', 'takeover', 'backup-old', '--yes']);
+      expect(unreachable.exitCode, unreachable.stderr + unreachable.stdout).toBe(1);
+      expect(unreachable.stdout).toMatch(new RegExp(`^epsilon\\s+${join(shared, 'epsilon')}\\s+NO: no repository at ${join(shared, 'epsilon')} here`, 'm'));
+      expect(unreachable.stdout).toMatch(/^gamma\s+\S+\s+yes \(1 archive\)/m);
+      renameSync(join(shared, 'epsilon.away'), join(shared, 'epsilon'));
       const unconfirmed = await runCli(['--config', adopter.configPath, 'fleet', 'takeover', 'backup-old']);
       expect(unconfirmed.exitCode).toBe(2);
       expect(unconfirmed.stderr).toContain('pass --yes (pullback fleet takeover backup-old --yes)');
