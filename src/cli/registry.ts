@@ -17,6 +17,7 @@ import { logsSpec } from '../commands/logs.js';
 import { notifySpec } from '../commands/notify.js';
 import { checkSpec, pruneSpec } from '../commands/maintain.js';
 import { catalogSpec } from '../commands/catalog.js';
+import { fleetSpec } from '../commands/fleet.js';
 import { offsiteSpec } from '../commands/offsite.js';
 import { reportSpec } from '../commands/report.js';
 import { repoSpec } from '../commands/repo.js';
@@ -54,4 +55,5 @@ export const commands: readonly CommandSpec[] = [
   offsiteSpec,
   repoSpec,
   catalogSpec,
+  fleetSpec,
 ];

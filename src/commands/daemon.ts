@@ -55,7 +55,7 @@ export async function daemonCommand(g: GlobalOptions): Promise<number> {
     // passes without a run. The alert rules need no refresh (they compute ages from the timestamps
     // with time(), docs/alerts/), but a dashboard's lights are then never older than a minute.
     const refresh = env.config.global.metricsFile
-      ? setInterval(() => void writeMetricsAfterJob({ config: env.config, catalog: env.catalog, logger: log }), METRICS_REFRESH_MS)
+      ? setInterval(() => void writeMetricsAfterJob({ config: env.config, catalog: env.catalog, logger: log, ...(env.fleet ? { fleet: env.fleet } : {}) }), METRICS_REFRESH_MS)
       : undefined;
     // A fleet catalog hears from this backup host every minute (its heartbeat, with anything the jobs
     // could not push): a backup host whose daemon stopped turns red on every other one's status.

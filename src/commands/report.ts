@@ -8,7 +8,7 @@ import { parseDuration } from '../config/units.js';
 import { UsageError } from '../errors.js';
 import { writeAtomically } from '../report/metrics-write.js';
 import { trendCharts } from '../report/charts.js';
-import { reportHtml } from '../report/html.js';
+import { reportHtml, type FleetSection } from '../report/html.js';
 import { reportText } from '../report/text.js';
 import { openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { jsonDocument } from '../util/json-doc.js';
@@ -24,8 +24,8 @@ export interface ReportOptions {
 
 const FORMATS = ['text', 'json', 'html'];
 
-const render = async (format: string, data: ReportData): Promise<string> =>
-  format === 'json' ? JSON.stringify(jsonDocument(data), null, 2) : format === 'html' ? reportHtml(data, await renderCharts(trendCharts(data))) : reportText(data);
+const render = async (format: string, data: ReportData, fleet?: FleetSection): Promise<string> =>
+  format === 'json' ? JSON.stringify(jsonDocument(data), null, 2) : format === 'html' ? reportHtml(data, await renderCharts(trendCharts(data)), fleet) : reportText(data);
 
 /** Refuses (UsageError, exit 2) an --output that is a folder, or whose folder does not exist (never made silently). */
 function outputProblem(output: string): void {
@@ -52,10 +52,11 @@ export async function reportCommand(g: GlobalOptions, opts: ReportOptions): Prom
     const hosts = selectHosts(env.config, opts.hosts);
     const now = new Date();
     const data = gatherReport({ ...env.config, hosts }, env.catalog, new Date(now.getTime() - sinceMs), now);
-    let text = await render(opts.format, data);
-    // With a fleet catalog, the text and JSON reports end with the whole fleet (as status shows it).
+    // With a fleet catalog, the report shows the whole fleet (as status does): the text and JSON at
+    // their end, the HTML page after its overview.
+    const fleet = env.fleet ? await fleetVerdicts(env) : undefined;
+    let text = await render(opts.format, data, env.fleet ? { url: env.fleet.url, verdicts: fleet } : undefined);
     if (env.fleet && opts.format !== 'html') {
-      const fleet = await fleetVerdicts(env);
       if (opts.format === 'json') text = JSON.stringify({ ...(JSON.parse(text) as object), fleet: fleet ? fleetJson(fleet) : null }, null, 2);
       else text += fleet ? `\n${fleetText(fleet, env.fleet.url)}` : `\n\nFleet (${env.fleet.url}): unreachable, this backup host's own servers only (above)`;
     }

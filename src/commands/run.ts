@@ -9,6 +9,7 @@ import { pitrDrillRecovery } from '../pitr/drill-recovery.js';
 import { drillStep, newSeed } from '../drill/recorded-step.js';
 import { diskPreflight, freeLeftovers, recordDiskSpace } from '../nightly/disk-preflight.js';
 import { withServerLease } from '../nightly/fleet-lease.js';
+import { readHomes } from '../catalog/fleet/homes.js';
 import { preflightLocal } from '../job/preflight.js';
 import type { GlobalConfig, HostConfig } from '../config/types.js';
 import { ConfigError, JobError, UsageError } from '../errors.js';
@@ -22,7 +23,7 @@ import { finishEvent, hostEvent, startEvent } from '../notify/event.js';
 import { mapPool } from '../util/pool.js';
 import { humanBytes, humanDuration, renderTable } from '../util/table.js';
 import { logFileOf, quietLines, summaryLine } from './quiet-lines.js';
-import { hostOption, hostsOf, interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
+import { hostOption, hostsOf, interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
 
 export interface RunOptions {
   hosts?: string[];
@@ -83,7 +84,10 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
       }
       // The fleet catalog first: what earlier commands could not push, the schema, the heartbeat; its
       // answer decides whether servers run under leases or (unreachable) only this backup host's own.
-      const fleetReachable = env.fleet ? (await env.fleet.syncSoon(env.catalog.db)) !== undefined : false;
+      let fleetReachable = env.fleet ? (await env.fleet.syncSoon(env.catalog.db)) !== undefined : false;
+      // The homes takeovers recorded (pullback fleet takeover): they override the host files' backup_host.
+      const homes = fleetReachable ? await fleetHomes(env) : new Map<string, string>();
+      if (homes === undefined) fleetReachable = false;
       // Each host's event and the metrics go out as soon as that host ends, not after the slowest.
       const writeMetrics = serialMetricsWriter({ ...env, logger: log });
       const results = await mapPool(hosts, env.config.global.concurrency, async (host) => {
@@ -95,7 +99,7 @@ export async function runCommand(g: GlobalOptions, opts: RunOptions): Promise<nu
           else {
             // Under the server's lease (a fleet catalog) from its first recorded step: a server leased
             // to another backup host is skipped with nothing of a night recorded here.
-            r = await withServerLease({ fleet: env.fleet, reachable: fleetReachable, host, logger: ctx.logger }, async () => {
+            r = await withServerLease({ fleet: env.fleet, reachable: fleetReachable, host, logger: ctx.logger, ...(homes?.get(host.name) ? { assignedHome: homes.get(host.name)! } : {}) }, async () => {
               const refusal = await recordDiskSpace(ctx, space!);
               return refusal ? failedHost(host.name, refusal) : backUpHoldingLock(ctx, runId);
             });
@@ -241,3 +245,13 @@ export const runSpec: CommandSpec = {
   },
   handler: (g, v) => runCommand(g, { hosts: hostsOf(v), acceptShrink: v['accept-shrink'] as string[] | undefined, summary: v.summary === true }),
 };
+
+/** The fleet catalog's recorded homes; undefined when it could not be read (unreachable: warned once). */
+async function fleetHomes(env: CommandEnv): Promise<Map<string, string> | undefined> {
+  try {
+    return await readHomes(await env.fleet!.db());
+  } catch (e) {
+    env.fleet!.unreachable(e);
+    return undefined;
+  }
+}

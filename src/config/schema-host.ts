@@ -185,7 +185,7 @@ export const hostSchema: SchemaNode = obj(
     ),
     backup_host: str({
       description:
-        "Its home backup host in a fleet sharing one PostgreSQL catalog (the global file's backup_host of that backup host). While PostgreSQL cannot be reached to take the main server's lease, only its home backup host backs it up (docs/fleet.md). None: any backup host whose hosts_dir lists it, under a lease.",
+        "Its home backup host in a fleet sharing one PostgreSQL catalog (the global file's backup_host of that backup host): only its home backs it up; another backup host listing it skips it. A takeover recorded in the fleet catalog (pullback fleet takeover) overrides it while PostgreSQL answers (docs/fleet.md). None: any backup host whose hosts_dir lists it, under a lease.",
       example: 'backup-1',
       pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
       patternDescription: 'letters, digits, dots, dashes and underscores, starting with a letter or digit',

@@ -1,8 +1,11 @@
 // A main server's night under its lease in the fleet catalog (catalog/fleet/leases.ts): taken before
 // the host's lock and pull, renewed every minute while rsync and borg run, given back at the end. A
 // server leased to another backup host is skipped (not failed: it is being backed up there), naming the
-// holder and the lease's expiry. Without PostgreSQL, only this backup host's own servers run: those whose
-// host file names it as backup_host, or names none (docs/fleet.md, "Leases").
+// holder and the lease's expiry. A server whose home is another backup host is not run here: its home is
+// the fleet catalog's (a takeover, server_homes) when PostgreSQL answers, else its host file's
+// backup_host; a server with no home runs on any backup host listing it, under the lease. Without
+// PostgreSQL, only this backup host's own servers run: those whose host file names it as backup_host,
+// or names none (docs/fleet.md, "Leases" and "Takeover").
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/types.js';
 import type { FleetLink } from '../catalog/fleet/link.js';
@@ -19,6 +22,8 @@ export interface LeaseOptions {
   reachable: boolean;
   host: HostConfig;
   logger: Logger;
+  /** The server's home as the fleet catalog records it (a takeover); undefined: its host file's. */
+  assignedHome?: string;
 }
 
 function skipped(host: string, why: string): HostRunResult {
@@ -31,9 +36,14 @@ export async function withServerLease(o: LeaseOptions, night: () => Promise<Host
   if (!fleet) return night();
   const me = fleet.backupHost;
   const notMine = host.backupHost !== undefined && host.backupHost !== me;
+  if (o.reachable) {
+    const home = o.assignedHome ?? host.backupHost;
+    const taken = o.assignedHome !== undefined && o.assignedHome !== host.backupHost ? ' (the fleet catalog records a takeover)' : '';
+    if (home !== undefined && home !== me) return skipped(host.name, `${host.name}'s home is backup host ${home}${taken}: not run here`);
+  }
   if (!o.reachable) {
     if (notMine) return skipped(host.name, `the fleet catalog is unreachable and ${host.name}'s home is backup host ${host.backupHost}: without a lease only this backup host's own servers run`);
-    logger.warn(`the fleet catalog is unreachable: backing up ${host.name} (its home is this backup host) without a lease`);
+    logger.info(`the fleet catalog is unreachable: backing up ${host.name} (its home is this backup host) without a lease`);
     return night();
   }
   const attempt = await fleet

@@ -1,6 +1,7 @@
 // The morning report as one self-contained HTML page: a summary line, a table of hosts in
 // red/amber/green, a section per host (last success, sources, failures with their error lines,
-// warnings, partial archives, archives, checks, drill, restores) and the 30-day trend charts as
+// warnings, partial archives, archives, checks, drill, restores), with a fleet catalog the whole fleet
+// (every main server with its backup host, each backup host's health, as status shows it), and the 30-day trend charts as
 // inline SVG rendered beforehand (charts/svg), in a wide and a narrow layout of which the CSS shows
 // the one that fits. Repeated identical failures and warnings are listed once with their count.
 // Times in UTC. Readable on a phone: nothing is wider than the screen (tables scroll in their own
@@ -9,6 +10,7 @@ import { archivesSaid, pitrDrillText, saysArchiveLoss, type HostReport, type Rep
 import { counted, humanBytes, humanDuration } from '../util/table.js';
 import { age, type Light } from './freshness.js';
 import { collapseRepeats, repeatedText, type NoteGroup } from './grouping.js';
+import type { FleetVerdicts } from './fleet-status.js';
 
 export interface RenderedChart {
   id: string;
@@ -153,14 +155,37 @@ function hostSection(h: HostReport, i: number): string {
   return `<section class="host ${h.status}" id="host-${i}" data-host="${e(h.host)}">${parts.join('\n')}</section>`;
 }
 
+const FLEET_SERVER_COLUMNS: Column[] = [{ label: 'host' }, { label: 'backup host' }, { label: 'home' }, { label: 'backup' }, { label: 'last success', cls: 'time' }, { label: 'last night' }];
+const FLEET_HOST_COLUMNS: Column[] = [{ label: 'backup host' }, { label: 'state' }, { label: 'heartbeat' }, { label: 'last night' }, { label: 'servers' }];
+
+/** The fleet's section: every main server with its backup host, every backup host's health, the red reasons (as status). */
+function fleetSection(f: FleetSection): string {
+  if (!f.verdicts) return `<section class="card fleet" id="fleet"><h2>Fleet</h2><p class="none">The fleet catalog ${e(f.url)} could not be reached: this backup host's own servers only (above).</p></section>`;
+  const v = f.verdicts;
+  const servers = v.servers.map((s) => ({ attrs: ` class="fleet-server ${s.light}" data-host="${e(s.host)}" data-backup-host="${e(s.backupHost)}"`, cells: [e(s.host), e(s.backupHost), e(s.home ?? '–'), light(s.light), e(t(s.lastOkAt?.toISOString() ?? null)), e(s.lastStatus ?? '–')] }));
+  const hosts = v.backupHosts.map((b) => ({
+    attrs: ` class="fleet-backup-host ${b.light}" data-backup-host="${e(b.name)}"`,
+    cells: [e(b.name), light(b.light), e(`${age(b.heartbeatAgeMs)} ago`), e(b.lastNightAgeMs === undefined ? 'never' : `${age(b.lastNightAgeMs)} ago`), String(b.servers.length)],
+  }));
+  const shown = new Set(v.backupHosts.filter((b) => b.light === 'red').map((b) => b.name));
+  const reasons = [...v.backupHosts.map((b) => b.reason), ...v.servers.filter((s) => !shown.has(s.backupHost)).map((s) => s.reason)].filter((x): x is string => Boolean(x));
+  return `<section class="card fleet" id="fleet"><h2>Fleet</h2><p class="meta">${e(f.url)}</p>${table(FLEET_SERVER_COLUMNS, servers)}<h3>Backup hosts</h3>${table(FLEET_HOST_COLUMNS, hosts)}${list('Attention (fleet)', 'fleet-attention', reasons, (r) => `${light('red')} ${e(r)}`)}</section>`;
+}
+
 function trends(charts: RenderedChart[]): string {
   const drawn = (c: RenderedChart) => (c.svg ? `<div class="wide">${c.svg.wide}</div><div class="narrow">${c.svg.narrow}</div>` : '<p class="none">no nightly runs in the last 30 days</p>');
   const figs = charts.map((c) => `<figure class="chart" data-chart="${e(c.id)}"><figcaption>${e(c.title)}</figcaption>${drawn(c)}</figure>`);
   return `<section class="card trends"><h2>Trends (30 days, UTC)</h2>${figs.join('\n')}</section>`;
 }
 
-/** The whole page for `r`, with `charts` (already rendered SVG) in the trends section. */
-export function reportHtml(r: ReportData, charts: RenderedChart[]): string {
+/** The fleet as the page shows it: its verdicts, or undefined when the fleet catalog was unreachable. */
+export interface FleetSection {
+  url: string;
+  verdicts: FleetVerdicts | undefined;
+}
+
+/** The whole page for `r`, with `charts` (already rendered SVG) in the trends section, and the fleet after the overview when there is one. */
+export function reportHtml(r: ReportData, charts: RenderedChart[], fleet?: FleetSection): string {
   const title = `pullback report ${t(r.generated_at)}: ${r.status.toUpperCase()}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -177,6 +202,7 @@ export function reportHtml(r: ReportData, charts: RenderedChart[]): string {
 <p class="summary">${e(summaryLine(r))}</p>
 <p class="meta">Generated ${e(t(r.generated_at))}, covering the period since ${e(t(r.since))}.</p>
 ${overview(r)}
+${fleet ? fleetSection(fleet) : ''}
 ${r.hosts.map(hostSection).join('\n')}
 ${trends(charts)}
 </main>

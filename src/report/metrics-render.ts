@@ -33,6 +33,13 @@ export interface HostMetrics {
   pitrDrills?: Array<{ source: string; status: string; rtoSeconds?: number }>;
 }
 
+/** The whole fleet as the PostgreSQL catalog has it (a fleet catalog configured and reachable). */
+export interface FleetMetrics {
+  backupHosts: Array<{ backupHost: string; heartbeatAt: Date; maxAgeSeconds: number }>;
+  /** Every main server of every backup host; lastSuccess undefined: never (exported as 0). */
+  servers: Array<{ host: string; backupHost: string; lastSuccess?: Date; maxAgeSeconds: number }>;
+}
+
 export const RUN_STATUSES = ['ok', 'warning', 'failed', 'interrupted'] as const;
 const LIGHT_VALUE: Record<Light, number> = { green: 0, amber: 1, red: 2 };
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -42,7 +49,7 @@ const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
  * and source has its last-success series (0 when it never succeeded) beside its max_age and first
  * sight, so alert rules compute ages with time() and never depend on when the file was written.
  */
-export async function renderMetrics(hosts: HostMetrics[], now = new Date()): Promise<string> {
+export async function renderMetrics(hosts: HostMetrics[], now = new Date(), fleet?: FleetMetrics): Promise<string> {
   // Loaded when metrics are written (after a job), not with every command.
   const { Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
@@ -81,6 +88,7 @@ export async function renderMetrics(hosts: HostMetrics[], now = new Date()): Pro
   const damaged = gauge('repository_damaged', 'Open failed borg checks of the host\'s repository (0 once a clean check of each failed kind passed).', ['host']);
 
   generated.set(seconds(now));
+  if (fleet) renderFleet(gauge, fleet);
   for (const h of hosts) {
     const host = h.host;
     fresh.set({ host }, LIGHT_VALUE[h.freshness]);
@@ -139,4 +147,23 @@ export async function renderMetrics(hosts: HostMetrics[], now = new Date()): Pro
     }
   }
   return registry.metrics();
+}
+
+type GaugeOf = (name: string, help: string, labelNames: string[]) => { set(labels: Record<string, string>, value: number): void };
+
+/** The fleet's series: every backup host's heartbeat and every main server's last success on its backup host. */
+function renderFleet(gauge: GaugeOf, fleet: FleetMetrics): void {
+  const heartbeat = gauge('fleet_backup_host_heartbeat_timestamp_seconds', "The backup host's last heartbeat in the fleet catalog (PostgreSQL's clock), Unix time; every backup host exports the whole fleet's.", ['backup_host']);
+  const hostMaxAge = gauge('fleet_backup_host_max_age_seconds', "The largest max_age of the backup host's servers: a heartbeat older than this makes it red (it missed its night).", ['backup_host']);
+  const serverSuccess = gauge('fleet_server_last_success_timestamp_seconds', 'End of the main server\'s last successful nightly backup on that backup host, per the fleet catalog, Unix time; 0 when it never succeeded there.', ['host', 'backup_host']);
+  const serverMaxAge = gauge('fleet_server_max_age_seconds', "The main server's max_age, as its backup host's config has it.", ['host', 'backup_host']);
+  for (const b of fleet.backupHosts) {
+    heartbeat.set({ backup_host: b.backupHost }, seconds(b.heartbeatAt));
+    hostMaxAge.set({ backup_host: b.backupHost }, b.maxAgeSeconds);
+  }
+  for (const s of fleet.servers) {
+    const labels = { host: s.host, backup_host: s.backupHost };
+    serverSuccess.set(labels, s.lastSuccess ? seconds(s.lastSuccess) : 0);
+    serverMaxAge.set(labels, s.maxAgeSeconds);
+  }
 }

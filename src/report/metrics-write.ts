@@ -9,7 +9,9 @@ import type { Catalog } from '../catalog/catalog.js';
 import { lastRunFigures, repoStats } from '../catalog/queries.js';
 import { repositoryPath, type Config } from '../config/types.js';
 import { judgeFreshness } from './freshness.js';
-import { renderMetrics, type HostMetrics } from './metrics-render.js';
+import { renderMetrics, type FleetMetrics, type HostMetrics } from './metrics-render.js';
+import type { FleetLink } from '../catalog/fleet/link.js';
+import { readFleet, type FleetView } from '../catalog/fleet/fleet-read.js';
 import { recoveryWindows } from '../archive/recovery-windows.js';
 import { repositorySizeAt } from '../catalog/repository-sizes.js';
 import { configuredSince, noteConfigured } from '../catalog/configured-since.js';
@@ -48,6 +50,36 @@ export function gatherMetrics(config: Config, catalog: Catalog, now = new Date()
   });
 }
 
+/** The fleet's series from the fleet catalog's view: each backup host and each of its servers. */
+export function fleetMetrics(view: FleetView): FleetMetrics {
+  const ok = new Map(view.nights.map((n) => [`${n.backupHost}\u0000${n.host}`, n.lastOkAt]));
+  return {
+    backupHosts: view.backupHosts.map((b) => ({ backupHost: b.name, heartbeatAt: b.heartbeatAt, maxAgeSeconds: b.maxAgeSeconds })),
+    servers: view.backupHosts.flatMap((b) =>
+      b.servers.map((s) => {
+        const last = ok.get(`${b.name}\u0000${s.name}`);
+        return { host: s.name, backupHost: b.name, maxAgeSeconds: s.maxAgeSeconds, ...(last ? { lastSuccess: last } : {}) };
+      }),
+    ),
+  };
+}
+
+/**
+ * The fleet as the metrics file shows it: this backup host's records pushed first (what a night just
+ * recorded is in it), then the fleet read. Undefined without a fleet catalog, or when it is unreachable
+ * (the link warns once; the file then has no fleet series, as an unreachable status has no fleet).
+ */
+async function gatherFleet(fleet: FleetLink | undefined, catalog: Catalog): Promise<FleetMetrics | undefined> {
+  if (!fleet) return undefined;
+  if (!(await fleet.syncSoon(catalog.db))) return undefined;
+  try {
+    return fleetMetrics(await readFleet(await fleet.db()));
+  } catch (e) {
+    fleet.unreachable(e);
+    return undefined;
+  }
+}
+
 /** Writes `file` atomically with `text` (mode 0644: node_exporter runs as another user). Throws on I/O errors. */
 export function writeAtomically(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -62,14 +94,15 @@ export function writeAtomically(file: string, text: string): void {
 }
 
 /** After a job: rewrites the configured metrics file (none configured: nothing). Logs, never throws. */
-export async function writeMetricsAfterJob(env: { config: Config; catalog: Catalog; logger: Logger }): Promise<void> {
+export async function writeMetricsAfterJob(env: { config: Config; catalog: Catalog; logger: Logger; fleet?: FleetLink }): Promise<void> {
   const file = env.config.global.metricsFile;
   if (!file) return;
   try {
     const now = new Date();
     // Every configured host and source gets its first sight recorded: the grace of "never backed up".
     noteConfigured(env.catalog, env.config.hosts, now);
-    writeAtomically(file, await renderMetrics(gatherMetrics(env.config, env.catalog, now), now));
+    const hosts = gatherMetrics(env.config, env.catalog, now);
+    writeAtomically(file, await renderMetrics(hosts, now, await gatherFleet(env.fleet, env.catalog)));
     env.logger.debug({ file }, 'metrics written');
   } catch (e) {
     env.logger.warn({ err: e, file }, `metrics file ${file} not written: ${(e as Error).message}`);
@@ -82,7 +115,7 @@ export async function writeMetricsAfterJob(env: { config: Config; catalog: Catal
  * soon as it ends, not after the slowest host. Calls never overlap (the temporary file is per
  * process); each resolves when its own write is done. Never rejects.
  */
-export function serialMetricsWriter(env: { config: Config; catalog: Catalog; logger: Logger }): () => Promise<void> {
+export function serialMetricsWriter(env: { config: Config; catalog: Catalog; logger: Logger; fleet?: FleetLink }): () => Promise<void> {
   let last: Promise<void> = Promise.resolve();
   return () => {
     last = last.then(() => writeMetricsAfterJob(env));

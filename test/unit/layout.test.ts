@@ -10,7 +10,7 @@ const SRC = join(import.meta.dirname, '..', '..', 'src');
 /** The shared layers, lowest first: each may import only the layers before it. */
 const SHARED = ['util', 'errors', 'exec', 'config', 'logging', 'lock', 'catalog', 'tools', 'engines', 'progress', 'notify', 'job', 'archive'];
 /** The features: each imports shared layers only, never another feature. */
-const FEATURES = ['nightly', 'restore', 'drill', 'report', 'offsite', 'schedule', 'keys', 'pitr', 'doctor'];
+const FEATURES = ['nightly', 'restore', 'drill', 'report', 'offsite', 'schedule', 'keys', 'pitr', 'doctor', 'fleet'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));

@@ -1,6 +1,7 @@
 // What `pullback status` reads of the whole fleet from the PostgreSQL catalog: every backup host's
 // heartbeat and servers, its last night, and each main server's last nightly backup per backup host.
 import { sqlTag, type FleetDb } from './connect.js';
+import { readHomes } from './homes.js';
 
 export interface FleetBackupHost {
   name: string;
@@ -48,13 +49,18 @@ export async function readFleet(k: FleetDb): Promise<FleetView> {
       FROM host_results h JOIN runs r ON r.backup_host = h.backup_host AND r.id = h.run_id
      WHERE r.kind = 'run'
      GROUP BY h.backup_host, h.host`.execute(k);
+  // A server taken over (server_homes) belongs to its new home only: the backup host it was taken
+  // from no longer answers for it, though its last heartbeat still lists it.
+  const homes = await readHomes(k);
+  const served = (b: string, servers: FleetBackupHost['servers']) =>
+    servers.filter((s) => !homes.has(s.name) || homes.get(s.name) === b).map((s) => (homes.has(s.name) ? { ...s, home: homes.get(s.name)! } : s));
   return {
     now,
     backupHosts: hosts.map((h) => ({
       name: String(h.name),
       heartbeatAt: new Date(h.heartbeat_at as string),
       maxAgeSeconds: Number(h.max_age_seconds),
-      servers: h.servers as FleetBackupHost['servers'],
+      servers: served(String(h.name), h.servers as FleetBackupHost['servers']),
       ...(nightBy.get(String(h.name)) ? { lastNightAt: nightBy.get(String(h.name))! } : {}),
     })),
     nights: nights.rows.map((r) => ({ backupHost: r.backup_host, host: r.host, ...(r.last_ok ? { lastOkAt: new Date(r.last_ok) } : {}), ...(r.last_status ? { lastStatus: r.last_status } : {}) })),

@@ -1,13 +1,14 @@
 // The fleet's PostgreSQL schema, derived from the SQLite catalog's (sqlite-schema.ts) and created or
 // extended through Kysely's schema builder: every local table with `backup_host` in front of its key,
-// plus the fleet's own tables (pullback_schema, pullback_sync_blocks, backup_hosts, leases).
+// plus the fleet's own tables (pullback_schema, pullback_sync_blocks, backup_hosts, leases; server_homes is
+// created by catalog/fleet/homes.ts on its first use).
 import { createHash } from 'node:crypto';
 import { InternalError } from '../../errors.js';
 import { sqlTag, type FleetDb } from './connect.js';
 import { ROWID_COLUMN, type TableSpec } from './sqlite-schema.js';
 
 /** Tables the fleet adds beside the catalog's own; a local table of one of these names would clash. */
-export const FLEET_TABLES = ['pullback_schema', 'pullback_sync_blocks', 'backup_hosts', 'leases'] as const;
+export const FLEET_TABLES = ['pullback_schema', 'pullback_sync_blocks', 'backup_hosts', 'leases', 'server_homes'] as const;
 
 /** A fingerprint of the derived schema: a backup host re-derives only when it changed. */
 export function schemaHash(specs: TableSpec[]): string {
