@@ -192,7 +192,8 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       logIn(target!);
       early = extractEarly({ catalog: env.catalog, repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
       const { plan, archived = new Map(), broken } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! }).catch((e: unknown) => {
-        if (interrupt.signal.aborted) throw e;
+        // Only what says the archive itself is damaged: a missing repository, a lock or a passphrase is no damage.
+        if (interrupt.signal.aborted || !SNAPSHOT_DAMAGE.test(describeError(e))) throw e;
         // Read back whole when it was taken, so damaged since (a check --repair drops or zero-fills what
         // borg cannot read): say so and what puts the target in a known state, not only borg's or the
         // manifest reader's words (soak seed 4242: nine rollbacks exited 1 showing no reason).
@@ -256,6 +257,9 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     env.close();
   }
 }
+
+/** How reading a safety snapshot fails when the snapshot itself is damaged (or dropped by a repair). */
+const SNAPSHOT_DAMAGE = /no readable \.pullback\/manifest\.json|Archive \S+ does not exist|Data integrity error|IntegrityError|not found in repository|Segment entry checksum mismatch/;
 
 /** Earlier restores onto `target` that were interrupted and never resolved, each with its exact rollback command. */
 function sayInterrupted(env: CommandEnv, g: GlobalOptions, target: string): void {
