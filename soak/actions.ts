@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { psql, queryCatalog } from '../test/harness/index.js';
-import { filesDiffer, firstLines, gist, invariants, mark, named, rowsDiffer, sameAsArchive, show, violation } from './invariants.js';
+import { filesDiffer, firstLines, gist, invariants, mark, named, reason, rowsDiffer, sameAsArchive, show, violation } from './invariants.js';
 import { HOST, int, mariaInsert, note, pick, random, unsupported, type CliOptions, type Kill, type Result, type SoakState, type World } from './world.js';
 
 /** Restore twice as likely, as it is what invariant 1 is about. */
@@ -49,7 +49,7 @@ async function repair(world: World, state: SoakState): Promise<void> {
   let fixed = false;
   if (kind === 'rolled-back') {
     const a = await command(world, state, 'accept-rollback', ['repo', 'accept-rollback', '--host', HOST, '--yes']);
-    if (!a.unsupported) note(`  repo accept-rollback: exit ${a.exitCode}: ${firstLines(a)}`);
+    if (!a.unsupported) note(`  repo accept-rollback: exit ${a.exitCode}${a.exitCode === 0 ? `: ${firstLines(a)}` : `:${reason(a)}`}`);
     fixed = a.exitCode === 0;
     // A cut segment is not always a clean rollback: after borg compact moved older chunks into the
     // newest segment, cutting it loses committed chunks too (seed 202, night 20: blob-night-17.bin
@@ -57,13 +57,13 @@ async function repair(world: World, state: SoakState): Promise<void> {
     // the repair below, as pullback's own messages say.
     if (fixed) {
       const c = await command(world, state, 'check', ['check', '--host', HOST]);
-      if (!c.unsupported) note(`  check after the accepted rollback: exit ${c.exitCode}: ${firstLines(c)}`);
+      if (!c.unsupported) note(`  check after the accepted rollback: exit ${c.exitCode}${c.exitCode === 0 ? `: ${firstLines(c)}` : `:${reason(c)}`}`);
       fixed = c.unsupported || c.exitCode === 0;
     }
   }
   if (!fixed) {
     const c = await command(world, state, 'check --repair', ['check', '--host', HOST, '--repair', '--yes']);
-    if (!c.unsupported) note(`  check --repair: exit ${c.exitCode}: ${firstLines(c)}`);
+    if (!c.unsupported) note(`  check --repair: exit ${c.exitCode}${c.exitCode === 0 ? `: ${firstLines(c)}` : `:${reason(c)}`}`);
     fixed = c.exitCode === 0;
   }
   if (fixed) {
@@ -75,25 +75,53 @@ async function repair(world: World, state: SoakState): Promise<void> {
   await invariants(world, state, false);
 }
 
-/** Rolls back the killed restore; an OK rollback leaves the target as it was just before that restore. */
+/** A rollback that failed this many times in a row, its snapshot there and no damage injected since, is a violation. */
+const ROLLBACK_FAILURES = 2;
+
+/**
+ * Rolls back the newest killed restore not resolved yet; an OK rollback leaves the target as it was
+ * just before that restore. One that exits 2 for want of a safety snapshot is checked against what
+ * that restore did (not against an earlier restore's half-restore). One whose snapshot the catalog
+ * records and that keeps failing while no damage was injected since that restore is a violation: the
+ * operator's way back does not work. One whose snapshot injected damage may have hit must say that it
+ * cannot be read; the operator then restores every source, as pullback says (seed 4242: flipped bytes
+ * hit restore 15's snapshot, and its rollback exited 1 nine nights running, showing no reason).
+ */
 async function rollback(world: World, state: SoakState): Promise<void> {
-  const it = state.interrupted!;
+  const it = state.interrupted.at(-1)!;
   state.step = `operator rollback of restore ${it.id}`;
   state.count(state.actions, 'rollback');
+  const damage = state.damage;
   const x = await command(world, state, 'restore', ['restore', '--rollback', String(it.id), '--yes']);
   if (x.unsupported) return;
-  note(`  restore --rollback ${it.id}: exit ${x.exitCode}: ${firstLines(x)}`);
+  note(`  restore --rollback ${it.id}: exit ${x.exitCode}${x.exitCode === 0 ? `: ${firstLines(x)}` : `:${reason(x)}`}`);
   if (x.exitCode === 0) {
     state.checks++;
     const diffs = [...filesDiffer(world, it.was), ...(await rowsDiffer(world, it.was))];
     if (diffs.length > 0) violation(state, `the rollback of restore ${it.id} exited 0 but the target differs from what it was just before that restore:\n${diffs.slice(0, 20).join('\n')}`);
-    state.restoreInterrupted = false;
-    state.interrupted = undefined;
+    state.interrupted.pop();
   } else if (x.exitCode === 2 && /no safety snapshot/.test(`${x.stdout}${x.stderr}`)) {
-    // Killed before its safety snapshot: nothing to roll back, and nothing may have changed yet.
+    // Killed before its safety snapshot: nothing to roll back, and it may have changed nothing.
     state.checks++;
-    if (state.restoreInterrupted) violation(state, `restore ${it.id} changed the target before its safety snapshot (it was killed, the target differs, and pullback says there is no snapshot to roll back to)\n${show(x)}`);
-    state.interrupted = undefined;
+    if (it.changed) violation(state, `restore ${it.id} changed the target before its safety snapshot (it was killed, the target differed after it from just before it, and pullback says there is no snapshot to roll back to)\n${show(x)}`);
+    state.interrupted.pop();
+  } else if (it.damagedSince && /safety snapshot of restore \d+, \S+ in \S+, cannot be read/.test(x.stderr)) {
+    // Injected damage since its snapshot hit the snapshot, and pullback says so: the operator puts the
+    // target in a known state as pullback says, with a restore of every source (of an archive whose origin is known).
+    const archive = restorable(state);
+    if (!archive) return invariants(world, state, false);
+    const r = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes']);
+    note(`  restore ${archive} (restore ${it.id}'s snapshot damaged by the injected damage): exit ${r.exitCode}${r.exitCode !== 0 ? `:${reason(r)}` : ''}`);
+    if (r.exitCode === 0) {
+      state.interrupted = [];
+      await sameAsArchive(world, state, archive);
+    }
+  } else {
+    const snapshot = queryCatalog<{ snapshot_archive: string | null }>(world.cfg.stateDir, 'SELECT snapshot_archive FROM restores WHERE id = ?', it.id)[0]?.snapshot_archive;
+    it.failedRollbacks = snapshot && !it.damagedSince && damage === 'none' && state.damage === 'none' ? it.failedRollbacks + 1 : 0;
+    state.checks++;
+    if (it.failedRollbacks >= ROLLBACK_FAILURES)
+      violation(state, `the rollback of restore ${it.id} failed ${it.failedRollbacks} times in a row although its safety snapshot ${snapshot} is in the catalog and no damage was injected since that restore: the operator's way back does not work\n${show(x)}`);
   }
   await invariants(world, state, false);
 }
@@ -115,24 +143,24 @@ export async function killedRestore(world: World, state: SoakState, signal: Kill
   await world.settle();
   if (!x.signalled) {
     if (x.exitCode === 0) {
-      state.restoreInterrupted = false;
-      state.interrupted = undefined;
+      state.interrupted = [];
       await sameAsArchive(world, state, archive);
     }
     return `restore ${archive} finished before the ${signal}, exit ${x.exitCode}`;
   }
   const now = await world.live();
   const changed = JSON.stringify(was) !== JSON.stringify(now);
-  if (changed) state.restoreInterrupted = true;
   const id = queryCatalog<{ id: number }>(world.cfg.stateDir, "SELECT id FROM restores WHERE id > ? AND kind = 'restore' ORDER BY id DESC LIMIT 1", m.restore)[0]?.id;
-  if (id !== undefined) state.interrupted = { id, was };
+  // Blamed on this restore only if it changed the target itself; an earlier one's half-restore stays the earlier one's.
+  if (id !== undefined) state.interrupted.push({ id, was, changed, failedRollbacks: 0 });
+  else if (changed) violation(state, `a killed restore changed the target but the catalog records no restore of it\n${show(x)}`);
   return `restore ${archive} got ${signal} ${x.killed ? '(died of it)' : `(exit ${x.exitCode})`}, the target ${changed ? 'changed' : 'unchanged'}${id !== undefined ? ` (restore ${id})` : ''}`;
 }
 
 /** After a night: when damage is known the operator repairs it sometimes, a killed restore is rolled back sometimes, otherwise sometimes one action. */
 export async function operatorTurn(world: World, state: SoakState, fault: string): Promise<void> {
   if (state.damage !== 'none' && random() < 0.6) return repair(world, state);
-  if (state.interrupted && random() < 0.6) return rollback(world, state);
+  if (state.interrupted.length > 0 && random() < 0.6) return rollback(world, state);
   if (random() >= 0.6) return;
   const action = pick(ACTIONS);
   state.count(state.actions, action);
@@ -141,11 +169,10 @@ export async function operatorTurn(world: World, state: SoakState, fault: string
     const archive = restorable(state);
     if (archive) {
       const x = await command(world, state, 'restore', ['restore', '--host', HOST, '--archive', archive, '--yes']);
-      note(`  restore ${archive}: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+      note(`  restore ${archive}: exit ${x.exitCode}${x.exitCode !== 0 ? `:${reason(x)}` : ''}`);
       noFalseDamage(state, x);
       if (x.exitCode === 0) {
-        state.restoreInterrupted = false;
-        state.interrupted = undefined;
+        state.interrupted = [];
         await sameAsArchive(world, state, archive);
       }
     }
@@ -153,15 +180,15 @@ export async function operatorTurn(world: World, state: SoakState, fault: string
     note(`  ${await killedRestore(world, state, 'SIGKILL')}`);
   } else if (action === 'check') {
     const x = await command(world, state, 'check', ['check', '--host', HOST]);
-    note(`  check: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+    note(`  check: exit ${x.exitCode}${x.exitCode !== 0 ? `:${reason(x)}` : ''}`);
     state.checks++;
     if (state.damage !== 'none' && x.exitCode === 0) violation(state, `check exited 0 while the repository has unresolved damage (${state.damage})\n${show(x)}`);
   } else if (action === 'drill') {
     const x = await command(world, state, 'drill', ['drill', '--host', HOST]);
-    note(`  drill: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+    note(`  drill: exit ${x.exitCode}${x.exitCode !== 0 ? `:${reason(x)}` : ''}`);
   } else if (action === 'prune') {
     const x = await command(world, state, 'prune', ['prune', '--host', HOST]);
-    note(`  prune: exit ${x.exitCode}${x.exitCode !== 0 ? `: ${gist(x)}` : ''}`);
+    note(`  prune: exit ${x.exitCode}${x.exitCode !== 0 ? `:${reason(x)}` : ''}`);
     return invariants(world, state, x.exitCode === 0);
   } else {
     const x = await world.cli(['status', '--host', HOST]);

@@ -114,6 +114,7 @@ export async function inject(world: World, state: SoakState, fault: Fault): Prom
       writeSync(fd, buf, 0, 16, at);
       closeSync(fd);
       state.damage = 'corrupt';
+      for (const i of state.interrupted) i.damagedSince = true;
       note(`flipped 16 bytes at ${at} of ${seg}`);
       return {};
     }
@@ -124,6 +125,7 @@ export async function inject(world: World, state: SoakState, fault: Fault): Prom
       const size = statSync(seg).size;
       truncateSync(seg, Math.floor(size / 2));
       if (state.damage === 'none') state.damage = 'rolled-back';
+      for (const i of state.interrupted) i.damagedSince = true;
       note(`truncated ${seg} from ${size} to ${Math.floor(size / 2)} bytes`);
       return {};
     }

@@ -18,6 +18,18 @@ export function gist(r: Result): string {
   const bad = lines.filter((l) => /\b(FAIL(ED)?|fail(ed|s)?|error|ERROR|refused|REFUSED|cannot)\b/.test(l));
   return (bad.length > 0 ? bad.slice(0, 3) : lines.slice(-3)).join(' | ').slice(0, 500);
 }
+/**
+ * Why an operator command failed, whole: every line of pullback's output that says what failed (its
+ * log lines at INFO and below aside), else its last lines; each on its own indented line. A progress
+ * line of its first lines only showed the warning a restore prints first (earlier interrupted
+ * restores) and hid the reason (seed 4242: nine rollbacks of restore 15 exited 1 without one).
+ */
+export function reason(r: Result): string {
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() && !/^\[[\d:]+\] (INFO|DEBUG|TRACE)/.test(l.trim()));
+  const bad = lines.filter((l) => /\b(FAIL(ED)?|fail(ed|s)?|error|ERROR|refused|REFUSED|cannot|not found|does not exist|unreadable)\b/.test(l));
+  const shown = bad.length > 0 ? bad : lines.slice(-8);
+  return shown.map((l) => `\n      ${l.length > 600 ? `${l.slice(0, 600)}...` : l}`).join('');
+}
 /** Everything a violation shows of a command. */
 export const show = (r: Result) => `exit ${r.exitCode}${r.signalled ? ` (sent ${r.signalled}${r.killed ? ', died of it' : ''})` : ''}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
 
@@ -51,7 +63,7 @@ export async function invariants(world: World, state: SoakState, pruneAllowed: b
   }
   if (state.damage !== 'none' && (light === 'green' || s.exitCode === 0)) violation(state, `status is ${light} (exit ${s.exitCode}) while the repository has unresolved damage (${state.damage}) that no repair fixed`);
   if (state.okNights === 0 && light === 'green') violation(state, 'status is green before any night succeeded');
-  if (state.restoreInterrupted && light === 'green') violation(state, 'status is green although a restore was killed after it changed the target and no restore or rollback finished since');
+  if (state.restoreInterrupted && light === 'green') violation(state, `status is green although restore ${state.interrupted.filter((i) => i.changed).map((i) => i.id).join(', ')} was killed after it changed the target and no restore or rollback of it finished since`);
   // The newest archive appeared at the latest when the command that made it ended (lastArchiveAt): if even
   // that is older than max_age when status was asked, the host's newest restorable point is too old.
   if (light === 'green' && state.lastArchiveAt !== undefined && asked - state.lastArchiveAt > MAX_AGE_S * 1000)

@@ -143,14 +143,23 @@ export class SoakState {
   /** Damage injected and not yet repaired. */
   damage: 'none' | 'corrupt' | 'rolled-back' = 'none';
   okNights = 0;
-  /** A killed restore changed the target and no full restore finished OK since. */
-  restoreInterrupted = false;
+  /** A killed restore changed the target and neither its rollback nor a full restore finished OK since. */
+  get restoreInterrupted(): boolean {
+    return this.interrupted.some((i) => i.changed);
+  }
   /** The last night exited 0 (its retention may run in the next night). */
   lastRunOk = false;
   /** When the newest archive appeared (after the command that made it ended), ms since the epoch. */
   lastArchiveAt: number | undefined;
-  /** The killed restore the operator may roll back: its catalog id and the target just before it. */
-  interrupted: { id: number; was: Origin } | undefined;
+  /**
+   * The killed restores not resolved yet, oldest first, each with its catalog id, the target just
+   * before it, whether it changed the target (the target after the kill differed from `was`: the
+   * restore that changed it is the one blamed, not a later one killed on the already changed target),
+   * its failed rollbacks in a row, and whether damage was injected into the repository since (which
+   * may have hit its safety snapshot: the newest segments hold the snapshot's own data). The
+   * operator rolls back the newest first.
+   */
+  interrupted: Array<{ id: number; was: Origin; changed: boolean; failedRollbacks: number; damagedSince?: boolean }> = [];
   /** Killed commands' catalog rows: the next night must not leave them 'running'. */
   killedRows: Array<{ table: 'runs' | 'restores'; id: number; what: string }> = [];
   /** Commands of this night whose rows the report must name. */

@@ -5,7 +5,7 @@ import { checkHost, type Catalog } from './catalog.js';
 /** The files a read-back of archives found unreadable, and how far the search went. */
 export interface DamageScan {
   /** Archives read back, newest first, with the files each could not read. */
-  archives: Array<{ name: string; damaged: string[]; complete: boolean; error?: string }>;
+  archives: Array<{ name: string; damaged: string[]; complete: boolean; error?: string; snapshotOf?: number }>;
   /** False when the search stopped at its bounds (archives, files, time): more files may be damaged. */
   complete: boolean;
   /** Why the search is incomplete or could not run, in plain words. */

@@ -22,7 +22,7 @@ import type { Values } from './spec.js';
 import { repositoryPath, type HostConfig } from '../config/types.js';
 import { checkArchiveArg, checkLocalPathArg, checkNameArg } from '../config/names.js';
 import { parseDuration } from '../config/units.js';
-import { describeError, UsageError } from '../errors.js';
+import { describeError, JobError, UsageError } from '../errors.js';
 import { hostLockHolder, takeHostLock } from '../lock/host-lock.js';
 import type { HeldLock } from '../lock/run-lock.js';
 import { formatDeletions } from '../restore/deletions.js';
@@ -191,7 +191,19 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
       sayInterrupted(env, g, target!.name);
       logIn(target!);
       early = extractEarly({ catalog: env.catalog, repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
-      const { plan, archived = new Map(), broken } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! });
+      const { plan, archived = new Map(), broken } = await prepareRestore(global, borg, { repository: row.snapshotRepository, archive: row.snapshotArchive, origin: target!, target: target! }).catch((e: unknown) => {
+        // Only what says the archive itself is damaged: a missing repository, a lock or a passphrase is no damage.
+        if (interrupt.signal.aborted || !SNAPSHOT_DAMAGE.test(describeError(e))) throw e;
+        // Read back whole when it was taken, so damaged since (a check --repair drops or zero-fills what
+        // borg cannot read): say so and what puts the target in a known state, not only borg's or the
+        // manifest reader's words (soak seed 4242: nine rollbacks exited 1 showing no reason).
+        throw new JobError(
+          `the safety snapshot of restore ${row.id}, ${row.snapshotArchive} in ${row.snapshotRepository}, cannot be read: ${describeError(e)}. ` +
+            `It read back whole when restore ${row.id} took it, so it was damaged since (pullback check --host ${target!.name} says where; a check --repair drops or zero-fills what borg cannot read). ` +
+            `The rollback cannot put ${target!.name} back as it was before restore ${row.id}; nothing was changed. ` +
+            `To put ${target!.name} in a known state, restore every source from a nightly archive (that resolves restore ${row.id} too): ${shellCommand(['pullback', '--config', g.configPath, 'restore', '--host', row.host, ...(row.host !== row.target ? ['--to', row.target] : []), '--yes'])}`,
+        );
+      });
       return await carryOut(g, env, o, interrupt.signal, login!, { plan, archived, broken, kind: 'rollback', rollbackOf: row.id, title: `Rollback plan of restore ${row.id}`, early });
     }
     const [origin] = selectHosts(env.config, [o.host!]);
@@ -245,6 +257,9 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     env.close();
   }
 }
+
+/** How reading a safety snapshot fails when the snapshot itself is damaged (or dropped by a repair). */
+const SNAPSHOT_DAMAGE = /no readable \.pullback\/manifest\.json|Archive \S+ does not exist|Data integrity error|IntegrityError|not found in repository|Segment entry checksum mismatch/;
 
 /** Earlier restores onto `target` that were interrupted and never resolved, each with its exact rollback command. */
 function sayInterrupted(env: CommandEnv, g: GlobalOptions, target: string): void {

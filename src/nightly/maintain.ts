@@ -11,6 +11,7 @@ import { borgContext, hostRepo, type HostContext, type StepOutcome } from '../jo
 import { openRepo } from '../archive/repo-identity.js';
 import { compareWithCatalog, describeArchive, explainComparison, needsAttention, type ArchiveComparison } from '../archive/vanished.js';
 import { clearCheckFailure, recordCheckFailure, recordDamageScan } from '../catalog/check-damage.js';
+import { unresolvedInterruptedRestores } from '../catalog/interrupted-restores.js';
 import { describeDamage, searchDamage } from './damage-search.js';
 
 /** Prunes the host's nightly archives by the retention policy; the pruned names and what they freed. */
@@ -115,7 +116,8 @@ export async function checkHost(ctx: HostContext, req: CheckRequest): Promise<St
       // Damage until a whole check of the same kind passes: recorded before the (bounded) search, so
       // status is red even if the search is cut short.
       for (const k of kinds) recordCheckFailure(ctx.catalog, repo, k, ctx.host.name, error);
-      const scan = await searchDamage(borgContext(ctx), repo, ctx.host.name);
+      const snapshots = unresolvedInterruptedRestores(ctx.catalog, ctx.host.name).flatMap((r) => (r.kind === 'restore' && r.snapshotArchive ? [{ archive: r.snapshotArchive, restoreId: r.id }] : []));
+      const scan = await searchDamage(borgContext(ctx), repo, ctx.host.name, undefined, snapshots);
       for (const k of kinds) recordDamageScan(ctx.catalog, repo, k, ctx.host.name, scan);
       const named = describeDamage(scan);
       ctx.logger.error({ step: 'check', repository: repo, damage: scan }, `damaged files: ${named.join('; ') || 'none named'}`);
