@@ -62,6 +62,7 @@ export const LONG_TESTS = [
   'test/e2e/restore/exact-databases-postgres.test.ts',
   'test/e2e/restore/files.test.ts',
   'test/e2e/restore/granular-tables.test.ts',
+  'test/e2e/restore/killed-database-step.test.ts',
   'test/e2e/restore/killed-restore.test.ts',
   'test/e2e/restore/metadata.test.ts',
   'test/e2e/restore/partial.test.ts',
