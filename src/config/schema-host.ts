@@ -106,7 +106,7 @@ const pitr = obj(
   },
   {
     description:
-      'Point-in-time recovery of this database server (docs/pitr.md). PostgreSQL: `pullback daemon` receives its WAL continuously with pg_receivewal through the host\'s SSH connection, and each nightly run takes a base backup with pg_basebackup; both are archived with the source. `pullback restore --host H --only SOURCE --at TIME --into DIR` then recovers the cluster to any second between the oldest base backup kept and the newest WAL received. ' +
+      'Point-in-time recovery of this database server (docs/pitr.md). PostgreSQL: `pullback daemon` receives its WAL continuously with pg_receivewal through the host\'s SSH connection, and each nightly run takes a base backup with pg_basebackup; both are archived with the source. `pullback restore --host H --only SOURCE --at TIME --into DIR` then recovers the cluster to any second between the oldest base backup kept and the newest WAL received; with `server:`, `--whole-cluster` replaces the server\'s whole cluster by it. ' +
       'MariaDB/MySQL (the source\'s dump engine): `pullback daemon` receives the binary logs continuously with `mariadb-binlog --read-from-remote-server --raw --stop-never` (mysqlbinlog) through the same tunnel, the nightly dump records its binary log position (`--master-data=2`), and `restore --at TIME` loads the dump and replays the logs up to TIME in a scratch server, then restores the result as a nightly dump (fresh database, swap, rollback). The server needs `log_bin` and `binlog_format=ROW`.',
     example: { slot: DEFAULTS.pitrSlot, max_lag: DEFAULTS.pitrMaxLag, connection: { user: DEFAULTS.pitrUser, password_file: '/etc/pullback/main-server-replication.pgpass' } },
   },
