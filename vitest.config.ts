@@ -45,6 +45,7 @@ export const LONG_TESTS = [
   'test/e2e/pitr/binlog-restore-at.test.ts',
   'test/e2e/pitr/drill.test.ts',
   'test/e2e/pitr/gap.test.ts',
+  'test/e2e/pitr/restore-at-cluster.test.ts',
   'test/e2e/pitr/restore-at-idle.test.ts',
   'test/e2e/pitr/restore-at-live.test.ts',
   'test/e2e/pitr/restore-at.test.ts',

@@ -99,18 +99,22 @@ export async function restoreAtCluster(g: GlobalOptions, env: CommandEnv, signal
     setRestorePlan(env.catalog.db, rec.id, { wholeCluster: { ...record.wholeCluster, aside } });
     env.out(`Restore ${rec.id}:`);
     const r: ClusterRun = { ...base, id: rec.id, scratchDir: scratch };
-    const outcome = await runClusterSteps(CLUSTER_RESTORE_STEPS, r, rec, (l) => env.out(`  ${l.status.toUpperCase().padEnd(7)} ${l.kind}: ${l.detail}`));
+    const outcome = await runClusterSteps(CLUSTER_RESTORE_STEPS, r, rec, (l) => {
+      // The checklist where it was read: before anything on the server could change.
+      if (l.kind === 'readiness' && r.checklist) env.out(formatChecklist('  Readiness checklist:', r.checklist).replace(/\n/g, '\n  '));
+      env.out(`  ${l.status.toUpperCase().padEnd(7)} ${l.kind}: ${l.status === 'failed' && l.kind === 'readiness' ? 'the failed items above' : l.detail}`);
+    });
     if (r.facts) setRestorePlan(env.catalog.db, rec.id, { wholeCluster: { ...record.wholeCluster, aside, replaced: { versionNum: r.facts.versionNum, systemIdentifier: r.facts.systemIdentifier } } });
-    if (r.checklist) env.out(formatChecklist('Readiness checklist:', r.checklist));
     rec.finish(outcome.status, outcome.stoppedAt?.error);
     const rollback = shellCommand(rollbackArgv(g.configPath, rec.id));
     if (outcome.status === 'ok') {
       env.out(`Restored: the whole cluster of ${p.host.name} is its state at ${point} (base backup ${p.plan.base.archive}, ${r.recovered?.walFiles ?? 0} WAL file(s)); the previous data directory is kept at ${aside}.`);
       env.out(`Undo it: ${rollback}`);
-      env.out(`The WAL receiver follows the restored cluster's new timeline (a gap until the next base backup: run pullback run --host ${p.host.name}). Remove ${aside} by hand once it is no longer needed.`);
+      env.out(`The restored cluster runs on a new timeline without the replication slot: take a new base backup (pullback run --host ${p.host.name}) to start a new recovery window from it. Remove ${aside} by hand once it is no longer needed.`);
       return 0;
     }
     const stop = outcome.stoppedAt!;
+    stop.error = stop.error.replace(/\.+$/, '');
     if (!stop.changed) env.out(`Failed at ${stop.kind}: ${stop.error}. Nothing on ${p.host.name} was changed.`);
     else env.out(`Failed at ${stop.kind}: ${stop.error}. ${p.host.name} was changed; put its previous cluster back with: ${rollback}`);
     return 1;
@@ -166,6 +170,7 @@ export async function rollbackWholeCluster(_g: GlobalOptions, env: CommandEnv, s
       return 0;
     }
     const stop = outcome.stoppedAt!;
+    stop.error = stop.error.replace(/\.+$/, '');
     env.out(`Failed at ${stop.kind}: ${stop.error}.${stop.changed ? ` ${p.host.name} was changed: see the steps above.` : ' Nothing was changed.'}`);
     return 1;
   } finally {

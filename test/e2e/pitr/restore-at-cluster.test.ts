@@ -4,7 +4,8 @@
 // otherdb (changed after T). The restore proves the recovered cluster in a scratch cluster, then
 // replaces the server's whole cluster: both databases are their state at T, the old data directory
 // is kept aside on the server, and `restore --rollback ID` puts the dropped state back.
-import { statSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ledgerAroundMarker, pitrWorld } from '../../harness/index.js';
@@ -50,6 +51,33 @@ describe('restore --at --whole-cluster', () => {
     expect(dry.stdout).toMatch(/PASS {2}free space on main for the data directory twice: /);
     expect(dry.stdout).toContain('Dry run: every check passed; nothing was recovered or changed.');
     expect(await w.pg.sql('appdb', "SELECT to_regclass('ledger') IS NULL;")).toBe('t');
+
+    // A failure before the server is stopped changes nothing: a data directory that is not the server's.
+    const hostFile = w.cfg.hostFile('main');
+    const good = readFileSync(hostFile, 'utf8');
+    expect(good).toContain(w.pg.dataDir);
+    writeFileSync(hostFile, good.split(w.pg.dataDir).join(`${w.pg.dataDir}-elsewhere`));
+    const wrong = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--whole-cluster', '--yes');
+    expect(wrong.exitCode, wrong.stdout + wrong.stderr).toBe(1);
+    expect(wrong.stdout).toContain(`FAIL  the cluster it replaces on main: the server runs from ${w.pg.dataDir}, pitr.server.data_directory says ${w.pg.dataDir}-elsewhere`);
+    expect(wrong.stdout).toMatch(/SKIPPED stop_server: not run: readiness failed/);
+    expect(wrong.stdout).toContain('Nothing on main was changed.');
+    expect(await w.pg.sql('appdb', "SELECT to_regclass('ledger') IS NULL, (SELECT note FROM after_drop);")).toBe('t\tafter the drop');
+
+    // A failure after the stop (pg_ctl start refused: its log file cannot be written) names the rollback, which puts the old cluster back and starts it.
+    const log = `${dirname(w.pg.dataDir)}/log`;
+    expect(good).toContain(log);
+    writeFileSync(hostFile, good.split(log).join('/nonexistent-pullback-test/log'));
+    const broken = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--whole-cluster', '--yes');
+    writeFileSync(hostFile, good);
+    expect(broken.exitCode, broken.stdout + broken.stderr).toBe(1);
+    const brokenId = /Restore (\d+):/.exec(broken.stdout)?.[1];
+    expect(broken.stdout).toMatch(/FAILED +start_server: \S*runuser -u postgres -- \S+pg_ctl .* exited 1/);
+    expect(broken.stdout).toMatch(/OK +start_writes: /);
+    expect(broken.stdout).toMatch(new RegExp(`main was changed; put its previous cluster back with: pullback --config \\S+ restore --rollback ${brokenId} --yes`));
+    const back = await w.run('restore', '--rollback', brokenId!, '--yes');
+    expect(back.exitCode, back.stdout + back.stderr).toBe(0);
+    expect(await w.pg.sql('appdb', "SELECT to_regclass('ledger') IS NULL, (SELECT note FROM after_drop);")).toBe('t\tafter the drop');
 
     const r = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--whole-cluster', '--yes');
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
