@@ -69,6 +69,29 @@ export async function readServerCluster(session: SshSession, conn: DbConnection,
   return { dataDirectory, versionNum: Number(v), systemIdentifier };
 }
 
+/**
+ * The cluster as its data directory says, without the server (stopped or broken): PG_VERSION, and
+ * the system identifier, the first 8 bytes of global/pg_control (read by od as a native unsigned
+ * 64-bit integer: the file is written in the machine's own byte order). Throws Error when unreadable.
+ */
+export async function readDataDirectory(session: SshSession, dataDirectory: string, signal?: AbortSignal): Promise<{ major: string; systemIdentifier: string }> {
+  const v = await remote(session, ['cat', '--', `${dataDirectory}/PG_VERSION`], signal);
+  if (!v.ok) throw new Error(`${dataDirectory}/PG_VERSION not read: ${v.error}`);
+  const c = await remote(session, ['od', '-A', 'n', '-t', 'u8', '-N', '8', '--', `${dataDirectory}/global/pg_control`], signal);
+  if (!c.ok) throw new Error(`${dataDirectory}/global/pg_control not read: ${c.error}`);
+  const major = v.stdout.trim();
+  const systemIdentifier = c.stdout.trim();
+  if (!/^\d+$/.test(major) || !/^\d+$/.test(systemIdentifier)) throw new Error(`unexpected PG_VERSION ${JSON.stringify(major)} or pg_control ${JSON.stringify(systemIdentifier)}`);
+  return { major, systemIdentifier };
+}
+
+/** Tablespaces outside the data directory (entries of pg_tblspc): names, empty when none. Throws Error when unreadable. */
+export async function tablespacesOf(session: SshSession, dataDirectory: string, signal?: AbortSignal): Promise<string[]> {
+  const r = await remote(session, ['find', `${dataDirectory}/pg_tblspc`, '-mindepth', '1', '-maxdepth', '1'], signal);
+  if (!r.ok) throw new Error(r.error);
+  return r.stdout.split('\n').filter((l) => l.trim() !== '');
+}
+
 /** Whether the server answers SQL and is out of recovery: 'f' from pg_is_in_recovery(); else the error. */
 export async function inRecovery(session: SshSession, conn: DbConnection, signal?: AbortSignal): Promise<{ ok: true; inRecovery: boolean; systemIdentifier: string } | { ok: false; error: string }> {
   const r = await remote(session, psql(conn, 'postgres', "SELECT pg_is_in_recovery()::text || '|' || (SELECT system_identifier::text FROM pg_control_system())"), signal);

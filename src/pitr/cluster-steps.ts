@@ -15,7 +15,7 @@ import type { BorgContext } from '../tools/borg/run.js';
 import type { SshSession } from '../tools/ssh/client.js';
 import type { SshMux } from '../tools/ssh/mux.js';
 import type { RestoreRecorder } from '../restore/record.js';
-import { asideName, existsRemote, inRecovery, installDataDirectory, readServerCluster, remote, remoteAll, rolledBackName, spaceOf, type ServerCluster } from './cluster-server.js';
+import { asideName, existsRemote, inRecovery, installDataDirectory, readDataDirectory, readServerCluster, remote, remoteAll, rolledBackName, spaceOf, tablespacesOf, type ServerCluster } from './cluster-server.js';
 import { archivedPitrPaths } from './paths.js';
 import { pitrReadiness, type PitrCheck } from './readiness.js';
 import { restoreInto, type IntoResult } from './restore-into.js';
@@ -225,23 +225,40 @@ export async function runClusterSteps(rows: readonly ClusterRow[], r: ClusterRun
 export async function clusterReadiness(r: ClusterRun): Promise<PitrCheck[]> {
   const items = await pitrReadiness(r.borg, r.plan!, r.receivedWal!, r.logger, r.timeoutMs);
   const server = `the cluster it replaces on ${r.host.name}`;
+  // From its data directory (works with the server stopped or broken), then, when it answers, checked against the running server.
+  let disk: { major: string; systemIdentifier: string } | undefined;
   try {
-    r.facts = await readServerCluster(r.session, r.conn, r.signal);
-    const same = r.facts.dataDirectory.replace(/\/+$/, '') === r.server.dataDirectory;
-    items.push({
-      name: server,
-      status: same ? 'pass' : 'fail',
-      figure: same
-        ? `data directory ${r.facts.dataDirectory}, PostgreSQL ${majorOf(r.facts.versionNum)} (${r.facts.versionNum}), system identifier ${r.facts.systemIdentifier}`
-        : `the server runs from ${r.facts.dataDirectory}, pitr.server.data_directory says ${r.server.dataDirectory}`,
-    });
+    disk = await readDataDirectory(r.session, r.server.dataDirectory, r.signal);
   } catch (e) {
     items.push({ name: server, status: 'fail', figure: describeError(e) });
+  }
+  if (disk) {
+    try {
+      const live = await readServerCluster(r.session, r.conn, r.signal);
+      const same = live.dataDirectory.replace(/\/+$/, '') === r.server.dataDirectory && live.systemIdentifier === disk.systemIdentifier;
+      r.facts = live;
+      items.push({
+        name: server,
+        status: same ? 'pass' : 'fail',
+        figure: same
+          ? `data directory ${live.dataDirectory}, PostgreSQL ${majorOf(live.versionNum)} (${live.versionNum}), system identifier ${live.systemIdentifier}; running`
+          : `the server runs from ${live.dataDirectory} (system identifier ${live.systemIdentifier}), pitr.server.data_directory says ${r.server.dataDirectory} (system identifier ${disk.systemIdentifier})`,
+      });
+    } catch (e) {
+      r.facts = { dataDirectory: r.server.dataDirectory, versionNum: Number(disk.major) * 10000, systemIdentifier: disk.systemIdentifier };
+      items.push({ name: server, status: 'pass', figure: `data directory ${r.server.dataDirectory}, PostgreSQL ${disk.major}, system identifier ${disk.systemIdentifier}; read from the data directory: the server does not answer (${describeError(e)})` });
+    }
+    try {
+      const spaces = await tablespacesOf(r.session, r.server.dataDirectory, r.signal);
+      items.push({ name: 'tablespaces', status: spaces.length ? 'fail' : 'pass', figure: spaces.length ? `${spaces.length} outside the data directory (${spaces.join(', ')}): a whole-cluster restore puts back the data directory only` : 'none outside the data directory' });
+    } catch (e) {
+      items.push({ name: 'tablespaces', status: 'fail', figure: `pg_tblspc not read: ${describeError(e)}` });
+    }
   }
   const version = 'the PostgreSQL major version';
   try {
     const base = await baseBackupMajor(r);
-    const live = r.facts ? majorOf(r.facts.versionNum) : undefined;
+    const live = disk?.major;
     items.push(live === undefined ? { name: version, status: 'fail', figure: `the base backup's is ${base}; the server's is unknown` } : { name: version, status: base === live ? 'pass' : 'fail', figure: `the base backup's ${base}, the server's ${live}` });
   } catch (e) {
     items.push({ name: version, status: 'fail', figure: `the base backup's PG_VERSION not read: ${describeError(e)}` });

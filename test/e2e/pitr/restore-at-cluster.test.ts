@@ -4,7 +4,7 @@
 // otherdb (changed after T). The restore proves the recovered cluster in a scratch cluster, then
 // replaces the server's whole cluster: both databases are their state at T, the old data directory
 // is kept aside on the server, and `restore --rollback ID` puts the dropped state back.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -49,17 +49,29 @@ describe('restore --at --whole-cluster', () => {
     expect(dry.stdout).toContain(`PASS  the cluster it replaces on main: data directory ${w.pg.dataDir}, PostgreSQL 15`);
     expect(dry.stdout).toMatch(/PASS {2}the PostgreSQL major version: the base backup's 15, the server's 15/);
     expect(dry.stdout).toMatch(/PASS {2}free space on main for the data directory twice: /);
+    expect(dry.stdout).toContain('PASS  tablespaces: none outside the data directory');
     expect(dry.stdout).toContain('Dry run: every check passed; nothing was recovered or changed.');
     expect(await w.pg.sql('appdb', "SELECT to_regclass('ledger') IS NULL;")).toBe('t');
+    // A server that is down (stopped, or broken) is read from its data directory: version and system identifier from PG_VERSION and pg_control.
+    await w.pg.stop();
+    const down = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--whole-cluster', '--dry-run');
+    await w.pg.start();
+    expect(down.exitCode, down.stdout + down.stderr).toBe(0);
+    expect(down.stdout).toContain(`PASS  the cluster it replaces on main: data directory ${w.pg.dataDir}, PostgreSQL 15, system identifier ${sysid}; read from the data directory: the server does not answer`);
+    expect(down.stdout).toMatch(/PASS {2}the PostgreSQL major version: the base backup's 15, the server's 15/);
 
     // A failure before the server is stopped changes nothing: a data directory that is not the server's.
     const hostFile = w.cfg.hostFile('main');
     const good = readFileSync(hostFile, 'utf8');
     expect(good).toContain(w.pg.dataDir);
+    // Another data directory of the same cluster's files (a copy left by hand): not the one the server runs from.
+    mkdirSync(`${w.pg.dataDir}-elsewhere/global`, { recursive: true });
+    cpSync(`${w.pg.dataDir}/PG_VERSION`, `${w.pg.dataDir}-elsewhere/PG_VERSION`);
+    cpSync(`${w.pg.dataDir}/global/pg_control`, `${w.pg.dataDir}-elsewhere/global/pg_control`);
     writeFileSync(hostFile, good.split(w.pg.dataDir).join(`${w.pg.dataDir}-elsewhere`));
     const wrong = await w.run('restore', '--host', 'main', '--only', 'db', '--at', localText(T), '--whole-cluster', '--yes');
     expect(wrong.exitCode, wrong.stdout + wrong.stderr).toBe(1);
-    expect(wrong.stdout).toContain(`FAIL  the cluster it replaces on main: the server runs from ${w.pg.dataDir}, pitr.server.data_directory says ${w.pg.dataDir}-elsewhere`);
+    expect(wrong.stdout).toContain(`FAIL  the cluster it replaces on main: the server runs from ${w.pg.dataDir} (system identifier ${sysid}), pitr.server.data_directory says ${w.pg.dataDir}-elsewhere (system identifier ${sysid})`);
     expect(wrong.stdout).toMatch(/SKIPPED stop_server: not run: readiness failed/);
     expect(wrong.stdout).toContain('Nothing on main was changed.');
     expect(await w.pg.sql('appdb', "SELECT to_regclass('ledger') IS NULL, (SELECT note FROM after_drop);")).toBe('t\tafter the drop');
