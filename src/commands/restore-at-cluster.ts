@@ -98,7 +98,8 @@ export async function restoreAtCluster(g: GlobalOptions, env: CommandEnv, signal
     const aside = asideName(server.dataDirectory, rec.id);
     setRestorePlan(env.catalog.db, rec.id, { wholeCluster: { ...record.wholeCluster, aside } });
     env.out(`Restore ${rec.id}:`);
-    const r: ClusterRun = { ...base, id: rec.id, scratchDir: scratch };
+    // The catalog's safety-snapshot columns name the kept directory: an interrupted restore's notice then names its rollback.
+    const r: ClusterRun = { ...base, id: rec.id, scratchDir: scratch, onSnapshot: (dir) => rec.setSnapshot(`server:${p.host.name}`, dir) };
     const outcome = await runClusterSteps(CLUSTER_RESTORE_STEPS, r, rec, (l) => {
       // The checklist where it was read: before anything on the server could change.
       if (l.kind === 'readiness' && r.checklist) env.out(formatChecklist('  Readiness checklist:', r.checklist).replace(/\n/g, '\n  '));

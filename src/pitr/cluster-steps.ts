@@ -43,6 +43,8 @@ export interface ClusterRun {
   scratchDir?: string;
   receivedWal?: string;
   timeoutMs: number;
+  /** Called just before the data directory is moved aside (recorded first: a restore killed right after the rename still names its rollback). */
+  onSnapshot?: (aside: string) => void;
   /** Rollback: the restore rolled back. */
   rollbackOf?: number;
   /** Filled as the rows run. */
@@ -112,6 +114,7 @@ export const CLUSTER_RESTORE_STEPS: readonly ClusterRow[] = [
     changes: true,
     run: async (r) => {
       const aside = asideName(r.server.dataDirectory, r.id);
+      r.onSnapshot?.(aside);
       const e = await remoteAll(r.session, [['mv', '-T', '--', r.server.dataDirectory, aside]], r.signal);
       return e ? fail(e) : ok(`${r.server.dataDirectory} moved aside to ${aside}`);
     },

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } 
 import { dirname } from 'node:path';
 import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { ledgerAroundMarker, pitrWorld } from '../../harness/index.js';
+import { ledgerAroundMarker, pitrWorld, queryCatalog } from '../../harness/index.js';
 
 /** `YYYY-MM-DD HH:MM:SS` in this process's time zone (what an operator types). */
 function localText(d: Date): string {
@@ -110,6 +110,8 @@ describe('restore --at --whole-cluster', () => {
     const aside = `${w.pg.dataDir}.pullback-before-restore-${id}`;
     expect(existsSync(`${aside}/PG_VERSION`)).toBe(true);
     expect(r.stdout).toContain(`the previous data directory is kept at ${aside}`);
+    // Recorded as the restore's safety snapshot: an interrupted restore's notice names its rollback.
+    expect(queryCatalog<{ snapshot_repository: string; snapshot_archive: string; status: string }>(w.cfg.stateDir, `SELECT snapshot_repository, snapshot_archive, status FROM restores WHERE id = ${Number(id)}`)).toEqual([{ snapshot_repository: 'server:main', snapshot_archive: aside, status: 'ok' }]);
     expect(r.stdout).toMatch(new RegExp(`Undo it: pullback --config \\S+ restore --rollback ${id} --yes`));
 
     // Rollback: the dropped state (no ledger, the row after the drop, otherdb's change after T) is back.
