@@ -306,7 +306,8 @@ async function hooks(r: ClusterRun, commands: string[][], none: string, keepGoin
   if (commands.length === 0) return ok(none);
   const errors: string[] = [];
   for (const argv of commands) {
-    const x = await remote(r.session, argv, r.signal);
+    // start_writes (keepGoing) runs to its end even after an interruption: the application must come back.
+    const x = await remote(r.session, argv, keepGoing ? undefined : r.signal);
     if (!x.ok) {
       errors.push(x.error);
       if (!keepGoing) break;
