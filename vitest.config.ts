@@ -51,6 +51,7 @@ export const LONG_TESTS = [
   'test/e2e/pitr/drill.test.ts',
   'test/e2e/pitr/gap.test.ts',
   'test/e2e/pitr/receiver.test.ts',
+  'test/e2e/pitr/restore-at-cluster.test.ts',
   'test/e2e/pitr/restore-at-idle.test.ts',
   'test/e2e/pitr/restore-at-live.test.ts',
   'test/e2e/pitr/restore-at.test.ts',

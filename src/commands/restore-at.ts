@@ -17,6 +17,7 @@ import { parseRecoveryTarget } from '../pitr/target-time.js';
 import { shellCommand } from '../tools/ssh/quote.js';
 import { interruptSignal, openEnv, selectHosts, type GlobalOptions } from './common.js';
 import { restoreAtLive } from './restore-at-live.js';
+import { restoreAtCluster, serverOf } from './restore-at-cluster.js';
 import { restoreAtBinlog } from './restore-at-binlog.js';
 
 export interface RestoreAtOptions {
@@ -28,6 +29,8 @@ export interface RestoreAtOptions {
   database?: string;
   dryRun: boolean;
   yes?: boolean;
+  /** `--whole-cluster`: the server's whole cluster replaced (restore-at-cluster.ts). */
+  wholeCluster?: boolean;
 }
 
 /** The PITR source `--only` names (or the host's only one); throws UsageError. */
@@ -52,7 +55,7 @@ function databasesOf(source: SourceConfig, database: string | undefined): string
     if (Array.isArray(listed) && !listed.includes(database)) throw new UsageError(`--database ${database}: source ${source.name} dumps ${listed.join(', ')}, not it`);
     return [database];
   }
-  if (!Array.isArray(listed) || listed.length === 0) throw new UsageError(`--at: name the database with --database (source ${source.name} dumps all databases)`);
+  if (!Array.isArray(listed) || listed.length === 0) throw new UsageError(`--at: name the database with --database, or replace the whole cluster with --whole-cluster (source ${source.name} dumps all databases)`);
   return [...listed];
 }
 
@@ -72,7 +75,8 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
     const binlog = source.pitr!.engine !== 'postgres';
     if (binlog && into) throw new UsageError(`--into: source ${source.name} is ${source.pitr!.engine} (binary logs): restore --at puts its databases back in the live server; --into is for PostgreSQL sources`);
     if (binlog && target.kind !== 'time' && target.kind !== 'latest') throw new UsageError(`--at ${o.at}: a ${source.pitr!.engine} source is restored to a time or latest (xid: and point: are PostgreSQL's)`);
-    const databases = into ? [] : databasesOf(source, o.database);
+    if (o.wholeCluster) serverOf(host!, source);
+    const databases = into || o.wholeCluster ? [] : databasesOf(source, o.database);
     const global = env.config.global;
     const repository = repositoryPath(global, host!.name);
     const borg = borgContext({ global, logger: env.logger, signal: interrupt.signal });
@@ -92,6 +96,7 @@ export async function restoreAtCommand(g: GlobalOptions, o: RestoreAtOptions): P
       return 1;
     }
     if (binlog) return await restoreAtBinlog(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
+    if (o.wholeCluster) return await restoreAtCluster(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, dryRun: o.dryRun, yes: o.yes ?? false });
     if (!into) return await restoreAtLive(g, env, interrupt.signal, { plan: planned.plan, host: host!, source, databases, dryRun: o.dryRun, yes: o.yes ?? false });
     env.out(formatPitrPlan(planned.plan, into, walIntoDir(into)));
     const timeoutMs = global.dumpTimeoutSeconds * 1000;

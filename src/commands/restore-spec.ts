@@ -13,6 +13,7 @@ export const restoreSpec: CommandSpec = {
     'pullback restore --host NAME [--archive NAME|latest] [--to HOST [--map-db OLD=NEW]...] [--only SOURCE,...] [--into DIR] [--from-offsite TARGET] [--dry-run] [--yes] [--force] [--max-age 48h]\n' +
     '       pullback restore --host NAME --only SOURCE --at TIME|latest [--database NAME] [--dry-run] [--yes]\n' +
     '       pullback restore --host NAME --only SOURCE --at TIME|latest --into DIR [--dry-run]\n' +
+    '       pullback restore --host NAME --only SOURCE --at TIME|latest --whole-cluster [--dry-run] [--yes]\n' +
     '       pullback restore --host NAME --path SOURCE/PATH [--path ...] [--archive NAME | --before TIME] [--into DIR | --to HOST] [--delete] [--dry-run] [--yes]\n' +
     '       pullback restore --host NAME --only SOURCE --table [SCHEMA.]TABLE [--database NAME] [--as NEW_NAME | --replace [--cascade]] [--archive NAME | --before TIME] [--dry-run] [--yes]\n' +
     '       pullback restore --rollback RESTORE_ID [--dry-run] [--yes]',
@@ -30,6 +31,7 @@ export const restoreSpec: CommandSpec = {
     'from-offsite': { type: 'string', value: 'TARGET', description: "read the archive from this off-site target (rclone: fetched into <state_dir>/offsite and borg-checked first); works without the local repository" },
     rollback: { type: 'string', value: 'RESTORE_ID', description: 'put back the state a restore saved in its safety snapshot' },
     at: { type: 'string', value: 'TIME|latest', description: "point-in-time restore of a source with pitr: to 'YYYY-MM-DD HH:MM:SS' (this host's time zone), latest, xid:ID (just after that transaction) or point:NAME (a pg_create_restore_point); without --into, its database(s) recovered in a scratch cluster and put in place as a nightly dump is; with --into DIR, a recovered data directory and the command that starts it (docs/pitr.md)" },
+    'whole-cluster': { type: 'boolean', description: "with --at: replace the server's whole PostgreSQL cluster by its state at TIME (proven in a scratch cluster here first; the old data directory kept aside on the server for --rollback; needs the source's pitr.server, docs/pitr.md)" },
     database: { type: 'string', value: 'NAME', description: 'with --at: the database of the cluster to put back (default: every database the source dumps; the others are left as they are); with --table: the database whose table is restored (needed when the source dumps several)' },
     table: { type: 'string', value: '[SCHEMA.]TABLE', description: "restore one table of a database source's nightly dump (postgres: schema public unless named; mariadb/mysql) into the live database, under a new name unless --replace; its rows are counted against the dump's" },
     as: { type: 'string', value: 'NEW_NAME', description: 'with --table: the name of the restored copy (default: TABLE_restored_YYYYMMDD, the dump\'s day); the live table is not touched' },
@@ -42,6 +44,6 @@ export const restoreSpec: CommandSpec = {
   handler: (g, v) => {
     if (v.table !== undefined || v.as !== undefined || v.replace || v.cascade) return restoreTableCommand(g, tableOptions(v));
     const o = restoreOptions(v);
-    return o.at !== undefined ? restoreAtCommand(g, { host: o.host!, only: o.only, at: o.at, into: o.into, dryRun: o.dryRun, yes: o.yes, ...(o.database ? { database: o.database } : {}) }) : restoreCommand(g, o);
+    return o.at !== undefined ? restoreAtCommand(g, { host: o.host!, only: o.only, at: o.at, into: o.into, dryRun: o.dryRun, yes: o.yes, wholeCluster: o.wholeCluster, ...(o.database ? { database: o.database } : {}) }) : restoreCommand(g, o);
   },
 };

@@ -38,6 +38,8 @@ import { archiveBefore } from '../archive/facts.js';
 import { parsePathArg, type RequestedPath } from '../restore/selection.js';
 import { formatSelectionPreview, selectionFacts } from '../restore/selection-preview.js';
 import { granular } from '../restore/steps.js';
+import { restorePlanOf } from '../restore/record.js';
+import { rollbackWholeCluster, type WholeClusterRecord } from './restore-at-cluster.js';
 import { confirm, interruptSignal, openEnv, selectHosts, type CommandEnv, type GlobalOptions } from './common.js';
 
 export interface RestoreOptions {
@@ -59,6 +61,8 @@ export interface RestoreOptions {
   at?: string;
   /** `--database NAME` with `--at`: the database recovered (default: every database the source dumps). */
   database?: string;
+  /** `--whole-cluster` with `--at`: the server's whole cluster replaced (restore-at-cluster.ts). */
+  wholeCluster?: boolean;
   /** `--path SOURCE/REL`: a granular restore of exactly these files or folders. */
   paths?: RequestedPath[];
   /** `--delete`: inside a selected folder, delete what the archive does not hold. */
@@ -97,6 +101,7 @@ export function restoreOptions(v: Values): RestoreOptions {
     ...(str('at') !== undefined ? { at: str('at') } : {}),
     ...(str('database') !== undefined ? { database: checkNameArg('--database', str('database')!) } : {}),
     deleteInSelection: !!v.delete,
+    ...(v['whole-cluster'] ? { wholeCluster: true } : {}),
   };
   const paths = Array.isArray(v.path) ? (v.path as string[]) : typeof v.path === 'string' ? [v.path] : [];
   if (paths.length > 0) o.paths = paths.map((p) => parsePathArg(p));
@@ -117,6 +122,8 @@ export function restoreOptions(v: Values): RestoreOptions {
     o.rollback = Number(rb);
   } else if (!o.host) throw new UsageError('restore needs --host NAME (or --rollback RESTORE_ID)');
   if (o.into && o.to) throw new UsageError('--into extracts locally: it cannot be combined with --to');
+  if (o.wholeCluster && o.at === undefined) throw new UsageError('--whole-cluster goes with --at TIME|latest');
+  if (o.wholeCluster && (o.into || o.database)) throw new UsageError('--whole-cluster replaces the whole cluster on the server: it takes no --into or --database');
   if (o.database !== undefined && o.at === undefined) throw new UsageError('--database goes with --at (a nightly restore takes --only SOURCE and --map-db)');
   if (o.at !== undefined && o.into && (o.database || o.yes)) throw new UsageError('--at with --into recovers the whole cluster into DIR: it takes no --database or --yes');
   if (o.at !== undefined && (o.archive || o.to || o.mapDb || o.fromOffsite || o.rollback)) throw new UsageError('--at chooses its base backup and WAL itself: it takes no --archive, --to, --map-db, --from-offsite or --rollback');
@@ -185,6 +192,11 @@ export async function restoreCommand(g: GlobalOptions, o: RestoreOptions): Promi
     if (o.rollback !== undefined) {
       const row = getRestore(env.catalog.db, o.rollback);
       if (!row) throw new UsageError(`no restore with id ${o.rollback} in the catalog`);
+      const whole = (restorePlanOf(env.catalog.db, row.id) as Partial<WholeClusterRecord> | undefined)?.wholeCluster;
+      if (whole && row.kind === 'restore') {
+        const [target] = selectHosts(env.config, [row.target]);
+        return await rollbackWholeCluster(g, env, interrupt.signal, { id: row.id, record: whole, host: target!, yes: o.yes, dryRun: o.dryRun });
+      }
       if (!row.snapshotArchive || !row.snapshotRepository) throw new UsageError(`restore ${row.id} has no safety snapshot (it stopped before taking one, or it is a rollback): nothing to roll back`);
       const [target] = selectHosts(env.config, [row.target]);
       holdTarget(target!.name);

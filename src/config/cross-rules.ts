@@ -69,6 +69,9 @@ export function hostRules(y: YamlFile): ConfigProblem[] {
       out.push(problem(y, ['sources', i, 'pitr'], 'point-in-time recovery is for PostgreSQL, MariaDB and MySQL servers; this source dumps sqlite', true));
     }
     // The binary logs replay from the nightly dump's position: a MariaDB/MySQL source with pitr: needs its dump by pullback.
+    if (s.pitr !== undefined && isObj(s.dump) && (s.dump.engine === 'mariadb' || s.dump.engine === 'mysql') && isObj(s.pitr) && s.pitr.server !== undefined) {
+      out.push(problem(y, ['sources', i, 'pitr', 'server'], `'server' describes a PostgreSQL data directory for restore --at --whole-cluster; ${s.dump.engine} sources are restored one database at a time`));
+    }
     if (s.pitr !== undefined && isObj(s.dump) && (s.dump.engine === 'mariadb' || s.dump.engine === 'mysql') && isObj(s.pitr) && s.pitr.slot !== undefined) {
       out.push(problem(y, ['sources', i, 'pitr', 'slot'], `'slot' is a PostgreSQL replication slot; ${s.dump.engine} binary logs are read without one`));
     }

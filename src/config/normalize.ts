@@ -108,6 +108,9 @@ function source(raw: RawSource, hostStaleAfter: number, dir: string): SourceConf
       slot: raw.pitr.slot ?? DEFAULTS.pitrSlot,
       maxLagSeconds: parseDuration(raw.pitr.max_lag ?? DEFAULTS.pitrMaxLag),
       connection: connection(raw.pitr.connection, { host: '127.0.0.1', port: engine === 'postgres' ? 5432 : 3306, user: DEFAULTS.pitrUser }, dir),
+      ...(raw.pitr.server
+        ? { server: { dataDirectory: raw.pitr.server.data_directory.replace(/(.)\/+$/, '$1'), stop: raw.pitr.server.stop.map((a) => [...a]), start: raw.pitr.server.start.map((a) => [...a]), owner: raw.pitr.server.owner ?? 'postgres' } }
+        : {}),
     };
   }
   return s;

@@ -48,7 +48,7 @@ export interface RawSource {
   pattern?: string;
   max_shrink?: string;
   dump?: { engine: string; databases: string[] | 'all'; connection?: RawConnection; keep?: number };
-  pitr?: { slot?: string; max_lag?: RawDuration; connection?: RawConnection };
+  pitr?: { slot?: string; max_lag?: RawDuration; connection?: RawConnection; server?: { data_directory: string; stop: string[][]; start: string[][]; owner?: string } };
 }
 
 export interface RawCheck {

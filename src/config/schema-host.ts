@@ -80,10 +80,33 @@ const pitr = obj(
       },
       { description: 'The replication login pg_receivewal and pg_basebackup use through the host\'s SSH connection (a forwarded local socket).' },
     ),
+    server: obj(
+      {
+        data_directory: remotePath({
+          description:
+            "The server's PostgreSQL data directory (absolute, on the main server). `restore --at T --whole-cluster` checks it against the running server's `SHOW data_directory`, moves it aside to `DATA_DIRECTORY.pullback-before-restore-ID` (same file system: a rename) and puts the recovered cluster in its place, owned by `owner`, mode 0700.",
+          example: '/var/lib/postgresql/15/main',
+        }),
+        stop: list(argv('A command and its arguments.'), {
+          description: "Commands (argv lists) run on the main server over SSH (the restore key) that stop the server's PostgreSQL and return once it is stopped.",
+          example: [['systemctl', 'stop', 'postgresql@15-main']],
+        }),
+        start: list(argv('A command and its arguments.'), {
+          description: "Commands (argv lists) run on the main server over SSH that start the server's PostgreSQL and return once it accepts connections (pg_ctl -w, systemctl).",
+          example: [['systemctl', 'start', 'postgresql@15-main']],
+        }),
+        owner: str({ description: 'The user (and its group) the data directory belongs to on the main server.', default: 'postgres', example: 'postgres' }),
+      },
+      {
+        description:
+          'PostgreSQL only: the server whose whole cluster `pullback restore --host H --only SOURCE --at TIME --whole-cluster` replaces (docs/pitr.md, "Restore the whole cluster onto the server"). Without it, --whole-cluster is refused.',
+        required: ['data_directory', 'stop', 'start'],
+      },
+    ),
   },
   {
     description:
-      'Point-in-time recovery of this database server (docs/pitr.md). PostgreSQL: `pullback daemon` receives its WAL continuously with pg_receivewal through the host\'s SSH connection, and each nightly run takes a base backup with pg_basebackup; both are archived with the source. `pullback restore --host H --only SOURCE --at TIME --into DIR` then recovers the cluster to any second between the oldest base backup kept and the newest WAL received. ' +
+      'Point-in-time recovery of this database server (docs/pitr.md). PostgreSQL: `pullback daemon` receives its WAL continuously with pg_receivewal through the host\'s SSH connection, and each nightly run takes a base backup with pg_basebackup; both are archived with the source. `pullback restore --host H --only SOURCE --at TIME --into DIR` then recovers the cluster to any second between the oldest base backup kept and the newest WAL received; with `server:`, `--whole-cluster` replaces the server\'s whole cluster by it. ' +
       'MariaDB/MySQL (the source\'s dump engine): `pullback daemon` receives the binary logs continuously with `mariadb-binlog --read-from-remote-server --raw --stop-never` (mysqlbinlog) through the same tunnel, the nightly dump records its binary log position (`--master-data=2`), and `restore --at TIME` loads the dump and replays the logs up to TIME in a scratch server, then restores the result as a nightly dump (fresh database, swap, rollback). The server needs `log_bin` and `binlog_format=ROW`.',
     example: { slot: DEFAULTS.pitrSlot, max_lag: DEFAULTS.pitrMaxLag, connection: { user: DEFAULTS.pitrUser, password_file: '/etc/pullback/main-server-replication.pgpass' } },
   },

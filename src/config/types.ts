@@ -160,6 +160,18 @@ export interface PitrConfig {
   maxLagSeconds: number;
   /** The replication login, as seen from the main server (the tunnel's far end); passwordFile is local (absolute). */
   connection: DbConnection;
+  /** The server whose whole cluster `restore --at --whole-cluster` replaces (postgres only). */
+  server?: PitrServerConfig;
+}
+
+/** `pitr.server`: where the main server's data directory is and how its PostgreSQL is stopped and started. */
+export interface PitrServerConfig {
+  /** Absolute path on the main server. */
+  dataDirectory: string;
+  stop: string[][];
+  start: string[][];
+  /** Owner (user and group) of the data directory. */
+  owner: string;
 }
 
 export interface SourceConfig {

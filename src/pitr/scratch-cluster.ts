@@ -90,6 +90,14 @@ export async function startScratch(into: IntoResult, user: string, logger: Logge
   }
 }
 
+/** Stops the cluster in `dataDir` cleanly (pg_ctl stop -m fast: a shutdown checkpoint, so it starts elsewhere without its WAL folder); undefined, or why it did not. */
+export async function stopScratch(dataDir: string, logger: Logger): Promise<string | undefined> {
+  const [cmd, ...args] = [...asPostgres(), pgTool(pgBinDir(), 'pg_ctl'), '-D', dataDir, '-m', 'fast', '-w', '-t', '600', 'stop'];
+  const r = await runCommand(cmd!, args, { logger, quiet: true, timeoutMs: 660_000 });
+  if (r.exitCode !== 0) return `pg_ctl stop exited ${r.exitCode ?? r.signal}: ${logTail(join(dataDir, 'recovery.log'))}`;
+  return existsSync(join(dataDir, 'postmaster.pid')) ? 'its postmaster.pid is still there' : undefined;
+}
+
 /** The last lines of the scratch cluster's log, for an error. */
 function logTail(log: string): string {
   try {

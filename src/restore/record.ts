@@ -119,3 +119,19 @@ export function restoreSteps(db: Db, id: number): RestoreStepRow[] {
     )
     .all(id) as RestoreStepRow[];
 }
+
+/** Replaces the plan recorded for restore `id` (a whole-cluster restore adds where it kept the data directory). */
+export function setRestorePlan(db: Db, id: number, plan: unknown): void {
+  db.prepare('UPDATE restores SET plan = ? WHERE id = ?').run(JSON.stringify(plan), id);
+}
+
+/** The plan recorded for restore `id` (parsed JSON), or undefined. */
+export function restorePlanOf(db: Db, id: number): unknown {
+  const row = db.prepare('SELECT plan FROM restores WHERE id = ?').get(id) as { plan: string | null } | undefined;
+  if (!row?.plan) return undefined;
+  try {
+    return JSON.parse(row.plan) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -2,12 +2,12 @@
 // server's database, wal_level=replica, a replication login) behind a harness sshd, a host with one
 // database source `db` that dumps `appdb` and has `pitr:`, and runners for the CLI and the daemon.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { CLI_PATH, runCli, type CliResult } from './cli.js';
 import { registerCleanup } from './cleanup.js';
 import { writeTestConfig, type TestConfig } from './config.js';
-import { startPgCluster, writePgPass, type PgCluster } from './pg-cluster.js';
+import { asPostgres, PG_BIN, startPgCluster, writePgPass, type PgCluster } from './pg-cluster.js';
 import { startSshd, type SshdServer } from './sshd.js';
 import { generateKey } from './ssh-keys.js';
 import { makeTempDir } from './tmp.js';
@@ -45,7 +45,11 @@ export interface PitrDaemon {
   process: ResultPromise;
 }
 
-export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrWorld> {
+/**
+ * `pitrServer`: the source gets `pitr.server` (restore --at --whole-cluster): the cluster's data
+ * directory, and pg_ctl stop/start as the postgres user, run over the harness sshd.
+ */
+export async function pitrWorld(opts: { pgConf?: string[]; pitrServer?: boolean } = {}): Promise<PitrWorld> {
   // The tunnel's key is restricted as `pullback hosts authorize` says: forwarding to the database only.
   const secrets = makeTempDir('pitr-secrets-');
   const walKey = join(secrets, 'wal_key');
@@ -63,7 +67,20 @@ export async function pitrWorld(opts: { pgConf?: string[] } = {}): Promise<PitrW
     kind: 'database' as const,
     path: dumps,
     dump: { engine: 'postgres', databases: ['appdb'], connection: { host: '127.0.0.1', port: pg.port, user: 'postgres' } },
-    pitr: { slot: 'pullback_test', max_lag: '1m', connection: { port: pg.port, user: pg.replicationUser, password_file: passFile } },
+    pitr: {
+      slot: 'pullback_test',
+      max_lag: '1m',
+      connection: { port: pg.port, user: pg.replicationUser, password_file: passFile },
+      ...(opts.pitrServer
+        ? {
+            server: {
+              data_directory: pg.dataDir,
+              stop: [[...asPostgres(), join(PG_BIN, 'pg_ctl'), '-D', pg.dataDir, '-m', 'fast', '-w', '-t', '120', 'stop']],
+              start: [[...asPostgres(), join(PG_BIN, 'pg_ctl'), '-D', pg.dataDir, '-l', join(dirname(pg.dataDir), 'log'), '-w', '-t', '120', 'start']],
+            },
+          }
+        : {}),
+    },
   };
   const cfg = await writeTestConfig({ global: { checks: { repository: 'never', archives: 'never' } }, hosts: [{ name: 'main', server, sources: [db], override: { keys: { wal: walKey } } }] });
   const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => {
