@@ -15,7 +15,7 @@ export interface FleetBackupHost {
 export interface FleetServerNight {
   backupHost: string;
   host: string;
-  /** The end of its last successful nightly backup (ok or warning, with an archive). */
+  /** The end of its last successful nightly backup (ok or warning, with an archive borg still lists). */
   lastOkAt?: Date;
   /** Its last nightly's status. */
   lastStatus?: string;
@@ -42,10 +42,15 @@ export async function readFleet(k: FleetDb): Promise<FleetView> {
     .groupBy('backup_host')
     .execute();
   const nightBy = new Map(lastNights.map((r) => [String(r.backup_host), date(r.ended_at)]));
+  // The same answers as the local catalog's (Catalog.lastNightly, lastRunFigures' order): a night whose
+  // archive borg no longer lists is no success, and of two host results started in the same
+  // millisecond the later recorded is the last (test/harness/both-engines.ts compares them).
   const nights = await sql<{ backup_host: string; host: string; last_ok: string | null; last_status: string | null }>`
     SELECT h.backup_host, h.host,
-           max(h.ended_at) FILTER (WHERE h.status IN ('ok', 'warning') AND h.archive IS NOT NULL) AS last_ok,
-           (array_agg(h.status ORDER BY h.started_at DESC))[1] AS last_status
+           max(h.ended_at) FILTER (WHERE h.status IN ('ok', 'warning') AND h.archive IS NOT NULL
+                                     AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.backup_host = h.backup_host AND a.host = h.host
+                                                     AND a.name = h.archive AND a.vanished_at IS NOT NULL)) AS last_ok,
+           (array_agg(h.status ORDER BY h.started_at DESC, h.id DESC))[1] AS last_status
       FROM host_results h JOIN runs r ON r.backup_host = h.backup_host AND r.id = h.run_id
      WHERE r.kind = 'run'
      GROUP BY h.backup_host, h.host`.execute(k);
