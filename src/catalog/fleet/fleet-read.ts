@@ -47,11 +47,11 @@ export async function readFleet(k: FleetDb): Promise<FleetView> {
   // millisecond the later recorded is the last (test/harness/both-engines.ts compares them).
   const nights = await sql<{ backup_host: string; host: string; last_ok: string | null; last_status: string | null }>`
     SELECT h.backup_host, h.host,
-           max(h.ended_at) FILTER (WHERE h.status IN ('ok', 'warning') AND h.archive IS NOT NULL
-                                     AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.backup_host = h.backup_host AND a.host = h.host
-                                                     AND a.name = h.archive AND a.vanished_at IS NOT NULL)) AS last_ok,
+           max(h.ended_at) FILTER (WHERE h.status IN ('ok', 'warning') AND h.archive IS NOT NULL AND v.name IS NULL) AS last_ok,
            (array_agg(h.status ORDER BY h.started_at DESC, h.id DESC))[1] AS last_status
       FROM host_results h JOIN runs r ON r.backup_host = h.backup_host AND r.id = h.run_id
+      LEFT JOIN (SELECT DISTINCT backup_host, host, name FROM archives WHERE vanished_at IS NOT NULL) v
+             ON v.backup_host = h.backup_host AND v.host = h.host AND v.name = h.archive
      WHERE r.kind = 'run'
      GROUP BY h.backup_host, h.host`.execute(k);
   // A server taken over (server_homes) belongs to its new home only: the backup host it was taken
