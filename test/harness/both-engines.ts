@@ -32,7 +32,7 @@ let database: string | undefined;
 let fleet: FleetDb | undefined;
 
 /** The test file's PostgreSQL database (made on first use) and a Kysely handle on it through pullback's own connect. */
-async function fleetDb(): Promise<FleetDb> {
+export async function fleetDb(): Promise<FleetDb> {
   if (!fleet) {
     const name = `pbboth_${process.pid}_${randomBytes(4).toString('hex')}`;
     await psql('postgres', `CREATE DATABASE "${name}";`);

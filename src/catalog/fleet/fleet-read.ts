@@ -68,6 +68,6 @@ export async function readFleet(k: FleetDb): Promise<FleetView> {
       servers: served(String(h.name), h.servers as FleetBackupHost['servers']),
       ...(nightBy.get(String(h.name)) ? { lastNightAt: nightBy.get(String(h.name))! } : {}),
     })),
-    nights: nights.rows.map((r) => ({ backupHost: r.backup_host, host: r.host, ...(r.last_ok ? { lastOkAt: new Date(r.last_ok) } : {}), ...(r.last_status ? { lastStatus: r.last_status } : {}) })),
+    nights: nights.rows.map((r) => ({ backupHost: r.backup_host, host: r.host, ...(r.last_ok !== null ? { lastOkAt: new Date(r.last_ok) } : {}), ...(r.last_status !== null ? { lastStatus: r.last_status } : {}) })),
   };
 }

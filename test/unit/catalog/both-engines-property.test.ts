@@ -146,7 +146,7 @@ describe('the catalog on PostgreSQL, random catalogs', () => {
           rmSync(dirname(`${dir}/catalog.db`), { recursive: true, force: true });
         }
       }),
-      { numRuns: Number(process.env.PULLBACK_FC_RUNS) || 12, endOnFailure: true },
+      { numRuns: Number(process.env.PULLBACK_FC_RUNS) || 12, endOnFailure: true, ...(process.env.PULLBACK_FC_SEED ? { seed: Number(process.env.PULLBACK_FC_SEED) } : {}) },
     );
     // Every table got rows in some case (a generator that filled nothing would prove nothing).
     expect([...rowsSeen].filter(([, n]) => n === 0)).toEqual([]);
