@@ -15,7 +15,7 @@ export interface FleetBackupHost {
 export interface FleetServerNight {
   backupHost: string;
   host: string;
-  /** The end of its last successful nightly backup (ok or warning, with an archive). */
+  /** The end of its last successful nightly backup (ok or warning, with an archive borg still lists). */
   lastOkAt?: Date;
   /** Its last nightly's status. */
   lastStatus?: string;
@@ -42,11 +42,16 @@ export async function readFleet(k: FleetDb): Promise<FleetView> {
     .groupBy('backup_host')
     .execute();
   const nightBy = new Map(lastNights.map((r) => [String(r.backup_host), date(r.ended_at)]));
+  // The same answers as the local catalog's (Catalog.lastNightly, lastRunFigures' order): a night whose
+  // archive borg no longer lists is no success, and of two host results started in the same
+  // millisecond the later recorded is the last (test/harness/both-engines.ts compares them).
   const nights = await sql<{ backup_host: string; host: string; last_ok: string | null; last_status: string | null }>`
     SELECT h.backup_host, h.host,
-           max(h.ended_at) FILTER (WHERE h.status IN ('ok', 'warning') AND h.archive IS NOT NULL) AS last_ok,
-           (array_agg(h.status ORDER BY h.started_at DESC))[1] AS last_status
+           max(h.ended_at) FILTER (WHERE h.status IN ('ok', 'warning') AND h.archive IS NOT NULL AND v.name IS NULL) AS last_ok,
+           (array_agg(h.status ORDER BY h.started_at DESC, h.id DESC))[1] AS last_status
       FROM host_results h JOIN runs r ON r.backup_host = h.backup_host AND r.id = h.run_id
+      LEFT JOIN (SELECT DISTINCT backup_host, host, name FROM archives WHERE vanished_at IS NOT NULL) v
+             ON v.backup_host = h.backup_host AND v.host = h.host AND v.name = h.archive
      WHERE r.kind = 'run'
      GROUP BY h.backup_host, h.host`.execute(k);
   // A server taken over (server_homes) belongs to its new home only: the backup host it was taken
@@ -63,6 +68,6 @@ export async function readFleet(k: FleetDb): Promise<FleetView> {
       servers: served(String(h.name), h.servers as FleetBackupHost['servers']),
       ...(nightBy.get(String(h.name)) ? { lastNightAt: nightBy.get(String(h.name))! } : {}),
     })),
-    nights: nights.rows.map((r) => ({ backupHost: r.backup_host, host: r.host, ...(r.last_ok ? { lastOkAt: new Date(r.last_ok) } : {}), ...(r.last_status ? { lastStatus: r.last_status } : {}) })),
+    nights: nights.rows.map((r) => ({ backupHost: r.backup_host, host: r.host, ...(r.last_ok !== null ? { lastOkAt: new Date(r.last_ok) } : {}), ...(r.last_status !== null ? { lastStatus: r.last_status } : {}) })),
   };
 }

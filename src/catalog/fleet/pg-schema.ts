@@ -10,9 +10,18 @@ import { ROWID_COLUMN, type TableSpec } from './sqlite-schema.js';
 /** Tables the fleet adds beside the catalog's own; a local table of one of these names would clash. */
 export const FLEET_TABLES = ['pullback_schema', 'pullback_sync_blocks', 'backup_hosts', 'leases', 'server_homes'] as const;
 
+/** Characters of a text column that a derived index holds (4 bytes a character at most in UTF-8). */
+export const INDEXED_PREFIX = 128;
+
+/**
+ * How the schema is derived from the specs: part of the schema hash, so a backup host whose local
+ * schema did not change still derives again when the derivation did (2: text columns indexed by prefix).
+ */
+const DERIVATION = 2;
+
 /** A fingerprint of the derived schema: a backup host re-derives only when it changed. */
 export function schemaHash(specs: TableSpec[]): string {
-  return createHash('sha256').update(JSON.stringify(specs)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ derivation: DERIVATION, specs })).digest('hex').slice(0, 16);
 }
 
 /**
@@ -44,8 +53,20 @@ export async function ensureFleetSchema(k: FleetDb, specs: TableSpec[], version:
           if (!have.has(c.name)) await tx.schema.alterTable(t.name).addColumn(c.name, sql.raw(c.pgType)).execute();
         }
       }
+      const text = new Set(t.columns.filter((c) => c.pgType === 'text').map((c) => c.name));
       for (const i of t.indexes) {
-        await tx.schema.createIndex(`${t.name}__${i.name}`).ifNotExists().on(t.name).columns(['backup_host', ...i.columns]).execute();
+        // A PostgreSQL btree entry holds at most 2704 bytes, a SQLite one anything: a text column is
+        // indexed by its first INDEXED_PREFIX characters (at most 512 bytes), so a long value (a deep
+        // path in index_paths, a long error) never makes a push fail. Found by
+        // test/unit/catalog/both-engines-property.test.ts; the index of the first derivation is replaced.
+        await tx.schema.dropIndex(`${t.name}__${i.name}`).ifExists().execute();
+        const cols = i.columns.map((c) => (text.has(c) ? sql`left(${sql.ref(c)}, ${sql.lit(INDEXED_PREFIX)})` : sql.ref(c)));
+        await tx.schema
+          .createIndex(`${t.name}__${i.name}__p`)
+          .ifNotExists()
+          .on(t.name)
+          .expression(sql`${sql.ref('backup_host')}, ${sql.join(cols)}`)
+          .execute();
       }
     }
     await tx

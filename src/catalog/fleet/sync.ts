@@ -100,8 +100,14 @@ export function toPgValue(c: ColumnSpec, v: unknown): unknown {
       if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v));
       if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return v.trim();
       return null;
-    case 'double precision':
-      return typeof v === 'bigint' ? Number(v) : Number.isFinite(Number(v)) ? Number(v) : null;
+    case 'double precision': {
+      // ±Infinity is a REAL SQLite keeps and PostgreSQL's double precision too (found by
+      // test/unit/catalog/both-engines-property.test.ts: it was written as NULL). NaN SQLite stores as NULL.
+      if (typeof v === 'bigint') return Number(v);
+      if (typeof v === 'string' && v.trim() === '') return null;
+      const n = Number(v);
+      return Number.isNaN(n) ? null : n;
+    }
     case 'bytea':
       return Buffer.isBuffer(v) ? v : Buffer.from(String(v));
     case 'text':
