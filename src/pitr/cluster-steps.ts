@@ -14,7 +14,6 @@ import { extractArchive } from '../tools/borg/extract.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import type { SshSession } from '../tools/ssh/client.js';
 import type { SshMux } from '../tools/ssh/mux.js';
-import type { RestoreRecorder } from '../restore/record.js';
 import { asideName, existsRemote, inRecovery, installDataDirectory, readDataDirectory, readServerCluster, remote, remoteAll, rolledBackName, spaceOf, tablespacesOf, type ServerCluster } from './cluster-server.js';
 import { archivedPitrPaths } from './paths.js';
 import { pitrReadiness, type PitrCheck } from './readiness.js';
@@ -190,7 +189,14 @@ export interface ClusterOutcome {
 }
 
 /** Walks `rows` for `r`, recording each in `recorder`; never throws (a throwing row is a failed row). */
-export async function runClusterSteps(rows: readonly ClusterRow[], r: ClusterRun, recorder: Pick<RestoreRecorder, 'plan' | 'begin' | 'end'>, onStep?: (line: ClusterOutcome['lines'][number]) => void): Promise<ClusterOutcome> {
+/** Where the steps are recorded: the restore's recorder (restore/record.ts, handed over by the command; a feature does not import another). */
+export interface StepRecorder {
+  plan(kind: string): number;
+  begin(stepId: number): void;
+  end(stepId: number, status: 'ok' | 'failed' | 'skipped', error?: string): void;
+}
+
+export async function runClusterSteps(rows: readonly ClusterRow[], r: ClusterRun, recorder: StepRecorder, onStep?: (line: ClusterOutcome['lines'][number]) => void): Promise<ClusterOutcome> {
   const ids = rows.map((row) => recorder.plan(row.kind));
   const ran = new Set<string>();
   const out: ClusterOutcome = { status: 'ok', lines: [] };
