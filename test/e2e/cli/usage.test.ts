@@ -41,7 +41,7 @@ describe('usage', () => {
       list: ['--host NAME', '--json'],
       check: ['--host NAME', '--verify-data', '--repair', '--yes'],
       prune: ['--host NAME'],
-      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--from-offsite TARGET', '--rollback RESTORE_ID', '--at TIME|latest', '--database NAME', '--table [SCHEMA.]TABLE', '--as NEW_NAME', '--replace', '--cascade', '--path SOURCE/PATH', '--delete', '--before TIME'],
+      restore: ['--host NAME', '--archive NAME', '--to HOST', '--only SOURCE,...', '--map-db OLD=NEW', '--into DIR', '--dry-run', '--yes', '--force', '--max-age DURATION', '--from-offsite TARGET', '--rollback RESTORE_ID', '--at TIME|latest', '--whole-cluster', '--database NAME', '--table [SCHEMA.]TABLE', '--as NEW_NAME', '--replace', '--cascade', '--path SOURCE/PATH', '--delete', '--before TIME'],
       find: ['--host NAME', '--json', '--limit N'],
       ls: ['--host NAME', '--archive NAME', '--json'],
       diff: ['--host NAME', '--json'],
