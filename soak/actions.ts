@@ -151,6 +151,15 @@ export async function killedRestore(world: World, state: SoakState, signal: Kill
   const now = await world.live();
   const changed = JSON.stringify(was) !== JSON.stringify(now);
   const id = queryCatalog<{ id: number }>(world.cfg.stateDir, "SELECT id FROM restores WHERE id > ? AND kind = 'restore' ORDER BY id DESC LIMIT 1", m.restore)[0]?.id;
+  // A signal that came after the restore's last step: the catalog records it ok, every step done. It
+  // is a finished restore (it resolves the earlier interrupted ones, as pullback counts it), held to
+  // invariant 1, not a killed one (seed 31337, night 36: SIGTERM after start_writes and the checks).
+  const recorded = id !== undefined ? queryCatalog<{ status: string }>(world.cfg.stateDir, 'SELECT status FROM restores WHERE id = ?', id)[0]?.status : undefined;
+  if (recorded === 'ok') {
+    state.interrupted = [];
+    await sameAsArchive(world, state, archive);
+    return `restore ${archive} got ${signal} after it finished (restore ${id} recorded ok, exit ${x.exitCode})`;
+  }
   // Blamed on this restore only if it changed the target itself; an earlier one's half-restore stays the earlier one's.
   if (id !== undefined) state.interrupted.push({ id, was, changed, failedRollbacks: 0 });
   else if (changed) violation(state, `a killed restore changed the target but the catalog records no restore of it\n${show(x)}`);
