@@ -4,7 +4,7 @@
 // target and it promoted, then stopped and deleted. `restore --at` without --into dumps databases
 // from it; it is never reachable from the network, so its clients are trusted on that socket.
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isGone, selfIdentity, type ProcessIdentity } from '../util/process-identity.js';
+import { isGone } from '../util/process-identity.js';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { getEngine } from '../engines/registry.js';
 import { localRunner } from '../engines/runner.js';
 import type { BorgContext } from '../tools/borg/run.js';
 import { restoreInto, type IntoResult } from './restore-into.js';
+import { claimScratch, orphanedScratch } from './scratch-owner.js';
 import type { PitrPlan } from './restore-plan.js';
 
 export interface ScratchCluster {
@@ -146,7 +147,7 @@ export async function dumpAtPoint(
 export async function scratchFolder(logger: Logger): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'pullback-pitr-'));
   // Whose it is: a restore killed before it removed its cluster is found by the next one (sweepScratch).
-  writeFileSync(join(dir, OWNER_FILE), JSON.stringify(selfIdentity()), { mode: 0o644 });
+  claimScratch(dir, 0o644);
   if (userInfo().uid === 0) {
     const r = await runCommand('chown', ['--', 'postgres:postgres', dir], { logger, quiet: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw toolErrorFrom(r, `cannot give ${dir} to the postgres user`);
@@ -161,8 +162,6 @@ export async function unreachableByPostgres(dir: string, logger: Logger): Promis
   return r.exitCode === 0 ? undefined : `the postgres user cannot reach ${dir}, where the scratch cluster is built: give its parents the x bit for others (chmod o+x), or set TMPDIR to a folder it can reach`;
 }
 
-const OWNER_FILE = 'pullback-owner.json';
-
 /**
  * Scratch clusters (and their folders) of point-in-time restores whose process is gone (killed, or
  * the machine restarted): each still running is stopped (pg_ctl stop -m immediate), then its folder
@@ -172,17 +171,8 @@ const OWNER_FILE = 'pullback-owner.json';
 export async function sweepScratch(restoreDir: string, logger: Logger): Promise<string[]> {
   const removed: string[] = [];
   const bin = pgBinDir();
-  let names: string[] = [];
-  try {
-    names = readdirSync(tmpdir()).filter((n) => n.startsWith('pullback-pitr-'));
-  } catch {
-    names = [];
-  }
-  for (const n of names) {
-    const dir = join(tmpdir(), n);
+  for (const { dir, owner } of orphanedScratch('pullback-pitr-')) {
     try {
-      const owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as ProcessIdentity;
-      if (!isGone(owner)) continue;
       const data = join(dir, 'data');
       if (existsSync(join(data, 'postmaster.pid'))) {
         const [cmd, ...args] = [...asPostgres(), pgTool(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-t', '60', 'stop'];
@@ -192,7 +182,7 @@ export async function sweepScratch(restoreDir: string, logger: Logger): Promise<
       rmSync(`${data}.wal`, { recursive: true, force: true });
       removed.push(`${dir} (restore --at of process ${owner.pid})`);
     } catch {
-      // No owner file (not ours, or being made): left alone.
+      // Left for the next sweep.
     }
   }
   try {

@@ -6,13 +6,13 @@
 // and deleted. Replaying into a server of its own (rather than the live one under another name)
 // leaves the logged events' own database names alone: no --rewrite-db, nothing on the main server
 // until the ordinary restore swaps the result in.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { JobError } from '../errors.js';
 import { runCommand, toolErrorFrom } from '../exec/run.js';
-import { isGone, selfIdentity, type ProcessIdentity } from '../util/process-identity.js';
+import { claimScratch, orphanedScratch } from './scratch-owner.js';
 
 export interface ScratchMariadb {
   dir: string;
@@ -22,8 +22,6 @@ export interface ScratchMariadb {
 }
 
 const PREFIX = 'pullback-binlog-';
-const OWNER_FILE = 'pullback-owner.json';
-
 /** The connection options of a client of the scratch server (its socket, no option files read). */
 export function scratchClientArgs(s: Pick<ScratchMariadb, 'socket'>): string[] {
   return ['--no-defaults', `--socket=${s.socket}`, '--user=root'];
@@ -32,7 +30,7 @@ export function scratchClientArgs(s: Pick<ScratchMariadb, 'socket'>): string[] {
 /** Creates and starts a scratch server; throws JobError (naming its error log) when it does not come up within `timeoutMs`. */
 export async function startScratchMariadb(logger: Logger, timeoutMs: number, signal?: AbortSignal): Promise<ScratchMariadb> {
   const dir = mkdtempSync(join(tmpdir(), PREFIX));
-  writeFileSync(join(dir, OWNER_FILE), JSON.stringify(selfIdentity()), { mode: 0o600 });
+  claimScratch(dir, 0o600);
   const data = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const errorLog = join(dir, 'error.log');
@@ -94,17 +92,8 @@ function logTail(file: string): string {
  */
 export function sweepScratchMariadb(logger: Logger): string[] {
   const removed: string[] = [];
-  let names: string[] = [];
-  try {
-    names = readdirSync(tmpdir()).filter((n) => n.startsWith(PREFIX));
-  } catch {
-    names = [];
-  }
-  for (const n of names) {
-    const dir = join(tmpdir(), n);
+  for (const { dir, owner } of orphanedScratch(PREFIX)) {
     try {
-      const owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as ProcessIdentity;
-      if (!isGone(owner)) continue;
       const pidFile = join(dir, 'mariadbd.pid');
       if (existsSync(pidFile)) {
         try {
@@ -116,7 +105,7 @@ export function sweepScratchMariadb(logger: Logger): string[] {
       rmSync(dir, { recursive: true, force: true });
       removed.push(`${dir} (restore --at of process ${owner.pid})`);
     } catch {
-      // no owner file: not ours, or being made
+      // left for the next sweep
     }
   }
   if (removed.length) logger.warn({ removed }, `removed what killed point-in-time restores left: ${removed.join(', ')}`);
